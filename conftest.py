@@ -1,0 +1,94 @@
+"""Shared fixtures: a small real region tree, units, one user per role, a plan with tasks."""
+from __future__ import annotations
+
+import datetime
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import pytest
+from django.test import Client
+
+PASSWORD = "Rectify-test-2026"
+
+
+@pytest.fixture
+def world(db: Any) -> SimpleNamespace:
+    from rectify.accounts.models import RoleGrant, User
+    from rectify.accounts.roles import Role
+    from rectify.inspections.models import Inspection, Plan
+    from rectify.regions.models import Region, Unit
+
+    def region(code: str, name: str, level: str, parent: Region | None) -> Region:
+        return Region.objects.create(code=code, name=name, level=level, parent=parent, path=f"{parent.path if parent else ''}{code}/")
+
+    w = SimpleNamespace()
+    w.province = region("140000", "山西省", "province", None)
+    w.city = region("140500", "晋城市", "city", w.province)
+    w.county = region("140502", "城区", "county", w.city)
+    w.county2 = region("140525", "泽州县", "county", w.city)
+    w.other_city = region("140100", "太原市", "city", w.province)
+
+    w.unit_province_office = Unit.objects.create(name="省生态环境保护督察整改办", kind="office", region=w.province)
+    w.unit_city_office = Unit.objects.create(name="市整改办", kind="office", region=w.city)
+    w.unit_city_env = Unit.objects.create(name="市生态环境局", region=w.city, aliases=["晋城市生态环境局"])
+    w.unit_county_env = Unit.objects.create(name="区生态环境分局", region=w.county)
+    w.unit_county_gov = Unit.objects.create(name="城区人民政府", kind="government", region=w.county)
+    w.unit_county2_gov = Unit.objects.create(name="泽州县人民政府", kind="government", region=w.county2)
+    w.unit_other_env = Unit.objects.create(name="太原市生态环境局", region=w.other_city)
+
+    def user(username: str, role: str | None, *, region: Region | None = None, unit: Unit | None = None, **extra: Any) -> User:
+        u = User.objects.create_user(username=username, password=PASSWORD, unit=unit, **extra)
+        if role:
+            RoleGrant.objects.create(user=u, role=role, region=region, unit=unit if role in {Role.LEAD_UNIT, Role.RESPONSIBLE_UNIT} else None)
+        return u
+
+    w.admin = user("admin", Role.ADMIN, is_staff=True)
+    w.province_office = user("province_office", Role.OFFICE, region=w.province, unit=w.unit_province_office)
+    w.city_office = user("city_office", Role.OFFICE, region=w.city, unit=w.unit_city_office)
+    w.leader = user("leader", Role.LEADER, region=w.city)
+    w.reviewer = user("reviewer", Role.REVIEWER, region=w.city)
+    w.lead_unit = user("lead_unit", Role.LEAD_UNIT, unit=w.unit_city_env)
+    w.county_unit = user("county_unit", Role.RESPONSIBLE_UNIT, unit=w.unit_county_env)
+    w.other_unit = user("other_unit", Role.RESPONSIBLE_UNIT, unit=w.unit_other_env)
+    w.nobody = user("nobody", None)
+
+    w.inspection = Inspection.objects.create(
+        team="省第三生态环境保护督察组", level="provincial", round=3, target_region=w.city,
+        stationed_from=datetime.date(2023, 10, 17), stationed_to=datetime.date(2023, 11, 16), feedback_date=datetime.date(2024, 3, 5),
+    )
+    w.plan = Plan.objects.create(inspection=w.inspection, region=w.city, title="晋城市整改方案")
+    w.other_plan = Plan.objects.create(region=w.other_city, title="太原市整改方案")
+    return w
+
+
+@pytest.fixture
+def make_task(world: SimpleNamespace) -> Callable[..., Any]:
+    from rectify.tasks.models import Assignment
+    from rectify.tasks.services import TaskData, create_task
+
+    counter = {"n": 0}
+
+    def make(**kw: Any) -> Any:
+        counter["n"] += 1
+        units = kw.pop("units", None)
+        if units is None:
+            units = {Assignment.Role.LEAD: [world.unit_city_env], Assignment.Role.RESPONSIBLE: [world.unit_county_env]}
+        data = TaskData(
+            plan=kw.pop("plan", world.plan), region=kw.pop("region", world.county), seq=kw.pop("seq", str(counter["n"])),
+            problem=kw.pop("problem", f"测试问题{counter['n']}：河道两岸存在生活垃圾堆放"), target=kw.pop("target", "垃圾全部清理，建立长效机制"),
+            measures=kw.pop("measures", ["开展排查", "建立台账"]), deadline=kw.pop("deadline", datetime.date(2030, 12, 31)),
+            units=units, **kw,
+        )
+        return create_task(data, reason="测试数据")
+
+    return make
+
+
+@pytest.fixture
+def login() -> Callable[[Any], Client]:
+    def client_for(user: Any) -> Client:
+        client = Client()
+        assert client.login(username=user.username, password=PASSWORD)
+        return client
+
+    return client_for

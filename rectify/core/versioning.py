@@ -1,0 +1,28 @@
+"""Optimistic concurrency: an edit names the version it started from; a stale one is refused."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import F
+
+
+class StaleEdit(Exception):
+    def __init__(self, current_version: int) -> None:
+        self.current_version = current_version
+        super().__init__(
+            f"该记录已被他人修改（当前版本为 {current_version}），您的修改未保存。请刷新页面查看最新内容后重新编辑。"
+        )
+
+
+def save_versioned(obj: models.Model, expected_version: int, fields: list[str]) -> None:
+    """Write ``fields`` of ``obj`` only if the row still has ``expected_version``; bump it."""
+    model = type(obj)
+    values: dict[str, Any] = {name: getattr(obj, model._meta.get_field(name).attname) for name in fields}
+    updated = model._default_manager.filter(pk=obj.pk, version=expected_version).update(
+        version=F("version") + 1, **values
+    )
+    if not updated:
+        current = model._default_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
+        raise StaleEdit(current or 0)
+    obj.version = expected_version + 1  # type: ignore[attr-defined]

@@ -1,0 +1,69 @@
+"""Regions (GB/T 2260) and the units (organisations) that work in them."""
+from __future__ import annotations
+
+from django.db import models
+
+from rectify.core.models import PublicModel
+
+
+class Region(models.Model):
+    class Level(models.TextChoices):
+        PROVINCE = "province", "省级"
+        CITY = "city", "市级"
+        COUNTY = "county", "县级"
+        TOWN = "town", "乡镇级"
+
+    code = models.CharField("区划代码", max_length=12, unique=True)
+    name = models.CharField("名称", max_length=60, db_index=True)
+    level = models.CharField("级别", max_length=10, choices=Level.choices)
+    parent = models.ForeignKey("self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    path = models.CharField("区划路径", max_length=120, db_index=True, help_text="从省到本级的代码，以 / 分隔")
+
+    class Meta:
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        """The name as documents write it: 晋城市城区 rather than the bare 城区."""
+        if self.level == self.Level.COUNTY and self.parent and self.parent.level == self.Level.CITY:
+            if self.name in {"城区", "郊区", "市辖区", "矿区"}:
+                return f"{self.parent.name}{self.name}"
+        return self.name
+
+    def subtree_q(self, field: str = "region") -> models.Q:
+        """A filter for records whose ``field`` region lies in this region's subtree."""
+        return models.Q(**{f"{field}__path__startswith": self.path})
+
+
+class Unit(PublicModel):
+    """An organisation that leads, cooperates on or carries out tasks (单位)."""
+
+    class Kind(models.TextChoices):
+        PARTY = "party", "党委"
+        GOVERNMENT = "government", "政府"
+        DEPARTMENT = "department", "部门"
+        OFFICE = "office", "整改办/环委办"
+        TOWN = "town", "乡镇（街道）"
+        ENTERPRISE = "enterprise", "企业"
+        OTHER = "other", "其他"
+
+    name = models.CharField("单位名称", max_length=120)
+    kind = models.CharField("类别", max_length=12, choices=Kind.choices, default=Kind.DEPARTMENT)
+    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="units")
+    parent = models.ForeignKey("self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    aliases = models.JSONField("别名", default=list, blank=True, help_text="文档中出现的其他写法，用于导入时匹配")
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+        ordering = ["region__code", "name"]
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="unit_unique_name_in_region")]
+
+    def __str__(self) -> str:
+        return self.name

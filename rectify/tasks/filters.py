@@ -1,0 +1,72 @@
+"""The ledger's filters: each narrows a query set already restricted to the caller's scope."""
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from rectify.inspections.models import Inspection
+from rectify.regions.models import Region, Unit
+
+from .models import Task, overdue_q
+from .states import TaskState
+
+ORDERINGS = [
+    ("deadline", "整改时限（早→晚）"),
+    ("-deadline", "整改时限（晚→早）"),
+    ("seq", "序号"),
+    ("state", "状态"),
+    ("-updated_at", "最近更新"),
+]
+
+
+class LedgerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="关键词", method="filter_search")
+    inspection = django_filters.ModelChoiceFilter(label="督察", queryset=Inspection.objects.select_related("target_region"), empty_label="全部督察")
+    region = django_filters.ModelChoiceFilter(label="区划（含下级）", queryset=Region.objects.none(), method="filter_region", empty_label="全部区划")
+    unit = django_filters.ModelChoiceFilter(label="单位", queryset=Unit.objects.none(), method="filter_unit", empty_label="全部单位")
+    state = django_filters.MultipleChoiceFilter(label="状态", choices=TaskState.choices, widget=forms.CheckboxSelectMultiple)
+    deadline_from = django_filters.DateFilter(label="时限起", field_name="deadline", lookup_expr="gte", widget=forms.DateInput(attrs={"type": "date"}))
+    deadline_to = django_filters.DateFilter(label="时限止", field_name="deadline", lookup_expr="lte", widget=forms.DateInput(attrs={"type": "date"}))
+    section = django_filters.CharFilter(label="章节", field_name="section_title", lookup_expr="icontains")
+    overdue = django_filters.BooleanFilter(label="仅看逾期", method="filter_overdue", widget=forms.CheckboxInput)
+    long_term = django_filters.BooleanFilter(label="长期坚持", field_name="long_term", widget=forms.NullBooleanSelect)
+    ordering = django_filters.OrderingFilter(
+        label="排序",
+        fields=(("deadline", "deadline"), ("seq", "seq"), ("state", "state"), ("updated_at", "updated_at")),
+        field_labels={"deadline": "整改时限", "seq": "序号", "state": "状态", "updated_at": "最近更新"},
+        empty_label="默认顺序",
+    )
+
+    class Meta:
+        model = Task
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from rectify.accounts.scope import region_scope
+
+        regions = Region.objects.filter(region_scope(user)).filter(tasks__isnull=False).distinct().order_by("path")
+        self.filters["region"].queryset = regions
+        scoped_units = Unit.objects.filter(assignments__task__in=Task.objects.visible_to(user)).distinct().order_by("name")
+        self.filters["unit"].queryset = scoped_units
+        self.filters["inspection"].queryset = Inspection.objects.filter(tasks__in=Task.objects.visible_to(user)).distinct()
+
+    def filter_search(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
+        for word in value.split():
+            queryset = queryset.filter(search_text__icontains=word)
+        return queryset
+
+    def filter_region(self, queryset: QuerySet[Task], name: str, value: Region | None) -> QuerySet[Task]:
+        return queryset.filter(value.subtree_q()) if value else queryset
+
+    def filter_unit(self, queryset: QuerySet[Task], name: str, value: Unit | None) -> QuerySet[Task]:
+        if not value:
+            return queryset
+        return queryset.filter(Q(pk__in=value.assignments.values("task_id")))
+
+    def filter_overdue(self, queryset: QuerySet[Task], name: str, value: bool | None) -> QuerySet[Task]:
+        return queryset.filter(overdue_q(timezone.localdate())) if value else queryset

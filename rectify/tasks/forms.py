@@ -1,0 +1,130 @@
+"""The task form: parses and validates what a person typed into TaskData."""
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from rectify.inspections.models import Plan
+from rectify.regions.matching import find_unit
+from rectify.regions.models import Region, Unit
+
+from .models import Assignment, Task
+from .services import TaskData
+
+UNIT_SPLIT = re.compile(r"[、，,；;\n]+")
+MILESTONE_LINE = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*[：:，,\s]\s*(.+)$")
+
+
+def split_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def parse_milestones(text: str) -> list[tuple[datetime.date | None, str]]:
+    result: list[tuple[datetime.date | None, str]] = []
+    for number, line in enumerate(split_lines(text), 1):
+        match = MILESTONE_LINE.match(line)
+        if not match:
+            raise ValidationError(f"第 {number} 行格式不对：请写成“2025-06-30 完成……”")
+        year, month, day, body = match.groups()
+        try:
+            result.append((datetime.date(int(year), int(month), int(day)), body.strip()))
+        except ValueError:
+            raise ValidationError(f"第 {number} 行的日期 {year}-{month}-{day} 不存在") from None
+    return result
+
+
+class TaskForm(forms.Form):
+    plan = forms.ModelChoiceField(label="整改方案", queryset=Plan.objects.none())
+    region = forms.ModelChoiceField(label="区划", queryset=Region.objects.none())
+    seq = forms.CharField(label="序号", max_length=20)
+    feedback_no = forms.CharField(label="反馈问题序号", max_length=20, required=False)
+    section = forms.CharField(label="所属章节", max_length=400, required=False, help_text="多级章节用“/”分隔")
+    title = forms.CharField(label="任务名称", max_length=200, required=False)
+    problem = forms.CharField(label="反馈问题", widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    target = forms.CharField(label="整改目标", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    measures = forms.CharField(label="整改措施", widget=forms.Textarea(attrs={"rows": 6}), required=False, help_text="每行一条措施")
+    milestones = forms.CharField(label="时间节点", widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="每行一个：2025-06-30 完成……")
+    lead_units = forms.CharField(label="牵头单位", required=False, help_text="多个单位用“、”分隔")
+    cooperating_units = forms.CharField(label="配合单位", required=False, help_text="多个单位用“、”分隔")
+    responsible_units = forms.CharField(label="责任单位", required=False, help_text="多个单位用“、”分隔")
+    responsible_person = forms.CharField(label="责任人", max_length=120, required=False)
+    deadline = forms.DateField(label="整改时限", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    deadline_text = forms.CharField(label="时限原文", max_length=60, required=False)
+    long_term = forms.BooleanField(label="长期坚持", required=False)
+    priority = forms.BooleanField(label="重点任务", required=False)
+    progress = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(label="修改原因", max_length=500, required=False, help_text="将记入变更记录")
+
+    UNIT_FIELDS = {"lead_units": Assignment.Role.LEAD, "cooperating_units": Assignment.Role.COOPERATING, "responsible_units": Assignment.Role.RESPONSIBLE}
+
+    def __init__(self, *args: Any, plans: Any = None, regions: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = plans if plans is not None else Plan.objects.none()
+        self.fields["region"].queryset = regions if regions is not None else Region.objects.none()
+        self.fields["region"].label_from_instance = lambda r: f"{r.full_name}（{r.code}）"
+
+    @classmethod
+    def initial_from(cls, task: Task) -> dict[str, Any]:
+        def names(role: str) -> str:
+            return "、".join(a.unit.name for a in task.assignments.all() if a.role == role)
+
+        return {
+            "plan": task.plan_id, "region": task.region_id, "seq": task.seq, "feedback_no": task.feedback_no,
+            "section": " / ".join(task.section), "title": task.title, "problem": task.problem, "target": task.target,
+            "measures": "\n".join(m.text for m in task.measures.all()),
+            "milestones": "\n".join(f"{m.date.isoformat() if m.date else ''} {m.text}" for m in task.milestones.all()),
+            "lead_units": names(Assignment.Role.LEAD), "cooperating_units": names(Assignment.Role.COOPERATING),
+            "responsible_units": names(Assignment.Role.RESPONSIBLE), "responsible_person": task.responsible_person,
+            "deadline": task.deadline, "deadline_text": task.deadline_text, "long_term": task.long_term,
+            "priority": task.priority, "progress": task.progress, "version": task.version,
+        }
+
+    def clean_milestones(self) -> list[tuple[datetime.date | None, str]]:
+        return parse_milestones(self.cleaned_data.get("milestones", ""))
+
+    def clean_deadline(self) -> datetime.date | None:
+        value: datetime.date | None = self.cleaned_data.get("deadline")
+        if value and not (2000 <= value.year <= 2100):
+            raise ValidationError("整改时限的年份应在 2000 至 2100 之间")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("deadline") and not data.get("long_term"):
+            self.add_error("deadline", "请填写整改时限，或勾选“长期坚持”")
+        if not (data.get("problem") or data.get("target") or data.get("title")):
+            self.add_error("problem", "反馈问题、整改目标、任务名称至少填写一项")
+        region = data.get("region")
+        units: dict[str, list[Unit]] = {}
+        if region:
+            for field_name, role in self.UNIT_FIELDS.items():
+                found, missing = [], []
+                for name in UNIT_SPLIT.split(data.get(field_name) or ""):
+                    name = name.strip()
+                    if not name:
+                        continue
+                    unit = find_unit(name, region)
+                    (found.append(unit) if unit else missing.append(name))
+                if missing:
+                    self.add_error(field_name, f"系统中没有这些单位：{'、'.join(missing)}。请检查名称，或请管理员先添加单位。")
+                units[role] = list(dict.fromkeys(found))
+            if not units.get(Assignment.Role.LEAD) and not units.get(Assignment.Role.RESPONSIBLE) and not self.errors:
+                self.add_error("responsible_units", "请至少填写一个牵头单位或责任单位")
+        data["units"] = units
+        return data
+
+    def task_data(self, parent: Task | None = None) -> TaskData:
+        d = self.cleaned_data
+        return TaskData(
+            plan=d["plan"], region=d["region"], seq=d["seq"].strip(), feedback_no=d["feedback_no"].strip(),
+            section=[s.strip() for s in d["section"].split("/") if s.strip()], title=d["title"].strip(),
+            problem=d["problem"].strip(), target=d["target"].strip(), responsible_person=d["responsible_person"].strip(),
+            deadline=d["deadline"], deadline_text=d["deadline_text"].strip(), long_term=d["long_term"],
+            priority=d["priority"], progress=d["progress"].strip(), completion="",
+            parent=parent, measures=split_lines(d["measures"]), milestones=d["milestones"], units=d["units"],
+        )

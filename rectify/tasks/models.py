@@ -1,0 +1,151 @@
+"""The ledger: tasks, their measures and milestones, and the units assigned to them."""
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from rectify.core.models import VersionedModel
+from rectify.inspections.models import Inspection, Plan
+from rectify.regions.models import Region, Unit
+
+from .states import DONE_STATES, OPEN_STATES, AssignmentState, TaskState
+
+
+class TaskQuerySet(models.QuerySet["Task"]):
+    def visible_to(self, user: Any) -> "TaskQuerySet":
+        from rectify.accounts.scope import task_scope
+
+        return self.filter(task_scope(user))
+
+    def editable_by(self, user: Any) -> "TaskQuerySet":
+        from rectify.accounts.scope import task_edit_scope
+
+        return self.filter(task_edit_scope(user))
+
+    def overdue(self, today: datetime.date | None = None) -> "TaskQuerySet":
+        return self.filter(overdue_q(today))
+
+
+def overdue_q(today: datetime.date | None = None) -> Q:
+    today = today or timezone.localdate()
+    return Q(deadline__lt=today, long_term=False, state__in=list(OPEN_STATES))
+
+
+class Task(VersionedModel):
+    plan = models.ForeignKey(Plan, verbose_name="整改方案", on_delete=models.PROTECT, related_name="tasks")
+    inspection = models.ForeignKey(Inspection, verbose_name="督察", null=True, blank=True, on_delete=models.PROTECT, related_name="tasks")
+    region = models.ForeignKey(Region, verbose_name="区划", on_delete=models.PROTECT, related_name="tasks")
+    parent = models.ForeignKey("self", verbose_name="上级任务", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    seq = models.CharField("序号", max_length=20)
+    feedback_no = models.CharField("反馈问题序号", max_length=20, blank=True)
+    section = models.JSONField("所属章节", default=list, blank=True)
+    section_title = models.CharField("章节", max_length=200, blank=True, db_index=True)
+    title = models.CharField("任务名称", max_length=200, blank=True)
+    problem = models.TextField("反馈问题", blank=True)
+    target = models.TextField("整改目标", blank=True)
+    responsible_person = models.CharField("责任人", max_length=120, blank=True)
+    deadline = models.DateField("整改时限", null=True, blank=True, db_index=True)
+    deadline_text = models.CharField("时限原文", max_length=60, blank=True)
+    long_term = models.BooleanField("长期坚持", default=False)
+    priority = models.BooleanField("重点任务", default=False)
+    state = models.CharField("状态", max_length=16, choices=TaskState.choices, default=TaskState.ASSIGNED, db_index=True)
+    progress = models.TextField("进展情况", blank=True)
+    completion = models.TextField("整改完成情况", blank=True)
+    search_text = models.TextField(editable=False, blank=True)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "整改任务"
+        verbose_name_plural = "整改任务"
+        ordering = ["plan_id", "id"]
+        indexes = [
+            models.Index(fields=["plan", "seq"], name="task_plan_seq"),
+            models.Index(fields=["state", "deadline"], name="task_state_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seq}. {self.display_title}"
+
+    @property
+    def display_title(self) -> str:
+        text = self.title or self.problem or self.target
+        return text[:60] + ("…" if len(text) > 60 else "")
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(
+            self.deadline and not self.long_term and self.state in OPEN_STATES and self.deadline < timezone.localdate()
+        )
+
+    @property
+    def is_done(self) -> bool:
+        return self.state in DONE_STATES
+
+    def refresh_search_text(self) -> None:
+        self.section_title = " / ".join(self.section)[:200]
+        parts = [self.seq, self.title, self.problem, self.target, self.responsible_person, self.section_title, self.deadline_text]
+        parts += [m.text for m in self.measures.all()] if self.pk else []
+        parts += [a.unit.name for a in self.assignments.all()] if self.pk else []
+        self.search_text = "\n".join(p for p in parts if p)
+
+    def units_by_role(self, role: str) -> list[Unit]:
+        return [a.unit for a in self.assignments.all() if a.role == role]
+
+    def history_extra(self) -> dict[str, Any]:
+        return {
+            "measures": [m.text for m in self.measures.all()],
+            "milestones": [{"date": m.date.isoformat() if m.date else None, "text": m.text} for m in self.milestones.all()],
+            "assignments": [f"{a.get_role_display()}：{a.unit.name}" for a in self.assignments.all()],
+        }
+
+
+class Measure(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="measures")
+    order = models.PositiveSmallIntegerField("顺序")
+    text = models.TextField("整改措施")
+
+    class Meta:
+        verbose_name = "整改措施"
+        verbose_name_plural = "整改措施"
+        ordering = ["task_id", "order"]
+
+
+class Milestone(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="milestones")
+    date = models.DateField("节点日期", null=True, blank=True)
+    text = models.TextField("节点内容")
+    done = models.BooleanField("已完成", default=False)
+
+    class Meta:
+        verbose_name = "时间节点"
+        verbose_name_plural = "时间节点"
+        ordering = ["task_id", "date", "id"]
+
+
+class Assignment(VersionedModel):
+    """A unit's part in a task, with its own state."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "牵头单位"
+        COOPERATING = "cooperating", "配合单位"
+        RESPONSIBLE = "responsible", "责任单位"
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField("角色", max_length=12, choices=Role.choices)
+    state = models.CharField("状态", max_length=16, choices=AssignmentState.choices, default=AssignmentState.ASSIGNED)
+
+    class Meta:
+        verbose_name = "任务分工"
+        verbose_name_plural = "任务分工"
+        ordering = ["task_id", "role", "id"]
+        constraints = [models.UniqueConstraint(fields=["task", "unit", "role"], name="assignment_unique")]
+        indexes = [models.Index(fields=["unit", "state"], name="assignment_unit_state")]
+
+    def __str__(self) -> str:
+        return f"{self.unit.name}（{self.get_role_display()}）"

@@ -1,0 +1,161 @@
+"""Every change to the ledger goes through these functions: one transaction, one history row each.
+
+Views, the API, the Excel import and the document import only parse and validate, then call here.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from rectify.core.history import record_change, snapshot
+from rectify.core.models import ChangeRecord
+from rectify.core.versioning import StaleEdit, save_versioned
+from rectify.inspections.models import Plan
+from rectify.regions.models import Region, Unit
+
+from .models import Assignment, Measure, Milestone, Task
+from .states import TaskState, check_transition
+
+PLAIN_FIELDS = [
+    "seq", "feedback_no", "section", "title", "problem", "target", "responsible_person",
+    "deadline", "deadline_text", "long_term", "priority", "progress", "completion",
+]
+
+
+@dataclass
+class TaskData:
+    """A task as a form, an API call or an import row describes it."""
+
+    plan: Plan
+    region: Region
+    seq: str
+    feedback_no: str = ""
+    section: list[str] = field(default_factory=list)
+    title: str = ""
+    problem: str = ""
+    target: str = ""
+    responsible_person: str = ""
+    deadline: datetime.date | None = None
+    deadline_text: str = ""
+    long_term: bool = False
+    priority: bool = False
+    progress: str = ""
+    completion: str = ""
+    parent: Task | None = None
+    measures: list[str] = field(default_factory=list)
+    milestones: list[tuple[datetime.date | None, str]] = field(default_factory=list)
+    units: dict[str, list[Unit]] = field(default_factory=dict)
+
+
+def _assignment_keys(task: Task) -> list[tuple[int, str]]:
+    return sorted((a.unit_id, a.role) for a in task.assignments.all())
+
+
+def _wanted_keys(data: TaskData) -> list[tuple[int, str]]:
+    keys = {(u.pk, role) for role, units in data.units.items() for u in units}
+    return sorted(keys)
+
+
+def _write_children(task: Task, data: TaskData) -> None:
+    if [m.text for m in task.measures.all()] != data.measures:
+        task.measures.all().delete()
+        Measure.objects.bulk_create(Measure(task=task, order=i, text=t) for i, t in enumerate(data.measures, 1))
+    current_ms = [(m.date, m.text) for m in task.milestones.all()]
+    if current_ms != list(data.milestones):
+        task.milestones.all().delete()
+        Milestone.objects.bulk_create(Milestone(task=task, date=d, text=t) for d, t in data.milestones)
+    existing = {(a.unit_id, a.role): a for a in task.assignments.all()}
+    wanted = set(_wanted_keys(data))
+    for key, assignment in existing.items():
+        if key not in wanted:
+            assignment.delete()
+    for unit_id, role in sorted(wanted - set(existing)):
+        Assignment.objects.create(task=task, unit_id=unit_id, role=role)
+    # Drop prefetched relations so that the snapshot below sees what was written.
+    if hasattr(task, "_prefetched_objects_cache"):
+        task._prefetched_objects_cache.clear()
+
+
+def _differs(task: Task, data: TaskData) -> bool:
+    for name in PLAIN_FIELDS:
+        if getattr(task, name) != getattr(data, name):
+            return True
+    if task.parent_id != (data.parent.pk if data.parent else None) or task.region_id != data.region.pk:
+        return True
+    if [m.text for m in task.measures.all()] != data.measures:
+        return True
+    if [(m.date, m.text) for m in task.milestones.all()] != list(data.milestones):
+        return True
+    return _assignment_keys(task) != _wanted_keys(data)
+
+
+@transaction.atomic
+def create_task(data: TaskData, *, reason: str = "", action: str = ChangeRecord.Action.CREATE) -> Task:
+    task = Task(plan=data.plan, inspection=data.plan.inspection, region=data.region, parent=data.parent)
+    for name in PLAIN_FIELDS:
+        setattr(task, name, getattr(data, name))
+    task.save()
+    _write_children(task, data)
+    task.refresh_search_text()
+    task.save(update_fields=["search_text", "section_title"])
+    record_change(task, action, after=snapshot(task), reason=reason, task_uuid=task.uuid)
+    return task
+
+
+@transaction.atomic
+def update_task(task: Task, data: TaskData, *, expected_version: int, reason: str = "", action: str = ChangeRecord.Action.UPDATE) -> bool:
+    """Apply ``data``; returns False (and writes nothing) when nothing differs."""
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if task.version != expected_version:
+        raise StaleEdit(task.version)
+    if not _differs(task, data):
+        return False
+    before = snapshot(task)
+    for name in PLAIN_FIELDS:
+        setattr(task, name, getattr(data, name))
+    task.region = data.region
+    task.parent = data.parent
+    _write_children(task, data)
+    task.refresh_search_text()
+    save_versioned(task, expected_version, PLAIN_FIELDS + ["region", "parent", "search_text", "section_title"])
+    record_change(task, action, before=before, after=snapshot(task), reason=reason, task_uuid=task.uuid)
+    return True
+
+
+@transaction.atomic
+def transition_task(task: Task, target: str, *, expected_version: int | None = None, reason: str = "") -> Task:
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if expected_version is not None and task.version != expected_version:
+        raise StaleEdit(task.version)
+    check_transition(task.state, target)
+    before = {"state": task.state}
+    task.state = target
+    save_versioned(task, task.version, ["state"])
+    record_change(
+        task, ChangeRecord.Action.TRANSITION, before=before, after={"state": target}, reason=reason, task_uuid=task.uuid
+    )
+    return task
+
+
+def task_data_from(task: Task, **overrides: Any) -> TaskData:
+    """The current task as TaskData, e.g. to change one field of it."""
+    units: dict[str, list[Unit]] = {}
+    for a in task.assignments.select_related("unit"):
+        units.setdefault(a.role, []).append(a.unit)
+    values: dict[str, Any] = {name: getattr(task, name) for name in PLAIN_FIELDS}
+    values.update(
+        plan=task.plan,
+        region=task.region,
+        parent=task.parent,
+        measures=[m.text for m in task.measures.all()],
+        milestones=[(m.date, m.text) for m in task.milestones.all()],
+        units=units,
+    )
+    values.update(overrides)
+    return TaskData(**values)
+
+
+__all__ = ["TaskData", "create_task", "update_task", "transition_task", "task_data_from", "StaleEdit", "TaskState"]

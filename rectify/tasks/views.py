@@ -1,0 +1,157 @@
+"""Ledger pages: list, detail, create and edit. Views parse and check; services change state."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from rectify.accounts.scope import region_scope
+from rectify.core.models import ChangeRecord, SavedFilter
+from rectify.core.versioning import StaleEdit
+from rectify.inspections.models import Plan
+from rectify.regions.models import Region
+
+from .filters import LedgerFilter
+from .forms import TaskForm
+from .models import Assignment, Task, overdue_q
+from .services import create_task, update_task
+from .states import TaskState
+
+
+def ledger_queryset(request: HttpRequest) -> tuple[LedgerFilter, QuerySet[Task]]:
+    """The caller's tasks narrowed by the request's filters: shared by the page and the export."""
+    base = Task.objects.visible_to(request.user)
+    ledger_filter = LedgerFilter(request.GET or None, queryset=base, user=request.user)
+    tasks = ledger_filter.qs if ledger_filter.is_bound and ledger_filter.is_valid() else base
+    tasks = tasks.select_related("region", "plan", "inspection__target_region").prefetch_related(
+        Prefetch("assignments", queryset=Assignment.objects.select_related("unit"))
+    )
+    return ledger_filter, tasks
+
+
+def state_counts(tasks: QuerySet[Task]) -> list[dict[str, Any]]:
+    counts = dict(tasks.order_by().values_list("state").annotate(n=Count("id")))
+    return [{"value": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in TaskState]
+
+
+@login_required
+def ledger(request: HttpRequest) -> HttpResponse:
+    ledger_filter, tasks = ledger_queryset(request)
+    without_state = request.GET.copy()
+    without_state.pop("state", None)
+    without_state.pop("page", None)
+    count_filter = LedgerFilter(without_state or None, queryset=Task.objects.visible_to(request.user), user=request.user)
+    count_base = count_filter.qs if count_filter.is_bound and count_filter.is_valid() else count_filter.queryset
+    counts = state_counts(count_base)
+    page = Paginator(tasks, settings.LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": ledger_filter,
+        "page": page,
+        "total": page.paginator.count,
+        "counts": counts,
+        "count_all": sum(c["count"] for c in counts),
+        "overdue_count": count_base.filter(overdue_q()).count(),
+        "query": query.urlencode(),
+        "query_without_state": without_state.urlencode(),
+        "saved_filters": SavedFilter.objects.filter(user=request.user),
+        "can_edit": request.user.is_editor,
+        "today": timezone.localdate(),
+    }
+    template = "tasks/_ledger_table.html" if request.headers.get("HX-Request") else "tasks/ledger.html"
+    return render(request, template, context)
+
+
+@login_required
+def task_detail(request: HttpRequest, uuid: str) -> HttpResponse:
+    task = get_object_or_404(
+        Task.objects.visible_to(request.user).select_related("region", "plan", "inspection__target_region", "parent"),
+        uuid=uuid,
+    )
+    assignments = task.assignments.select_related("unit").order_by("role", "id")
+    history = ChangeRecord.objects.filter(task_uuid=task.uuid).order_by("-id")[:100]
+    children = Task.objects.visible_to(request.user).filter(parent=task).select_related("region")
+    return render(
+        request,
+        "tasks/task_detail.html",
+        {
+            "task": task,
+            "assignments": assignments,
+            "history": history,
+            "children": children,
+            "can_edit": Task.objects.editable_by(request.user).filter(pk=task.pk).exists(),
+        },
+    )
+
+
+def _form_choices(request: HttpRequest) -> dict[str, Any]:
+    regions = Region.objects.filter(region_scope(request.user))
+    plans = Plan.objects.filter(region__in=regions).select_related("region")
+    return {"plans": plans, "regions": regions}
+
+
+@login_required
+def task_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_editor:
+        raise PermissionDenied("只有整改办或管理员可以新建任务")
+    form = TaskForm(request.POST or None, **_form_choices(request))
+    if request.method == "POST" and form.is_valid():
+        task = create_task(form.task_data(), reason=form.cleaned_data["reason"] or "新建任务")
+        messages.success(request, f"任务“{task.seq}”已创建")
+        return redirect("tasks:detail", uuid=task.uuid)
+    return render(request, "tasks/task_form.html", {"form": form, "creating": True})
+
+
+@login_required
+def task_edit(request: HttpRequest, uuid: str) -> HttpResponse:
+    task = get_object_or_404(Task.objects.visible_to(request.user), uuid=uuid)
+    if not Task.objects.editable_by(request.user).filter(pk=task.pk).exists():
+        raise PermissionDenied("您没有修改此任务的权限")
+    if request.method == "POST":
+        form = TaskForm(request.POST, **_form_choices(request))
+        if form.is_valid():
+            data = form.task_data(parent=task.parent)
+            data.completion = task.completion
+            try:
+                changed = update_task(task, data, expected_version=form.cleaned_data["version"] or 0, reason=form.cleaned_data["reason"])
+            except StaleEdit as stale:
+                form.add_error(None, str(stale))
+                return render(request, "tasks/task_form.html", {"form": form, "task": task, "stale": True}, status=409)
+            messages.success(request, "修改已保存" if changed else "内容没有变化，未做修改")
+            return redirect("tasks:detail", uuid=task.uuid)
+    else:
+        form = TaskForm(initial=TaskForm.initial_from(task), **_form_choices(request))
+    return render(request, "tasks/task_form.html", {"form": form, "task": task})
+
+
+@login_required
+@require_POST
+def save_filter(request: HttpRequest) -> HttpResponse:
+    name = (request.POST.get("name") or "").strip()[:60]
+    query = (request.POST.get("query") or "").strip()[:1000]
+    if not name:
+        messages.error(request, "请为筛选条件起一个名称")
+    else:
+        SavedFilter.objects.update_or_create(user=request.user, name=name, defaults={"query": query})
+        messages.success(request, f"已保存筛选“{name}”")
+    return HttpResponseRedirect(f"{reverse('tasks:ledger')}?{query}")
+
+
+@login_required
+@require_POST
+def delete_filter(request: HttpRequest, pk: int) -> HttpResponse:
+    saved = get_object_or_404(SavedFilter, pk=pk, user=request.user)
+    saved.delete()
+    messages.success(request, f"已删除筛选“{saved.name}”")
+    return redirect("tasks:ledger")

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from rectify.api.urls import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="tasks:ledger", permanent=False)),
+    path("accounts/", include("rectify.accounts.urls")),
+    path("ledger/", include("rectify.tasks.urls")),
+    path("import/", include("rectify.imports.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
