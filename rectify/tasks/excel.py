@@ -1,0 +1,791 @@
+"""The ledger as an Excel sheet and back: writing, reading and comparing with the database.
+
+Pure functions, no request handling, so that the web views, the API and the CLI share them:
+
+* ``write_ledger(tasks)`` — the ledger in the layout offices use, as .xlsx bytes;
+* ``write_template()`` — the same header with an example row and a sheet of instructions;
+* ``read_ledger(content)`` — the rows of an uploaded sheet (raises ``ExcelError`` on a bad file);
+* ``build_preview(sheet, plan=…, region=…, editable=…)`` — each row as 新增 / 修改 / 无变化 / 错误;
+* ``apply_preview(preview, reason=…, expected=…)`` — writes everything in one transaction through
+  ``services.create_task`` / ``services.update_task``.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime
+import io
+import re
+import uuid as uuid_lib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel
+
+from rectify.core.models import ChangeRecord
+from rectify.core.versioning import StaleEdit
+from rectify.inspections.models import Plan
+from rectify.regions.matching import find_unit, normalise_name
+from rectify.regions.models import Region, Unit
+
+from .forms import UNIT_SPLIT
+from .models import Assignment, Task
+from .services import TaskData, create_task, update_task
+from .states import TaskState
+
+# ---------------------------------------------------------------------------------------------
+# Layout
+# ---------------------------------------------------------------------------------------------
+
+#: (header, column width, explanation for the 填写说明 sheet)
+COLUMNS: list[tuple[str, float, str]] = [
+    ("序号", 7, "必填。任务在本整改方案中的序号，如 1、2.3。同一表格中序号不能重复。首列填“示例”的行不会导入。"),
+    ("反馈问题", 36, "督察反馈的问题原文。反馈问题、整改任务、整改目标至少填写一项。"),
+    ("整改任务", 22, "任务名称（简短概括）。"),
+    ("整改目标", 30, "整改要达到的目标。"),
+    ("整改措施", 44, "每条措施一行，可写成“1. ……”“2. ……”（编号导入时自动去掉）。"),
+    ("责任单位", 26, "多个单位用“、”分隔。牵头单位写成“单位名（牵头）”，配合单位写成“单位名（配合）”，其余为责任单位。"
+     "单位名称须与系统中的单位名称或别名一致。新增任务至少填写一个牵头单位或责任单位。"),
+    ("责任人", 10, "责任人姓名、职务，可不填。"),
+    ("整改时限", 13, "可填日期（如 2025-12-31）、“2025年12月底”、“2025年底前”或“长期坚持”；"
+     "既有时限又需长期坚持的，写成“2025-12-31，长期坚持”。新增任务必填。"),
+    ("进展情况", 36, "目前的整改进展。"),
+    ("状态", 9, "仅供查看，导入时忽略。任务状态只能在系统中按整改、验收、销号流程变更，不能通过表格修改。"),
+    ("系统编号", 10, "导出台账时由系统生成，用于重新导入时找到对应任务，请勿修改；新增任务留空。"
+     "没有系统编号的行按“整改方案 + 序号”匹配已有任务。"),
+]
+HEADERS = [c[0] for c in COLUMNS]
+HEADER_ALIASES = {"编号": "序号", "完成时限": "整改时限", "时限": "整改时限", "任务名称": "整改任务", "整改进展": "进展情况"}
+EXAMPLE_MARK = "示例"
+LONG_TERM = "长期坚持"
+ROLE_SUFFIX = {Assignment.Role.LEAD: "（牵头）", Assignment.Role.COOPERATING: "（配合）"}
+ROLE_ORDER = [Assignment.Role.LEAD, Assignment.Role.RESPONSIBLE, Assignment.Role.COOPERATING]
+SUFFIX_RE = re.compile(r"[（(]\s*(牵头|牵头单位|配合|配合单位|责任|责任单位)\s*[）)]$")
+MEASURE_NUMBER_RE = re.compile(r"^\s*(?:\d{1,3}\s*[.．、)）](?!\d)|[（(]\d{1,3}[）)])\s*")
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+THIN = Side(style="thin", color="999999")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
+TITLE_FONT = Font(name="宋体", size=16, bold=True)
+HEADER_FONT = Font(name="黑体", size=11, bold=True)
+BODY_FONT = Font(name="宋体", size=10)
+UUID_FONT = Font(name="Arial", size=7, color="999999")
+EXAMPLE_FONT = Font(name="宋体", size=10, italic=True, color="808080")
+HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+
+
+class ExcelError(Exception):
+    """The uploaded file cannot be read as a ledger; the message is for the person who uploaded it."""
+
+
+def clean_text(value: Any) -> str:
+    """Text as it survives a round trip through a cell: no control characters, \\n line ends, stripped."""
+    if value is None:
+        return ""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return ILLEGAL_CHARACTERS_RE.sub("", text).strip()
+
+
+def format_deadline(deadline: datetime.date | None, long_term: bool) -> str:
+    parts = [deadline.isoformat()] if deadline else []
+    if long_term:
+        parts.append(LONG_TERM)
+    return "，".join(parts)
+
+
+def format_measures(measures: Iterable[str]) -> str:
+    return "\n".join(f"{i}. {clean_text(m)}" for i, m in enumerate(measures, 1))
+
+
+def format_units(assignments: Iterable[tuple[str, str]]) -> str:
+    """``(role, unit name)`` pairs as 责任单位 text: lead units, responsible units, cooperating units."""
+    pairs = list(assignments)
+    names: list[str] = []
+    for role in ROLE_ORDER:
+        for r, name in pairs:
+            if r == role:
+                text = f"{name}{ROLE_SUFFIX.get(role, '')}"
+                if text not in names:
+                    names.append(text)
+    return "、".join(names)
+
+
+def _row_cells(ws: Any, values: list[Any], *, font: Font = BODY_FONT, last_font: Font = UUID_FONT) -> list[WriteOnlyCell]:
+    cells = []
+    for i, value in enumerate(values):
+        cell = WriteOnlyCell(ws, value=clean_text(value) if isinstance(value, str) else value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # never a formula, whatever the text starts with
+        cell.font = last_font if i == len(values) - 1 else font
+        cell.alignment = CENTER if i in (0, 6, 7, 9) else WRAP
+        cell.border = BORDER
+        cells.append(cell)
+    return cells
+
+
+def _setup_sheet(ws: Any, title: str) -> None:
+    for i, (_, width, _) in enumerate(COLUMNS, 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "B3"
+    ws.print_title_rows = "1:2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    last = get_column_letter(len(COLUMNS))
+    ws.merged_cells.add(f"A1:{last}1")
+    ws.row_dimensions[1].height = 30
+    title_cell = WriteOnlyCell(ws, value=title)
+    title_cell.font = TITLE_FONT
+    title_cell.alignment = Alignment(horizontal="center", vertical="center")
+    ws.append([title_cell])
+    header = []
+    for name in HEADERS:
+        cell = WriteOnlyCell(ws, value=name)
+        cell.font = HEADER_FONT if name != "系统编号" else UUID_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = CENTER
+        cell.border = BORDER
+        header.append(cell)
+    ws.append(header)
+
+
+def prepare_export_queryset(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """What ``write_ledger`` reads, fetched in a fixed number of queries per chunk."""
+    # prefetch_related(None) drops the caller's prefetches, so the ones below cannot clash with them.
+    return tasks.select_related("region", "plan").prefetch_related(None).prefetch_related(
+        "measures", Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("role", "id"))
+    )
+
+
+def task_row(task: Task) -> list[Any]:
+    assignments = sorted(task.assignments.all(), key=lambda a: a.id)
+    return [
+        task.seq,
+        task.problem,
+        task.title,
+        task.target,
+        format_measures(m.text for m in task.measures.all()),
+        format_units((a.role, a.unit.name) for a in assignments),
+        task.responsible_person,
+        format_deadline(task.deadline, task.long_term),
+        task.progress,
+        TaskState(task.state).label if task.state in TaskState.values else task.state,
+        str(task.uuid),
+    ]
+
+
+def write_ledger(tasks: Iterable[Task], *, today: datetime.date | None = None, title: str = "整改任务台账") -> bytes:
+    """The tasks as an .xlsx file (write-only: rows go to disk as they are produced).
+
+    Pass a query set to have it fetched in chunks with its measures and units prefetched.
+    """
+    today = today or timezone.localdate()
+    if isinstance(tasks, QuerySet):
+        tasks = prepare_export_queryset(tasks).iterator(chunk_size=500)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("整改台账")
+    _setup_sheet(ws, f"{title}（截至{today.year}年{today.month}月{today.day}日）")
+    for task in tasks:
+        ws.append(_row_cells(ws, task_row(task)))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+EXAMPLE_ROW = [
+    EXAMPLE_MARK,
+    "（示例）某河道两岸存在生活垃圾堆放问题，群众反映强烈。",
+    "河道垃圾清理整治",
+    "2025年底前完成河道两岸垃圾清理，建立长效保洁机制。",
+    "1. 开展河道两岸垃圾排查，建立问题台账\n2. 组织集中清理，做到日产日清\n3. 建立河长巡河和保洁考核制度",
+    "市生态环境局（牵头）、城区人民政府、市水务局（配合）",
+    "张三（局长）",
+    "2025-12-31",
+    "已完成排查，正在清理。",
+    "（导入时忽略）",
+    "",
+]
+
+
+def write_template(*, plan_title: str = "") -> bytes:
+    """A blank ledger: the header, one example row (ignored on import) and a sheet of instructions."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("整改台账")
+    _setup_sheet(ws, f"整改任务台账{('（' + plan_title + '）') if plan_title else ''}")
+    ws.append(_row_cells(ws, EXAMPLE_ROW, font=EXAMPLE_FONT, last_font=EXAMPLE_FONT))
+    help_ws = wb.create_sheet("填写说明")
+    help_ws.column_dimensions["A"].width = 14
+    help_ws.column_dimensions["B"].width = 90
+    intro = WriteOnlyCell(help_ws, value="填写说明：请在“整改台账”工作表第 3 行起逐行填写，一行一项任务。"
+                          "灰色斜体的示例行（序号为“示例”）导入时会被忽略，可以删除。")
+    intro.font = Font(name="宋体", size=11, bold=True)
+    intro.alignment = WRAP
+    help_ws.merged_cells.add("A1:B1")
+    help_ws.row_dimensions[1].height = 32
+    help_ws.append([intro])
+    head = []
+    for name in ("列名", "填写要求"):
+        c = WriteOnlyCell(help_ws, value=name)
+        c.font, c.fill, c.border, c.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
+        head.append(c)
+    help_ws.append(head)
+    notes = [(name, text) for name, _, text in COLUMNS] + [
+        ("导入规则", "上传后系统先显示预览（新增、修改、无变化、错误），确认后才写入。只要有一行出错，整个文件都不会导入，"
+         "请改正后重新上传。每项修改都记入变更记录，原因为“Excel导入：文件名”。"),
+        ("文件要求", "只接受 .xlsx 格式（旧版 .xls 请在 Excel 中另存为 .xlsx），文件不超过 10 MB。"),
+    ]
+    for name, text in notes:
+        a = WriteOnlyCell(help_ws, value=name)
+        a.font, a.border, a.alignment = HEADER_FONT, BORDER, CENTER
+        b = WriteOnlyCell(help_ws, value=text)
+        b.font, b.border, b.alignment = BODY_FONT, BORDER, WRAP
+        help_ws.append([a, b])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------
+
+DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+MONTH_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*(?:份|底|末)?")
+YEAR_RE = re.compile(r"(\d{4})\s*年\s*(?:年底|底|末|年末|年内|内)?")
+PLAIN_DATE_RE = re.compile(r"^\s*\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}\s*$")
+
+
+@dataclass
+class Deadline:
+    date: datetime.date | None = None
+    long_term: bool = False
+    text: str = ""  # the wording to keep as 时限原文 ("" for a plain date)
+
+
+def parse_deadline(value: Any) -> Deadline:
+    """A 整改时限 cell: an Excel date, "2025-12-31", "2025年12月底", "2025年底前", "长期坚持" or a mix.
+
+    Raises ``ValueError`` with a Chinese message when the cell cannot be understood.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return Deadline()
+    if isinstance(value, datetime.datetime):
+        return _checked(Deadline(date=value.date()))
+    if isinstance(value, datetime.date):
+        return _checked(Deadline(date=value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 30000 <= value <= 80000:  # a date serial in a cell formatted as a number
+            converted = from_excel(value)
+            return _checked(Deadline(date=converted.date() if isinstance(converted, datetime.datetime) else converted))
+        raise ValueError(f"无法识别的整改时限“{value}”")
+    text = clean_text(value)
+    long_term = bool(re.search(r"长期(坚持|执行|推进)?|持续(推进|开展)?|常态化", text))
+    rest = re.sub(r"[，,；;、\s]*(并)?(长期坚持|长期执行|长期推进|长期|持续推进|持续开展|持续|常态化)[，,；;、\s]*", " ", text).strip()
+    date: datetime.date | None = None
+    if rest:
+        try:
+            if m := DATE_RE.search(rest):
+                date = datetime.date(int(m[1]), int(m[2]), int(m[3]))
+            elif m := MONTH_RE.search(rest):
+                year, month = int(m[1]), int(m[2])
+                date = datetime.date(year, month, calendar.monthrange(year, month)[1])
+            elif m := YEAR_RE.search(rest):
+                date = datetime.date(int(m[1]), 12, 31)
+        except ValueError:
+            raise ValueError(f"整改时限“{text}”中的日期不存在") from None
+        if date is None:
+            raise ValueError(f"无法识别的整改时限“{text}”，请写成 2025-12-31、2025年12月底、2025年底前 或 长期坚持")
+    keep = "" if PLAIN_DATE_RE.match(text) else text[:60]
+    return _checked(Deadline(date=date, long_term=long_term, text=keep))
+
+
+def _checked(d: Deadline) -> Deadline:
+    if d.date and not (2000 <= d.date.year <= 2100):
+        raise ValueError(f"整改时限的年份 {d.date.year} 不对，应在 2000 至 2100 之间")
+    return d
+
+
+def parse_measures(value: Any) -> list[str]:
+    """整改措施 text back into measures: numbered items (with continuation lines), else one per line."""
+    lines = clean_text(value).split("\n")
+    if not lines or not lines[0]:
+        return []
+    if not MEASURE_NUMBER_RE.match(lines[0]):
+        return [line.strip() for line in lines if line.strip()]
+    items: list[list[str]] = []
+    for line in lines:
+        if MEASURE_NUMBER_RE.match(line):
+            items.append([MEASURE_NUMBER_RE.sub("", line, count=1)])
+        else:
+            items[-1].append(line)
+    return [text for text in ("\n".join(item).strip() for item in items) if text]
+
+
+def parse_units(value: Any) -> list[tuple[str, str]]:
+    """责任单位 text as ``(role, name)`` pairs, by the （牵头）/（配合） suffixes."""
+    pairs: list[tuple[str, str]] = []
+    for part in UNIT_SPLIT.split(clean_text(value)):
+        name = part.strip()
+        if not name:
+            continue
+        role = Assignment.Role.RESPONSIBLE
+        if m := SUFFIX_RE.search(name):
+            role = Assignment.Role.LEAD if m[1].startswith("牵头") else (
+                Assignment.Role.COOPERATING if m[1].startswith("配合") else Assignment.Role.RESPONSIBLE
+            )
+            name = name[: m.start()].strip()
+        if name and (role, name) not in pairs:
+            pairs.append((role, name))
+    return pairs
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return clean_text(value)
+
+
+@dataclass
+class SheetRow:
+    """One row of an uploaded ledger, parsed as far as that needs no database."""
+
+    number: int  # the Excel row number, as the person sees it
+    seq: str = ""
+    problem: str = ""
+    title: str = ""
+    target: str = ""
+    measures: list[str] = field(default_factory=list)
+    units: list[tuple[str, str]] = field(default_factory=list)
+    responsible_person: str = ""
+    deadline: Deadline = field(default_factory=Deadline)
+    deadline_raw: str = ""
+    progress: str = ""
+    task_uuid: uuid_lib.UUID | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LedgerSheet:
+    rows: list[SheetRow]
+    columns: set[str]  # the headers the sheet has (a missing column leaves that field alone)
+    sheet_name: str = ""
+
+
+def _header_key(value: Any) -> str:
+    text = re.sub(r"\s+", "", clean_text(value))
+    return HEADER_ALIASES.get(text, text)
+
+
+def check_upload(content: bytes) -> None:
+    """Refuse what is not an .xlsx file before handing it to openpyxl."""
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ExcelError(f"文件太大（{len(content) / 1024 / 1024:.1f} MB），不能超过 10 MB")
+    if not content:
+        raise ExcelError("上传的文件是空的")
+    if content.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ExcelError("这是旧版 Excel（.xls）文件或已加密的文件，请在 Excel 中“另存为”.xlsx 格式（并取消密码）后再上传")
+    if not content.startswith(b"PK\x03\x04"):
+        raise ExcelError("文件不是 Excel（.xlsx）格式，请上传用 Excel 或 WPS 保存的 .xlsx 文件")
+
+
+def read_ledger(content: bytes) -> LedgerSheet:
+    """The task rows of an uploaded ledger. Raises ``ExcelError`` for a file that is not a usable sheet."""
+    check_upload(content)
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, XML parse errors …: openpyxl raises many kinds
+        raise ExcelError("文件已损坏或不是有效的 Excel（.xlsx）文件，无法读取。请用 Excel 打开后重新保存再上传。") from exc
+    try:
+        return _read_workbook(wb)
+    except ExcelError:
+        raise
+    except Exception as exc:
+        raise ExcelError("读取文件内容时出错，文件可能已损坏。请用 Excel 打开后重新保存再上传。") from exc
+    finally:
+        wb.close()
+
+
+def _read_workbook(wb: Any) -> LedgerSheet:
+    for ws in wb.worksheets:
+        rows = ws.iter_rows(values_only=True)
+        header: dict[str, int] | None = None
+        header_row = 0
+        for number, values in enumerate(rows, 1):
+            keys = [_header_key(v) for v in values]
+            if "序号" in keys and len(set(keys) & set(HEADERS)) >= 3:
+                header = {}
+                for i, k in enumerate(keys):
+                    if k in HEADERS and k not in header:
+                        header[k] = i
+                header_row = number
+                break
+            if number >= 15:
+                break
+        if header is None:
+            continue
+        result = LedgerSheet(rows=[], columns=set(header), sheet_name=ws.title)
+        for number, values in enumerate(rows, header_row + 1):
+            row = _read_row(number, values, header)
+            if row is not None:
+                result.rows.append(row)
+        return result
+    raise ExcelError("表格中没有找到表头（需包含“序号”“整改措施”“责任单位”“整改时限”等列）。请使用系统导出的台账或空白模板填写。")
+
+
+def _read_row(number: int, values: tuple[Any, ...], header: dict[str, int]) -> SheetRow | None:
+    def get(name: str) -> Any:
+        i = header.get(name)
+        return values[i] if i is not None and i < len(values) else None
+
+    if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+        return None
+    row = SheetRow(number=number)
+    row.seq = _cell_text(get("序号"))
+    if row.seq == EXAMPLE_MARK:
+        return None
+    row.problem = _cell_text(get("反馈问题"))
+    row.title = _cell_text(get("整改任务"))
+    row.target = _cell_text(get("整改目标"))
+    row.measures = parse_measures(get("整改措施"))
+    row.units = parse_units(get("责任单位"))
+    row.responsible_person = _cell_text(get("责任人"))
+    row.progress = _cell_text(get("进展情况"))
+    raw_deadline = get("整改时限")
+    row.deadline_raw = _cell_text(raw_deadline)
+    if not row.seq:
+        row.errors.append("缺少序号")
+    elif len(row.seq) > 20:
+        row.errors.append(f"序号“{row.seq[:30]}”太长（不超过 20 个字）")
+    for label, value, limit in (("整改任务", row.title, 200), ("责任人", row.responsible_person, 120)):
+        if len(value) > limit:
+            row.errors.append(f"{label}太长（不超过 {limit} 个字）")
+    try:
+        row.deadline = parse_deadline(raw_deadline)
+    except ValueError as exc:
+        row.errors.append(str(exc))
+    uuid_text = _cell_text(get("系统编号"))
+    if uuid_text:
+        try:
+            row.task_uuid = uuid_lib.UUID(uuid_text)
+        except ValueError:
+            row.errors.append(f"系统编号“{uuid_text[:40]}”格式不对，请勿修改导出表格中的系统编号（新增任务留空）")
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing with the database
+# ---------------------------------------------------------------------------------------------
+
+NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
+STATUS_LABELS = {NEW: "新增", CHANGED: "修改", UNCHANGED: "无变化", ERROR: "错误"}
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class RowResult:
+    row: SheetRow
+    status: str = UNCHANGED
+    errors: list[str] = field(default_factory=list)
+    changes: list[FieldChange] = field(default_factory=list)
+    task: Task | None = None
+    data: TaskData | None = None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def matched(self) -> tuple[str, int] | None:
+        """The task this row changes and the version it was compared against."""
+        return (str(self.task.uuid), self.task.version) if self.task is not None else None
+
+
+@dataclass
+class ImportPreview:
+    rows: list[RowResult]
+    plan: Plan
+    region: Region
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.rows if r.status == status)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {label: self.count(status) for status, label in STATUS_LABELS.items()}
+
+    @property
+    def has_errors(self) -> bool:
+        return any(r.status == ERROR for r in self.rows)
+
+    @property
+    def to_apply(self) -> list[RowResult]:
+        return [r for r in self.rows if r.status in (NEW, CHANGED)]
+
+    def matches(self) -> dict[str, tuple[str, int] | None]:
+        return {str(r.row.number): r.matched for r in self.rows}
+
+
+def _task_queryset() -> QuerySet[Task]:
+    return Task.objects.select_related("plan__inspection", "region", "parent").prefetch_related(
+        "measures", "milestones", Prefetch("assignments", queryset=Assignment.objects.select_related("unit"))
+    )
+
+
+def _data_from_task(task: Task) -> TaskData:
+    """Like ``services.task_data_from`` but reading only what ``_task_queryset`` prefetched."""
+    units: dict[str, list[Unit]] = {}
+    for a in sorted(task.assignments.all(), key=lambda a: a.id):
+        units.setdefault(a.role, []).append(a.unit)
+    return TaskData(
+        plan=task.plan, region=task.region, seq=task.seq, feedback_no=task.feedback_no, section=list(task.section),
+        title=task.title, problem=task.problem, target=task.target, responsible_person=task.responsible_person,
+        deadline=task.deadline, deadline_text=task.deadline_text, long_term=task.long_term, priority=task.priority,
+        progress=task.progress, completion=task.completion, parent=task.parent,
+        measures=[m.text for m in task.measures.all()], milestones=[(m.date, m.text) for m in task.milestones.all()],
+        units=units,
+    )
+
+
+class _UnitFinder:
+    """``find_unit`` with a cache, trying a task's own units first (they may lie outside its region's ancestors)."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[str, int], Unit | None] = {}
+
+    def find(self, name: str, region: Region, current: Iterable[Unit] = ()) -> Unit | None:
+        wanted = normalise_name(name)
+        for unit in current:
+            if wanted in {normalise_name(n) for n in [unit.name, *unit.aliases]}:
+                return unit
+        key = (wanted, region.pk)
+        if key not in self.cache:
+            self.cache[key] = find_unit(name, region)
+        return self.cache[key]
+
+
+TEXT_FIELDS = [("序号", "seq"), ("反馈问题", "problem"), ("整改任务", "title"), ("整改目标", "target"),
+               ("责任人", "responsible_person"), ("进展情况", "progress")]
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, editable: QuerySet[Task]) -> ImportPreview:
+    """Each row compared with the ledger: what importing it would do, or why it cannot be imported.
+
+    ``editable`` is the caller's editable scope (``Task.objects.editable_by(user)``); ``region`` is where
+    new tasks go and where their unit names are looked up.
+    """
+    uuids = {r.task_uuid for r in sheet.rows if r.task_uuid}
+    seqs = {r.seq for r in sheet.rows if r.seq and not r.task_uuid}
+    by_uuid: dict[uuid_lib.UUID, Task] = {}
+    if uuids:
+        by_uuid = {t.uuid: t for t in _task_queryset().filter(uuid__in=uuids)}
+    by_seq: dict[str, list[Task]] = {}
+    if seqs:
+        for t in _task_queryset().filter(plan=plan, seq__in=seqs):
+            by_seq.setdefault(t.seq, []).append(t)
+    candidate_ids = {t.pk for t in by_uuid.values()} | {t.pk for ts in by_seq.values() for t in ts}
+    editable_ids = set(editable.filter(pk__in=candidate_ids).values_list("pk", flat=True)) if candidate_ids else set()
+
+    finder = _UnitFinder()
+    results: list[RowResult] = []
+    seen_keys: dict[tuple[int, str], int] = {}
+    seen_tasks: dict[int, int] = {}
+    for row in sheet.rows:
+        result = RowResult(row=row, errors=list(row.errors))
+        results.append(result)
+        task: Task | None = None
+        if row.task_uuid:
+            task = by_uuid.get(row.task_uuid)
+            if task is None or task.pk not in editable_ids:
+                result.errors.append(f"系统编号 {row.task_uuid} 对应的任务不存在或不在您可修改的范围内")
+                task = None
+        elif row.seq:
+            found = by_seq.get(row.seq, [])
+            if len(found) > 1:
+                result.errors.append(f"方案“{plan.title}”中有 {len(found)} 项序号为 {row.seq} 的任务，请填写系统编号以区分")
+            elif found:
+                task = found[0]
+                if task.pk not in editable_ids:
+                    result.errors.append(f"方案中序号为 {row.seq} 的任务不在您可修改的范围内")
+                    task = None
+        if task is not None:
+            if task.pk in seen_tasks:
+                result.errors.append(f"与第 {seen_tasks[task.pk]} 行对应同一项任务")
+            seen_tasks.setdefault(task.pk, row.number)
+        if row.seq:
+            key = (task.plan_id if task else plan.pk, row.seq)
+            if key in seen_keys:
+                result.errors.append(f"序号 {row.seq} 与第 {seen_keys[key]} 行重复")
+            seen_keys.setdefault(key, row.number)
+        result.task = task
+        if task is not None:
+            _compare(result, task, sheet.columns, finder)
+        else:
+            _new(result, plan, region, sheet.columns, finder)
+        if result.errors:
+            result.status = ERROR
+    return ImportPreview(rows=results, plan=plan, region=region)
+
+
+def _resolve_units(result: RowResult, region: Region, finder: _UnitFinder, current: Iterable[Unit] = ()) -> dict[str, list[Unit]]:
+    units: dict[str, list[Unit]] = {}
+    missing: list[str] = []
+    current = list(current)
+    for role, name in result.row.units:
+        unit = finder.find(name, region, current)
+        if unit is None:
+            missing.append(name)
+        elif unit not in units.setdefault(role, []):
+            units[role].append(unit)
+    if missing:
+        result.errors.append(
+            f"系统中（{region.full_name}及上级）没有这些单位：{'、'.join(missing)}。请检查名称，或请管理员先添加单位。"
+        )
+    return {role: us for role, us in units.items() if us}
+
+
+def _new(result: RowResult, plan: Plan, region: Region, columns: set[str], finder: _UnitFinder) -> None:
+    row = result.row
+    result.status = NEW
+    units = _resolve_units(result, region, finder)
+    if not (row.problem or row.title or row.target):
+        result.errors.append("反馈问题、整改任务、整改目标至少填写一项")
+    if not units.get(Assignment.Role.LEAD) and not units.get(Assignment.Role.RESPONSIBLE) and not result.errors:
+        result.errors.append("请至少填写一个牵头单位或责任单位")
+    if not row.deadline.date and not row.deadline.long_term and not any("整改时限" in e for e in result.errors):
+        result.errors.append("请填写整改时限（日期或“长期坚持”）")
+    result.data = TaskData(
+        plan=plan, region=region, seq=row.seq, problem=row.problem, title=row.title, target=row.target,
+        responsible_person=row.responsible_person, deadline=row.deadline.date, deadline_text=row.deadline.text,
+        long_term=row.deadline.long_term, progress=row.progress, measures=row.measures, units=units,
+    )
+
+
+def _unit_text(units: dict[str, list[Unit]]) -> str:
+    return format_units((role, u.name) for role, us in units.items() for u in us)
+
+
+def _compare(result: RowResult, task: Task, columns: set[str], finder: _UnitFinder) -> None:
+    row = result.row
+    data = _data_from_task(task)
+    changes: list[FieldChange] = []
+    for label, name in TEXT_FIELDS:
+        if label not in columns:
+            continue
+        old, new = getattr(task, name), getattr(row, name)
+        if clean_text(old) != new:
+            setattr(data, name, new)
+            changes.append(FieldChange(label, _short(clean_text(old)) or "（空）", _short(new) or "（空）"))
+    if "整改措施" in columns:
+        old_measures = [clean_text(m) for m in data.measures]
+        if old_measures != row.measures:
+            data.measures = list(row.measures)
+            changes.append(FieldChange("整改措施", _short(format_measures(old_measures)) or "（空）", _short(format_measures(row.measures)) or "（空）"))
+    if "责任单位" in columns:
+        current = [u for us in data.units.values() for u in us]
+        units = _resolve_units(result, task.region, finder, current)
+        old_keys = sorted((u.pk, role) for role, us in data.units.items() for u in us)
+        new_keys = sorted({(u.pk, role) for role, us in units.items() for u in us})
+        if old_keys != new_keys:
+            if not units.get(Assignment.Role.LEAD) and not units.get(Assignment.Role.RESPONSIBLE) and not result.errors:
+                result.errors.append("请至少保留一个牵头单位或责任单位")
+            changes.append(FieldChange("责任单位", _unit_text(data.units) or "（空）", _unit_text(units) or "（空）"))
+            data.units = units
+    if "整改时限" in columns and not any("整改时限" in e for e in row.errors):
+        old_pair = (task.deadline, task.long_term)
+        new_pair = (row.deadline.date, row.deadline.long_term)
+        if old_pair != new_pair:
+            if new_pair == (None, False):
+                result.errors.append("整改时限不能清空（请填写日期或“长期坚持”）")
+            data.deadline, data.long_term, data.deadline_text = row.deadline.date, row.deadline.long_term, row.deadline.text
+            changes.append(FieldChange("整改时限", format_deadline(*old_pair) or "（空）", format_deadline(*new_pair) or "（空）"))
+    if "序号" in columns and data.seq != task.seq and not result.errors:
+        clash = Task.objects.filter(plan_id=task.plan_id, seq=data.seq).exclude(pk=task.pk).exists()
+        if clash:
+            result.errors.append(f"方案中已有序号为 {data.seq} 的另一项任务")
+    result.data = data
+    result.changes = changes
+    result.status = CHANGED if changes else UNCHANGED
+
+
+# ---------------------------------------------------------------------------------------------
+# Applying
+# ---------------------------------------------------------------------------------------------
+
+
+class ImportRefused(Exception):
+    """The import cannot be applied; nothing was written."""
+
+
+def stale_rows(preview: ImportPreview, expected: dict[str, Any]) -> list[str]:
+    """Rows whose task changed (or appeared / went away) since the preview the person confirmed."""
+    problems = []
+    for r in preview.rows:
+        seen = expected.get(str(r.row.number))
+        seen = tuple(seen) if seen else None
+        now = r.matched
+        if seen != now:
+            if seen and now and seen[0] == now[0]:
+                problems.append(f"第 {r.row.number} 行：{StaleEdit(now[1])}")
+            else:
+                problems.append(f"第 {r.row.number} 行：对应的任务在预览之后发生了变化，请重新上传文件预览。")
+    if set(expected) - {str(r.row.number) for r in preview.rows}:
+        problems.append("文件内容与预览时不一致，请重新上传。")
+    return problems
+
+
+def apply_preview(preview: ImportPreview, *, reason: str, expected: dict[str, Any] | None = None) -> tuple[int, int]:
+    """Write every new and changed row in one transaction; returns (created, updated).
+
+    ``expected`` maps row numbers to the (task uuid, version) shown in the preview: a task changed
+    since then refuses the whole import with the ``StaleEdit`` message. Raises ``ImportRefused``.
+    """
+    if preview.has_errors:
+        raise ImportRefused("表格中有错误，全部未导入。请改正后重新上传。")
+    if expected is not None:
+        problems = stale_rows(preview, expected)
+        if problems:
+            raise ImportRefused("\n".join(problems))
+    created = updated = 0
+    try:
+        with transaction.atomic():
+            for r in preview.to_apply:
+                assert r.data is not None
+                if r.task is None:
+                    create_task(r.data, reason=reason, action=ChangeRecord.Action.IMPORT)
+                    created += 1
+                else:
+                    version = int(expected[str(r.row.number)][1]) if expected else r.task.version
+                    if update_task(r.task, r.data, expected_version=version, reason=reason):
+                        updated += 1
+    except StaleEdit as exc:
+        raise ImportRefused(f"{exc}（全部未导入）") from exc
+    return created, updated
