@@ -1,0 +1,55 @@
+"""Assignments (任务分工): the units' part in the tasks the caller can see."""
+
+from typing import Optional
+from uuid import UUID
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router
+from ninja.pagination import PageNumberPagination, paginate
+
+from rectify.tasks.models import Assignment
+from rectify.tasks.states import AssignmentState
+
+from ..access import get_visible, user_of, visible_tasks
+from ..errors import ApiValidationError
+from ..schemas import AssignmentOut, Message
+
+router = Router(tags=["任务分工"])
+
+
+def _assignments(request: HttpRequest) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(task__in=visible_tasks(user_of(request))).select_related("unit", "task").order_by("task_id", "role", "id")
+
+
+@router.get(
+    "",
+    response=list[AssignmentOut],
+    summary="任务分工列表",
+    description="本人可见任务的分工；按任务（task）、单位（unit）、角色、状态筛选。",
+)
+@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+def list_assignments(
+    request: HttpRequest,
+    task: Optional[UUID] = Query(None, description="任务编号"),  # type: ignore[assignment]
+    unit: Optional[UUID] = Query(None, description="单位编号"),  # type: ignore[assignment]
+    role: Optional[Assignment.Role] = Query(None, description="lead / cooperating / responsible"),  # type: ignore[assignment]
+    state: Optional[AssignmentState] = Query(None, description="分工状态"),  # type: ignore[assignment]
+) -> QuerySet[Assignment]:
+    assignments = _assignments(request)
+    if task:
+        if not visible_tasks(user_of(request)).filter(uuid=task).exists():
+            raise ApiValidationError(task="任务不存在，或您无权查看")
+        assignments = assignments.filter(task__uuid=task)
+    if unit:
+        assignments = assignments.filter(unit__uuid=unit)
+    if role:
+        assignments = assignments.filter(role=role)
+    if state:
+        assignments = assignments.filter(state=state)
+    return assignments
+
+
+@router.get("/{uuid}", response={200: AssignmentOut, 404: Message}, summary="任务分工详情")
+def get_assignment(request: HttpRequest, uuid: UUID) -> Assignment:
+    return get_visible(_assignments(request), "分工不存在，或您无权查看", uuid=uuid)

@@ -1,0 +1,40 @@
+"""Regions: public reference data for every logged-in user."""
+
+from typing import Optional
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router
+from ninja.pagination import PageNumberPagination, paginate
+
+from rectify.regions.models import Region
+
+from ..access import region_by_code
+from ..schemas import Message, RegionLevelValue, RegionOut
+
+router = Router(tags=["行政区划"])
+
+
+@router.get(
+    "",
+    response=list[RegionOut],
+    summary="行政区划列表",
+    description="按上级区划代码（parent）和级别（level）筛选；不带 parent 时列出全部。",
+)
+@paginate(PageNumberPagination, page_size=100, max_page_size=1000)
+def list_regions(
+    request: HttpRequest,
+    parent: Optional[str] = Query(None, description="上级区划代码"),  # type: ignore[assignment]
+    level: Optional[RegionLevelValue] = Query(None, description="级别"),  # type: ignore[valid-type,assignment]
+) -> QuerySet[Region]:
+    regions = Region.objects.select_related("parent").order_by("code")
+    if parent:
+        regions = regions.filter(parent=region_by_code(parent))
+    if level:
+        regions = regions.filter(level=level)
+    return regions
+
+
+@router.get("/{code}", response={200: RegionOut, 404: Message}, summary="行政区划详情")
+def get_region(request: HttpRequest, code: str) -> Region:
+    return region_by_code(code)

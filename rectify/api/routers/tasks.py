@@ -1,0 +1,303 @@
+"""Tasks (整改任务): the ledger. Reads are limited to ``Task.objects.visible_to``; writes to
+``editable_by`` and go through ``rectify.tasks.services`` (atomic, version-checked, recorded)."""
+
+import datetime
+import re
+from typing import Any, Literal, Optional
+from uuid import UUID
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router
+from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
+
+from rectify.core.models import ChangeRecord
+from rectify.inspections.models import Plan
+from rectify.regions.matching import find_unit
+from rectify.regions.models import Region, Unit
+from rectify.tasks.models import Assignment, Task, overdue_q
+from rectify.tasks.services import TaskData, create_task, task_data_from, transition_task, update_task
+
+from ..access import acting, edit_region_q, editable_region, get_visible, require_editor, user_of, visible_tasks
+from ..errors import ApiValidationError
+from ..schemas import (
+    HistoryOut, Message, StaleOut, TaskAssignmentOut, TaskDetailOut, TaskIn, TaskListOut, TaskPatch, TaskPut,
+    TaskStateValue, TransitionIn, ValidationErrorOut,
+)
+
+router = Router(tags=["整改任务"])
+
+NOT_FOUND = "任务不存在，或您无权查看"
+NOT_EDITABLE = "您没有修改此任务的权限"
+WRITE_RESPONSES = {400: Message, 401: Message, 403: Message, 404: Message, 409: StaleOut, 422: ValidationErrorOut}
+UNIT_SPLIT = re.compile(r"[、，,；;\n]+")
+UNIT_FIELDS = {
+    "lead_units": Assignment.Role.LEAD,
+    "cooperating_units": Assignment.Role.COOPERATING,
+    "responsible_units": Assignment.Role.RESPONSIBLE,
+}
+Ordering = Literal["deadline", "-deadline", "seq", "state", "-updated_at"]
+
+
+def list_queryset(user: Any) -> QuerySet[Task]:
+    return visible_tasks(user).select_related("region__parent", "plan", "inspection").prefetch_related(
+        Prefetch("assignments", queryset=Assignment.objects.select_related("unit"))
+    )
+
+
+def detail_queryset(user: Any) -> QuerySet[Task]:
+    return list_queryset(user).select_related("parent").prefetch_related("measures", "milestones")
+
+
+def get_task(user: Any, uuid: UUID) -> Task:
+    return get_visible(visible_tasks(user), NOT_FOUND, uuid=uuid)
+
+
+def detail(user: Any, uuid: UUID) -> Task:
+    task: Task = get_visible(detail_queryset(user), NOT_FOUND, uuid=uuid)
+    task.can_edit = Task.objects.editable_by(user).filter(pk=task.pk).exists()  # type: ignore[attr-defined]
+    return task
+
+
+def require_editable(user: Any, task: Task) -> None:
+    if not Task.objects.editable_by(user).filter(pk=task.pk).exists():
+        raise HttpError(403, NOT_EDITABLE)
+
+
+# ---- reads -------------------------------------------------------------------------------------
+
+
+@router.get(
+    "",
+    response=list[TaskListOut],
+    summary="整改任务列表（台账）",
+    description="只列出本人数据范围内的任务。可按督察、方案、区划（含下级）、单位、状态、是否逾期、时限区间、关键词筛选；分页返回。",
+)
+@paginate(PageNumberPagination, page_size=25, max_page_size=500)
+def list_tasks(
+    request: HttpRequest,
+    inspection: Optional[UUID] = Query(None, description="督察编号"),  # type: ignore[assignment]
+    plan: Optional[UUID] = Query(None, description="整改方案编号"),  # type: ignore[assignment]
+    region: Optional[str] = Query(None, description="区划代码（含下级区划）"),  # type: ignore[assignment]
+    unit: Optional[UUID] = Query(None, description="单位编号：该单位承担的任务"),  # type: ignore[assignment]
+    state: Optional[list[TaskStateValue]] = Query(None, description="状态，可重复给出"),  # type: ignore[valid-type,assignment]
+    overdue: Optional[bool] = Query(None, description="true：只看逾期任务"),  # type: ignore[assignment]
+    deadline_from: Optional[datetime.date] = Query(None, description="整改时限不早于"),  # type: ignore[assignment]
+    deadline_to: Optional[datetime.date] = Query(None, description="整改时限不晚于"),  # type: ignore[assignment]
+    q: Optional[str] = Query(None, description="关键词（空格分隔，全部包含）"),  # type: ignore[assignment]
+    ordering: Optional[Ordering] = Query(None, description="排序"),  # type: ignore[assignment]
+) -> QuerySet[Task]:
+    tasks = list_queryset(user_of(request))
+    if inspection:
+        tasks = tasks.filter(inspection__uuid=inspection)
+    if plan:
+        tasks = tasks.filter(plan__uuid=plan)
+    if region:
+        found = Region.objects.filter(code=region).first()
+        if found is None:
+            raise ApiValidationError(region=f"区划代码 {region} 不存在")
+        tasks = tasks.filter(found.subtree_q())
+    if unit:
+        tasks = tasks.filter(pk__in=Assignment.objects.filter(unit__uuid=unit).values("task_id"))
+    if state:
+        tasks = tasks.filter(state__in=state)
+    if overdue:
+        tasks = tasks.filter(overdue_q(timezone.localdate()))
+    if deadline_from:
+        tasks = tasks.filter(deadline__gte=deadline_from)
+    if deadline_to:
+        tasks = tasks.filter(deadline__lte=deadline_to)
+    if q:
+        for word in q.split():
+            tasks = tasks.filter(search_text__icontains=word)
+    if ordering:
+        tasks = tasks.order_by(ordering, "id")
+    return tasks
+
+
+@router.get(
+    "/{uuid}",
+    response={200: TaskDetailOut, 401: Message, 404: Message},
+    summary="整改任务详情",
+    description="含整改措施、时间节点、分工单位，以及调用者能否修改（can_edit）和可变更的状态（next_states）。",
+)
+def get_task_detail(request: HttpRequest, uuid: UUID) -> Task:
+    return detail(user_of(request), uuid)
+
+
+@router.get("/{uuid}/history", response={200: list[HistoryOut], 401: Message, 404: Message}, summary="任务变更记录", description="新的在前。")
+@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+def task_history(request: HttpRequest, uuid: UUID) -> QuerySet[ChangeRecord]:
+    task = get_task(user_of(request), uuid)
+    return ChangeRecord.objects.filter(task_uuid=task.uuid).order_by("-id")
+
+
+@router.get("/{uuid}/assignments", response={200: list[TaskAssignmentOut], 401: Message, 404: Message}, summary="任务的分工单位")
+def task_assignments(request: HttpRequest, uuid: UUID) -> list[Assignment]:
+    task = get_task(user_of(request), uuid)
+    return list(task.assignments.select_related("unit").order_by("role", "id"))
+
+
+# ---- validation: the task form's rules ---------------------------------------------------------
+
+
+def _names(values: list[str]) -> list[str]:
+    names: list[str] = []
+    for value in values:
+        names += [n.strip() for n in UNIT_SPLIT.split(value or "") if n.strip()]
+    return names
+
+
+def _resolve_units(values: dict[str, Any], region: Region, current: dict[str, list[Unit]], errors: ApiValidationError) -> dict[str, list[Unit]]:
+    units: dict[str, list[Unit]] = {}
+    for field_name, role in UNIT_FIELDS.items():
+        if field_name not in values or values[field_name] is None:
+            units[role] = list(current.get(role, []))
+            continue
+        found: list[Unit] = []
+        missing: list[str] = []
+        for name in _names(values[field_name]):
+            unit = find_unit(name, region)
+            (found.append(unit) if unit else missing.append(name))
+        if missing:
+            errors.add(field_name, f"系统中没有这些单位：{'、'.join(missing)}。请检查名称，或请管理员先添加单位。")
+        units[role] = list(dict.fromkeys(found))
+    return units
+
+
+def build_task_data(user: Any, values: dict[str, Any], task: Task | None = None) -> TaskData:
+    """TaskData from a request body (for an update, merged over the task), or ApiValidationError."""
+    errors = ApiValidationError()
+    data = task_data_from(task) if task is not None else None
+    merged: dict[str, Any] = {}
+
+    if "plan" in values and values["plan"] is not None:
+        plan = Plan.objects.filter(edit_region_q(user, "region"), uuid=values["plan"]).select_related("inspection").first()
+        if plan is None:
+            errors.add("plan", "整改方案不存在，或不在您的管辖范围内")
+        elif task is not None and plan.pk != task.plan_id:
+            errors.add("plan", "任务创建后不能更换所属整改方案")
+        merged["plan"] = plan
+    if "region" in values and values["region"] is not None:
+        region = editable_region(user, values["region"])
+        if region is None:
+            errors.add("region", f"区划 {values['region']} 不存在，或不在您的管辖范围内")
+        merged["region"] = region
+    if "parent" in values:
+        parent = None
+        if values["parent"] is not None:
+            parent = Task.objects.editable_by(user).filter(uuid=values["parent"]).first()
+            if parent is None:
+                errors.add("parent", "上级任务不存在，或您无权修改")
+            elif task is not None and parent.pk == task.pk:
+                errors.add("parent", "上级任务不能是本任务")
+        merged["parent"] = parent
+
+    plain = ["seq", "feedback_no", "title", "problem", "target", "responsible_person", "deadline", "deadline_text", "long_term", "priority", "progress"]
+    for name in plain:
+        if name in values and (values[name] is not None or name == "deadline"):
+            merged[name] = values[name]
+    if values.get("section") is not None:
+        merged["section"] = [s.strip() for s in values["section"] if s and s.strip()]
+    if values.get("measures") is not None:
+        merged["measures"] = [m.strip() for m in values["measures"] if m and m.strip()]
+    if values.get("milestones") is not None:
+        merged["milestones"] = [(m["date"], m["text"].strip()) for m in values["milestones"]]
+
+    def current(name: str, default: Any = None) -> Any:
+        if name in merged:
+            return merged[name]
+        return getattr(data, name) if data is not None else default
+
+    deadline = current("deadline")
+    if deadline and not (2000 <= deadline.year <= 2100):
+        errors.add("deadline", "整改时限的年份应在 2000 至 2100 之间")
+    if not deadline and not current("long_term", False):
+        errors.add("deadline", "请填写整改时限，或勾选“长期坚持”")
+    if not (current("problem", "") or current("target", "") or current("title", "")):
+        errors.add("problem", "反馈问题、整改目标、任务名称至少填写一项")
+
+    region = current("region")
+    units: dict[str, list[Unit]] = {}
+    if region is not None:
+        units = _resolve_units(values, region, data.units if data is not None else {}, errors)
+        if not units.get(Assignment.Role.LEAD) and not units.get(Assignment.Role.RESPONSIBLE) and not errors.errors:
+            errors.add("responsible_units", "请至少填写一个牵头单位或责任单位")
+    if errors.errors:
+        raise errors
+
+    if data is None:
+        return TaskData(units=units, **merged)
+    for name, value in merged.items():
+        setattr(data, name, value)
+    data.units = units
+    return data
+
+
+# ---- writes --------------------------------------------------------------------------------------
+
+
+@router.post(
+    "",
+    response={201: TaskDetailOut, **WRITE_RESPONSES},
+    summary="新建整改任务",
+    description="整改办、管理员在本级及下级区划新建任务。单位按名称在任务区划及其上级区划中匹配；须填写整改时限或勾选长期坚持，至少一个牵头或责任单位。",
+)
+def create(request: HttpRequest, payload: TaskIn) -> tuple[int, Task]:
+    user = user_of(request)
+    require_editor(user, "新建任务")
+    values = payload.dict()
+    reason = values.pop("reason") or "新建任务"
+    data = build_task_data(user, values)
+    with acting(request):
+        task = create_task(data, reason=reason)
+    return 201, detail(user, task.uuid)
+
+
+def _update(request: HttpRequest, uuid: UUID, values: dict[str, Any]) -> Task:
+    user = user_of(request)
+    task = get_task(user, uuid)
+    require_editable(user, task)
+    version = values.pop("version")
+    reason = values.pop("reason", "") or ""
+    data = build_task_data(user, values, task)
+    with acting(request):
+        update_task(task, data, expected_version=version, reason=reason)
+    return detail(user, uuid)
+
+
+@router.put(
+    "/{uuid}",
+    response={200: TaskDetailOut, **WRITE_RESPONSES},
+    summary="修改整改任务（整体替换）",
+    description="须带回读取时的 version；已被他人修改时返回 409，不做任何修改。",
+)
+def replace(request: HttpRequest, uuid: UUID, payload: TaskPut) -> Task:
+    return _update(request, uuid, payload.dict())
+
+
+@router.patch(
+    "/{uuid}",
+    response={200: TaskDetailOut, **WRITE_RESPONSES},
+    summary="修改整改任务（部分字段）",
+    description="只修改请求中给出的字段；须带回读取时的 version，已被他人修改时返回 409，不做任何修改。",
+)
+def patch(request: HttpRequest, uuid: UUID, payload: TaskPatch) -> Task:
+    return _update(request, uuid, payload.dict(exclude_unset=True))
+
+
+@router.post(
+    "/{uuid}/transition",
+    response={200: TaskDetailOut, **WRITE_RESPONSES},
+    summary="变更任务状态",
+    description="按状态流转规则变更；不允许的变更返回 400 并说明可变更的状态；须带回 version。",
+)
+def transition(request: HttpRequest, uuid: UUID, payload: TransitionIn) -> Task:
+    user = user_of(request)
+    task = get_task(user, uuid)
+    require_editable(user, task)
+    with acting(request):
+        transition_task(task, payload.state, expected_version=payload.version, reason=payload.reason)
+    return detail(user, uuid)

@@ -1,0 +1,118 @@
+"""Units: readable by every logged-in user (names are needed to fill in tasks); offices and
+admins create and change the units of their own region subtree."""
+
+from typing import Any, Optional
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+from ninja import Query, Router
+from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
+
+from rectify.regions.matching import normalise_name
+from rectify.regions.models import Region, Unit
+
+from ..access import acting, edit_region_q, editable_region, region_by_code, require_editor, user_of
+from ..errors import ApiValidationError
+from ..schemas import Message, StaleOut, UnitIn, UnitOut, UnitPatch, ValidationErrorOut
+from ..writes import create_record, update_record
+
+router = Router(tags=["单位"])
+
+WRITE_RESPONSES = {401: Message, 403: Message, 404: Message, 409: StaleOut, 422: ValidationErrorOut}
+
+
+def _units() -> QuerySet[Unit]:
+    return Unit.objects.select_related("region__parent", "parent")
+
+
+def _get(uuid: UUID) -> Unit:
+    unit = _units().filter(uuid=uuid).first()
+    if unit is None:
+        raise Http404("单位不存在")
+    return unit
+
+
+@router.get("", response=list[UnitOut], summary="单位列表", description="region：区划代码（含下级）；q：名称或别名关键词。")
+@paginate(PageNumberPagination, page_size=100, max_page_size=1000)
+def list_units(
+    request: HttpRequest,
+    region: Optional[str] = Query(None, description="区划代码（含下级区划）"),  # type: ignore[assignment]
+    q: Optional[str] = Query(None, description="名称关键词"),  # type: ignore[assignment]
+    active: Optional[bool] = Query(None, description="只看启用（true）或停用（false）"),  # type: ignore[assignment]
+) -> QuerySet[Unit]:
+    units = _units().order_by("region__code", "name")
+    if region:
+        units = units.filter(region_by_code(region).subtree_q())
+    if q:
+        for word in q.split():
+            units = units.filter(Q(name__icontains=word) | Q(aliases__icontains=word))
+    if active is not None:
+        units = units.filter(is_active=active)
+    return units
+
+
+@router.get("/{uuid}", response={200: UnitOut, 404: Message}, summary="单位详情")
+def get_unit(request: HttpRequest, uuid: UUID) -> Unit:
+    return _get(uuid)
+
+
+def _check(user: Any, values: dict[str, Any], unit: Unit | None = None) -> dict[str, Any]:
+    """Resolve codes and uuids; raise ApiValidationError naming each bad field."""
+    errors = ApiValidationError()
+    result = dict(values)
+    if "region" in values:
+        region = editable_region(user, values["region"])
+        if region is None:
+            errors.add("region", f"区划 {values['region']} 不存在，或不在您的管辖范围内")
+        result["region"] = region
+    if "name" in values:
+        result["name"] = normalise_name(values["name"])[:120]
+    if "aliases" in values:
+        result["aliases"] = [a.strip() for a in values["aliases"] if a and a.strip()]
+    if values.get("parent"):
+        parent = Unit.objects.filter(uuid=values["parent"]).first()
+        if parent is None:
+            errors.add("parent", "上级单位不存在")
+        elif unit is not None and parent.pk == unit.pk:
+            errors.add("parent", "上级单位不能是本单位")
+        result["parent"] = parent
+    elif "parent" in values:
+        result["parent"] = None
+    region = result.get("region") or (unit.region if unit else None)
+    name = result.get("name") or (unit.name if unit else None)
+    if region and name:
+        clash = Unit.objects.filter(region=region, name=name).exclude(pk=unit.pk if unit else None)
+        if clash.exists():
+            errors.add("name", f"{region.full_name}已有名为“{name}”的单位")
+    if errors.errors:
+        raise errors
+    return result
+
+
+@router.post("", response={201: UnitOut, **WRITE_RESPONSES}, summary="新建单位", description="整改办、管理员可在本级及下级区划新建单位。")
+def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, Unit]:
+    user = user_of(request)
+    require_editor(user, "新建单位")
+    data = payload.dict()
+    reason = data.pop("reason", "") or "接口新建单位"
+    values = _check(user, data)
+    with acting(request):
+        unit = create_record(Unit(**values), reason=reason)
+    return 201, _get(unit.uuid)
+
+
+@router.patch("/{uuid}", response={200: UnitOut, **WRITE_RESPONSES}, summary="修改单位", description="只修改请求中给出的字段。")
+def update_unit(request: HttpRequest, uuid: UUID, payload: UnitPatch) -> Unit:
+    user = user_of(request)
+    unit = _get(uuid)
+    require_editor(user, "修改单位")
+    if not Region.objects.filter(edit_region_q(user), pk=unit.region_id).exists():
+        raise HttpError(403, "该单位不在您的管辖范围内，不能修改")
+    data = payload.dict(exclude_unset=True)
+    reason = data.pop("reason", "")
+    values = _check(user, data, unit)
+    with acting(request):
+        update_record(unit, values, reason=reason)
+    return _get(uuid)

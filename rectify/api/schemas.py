@@ -1,0 +1,477 @@
+"""Request and response bodies. Field descriptions are Chinese: they show in /api/docs."""
+
+import datetime
+from typing import Any, Literal, Optional
+from uuid import UUID
+
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from rectify.inspections.models import Inspection, Plan
+from rectify.regions.models import Region, Unit
+from rectify.tasks.models import Assignment, Task
+from rectify.tasks.states import TASK_TRANSITIONS, TaskState
+
+TaskStateValue = Literal[tuple(TaskState.values)]  # type: ignore[valid-type]
+UnitKindValue = Literal[tuple(Unit.Kind.values)]  # type: ignore[valid-type]
+InspectionLevelValue = Literal[tuple(Inspection.Level.values)]  # type: ignore[valid-type]
+PlanKindValue = Literal[tuple(Plan.Kind.values)]  # type: ignore[valid-type]
+RegionLevelValue = Literal[tuple(Region.Level.values)]  # type: ignore[valid-type]
+
+
+class InputSchema(Schema):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+
+class Message(Schema):
+    detail: str = Field(..., description="说明")
+
+
+class FieldError(Schema):
+    field: str = Field(..., description="字段名")
+    label: str = Field(..., description="字段中文名")
+    message: str = Field(..., description="错误说明")
+
+
+class ValidationErrorOut(Schema):
+    detail: str = Field(..., description="所有错误的中文说明")
+    errors: list[FieldError]
+
+
+class StaleOut(Schema):
+    detail: str = Field(..., description="版本冲突说明")
+    current_version: int = Field(..., description="数据库中的当前版本")
+
+
+class Me(Schema):
+    username: str
+    name: str
+    unit: Optional[str] = None
+    roles: list[str] = Field(..., description="角色代码")
+    role_labels: list[str] = Field(..., description="角色名称")
+    is_editor: bool = Field(..., description="能否新建和修改任务")
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj)
+
+    @staticmethod
+    def resolve_unit(obj: Any) -> Optional[str]:
+        return obj.unit.name if obj.unit_id else None
+
+    @staticmethod
+    def resolve_roles(obj: Any) -> list[str]:
+        return sorted(obj.roles())
+
+
+# ---- regions and units -------------------------------------------------------------------
+
+
+class RegionRef(Schema):
+    code: str = Field(..., description="区划代码")
+    name: str = Field(..., description="名称（如“晋城市城区”）")
+
+    @staticmethod
+    def resolve_name(obj: Region) -> str:
+        return obj.full_name
+
+
+class RegionOut(Schema):
+    code: str = Field(..., description="区划代码")
+    name: str = Field(..., description="名称")
+    full_name: str = Field(..., description="文件中的写法，如“晋城市城区”")
+    level: str = Field(..., description="级别：province/city/county/town")
+    level_label: str
+    parent: Optional[str] = Field(None, description="上级区划代码")
+    path: str = Field(..., description="从省到本级的代码路径")
+
+    @staticmethod
+    def resolve_level_label(obj: Region) -> str:
+        return obj.get_level_display()
+
+    @staticmethod
+    def resolve_parent(obj: Region) -> Optional[str]:
+        return obj.parent.code if obj.parent_id else None
+
+
+class UnitRef(Schema):
+    uuid: UUID
+    name: str
+
+
+class UnitOut(Schema):
+    uuid: UUID
+    name: str = Field(..., description="单位名称")
+    kind: str = Field(..., description="类别")
+    kind_label: str
+    region: RegionRef
+    parent: Optional[UUID] = Field(None, description="上级单位编号")
+    aliases: list[str] = Field(..., description="别名")
+    is_active: bool
+
+    @staticmethod
+    def resolve_kind_label(obj: Unit) -> str:
+        return obj.get_kind_display()
+
+    @staticmethod
+    def resolve_parent(obj: Unit) -> Optional[UUID]:
+        return obj.parent.uuid if obj.parent_id else None
+
+
+class UnitIn(InputSchema):
+    name: str = Field(..., min_length=1, max_length=120, description="单位名称")
+    kind: UnitKindValue = Field(Unit.Kind.DEPARTMENT.value, description="类别")  # type: ignore[valid-type]
+    region: str = Field(..., description="所属区划代码")
+    parent: Optional[UUID] = Field(None, description="上级单位编号")
+    aliases: list[str] = Field(default_factory=list, description="文档中出现的其他写法")
+    is_active: bool = True
+
+
+class UnitPatch(InputSchema):
+    name: Optional[str] = Field(None, min_length=1, max_length=120)
+    kind: Optional[UnitKindValue] = None  # type: ignore[valid-type]
+    region: Optional[str] = None
+    parent: Optional[UUID] = None
+    aliases: Optional[list[str]] = None
+    is_active: Optional[bool] = None
+    reason: str = Field("", max_length=500, description="修改原因，记入变更记录")
+
+
+# ---- inspections and plans ----------------------------------------------------------------
+
+
+class InspectionOut(Schema):
+    uuid: UUID
+    name: str = Field(..., description="全称")
+    short_name: str
+    team: str = Field(..., description="督察组")
+    level: str
+    level_label: str
+    round: Optional[int] = None
+    batch: str
+    target_region: RegionRef
+    stationed_from: Optional[datetime.date] = None
+    stationed_to: Optional[datetime.date] = None
+    feedback_date: Optional[datetime.date] = None
+    version: int = Field(..., description="版本：修改时原样带回")
+    updated_at: datetime.datetime
+
+    @staticmethod
+    def resolve_name(obj: Inspection) -> str:
+        return str(obj)
+
+    @staticmethod
+    def resolve_level_label(obj: Inspection) -> str:
+        return obj.get_level_display()
+
+
+class InspectionIn(InputSchema):
+    team: str = Field(..., min_length=1, max_length=120, description="督察组")
+    level: InspectionLevelValue = Field(..., description="层级")  # type: ignore[valid-type]
+    round: Optional[int] = Field(None, ge=1, le=99, description="轮次")
+    batch: str = Field("", max_length=40, description="批次")
+    target_region: str = Field(..., description="被督察区划代码")
+    stationed_from: Optional[datetime.date] = None
+    stationed_to: Optional[datetime.date] = None
+    feedback_date: Optional[datetime.date] = None
+    reason: str = Field("", max_length=500, description="原因，记入变更记录")
+
+
+class InspectionPatch(InputSchema):
+    version: int = Field(..., description="读取时的版本；已被他人修改时返回 409")
+    team: Optional[str] = Field(None, min_length=1, max_length=120)
+    level: Optional[InspectionLevelValue] = None  # type: ignore[valid-type]
+    round: Optional[int] = Field(None, ge=1, le=99)
+    batch: Optional[str] = Field(None, max_length=40)
+    target_region: Optional[str] = None
+    stationed_from: Optional[datetime.date] = None
+    stationed_to: Optional[datetime.date] = None
+    feedback_date: Optional[datetime.date] = None
+    reason: str = Field("", max_length=500)
+
+
+class PlanOut(Schema):
+    uuid: UUID
+    title: str = Field(..., description="方案名称")
+    kind: str
+    kind_label: str
+    inspection: Optional[UUID] = Field(None, description="督察编号")
+    inspection_name: Optional[str] = None
+    region: RegionRef
+    source_document: str
+    period_start: Optional[int] = None
+    period_end: Optional[int] = None
+    version: int
+    updated_at: datetime.datetime
+
+    @staticmethod
+    def resolve_kind_label(obj: Plan) -> str:
+        return obj.get_kind_display()
+
+    @staticmethod
+    def resolve_inspection(obj: Plan) -> Optional[UUID]:
+        return obj.inspection.uuid if obj.inspection_id else None
+
+    @staticmethod
+    def resolve_inspection_name(obj: Plan) -> Optional[str]:
+        return obj.inspection.short_name if obj.inspection_id else None
+
+
+class PlanIn(InputSchema):
+    title: str = Field(..., min_length=1, max_length=200, description="方案名称")
+    kind: PlanKindValue = Field(Plan.Kind.RECTIFICATION.value, description="类别")  # type: ignore[valid-type]
+    inspection: Optional[UUID] = Field(None, description="督察编号")
+    region: str = Field(..., description="区划代码")
+    source_document: str = Field("", max_length=200)
+    period_start: Optional[int] = Field(None, ge=2000, le=2100)
+    period_end: Optional[int] = Field(None, ge=2000, le=2100)
+    reason: str = Field("", max_length=500)
+
+
+class PlanPatch(InputSchema):
+    version: int = Field(..., description="读取时的版本；已被他人修改时返回 409")
+    title: Optional[str] = Field(None, min_length=1, max_length=200)
+    kind: Optional[PlanKindValue] = None  # type: ignore[valid-type]
+    inspection: Optional[UUID] = None
+    region: Optional[str] = None
+    source_document: Optional[str] = Field(None, max_length=200)
+    period_start: Optional[int] = Field(None, ge=2000, le=2100)
+    period_end: Optional[int] = Field(None, ge=2000, le=2100)
+    reason: str = Field("", max_length=500)
+
+
+# ---- tasks ------------------------------------------------------------------------------------
+
+
+def _units(obj: Task, role: str) -> list[str]:
+    return [a.unit.name for a in obj.assignments.all() if a.role == role]
+
+
+class PlanRef(Schema):
+    uuid: UUID
+    title: str
+
+
+class AssignmentOut(Schema):
+    uuid: UUID
+    task: UUID = Field(..., description="任务编号")
+    unit: UnitRef
+    role: str = Field(..., description="lead 牵头 / cooperating 配合 / responsible 责任")
+    role_label: str
+    state: str
+    state_label: str
+    version: int
+
+    @staticmethod
+    def resolve_task(obj: Assignment) -> UUID:
+        return obj.task.uuid
+
+    @staticmethod
+    def resolve_role_label(obj: Assignment) -> str:
+        return obj.get_role_display()
+
+    @staticmethod
+    def resolve_state_label(obj: Assignment) -> str:
+        return obj.get_state_display()
+
+
+class TaskAssignmentOut(Schema):
+    uuid: UUID
+    unit: UnitRef
+    role: str
+    role_label: str
+    state: str
+    state_label: str
+
+    @staticmethod
+    def resolve_role_label(obj: Assignment) -> str:
+        return obj.get_role_display()
+
+    @staticmethod
+    def resolve_state_label(obj: Assignment) -> str:
+        return obj.get_state_display()
+
+
+class TaskListOut(Schema):
+    uuid: UUID
+    seq: str = Field(..., description="序号")
+    feedback_no: str
+    title: str
+    display_title: str = Field(..., description="标题（无标题时取反馈问题开头）")
+    section: list[str]
+    state: str
+    state_label: str
+    deadline: Optional[datetime.date] = None
+    deadline_text: str
+    long_term: bool
+    priority: bool
+    is_overdue: bool = Field(..., description="是否逾期")
+    region: RegionRef
+    plan: PlanRef
+    inspection: Optional[UUID] = None
+    lead_units: list[str]
+    cooperating_units: list[str]
+    responsible_units: list[str]
+    version: int
+    updated_at: datetime.datetime
+
+    @staticmethod
+    def resolve_state_label(obj: Task) -> str:
+        return obj.get_state_display()
+
+    @staticmethod
+    def resolve_inspection(obj: Task) -> Optional[UUID]:
+        return obj.inspection.uuid if obj.inspection_id else None
+
+    @staticmethod
+    def resolve_lead_units(obj: Task) -> list[str]:
+        return _units(obj, Assignment.Role.LEAD)
+
+    @staticmethod
+    def resolve_cooperating_units(obj: Task) -> list[str]:
+        return _units(obj, Assignment.Role.COOPERATING)
+
+    @staticmethod
+    def resolve_responsible_units(obj: Task) -> list[str]:
+        return _units(obj, Assignment.Role.RESPONSIBLE)
+
+
+class MilestoneOut(Schema):
+    date: Optional[datetime.date] = None
+    text: str
+    done: bool
+
+
+class TaskDetailOut(TaskListOut):
+    problem: str
+    target: str
+    responsible_person: str
+    progress: str
+    completion: str
+    parent: Optional[UUID] = None
+    measures: list[str]
+    milestones: list[MilestoneOut]
+    assignments: list[TaskAssignmentOut]
+    can_edit: bool = Field(..., description="调用者能否修改此任务")
+    next_states: list[str] = Field(..., description="当前状态可变更为")
+    created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_parent(obj: Task) -> Optional[UUID]:
+        return obj.parent.uuid if obj.parent_id else None
+
+    @staticmethod
+    def resolve_measures(obj: Task) -> list[str]:
+        return [m.text for m in obj.measures.all()]
+
+    @staticmethod
+    def resolve_milestones(obj: Task) -> list[Any]:
+        return list(obj.milestones.all())
+
+    @staticmethod
+    def resolve_assignments(obj: Task) -> list[Any]:
+        return list(obj.assignments.all())
+
+    @staticmethod
+    def resolve_can_edit(obj: Task) -> bool:
+        return bool(getattr(obj, "can_edit", False))
+
+    @staticmethod
+    def resolve_next_states(obj: Task) -> list[str]:
+        return sorted(TASK_TRANSITIONS.get(obj.state, set()))
+
+
+class MilestoneIn(InputSchema):
+    date: Optional[datetime.date] = Field(None, description="节点日期")
+    text: str = Field(..., min_length=1, description="节点内容")
+
+
+class TaskFields(InputSchema):
+    parent: Optional[UUID] = Field(None, description="上级任务编号")
+    seq: str = Field(..., min_length=1, max_length=20, description="序号")
+    feedback_no: str = Field("", max_length=20, description="反馈问题序号")
+    section: list[str] = Field(default_factory=list, description="所属章节（逐级）")
+    title: str = Field("", max_length=200, description="任务名称")
+    problem: str = Field("", description="反馈问题")
+    target: str = Field("", description="整改目标")
+    measures: list[str] = Field(default_factory=list, description="整改措施，每项一条")
+    milestones: list[MilestoneIn] = Field(default_factory=list, description="时间节点")
+    lead_units: list[str] = Field(default_factory=list, description="牵头单位名称（按任务区划及上级区划匹配）")
+    cooperating_units: list[str] = Field(default_factory=list, description="配合单位名称")
+    responsible_units: list[str] = Field(default_factory=list, description="责任单位名称")
+    responsible_person: str = Field("", max_length=120, description="责任人")
+    deadline: Optional[datetime.date] = Field(None, description="整改时限；不填时须勾选长期坚持")
+    deadline_text: str = Field("", max_length=60, description="时限原文")
+    long_term: bool = Field(False, description="长期坚持")
+    priority: bool = Field(False, description="重点任务")
+    progress: str = Field("", description="进展情况")
+    reason: str = Field("", max_length=500, description="原因，记入变更记录")
+
+
+class TaskIn(TaskFields):
+    plan: UUID = Field(..., description="整改方案编号")
+    region: str = Field(..., description="区划代码")
+
+
+class TaskPut(TaskIn):
+    version: int = Field(..., description="读取时的版本；已被他人修改时返回 409")
+
+
+class TaskPatch(InputSchema):
+    version: int = Field(..., description="读取时的版本；已被他人修改时返回 409")
+    plan: Optional[UUID] = None
+    region: Optional[str] = None
+    parent: Optional[UUID] = None
+    seq: Optional[str] = Field(None, min_length=1, max_length=20)
+    feedback_no: Optional[str] = Field(None, max_length=20)
+    section: Optional[list[str]] = None
+    title: Optional[str] = Field(None, max_length=200)
+    problem: Optional[str] = None
+    target: Optional[str] = None
+    measures: Optional[list[str]] = None
+    milestones: Optional[list[MilestoneIn]] = None
+    lead_units: Optional[list[str]] = None
+    cooperating_units: Optional[list[str]] = None
+    responsible_units: Optional[list[str]] = None
+    responsible_person: Optional[str] = Field(None, max_length=120)
+    deadline: Optional[datetime.date] = None
+    deadline_text: Optional[str] = Field(None, max_length=60)
+    long_term: Optional[bool] = None
+    priority: Optional[bool] = None
+    progress: Optional[str] = None
+    reason: str = Field("", max_length=500)
+
+
+class TransitionIn(InputSchema):
+    state: TaskStateValue = Field(..., description="目标状态")  # type: ignore[valid-type]
+    reason: str = Field("", max_length=500, description="原因，记入变更记录")
+    version: int = Field(..., description="读取时的版本；已被他人修改时返回 409")
+
+
+class ChangeOut(Schema):
+    field: str
+    before: Any = None
+    after: Any = None
+
+
+class HistoryOut(Schema):
+    time: datetime.datetime
+    user_name: str = Field(..., description="操作人")
+    action: str
+    action_label: str
+    object_type: str
+    object_uuid: UUID
+    object_repr: str
+    reason: str
+    request_id: str
+    changes: list[ChangeOut] = Field(..., description="改动的字段")
+    before: Optional[dict[str, Any]] = None
+    after: Optional[dict[str, Any]] = None
+
+    @staticmethod
+    def resolve_action_label(obj: Any) -> str:
+        return obj.get_action_display()
+
+    @staticmethod
+    def resolve_changes(obj: Any) -> list[dict[str, Any]]:
+        return [{"field": f, "before": b, "after": a} for f, b, a in obj.changed_fields()]
