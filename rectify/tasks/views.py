@@ -33,7 +33,7 @@ def ledger_queryset(request: HttpRequest) -> tuple[LedgerFilter, QuerySet[Task]]
     base = Task.objects.visible_to(request.user)
     ledger_filter = LedgerFilter(request.GET or None, queryset=base, user=request.user)
     tasks = ledger_filter.qs if ledger_filter.is_bound and ledger_filter.is_valid() else base
-    tasks = tasks.select_related("region", "plan", "inspection__target_region").prefetch_related(
+    tasks = tasks.select_related("region__parent", "plan", "inspection__target_region").prefetch_related(
         Prefetch("assignments", queryset=Assignment.objects.select_related("unit"))
     )
     return ledger_filter, tasks
@@ -76,7 +76,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 @login_required
 def task_detail(request: HttpRequest, uuid: str) -> HttpResponse:
     task = get_object_or_404(
-        Task.objects.visible_to(request.user).select_related("region", "plan", "inspection__target_region", "parent"),
+        Task.objects.visible_to(request.user).select_related("region__parent", "plan", "inspection__target_region", "parent"),
         uuid=uuid,
     )
     assignments = task.assignments.select_related("unit").order_by("role", "id")
