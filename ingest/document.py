@@ -1,0 +1,241 @@
+"""From blocks to the SCHEMA.md document object."""
+from __future__ import annotations
+
+import re
+
+from .blocks import Block, Table
+from .errors import IngestError
+from .fields.dates import find_dates, find_milestones, parse_deadline
+from .fields.indicators import find_indicators, find_measurements
+from .fields.inspection import find_inspection
+from .fields.stats import find_stats
+from .fields.units import extract_inline_units, split_units
+from .kinds import find_kind, find_period, find_region, find_title
+from .repair import drop_duplicate_lines, join_wrapped_lines, repair_text
+from .structure import (
+    FEEDBACK_NO, NON_TASK_SECTIONS, Draft, Line, build_drafts, classify, split_inline_items, split_numbered, table_drafts,
+)
+
+UNIT_KEYS = ("lead_units", "cooperating_units", "responsible_units")
+
+
+def repair_blocks(blocks: list[Block]) -> list[Block]:
+    """Repair text, split flattened `|`/tab tables back into tables, join wrapped lines, drop duplicates."""
+    out: list[Block] = []
+    lines: list[str] = []
+
+    def flush() -> None:
+        if lines:
+            out.extend(_tables_from_flat(drop_duplicate_lines(join_wrapped_lines(lines))))
+            lines.clear()
+
+    for block in blocks:
+        if isinstance(block, Table):
+            flush()
+            rows = [[repair_text(c) for c in row] for row in block.rows]
+            out.append(Table([r for r in rows if any(r)]))
+        else:
+            lines.extend(repair_text(s) for s in block.split("\n"))
+    flush()
+    return out
+
+
+def _cells(line: str) -> list[str] | None:
+    if line.count("|") >= 2:
+        return [c.strip() for c in line.strip().strip("|").split("|")]
+    if line.count("\t") >= 2:
+        return [c.strip() for c in line.split("\t")]
+    return None
+
+
+def _tables_from_flat(lines: list[str]) -> list[Block]:
+    out: list[Block] = []
+    run: list[list[str]] = []
+    for line in lines + [""]:
+        cells = _cells(line)
+        if cells is not None and not re.fullmatch(r"[\s|:\-—]+", line):
+            run.append(cells)
+            continue
+        if cells is not None:
+            continue  # a |---|---| rule line
+        if len(run) >= 2:
+            out.append(Table(run))
+        else:
+            out.extend("  ".join(r) for r in run)
+        run = []
+        out.append(line)
+    return out[:-1] if out and out[-1] == "" else out
+
+
+def _join(items: list[list[str]] | None, sep: str = "\n") -> str | None:
+    if not items:
+        return None
+    text = sep.join("\n".join(i) for i in items if i).strip()
+    return text or None
+
+
+def _year_hint(*texts: str | None) -> int | None:
+    for text in texts:
+        if text:
+            m = re.search(r"((?:19|20)\d{2})年", text)
+            if m:
+                return int(m.group(1))
+    return None
+
+
+def _measures_of(draft: Draft, title_mode: bool) -> tuple[str | None, list[str]]:
+    items: list[str] = []
+    title = None
+    if title_mode:
+        head = draft.head
+        m = re.match(r"^([^。]{2,40}?)。(.*)$", head)
+        if draft.parts.get("title"):
+            title = _join(draft.parts["title"])
+            rest = head
+        elif m:
+            title, rest = m.group(1), m.group(2).strip()
+        elif len(head) <= 40 and draft.head_more:
+            title, rest = head.rstrip("。:："), ""
+        else:
+            rest = head
+        body = "\n".join([rest] + draft.head_more if rest else draft.head_more).strip()
+        if body:
+            items.append(body)
+    for key in ("measures", "body"):
+        for item in draft.parts.get(key, []):
+            text = "\n".join(item).strip()
+            if text:
+                items.extend(split_inline_items(text))
+    return title, items
+
+
+def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
+    parts = draft.parts
+    head = draft.head
+    feedback_no = None
+    m = FEEDBACK_NO.match(head)
+    if m:
+        feedback_no, head = m.group(1), head[m.end():]
+        draft.head = head
+    problem_mode = bool(
+        feedback_no or {"measures", "target", "problem", "completion"} & set(parts) or kind == "closure_notice"
+    )
+    if problem_mode:
+        problem_parts = [head] + draft.head_more + ["\n".join(i) for i in parts.get("problem", [])]
+        problem = "\n".join(p for p in problem_parts if p).strip() or None
+        title = _join(parts.get("title"))
+        draft.head, draft.head_more = "", []
+        _, measures = _measures_of(draft, title_mode=False)
+    else:
+        problem = None
+        title, measures = _measures_of(draft, title_mode=True)
+    units: dict[str, list[str]] = {k: split_units("，".join("".join(i) for i in parts.get(k, []))) for k in UNIT_KEYS}
+    clean_measures = []
+    for text in measures:
+        text, inline = extract_inline_units(text)
+        for k, v in inline.items():
+            units[k].extend(u for u in v if u not in units[k])
+        if text:
+            clean_measures.append(text)
+    deadline_text = _join(parts.get("deadline"), " ")
+    year_hint = _year_hint(deadline_text) or doc_year
+    deadline, long_term = parse_deadline(deadline_text, year_hint)
+    measure_text = "\n".join(clean_measures)
+    milestone_year = _year_hint(deadline_text, measure_text) or doc_year
+    milestones = [] if kind == "closure_notice" else find_milestones(measure_text, milestone_year)
+    if deadline_text is None and kind == "action_plan" and milestones:
+        latest = max(ms.date for ms in milestones)
+        deadline = latest
+        hits = [h for h in find_dates(measure_text, milestone_year) if h.date == latest]
+        deadline_text = hits[-1].text if hits else None
+        if hits:
+            lead = re.search(r"(到|至)$", measure_text[max(0, hits[-1].start - 1):hits[-1].start])
+            if lead:
+                deadline_text = lead.group(1) + deadline_text
+    task = {
+        "seq": draft.seq,
+        "feedback_no": feedback_no,
+        "section": [s for s in draft.section if s],
+        "title": title,
+        "problem": problem,
+        "target": _join(parts.get("target")),
+        "measures": clean_measures,
+        "lead_units": units["lead_units"],
+        "cooperating_units": units["cooperating_units"],
+        "responsible_units": units["responsible_units"],
+        "responsible_person": _join(parts.get("responsible_person"), " "),
+        "deadline": deadline,
+        "deadline_text": deadline_text,
+        "long_term": long_term,
+        "milestones": [{"date": ms.date, "text": ms.text} for ms in milestones],
+        "completion": _join(parts.get("completion")),
+    }
+    if kind not in ("closure_notice", "progress_report"):
+        task["indicators"] = find_indicators(measure_text)
+    return task
+
+
+def _goal_lines(lines: list[Line]) -> list[str]:
+    """Lines of the goals section (主要目标 / 总体目标 / 工作目标)."""
+    out: list[str] = []
+    inside_level: int | None = None
+    for line in lines:
+        if line.level is not None and line.level <= 2:
+            if inside_level is not None and line.level <= inside_level:
+                inside_level = None
+            if inside_level is None and re.search(r"目标", line.body) and len(line.body) <= 20 and not line.label:
+                inside_level = line.level
+                continue
+        if inside_level is not None:
+            out.append(line.body if line.level is not None else line.text)
+    return out
+
+
+def build_document(blocks: list[Block], filename: str) -> dict:
+    blocks = repair_blocks(blocks)
+    text_lines = [b for b in blocks if isinstance(b, str)]
+    title, title_at = find_title(text_lines)
+    body_lines = [s for i, s in enumerate(text_lines) if i != title_at and s and s != title]
+    full_text = "\n".join(s for s in text_lines if s)
+    table_text = "\n".join("\t".join(r) for b in blocks if isinstance(b, Table) for r in b.rows)
+    kind = find_kind(title, full_text + "\n" + table_text)
+    doc_year = _year_hint(full_text)
+
+    classified: list[Line] = []
+    drafts: list[Draft] = []
+    no = 0
+    for block in blocks:
+        if isinstance(block, Table):
+            drafts.extend(table_drafts(block, no))
+            no += len(block.rows)
+            continue
+        no += 1
+        if block and block != title and not (no - 1 == title_at):
+            classified.append(classify(no, block))
+    unparsed: list[dict] = []
+    if not drafts:
+        drafts, unparsed = build_drafts(classified, kind, title)
+    tasks = [finish_task(d, kind, doc_year) for d in drafts]
+
+    inspection = find_inspection(title, "\n".join(body_lines[:60]))
+    stats = find_stats(full_text)
+    indicators = find_indicators("\n".join(_goal_lines(classified))) if kind != "progress_report" else []
+    measurements = find_measurements(full_text) if kind == "progress_report" else []
+    if not tasks and not stats and inspection is None and not indicators:
+        if not re.search(r"整改|督察|督查|环境|生态|污染", full_text + table_text):
+            raise IngestError("未能在文档中识别出整改任务：文件内容与督察整改无关，或版式无法识别")
+    doc = {
+        "document": filename,
+        "kind": kind,
+        "title": title,
+        "region": find_region(title),
+        "inspection": inspection,
+        "period": find_period(title),
+        "indicators": indicators,
+        "measurements": measurements,
+        "stats": stats,
+        "tasks": tasks,
+    }
+    if unparsed:
+        doc["unparsed"] = unparsed
+    return doc

@@ -1,0 +1,1 @@
+"""Field extractors: units, dates, indicators, inspection facts, report counts."""

@@ -1,0 +1,177 @@
+"""Deadlines and dated milestones: Chinese date expressions as the last day they allow."""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+
+CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+FIVE_YEAR_PLANS = {"十三五": 2020, "十四五": 2025, "十五五": 2030, "十二五": 2015}
+QUARTERS = {"一": 3, "1": 3, "二": 6, "2": 6, "三": 9, "3": 9, "四": 12, "4": 12}
+LONG_TERM = re.compile(r"长期(坚持|推进|执行|落实|保持)?|持续推进|常态化|长效")
+
+
+def cn_number(text: str) -> int | None:
+    """一 → 1, 十二 → 12, 二十三 → 23, 12 → 12."""
+    if text.isdigit():
+        return int(text)
+    if not text or any(c not in CN_DIGITS and c not in "十百" for c in text):
+        return None
+    if "百" in text:
+        head, _, tail = text.partition("百")
+        return (CN_DIGITS.get(head, 1) if head else 1) * 100 + (cn_number(tail) or 0 if tail else 0)
+    if "十" in text:
+        head, _, tail = text.partition("十")
+        return (CN_DIGITS[head] if head else 1) * 10 + (CN_DIGITS[tail] if tail else 0)
+    if len(text) == 1:
+        return CN_DIGITS[text]
+    return None
+
+
+def last_day(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
+
+
+def iso(year: int, month: int, day: int) -> str | None:
+    try:
+        calendar.monthrange(year, month)
+        if not 1 <= day <= calendar.monthrange(year, month)[1]:
+            return None
+    except (ValueError, calendar.IllegalMonthError):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+_Y = r"(?P<y>(?:19|20)\d{2})\s*年"
+DATE_EXPRESSIONS: list[tuple[str, re.Pattern[str]]] = [
+    ("ymd", re.compile(_Y + r"\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日")),
+    ("ym", re.compile(_Y + r"\s*(?P<m>\d{1,2})\s*月(?:份)?(?P<tail>底|末|中旬|上旬|下旬)?")),
+    ("half", re.compile(_Y + r"\s*(?P<h>上|下)半年")),
+    ("quarter", re.compile(_Y + r"\s*(?:第)?(?P<q>[一二三四1-4])季度")),
+    ("yend", re.compile(_Y + r"\s*(?:年底|年末|底|末)")),
+    ("y", re.compile(r"(?P<pre>到|至|于|确保|力争|争取|截至|截止)?\s*" + _Y + r"(?P<post>前|以前|内|完成|起)?")),
+    ("plan", re.compile(r"[“\"]?(?P<p>十[二三四五]五)[”\"]?(?:期间|末|时期)")),
+    ("md", re.compile(r"(?<![\d年])(?P<m>\d{1,2})\s*月(?P<tail>底|末)")),
+]
+
+
+@dataclass
+class DateHit:
+    date: str
+    start: int
+    end: int
+    text: str
+    explicit_year: bool
+
+
+def find_dates(text: str, year_hint: int | None = None, bare_years: bool = False) -> list[DateHit]:
+    """Date expressions in text, earliest first; a bare year counts only with 到/确保/…前 or when bare_years."""
+    taken: list[tuple[int, int]] = []
+    hits: list[DateHit] = []
+    for kind, rx in DATE_EXPRESSIONS:
+        for m in rx.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            date = _resolve(kind, m, year_hint, bare_years)
+            if date is None:
+                continue
+            taken.append((m.start(), m.end()))
+            hits.append(DateHit(date, m.start(), m.end(), m.group(0), kind not in ("md",)))
+    hits.sort(key=lambda h: h.start)
+    return hits
+
+
+def _resolve(kind: str, m: re.Match[str], year_hint: int | None, bare_years: bool) -> str | None:
+    g = m.groupdict()
+    if kind == "ymd":
+        return iso(int(g["y"]), int(g["m"]), int(g["d"]))
+    if kind == "ym":
+        month = int(g["m"])
+        if not 1 <= month <= 12:
+            return None
+        if g.get("tail") == "上旬":
+            return iso(int(g["y"]), month, 10)
+        if g.get("tail") == "中旬":
+            return iso(int(g["y"]), month, 20)
+        return last_day(int(g["y"]), month)
+    if kind == "half":
+        return last_day(int(g["y"]), 6 if g["h"] == "上" else 12)
+    if kind == "quarter":
+        return last_day(int(g["y"]), QUARTERS[g["q"]])
+    if kind == "yend":
+        return last_day(int(g["y"]), 12)
+    if kind == "y":
+        if g.get("pre") in ("截至", "截止", "于") or g.get("post") == "起":
+            return None
+        if not (g.get("pre") or g.get("post") or bare_years):
+            return None
+        return last_day(int(g["y"]), 12)
+    if kind == "plan":
+        return last_day(FIVE_YEAR_PLANS[g["p"]], 12)
+    if kind == "md":
+        if year_hint is None:
+            return None
+        month = int(g["m"])
+        return last_day(year_hint, month) if 1 <= month <= 12 else None
+    return None
+
+
+_ONLY_MONTH = re.compile(r"^(?:于|在)?(?P<m>\d{1,2})\s*月(?:底|末|份)?(?:前|以前)?")
+_HALF_ALONE = re.compile(r"^(?:今年)?(?P<h>上|下)半年")
+
+
+def parse_deadline(text: str | None, year_hint: int | None = None) -> tuple[str | None, bool]:
+    """(ISO last day, long_term) of a deadline as written: `2024年12月底` → ('2024-12-31', False)."""
+    if not text:
+        return None, False
+    t = re.sub(r"\s+", "", text)
+    long_term = bool(LONG_TERM.search(t))
+    hits = find_dates(t, year_hint, bare_years=True)
+    if hits:
+        return max(h.date for h in hits), long_term
+    m = _ONLY_MONTH.match(t)
+    if m and year_hint:
+        month = int(m.group("m"))
+        if 1 <= month <= 12:
+            return last_day(year_hint, month), long_term
+    m = _HALF_ALONE.match(t)
+    if m and year_hint:
+        return last_day(year_hint, 6 if m.group("h") == "上" else 12), long_term
+    return None, long_term or bool(re.search(r"立行立改|持续|长期", t))
+
+
+_CLAUSE_END = re.compile(r"[。；;!?]")
+
+
+@dataclass
+class Milestone:
+    date: str
+    text: str
+
+
+def find_milestones(text: str, year_hint: int | None = None) -> list[Milestone]:
+    """Dated steps inside measure text, each with its clause: `2023年10月底前，完成…溯源`."""
+    out: list[Milestone] = []
+    for hit in find_dates(text, year_hint):
+        if _is_reference(text, hit):
+            continue
+        end_m = _CLAUSE_END.search(text, hit.end)
+        end = end_m.start() if end_m else len(text)
+        start = hit.start
+        lead = re.search(r"(?:到|至|确保|力争|争取|在)$", text[max(0, start - 2):start])
+        if lead:
+            start -= len(lead.group(0))
+        out.append(Milestone(hit.date, text[start:end].strip(" ,，")))
+    return out
+
+
+def _is_reference(text: str, hit: DateHit) -> bool:
+    """Years inside a document name or a baseline (`较2015年`, `在2020年基础上`) are not milestones."""
+    before = text[max(0, hit.start - 3):hit.start]
+    after = text[hit.end:hit.end + 4]
+    if re.search(r"(较|比|与|同)$", before) or after.startswith(("基础", "相比", "水平", "同期")):
+        return True
+    if re.search(r"(截至|截止|自|从|于|以来)$", before):
+        return True
+    opened = text.rfind("《", 0, hit.start)
+    return opened != -1 and text.find("》", opened) > hit.start

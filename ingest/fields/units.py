@@ -1,0 +1,150 @@
+"""Responsible organisations: one unit per entry, as a person would enter them (see SCHEMA.md)."""
+from __future__ import annotations
+
+import re
+
+ORG_SUFFIXES = (
+    "人民政府", "政府", "党委", "党工委", "党组", "办事处", "管委会", "委员会", "纪委", "人大", "政协",
+    "局", "委", "厅", "办", "室", "院", "队", "站", "所", "会", "部", "中心", "公司", "集团", "单位",
+    "部门", "处", "科", "组", "段", "社", "馆", "校", "行", "署", "支队", "大队", "分局",
+)
+BARE_ORG_WORDS = ("人民政府", "政府", "党委", "党工委", "党组", "办事处", "管委会", "纪委", "人大", "政协", "街道办事处")
+ADMIN_END = tuple("省市县区镇乡旗") + ("街道", "自治州", "自治县", "新区")
+UMBRELLA = re.compile(r"^(各|相关|有关|其他|其它|全|区直|市直|县直|省直)")
+DEPARTMENT_END = re.compile(r"(局|委|厅|办|办公室|中心|署|分局|支队|大队)$")
+TRAILING_NOISE = re.compile(
+    r"(按职责分工负责|按职责分工|按职责负责|分别负责|按照职责分工负责|负责落实|牵头负责|共同负责|配合|牵头|参与|负责|等)$"
+)
+_DIVIDER = re.compile(r"[、，,；;/\n]|及(?!时)|以及")
+
+
+def _split_outside_brackets(text: str) -> list[str]:
+    parts: list[str] = []
+    depth = 0
+    buf = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "(（〔[【":
+            depth += 1
+        elif ch in ")）〕]】":
+            depth = max(0, depth - 1)
+        if depth == 0:
+            m = _DIVIDER.match(text, i)
+            if m:
+                parts.append("".join(buf))
+                buf = []
+                i = m.end()
+                continue
+        buf.append(ch)
+        i += 1
+    parts.append("".join(buf))
+    return parts
+
+
+def _clean(unit: str) -> str:
+    unit = unit.strip(" 　:：。.")
+    for _ in range(2):
+        unit = TRAILING_NOISE.sub("", unit).strip(" 　:：。.")
+    return unit
+
+
+def _split_etc(unit: str) -> list[str]:
+    """`市发展改革委等相关职能部门` → the named unit and the umbrella after 等."""
+    m = re.match(r"^(.+?)等((?:相关|有关|其他)?.*(?:部门|单位))$", unit)
+    if m and len(m.group(1)) >= 2:
+        return [m.group(1), m.group(2)]
+    return [unit]
+
+
+def _place_of(unit: str) -> str | None:
+    m = re.match(r"^(.{1,7}?(?:省|市|县|区|镇|乡|旗|街道))", unit)
+    return m.group(1) if m else None
+
+
+def _is_bare_place(unit: str) -> bool:
+    if UMBRELLA.match(unit) or len(unit) > 8:
+        return False
+    return unit.endswith(ADMIN_END) or not unit.endswith(ORG_SUFFIXES)
+
+
+def _share_affixes(group: list[str]) -> list[str]:
+    """Give a list written once its shared prefix or suffix: `北石店镇党委、政府`, `林州市、汤阴县政府`."""
+    out = list(group)
+    for i in range(1, len(out)):
+        if out[i] in BARE_ORG_WORDS:
+            prev = out[i - 1]
+            for word in sorted(BARE_ORG_WORDS, key=len, reverse=True):
+                if prev.endswith(word) and len(prev) > len(word):
+                    out[i] = prev[: -len(word)] + out[i]
+                    break
+    last = out[-1]
+    if len(out) > 1 and last.endswith(ORG_SUFFIXES) and not _is_bare_place(last):
+        place = _place_of(last)
+        for i in range(len(out) - 1):
+            unit = out[i]
+            if not _is_bare_place(unit):
+                continue
+            if unit.endswith(ADMIN_END) and place and len(place) < len(last):
+                out[i] = unit + last[len(place):]
+            elif not unit.endswith(ADMIN_END) and len(last) > len(unit) + 1:
+                out[i] = unit + last[len(unit):]
+    first = out[0]
+    m = re.match(r"^(省|市|区|县)(?=.{2,})", first)
+    if m and DEPARTMENT_END.search(first):
+        for i in range(1, len(out)):
+            unit = out[i]
+            if (DEPARTMENT_END.search(unit) and not UMBRELLA.match(unit)
+                    and not re.search(r"[省市县区]", unit[:4]) and not unit.startswith(("中国", "国家", "国网"))):
+                out[i] = m.group(1) + unit
+    return out
+
+
+def split_units(text: str | None) -> list[str]:
+    """Units named in a field, split and completed; umbrella units stay whole."""
+    if not text:
+        return []
+    text = re.sub(r"\s+", "", text).strip("。.;；")
+    text = TRAILING_NOISE.sub("", text)
+    units: list[str] = []
+    for group_text in re.split(r"[，,；;]", text):
+        group = [u for u in (_clean(p) for p in _split_outside_brackets(group_text)) if u]
+        expanded: list[str] = []
+        for unit in group:
+            expanded.extend(_split_etc(unit))
+        if expanded:
+            units.extend(_share_affixes(expanded))
+    seen: set[str] = set()
+    result = []
+    for unit in units:
+        if unit and unit not in seen and len(unit) >= 2:
+            seen.add(unit)
+            result.append(unit)
+    return result
+
+
+ROLE_WORDS = {"牵头": "lead_units", "配合": "cooperating_units", "协办": "cooperating_units", "参与": "cooperating_units",
+              "协助": "cooperating_units", "负责": "responsible_units", "落实": "responsible_units"}
+_INLINE = re.compile(r"[(（〔\[【]([^()（）〔〕\[\]【】]*(?:[(（][^()（）]*[)）][^()（）〔〕\[\]【】]*)*)[)）〕\]】]")
+_ROLE_PART = re.compile(r"^(?P<units>.+?)(?P<role>牵头|配合|协办|参与|协助|负责|落实)(?:单位)?$")
+
+
+def extract_inline_units(text: str) -> tuple[str, dict[str, list[str]]]:
+    """Take `（市生态环境局牵头，市发展改革委配合，各县（市、区）政府负责）` out of a measure."""
+    found: dict[str, list[str]] = {}
+
+    def take(m: re.Match[str]) -> str:
+        inner = m.group(1)
+        parts = re.split(r"[，,；;]", inner)
+        roles: list[tuple[str, str]] = []
+        for part in parts:
+            pm = _ROLE_PART.match(part.strip())
+            if not pm:
+                return m.group(0)
+            roles.append((ROLE_WORDS[pm.group("role")], pm.group("units")))
+        for key, units in roles:
+            found.setdefault(key, []).extend(split_units(units))
+        return ""
+
+    cleaned = _INLINE.sub(take, text)
+    return cleaned.strip(), found

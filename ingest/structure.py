@@ -1,0 +1,320 @@
+"""Headings, field labels and the task items they delimit."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .blocks import Table
+
+HEADING_PATTERNS: list[tuple[int, re.Pattern[str]]] = [
+    (0, re.compile(r"^第([一二三四五六七八九十百\d]+)(?:章|部分|篇)\s*(.*)$")),
+    (1, re.compile(r"^([一二三四五六七八九十百]+)\s*[、.．]\s*(.*)$")),
+    (2, re.compile(r"^[(（]([一二三四五六七八九十]+)[)）]\s*[、.．]?\s*(.*)$")),
+    (3, re.compile(r"^(\d{1,3})\s*(?:[、．]|\.(?!\d))\s*(.*)$")),
+    (3, re.compile(r"^第([一二三四五六七八九十百\d]+)条\s*(.*)$")),
+    (4, re.compile(r"^[(（](\d{1,3})[)）]\s*[、.．]?\s*(.*)$")),
+    (5, re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])\s*(.*)$")),
+]
+LABELS: dict[str, tuple[str, ...]] = {
+    "responsible_person": ("责任人", "责任领导", "责任人员", "包联领导"),
+    "lead_units": ("牵头单位", "牵头部门", "牵头责任单位"),
+    "cooperating_units": ("配合单位", "配合部门", "协办单位", "参与单位", "协同单位", "协助单位"),
+    "responsible_units": ("责任单位", "主责单位", "责任部门", "整改实施主体", "实施主体", "整改责任单位", "整改单位", "落实单位"),
+    "deadline": ("整改期限", "整改时限", "完成时限", "计划完成时间", "完成时间", "完成期限", "时限要求", "整改时间", "办结时限"),
+    "completion": ("整改完成情况", "完成情况", "整改情况", "整改进展情况", "进展情况", "整改进展", "落实情况"),
+    "target": ("整改目标", "整改要求", "目标要求"),
+    "measures": ("整改措施", "具体措施", "重点措施", "工作措施", "具体整改措施", "主要整改措施"),
+    "problem": ("反馈问题", "存在问题", "问题描述", "具体问题", "主要问题", "整改任务", "问题表现", "问题"),
+}
+_LABEL_WORDS = sorted(((w, k) for k, ws in LABELS.items() for w in ws), key=lambda t: -len(t[0]))
+_LABEL_ALT = "|".join(re.escape(w) for w, _ in _LABEL_WORDS)
+LABEL_LINE = re.compile(rf"^(?:【({_LABEL_ALT})】|\[({_LABEL_ALT})\]|({_LABEL_ALT})(?:[:：]|$))[:：]?(.*)$")
+LABEL_OF = {w: k for w, k in _LABEL_WORDS}
+FEEDBACK_NO = re.compile(r"^[(（【\[]\s*(?:对应)?(?:督察)?反馈(?:意见)?(?:问题)?\s*(?:第)?\s*(\d+)\s*(?:项|条|个|号)?\s*[)）】\]]\s*[:：]?\s*")
+NON_TASK_SECTIONS = re.compile(r"指导思想|总体要求|基本原则|目标|组织保障|保障措施|工作要求|组织领导|实施步骤|工作步骤|工作安排|职责分工|有关要求|进度安排|工作机制")
+ATTACHMENT = re.compile(r"^附件\s*\d*\s*[:：]?")
+
+
+@dataclass
+class Line:
+    no: int
+    text: str
+    level: int | None = None
+    number: str = ""
+    body: str = ""
+    label: str | None = None
+    value: str = ""
+    label_heading: bool = False
+
+
+def classify(no: int, text: str) -> Line:
+    line = Line(no, text)
+    for level, rx in HEADING_PATTERNS:
+        m = rx.match(text)
+        if m and m.group(2).strip() != "":
+            line.level, line.number, line.body = level, m.group(1), m.group(2).strip()
+            break
+    target = line.body if line.level is not None else text
+    squeezed = re.sub(r"\s+", "", target[:14]) + target[14:]
+    m = LABEL_LINE.match(squeezed)
+    if m:
+        word = m.group(1) or m.group(2) or m.group(3)
+        value = m.group(4).strip()
+        bare = squeezed.strip("【】[]:： ") == word
+        if line.level is not None and bare:
+            line.label_heading = True
+            line.label = LABEL_OF[word]
+        elif m.group(1) or m.group(2) or re.match(rf"^{re.escape(word)}\s*[:：]", squeezed) or bare:
+            line.label, line.value, line.level = LABEL_OF[word], value, None
+    return line
+
+
+@dataclass
+class Draft:
+    seq: str
+    line_no: int
+    level: int
+    section: list[str]
+    head: str
+    head_more: list[str] = field(default_factory=list)
+    parts: dict[str, list[list[str]]] = field(default_factory=dict)
+    current: str | None = None
+
+    def add(self, key: str, text: str, new_item: bool) -> None:
+        items = self.parts.setdefault(key, [])
+        if new_item or not items:
+            items.append([text] if text else [])
+        elif text:
+            items[-1].append(text)
+
+
+def _section_name(body: str) -> str:
+    return body.strip().rstrip("。:：;；").strip()
+
+
+def choose_task_level(lines: list[Line], kind: str) -> int | None:
+    label_levels: list[int] = []
+    last: int | None = None
+    for line in lines:
+        if line.level is not None and not line.label_heading:
+            last = line.level
+        elif line.label and not line.label_heading and last is not None:
+            label_levels.append(last)
+    if label_levels:
+        return min(label_levels)
+    if kind == "progress_report":
+        return None
+    levels = {line.level for line in lines if line.level is not None}
+    if 3 in levels:
+        return 3
+    if 2 in levels and kind in ("action_plan", "rectification_plan"):
+        return 2
+    return None
+
+
+def is_single_task(lines: list[Line]) -> bool:
+    fields = {line.label for line in lines if line.label_heading and line.level is not None and line.level <= 2}
+    return "problem" in fields and ("measures" in fields or "completion" in fields)
+
+
+def build_drafts(lines: list[Line], kind: str, title: str = "") -> tuple[list[Draft], list[dict]]:
+    """Group classified lines into task drafts; also the lines of the task area left unread."""
+    if is_single_task(lines):
+        return _single_task(lines, title), []
+    task_level = choose_task_level(lines, kind)
+    if task_level is None:
+        return [], []
+    drafts: list[Draft] = []
+    stack: dict[int, Line] = {}
+    current: Draft | None = None
+    outside: list[Line] = []
+    for line in lines:
+        if ATTACHMENT.match(line.text) and line.level is None and not line.label:
+            current = None
+            stack.clear()
+            continue
+        if line.level is not None and not (current and line.label_heading and line.level > task_level):
+            if line.level < task_level:
+                current = None
+                stack = {lv: h for lv, h in stack.items() if lv < line.level}
+                stack[line.level] = line
+                continue
+            if line.level == task_level:
+                top = min(stack) if stack else None
+                if top is not None and NON_TASK_SECTIONS.search(stack[top].body) and not line.label:
+                    current = None
+                    continue
+                section = [_section_name(stack[lv].body) for lv in sorted(stack) if not stack[lv].label_heading]
+                head = line.body
+                current = Draft(line.number, line.no, task_level, section, head)
+                drafts.append(current)
+                continue
+            if current is None:
+                outside.append(line)
+                continue
+            key = current.current or "body"
+            if line.label_heading:
+                current.current = line.label
+                continue
+            current.current = key
+            current.add(key, line.body, new_item=True)
+            continue
+        if current is None:
+            if line.text:
+                outside.append(line)
+            continue
+        if line.label:
+            current.current = line.label
+            if line.value:
+                current.add(line.label, line.value, new_item=True)
+            continue
+        if current.current is None:
+            current.head_more.append(line.text)
+        else:
+            current.add(current.current, line.text, new_item=False)
+    unparsed = []
+    if drafts:
+        first, last = drafts[0].line_no, drafts[-1].line_no
+        unparsed = [{"line": ln.no, "text": ln.text} for ln in outside if first < ln.no < last and ln.level is None]
+    return drafts, unparsed
+
+
+def _single_task(lines: list[Line], title: str) -> list[Draft]:
+    m = re.search(r"第\s*(\d+)\s*号", title)
+    draft = Draft(m.group(1) if m else "1", 0, 0, [], "")
+    started = False
+    for line in lines:
+        if line.label_heading and line.level is not None and line.level <= 2:
+            started = True
+            draft.current = line.label
+            draft.parts.setdefault(line.label, [])
+            continue
+        if not started:
+            continue
+        if line.label and not line.label_heading:
+            draft.current = line.label
+            if line.value:
+                draft.add(line.label, line.value, new_item=True)
+            continue
+        if line.level is not None:
+            draft.add(draft.current or "body", line.body, new_item=True)
+        elif line.text:
+            draft.add(draft.current or "body", line.text, new_item=not draft.parts.get(draft.current or "body"))
+    return [draft]
+
+
+HEADER_FIELDS: list[tuple[str, re.Pattern[str]]] = [
+    ("seq", re.compile(r"^(序号|编号|序|任务编号|问题编号|问题序号)$")),
+    ("deadline", re.compile(r"时限|期限|完成时间|办结时间")),
+    ("responsible_person", re.compile(r"责任人|责任领导|包联领导")),
+    ("lead_units", re.compile(r"牵头")),
+    ("cooperating_units", re.compile(r"配合|协办|参与|协助")),
+    ("responsible_units", re.compile(r"责任单位|主责单位|责任部门|实施主体|整改单位|落实单位")),
+    ("completion", re.compile(r"完成情况|整改情况|进展|落实情况")),
+    ("target", re.compile(r"目标|整改要求")),
+    ("measures", re.compile(r"措施")),
+    ("feedback_no", re.compile(r"反馈问题(序号|编号)")),
+    ("problem", re.compile(r"问题|反馈意见")),
+    ("title", re.compile(r"任务|事项|名称")),
+    ("section", re.compile(r"类别|分类|领域|类型|方面")),
+]
+
+
+def header_field(cell: str) -> str | None:
+    text = re.sub(r"\s+", "", cell)
+    if not text or len(text) > 16:
+        return None
+    for key, rx in HEADER_FIELDS:
+        if rx.search(text):
+            return key
+    return None
+
+
+def table_drafts(table: Table, start_no: int) -> list[Draft]:
+    """Tasks of a ledger table whose header names its columns (序号/反馈问题/整改措施/责任单位/…)."""
+    rows = table.rows
+    header_at = None
+    mapping: dict[int, str] = {}
+    for i, row in enumerate(rows[:4]):
+        found = {j: header_field(c) for j, c in enumerate(row)}
+        found = {j: k for j, k in found.items() if k}
+        if len(set(found.values())) >= 2:
+            header_at, mapping = i, found
+            break
+    if header_at is None:
+        return []
+    drafts: list[Draft] = []
+    section: list[str] = []
+    prev_key: tuple[str, str] | None = None
+    for i, row in enumerate(rows[header_at + 1:], start=header_at + 1):
+        cells = [c.strip() for c in row]
+        distinct = {c for c in cells if c}
+        if not distinct:
+            continue
+        if len(distinct) == 1 and len(cells) > 2:
+            text = distinct.pop()
+            line = classify(0, text)
+            section = [_section_name(line.body if line.level is not None else text)]
+            continue
+        values: dict[str, str] = {}
+        for j, key in mapping.items():
+            if j < len(cells) and cells[j] and key not in values:
+                values[key] = cells[j]
+        if set(values) <= {"seq"}:
+            continue
+        seq = re.sub(r"\D", "", values.get("seq", "")) or str(len(drafts) + 1)
+        key_now = (values.get("seq", ""), values.get("problem", values.get("title", "")))
+        if drafts and prev_key and key_now == prev_key and key_now != ("", ""):
+            draft = drafts[-1]
+            for k in ("measures", "lead_units", "cooperating_units", "responsible_units"):
+                if values.get(k) and [values[k]] not in draft.parts.get(k, []):
+                    draft.add(k, values[k], new_item=True)
+            continue
+        prev_key = key_now
+        row_section = section + ([values["section"]] if values.get("section") else [])
+        head = values.get("problem") or values.get("title") or ""
+        draft = Draft(seq, start_no + i, 3, row_section, head)
+        if "problem" not in values and "title" in values:
+            draft.parts["title"] = [[values["title"]]]
+        for k, v in values.items():
+            if k in ("seq", "problem", "title", "section"):
+                continue
+            if k == "measures":
+                for item in split_numbered(v):
+                    draft.add("measures", item, new_item=True)
+            else:
+                draft.add(k, v, new_item=True)
+        draft.parts.setdefault("_table", [])
+        drafts.append(draft)
+    return drafts
+
+
+_ITEM_START = re.compile(r"(?:^|(?<=[\n。；;]))\s*(?:[(（]\d{1,2}[)）]|\d{1,2}[、.．](?!\d)|[①②③④⑤⑥⑦⑧⑨⑩])\s*")
+
+
+def split_numbered(text: str) -> list[str]:
+    """`（1）…（2）…` or `1.… 2.…` inside one cell or line → the items without their numbers."""
+    starts = list(_ITEM_START.finditer(text))
+    if len(starts) < 2 or starts[0].start() > 0 and text[: starts[0].start()].strip():
+        return [text.strip()] if len(starts) < 2 else [text[: starts[0].start()].strip()] + [
+            text[a.end(): (b.start() if b else len(text))].strip() for a, b in zip(starts, starts[1:] + [None])]
+    return [text[a.end(): (b.start() if b else len(text))].strip() for a, b in zip(starts, starts[1:] + [None])]
+
+
+_INLINE_PAREN_ITEMS = re.compile(r"[(（](\d{1,2})[)）]")
+
+
+def split_inline_items(text: str) -> list[str]:
+    """`（1）甲；（2）乙` written on one line → [甲；, 乙]."""
+    marks = [m for m in _INLINE_PAREN_ITEMS.finditer(text)]
+    if len(marks) < 2 or marks[0].start() != 0 or marks[0].group(1) != "1":
+        return [text]
+    seq = []
+    expected = 1
+    for m in marks:
+        if int(m.group(1)) == expected:
+            seq.append(m)
+            expected += 1
+    if len(seq) < 2:
+        return [text]
+    return [text[a.end(): (b.start() if b else len(text))].strip() for a, b in zip(seq, seq[1:] + [None])]
