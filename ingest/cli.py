@@ -26,10 +26,17 @@ def main(argv: list[str] | None = None) -> int:
     except IngestError as exc:
         print(exc.message, file=sys.stderr)
         return 2
-    if args.json:
+    try:
+        _print(doc, args.json)
+    except BrokenPipeError:
+        sys.stderr.close()
+    return 0
+
+
+def _print(doc: dict, as_json: bool) -> None:
+    if as_json:
         print(json.dumps(doc, ensure_ascii=False, indent=1))
     else:
         print(f"{doc['title']}（{doc['kind']}）：{len(doc['tasks'])} 项任务")
         for t in doc["tasks"]:
             print(f"  {t['seq']:>4} {(t['title'] or t['problem'] or '')[:40]}  {t['deadline'] or ''}")
-    return 0

@@ -117,7 +117,7 @@ def drop_duplicate_lines(lines: list[str]) -> list[str]:
         nxt = next((s for s in lines[i + 1:] if s), "")
         if line and out and line == next((s for s in reversed(out) if s), None) and len(line) > 4:
             continue
-        if line and nxt and len(line) >= 8 and nxt.startswith(line) and len(nxt) > len(line):
+        if line and nxt and len(line) >= 8 and nxt.startswith(line) and len(nxt) > len(line) and nxt[len(line)] != " ":
             continue
         prev = next((s for s in reversed(out) if s), "")
         if line and prev and len(prev) >= 6 and line.startswith(prev) and line != prev:

@@ -162,7 +162,7 @@ def _completion_counts(sentence: str, start: int, clause: str, default_year: int
             out.append((start + m.start(), _indicator(name, ">=", a.group("v"), a.group("u"), year)))
         elif c:
             out.append((start + m.start(), _indicator(c.group("x") + c.group("y"), ">=", c.group("v"), "%", year)))
-        elif b and not re.search(r"(市|县|区|镇|乡)$", b.group("n")):
+        elif b and re.search(r"[\u4e00-\u9fff]$", b.group("n")) and not re.search(r"(市|县|区|镇|乡)$", b.group("n")):
             out.append((start + m.start(), _indicator(b.group("n"), ">=", b.group("v"), b.group("u"), year)))
         elif len(out) == 0 and not (a or b or c):
             if re.search(r"\d", part):
