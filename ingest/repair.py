@@ -90,23 +90,29 @@ def repair_text(text: str) -> str:
 _END_OF_SENTENCE = tuple("。；;：:!！?？”」)")
 
 
+_STARTS_ITEM = re.compile(r"^([一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．]|[①-⑳]|第[一二三四五六七八九十\d]+[条章]|附件|[【\[])")
+_STARTS_LABEL = re.compile(r"^[\u4e00-\u9fff ]{2,8}[:：]")
+
+
 def join_wrapped_lines(lines: list[str]) -> list[str]:
-    """Join lines that a fixed-width export broke inside a sentence."""
-    lengths = [len(s) for s in lines if len(s) >= 20]
-    if len(lengths) < 6:
+    """Join lines that a fixed-width export (PDF, e-mail) broke inside a sentence.
+
+    Only when most long lines share one width, which is what hard wrapping leaves behind."""
+    lengths = [len(s) for s in lines if len(s) >= 15]
+    if len(lengths) < 8:
         return lines
-    width, count = Counter(lengths).most_common(1)[0]
+    width = Counter(lengths).most_common(1)[0][0]
     near = sum(1 for n in lengths if abs(n - width) <= 1)
-    if near < max(4, len(lengths) * 0.3):
+    if width < 20 or near < len(lengths) * 0.4:
         return lines
     out: list[str] = []
     carry = False
     for line in lines:
-        if carry and out and line:
+        if carry and out and line and not _STARTS_ITEM.match(line) and not _STARTS_LABEL.match(line):
             out[-1] += line
         else:
             out.append(line)
-        carry = bool(line) and len(line) >= width - 1 and not line.endswith(_END_OF_SENTENCE)
+        carry = bool(line) and len(out[-1]) >= width - 1 and not line.endswith(_END_OF_SENTENCE)
     return out
 
 

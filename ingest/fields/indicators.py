@@ -73,7 +73,7 @@ def find_indicators(text: str, default_year: int | None = None) -> list[dict]:
     """Targets stated in text, in order; the year is the last one named earlier in the same sentence."""
     found: list[tuple[int, dict]] = []
     offset = 0
-    for sentence in re.split(r"(?<=[。！？])", text):
+    for sentence in re.split(r"(?<=[。！？\n])", text):
         found.extend((offset + p, ind) for p, ind in _sentence_indicators(sentence, default_year))
         offset += len(sentence)
     found.sort(key=lambda t: t[0])
@@ -173,13 +173,13 @@ def _completion_counts(sentence: str, start: int, clause: str, default_year: int
     return out
 
 
-_MEASURED = re.compile(r"(?P<n>[^,，;；。:：]{2,30}?)为" + _NUM + r"\s*" + _UNIT + r"?(?![\d.])")
+_MEASURED = re.compile(r"(?P<n>[^,，;；。:：\n]{2,30}?)为" + _NUM + r"\s*" + _UNIT + r"?(?![\d.])")
 
 
 def find_measurements(text: str) -> list[dict]:
     """Reported values `2022年全省PM2.5浓度为38微克/立方米`, the year taken from the sentence."""
     out = []
-    for sentence in re.split(r"(?<=[。！？])", text):
+    for sentence in re.split(r"(?<=[。！？\n])", text):
         for m in _MEASURED.finditer(sentence):
             year = _year_before(sentence, m.end("n"))
             if year is None:
