@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from django.test import Client

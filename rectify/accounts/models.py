@@ -25,7 +25,7 @@ class User(AbstractUser):
         return f"{self.last_name}{self.first_name}".strip()
 
     @cached_property
-    def grants(self) -> list["RoleGrant"]:
+    def grants(self) -> list[RoleGrant]:
         return list(self.role_grants.select_related("region", "unit__region"))
 
     def roles(self) -> set[str]:

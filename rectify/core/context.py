@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import contextvars
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 _actor: contextvars.ContextVar[Any] = contextvars.ContextVar("rectify_actor", default=None)
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("rectify_request_id", default=None)

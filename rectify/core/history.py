@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import models, transaction
 
@@ -65,7 +66,7 @@ def record_change(
             request_id=current_request_id(),
             action=action,
             object_type=obj._meta.label_lower,
-            object_uuid=getattr(obj, "uuid"),
+            object_uuid=obj.uuid,
             object_repr=str(obj)[:200],
             task_uuid=task_uuid,
             before=before,

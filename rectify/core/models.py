@@ -78,6 +78,14 @@ class ChangeRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("变更记录只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("变更记录只能追加，不能删除")
+
     def compute_digest(self) -> str:
         payload = json.dumps(
             [
@@ -98,14 +106,6 @@ class ChangeRecord(models.Model):
             default=str,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("变更记录只能追加，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError("变更记录只能追加，不能删除")
 
     def changed_fields(self) -> list[tuple[str, Any, Any]]:
         before = self.before or {}

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from django.db import transaction
 

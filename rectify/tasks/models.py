@@ -16,17 +16,17 @@ from .states import DONE_STATES, OPEN_STATES, AssignmentState, TaskState
 
 
 class TaskQuerySet(models.QuerySet["Task"]):
-    def visible_to(self, user: Any) -> "TaskQuerySet":
+    def visible_to(self, user: Any) -> TaskQuerySet:
         from rectify.accounts.scope import task_scope
 
         return self.filter(task_scope(user))
 
-    def editable_by(self, user: Any) -> "TaskQuerySet":
+    def editable_by(self, user: Any) -> TaskQuerySet:
         from rectify.accounts.scope import task_edit_scope
 
         return self.filter(task_edit_scope(user))
 
-    def overdue(self, today: datetime.date | None = None) -> "TaskQuerySet":
+    def overdue(self, today: datetime.date | None = None) -> TaskQuerySet:
         return self.filter(overdue_q(today))
 
 

@@ -105,7 +105,7 @@ def _month_end(day: datetime.date) -> datetime.date:
 
 
 def _pick_state(rng: random.Random, deadline: datetime.date | None, today: datetime.date) -> str:
-    states, weights = zip(*STATE_WEIGHTS)
+    states, weights = zip(*STATE_WEIGHTS, strict=True)
     state: str = rng.choices(states, weights)[0]
     if deadline and deadline > today + datetime.timedelta(days=120) and state == TaskState.CLOSED:
         state = TaskState.IN_PROGRESS

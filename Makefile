@@ -1,0 +1,38 @@
+# Rectify — two commands: `make run` sets up and serves the demo; `make test` runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+ADDR   ?= 127.0.0.1:8000
+
+.PHONY: run install test test-postgres lint bench clean
+
+$(BIN)/rectify: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(BIN)/rectify
+
+run: install
+	$(BIN)/rectify manage migrate --no-input -v 0
+	$(BIN)/rectify demo
+	@echo "打开 http://$(ADDR)/ 登录（账号见上）"
+	$(BIN)/rectify serve $(ADDR)
+
+test: install
+	$(BIN)/pytest
+
+# The same suite on the local PostgreSQL (pytest-django creates and drops test_<name>).
+test-postgres: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check rectify ingest conftest.py
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_ledger.py
+
+clean:
+	rm -rf $(VENV) data *.egg-info

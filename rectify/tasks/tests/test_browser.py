@@ -1,0 +1,97 @@
+"""The main pages in headless Chromium (Debian's /usr/bin/chromium driven by Playwright)."""
+from __future__ import annotations
+
+import os
+import shutil
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import PASSWORD
+
+CHROMIUM = os.environ.get("RECTIFY_CHROMIUM", "/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"没有找到 {CHROMIUM}：请安装 Debian 的 chromium（.ci/run 会自动安装）"),
+]
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+def open_page(browser, live_server, **context_options):
+    context = browser.new_context(locale="zh-CN", **context_options)
+    page = context.new_page()
+    outside: list[str] = []
+    server_host = urlparse(live_server.url).hostname
+
+    def watch(request):
+        host = urlparse(request.url).hostname
+        if host and host != server_host:
+            outside.append(request.url)
+
+    page.on("request", watch)
+    return page, outside
+
+
+def log_in(page, live_server, username):
+    page.goto(f"{live_server.url}/ledger/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/ledger/")
+
+
+def test_log_in_filter_the_ledger_and_open_a_task(browser, live_server, world, make_task):
+    make_task(seq="1", problem="河道两岸生活垃圾堆放问题")
+    make_task(seq="2", problem="建筑工地扬尘管控不到位", measures=["安装在线监测设备", "渣土车密闭运输"])
+    page, outside = open_page(browser, live_server)
+
+    log_in(page, live_server, "city_office")
+    assert page.locator("table.ledger tbody tr").count() == 2
+    assert page.locator("#count-all").inner_text() == "2"
+
+    page.fill("#id_q", "扬尘")
+    page.click("#ledger-filter button[type=submit]")
+    page.wait_for_load_state()
+    rows = page.locator("table.ledger tbody tr")
+    assert rows.count() == 1
+
+    rows.first.locator("a").click()
+    page.wait_for_load_state()
+    assert "建筑工地扬尘管控不到位" in page.content()
+    assert page.locator("ol.measures li").all_inner_texts() == ["安装在线监测设备", "渣土车密闭运输"]
+    assert "变更记录" in page.content()
+    assert outside == [], f"页面请求了外部地址：{outside}"
+
+
+def test_wrong_password_shows_chinese_error(browser, live_server, world):
+    page, _ = open_page(browser, live_server)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "city_office")
+    page.fill("#id_password", "wrong-password")
+    page.click("button[type=submit]")
+    assert page.locator(".alert-error").inner_text() == "用户名或密码不正确，请重新输入。"
+
+
+def test_ledger_fits_a_phone_screen(browser, live_server, world, make_task):
+    for i in range(5):
+        make_task(seq=str(i))
+    page, _ = open_page(browser, live_server, viewport={"width": 390, "height": 844}, is_mobile=True)
+    log_in(page, live_server, "city_office")
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= 390, f"页面在手机上出现横向滚动：{page_width}px"
+    assert page.locator("table.ledger tbody tr").count() == 5
