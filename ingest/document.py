@@ -13,7 +13,7 @@ from .fields.units import extract_inline_units, split_units
 from .kinds import find_kind, find_period, find_region, find_title
 from .repair import drop_duplicate_lines, join_wrapped_lines, repair_text
 from .structure import (
-    FEEDBACK_NO, NON_TASK_SECTIONS, Draft, Line, build_drafts, classify, split_inline_items, split_numbered, table_drafts,
+    FEEDBACK_NO, Draft, Line, build_drafts, classify, split_inline_items, split_label_runs, table_drafts,
 )
 
 UNIT_KEYS = ("lead_units", "cooperating_units", "responsible_units")
@@ -117,6 +117,13 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
     if m:
         feedback_no, head = m.group(1), head[m.end():]
         draft.head = head
+    lead = classify(0, head) if head else None
+    if lead is not None and lead.label and lead.level is None:
+        parts.setdefault(lead.label, []).insert(0, [lead.value] if lead.value else [])
+        head = draft.head = ""
+        if lead.label == "problem" and draft.head_more:
+            parts[lead.label][0].extend(draft.head_more)
+            draft.head_more = []
     problem_mode = bool(
         feedback_no or {"measures", "target", "problem", "completion"} & set(parts) or kind == "closure_notice"
     )
@@ -211,7 +218,7 @@ def build_document(blocks: list[Block], filename: str) -> dict:
             continue
         no += 1
         if block and block != title and not (no - 1 == title_at):
-            classified.append(classify(no, block))
+            classified.extend(classify(no, piece) for piece in split_label_runs(block))
     unparsed: list[dict] = []
     if not drafts:
         drafts, unparsed = build_drafts(classified, kind, title)

@@ -47,9 +47,11 @@ def find_title(lines: list[str]) -> tuple[str, int]:
 
 
 def find_kind(title: str, text: str) -> str:
-    for kind, rx in KIND_RULES:
-        if rx.search(_without_book_titles(title)):
-            return kind
+    """The kind named last in the title (a Chinese title ends with its head noun), else guessed from the text."""
+    bare = _without_book_titles(title)
+    named = [(m.end(), -order, kind) for order, (kind, rx) in enumerate(KIND_RULES) for m in rx.finditer(bare)]
+    if named:
+        return max(named)[2]
     if re.search(r"整改完成情况", text) and re.search(r"销号", text):
         return "closure_notice"
     if re.search(r"整改目标|整改措施|整改时限|整改期限", text):

@@ -35,6 +35,18 @@ NON_TASK_SECTIONS = re.compile(r"指导思想|总体要求|基本原则|目标|�
 ATTACHMENT = re.compile(r"^附件\s*\d*\s*[:：]?")
 
 
+_STRONG_LABEL_ALT = "|".join(re.escape(w) for w, k in _LABEL_WORDS if k != "problem")
+_MIDLINE_LABEL = re.compile(rf"(?<=[。;；,，\s])\s*(?=(?:【(?:{_STRONG_LABEL_ALT})】|(?:{_STRONG_LABEL_ALT})\s*[:：]))")
+
+
+def split_label_runs(text: str) -> list[str]:
+    """`整改目标：…。整改措施：…。责任单位：…` written on one line → one line per label."""
+    if not re.search(_STRONG_LABEL_ALT, text):
+        return [text]
+    pieces = [p.strip() for p in _MIDLINE_LABEL.split(text)]
+    return [p for p in pieces if p] or [text]
+
+
 @dataclass
 class Line:
     no: int
@@ -64,6 +76,8 @@ def classify(no: int, text: str) -> Line:
         if line.level is not None and bare:
             line.label_heading = True
             line.label = LABEL_OF[word]
+        elif line.level is not None and LABEL_OF[word] == "problem":
+            pass  # `（一）问题：…` opens an item whose problem follows
         elif m.group(1) or m.group(2) or re.match(rf"^{re.escape(word)}\s*[:：]", squeezed) or bare:
             line.label, line.value, line.level = LABEL_OF[word], value, None
     return line

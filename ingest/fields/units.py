@@ -95,7 +95,8 @@ def _share_affixes(group: list[str]) -> list[str]:
         for i in range(1, len(out)):
             unit = out[i]
             if (DEPARTMENT_END.search(unit) and not UMBRELLA.match(unit)
-                    and not re.search(r"[省市县区]", unit[:4]) and not unit.startswith(("中国", "国家", "国网"))):
+                    and not re.search(r"[省市县区]", re.sub(r"^市场", "", unit)[:4])
+                    and not unit.startswith(("中国", "国家", "国网"))):
                 out[i] = m.group(1) + unit
     return out
 

@@ -130,3 +130,41 @@ def test_unparsed_lines_reported_for_preview():
     text = PLAN_TEXT.replace("（二）大气污染防治不力\n", "（二）大气污染防治不力\n这一行不属于任何任务。\n")
     doc = ingest.parse(text.encode("utf-8"), "plan.txt")
     assert any("不属于任何任务" in u["text"] for u in doc.get("unparsed", []))
+
+
+REPORT_WITH_TASKS = """绿水市关于省生态环境保护督察反馈问题整改方案落实情况的报告
+（一）问题：城区餐饮油烟扰民投诉多。整改目标：油烟净化设施全覆盖。整改措施：（1）开展餐饮油烟专项整治；（2）建立长效监管机制。责任单位：市城管局、市场监管局。责任人：分管副市长。整改时限：2024年10月底
+（二）问题：农村垃圾收运体系不健全。
+整改目标：垃圾收运处置体系全覆盖。
+整改措施：完善收运设施。
+责任单位：各县（市、区）政府
+整改时限：2025年上半年
+"""
+
+ARTICLE_STYLE = """清河县大气污染整改方案
+第一条 加强秸秆禁烧。全面落实网格化监管，发现火点立即处置。
+第二条 推进散煤治理。2024年10月底前完成散煤替代。
+"""
+
+
+def test_labels_run_together_on_one_line_and_lead_label():
+    doc = ingest.parse(REPORT_WITH_TASKS.encode("utf-8"), "report.txt")
+    assert doc["kind"] == "progress_report"
+    t1, t2 = doc["tasks"]
+    assert t1["problem"] == "城区餐饮油烟扰民投诉多。"
+    assert t1["target"] == "油烟净化设施全覆盖。"
+    assert t1["measures"] == ["开展餐饮油烟专项整治;", "建立长效监管机制。"]
+    assert t1["responsible_units"] == ["市城管局", "市市场监管局"]
+    assert t1["responsible_person"] == "分管副市长。"
+    assert t1["deadline"] == "2024-10-31"
+    assert t2["deadline"] == "2025-06-30"
+    assert t2["responsible_units"] == ["各县(市、区)政府"]
+
+
+def test_article_numbering_without_labels():
+    doc = ingest.parse(ARTICLE_STYLE.encode("utf-8"), "plan.txt")
+    t1, t2 = doc["tasks"]
+    assert (t1["seq"], t1["title"]) == ("一", "加强秸秆禁烧")
+    assert t2["measures"] == ["2024年10月底前完成散煤替代。"]
+    assert [m["date"] for m in t2["milestones"]] == ["2024-10-31"]
+    assert t2["deadline"] is None
