@@ -13,7 +13,8 @@ from .fields.units import extract_inline_units, split_units
 from .kinds import find_kind, find_period, find_region, find_title
 from .repair import drop_duplicate_lines, join_wrapped_lines, repair_text
 from .structure import (
-    FEEDBACK_NO, Draft, Line, build_drafts, classify, split_inline_items, split_label_runs, table_drafts,
+    FEEDBACK_NO, Draft, Line, build_drafts, classify, find_header, split_inline_items, split_label_runs, table_drafts,
+    table_lines,
 )
 
 UNIT_KEYS = ("lead_units", "cooperating_units", "responsible_units")
@@ -198,8 +199,18 @@ def _goal_lines(lines: list[Line]) -> list[str]:
     return out
 
 
+def _expand_layout_tables(blocks: list[Block]) -> list[Block]:
+    out: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Table) and find_header(block) is None:
+            out.extend(table_lines(block))
+        else:
+            out.append(block)
+    return out
+
+
 def build_document(blocks: list[Block], filename: str) -> dict:
-    blocks = repair_blocks(blocks)
+    blocks = _expand_layout_tables(repair_blocks(blocks))
     text_lines = [b for b in blocks if isinstance(b, str)]
     title, title_at = find_title(text_lines)
     body_lines = [s for i, s in enumerate(text_lines) if i != title_at and s and s != title]

@@ -244,19 +244,38 @@ def header_field(cell: str) -> str | None:
     return None
 
 
+def find_header(table: Table) -> tuple[int, dict[int, str]] | None:
+    """The header row of a task table and its column → field mapping, or None for a layout table."""
+    for i, row in enumerate(table.rows[:4]):
+        found = {j: header_field(c) for j, c in enumerate(row)}
+        found = {j: k for j, k in found.items() if k}
+        if len(set(found.values()) - {"section", "title"}) >= 2:
+            return i, found
+    return None
+
+
+def table_lines(table: Table) -> list[str]:
+    """A table that is not a task list (page layout, a boxed paragraph) read as lines of text."""
+    out: list[str] = []
+    for row in table.rows:
+        seen: list[str] = []
+        for cell in row:
+            if cell and cell not in seen:
+                seen.append(cell)
+        if len(seen) == 1:
+            out.extend(s.strip() for s in seen[0].split("\n") if s.strip())
+        elif seen:
+            out.append(" ".join(s.replace("\n", " ") for s in seen))
+    return out
+
+
 def table_drafts(table: Table, start_no: int) -> list[Draft]:
     """Tasks of a ledger table whose header names its columns (序号/反馈问题/整改措施/责任单位/…)."""
     rows = table.rows
-    header_at = None
-    mapping: dict[int, str] = {}
-    for i, row in enumerate(rows[:4]):
-        found = {j: header_field(c) for j, c in enumerate(row)}
-        found = {j: k for j, k in found.items() if k}
-        if len(set(found.values())) >= 2:
-            header_at, mapping = i, found
-            break
-    if header_at is None:
+    header = find_header(table)
+    if header is None:
         return []
+    header_at, mapping = header
     drafts: list[Draft] = []
     section: list[str] = []
     prev_key: tuple[str, str] | None = None

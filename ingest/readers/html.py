@@ -41,8 +41,8 @@ def read_html(data: bytes) -> list[Block]:
             tag.decompose()
     tables: list[Table] = []
     for table in soup.find_all("table"):
-        if table.find_parent("table") is not None:
-            continue
+        if table.find("table") is not None:
+            continue  # a layout table around other content: its text is read in place
         rows = []
         for tr in table.find_all("tr"):
             cells = [c.get_text("\n", strip=True) for c in tr.find_all(["td", "th"])]

@@ -164,3 +164,14 @@ def test_pdf_without_text_is_refused():
 
 def test_zlib_is_available_for_pdf_streams():
     assert zlib.decompress(zlib.compress(b"x")) == b"x"
+
+
+def test_html_layout_table_around_the_article():
+    body = "<br>".join(PLAN_TEXT.splitlines())
+    page = (
+        "<html><body><table><tr><td class='menu'>首页 | 政务公开</td></tr>"
+        f"<tr><td><table><tr><td>{body}</td></tr></table></td></tr></table></body></html>"
+    )
+    doc = ingest.parse(page.encode("utf-8"), "old.html")
+    assert doc["title"] == "青山县贯彻落实省生态环境保护督察反馈意见整改方案"
+    assert len(doc["tasks"]) == 3
