@@ -175,3 +175,38 @@ def test_html_layout_table_around_the_article():
     doc = ingest.parse(page.encode("utf-8"), "old.html")
     assert doc["title"] == "青山县贯彻落实省生态环境保护督察反馈意见整改方案"
     assert len(doc["tasks"]) == 3
+
+
+def test_docx_automatic_numbering_is_restored():
+    docx = pytest.importorskip("docx")
+    from docx.oxml import parse_xml
+
+    d = docx.Document()
+    d.add_paragraph("南岭县落实督察反馈意见整改方案")
+    numbering = d.part.numbering_part.element
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    numbering.append(parse_xml(
+        f'<w:abstractNum {w} w:abstractNumId="90">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%2."/></w:lvl>'
+        '</w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {w} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+
+    def numbered(text: str, level: int) -> None:
+        p = d.add_paragraph(text)
+        p._p.get_or_add_pPr().append(parse_xml(
+            f'<w:numPr {w}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
+
+    numbered("水污染治理", 0)
+    numbered("河道垃圾清理不及时。", 1)
+    d.add_paragraph("整改措施：建立保洁制度。")
+    d.add_paragraph("责任单位：县水利局")
+    numbered("支流水质超标。", 1)
+    d.add_paragraph("整改措施：排查入河排口。")
+    d.add_paragraph("责任单位：县生态环境局")
+    buf = io.BytesIO()
+    d.save(buf)
+    doc = ingest.parse(buf.getvalue(), "auto.docx")
+    assert [t["seq"] for t in doc["tasks"]] == ["1", "2"]
+    assert doc["tasks"][1]["section"] == ["水污染治理"]
+    assert doc["tasks"][1]["responsible_units"] == ["县生态环境局"]
