@@ -18,6 +18,7 @@ from .structure import (
 )
 
 UNIT_KEYS = ("lead_units", "cooperating_units", "responsible_units")
+FEEDBACK_NO_AT_END = re.compile(r"[(（【\[]\s*(?:对应)?(?:督察)?反馈(?:意见)?(?:问题)?\s*(?:第)?\s*(\d+)\s*(?:项|条|个|号)?\s*[)）】\]]\s*$")
 
 
 def repair_blocks(blocks: list[Block]) -> list[Block]:
@@ -114,9 +115,9 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
     parts = draft.parts
     head = draft.head
     feedback_no = None
-    m = FEEDBACK_NO.match(head)
+    m = FEEDBACK_NO.match(head) or FEEDBACK_NO_AT_END.search(head)
     if m:
-        feedback_no, head = m.group(1), head[m.end():]
+        feedback_no, head = m.group(1), (head[:m.start()] + head[m.end():]).strip()
         draft.head = head
     lead = classify(0, head) if head else None
     if lead is not None and lead.label and lead.level is None:

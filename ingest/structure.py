@@ -93,6 +93,7 @@ class Draft:
     head_more: list[str] = field(default_factory=list)
     parts: dict[str, list[list[str]]] = field(default_factory=dict)
     current: str | None = None
+    sub_next: int = 0
 
     def add(self, key: str, text: str, new_item: bool) -> None:
         items = self.parts.setdefault(key, [])
@@ -152,6 +153,11 @@ def build_drafts(lines: list[Line], kind: str, title: str = "") -> tuple[list[Dr
                 current = None
                 stack = {lv: h for lv, h in stack.items() if lv < line.level}
                 stack[line.level] = line
+                continue
+            if (line.level == task_level and current is not None and current.current == "measures"
+                    and line.number.isdigit() and int(line.number) == (current.sub_next or 1)):
+                current.sub_next = int(line.number) + 1  # measures numbered like the tasks: 1. 2. under 整改措施
+                current.add("measures", line.body, new_item=True)
                 continue
             if line.level == task_level:
                 top = min(stack) if stack else None

@@ -127,6 +127,12 @@ def parse_deadline(text: str | None, year_hint: int | None = None) -> tuple[str 
     t = re.sub(r"\s+", "", text)
     long_term = bool(LONG_TERM.search(t))
     hits = find_dates(t, year_hint, bare_years=True)
+    numeric = re.search(r"((?:19|20)\d{2})[./\-](\d{1,2})(?:[./\-](\d{1,2}))?", t)
+    if not hits and numeric:
+        y, mth = int(numeric.group(1)), int(numeric.group(2))
+        date = iso(y, mth, int(numeric.group(3))) if numeric.group(3) else (last_day(y, mth) if 1 <= mth <= 12 else None)
+        if date:
+            return date, long_term
     if hits:
         return max(h.date for h in hits), long_term
     m = _ONLY_MONTH.match(t)

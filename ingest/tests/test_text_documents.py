@@ -168,3 +168,27 @@ def test_article_numbering_without_labels():
     assert t2["measures"] == ["2024年10月底前完成散煤替代。"]
     assert [m["date"] for m in t2["milestones"]] == ["2024-10-31"]
     assert t2["deadline"] is None
+
+
+SAME_LEVEL_MEASURES = """湖西区整改方案
+一、生态保护
+1.山体破坏未修复。(反馈问题12)
+整改措施：
+1.编制修复方案。
+2.分批实施复绿。
+责任单位：区自然资源局
+整改时限：2025.6
+2.违规占用林地。
+整改措施：依法收回林地。
+责任单位：区林业局
+整改时限：2024-12-31
+"""
+
+
+def test_measures_numbered_like_tasks_and_numeric_dates():
+    doc = ingest.parse(SAME_LEVEL_MEASURES.encode("utf-8"), "plan.txt")
+    t1, t2 = doc["tasks"]
+    assert t1["feedback_no"] == "12" and t1["problem"] == "山体破坏未修复。"
+    assert t1["measures"] == ["编制修复方案。", "分批实施复绿。"]
+    assert t1["deadline"] == "2025-06-30"
+    assert (t2["seq"], t2["deadline"]) == ("2", "2024-12-31")
