@@ -13,7 +13,7 @@ from .fields.units import extract_inline_units, split_units
 from .kinds import find_kind, find_period, find_region, find_title
 from .repair import drop_duplicate_lines, join_wrapped_lines, repair_text
 from .structure import (
-    FEEDBACK_NO, Draft, Line, build_drafts, classify, find_header, split_inline_items, split_label_runs, table_drafts,
+    FEEDBACK_NO, Draft, Line, build_drafts, classify, find_header, header_field, split_inline_items, split_label_runs, table_drafts,
     table_lines,
 )
 
@@ -28,7 +28,12 @@ def repair_blocks(blocks: list[Block]) -> list[Block]:
 
     def flush() -> None:
         if lines:
-            out.extend(_tables_from_flat(drop_duplicate_lines(join_wrapped_lines(lines))))
+            flat = _tables_from_flat(drop_duplicate_lines(join_wrapped_lines(lines)))
+            for block in flat:
+                if isinstance(block, Table) or not out or not isinstance(out[-1], list):
+                    out.append(block if isinstance(block, Table) else [block])
+                else:
+                    out[-1].append(block)
             lines.clear()
 
     for block in blocks:
@@ -39,7 +44,67 @@ def repair_blocks(blocks: list[Block]) -> list[Block]:
         else:
             lines.extend(repair_text(s) for s in block.split("\n"))
     flush()
+    result: list[Block] = []
+    for block in out:
+        result.extend(_tables_from_cell_lines(block) if isinstance(block, list) else [block])
+    return result
+
+
+_HEADING_LIKE = re.compile(r"^([一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）])")
+
+
+def _tables_from_cell_lines(lines: list[str]) -> list[Block]:
+    """A web table flattened one cell per line: a run of header names, then rows opened by their number."""
+    i = 0
+    out: list[Block] = []
+    while i < len(lines):
+        j = i
+        fields: list[str] = []
+        while j < len(lines) and lines[j] and len(lines[j]) <= 12 and header_field(lines[j]) and header_field(lines[j]) not in fields:
+            fields.append(header_field(lines[j]))
+            j += 1
+        core = {"problem", "measures", "responsible_units", "lead_units", "deadline", "title"}
+        header = lines[i:j]
+        rows: list[list[str]] = [header]
+        while j < len(lines) and lines[j] and _HEADING_LIKE.match(lines[j]):
+            rows.append([lines[j]] * len(fields))
+            j += 1
+        if len(fields) < 3 or fields[0] != "seq" or len(core & set(fields)) < 2 or j >= len(lines) or lines[j] != "1":
+            out.append(lines[i])
+            i += 1
+            continue
+        k = j
+        expected = 1
+        while k < len(lines):
+            if lines[k] != str(expected):
+                break
+            end = k + 1
+            while end < len(lines) and lines[end] != str(expected + 1):
+                end += 1
+            cells = [c for c in lines[k + 1:end] if c]
+            trailing_heading = []
+            while cells and _HEADING_LIKE.match(cells[-1]) and len(cells) > len(fields) - 1:
+                trailing_heading.insert(0, cells.pop())
+            rows.append([str(expected)] + _fit_cells(cells, fields[1:]))
+            for heading in trailing_heading:
+                rows.append([heading] * len(fields))
+            expected += 1
+            k = end
+        out.append(Table(rows))
+        i = k
     return out
+
+
+def _fit_cells(cells: list[str], fields: list[str]) -> list[str]:
+    """More lines than columns: the long middle column (measures, else problem) takes the surplus."""
+    if len(cells) <= len(fields):
+        return cells + [""] * (len(fields) - len(cells))
+    wide = fields.index("measures") if "measures" in fields else (fields.index("problem") if "problem" in fields else 0)
+    front = cells[:wide]
+    back_n = len(fields) - wide - 1
+    back = cells[len(cells) - back_n:] if back_n else []
+    middle = cells[wide:len(cells) - back_n]
+    return front + ["\n".join(middle)] + back
 
 
 def _cells(line: str) -> list[str] | None:

@@ -192,3 +192,34 @@ def test_measures_numbered_like_tasks_and_numeric_dates():
     assert t1["measures"] == ["编制修复方案。", "分批实施复绿。"]
     assert t1["deadline"] == "2025-06-30"
     assert (t2["seq"], t2["deadline"]) == ("2", "2024-12-31")
+
+
+CELL_PER_LINE = """山南区整改措施清单
+序号
+反馈问题
+整改措施
+责任单位
+整改时限
+一、大气污染
+1
+砖厂无组织排放严重。
+(1)加装收尘设施;
+(2)开展执法检查。
+区生态环境局
+2024年8月底
+2
+餐饮油烟直排。
+安装净化设备。
+区城管局
+长期坚持
+"""
+
+
+def test_table_flattened_one_cell_per_line():
+    doc = ingest.parse(CELL_PER_LINE.encode("utf-8"), "list.txt")
+    t1, t2 = doc["tasks"]
+    assert t1["problem"] == "砖厂无组织排放严重。"
+    assert t1["measures"] == ["加装收尘设施;", "开展执法检查。"]
+    assert t1["responsible_units"] == ["区生态环境局"]
+    assert t1["deadline"] == "2024-08-31"
+    assert t2["long_term"] is True and t2["measures"] == ["安装净化设备。"]
