@@ -305,9 +305,8 @@ def build_document(blocks: list[Block], filename: str) -> dict:
     stats = find_stats(full_text)
     indicators = find_indicators("\n".join(_goal_lines(classified))) if kind != "progress_report" else []
     measurements = find_measurements(full_text) if kind == "progress_report" else []
-    if not tasks and not stats and inspection is None and not indicators:
-        if not re.search(r"整改|督察|督查|环境|生态|污染", full_text + table_text):
-            raise IngestError("未能在文档中识别出整改任务：文件内容与督察整改无关，或版式无法识别")
+    if not (tasks or stats or inspection or indicators or measurements):
+        raise IngestError("未能在文档中识别出整改任务：文件内容与督察整改无关，或版式无法识别")
     doc = {
         "document": filename,
         "kind": kind,
