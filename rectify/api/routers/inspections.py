@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -65,7 +65,7 @@ def _check(user: Any, values: dict[str, Any], current: Inspection | None = None)
 
 
 @router.post("", response={201: InspectionOut, **WRITE_RESPONSES}, summary="新建督察", description="整改办、管理员可为本级及下级区划新建督察。")
-def create_inspection(request: HttpRequest, payload: InspectionIn) -> tuple[int, Inspection]:
+def create_inspection(request: HttpRequest, payload: InspectionIn) -> Status[Inspection]:
     user = user_of(request)
     require_editor(user, "新建督察")
     data = payload.dict()
@@ -73,7 +73,7 @@ def create_inspection(request: HttpRequest, payload: InspectionIn) -> tuple[int,
     values = _check(user, data)
     with acting(request):
         inspection = create_record(Inspection(**values), reason=reason)
-    return 201, _inspections(user).get(pk=inspection.pk)
+    return Status(201, _inspections(user).get(pk=inspection.pk))
 
 
 @router.patch(

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -74,7 +74,7 @@ def _check(user: Any, values: dict[str, Any], current: Plan | None = None) -> di
 
 
 @router.post("", response={201: PlanOut, **WRITE_RESPONSES}, summary="新建整改方案", description="整改办、管理员可为本级及下级区划新建整改方案。")
-def create_plan(request: HttpRequest, payload: PlanIn) -> tuple[int, Plan]:
+def create_plan(request: HttpRequest, payload: PlanIn) -> Status[Plan]:
     user = user_of(request)
     require_editor(user, "新建整改方案")
     data = payload.dict()
@@ -82,7 +82,7 @@ def create_plan(request: HttpRequest, payload: PlanIn) -> tuple[int, Plan]:
     values = _check(user, data)
     with acting(request):
         plan = create_record(Plan(**values), reason=reason)
-    return 201, _plans(user).get(pk=plan.pk)
+    return Status(201, _plans(user).get(pk=plan.pk))
 
 
 @router.patch(

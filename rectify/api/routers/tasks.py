@@ -9,7 +9,7 @@ from uuid import UUID
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -245,7 +245,7 @@ def build_task_data(user: Any, values: dict[str, Any], task: Task | None = None)
     summary="新建整改任务",
     description="整改办、管理员在本级及下级区划新建任务。单位按名称在任务区划及其上级区划中匹配；须填写整改时限或勾选长期坚持，至少一个牵头或责任单位。",
 )
-def create(request: HttpRequest, payload: TaskIn) -> tuple[int, Task]:
+def create(request: HttpRequest, payload: TaskIn) -> Status[Task]:
     user = user_of(request)
     require_editor(user, "新建任务")
     values = payload.dict()
@@ -253,7 +253,7 @@ def create(request: HttpRequest, payload: TaskIn) -> tuple[int, Task]:
     data = build_task_data(user, values)
     with acting(request):
         task = create_task(data, reason=reason)
-    return 201, detail(user, task.uuid)
+    return Status(201, detail(user, task.uuid))
 
 
 def _update(request: HttpRequest, uuid: UUID, values: dict[str, Any]) -> Task:

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -92,7 +92,7 @@ def _check(user: Any, values: dict[str, Any], unit: Unit | None = None) -> dict[
 
 
 @router.post("", response={201: UnitOut, **WRITE_RESPONSES}, summary="新建单位", description="整改办、管理员可在本级及下级区划新建单位。")
-def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, Unit]:
+def create_unit(request: HttpRequest, payload: UnitIn) -> Status[Unit]:
     user = user_of(request)
     require_editor(user, "新建单位")
     data = payload.dict()
@@ -100,7 +100,7 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, Unit]:
     values = _check(user, data)
     with acting(request):
         unit = create_record(Unit(**values), reason=reason)
-    return 201, _get(unit.uuid)
+    return Status(201, _get(unit.uuid))
 
 
 @router.patch("/{uuid}", response={200: UnitOut, **WRITE_RESPONSES}, summary="修改单位", description="只修改请求中给出的字段。")
