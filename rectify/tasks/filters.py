@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from rectify.inspections.models import Inspection
+from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region, Unit
 
 from .models import Task, overdue_q
@@ -49,11 +49,17 @@ class LedgerFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         from rectify.accounts.scope import region_scope
 
-        regions = Region.objects.filter(region_scope(user)).filter(tasks__isnull=False).distinct().order_by("path")
+        # Choices come from the small reference tables inside the caller's scope, never from a
+        # scan of the tasks, so the form costs the same with 100 tasks or 300,000.
+        scope = region_scope(user)
+        regions = Region.objects.filter(scope).select_related("parent").order_by("path")
+        if not scope:  # unrestricted (administrators): the national list is too long for a menu
+            regions = regions.filter(Q(level__in=[Region.Level.PROVINCE, Region.Level.CITY]) | Q(id__in=Plan.objects.values("region_id")))
         self.filters["region"].queryset = regions
-        scoped_units = Unit.objects.filter(assignments__task__in=Task.objects.visible_to(user)).distinct().order_by("name")
-        self.filters["unit"].queryset = scoped_units
-        self.filters["inspection"].queryset = Inspection.objects.filter(tasks__in=Task.objects.visible_to(user)).distinct()
+        self.filters["unit"].queryset = Unit.objects.filter(region_scope(user, "region")).order_by("region__path", "name")
+        self.filters["inspection"].queryset = Inspection.objects.filter(
+            Q(target_region__in=regions) | Q(plans__region__in=regions)
+        ).select_related("target_region").distinct()
 
     def filter_search(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
         for word in value.split():
