@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "rectify.inspections",
     "rectify.tasks",
     "rectify.imports",
+    "rectify.acceptance",
     "rectify.api",
 ]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("rectify.accounts.urls")),
     path("ledger/", include("rectify.tasks.urls")),
     path("import/", include("rectify.imports.urls")),
+    path("", include("rectify.acceptance.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
