@@ -46,8 +46,12 @@ def list_units(
     if region:
         units = units.filter(region_by_code(region).subtree_q())
     if q:
-        for word in q.split():
-            units = units.filter(Q(name__icontains=word) | Q(aliases__icontains=word))
+        words = [normalise_name(w) for w in q.split()]
+        # Aliases are JSON (stored escaped on SQLite), so they are matched here, not in SQL.
+        alias_rows = Unit.objects.exclude(aliases=[]).values_list("pk", "aliases")
+        for word in words:
+            by_alias = [pk for pk, aliases in alias_rows if any(word in normalise_name(a) for a in aliases or [])]
+            units = units.filter(Q(name__icontains=word) | Q(pk__in=by_alias))
     if active is not None:
         units = units.filter(is_active=active)
     return units

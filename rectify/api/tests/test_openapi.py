@@ -1,0 +1,71 @@
+"""The schema lists every route; the docs page works without the internet."""
+import re
+
+from django.test import Client
+from ninja.utils import normalize_path
+
+from rectify.api.urls import api
+
+EXPECTED = {
+    ("GET", "/api/v1/me"),
+    ("GET", "/api/v1/regions"), ("GET", "/api/v1/regions/{code}"),
+    ("GET", "/api/v1/units"), ("POST", "/api/v1/units"), ("GET", "/api/v1/units/{uuid}"), ("PATCH", "/api/v1/units/{uuid}"),
+    ("GET", "/api/v1/inspections"), ("POST", "/api/v1/inspections"), ("GET", "/api/v1/inspections/{uuid}"), ("PATCH", "/api/v1/inspections/{uuid}"),
+    ("GET", "/api/v1/plans"), ("POST", "/api/v1/plans"), ("GET", "/api/v1/plans/{uuid}"), ("PATCH", "/api/v1/plans/{uuid}"),
+    ("GET", "/api/v1/tasks"), ("POST", "/api/v1/tasks"), ("GET", "/api/v1/tasks/{uuid}"), ("PUT", "/api/v1/tasks/{uuid}"),
+    ("PATCH", "/api/v1/tasks/{uuid}"), ("POST", "/api/v1/tasks/{uuid}/transition"), ("GET", "/api/v1/tasks/{uuid}/history"),
+    ("GET", "/api/v1/tasks/{uuid}/assignments"),
+    ("GET", "/api/v1/assignments"), ("GET", "/api/v1/assignments/{uuid}"),
+}
+
+
+def schema_operations(schema):
+    return {(method.upper(), path): op for path, item in schema["paths"].items() for method, op in item.items()}
+
+
+def test_schema_is_public_and_lists_every_route(db):
+    response = Client().get("/api/openapi.json")
+    assert response.status_code == 200
+    operations = schema_operations(response.json())
+    assert set(operations) == EXPECTED
+    # And every operation registered on a router (so a new one cannot be left out).
+    registered = set()
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for op in path_view.operations:
+                if op.include_in_schema:
+                    for method in op.methods:
+                        full = normalize_path("/api/" + prefix + "/" + path).rstrip("/")
+                        registered.add((method, re.sub(r"\{(?:\w+:)?(\w+)\}", r"{\1}", full)))
+    assert registered == set(operations)
+
+
+def test_operations_have_chinese_summaries_and_auth(db):
+    schema = Client().get("/api/openapi.json").json()
+    for key, op in schema_operations(schema).items():
+        assert re.search(r"[\u4e00-\u9fff]", op.get("summary", "")), key
+        assert op.get("security"), key
+    assert {"TokenAuth", "SessionAuth"} <= set(schema["components"]["securitySchemes"])
+
+
+def test_no_integer_ids_in_urls(db):
+    for method, path in EXPECTED:
+        assert "{id}" not in path and "{pk}" not in path
+
+
+def test_docs_page_uses_no_external_assets(db):
+    response = Client().get("/api/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "http://" not in html and "https://" not in html and "//cdn" not in html
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+    for asset in assets:
+        assert asset.startswith("/"), asset
+        assert Client().get(asset).status_code == 200, asset
+    assert "/api/v1/tasks/{uuid}/transition" in html and "变更任务状态" in html  # the no-JavaScript list
+
+
+def test_unknown_docs_asset_is_404(db):
+    assert Client().get("/api/docs/assets/settings.py").status_code == 404
+    assert Client().get("/api/docs/assets/..%2Furls.py").status_code == 404
