@@ -1,8 +1,9 @@
 """The caller's reach, built only from ``rectify.accounts.scope`` (the one place scope is defined)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, Optional
+from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
-
-from django.conf import settings
 
 from .models import ApiToken, hash_key
 
@@ -25,7 +24,7 @@ class TokenAuth(HttpBearer):
 
     openapi_scheme = "bearer"
 
-    def authenticate(self, request: HttpRequest, token: str) -> Optional[Any]:
+    def authenticate(self, request: HttpRequest, token: str) -> Any | None:
         token = (token or "").strip()
         if not token:
             return None
@@ -53,10 +52,10 @@ class SessionAuth(APIKeyCookie):
 
     param_name: str = settings.SESSION_COOKIE_NAME
 
-    def _get_key(self, request: HttpRequest) -> Optional[str]:
+    def _get_key(self, request: HttpRequest) -> str | None:
         return request.COOKIES.get(self.param_name)
 
-    def authenticate(self, request: HttpRequest, key: Optional[str]) -> Optional[Any]:
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any | None:
         user = getattr(request, "user", None)
         if not user or not user.is_authenticated:
             return None

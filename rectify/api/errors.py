@@ -1,7 +1,8 @@
 """Errors as the API answers them: JSON with a Chinese ``detail`` and, for bad input, the fields."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI

@@ -23,7 +23,7 @@ def hash_key(key: str) -> str:
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
-    def active(self, now: datetime.datetime | None = None) -> "ApiTokenQuerySet":
+    def active(self, now: datetime.datetime | None = None) -> ApiTokenQuerySet:
         now = now or timezone.now()
         return self.filter(revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
 
@@ -65,7 +65,7 @@ class ApiToken(PublicModel):
         return "有效"
 
     @classmethod
-    def issue(cls, user: Any, name: str, *, days: int = 90, read_only: bool = False) -> tuple["ApiToken", str]:
+    def issue(cls, user: Any, name: str, *, days: int = 90, read_only: bool = False) -> tuple[ApiToken, str]:
         """Create a token; returns it and the raw key, which is not stored anywhere."""
         key = KEY_PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(

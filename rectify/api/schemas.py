@@ -1,7 +1,7 @@
 """Request and response bodies. Field descriptions are Chinese: they show in /api/docs."""
 
 import datetime
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -46,7 +46,7 @@ class StaleOut(Schema):
 class Me(Schema):
     username: str
     name: str
-    unit: Optional[str] = None
+    unit: str | None = None
     roles: list[str] = Field(..., description="角色代码")
     role_labels: list[str] = Field(..., description="角色名称")
     is_editor: bool = Field(..., description="能否新建和修改任务")
@@ -56,7 +56,7 @@ class Me(Schema):
         return str(obj)
 
     @staticmethod
-    def resolve_unit(obj: Any) -> Optional[str]:
+    def resolve_unit(obj: Any) -> str | None:
         return obj.unit.name if obj.unit_id else None
 
     @staticmethod
@@ -82,7 +82,7 @@ class RegionOut(Schema):
     full_name: str = Field(..., description="文件中的写法，如“晋城市城区”")
     level: str = Field(..., description="级别：province/city/county/town")
     level_label: str
-    parent: Optional[str] = Field(None, description="上级区划代码")
+    parent: str | None = Field(None, description="上级区划代码")
     path: str = Field(..., description="从省到本级的代码路径")
 
     @staticmethod
@@ -90,7 +90,7 @@ class RegionOut(Schema):
         return obj.get_level_display()
 
     @staticmethod
-    def resolve_parent(obj: Region) -> Optional[str]:
+    def resolve_parent(obj: Region) -> str | None:
         return obj.parent.code if obj.parent_id else None
 
 
@@ -105,7 +105,7 @@ class UnitOut(Schema):
     kind: str = Field(..., description="类别")
     kind_label: str
     region: RegionRef
-    parent: Optional[UUID] = Field(None, description="上级单位编号")
+    parent: UUID | None = Field(None, description="上级单位编号")
     aliases: list[str] = Field(..., description="别名")
     is_active: bool
 
@@ -114,7 +114,7 @@ class UnitOut(Schema):
         return obj.get_kind_display()
 
     @staticmethod
-    def resolve_parent(obj: Unit) -> Optional[UUID]:
+    def resolve_parent(obj: Unit) -> UUID | None:
         return obj.parent.uuid if obj.parent_id else None
 
 
@@ -122,18 +122,18 @@ class UnitIn(InputSchema):
     name: str = Field(..., min_length=1, max_length=120, description="单位名称")
     kind: UnitKindValue = Field(Unit.Kind.DEPARTMENT.value, description="类别")  # type: ignore[valid-type]
     region: str = Field(..., description="所属区划代码")
-    parent: Optional[UUID] = Field(None, description="上级单位编号")
+    parent: UUID | None = Field(None, description="上级单位编号")
     aliases: list[str] = Field(default_factory=list, description="文档中出现的其他写法")
     is_active: bool = True
 
 
 class UnitPatch(InputSchema):
-    name: Optional[str] = Field(None, min_length=1, max_length=120)
-    kind: Optional[UnitKindValue] = None  # type: ignore[valid-type]
-    region: Optional[str] = None
-    parent: Optional[UUID] = None
-    aliases: Optional[list[str]] = None
-    is_active: Optional[bool] = None
+    name: str | None = Field(None, min_length=1, max_length=120)
+    kind: UnitKindValue | None = None  # type: ignore[valid-type]
+    region: str | None = None
+    parent: UUID | None = None
+    aliases: list[str] | None = None
+    is_active: bool | None = None
     reason: str = Field("", max_length=500, description="修改原因，记入变更记录")
 
 
@@ -147,12 +147,12 @@ class InspectionOut(Schema):
     team: str = Field(..., description="督察组")
     level: str
     level_label: str
-    round: Optional[int] = None
+    round: int | None = None
     batch: str
     target_region: RegionRef
-    stationed_from: Optional[datetime.date] = None
-    stationed_to: Optional[datetime.date] = None
-    feedback_date: Optional[datetime.date] = None
+    stationed_from: datetime.date | None = None
+    stationed_to: datetime.date | None = None
+    feedback_date: datetime.date | None = None
     version: int = Field(..., description="版本：修改时原样带回")
     updated_at: datetime.datetime
 
@@ -168,25 +168,25 @@ class InspectionOut(Schema):
 class InspectionIn(InputSchema):
     team: str = Field(..., min_length=1, max_length=120, description="督察组")
     level: InspectionLevelValue = Field(..., description="层级")  # type: ignore[valid-type]
-    round: Optional[int] = Field(None, ge=1, le=99, description="轮次")
+    round: int | None = Field(None, ge=1, le=99, description="轮次")
     batch: str = Field("", max_length=40, description="批次")
     target_region: str = Field(..., description="被督察区划代码")
-    stationed_from: Optional[datetime.date] = None
-    stationed_to: Optional[datetime.date] = None
-    feedback_date: Optional[datetime.date] = None
+    stationed_from: datetime.date | None = None
+    stationed_to: datetime.date | None = None
+    feedback_date: datetime.date | None = None
     reason: str = Field("", max_length=500, description="原因，记入变更记录")
 
 
 class InspectionPatch(InputSchema):
     version: int = Field(..., description="读取时的版本；已被他人修改时返回 409")
-    team: Optional[str] = Field(None, min_length=1, max_length=120)
-    level: Optional[InspectionLevelValue] = None  # type: ignore[valid-type]
-    round: Optional[int] = Field(None, ge=1, le=99)
-    batch: Optional[str] = Field(None, max_length=40)
-    target_region: Optional[str] = None
-    stationed_from: Optional[datetime.date] = None
-    stationed_to: Optional[datetime.date] = None
-    feedback_date: Optional[datetime.date] = None
+    team: str | None = Field(None, min_length=1, max_length=120)
+    level: InspectionLevelValue | None = None  # type: ignore[valid-type]
+    round: int | None = Field(None, ge=1, le=99)
+    batch: str | None = Field(None, max_length=40)
+    target_region: str | None = None
+    stationed_from: datetime.date | None = None
+    stationed_to: datetime.date | None = None
+    feedback_date: datetime.date | None = None
     reason: str = Field("", max_length=500)
 
 
@@ -195,12 +195,12 @@ class PlanOut(Schema):
     title: str = Field(..., description="方案名称")
     kind: str
     kind_label: str
-    inspection: Optional[UUID] = Field(None, description="督察编号")
-    inspection_name: Optional[str] = None
+    inspection: UUID | None = Field(None, description="督察编号")
+    inspection_name: str | None = None
     region: RegionRef
     source_document: str
-    period_start: Optional[int] = None
-    period_end: Optional[int] = None
+    period_start: int | None = None
+    period_end: int | None = None
     version: int
     updated_at: datetime.datetime
 
@@ -209,34 +209,34 @@ class PlanOut(Schema):
         return obj.get_kind_display()
 
     @staticmethod
-    def resolve_inspection(obj: Plan) -> Optional[UUID]:
+    def resolve_inspection(obj: Plan) -> UUID | None:
         return obj.inspection.uuid if obj.inspection_id else None
 
     @staticmethod
-    def resolve_inspection_name(obj: Plan) -> Optional[str]:
+    def resolve_inspection_name(obj: Plan) -> str | None:
         return obj.inspection.short_name if obj.inspection_id else None
 
 
 class PlanIn(InputSchema):
     title: str = Field(..., min_length=1, max_length=200, description="方案名称")
     kind: PlanKindValue = Field(Plan.Kind.RECTIFICATION.value, description="类别")  # type: ignore[valid-type]
-    inspection: Optional[UUID] = Field(None, description="督察编号")
+    inspection: UUID | None = Field(None, description="督察编号")
     region: str = Field(..., description="区划代码")
     source_document: str = Field("", max_length=200)
-    period_start: Optional[int] = Field(None, ge=2000, le=2100)
-    period_end: Optional[int] = Field(None, ge=2000, le=2100)
+    period_start: int | None = Field(None, ge=2000, le=2100)
+    period_end: int | None = Field(None, ge=2000, le=2100)
     reason: str = Field("", max_length=500)
 
 
 class PlanPatch(InputSchema):
     version: int = Field(..., description="读取时的版本；已被他人修改时返回 409")
-    title: Optional[str] = Field(None, min_length=1, max_length=200)
-    kind: Optional[PlanKindValue] = None  # type: ignore[valid-type]
-    inspection: Optional[UUID] = None
-    region: Optional[str] = None
-    source_document: Optional[str] = Field(None, max_length=200)
-    period_start: Optional[int] = Field(None, ge=2000, le=2100)
-    period_end: Optional[int] = Field(None, ge=2000, le=2100)
+    title: str | None = Field(None, min_length=1, max_length=200)
+    kind: PlanKindValue | None = None  # type: ignore[valid-type]
+    inspection: UUID | None = None
+    region: str | None = None
+    source_document: str | None = Field(None, max_length=200)
+    period_start: int | None = Field(None, ge=2000, le=2100)
+    period_end: int | None = Field(None, ge=2000, le=2100)
     reason: str = Field("", max_length=500)
 
 
@@ -301,14 +301,14 @@ class TaskListOut(Schema):
     section: list[str]
     state: str
     state_label: str
-    deadline: Optional[datetime.date] = None
+    deadline: datetime.date | None = None
     deadline_text: str
     long_term: bool
     priority: bool
     is_overdue: bool = Field(..., description="是否逾期")
     region: RegionRef
     plan: PlanRef
-    inspection: Optional[UUID] = None
+    inspection: UUID | None = None
     lead_units: list[str]
     cooperating_units: list[str]
     responsible_units: list[str]
@@ -320,7 +320,7 @@ class TaskListOut(Schema):
         return obj.get_state_display()
 
     @staticmethod
-    def resolve_inspection(obj: Task) -> Optional[UUID]:
+    def resolve_inspection(obj: Task) -> UUID | None:
         return obj.inspection.uuid if obj.inspection_id else None
 
     @staticmethod
@@ -337,7 +337,7 @@ class TaskListOut(Schema):
 
 
 class MilestoneOut(Schema):
-    date: Optional[datetime.date] = None
+    date: datetime.date | None = None
     text: str
     done: bool
 
@@ -348,7 +348,7 @@ class TaskDetailOut(TaskListOut):
     responsible_person: str
     progress: str
     completion: str
-    parent: Optional[UUID] = None
+    parent: UUID | None = None
     measures: list[str]
     milestones: list[MilestoneOut]
     assignments: list[TaskAssignmentOut]
@@ -357,7 +357,7 @@ class TaskDetailOut(TaskListOut):
     created_at: datetime.datetime
 
     @staticmethod
-    def resolve_parent(obj: Task) -> Optional[UUID]:
+    def resolve_parent(obj: Task) -> UUID | None:
         return obj.parent.uuid if obj.parent_id else None
 
     @staticmethod
@@ -382,12 +382,12 @@ class TaskDetailOut(TaskListOut):
 
 
 class MilestoneIn(InputSchema):
-    date: Optional[datetime.date] = Field(None, description="节点日期")
+    date: datetime.date | None = Field(None, description="节点日期")
     text: str = Field(..., min_length=1, description="节点内容")
 
 
 class TaskFields(InputSchema):
-    parent: Optional[UUID] = Field(None, description="上级任务编号")
+    parent: UUID | None = Field(None, description="上级任务编号")
     seq: str = Field(..., min_length=1, max_length=20, description="序号")
     feedback_no: str = Field("", max_length=20, description="反馈问题序号")
     section: list[str] = Field(default_factory=list, description="所属章节（逐级）")
@@ -400,7 +400,7 @@ class TaskFields(InputSchema):
     cooperating_units: list[str] = Field(default_factory=list, description="配合单位名称")
     responsible_units: list[str] = Field(default_factory=list, description="责任单位名称")
     responsible_person: str = Field("", max_length=120, description="责任人")
-    deadline: Optional[datetime.date] = Field(None, description="整改时限；不填时须勾选长期坚持")
+    deadline: datetime.date | None = Field(None, description="整改时限；不填时须勾选长期坚持")
     deadline_text: str = Field("", max_length=60, description="时限原文")
     long_term: bool = Field(False, description="长期坚持")
     priority: bool = Field(False, description="重点任务")
@@ -419,26 +419,26 @@ class TaskPut(TaskIn):
 
 class TaskPatch(InputSchema):
     version: int = Field(..., description="读取时的版本；已被他人修改时返回 409")
-    plan: Optional[UUID] = None
-    region: Optional[str] = None
-    parent: Optional[UUID] = None
-    seq: Optional[str] = Field(None, min_length=1, max_length=20)
-    feedback_no: Optional[str] = Field(None, max_length=20)
-    section: Optional[list[str]] = None
-    title: Optional[str] = Field(None, max_length=200)
-    problem: Optional[str] = None
-    target: Optional[str] = None
-    measures: Optional[list[str]] = None
-    milestones: Optional[list[MilestoneIn]] = None
-    lead_units: Optional[list[str]] = None
-    cooperating_units: Optional[list[str]] = None
-    responsible_units: Optional[list[str]] = None
-    responsible_person: Optional[str] = Field(None, max_length=120)
-    deadline: Optional[datetime.date] = None
-    deadline_text: Optional[str] = Field(None, max_length=60)
-    long_term: Optional[bool] = None
-    priority: Optional[bool] = None
-    progress: Optional[str] = None
+    plan: UUID | None = None
+    region: str | None = None
+    parent: UUID | None = None
+    seq: str | None = Field(None, min_length=1, max_length=20)
+    feedback_no: str | None = Field(None, max_length=20)
+    section: list[str] | None = None
+    title: str | None = Field(None, max_length=200)
+    problem: str | None = None
+    target: str | None = None
+    measures: list[str] | None = None
+    milestones: list[MilestoneIn] | None = None
+    lead_units: list[str] | None = None
+    cooperating_units: list[str] | None = None
+    responsible_units: list[str] | None = None
+    responsible_person: str | None = Field(None, max_length=120)
+    deadline: datetime.date | None = None
+    deadline_text: str | None = Field(None, max_length=60)
+    long_term: bool | None = None
+    priority: bool | None = None
+    progress: str | None = None
     reason: str = Field("", max_length=500)
 
 
@@ -465,8 +465,8 @@ class HistoryOut(Schema):
     reason: str
     request_id: str
     changes: list[ChangeOut] = Field(..., description="改动的字段")
-    before: Optional[dict[str, Any]] = None
-    after: Optional[dict[str, Any]] = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
 
     @staticmethod
     def resolve_action_label(obj: Any) -> str:

@@ -1,6 +1,5 @@
 """Assignments (任务分工): the units' part in the tasks the caller can see."""
 
-from typing import Optional
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -31,10 +30,10 @@ def _assignments(request: HttpRequest) -> QuerySet[Assignment]:
 @paginate(PageNumberPagination, page_size=50, max_page_size=500)
 def list_assignments(
     request: HttpRequest,
-    task: Optional[UUID] = Query(None, description="任务编号"),  # type: ignore[assignment]
-    unit: Optional[UUID] = Query(None, description="单位编号"),  # type: ignore[assignment]
-    role: Optional[Assignment.Role] = Query(None, description="lead / cooperating / responsible"),  # type: ignore[assignment]
-    state: Optional[AssignmentState] = Query(None, description="分工状态"),  # type: ignore[assignment]
+    task: UUID | None = Query(None, description="任务编号"),  # type: ignore[assignment]  # noqa: B008
+    unit: UUID | None = Query(None, description="单位编号"),  # type: ignore[assignment]  # noqa: B008
+    role: Assignment.Role | None = Query(None, description="lead / cooperating / responsible"),  # type: ignore[assignment]  # noqa: B008
+    state: AssignmentState | None = Query(None, description="分工状态"),  # type: ignore[assignment]  # noqa: B008
 ) -> QuerySet[Assignment]:
     assignments = _assignments(request)
     if task:

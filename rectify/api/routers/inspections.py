@@ -1,7 +1,7 @@
 """Inspections (督察): visible when the inspected region is in the caller's scope or the
 caller sees one of its tasks; offices and admins create and change those of their subtree."""
 
-from typing import Any, Optional
+from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -31,8 +31,8 @@ def _inspections(user: Any) -> QuerySet[Inspection]:
 @paginate(PageNumberPagination, page_size=50, max_page_size=500)
 def list_inspections(
     request: HttpRequest,
-    region: Optional[str] = Query(None, description="被督察区划代码（含下级）"),  # type: ignore[assignment]
-    level: Optional[InspectionLevelValue] = Query(None, description="层级"),  # type: ignore[valid-type,assignment]
+    region: str | None = Query(None, description="被督察区划代码（含下级）"),  # type: ignore[assignment]
+    level: InspectionLevelValue | None = Query(None, description="层级"),  # type: ignore[valid-type,assignment]  # noqa: B008
 ) -> QuerySet[Inspection]:
     inspections = _inspections(user_of(request))
     if region:

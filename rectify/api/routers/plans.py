@@ -1,7 +1,7 @@
 """Plans (整改方案): visible when their region is in the caller's scope or the caller sees
 one of their tasks; offices and admins create and change those of their subtree."""
 
-from typing import Any, Optional
+from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -13,7 +13,15 @@ from ninja.pagination import PageNumberPagination, paginate
 from rectify.inspections.models import Plan
 
 from ..access import (
-    acting, edit_region_q, editable_region, get_visible, region_by_code, require_editor, user_of, visible_inspections, visible_plans,
+    acting,
+    edit_region_q,
+    editable_region,
+    get_visible,
+    region_by_code,
+    require_editor,
+    user_of,
+    visible_inspections,
+    visible_plans,
 )
 from ..errors import ApiValidationError
 from ..schemas import Message, PlanIn, PlanOut, PlanPatch, StaleOut, ValidationErrorOut
@@ -33,8 +41,8 @@ def _plans(user: Any) -> QuerySet[Plan]:
 @paginate(PageNumberPagination, page_size=50, max_page_size=500)
 def list_plans(
     request: HttpRequest,
-    inspection: Optional[UUID] = Query(None, description="督察编号"),  # type: ignore[assignment]
-    region: Optional[str] = Query(None, description="区划代码（含下级）"),  # type: ignore[assignment]
+    inspection: UUID | None = Query(None, description="督察编号"),  # type: ignore[assignment]  # noqa: B008
+    region: str | None = Query(None, description="区划代码（含下级）"),  # type: ignore[assignment]
 ) -> QuerySet[Plan]:
     plans = _plans(user_of(request))
     if inspection:

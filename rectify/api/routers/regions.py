@@ -1,6 +1,5 @@
 """Regions: public reference data for every logged-in user."""
 
-from typing import Optional
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -24,8 +23,8 @@ router = Router(tags=["行政区划"])
 @paginate(PageNumberPagination, page_size=100, max_page_size=1000)
 def list_regions(
     request: HttpRequest,
-    parent: Optional[str] = Query(None, description="上级区划代码"),  # type: ignore[assignment]
-    level: Optional[RegionLevelValue] = Query(None, description="级别"),  # type: ignore[valid-type,assignment]
+    parent: str | None = Query(None, description="上级区划代码"),  # type: ignore[assignment]
+    level: RegionLevelValue | None = Query(None, description="级别"),  # type: ignore[valid-type,assignment]  # noqa: B008
 ) -> QuerySet[Region]:
     regions = Region.objects.select_related("parent").order_by("code")
     if parent:

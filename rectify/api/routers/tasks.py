@@ -3,10 +3,10 @@
 
 import datetime
 import re
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 from uuid import UUID
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
@@ -23,8 +23,18 @@ from rectify.tasks.services import TaskData, create_task, task_data_from, transi
 from ..access import acting, edit_region_q, editable_region, get_visible, require_editor, user_of, visible_tasks
 from ..errors import ApiValidationError
 from ..schemas import (
-    HistoryOut, Message, StaleOut, TaskAssignmentOut, TaskDetailOut, TaskIn, TaskListOut, TaskPatch, TaskPut,
-    TaskStateValue, TransitionIn, ValidationErrorOut,
+    HistoryOut,
+    Message,
+    StaleOut,
+    TaskAssignmentOut,
+    TaskDetailOut,
+    TaskIn,
+    TaskListOut,
+    TaskPatch,
+    TaskPut,
+    TaskStateValue,
+    TransitionIn,
+    ValidationErrorOut,
 )
 
 router = Router(tags=["整改任务"])
@@ -78,16 +88,16 @@ def require_editable(user: Any, task: Task) -> None:
 @paginate(PageNumberPagination, page_size=25, max_page_size=500)
 def list_tasks(
     request: HttpRequest,
-    inspection: Optional[UUID] = Query(None, description="督察编号"),  # type: ignore[assignment]
-    plan: Optional[UUID] = Query(None, description="整改方案编号"),  # type: ignore[assignment]
-    region: Optional[str] = Query(None, description="区划代码（含下级区划）"),  # type: ignore[assignment]
-    unit: Optional[UUID] = Query(None, description="单位编号：该单位承担的任务"),  # type: ignore[assignment]
-    state: Optional[list[TaskStateValue]] = Query(None, description="状态，可重复给出"),  # type: ignore[valid-type,assignment]
-    overdue: Optional[bool] = Query(None, description="true：只看逾期任务"),  # type: ignore[assignment]
-    deadline_from: Optional[datetime.date] = Query(None, description="整改时限不早于"),  # type: ignore[assignment]
-    deadline_to: Optional[datetime.date] = Query(None, description="整改时限不晚于"),  # type: ignore[assignment]
-    q: Optional[str] = Query(None, description="关键词（空格分隔，全部包含）"),  # type: ignore[assignment]
-    ordering: Optional[Ordering] = Query(None, description="排序"),  # type: ignore[assignment]
+    inspection: UUID | None = Query(None, description="督察编号"),  # type: ignore[assignment]  # noqa: B008
+    plan: UUID | None = Query(None, description="整改方案编号"),  # type: ignore[assignment]  # noqa: B008
+    region: str | None = Query(None, description="区划代码（含下级区划）"),  # type: ignore[assignment]
+    unit: UUID | None = Query(None, description="单位编号：该单位承担的任务"),  # type: ignore[assignment]  # noqa: B008
+    state: list[TaskStateValue] | None = Query(None, description="状态，可重复给出"),  # type: ignore[valid-type,assignment]  # noqa: B008
+    overdue: bool | None = Query(None, description="true：只看逾期任务"),  # type: ignore[assignment]
+    deadline_from: datetime.date | None = Query(None, description="整改时限不早于"),  # type: ignore[assignment]  # noqa: B008
+    deadline_to: datetime.date | None = Query(None, description="整改时限不晚于"),  # type: ignore[assignment]  # noqa: B008
+    q: str | None = Query(None, description="关键词（空格分隔，全部包含）"),  # type: ignore[assignment]
+    ordering: Ordering | None = Query(None, description="排序"),  # type: ignore[assignment]  # noqa: B008
 ) -> QuerySet[Task]:
     tasks = list_queryset(user_of(request))
     if inspection:

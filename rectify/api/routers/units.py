@@ -1,7 +1,7 @@
 """Units: readable by every logged-in user (names are needed to fill in tasks); offices and
 admins create and change the units of their own region subtree."""
 
-from typing import Any, Optional
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
@@ -38,9 +38,9 @@ def _get(uuid: UUID) -> Unit:
 @paginate(PageNumberPagination, page_size=100, max_page_size=1000)
 def list_units(
     request: HttpRequest,
-    region: Optional[str] = Query(None, description="区划代码（含下级区划）"),  # type: ignore[assignment]
-    q: Optional[str] = Query(None, description="名称关键词"),  # type: ignore[assignment]
-    active: Optional[bool] = Query(None, description="只看启用（true）或停用（false）"),  # type: ignore[assignment]
+    region: str | None = Query(None, description="区划代码（含下级区划）"),  # type: ignore[assignment]
+    q: str | None = Query(None, description="名称关键词"),  # type: ignore[assignment]
+    active: bool | None = Query(None, description="只看启用（true）或停用（false）"),  # type: ignore[assignment]
 ) -> QuerySet[Unit]:
     units = _units().order_by("region__code", "name")
     if region:
