@@ -61,6 +61,8 @@ def test_log_in_filter_the_ledger_and_open_a_task(browser, live_server, world, m
     page, outside = open_page(browser, live_server)
 
     log_in(page, live_server, "city_office")
+    # The stylesheet is served by the system itself (no CDN): the top bar has its colour.
+    assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).backgroundColor") == "rgb(29, 79, 145)"
     assert page.locator("table.ledger tbody tr").count() == 2
     assert page.locator("#count-all").inner_text() == "2"
 
