@@ -1,5 +1,20 @@
 from django.urls import path
 
+from . import views
+
 app_name = "acceptance"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("acceptance/tasks/<uuid:uuid>/", views.task_file, name="file"),
+    path("acceptance/tasks/<uuid:uuid>/apply/", views.apply, name="apply"),
+    path("acceptance/tasks/<uuid:uuid>/announce/", views.announce, name="announce"),
+    path("acceptance/tasks/<uuid:uuid>/close/", views.close, name="close"),
+    path("acceptance/tasks/<uuid:uuid>/notice.docx", views.notice, name="notice"),
+    path("acceptance/tasks/<uuid:uuid>/dossier.zip", views.dossier, name="dossier"),
+    path("acceptance/applications/<uuid:uuid>/review/", views.review, name="review"),
+    path("acceptance/announcements/<uuid:uuid>/objections/", views.object_, name="object"),
+    path("acceptance/objections/<uuid:uuid>/resolve/", views.resolve, name="resolve"),
+    path("acceptance/evidence/<uuid:uuid>/", views.evidence_download, name="evidence"),
+    path("public/closures/", views.public_list, name="public_list"),
+    path("public/closures/<uuid:uuid>/", views.public_detail, name="public_detail"),
+]

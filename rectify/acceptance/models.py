@@ -1,0 +1,170 @@
+"""Acceptance and closure (验收销号): applications, reviews, announcements, objections, closures."""
+from __future__ import annotations
+
+import uuid as uuid_lib
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+
+from rectify.core.models import PublicModel
+from rectify.regions.models import Region, Unit
+from rectify.tasks.models import Task
+
+DEFAULT_ANNOUNCEMENT_DAYS = 5
+
+
+class AnnouncementRule(models.Model):
+    """The announcement period of a region's subtree; the nearest rule up the region path wins."""
+
+    region = models.OneToOneField(Region, verbose_name="区划", on_delete=models.CASCADE, related_name="announcement_rule")
+    working_days = models.PositiveSmallIntegerField("公示期（工作日）", default=DEFAULT_ANNOUNCEMENT_DAYS)
+
+    class Meta:
+        verbose_name = "公示期设置"
+        verbose_name_plural = "公示期设置"
+
+    def __str__(self) -> str:
+        return f"{self.region}：{self.working_days}个工作日"
+
+
+class AcceptanceApplication(PublicModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", "待验收"
+        ACCEPTED = "accepted", "验收通过"
+        SENT_BACK = "sent_back", "已退回"
+
+    task = models.ForeignKey(Task, verbose_name="整改任务", on_delete=models.PROTECT, related_name="acceptance_applications")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name="申请单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    completion_report = models.TextField("整改完成情况")
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+
+    class Meta:
+        verbose_name = "验收申请"
+        verbose_name_plural = "验收申请"
+        ordering = ["task_id", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"验收申请（{self.unit or self.applicant}，{self.created_at:%Y-%m-%d}）" if self.created_at else "验收申请"
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    """A random stored name: the uploader's file name never reaches the disk."""
+    ext = PurePosixPath(filename).suffix.lower()
+    return f"evidence/{uuid_lib.uuid4().hex}{ext}"
+
+
+class Evidence(PublicModel):
+    application = models.ForeignKey(AcceptanceApplication, verbose_name="验收申请", on_delete=models.PROTECT, related_name="evidence")
+    file = models.FileField("文件", upload_to=evidence_path, max_length=200)
+    original_name = models.CharField("原文件名", max_length=255)
+    kind = models.CharField("类型", max_length=8)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+
+    class Meta:
+        verbose_name = "佐证材料"
+        verbose_name_plural = "佐证材料"
+        ordering = ["application_id", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class AcceptanceReview(PublicModel):
+    class Decision(models.TextChoices):
+        ACCEPT = "accept", "验收通过"
+        SEND_BACK = "send_back", "退回整改"
+
+    application = models.ForeignKey(AcceptanceApplication, verbose_name="验收申请", on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="验收人", on_delete=models.PROTECT, related_name="+")
+    site_check = models.TextField("现场核查记录")
+    decision = models.CharField("验收结论", max_length=12, choices=Decision.choices)
+    reasons = models.TextField("理由/退回原因", blank=True)
+    implemented = models.BooleanField("整改措施已落实")
+    signed_by = models.CharField("签字人", max_length=60)
+    signed_at = models.DateTimeField("签字时间")
+
+    class Meta:
+        verbose_name = "验收意见"
+        verbose_name_plural = "验收意见"
+        ordering = ["application_id", "id"]
+
+    def __str__(self) -> str:
+        return f"验收意见：{self.get_decision_display()}（{self.signed_by}）"
+
+
+class Announcement(PublicModel):
+    task = models.ForeignKey(Task, verbose_name="整改任务", on_delete=models.PROTECT, related_name="announcements")
+    starts_on = models.DateField("公示开始")
+    ends_on = models.DateField("公示截止")
+    working_days = models.PositiveSmallIntegerField("公示期（工作日）")
+    published = models.BooleanField("已发布", default=True)
+    body = models.JSONField("公示内容", default=dict)
+
+    class Meta:
+        verbose_name = "销号公示"
+        verbose_name_plural = "销号公示"
+        ordering = ["task_id", "id"]
+
+    def __str__(self) -> str:
+        return f"销号公示（{self.starts_on:%Y-%m-%d}至{self.ends_on:%Y-%m-%d}）"
+
+
+class Objection(PublicModel):
+    class Resolution(models.TextChoices):
+        PENDING = "", "待处理"
+        UPHELD = "upheld", "异议成立"
+        REJECTED = "rejected", "异议不成立"
+
+    announcement = models.ForeignKey(Announcement, verbose_name="公示", on_delete=models.PROTECT, related_name="objections")
+    received_on = models.DateField("收到日期")
+    content = models.TextField("异议内容")
+    contact = models.CharField("联系方式（不公开）", max_length=120, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, on_delete=models.SET_NULL, related_name="+")
+    resolution = models.CharField("处理结果", max_length=10, choices=Resolution.choices, default="", blank=True)
+    resolution_note = models.TextField("处理说明", blank=True)
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    reopened_task = models.BooleanField("已据此重新整改", default=False)
+
+    class Meta:
+        verbose_name = "异议"
+        verbose_name_plural = "异议"
+        ordering = ["announcement_id", "id"]
+
+    def __str__(self) -> str:
+        return f"异议（{self.received_on:%Y-%m-%d}）"
+
+
+class Closure(PublicModel):
+    task = models.ForeignKey(Task, verbose_name="整改任务", on_delete=models.PROTECT, related_name="closures")
+    announcement = models.ForeignKey(Announcement, verbose_name="公示", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, verbose_name="销号区划", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    seq = models.PositiveIntegerField("序号")
+    closed_on = models.DateField("销号日期")
+
+    class Meta:
+        verbose_name = "销号"
+        verbose_name_plural = "销号"
+        ordering = ["region_id", "year", "seq"]
+        constraints = [models.UniqueConstraint(fields=["region", "year", "seq"], name="closure_number_unique")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"销号〔{self.year}〕{self.seq}号"
+
+
+class ClosureCounter(models.Model):
+    """The last closure number given per region and year (locked while the next is taken)."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="closure_counter_unique")]

@@ -1,0 +1,319 @@
+"""Every acceptance and closure write: one transaction each, task states only through transition_task."""
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from rectify.accounts.roles import Role
+from rectify.accounts.scope import task_scope, unit_ids
+from rectify.core.history import record_change, snapshot
+from rectify.core.models import ChangeRecord
+from rectify.regions.models import Region
+from rectify.tasks.models import Assignment, Task
+from rectify.tasks.services import transition_task
+from rectify.tasks.states import TaskState
+
+from .files import check_upload, sha256_of
+from .models import (
+    DEFAULT_ANNOUNCEMENT_DAYS,
+    AcceptanceApplication,
+    AcceptanceReview,
+    Announcement,
+    AnnouncementRule,
+    Closure,
+    ClosureCounter,
+    Evidence,
+    Objection,
+)
+from .privacy import person_names, scrub
+from .workdays import add_working_days
+
+APPLY_FROM = {TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.SENT_BACK, TaskState.REOPENED}
+APPLICANT_ROLES = {Assignment.Role.LEAD, Assignment.Role.RESPONSIBLE}
+
+
+class AcceptanceRefused(ValueError):
+    """A request that the rules refuse; the message says why, in Chinese."""
+
+
+# ---------------------------------------------------------------- who may do what
+
+def _is_admin(user: Any) -> bool:
+    return bool(user.is_superuser or Role.ADMIN in user.roles())
+
+
+def _in_scope(user: Any, task: Task, roles: set[str]) -> bool:
+    return Task.objects.filter(pk=task.pk).filter(task_scope(user, roles=roles)).exists()
+
+
+def can_apply(user: Any, task: Task) -> bool:
+    if _is_admin(user) or _in_scope(user, task, {Role.OFFICE}):
+        return True
+    ids = unit_ids(user)
+    return bool(ids) and task.assignments.filter(unit_id__in=ids, role__in=APPLICANT_ROLES).exists()
+
+
+def can_review(user: Any, task: Task) -> bool:
+    return _is_admin(user) or _in_scope(user, task, {Role.REVIEWER, Role.OFFICE})
+
+
+def can_manage(user: Any, task: Task) -> bool:
+    """Announce, resolve objections and close: the office of the task's region subtree."""
+    return _is_admin(user) or _in_scope(user, task, {Role.OFFICE})
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _locked(task: Task) -> Task:
+    return Task.objects.select_for_update().get(pk=task.pk)
+
+
+# ---------------------------------------------------------------- announcement period
+
+def announcement_days(region: Region) -> int:
+    """The nearest rule up the region path wins; without any, 5 working days."""
+    parts = [p for p in region.path.split("/") if p]
+    prefixes = ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
+    rules = {r.region.path: r.working_days for r in AnnouncementRule.objects.filter(region__path__in=prefixes).select_related("region")}
+    for prefix in reversed(prefixes):
+        if prefix in rules:
+            return rules[prefix]
+    return DEFAULT_ANNOUNCEMENT_DAYS
+
+
+def current_announcement(task: Task) -> Announcement | None:
+    return task.announcements.order_by("-id").first()
+
+
+def accepted_application(task: Task) -> AcceptanceApplication | None:
+    return task.acceptance_applications.filter(status=AcceptanceApplication.Status.ACCEPTED).order_by("-id").first()
+
+
+# ---------------------------------------------------------------- 1. apply
+
+def apply_for_acceptance(
+    task: Task, user: Any, *, completion_report: str, files: Sequence[Any] = (), expected_version: int | None = None
+) -> AcceptanceApplication:
+    """Create the application with its evidence and move the task to 申请验收.
+
+    Evidence files are written inside the transaction; if it fails they are deleted again.
+    """
+    written: list[Evidence] = []
+    try:
+        return _apply(task, user, completion_report, files, expected_version, written)
+    except BaseException:
+        for evidence in written:
+            evidence.file.storage.delete(evidence.file.name)
+        raise
+
+
+@transaction.atomic
+def _apply(task: Task, user: Any, completion_report: str, files: Sequence[Any], expected_version: int | None,
+           written: list[Evidence]) -> AcceptanceApplication:
+    _require(can_apply(user, task), "只有承担该任务的牵头单位、责任单位或整改办可以申请验收")
+    task = _locked(task)
+    if task.state not in APPLY_FROM:
+        raise AcceptanceRefused(f"任务当前状态为“{task.get_state_display()}”，不能申请验收")
+    if not completion_report.strip():
+        raise AcceptanceRefused("请填写整改完成情况")
+    kinds = [check_upload(f) for f in files]
+    ids = set(unit_ids(user))
+    unit = next((a.unit for a in task.assignments.select_related("unit") if a.unit_id in ids and a.role in APPLICANT_ROLES), None)
+    application = AcceptanceApplication.objects.create(
+        task=task, applicant=user, unit=unit or getattr(user, "unit", None), completion_report=completion_report.strip()
+    )
+    record_change(application, ChangeRecord.Action.CREATE, after=snapshot(application), reason="申请验收", task_uuid=task.uuid, user=user)
+    for upload, kind in zip(files, kinds):
+        evidence = Evidence(application=application, original_name=upload.name[:255], kind=kind, size=upload.size, sha256=sha256_of(upload))
+        evidence.file.save(f"x.{kind}", upload, save=False)
+        written.append(evidence)
+        evidence.save()
+        record_change(evidence, ChangeRecord.Action.CREATE, after=snapshot(evidence), reason="上传佐证材料", task_uuid=task.uuid, user=user)
+    transition_task(task, TaskState.APPLIED, expected_version=expected_version, reason="申请验收")
+    return application
+
+
+# ---------------------------------------------------------------- 2. review
+
+@transaction.atomic
+def review_application(
+    application: AcceptanceApplication,
+    user: Any,
+    *,
+    decision: str,
+    site_check: str,
+    implemented: bool,
+    signed_by: str,
+    reasons: str = "",
+    expected_version: int | None = None,
+) -> AcceptanceReview:
+    task = application.task
+    _require(can_review(user, task), "只有本区域的验收人员或整改办可以验收")
+    _require(application.applicant_id != user.pk, "申请人不能验收自己提交的申请")
+    task = _locked(task)
+    application = AcceptanceApplication.objects.select_for_update().get(pk=application.pk)
+    if application.status != AcceptanceApplication.Status.PENDING or task.state != TaskState.APPLIED:
+        raise AcceptanceRefused("该申请已处理，不能重复验收")
+    if not site_check.strip():
+        raise AcceptanceRefused("请填写现场核查记录")
+    if not signed_by.strip():
+        raise AcceptanceRefused("请填写签字人姓名")
+    if decision == AcceptanceReview.Decision.ACCEPT and not implemented:
+        raise AcceptanceRefused("整改措施未落实的，不能验收通过，请选择“退回整改”")
+    if decision == AcceptanceReview.Decision.SEND_BACK and not reasons.strip():
+        raise AcceptanceRefused("退回整改须写明退回原因")
+    if decision not in AcceptanceReview.Decision.values:
+        raise AcceptanceRefused("请选择验收结论")
+    review = AcceptanceReview.objects.create(
+        application=application, reviewer=user, site_check=site_check.strip(), decision=decision, reasons=reasons.strip(),
+        implemented=implemented, signed_by=signed_by.strip(), signed_at=timezone.now(),
+    )
+    record_change(review, ChangeRecord.Action.CREATE, after=snapshot(review), reason="验收意见", task_uuid=task.uuid, user=user)
+    before = {"status": application.status}
+    accepted = decision == AcceptanceReview.Decision.ACCEPT
+    application.status = AcceptanceApplication.Status.ACCEPTED if accepted else AcceptanceApplication.Status.SENT_BACK
+    application.save(update_fields=["status", "updated_at"])
+    record_change(application, ChangeRecord.Action.UPDATE, before=before, after={"status": application.status},
+                  reason=review.get_decision_display(), task_uuid=task.uuid, user=user)
+    if accepted:
+        transition_task(task, TaskState.ACCEPTED, expected_version=expected_version, reason=f"验收通过（{review.signed_by}）")
+    else:
+        transition_task(task, TaskState.SENT_BACK, expected_version=expected_version, reason=f"退回整改：{review.reasons}")
+    return review
+
+
+# ---------------------------------------------------------------- 3. announce
+
+def notice_title(task: Task) -> str:
+    return f"关于{task.plan.title}第{task.seq}号整改任务验收销号公示"
+
+
+def public_body(task: Task, application: AcceptanceApplication | None) -> dict[str, Any]:
+    """The announcement's content as the public reads it: personal data removed."""
+    names = person_names(task.responsible_person)
+    if application is not None:
+        names += person_names(application.applicant.get_full_name())
+        names += person_names(*[r.signed_by for r in application.reviews.all()])
+    completion = application.completion_report if application else task.completion
+    return {
+        "title": notice_title(task),
+        "region": task.region.full_name,
+        "problem": scrub(task.problem or task.title, names),
+        "target": scrub(task.target, names),
+        "measures": [scrub(m.text, names) for m in task.measures.all()],
+        "completion": scrub(completion, names),
+    }
+
+
+@transaction.atomic
+def start_announcement(
+    task: Task, user: Any, *, starts_on: datetime.date | None = None, expected_version: int | None = None
+) -> Announcement:
+    _require(can_manage(user, task), "只有整改办可以发布销号公示")
+    task = _locked(task)
+    if task.state != TaskState.ACCEPTED:
+        raise AcceptanceRefused(f"任务当前状态为“{task.get_state_display()}”，验收通过后才能公示")
+    starts_on = starts_on or timezone.localdate()
+    days = announcement_days(task.region)
+    ends_on = add_working_days(starts_on, days)
+    announcement = Announcement.objects.create(
+        task=task, starts_on=starts_on, ends_on=ends_on, working_days=days, published=True,
+        body=public_body(task, accepted_application(task)),
+    )
+    record_change(announcement, ChangeRecord.Action.CREATE, after=snapshot(announcement), reason="发布销号公示", task_uuid=task.uuid, user=user)
+    transition_task(task, TaskState.ANNOUNCED, expected_version=expected_version,
+                    reason=f"销号公示 {starts_on:%Y年%m月%d日}至{ends_on:%Y年%m月%d日}（{days}个工作日）")
+    return announcement
+
+
+# ---------------------------------------------------------------- 4. objections
+
+@transaction.atomic
+def record_objection(announcement: Announcement, user: Any, *, content: str, contact: str = "",
+                     today: datetime.date | None = None) -> Objection:
+    task = _locked(announcement.task)
+    today = today or timezone.localdate()
+    if task.state != TaskState.ANNOUNCED or current_announcement(task) != announcement:
+        raise AcceptanceRefused("该任务不在公示中，不能登记异议")
+    if not announcement.starts_on <= today <= announcement.ends_on:
+        raise AcceptanceRefused(
+            f"公示期为{announcement.starts_on:%Y年%m月%d日}至{announcement.ends_on:%Y年%m月%d日}，不在公示期内，不能登记异议"
+        )
+    if not content.strip():
+        raise AcceptanceRefused("请填写异议内容")
+    objection = Objection.objects.create(announcement=announcement, received_on=today, content=content.strip(),
+                                         contact=contact.strip(), recorded_by=user)
+    record_change(objection, ChangeRecord.Action.CREATE, after=snapshot(objection, exclude=("id", "created_at", "updated_at", "contact")),
+                  reason="登记公示异议", task_uuid=task.uuid, user=user)
+    return objection
+
+
+@transaction.atomic
+def resolve_objection(objection: Objection, user: Any, *, resolution: str, note: str,
+                      expected_version: int | None = None) -> Objection:
+    task = objection.announcement.task
+    _require(can_manage(user, task), "只有整改办可以处理异议")
+    task = _locked(task)
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    if objection.resolution:
+        raise AcceptanceRefused("该异议已处理")
+    if resolution not in {Objection.Resolution.UPHELD, Objection.Resolution.REJECTED}:
+        raise AcceptanceRefused("请选择处理结果")
+    if not note.strip():
+        raise AcceptanceRefused("请填写处理说明")
+    objection.resolution = resolution
+    objection.resolution_note = note.strip()
+    objection.resolved_at = timezone.now()
+    upheld = resolution == Objection.Resolution.UPHELD
+    if upheld:
+        if task.state != TaskState.ANNOUNCED:
+            raise AcceptanceRefused(f"任务当前状态为“{task.get_state_display()}”，不能据异议重新整改")
+        objection.reopened_task = True
+    objection.save(update_fields=["resolution", "resolution_note", "resolved_at", "reopened_task", "updated_at"])
+    record_change(objection, ChangeRecord.Action.UPDATE, before={"resolution": ""},
+                  after={"resolution": resolution, "resolution_note": objection.resolution_note},
+                  reason=objection.get_resolution_display(), task_uuid=task.uuid, user=user)
+    if upheld:
+        transition_task(task, TaskState.REOPENED, expected_version=expected_version,
+                        reason=f"公示异议成立，重新整改：{objection.resolution_note}")
+    return objection
+
+
+# ---------------------------------------------------------------- 5. close
+
+@transaction.atomic
+def close_task(task: Task, user: Any, *, today: datetime.date | None = None, expected_version: int | None = None) -> Closure:
+    _require(can_manage(user, task), "只有整改办可以销号")
+    task = _locked(task)
+    today = today or timezone.localdate()
+    announcement = current_announcement(task)
+    if task.state != TaskState.ANNOUNCED or announcement is None:
+        raise AcceptanceRefused(f"任务当前状态为“{task.get_state_display()}”，公示期满后才能销号")
+    if today <= announcement.ends_on:
+        raise AcceptanceRefused(
+            f"公示期至{announcement.ends_on:%Y年%m月%d日}届满，"
+            f"请于{announcement.ends_on + datetime.timedelta(days=1):%Y年%m月%d日}及以后办理销号"
+        )
+    objections = list(announcement.objections.all())
+    if any(not o.resolution for o in objections):
+        raise AcceptanceRefused("公示期间收到的异议尚未处理完毕，不能销号")
+    if any(o.resolution == Objection.Resolution.UPHELD for o in objections):
+        raise AcceptanceRefused("公示异议成立，须重新整改，不能销号")
+    year = today.year
+    counter, _ = ClosureCounter.objects.get_or_create(region=task.region, year=year)
+    counter = ClosureCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    closure = Closure.objects.create(task=task, announcement=announcement, region=task.region, year=year, seq=counter.last, closed_on=today)
+    record_change(closure, ChangeRecord.Action.CREATE, after={**snapshot(closure), "number": closure.number},
+                  reason="销号", task_uuid=task.uuid, user=user)
+    transition_task(task, TaskState.CLOSED, expected_version=expected_version, reason=f"销号（{closure.number}）")
+    return closure

@@ -1,0 +1,257 @@
+"""Acceptance and closure pages. Views look up within the user's scope (else 404), check the role
+(else 403) and call the services; the services decide and write."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from rectify.core.versioning import StaleEdit
+from rectify.tasks.models import Task
+from rectify.tasks.states import TaskState, TransitionRefused
+
+from . import services
+from .documents import dossier_zip, notice_docx
+from .files import ALLOWED_LABEL, EvidenceRefused
+from .forms import AnnounceForm, ApplyForm, CloseForm, ObjectionForm, ResolveForm, ReviewForm
+from .models import AcceptanceApplication, Announcement, Evidence, Objection
+from .workdays import CalendarOutOfRange
+
+REFUSALS = (services.AcceptanceRefused, EvidenceRefused, TransitionRefused, StaleEdit, CalendarOutOfRange)
+PUBLIC_STATES = [TaskState.ANNOUNCED, TaskState.CLOSED]
+PUBLIC_PAGE_SIZE = 20
+
+
+def _task(request: HttpRequest, uuid: Any) -> Task:
+    return get_object_or_404(Task.objects.visible_to(request.user).select_related("region__parent", "plan"), uuid=uuid)
+
+
+def _file_url(task: Task) -> str:
+    return reverse("acceptance:file", args=[task.uuid])
+
+
+def _form_errors(form: Any) -> str:
+    return "；".join(f"{form.fields[k].label if k in form.fields else ''}：{'、'.join(v)}" for k, v in form.errors.items())
+
+
+@login_required
+def task_file(request: HttpRequest, uuid: Any) -> HttpResponse:
+    """一案一档: everything about the acceptance and closure of one task."""
+    task = _task(request, uuid)
+    user = request.user
+    applications = task.acceptance_applications.select_related("applicant", "unit").prefetch_related("evidence", "reviews__reviewer")
+    announcements = task.announcements.prefetch_related("objections")
+    announcement = services.current_announcement(task)
+    manage = services.can_manage(user, task)
+    pending = next((a for a in applications if a.status == AcceptanceApplication.Status.PENDING), None)
+    context = {
+        "task": task,
+        "applications": applications,
+        "announcements": announcements,
+        "announcement": announcement,
+        "closure": task.closures.order_by("-id").first(),
+        "can_apply": task.state in services.APPLY_FROM and services.can_apply(user, task),
+        "can_review": pending is not None and task.state == TaskState.APPLIED and services.can_review(user, task) and pending.applicant_id != user.pk,
+        "pending": pending,
+        "can_manage": manage,
+        "can_announce": manage and task.state == TaskState.ACCEPTED,
+        "can_close": manage and task.state == TaskState.ANNOUNCED,
+        "can_object": task.state == TaskState.ANNOUNCED,
+        "review_form": ReviewForm(initial={"version": task.version}),
+        "announce_form": AnnounceForm(initial={"version": task.version}),
+        "objection_form": ObjectionForm(),
+        "announcement_days": services.announcement_days(task.region),
+    }
+    return render(request, "acceptance/task_file.html", context)
+
+
+@login_required
+def apply(request: HttpRequest, uuid: Any) -> HttpResponse:
+    task = _task(request, uuid)
+    if not services.can_apply(request.user, task):
+        raise PermissionDenied("只有承担该任务的牵头单位、责任单位或整改办可以申请验收")
+    form = ApplyForm(request.POST or None, initial={"version": task.version, "completion_report": task.completion})
+    error = ""
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.apply_for_acceptance(
+                    task, request.user, completion_report=form.cleaned_data["completion_report"],
+                    files=request.FILES.getlist("evidence"), expected_version=form.cleaned_data["version"],
+                )
+            except REFUSALS as exc:
+                error = str(exc)
+            else:
+                messages.success(request, "已提交验收申请")
+                return redirect(_file_url(task))
+        else:
+            error = _form_errors(form)
+    return render(request, "acceptance/apply.html", {"task": task, "form": form, "error": error, "allowed": ALLOWED_LABEL},
+                  status=400 if error else 200)
+
+
+@login_required
+@require_POST
+def review(request: HttpRequest, uuid: Any) -> HttpResponse:
+    application = get_object_or_404(AcceptanceApplication, uuid=uuid, task__in=Task.objects.visible_to(request.user))
+    task = application.task
+    if not services.can_review(request.user, task):
+        raise PermissionDenied("只有本区域的验收人员或整改办可以验收")
+    if application.applicant_id == request.user.pk:
+        raise PermissionDenied("申请人不能验收自己提交的申请")
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(_file_url(task))
+    data = form.cleaned_data
+    try:
+        services.review_application(application, request.user, decision=data["decision"], site_check=data["site_check"],
+                                    implemented=data["implemented"], signed_by=data["signed_by"], reasons=data["reasons"],
+                                    expected_version=data["version"])
+    except REFUSALS as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "验收意见已保存")
+    return redirect(_file_url(task))
+
+
+@login_required
+@require_POST
+def announce(request: HttpRequest, uuid: Any) -> HttpResponse:
+    task = _task(request, uuid)
+    if not services.can_manage(request.user, task):
+        raise PermissionDenied("只有整改办可以发布销号公示")
+    form = AnnounceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(_file_url(task))
+    try:
+        item = services.start_announcement(task, request.user, starts_on=form.cleaned_data["starts_on"],
+                                           expected_version=form.cleaned_data["version"])
+    except REFUSALS as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已发布销号公示，公示期至{item.ends_on:%Y年%m月%d日}")
+    return redirect(_file_url(task))
+
+
+@login_required
+@require_POST
+def object_(request: HttpRequest, uuid: Any) -> HttpResponse:
+    announcement = get_object_or_404(Announcement, uuid=uuid, task__in=Task.objects.visible_to(request.user))
+    form = ObjectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        try:
+            services.record_objection(announcement, request.user, content=form.cleaned_data["content"], contact=form.cleaned_data["contact"])
+        except REFUSALS as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "异议已登记")
+    return redirect(_file_url(announcement.task))
+
+
+@login_required
+@require_POST
+def resolve(request: HttpRequest, uuid: Any) -> HttpResponse:
+    objection = get_object_or_404(Objection.objects.select_related("announcement__task"), uuid=uuid,
+                                  announcement__task__in=Task.objects.visible_to(request.user))
+    task = objection.announcement.task
+    if not services.can_manage(request.user, task):
+        raise PermissionDenied("只有整改办可以处理异议")
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(_file_url(task))
+    try:
+        services.resolve_objection(objection, request.user, resolution=form.cleaned_data["resolution"],
+                                   note=form.cleaned_data["note"], expected_version=form.cleaned_data["version"])
+    except REFUSALS as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "异议已处理")
+    return redirect(_file_url(task))
+
+
+@login_required
+@require_POST
+def close(request: HttpRequest, uuid: Any) -> HttpResponse:
+    task = _task(request, uuid)
+    if not services.can_manage(request.user, task):
+        raise PermissionDenied("只有整改办可以销号")
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(_file_url(task))
+    try:
+        closure = services.close_task(task, request.user, expected_version=form.cleaned_data["version"])
+    except REFUSALS as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已销号：{closure.number}")
+    return redirect(_file_url(task))
+
+
+@login_required
+def evidence_download(request: HttpRequest, uuid: Any) -> FileResponse:
+    evidence = get_object_or_404(Evidence, uuid=uuid, application__task__in=Task.objects.visible_to(request.user))
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+
+
+@login_required
+def notice(request: HttpRequest, uuid: Any) -> HttpResponse:
+    task = _task(request, uuid)
+    announcement = services.current_announcement(task)
+    if announcement is None:
+        raise Http404("该任务尚未公示")
+    response = HttpResponse(notice_docx(announcement.body, announcement),
+                            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    response["Content-Disposition"] = _disposition(f"销号公示_{task.seq}.docx")
+    return response
+
+
+@login_required
+def dossier(request: HttpRequest, uuid: Any) -> FileResponse:
+    task = _task(request, uuid)
+    return FileResponse(dossier_zip(task), as_attachment=True, filename=f"验收销号档案_{task.seq}.zip", content_type="application/zip")
+
+
+def _disposition(filename: str) -> str:
+    from django.utils.http import content_disposition_header
+
+    return content_disposition_header(True, filename) or "attachment"
+
+
+# ---------------------------------------------------------------- public, no login
+
+def _public_announcements() -> Any:
+    return (Announcement.objects.filter(published=True, task__state__in=PUBLIC_STATES)
+            .select_related("task__region").order_by("-starts_on", "-id"))
+
+
+def public_list(request: HttpRequest) -> HttpResponse:
+    latest = {}
+    for a in _public_announcements().only("id", "task_id"):
+        latest.setdefault(a.task_id, a.id)
+    items = _public_announcements().filter(id__in=list(latest.values()))
+    page = Paginator(items, PUBLIC_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "acceptance/public_list.html", {"page": page})
+
+
+def public_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
+    task = get_object_or_404(Task.objects.select_related("region"), uuid=uuid, state__in=PUBLIC_STATES)
+    announcement = task.announcements.filter(published=True).order_by("-id").first()
+    if announcement is None:
+        raise Http404
+    closure = task.closures.order_by("-id").first() if task.state == TaskState.CLOSED else None
+    return render(request, "acceptance/public_detail.html", {"task": task, "a": announcement, "body": announcement.body, "closure": closure})
+
+
