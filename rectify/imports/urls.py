@@ -6,4 +6,5 @@ app_name = "imports"
 
 urlpatterns = [
     path("", views.upload, name="upload"),
+    path("<uuid:uuid>/", views.preview, name="preview"),
 ]

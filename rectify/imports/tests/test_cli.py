@@ -1,0 +1,109 @@
+"""``rectify import`` (the import_documents command)."""
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from rectify.core.models import ChangeRecord
+from rectify.imports.models import ImportBatch
+from rectify.inspections.models import Plan
+from rectify.tasks.models import Task
+
+from . import documents
+from .helpers import ledger_counts
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_documents", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_cli_imports_with_yes_and_second_run_imports_nothing(world: Any, parser: Any, tmp_path: Any) -> None:
+    path = tmp_path / "城区方案.txt"
+    path.write_bytes(documents.txt_plan())
+    out, err = run(str(path), "--yes", "--user", "city_office")
+    assert "任务：3 项" in out
+    assert "新单位 3 个" in out and "区水务局" in out
+    assert "导入完成" in out and "新增任务 3 项" in out
+    plan = Plan.objects.get(title=documents.TXT_TITLE)
+    assert plan.region == world.county  # from the document's own region name
+    assert plan.tasks.count() == 3
+    rows = ChangeRecord.objects.filter(action=ChangeRecord.Action.IMPORT, task_uuid__isnull=False)
+    assert rows.count() == 3 and all(r.user_id == world.city_office.pk for r in rows)
+
+    before = ledger_counts()
+    out, err = run(str(path), "--yes")
+    assert "重复导入不会新增任务" in out
+    assert ledger_counts() == before
+    assert ImportBatch.objects.filter(status=ImportBatch.Status.CONFIRMED).count() == 1
+
+
+def test_cli_asks_and_no_means_nothing(world: Any, stub_parser: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_bytes(documents.txt_plan())
+    monkeypatch.setattr("builtins.input", lambda prompt: "n")
+    before = ledger_counts()
+    with pytest.raises(CommandError):
+        run(str(path), "--region", "140502")
+    assert ledger_counts() == before
+    assert ImportBatch.objects.get().status == ImportBatch.Status.CANCELLED
+    monkeypatch.setattr("builtins.input", lambda prompt: "y")
+    out, _ = run(str(path), "--region", "140502")
+    assert "新增任务 3 项" in out and Task.objects.count() == 3
+
+
+def test_cli_revision_updates(world: Any, parser: Any, tmp_path: Any) -> None:
+    v1, v2 = tmp_path / "v1.txt", tmp_path / "v2.txt"
+    v1.write_bytes(documents.txt_plan())
+    v2.write_bytes(documents.revised_txt_plan()[0])
+    run(str(v1), "--yes")
+    out, _ = run(str(v2), "--yes")
+    assert "[修改] 1." in out and "[新增] 4." in out and "[无变化] 2." in out
+    assert "新增任务 1 项，修改 1 项，无变化 2 项" in out
+    assert Task.objects.count() == 4
+
+
+def test_cli_errors(world: Any, parser: Any, tmp_path: Any) -> None:
+    garbage = tmp_path / "bad.docx"
+    garbage.write_bytes(documents.GARBAGE)
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    before = ledger_counts()
+    with pytest.raises(CommandError, match="2 个文件没有导入"):
+        run(str(garbage), str(empty), "--yes", "--region", "140502")
+    assert ledger_counts() == before
+    with pytest.raises(CommandError, match="没有区划代码为 999999"):
+        run(str(garbage), "--region", "999999")
+    with pytest.raises(CommandError, match="没有用户名为 ghost"):
+        run(str(garbage), "--user", "ghost")
+
+
+def test_cli_region_not_found(world: Any, stub_parser: Any, tmp_path: Any) -> None:
+    data = "无区划\n".encode("gbk")
+    stub_parser.register(data, {**documents.TXT_EXPECTED, "region": None})
+    path = tmp_path / "x.txt"
+    path.write_bytes(data)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_documents", str(path), "--yes", stdout=out, stderr=err)
+    assert "文档中没有写明所属区划" in err.getvalue()
+    assert Plan.objects.count() == 2
+
+
+def test_cli_refuses_tasks_with_problems(world: Any, stub_parser: Any, tmp_path: Any) -> None:
+    data = "缺少时限\n".encode("gbk")
+    expected = {**documents.TXT_EXPECTED, "tasks": [dict(documents.TXT_EXPECTED["tasks"][0], deadline=None, deadline_text=None)]}
+    stub_parser.register(data, expected)
+    path = tmp_path / "x.txt"
+    path.write_bytes(data)
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_documents", str(path), "--yes", stdout=io.StringIO(), stderr=err)
+    assert "请填写整改时限" in err.getvalue()
+    assert Task.objects.count() == 0
