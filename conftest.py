@@ -12,6 +12,12 @@ from django.test import Client
 PASSWORD = "Rectify-test-2026"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings: Any) -> None:
+    """Full-strength PBKDF2 costs about a second per test user; tests check logic, not hashing cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db: Any) -> SimpleNamespace:
     from rectify.accounts.models import RoleGrant, User

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import models, transaction
 
 from .context import current_actor, current_request_id
-from .models import AuditChainHead, ChangeRecord
+from .models import AuditChainHead, ChangeRecord, PublicModel
 
 
 def plain(value: Any) -> Any:
@@ -47,7 +47,7 @@ def snapshot(obj: models.Model, exclude: Iterable[str] = ("id", "created_at", "u
 
 
 def record_change(
-    obj: models.Model,
+    obj: PublicModel,
     action: str,
     *,
     before: dict[str, Any] | None = None,

@@ -18,7 +18,7 @@ class StaleEdit(Exception):
 def save_versioned(obj: models.Model, expected_version: int, fields: list[str]) -> None:
     """Write ``fields`` of ``obj`` only if the row still has ``expected_version``; bump it."""
     model = type(obj)
-    values: dict[str, Any] = {name: getattr(obj, model._meta.get_field(name).attname) for name in fields}
+    values: dict[str, Any] = {name: getattr(obj, getattr(model._meta.get_field(name), "attname", name)) for name in fields}
     updated = model._default_manager.filter(pk=obj.pk, version=expected_version).update(
         version=F("version") + 1, **values
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -64,9 +64,11 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args: Any, plans: Any = None, regions: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = plans if plans is not None else Plan.objects.none()
-        self.fields["region"].queryset = regions if regions is not None else Region.objects.none()
-        self.fields["region"].label_from_instance = lambda r: f"{r.full_name}（{r.code}）"
+        plan_field = cast(forms.ModelChoiceField, self.fields["plan"])
+        plan_field.queryset = plans if plans is not None else Plan.objects.none()
+        region_field = cast(forms.ModelChoiceField, self.fields["region"])
+        region_field.queryset = regions if regions is not None else Region.objects.none()
+        region_field.label_from_instance = lambda r: f"{r.full_name}（{r.code}）"  # type: ignore[method-assign,assignment]
 
     @classmethod
     def initial_from(cls, task: Task) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from rectify.accounts.scope import region_scope
 from rectify.core.models import ChangeRecord, SavedFilter
+from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
 from rectify.regions.models import Region
@@ -28,7 +29,7 @@ from .services import create_task, update_task
 from .states import TaskState
 
 
-def ledger_queryset(request: HttpRequest) -> tuple[LedgerFilter, QuerySet[Task]]:
+def ledger_queryset(request: AuthedRequest) -> tuple[LedgerFilter, QuerySet[Task]]:
     """The caller's tasks narrowed by the request's filters: shared by the page and the export."""
     base = Task.objects.visible_to(request.user)
     ledger_filter = LedgerFilter(request.GET or None, queryset=base, user=request.user)
@@ -45,7 +46,7 @@ def state_counts(tasks: QuerySet[Task]) -> list[dict[str, Any]]:
 
 
 @login_required
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: AuthedRequest) -> HttpResponse:
     ledger_filter, tasks = ledger_queryset(request)
     without_state = request.GET.copy()
     without_state.pop("state", None)
@@ -74,7 +75,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def task_detail(request: HttpRequest, uuid: str) -> HttpResponse:
+def task_detail(request: AuthedRequest, uuid: str) -> HttpResponse:
     task = get_object_or_404(
         Task.objects.visible_to(request.user).select_related("region__parent", "plan", "inspection__target_region", "parent"),
         uuid=uuid,
@@ -95,14 +96,14 @@ def task_detail(request: HttpRequest, uuid: str) -> HttpResponse:
     )
 
 
-def _form_choices(request: HttpRequest) -> dict[str, Any]:
+def _form_choices(request: AuthedRequest) -> dict[str, Any]:
     regions = Region.objects.filter(region_scope(request.user))
     plans = Plan.objects.filter(region__in=regions).select_related("region")
     return {"plans": plans, "regions": regions}
 
 
 @login_required
-def task_create(request: HttpRequest) -> HttpResponse:
+def task_create(request: AuthedRequest) -> HttpResponse:
     if not request.user.is_editor:
         raise PermissionDenied("只有整改办或管理员可以新建任务")
     form = TaskForm(request.POST or None, **_form_choices(request))
@@ -114,7 +115,7 @@ def task_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def task_edit(request: HttpRequest, uuid: str) -> HttpResponse:
+def task_edit(request: AuthedRequest, uuid: str) -> HttpResponse:
     task = get_object_or_404(Task.objects.visible_to(request.user), uuid=uuid)
     if not Task.objects.editable_by(request.user).filter(pk=task.pk).exists():
         raise PermissionDenied("您没有修改此任务的权限")
@@ -137,7 +138,7 @@ def task_edit(request: HttpRequest, uuid: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def save_filter(request: HttpRequest) -> HttpResponse:
+def save_filter(request: AuthedRequest) -> HttpResponse:
     name = (request.POST.get("name") or "").strip()[:60]
     query = (request.POST.get("query") or "").strip()[:1000]
     if not name:
@@ -150,7 +151,7 @@ def save_filter(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def delete_filter(request: HttpRequest, pk: int) -> HttpResponse:
+def delete_filter(request: AuthedRequest, pk: int) -> HttpResponse:
     saved = get_object_or_404(SavedFilter, pk=pk, user=request.user)
     saved.delete()
     messages.success(request, f"已删除筛选“{saved.name}”")

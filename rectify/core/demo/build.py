@@ -34,7 +34,7 @@ CITY_UNITS = [
     "市农业农村局", "市林业局", "市能源局", "市公安局", "市司法局", "市市场监督管理局", "市文化和旅游局",
 ]
 
-PATHS = {
+PATHS: dict[str, list[str]] = {
     TaskState.ASSIGNED: [],
     TaskState.IN_PROGRESS: [TaskState.IN_PROGRESS],
     TaskState.APPLIED: [TaskState.IN_PROGRESS, TaskState.APPLIED],
