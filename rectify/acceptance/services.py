@@ -131,12 +131,12 @@ def _apply(task: Task, user: Any, completion_report: str, files: Sequence[Any], 
         task=task, applicant=user, unit=unit or getattr(user, "unit", None), completion_report=completion_report.strip()
     )
     record_change(application, ChangeRecord.Action.CREATE, after=snapshot(application), reason="申请验收", task_uuid=task.uuid, user=user)
-    for upload, kind in zip(files, kinds):
+    for upload, kind in zip(files, kinds, strict=True):
         evidence = Evidence(application=application, original_name=upload.name[:255], kind=kind, size=upload.size, sha256=sha256_of(upload))
         evidence.file.save(f"x.{kind}", upload, save=False)
         written.append(evidence)
         evidence.save()
-        record_change(evidence, ChangeRecord.Action.CREATE, after=snapshot(evidence), reason="上传佐证材料", task_uuid=task.uuid, user=user)
+        record_change(evidence, ChangeRecord.Action.CREATE, after={**snapshot(evidence, exclude=("id", "created_at", "updated_at", "file")), "file": evidence.file.name}, reason="上传佐证材料", task_uuid=task.uuid, user=user)
     transition_task(task, TaskState.APPLIED, expected_version=expected_version, reason="申请验收")
     return application
 
