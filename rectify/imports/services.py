@@ -236,7 +236,8 @@ def resolve_region(name: str | None, within: QuerySet[Region] | None = None) -> 
     if not name:
         raise ImportFailed("文档中没有写明所属区划，请指定要导入到哪个区划。")
     if not found:
-        raise ImportFailed(f"文档所属区划为“{name}”，但在您可管理的区划中没有找到它，请指定要导入到哪个区划。")
+        where = "系统" if within is None else "您可管理的区划"
+        raise ImportFailed(f"文档所属区划为“{name}”，但在{where}中没有找到它，请指定要导入到哪个区划。")
     names = "、".join(f"{r.full_name}（{r.code}）" for r in found)
     raise ImportFailed(f"文档所属区划“{name}”对应多个区划：{names}，请指定要导入到哪个区划。")
 

@@ -107,3 +107,15 @@ def test_cli_refuses_tasks_with_problems(world: Any, stub_parser: Any, tmp_path:
         call_command("import_documents", str(path), "--yes", stdout=io.StringIO(), stderr=err)
     assert "请填写整改时限" in err.getvalue()
     assert Task.objects.count() == 0
+
+
+def test_cli_skip_invalid_imports_the_rest(world: Any, stub_parser: Any, tmp_path: Any) -> None:
+    data = "一项缺少时限\n".encode("gbk")
+    tasks = [dict(t) for t in documents.TXT_EXPECTED["tasks"]]
+    tasks[1] = dict(tasks[1], long_term=False, deadline=None)
+    stub_parser.register(data, {**documents.TXT_EXPECTED, "tasks": tasks})
+    path = tmp_path / "x.txt"
+    path.write_bytes(data)
+    out, _ = run(str(path), "--yes", "--skip-invalid")
+    assert "跳过需要修改的任务 1 项" in out and "新增任务 2 项，跳过 1 项" in out
+    assert sorted(Task.objects.values_list("seq", flat=True)) == ["1", "3"]

@@ -25,6 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("--region", metavar="CODE", help="导入到的区划代码；不写时按文档中写明的区划识别")
         parser.add_argument("--user", metavar="USERNAME", help="以哪个用户的名义导入（记入变更记录）")
         parser.add_argument("--yes", "-y", action="store_true", help="不询问，直接导入")
+        parser.add_argument(
+            "--skip-invalid", action="store_true",
+            help="跳过缺少时限或责任单位等需要修改的任务，只导入其余任务（默认整份文档不导入）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         region = None
@@ -40,14 +44,14 @@ class Command(BaseCommand):
         failed = 0
         with acting_as(user):
             for name in options["files"]:
-                if not self._import_one(Path(name), region, user, options["yes"]):
+                if not self._import_one(Path(name), region, user, options["yes"], options["skip_invalid"]):
                     failed += 1
         if failed:
             raise CommandError(f"{failed} 个文件没有导入")
 
     # ------------------------------------------------------------------
 
-    def _import_one(self, path: Path, region: Region | None, user: Any, yes: bool) -> bool:
+    def _import_one(self, path: Path, region: Region | None, user: Any, yes: bool, skip_invalid: bool = False) -> bool:
         """True when the file was imported, or had been imported before; False on failure or refusal."""
         self.stdout.write(self.style.MIGRATE_HEADING(f"== {path.name}"))
         try:
@@ -65,6 +69,11 @@ class Command(BaseCommand):
             return False
         assert batch.region is not None
         preview = services.build_preview(batch.parsed or {}, batch.region, batch.content_hash)
+        invalid = {tp.index: {**tp.row, "skip": True} for tp in preview.tasks if tp.errors and not tp.skip}
+        if skip_invalid and invalid:
+            services.save_edits(batch, invalid)
+            preview = services.build_preview(batch.parsed or {}, batch.region, batch.content_hash)
+            self.stdout.write(self.style.WARNING(f"按 --skip-invalid 跳过需要修改的任务 {len(invalid)} 项。"))
         self._print_preview(preview)
         if not preview.can_import:
             services.cancel_import(batch)
@@ -76,7 +85,7 @@ class Command(BaseCommand):
             errors = services.first_errors(preview)
             if errors:
                 self.stderr.write(errors)
-                self.stderr.write("请在网页的导入核对页面中修改这些任务后再导入。")
+                self.stderr.write("请在网页的导入核对页面中修改这些任务后再导入，或加 --skip-invalid 只导入其余任务。")
             return False
         if not yes and not self._ask("确认导入？[y/N] "):
             services.cancel_import(batch)
@@ -125,6 +134,9 @@ class Command(BaseCommand):
             out(f"  {mark}{row.get('seq')}. {title}  时限：{deadline}")
             for label, old, new in tp.changes:
                 out(f"      {label}：{old[:60]} → {new[:60]}")
+            if tp.skip:
+                out("      （不导入）")
+                continue
             for message in tp.error_list:
                 out(self.style.ERROR(f"      ！{message}"))
         matched, new = preview.units()
