@@ -28,8 +28,10 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, regions: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = regions if regions is not None else Region.objects.none()
-        self.fields["region"].label_from_instance = lambda r: f"{r.full_name}（{r.code}）"
+        region_field = self.fields["region"]
+        assert isinstance(region_field, forms.ModelChoiceField)
+        region_field.queryset = regions if regions is not None else Region.objects.none()
+        region_field.label_from_instance = lambda r: f"{r.full_name}（{r.code}）"  # type: ignore[method-assign,assignment]
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

@@ -12,9 +12,10 @@ import datetime
 import hashlib
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any, Iterable
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -165,7 +166,7 @@ def normalise_parsed(raw: dict[str, Any], filename: str) -> dict[str, Any]:
         elif isinstance(item, str) and item.strip():
             unparsed.append({"line": None, "text": item.strip()})
     doc["unparsed"] = unparsed
-    tasks = raw.get("tasks") if isinstance(raw.get("tasks"), list) else []
+    tasks: list[Any] = raw["tasks"] if isinstance(raw.get("tasks"), list) else []
     doc["tasks"] = [normalise_task(t, i) for i, t in enumerate(tasks, 1) if isinstance(t, dict)]
     return doc
 
@@ -347,7 +348,9 @@ UNIT_SPLIT = re.compile(r"[、，,；;\n]")
 
 def split_units(text: str) -> list[str]:
     """Unit names separated by 、，；or new lines, but not inside brackets: 各县（市、区）政府 stays whole."""
-    names, current, depth = [], [], 0
+    names: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text or "":
         if ch in "（(":
             depth += 1
@@ -617,7 +620,7 @@ def diff_task(task: Task, row: dict[str, Any], units: dict[str, list[UnitMatch]]
         def fmt(ms: Iterable[tuple[datetime.date | None, str]]) -> list[str]:
             return [f"{d.isoformat() if d else '—'} {t}" for d, t in ms]
         changes.append(("时间节点", _show(fmt(old_ms)), _show(fmt(new_ms))))
-    for key, role in ROLE_FIELDS.items():
+    for role in ROLE_FIELDS.values():
         old_names = _unit_names(task, role)
         new_names = sorted({m.final_name for m in units.get(role, [])})
         if old_names != new_names:
@@ -703,7 +706,9 @@ def build_preview(parsed: dict[str, Any], region: Region, digest: str = "") -> P
                 tp.change = "changed"
         previews.append(tp)
     matched_ids = {t.pk for t in existing.values()}
-    orphans = list(plan.tasks.filter(parent__isnull=True).exclude(pk__in=matched_ids).order_by("id")) if has_history else []
+    orphans: list[Task] = []
+    if plan is not None and has_history:
+        orphans = list(Task.objects.filter(plan=plan, parent__isnull=True).exclude(pk__in=matched_ids).order_by("id"))
     return Preview(
         parsed=parsed, region=region, tasks=previews, blockers=blockers, warnings=warnings, duplicate=duplicate,
         existing_plan=plan, inspection=inspection, inspection_facts=facts, orphans=orphans,
@@ -752,7 +757,7 @@ def _plan_values(parsed: dict[str, Any], filename: str, digest: str) -> dict[str
 
     def year(key: str) -> int | None:
         try:
-            value = int(period.get(key))
+            value = int(period.get(key))  # type: ignore[arg-type]  # None and junk end in the except
         except (TypeError, ValueError):
             return None
         return value if 1900 <= value <= 2200 else None

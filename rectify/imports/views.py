@@ -138,7 +138,7 @@ def preview(request: HttpRequest, uuid: str) -> HttpResponse:
         "batch": batch,
         "preview": result_preview,
         "doc": result_preview.parsed,
-        "rows": list(zip(result_preview.tasks, forms)),
+        "rows": list(zip(result_preview.tasks, forms, strict=True)),
         "counts": result_preview.counts(),
         "units_matched": matched,
         "units_new": new,

@@ -139,9 +139,9 @@ class Command(BaseCommand):
                 continue
             for message in tp.error_list:
                 out(self.style.ERROR(f"      ！{message}"))
-        matched, new = preview.units()
-        out(f"已有单位 {len(matched)} 个：{'、'.join(matched) or '—'}")
-        out(f"新单位 {len(new)} 个（将新建）：{'、'.join(new) or '—'}")
+        matched_units, new_units = preview.units()
+        out(f"已有单位 {len(matched_units)} 个：{'、'.join(matched_units) or '—'}")
+        out(f"新单位 {len(new_units)} 个（将新建）：{'、'.join(new_units) or '—'}")
         for warning in preview.warnings:
             out(self.style.WARNING(warning))
         if preview.unparsed:
