@@ -322,7 +322,7 @@ def _checked(d: Deadline) -> Deadline:
 
 def parse_measures(value: Any) -> list[str]:
     """整改措施 text back into measures: numbered items (with continuation lines), else one per line."""
-    lines = clean_text(value).split("\n")
+    lines = [line.strip() for line in clean_text(value).split("\n")]
     if not lines or not lines[0]:
         return []
     if not MEASURE_NUMBER_RE.match(lines[0]):
@@ -640,7 +640,7 @@ def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, editable: Q
             if task.pk in seen_tasks:
                 result.errors.append(f"与第 {seen_tasks[task.pk]} 行对应同一项任务")
             seen_tasks.setdefault(task.pk, row.number)
-        if row.seq:
+        if row.seq and (task is not None or not row.task_uuid):
             key = (task.plan_id if task else plan.pk, row.seq)
             if key in seen_keys:
                 result.errors.append(f"序号 {row.seq} 与第 {seen_keys[key]} 行重复")
@@ -689,6 +689,11 @@ def _new(result: RowResult, plan: Plan, region: Region, columns: set[str], finde
     )
 
 
+def _measure_key(text: str) -> str:
+    """A stored measure as it reads back from a cell (each line stripped)."""
+    return "\n".join(line.strip() for line in clean_text(text).split("\n"))
+
+
 def _unit_text(units: dict[str, list[Unit]]) -> str:
     return format_units((role, u.name) for role, us in units.items() for u in us)
 
@@ -705,7 +710,7 @@ def _compare(result: RowResult, task: Task, columns: set[str], finder: _UnitFind
             setattr(data, name, new)
             changes.append(FieldChange(label, _short(clean_text(old)) or "（空）", _short(new) or "（空）"))
     if "整改措施" in columns:
-        old_measures = [clean_text(m) for m in data.measures]
+        old_measures = [_measure_key(m) for m in data.measures]
         if old_measures != row.measures:
             data.measures = list(row.measures)
             changes.append(FieldChange("整改措施", _short(format_measures(old_measures)) or "（空）", _short(format_measures(row.measures)) or "（空）"))
