@@ -111,7 +111,8 @@ def apply_for_acceptance(
         return _apply(task, user, completion_report, files, expected_version, written)
     except BaseException:
         for evidence in written:
-            evidence.file.storage.delete(evidence.file.name)
+            if evidence.file.name:
+                evidence.file.storage.delete(evidence.file.name)
         raise
 
 

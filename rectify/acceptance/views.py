@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -233,16 +234,14 @@ def _disposition(filename: str) -> str:
 # ---------------------------------------------------------------- public, no login
 
 def _public_announcements() -> Any:
-    return (Announcement.objects.filter(published=True, task__state__in=PUBLIC_STATES)
+    """The latest published announcement of each announced or closed task."""
+    latest = Announcement.objects.filter(task=OuterRef("task")).order_by("-id").values("pk")[:1]
+    return (Announcement.objects.filter(published=True, task__state__in=PUBLIC_STATES, pk=Subquery(latest))
             .select_related("task__region").order_by("-starts_on", "-id"))
 
 
 def public_list(request: HttpRequest) -> HttpResponse:
-    latest = {}
-    for a in _public_announcements().only("id", "task_id"):
-        latest.setdefault(a.task_id, a.id)
-    items = _public_announcements().filter(id__in=list(latest.values()))
-    page = Paginator(items, PUBLIC_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(_public_announcements(), PUBLIC_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "acceptance/public_list.html", {"page": page})
 
 

@@ -353,3 +353,13 @@ def test_stale_version_is_refused(world: Any, make_task: Any, login: Any) -> Non
     response = login(world.county_unit).post(url("apply", task), {"completion_report": "已完成", "version": task.version - 1 if task.version > 1 else 99})
     assert response.status_code == 400 and "已被他人修改" in response.content.decode()
     assert fresh(task).state == TaskState.ASSIGNED
+
+
+def test_failed_application_leaves_no_files(world: Any, make_task: Any, login: Any, media_root: Any) -> None:
+    task = make_task()
+    response = login(world.county_unit).post(url("apply", task), {
+        "completion_report": "已完成", "version": 99, "evidence": [SimpleUploadedFile("照片.png", png_bytes())],
+    })
+    assert response.status_code == 400 and "已被他人修改" in response.content.decode()
+    assert not Evidence.objects.exists()
+    assert not [p for p in media_root.rglob("*") if p.is_file()]
