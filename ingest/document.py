@@ -11,6 +11,7 @@ from .fields.inspection import find_inspection
 from .fields.stats import find_stats
 from .fields.units import extract_inline_units, split_units
 from .kinds import find_kind, find_period, find_region, find_title
+from .punct import restore_document
 from .repair import drop_duplicate_lines, join_wrapped_lines, repair_text
 from .structure import (
     FEEDBACK_NO, Draft, Line, build_drafts, classify, find_header, header_field, split_inline_items, split_label_runs, table_drafts,
@@ -321,4 +322,4 @@ def build_document(blocks: list[Block], filename: str) -> dict:
     }
     if unparsed:
         doc["unparsed"] = unparsed
-    return doc
+    return restore_document(doc)

@@ -59,7 +59,7 @@ def test_action_plan_titles_indicators_and_inferred_deadline():
     assert t1["deadline"] == "2026-12-31"
     assert [m["date"] for m in t1["milestones"]] == ["2025-06-30", "2026-12-31"]
     assert t1["indicators"][0]["value"] == 60
-    assert t2["deadline"] is None and t2["responsible_units"] == ["各县(市、区)政府"]
+    assert t2["deadline"] is None and t2["responsible_units"] == ["各县（市、区）政府"]
 
 
 def test_progress_report_stats_and_measurements():
@@ -77,8 +77,8 @@ def test_closure_notice_single_task():
     assert doc["kind"] == "closure_notice"
     (task,) = doc["tasks"]
     assert task["seq"] == "7"
-    assert task["problem"] == "城区黑臭水体治理滞后,雨污合流问题突出。"
-    assert task["measures"] == ["实施雨污分流改造;", "开展河道清淤。"]
+    assert task["problem"] == "城区黑臭水体治理滞后，雨污合流问题突出。"
+    assert task["measures"] == ["实施雨污分流改造；", "开展河道清淤。"]
     assert task["completion"].count("\n") == 1
     assert task["milestones"] == []
 
@@ -115,7 +115,7 @@ def test_flattened_table_text():
     doc = ingest.parse(text.encode("utf-8"), "list.txt")
     t1, t2 = doc["tasks"]
     assert t1["problem"] == "河道垃圾清理不及时"
-    assert t1["measures"] == ["建立保洁队伍;", "每周巡河"]
+    assert t1["measures"] == ["建立保洁队伍；", "每周巡河"]
     assert t1["responsible_units"] == ["区水务局", "区城管局"]
     assert t1["deadline"] == "2024-09-30"
     assert t2["long_term"] is True
@@ -153,12 +153,12 @@ def test_labels_run_together_on_one_line_and_lead_label():
     t1, t2 = doc["tasks"]
     assert t1["problem"] == "城区餐饮油烟扰民投诉多。"
     assert t1["target"] == "油烟净化设施全覆盖。"
-    assert t1["measures"] == ["开展餐饮油烟专项整治;", "建立长效监管机制。"]
+    assert t1["measures"] == ["开展餐饮油烟专项整治；", "建立长效监管机制。"]
     assert t1["responsible_units"] == ["市城管局", "市市场监管局"]
     assert t1["responsible_person"] == "分管副市长。"
     assert t1["deadline"] == "2024-10-31"
     assert t2["deadline"] == "2025-06-30"
-    assert t2["responsible_units"] == ["各县(市、区)政府"]
+    assert t2["responsible_units"] == ["各县（市、区）政府"]
 
 
 def test_article_numbering_without_labels():
@@ -219,7 +219,7 @@ def test_table_flattened_one_cell_per_line():
     doc = ingest.parse(CELL_PER_LINE.encode("utf-8"), "list.txt")
     t1, t2 = doc["tasks"]
     assert t1["problem"] == "砖厂无组织排放严重。"
-    assert t1["measures"] == ["加装收尘设施;", "开展执法检查。"]
+    assert t1["measures"] == ["加装收尘设施；", "开展执法检查。"]
     assert t1["responsible_units"] == ["区生态环境局"]
     assert t1["deadline"] == "2024-08-31"
     assert t2["long_term"] is True and t2["measures"] == ["安装净化设备。"]
