@@ -65,6 +65,8 @@ def accepted_task(world: Any, make_task: Any, login: Any) -> Task:
 def test_whole_path_apply_review_announce_close(world: Any, make_task: Any, login: Any) -> None:
     task = make_task()
     unit = login(world.county_unit)
+    form = unit.get(url("apply", task))
+    assert form.status_code == 200 and "佐证材料" in form.content.decode()
     response = apply(unit, task)
     assert response.status_code == 302, response.content.decode()
     task = fresh(task)
