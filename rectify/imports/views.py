@@ -36,9 +36,7 @@ def ledger_url(plan: Plan | None) -> str:
     url = reverse("tasks:ledger")
     if plan is None:
         return url
-    if plan.inspection_id:
-        return f"{url}?inspection={plan.inspection_id}"
-    return f"{url}?region={plan.region_id}"
+    return f"{url}?plan={plan.pk}"
 
 
 def _batches_visible(request: HttpRequest, regions: QuerySet[Region]) -> QuerySet[ImportBatch]:

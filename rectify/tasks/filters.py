@@ -26,6 +26,7 @@ ORDERINGS = [
 class LedgerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="关键词", method="filter_search")
     inspection = django_filters.ModelChoiceFilter(label="督察", queryset=Inspection.objects.select_related("target_region"), empty_label="全部督察")
+    plan = django_filters.ModelChoiceFilter(label="整改方案", queryset=Plan.objects.none(), widget=forms.HiddenInput)
     region = django_filters.ModelChoiceFilter(label="区划（含下级）", queryset=Region.objects.none(), method="filter_region", empty_label="全部区划")
     unit = django_filters.ModelChoiceFilter(label="单位", queryset=Unit.objects.none(), method="filter_unit", empty_label="全部单位")
     state = django_filters.MultipleChoiceFilter(label="状态", choices=TaskState.choices, widget=forms.CheckboxSelectMultiple)
@@ -56,6 +57,7 @@ class LedgerFilter(django_filters.FilterSet):
         if not scope:  # unrestricted (administrators): the national list is too long for a menu
             regions = regions.filter(Q(level__in=[Region.Level.PROVINCE, Region.Level.CITY]) | Q(id__in=Plan.objects.values("region_id")))
         self.filters["region"].queryset = regions
+        self.filters["plan"].queryset = Plan.objects.filter(region__in=regions) if scope else Plan.objects.all()
         self.filters["unit"].queryset = Unit.objects.filter(region_scope(user, "region")).order_by("region__path", "name")
         self.filters["inspection"].queryset = Inspection.objects.filter(
             Q(target_region__in=regions) | Q(plans__region__in=regions)

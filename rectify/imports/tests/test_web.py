@@ -69,9 +69,8 @@ def test_upload_preview_confirm_txt(world: Any, login: Any, parser: Any, media_r
     before_units = Unit.objects.count()
     response = confirm(client, batch)
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('tasks:ledger')}?inspection={world.inspection.pk}"
-
     plan = Plan.objects.get(title=documents.TXT_TITLE)
+    assert response["Location"] == f"{reverse('tasks:ledger')}?plan={plan.pk}"
     assert plan.region == world.county
     assert plan.inspection == world.inspection  # matched: same team and level, over the county's city
     assert plan.source_hash == batch.content_hash and plan.source_document == "城区整改方案.txt"
@@ -386,5 +385,5 @@ def test_action_plan_without_inspection(world: Any, login: Any, stub_parser: Any
     plan = Plan.objects.get(title=expected["title"])
     assert plan.inspection is None and plan.kind == "action_plan"
     assert (plan.period_start, plan.period_end) == (2024, 2026)
-    assert response["Location"] == f"{reverse('tasks:ledger')}?region={world.city.pk}"
+    assert response["Location"] == f"{reverse('tasks:ledger')}?plan={plan.pk}"
     assert Inspection.objects.count() == 1

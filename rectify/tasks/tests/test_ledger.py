@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from rectify.core.models import ChangeRecord, SavedFilter
+from rectify.inspections.models import Plan
 from rectify.tasks.models import Assignment, Task
 from rectify.tasks.services import transition_task
 from rectify.tasks.states import TaskState
@@ -71,6 +72,12 @@ def test_filters_and_counts(world, make_task, login):
     assert re.search(r'id="count-all">3<', page)
     assert re.search(r"<b>整改中</b><span class=\"num\">1</span>", page)
     assert re.search(r"<b>逾期</b><span class=\"num\">1</span>", page)
+
+    other_plan = Plan.objects.create(region=world.city, title="另一方案")
+    make_task(seq="4", plan=other_plan)
+    response = client.get("/ledger/", {"plan": other_plan.pk})
+    assert listed_seqs(response) == ["4"]
+    assert "仅显示方案：另一方案" in response.content.decode()
 
 
 def test_pagination_and_no_n_plus_one(world, make_task, login, settings):
