@@ -12,7 +12,7 @@ import re
 import secrets
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from django import forms
@@ -22,15 +22,26 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from rectify.accounts.scope import region_scope
+from rectify.core.types import AuthedRequest
 from rectify.inspections.models import Plan
 from rectify.regions.models import Region
 
-from .excel import MAX_UPLOAD_BYTES, ExcelError, ImportPreview, ImportRefused, apply_preview, build_preview, read_ledger, write_ledger, write_template
+from .excel import (
+    MAX_UPLOAD_BYTES,
+    ExcelError,
+    ImportPreview,
+    ImportRefused,
+    apply_preview,
+    build_preview,
+    read_ledger,
+    write_ledger,
+    write_template,
+)
 from .models import Task
 from .views import ledger_queryset
 
@@ -53,7 +64,7 @@ def xlsx_response(content: bytes, filename: str, ascii_fallback: str) -> HttpRes
 
 
 @login_required
-def export_ledger(request: HttpRequest) -> HttpResponse:
+def export_ledger(request: AuthedRequest) -> HttpResponse:
     """The ledger as filtered on the ledger page (same query string), limited to what the caller may see."""
     _, tasks = ledger_queryset(request)
     today = timezone.localdate()
@@ -63,7 +74,7 @@ def export_ledger(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def download_template(request: HttpRequest) -> HttpResponse:
+def download_template(request: AuthedRequest) -> HttpResponse:
     return xlsx_response(write_template(), "台账导入模板.xlsx", "ledger_template.xlsx")
 
 
@@ -89,9 +100,10 @@ class ImportForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         plans, regions = _choices(user)
-        self.fields["plan"].queryset = plans
-        self.fields["region"].queryset = regions
-        self.fields["region"].label_from_instance = lambda r: f"{r.full_name}（{r.code}）"
+        cast(forms.ModelChoiceField, self.fields["plan"]).queryset = plans
+        region_field = cast(forms.ModelChoiceField, self.fields["region"])
+        region_field.queryset = regions
+        region_field.label_from_instance = lambda r: f"{r.full_name}（{r.code}）"  # type: ignore[method-assign,assignment]
         self.fields["file"].widget.attrs["accept"] = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
     def clean_file(self) -> Any:
@@ -160,7 +172,7 @@ def _display_name(name: str) -> str:
     return name[:100] or "未命名.xlsx"
 
 
-def _render_preview(request: HttpRequest, preview: ImportPreview, token: str, filename: str, *, refused: str = "", status: int = 200) -> HttpResponse:
+def _render_preview(request: AuthedRequest, preview: ImportPreview, token: str, filename: str, *, refused: str = "", status: int = 200) -> HttpResponse:
     rows = [r for r in preview.rows if r.status != "unchanged"]
     unchanged = [r for r in preview.rows if r.status == "unchanged"]
     return render(
@@ -176,7 +188,7 @@ def _render_preview(request: HttpRequest, preview: ImportPreview, token: str, fi
 
 
 @login_required
-def import_ledger(request: HttpRequest) -> HttpResponse:
+def import_ledger(request: AuthedRequest) -> HttpResponse:
     if not request.user.is_editor:
         raise PermissionDenied("只有整改办或管理员可以导入台账")
     if request.method == "POST" and request.POST.get("action") == "confirm":
@@ -207,12 +219,12 @@ def import_ledger(request: HttpRequest) -> HttpResponse:
     return render(request, "tasks/import_upload.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _expired(request: HttpRequest) -> HttpResponse:
+def _expired(request: AuthedRequest) -> HttpResponse:
     messages.error(request, "导入预览已过期或无效，请重新上传文件。")
     return redirect("tasks:import")
 
 
-def _confirm(request: HttpRequest) -> HttpResponse:
+def _confirm(request: AuthedRequest) -> HttpResponse:
     token = request.POST.get("token", "")
     try:
         payload = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)

@@ -3,20 +3,31 @@ from __future__ import annotations
 
 import datetime
 import io
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from rectify.core.models import ChangeRecord
-from rectify.tasks.excel import HEADERS, ExcelError, ImportRefused, apply_preview, build_preview, parse_deadline, parse_measures, parse_units, read_ledger
+from rectify.tasks.excel import (
+    HEADERS,
+    ExcelError,
+    ImportRefused,
+    apply_preview,
+    build_preview,
+    parse_deadline,
+    parse_measures,
+    parse_units,
+    read_ledger,
+)
 from rectify.tasks.models import Assignment, Task
 from rectify.tasks.services import task_data_from, update_task
 
@@ -308,6 +319,7 @@ def test_edited_cell_is_a_change_with_new_version_and_history(world: SimpleNames
     assert sorted((a.role, a.unit_id) for a in task.assignments.all()) == sorted([(LEAD, world.unit_city_env.pk), (RESP, world.unit_county_gov.pk)])
     assert history_count() == before + 1
     record = ChangeRecord.objects.filter(task_uuid=task.uuid).order_by("-id").first()
+    assert record is not None and record.before and record.after
     assert record.action == ChangeRecord.Action.UPDATE and record.reason == "Excel导入：修改后.xlsx"
     assert record.before["target"] == "旧目标" and record.after["target"] == "新目标：全部清理到位"
     other.refresh_from_db()
@@ -465,7 +477,7 @@ def test_stale_version_inside_apply_rolls_back_everything(world: SimpleNamespace
         ["1", task.problem, "", "新目标", "1. 开展排查\n2. 建立台账", "市生态环境局（牵头）、区生态环境分局", "", "2030-12-31", "", "", str(task.uuid)],
     ])
     preview = build_preview(read_ledger(content), plan=world.plan, region=world.county, editable=Task.objects.editable_by(world.city_office))
-    expected = preview.matches()
+    expected: dict[str, Any] = dict(preview.matches())
     expected["4"] = [str(task.uuid), 1]
     Task.objects.filter(pk=task.pk).update(version=5)
     for r in preview.rows:
