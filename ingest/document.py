@@ -14,7 +14,16 @@ from .kinds import find_kind, find_period, find_region, find_title
 from .punct import restore_document
 from .repair import drop_duplicate_lines, join_wrapped_lines, repair_text
 from .structure import (
-    FEEDBACK_NO, Draft, Line, build_drafts, classify, find_header, header_field, split_inline_items, split_label_runs, table_drafts,
+    FEEDBACK_NO,
+    Draft,
+    Line,
+    build_drafts,
+    classify,
+    find_header,
+    header_field,
+    split_inline_items,
+    split_label_runs,
+    table_drafts,
     table_lines,
 )
 
@@ -24,7 +33,7 @@ FEEDBACK_NO_AT_END = re.compile(r"[(（【\[]\s*(?:对应)?(?:督察)?反馈(?:�
 
 def repair_blocks(blocks: list[Block]) -> list[Block]:
     """Repair text, split flattened `|`/tab tables back into tables, join wrapped lines, drop duplicates."""
-    out: list[Block] = []
+    out: list[Table | list[str]] = []
     lines: list[str] = []
 
     def flush() -> None:
@@ -46,8 +55,8 @@ def repair_blocks(blocks: list[Block]) -> list[Block]:
             lines.extend(repair_text(s) for s in block.split("\n"))
     flush()
     result: list[Block] = []
-    for block in out:
-        result.extend(_tables_from_cell_lines(block) if isinstance(block, list) else [block])
+    for item in out:
+        result.extend(_tables_from_cell_lines(item) if isinstance(item, list) else [item])
     return result
 
 
@@ -61,8 +70,8 @@ def _tables_from_cell_lines(lines: list[str]) -> list[Block]:
     while i < len(lines):
         j = i
         fields: list[str] = []
-        while j < len(lines) and lines[j] and len(lines[j]) <= 12 and header_field(lines[j]) and header_field(lines[j]) not in fields:
-            fields.append(header_field(lines[j]))
+        while j < len(lines) and lines[j] and len(lines[j]) <= 12 and (name := header_field(lines[j])) and name not in fields:
+            fields.append(name)
             j += 1
         core = {"problem", "measures", "responsible_units", "lead_units", "deadline", "title"}
         header = lines[i:j]
@@ -83,7 +92,7 @@ def _tables_from_cell_lines(lines: list[str]) -> list[Block]:
             while end < len(lines) and lines[end] != str(expected + 1):
                 end += 1
             cells = [c for c in lines[k + 1:end] if c]
-            trailing_heading = []
+            trailing_heading: list[str] = []
             while cells and _HEADING_LIKE.match(cells[-1]) and len(cells) > len(fields) - 1:
                 trailing_heading.insert(0, cells.pop())
             rows.append([str(expected)] + _fit_cells(cells, fields[1:]))
@@ -222,11 +231,13 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
         latest = max(ms.date for ms in milestones)
         deadline = latest
         hits = [h for h in find_dates(measure_text, milestone_year) if h.date == latest]
-        deadline_text = hits[-1].text if hits else None
         if hits:
-            lead = re.search(r"(到|至)$", measure_text[max(0, hits[-1].start - 1):hits[-1].start])
-            if lead:
-                deadline_text = lead.group(1) + deadline_text
+            deadline_text = hits[-1].text
+            lead_word = re.search(r"(到|至)$", measure_text[max(0, hits[-1].start - 1):hits[-1].start])
+            if lead_word:
+                deadline_text = lead_word.group(1) + deadline_text
+        else:
+            deadline_text = None
     task = {
         "seq": draft.seq,
         "feedback_no": feedback_no,

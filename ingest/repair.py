@@ -9,7 +9,7 @@ _PINYIN_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # 發(fā) -> 發; a web converter sometimes loses the opening bracket next to mojibake: 償?shù)
 PINYIN_ANNOTATION = re.compile(rf"[(（]\s*[a-zü]*[{_PINYIN_VOWELS}][a-zü]*\s*[)）]")
 _PINYIN_AFTER_LOST_BYTE = re.compile(rf"\?[a-zü]*[{_PINYIN_VOWELS}][a-zü]*[)）]")
-_WIDE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_WIDE: dict[int, int | None] = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _WIDE.update({0x3000: 0x20, 0xA0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x200B: None, 0xFEFF: None})
 # a GBK text that lost one byte is re-read one byte off until an ASCII byte re-aligns it
 _MISALIGNED = re.compile(r"\?+((?:[^\x00-\x7f]|!){1,14}[\x40-\x7e])(?=[^\x00-\x7f])")

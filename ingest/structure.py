@@ -204,7 +204,7 @@ def _single_task(lines: list[Line], title: str) -> list[Draft]:
     draft = Draft(m.group(1) if m else "1", 0, 0, [], "")
     started = False
     for line in lines:
-        if line.label_heading and line.level is not None and line.level <= 2:
+        if line.label_heading and line.label is not None and line.level is not None and line.level <= 2:
             started = True
             draft.current = line.label
             draft.parts.setdefault(line.label, [])
@@ -253,8 +253,8 @@ def header_field(cell: str) -> str | None:
 def find_header(table: Table) -> tuple[int, dict[int, str]] | None:
     """The header row of a task table and its column → field mapping, or None for a layout table."""
     for i, row in enumerate(table.rows[:4]):
-        found = {j: header_field(c) for j, c in enumerate(row)}
-        found = {j: k for j, k in found.items() if k}
+        named = {j: header_field(c) for j, c in enumerate(row)}
+        found = {j: k for j, k in named.items() if k}
         if len(set(found.values()) - {"section", "title"}) >= 2:
             return i, found
     return None
@@ -336,8 +336,8 @@ def split_numbered(text: str) -> list[str]:
     starts = list(_ITEM_START.finditer(text))
     if len(starts) < 2 or starts[0].start() > 0 and text[: starts[0].start()].strip():
         return [text.strip()] if len(starts) < 2 else [text[: starts[0].start()].strip()] + [
-            text[a.end(): (b.start() if b else len(text))].strip() for a, b in zip(starts, starts[1:] + [None])]
-    return [text[a.end(): (b.start() if b else len(text))].strip() for a, b in zip(starts, starts[1:] + [None])]
+            text[a.end(): (b.start() if b else len(text))].strip() for a, b in zip(starts, starts[1:] + [None], strict=True)]
+    return [text[a.end(): (b.start() if b else len(text))].strip() for a, b in zip(starts, starts[1:] + [None], strict=True)]
 
 
 _INLINE_PAREN_ITEMS = re.compile(r"[(（](\d{1,2})[)）]")
@@ -356,4 +356,4 @@ def split_inline_items(text: str) -> list[str]:
             expected += 1
     if len(seq) < 2:
         return [text]
-    return [text[a.end(): (b.start() if b else len(text))].strip() for a, b in zip(seq, seq[1:] + [None])]
+    return [text[a.end(): (b.start() if b else len(text))].strip() for a, b in zip(seq, seq[1:] + [None], strict=True)]

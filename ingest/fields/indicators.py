@@ -131,7 +131,7 @@ def _clause_indicators(sentence: str, start: int, clause: str, default_year: int
         names = _names(name, len(values))
         if len(values) == 1 and len(names) > 1:
             values = values * len(names)
-        for n, v in zip(names, values):
+        for n, v in zip(names, values, strict=False):
             out.append((start + m.start(), _indicator(n, comp, v, unit, year, baseline)))
     if not out:
         out.extend(_completion_counts(sentence, start, clause, default_year))

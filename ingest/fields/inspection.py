@@ -29,8 +29,13 @@ def find_inspection(title: str, text: str) -> dict | None:
     if not team_m and not level_m:
         return None
     team = team_m.group(1) if team_m else None
-    level_word = (team_m.group(1) if team_m else level_m.group(1))
-    level = _level(re.match(r"中央|国家|省|自治区|市|州", level_word).group(0) if re.match(r"中央|国家|省|自治区|市|州", level_word) else level_word)
+    if team_m:
+        level_word = team_m.group(1)
+    else:
+        assert level_m is not None  # returned above when neither matched
+        level_word = level_m.group(1)
+    prefix = re.match(r"中央|国家|省|自治区|市|州", level_word)
+    level = _level(prefix.group(0) if prefix else level_word)
     if level_m and not team_m:
         level = _level(level_m.group(1))
     round_m = _ROUND.search(title) or _ROUND.search(head)

@@ -21,7 +21,7 @@ _DIVIDER = re.compile(r"[、，,；;/\n]|及(?!时)|以及")
 def _split_outside_brackets(text: str) -> list[str]:
     parts: list[str] = []
     depth = 0
-    buf = []
+    buf: list[str] = []
     i = 0
     while i < len(text):
         ch = text[i]

@@ -44,4 +44,5 @@ def decode_text(data: bytes) -> str:
 
 
 def read_txt(data: bytes) -> list[Block]:
-    return decode_text(data).splitlines()
+    blocks: list[Block] = list(decode_text(data).splitlines())
+    return blocks

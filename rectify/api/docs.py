@@ -22,7 +22,7 @@ assets_router = Router()
 
 
 @assets_router.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs-asset")
-def docs_asset(request: HttpRequest, name: str) -> HttpResponse:
+def docs_asset(request: HttpRequest, name: str) -> FileResponse:
     if name not in ASSETS:
         raise Http404("文件不存在")
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"

@@ -91,7 +91,7 @@ class RegionOut(Schema):
 
     @staticmethod
     def resolve_parent(obj: Region) -> str | None:
-        return obj.parent.code if obj.parent_id else None
+        return obj.parent.code if obj.parent_id and obj.parent is not None else None
 
 
 class UnitRef(Schema):
@@ -115,7 +115,7 @@ class UnitOut(Schema):
 
     @staticmethod
     def resolve_parent(obj: Unit) -> UUID | None:
-        return obj.parent.uuid if obj.parent_id else None
+        return obj.parent.uuid if obj.parent_id and obj.parent is not None else None
 
 
 class UnitIn(InputSchema):
@@ -210,11 +210,11 @@ class PlanOut(Schema):
 
     @staticmethod
     def resolve_inspection(obj: Plan) -> UUID | None:
-        return obj.inspection.uuid if obj.inspection_id else None
+        return obj.inspection.uuid if obj.inspection_id and obj.inspection is not None else None
 
     @staticmethod
     def resolve_inspection_name(obj: Plan) -> str | None:
-        return obj.inspection.short_name if obj.inspection_id else None
+        return obj.inspection.short_name if obj.inspection_id and obj.inspection is not None else None
 
 
 class PlanIn(InputSchema):
@@ -321,7 +321,7 @@ class TaskListOut(Schema):
 
     @staticmethod
     def resolve_inspection(obj: Task) -> UUID | None:
-        return obj.inspection.uuid if obj.inspection_id else None
+        return obj.inspection.uuid if obj.inspection_id and obj.inspection is not None else None
 
     @staticmethod
     def resolve_lead_units(obj: Task) -> list[str]:
@@ -358,7 +358,7 @@ class TaskDetailOut(TaskListOut):
 
     @staticmethod
     def resolve_parent(obj: Task) -> UUID | None:
-        return obj.parent.uuid if obj.parent_id else None
+        return obj.parent.uuid if obj.parent_id and obj.parent is not None else None
 
     @staticmethod
     def resolve_measures(obj: Task) -> list[str]:

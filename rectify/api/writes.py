@@ -5,30 +5,31 @@ history row, exactly as ``rectify.tasks.services`` does for tasks.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from rectify.core.history import record_change, snapshot
-from rectify.core.models import ChangeRecord
+from rectify.core.models import ChangeRecord, PublicModel, VersionedModel
 from rectify.core.versioning import StaleEdit, save_versioned
+
+_P = TypeVar("_P", bound=PublicModel)
 
 
 @transaction.atomic
-def create_record(obj: models.Model, *, reason: str = "") -> models.Model:
+def create_record(obj: _P, *, reason: str = "") -> _P:
     obj.save()
     record_change(obj, ChangeRecord.Action.CREATE, after=snapshot(obj), reason=reason)
     return obj
 
 
 @transaction.atomic
-def update_record(obj: models.Model, changes: dict[str, Any], *, expected_version: int | None = None, reason: str = "") -> bool:
+def update_record(obj: PublicModel, changes: dict[str, Any], *, expected_version: int | None = None, reason: str = "") -> bool:
     """Apply ``changes``; False (nothing written) when nothing differs. Versioned models check the version."""
     model = type(obj)
     current = model._default_manager.select_for_update().get(pk=obj.pk)
-    versioned = hasattr(current, "version")
-    if versioned and expected_version is not None and current.version != expected_version:
+    if isinstance(current, VersionedModel) and expected_version is not None and current.version != expected_version:
         raise StaleEdit(current.version)
     changed = {k: v for k, v in changes.items() if getattr(current, k) != v}
     if not changed:
@@ -37,7 +38,7 @@ def update_record(obj: models.Model, changes: dict[str, Any], *, expected_versio
     for name, value in changed.items():
         setattr(current, name, value)
     current.updated_at = timezone.now()
-    if versioned:
+    if isinstance(current, VersionedModel):
         save_versioned(current, current.version, [*changed, "updated_at"])
     else:
         current.save(update_fields=[*changed, "updated_at"])

@@ -87,7 +87,9 @@ def _check(user: Any, values: dict[str, Any], unit: Unit | None = None) -> dict[
     region = result.get("region") or (unit.region if unit else None)
     name = result.get("name") or (unit.name if unit else None)
     if region and name:
-        clash = Unit.objects.filter(region=region, name=name).exclude(pk=unit.pk if unit else None)
+        clash = Unit.objects.filter(region=region, name=name)
+        if unit is not None:
+            clash = clash.exclude(pk=unit.pk)
         if clash.exists():
             errors.add("name", f"{region.full_name}已有名为“{name}”的单位")
     if errors.errors:
