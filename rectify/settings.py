@@ -34,6 +34,10 @@ INSTALLED_APPS = [
     "rectify.tasks",
     "rectify.imports",
     "rectify.acceptance",
+    "rectify.dispatch",
+    "rectify.supervision",
+    "rectify.jobs",
+    "rectify.notifications",
     "rectify.api",
 ]
 

@@ -10,6 +10,10 @@ urlpatterns = [
     path("ledger/", include("rectify.tasks.urls")),
     path("import/", include("rectify.imports.urls")),
     path("", include("rectify.acceptance.urls")),
+    path("dispatch/", include("rectify.dispatch.urls")),
+    path("supervision/", include("rectify.supervision.urls")),
+    path("jobs/", include("rectify.jobs.urls")),
+    path("notifications/", include("rectify.notifications.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
