@@ -54,6 +54,7 @@ class Task(VersionedModel):
     priority = models.BooleanField("重点任务", default=False)
     state = models.CharField("状态", max_length=16, choices=TaskState.choices, default=TaskState.ASSIGNED, db_index=True)
     progress = models.TextField("进展情况", blank=True)
+    progress_percent = models.PositiveSmallIntegerField("完成进度（%）", default=0, help_text="由状态得出；有下级任务时由下级汇总")
     completion = models.TextField("整改完成情况", blank=True)
     search_text = models.TextField(editable=False, blank=True)
 

@@ -5,6 +5,7 @@ Views, the API, the Excel import and the document import only parse and validate
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from rectify.inspections.models import Plan
 from rectify.regions.models import Region, Unit
 
 from .models import Assignment, Measure, Milestone, Task
+from .rollup import STATE_PROGRESS, derived_progress, derived_state
 from .states import TaskState, check_transition
 
 PLAIN_FIELDS = [
@@ -102,6 +104,8 @@ def create_task(data: TaskData, *, reason: str = "", action: str = ChangeRecord.
     task.refresh_search_text()
     task.save(update_fields=["search_text", "section_title"])
     record_change(task, action, after=snapshot(task), reason=reason, task_uuid=task.uuid)
+    if task.parent_id:
+        roll_up(task.parent_id)
     return task
 
 
@@ -133,11 +137,34 @@ def transition_task(task: Task, target: str, *, expected_version: int | None = N
     check_transition(task.state, target)
     before = {"state": task.state}
     task.state = target
-    save_versioned(task, task.version, ["state"])
+    if not task.children.exists():
+        task.progress_percent = STATE_PROGRESS[target]
+    save_versioned(task, task.version, ["state", "progress_percent"])
     record_change(
         task, ChangeRecord.Action.TRANSITION, before=before, after={"state": target}, reason=reason, task_uuid=task.uuid
     )
+    if task.parent_id:
+        roll_up(task.parent_id)
     return task
+
+
+def roll_up(parent_id: int) -> None:
+    """Recompute a parent's progress and state from its children, then its own parent's."""
+    parent = Task.objects.select_for_update().get(pk=parent_id)
+    child_states = list(parent.children.values_list("state", flat=True))
+    state = derived_state(child_states, parent.state)
+    percent = derived_progress(child_states)
+    if (state, percent) != (parent.state, parent.progress_percent):
+        before = {"state": parent.state, "progress_percent": parent.progress_percent}
+        parent.state, parent.progress_percent = state, percent
+        save_versioned(parent, parent.version, ["state", "progress_percent"])
+        summary = "、".join(f"{TaskState(s).label}{n}项" for s, n in sorted(Counter(child_states).items()))
+        record_change(
+            parent, ChangeRecord.Action.TRANSITION, before=before, after={"state": state, "progress_percent": percent},
+            reason=f"由下级任务汇总（{summary}）", task_uuid=parent.uuid,
+        )
+    if parent.parent_id:
+        roll_up(parent.parent_id)
 
 
 def task_data_from(task: Task, **overrides: Any) -> TaskData:

@@ -164,7 +164,7 @@ def build_demo(seed: int = 2026) -> bool:
                 priority=number % 5 == 1,
                 units={Assignment.Role.LEAD: [lead], Assignment.Role.COOPERATING: cooperating, Assignment.Role.RESPONSIBLE: [county_gov[c.code] for c in chosen]},
             ), reason="示例数据：市级整改任务")
-            child_states = []
+            children = []
             for sub, county in enumerate(chosen, 1):
                 child_deadline = deadline if long_term or not deadline else min(deadline, _month_end(deadline - datetime.timedelta(days=rng.randint(0, 60))))
                 child = create_task(TaskData(
@@ -176,15 +176,10 @@ def build_demo(seed: int = 2026) -> bool:
                     milestones=[(_month_end(today - datetime.timedelta(days=30)), "完成问题排查并建立清单")] if sub == 1 and not long_term else [],
                     units={Assignment.Role.LEAD: [county_gov[county.code]], Assignment.Role.RESPONSIBLE: [county_env[county.code]]},
                 ), reason="示例数据：分解到县（市、区）")
-                state = _pick_state(rng, child_deadline, today)
+                children.append((child, _pick_state(rng, child_deadline, today)))
+            for child, state in children:
                 for step in PATHS[state]:
                     child = transition_task(child, step, reason="示例数据")
-                child_states.append(state)
                 if state != TaskState.ASSIGNED:
                     Task.objects.filter(pk=child.pk).update(progress=f"截至{today.month}月，已完成排查{rng.randint(3, 20)}处，整改{rng.randint(1, 3)}处。")
-            if child_states and all(s == TaskState.CLOSED for s in child_states):
-                for step in PATHS[TaskState.ANNOUNCED]:
-                    parent = transition_task(parent, step, reason="示例数据：下级任务均已销号")
-            elif any(s != TaskState.ASSIGNED for s in child_states):
-                transition_task(parent, TaskState.IN_PROGRESS, reason="示例数据")
     return True
