@@ -28,19 +28,29 @@ class AnnouncementRule(models.Model):
         return f"{self.region}：{self.working_days}个工作日"
 
 
-class AcceptanceApplication(PublicModel):
+class TaskRecord(PublicModel):
+    """A step of one task's acceptance file; ``task.<class name>s`` lists them."""
+
+    task = models.ForeignKey(Task, verbose_name="整改任务", on_delete=models.PROTECT, related_name="%(class)ss")
+
+    class Meta:
+        abstract = True
+        ordering = ["task_id", "id"]
+
+
+class AcceptanceApplication(TaskRecord):
     class Status(models.TextChoices):
         PENDING = "pending", "待验收"
         ACCEPTED = "accepted", "验收通过"
         SENT_BACK = "sent_back", "已退回"
 
-    task = models.ForeignKey(Task, verbose_name="整改任务", on_delete=models.PROTECT, related_name="acceptance_applications")
+    task = models.ForeignKey(Task, verbose_name="整改任务", on_delete=models.PROTECT, related_name="acceptance_applications")  # type: ignore[assignment]
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(Unit, verbose_name="申请单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     completion_report = models.TextField("整改完成情况")
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
 
-    class Meta:
+    class Meta(TaskRecord.Meta):
         verbose_name = "验收申请"
         verbose_name_plural = "验收申请"
         ordering = ["task_id", "created_at", "id"]
@@ -55,8 +65,9 @@ def evidence_path(instance: Evidence, filename: str) -> str:
     return f"evidence/{uuid_lib.uuid4().hex}{ext}"
 
 
-class Evidence(PublicModel):
-    application = models.ForeignKey(AcceptanceApplication, verbose_name="验收申请", on_delete=models.PROTECT, related_name="evidence")
+class EvidenceFile(PublicModel):
+    """An uploaded file checked by ``files.check_upload``: stored under a random name with its hash."""
+
     file = models.FileField("文件", upload_to=evidence_path, max_length=200)
     original_name = models.CharField("原文件名", max_length=255)
     kind = models.CharField("类型", max_length=8)
@@ -64,12 +75,19 @@ class Evidence(PublicModel):
     sha256 = models.CharField("SHA-256", max_length=64)
 
     class Meta:
-        verbose_name = "佐证材料"
-        verbose_name_plural = "佐证材料"
-        ordering = ["application_id", "id"]
+        abstract = True
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Evidence(EvidenceFile):
+    application = models.ForeignKey(AcceptanceApplication, verbose_name="验收申请", on_delete=models.PROTECT, related_name="evidence")
+
+    class Meta:
+        verbose_name = "佐证材料"
+        verbose_name_plural = "佐证材料"
+        ordering = ["application_id", "id"]
 
 
 class AcceptanceReview(PublicModel):
@@ -95,18 +113,16 @@ class AcceptanceReview(PublicModel):
         return f"验收意见：{self.get_decision_display()}（{self.signed_by}）"
 
 
-class Announcement(PublicModel):
-    task = models.ForeignKey(Task, verbose_name="整改任务", on_delete=models.PROTECT, related_name="announcements")
+class Announcement(TaskRecord):
     starts_on = models.DateField("公示开始")
     ends_on = models.DateField("公示截止")
     working_days = models.PositiveSmallIntegerField("公示期（工作日）")
     published = models.BooleanField("已发布", default=True)
     body = models.JSONField("公示内容", default=dict)
 
-    class Meta:
+    class Meta(TaskRecord.Meta):
         verbose_name = "销号公示"
         verbose_name_plural = "销号公示"
-        ordering = ["task_id", "id"]
 
     def __str__(self) -> str:
         return f"销号公示（{self.starts_on:%Y-%m-%d}至{self.ends_on:%Y-%m-%d}）"
@@ -137,15 +153,14 @@ class Objection(PublicModel):
         return f"异议（{self.received_on:%Y-%m-%d}）"
 
 
-class Closure(PublicModel):
-    task = models.ForeignKey(Task, verbose_name="整改任务", on_delete=models.PROTECT, related_name="closures")
+class Closure(TaskRecord):
     announcement = models.ForeignKey(Announcement, verbose_name="公示", on_delete=models.PROTECT, related_name="+")
     region = models.ForeignKey(Region, verbose_name="销号区划", on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField("年度")
     seq = models.PositiveIntegerField("序号")
     closed_on = models.DateField("销号日期")
 
-    class Meta:
+    class Meta(TaskRecord.Meta):
         verbose_name = "销号"
         verbose_name_plural = "销号"
         ordering = ["region_id", "year", "seq"]

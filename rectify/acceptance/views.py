@@ -2,6 +2,7 @@
 (else 403) and call the services; the services decide and write."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -98,66 +99,65 @@ def apply(request: HttpRequest, uuid: Any) -> HttpResponse:
                   status=400 if error else 200)
 
 
+def _act(request: HttpRequest, task: Task, form: Any, act: Callable[[dict[str, Any]], str], *,
+         allowed: bool = True, denied: str = "") -> HttpResponse:
+    """The shape of every form posted from the task's file: role check (403), form check, the
+    service call, its refusal or success as a message, back to the file."""
+    if not allowed:
+        raise PermissionDenied(denied)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(_file_url(task))
+    try:
+        done = act(form.cleaned_data)
+    except REFUSALS as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect(_file_url(task))
+
+
 @login_required
 @require_POST
 def review(request: HttpRequest, uuid: Any) -> HttpResponse:
     application = get_object_or_404(AcceptanceApplication, uuid=uuid, task__in=Task.objects.visible_to(request.user))
     task = application.task
-    if not services.can_review(request.user, task):
-        raise PermissionDenied("只有本区域的验收人员或整改办可以验收")
-    if application.applicant_id == request.user.pk:
+    if application.applicant_id == request.user.pk and services.can_review(request.user, task):
         raise PermissionDenied("申请人不能验收自己提交的申请")
-    form = ReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect(_file_url(task))
-    data = form.cleaned_data
-    try:
+
+    def act(data: dict[str, Any]) -> str:
         services.review_application(application, request.user, decision=data["decision"], site_check=data["site_check"],
                                     implemented=data["implemented"], signed_by=data["signed_by"], reasons=data["reasons"],
                                     expected_version=data["version"])
-    except REFUSALS as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "验收意见已保存")
-    return redirect(_file_url(task))
+        return "验收意见已保存"
+
+    return _act(request, task, ReviewForm(request.POST), act, allowed=services.can_review(request.user, task),
+                denied="只有本区域的验收人员或整改办可以验收")
 
 
 @login_required
 @require_POST
 def announce(request: HttpRequest, uuid: Any) -> HttpResponse:
     task = _task(request, uuid)
-    if not services.can_manage(request.user, task):
-        raise PermissionDenied("只有整改办可以发布销号公示")
-    form = AnnounceForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect(_file_url(task))
-    try:
-        item = services.start_announcement(task, request.user, starts_on=form.cleaned_data["starts_on"],
-                                           expected_version=form.cleaned_data["version"])
-    except REFUSALS as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"已发布销号公示，公示期至{item.ends_on:%Y年%m月%d日}")
-    return redirect(_file_url(task))
+
+    def act(data: dict[str, Any]) -> str:
+        item = services.start_announcement(task, request.user, starts_on=data["starts_on"], expected_version=data["version"])
+        return f"已发布销号公示，公示期至{item.ends_on:%Y年%m月%d日}"
+
+    return _act(request, task, AnnounceForm(request.POST), act, allowed=services.can_manage(request.user, task),
+                denied="只有整改办可以发布销号公示")
 
 
 @login_required
 @require_POST
 def object_(request: HttpRequest, uuid: Any) -> HttpResponse:
     announcement = get_object_or_404(Announcement, uuid=uuid, task__in=Task.objects.visible_to(request.user))
-    form = ObjectionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-    else:
-        try:
-            services.record_objection(announcement, request.user, content=form.cleaned_data["content"], contact=form.cleaned_data["contact"])
-        except REFUSALS as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "异议已登记")
-    return redirect(_file_url(announcement.task))
+
+    def act(data: dict[str, Any]) -> str:
+        services.record_objection(announcement, request.user, content=data["content"], contact=data["contact"])
+        return "异议已登记"
+
+    return _act(request, announcement.task, ObjectionForm(request.POST), act)
 
 
 @login_required
@@ -166,39 +166,27 @@ def resolve(request: HttpRequest, uuid: Any) -> HttpResponse:
     objection = get_object_or_404(Objection.objects.select_related("announcement__task"), uuid=uuid,
                                   announcement__task__in=Task.objects.visible_to(request.user))
     task = objection.announcement.task
-    if not services.can_manage(request.user, task):
-        raise PermissionDenied("只有整改办可以处理异议")
-    form = ResolveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect(_file_url(task))
-    try:
-        services.resolve_objection(objection, request.user, resolution=form.cleaned_data["resolution"],
-                                   note=form.cleaned_data["note"], expected_version=form.cleaned_data["version"])
-    except REFUSALS as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "异议已处理")
-    return redirect(_file_url(task))
+
+    def act(data: dict[str, Any]) -> str:
+        services.resolve_objection(objection, request.user, resolution=data["resolution"], note=data["note"],
+                                   expected_version=data["version"])
+        return "异议已处理"
+
+    return _act(request, task, ResolveForm(request.POST), act, allowed=services.can_manage(request.user, task),
+                denied="只有整改办可以处理异议")
 
 
 @login_required
 @require_POST
 def close(request: HttpRequest, uuid: Any) -> HttpResponse:
     task = _task(request, uuid)
-    if not services.can_manage(request.user, task):
-        raise PermissionDenied("只有整改办可以销号")
-    form = CloseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect(_file_url(task))
-    try:
-        closure = services.close_task(task, request.user, expected_version=form.cleaned_data["version"])
-    except REFUSALS as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"已销号：{closure.number}")
-    return redirect(_file_url(task))
+
+    def act(data: dict[str, Any]) -> str:
+        closure = services.close_task(task, request.user, expected_version=data["version"])
+        return f"已销号：{closure.number}"
+
+    return _act(request, task, CloseForm(request.POST), act, allowed=services.can_manage(request.user, task),
+                denied="只有整改办可以销号")
 
 
 @login_required

@@ -140,7 +140,20 @@ class UnitPatch(InputSchema):
 # ---- inspections and plans ----------------------------------------------------------------
 
 
-class InspectionOut(Schema):
+class Versioned(Schema):
+    version: int = Field(..., description="版本：修改时原样带回")
+    updated_at: datetime.datetime
+
+
+class InspectionLinked(Schema):
+    inspection: UUID | None = Field(None, description="督察编号")
+
+    @staticmethod
+    def resolve_inspection(obj: Any) -> UUID | None:
+        return obj.inspection.uuid if obj.inspection_id and obj.inspection is not None else None
+
+
+class InspectionOut(Versioned):
     uuid: UUID
     name: str = Field(..., description="全称")
     short_name: str
@@ -153,8 +166,6 @@ class InspectionOut(Schema):
     stationed_from: datetime.date | None = None
     stationed_to: datetime.date | None = None
     feedback_date: datetime.date | None = None
-    version: int = Field(..., description="版本：修改时原样带回")
-    updated_at: datetime.datetime
 
     @staticmethod
     def resolve_name(obj: Inspection) -> str:
@@ -190,27 +201,20 @@ class InspectionPatch(InputSchema):
     reason: str = Field("", max_length=500)
 
 
-class PlanOut(Schema):
+class PlanOut(InspectionLinked, Versioned):
     uuid: UUID
     title: str = Field(..., description="方案名称")
     kind: str
     kind_label: str
-    inspection: UUID | None = Field(None, description="督察编号")
     inspection_name: str | None = None
     region: RegionRef
     source_document: str
     period_start: int | None = None
     period_end: int | None = None
-    version: int
-    updated_at: datetime.datetime
 
     @staticmethod
     def resolve_kind_label(obj: Plan) -> str:
         return obj.get_kind_display()
-
-    @staticmethod
-    def resolve_inspection(obj: Plan) -> UUID | None:
-        return obj.inspection.uuid if obj.inspection_id and obj.inspection is not None else None
 
     @staticmethod
     def resolve_inspection_name(obj: Plan) -> str | None:
@@ -252,47 +256,33 @@ class PlanRef(Schema):
     title: str
 
 
-class AssignmentOut(Schema):
+class TaskAssignmentOut(Schema):
     uuid: UUID
-    task: UUID = Field(..., description="任务编号")
     unit: UnitRef
     role: str = Field(..., description="lead 牵头 / cooperating 配合 / responsible 责任")
     role_label: str
     state: str
     state_label: str
+
+    @staticmethod
+    def resolve_role_label(obj: Assignment) -> str:
+        return obj.get_role_display()
+
+    @staticmethod
+    def resolve_state_label(obj: Assignment) -> str:
+        return obj.get_state_display()
+
+
+class AssignmentOut(TaskAssignmentOut):
+    task: UUID = Field(..., description="任务编号")
     version: int
 
     @staticmethod
     def resolve_task(obj: Assignment) -> UUID:
         return obj.task.uuid
 
-    @staticmethod
-    def resolve_role_label(obj: Assignment) -> str:
-        return obj.get_role_display()
 
-    @staticmethod
-    def resolve_state_label(obj: Assignment) -> str:
-        return obj.get_state_display()
-
-
-class TaskAssignmentOut(Schema):
-    uuid: UUID
-    unit: UnitRef
-    role: str
-    role_label: str
-    state: str
-    state_label: str
-
-    @staticmethod
-    def resolve_role_label(obj: Assignment) -> str:
-        return obj.get_role_display()
-
-    @staticmethod
-    def resolve_state_label(obj: Assignment) -> str:
-        return obj.get_state_display()
-
-
-class TaskListOut(Schema):
+class TaskListOut(InspectionLinked, Versioned):
     uuid: UUID
     seq: str = Field(..., description="序号")
     feedback_no: str
@@ -308,20 +298,13 @@ class TaskListOut(Schema):
     is_overdue: bool = Field(..., description="是否逾期")
     region: RegionRef
     plan: PlanRef
-    inspection: UUID | None = None
     lead_units: list[str]
     cooperating_units: list[str]
     responsible_units: list[str]
-    version: int
-    updated_at: datetime.datetime
 
     @staticmethod
     def resolve_state_label(obj: Task) -> str:
         return obj.get_state_display()
-
-    @staticmethod
-    def resolve_inspection(obj: Task) -> UUID | None:
-        return obj.inspection.uuid if obj.inspection_id and obj.inspection is not None else None
 
     @staticmethod
     def resolve_lead_units(obj: Task) -> list[str]:

@@ -13,8 +13,9 @@ from ninja.pagination import PageNumberPagination, paginate
 from rectify.regions.matching import normalise_name
 from rectify.regions.models import Region, Unit
 
-from ..access import acting, edit_region_q, editable_region, region_by_code, require_editor, user_of
+from ..access import acting, edit_region_q, region_by_code, require_editor, user_of
 from ..errors import ApiValidationError
+from ..records import check_region
 from ..schemas import Message, StaleOut, UnitIn, UnitOut, UnitPatch, ValidationErrorOut
 from ..writes import create_record, update_record
 
@@ -66,11 +67,7 @@ def _check(user: Any, values: dict[str, Any], unit: Unit | None = None) -> dict[
     """Resolve codes and uuids; raise ApiValidationError naming each bad field."""
     errors = ApiValidationError()
     result = dict(values)
-    if "region" in values:
-        region = editable_region(user, values["region"])
-        if region is None:
-            errors.add("region", f"区划 {values['region']} 不存在，或不在您的管辖范围内")
-        result["region"] = region
+    check_region(user, values, result, errors)
     if "name" in values:
         result["name"] = normalise_name(values["name"])[:120]
     if "aliases" in values:
