@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from .models import ExtensionRequest, LightCheck, LightRule, SupervisionNotice, SupervisionRule
+
+
+@admin.register(LightRule)
+class LightRuleAdmin(admin.ModelAdmin):
+    list_display = ["region", "yellow_days_before_deadline", "yellow_when_report_missing", "red_when_overdue", "escalate_after_yellows"]
+    raw_id_fields = ["region"]
+
+
+@admin.register(SupervisionRule)
+class SupervisionRuleAdmin(admin.ModelAdmin):
+    list_display = ["region", "level", "arrange_days", "report_days", "ordinary_done_days", "major_done_days", "working_days"]
+    raw_id_fields = ["region"]
+
+
+@admin.register(SupervisionNotice)
+class SupervisionNoticeAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "task", "status", "arranged_by", "first_report_by", "done_by"]
+    list_filter = ["status", "kind"]
+    raw_id_fields = ["task", "region", "issued_by", "closed_by"]
+    readonly_fields = [f.name for f in SupervisionNotice._meta.concrete_fields]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+admin.site.register(LightCheck, list_display=["task", "day", "colour", "yellow_streak"], raw_id_fields=["task"])
+admin.site.register(ExtensionRequest, list_display=["notice", "step", "new_date", "decision"], raw_id_fields=["notice"])

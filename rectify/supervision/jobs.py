@@ -1,0 +1,79 @@
+"""Periodic supervision checks: escalate late steps, record daily lights, issue notices for repeated yellows.
+
+Each returns how many things it did and is idempotent: running it twice the same day does nothing more.
+"""
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
+from django.utils import timezone
+
+from rectify.tasks.models import Task
+from rectify.tasks.states import DONE_STATES
+
+from . import services
+from .models import LightCheck, SupervisionNotice
+from .schedule import YELLOW, annotate_lights, rules_by_task
+
+CHUNK = 500
+
+
+def _periodic(name: str, every_minutes: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register with the jobs app when it is installed; a plain function otherwise."""
+    try:
+        from rectify.jobs.registry import periodic  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return lambda func: func
+    return periodic(name, every_minutes=every_minutes)  # type: ignore[no-any-return]
+
+
+@_periodic("supervision.escalate_overdue_steps", every_minutes=60)
+def escalate_overdue_steps(today: datetime.date | None = None) -> int:
+    return services.escalate_overdue(today)
+
+
+@_periodic("supervision.issue_for_repeated_yellows", every_minutes=1440)
+def issue_for_repeated_yellows(today: datetime.date | None = None) -> int:
+    """Record today's light of every open task; issue a notice after ``escalate_after_yellows`` yellows in a row."""
+    today = today or timezone.localdate()
+    previous = LightCheck.objects.filter(task=OuterRef("pk"), day__lt=today).order_by("-day")
+    open_notice = SupervisionNotice.objects.filter(task=OuterRef("pk")).exclude(status=SupervisionNotice.Status.CLOSED)
+    tasks = (
+        Task.objects.exclude(state__in=list(DONE_STATES))
+        .exclude(light_checks__day=today)
+        .annotate(previous_streak=Subquery(previous.values("yellow_streak")[:1]), has_open_notice=Exists(open_notice))
+        .prefetch_related("milestones")
+        .order_by("pk")
+    )
+    did = 0
+    last = 0
+    while True:
+        chunk = list(tasks.filter(pk__gt=last)[:CHUNK])
+        if not chunk:
+            break
+        last = chunk[-1].pk
+        lights = annotate_lights(chunk, today)
+        rules = rules_by_task(chunk)
+        for task in chunk:
+            light = lights[task.pk]
+            streak = ((getattr(task, "previous_streak", None) or 0) + 1) if light.colour == YELLOW else 0
+            try:
+                with transaction.atomic():
+                    LightCheck.objects.create(task=task, day=today, colour=light.colour, reasons=light.reasons, yellow_streak=streak)
+            except IntegrityError:
+                continue  # another run recorded it meanwhile
+            did += 1
+            threshold = rules[task.pk].escalate_after_yellows
+            if threshold and streak >= threshold and not getattr(task, "has_open_notice", False):
+                units = services.default_units(task)
+                if units:
+                    services.issue_notice(
+                        task, None, units=units, today=today, automatic=True,
+                        reason=f"连续{streak}次预警黄灯（{'；'.join(light.reasons)}），系统自动督办",
+                    )
+                    did += 1
+    return did

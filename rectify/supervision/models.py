@@ -1,0 +1,210 @@
+"""Supervision (督办): warning-light rules, daily light checks, supervision notices with 13710 limits."""
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+
+from rectify.core.models import PublicModel, VersionedModel
+from rectify.regions.models import Region, Unit
+from rectify.tasks.models import Task
+
+
+class LightRule(PublicModel):
+    """Warning-light rules of a region's subtree; the nearest rule up the region path wins."""
+
+    region = models.OneToOneField(Region, verbose_name="区划", on_delete=models.CASCADE, related_name="light_rule")
+    yellow_days_before_deadline = models.PositiveSmallIntegerField("距整改时限多少天内亮黄灯", default=15)
+    yellow_when_report_missing = models.BooleanField("未按期报送进展亮黄灯", default=True)
+    red_when_overdue = models.BooleanField("逾期亮红灯", default=True)
+    escalate_after_yellows = models.PositiveSmallIntegerField("连续黄灯多少次自动督办", default=2)
+
+    class Meta:
+        verbose_name = "预警灯规则"
+        verbose_name_plural = "预警灯规则"
+
+    def __str__(self) -> str:
+        return f"{self.region}预警灯规则"
+
+
+class LightCheck(models.Model):
+    """The light of one task on one day, as the daily check saw it."""
+
+    class Colour(models.TextChoices):
+        GREEN = "green", "绿灯"
+        YELLOW = "yellow", "黄灯"
+        RED = "red", "红灯"
+
+    task = models.ForeignKey(Task, verbose_name="整改任务", on_delete=models.CASCADE, related_name="light_checks")
+    day = models.DateField("检查日期")
+    colour = models.CharField("灯色", max_length=8, choices=Colour.choices)
+    reasons = models.JSONField("原因", default=list, blank=True)
+    yellow_streak = models.PositiveIntegerField("连续黄灯次数", default=0)
+
+    class Meta:
+        verbose_name = "预警灯记录"
+        verbose_name_plural = "预警灯记录"
+        ordering = ["task_id", "-day"]
+        constraints = [models.UniqueConstraint(fields=["task", "day"], name="light_check_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.get_colour_display()}"
+
+
+class SupervisionRule(PublicModel):
+    """The 13710 time limits of a region's subtree, for tasks of one region level (or all levels)."""
+
+    region = models.ForeignKey(Region, verbose_name="区划", on_delete=models.CASCADE, related_name="supervision_rules")
+    level = models.CharField("适用任务级别", max_length=10, choices=Region.Level.choices, blank=True, default="",
+                             help_text="留空为所有级别")
+    arrange_days = models.PositiveSmallIntegerField("部署时限（天）", default=1)
+    report_days = models.PositiveSmallIntegerField("首次回复时限（天）", default=3)
+    ordinary_done_days = models.PositiveSmallIntegerField("一般事项办结时限（天）", default=7)
+    major_done_days = models.PositiveSmallIntegerField("重大复杂事项办结时限（天）", default=30,
+                                                       help_text="逾期未办结的须报送时间表和整改方案（申请延期）")
+    working_days = models.BooleanField("按工作日计算", default=False, help_text="不勾选按自然日计算")
+
+    class Meta:
+        verbose_name = "督办时限规则"
+        verbose_name_plural = "督办时限规则"
+        constraints = [models.UniqueConstraint(fields=["region", "level"], name="supervision_rule_unique_level")]
+
+    def __str__(self) -> str:
+        return f"{self.region}{self.get_level_display() or '所有级别'}督办时限"
+
+
+class SupervisionNotice(VersionedModel):
+    """A supervision notice (督办单) with a hard time limit for each step."""
+
+    class Kind(models.TextChoices):
+        ORDINARY = "ordinary", "一般事项"
+        MAJOR = "major", "重大复杂事项"
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", "已下达"
+        ARRANGED = "arranged", "已部署"
+        REPORTED = "reported", "已回复"
+        DONE = "done", "已办结待审核"
+        ESCALATED = "escalated", "逾期升级"
+        CLOSED = "closed", "已销号"
+
+    class Grade(models.TextChoices):
+        EXCELLENT = "excellent", "优秀"
+        GOOD = "good", "良好"
+        PASS = "pass", "合格"
+        FAIL = "fail", "不合格"
+
+    class Step(models.TextChoices):
+        ARRANGE = "arrange", "部署"
+        REPORT = "report", "首次回复"
+        DONE = "done", "办结"
+
+    task = models.ForeignKey(Task, verbose_name="整改任务", on_delete=models.PROTECT, related_name="supervision_notices")
+    region = models.ForeignKey(Region, verbose_name="督办区划", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    seq = models.PositiveIntegerField("序号")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="督办人", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    units = models.ManyToManyField(Unit, verbose_name="督办单位", related_name="supervision_notices")
+    kind = models.CharField("事项类别", max_length=10, choices=Kind.choices, default=Kind.ORDINARY)
+    reason = models.TextField("督办事由")
+    automatic = models.BooleanField("系统自动督办", default=False)
+    issued_at = models.DateTimeField("下达时间")
+    issued_on = models.DateField("下达日期")
+    working_days = models.BooleanField("按工作日计算", default=False)
+    arranged_by = models.DateField("部署时限")
+    first_report_by = models.DateField("首次回复时限")
+    done_by = models.DateField("办结时限")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ISSUED, db_index=True)
+    arranged_at = models.DateTimeField("部署时间", null=True, blank=True)
+    arrangement = models.TextField("部署情况", blank=True)
+    reported_at = models.DateTimeField("回复时间", null=True, blank=True)
+    report = models.TextField("回复内容", blank=True)
+    done_at = models.DateTimeField("办结时间", null=True, blank=True)
+    done_report = models.TextField("办结情况", blank=True)
+    escalated_at = models.DateTimeField("升级时间", null=True, blank=True)
+    escalated_step = models.CharField("逾期环节", max_length=10, choices=Step.choices, blank=True)
+    grade = models.CharField("办结评定", max_length=10, choices=Grade.choices, blank=True)
+    review_note = models.TextField("审核意见/退回原因", blank=True)
+    closed_at = models.DateTimeField("销号时间", null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    send_backs = models.PositiveSmallIntegerField("退回次数", default=0)
+
+    class Meta:
+        verbose_name = "督办单"
+        verbose_name_plural = "督办单"
+        ordering = ["-issued_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["region", "year", "seq"], name="supervision_number_unique")]
+        indexes = [models.Index(fields=["status", "done_by"], name="supervision_status_due")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"督办〔{self.year}〕{self.seq}号"
+
+    @property
+    def current_step(self) -> str:
+        """The step the units owe next ('' once they reported done or the notice is closed)."""
+        if self.status == self.Status.CLOSED:
+            return ""
+        if self.arranged_at is None:
+            return self.Step.ARRANGE
+        if self.reported_at is None:
+            return self.Step.REPORT
+        if self.done_at is None:
+            return self.Step.DONE
+        return ""
+
+    def due_for(self, step: str) -> datetime.date:
+        dates: dict[str, datetime.date] = {self.Step.ARRANGE: self.arranged_by, self.Step.REPORT: self.first_report_by, self.Step.DONE: self.done_by}
+        return dates[step]
+
+    def current_due(self) -> datetime.date | None:
+        step = self.current_step
+        return self.due_for(step) if step else None
+
+    def is_late(self, today: datetime.date) -> bool:
+        due = self.current_due()
+        return due is not None and due < today
+
+
+class NoticeCounter(models.Model):
+    """The last notice number given per region and year (locked while the next is taken)."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="supervision_counter_unique")]
+
+
+class ExtensionRequest(PublicModel):
+    class Decision(models.TextChoices):
+        PENDING = "", "待审批"
+        APPROVED = "approved", "同意延期"
+        REFUSED = "refused", "不同意延期"
+
+    notice = models.ForeignKey(SupervisionNotice, verbose_name="督办单", on_delete=models.CASCADE, related_name="extensions")
+    step = models.CharField("延期环节", max_length=10, choices=SupervisionNotice.Step.choices)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField("延期理由（重大复杂事项附时间表和整改方案）")
+    old_date = models.DateField("原时限")
+    new_date = models.DateField("申请延至")
+    decision = models.CharField("审批结果", max_length=10, choices=Decision.choices, default="", blank=True)
+    decision_note = models.TextField("审批意见", blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审批人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+        ordering = ["notice_id", "id"]
+
+    def __str__(self) -> str:
+        return f"延期申请（{self.get_step_display()}延至{self.new_date:%Y-%m-%d}）"

@@ -1,0 +1,344 @@
+"""Supervision pages. Views look up within the user's scope (else 404), check the role (else 403)
+and call the services; the services decide and write."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from rectify.acceptance.workdays import CalendarOutOfRange
+from rectify.accounts.roles import Role
+from rectify.accounts.scope import region_scope, unit_ids
+from rectify.core.types import AuthedRequest
+from rectify.core.versioning import StaleEdit
+from rectify.regions.models import Region, Unit
+from rectify.tasks.models import Task
+
+from . import services
+from .forms import (
+    CloseForm,
+    DecideForm,
+    ExtensionForm,
+    FilterForm,
+    IssueForm,
+    LightRuleForm,
+    SendBackForm,
+    StepForm,
+    SupervisionRuleForm,
+)
+from .models import ExtensionRequest, LightRule, SupervisionNotice, SupervisionRule
+from .schedule import annotate_lights, rule_for_region
+
+REFUSALS = (services.SupervisionRefused, StaleEdit, CalendarOutOfRange)
+PAGE_SIZE = 20
+Step = SupervisionNotice.Step
+
+
+def _form_errors(form: Any) -> str:
+    parts = []
+    for key, errors in form.errors.items():
+        label = form.fields[key].label if key in form.fields else ""
+        parts.append(f"{label}：{'、'.join(errors)}" if label else "、".join(errors))
+    return "；".join(parts)
+
+
+def _list_queryset(qs: QuerySet[SupervisionNotice]) -> QuerySet[SupervisionNotice]:
+    return qs.select_related("task", "region", "issued_by").prefetch_related(Prefetch("units", queryset=Unit.objects.only("id", "name")))
+
+
+def _page(request: AuthedRequest, qs: QuerySet[SupervisionNotice]) -> Any:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _querystring(request: AuthedRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@login_required
+def notice_list(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    today = timezone.localdate()
+    regions = Region.objects.filter(region_scope(user)).exclude(level=Region.Level.TOWN).select_related("parent").order_by("path")
+    form = FilterForm(request.GET or None, regions=regions)
+    qs = services.visible_notices(user)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data.get("status"):
+            qs = qs.filter(status=data["status"])
+        late = data.get("late")
+        if late == "any":
+            qs = qs.filter(services.late_q(today))
+        elif late:
+            qs = qs.filter(services.late_step_q(late, today))
+        if data.get("region"):
+            region = get_object_or_404(regions, pk=data["region"])
+            qs = qs.filter(task__region__path__startswith=region.path)
+    page = _page(request, _list_queryset(qs).order_by("-issued_at", "-id"))
+    return render(request, "supervision/list.html", {
+        "page": page, "form": form, "today": today, "querystring": _querystring(request), "title": "督办单",
+        "can_configure": user.has_role(Role.OFFICE, Role.ADMIN) or user.is_superuser,
+    })
+
+
+@login_required
+def my_notices(request: AuthedRequest) -> HttpResponse:
+    """我的督办: notices addressed to the user's units, open ones first."""
+    ids = unit_ids(request.user)
+    qs = SupervisionNotice.objects.filter(units__in=ids).distinct() if ids else SupervisionNotice.objects.none()
+    open_first = _list_queryset(qs).order_by("closed_at", "-issued_at", "-id")
+    page = _page(request, open_first)
+    return render(request, "supervision/list.html", {
+        "page": page, "form": None, "today": timezone.localdate(), "querystring": "", "title": "我的督办", "mine": True,
+    })
+
+
+def _notice(request: AuthedRequest, uuid: Any) -> SupervisionNotice:
+    qs = services.visible_notices(request.user).select_related("task__region", "task__plan", "region__parent", "issued_by", "closed_by")
+    return get_object_or_404(qs, uuid=uuid)
+
+
+def _detail_url(notice: SupervisionNotice) -> str:
+    return reverse("supervision:detail", args=[notice.uuid])
+
+
+def timeline(notice: SupervisionNotice, today: Any) -> list[dict[str, Any]]:
+    rows = []
+    current = notice.current_step
+    for step, at_field, text_field, due in (
+        (Step.ARRANGE, "arranged_at", "arrangement", notice.arranged_by),
+        (Step.REPORT, "reported_at", "report", notice.first_report_by),
+        (Step.DONE, "done_at", "done_report", notice.done_by),
+    ):
+        at = getattr(notice, at_field)
+        late = (at is not None and timezone.localtime(at).date() > due) or (at is None and due < today)
+        rows.append({"step": step, "label": step.label, "due": due, "at": at, "text": getattr(notice, text_field),
+                     "late": late, "current": step == current})
+    return rows
+
+
+@login_required
+def notice_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    notice = _notice(request, uuid)
+    user = request.user
+    today = timezone.localdate()
+    unit = services.can_act_as_unit(user, notice)
+    review = services.can_review(user, notice)
+    extensions = list(notice.extensions.select_related("requested_by", "decided_by"))
+    pending = next((e for e in extensions if not e.decision), None)
+    step = notice.current_step
+    context = {
+        "notice": notice, "task": notice.task, "today": today, "units": notice.units.all(),
+        "timeline": timeline(notice, today), "extensions": extensions, "pending": pending,
+        "step": step, "step_label": Step(step).label if step else "",
+        "can_step": unit and bool(step), "can_extend": unit and bool(step) and pending is None,
+        "can_review": review and notice.status == SupervisionNotice.Status.DONE,
+        "can_decide": review and pending is not None,
+        "step_form": StepForm(initial={"version": notice.version}),
+        "close_form": CloseForm(initial={"version": notice.version}),
+        "send_back_form": SendBackForm(initial={"version": notice.version}),
+        "extension_form": ExtensionForm(), "decide_form": DecideForm(),
+    }
+    return render(request, "supervision/detail.html", context)
+
+
+@login_required
+def issue(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    task = get_object_or_404(Task.objects.visible_to(request.user).select_related("region", "plan"), uuid=uuid)
+    if not services.can_issue(request.user, task):
+        raise PermissionDenied("只有本区域的整改办可以下达督办单")
+    assigned = Unit.objects.filter(assignments__task=task).distinct().order_by("name")
+    form = IssueForm(request.POST or None, units=assigned, initial={"units": [u.pk for u in services.default_units(task)]})
+    error = ""
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                notice = services.issue_notice(task, request.user, units=data["units"], reason=data["reason"], kind=data["kind"])
+            except REFUSALS as exc:
+                error = str(exc)
+            else:
+                messages.success(request, f"已下达{notice.number}")
+                return redirect(_detail_url(notice))
+        else:
+            error = _form_errors(form)
+    limits = services.limits_for(task.region)
+    lights = annotate_lights([task])
+    return render(request, "supervision/issue.html", {"task": task, "form": form, "error": error, "limits": limits,
+                                                      "light": lights[task.pk]}, status=400 if error else 200)
+
+
+def _step_view(step: str) -> Any:
+    @login_required
+    @require_POST
+    def view(request: AuthedRequest, uuid: Any) -> HttpResponse:
+        notice = _notice(request, uuid)
+        if not services.can_act_as_unit(request.user, notice):
+            raise PermissionDenied("只有被督办单位可以办理督办单")
+        form = StepForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _form_errors(form))
+            return redirect(_detail_url(notice))
+        try:
+            services.complete_step(notice, request.user, step, form.cleaned_data["text"], expected_version=form.cleaned_data["version"])
+        except REFUSALS as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已提交{Step(step).label}情况")
+        return redirect(_detail_url(notice))
+
+    view.__name__ = f"step_{step}"
+    return view
+
+
+arrange = _step_view(Step.ARRANGE)
+report = _step_view(Step.REPORT)
+done = _step_view(Step.DONE)
+
+
+def _review_notice(request: AuthedRequest, uuid: Any, message: str) -> SupervisionNotice:
+    notice = _notice(request, uuid)
+    if not services.can_review(request.user, notice):
+        raise PermissionDenied(message)
+    return notice
+
+
+@login_required
+@require_POST
+def close(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    notice = _review_notice(request, uuid, "只有本区域的整改办可以审核督办单")
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(_detail_url(notice))
+    try:
+        services.close_notice(notice, request.user, form.cleaned_data["grade"], form.cleaned_data["note"],
+                              expected_version=form.cleaned_data["version"])
+    except REFUSALS as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "督办单已评定销号")
+    return redirect(_detail_url(notice))
+
+
+@login_required
+@require_POST
+def send_back(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    notice = _review_notice(request, uuid, "只有本区域的整改办可以退回督办单")
+    form = SendBackForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(_detail_url(notice))
+    try:
+        services.send_back(notice, request.user, form.cleaned_data["reason"], expected_version=form.cleaned_data["version"])
+    except REFUSALS as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "已退回重办，时限自今日起重新计算")
+    return redirect(_detail_url(notice))
+
+
+@login_required
+@require_POST
+def extension(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    notice = _notice(request, uuid)
+    if not services.can_act_as_unit(request.user, notice):
+        raise PermissionDenied("只有被督办单位可以申请延期")
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(_detail_url(notice))
+    try:
+        services.request_extension(notice, request.user, new_date=form.cleaned_data["new_date"], reason=form.cleaned_data["reason"])
+    except REFUSALS as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "已提交延期申请")
+    return redirect(_detail_url(notice))
+
+
+@login_required
+@require_POST
+def decide(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    item = get_object_or_404(ExtensionRequest.objects.select_related("notice"), uuid=uuid,
+                             notice__in=services.visible_notices(request.user).values("pk"))
+    notice = item.notice
+    if not services.can_review(request.user, notice):
+        raise PermissionDenied("只有本区域的整改办可以审批延期")
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(_detail_url(notice))
+    try:
+        services.decide_extension(item, request.user, approve=form.cleaned_data["decision"] == ExtensionRequest.Decision.APPROVED,
+                                  note=form.cleaned_data["note"])
+    except REFUSALS as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"延期申请：{item.get_decision_display()}")
+    return redirect(_detail_url(notice))
+
+
+# ---------------------------------------------------------------- rules an office configures for its region
+
+def _office_region(request: AuthedRequest, pk: int) -> Region:
+    user = request.user
+    if not (user.is_superuser or user.has_role(Role.ADMIN, Role.OFFICE)):
+        raise PermissionDenied("只有整改办可以设置督办和预警规则")
+    if user.is_superuser or user.has_role(Role.ADMIN):
+        return get_object_or_404(Region, pk=pk)
+    paths = [g.region.path for g in user.grants if g.role == Role.OFFICE and g.region is not None]
+    region = get_object_or_404(Region, pk=pk)
+    if not any(region.path.startswith(p) for p in paths):
+        raise PermissionDenied("只能设置本区域及下级区域的规则")
+    return region
+
+
+@login_required
+def rules(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    if not (user.is_superuser or user.has_role(Role.ADMIN, Role.OFFICE)):
+        raise PermissionDenied("只有整改办可以设置督办和预警规则")
+    office_regions = [g.region for g in user.grants if g.role == Role.OFFICE and g.region_id]
+    if not office_regions:
+        office_regions = list(Region.objects.filter(parent__isnull=True))
+    region_id = request.GET.get("region") or request.POST.get("region")
+    region = _office_region(request, int(region_id)) if region_id and region_id.isdigit() else office_regions[0] if office_regions else None
+    if region is None:
+        return render(request, "supervision/rules.html", {"region": None})
+    light_rule = LightRule.objects.filter(region=region).first()
+    level = request.POST.get("level", "") if request.method == "POST" else request.GET.get("level", "")
+    sup_rule = SupervisionRule.objects.filter(region=region, level=level).first()
+    light_form = LightRuleForm(instance=light_rule or LightRule(region=region), prefix="light")
+    sup_form = SupervisionRuleForm(instance=sup_rule or SupervisionRule(region=region), prefix="sup", initial={"level": level})
+    if request.method == "POST":
+        which = request.POST.get("which")
+        if which == "light":
+            light_form = LightRuleForm(request.POST, instance=light_rule or LightRule(region=region), prefix="light")
+            if light_form.is_valid():
+                services.save_rule(light_form.save(commit=False), user)
+                messages.success(request, f"已保存{region}预警灯规则")
+                return redirect(f"{reverse('supervision:rules')}?region={region.pk}")
+        elif which == "sup":
+            sup_rule = SupervisionRule.objects.filter(region=region, level=request.POST.get("sup-level", "")).first()
+            sup_form = SupervisionRuleForm(request.POST, instance=sup_rule or SupervisionRule(region=region), prefix="sup")
+            if sup_form.is_valid():
+                services.save_rule(sup_form.save(commit=False), user)
+                messages.success(request, f"已保存{region}督办时限规则")
+                return redirect(f"{reverse('supervision:rules')}?region={region.pk}")
+    return render(request, "supervision/rules.html", {
+        "region": region, "office_regions": office_regions, "light_form": light_form, "sup_form": sup_form,
+        "effective": rule_for_region(region), "limits": services.limits_for(region),
+        "sup_rules": SupervisionRule.objects.filter(region=region).order_by("level"),
+        "children": Region.objects.filter(parent=region).order_by("code"),
+    }, status=400 if request.method == "POST" else 200)
