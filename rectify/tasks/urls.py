@@ -14,4 +14,6 @@ urlpatterns = [
     path("import/", views_excel.import_ledger, name="import"),
     path("<uuid:uuid>/", views.task_detail, name="detail"),
     path("<uuid:uuid>/edit/", views.task_edit, name="edit"),
+    path("<uuid:uuid>/decompose/", views.task_decompose, name="decompose"),
+    path("<uuid:uuid>/start/", views.task_start, name="start"),
 ]

@@ -25,8 +25,9 @@ from rectify.regions.models import Region
 from .filters import LedgerFilter
 from .forms import TaskForm
 from .models import Assignment, Task, overdue_q
-from .services import create_task, update_task
-from .states import TaskState
+from .decompose import DecompositionError, decompose
+from .services import create_task, transition_task, update_task
+from .states import TASK_TRANSITIONS, TaskState, TransitionRefused
 
 
 def ledger_queryset(request: AuthedRequest) -> tuple[LedgerFilter, QuerySet[Task]]:
@@ -82,7 +83,8 @@ def task_detail(request: AuthedRequest, uuid: str) -> HttpResponse:
     )
     assignments = task.assignments.select_related("unit").order_by("role", "id")
     history = ChangeRecord.objects.filter(task_uuid=task.uuid).order_by("-id")[:100]
-    children = Task.objects.visible_to(request.user).filter(parent=task).select_related("region")
+    children = Task.objects.visible_to(request.user).filter(parent=task).select_related("region__parent")
+    can_edit = Task.objects.editable_by(request.user).filter(pk=task.pk).exists()
     return render(
         request,
         "tasks/task_detail.html",
@@ -91,7 +93,9 @@ def task_detail(request: AuthedRequest, uuid: str) -> HttpResponse:
             "assignments": assignments,
             "history": history,
             "children": children,
-            "can_edit": Task.objects.editable_by(request.user).filter(pk=task.pk).exists(),
+            "can_edit": can_edit,
+            "can_start": TaskState.IN_PROGRESS in TASK_TRANSITIONS[task.state]
+            and (can_edit or assignments.filter(unit_id__in=[g.unit_id for g in request.user.grants if g.unit_id]).exists()),
         },
     )
 
@@ -156,3 +160,37 @@ def delete_filter(request: AuthedRequest, pk: int) -> HttpResponse:
     saved.delete()
     messages.success(request, f"已删除筛选“{saved.name}”")
     return redirect("tasks:ledger")
+
+
+@login_required
+@require_POST
+def task_decompose(request: AuthedRequest, uuid: str) -> HttpResponse:
+    task = get_object_or_404(Task.objects.visible_to(request.user), uuid=uuid)
+    if not Task.objects.editable_by(request.user).filter(pk=task.pk).exists():
+        raise PermissionDenied("只有本级或上级整改办可以分解任务")
+    try:
+        children = decompose(task, request.POST.get("lines", ""), reason=(request.POST.get("reason") or "").strip()[:500])
+    except DecompositionError as error:
+        for message in error.errors:
+            messages.error(request, message)
+        return redirect(f"{reverse('tasks:detail', args=[task.uuid])}#decompose")
+    messages.success(request, f"已分解为 {len(children)} 项下级任务")
+    return redirect("tasks:detail", uuid=task.uuid)
+
+
+@login_required
+@require_POST
+def task_start(request: AuthedRequest, uuid: str) -> HttpResponse:
+    """开始整改: an assigned (or sent back / reopened) task moves to in progress."""
+    task = get_object_or_404(Task.objects.visible_to(request.user), uuid=uuid)
+    own_units = [g.unit_id for g in request.user.grants if g.unit_id]
+    assigned_to_me = task.assignments.filter(unit_id__in=own_units).exists()
+    if not (assigned_to_me or Task.objects.editable_by(request.user).filter(pk=task.pk).exists()):
+        raise PermissionDenied("只有承担该任务的单位或整改办可以变更状态")
+    try:
+        transition_task(task, TaskState.IN_PROGRESS, expected_version=int(request.POST.get("version") or 0), reason="开始整改")
+    except (StaleEdit, TransitionRefused) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "任务已进入“整改中”")
+    return redirect("tasks:detail", uuid=task.uuid)

@@ -1,0 +1,87 @@
+"""Splitting a task into tasks for lower regions (分解到下级).
+
+The office writes one line per lower region: ``泽州县：泽州县人民政府、泽州县生态环境分局``.
+Each line becomes a child task with the parent's problem, target, measures and deadline.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from rectify.regions.matching import find_unit, normalise_name
+from rectify.regions.models import Region, Unit
+
+from .models import Assignment, Task
+from .services import TaskData, create_task
+
+LINE = re.compile(r"^\s*([^：:]+?)\s*[：:]\s*(.+)$")
+UNIT_SPLIT = re.compile(r"[、，,；;]+")
+
+
+class DecompositionError(Exception):
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__("；".join(errors))
+
+
+@dataclass
+class ChildPlan:
+    region: Region
+    units: list[Unit]
+
+
+def parse_lines(task: Task, text: str) -> list[ChildPlan]:
+    """Each line to a region below the task's region and its responsible units; all errors at once."""
+    below = {normalise_name(r.full_name): r for r in Region.objects.filter(path__startswith=task.region.path).exclude(pk=task.region_id).select_related("parent")}
+    below.update({normalise_name(r.name): r for r in below.values()})
+    plans: list[ChildPlan] = []
+    errors: list[str] = []
+    taken = set(Task.objects.filter(parent=task).values_list("region_id", flat=True))
+    for number, line in enumerate((ln for ln in text.splitlines() if ln.strip()), 1):
+        match = LINE.match(line)
+        if not match:
+            errors.append(f"第 {number} 行格式不对：请写成“区划：责任单位、责任单位”")
+            continue
+        region = below.get(normalise_name(match.group(1)))
+        if region is None:
+            errors.append(f"第 {number} 行：“{match.group(1)}”不是{task.region.full_name}的下级区划")
+            continue
+        if region.pk in taken:
+            errors.append(f"第 {number} 行：{region.full_name}已有本任务的分解任务")
+            continue
+        taken.add(region.pk)
+        units, missing = [], []
+        for name in (n.strip() for n in UNIT_SPLIT.split(match.group(2))):
+            if name:
+                unit = find_unit(name, region)
+                (units.append(unit) if unit else missing.append(name))
+        if missing:
+            errors.append(f"第 {number} 行：{region.full_name}没有这些单位：{'、'.join(missing)}")
+        elif not units:
+            errors.append(f"第 {number} 行：请填写{region.full_name}的责任单位")
+        else:
+            plans.append(ChildPlan(region, units))
+    if not plans and not errors:
+        errors.append("请至少填写一个下级区划")
+    if errors:
+        raise DecompositionError(errors)
+    return plans
+
+
+@transaction.atomic
+def decompose(task: Task, text: str, *, reason: str = "") -> list[Task]:
+    plans = parse_lines(task, text)
+    start = task.children.count()
+    measures = [m.text for m in task.measures.all()]
+    milestones = [(m.date, m.text) for m in task.milestones.all()]
+    children = []
+    for offset, plan in enumerate(plans, 1):
+        children.append(create_task(TaskData(
+            plan=task.plan, region=plan.region, parent=task, seq=f"{task.seq}-{start + offset}", feedback_no=task.feedback_no,
+            section=list(task.section), title=task.title, problem=task.problem, target=task.target,
+            deadline=task.deadline, deadline_text=task.deadline_text, long_term=task.long_term, priority=task.priority,
+            measures=measures, milestones=milestones, units={Assignment.Role.RESPONSIBLE: plan.units},
+        ), reason=reason or f"由上级任务“{task.seq}”分解"))
+    return children
