@@ -22,8 +22,8 @@ STATE_PROGRESS: dict[str, int] = {
 }
 
 # How far along the loop a state is, for "least advanced"; send-back and reopening are work again.
-_STAGE = [TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.APPLIED, TaskState.ACCEPTED, TaskState.ANNOUNCED, TaskState.CLOSED]
-_AS_STAGE = {TaskState.SENT_BACK: TaskState.IN_PROGRESS, TaskState.REOPENED: TaskState.IN_PROGRESS}
+_STAGE: list[str] = [TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.APPLIED, TaskState.ACCEPTED, TaskState.ANNOUNCED, TaskState.CLOSED]
+_AS_STAGE: dict[str, str] = {TaskState.SENT_BACK: TaskState.IN_PROGRESS, TaskState.REOPENED: TaskState.IN_PROGRESS}
 
 
 def derived_progress(child_states: Iterable[str]) -> int:

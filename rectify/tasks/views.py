@@ -22,10 +22,10 @@ from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
 from rectify.regions.models import Region
 
+from .decompose import DecompositionError, decompose
 from .filters import LedgerFilter
 from .forms import TaskForm
 from .models import Assignment, Task, overdue_q
-from .decompose import DecompositionError, decompose
 from .services import create_task, transition_task, update_task
 from .states import TASK_TRANSITIONS, TaskState, TransitionRefused
 
