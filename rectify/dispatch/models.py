@@ -1,0 +1,185 @@
+"""Dispatch (调度): reporting rounds, the units' progress reports with evidence, and quarterly verification."""
+from __future__ import annotations
+
+import uuid as uuid_lib
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from rectify.core.models import PublicModel, VersionedModel
+from rectify.regions.models import Region, Unit
+from rectify.tasks.models import Assignment, Task
+
+from .labels import ScheduleLabel
+
+
+class ReportingRound(VersionedModel):
+    """One round of reporting (e.g. 2026年11月调度) for a region's subtree."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "报送中"
+        CLOSED = "closed", "已结束"
+
+    region = models.ForeignKey(Region, verbose_name="区划", on_delete=models.PROTECT, related_name="reporting_rounds")
+    title = models.CharField("名称", max_length=100)
+    period_start = models.DateField("调度期起")
+    period_end = models.DateField("调度期止")
+    due_date = models.DateField("报送截止日期", db_index=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.OPEN, db_index=True)
+
+    class Meta:
+        verbose_name = "调度轮次"
+        verbose_name_plural = "调度轮次"
+        ordering = ["-period_end", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def quarter(self) -> str:
+        return f"{self.period_end.year}年第{(self.period_end.month - 1) // 3 + 1}季度"
+
+
+class ProgressReport(VersionedModel):
+    """A unit's report on its part of a task in one round; resubmitting makes a new version of the same row."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "已报送"
+        ACCEPTED = "accepted", "牵头单位已认可"
+        RETURNED = "returned", "牵头单位已退回"
+
+    round = models.ForeignKey(ReportingRound, verbose_name="调度轮次", on_delete=models.PROTECT, related_name="reports")
+    assignment = models.ForeignKey(Assignment, verbose_name="任务分工", on_delete=models.PROTECT, related_name="progress_reports")
+    unit = models.ForeignKey(Unit, verbose_name="报送单位", on_delete=models.PROTECT, related_name="progress_reports")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报送人", null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField("报送时间", default=timezone.now)
+    text = models.TextField("进展情况")
+    percent = models.PositiveSmallIntegerField("完成比例（%）", null=True, blank=True,
+                                               validators=[MinValueValidator(0), MaxValueValidator(100)])
+    schedule = models.CharField("序时进度", max_length=16, choices=ScheduleLabel.choices)
+    status = models.CharField("审核状态", max_length=10, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
+    reviewer_note = models.TextField("审核意见", blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "进展报送"
+        verbose_name_plural = "进展报送"
+        ordering = ["round_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["round", "assignment"], name="progress_report_unique")]
+        indexes = [models.Index(fields=["round", "unit"], name="progress_report_round_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.unit.name}·{self.round.title}"
+
+
+def evidence_path(instance: EvidenceFile, filename: str) -> str:
+    """A random stored name under dispatch/: the uploader's file name never reaches the disk."""
+    kind = instance.kind or "bin"
+    return f"dispatch/{uuid_lib.uuid4().hex}.{kind}"
+
+
+class EvidenceFile(PublicModel):
+    CONTENT_TYPES = {
+        "pdf": "application/pdf",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "jpg": "image/jpeg",
+        "png": "image/png",
+    }
+
+    report = models.ForeignKey(ProgressReport, verbose_name="进展报送", on_delete=models.PROTECT, related_name="files")
+    file = models.FileField("文件", upload_to=evidence_path, max_length=200)
+    original_name = models.CharField("原文件名", max_length=255)
+    kind = models.CharField("类型", max_length=8)
+    content_type = models.CharField("内容类型", max_length=100)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL, related_name="+")
+    superseded_by = models.ForeignKey("self", verbose_name="被替换为", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes")
+
+    class Meta:
+        verbose_name = "佐证材料"
+        verbose_name_plural = "佐证材料"
+        ordering = ["report_id", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Reminder(models.Model):
+    """A reminder sent for a round: by hand (一键提醒) or by the periodic check before the due date."""
+
+    class Kind(models.TextChoices):
+        MANUAL = "manual", "一键提醒"
+        DUE_3 = "due_3", "截止前3天自动提醒"
+        DUE_1 = "due_1", "截止前1天自动提醒"
+
+    round = models.ForeignKey(ReportingRound, verbose_name="调度轮次", on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField("方式", max_length=8, choices=Kind.choices)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提醒人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sent_at = models.DateTimeField("提醒时间", default=timezone.now)
+    units = models.JSONField("被提醒单位", default=list)
+    recipients = models.PositiveIntegerField("通知人数", default=0)
+
+    class Meta:
+        verbose_name = "报送提醒"
+        verbose_name_plural = "报送提醒"
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "kind"], condition=~Q(kind="manual"), name="reminder_auto_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round}·{self.get_kind_display()}"
+
+
+class VerificationSample(PublicModel):
+    """A recorded random draw of tasks for quarterly verification (核查): the seed reproduces it."""
+
+    round = models.ForeignKey(ReportingRound, verbose_name="调度轮次", on_delete=models.PROTECT, related_name="samples")
+    quarter = models.CharField("季度", max_length=20)
+    seed = models.BigIntegerField("随机种子")
+    size = models.PositiveIntegerField("抽取数量")
+    population = models.PositiveIntegerField("可抽任务数")
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="抽取人", null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = "核查抽样"
+        verbose_name_plural = "核查抽样"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.round}·抽查{self.size}项"
+
+
+class Verification(PublicModel):
+    class Result(models.TextChoices):
+        SUBSTANTIATED = "substantiated", "属实"
+        PARTLY = "partly", "部分属实"
+        NOT = "not", "不属实"
+
+    sample = models.ForeignKey(VerificationSample, verbose_name="抽样", on_delete=models.PROTECT, related_name="verifications")
+    round = models.ForeignKey(ReportingRound, verbose_name="调度轮次", on_delete=models.PROTECT, related_name="verifications")
+    task = models.ForeignKey(Task, verbose_name="被抽查任务", on_delete=models.PROTECT, related_name="dispatch_verifications")
+    checker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="核查人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    finding = models.TextField("核查情况", blank=True)
+    result = models.CharField("核查结论", max_length=14, choices=Result.choices, blank=True)
+    checked_at = models.DateTimeField("核查时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "核查"
+        verbose_name_plural = "核查"
+        ordering = ["sample_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["sample", "task"], name="verification_unique_task")]
+
+    def __str__(self) -> str:
+        return f"核查：{self.task}"

@@ -1,0 +1,422 @@
+"""Dispatch pages. Views look up within the user's scope (else 404), check the role (else 403) and
+call the services; the services decide and write."""
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Prefetch, Q
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from rectify.acceptance.files import ALLOWED_LABEL, EvidenceRefused
+from rectify.accounts.scope import unit_ids
+from rectify.core.models import ChangeRecord
+from rectify.core.types import AuthedRequest
+from rectify.core.versioning import StaleEdit
+from rectify.tasks.models import Assignment, Task
+
+from . import services
+from .forms import CloseForm, FindingForm, ReportForm, ReviewForm, RoundForm, SampleForm, month_defaults
+from .labels import PROBLEM_LABELS, ScheduleLabel
+from .models import EvidenceFile, ProgressReport, ReportingRound, Verification
+
+REFUSALS = (services.DispatchRefused, EvidenceRefused, StaleEdit)
+PAGE_SIZE = 30
+
+
+def _form_errors(form: Any) -> str:
+    return "；".join(
+        (f"{form.fields[k].label}：" if k in form.fields and form.fields[k].label else "") + "、".join(v)
+        for k, v in form.errors.items()
+    )
+
+
+def _round(request: AuthedRequest, uuid: Any) -> ReportingRound:
+    return get_object_or_404(services.visible_rounds(request.user).select_related("region__parent", "opened_by"), uuid=uuid)
+
+
+def _page(request: AuthedRequest, items: Any, name: str = "page") -> Any:
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get(name))
+
+
+def _querystring(request: AuthedRequest, drop: str = "page") -> str:
+    params = request.GET.copy()
+    params.pop(drop, None)
+    return params.urlencode()
+
+
+def _report_qs() -> Any:
+    return (ProgressReport.objects.select_related("round", "unit", "assignment__task", "submitted_by")
+            .annotate(file_count=Count("files", filter=Q(files__superseded_by__isnull=True))))
+
+
+# ---------------------------------------------------------------- home: rounds, my reports, my reviews
+
+def _my_rows(user: Any, rounds: list[ReportingRound]) -> list[dict[str, Any]]:
+    """(round, assignment, report) for every assignment of the user's units expected in ``rounds``."""
+    if not rounds:
+        return []
+    mine = list(services.my_assignments(user).select_related("task__region", "unit").order_by("task__seq", "task_id", "id"))
+    reports = {(r.round_id, r.assignment_id): r for r in ProgressReport.objects.filter(round__in=rounds, assignment__in=mine)}
+    rows = []
+    for round_ in rounds:
+        for assignment in mine:
+            if assignment.task.region.path.startswith(round_.region.path):
+                rows.append({"round": round_, "assignment": assignment, "report": reports.get((round_.pk, assignment.pk))})
+    return rows
+
+
+@login_required
+def home(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    rounds = (services.visible_rounds(user).select_related("region").annotate(report_count=Count("reports"))
+              .order_by("-period_end", "-id"))
+    status = request.GET.get("status", "")
+    if status in ReportingRound.Status.values:
+        rounds = rounds.filter(status=status)
+    context: dict[str, Any] = {
+        "rounds": _page(request, rounds),
+        "status": status,
+        "status_qs": f"status={status}" if status else "",
+        "statuses": ReportingRound.Status.choices,
+        "can_open": services.office_regions(user).exists(),
+        "is_unit": bool(unit_ids(user)),
+    }
+    if context["is_unit"]:
+        open_rounds = list(services.visible_rounds(user).filter(status=ReportingRound.Status.OPEN).select_related("region")
+                           .order_by("due_date", "id"))
+        context["my_rows"] = _page(request, _my_rows(user, open_rounds), "mine")
+        reviews = (_report_qs().filter(status=ProgressReport.Status.SUBMITTED)
+                   .exclude(assignment__role=Assignment.Role.LEAD)
+                   .filter(assignment__task__assignments__unit_id__in=unit_ids(user),
+                           assignment__task__assignments__role=Assignment.Role.LEAD)
+                   .distinct().order_by("-submitted_at", "-id"))
+        context["reviews"] = _page(request, reviews, "reviews")
+    return render(request, "dispatch/home.html", context)
+
+
+@login_required
+def round_create(request: AuthedRequest) -> HttpResponse:
+    regions = services.office_regions(request.user).order_by("path")
+    if not regions.exists():
+        raise PermissionDenied("只有整改办可以发起调度")
+    form = RoundForm(request.POST or None, regions=regions,
+                     initial={**month_defaults(), "region": next(iter(regions), None)})
+    error = ""
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                round_ = services.open_round(request.user, **form.cleaned_data)
+            except REFUSALS as exc:
+                error = str(exc)
+            else:
+                messages.success(request, f"已发起“{round_.title}”")
+                return redirect("dispatch:round", round_.uuid)
+        else:
+            error = _form_errors(form)
+    return render(request, "dispatch/round_form.html", {"form": form, "error": error}, status=400 if error else 200)
+
+
+# ---------------------------------------------------------------- one round
+
+@login_required
+def round_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    round_ = _round(request, uuid)
+    user = request.user
+    if not services.is_viewer_for(user, round_.region):
+        rows = _my_rows(user, [round_])
+        return render(request, "dispatch/round_unit.html", {"round": round_, "rows": _page(request, rows)})
+    expected = services.expected_assignments(round_)
+    total = expected.count()
+    reports = ProgressReport.objects.filter(round=round_, assignment__in=expected)
+    reported = reports.count()
+    by_label = dict(reports.values_list("schedule").annotate(n=Count("id")).values_list("schedule", "n"))
+    rows = services.unit_rows(round_).annotate(missing=F("expected") - F("reported"))
+    show = request.GET.get("show", "")
+    if show == "missing":
+        rows = rows.filter(reported__lt=F("expected"))
+    elif show == "reported":
+        rows = rows.filter(reported__gte=F("expected"))
+    q = request.GET.get("q", "").strip()
+    if q:
+        rows = rows.filter(unit__name__icontains=q)
+    manage = services.is_office_for(user, round_.region)
+    context = {
+        "round": round_, "rows": _page(request, rows), "show": show, "q": q, "qs": _querystring(request),
+        "total": total, "reported": reported, "missing": total - reported,
+        "labels": [(label, by_label.get(label.value, 0), label in PROBLEM_LABELS) for label in ScheduleLabel],
+        "reminders": round_.reminders.select_related("sent_by")[:10],
+        "can_manage": manage, "close_form": CloseForm(initial={"version": round_.version}),
+        "notifications_available": services.notifications_available(),
+    }
+    return render(request, "dispatch/round_dashboard.html", context)
+
+
+def _require_viewer(request: AuthedRequest, round_: ReportingRound) -> None:
+    if not services.is_viewer_for(request.user, round_.region):
+        raise PermissionDenied("只有整改办、领导和验收人员可以查看全部报送情况")
+
+
+def _require_office(request: AuthedRequest, round_: ReportingRound) -> None:
+    if not services.is_office_for(request.user, round_.region):
+        raise PermissionDenied("只有该区域的整改办可以进行此操作")
+
+
+def _round_reports(round_: ReportingRound, request: AuthedRequest) -> Any:
+    reports = _report_qs().filter(round=round_).order_by("unit__name", "assignment__task__seq", "id")
+    schedule = request.GET.get("schedule", "")
+    if schedule in ScheduleLabel.values:
+        reports = reports.filter(schedule=schedule)
+    status = request.GET.get("status", "")
+    if status in ProgressReport.Status.values:
+        reports = reports.filter(status=status)
+    unit = request.GET.get("unit", "")
+    if unit.isdigit():
+        reports = reports.filter(unit_id=int(unit))
+    return reports, schedule, status
+
+
+@login_required
+def round_reports(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    round_ = _round(request, uuid)
+    _require_viewer(request, round_)
+    reports, schedule, status = _round_reports(round_, request)
+    return render(request, "dispatch/round_reports.html", {
+        "round": round_, "reports": _page(request, reports), "schedule": schedule, "status": status,
+        "schedules": ScheduleLabel.choices, "statuses": ProgressReport.Status.choices, "qs": _querystring(request),
+        "export_qs": _querystring(request),
+    })
+
+
+@login_required
+@require_POST
+def remind(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    round_ = _round(request, uuid)
+    _require_office(request, round_)
+    if not round_.is_open:
+        messages.error(request, "该调度已经结束，不能再提醒")
+        return redirect("dispatch:round", round_.uuid)
+    try:
+        reminder = services.send_reminder(round_, kind="manual", user=request.user)
+    except REFUSALS as exc:
+        messages.error(request, str(exc))
+    else:
+        if reminder is None:
+            messages.success(request, "所有单位均已报送，无需提醒")
+        else:
+            messages.success(request, f"已提醒 {len(reminder.units)} 个未报送单位（{reminder.recipients} 人）")
+    return redirect("dispatch:round", round_.uuid)
+
+
+@login_required
+@require_POST
+def close(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    round_ = _round(request, uuid)
+    _require_office(request, round_)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请求无效，请刷新页面后重试")
+    else:
+        try:
+            services.close_round(round_, request.user, expected_version=form.cleaned_data["version"])
+        except REFUSALS as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"“{round_.title}”已结束")
+    return redirect("dispatch:round", round_.uuid)
+
+
+@login_required
+def export(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    round_ = _round(request, uuid)
+    _require_viewer(request, round_)
+    reports, _, _ = _round_reports(round_, request)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(round_.title[:31] or "调度")
+    ws.column_dimensions["A"].width = 6
+    ws.column_dimensions["B"].width = 40
+    ws.column_dimensions["C"].width = 20
+    ws.column_dimensions["D"].width = 60
+    ws.column_dimensions["E"].width = 14
+    ws.column_dimensions["F"].width = 18
+    ws.column_dimensions["G"].width = 8
+    from openpyxl.cell import WriteOnlyCell
+
+    def header(value: str) -> Any:
+        cell = WriteOnlyCell(ws, value=value)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+        return cell
+
+    ws.append([header(h) for h in ["序号", "整改任务", "责任单位", "进展情况", "序时进度", "报送时间", "附件数"]])
+    for n, report in enumerate(reports.iterator(chunk_size=2000), 1):
+        task = report.assignment.task
+        ws.append([n, f"{task.seq}. {task.title or task.problem}"[:32000], report.unit.name, report.text[:32000],
+                   report.get_schedule_display(), timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M"),
+                   report.file_count])
+    out = io.BytesIO()
+    wb.save(out)
+    response = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(True, f"{round_.title}_进展报送.xlsx") or "attachment"
+    return response
+
+
+# ---------------------------------------------------------------- a unit's report
+
+@login_required
+def report_form(request: AuthedRequest, uuid: Any, assignment: Any) -> HttpResponse:
+    round_ = _round(request, uuid)
+    item = get_object_or_404(
+        services.expected_assignments(round_).filter(unit_id__in=unit_ids(request.user)).select_related("task", "unit"),
+        uuid=assignment,
+    )
+    report = ProgressReport.objects.filter(round=round_, assignment=item).first()
+    initial: dict[str, Any] = {"version": report.version if report else 0}
+    if report:
+        initial.update(text=report.text, percent=report.percent, schedule=report.schedule)
+    form = ReportForm(request.POST or None, initial=initial)
+    error = ""
+    if request.method == "POST":
+        if not round_.is_open:
+            error = f"“{round_.title}”已经结束，不能再报送"
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                report = services.submit_report(round_, item, request.user, text=data["text"], schedule=data["schedule"],
+                                                percent=data["percent"], files=request.FILES.getlist("files"),
+                                                expected_version=data["version"])
+            except REFUSALS as exc:
+                error = str(exc)
+            else:
+                messages.success(request, "进展情况已报送")
+                return redirect("dispatch:report", report.uuid)
+        else:
+            error = _form_errors(form)
+    files = report.files.filter(superseded_by__isnull=True) if report else []
+    return render(request, "dispatch/report_form.html", {
+        "round": round_, "assignment": item, "task": item.task, "report": report, "form": form, "error": error,
+        "files": files, "allowed": ALLOWED_LABEL,
+    }, status=400 if error else 200)
+
+
+def _visible_report(request: AuthedRequest, uuid: Any) -> ProgressReport:
+    return get_object_or_404(
+        ProgressReport.objects.select_related("round__region", "unit", "assignment__task", "submitted_by", "reviewed_by")
+        .prefetch_related(Prefetch("assignment__task__assignments", queryset=Assignment.objects.select_related("unit"))),
+        uuid=uuid, assignment__task__in=Task.objects.visible_to(request.user),
+    )
+
+
+@login_required
+def report_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    report = _visible_report(request, uuid)
+    user = request.user
+    files = report.files.select_related("uploaded_by", "superseded_by").order_by("-id")
+    history = ChangeRecord.objects.filter(object_uuid=report.uuid).order_by("-id")[:50]
+    own = report.unit_id in set(unit_ids(user))
+    return render(request, "dispatch/report_detail.html", {
+        "report": report, "round": report.round, "task": report.assignment.task, "files": files, "history": history,
+        "can_review": report.status == ProgressReport.Status.SUBMITTED and services.can_review(user, report),
+        "can_resubmit": own and report.round.is_open,
+        "review_form": ReviewForm(initial={"version": report.version, "decision": "accept"}),
+    })
+
+
+@login_required
+@require_POST
+def review(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    report = _visible_report(request, uuid)
+    if not services.can_review(request.user, report):
+        raise PermissionDenied("只有该任务的牵头单位可以审核配合单位、责任单位的报送")
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        data = form.cleaned_data
+        try:
+            services.review_report(report, request.user, accept=data["decision"] == "accept", note=data["note"],
+                                   expected_version=data["version"])
+        except REFUSALS as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "已认可该报送" if data["decision"] == "accept" else "已退回该报送，单位可修改后重新报送")
+    return redirect("dispatch:report", report.uuid)
+
+
+@login_required
+def download(request: AuthedRequest, uuid: Any) -> FileResponse:
+    evidence = get_object_or_404(EvidenceFile, uuid=uuid, report__assignment__task__in=Task.objects.visible_to(request.user))
+    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
+                            content_type=evidence.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def task_reports(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    """Every progress report on one task, newest round first (linked from the task page)."""
+    task = get_object_or_404(Task.objects.visible_to(request.user), uuid=uuid)
+    reports = _report_qs().filter(assignment__task=task).order_by("-round__period_end", "unit__name", "id")
+    return render(request, "dispatch/task_reports.html", {"task": task, "reports": _page(request, reports)})
+
+
+# ---------------------------------------------------------------- quarterly verification
+
+@login_required
+def verification(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    round_ = _round(request, uuid)
+    _require_viewer(request, round_)
+    manage = services.is_office_for(request.user, round_.region)
+    form = SampleForm(request.POST or None)
+    if request.method == "POST":
+        if not manage:
+            raise PermissionDenied("只有该区域的整改办可以抽取核查任务")
+        if form.is_valid():
+            try:
+                sample = services.draw_sample(round_, request.user, size=form.cleaned_data["size"], seed=form.cleaned_data["seed"])
+            except REFUSALS as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, f"已随机抽取 {sample.size} 项任务（随机种子 {sample.seed}）")
+                return redirect("dispatch:verification", round_.uuid)
+        else:
+            messages.error(request, _form_errors(form))
+    items = (Verification.objects.filter(round=round_).select_related("sample", "task", "checker")
+             .order_by("-sample_id", "id"))
+    return render(request, "dispatch/verification.html", {
+        "round": round_, "items": _page(request, items), "form": form, "can_manage": manage,
+        "samples": round_.samples.select_related("drawn_by")[:20], "finding_form": FindingForm(),
+        "results": Verification.Result.choices,
+    })
+
+
+@login_required
+@require_POST
+def finding(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    item = get_object_or_404(Verification.objects.select_related("round__region", "task"), uuid=uuid,
+                             round__in=services.visible_rounds(request.user))
+    if not services.is_office_for(request.user, item.round.region):
+        raise PermissionDenied("只有该区域的整改办可以登记核查情况")
+    form = FindingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        try:
+            services.record_finding(item, request.user, finding=form.cleaned_data["finding"], result=form.cleaned_data["result"])
+        except REFUSALS as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "核查情况已登记")
+    return redirect(reverse("dispatch:verification", args=[item.round.uuid]))
