@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "jobs"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.job_list, name="list"),
+    path("run/<str:name>/", views.run_periodic, name="run"),
+]

@@ -1,0 +1,19 @@
+"""The jobs app's own periodic check: keep the queue table small."""
+from __future__ import annotations
+
+import datetime
+
+from .registry import periodic
+
+
+@periodic("jobs.purge_finished", every_minutes=24 * 60)
+def purge_finished(today: datetime.date | None = None) -> int:
+    """清理 30 天前结束的后台任务记录"""
+    from django.utils import timezone
+
+    from .services import purge_finished as purge
+
+    now = timezone.now()
+    if today is not None:
+        now = datetime.datetime.combine(today, datetime.time(), tzinfo=timezone.get_current_timezone())
+    return purge(now)

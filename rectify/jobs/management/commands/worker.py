@@ -1,0 +1,60 @@
+"""``rectify manage worker [--once] [--sleep 5]``: run due periodic checks and queued jobs."""
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+
+class Command(BaseCommand):
+    help = "后台任务执行进程：按时排入定时检查并执行排队的后台任务（--once 执行一轮后退出）"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="执行当前到期的任务后退出")
+        parser.add_argument("--sleep", type=float, default=5.0, help="队列为空时等待的秒数，默认 5")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from rectify.jobs import services
+
+        log = logging.getLogger("rectify.jobs")
+        if options["verbosity"] >= 1 and log.level == logging.NOTSET:
+            log.setLevel(logging.INFO)
+        worker = services.worker_id()
+        stopping = {"now": False}
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            stopping["now"] = True
+
+        if not options["once"]:
+            signal.signal(signal.SIGTERM, stop)
+            signal.signal(signal.SIGINT, stop)
+            self.stdout.write(f"后台任务执行进程 {worker} 已启动（Ctrl+C 停止）")
+        while True:
+            close_old_connections()
+            jobs = services.work_once(worker)
+            for job in jobs:
+                seconds = job.duration_seconds
+                took = f"，用时 {seconds:.2f} 秒" if seconds is not None else ""
+                if options["verbosity"] >= 2:
+                    self.stdout.write(f"{job.name}：{job.get_status_display()}{took}")
+            if options["once"]:
+                if options["verbosity"] >= 1:
+                    failed = sum(1 for j in jobs if j.status != j.Status.DONE)
+                    self.stdout.write(f"本轮执行 {len(jobs)} 个后台任务，其中未成功 {failed} 个")
+                return
+            if stopping["now"]:
+                self.stdout.write("后台任务执行进程已停止")
+                return
+            if not jobs:
+                slept = 0.0
+                while slept < options["sleep"] and not stopping["now"]:
+                    time.sleep(min(0.5, options["sleep"]))
+                    slept += 0.5
+                if stopping["now"]:
+                    self.stdout.write("后台任务执行进程已停止")
+                    return

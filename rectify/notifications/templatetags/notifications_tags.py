@@ -1,0 +1,26 @@
+"""``{% load notifications_tags %}{% unread_count as n %}``: the signed-in user's unread notifications."""
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def unread_count(context: dict[str, Any]) -> int:
+    """Counted once per request, however many times the page asks."""
+    from rectify.notifications.services import unread_count as count
+
+    request = context.get("request")
+    user = context.get("user") or getattr(request, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    if request is not None:
+        cached = getattr(request, "_rectify_unread_count", None)
+        if cached is None:
+            cached = count(user)
+            request._rectify_unread_count = cached
+        return int(cached)
+    return count(user)
