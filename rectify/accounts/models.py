@@ -4,6 +4,7 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 from rectify.regions.models import Region, Unit
 
@@ -13,10 +14,23 @@ from .roles import EDITOR_ROLES, Role
 class User(AbstractUser):
     unit = models.ForeignKey(Unit, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT, related_name="users")
     phone = models.CharField("联系电话", max_length=20, blank=True)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True, help_text="超过有效期后登录须先修改密码")
 
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    @property
+    def requires_second_factor(self) -> bool:
+        """Administrators must use TOTP; other users once they have enrolled a device."""
+        if self.is_superuser or Role.ADMIN in self.roles():
+            return True
+        device = getattr(self, "totp_device", None)
+        return bool(device and device.confirmed_at)
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -61,3 +75,72 @@ class RoleGrant(models.Model):
     def __str__(self) -> str:
         where = self.region or self.unit or "全部"
         return f"{self.get_role_display()}（{where}）"
+
+
+class LoginEvent(models.Model):
+    """Every login, failed login, second-factor check and logout (kept for audit, shown to admins)."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", "登录成功"
+        FAILURE = "failure", "密码错误"
+        LOCKED = "locked", "锁定期内尝试"
+        MFA_OK = "mfa_ok", "动态口令验证成功"
+        MFA_FAILURE = "mfa_failure", "动态口令错误"
+        LOGOUT = "logout", "退出"
+        TIMEOUT = "timeout", "超时退出"
+        PASSWORD_CHANGED = "password_changed", "修改密码"
+
+    user = models.ForeignKey(User, verbose_name="用户", null=True, blank=True, on_delete=models.SET_NULL, related_name="login_events")
+    username = models.CharField("用户名", max_length=150, db_index=True, help_text="尝试登录时填写的用户名")
+    kind = models.CharField("事件", max_length=20, choices=Kind.choices)
+    success = models.BooleanField("成功", default=False)
+    ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    user_agent = models.CharField("浏览器", max_length=300, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "登录日志"
+        verbose_name_plural = "登录日志"
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["username", "at"]), models.Index(fields=["ip", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class TOTPDevice(models.Model):
+    """A user's time-based one-time password (RFC 6238) secret; usable once confirmed."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = models.CharField("密钥", max_length=64)
+    confirmed_at = models.DateTimeField("启用时间", null=True, blank=True)
+    last_counter = models.BigIntegerField("最近使用的时间步", null=True, blank=True, help_text="同一口令不能使用两次")
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "动态口令设备"
+        verbose_name_plural = "动态口令设备"
+
+    def __str__(self) -> str:
+        return f"{self.user} 的动态口令"
+
+
+class PersonalDataAccess(models.Model):
+    """Who looked at or exported personal data (contacts, petitioners, ID numbers), what and when."""
+
+    user = models.ForeignKey(User, verbose_name="用户", null=True, on_delete=models.SET_NULL, related_name="personal_data_accesses")
+    what = models.CharField("内容", max_length=200)
+    object_type = models.CharField("对象类型", max_length=100, blank=True)
+    object_id = models.CharField("对象标识", max_length=64, blank=True)
+    object_repr = models.CharField("对象", max_length=300, blank=True)
+    ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    path = models.CharField("请求地址", max_length=500, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "个人信息访问记录"
+        verbose_name_plural = "个人信息访问记录"
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.what} {self.at:%Y-%m-%d %H:%M}"

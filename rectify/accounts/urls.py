@@ -1,9 +1,16 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from . import views
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("security/", views.security_page, name="security"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("mfa/enrol/", views.mfa_enrol, name="mfa_enrol"),
+    path("mfa/verify/", views.mfa_verify, name="mfa_verify"),
+    path("audit/logins/", views.login_events, name="login_events"),
+    path("audit/personal-data/", views.data_access_log, name="data_access_log"),
 ]

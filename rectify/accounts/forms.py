@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import PasswordChangeForm
+
+
+class ChinesePasswordChangeForm(PasswordChangeForm):
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": "原密码不正确，请重新输入。",
+        "password_mismatch": "两次输入的新密码不一致。",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "原密码"
+        self.fields["new_password1"].label = "新密码"
+        self.fields["new_password2"].label = "确认新密码"
+        for field in self.fields.values():
+            field.error_messages["required"] = "请填写此项。"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        password2 = cleaned.get("new_password2")
+        if password2 and not self.has_error("new_password2") and self.user.check_password(password2):
+            self.add_error("new_password2", forms.ValidationError("新密码不能与原密码相同。", code="password_unchanged"))
+        return cleaned
+
+
+class TOTPForm(forms.Form):
+    code = forms.CharField(label="动态口令", max_length=12, error_messages={"required": "请输入手机验证器上显示的 6 位动态口令。"})
+
+    def clean_code(self) -> str:
+        code = "".join(ch for ch in self.cleaned_data["code"] if ch.isdigit())
+        if len(code) != 6:
+            raise forms.ValidationError("动态口令为 6 位数字。")
+        return code

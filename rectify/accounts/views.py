@@ -1,0 +1,192 @@
+"""Login with lockout and a second factor, password change, TOTP enrolment and the audit logs."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from rectify.core.types import AuthedRequest
+
+from . import security
+from .forms import ChinesePasswordChangeForm, TOTPForm
+from .models import LoginEvent, PersonalDataAccess, TOTPDevice
+from .roles import Role
+
+SESSION_NEXT = "rectify_mfa_next"
+PAGE_SIZE = 50
+
+
+def _safe_next(request: HttpRequest, url: str | None) -> str:
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return url
+    return reverse("tasks:ledger")
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login plus lockout per account and per address, the login log and the second factor."""
+
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        username = (request.POST.get("username") or "").strip()
+        until = security.locked_until(username, security.client_ip(request))
+        if until is not None:
+            security.record_event(request, LoginEvent.Kind.LOCKED, username=username)
+            form = self.get_form()
+            return self.render_to_response(self.get_context_data(form=form, lockout=security.lockout_message(until)), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        username = (self.request.POST.get("username") or "").strip()
+        context: dict[str, Any] = {"form": form}
+        if username:
+            security.record_event(self.request, LoginEvent.Kind.FAILURE, username=username)
+            until = security.locked_until(username, security.client_ip(self.request))
+            if until is not None:
+                context["lockout"] = security.lockout_message(until)
+        return self.render_to_response(self.get_context_data(**context))
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        response = super().form_valid(form)  # logs in; the user_logged_in signal marks the session
+        security.record_event(self.request, LoginEvent.Kind.LOGIN, user=user, success=True)
+        if self.request.session.get(security.SESSION_MFA_PENDING):
+            self.request.session[SESSION_NEXT] = self.get_success_url()
+            device = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
+            return redirect("accounts:mfa_verify" if device else "accounts:mfa_enrol")
+        return response
+
+
+def logout_view(request: HttpRequest) -> HttpResponse:
+    """POST only (a link must not log anyone out); the logout is recorded by the signal handler."""
+    if request.method != "POST":
+        return HttpResponse("请使用页面上的“退出”按钮退出登录。", status=405, content_type="text/plain; charset=utf-8")
+    logout(request)
+    return redirect("accounts:login")
+
+
+def _finish_mfa(request: HttpRequest) -> HttpResponse:
+    request.session.pop(security.SESSION_MFA_PENDING, None)
+    request.session.cycle_key()
+    return HttpResponseRedirect(_safe_next(request, request.session.pop(SESSION_NEXT, None)))
+
+
+@login_required
+def mfa_verify(request: AuthedRequest) -> HttpResponse:
+    device = TOTPDevice.objects.filter(user=request.user, confirmed_at__isnull=False).first()
+    if device is None:
+        return redirect("accounts:mfa_enrol")
+    if not request.session.get(security.SESSION_MFA_PENDING):
+        return redirect("accounts:security")
+    form = TOTPForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if security.verify_code(device, form.cleaned_data["code"]):
+            security.record_event(request, LoginEvent.Kind.MFA_OK, user=request.user, success=True)
+            return _finish_mfa(request)
+        security.record_event(request, LoginEvent.Kind.MFA_FAILURE, user=request.user)
+        until = security.locked_until(request.user.username, security.client_ip(request))
+        if until is not None:
+            logout(request)
+            messages.error(request, security.lockout_message(until))
+            return redirect("accounts:login")
+        form.add_error("code", "动态口令不正确或已使用过，请等待验证器刷新后输入新的口令。")
+    return render(request, "accounts/mfa_verify.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def mfa_enrol(request: AuthedRequest) -> HttpResponse:
+    device, _ = TOTPDevice.objects.get_or_create(user=request.user, defaults={"secret": security.new_secret()})
+    if device.confirmed_at:
+        if request.session.get(security.SESSION_MFA_PENDING):
+            return redirect("accounts:mfa_verify")
+        messages.info(request, "您已启用动态口令。")
+        return redirect("accounts:security")
+    form = TOTPForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if security.verify_code(device, form.cleaned_data["code"]):
+            device.confirmed_at = timezone.now()
+            device.save(update_fields=["confirmed_at"])
+            security.record_event(request, LoginEvent.Kind.MFA_OK, user=request.user, success=True)
+            messages.success(request, "动态口令已启用，以后登录时须输入验证器上的口令。")
+            return _finish_mfa(request)
+        form.add_error("code", "动态口令不正确，请核对手机时间是否准确后重试。")
+    secret = device.secret
+    context = {
+        "form": form, "uri": security.provisioning_uri(device),
+        "secret_groups": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+        "required": request.user.requires_second_factor or request.user.has_role(Role.ADMIN),
+    }
+    return render(request, "accounts/mfa_enrol.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def security_page(request: AuthedRequest) -> HttpResponse:
+    device = TOTPDevice.objects.filter(user=request.user).first()
+    events = LoginEvent.objects.filter(user=request.user).order_by("-at")[:10]
+    expires = None
+    max_age = security.password_max_age()
+    changed = request.user.password_changed_at or request.user.date_joined
+    if max_age and changed:
+        expires = changed + max_age
+    return render(request, "accounts/security.html", {
+        "device": device, "events": events, "password_expires": expires,
+        "password_expired": security.password_expired(request.user),
+    })
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    form_class = ChinesePasswordChangeForm
+    success_url = reverse_lazy("accounts:security")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["expired"] = security.password_expired(self.request.user)
+        return context
+
+    def form_valid(self, form: ChinesePasswordChangeForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        security.record_event(self.request, LoginEvent.Kind.PASSWORD_CHANGED, user=form.user, success=True)
+        messages.success(self.request, "密码已修改。")
+        return response
+
+
+def _require_admin(request: AuthedRequest) -> None:
+    if not (request.user.is_superuser or request.user.has_role(Role.ADMIN)):
+        raise PermissionDenied("只有系统管理员可以查看安全审计日志。")
+
+
+@login_required
+def login_events(request: AuthedRequest) -> HttpResponse:
+    _require_admin(request)
+    events = LoginEvent.objects.select_related("user").order_by("-at", "-pk")
+    username = (request.GET.get("username") or "").strip()
+    if username:
+        events = events.filter(username__icontains=username)
+    only = request.GET.get("result")
+    if only == "failed":
+        events = events.filter(success=False)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounts/login_events.html", {"page": page, "username": username, "result": only or ""})
+
+
+@login_required
+def data_access_log(request: AuthedRequest) -> HttpResponse:
+    _require_admin(request)
+    records = PersonalDataAccess.objects.select_related("user").order_by("-at", "-pk")
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounts/data_access.html", {"page": page})
+
+
