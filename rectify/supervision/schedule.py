@@ -136,16 +136,38 @@ def rule_for_region(region: Region) -> LightRule:
     return nearest_rule(region.path, rules_for_paths([region.path]))
 
 
-def missing_report_ids(task_ids: list[int], today: datetime.date) -> set[int]:
-    """Tasks whose progress report for the period is missing, if the dispatch app can tell (else none).
+def missing_report_ids(task_ids: list[int], today: datetime.date, paths: Iterable[str] = ()) -> set[int]:
+    """Tasks with an assignment that did not report in the latest reporting round already due.
 
-    Expects ``rectify.dispatch.services.missing_report_task_ids(task_ids, today) -> set[int]``.
+    Uses ``rectify.dispatch.services.missing_report_task_ids(task_ids, today)`` when the dispatch app
+    offers it, else the dispatch models (one query for the rounds, one per round); none without dispatch.
     """
     try:
-        from rectify.dispatch.services import missing_report_task_ids  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):
+        from rectify.dispatch import services as dispatch_services
+    except ImportError:
         return set()
-    return set(missing_report_task_ids(task_ids, today))
+    offered = getattr(dispatch_services, "missing_report_task_ids", None)
+    if offered is not None:
+        return set(offered(task_ids, today))
+    try:
+        from rectify.dispatch.models import ProgressReport, ReportingRound
+    except ImportError:
+        return set()
+    prefixes = {p for path in paths for p in path_prefixes(path)}
+    latest: dict[int, Any] = {}
+    for round_ in ReportingRound.objects.filter(due_date__lt=today, region__path__in=prefixes).select_related("region").order_by("-due_date", "-id"):
+        latest.setdefault(round_.region_id, round_)
+    missing: set[int] = set()
+    from rectify.tasks.models import Assignment
+
+    for round_ in latest.values():
+        reported = ProgressReport.objects.filter(round=round_).values("assignment_id")
+        missing |= set(
+            Assignment.objects.filter(task_id__in=task_ids, task__region__path__startswith=round_.region.path,
+                                      task__created_at__date__lte=round_.period_end)
+            .exclude(pk__in=reported).values_list("task_id", flat=True)
+        )
+    return missing
 
 
 def _prefetched_milestones(task: Task) -> Sequence[Milestone] | None:
@@ -171,7 +193,7 @@ def annotate_lights(tasks: Sequence[Task], today: datetime.date | None = None) -
         for m in Milestone.objects.filter(task_id__in=need).order_by("task_id", "date", "id"):
             milestones.setdefault(m.task_id, []).append(m)
     open_ids = [t.pk for t in tasks if t.state not in DONE_STATES]
-    missing = missing_report_ids(open_ids, today) if open_ids else set()
+    missing = missing_report_ids(open_ids, today, region_paths.values()) if open_ids else set()
     lights: dict[int, Light] = {}
     for task in tasks:
         own = _prefetched_milestones(task)
