@@ -22,7 +22,7 @@ from rectify.accounts.scope import unit_ids
 from rectify.core.models import ChangeRecord
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
-from rectify.tasks.models import Assignment, Task
+from rectify.tasks.models import Assignment, Task, overdue_q
 
 from . import services
 from .forms import CloseForm, FindingForm, ReportForm, ReviewForm, RoundForm, SampleForm, month_defaults
@@ -153,6 +153,7 @@ def round_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
     context = {
         "round": round_, "rows": _page(request, rows), "show": show, "q": q, "qs": _querystring(request),
         "total": total, "reported": reported, "missing": total - reported,
+        "overdue_tasks": Task.objects.filter(pk__in=expected.values("task_id")).filter(overdue_q()).count(),
         "labels": [(label, by_label.get(label.value, 0), label in PROBLEM_LABELS) for label in ScheduleLabel],
         "reminders": round_.reminders.select_related("sent_by")[:10],
         "can_manage": manage, "close_form": CloseForm(initial={"version": round_.version}),

@@ -221,8 +221,12 @@ def test_dashboard_counts_and_filters(world: Any, login: Any, make_task: Any, ro
     submit(login(world.county_unit), round_, county_assignment(t2, world))
     reported = client.get(url("round", round_), {"show": "reported"}).context["rows"]
     assert [r["unit__name"] for r in reported] == ["区生态环境分局"]
-    labels = {label.label: n for label, n, _ in client.get(url("round", round_)).context["labels"]}
+    page = client.get(url("round", round_))
+    labels = {label.label: n for label, n, _ in page.context["labels"]}
     assert labels["达到序时进度"] == 2 and labels["滞后"] == 0
+    assert page.context["overdue_tasks"] == 0
+    Task.objects.filter(pk=t1.pk).update(deadline=datetime.date(2020, 1, 1))
+    assert client.get(url("round", round_)).context["overdue_tasks"] == 1
 
 
 def test_dashboard_and_lists_have_bounded_queries(world: Any, login: Any, make_task: Any, round_: ReportingRound,
@@ -239,7 +243,7 @@ def test_dashboard_and_lists_have_bounded_queries(world: Any, login: Any, make_t
     pages.append((office, url("verification", round_)))
     for client, address in pages:
         client.get(address)  # warm the session
-        with django_assert_max_num_queries(16):
+        with django_assert_max_num_queries(13):  # eight rows each; a query per row would exceed this
             assert client.get(address).status_code == 200, address
 
 
@@ -419,3 +423,14 @@ def test_quarterly_verification_is_seeded_and_recorded(world: Any, login: Any, m
     bad = office.post(url("finding", item), {"finding": "", "result": "maybe"}, follow=True)
     assert any("请填写核查情况" in m for m in messages_of(bad))
     assert login(world.leader).post(url("finding", item), {"finding": "x", "result": "not"}).status_code == 403
+
+
+def test_admin_lists_are_read_only(world: Any, login: Any, make_task: Any, round_: ReportingRound) -> None:
+    task = make_task()
+    submit(login(world.county_unit), round_, county_assignment(task, world))
+    world.admin.is_superuser = True
+    world.admin.save()
+    admin = login(world.admin)
+    for model in ("reportinground", "progressreport", "evidencefile", "reminder", "verificationsample", "verification"):
+        assert admin.get(reverse(f"admin:dispatch_{model}_changelist")).status_code == 200, model
+    assert admin.get(reverse("admin:dispatch_reportinground_add")).status_code == 403
