@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import AcceptanceReview, Objection
+from rectify.inspections.models import Inspection
+
+from .models import AcceptanceReview, LookBack, Objection
 
 
 class ApplyForm(forms.Form):
@@ -37,4 +39,25 @@ class ResolveForm(forms.Form):
 
 
 class CloseForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ScheduleOneForm(forms.Form):
+    scheduled_for = forms.DateField(label="计划回头看日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ScheduleForm(forms.Form):
+    inspection = forms.ModelChoiceField(label="督察", queryset=Inspection.objects.none(), required=False, empty_label="全部督察")
+    closed_months = forms.IntegerField(label="销号已满（月）", min_value=0, max_value=120, initial=6,
+                                       help_text="只安排最近一次销号距今已满这么多个月的任务；0 为全部已销号任务")
+    scheduled_for = forms.DateField(label="计划回头看日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: object, inspections: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["inspection"].queryset = inspections  # type: ignore[attr-defined]
+
+
+class LookBackForm(forms.Form):
+    result = forms.ChoiceField(label="回头看结论", choices=[c for c in LookBack.Result.choices if c[0]], widget=forms.RadioSelect)
+    finding = forms.CharField(label="核查情况", widget=forms.Textarea(attrs={"rows": 6}))
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -119,6 +119,7 @@ class Announcement(TaskRecord):
     working_days = models.PositiveSmallIntegerField("公示期（工作日）")
     published = models.BooleanField("已发布", default=True)
     body = models.JSONField("公示内容", default=dict)
+    ended_notified = models.BooleanField("已提醒公示期满", default=False)
 
     class Meta(TaskRecord.Meta):
         verbose_name = "销号公示"
@@ -183,3 +184,41 @@ class ClosureCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["region", "year"], name="closure_counter_unique")]
+
+
+class LookBack(TaskRecord):
+    """A re-check of a closed task (回头看); a relapse (反弹) reopens it, the link to its closure stays."""
+
+    class Result(models.TextChoices):
+        PENDING = "", "待回头看"
+        CONSOLIDATED = "consolidated", "巩固"
+        RELAPSE = "relapse", "反弹"
+
+    closure = models.ForeignKey(Closure, verbose_name="所查销号", on_delete=models.PROTECT, related_name="look_backs")
+    scheduled_for = models.DateField("计划回头看日期", db_index=True)
+    scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="安排人", on_delete=models.PROTECT, related_name="+")
+    checker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="核查人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    done_at = models.DateTimeField("核查时间", null=True, blank=True)
+    finding = models.TextField("核查情况", blank=True)
+    result = models.CharField("结论", max_length=12, choices=Result.choices, default="", blank=True, db_index=True)
+    due_notified = models.BooleanField("已提醒到期", default=False)
+
+    class Meta(TaskRecord.Meta):
+        verbose_name = "回头看"
+        verbose_name_plural = "回头看"
+        ordering = ["task_id", "scheduled_for", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["closure"], condition=models.Q(result=""), name="lookback_one_pending_per_closure"),
+        ]
+
+    def __str__(self) -> str:
+        return f"回头看（{self.scheduled_for:%Y-%m-%d}，{self.get_result_display()}）"
+
+
+class LookBackEvidence(EvidenceFile):
+    look_back = models.ForeignKey(LookBack, verbose_name="回头看", on_delete=models.PROTECT, related_name="evidence")
+
+    class Meta:
+        verbose_name = "回头看佐证材料"
+        verbose_name_plural = "回头看佐证材料"
+        ordering = ["look_back_id", "id"]

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -28,6 +29,9 @@ from .models import (
     Closure,
     ClosureCounter,
     Evidence,
+    EvidenceFile,
+    LookBack,
+    LookBackEvidence,
     Objection,
 )
 from .privacy import person_names, scrub
@@ -78,10 +82,15 @@ def _locked(task: Task) -> Task:
 
 # ---------------------------------------------------------------- announcement period
 
+def _path_prefixes(region: Region) -> list[str]:
+    """The paths of the region and every region above it, top first."""
+    parts = [p for p in region.path.split("/") if p]
+    return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
+
+
 def announcement_days(region: Region) -> int:
     """The nearest rule up the region path wins; without any, 5 working days."""
-    parts = [p for p in region.path.split("/") if p]
-    prefixes = ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
+    prefixes = _path_prefixes(region)
     rules = {r.region.path: r.working_days for r in AnnouncementRule.objects.filter(region__path__in=prefixes).select_related("region")}
     for prefix in reversed(prefixes):
         if prefix in rules:
@@ -106,19 +115,34 @@ def apply_for_acceptance(
 
     Evidence files are written inside the transaction; if it fails they are deleted again.
     """
-    written: list[Evidence] = []
+    written: list[EvidenceFile] = []
     try:
         return _apply(task, user, completion_report, files, expected_version, written)
     except BaseException:
-        for evidence in written:
-            if evidence.file.name:
-                evidence.file.storage.delete(evidence.file.name)
+        _delete_files(written)
         raise
+
+
+def _delete_files(written: Sequence[EvidenceFile]) -> None:
+    for evidence in written:
+        if evidence.file.name:
+            evidence.file.storage.delete(evidence.file.name)
+
+
+def _save_evidence(make: Callable[..., EvidenceFile], files: Sequence[Any], kinds: Sequence[str], task: Task, user: Any,
+                   written: list[EvidenceFile]) -> None:
+    """Store checked uploads under random names (``written`` lists them for cleanup on failure)."""
+    for upload, kind in zip(files, kinds, strict=True):
+        evidence = make(original_name=upload.name[:255], kind=kind, size=upload.size, sha256=sha256_of(upload))
+        evidence.file.save(f"x.{kind}", upload, save=False)
+        written.append(evidence)
+        evidence.save()
+        record_change(evidence, ChangeRecord.Action.CREATE, after={**snapshot(evidence, exclude=("id", "created_at", "updated_at", "file")), "file": evidence.file.name}, reason="上传佐证材料", task_uuid=task.uuid, user=user)
 
 
 @transaction.atomic
 def _apply(task: Task, user: Any, completion_report: str, files: Sequence[Any], expected_version: int | None,
-           written: list[Evidence]) -> AcceptanceApplication:
+           written: list[EvidenceFile]) -> AcceptanceApplication:
     _require(can_apply(user, task), "只有承担该任务的牵头单位、责任单位或整改办可以申请验收")
     task = _locked(task)
     if task.state not in APPLY_FROM:
@@ -132,12 +156,7 @@ def _apply(task: Task, user: Any, completion_report: str, files: Sequence[Any], 
         task=task, applicant=user, unit=unit or getattr(user, "unit", None), completion_report=completion_report.strip()
     )
     record_change(application, ChangeRecord.Action.CREATE, after=snapshot(application), reason="申请验收", task_uuid=task.uuid, user=user)
-    for upload, kind in zip(files, kinds, strict=True):
-        evidence = Evidence(application=application, original_name=upload.name[:255], kind=kind, size=upload.size, sha256=sha256_of(upload))
-        evidence.file.save(f"x.{kind}", upload, save=False)
-        written.append(evidence)
-        evidence.save()
-        record_change(evidence, ChangeRecord.Action.CREATE, after={**snapshot(evidence, exclude=("id", "created_at", "updated_at", "file")), "file": evidence.file.name}, reason="上传佐证材料", task_uuid=task.uuid, user=user)
+    _save_evidence(partial(Evidence, application=application), files, kinds, task, user, written)
     transition_task(task, TaskState.APPLIED, expected_version=expected_version, reason="申请验收")
     return application
 
@@ -318,3 +337,135 @@ def close_task(task: Task, user: Any, *, today: datetime.date | None = None, exp
                   reason="销号", task_uuid=task.uuid, user=user)
     transition_task(task, TaskState.CLOSED, expected_version=expected_version, reason=f"销号（{closure.number}）")
     return closure
+
+
+# ---------------------------------------------------------------- 6. look-back (回头看)
+
+def can_schedule_look_back(user: Any, task: Task) -> bool:
+    return can_manage(user, task)
+
+
+def can_record_look_back(user: Any, task: Task) -> bool:
+    return can_review(user, task)
+
+
+def latest_closure(task: Task) -> Closure | None:
+    return task.closures.order_by("-id").first()
+
+
+def look_back_candidates(user: Any, *, inspection: Any = None, closed_before: datetime.date | None = None) -> Any:
+    """Closed tasks in the user's office subtree without a pending look-back, optionally of one
+    inspection and closed (their latest closure) on or before ``closed_before``."""
+    from django.db.models import Exists, Max, OuterRef
+
+    if _is_admin(user):
+        tasks = Task.objects.all()
+    else:
+        tasks = Task.objects.filter(task_scope(user, roles={Role.OFFICE}))
+    pending = LookBack.objects.filter(task=OuterRef("pk"), result=LookBack.Result.PENDING)
+    tasks = tasks.filter(state=TaskState.CLOSED).exclude(Exists(pending)).annotate(last_closed_on=Max("closures__closed_on"))
+    if inspection is not None:
+        tasks = tasks.filter(inspection=inspection)
+    if closed_before is not None:
+        tasks = tasks.filter(last_closed_on__lte=closed_before)
+    return tasks.order_by("region__path", "seq", "id")
+
+
+@transaction.atomic
+def schedule_look_backs(tasks: Iterable[Task], user: Any, *, scheduled_for: datetime.date) -> list[LookBack]:
+    """Schedule a look-back for each closed task (one or many); tasks that already have a pending
+    look-back are skipped, so scheduling twice schedules nothing more."""
+    created: list[LookBack] = []
+    for task in tasks:
+        _require(can_schedule_look_back(user, task), "只有本区域的整改办可以安排回头看")
+        task = _locked(task)
+        if task.state != TaskState.CLOSED:
+            raise AcceptanceRefused(f"任务 {task.seq} 当前状态为“{task.get_state_display()}”，销号后才能安排回头看")
+        closure = latest_closure(task)
+        if closure is None:
+            raise AcceptanceRefused(f"任务 {task.seq} 没有销号记录，不能安排回头看")
+        if LookBack.objects.filter(closure=closure, result=LookBack.Result.PENDING).exists():
+            continue
+        look_back = LookBack.objects.create(task=task, closure=closure, scheduled_for=scheduled_for, scheduled_by=user)
+        record_change(look_back, ChangeRecord.Action.CREATE, after=snapshot(look_back),
+                      reason=f"安排回头看（{closure.number}）", task_uuid=task.uuid, user=user)
+        created.append(look_back)
+    return created
+
+
+def record_look_back(look_back: LookBack, user: Any, *, result: str, finding: str, files: Sequence[Any] = (),
+                     expected_version: int | None = None) -> LookBack:
+    """Record the finding; a relapse reopens the task (its closure stays on file)."""
+    written: list[EvidenceFile] = []
+    try:
+        return _record_look_back(look_back, user, result, finding, files, expected_version, written)
+    except BaseException:
+        _delete_files(written)
+        raise
+
+
+@transaction.atomic
+def _record_look_back(look_back: LookBack, user: Any, result: str, finding: str, files: Sequence[Any],
+                      expected_version: int | None, written: list[EvidenceFile]) -> LookBack:
+    _require(can_record_look_back(user, look_back.task), "只有本区域的验收人员或整改办可以记录回头看结论")
+    task = _locked(look_back.task)
+    look_back = LookBack.objects.select_for_update().get(pk=look_back.pk)
+    if look_back.result:
+        raise AcceptanceRefused("该回头看已记录结论，不能重复记录")
+    if result not in {LookBack.Result.CONSOLIDATED, LookBack.Result.RELAPSE}:
+        raise AcceptanceRefused("请选择回头看结论：巩固或反弹")
+    if not finding.strip():
+        raise AcceptanceRefused("请填写回头看核查情况")
+    if task.state != TaskState.CLOSED:
+        raise AcceptanceRefused(f"任务当前状态为“{task.get_state_display()}”，不是已销号，不能记录回头看结论")
+    kinds = [check_upload(f) for f in files]
+    before = {"result": "", "finding": ""}
+    look_back.result = result
+    look_back.finding = finding.strip()
+    look_back.checker = user
+    look_back.done_at = timezone.now()
+    look_back.save(update_fields=["result", "finding", "checker", "done_at", "updated_at"])
+    record_change(look_back, ChangeRecord.Action.UPDATE, before=before,
+                  after={"result": result, "finding": look_back.finding, "checker": str(user)},
+                  reason=f"回头看：{look_back.get_result_display()}", task_uuid=task.uuid, user=user)
+    _save_evidence(partial(LookBackEvidence, look_back=look_back), files, kinds, task, user, written)
+    if result == LookBack.Result.RELAPSE:
+        transition_task(task, TaskState.REOPENED, expected_version=expected_version,
+                        reason=f"回头看发现反弹：{look_back.finding}（原{look_back.closure.number}）")
+    return look_back
+
+
+def closure_history(task: Task) -> list[dict[str, Any]]:
+    """The task's closures in order, each with its look-backs: closed → relapse → reopened → closed again."""
+    closures = list(task.closures.order_by("id").prefetch_related("look_backs__checker", "look_backs__evidence"))
+    return [{"closure": c, "look_backs": sorted(c.look_backs.all(), key=lambda lb: (lb.scheduled_for, lb.id))} for c in closures]
+
+
+# ---------------------------------------------------------------- whom to tell
+
+def office_users(region: Region) -> list[Any]:
+    """The active users of the nearest rectification office up the region path."""
+    from rectify.accounts.models import RoleGrant
+
+    prefixes = _path_prefixes(region)
+    grants = list(RoleGrant.objects.filter(role=Role.OFFICE, region__path__in=prefixes, user__is_active=True)
+                  .select_related("user", "region"))
+    if not grants:
+        return []
+    deepest = max(len(g.region.path) for g in grants if g.region is not None)
+    return [g.user for g in grants if g.region is not None and len(g.region.path) == deepest]
+
+
+def months_before(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` calendar months earlier (the month's last day where it is shorter)."""
+    import calendar
+
+    total = day.year * 12 + day.month - 1 - months
+    year, month = divmod(total, 12)
+    month += 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def may_schedule_look_backs(user: Any) -> bool:
+    """Offices and admins schedule look-backs (each task is still checked against the subtree)."""
+    return _is_admin(user) or Role.OFFICE in user.roles()

@@ -15,6 +15,11 @@ urlpatterns = [
     path("acceptance/announcements/<uuid:uuid>/objections/", views.object_, name="object"),
     path("acceptance/objections/<uuid:uuid>/resolve/", views.resolve, name="resolve"),
     path("acceptance/evidence/<uuid:uuid>/", views.evidence_download, name="evidence"),
+    path("acceptance/tasks/<uuid:uuid>/look-back/", views.look_back_schedule_one, name="look_back_schedule_one"),
+    path("acceptance/look-backs/", views.look_back_list, name="look_backs"),
+    path("acceptance/look-backs/schedule/", views.look_back_schedule, name="look_back_schedule"),
+    path("acceptance/look-backs/<uuid:uuid>/", views.look_back_detail, name="look_back"),
+    path("acceptance/look-back-evidence/<uuid:uuid>/", views.look_back_evidence, name="look_back_evidence"),
     path("public/closures/", views.public_list, name="public_list"),
     path("public/closures/<uuid:uuid>/", views.public_detail, name="public_detail"),
 ]

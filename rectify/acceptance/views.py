@@ -13,17 +13,20 @@ from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from rectify.accounts.scope import region_scope
 from rectify.core.versioning import StaleEdit
+from rectify.inspections.models import Inspection
 from rectify.tasks.models import Task
 from rectify.tasks.states import TaskState, TransitionRefused
 
 from . import services
 from .documents import dossier_zip, notice_docx
 from .files import ALLOWED_LABEL, EvidenceRefused
-from .forms import AnnounceForm, ApplyForm, CloseForm, ObjectionForm, ResolveForm, ReviewForm
-from .models import AcceptanceApplication, Announcement, Evidence, Objection
+from .forms import AnnounceForm, ApplyForm, CloseForm, LookBackForm, ObjectionForm, ResolveForm, ReviewForm, ScheduleForm, ScheduleOneForm
+from .models import AcceptanceApplication, Announcement, Evidence, LookBack, LookBackEvidence, Objection
 from .workdays import CalendarOutOfRange
 
 REFUSALS = (services.AcceptanceRefused, EvidenceRefused, TransitionRefused, StaleEdit, CalendarOutOfRange)
@@ -70,6 +73,9 @@ def task_file(request: HttpRequest, uuid: Any) -> HttpResponse:
         "announce_form": AnnounceForm(initial={"version": task.version}),
         "objection_form": ObjectionForm(),
         "announcement_days": services.announcement_days(task.region),
+        "closure_history": services.closure_history(task),
+        "can_schedule_look_back": task.state == TaskState.CLOSED and services.can_schedule_look_back(user, task),
+        "schedule_form": ScheduleOneForm(initial={"scheduled_for": timezone.localdate()}),
     }
     return render(request, "acceptance/task_file.html", context)
 
@@ -217,6 +223,115 @@ def _disposition(filename: str) -> str:
     from django.utils.http import content_disposition_header
 
     return content_disposition_header(True, filename) or "attachment"
+
+
+# ---------------------------------------------------------------- look-back (回头看)
+
+LOOK_BACK_PAGE_SIZE = 30
+LOOK_BACK_FILTERS = {"pending": "待回头看", "consolidated": "巩固", "relapse": "反弹"}
+
+
+def _look_backs(request: HttpRequest) -> Any:
+    return LookBack.objects.filter(task__in=Task.objects.visible_to(request.user))
+
+
+@login_required
+def look_back_list(request: HttpRequest) -> HttpResponse:
+    items = _look_backs(request).select_related("task__region", "closure", "scheduled_by", "checker").order_by("-scheduled_for", "-id")
+    status = request.GET.get("status", "")
+    if status == "pending":
+        items = items.filter(result=LookBack.Result.PENDING)
+    elif status in LOOK_BACK_FILTERS:
+        items = items.filter(result=status)
+    page = Paginator(items, LOOK_BACK_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "acceptance/look_back_list.html", {
+        "page": page, "status": status, "filters": LOOK_BACK_FILTERS, "today": timezone.localdate(),
+        "can_schedule": services.may_schedule_look_backs(request.user),
+    })
+
+
+@login_required
+def look_back_schedule(request: HttpRequest) -> HttpResponse:
+    """Schedule look-backs for many closed tasks at once (e.g. all closed 6 months ago in one inspection)."""
+    user = request.user
+    if not services.may_schedule_look_backs(user):
+        raise PermissionDenied("只有整改办可以安排回头看")
+    inspections = Inspection.objects.filter(region_scope(user, "target_region")).order_by("-id")
+    form = ScheduleForm(request.POST or None, inspections=inspections,
+                        initial={"closed_months": 6, "scheduled_for": timezone.localdate()})
+    error = ""
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            months = data["closed_months"]
+            closed_before = services.months_before(timezone.localdate(), months) if months else None
+            tasks = list(services.look_back_candidates(user, inspection=data["inspection"], closed_before=closed_before))
+            if not tasks:
+                error = "没有符合条件、且尚未安排回头看的已销号任务"
+            else:
+                try:
+                    created = services.schedule_look_backs(tasks, user, scheduled_for=data["scheduled_for"])
+                except REFUSALS as exc:
+                    error = str(exc)
+                else:
+                    messages.success(request, f"已安排 {len(created)} 项回头看，计划于{data['scheduled_for']:%Y年%m月%d日}")
+                    return redirect(reverse("acceptance:look_backs") + "?status=pending")
+        else:
+            error = _form_errors(form)
+    return render(request, "acceptance/look_back_schedule.html", {"form": form, "error": error}, status=400 if error else 200)
+
+
+@login_required
+@require_POST
+def look_back_schedule_one(request: HttpRequest, uuid: Any) -> HttpResponse:
+    task = _task(request, uuid)
+
+    def act(data: dict[str, Any]) -> str:
+        created = services.schedule_look_backs([task], request.user, scheduled_for=data["scheduled_for"])
+        if not created:
+            raise services.AcceptanceRefused("该任务已安排回头看，尚未记录结论")
+        return f"已安排回头看，计划于{data['scheduled_for']:%Y年%m月%d日}"
+
+    return _act(request, task, ScheduleOneForm(request.POST), act, allowed=services.can_schedule_look_back(request.user, task),
+                denied="只有本区域的整改办可以安排回头看")
+
+
+@login_required
+def look_back_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
+    look_back = get_object_or_404(_look_backs(request).select_related("task__region__parent", "task__plan", "closure", "scheduled_by", "checker"),
+                                  uuid=uuid)
+    task = look_back.task
+    can_record = not look_back.result and task.state == TaskState.CLOSED and services.can_record_look_back(request.user, task)
+    form = LookBackForm(request.POST or None, initial={"version": task.version})
+    error = ""
+    if request.method == "POST":
+        if not services.can_record_look_back(request.user, task):
+            raise PermissionDenied("只有本区域的验收人员或整改办可以记录回头看结论")
+        if form.is_valid():
+            try:
+                done = services.record_look_back(look_back, request.user, result=form.cleaned_data["result"],
+                                                 finding=form.cleaned_data["finding"], files=request.FILES.getlist("evidence"),
+                                                 expected_version=form.cleaned_data["version"])
+            except REFUSALS as exc:
+                error = str(exc)
+            else:
+                if done.result == LookBack.Result.RELAPSE:
+                    messages.warning(request, "回头看发现反弹，任务已重新整改")
+                else:
+                    messages.success(request, "回头看结论已记录：整改成效巩固")
+                return redirect(_file_url(task))
+        else:
+            error = _form_errors(form)
+    return render(request, "acceptance/look_back_detail.html", {
+        "lb": look_back, "task": task, "form": form, "error": error, "can_record": can_record,
+        "evidence": look_back.evidence.all(), "allowed": ALLOWED_LABEL,
+    }, status=400 if error else 200)
+
+
+@login_required
+def look_back_evidence(request: HttpRequest, uuid: Any) -> FileResponse:
+    evidence = get_object_or_404(LookBackEvidence, uuid=uuid, look_back__task__in=Task.objects.visible_to(request.user))
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
 
 
 # ---------------------------------------------------------------- public, no login

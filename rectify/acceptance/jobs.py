@@ -1,0 +1,64 @@
+"""Periodic checks of the acceptance loop (run by ``rectify.jobs``): each is idempotent — a
+flag on the record says its notice went out, so running twice tells nobody twice."""
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
+from django.utils import timezone
+
+from rectify.jobs.registry import periodic
+from rectify.tasks.states import TaskState
+
+from .models import Announcement, LookBack, Objection
+from .services import office_users
+
+
+def _notify(users: list[object], title: str, body: str, url: str) -> int:
+    from rectify.notifications.services import notify
+
+    return notify(users, title, body, url)  # type: ignore[arg-type]
+
+
+@periodic("acceptance.lookbacks_due", every_minutes=1440)
+def lookbacks_due(today: datetime.date | None = None) -> int:
+    """回头看到期提醒：通知安排人和任务所在区域的整改办。"""
+    today = today or timezone.localdate()
+    done = 0
+    due = (LookBack.objects.filter(result=LookBack.Result.PENDING, due_notified=False, scheduled_for__lte=today)
+           .select_related("task__region", "closure", "scheduled_by").order_by("id"))
+    for look_back in due:
+        with transaction.atomic():
+            if not LookBack.objects.filter(pk=look_back.pk, due_notified=False).update(due_notified=True):
+                continue
+            task = look_back.task
+            _notify([look_back.scheduled_by, *office_users(task.region)],
+                    f"回头看到期：任务 {task.seq}",
+                    f"{task.display_title}（{look_back.closure.number}）计划于{look_back.scheduled_for:%Y年%m月%d日}回头看，请组织核查并记录结论。",
+                    reverse("acceptance:look_back", args=[look_back.uuid]))
+            done += 1
+    return done
+
+
+@periodic("acceptance.announcement_periods_ended", every_minutes=60)
+def announcement_periods_ended(today: datetime.date | None = None) -> int:
+    """公示期满提醒：公示期已过且无未处理或成立的异议的，通知整改办可以销号。"""
+    today = today or timezone.localdate()
+    done = 0
+    latest = Announcement.objects.filter(task=OuterRef("task")).order_by("-id").values("pk")[:1]
+    ended = (Announcement.objects.filter(task__state=TaskState.ANNOUNCED, ended_notified=False, ends_on__lt=today, pk=Subquery(latest))
+             .select_related("task__region").prefetch_related("objections").order_by("id"))
+    for announcement in ended:
+        task = announcement.task
+        if any(o.resolution != Objection.Resolution.REJECTED for o in announcement.objections.all()):
+            continue
+        with transaction.atomic():
+            if not Announcement.objects.filter(pk=announcement.pk, ended_notified=False).update(ended_notified=True):
+                continue
+            _notify(office_users(task.region), f"公示期满，可以销号：任务 {task.seq}",
+                    f"{task.display_title}的销号公示已于{announcement.ends_on:%Y年%m月%d日}期满，无异议，可以销号。",
+                    reverse("acceptance:file", args=[task.uuid]))
+            done += 1
+    return done
