@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from io import StringIO
 from typing import Any
 
@@ -49,17 +50,19 @@ def worker_once(verbosity: int = 2) -> str:
     return out.getvalue()
 
 
-def test_enqueue_then_worker_once_runs_it() -> None:
+def test_enqueue_then_worker_once_runs_it(caplog: Any) -> None:
     job = services.enqueue("test.add", args={"a": 2, "b": 3})
     assert job.status == Job.Status.QUEUED
-    out = worker_once()
+    with caplog.at_level(logging.INFO, logger="rectify.jobs"):
+        out = worker_once()
     job.refresh_from_db()
     assert job.status == Job.Status.DONE
     assert job.result == 5
     assert job.attempts == 1
     assert job.finished_at is not None and job.locked_at is not None
     assert CALLS == [(2, 3)]
-    assert "test.add：已完成" in out and "用时" in out
+    assert "本轮执行 1 个后台任务" in out
+    assert any("test.add" in r.getMessage() and "完成，用时" in r.getMessage() for r in caplog.records)
     # Running again does nothing more.
     worker_once()
     assert CALLS == [(2, 3)]

@@ -175,3 +175,22 @@ def test_purge_old_read_notifications(world: Any) -> None:
     assert purge_old(today=today) == 1
     assert purge_old(today=today) == 0
     assert set(Notification.objects.values_list("title", flat=True)) == {"新", "旧但未读"}
+
+
+NAV_SNIPPET = (
+    "{% load notifications_tags %}{% unread_count as unread %}"
+    "<a href=\"{% url 'notifications:list' %}\" {% if request.resolver_match.app_name == 'notifications' %}class=\"active\"{% endif %}>"
+    "通知{% if unread %} <span class=\"tag\">{{ unread }}</span>{% endif %}</a>"
+)
+
+
+def test_nav_snippet_for_base_html(world: Any, login: Any) -> None:
+    """The line proposed for base.html's nav renders the badge only when there is something unread."""
+    request = RequestFactory().get("/")
+    request.user = world.county_unit
+    assert "tag" not in Template(NAV_SNIPPET).render(Context({"request": request, "user": world.county_unit}))
+    notify([world.county_unit], "一")
+    request = RequestFactory().get("/")
+    request.user = world.county_unit
+    html = Template(NAV_SNIPPET).render(Context({"request": request, "user": world.county_unit}))
+    assert 'href="/notifications/"' in html and '<span class="tag">1</span>' in html

@@ -21,9 +21,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from rectify.jobs import services
 
+        # Each job is logged with its duration by ``rectify.jobs.services`` (INFO when it succeeds).
         log = logging.getLogger("rectify.jobs")
-        if options["verbosity"] >= 1 and log.level == logging.NOTSET:
-            log.setLevel(logging.INFO)
+        if log.level == logging.NOTSET:
+            log.setLevel(logging.INFO if options["verbosity"] >= 1 else logging.WARNING)
         worker = services.worker_id()
         stopping = {"now": False}
 
@@ -38,11 +39,6 @@ class Command(BaseCommand):
             if not connection.in_atomic_block:  # tests run the worker inside their transaction
                 close_old_connections()
             jobs = services.work_once(worker)
-            for job in jobs:
-                seconds = job.duration_seconds
-                took = f"，用时 {seconds:.2f} 秒" if seconds is not None else ""
-                if options["verbosity"] >= 2:
-                    self.stdout.write(f"{job.name}：{job.get_status_display()}{took}")
             if options["once"]:
                 if options["verbosity"] >= 1:
                     failed = sum(1 for j in jobs if j.status != j.Status.DONE)
