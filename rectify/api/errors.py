@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -23,6 +24,9 @@ FIELD_LABELS = {
     "stationed_to": "进驻结束", "feedback_date": "反馈日期", "inspection": "督察", "source_document": "来源文件",
     "period_start": "起始年份", "period_end": "截止年份", "page": "页码", "page_size": "每页条数", "unit": "单位",
     "date": "日期", "text": "内容", "q": "关键词", "overdue": "仅看逾期", "deadline_from": "时限起", "deadline_to": "时限止",
+    "completion_report": "整改完成情况", "evidence": "佐证材料", "decision": "验收结论", "site_check": "现场核查记录",
+    "implemented": "整改措施已落实", "signed_by": "签字人", "reasons": "理由/退回原因", "starts_on": "公示开始日期",
+    "scheduled_for": "计划回头看日期", "finding": "核查情况", "result": "结论",
 }
 
 # Pydantic error types in Chinese; ``{ctx}`` values come from the error's context.
@@ -157,3 +161,15 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(TransitionRefused)
     def refused(request: HttpRequest, exc: TransitionRefused) -> HttpResponse:
         return json(request, 400, {"detail": str(exc)})
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return json(request, 403, {"detail": str(exc) or "您没有执行此操作的权限"})
+
+    # Rules of the acceptance loop that refuse a request (wrong state, missing text, bad file).
+    from rectify.acceptance.files import EvidenceRefused
+    from rectify.acceptance.services import AcceptanceRefused
+    from rectify.acceptance.workdays import CalendarOutOfRange
+
+    for refusal in (AcceptanceRefused, EvidenceRefused, CalendarOutOfRange):
+        api.add_exception_handler(refusal, refused)  # type: ignore[arg-type]

@@ -16,6 +16,10 @@ EXPECTED = {
     ("PATCH", "/api/v1/tasks/{uuid}"), ("POST", "/api/v1/tasks/{uuid}/transition"), ("GET", "/api/v1/tasks/{uuid}/history"),
     ("GET", "/api/v1/tasks/{uuid}/assignments"),
     ("GET", "/api/v1/assignments"), ("GET", "/api/v1/assignments/{uuid}"),
+    ("GET", "/api/v1/acceptance/tasks/{uuid}"), ("POST", "/api/v1/acceptance/tasks/{uuid}/apply"),
+    ("POST", "/api/v1/acceptance/applications/{uuid}/review"), ("POST", "/api/v1/acceptance/tasks/{uuid}/announce"),
+    ("POST", "/api/v1/acceptance/tasks/{uuid}/close"), ("POST", "/api/v1/acceptance/tasks/{uuid}/look-backs"),
+    ("POST", "/api/v1/acceptance/look-backs/{uuid}/finding"),
 }
 
 
