@@ -75,6 +75,7 @@ class FilterForm(forms.Form):
     late = forms.ChoiceField(label="逾期环节", required=False,
                              choices=[("", "全部"), ("any", "任一环节逾期"), *SupervisionNotice.Step.choices])
     region = forms.TypedChoiceField(label="区划", required=False, coerce=int, empty_value=None, choices=[("", "全部")])
+    task = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, regions: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

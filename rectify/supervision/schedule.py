@@ -207,3 +207,11 @@ def rules_by_task(tasks: Sequence[Task]) -> dict[int, LightRule]:
     region_paths = dict(Region.objects.filter(pk__in={t.region_id for t in tasks}).values_list("pk", "path"))
     rules = rules_for_paths(region_paths.values())
     return {t.pk: nearest_rule(region_paths.get(t.region_id, ""), rules) for t in tasks}
+
+
+def attach_lights(tasks: Sequence[Task], today: datetime.date | None = None) -> Sequence[Task]:
+    """Set ``task.light`` on each task (for templates: ``{{ task.light.colour }}``); returns the tasks."""
+    lights = annotate_lights(tasks, today)
+    for task in tasks:
+        task.light = lights[task.pk]  # type: ignore[attr-defined]
+    return tasks

@@ -193,7 +193,7 @@ def issue_notice(
 ) -> SupervisionNotice:
     if not automatic:
         _require(can_issue(user, task), "只有本区域的整改办可以下达督办单")
-    task = Task.objects.select_for_update().select_related("region").get(pk=task.pk)
+    task = Task.objects.select_for_update(of=("self",)).select_related("region").get(pk=task.pk)
     units = list(units)
     if task.state in DONE_STATES:
         raise SupervisionRefused(f"任务已{task.get_state_display()}，无需督办")
@@ -227,7 +227,7 @@ def issue_notice(
 # ---------------------------------------------------------------- the units' steps
 
 def _locked(notice: SupervisionNotice) -> SupervisionNotice:
-    return SupervisionNotice.objects.select_for_update().select_related("task").get(pk=notice.pk)
+    return SupervisionNotice.objects.select_for_update(of=("self",)).select_related("task").get(pk=notice.pk)
 
 
 def _check_version(notice: SupervisionNotice, expected_version: int | None) -> None:
@@ -435,7 +435,7 @@ def escalate_overdue(today: datetime.date | None = None) -> int:
 
 @transaction.atomic
 def _escalate_one(pk: int, today: datetime.date) -> bool:
-    notice = SupervisionNotice.objects.select_for_update().select_related("task", "region__parent").get(pk=pk)
+    notice = SupervisionNotice.objects.select_for_update(of=("self",)).select_related("task", "region__parent").get(pk=pk)
     if notice.status in (Status.ESCALATED, Status.CLOSED) or not notice.is_late(today):
         return False
     step = notice.current_step

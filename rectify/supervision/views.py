@@ -81,6 +81,8 @@ def notice_list(request: AuthedRequest) -> HttpResponse:
             qs = qs.filter(services.late_q(today))
         elif late:
             qs = qs.filter(services.late_step_q(late, today))
+        if data.get("task"):
+            qs = qs.filter(task__uuid=data["task"])
         if data.get("region"):
             region = get_object_or_404(regions, pk=data["region"])
             qs = qs.filter(task__region__path__startswith=region.path)

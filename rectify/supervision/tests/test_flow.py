@@ -272,3 +272,11 @@ def test_rules_page(world: Any, login: Any) -> None:
     assert office.get(reverse("supervision:rules"), {"region": world.other_city.pk}).status_code == 403
     assert login(world.leader).get(reverse("supervision:rules")).status_code == 403
     assert login(world.county_unit).get(reverse("supervision:rules")).status_code == 403
+
+
+def test_list_filtered_by_task(world: Any, make_task: Any, login: Any) -> None:
+    a = issued(world, make_task, login)
+    b = issued(world, make_task, login)
+    body = login(world.city_office).get(reverse("supervision:list"), {"task": str(a.task.uuid)}).content.decode()
+    assert a.number in body and b.number not in body
+    assert login(world.city_office).get(reverse("supervision:list"), {"task": "not-a-uuid"}).status_code == 200

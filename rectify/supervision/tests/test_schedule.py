@@ -132,3 +132,23 @@ def test_annotate_lights_fixed_queries(make_task: Any, django_assert_max_num_que
     with django_assert_max_num_queries(3):
         annotate_lights(prefetched, TODAY)
     assert annotate_lights([], TODAY) == {}
+
+
+def test_attach_lights_for_templates(make_task: Any) -> None:
+    from rectify.supervision.schedule import attach_lights
+
+    task = make_task(deadline=TODAY - datetime.timedelta(days=1))
+    (same,) = attach_lights([Task.objects.get(pk=task.pk)], TODAY)
+    assert same.light.colour == RED and same.light.label == "红灯"  # type: ignore[attr-defined]
+
+
+def test_missing_progress_report_from_dispatch(world: Any, make_task: Any) -> None:
+    dispatch = pytest.importorskip("rectify.dispatch.models")
+    task = make_task()
+    assert annotate_lights([task], TODAY)[task.pk].colour == GREEN
+    dispatch.ReportingRound.objects.create(region=world.city, title="2026年5月调度", period_start=datetime.date(2026, 5, 1),
+                                           period_end=datetime.date(2026, 12, 31), due_date=datetime.date(2026, 6, 5))
+    light = annotate_lights([task], TODAY)[task.pk]
+    assert light.colour == YELLOW and "未按期报送进展" in light.reasons
+    LightRule.objects.create(region=world.county, yellow_when_report_missing=False)
+    assert annotate_lights([task], TODAY)[task.pk].colour == GREEN
