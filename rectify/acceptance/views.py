@@ -245,7 +245,8 @@ def look_back_list(request: HttpRequest) -> HttpResponse:
         items = items.filter(result=status)
     page = Paginator(items, LOOK_BACK_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "acceptance/look_back_list.html", {
-        "page": page, "status": status, "filters": LOOK_BACK_FILTERS, "today": timezone.localdate(),
+        "page": page, "status": status, "status_query": f"status={status}&" if status else "", "filters": LOOK_BACK_FILTERS,
+        "today": timezone.localdate(),
         "can_schedule": services.may_schedule_look_backs(request.user),
     })
 
