@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,7 +36,7 @@ from .forms import (
     SupervisionRuleForm,
 )
 from .models import ExtensionRequest, LightRule, SupervisionNotice, SupervisionRule
-from .schedule import annotate_lights, rule_for_region
+from .schedule import annotate_lights, attach_lights, rule_for_region
 
 REFUSALS = (services.SupervisionRefused, StaleEdit, CalendarOutOfRange)
 PAGE_SIZE = 20
@@ -56,7 +56,9 @@ def _list_queryset(qs: QuerySet[SupervisionNotice]) -> QuerySet[SupervisionNotic
 
 
 def _page(request: AuthedRequest, qs: QuerySet[SupervisionNotice]) -> Any:
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    attach_lights([n.task for n in page.object_list])
+    return page
 
 
 def _querystring(request: AuthedRequest) -> str:
@@ -98,7 +100,7 @@ def my_notices(request: AuthedRequest) -> HttpResponse:
     """我的督办: notices addressed to the user's units, open ones first."""
     ids = unit_ids(request.user)
     qs = SupervisionNotice.objects.filter(units__in=ids).distinct() if ids else SupervisionNotice.objects.none()
-    open_first = _list_queryset(qs).order_by("closed_at", "-issued_at", "-id")
+    open_first = _list_queryset(qs).order_by(F("closed_at").asc(nulls_first=True), "-issued_at", "-id")
     page = _page(request, open_first)
     return render(request, "supervision/list.html", {
         "page": page, "form": None, "today": timezone.localdate(), "querystring": "", "title": "我的督办", "mine": True,

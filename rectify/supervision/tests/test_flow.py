@@ -233,7 +233,7 @@ def test_list_filters_pagination_and_queries(world: Any, make_task: Any, login: 
     county2_task = make_task(region=world.county2, units={"responsible": [world.unit_county2_gov]})
     late = services.issue_notice(county2_task, world.city_office, units=[world.unit_county2_gov], reason="督办", today=timezone.localdate())
     office = login(world.city_office)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(16):
         page1 = office.get(reverse("supervision:list"))
     assert page1.status_code == 200 and "第 1 / 2 页，共 24 条" in page1.content.decode()
     page2 = office.get(reverse("supervision:list") + "?page=2")
@@ -246,7 +246,7 @@ def test_list_filters_pagination_and_queries(world: Any, make_task: Any, login: 
     assert "没有符合条件的督办单" in office.get(reverse("supervision:list"), {"status": "closed"}).content.decode()
     assert office.get(reverse("supervision:list"), {"status": "bogus"}).status_code == 200
     unit = login(world.county_unit)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(16):
         mine = unit.get(reverse("supervision:mine"))
     assert "共 23 条" in mine.content.decode()
     assert "本单位暂无督办单" in login(world.other_unit).get(reverse("supervision:mine")).content.decode()
@@ -280,3 +280,16 @@ def test_list_filtered_by_task(world: Any, make_task: Any, login: Any) -> None:
     body = login(world.city_office).get(reverse("supervision:list"), {"task": str(a.task.uuid)}).content.decode()
     assert a.number in body and b.number not in body
     assert login(world.city_office).get(reverse("supervision:list"), {"task": "not-a-uuid"}).status_code == 200
+
+
+def test_mine_lists_open_notices_first(world: Any, make_task: Any, login: Any) -> None:
+    from rectify.supervision import services
+
+    first = issued(world, make_task, login)
+    for name in ("arrange", "report", "done"):
+        services.complete_step(first, world.county_unit, name, "x")
+    services.close_notice(first, world.city_office, "good")
+    second = issued(world, make_task, login)
+    body = login(world.county_unit).get(reverse("supervision:mine")).content.decode()
+    assert body.index(second.number) < body.index(first.number)
+    assert "light light-" in body
