@@ -21,6 +21,7 @@ from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
 from rectify.regions.models import Region
+from rectify.supervision.schedule import attach_lights
 
 from .decompose import DecompositionError, decompose
 from .filters import LedgerFilter
@@ -56,6 +57,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
     count_base = count_filter.qs if count_filter.is_bound and count_filter.is_valid() else count_filter.queryset
     counts = state_counts(count_base)
     page = Paginator(tasks, settings.LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    attach_lights(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -81,6 +83,7 @@ def task_detail(request: AuthedRequest, uuid: str) -> HttpResponse:
         Task.objects.visible_to(request.user).select_related("region__parent", "plan", "inspection__target_region", "parent"),
         uuid=uuid,
     )
+    attach_lights([task])
     assignments = task.assignments.select_related("unit").order_by("role", "id")
     history = ChangeRecord.objects.filter(task_uuid=task.uuid).order_by("-id")[:100]
     children = Task.objects.visible_to(request.user).filter(parent=task).select_related("region__parent")
