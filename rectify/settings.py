@@ -151,3 +151,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("RECTIFY_LOG_LEVEL", "WARNING")},
 }
+
+# Mail: printed to the console unless an SMTP server is configured.
+EMAIL_BACKEND = os.environ.get("RECTIFY_EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if os.environ.get("RECTIFY_SMTP_HOST") else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("RECTIFY_SMTP_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("RECTIFY_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("RECTIFY_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("RECTIFY_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("RECTIFY_SMTP_TLS", "0") == "1"
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("RECTIFY_MAIL_FROM", "督察整改闭环管理系统 <rectify@localhost>")
