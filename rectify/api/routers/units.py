@@ -66,6 +66,8 @@ def get_unit(request: HttpRequest, uuid: UUID) -> Unit:
 def _check(user: Any, values: dict[str, Any], unit: Unit | None = None) -> dict[str, Any]:
     """Resolve codes and uuids; raise ApiValidationError naming each bad field."""
     errors = ApiValidationError()
+    # An explicit null means "leave as is" for every field but the parent (null clears it).
+    values = {k: v for k, v in values.items() if v is not None or k == "parent"}
     result = dict(values)
     check_region(user, values, result, errors)
     if "name" in values:
