@@ -27,8 +27,8 @@ LANDLINE = re.compile(
 )
 CJK = "\u4e00-\u9fff"
 LABELS = "联系人|举报人|信访人|投诉人|反映人|责任人|负责人|经办人|当事人|姓名"
-# A label, an optional colon, then 2–4 CJK characters (a name, possibly with ·); stops at 等/同志 endings.
-NAME_AFTER_LABEL = re.compile(rf"((?:{LABELS})\s*[:：]?\s*)([{CJK}][{CJK}·]{{1,3}}?)(?=同志|先生|女士|等|[^{CJK}·]|$)")
+# A label, an optional colon, then 2–4 CJK characters (a name, possibly with ·); stops before 同志/等 or a verb such as 反映/举报.
+NAME_AFTER_LABEL = re.compile(rf"((?:{LABELS})\s*[:：]?\s*)([{CJK}][{CJK}·]{{1,3}}?)(?=同志|先生|女士|等|反映|举报|投诉|来信|来电|称|[^{CJK}·]|$)")
 # Words that follow a label but are not names ("责任人为县政府", "联系人电话").
 NOT_NAMES = re.compile(r"^(?:电话|手机|单位|信息|姓名|为|是|及|和|的|所在|职务|身份|地址|联系|签字|签名|意见|名单|均|已|未|要|须|应|由|对|在)")
 
