@@ -25,6 +25,8 @@ LANDLINE = re.compile(
     r"(?<![\d.])(?:[（(]0\d{2,3}[)）][\s-]?|0\d{2,3}[\s\-—－]?)[2-9]\d{6,7}"
     r"(?:\s*(?:-|－|转|分机|ext\.?|x)\s*\d{1,6})?(?![\d.])" + QUANTITY_UNIT
 )
+# A local number without area code, only where a label says it is a phone (电话：2021234).
+PHONE_LABEL = re.compile(r"((?:电话|手机|座机|联系方式)\s*[:：]?\s*)[2-9]\d{6,7}(?![\d.])")
 CJK = "\u4e00-\u9fff"
 LABELS = "联系人|举报人|信访人|投诉人|反映人|责任人|负责人|经办人|当事人|姓名"
 # A label, an optional colon, then 2–4 CJK characters (a name, possibly with ·); stops before 同志/等 or a verb such as 反映/举报.
@@ -40,6 +42,7 @@ def redact(text: str, names: Iterable[str] = ()) -> str:
     text = ID_NUMBER.sub(MASK, text)
     text = MOBILE.sub(MASK, text)
     text = LANDLINE.sub(MASK, text)
+    text = PHONE_LABEL.sub(lambda m: f"{m.group(1)}{MASK}", text)
 
     def name(m: re.Match[str]) -> str:
         if NOT_NAMES.match(m.group(2)):

@@ -23,6 +23,7 @@ from rectify.core.redaction import MASK, redact
     ("信访人李四反映，", f"信访人{MASK}反映，") ,
     ("责任人：王五（副县长）", f"责任人：{MASK}（副县长）"),
     ("姓名：赵六", f"姓名：{MASK}"),
+    ("值班电话：2021234。", f"值班电话：{MASK}。"),
     ("举报人王小明举报该厂夜间偷排", f"举报人{MASK}举报该厂夜间偷排"),
     ("责任人：李明、王强", f"责任人：{MASK}、王强"),
 ], ids=lambda v: v if len(v) < 20 else v[:20])
