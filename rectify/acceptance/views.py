@@ -163,7 +163,11 @@ def object_(request: HttpRequest, uuid: Any) -> HttpResponse:
         services.record_objection(announcement, request.user, content=data["content"], contact=data["contact"])
         return "异议已登记"
 
-    return _act(request, announcement.task, ObjectionForm(request.POST), act)
+    own_units = [g.unit_id for g in request.user.grants if g.unit_id]
+    is_doer = announcement.task.assignments.filter(unit_id__in=own_units).exists()
+    return _act(request, announcement.task, ObjectionForm(request.POST), act,
+                allowed=services.can_manage(request.user, announcement.task) or not is_doer,
+                denied="承担该任务的单位不能对本任务的销号公示提出异议")
 
 
 @login_required

@@ -13,6 +13,8 @@ from django.db.models import Q
 from .roles import REGION_ROLES, UNIT_ROLES, Role
 
 NOTHING = Q(pk__in=[])
+# An explicit always-true filter: an empty Q() would vanish when OR-ed with another condition.
+EVERYTHING = Q(pk__isnull=False)
 
 
 def _is_admin(user: Any) -> bool:
@@ -34,7 +36,7 @@ def task_scope(user: Any, *, roles: set[str] | None = None) -> Q:
     if not user or not user.is_authenticated:
         return NOTHING
     if _is_admin(user):
-        return Q()
+        return EVERYTHING
     q = NOTHING
     for path in region_paths(user, roles):
         q |= Q(region__path__startswith=path)
@@ -51,7 +53,7 @@ def task_edit_scope(user: Any) -> Q:
     if not user or not user.is_authenticated:
         return NOTHING
     if _is_admin(user):
-        return Q()
+        return EVERYTHING
     return task_scope(user, roles={Role.OFFICE})
 
 
@@ -61,7 +63,7 @@ def region_scope(user: Any, field: str = "") -> Q:
     if not user or not user.is_authenticated:
         return NOTHING
     if _is_admin(user):
-        return Q()
+        return EVERYTHING
     q = NOTHING
     for path in region_paths(user):
         q |= Q(**{f"{prefix}path__startswith": path})

@@ -174,8 +174,12 @@ def test_objection_upheld_reopens(world: Any, make_task: Any, login: Any) -> Non
     office = login(world.city_office)
     announce(office, task)
     announcement = Announcement.objects.get(task=task)
-    # Anyone with scope may record an objection during the period; the contact stays private.
-    response = login(world.lead_unit).post(url("object", announcement), {"content": "河道北岸仍有垃圾", "contact": "13812345678"})
+    # Anyone with scope may record an objection during the period, except the units doing the work;
+    # the contact stays private.
+    refused = login(world.lead_unit).post(url("object", announcement), {"content": "河道北岸仍有垃圾", "contact": "13812345678"})
+    assert refused.status_code == 403
+    assert "承担该任务的单位不能对本任务的销号公示提出异议" in refused.content.decode()
+    response = login(world.leader).post(url("object", announcement), {"content": "河道北岸仍有垃圾", "contact": "13812345678"})
     assert response.status_code == 302
     objection = Objection.objects.get(announcement=announcement)
     assert objection.contact == "13812345678"

@@ -178,3 +178,12 @@ def test_saved_filters_belong_to_their_user(world, login):
     assert login(world.leader).post(f"/ledger/filters/{saved.pk}/delete/").status_code == 404
     client.post(f"/ledger/filters/{saved.pk}/delete/")
     assert not SavedFilter.objects.exists()
+
+
+def test_refusals_and_missing_records_explain_themselves_in_chinese(world, make_task, login):
+    denied = login(world.leader).get("/ledger/new/")
+    assert denied.status_code == 403
+    assert "只有整改办或管理员可以新建任务" in denied.content.decode()
+    missing = login(world.other_unit).get(f"/ledger/{make_task().uuid}/")
+    assert missing.status_code == 404
+    assert "不在您的数据范围内" in missing.content.decode()
