@@ -1,0 +1,1 @@
+document.getElementById("endpoint-list").hidden = true;
