@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rectify.accounts.scope import region_scope
+from rectify.accounts.security import log_personal_data_access
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Inspection
 from rectify.tasks.models import Task
@@ -202,6 +203,7 @@ def close(request: HttpRequest, uuid: Any) -> HttpResponse:
 @login_required
 def evidence_download(request: HttpRequest, uuid: Any) -> FileResponse:
     evidence = get_object_or_404(Evidence, uuid=uuid, application__task__in=Task.objects.visible_to(request.user))
+    log_personal_data_access(request, "下载验收佐证材料", evidence.application.task)
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
 
 
@@ -220,6 +222,7 @@ def notice(request: HttpRequest, uuid: Any) -> HttpResponse:
 @login_required
 def dossier(request: HttpRequest, uuid: Any) -> FileResponse:
     task = _task(request, uuid)
+    log_personal_data_access(request, "下载验收销号档案", task)
     return FileResponse(dossier_zip(task), as_attachment=True, filename=f"验收销号档案_{task.seq}.zip", content_type="application/zip")
 
 
@@ -336,6 +339,7 @@ def look_back_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
 @login_required
 def look_back_evidence(request: HttpRequest, uuid: Any) -> FileResponse:
     evidence = get_object_or_404(LookBackEvidence, uuid=uuid, look_back__task__in=Task.objects.visible_to(request.user))
+    log_personal_data_access(request, "下载回头看佐证材料", evidence.look_back.task)
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from rectify.acceptance.files import ALLOWED_LABEL, EvidenceRefused
 from rectify.accounts.scope import unit_ids
+from rectify.accounts.security import log_personal_data_access
 from rectify.core.models import ChangeRecord
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
@@ -244,6 +245,7 @@ def export(request: AuthedRequest, uuid: Any) -> HttpResponse:
     round_ = _round(request, uuid)
     _require_viewer(request, round_)
     reports, _, _ = _round_reports(round_, request)
+    log_personal_data_access(request, "导出调度报送", round_)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(round_.title[:31] or "调度")
     ws.column_dimensions["A"].width = 6
@@ -359,6 +361,7 @@ def review(request: AuthedRequest, uuid: Any) -> HttpResponse:
 @login_required
 def download(request: AuthedRequest, uuid: Any) -> FileResponse:
     evidence = get_object_or_404(EvidenceFile, uuid=uuid, report__assignment__task__in=Task.objects.visible_to(request.user))
+    log_personal_data_access(request, "下载调度佐证材料", evidence.report.assignment.task)
     response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
                             content_type=evidence.content_type)
     response["X-Content-Type-Options"] = "nosniff"

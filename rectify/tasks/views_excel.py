@@ -27,6 +27,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from rectify.accounts.scope import region_scope
+from rectify.accounts.security import log_personal_data_access
 from rectify.core.types import AuthedRequest
 from rectify.inspections.models import Plan
 from rectify.regions.models import Region
@@ -69,6 +70,7 @@ def export_ledger(request: AuthedRequest) -> HttpResponse:
     _, tasks = ledger_queryset(request)
     today = timezone.localdate()
     content = write_ledger(tasks, today=today)
+    log_personal_data_access(request, "导出整改台账")
     stamp = today.strftime("%Y%m%d")
     return xlsx_response(content, f"台账_{stamp}.xlsx", f"ledger_{stamp}.xlsx")
 

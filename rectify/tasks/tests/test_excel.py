@@ -551,3 +551,12 @@ def test_parse_measures_and_units() -> None:
 def test_read_ledger_rejects_non_xlsx() -> None:
     with pytest.raises(ExcelError, match="不是 Excel"):
         read_ledger(b"%PDF-1.4")
+
+
+def test_every_export_is_logged_with_user_and_time(world, make_task, login):
+    from rectify.accounts.models import PersonalDataAccess
+
+    make_task()
+    assert login(world.city_office).get("/ledger/export.xlsx").status_code == 200
+    row = PersonalDataAccess.objects.get()
+    assert row.user == world.city_office and row.what == "导出整改台账" and row.at is not None
