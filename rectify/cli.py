@@ -4,6 +4,7 @@
     rectify demo                  load regions and the demo dataset
     rectify parse FILE --json     read a plan document and print its structure (no database)
     rectify import FILE...        import plan documents into the ledger
+    rectify audit verify          check the hash chain of the change history
     rectify manage ARGS...        any Django management command
 """
 from __future__ import annotations
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         return _django(["demo", *rest])
     if command == "import":
         return _django(["import_documents", *rest])
+    if command == "audit" and rest[:1] == ["verify"]:
+        return _django(["audit_verify", *rest[1:]])
     if command == "manage":
         return _django(rest)
     print(f"未知命令：{command}\n{__doc__}", file=sys.stderr)

@@ -41,3 +41,11 @@ def test_audit_verify_detects_edited_and_deleted_rows(make_task, capsys):
     with pytest.raises(CommandError):
         call_command("audit_verify")
     assert f"第 {rows[2]} 条记录之前的记录被删除" in capsys.readouterr().err
+
+
+def test_rectify_audit_verify_command(make_task, capsys):
+    from rectify.cli import main
+
+    make_task()
+    assert main(["audit", "verify"]) == 0
+    assert "审计链完整：共 1 条记录" in capsys.readouterr().out

@@ -35,3 +35,23 @@ def test_closed_task_can_only_be_reopened():
     with pytest.raises(TransitionRefused):
         check_transition(TaskState.CLOSED, TaskState.IN_PROGRESS)
     check_transition(TaskState.CLOSED, TaskState.REOPENED)
+
+
+ALL_PAIRS = [(a, b) for a in TaskState for b in TaskState]
+
+
+@pytest.mark.parametrize("current, target", ALL_PAIRS, ids=[f"{a.value}->{b.value}" for a, b in ALL_PAIRS])
+def test_every_transition_is_allowed_or_refused_as_the_table_says(make_task, current, target):
+    from rectify.tasks.models import Task
+
+    task = make_task()
+    Task.objects.filter(pk=task.pk).update(state=current)
+    task.refresh_from_db()
+    if target in TASK_TRANSITIONS[current]:
+        task = transition_task(task, target, expected_version=task.version, reason="测试")
+        assert task.state == target
+    else:
+        with pytest.raises(TransitionRefused, match=f"不能变更为“{target.label}”"):
+            transition_task(task, target, expected_version=task.version)
+        task.refresh_from_db()
+        assert task.state == current
