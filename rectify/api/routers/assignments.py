@@ -5,8 +5,9 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from rectify.api.pagination import CappedPageNumberPagination
 from rectify.tasks.models import Assignment
 from rectify.tasks.states import AssignmentState
 
@@ -27,7 +28,7 @@ def _assignments(request: HttpRequest) -> QuerySet[Assignment]:
     summary="任务分工列表",
     description="本人可见任务的分工；按任务（task）、单位（unit）、角色、状态筛选。",
 )
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(CappedPageNumberPagination, page_size=50, max_page_size=500)
 def list_assignments(
     request: HttpRequest,
     task: UUID | None = Query(None, description="任务编号"),  # type: ignore[assignment]  # noqa: B008

@@ -7,8 +7,9 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from rectify.api.pagination import CappedPageNumberPagination
 from rectify.inspections.models import Inspection
 
 from ..access import region_by_code, user_of, visible_inspections
@@ -26,7 +27,7 @@ def _inspections(user: Any) -> QuerySet[Inspection]:
 
 
 @router.get("", response=list[InspectionOut], summary="督察列表", description="本人数据范围内的督察。")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(CappedPageNumberPagination, page_size=50, max_page_size=500)
 def list_inspections(
     request: HttpRequest,
     region: str | None = Query(None, description="被督察区划代码（含下级）"),  # type: ignore[assignment]

@@ -7,8 +7,9 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from rectify.api.pagination import CappedPageNumberPagination
 from rectify.inspections.models import Plan
 
 from ..access import region_by_code, user_of, visible_inspections, visible_plans
@@ -26,7 +27,7 @@ def _plans(user: Any) -> QuerySet[Plan]:
 
 
 @router.get("", response=list[PlanOut], summary="整改方案列表", description="本人数据范围内的整改方案。")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(CappedPageNumberPagination, page_size=50, max_page_size=500)
 def list_plans(
     request: HttpRequest,
     inspection: UUID | None = Query(None, description="督察编号"),  # type: ignore[assignment]  # noqa: B008

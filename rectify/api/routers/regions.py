@@ -4,8 +4,9 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from rectify.api.pagination import CappedPageNumberPagination
 from rectify.regions.models import Region
 
 from ..access import region_by_code
@@ -20,7 +21,7 @@ router = Router(tags=["行政区划"])
     summary="行政区划列表",
     description="按上级区划代码（parent）和级别（level）筛选；不带 parent 时列出全部。",
 )
-@paginate(PageNumberPagination, page_size=100, max_page_size=1000)
+@paginate(CappedPageNumberPagination, page_size=100, max_page_size=1000)
 def list_regions(
     request: HttpRequest,
     parent: str | None = Query(None, description="上级区划代码"),  # type: ignore[assignment]

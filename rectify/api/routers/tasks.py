@@ -11,8 +11,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from rectify.api.pagination import CappedPageNumberPagination
 from rectify.core.models import ChangeRecord
 from rectify.inspections.models import Plan
 from rectify.regions.matching import find_unit
@@ -85,7 +86,7 @@ def require_editable(user: Any, task: Task) -> None:
     summary="整改任务列表（台账）",
     description="只列出本人数据范围内的任务。可按督察、方案、区划（含下级）、单位、状态、是否逾期、时限区间、关键词筛选；分页返回。",
 )
-@paginate(PageNumberPagination, page_size=25, max_page_size=500)
+@paginate(CappedPageNumberPagination, page_size=25, max_page_size=500)
 def list_tasks(
     request: HttpRequest,
     inspection: UUID | None = Query(None, description="督察编号"),  # type: ignore[assignment]  # noqa: B008
@@ -138,7 +139,7 @@ def get_task_detail(request: HttpRequest, uuid: UUID) -> Task:
 
 
 @router.get("/{uuid}/history", response={200: list[HistoryOut], 401: Message, 404: Message}, summary="任务变更记录", description="新的在前。")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(CappedPageNumberPagination, page_size=50, max_page_size=500)
 def task_history(request: HttpRequest, uuid: UUID) -> QuerySet[ChangeRecord]:
     task = get_task(user_of(request), uuid)
     return ChangeRecord.objects.filter(task_uuid=task.uuid).order_by("-id")

@@ -8,8 +8,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from rectify.api.pagination import CappedPageNumberPagination
 from rectify.regions.matching import normalise_name
 from rectify.regions.models import Region, Unit
 
@@ -36,7 +37,7 @@ def _get(uuid: UUID) -> Unit:
 
 
 @router.get("", response=list[UnitOut], summary="单位列表", description="region：区划代码（含下级）；q：名称或别名关键词。")
-@paginate(PageNumberPagination, page_size=100, max_page_size=1000)
+@paginate(CappedPageNumberPagination, page_size=100, max_page_size=1000)
 def list_units(
     request: HttpRequest,
     region: str | None = Query(None, description="区划代码（含下级区划）"),  # type: ignore[assignment]

@@ -1,3 +1,5 @@
+import pytest
+
 
 
 def test_patch_with_explicit_nulls_changes_nothing_instead_of_failing(world, login):
@@ -13,3 +15,9 @@ def test_patch_with_explicit_nulls_changes_nothing_instead_of_failing(world, log
     assert response.status_code == 200, response.content.decode()
     unit.refresh_from_db()
     assert unit.name == "市生态环境局" and unit.aliases == ["晋城市生态环境局"] and unit.is_active
+
+
+@pytest.mark.parametrize("path", ["/api/v1/units", "/api/v1/regions", "/api/v1/plans", "/api/v1/inspections", "/api/v1/assignments", "/api/v1/tasks"])
+def test_a_page_number_past_any_real_page_is_a_validation_error_not_a_crash(world, login, path):
+    response = login(world.city_office).get(path, {"page": "58983574440678440960"})
+    assert response.status_code == 422
