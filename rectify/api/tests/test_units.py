@@ -1,7 +1,6 @@
 import pytest
 
 
-
 def test_patch_with_explicit_nulls_changes_nothing_instead_of_failing(world, login):
     import json
 
