@@ -61,3 +61,7 @@ class LookBackForm(forms.Form):
     result = forms.ChoiceField(label="回头看结论", choices=[c for c in LookBack.Result.choices if c[0]], widget=forms.RadioSelect)
     finding = forms.CharField(label="核查情况", widget=forms.Textarea(attrs={"rows": 6}))
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class FilingForm(forms.Form):
+    note = forms.CharField(label="报送说明", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -222,3 +222,28 @@ class LookBackEvidence(EvidenceFile):
         verbose_name = "回头看佐证材料"
         verbose_name_plural = "回头看佐证材料"
         ordering = ["look_back_id", "id"]
+
+
+class Filing(PublicModel):
+    """A closure filed (备案) with the rectification office one level up (a province files with itself)."""
+
+    closure = models.OneToOneField(Closure, verbose_name="销号", on_delete=models.PROTECT, related_name="filing")
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报送人", on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField("报送时间")
+    filed_to_region = models.ForeignKey(Region, verbose_name="备案机关区划", on_delete=models.PROTECT, related_name="+")
+    note = models.TextField("报送说明", blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="确认人", null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+")
+    acknowledged_at = models.DateTimeField("确认时间", null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "销号备案"
+        verbose_name_plural = "销号备案"
+        ordering = ["-filed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"销号备案（{self.closure.number}）"
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None

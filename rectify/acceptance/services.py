@@ -7,11 +7,11 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from rectify.accounts.roles import Role
-from rectify.accounts.scope import task_scope, unit_ids
+from rectify.accounts.scope import region_paths, task_scope, unit_ids
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.regions.models import Region
@@ -30,6 +30,7 @@ from .models import (
     ClosureCounter,
     Evidence,
     EvidenceFile,
+    Filing,
     LookBack,
     LookBackEvidence,
     Objection,
@@ -439,6 +440,95 @@ def closure_history(task: Task) -> list[dict[str, Any]]:
     """The task's closures in order, each with its look-backs: closed → relapse → reopened → closed again."""
     closures = list(task.closures.order_by("id").prefetch_related("look_backs__checker", "look_backs__evidence"))
     return [{"closure": c, "look_backs": sorted(c.look_backs.all(), key=lambda lb: (lb.scheduled_for, lb.id))} for c in closures]
+
+
+# ---------------------------------------------------------------- 7. filing (备案) with the level above
+
+def filing_region(task: Task) -> Region:
+    """Where a closure is filed: the parent of the task's region; a province files with itself."""
+    return task.region.parent or task.region
+
+
+def can_file(user: Any, task: Task) -> bool:
+    return can_manage(user, task)
+
+
+def can_acknowledge(user: Any, filing: Filing) -> bool:
+    """The office of the region filed to, or of a region above it."""
+    if _is_admin(user):
+        return True
+    target = filing.filed_to_region.path
+    return any(target.startswith(p) for p in region_paths(user, roles={Role.OFFICE}))
+
+
+def may_receive_filings(user: Any) -> bool:
+    return _is_admin(user) or Role.OFFICE in user.roles()
+
+
+def received_filings(user: Any) -> Any:
+    """Filings sent to the user's office subtree (every filing for an administrator), unacknowledged first."""
+    from django.db.models import Q
+
+    filings = Filing.objects.all()
+    if not _is_admin(user):
+        paths = region_paths(user, roles={Role.OFFICE})
+        q = Q(pk__in=[])
+        for p in paths:
+            q |= Q(filed_to_region__path__startswith=p)
+        filings = filings.filter(q)
+    done = models.ExpressionWrapper(models.Q(acknowledged_at__isnull=False), output_field=models.BooleanField())
+    return filings.annotate(done=done).order_by("done", "-filed_at", "-id")
+
+
+def _notify(users: Iterable[Any], title: str, body: str, url: str) -> None:
+    try:
+        from rectify.notifications.services import notify
+    except ImportError:  # pragma: no cover - the notifications app is written in parallel
+        return
+    notify(users, title, body, url)
+
+
+@transaction.atomic
+def file_closure(closure: Closure, user: Any, note: str = "") -> Filing:
+    task = closure.task
+    _require(can_file(user, task), "只有本区域的整改办可以报送销号备案")
+    task = _locked(task)
+    if task.state != TaskState.CLOSED or latest_closure(task) != closure:
+        raise AcceptanceRefused(f"任务当前状态为“{task.get_state_display()}”，销号后才能报送备案")
+    if Filing.objects.filter(closure=closure).exists():
+        raise AcceptanceRefused(f"{closure.number}已报送备案，不能重复报送")
+    target = filing_region(task)
+    filing = Filing.objects.create(closure=closure, filed_by=user, filed_at=timezone.now(), filed_to_region=target,
+                                   note=note.strip())
+    record_change(filing, ChangeRecord.Action.CREATE, after={**snapshot(filing), "number": closure.number},
+                  reason=f"报送销号备案（{closure.number}，报{target.full_name}）", task_uuid=task.uuid, user=user)
+    from django.urls import reverse
+
+    _notify(office_users(target), f"销号备案待确认：{closure.number}",
+            f"{task.region.full_name}第{task.seq}号整改任务已销号（{closure.number}），报送备案，请确认。",
+            reverse("acceptance:filings"))
+    return filing
+
+
+@transaction.atomic
+def acknowledge_filing(filing: Filing, user: Any) -> Filing:
+    filing = Filing.objects.select_for_update().select_related("filed_to_region", "closure__task").get(pk=filing.pk)
+    _require(can_acknowledge(user, filing), "只有备案机关（上级整改办）可以确认备案")
+    if filing.acknowledged_at is not None:
+        raise AcceptanceRefused(f"{filing.closure.number}的备案已确认，不能重复确认")
+    filing.acknowledged_by = user
+    filing.acknowledged_at = timezone.now()
+    filing.save(update_fields=["acknowledged_by", "acknowledged_at", "updated_at"])
+    task = filing.closure.task
+    record_change(filing, ChangeRecord.Action.UPDATE, before={"acknowledged_by": None, "acknowledged_at": None},
+                  after={"acknowledged_by": str(user), "acknowledged_at": filing.acknowledged_at.isoformat()},
+                  reason=f"确认销号备案（{filing.closure.number}）", task_uuid=task.uuid, user=user)
+    from django.urls import reverse
+
+    _notify([filing.filed_by], f"销号备案已确认：{filing.closure.number}",
+            f"{filing.filed_to_region.full_name}整改办已确认第{task.seq}号整改任务的销号备案。",
+            reverse("acceptance:file", args=[task.uuid]))
+    return filing
 
 
 # ---------------------------------------------------------------- whom to tell

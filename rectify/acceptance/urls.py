@@ -20,6 +20,9 @@ urlpatterns = [
     path("acceptance/look-backs/schedule/", views.look_back_schedule, name="look_back_schedule"),
     path("acceptance/look-backs/<uuid:uuid>/", views.look_back_detail, name="look_back"),
     path("acceptance/look-back-evidence/<uuid:uuid>/", views.look_back_evidence, name="look_back_evidence"),
+    path("acceptance/tasks/<uuid:uuid>/filing/", views.file_closure, name="file_closure"),
+    path("acceptance/tasks/<uuid:uuid>/filing/acknowledge/", views.acknowledge_filing, name="acknowledge_filing"),
+    path("acceptance/filings/", views.filing_list, name="filings"),
     path("public/closures/", views.public_list, name="public_list"),
     path("public/closures/<uuid:uuid>/", views.public_detail, name="public_detail"),
 ]

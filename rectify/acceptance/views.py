@@ -26,8 +26,19 @@ from rectify.tasks.states import TaskState, TransitionRefused
 from . import services
 from .documents import dossier_zip, notice_docx
 from .files import ALLOWED_LABEL, EvidenceRefused
-from .forms import AnnounceForm, ApplyForm, CloseForm, LookBackForm, ObjectionForm, ResolveForm, ReviewForm, ScheduleForm, ScheduleOneForm
-from .models import AcceptanceApplication, Announcement, Evidence, LookBack, LookBackEvidence, Objection
+from .forms import (
+    AnnounceForm,
+    ApplyForm,
+    CloseForm,
+    FilingForm,
+    LookBackForm,
+    ObjectionForm,
+    ResolveForm,
+    ReviewForm,
+    ScheduleForm,
+    ScheduleOneForm,
+)
+from .models import AcceptanceApplication, Announcement, Evidence, Filing, LookBack, LookBackEvidence, Objection
 from .workdays import CalendarOutOfRange
 
 REFUSALS = (services.AcceptanceRefused, EvidenceRefused, TransitionRefused, StaleEdit, CalendarOutOfRange)
@@ -77,8 +88,24 @@ def task_file(request: HttpRequest, uuid: Any) -> HttpResponse:
         "closure_history": services.closure_history(task),
         "can_schedule_look_back": task.state == TaskState.CLOSED and services.can_schedule_look_back(user, task),
         "schedule_form": ScheduleOneForm(initial={"scheduled_for": timezone.localdate()}),
+        **_filing_context(user, task),
     }
     return render(request, "acceptance/task_file.html", context)
+
+
+def _filing_context(user: Any, task: Task) -> dict[str, Any]:
+    closure = services.latest_closure(task)
+    filing = (Filing.objects.filter(closure=closure).select_related("filed_by", "filed_to_region", "acknowledged_by").first()
+              if closure is not None else None)
+    closed = task.state == TaskState.CLOSED and closure is not None
+    return {
+        "filing": filing,
+        "filing_closure": closure,
+        "filing_region": services.filing_region(task),
+        "can_file": closed and filing is None and services.can_file(user, task),
+        "can_acknowledge_filing": filing is not None and not filing.acknowledged and services.can_acknowledge(user, filing),
+        "filing_form": FilingForm(),
+    }
 
 
 @login_required
@@ -366,3 +393,57 @@ def public_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     return render(request, "acceptance/public_detail.html", {"task": task, "a": announcement, "body": announcement.body, "closure": closure})
 
 
+
+
+# ---------------------------------------------------------------- filing (备案)
+
+FILING_PAGE_SIZE = 20
+
+
+@login_required
+@require_POST
+def file_closure(request: HttpRequest, uuid: Any) -> HttpResponse:
+    task = _task(request, uuid)
+
+    def act(data: dict[str, Any]) -> str:
+        closure = services.latest_closure(task)
+        if closure is None:
+            raise services.AcceptanceRefused(f"任务当前状态为“{task.get_state_display()}”，销号后才能报送备案")
+        filing = services.file_closure(closure, request.user, data["note"])
+        return f"已报送备案：{closure.number}，报{filing.filed_to_region.full_name}整改办"
+
+    return _act(request, task, FilingForm(request.POST), act, allowed=services.can_file(request.user, task),
+                denied="只有本区域的整改办可以报送销号备案")
+
+
+@login_required
+@require_POST
+def acknowledge_filing(request: HttpRequest, uuid: Any) -> HttpResponse:
+    task = _task(request, uuid)
+    closure = services.latest_closure(task)
+    filing = get_object_or_404(Filing.objects.select_related("filed_to_region"), closure=closure) if closure else None
+    if filing is None:
+        raise Http404("该任务没有销号备案")
+    if not services.can_acknowledge(request.user, filing):
+        raise PermissionDenied("只有备案机关（上级整改办）可以确认备案")
+    try:
+        services.acknowledge_filing(filing, request.user)
+    except REFUSALS as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已确认备案：{closure.number if closure else ''}")
+    back = request.POST.get("next", "")
+    return redirect(reverse("acceptance:filings") if back == "filings" else _file_url(task))
+
+
+@login_required
+def filing_list(request: HttpRequest) -> HttpResponse:
+    """Filings received by the caller's office subtree, unacknowledged first."""
+    if not services.may_receive_filings(request.user):
+        raise PermissionDenied("只有整改办可以查看销号备案")
+    filings = services.received_filings(request.user).select_related(
+        "closure__task__region", "filed_to_region", "filed_by", "acknowledged_by")
+    page = Paginator(filings, FILING_PAGE_SIZE).get_page(request.GET.get("page"))
+    for filing in page:
+        filing.may_acknowledge = not filing.acknowledged and services.can_acknowledge(request.user, filing)  # type: ignore[attr-defined]
+    return render(request, "acceptance/filing_list.html", {"page": page, "query": ""})

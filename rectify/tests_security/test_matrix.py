@@ -108,6 +108,11 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "acceptance:look_back_schedule": ("GET", plain(OFFICES)),
     "acceptance:look_back": ("GET", obj(SEE_A, SEE_B)),
     "acceptance:look_back_evidence": ("GET", obj(SEE_A, SEE_B)),
+    # Filing a closure (备案): the office of the task's subtree files; the office filed to (the
+    # parent region's) or above acknowledges: 晋城's city office for a 城区 task; 太原市's parent is the province.
+    "acceptance:file_closure": ("POST", obj(OFFICE_A, OFFICE_B)),
+    "acceptance:acknowledge_filing": ("POST", obj(OFFICE_A, ADMIN)),
+    "acceptance:filings": ("GET", plain(OFFICES)),
     "acceptance:public_list": ("GET", plain(EVERYONE)),
     "acceptance:public_detail": ("GET", obj(EVERYONE, NONE)),  # A is announced, B not
     # dispatch
