@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from rectify.accounts.models import User
 from rectify.accounts.scope import region_scope
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.versioning import StaleEdit
@@ -191,7 +192,7 @@ def object_(request: HttpRequest, uuid: Any) -> HttpResponse:
         services.record_objection(announcement, request.user, content=data["content"], contact=data["contact"])
         return "异议已登记"
 
-    own_units = [g.unit_id for g in request.user.grants if g.unit_id]
+    own_units = [g.unit_id for g in cast(User, request.user).grants if g.unit_id]
     is_doer = announcement.task.assignments.filter(unit_id__in=own_units).exists()
     return _act(request, announcement.task, ObjectionForm(request.POST), act,
                 allowed=services.can_manage(request.user, announcement.task) or not is_doer,
