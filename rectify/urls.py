@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("rectify.accounts.urls")),
     path("ledger/", include("rectify.tasks.urls")),
     path("import/", include("rectify.imports.urls")),
+    path("inspections/", include("rectify.inspections.urls")),
     path("", include("rectify.acceptance.urls")),
     path("dispatch/", include("rectify.dispatch.urls")),
     path("supervision/", include("rectify.supervision.urls")),

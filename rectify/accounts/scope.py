@@ -71,3 +71,32 @@ def region_scope(user: Any, field: str = "") -> Q:
         if g.role in UNIT_ROLES and g.unit_id:
             q |= Q(**{f"{prefix}path__startswith": g.unit.region.path})
     return q
+
+
+def inspection_scope(user: Any) -> Q:
+    """Inspections the user may see: those whose target region lies in one of the user's region subtrees."""
+    return region_scope(user, "target_region")
+
+
+def inspection_edit_scope(user: Any) -> Q:
+    """Inspections the user may create or correct: an office's subtree (or everything for admins)."""
+    if not user or not user.is_authenticated:
+        return NOTHING
+    if _is_admin(user):
+        return EVERYTHING
+    q = NOTHING
+    for path in region_paths(user, {Role.OFFICE}):
+        q |= Q(target_region__path__startswith=path)
+    return q
+
+
+def region_edit_scope(user: Any) -> Q:
+    """Regions in which the user may create records as an office (or everywhere for admins)."""
+    if not user or not user.is_authenticated:
+        return NOTHING
+    if _is_admin(user):
+        return EVERYTHING
+    q = NOTHING
+    for path in region_paths(user, {Role.OFFICE}):
+        q |= Q(path__startswith=path)
+    return q

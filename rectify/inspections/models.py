@@ -1,10 +1,24 @@
 """Inspections (督察) and the plans (整改方案) that answer them."""
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 from rectify.core.models import VersionedModel
 from rectify.regions.models import Region
+
+
+class InspectionQuerySet(models.QuerySet["Inspection"]):
+    def visible_to(self, user: Any) -> InspectionQuerySet:
+        from rectify.accounts.scope import inspection_scope
+
+        return self.filter(inspection_scope(user))
+
+    def editable_by(self, user: Any) -> InspectionQuerySet:
+        from rectify.accounts.scope import inspection_edit_scope
+
+        return self.filter(inspection_edit_scope(user))
 
 
 class Inspection(VersionedModel):
@@ -21,6 +35,8 @@ class Inspection(VersionedModel):
     stationed_from = models.DateField("进驻开始", null=True, blank=True)
     stationed_to = models.DateField("进驻结束", null=True, blank=True)
     feedback_date = models.DateField("反馈日期", null=True, blank=True)
+
+    objects = InspectionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "督察"
