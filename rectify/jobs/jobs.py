@@ -6,7 +6,7 @@ import datetime
 from .registry import periodic
 
 
-@periodic("jobs.purge_finished", every_minutes=24 * 60)
+@periodic("jobs.purge_finished", every_minutes=24 * 60, label="清理 30 天前结束的后台任务记录")
 def purge_finished(today: datetime.date | None = None) -> int:
     """清理 30 天前结束的后台任务记录"""
     from django.utils import timezone

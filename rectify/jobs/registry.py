@@ -5,7 +5,7 @@ An app registers its checks in ``<app>/jobs.py``; ``autodiscover()`` (called fro
 
     from rectify.jobs.registry import periodic
 
-    @periodic("dispatch.remind_missing_reports", every_minutes=60)
+    @periodic("dispatch.remind_missing_reports", every_minutes=60, label="未报送进展提醒")
     def remind_missing_reports(today: datetime.date | None = None) -> int: ...
 
 and one-off work with ``@job`` (enqueued by ``rectify.jobs.services.enqueue(name, args=...)``).
@@ -13,6 +13,7 @@ and one-off work with ``@job`` (enqueued by ``rectify.jobs.services.enqueue(name
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
@@ -24,16 +25,32 @@ from django.utils.module_loading import autodiscover_modules
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def describe(func: Callable[..., Any], label: str | None, name: str) -> str:
+    """The Chinese description shown on /jobs/: the declared label, else a Chinese first docstring line, else the name."""
+    if label:
+        return label
+    doc = (func.__doc__ or "").strip()
+    first = doc.splitlines()[0] if doc else ""
+    return first if _CJK.search(first) else name
+
+
+def is_chinese(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
 @dataclass(frozen=True)
 class PeriodicCheck:
     name: str
     func: Callable[..., Any]
     every: datetime.timedelta
+    declared_label: str | None = None
 
     @property
     def label(self) -> str:
-        doc = (self.func.__doc__ or "").strip()
-        return doc.splitlines()[0] if doc else self.name
+        return describe(self.func, self.declared_label, self.name)
 
     @property
     def every_minutes(self) -> int:
@@ -42,14 +59,17 @@ class PeriodicCheck:
 
 _periodic: dict[str, PeriodicCheck] = {}
 _jobs: dict[str, Callable[..., Any]] = {}
+_job_labels: dict[str, str] = {}
 
 
 def _same(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
     return (a.__module__, a.__qualname__) == (b.__module__, b.__qualname__)
 
 
-def periodic(name: str, every_minutes: int) -> Callable[[F], F]:
-    """Register ``func`` as a periodic check run every ``every_minutes`` (idempotent functions only)."""
+def periodic(name: str, every_minutes: int, label: str | None = None) -> Callable[[F], F]:
+    """Register ``func`` as a periodic check run every ``every_minutes`` (idempotent functions only).
+
+    ``label`` is the Chinese description shown to staff on /jobs/."""
     if every_minutes < 1:
         raise ImproperlyConfigured(f"定时检查 {name} 的间隔必须至少 1 分钟")
 
@@ -57,14 +77,14 @@ def periodic(name: str, every_minutes: int) -> Callable[[F], F]:
         existing = _periodic.get(name)
         if existing is not None and not _same(existing.func, func):
             raise ImproperlyConfigured(f"定时检查名称 {name} 已被 {existing.func.__module__}.{existing.func.__qualname__} 使用")
-        _periodic[name] = PeriodicCheck(name=name, func=func, every=datetime.timedelta(minutes=every_minutes))
+        _periodic[name] = PeriodicCheck(name=name, func=func, every=datetime.timedelta(minutes=every_minutes), declared_label=label)
         return func
 
     return decorate
 
 
-def job(name: str | None = None) -> Callable[[F], F]:
-    """Register ``func`` as a job that can be enqueued by name (default: its dotted path)."""
+def job(name: str | None = None, label: str | None = None) -> Callable[[F], F]:
+    """Register ``func`` as a job that can be enqueued by name (default: its dotted path), described by ``label``."""
 
     def decorate(func: F) -> F:
         key = name or f"{func.__module__}.{func.__qualname__}"
@@ -72,6 +92,7 @@ def job(name: str | None = None) -> Callable[[F], F]:
         if existing is not None and not _same(existing, func):
             raise ImproperlyConfigured(f"后台任务名称 {key} 已被使用")
         _jobs[key] = func
+        _job_labels[key] = describe(func, label, key)
         return func
 
     return decorate
@@ -79,6 +100,14 @@ def job(name: str | None = None) -> Callable[[F], F]:
 
 def periodic_checks() -> list[PeriodicCheck]:
     return sorted(_periodic.values(), key=lambda p: p.name)
+
+
+def label_of(name: str) -> str:
+    """The Chinese description of a queued job's name (a periodic check or a registered job)."""
+    check = _periodic.get(name)
+    if check is not None:
+        return check.label
+    return _job_labels.get(name, name)
 
 
 def get_periodic(name: str) -> PeriodicCheck | None:

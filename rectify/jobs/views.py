@@ -33,6 +33,8 @@ def job_list(request: AuthedRequest) -> HttpResponse:
     else:
         status = ""
     page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for job in page.object_list:
+        job.label = registry.label_of(job.name)  # type: ignore[attr-defined]
     runs = PeriodicRun.objects.in_bulk(field_name="name")
     checks = [
         {"check": c, "last_run_at": runs[c.name].last_run_at if c.name in runs else None}
