@@ -148,7 +148,10 @@ LEDGER_PAGE_SIZE = 25
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A refused request is one line (user, path, reason), not a traceback (rectify/core/logging.py).
+    "filters": {"forbidden_one_line": {"()": "rectify.core.logging.ForbiddenOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["forbidden_one_line"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("RECTIFY_LOG_LEVEL", "WARNING")},
 }
 
