@@ -1,8 +1,33 @@
+import os
+import signal
 import subprocess
 import sys
+from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (systemd, docker stop, kill) ends the server like Ctrl+C, so the worker is stopped with it."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, stop)
+
+
+def _stop_worker(worker: "subprocess.Popen[bytes]") -> None:
+    if worker.poll() is not None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(timeout=5)
 
 
 class Command(BaseCommand):
@@ -21,14 +46,17 @@ class Command(BaseCommand):
         host, _, port = options["addrport"].rpartition(":")
         host = host or "127.0.0.1"
         worker = None
-        if not options["no_worker"]:
-            # The background worker (reminders, escalations, announcement periods) runs beside the server.
-            worker = subprocess.Popen([sys.executable, "-m", "rectify.cli", "manage", "worker"])
-            self.stdout.write(f"后台任务进程已启动（pid {worker.pid}）")
-        self.stdout.write(f"督察整改闭环管理系统已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+        _stop_on_sigterm()
         try:
+            if not options["no_worker"]:
+                # The background worker (reminders, escalations, announcement periods) runs beside the server
+                # and stops with it: on a normal stop below, and by itself if this process dies (--parent-pid).
+                worker = subprocess.Popen([sys.executable, "-m", "rectify.cli", "manage", "worker", "--parent-pid", str(os.getpid())])
+                self.stdout.write(f"后台任务进程已启动（pid {worker.pid}）")
+            self.stdout.write(f"督察整改闭环管理系统已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+            self.stdout.flush()
             serve(application, host=host, port=int(port), threads=options["threads"], ident="rectify")
         finally:
             if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=10)
+                _stop_worker(worker)
+                self.stdout.write("后台任务进程已停止")

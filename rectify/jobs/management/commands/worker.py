@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import time
 from types import FrameType
@@ -17,6 +18,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--once", action="store_true", help="执行当前到期的任务后退出")
         parser.add_argument("--sleep", type=float, default=5.0, help="队列为空时等待的秒数，默认 5")
+        parser.add_argument("--parent-pid", type=int, default=None,
+                            help="随该进程退出（rectify serve 启动的执行进程：服务进程意外退出时不留下孤儿进程）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from rectify.jobs import services
@@ -27,6 +30,12 @@ class Command(BaseCommand):
             log.setLevel(logging.INFO if options["verbosity"] >= 1 else logging.WARNING)
         worker = services.worker_id()
         stopping = {"now": False}
+        parent = options["parent_pid"]
+
+        def should_stop() -> bool:
+            if parent is not None and os.getppid() != parent:
+                stopping["now"] = True  # the server that started us is gone
+            return stopping["now"]
 
         def stop(signum: int, frame: FrameType | None) -> None:
             stopping["now"] = True
@@ -44,14 +53,14 @@ class Command(BaseCommand):
                     failed = sum(1 for j in jobs if j.status != j.Status.DONE)
                     self.stdout.write(f"本轮执行 {len(jobs)} 个后台任务，其中未成功 {failed} 个")
                 return
-            if stopping["now"]:
+            if should_stop():
                 self.stdout.write("后台任务执行进程已停止")
                 return
             if not jobs:
                 slept = 0.0
-                while slept < options["sleep"] and not stopping["now"]:
+                while slept < options["sleep"] and not should_stop():
                     time.sleep(min(0.5, options["sleep"]))
                     slept += 0.5
-                if stopping["now"]:
+                if should_stop():
                     self.stdout.write("后台任务执行进程已停止")
                     return

@@ -1,0 +1,110 @@
+"""``rectify serve`` starts the background worker beside it; stopping the server stops the worker."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="需要 Linux 的 /proc 来查找子进程")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid …: comm may hold spaces, so split after the last ')'.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _wait(condition: object, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return int(response.status) == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("serve-data")
+
+
+@pytest.fixture
+def server(data_dir: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update({"RECTIFY_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
+    port = _free_port()
+    log = (data_dir / f"serve-{port}.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "rectify.cli", "serve", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    started: list[int] = []
+    try:
+        assert _wait(lambda: _answers(f"http://127.0.0.1:{port}/accounts/login/") or process.poll() is not None, 120)
+        assert process.poll() is None, (data_dir / f"serve-{port}.log").read_text()
+        assert _wait(lambda: bool(_children(process.pid)), 10), "后台任务进程没有启动"
+        started.extend(_children(process.pid))
+        yield process, port
+    finally:
+        for pid in [*started, process.pid]:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        log.close()
+
+
+def test_sigterm_stops_the_server_and_its_worker(server: tuple[subprocess.Popen[bytes], int]) -> None:
+    process, port = server
+    workers = _children(process.pid)
+    assert workers and all(_alive(pid) for pid in workers)
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=15)
+    assert _wait(lambda: not any(_alive(pid) for pid in workers), 5), "后台任务进程在服务停止后仍在运行"
+    assert not _answers(f"http://127.0.0.1:{port}/accounts/login/")
+
+
+def test_worker_exits_by_itself_when_the_server_is_killed(server: tuple[subprocess.Popen[bytes], int]) -> None:
+    process, _ = server
+    workers = _children(process.pid)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=5)
+    assert _wait(lambda: not any(_alive(pid) for pid in workers), 8), "服务进程被强制结束后，后台任务进程成了孤儿进程"
