@@ -7,7 +7,6 @@ gets its first box, and every file input gets a small real file. ``overrides`` s
 """
 from __future__ import annotations
 
-import datetime
 import struct
 import zlib
 from collections.abc import Callable, Mapping
@@ -18,6 +17,7 @@ from urllib.parse import urljoin, urlparse
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.test import Client
+from django.utils import timezone
 from lxml import html as lxml_html
 
 TEXT_TYPES = {"", "text", "search", "email", "tel", "url"}
@@ -108,7 +108,7 @@ def forms_on(content: str, page_url: str) -> list[Form]:
 
 def values(form: Form, text: Callable[[str], str], overrides: Mapping[str, Any], files_named: str = "材料") -> dict[str, Any]:
     data: dict[str, Any] = {}
-    today = datetime.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     for name, f in form.fields.items():
         if name in overrides:
             continue

@@ -17,6 +17,7 @@ from typing import Any
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from rectify.tests_browser.forms import submit
 
@@ -45,7 +46,7 @@ def run_loop(world: Any, login: Callable[[Any], Client], text: Callable[[str], s
     from rectify.tasks.models import Task
 
     office, unit, lead, reviewer = login(world.city_office), login(world.county_unit), login(world.lead_unit), login(world.reviewer)
-    today = datetime.date.today()
+    today = timezone.localdate()
     done = SimpleNamespace()
 
     # The office records the inspection; the plan (imported from a document) and a unit carry user text too.
@@ -87,7 +88,7 @@ def run_loop(world: Any, login: Callable[[Any], Client], text: Callable[[str], s
     # Acceptance: applied, sent back with reasons, applied again, accepted with a signature.
     task.refresh_from_db()
     _ok(submit(unit, reverse("acceptance:apply", args=[task.uuid]), text=text), "申请验收")
-    first = AcceptanceApplication.objects.filter(task=task).order_by("-id").first()
+    first = AcceptanceApplication.objects.filter(task=task).latest("id")
     _ok(submit(reviewer, reverse("acceptance:file", args=[task.uuid]), action=reverse("acceptance:review", args=[first.uuid]), text=text,
                overrides={"decision": "send_back", "implemented": "no", "signed_by": "验收组"}), "验收退回")
     _ok(unit.post(reverse("tasks:start", args=[task.uuid]), {"version": Task.objects.get(pk=task.pk).version}), "重新整改")
@@ -113,7 +114,7 @@ def run_loop(world: Any, login: Callable[[Any], Client], text: Callable[[str], s
         _ok(submit(office, reverse("acceptance:file", args=[task.uuid]), action=reverse("acceptance:close", args=[task.uuid]), text=text), "销号")
         done.closure = Closure.objects.filter(task=task).order_by("-id").first()
 
-        later = datetime.date.today().isoformat()
+        later = timezone.localdate().isoformat()
         _ok(office.post(reverse("acceptance:look_back_schedule_one", args=[task.uuid]), {"scheduled_for": later}), "安排回头看")
         done.look_back = LookBack.objects.filter(task=task).order_by("-id").first()
         _ok(submit(reviewer, reverse("acceptance:look_back", args=[done.look_back.uuid]), text=text, overrides={"result": "consolidated"}), "回头看")
