@@ -81,6 +81,31 @@ class Watched:
         self.page.wait_for_load_state("load")
         assert "/accounts/login/" not in self.page.url, f"{username} 登录失败"
 
+    def submit(self, values: dict[str, Any] | None = None, *, action: str | None = None,
+               files: dict[str, tuple[str, str, bytes]] | None = None) -> None:
+        """Fill the page's POST form (the one posting to ``action``, else the first in <main>) as a person would, and send it."""
+        form = self.page.locator(f'main form[action="{action}"]' if action else 'main form[method="post"]').first
+        for name, value in (values or {}).items():
+            field = form.locator(f'[name="{name}"]').first
+            kind = (field.get_attribute("type") or field.evaluate("e => e.tagName")).lower()
+            if kind == "radio":
+                form.locator(f'input[name="{name}"][value="{value}"]').check()
+            elif kind == "checkbox":
+                for box in form.locator(f'input[name="{name}"]').all():
+                    box.set_checked(box.get_attribute("value") in value if isinstance(value, list) else bool(value))
+            elif kind == "select":
+                field.select_option(str(value))
+            else:
+                field.fill(str(value))
+        for name, (filename, mime, content) in (files or {}).items():
+            form.locator(f'input[name="{name}"]').set_input_files(files=[{"name": filename, "mimeType": mime, "buffer": content}])
+        with self.page.expect_navigation():
+            form.locator('button[type="submit"]').first.click()
+        self.page.wait_for_load_state("load")
+
+    def text(self) -> str:
+        return str(self.page.inner_text("main"))
+
     def close(self) -> None:
         self.context.close()
 
