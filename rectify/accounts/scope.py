@@ -74,8 +74,14 @@ def region_scope(user: Any, field: str = "") -> Q:
 
 
 def inspection_scope(user: Any) -> Q:
-    """Inspections the user may see: those whose target region lies in one of the user's region subtrees."""
-    return region_scope(user, "target_region")
+    """Inspections the user may see: those of the user's region subtrees, and those of the tasks the user sees
+    (a county unit working on a city inspection's task sees that inspection)."""
+    if not user or not user.is_authenticated:
+        return NOTHING
+    if _is_admin(user):
+        return EVERYTHING
+    tasks = apps.get_model("tasks", "Task").objects.filter(task_scope(user), inspection__isnull=False)
+    return region_scope(user, "target_region") | Q(pk__in=tasks.values("inspection_id"))
 
 
 def inspection_edit_scope(user: Any) -> Q:

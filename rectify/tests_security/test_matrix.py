@@ -88,6 +88,11 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "tasks:edit": ("GET", obj(OFFICE_A, OFFICE_B)),
     "tasks:decompose": ("POST", obj(OFFICE_A, OFFICE_B)),
     "tasks:start": ("POST", obj(UNITS_A, UNITS_B)),
+    # inspections: seen in the region subtree and by the units of their tasks; created and corrected by offices
+    "inspections:list": ("GET", plain(AUTH)),
+    "inspections:create": ("GET", plain(OFFICES)),
+    "inspections:detail": ("GET", obj(SEE_A, SEE_B)),
+    "inspections:edit": ("GET", obj(OFFICE_A, OFFICE_B)),
     # plan import
     "imports:upload": ("GET", plain(OFFICES)),
     "imports:preview": ("GET", obj(OFFICE_A, OFFICE_B)),
@@ -408,6 +413,8 @@ KWARG_SOURCES: dict[str, dict[str, str]] = {
     "supervision:decide": {"uuid": "extension"},
     "notifications:open": {"uuid": "notification"},
     "acceptance:public_detail": {"uuid": "announced_task"},
+    "inspections:detail": {"uuid": "inspection"},
+    "inspections:edit": {"uuid": "inspection"},
 }
 API_SOURCES = {"tasks": "task", "plans": "plan", "inspections": "inspection", "units": "unit", "assignments": "assignment",
                "regions": "region", "applications": "application", "look-backs": "look_back"}

@@ -160,3 +160,14 @@ def test_edit_records_before_and_after_and_refuses_a_stale_version(world: Any, l
 def test_navigation_links_to_inspections(world: Any, login: Any) -> None:
     html = login(world.county_unit).get(reverse("tasks:ledger")).content.decode()
     assert f'href="{reverse("inspections:list")}"' in html
+
+
+def test_a_unit_sees_the_inspection_of_a_task_it_works_on_but_cannot_edit_it(world: Any, login: Any, make_task: Any) -> None:
+    detail = reverse("inspections:detail", args=[world.inspection.uuid])
+    assert login(world.county_unit).get(detail).status_code == 404
+    make_task()  # the city inspection's task, assigned to 区生态环境分局
+    response = login(world.county_unit).get(detail)
+    assert response.status_code == 200 and world.inspection.team in response.content.decode()
+    assert world.inspection.team in login(world.county_unit).get(reverse("inspections:list")).content.decode()
+    assert login(world.county_unit).get(reverse("inspections:edit", args=[world.inspection.uuid])).status_code == 403
+    assert login(world.other_unit).get(detail).status_code == 404
