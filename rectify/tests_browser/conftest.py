@@ -18,8 +18,10 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 needs_chromium = pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"没有找到 {CHROMIUM}：请安装 Debian 的 chromium（.ci/run 会自动安装）")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module; its event loop and DJANGO_ALLOW_ASYNC_UNSAFE end with the module,
+    so they never reach other tests (nor the subprocesses they start)."""
     if not shutil.which(CHROMIUM):
         pytest.skip(f"没有找到 {CHROMIUM}")
     from playwright.sync_api import sync_playwright
