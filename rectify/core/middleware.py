@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from .context import acting_as
 
@@ -22,3 +22,31 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class RejectNullCharactersMiddleware:
+    """Answer 400 to a query string or form carrying a NUL character (\\x00).
+
+    No person types one; PostgreSQL cannot store one in a text column (SQLite can, so engines
+    would disagree), and a view reading ``request.GET`` directly would otherwise fail with 500.
+    Form fields already refuse it; this covers every parameter read outside a form, in one place.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._has_null(request):
+            return HttpResponseBadRequest("请求中含有不允许的空字符（\\0），已拒绝。".encode(), content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_null(request: HttpRequest) -> bool:
+        if "\x00" in request.path or any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.GET.lists()):
+            return True
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.POST.lists())
+        return False
