@@ -6,6 +6,7 @@ an office creates and corrects only inside its own subtree; writes go through ``
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -47,7 +48,7 @@ def _filtered(request: AuthedRequest) -> tuple[QuerySet[Inspection], dict[str, s
 def inspection_list(request: AuthedRequest) -> HttpResponse:
     inspections, chosen = _filtered(request)
     page = Paginator(inspections, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in chosen.items() if v)
+    query = urlencode({k: v for k, v in chosen.items() if v})
     return render(request, "inspections/list.html", {
         "page": page, "chosen": chosen, "levels": Inspection.Level.choices,
         "query": query, "can_create": _writable_regions(request).exists(),

@@ -56,12 +56,14 @@ def test_list_is_scoped_to_the_region_subtree_for_every_role(world: Any, login: 
 
 def test_list_search_level_filter_and_pagination(world: Any, login: Any) -> None:
     for n in range(30):
-        Inspection.objects.create(team=f"第{n}督察组", level="municipal", target_region=world.county, batch=f"批次{n}")
+        Inspection.objects.create(team=f"第{n}督察组", level="municipal", target_region=world.county, batch=f"A&B批次{n}")
     client = login(world.city_office)
     url = reverse("inspections:list")
     first = client.get(url).content.decode()
     assert "第 1 / 2 页，共 31 条" in first
     assert "第 2 / 2 页" in client.get(url, {"page": 2}).content.decode()
+    assert "?page=2&amp;level=municipal" in client.get(url, {"level": "municipal"}).content.decode()
+    assert "?page=2&amp;q=A%26B" in client.get(url, {"q": "A&B"}).content.decode()  # the query is URL-encoded in the links
     found = client.get(url, {"q": "批次17"}).content.decode()
     assert "第17督察组" in found and "第18督察组" not in found
     provincial = client.get(url, {"level": "provincial"}).content.decode()
