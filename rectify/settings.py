@@ -151,7 +151,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     # A refused request is one line (user, path, reason), not a traceback (rectify/core/logging.py).
     "filters": {"forbidden_one_line": {"()": "rectify.core.logging.ForbiddenOneLine"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # One line per event: when, how serious, which part, what (the message says who and where).
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "loggers": {"django.request": {"filters": ["forbidden_one_line"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("RECTIFY_LOG_LEVEL", "WARNING")},
 }
