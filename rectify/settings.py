@@ -163,3 +163,5 @@ EMAIL_HOST_PASSWORD = os.environ.get("RECTIFY_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("RECTIFY_SMTP_TLS", "0") == "1"
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("RECTIFY_MAIL_FROM", "督察整改闭环管理系统 <rectify@localhost>")
+# The address people open the system at: e-mails link to RECTIFY_SITE_URL + the page's path.
+RECTIFY_SITE_URL = os.environ.get("RECTIFY_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
