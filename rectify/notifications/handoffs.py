@@ -104,6 +104,10 @@ def _notice_url(notice: Any) -> str:
     return reverse("supervision:detail", args=[notice.uuid])
 
 
+def _notice_units(notice: Any) -> list[Any]:
+    return r.unit_users(notice.units.values_list("pk", flat=True))
+
+
 def _round_office(round_: Any) -> list[Any]:
     return r.office_users(round_.region)
 
@@ -168,6 +172,51 @@ HANDOFFS: list[Handoff] = [
             title=lambda obj: f"销号公示收到异议：{_task_label(obj.announcement.task)}",
             body=lambda obj: "公示期间收到异议，请核实处理；异议处理完毕前不能销号。",
             url=lambda obj: _task_file(obj.announcement), related=("announcement__task__region",)),
+    # 督办: the units owe each step; the office reviews completion and decides extensions; lateness goes up a level.
+    Handoff("notice_issued", "supervision.supervisionnotice", _of(Action.CREATE), "", _of(),
+            recipients=_notice_units,
+            title=lambda n: f"督办单{n.number}：请于{n.arranged_by:%Y年%m月%d日}前部署",
+            body=lambda n: f"{_task_label(n.task)}：{n.task.display_title}\n督办事由：{n.reason}",
+            url=_notice_url, related=("task__region", "region")),
+    Handoff("notice_done", "supervision.supervisionnotice", _of(Action.TRANSITION), "status", _of("done"),
+            recipients=lambda n: r.office_users(n.region),
+            title=lambda n: f"督办单{n.number}已报办结，请审核",
+            body=lambda n: n.done_report[:200], url=_notice_url, related=("task__region", "region")),
+    Handoff("notice_closed", "supervision.supervisionnotice", _of(Action.TRANSITION), "status", _of("closed"),
+            recipients=_notice_units,
+            title=lambda n: f"督办单{n.number}已销号（{n.get_grade_display()}）",
+            body=lambda n: n.review_note, url=_notice_url, related=("task__region", "region")),
+    Handoff("notice_sent_back", "supervision.supervisionnotice", _of(Action.TRANSITION), "send_backs", _of(),
+            recipients=_notice_units,
+            title=lambda n: f"督办单{n.number}被退回重办",
+            body=lambda n: f"退回原因：{n.review_note}\n请于{n.arranged_by:%Y年%m月%d日}前重新部署。",
+            url=_notice_url, related=("task__region", "region")),
+    Handoff("notice_escalated", "supervision.supervisionnotice", _of(Action.TRANSITION), "status", _of("escalated"),
+            recipients=lambda n: [*r.office_users(n.region), *(r.office_users(n.region.parent) if n.region.parent else [])],
+            title=lambda n: f"督办单{n.number}{n.get_escalated_step_display()}逾期，已升级督办",
+            body=lambda n: f"{_task_label(n.task)}：{n.task.display_title}\n"
+                           f"{n.get_escalated_step_display()}时限：{n.due_for(n.escalated_step):%Y年%m月%d日}",
+            url=_notice_url, related=("task__region", "region__parent")),
+    Handoff("extension_requested", "supervision.extensionrequest", _of(Action.CREATE), "", _of(),
+            recipients=lambda e: r.office_users(e.notice.region),
+            title=lambda e: f"督办单{e.notice.number}申请延期至{e.new_date:%Y年%m月%d日}",
+            body=lambda e: e.reason, url=lambda e: _notice_url(e.notice), related=("notice__region",)),
+    Handoff("extension_decided", "supervision.extensionrequest", _of(Action.UPDATE), "decision", _of("approved", "refused"),
+            recipients=lambda e: _notice_units(e.notice),
+            title=lambda e: f"督办单{e.notice.number}延期申请：{e.get_decision_display()}",
+            body=lambda e: e.decision_note, url=lambda e: _notice_url(e.notice), related=("notice",)),
+    # 备案: the level above confirms; the filer learns it was confirmed.
+    Handoff("filing_submitted", "acceptance.filing", _of(Action.CREATE), "", _of(),
+            recipients=lambda f: r.office_users(f.filed_to_region),
+            title=lambda f: f"销号备案待确认：{f.closure.number}",
+            body=lambda f: f"{f.closure.task.region.full_name}第{f.closure.task.seq}号整改任务已销号（{f.closure.number}），报送备案，请确认。",
+            url=lambda f: reverse("acceptance:filings"), related=("closure__task__region", "filed_to_region")),
+    Handoff("filing_acknowledged", "acceptance.filing", _of(Action.UPDATE), "acknowledged_by", _of(),
+            recipients=lambda f: [f.filed_by],
+            title=lambda f: f"销号备案已确认：{f.closure.number}",
+            body=lambda f: f"{f.filed_to_region.full_name}整改办已确认第{f.closure.task.seq}号整改任务的销号备案。",
+            url=lambda f: reverse("acceptance:file", args=[f.closure.task.uuid]),
+            related=("closure__task", "filed_to_region", "filed_by")),
     # 调度提醒 with units that nobody can receive it for: the office must reach them another way.
     Handoff("reminder_unreachable", "dispatch.reportinground", _of(Action.UPDATE), "no_account", _of(),
             recipients=_round_office,

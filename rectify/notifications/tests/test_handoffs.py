@@ -29,7 +29,8 @@ SITE = "https://zhenggai.example.gov.cn"
 # The rows tested below, by name: a new row without a test fails test_every_row_has_a_test.
 COVERED = {"report_submitted", "report_returned", "report_accepted", "reminder_unreachable", "application_submitted",
            "application_accepted", "application_to_announce", "application_sent_back", "task_announced", "task_closed",
-           "objection_recorded", "task_reopened"}
+           "objection_recorded", "task_reopened", "notice_issued", "notice_done", "notice_closed", "notice_sent_back",
+           "notice_escalated", "extension_requested", "extension_decided", "filing_submitted", "filing_acknowledged"}
 
 
 @pytest.fixture(autouse=True)
@@ -242,6 +243,89 @@ def test_objection_tells_the_office_and_upholding_it_reopens_for_the_units(peopl
     assert fresh(task).state == "reopened"
     assert who(notes, "重新整改") == {"lead_unit", "county_unit"}
     assert_mailed(notes, "重新整改")
+
+
+# ---------------------------------------------------------------- supervision
+
+def sv(name: str, obj: Any) -> str:
+    return reverse(f"supervision:{name}", args=[obj.uuid])
+
+
+def notice_of(task: Any) -> Any:
+    from rectify.supervision.models import SupervisionNotice
+
+    return SupervisionNotice.objects.get(task=task)
+
+
+def test_supervision_steps_tell_whoever_acts_next(people: Any, login: Any, make_task: Any, step: Any) -> None:
+    task = make_task()
+    office, unit = login(people.city_office), login(people.county_unit)
+    _, notes = step(lambda: office.post(sv("issue", task), {"units": [people.unit_county_env.pk], "kind": "ordinary",
+                                                            "reason": "整改进度滞后，请加快推进"}))
+    notice = notice_of(task)
+    assert who(notes, f"督办单{notice.number}：请于") == {"county_unit"}  # not the lead unit: it was not chosen
+    assert_mailed(notes, "请于")
+    for name in ("arrange", "report"):
+        _, notes = step(lambda name=name: unit.post(sv(name, notice), {"text": "已部署", "version": notice_of(task).version}))
+        assert notes == []  # nobody has to act on these
+    _, notes = step(lambda: unit.post(sv("done", notice), {"text": "已全部清理", "version": notice_of(task).version}))
+    assert who(notes, "已报办结，请审核") == {"city_office"}
+    assert_mailed(notes, "已报办结")
+    _, notes = step(lambda: office.post(sv("send_back", notice), {"reason": "清理不彻底", "version": notice_of(task).version}))
+    assert who(notes, "被退回重办") == {"county_unit"} and "清理不彻底" in notes[0].body
+    assert_mailed(notes, "被退回重办")
+    for name in ("arrange", "report", "done"):
+        assert unit.post(sv(name, notice), {"text": "已整改", "version": notice_of(task).version}).status_code == 302
+    _, notes = step(lambda: office.post(sv("close", notice), {"grade": "good", "note": "整改到位", "version": notice_of(task).version}))
+    assert notice_of(task).status == "closed"
+    assert who(notes, "已销号（良好）") == {"county_unit"}
+    assert_mailed(notes, "已销号")
+
+
+def test_extension_request_and_decision(people: Any, login: Any, make_task: Any, step: Any) -> None:
+    from rectify.supervision.models import ExtensionRequest
+
+    task = make_task()
+    office, unit = login(people.city_office), login(people.county_unit)
+    assert office.post(sv("issue", task), {"units": [people.unit_county_env.pk], "kind": "ordinary", "reason": "督办"}).status_code == 302
+    notice = notice_of(task)
+    later = (timezone.localdate() + datetime.timedelta(days=20)).isoformat()
+    _, notes = step(lambda: unit.post(sv("extension", notice), {"new_date": later, "reason": "汛期无法施工"}))
+    assert who(notes, "申请延期至") == {"city_office"}
+    assert_mailed(notes, "申请延期至")
+    item = ExtensionRequest.objects.get()
+    _, notes = step(lambda: office.post(sv("decide", item), {"decision": "refused", "note": "理由不充分"}))
+    assert who(notes, "延期申请：不同意延期") == {"county_unit"}
+    assert_mailed(notes, "延期申请")
+
+
+def test_escalation_tells_the_office_and_the_one_above(people: Any, make_task: Any, step: Any) -> None:
+    from rectify.supervision import jobs, services
+
+    notice = services.issue_notice(make_task(), people.city_office, units=[people.unit_county_env], reason="督办",
+                                   today=datetime.date(2026, 3, 2))
+    _, notes = step(lambda: jobs.escalate_overdue_steps(today=datetime.date(2026, 3, 10)))
+    assert who(notes, f"{notice.number}部署逾期，已升级督办") == {"city_office", "province_office"}
+    assert_mailed(notes, "升级督办")
+
+
+# ---------------------------------------------------------------- filing
+
+def test_filing_and_its_acknowledgement(people: Any, login: Any, make_task: Any, step: Any) -> None:
+    from rectify.acceptance.tests.test_look_back import close
+    from rectify.accounts.models import RoleGrant, User
+
+    county_office = User.objects.create_user(username="county_office", password=PASSWORD, email="county_office@example.gov.cn")
+    RoleGrant.objects.create(user=county_office, role=Role.OFFICE, region=people.county)
+    task = accepted(people, login, make_task)
+    close(people, login, task)
+    county = login(county_office)
+    _, notes = step(lambda: county.post(reverse("acceptance:file_closure", args=[task.uuid]), {"note": "请予备案。"}))
+    assert who(notes, "销号备案待确认") == {"city_office"}  # the level above, not the province, not the filer
+    assert_mailed(notes, "销号备案待确认")
+    _, notes = step(lambda: login(people.city_office).post(reverse("acceptance:acknowledge_filing", args=[task.uuid])))
+    assert who(notes, "销号备案已确认") == {"county_office"}
+    assert_mailed(notes, "销号备案已确认")
 
 
 # ---------------------------------------------------------------- the table itself
