@@ -328,6 +328,33 @@ def test_filing_and_its_acknowledgement(people: Any, login: Any, make_task: Any,
     assert_mailed(notes, "销号备案已确认")
 
 
+# ---------------------------------------------------------------- hand-offs made by the clock (no change row)
+
+def test_announcement_period_end_tells_the_office_by_mail_too(people: Any, login: Any, make_task: Any, step: Any) -> None:
+    """The period ending is a hand-off without a step: its job tells the office in the app and by e-mail."""
+    from rectify.acceptance import jobs
+
+    task = accepted(people, login, make_task)
+    assert announce(login(people.city_office), task).status_code == 302
+    ends_on = Announcement.objects.get(task=task).ends_on
+    _, notes = step(lambda: jobs.announcement_periods_ended(today=ends_on + datetime.timedelta(days=1)))
+    assert who(notes, "可以销号") == {"city_office"}
+    assert_mailed(notes, "可以销号")
+
+
+def test_look_back_due_tells_the_office_by_mail_too(people: Any, login: Any, make_task: Any, step: Any) -> None:
+    from rectify.acceptance import jobs
+    from rectify.acceptance.tests.test_look_back import close, schedule_one
+
+    task = accepted(people, login, make_task)
+    close(people, login, task)
+    day = timezone.localdate() + datetime.timedelta(days=30)
+    schedule_one(login(people.province_office), task, day)
+    _, notes = step(lambda: jobs.lookbacks_due(today=day))
+    assert who(notes, "回头看到期") == {"province_office", "city_office"}  # who scheduled it, and the task's office
+    assert_mailed(notes, "回头看到期")
+
+
 # ---------------------------------------------------------------- the table itself
 
 def test_a_failing_handoff_never_undoes_the_step(people: Any, login: Any, make_task: Any, step: Any,
