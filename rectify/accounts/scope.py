@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from .roles import REGION_ROLES, UNIT_ROLES, Role
@@ -81,8 +82,8 @@ def region_scope(user: Any, field: str = "") -> Q:
 WRITE_ROLES = {Role.OFFICE}
 
 
-class WriteScopeRefused(PermissionError):
-    """A write outside the user's write scope; the message is shown to the user as is."""
+class WriteScopeRefused(PermissionDenied):
+    """A write outside the user's write scope; the message is shown to the user as is (403 in the API)."""
 
 
 def writable_region_q(user: Any, field: str = "") -> Q:

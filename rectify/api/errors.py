@@ -166,10 +166,11 @@ def install(api: NinjaAPI) -> None:
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         return json(request, 403, {"detail": str(exc) or "您没有执行此操作的权限"})
 
-    # Rules of the acceptance loop that refuse a request (wrong state, missing text, bad file).
+    # Rules of the acceptance loop and the ledger that refuse a request (wrong state, missing text, bad file, a parent cycle).
     from rectify.acceptance.files import EvidenceRefused
     from rectify.acceptance.services import AcceptanceRefused
     from rectify.acceptance.workdays import CalendarOutOfRange
+    from rectify.tasks.services import TaskRefused
 
-    for refusal in (AcceptanceRefused, EvidenceRefused, CalendarOutOfRange):
+    for refusal in (AcceptanceRefused, EvidenceRefused, CalendarOutOfRange, TaskRefused):
         api.add_exception_handler(refusal, refused)  # type: ignore[arg-type]
