@@ -26,7 +26,7 @@ FIELD_LABELS = {
     "date": "日期", "text": "内容", "q": "关键词", "overdue": "仅看逾期", "deadline_from": "时限起", "deadline_to": "时限止",
     "completion_report": "整改完成情况", "evidence": "佐证材料", "decision": "验收结论", "site_check": "现场核查记录",
     "implemented": "整改措施已落实", "signed_by": "签字人", "reasons": "理由/退回原因", "starts_on": "公示开始日期",
-    "scheduled_for": "计划回头看日期", "finding": "核查情况", "result": "结论",
+    "scheduled_for": "计划回头看日期", "finding": "核查情况", "result": "结论", "updated_since": "更新时间起",
 }
 
 # Pydantic error types in Chinese; ``{ctx}`` values come from the error's context.

@@ -114,6 +114,12 @@ class ChangeRecord(models.Model):
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
+    def display_changes(self) -> list[Any]:
+        """The changed fields as a person reads them (``core.changes``): labels, values, no internals."""
+        from .changes import describe
+
+        return describe(self)
+
     def changed_fields(self) -> list[tuple[str, Any, Any]]:
         before = self.before or {}
         after = self.after or {}

@@ -8,20 +8,13 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from rectify.core.filters import OrderingFilter
 from rectify.core.forms import DateInput
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region, Unit
 
 from .models import Task, overdue_q
 from .states import TaskState
-
-ORDERINGS = [
-    ("deadline", "整改时限（早→晚）"),
-    ("-deadline", "整改时限（晚→早）"),
-    ("seq", "序号"),
-    ("state", "状态"),
-    ("-updated_at", "最近更新"),
-]
 
 
 class LedgerFilter(django_filters.FilterSet):
@@ -36,10 +29,10 @@ class LedgerFilter(django_filters.FilterSet):
     section = django_filters.CharFilter(label="章节", field_name="section_title", lookup_expr="icontains")
     overdue = django_filters.BooleanFilter(label="仅看逾期", method="filter_overdue", widget=forms.CheckboxInput)
     long_term = django_filters.BooleanFilter(label="长期坚持", field_name="long_term", widget=forms.NullBooleanSelect)
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label="排序",
         fields=(("deadline", "deadline"), ("seq", "seq"), ("state", "state"), ("updated_at", "updated_at")),
-        field_labels={"deadline": "整改时限", "seq": "序号", "state": "状态", "updated_at": "最近更新"},
+        field_labels={"deadline": "整改时限", "seq": "序号", "state": "状态", "updated_at": "更新时间", "-updated_at": "最近更新在前"},
         empty_label="默认顺序",
     )
 
