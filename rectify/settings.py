@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "rectify.accounts.middleware.SessionSecurityMiddleware",
     "rectify.core.middleware.RequestContextMiddleware",
+    "rectify.core.middleware.FormNewlineMiddleware",
 ]
 
 ROOT_URLCONF = "rectify.urls"

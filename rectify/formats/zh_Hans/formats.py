@@ -10,3 +10,5 @@ from django.conf.locale.zh_Hans.formats import DATETIME_INPUT_FORMATS as _DATETI
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", *(f for f in _DATE if f != "%Y-%m-%d")]
 DATETIME_INPUT_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", *(f for f in _DATETIME if f not in {"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"})]
+# Seconds first, so that a value shown in a time input and sent back keeps its seconds.
+TIME_INPUT_FORMATS = ["%H:%M:%S", "%H:%M", "%H:%M:%S.%f"]
