@@ -79,7 +79,7 @@ def region_scope(user: Any, field: str = "") -> Q:
 # gives write access, over its region subtree; administrators write everywhere. A reviewer or
 # leader grant over another region adds to the read scope above, never to these.
 
-WRITE_ROLES = {Role.OFFICE}
+WRITE_ROLES: set[str] = {Role.OFFICE}
 
 
 class WriteScopeRefused(PermissionDenied):

@@ -60,15 +60,20 @@ def is_hidden(model: type[models.Model] | None, name: str) -> bool:
     if name in INTERNAL_FIELDS or name in getattr(model, "history_hidden", ()):
         return True
     field = _field(model, name)
-    return bool(field is not None and getattr(field, "editable", True) is False)
+    return bool(field is not None and getattr(field, "concrete", False) and not field.editable)
 
 
 def label(model: type[models.Model] | None, name: str) -> str:
+    """The field's Chinese name: its verbose_name, a related model's name, or the model's ``history_labels``."""
+    own = getattr(model, "history_labels", {}) if model is not None else {}
+    if name in own:
+        return str(own[name])
     field = _field(model, name)
     if field is not None and getattr(field, "verbose_name", None) and str(field.verbose_name) != name.replace("_", " "):
         return str(field.verbose_name)
-    own = getattr(model, "history_labels", {}) if model is not None else {}
-    return str(own.get(name) or EXTRA_LABELS.get(name) or name)
+    if field is not None and field.is_relation and field.related_model is not None:
+        return str(field.related_model._meta.verbose_name)
+    return str(EXTRA_LABELS.get(name) or name)
 
 
 def display(model: type[models.Model] | None, name: str, value: Any) -> str:

@@ -45,5 +45,5 @@ class FormNewlineMiddleware:
                 for key, values in post.lists():
                     fixed.setlist(key, [value.replace("\r\n", "\n").replace("\r", "\n") for value in values])
                 fixed._mutable = False
-                request.POST = fixed  # type: ignore[misc]
+                request.POST = fixed  # type: ignore[assignment]
         return self.get_response(request)

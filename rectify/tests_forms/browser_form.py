@@ -30,6 +30,13 @@ def sanitized(kind: str, value: str) -> str:
     return value
 
 
+def attr(tag: Tag, name: str, default: str = "") -> str:
+    value = tag.get(name)
+    if value is None:
+        return default
+    return value if isinstance(value, str) else " ".join(value)
+
+
 def find_form(html: str, *, contains: str | None = None, selector: str | None = None) -> Tag:
     """The POST form selected by CSS ``selector``, or the one with a control named ``contains``."""
     soup = BeautifulSoup(html, "html.parser")
@@ -38,9 +45,9 @@ def find_form(html: str, *, contains: str | None = None, selector: str | None = 
         assert isinstance(found, Tag), f"no form matches {selector!r}"
         return found
     for form in soup.find_all("form"):
-        if (form.get("method") or "get").lower() != "post":
+        if not isinstance(form, Tag) or attr(form, "method", "get").lower() != "post":
             continue
-        if contains is None or form.find(attrs={"name": contains}) is not None:
+        if contains is None or form.select_one(f'[name="{contains}"]') is not None:
             return form
     raise AssertionError(f"no POST form with a control named {contains!r}")
 
@@ -60,7 +67,9 @@ def submitted(form: Tag, *, button: str | None = None) -> list[tuple[str, str]]:
     """
     pairs: list[tuple[str, str]] = []
     for tag in form.find_all(["input", "select", "textarea", "button"]):
-        name = tag.get("name")
+        if not isinstance(tag, Tag):
+            continue
+        name = attr(tag, "name")
         if not name or tag.has_attr("disabled") or tag.find_parent("fieldset", disabled=True):
             continue
         if tag.name == "button":
@@ -69,19 +78,19 @@ def submitted(form: Tag, *, button: str | None = None) -> list[tuple[str, str]]:
             pairs.append((name, _textarea_value(tag).replace("\r\n", "\n").replace("\n", "\r\n")))
         elif tag.name == "select":
             options = tag.find_all("option")
-            chosen = [o for o in options if o.has_attr("selected")]
+            chosen = [o for o in options if isinstance(o, Tag) and o.has_attr("selected")]
             if not chosen and options and not tag.has_attr("multiple"):
                 chosen = [options[0]]
-            pairs += [(name, o.get("value", o.get_text())) for o in chosen]
+            pairs += [(name, attr(o, "value", o.get_text())) for o in chosen if isinstance(o, Tag)]
         else:
-            kind = (tag.get("type") or "text").lower()
+            kind = attr(tag, "type", "text").lower()
             if kind in NOT_SUBMITTED:
                 continue
             if kind in {"checkbox", "radio"}:
                 if tag.has_attr("checked"):
-                    pairs.append((name, tag.get("value", "on")))
+                    pairs.append((name, attr(tag, "value", "on")))
                 continue
-            pairs.append((name, sanitized(kind, tag.get("value", ""))))
+            pairs.append((name, sanitized(kind, attr(tag, "value"))))
     if button:
         key, _, value = button.partition("=")
         pairs.append((key, value))
