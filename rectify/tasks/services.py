@@ -150,7 +150,8 @@ def _check_parent(task: Task | None, parent: Task | None) -> None:
         if current in seen or len(seen) >= MAX_DEPTH:
             raise ParentCycle(f"上级任务“{parent}”的上级关系已有循环或超过 {MAX_DEPTH} 级，不能再挂接")
         seen.add(current)
-        current = Task.objects.filter(pk=current).values_list("parent_id", flat=True).first()
+        # Locked, so that two edits at once cannot each close half of a cycle.
+        current = Task.objects.select_for_update().filter(pk=current).values_list("parent_id", flat=True).first()
 
 
 @transaction.atomic
