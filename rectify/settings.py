@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "rectify.accounts.middleware.SessionSecurityMiddleware",
     "rectify.core.middleware.RequestContextMiddleware",
+    "rectify.core.middleware.FormNewlineMiddleware",
 ]
 
 ROOT_URLCONF = "rectify.urls"
@@ -115,6 +116,8 @@ LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# ISO first among the input formats, so every date widget renders what <input type="date"> shows.
+FORMAT_MODULE_PATH = ["rectify.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
