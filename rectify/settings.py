@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "rectify.accounts.middleware.SessionSecurityMiddleware",
     "rectify.core.middleware.RequestContextMiddleware",
+    "rectify.core.middleware.FormNewlineMiddleware",
 ]
 
 ROOT_URLCONF = "rectify.urls"
@@ -116,6 +117,8 @@ LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# ISO first among the input formats, so every date widget renders what <input type="date"> shows.
+FORMAT_MODULE_PATH = ["rectify.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -169,3 +172,5 @@ EMAIL_HOST_PASSWORD = os.environ.get("RECTIFY_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("RECTIFY_SMTP_TLS", "0") == "1"
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("RECTIFY_MAIL_FROM", "督察整改闭环管理系统 <rectify@localhost>")
+# The address people open the system at: e-mails link to RECTIFY_SITE_URL + the page's path.
+RECTIFY_SITE_URL = os.environ.get("RECTIFY_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

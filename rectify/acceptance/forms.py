@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from rectify.core.forms import DateField
 from rectify.inspections.models import Inspection
 
 from .models import AcceptanceReview, LookBack, Objection
@@ -23,7 +24,7 @@ class ReviewForm(forms.Form):
 
 
 class AnnounceForm(forms.Form):
-    starts_on = forms.DateField(label="公示开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = DateField(label="公示开始日期", required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -43,14 +44,14 @@ class CloseForm(forms.Form):
 
 
 class ScheduleOneForm(forms.Form):
-    scheduled_for = forms.DateField(label="计划回头看日期", widget=forms.DateInput(attrs={"type": "date"}))
+    scheduled_for = DateField(label="计划回头看日期")
 
 
 class ScheduleForm(forms.Form):
     inspection = forms.ModelChoiceField(label="督察", queryset=Inspection.objects.none(), required=False, empty_label="全部督察")
     closed_months = forms.IntegerField(label="销号已满（月）", min_value=0, max_value=120, initial=6,
                                        help_text="只安排最近一次销号距今已满这么多个月的任务；0 为全部已销号任务")
-    scheduled_for = forms.DateField(label="计划回头看日期", widget=forms.DateInput(attrs={"type": "date"}))
+    scheduled_for = DateField(label="计划回头看日期")
 
     def __init__(self, *args: object, inspections: object = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

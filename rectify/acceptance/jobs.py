@@ -19,7 +19,7 @@ from .services import office_users
 def _notify(users: list[object], title: str, body: str, url: str) -> int:
     from rectify.notifications.services import notify
 
-    return notify(users, title, body, url)  # type: ignore[arg-type]
+    return notify(users, title, body, url, email=True)  # type: ignore[arg-type]
 
 
 @periodic("acceptance.lookbacks_due", every_minutes=1440)

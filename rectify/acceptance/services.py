@@ -480,14 +480,6 @@ def received_filings(user: Any) -> Any:
     return filings.annotate(done=done).order_by("done", "-filed_at", "-id")
 
 
-def _notify(users: Iterable[Any], title: str, body: str, url: str) -> None:
-    try:
-        from rectify.notifications.services import notify
-    except ImportError:  # pragma: no cover - the notifications app is written in parallel
-        return
-    notify(users, title, body, url)
-
-
 @transaction.atomic
 def file_closure(closure: Closure, user: Any, note: str = "") -> Filing:
     task = closure.task
@@ -502,11 +494,6 @@ def file_closure(closure: Closure, user: Any, note: str = "") -> Filing:
                                    note=note.strip())
     record_change(filing, ChangeRecord.Action.CREATE, after={**snapshot(filing), "number": closure.number},
                   reason=f"报送销号备案（{closure.number}，报{target.full_name}）", task_uuid=task.uuid, user=user)
-    from django.urls import reverse
-
-    _notify(office_users(target), f"销号备案待确认：{closure.number}",
-            f"{task.region.full_name}第{task.seq}号整改任务已销号（{closure.number}），报送备案，请确认。",
-            reverse("acceptance:filings"))
     return filing
 
 
@@ -523,11 +510,6 @@ def acknowledge_filing(filing: Filing, user: Any) -> Filing:
     record_change(filing, ChangeRecord.Action.UPDATE, before={"acknowledged_by": None, "acknowledged_at": None},
                   after={"acknowledged_by": str(user), "acknowledged_at": filing.acknowledged_at.isoformat()},
                   reason=f"确认销号备案（{filing.closure.number}）", task_uuid=task.uuid, user=user)
-    from django.urls import reverse
-
-    _notify([filing.filed_by], f"销号备案已确认：{filing.closure.number}",
-            f"{filing.filed_to_region.full_name}整改办已确认第{task.seq}号整改任务的销号备案。",
-            reverse("acceptance:file", args=[task.uuid]))
     return filing
 
 

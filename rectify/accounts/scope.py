@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from .roles import REGION_ROLES, UNIT_ROLES, Role
@@ -73,6 +74,102 @@ def region_scope(user: Any, field: str = "") -> Q:
     return q
 
 
+# --- Write scope -------------------------------------------------------------------------
+# What a user may *change* is narrower than what they may see: only an office (整改办) grant
+# gives write access, over its region subtree; administrators write everywhere. A reviewer or
+# leader grant over another region adds to the read scope above, never to these.
+
+WRITE_ROLES: set[str] = {Role.OFFICE}
+
+
+class WriteScopeRefused(PermissionDenied):
+    """A write outside the user's write scope; the message is shown to the user as is (403 in the API)."""
+
+
+def writable_region_q(user: Any, field: str = "") -> Q:
+    """Regions (or records whose region ``field`` is one) the user may create and move tasks into."""
+    prefix = f"{field}__" if field else ""
+    if not user or not user.is_authenticated:
+        return NOTHING
+    if _is_admin(user):
+        return EVERYTHING
+    q = NOTHING
+    for path in region_paths(user, WRITE_ROLES):
+        q |= Q(**{f"{prefix}path__startswith": path})
+    return q
+
+
+def writable_regions(user: Any) -> Any:
+    """The regions the user may write in (their office subtrees), ordered by path."""
+    Region = apps.get_model("regions", "Region")
+    return Region.objects.filter(writable_region_q(user)).select_related("parent").order_by("path")
+
+
+def writable_unit_q(user: Any, field: str = "") -> Q:
+    """Units (or records whose unit ``field`` is one) the user may assign tasks to.
+
+    A task of a region may name units of that region or of the regions above it (a county's
+    task led by the city's bureau), so the units are those of the writable subtrees and of
+    their ancestors; never a unit of a region the user only reads.
+    """
+    prefix = f"{field}__" if field else ""
+    if not user or not user.is_authenticated:
+        return NOTHING
+    if _is_admin(user):
+        return EVERYTHING
+    q = NOTHING
+    for path in region_paths(user, WRITE_ROLES):
+        q |= Q(**{f"{prefix}region__path__startswith": path})
+        ancestors = _ancestor_paths(path)
+        if ancestors:
+            q |= Q(**{f"{prefix}region__path__in": ancestors})
+    return q
+
+
+def writable_units(user: Any) -> Any:
+    """The units the user may assign: those of their writable regions and of the regions above them."""
+    Unit = apps.get_model("regions", "Unit")
+    return Unit.objects.filter(writable_unit_q(user)).select_related("region").order_by("region__path", "name")
+
+
+def can_write_region(user: Any, region: Any) -> bool:
+    """Whether ``region`` is in the user's write scope (decided from the paths, without a query)."""
+    if region is None or not user or not user.is_authenticated:
+        return False
+    if _is_admin(user):
+        return True
+    return any(region.path.startswith(path) for path in region_paths(user, WRITE_ROLES))
+
+
+def check_writable_region(user: Any, region: Any) -> None:
+    """Refuse (``WriteScopeRefused``, Chinese message) a write into a region outside the user's write scope."""
+    if not can_write_region(user, region):
+        name = getattr(region, "full_name", None) or str(region)
+        raise WriteScopeRefused(f"您没有在“{name}”新建或修改任务的权限（该区划不在您的整改办管辖范围内）")
+
+
+def check_assignable_units(user: Any, units: Any) -> None:
+    """Refuse units the user may not assign (``writable_unit_q``), naming them."""
+    wanted = {u.pk: u for u in units}
+    if not wanted or (user and user.is_authenticated and _is_admin(user)):
+        return
+    allowed = set(apps.get_model("regions", "Unit").objects.filter(writable_unit_q(user), pk__in=list(wanted)).values_list("pk", flat=True))
+    refused = [wanted[pk] for pk in wanted if pk not in allowed]
+    if refused:
+        names = "、".join(getattr(u, "name", str(u)) for u in refused)
+        raise WriteScopeRefused(f"您不能把任务分派给这些单位：{names}（不在您的整改办管辖范围内）")
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """The paths above ``path`` ("14/1405/140502" → ["14", "14/1405"]), whatever its trailing slash."""
+    parts = [p for p in path.split("/") if p]
+    trailing = "/" if path.endswith("/") else ""
+    lead = "/" if path.startswith("/") else ""
+    return [lead + "/".join(parts[:n]) + trailing for n in range(1, len(parts))]
+
+
+# --- Inspections ---------------------------------------------------------------------------
+
 def inspection_scope(user: Any) -> Q:
     """Inspections the user may see: those of the user's region subtrees, and those of the tasks the user sees
     (a county unit working on a city inspection's task sees that inspection)."""
@@ -85,24 +182,5 @@ def inspection_scope(user: Any) -> Q:
 
 
 def inspection_edit_scope(user: Any) -> Q:
-    """Inspections the user may create or correct: an office's subtree (or everything for admins)."""
-    if not user or not user.is_authenticated:
-        return NOTHING
-    if _is_admin(user):
-        return EVERYTHING
-    q = NOTHING
-    for path in region_paths(user, {Role.OFFICE}):
-        q |= Q(target_region__path__startswith=path)
-    return q
-
-
-def region_edit_scope(user: Any) -> Q:
-    """Regions in which the user may create records as an office (or everywhere for admins)."""
-    if not user or not user.is_authenticated:
-        return NOTHING
-    if _is_admin(user):
-        return EVERYTHING
-    q = NOTHING
-    for path in region_paths(user, {Role.OFFICE}):
-        q |= Q(path__startswith=path)
-    return q
+    """Inspections the user may correct: those targeting a region of the user's write scope."""
+    return writable_region_q(user, "target_region")

@@ -26,7 +26,7 @@ FIELD_LABELS = {
     "date": "日期", "text": "内容", "q": "关键词", "overdue": "仅看逾期", "deadline_from": "时限起", "deadline_to": "时限止",
     "completion_report": "整改完成情况", "evidence": "佐证材料", "decision": "验收结论", "site_check": "现场核查记录",
     "implemented": "整改措施已落实", "signed_by": "签字人", "reasons": "理由/退回原因", "starts_on": "公示开始日期",
-    "scheduled_for": "计划回头看日期", "finding": "核查情况", "result": "结论",
+    "scheduled_for": "计划回头看日期", "finding": "核查情况", "result": "结论", "updated_since": "更新时间起",
 }
 
 # Pydantic error types in Chinese; ``{ctx}`` values come from the error's context.
@@ -166,10 +166,11 @@ def install(api: NinjaAPI) -> None:
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         return json(request, 403, {"detail": str(exc) or "您没有执行此操作的权限"})
 
-    # Rules of the acceptance loop that refuse a request (wrong state, missing text, bad file).
+    # Rules of the acceptance loop and the ledger that refuse a request (wrong state, missing text, bad file, a parent cycle).
     from rectify.acceptance.files import EvidenceRefused
     from rectify.acceptance.services import AcceptanceRefused
     from rectify.acceptance.workdays import CalendarOutOfRange
+    from rectify.tasks.services import TaskRefused
 
-    for refusal in (AcceptanceRefused, EvidenceRefused, CalendarOutOfRange):
+    for refusal in (AcceptanceRefused, EvidenceRefused, CalendarOutOfRange, TaskRefused):
         api.add_exception_handler(refusal, refused)  # type: ignore[arg-type]

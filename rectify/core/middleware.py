@@ -24,7 +24,29 @@ class RequestContextMiddleware:
         return response
 
 
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+FORM_CONTENT_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+class FormNewlineMiddleware:
+    """Browsers send a textarea's line breaks as CRLF; every form of the product stores LF.
+
+    One place for every form (pages and admin): a text shown in a textarea and sent back
+    unchanged stays equal to what was stored. The API (JSON) is left alone.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES and not request.path_info.startswith("/api/"):
+            post = request.POST
+            if any("\r" in value for _, values in post.lists() for value in values):
+                fixed = post.copy()
+                for key, values in post.lists():
+                    fixed.setlist(key, [value.replace("\r\n", "\n").replace("\r", "\n") for value in values])
+                fixed._mutable = False
+                request.POST = fixed  # type: ignore[assignment]
+        return self.get_response(request)
 
 
 class RejectNullCharactersMiddleware:
@@ -47,6 +69,6 @@ class RejectNullCharactersMiddleware:
     def _has_null(request: HttpRequest) -> bool:
         if "\x00" in request.path or any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.GET.lists()):
             return True
-        if request.method == "POST" and request.content_type in FORM_TYPES:
+        if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
             return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.POST.lists())
         return False

@@ -21,6 +21,13 @@ class PublicModel(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A partial save (``update_fields``) still moves ``updated_at``: it is a change like any other."""
+        fields = kwargs.get("update_fields")
+        if fields is not None and "updated_at" not in fields:
+            kwargs["update_fields"] = [*fields, "updated_at"]
+        super().save(*args, **kwargs)
+
 
 class VersionedModel(PublicModel):
     """A record edited by people: every save through ``core.versioning`` checks ``version``."""
@@ -106,6 +113,12 @@ class ChangeRecord(models.Model):
             default=str,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def display_changes(self) -> list[Any]:
+        """The changed fields as a person reads them (``core.changes``): labels, values, no internals."""
+        from .changes import describe
+
+        return describe(self)
 
     def changed_fields(self) -> list[tuple[str, Any, Any]]:
         before = self.before or {}

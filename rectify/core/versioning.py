@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import F
+from django.utils import timezone
 
 
 class StaleEdit(Exception):
@@ -16,8 +17,15 @@ class StaleEdit(Exception):
 
 
 def save_versioned(obj: models.Model, expected_version: int, fields: list[str]) -> None:
-    """Write ``fields`` of ``obj`` only if the row still has ``expected_version``; bump it."""
+    """Write ``fields`` of ``obj`` only if the row still has ``expected_version``; bump it.
+
+    ``updated_at`` is set to now as well (a queryset update bypasses ``auto_now``), so "最近更新"
+    and the API's ``updated_since`` see every versioned save.
+    """
     model = type(obj)
+    if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+        obj.updated_at = timezone.now()  # type: ignore[attr-defined]
+        fields = [*(f for f in fields if f != "updated_at"), "updated_at"]
     values: dict[str, Any] = {name: getattr(obj, getattr(model._meta.get_field(name), "attname", name)) for name in fields}
     updated = model._default_manager.filter(pk=obj.pk, version=expected_version).update(
         version=F("version") + 1, **values

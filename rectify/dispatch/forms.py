@@ -7,10 +7,12 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from rectify.core.forms import DateInput, ModelForm
+
 from .labels import ScheduleLabel
 from .models import ReportingRound, Verification
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 
 def month_defaults(today: datetime.date | None = None) -> dict[str, Any]:
@@ -20,7 +22,7 @@ def month_defaults(today: datetime.date | None = None) -> dict[str, Any]:
     return {"title": f"{today.year}年{today.month}月调度", "period_start": today.replace(day=1), "period_end": end, "due_date": end}
 
 
-class RoundForm(forms.ModelForm):
+class RoundForm(ModelForm):
     class Meta:
         model = ReportingRound
         fields = ["region", "title", "period_start", "period_end", "due_date"]

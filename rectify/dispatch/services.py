@@ -325,8 +325,12 @@ def send_reminder(round_: ReportingRound, *, kind: str, user: Any = None, today:
         recipients = notify(list(unit_users(missing)), f"调度报送提醒：{round_.title}", body, url, email=True)
         reminder.recipients = int(recipients or 0)
         reminder.save(update_fields=["recipients"])
+        from rectify.notifications.recipients import units_without_users
+
+        no_account = units_without_users(missing)  # units nobody can receive it for: the office must reach them
+        reminder.no_account = no_account  # type: ignore[attr-defined]
         record_change(round_, ChangeRecord.Action.UPDATE, after={"reminder": reminder.get_kind_display(), "units": names,
-                                                                 "recipients": reminder.recipients},
+                                                                 "recipients": reminder.recipients, "no_account": no_account},
                       reason=f"报送提醒：{reminder.get_kind_display()}", user=user)
         return reminder
 

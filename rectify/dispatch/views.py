@@ -216,6 +216,8 @@ def remind(request: AuthedRequest, uuid: Any) -> HttpResponse:
             messages.success(request, "所有单位均已报送，无需提醒")
         else:
             messages.success(request, f"已提醒 {len(reminder.units)} 个未报送单位（{reminder.recipients} 人）")
+            if no_account := getattr(reminder, "no_account", None):
+                messages.warning(request, f"以下单位没有可接收通知的有效账号，提醒未能送达，请另行通知：{'、'.join(no_account)}")
     return redirect("dispatch:round", round_.uuid)
 
 

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorDict
 
+from rectify.core.forms import DateField
 from rectify.regions.models import Region
 from rectify.tasks.forms import parse_milestones, split_lines
 
@@ -59,7 +60,7 @@ class TaskRowForm(forms.Form):
     cooperating_units = forms.CharField(label="配合单位", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     responsible_units = forms.CharField(label="责任单位", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     responsible_person = forms.CharField(label="责任人", max_length=120, required=False)
-    deadline = forms.DateField(label="整改时限", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = DateField(label="整改时限", required=False)
     long_term = forms.BooleanField(label="长期坚持", required=False)
     milestones = forms.CharField(label="时间节点", widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="每行一个：2025-06-30 完成……")
     base_version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -7,15 +7,15 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from rectify.core.forms import DateField
 from rectify.regions.models import Region
 
 from .models import Inspection
 from .services import InspectionData
 
 
-def _date_field(label: str) -> forms.DateField:
-    return forms.DateField(label=label, required=False,
-                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+def _date_field(label: str) -> DateField:
+    return DateField(label=label, required=False)
 
 
 class InspectionForm(forms.Form):

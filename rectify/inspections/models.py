@@ -42,6 +42,7 @@ class Inspection(VersionedModel):
         verbose_name = "督察"
         verbose_name_plural = "督察"
         ordering = ["-feedback_date", "-id"]
+        indexes = [models.Index(fields=["updated_at"], name="inspection_updated_at")]  # API updated_since
 
     def __str__(self) -> str:
         round_text = f"第{self.round}轮" if self.round else ""
@@ -73,6 +74,7 @@ class Plan(VersionedModel):
         verbose_name = "整改方案"
         verbose_name_plural = "整改方案"
         ordering = ["-id"]
+        indexes = [models.Index(fields=["updated_at"], name="plan_updated_at")]  # API updated_since
 
     def __str__(self) -> str:
         return self.title

@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from rectify.accounts.scope import region_edit_scope
+from rectify.accounts.scope import writable_regions
 from rectify.core.models import ChangeRecord
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
@@ -58,7 +58,7 @@ def inspection_list(request: AuthedRequest) -> HttpResponse:
 def _writable_regions(request: AuthedRequest) -> QuerySet[Region]:
     if not request.user.is_editor:
         return Region.objects.none()
-    return Region.objects.filter(region_edit_scope(request.user))
+    return writable_regions(request.user)
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from rectify.core.types import AuthedRequest
 
 from . import services
+from . import todo as todo_lists
 from .models import Notification
 
 PAGE_SIZE = 20
@@ -46,3 +47,9 @@ def read_all(request: AuthedRequest) -> HttpResponse:
     n = services.mark_all_read(request.user)
     messages.success(request, f"已将 {n} 条通知标为已读" if n else "没有未读通知")
     return redirect("notifications:list")
+
+
+@login_required
+def todo(request: AuthedRequest) -> HttpResponse:
+    """待我处理: every list of the user's roles, scoped, with up to PAGE_LIMIT entries each."""
+    return render(request, "notifications/todo.html", {"lists": todo_lists.todo_for(request.user, todo_lists.PAGE_LIMIT)})

@@ -64,6 +64,7 @@ class Unit(PublicModel):
         verbose_name_plural = "单位"
         ordering = ["region__code", "name"]
         constraints = [models.UniqueConstraint(fields=["region", "name"], name="unit_unique_name_in_region")]
+        indexes = [models.Index(fields=["updated_at"], name="unit_updated_at")]  # API updated_since
 
     def __str__(self) -> str:
         return self.name

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from rectify.core.forms import DateField
 from rectify.regions.models import Unit
 
 from .models import ExtensionRequest, LightRule, SupervisionNotice, SupervisionRule
@@ -51,7 +52,7 @@ class SendBackForm(forms.Form):
 
 
 class ExtensionForm(forms.Form):
-    new_date = forms.DateField(label="申请延至", widget=forms.DateInput(attrs={"type": "date"}),
+    new_date = DateField(label="申请延至",
                                error_messages={"required": "请填写申请延至的日期", "invalid": "日期格式应为 YYYY-MM-DD"})
     reason = forms.CharField(label=ExtensionRequest._meta.get_field("reason").verbose_name, widget=forms.Textarea(attrs={"rows": 4}),
                              max_length=8000, error_messages={"required": "请填写延期理由"})

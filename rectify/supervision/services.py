@@ -126,18 +126,7 @@ def due_dates(start: datetime.date, kind: str, limits: Limits) -> dict[str, date
     }
 
 
-# ---------------------------------------------------------------- notifications (the notifications app may not exist yet)
-
-def _notify(users: Iterable[Any], title: str, body: str = "", url: str = "") -> int:
-    try:
-        from rectify.notifications.services import notify  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return 0
-    users = list(users)
-    if not users:
-        return 0
-    return int(notify(users, title, body, url))
-
+# ---------------------------------------------------------------- who is told (notifications/handoffs.py tells them)
 
 def unit_users(units: Iterable[Unit]) -> list[Any]:
     from rectify.accounts.models import User
@@ -219,8 +208,6 @@ def issue_notice(
     notice.units.set(units)
     record_change(notice, ChangeRecord.Action.CREATE, after={**snapshot(notice), "units": [u.name for u in units]},
                   reason="系统自动督办" if automatic else "下达督办单", task_uuid=task.uuid, user=user)
-    _notify(unit_users(units), f"督办单{notice.number}：请于{notice.arranged_by:%Y年%m月%d日}前部署",
-            f"任务{task.seq}：{task.display_title}\n督办事由：{notice.reason}", notice_url(notice))
     return notice
 
 
@@ -281,9 +268,6 @@ def complete_step(notice: SupervisionNotice, user: Any, step: str, text: str, *,
     notice.status = status
     notice.escalated_step = ""
     _save(notice, before, fields, f"督办单{Step(step).label}", user)
-    if step == Step.DONE:
-        _notify(office_users([notice.region]), f"督办单{notice.number}已报办结，请审核",
-                notice.done_report[:200], notice_url(notice))
     return notice
 
 
@@ -308,7 +292,6 @@ def close_notice(notice: SupervisionNotice, user: Any, grade: str, note: str = "
     notice.closed_at = timezone.now()
     notice.closed_by = user
     _save(notice, before, fields, f"督办单销号，评定{Grade(grade).label}", user)
-    _notify(unit_users(notice.units.all()), f"督办单{notice.number}已销号（{Grade(grade).label}）", note, notice_url(notice))
     return notice
 
 
@@ -338,7 +321,6 @@ def send_back(notice: SupervisionNotice, user: Any, reason: str, *, today: datet
     for name, value in due_dates(today, notice.kind, limits).items():
         setattr(notice, name, value)
     _save(notice, before, fields, f"退回重办：{reason.strip()}", user)
-    _notify(unit_users(notice.units.all()), f"督办单{notice.number}被退回重办", reason, notice_url(notice))
     return notice
 
 
@@ -360,7 +342,6 @@ def request_extension(notice: SupervisionNotice, user: Any, *, new_date: datetim
         raise SupervisionRefused(f"申请延至的日期须晚于原时限（{old:%Y年%m月%d日}）")
     item = ExtensionRequest.objects.create(notice=notice, step=step, requested_by=user, reason=reason.strip(), old_date=old, new_date=new_date)
     record_change(item, ChangeRecord.Action.CREATE, after=snapshot(item), reason="申请延期", task_uuid=notice.task.uuid, user=user)
-    _notify(office_users([notice.region]), f"督办单{notice.number}申请延期至{new_date:%Y年%m月%d日}", reason, notice_url(notice))
     return item
 
 
@@ -399,7 +380,6 @@ def decide_extension(item: ExtensionRequest, user: Any, *, approve: bool, note: 
             notice.status = STEP_STATUS[Step(item.step)]
             notice.escalated_step = ""
         _save(notice, before, fields, f"同意延期：{Step(item.step).label}时限延至{item.new_date:%Y年%m月%d日}", user)
-    _notify(unit_users(notice.units.all()), f"督办单{notice.number}延期申请：{item.get_decision_display()}", note, notice_url(notice))
     return item
 
 
@@ -446,9 +426,6 @@ def _escalate_one(pk: int, today: datetime.date) -> bool:
     notice.escalated_step = step
     due = notice.due_for(step)
     _save(notice, before, fields, f"{Step(step).label}逾期（时限{due:%Y年%m月%d日}），升级督办", None)
-    _notify(office_users([notice.region, notice.region.parent]),
-            f"督办单{notice.number}{Step(step).label}逾期，已升级督办",
-            f"任务{notice.task.seq}：{notice.task.display_title}\n{Step(step).label}时限：{due:%Y年%m月%d日}", notice_url(notice))
     return True
 
 

@@ -8,19 +8,13 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from rectify.core.filters import OrderingFilter
+from rectify.core.forms import DateInput
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region, Unit
 
 from .models import Task, overdue_q
 from .states import TaskState
-
-ORDERINGS = [
-    ("deadline", "整改时限（早→晚）"),
-    ("-deadline", "整改时限（晚→早）"),
-    ("seq", "序号"),
-    ("state", "状态"),
-    ("-updated_at", "最近更新"),
-]
 
 
 class LedgerFilter(django_filters.FilterSet):
@@ -30,15 +24,15 @@ class LedgerFilter(django_filters.FilterSet):
     region = django_filters.ModelChoiceFilter(label="区划（含下级）", queryset=Region.objects.none(), method="filter_region", empty_label="全部区划")
     unit = django_filters.ModelChoiceFilter(label="单位", queryset=Unit.objects.none(), method="filter_unit", empty_label="全部单位")
     state = django_filters.MultipleChoiceFilter(label="状态", choices=TaskState.choices, widget=forms.CheckboxSelectMultiple)
-    deadline_from = django_filters.DateFilter(label="时限起", field_name="deadline", lookup_expr="gte", widget=forms.DateInput(attrs={"type": "date"}))
-    deadline_to = django_filters.DateFilter(label="时限止", field_name="deadline", lookup_expr="lte", widget=forms.DateInput(attrs={"type": "date"}))
+    deadline_from = django_filters.DateFilter(label="时限起", field_name="deadline", lookup_expr="gte", widget=DateInput)
+    deadline_to = django_filters.DateFilter(label="时限止", field_name="deadline", lookup_expr="lte", widget=DateInput)
     section = django_filters.CharFilter(label="章节", field_name="section_title", lookup_expr="icontains")
     overdue = django_filters.BooleanFilter(label="仅看逾期", method="filter_overdue", widget=forms.CheckboxInput)
     long_term = django_filters.BooleanFilter(label="长期坚持", field_name="long_term", widget=forms.NullBooleanSelect)
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label="排序",
         fields=(("deadline", "deadline"), ("seq", "seq"), ("state", "state"), ("updated_at", "updated_at")),
-        field_labels={"deadline": "整改时限", "seq": "序号", "state": "状态", "updated_at": "最近更新"},
+        field_labels={"deadline": "整改时限", "seq": "序号", "state": "状态", "updated_at": "更新时间", "-updated_at": "最近更新在前"},
         empty_label="默认顺序",
     )
 

@@ -8,6 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 
+from rectify.core.forms import DateField
 from rectify.inspections.models import Plan
 from rectify.regions.matching import find_unit
 from rectify.regions.models import Region, Unit
@@ -16,6 +17,7 @@ from .models import Assignment, Task
 from .services import TaskData
 
 UNIT_SPLIT = re.compile(r"[、，,；;\n]+")
+UNDATED = "— "  # starts the line of a milestone without a date
 MILESTONE_LINE = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*[：:，,\s]\s*(.+)$")
 
 
@@ -24,17 +26,41 @@ def split_lines(text: str) -> list[str]:
 
 
 def parse_milestones(text: str) -> list[tuple[datetime.date | None, str]]:
+    """One milestone per line: "2025-06-30 完成……"; "— 完成……" is one without a date."""
     result: list[tuple[datetime.date | None, str]] = []
     for number, line in enumerate(split_lines(text), 1):
         match = MILESTONE_LINE.match(line)
+        if not match and line.startswith(UNDATED):
+            result.append((None, line[len(UNDATED):].strip()))
+            continue
         if not match:
-            raise ValidationError(f"第 {number} 行格式不对：请写成“2025-06-30 完成……”")
+            raise ValidationError(f"第 {number} 行格式不对：请写成“2025-06-30 完成……”（没有日期的写成“— 完成……”）")
         year, month, day, body = match.groups()
         try:
             result.append((datetime.date(int(year), int(month), int(day)), body.strip()))
         except ValueError:
             raise ValidationError(f"第 {number} 行的日期 {year}-{month}-{day} 不存在") from None
     return result
+
+
+def milestone_lines(milestones: Any) -> str:
+    """The text ``parse_milestones`` reads back to the same milestones."""
+    return "\n".join(f"{m.date.isoformat()} {m.text}" if m.date else f"{UNDATED}{m.text}" for m in milestones)
+
+
+def join_section(section: list[str]) -> str:
+    return " / ".join(section)
+
+
+def split_section(text: str) -> list[str]:
+    """Levels separated by " / " (as shown), or by a bare "/" when typed that way."""
+    separator = " / " if " / " in text else "/"
+    return [s.strip() for s in text.split(separator) if s.strip()]
+
+
+def normalise_newlines(text: str) -> str:
+    """Browsers send a textarea's line breaks as CRLF; the ledger stores LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class TaskForm(forms.Form):
@@ -47,12 +73,12 @@ class TaskForm(forms.Form):
     problem = forms.CharField(label="反馈问题", widget=forms.Textarea(attrs={"rows": 4}), required=False)
     target = forms.CharField(label="整改目标", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     measures = forms.CharField(label="整改措施", widget=forms.Textarea(attrs={"rows": 6}), required=False, help_text="每行一条措施")
-    milestones = forms.CharField(label="时间节点", widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="每行一个：2025-06-30 完成……")
+    milestones = forms.CharField(label="时间节点", widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="每行一个：2025-06-30 完成……；没有日期的写成“— 完成……”")
     lead_units = forms.CharField(label="牵头单位", required=False, help_text="多个单位用“、”分隔")
     cooperating_units = forms.CharField(label="配合单位", required=False, help_text="多个单位用“、”分隔")
     responsible_units = forms.CharField(label="责任单位", required=False, help_text="多个单位用“、”分隔")
     responsible_person = forms.CharField(label="责任人", max_length=120, required=False)
-    deadline = forms.DateField(label="整改时限", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = DateField(label="整改时限", required=False)
     deadline_text = forms.CharField(label="时限原文", max_length=60, required=False)
     long_term = forms.BooleanField(label="长期坚持", required=False)
     priority = forms.BooleanField(label="重点任务", required=False)
@@ -62,10 +88,14 @@ class TaskForm(forms.Form):
 
     UNIT_FIELDS = {"lead_units": Assignment.Role.LEAD, "cooperating_units": Assignment.Role.COOPERATING, "responsible_units": Assignment.Role.RESPONSIBLE}
 
-    def __init__(self, *args: Any, plans: Any = None, regions: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, plans: Any = None, regions: Any = None, editing: bool = False, **kwargs: Any) -> None:
+        """``plans`` and ``regions`` are the choices: they must come from the user's write scope."""
         super().__init__(*args, **kwargs)
         plan_field = cast(forms.ModelChoiceField, self.fields["plan"])
         plan_field.queryset = plans if plans is not None else Plan.objects.none()
+        if editing:  # a task stays in the plan it was created in
+            plan_field.disabled = True
+            plan_field.help_text = "任务创建后不能更换所属整改方案"
         region_field = cast(forms.ModelChoiceField, self.fields["region"])
         region_field.queryset = regions if regions is not None else Region.objects.none()
         region_field.label_from_instance = lambda r: f"{r.full_name}（{r.code}）"  # type: ignore[method-assign,assignment]
@@ -77,9 +107,9 @@ class TaskForm(forms.Form):
 
         return {
             "plan": task.plan_id, "region": task.region_id, "seq": task.seq, "feedback_no": task.feedback_no,
-            "section": " / ".join(task.section), "title": task.title, "problem": task.problem, "target": task.target,
+            "section": join_section(task.section), "title": task.title, "problem": task.problem, "target": task.target,
             "measures": "\n".join(m.text for m in task.measures.all()),
-            "milestones": "\n".join(f"{m.date.isoformat() if m.date else ''} {m.text}" for m in task.milestones.all()),
+            "milestones": milestone_lines(task.milestones.all()),
             "lead_units": names(Assignment.Role.LEAD), "cooperating_units": names(Assignment.Role.COOPERATING),
             "responsible_units": names(Assignment.Role.RESPONSIBLE), "responsible_person": task.responsible_person,
             "deadline": task.deadline, "deadline_text": task.deadline_text, "long_term": task.long_term,
@@ -97,6 +127,9 @@ class TaskForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name, value in list(data.items()):
+            if isinstance(value, str):
+                data[name] = normalise_newlines(value)
         if not data.get("deadline") and not data.get("long_term"):
             self.add_error("deadline", "请填写整改时限，或勾选“长期坚持”")
         if not (data.get("problem") or data.get("target") or data.get("title")):
@@ -124,7 +157,7 @@ class TaskForm(forms.Form):
         d = self.cleaned_data
         return TaskData(
             plan=d["plan"], region=d["region"], seq=d["seq"].strip(), feedback_no=d["feedback_no"].strip(),
-            section=[s.strip() for s in d["section"].split("/") if s.strip()], title=d["title"].strip(),
+            section=split_section(d["section"]), title=d["title"].strip(),
             problem=d["problem"].strip(), target=d["target"].strip(), responsible_person=d["responsible_person"].strip(),
             deadline=d["deadline"], deadline_text=d["deadline_text"].strip(), long_term=d["long_term"],
             priority=d["priority"], progress=d["progress"].strip(), completion="",

@@ -60,6 +60,10 @@ class Task(VersionedModel):
 
     objects = TaskQuerySet.as_manager()
 
+    # The change history shows neither the derived copy of the section nor the search text.
+    history_hidden = ("section_title",)
+    history_labels = {"measures": "整改措施", "milestones": "时间节点", "assignments": "责任分工"}
+
     class Meta:
         verbose_name = "整改任务"
         verbose_name_plural = "整改任务"
@@ -67,6 +71,7 @@ class Task(VersionedModel):
         indexes = [
             models.Index(fields=["plan", "seq"], name="task_plan_seq"),
             models.Index(fields=["state", "deadline"], name="task_state_deadline"),
+            models.Index(fields=["updated_at"], name="task_updated_at"),  # API updated_since, "最近更新"
         ]
 
     def __str__(self) -> str:
@@ -146,7 +151,10 @@ class Assignment(VersionedModel):
         verbose_name_plural = "任务分工"
         ordering = ["task_id", "role", "id"]
         constraints = [models.UniqueConstraint(fields=["task", "unit", "role"], name="assignment_unique")]
-        indexes = [models.Index(fields=["unit", "state"], name="assignment_unit_state")]
+        indexes = [
+            models.Index(fields=["unit", "state"], name="assignment_unit_state"),
+            models.Index(fields=["updated_at"], name="assignment_updated_at"),  # API updated_since
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit.name}（{self.get_role_display()}）"

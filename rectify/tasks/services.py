@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db import transaction
 
+from rectify.accounts.scope import check_assignable_units, check_writable_region
+from rectify.core.context import current_actor
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.core.versioning import StaleEdit, save_versioned
@@ -20,6 +22,18 @@ from rectify.regions.models import Region, Unit
 from .models import Assignment, Measure, Milestone, Task
 from .rollup import STATE_PROGRESS, derived_progress, derived_state
 from .states import TaskState, check_transition
+
+# A decomposition deeper than this is a broken tree, not a plan (province → city → county → town → …).
+MAX_DEPTH = 20
+
+
+class TaskRefused(Exception):
+    """A change the ledger's rules refuse; the message is for the user (400 in the API)."""
+
+
+class ParentCycle(TaskRefused):
+    pass
+
 
 PLAIN_FIELDS = [
     "seq", "feedback_no", "section", "title", "problem", "target", "responsible_person",
@@ -94,8 +108,56 @@ def _differs(task: Task, data: TaskData) -> bool:
     return _assignment_keys(task) != _wanted_keys(data)
 
 
+def _acting_user() -> Any:
+    """The person making the change, or None for the system (jobs, demo data, unattended commands)."""
+    actor = current_actor()
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def _check_write_scope(task: Task | None, data: TaskData) -> None:
+    """Re-check, whatever the caller offered, that the actor may write what ``data`` says.
+
+    A new task, or a task moved to another region, must land in a region of the actor's write
+    scope; a newly assigned unit must be one the actor may assign; a new parent must be a task
+    the actor may change. Unchanged values are not re-checked (a unit's progress report saves
+    the task without changing any of them).
+    """
+    user = _acting_user()
+    if user is None:
+        return
+    if task is None or task.region_id != data.region.pk:
+        if task is not None:
+            check_writable_region(user, task.region)
+        check_writable_region(user, data.region)
+    existing = set(_assignment_keys(task)) if task is not None else set()
+    new_units = {u.pk: u for role, units in data.units.items() for u in units if (u.pk, role) not in existing}
+    check_assignable_units(user, new_units.values())
+    if data.parent is not None and (task is None or task.parent_id != data.parent.pk):
+        check_writable_region(user, data.parent.region)
+
+
+def _check_parent(task: Task | None, parent: Task | None) -> None:
+    """Refuse a parent that is the task itself or one of its descendants (a cycle), or too deep a tree."""
+    if parent is None:
+        return
+    if task is not None and parent.pk == task.pk:
+        raise ParentCycle("上级任务不能是本任务")
+    seen: set[int] = set()
+    current: int | None = parent.pk
+    while current is not None:
+        if task is not None and current == task.pk:
+            raise ParentCycle(f"不能把“{parent}”设为上级任务：它是本任务的下级任务，会形成循环")
+        if current in seen or len(seen) >= MAX_DEPTH:
+            raise ParentCycle(f"上级任务“{parent}”的上级关系已有循环或超过 {MAX_DEPTH} 级，不能再挂接")
+        seen.add(current)
+        # Locked, so that two edits at once cannot each close half of a cycle.
+        current = Task.objects.select_for_update().filter(pk=current).values_list("parent_id", flat=True).first()
+
+
 @transaction.atomic
 def create_task(data: TaskData, *, reason: str = "", action: str = ChangeRecord.Action.CREATE) -> Task:
+    _check_write_scope(None, data)
+    _check_parent(None, data.parent)
     task = Task(plan=data.plan, inspection=data.plan.inspection, region=data.region, parent=data.parent)
     for name in PLAIN_FIELDS:
         setattr(task, name, getattr(data, name))
@@ -117,6 +179,10 @@ def update_task(task: Task, data: TaskData, *, expected_version: int, reason: st
         raise StaleEdit(task.version)
     if not _differs(task, data):
         return False
+    _check_write_scope(task, data)
+    if task.parent_id != (data.parent.pk if data.parent else None):
+        _check_parent(task, data.parent)
+    old_parent_id = task.parent_id
     before = snapshot(task)
     for name in PLAIN_FIELDS:
         setattr(task, name, getattr(data, name))
@@ -126,6 +192,11 @@ def update_task(task: Task, data: TaskData, *, expected_version: int, reason: st
     task.refresh_search_text()
     save_versioned(task, expected_version, PLAIN_FIELDS + ["region", "parent", "search_text", "section_title"])
     record_change(task, action, before=before, after=snapshot(task), reason=reason, task_uuid=task.uuid)
+    if old_parent_id != task.parent_id:  # the new parent's roll-up changes, and the old one's if it keeps children
+        if task.parent_id:
+            roll_up(task.parent_id)
+        if old_parent_id and Task.objects.filter(parent_id=old_parent_id).exists():
+            roll_up(old_parent_id)
     return True
 
 
@@ -149,7 +220,20 @@ def transition_task(task: Task, target: str, *, expected_version: int | None = N
 
 
 def roll_up(parent_id: int) -> None:
-    """Recompute a parent's progress and state from its children, then its own parent's."""
+    """Recompute a parent's progress and state from its children, then its own parent's, up the tree.
+
+    Each task is visited once and the walk stops after ``MAX_DEPTH`` levels, so a cycle that got
+    into the data some other way cannot make a state change recurse without end.
+    """
+    visited: set[int] = set()
+    current: int | None = parent_id
+    while current is not None and current not in visited and len(visited) < MAX_DEPTH:
+        visited.add(current)
+        current = _roll_up_one(current)
+
+
+def _roll_up_one(parent_id: int) -> int | None:
+    """Recompute one parent; returns its own parent's id."""
     parent = Task.objects.select_for_update().get(pk=parent_id)
     child_states = list(parent.children.values_list("state", flat=True))
     state = derived_state(child_states, parent.state)
@@ -163,8 +247,7 @@ def roll_up(parent_id: int) -> None:
             parent, ChangeRecord.Action.TRANSITION, before=before, after={"state": state, "progress_percent": percent},
             reason=f"由下级任务汇总（{summary}）", task_uuid=parent.uuid,
         )
-    if parent.parent_id:
-        roll_up(parent.parent_id)
+    return parent.parent_id
 
 
 def task_data_from(task: Task, **overrides: Any) -> TaskData:
@@ -185,4 +268,7 @@ def task_data_from(task: Task, **overrides: Any) -> TaskData:
     return TaskData(**values)
 
 
-__all__ = ["TaskData", "create_task", "update_task", "transition_task", "task_data_from", "StaleEdit", "TaskState"]
+__all__ = [
+    "TaskData", "create_task", "update_task", "transition_task", "task_data_from", "StaleEdit", "TaskState",
+    "TaskRefused", "ParentCycle",
+]

@@ -15,19 +15,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from rectify.accounts.scope import region_scope
+from rectify.accounts.scope import WriteScopeRefused, writable_regions
 from rectify.core.models import ChangeRecord, SavedFilter
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
-from rectify.regions.models import Region
 from rectify.supervision.schedule import attach_lights
 
 from .decompose import DecompositionError, decompose
 from .filters import LedgerFilter
 from .forms import TaskForm
 from .models import Assignment, Task, overdue_q
-from .services import create_task, transition_task, update_task
+from .services import TaskRefused, create_task, transition_task, update_task
 from .states import TASK_TRANSITIONS, TaskState, TransitionRefused
 
 
@@ -103,10 +102,13 @@ def task_detail(request: AuthedRequest, uuid: str) -> HttpResponse:
     )
 
 
-def _form_choices(request: AuthedRequest) -> dict[str, Any]:
-    regions = Region.objects.filter(region_scope(request.user))
-    plans = Plan.objects.filter(region__in=regions).select_related("region")
-    return {"plans": plans, "regions": regions}
+def _form_choices(request: AuthedRequest, task: Task | None = None) -> dict[str, Any]:
+    """The task form's choices, from the user's WRITE scope (never the wider read scope)."""
+    regions = writable_regions(request.user)
+    plans = Plan.objects.filter(region__in=regions)
+    if task is not None:  # the plan field is fixed on edit; it shows the task's own plan
+        plans = Plan.objects.filter(pk__in=plans.values("pk")) | Plan.objects.filter(pk=task.plan_id)
+    return {"plans": plans.select_related("region"), "regions": regions, "editing": task is not None}
 
 
 @login_required
@@ -115,10 +117,18 @@ def task_create(request: AuthedRequest) -> HttpResponse:
         raise PermissionDenied("只有整改办或管理员可以新建任务")
     form = TaskForm(request.POST or None, **_form_choices(request))
     if request.method == "POST" and form.is_valid():
-        task = create_task(form.task_data(), reason=form.cleaned_data["reason"] or "新建任务")
+        try:
+            task = create_task(form.task_data(), reason=form.cleaned_data["reason"] or "新建任务")
+        except (WriteScopeRefused, TaskRefused) as refused:
+            form.add_error(None, str(refused))
+            return render(request, "tasks/task_form.html", {"form": form, "creating": True}, status=_refusal_status(refused))
         messages.success(request, f"任务“{task.seq}”已创建")
         return redirect("tasks:detail", uuid=task.uuid)
     return render(request, "tasks/task_form.html", {"form": form, "creating": True})
+
+
+def _refusal_status(refused: Exception) -> int:
+    return 403 if isinstance(refused, WriteScopeRefused) else 400
 
 
 @login_required
@@ -127,7 +137,7 @@ def task_edit(request: AuthedRequest, uuid: str) -> HttpResponse:
     if not Task.objects.editable_by(request.user).filter(pk=task.pk).exists():
         raise PermissionDenied("您没有修改此任务的权限")
     if request.method == "POST":
-        form = TaskForm(request.POST, **_form_choices(request))
+        form = TaskForm(request.POST, initial=TaskForm.initial_from(task), **_form_choices(request, task))
         if form.is_valid():
             data = form.task_data(parent=task.parent)
             data.completion = task.completion
@@ -136,10 +146,13 @@ def task_edit(request: AuthedRequest, uuid: str) -> HttpResponse:
             except StaleEdit as stale:
                 form.add_error(None, str(stale))
                 return render(request, "tasks/task_form.html", {"form": form, "task": task, "stale": True}, status=409)
+            except (WriteScopeRefused, TaskRefused) as refused:
+                form.add_error(None, str(refused))
+                return render(request, "tasks/task_form.html", {"form": form, "task": task}, status=_refusal_status(refused))
             messages.success(request, "修改已保存" if changed else "内容没有变化，未做修改")
             return redirect("tasks:detail", uuid=task.uuid)
     else:
-        form = TaskForm(initial=TaskForm.initial_from(task), **_form_choices(request))
+        form = TaskForm(initial=TaskForm.initial_from(task), **_form_choices(request, task))
     return render(request, "tasks/task_form.html", {"form": form, "task": task})
 
 

@@ -152,6 +152,7 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "jobs:list": ("GET", plain(ADMIN)),
     "jobs:run": ("POST", plain(ADMIN)),
     "notifications:list": ("GET", plain(AUTH)),
+    "notifications:todo": ("GET", plain(AUTH)),
     "notifications:read_all": ("POST", plain(AUTH)),
     "notifications:open": ("POST", obj(frozenset({"city_office"}), frozenset({"other_office"}))),
     # the API's own Django routes

@@ -14,6 +14,7 @@ from rectify.tasks.states import AssignmentState
 from ..access import get_visible, user_of, visible_tasks
 from ..errors import ApiValidationError
 from ..schemas import AssignmentOut, Message
+from ..since import filter_updated_since, updated_since_param
 
 router = Router(tags=["任务分工"])
 
@@ -35,8 +36,9 @@ def list_assignments(
     unit: UUID | None = Query(None, description="单位编号"),  # type: ignore[assignment]  # noqa: B008
     role: Assignment.Role | None = Query(None, description="lead / cooperating / responsible"),  # type: ignore[assignment]  # noqa: B008
     state: AssignmentState | None = Query(None, description="分工状态"),  # type: ignore[assignment]  # noqa: B008
+    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
 ) -> QuerySet[Assignment]:
-    assignments = _assignments(request)
+    assignments = filter_updated_since(_assignments(request), updated_since)
     if task:
         if not visible_tasks(user_of(request)).filter(uuid=task).exists():
             raise ApiValidationError(task="任务不存在，或您无权查看")

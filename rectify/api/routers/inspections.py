@@ -16,6 +16,7 @@ from ..access import region_by_code, user_of, visible_inspections
 from ..errors import ApiValidationError
 from ..records import RegionalRecords, check_order, check_region
 from ..schemas import InspectionIn, InspectionLevelValue, InspectionOut, InspectionPatch, Message, StaleOut, ValidationErrorOut
+from ..since import filter_updated_since, updated_since_param
 
 router = Router(tags=["督察"])
 
@@ -32,8 +33,9 @@ def list_inspections(
     request: HttpRequest,
     region: str | None = Query(None, description="被督察区划代码（含下级）"),  # type: ignore[assignment]
     level: InspectionLevelValue | None = Query(None, description="层级"),  # type: ignore[valid-type,assignment]  # noqa: B008
+    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
 ) -> QuerySet[Inspection]:
-    inspections = _inspections(user_of(request))
+    inspections = filter_updated_since(_inspections(user_of(request)), updated_since)
     if region:
         inspections = inspections.filter(region_by_code(region).subtree_q("target_region"))
     if level:

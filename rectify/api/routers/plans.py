@@ -16,6 +16,7 @@ from ..access import region_by_code, user_of, visible_inspections, visible_plans
 from ..errors import ApiValidationError
 from ..records import RegionalRecords, check_order, check_region
 from ..schemas import Message, PlanIn, PlanOut, PlanPatch, StaleOut, ValidationErrorOut
+from ..since import filter_updated_since, updated_since_param
 
 router = Router(tags=["整改方案"])
 
@@ -32,8 +33,9 @@ def list_plans(
     request: HttpRequest,
     inspection: UUID | None = Query(None, description="督察编号"),  # type: ignore[assignment]  # noqa: B008
     region: str | None = Query(None, description="区划代码（含下级）"),  # type: ignore[assignment]
+    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
 ) -> QuerySet[Plan]:
-    plans = _plans(user_of(request))
+    plans = filter_updated_since(_plans(user_of(request)), updated_since)
     if inspection:
         plans = plans.filter(inspection__uuid=inspection)
     if region:

@@ -37,6 +37,7 @@ from ..schemas import (
     TransitionIn,
     ValidationErrorOut,
 )
+from ..since import filter_updated_since, updated_since_param
 
 router = Router(tags=["整改任务"])
 
@@ -49,7 +50,7 @@ UNIT_FIELDS = {
     "cooperating_units": Assignment.Role.COOPERATING,
     "responsible_units": Assignment.Role.RESPONSIBLE,
 }
-Ordering = Literal["deadline", "-deadline", "seq", "state", "-updated_at"]
+Ordering = Literal["deadline", "-deadline", "seq", "state", "updated_at", "-updated_at"]
 
 
 def list_queryset(user: Any) -> QuerySet[Task]:
@@ -98,9 +99,10 @@ def list_tasks(
     deadline_from: datetime.date | None = Query(None, description="整改时限不早于"),  # type: ignore[assignment]  # noqa: B008
     deadline_to: datetime.date | None = Query(None, description="整改时限不晚于"),  # type: ignore[assignment]  # noqa: B008
     q: str | None = Query(None, description="关键词（空格分隔，全部包含）"),  # type: ignore[assignment]
-    ordering: Ordering | None = Query(None, description="排序"),  # type: ignore[assignment]  # noqa: B008
+    ordering: Ordering | None = Query(None, description="排序；增量同步用 updated_at"),  # type: ignore[assignment]  # noqa: B008
+    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
 ) -> QuerySet[Task]:
-    tasks = list_queryset(user_of(request))
+    tasks = filter_updated_since(list_queryset(user_of(request)), updated_since)
     if inspection:
         tasks = tasks.filter(inspection__uuid=inspection)
     if plan:

@@ -18,6 +18,7 @@ from ..access import acting, edit_region_q, region_by_code, require_editor, user
 from ..errors import ApiValidationError
 from ..records import check_region
 from ..schemas import Message, StaleOut, UnitIn, UnitOut, UnitPatch, ValidationErrorOut
+from ..since import filter_updated_since, updated_since_param
 from ..writes import create_record, update_record
 
 router = Router(tags=["单位"])
@@ -43,8 +44,9 @@ def list_units(
     region: str | None = Query(None, description="区划代码（含下级区划）"),  # type: ignore[assignment]
     q: str | None = Query(None, description="名称关键词"),  # type: ignore[assignment]
     active: bool | None = Query(None, description="只看启用（true）或停用（false）"),  # type: ignore[assignment]
+    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
 ) -> QuerySet[Unit]:
-    units = _units().order_by("region__code", "name")
+    units = filter_updated_since(_units().order_by("region__code", "name"), updated_since)
     if region:
         units = units.filter(region_by_code(region).subtree_q())
     if q:

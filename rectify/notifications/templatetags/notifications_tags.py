@@ -24,3 +24,13 @@ def unread_count(context: dict[str, Any]) -> int:
             request._rectify_unread_count = cached
         return int(cached)
     return count(user)
+
+
+@register.inclusion_tag("notifications/_todo_panel.html", takes_context=True)
+def todo_panel(context: dict[str, Any]) -> dict[str, Any]:
+    """``{% todo_panel %}``: the signed-in user's 待我处理 lists (counts and the first few, each linked)."""
+    from rectify.notifications.todo import PANEL_LIMIT, todo_for
+
+    request = context.get("request")
+    user = context.get("user") or getattr(request, "user", None)
+    return {"lists": todo_for(user, PANEL_LIMIT), "full": False, "request": request}

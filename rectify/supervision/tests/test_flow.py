@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
-from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -88,18 +87,6 @@ def test_issue_notifies_unit_users(world: Any, make_task: Any, login: Any) -> No
     issued(world, make_task, login)
     assert Notification.objects.filter(recipient=world.county_unit).exists()
     assert not Notification.objects.filter(recipient=world.other_unit).exists()
-
-
-def test_notify_called_for_unit_users(world: Any, make_task: Any, login: Any) -> None:
-    calls: list[tuple[list[Any], str]] = []
-
-    def fake(users: Any, title: str, body: str = "", url: str = "", email: bool = False) -> int:
-        calls.append((list(users), title))
-        return len(calls[-1][0])
-
-    with mock.patch("rectify.supervision.services._notify", side_effect=lambda users, title, body="", url="": fake(users, title)):
-        notice = issued(world, make_task, login)
-    assert calls and calls[0][0] == [world.county_unit] and notice.number in calls[0][1]
 
 
 def test_every_step_and_refusals(world: Any, make_task: Any, login: Any) -> None:

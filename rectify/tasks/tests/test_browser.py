@@ -98,3 +98,26 @@ def test_ledger_fits_a_phone_screen(browser, live_server, world, make_task):
     page_width = page.evaluate("document.documentElement.scrollWidth")
     assert page_width <= 390, f"页面在手机上出现横向滚动：{page_width}px"
     assert page.locator("table.ledger tbody tr").count() == 5
+
+
+def test_editing_a_long_term_task_in_the_browser_keeps_its_deadline(browser, live_server, world, make_task):
+    """The office walk's 10.1 in a real browser: the date input shows 2027-06-30 and an untouched save changes nothing."""
+    import datetime
+
+    from rectify.core.models import ChangeRecord
+    from rectify.tasks.models import Task
+
+    task = make_task(seq="7", long_term=True, deadline=datetime.date(2027, 6, 30), problem="第一行\n第二行",
+                     milestones=[(datetime.date(2026, 3, 31), "完成排查"), (None, "每月复查")])
+    history = ChangeRecord.objects.count()
+    page, _ = open_page(browser, live_server)
+    log_in(page, live_server, "city_office")
+    page.goto(f"{live_server.url}/ledger/{task.uuid}/edit/")
+    assert page.input_value("#id_deadline") == "2027-06-30"  # what the browser holds, after its own sanitizing
+    page.click("form.task-form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/ledger/{task.uuid}/")
+    assert "内容没有变化" in page.content()
+    task = Task.objects.get(pk=task.pk)
+    assert task.deadline == datetime.date(2027, 6, 30) and task.long_term and task.version == 1
+    assert task.problem == "第一行\n第二行"
+    assert ChangeRecord.objects.count() == history
