@@ -155,6 +155,7 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "tasks:delete_filter": "action", "tasks:export": "download", "tasks:template": "download", "tasks:import": "upload of a file",
     "tasks:detail": "read only; its decompose form creates new tasks", "tasks:decompose": "action (creates tasks)", "tasks:start": "state change action",
     "imports:upload": "upload of a file",
+    "inspections:list": "list", "inspections:create": "creates a new record", "inspections:detail": "read only",
     "acceptance:file": "read only page with action forms", "acceptance:apply": "action", "acceptance:announce": "action", "acceptance:close": "action",
     "acceptance:notice": "download", "acceptance:dossier": "download", "acceptance:review": "action (a new review)", "acceptance:object": "action (a new objection)",
     "acceptance:resolve": "action", "acceptance:evidence": "download", "acceptance:look_back_schedule_one": "action (a new look-back)",
@@ -178,6 +179,7 @@ EDIT_FORMS: dict[str, str] = {
     "supervision:rules": "test_supervision_rule_forms_round_trip",
     "dispatch:report_form": "test_dispatch_report_form_round_trips",
     "imports:preview": "test_import_preview_form_round_trips",
+    "inspections:edit": "test_inspection_edit_form_round_trips",
 }
 
 
@@ -263,6 +265,18 @@ def test_import_preview_form_round_trips(world: SimpleNamespace, login: Any, set
     assert batch.status == ImportBatch.Status.PREVIEWED and (batch.parsed or {}).get("tasks")
     check(Case("imports:preview", world.city_office, reverse("imports:preview", args=[batch.uuid]), batch,
                {"selector": "form[novalidate]"}, button="action=save"), login)
+
+
+def test_inspection_edit_form_round_trips(world: SimpleNamespace, login: Any) -> None:
+    from rectify.inspections.models import Inspection
+
+    with acting_as(None):
+        filled = Inspection.objects.create(team="中央第二生态环境保护督察组", level="central", round=2, batch="第二批",
+                                           target_region=world.city, stationed_from=datetime.date(2027, 4, 1),
+                                           stationed_to=datetime.date(2027, 4, 30), feedback_date=datetime.date(2027, 6, 30))
+    for inspection in (world.inspection, filled):
+        check(Case("inspections:edit", world.city_office, reverse("inspections:edit", args=[inspection.uuid]), inspection,
+                   {"selector": "form.task-form"}), login)
 
 
 def test_every_edit_form_has_a_test() -> None:

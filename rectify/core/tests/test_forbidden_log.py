@@ -25,6 +25,7 @@ def _refusals(world: Any) -> list[tuple[Any, str, str]]:
 def _check_one_line(caplog: Any, world: Any, login: Any) -> None:
     for user, path, reason in _refusals(world):
         caplog.clear()
+        caplog.set_level(logging.INFO, logger="django.request")  # other tests may have silenced it
         with caplog.at_level(logging.INFO):
             assert login(user).get(path).status_code == 403
         records = [r for r in caplog.records if r.name == "django.request"]
