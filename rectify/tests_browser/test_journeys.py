@@ -7,9 +7,9 @@ the office announces and closes; the leader looks; the public sees the closure �
 each person sees afterwards. Earlier steps of a test's story are set up over HTTP with the test
 client (the same forms, no browser) to keep the run short.
 
-Steps that wait for fixes being made elsewhere (hand-off notifications, required evidence, one
-report for rounds at several levels) are separate tests marked xfail(strict=False) with the reason:
-flip them once the fix is merged.
+Steps that wait for fixes being made elsewhere (required evidence, one report for rounds at
+several levels) are separate tests marked xfail(strict=False) with the reason: flip them once the
+fix is merged.
 """
 from __future__ import annotations
 
@@ -129,8 +129,10 @@ def test_offices_open_rounds_create_and_edit_a_task_and_issue_a_notice(world: An
     assert "城区河道两岸生活垃圾长期堆放" in city.text() and task.deadline == datetime.date(2025, 9, 30)
 
     city.go(reverse("tasks:edit", args=[task.uuid]))
-    # The deadline is typed again here: that the form keeps it untouched is test_editing_a_task_keeps_its_dates.
-    city.submit({"target": "垃圾全部清理并建立巡河保洁制度", "deadline": "2025-09-30", "reason": "补充整改目标"})
+    assert city.page.input_value("#id_deadline") == "2025-09-30"
+    city.submit({"target": "垃圾全部清理并建立巡河保洁制度", "reason": "补充整改目标"})
+    task.refresh_from_db()
+    assert task.deadline == datetime.date(2025, 9, 30)
     shown = city.text()
     assert "垃圾全部清理并建立巡河保洁制度" in shown and "补充整改目标" in shown and "修改" in shown
 
@@ -256,10 +258,9 @@ def test_acceptance_announcement_closure_as_unit_reviewer_office_leader_and_publ
     assert "王明" not in shown and public.outside == []
 
 
-# ------------------------------------------------------------------ waiting for fixes made elsewhere
+# ------------------------------------------------------------------ hand-offs, dates, and steps waiting for fixes made elsewhere
 
 
-@pytest.mark.xfail(strict=False, reason="awaiting ISO dates in date inputs (h1)：编辑任务时整改时限应显示在日期框中，原样保存不改动")
 def test_editing_a_task_keeps_its_dates(world: Any, login: Any, open_page: Any) -> None:
     task = _task(world, login, start=False)
     office = open_page()
@@ -287,7 +288,6 @@ def test_editing_an_inspection_keeps_its_dates(world: Any, open_page: Any) -> No
     assert "更正反馈日期" in office.text() and "2024-03-06" in office.text()
 
 
-@pytest.mark.xfail(strict=False, reason="awaiting hand-off notifications (h7)：报送后牵头单位应收到审核通知")
 def test_lead_unit_is_told_a_report_awaits_review(world: Any, login: Any, open_page: Any) -> None:
     task = _task(world, login)
     _report(world, login, task, _round(world, login))
@@ -297,7 +297,6 @@ def test_lead_unit_is_told_a_report_awaits_review(world: Any, login: Any, open_p
     assert "报送" in shown and task.seq in shown
 
 
-@pytest.mark.xfail(strict=False, reason="awaiting hand-off notifications (h7)：申请验收后验收人员应收到通知")
 def test_reviewer_is_told_an_application_awaits_acceptance(world: Any, login: Any, open_page: Any) -> None:
     task = _task(world, login)
     _apply(world, login, task)
@@ -307,7 +306,6 @@ def test_reviewer_is_told_an_application_awaits_acceptance(world: Any, login: An
     assert "验收" in shown and task.seq in shown
 
 
-@pytest.mark.xfail(strict=False, reason="awaiting hand-off notifications (h7)：验收通过后责任单位与整改办应收到通知")
 def test_unit_and_office_are_told_the_task_was_accepted(world: Any, login: Any, open_page: Any) -> None:
     task = _task(world, login)
     _accept(world, login, task, _apply(world, login, task))
