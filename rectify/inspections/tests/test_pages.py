@@ -158,6 +158,7 @@ def test_edit_records_before_and_after_and_refuses_a_stale_version(world: Any, l
     assert ChangeRecord.objects.filter(object_uuid=world.inspection.uuid).count() == 1
     history = client.get(reverse("inspections:detail", args=[world.inspection.uuid])).content.decode()
     assert "更正反馈日期" in history and "2024-03-05" in history
+    assert "<b>反馈日期</b>：" in history and "feedback_date" not in history  # Chinese labels, as everywhere
 
 
 def test_navigation_links_to_inspections(world: Any, login: Any) -> None:
