@@ -343,7 +343,7 @@ def records(world: SimpleNamespace, make_task: Any, settings: Any, tmp_path: Any
         if (Round := model("dispatch.ReportingRound")) is not None:
             round_ = build(Round, region=regions[k] if k == "B" else world.city, opened_by=users[k])
             r.setdefault("round", {})[k] = round_
-            report = build(model("dispatch.ProgressReport"), round=round_, assignment=assignment, unit=units[k], submitted_by=None, reviewed_by=None)
+            report = build(model("dispatch.ProgressReport"), round=round_, task=task, assignment=assignment, unit=units[k], submitted_by=None, reviewed_by=None)
             r.setdefault("report", {})[k] = report
             r.setdefault("dispatch_file", {})[k] = build(model("dispatch.EvidenceFile"), report=report, uploaded_by=None, superseded_by=None)
             sample = build(model("dispatch.VerificationSample"), round=round_, drawn_by=None)
