@@ -23,6 +23,7 @@ from rectify.core.versioning import StaleEdit
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Task
 
+from . import milestones as milestone_services
 from . import services
 from .forms import (
     CloseForm,
@@ -31,14 +32,15 @@ from .forms import (
     FilterForm,
     IssueForm,
     LightRuleForm,
+    MilestoneForm,
     SendBackForm,
     StepForm,
     SupervisionRuleForm,
 )
 from .models import ExtensionRequest, LightRule, SupervisionNotice, SupervisionRule
-from .schedule import annotate_lights, attach_lights, rule_for_region
+from .schedule import annotate_lights, attach_lights, predates_task, rule_for_region
 
-REFUSALS = (services.SupervisionRefused, StaleEdit, CalendarOutOfRange)
+REFUSALS = (services.SupervisionRefused, milestone_services.MilestoneRefused, StaleEdit, CalendarOutOfRange)
 PAGE_SIZE = 20
 Step = SupervisionNotice.Step
 
@@ -301,6 +303,46 @@ def decide(request: AuthedRequest, uuid: Any) -> HttpResponse:
     else:
         messages.success(request, decision_message(decided))
     return redirect(_detail_url(notice))
+
+
+# ---------------------------------------------------------------- time nodes (时间节点) of a task
+
+@login_required
+def milestones(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    """A task's time nodes with their state; the office marks, unmarks or moves them with a reason."""
+    task = get_object_or_404(Task.objects.visible_to(request.user).select_related("region"), uuid=uuid)
+    items = list(task.milestones.select_related("done_by"))
+    manage = milestone_services.can_manage(request.user, task)
+    light = annotate_lights([task])[task.pk]
+    rows = [{"m": m, "review": predates_task(task, m) and not m.done,
+             "form": MilestoneForm(initial={"done": m.done, "date": m.date, "version": task.version}, prefix=f"m{m.pk}")}
+            for m in items]
+    return render(request, "supervision/milestones.html", {"task": task, "rows": rows, "can_manage": manage, "light": light})
+
+
+@login_required
+@require_POST
+def milestone(request: AuthedRequest, uuid: Any, pk: int) -> HttpResponse:
+    task = get_object_or_404(Task.objects.visible_to(request.user), uuid=uuid)
+    item = get_object_or_404(task.milestones.all(), pk=pk)
+    if not milestone_services.can_manage(request.user, task):
+        raise PermissionDenied("只有本区域的整改办可以标记或调整时间节点")
+    form = MilestoneForm(request.POST, prefix=f"m{item.pk}")
+    target = reverse("supervision:milestones", args=[task.uuid])
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(target)
+    data = form.cleaned_data
+    try:
+        changed = milestone_services.set_milestone(item, request.user, done=data["done"], date=data["date"],
+                                                   reason=data["reason"], expected_version=data["version"])
+    except REFUSALS as exc:
+        messages.error(request, str(exc))
+    else:
+        state = "已完成" if changed.done else "未完成"
+        when = f"{changed.date:%Y年%m月%d日}" if changed.date else "无日期"
+        messages.success(request, f"时间节点已更新：{when}，{state}")
+    return redirect(target)
 
 
 # ---------------------------------------------------------------- rules an office configures for its region
