@@ -6,6 +6,7 @@ The clock tests run the worker (``manage worker --once``) on consecutive simulat
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -183,3 +184,30 @@ def test_two_runs_the_same_day_issue_nothing_more(world: Any, make_task: Any) ->
     assert len(automatic()) == 1
     assert issue_for_repeated_yellows(today=D(2026, 6, 12)) == 0
     assert len(automatic()) == 1
+
+
+SEEDS = (Path(__file__).resolve().parents[3] / "../shared/seeds").resolve()
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the shared seed documents (../shared/seeds) are not present")
+def test_seed_plans_draw_no_notice_on_their_first_days(db: Any) -> None:
+    """Plans imported today with nodes dated years ago: two days of the worker issue no automatic notice."""
+    import io
+
+    from django.core.management import CommandError
+
+    day = D(2025, 1, 10)
+    with at(day):
+        call_command("load_regions", stdout=io.StringIO())
+        try:
+            call_command("import_documents", *sorted(str(p) for p in SEEDS.glob("*.txt")), "--yes", "--skip-invalid",
+                         stdout=io.StringIO(), stderr=io.StringIO())
+        except CommandError:
+            pass  # documents that are not plans (or not importable) are reported and skipped
+    past = Milestone.objects.filter(date__lt=day, done=False)
+    if not past.exists():
+        pytest.skip("the seed plans imported here have no milestone dated before the simulated day")
+    run_worker(day)
+    run_worker(day + datetime.timedelta(days=1))
+    assert LightCheck.objects.filter(day=day + datetime.timedelta(days=1)).exists()
+    assert automatic() == []
