@@ -321,7 +321,7 @@ def _copy_progress(task: Task, text: str, round_: ReportingRound) -> None:
 @transaction.atomic
 def review_report(report: ProgressReport, user: Any, *, accept: bool, note: str, expected_version: int) -> ProgressReport:
     note = note.strip()
-    report = ProgressReport.objects.select_for_update().select_related("round", "unit", "task", "submitted_by").get(pk=report.pk)
+    report = ProgressReport.objects.select_for_update(of=("self",)).select_related("round", "unit", "task").get(pk=report.pk)
     refusal = review_refusal(user, report)
     if refusal:
         raise PermissionDenied(refusal)
