@@ -210,6 +210,16 @@ def open_round_for(report: ProgressReport, user: Any) -> ReportingRound | None:
             or rounds.filter(region__path__in=paths).order_by("due_date", "id").first())
 
 
+@dataclass(frozen=True)
+class ReportInput:
+    """What a unit fills in on its report form."""
+
+    text: str
+    schedule: str
+    percent: int | None
+    milestones: list[int]
+
+
 def submit_report(round_: ReportingRound, assignment: Assignment, user: Any, *, text: str, schedule: str,
                   percent: int | None = None, files: Sequence[Any] = (), expected_version: int = 0,
                   milestones: Iterable[int] = ()) -> ProgressReport:
@@ -225,14 +235,6 @@ def submit_report(round_: ReportingRound, assignment: Assignment, user: Any, *, 
             if evidence.file.name:
                 evidence.file.storage.delete(evidence.file.name)
         raise
-
-
-@dataclass(frozen=True)
-class ReportInput:
-    text: str
-    schedule: str
-    percent: int | None
-    milestones: list[int]
 
 
 def _check_submission(round_: ReportingRound, assignment: Assignment, user: Any, data: ReportInput,

@@ -75,12 +75,12 @@ def can_act_as_unit(user: Any, notice: SupervisionNotice) -> bool:
     return bool(ids) and notice.units.filter(pk__in=ids).exists()
 
 
-def review_refusal(user: Any, notice: SupervisionNotice, submitter: Any = None) -> str:
+def review_refusal(user: Any, notice: SupervisionNotice, submitter: Any = None, action: str = "审核督办单") -> str:
     """Why ``user`` may not review what was submitted on ``notice`` (grade, send back, decide an extension);
     '' when they may. Separation of duties: the office of the task's region reviews, never the submitting
     user nor a user of one of the supervised units."""
     if not can_issue(user, notice.task):
-        return "只有本区域的整改办可以审核督办单"
+        return f"只有本区域的整改办可以{action}"
     if submitter is not None and getattr(submitter, "pk", None) == user.pk:
         return "不能审核本人提交的督办办理事项，请由其他整改办人员审核"
     own = own_unit_ids(user)
@@ -94,8 +94,8 @@ def can_review(user: Any, notice: SupervisionNotice, submitter: Any = None) -> b
     return not review_refusal(user, notice, submitter)
 
 
-def _require_reviewer(user: Any, notice: SupervisionNotice, submitter: Any = None) -> None:
-    refusal = review_refusal(user, notice, submitter)
+def _require_reviewer(user: Any, notice: SupervisionNotice, submitter: Any, action: str) -> None:
+    refusal = review_refusal(user, notice, submitter, action)
     if refusal:
         raise PermissionDenied(refusal)
 
@@ -316,7 +316,7 @@ def complete_step(notice: SupervisionNotice, user: Any, step: str, text: str, *,
 @transaction.atomic
 def close_notice(notice: SupervisionNotice, user: Any, grade: str, note: str = "", *, expected_version: int | None = None) -> SupervisionNotice:
     notice = _locked(notice)
-    _require_reviewer(user, notice, notice.done_reported_by)
+    _require_reviewer(user, notice, notice.done_reported_by, "审核督办单")
     _check_version(notice, expected_version)
     if notice.status != Status.DONE:
         raise SupervisionRefused("被督办单位报办结后才能评定销号")
@@ -360,7 +360,7 @@ def send_back(notice: SupervisionNotice, user: Any, reason: str, *, today: datet
     """A substandard completion goes back to 已下达 with the reason; the limits run again from today,
     except that an approved extension is kept (``restarted_due_dates``)."""
     notice = _locked(notice)
-    _require_reviewer(user, notice, notice.done_reported_by)
+    _require_reviewer(user, notice, notice.done_reported_by, "退回督办单")
     _check_version(notice, expected_version)
     if notice.status != Status.DONE:
         raise SupervisionRefused("被督办单位报办结后才能退回")
@@ -411,7 +411,7 @@ def request_extension(notice: SupervisionNotice, user: Any, *, new_date: datetim
 def decide_extension(item: ExtensionRequest, user: Any, *, approve: bool, note: str = "",
                      today: datetime.date | None = None) -> ExtensionRequest:
     notice = _locked(item.notice)
-    _require_reviewer(user, notice, item.requested_by)
+    _require_reviewer(user, notice, item.requested_by, "审批延期")
     item = ExtensionRequest.objects.select_for_update().get(pk=item.pk)
     if item.decision:
         raise SupervisionRefused("该延期申请已审批")

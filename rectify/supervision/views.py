@@ -213,9 +213,9 @@ report = _step_view(Step.REPORT)
 done = _step_view(Step.DONE)
 
 
-def _review_notice(request: AuthedRequest, uuid: Any) -> SupervisionNotice:
+def _review_notice(request: AuthedRequest, uuid: Any, action: str) -> SupervisionNotice:
     notice = _notice(request, uuid)
-    refusal = services.review_refusal(request.user, notice, notice.done_reported_by)
+    refusal = services.review_refusal(request.user, notice, notice.done_reported_by, action)
     if refusal:
         raise PermissionDenied(refusal)
     return notice
@@ -224,7 +224,7 @@ def _review_notice(request: AuthedRequest, uuid: Any) -> SupervisionNotice:
 @login_required
 @require_POST
 def close(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    notice = _review_notice(request, uuid)
+    notice = _review_notice(request, uuid, "审核督办单")
     form = CloseForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
@@ -242,7 +242,7 @@ def close(request: AuthedRequest, uuid: Any) -> HttpResponse:
 @login_required
 @require_POST
 def send_back(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    notice = _review_notice(request, uuid)
+    notice = _review_notice(request, uuid, "退回督办单")
     form = SendBackForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
@@ -288,7 +288,7 @@ def decide(request: AuthedRequest, uuid: Any) -> HttpResponse:
     item = get_object_or_404(ExtensionRequest.objects.select_related("notice"), uuid=uuid,
                              notice__in=services.visible_notices(request.user).values("pk"))
     notice = item.notice
-    refusal = services.review_refusal(request.user, notice, item.requested_by)
+    refusal = services.review_refusal(request.user, notice, item.requested_by, "审批延期")
     if refusal:
         raise PermissionDenied(refusal)
     form = DecideForm(request.POST)
