@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Prefetch, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +26,7 @@ from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
 from rectify.supervision.milestones import MilestoneRefused
 from rectify.tasks.models import Assignment, Task, overdue_q
+from rectify.tasks.states import OPEN_STATES
 
 from . import services
 from .forms import CloseForm, FindingForm, ReportForm, ReviewForm, RoundForm, SampleForm, month_defaults
@@ -90,6 +91,7 @@ def _report_counts(rounds: Any) -> Any:
     """Each round's count of reports for its month in its region (made in this round or another level's)."""
     reports = (ProgressReport.objects.filter(period=OuterRef("report_period"),
                                              task__region__path__startswith=OuterRef("region__path"))
+               .filter(Q(task__state__in=list(OPEN_STATES)) | Q(task__long_term=True))
                .order_by().values("period").annotate(n=Count("id")).values("n"))
     return rounds.annotate(report_count=Coalesce(Subquery(reports), 0))
 
