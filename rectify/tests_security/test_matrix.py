@@ -143,6 +143,8 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "supervision:send_back": ("POST", obj(OFFICE_A, OFFICE_B)),
     "supervision:extension": ("POST", obj(NOTICE_UNIT_A, NOTICE_UNIT_B)),
     "supervision:decide": ("POST", obj(OFFICE_A, OFFICE_B)),
+    "supervision:milestones": ("GET", obj(SEE_A, SEE_B)),
+    "supervision:milestone": ("POST", obj(OFFICE_A, OFFICE_B)),
     # background jobs and notifications
     "jobs:list": ("GET", plain(ADMIN)),
     "jobs:run": ("POST", plain(ADMIN)),
@@ -344,7 +346,7 @@ def records(world: SimpleNamespace, make_task: Any, settings: Any, tmp_path: Any
         if (Round := model("dispatch.ReportingRound")) is not None:
             round_ = build(Round, region=regions[k] if k == "B" else world.city, opened_by=users[k])
             r.setdefault("round", {})[k] = round_
-            report = build(model("dispatch.ProgressReport"), round=round_, assignment=assignment, unit=units[k], submitted_by=None, reviewed_by=None)
+            report = build(model("dispatch.ProgressReport"), round=round_, task=task, assignment=assignment, unit=units[k], submitted_by=None, reviewed_by=None)
             r.setdefault("report", {})[k] = report
             r.setdefault("dispatch_file", {})[k] = build(model("dispatch.EvidenceFile"), report=report, uploaded_by=None, superseded_by=None)
             sample = build(model("dispatch.VerificationSample"), round=round_, drawn_by=None)
@@ -357,6 +359,7 @@ def records(world: SimpleNamespace, make_task: Any, settings: Any, tmp_path: Any
             r.setdefault("extension", {})[k] = build(model("supervision.ExtensionRequest"), notice=notice, requested_by=users[k], decided_by=None)
         if (Notification := model("notifications.Notification")) is not None:
             r.setdefault("notification", {})[k] = build(Notification, recipient=users[k])
+        r.setdefault("milestone", {})[k] = task.milestones.create(date=datetime.date(2026, 6, 30), text="完成排查")
         r.setdefault("plan", {})[k] = world.plan if k == "A" else world.other_plan
         r.setdefault("unit", {})[k] = units[k]
         r.setdefault("region", {})[k] = regions[k]
@@ -407,6 +410,7 @@ KWARG_SOURCES: dict[str, dict[str, str]] = {
     "supervision:send_back": {"uuid": "notice"},
     "supervision:extension": {"uuid": "notice"},
     "supervision:decide": {"uuid": "extension"},
+    "supervision:milestone": {"uuid": "task", "pk": "milestone"},
     "notifications:open": {"uuid": "notification"},
     "acceptance:public_detail": {"uuid": "announced_task"},
 }
