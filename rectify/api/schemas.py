@@ -10,7 +10,7 @@ from pydantic import ConfigDict
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Assignment, Task
-from rectify.tasks.states import TASK_TRANSITIONS, TaskState
+from rectify.tasks.states import TaskState, plain_targets
 
 TaskStateValue = Literal[tuple(TaskState.values)]  # type: ignore[valid-type]
 UnitKindValue = Literal[tuple(Unit.Kind.values)]  # type: ignore[valid-type]
@@ -336,7 +336,7 @@ class TaskDetailOut(TaskListOut):
     milestones: list[MilestoneOut]
     assignments: list[TaskAssignmentOut]
     can_edit: bool = Field(..., description="调用者能否修改此任务")
-    next_states: list[str] = Field(..., description="当前状态可变更为")
+    next_states: list[str] = Field(..., description="可通过 transition 接口直接变更为的状态（申请验收、验收、公示、销号等须走各自环节）")
     created_at: datetime.datetime
 
     @staticmethod
@@ -361,7 +361,7 @@ class TaskDetailOut(TaskListOut):
 
     @staticmethod
     def resolve_next_states(obj: Task) -> list[str]:
-        return sorted(TASK_TRANSITIONS.get(obj.state, set()))
+        return sorted(plain_targets(obj.state))
 
 
 class MilestoneIn(InputSchema):

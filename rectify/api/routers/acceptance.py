@@ -1,15 +1,19 @@
 """Acceptance, closure and look-back (验收销号、回头看): the same services and scope rules as
 the pages — a task outside the caller's scope answers 404, a role that may not act 403."""
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import File, Form, Router, Status, UploadedFile
+from ninja import Field, File, Form, Query, Router, Status, UploadedFile
+from ninja.pagination import paginate
 
 from rectify.acceptance import services
-from rectify.acceptance.models import AcceptanceApplication, LookBack
+from rectify.acceptance.models import AcceptanceApplication, Announcement, LookBack, Objection
+from rectify.accounts.scope import unit_ids
+from rectify.api.pagination import CappedPageNumberPagination
 from rectify.tasks.models import Task
 
 from ..access import acting, get_visible, user_of, visible_tasks
@@ -20,9 +24,11 @@ from ..schemas import (
     ApplicationOut,
     CloseIn,
     ClosureOut,
+    InputSchema,
     LookBackOut,
     LookBackScheduleIn,
     Message,
+    ObjectionOut,
     ReviewIn,
     ReviewOut,
     StaleOut,
@@ -138,4 +144,64 @@ def record_look_back(
     return _look_backs().get(pk=look_back.pk)  # type: ignore[no-any-return]
 
 
+# ---- look-backs (回头看) and objections (异议) -------------------------------------------------------
 
+
+def _visible_look_backs(request: HttpRequest) -> QuerySet[LookBack]:
+    return _look_backs().filter(task__in=visible_tasks(user_of(request)))
+
+
+@router.get("/look-backs", response={200: list[LookBackOut], 401: Message}, summary="回头看列表",
+            description="数据范围内任务的回头看，计划日期新的在前；status=pending 只看待回头看的，consolidated / relapse 按结论筛选。")
+@paginate(CappedPageNumberPagination, page_size=25, max_page_size=500)
+def look_back_list(
+    request: HttpRequest,
+    status: Literal["pending", "consolidated", "relapse"] | None = Query(None, description="pending 待回头看 / consolidated 巩固 / relapse 反弹"),  # type: ignore[assignment]  # noqa: B008
+) -> QuerySet[LookBack]:
+    items = _visible_look_backs(request).order_by("-scheduled_for", "-id")
+    if status:
+        items = items.filter(result=LookBack.Result.PENDING if status == "pending" else status)
+    return items
+
+
+@router.get("/look-backs/{uuid}", response={200: LookBackOut, 401: Message, 404: Message}, summary="回头看详情")
+def look_back_detail(request: HttpRequest, uuid: UUID) -> LookBack:
+    return get_visible(_visible_look_backs(request), "回头看记录不存在，或您无权查看", uuid=uuid)  # type: ignore[no-any-return]
+
+
+class ObjectionIn(InputSchema):
+    content: str = Field(..., min_length=1, max_length=5000, description="异议内容")
+    contact: str = Field("", max_length=120, description="联系方式（不公开）")
+
+
+class ResolveIn(InputSchema):
+    resolution: Literal["upheld", "rejected"] = Field(..., description="upheld 异议成立（任务重新整改）/ rejected 异议不成立")
+    note: str = Field(..., min_length=1, description="处理说明")
+    version: int = Field(..., description="任务版本；已被他人修改时返回 409")
+
+
+@router.post("/announcements/{uuid}/objections", response={201: ObjectionOut, **WRITE_RESPONSES}, summary="登记公示异议",
+             description="公示期内，看得到该任务的人可登记；承担该任务的单位不能对本任务的公示提出异议（整改办代为登记的除外）。")
+def record_objection(request: HttpRequest, uuid: UUID, payload: ObjectionIn) -> Status[Objection]:
+    user = user_of(request)
+    announcement = get_visible(Announcement.objects.select_related("task"), "公示不存在，或您无权查看",
+                               uuid=uuid, task__in=visible_tasks(user))
+    is_doer = announcement.task.assignments.filter(unit_id__in=unit_ids(user)).exists()
+    if is_doer and not services.can_manage(user, announcement.task):
+        raise PermissionDenied("承担该任务的单位不能对本任务的销号公示提出异议")
+    with acting(request):
+        objection = services.record_objection(announcement, user, content=payload.content, contact=payload.contact)
+    return Status(201, objection)
+
+
+@router.post("/objections/{uuid}/resolve", response={200: ObjectionOut, **WRITE_RESPONSES}, summary="处理公示异议",
+             description="本区域的整改办处理；异议成立的，任务重新整改。须带回任务版本。")
+def resolve_objection(request: HttpRequest, uuid: UUID, payload: ResolveIn) -> Objection:
+    user = user_of(request)
+    objection = get_visible(Objection.objects.select_related("announcement__task"), "异议不存在，或您无权查看",
+                            uuid=uuid, announcement__task__in=visible_tasks(user))
+    if not services.can_manage(user, objection.announcement.task):
+        raise PermissionDenied("只有整改办可以处理异议")
+    with acting(request):
+        return services.resolve_objection(objection, user, resolution=payload.resolution, note=payload.note,
+                                          expected_version=payload.version)
