@@ -30,7 +30,7 @@ FIELD_LABELS = {
     "due_date": "报送截止日期", "schedule": "序时进度", "percent": "完成比例", "files": "佐证材料", "note": "意见/说明",
     "units": "督办单位", "step": "办理环节", "grade": "办结评定", "new_date": "申请延至", "content": "异议内容",
     "contact": "联系方式", "resolution": "处理结果", "status": "状态", "missing": "只看未报齐", "mine": "只看本单位",
-    "late": "只看逾期", "unread": "只看未读",
+    "late": "只看逾期", "unread": "只看未读", "size": "抽取任务数", "seed": "随机种子",
 }
 
 # Pydantic error types in Chinese; ``{ctx}`` values come from the error's context.

@@ -223,6 +223,9 @@ API_MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "POST /api/v1/dispatch/reports/{uuid}/review": obj(LEAD_A, LEAD_B),
     "GET /api/v1/dispatch/files/{uuid}": obj(SEE_A, SEE_B),
     "GET /api/v1/dispatch/tasks/{uuid}/reports": obj(SEE_A, SEE_B),
+    "GET /api/v1/dispatch/rounds/{uuid}/verifications": obj(VIEW_A, VIEW_B),
+    "POST /api/v1/dispatch/rounds/{uuid}/samples": obj(OFFICE_A, OFFICE_B),
+    "POST /api/v1/dispatch/verifications/{uuid}/finding": obj(OFFICE_A, OFFICE_B),
     # supervision
     "GET /api/v1/supervision/notices": plain(AUTH),
     "GET /api/v1/supervision/notices/{uuid}": obj(NOTICE_SEE_A, SEE_B),
@@ -469,7 +472,7 @@ KWARG_SOURCES: dict[str, dict[str, str]] = {
 API_SOURCES = {"tasks": "task", "plans": "plan", "inspections": "inspection", "units": "unit", "assignments": "assignment",
                "regions": "region", "applications": "application", "look-backs": "look_back", "announcements": "announcement",
                "objections": "objection", "rounds": "round", "reports": "report", "files": "dispatch_file", "notices": "notice",
-               "extensions": "extension", "notifications": "notification"}
+               "extensions": "extension", "notifications": "notification", "verifications": "verification"}
 
 
 def route_url(name: str, pattern: str, records: dict[str, dict[str, Any]], key: str) -> str:

@@ -17,7 +17,7 @@ from rectify.accounts.scope import unit_ids
 from rectify.accounts.security import log_personal_data_access
 from rectify.dispatch import services
 from rectify.dispatch.labels import ScheduleLabel
-from rectify.dispatch.models import EvidenceFile, ProgressReport, ReportingRound
+from rectify.dispatch.models import EvidenceFile, ProgressReport, ReportingRound, Verification, VerificationSample
 from rectify.regions.models import Region
 from rectify.tasks.models import Task
 
@@ -339,3 +339,93 @@ def task_reports(request: HttpRequest, uuid: UUID) -> QuerySet[ProgressReport]:
     task: Task = get_visible(visible_tasks(user_of(request)), "任务不存在，或您无权查看", uuid=uuid)
     return _reports().filter(assignment__task=task).order_by("-round__period_end", "unit__name", "id")
 
+
+
+# ---- quarterly verification (季度核查) ------------------------------------------------------------
+
+
+class VerificationOut(Schema):
+    uuid: UUID
+    sample: UUID = Field(..., description="抽样编号")
+    quarter: str = Field(..., description="季度")
+    task: UUID = Field(..., description="被抽查任务编号")
+    task_title: str
+    finding: str = Field(..., description="核查情况")
+    result: str = Field(..., description="空为未核查；substantiated 属实 / partly 部分属实 / not 不属实")
+    result_label: str
+    checked_at: datetime.datetime | None = None
+
+    @staticmethod
+    def resolve_sample(obj: Verification) -> UUID:
+        return obj.sample.uuid
+
+    @staticmethod
+    def resolve_quarter(obj: Verification) -> str:
+        return obj.sample.quarter
+
+    @staticmethod
+    def resolve_task(obj: Verification) -> UUID:
+        return obj.task.uuid
+
+    @staticmethod
+    def resolve_task_title(obj: Verification) -> str:
+        return str(obj.task.display_title)
+
+    @staticmethod
+    def resolve_result_label(obj: Verification) -> str:
+        return str(obj.get_result_display())
+
+
+class SampleIn(InputSchema):
+    size: int = Field(..., ge=1, le=services.MAX_SAMPLE, description="抽取任务数")
+    seed: int | None = Field(None, ge=0, le=2**62, description="随机种子（不填则随机；填写可复现抽样）")
+
+
+class SampleOut(Schema):
+    uuid: UUID
+    quarter: str
+    seed: int = Field(..., description="随机种子：同一种子、同一范围抽到同样的任务")
+    size: int = Field(..., description="抽取数量")
+    population: int = Field(..., description="可抽任务数")
+    verifications: list[VerificationOut]
+
+    @staticmethod
+    def resolve_verifications(obj: VerificationSample) -> list[Any]:
+        return list(obj.verifications.select_related("sample", "task").order_by("id"))
+
+
+class FindingIn(InputSchema):
+    finding: str = Field(..., min_length=1, max_length=5000, description="核查情况")
+    result: Literal["substantiated", "partly", "not"] = Field(..., description="substantiated 属实 / partly 部分属实 / not 不属实")
+
+
+@router.get("/rounds/{uuid}/verifications", response={200: list[VerificationOut], 401: Message, 403: Message, 404: Message},
+            summary="本轮核查任务", description="季度核查抽到的任务及核查情况；整改办、领导、验收人员可查看。")
+@paginate(CappedPageNumberPagination, page_size=25, max_page_size=500)
+def verifications(request: HttpRequest, uuid: UUID) -> QuerySet[Verification]:
+    round_ = _round(request, uuid)
+    _require_viewer(request, round_)
+    return Verification.objects.filter(round=round_).select_related("sample", "task").order_by("-sample_id", "id")
+
+
+@router.post("/rounds/{uuid}/samples", response={201: SampleOut, **WRITE_RESPONSES}, summary="抽取核查任务",
+             description="该区域的整改办从本轮应报任务中随机抽取；记录随机种子，可复现。")
+def draw_sample(request: HttpRequest, uuid: UUID, payload: SampleIn) -> Status[VerificationSample]:
+    round_ = _round(request, uuid)
+    _require_office(request, round_)
+    with acting(request):
+        sample = services.draw_sample(round_, user_of(request), size=payload.size, seed=payload.seed)
+    return Status(201, sample)
+
+
+@router.post("/verifications/{uuid}/finding", response={200: VerificationOut, **WRITE_RESPONSES}, summary="登记核查情况",
+             description="该区域的整改办登记被抽查任务的核查情况和结论。")
+def record_finding(request: HttpRequest, uuid: UUID, payload: FindingIn) -> Verification:
+    user = user_of(request)
+    item = get_visible(Verification.objects.select_related("round__region", "task", "sample"), "核查任务不存在，或您无权查看",
+                       uuid=uuid, round__in=services.visible_rounds(user))
+    if not services.is_office_for(user, item.round.region):
+        raise PermissionDenied("只有该区域的整改办可以登记核查情况")
+    with acting(request):
+        services.record_finding(item, user, finding=payload.finding, result=payload.result)
+    return Verification.objects.select_related("sample", "task").get(pk=item.pk)

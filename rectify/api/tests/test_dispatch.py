@@ -148,3 +148,25 @@ def test_remind_missing_units(world: Any, api_as: Any, opened: Any) -> None:
 def test_dates_are_checked(world: Any, api_as: Any) -> None:
     response = api_as(world.city_office).post(f"{BASE}/rounds", round_body(due_date="2026-13-01"))
     assert response.status_code == 422 and response.json()["errors"][0]["label"] == "报送截止日期"
+
+
+def test_quarterly_verification(world: Any, api_as: Any, opened: Any) -> None:
+    task, round_ = opened
+    office = api_as(world.city_office)
+    assert api_as(world.leader).post(f"{BASE}/rounds/{round_['uuid']}/samples", {"size": 1}).status_code == 403
+    too_many = office.post(f"{BASE}/rounds/{round_['uuid']}/samples", {"size": 101})
+    assert too_many.status_code == 422 and too_many.json()["errors"][0]["label"] == "抽取任务数"
+    drawn = office.post(f"{BASE}/rounds/{round_['uuid']}/samples", {"size": 3, "seed": 42})
+    assert drawn.status_code == 201, drawn.content.decode()
+    sample = drawn.json()
+    assert sample["seed"] == 42 and sample["size"] == 1 and sample["population"] == 1
+    item = sample["verifications"][0]
+    assert item["task"] == str(task.uuid) and item["result"] == ""
+    listed = api_as(world.reviewer).get(f"{BASE}/rounds/{round_['uuid']}/verifications").json()
+    assert [v["uuid"] for v in listed["items"]] == [item["uuid"]]
+    assert api_as(world.county_unit).get(f"{BASE}/rounds/{round_['uuid']}/verifications").status_code == 403
+
+    assert api_as(world.reviewer).post(f"{BASE}/verifications/{item['uuid']}/finding", {"finding": "属实", "result": "substantiated"}).status_code == 403
+    found = office.post(f"{BASE}/verifications/{item['uuid']}/finding", {"finding": "现场核查，与报送一致", "result": "substantiated"})
+    assert found.status_code == 200 and found.json()["result_label"] == "属实"
+    assert ChangeRecord.objects.filter(object_uuid=item["uuid"], action="update").count() == 1
