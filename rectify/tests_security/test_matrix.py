@@ -210,6 +210,10 @@ API_MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "GET /api/v1/acceptance/look-backs/{uuid}": obj(SEE_A, SEE_B),
     "POST /api/v1/acceptance/announcements/{uuid}/objections": obj(SEE_A - DOERS_A, SEE_B - DOERS_B),
     "POST /api/v1/acceptance/objections/{uuid}/resolve": obj(OFFICE_A, OFFICE_B),
+    "GET /api/v1/acceptance/filings": plain(OFFICES),
+    "POST /api/v1/acceptance/tasks/{uuid}/filing": obj(OFFICE_A, OFFICE_B),
+    # A is filed to 晋城市 (the parent of 城区), B to 山西省 (the parent of 太原市): its office or an administrator.
+    "POST /api/v1/acceptance/filings/{uuid}/acknowledge": obj(OFFICE_A, ADMIN),
     # dispatch
     "GET /api/v1/dispatch/rounds": plain(AUTH),
     "POST /api/v1/dispatch/rounds": plain(OFFICES),
@@ -395,6 +399,9 @@ def records(world: SimpleNamespace, make_task: Any, settings: Any, tmp_path: Any
             r.setdefault("announcement", {})[k] = announcement
             r.setdefault("objection", {})[k] = build(model("acceptance.Objection"), announcement=announcement, recorded_by=users[k])
             closure = build(model("acceptance.Closure"), task=task, announcement=announcement, region=regions[k])
+            if (Filing := model("acceptance.Filing")) is not None:
+                r.setdefault("filing", {})[k] = build(Filing, closure=closure, filed_by=users[k], filed_to_region=regions[k].parent,
+                                                      acknowledged_by=None)
             if (LookBack := model("acceptance.LookBack")) is not None:
                 look_back = build(LookBack, task=task, closure=closure, scheduled_by=users[k], checker=None)
                 r.setdefault("look_back", {})[k] = look_back
@@ -472,7 +479,7 @@ KWARG_SOURCES: dict[str, dict[str, str]] = {
 API_SOURCES = {"tasks": "task", "plans": "plan", "inspections": "inspection", "units": "unit", "assignments": "assignment",
                "regions": "region", "applications": "application", "look-backs": "look_back", "announcements": "announcement",
                "objections": "objection", "rounds": "round", "reports": "report", "files": "dispatch_file", "notices": "notice",
-               "extensions": "extension", "notifications": "notification", "verifications": "verification"}
+               "extensions": "extension", "notifications": "notification", "verifications": "verification", "filings": "filing"}
 
 
 def route_url(name: str, pattern: str, records: dict[str, dict[str, Any]], key: str) -> str:

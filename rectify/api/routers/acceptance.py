@@ -1,17 +1,18 @@
 """Acceptance, closure and look-back (验收销号、回头看): the same services and scope rules as
 the pages — a task outside the caller's scope answers 404, a role that may not act 403."""
 
+import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, File, Form, Query, Router, Status, UploadedFile
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from rectify.acceptance import services
-from rectify.acceptance.models import AcceptanceApplication, Announcement, LookBack, Objection
+from rectify.acceptance.models import AcceptanceApplication, Announcement, Filing, LookBack, Objection
 from rectify.accounts.scope import unit_ids
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.tasks.models import Task
@@ -34,6 +35,7 @@ from ..schemas import (
     StaleOut,
     ValidationErrorOut,
 )
+from ..writes import version_checked
 
 router = Router(tags=["验收销号"])
 
@@ -205,3 +207,94 @@ def resolve_objection(request: HttpRequest, uuid: UUID, payload: ResolveIn) -> O
     with acting(request):
         return services.resolve_objection(objection, user, resolution=payload.resolution, note=payload.note,
                                           expected_version=payload.version)
+
+
+# ---- filing a closure with the level above (备案) ----------------------------------------------------
+
+
+class FilingOut(Schema):
+    uuid: UUID
+    closure_number: str = Field(..., description="销号编号")
+    task: UUID = Field(..., description="任务编号")
+    task_region: str = Field(..., description="任务区划代码")
+    filed_to_region: str = Field(..., description="备案机关区划代码（任务区划的上一级；省级报本级）")
+    filed_by: str = Field(..., description="报送人")
+    filed_at: datetime.datetime
+    note: str = Field(..., description="报送说明")
+    acknowledged: bool
+    acknowledged_by: str | None = Field(None, description="确认人")
+    acknowledged_at: datetime.datetime | None = None
+
+    @staticmethod
+    def resolve_closure_number(obj: Filing) -> str:
+        return str(obj.closure.number)
+
+    @staticmethod
+    def resolve_task(obj: Filing) -> UUID:
+        return obj.closure.task.uuid
+
+    @staticmethod
+    def resolve_task_region(obj: Filing) -> str:
+        return obj.closure.task.region.code
+
+    @staticmethod
+    def resolve_filed_to_region(obj: Filing) -> str:
+        return obj.filed_to_region.code
+
+    @staticmethod
+    def resolve_filed_by(obj: Filing) -> str:
+        return str(obj.filed_by)
+
+    @staticmethod
+    def resolve_acknowledged_by(obj: Filing) -> str | None:
+        return str(obj.acknowledged_by) if obj.acknowledged_by_id else None
+
+
+class FileClosureIn(InputSchema):
+    note: str = Field("", max_length=2000, description="报送说明")
+    version: int = Field(..., description="任务版本；已被他人修改时返回 409")
+
+
+def _filings() -> QuerySet[Filing]:
+    return Filing.objects.select_related("closure__task__region", "filed_to_region", "filed_by", "acknowledged_by")
+
+
+@router.get("/filings", response={200: list[FilingOut], 401: Message, 403: Message}, summary="收到的销号备案",
+            description="报送到本整改办区域（含下级）的销号备案，未确认的在前。只有整改办可查看。")
+@paginate(CappedPageNumberPagination, page_size=25, max_page_size=500)
+def filing_list(request: HttpRequest, acknowledged: bool | None = Query(None, description="true 已确认 / false 待确认")) -> QuerySet[Filing]:  # type: ignore[assignment]
+    user = user_of(request)
+    if not services.may_receive_filings(user):
+        raise PermissionDenied("只有整改办可以查看销号备案")
+    filings = services.received_filings(user).select_related(
+        "closure__task__region", "filed_to_region", "filed_by", "acknowledged_by")
+    if acknowledged is not None:
+        filings = filings.filter(acknowledged_at__isnull=not acknowledged)
+    return filings  # type: ignore[no-any-return]
+
+
+@router.post("/tasks/{uuid}/filing", response={201: FilingOut, **WRITE_RESPONSES}, summary="报送销号备案",
+             description="已销号的任务，由本区域的整改办报上一级整改办备案（省级报本级）；每次销号报送一次。须带回任务版本。")
+def file_closure(request: HttpRequest, uuid: UUID, payload: FileClosureIn) -> Status[Filing]:
+    user = user_of(request)
+    task = _task(request, uuid)
+    if not services.can_file(user, task):
+        raise PermissionDenied("只有本区域的整改办可以报送销号备案")
+    closure = services.latest_closure(task)
+    if closure is None:
+        raise services.AcceptanceRefused(f"任务当前状态为“{task.get_state_display()}”，销号后才能报送备案")
+    with acting(request), version_checked(Task, task.pk, payload.version):
+        filing = services.file_closure(closure, user, payload.note)
+    return Status(201, _filings().get(pk=filing.pk))
+
+
+@router.post("/filings/{uuid}/acknowledge", response={200: FilingOut, **WRITE_RESPONSES}, summary="确认销号备案",
+             description="备案机关（任务区划上一级的整改办，或更上级）确认；不能重复确认。")
+def acknowledge_filing(request: HttpRequest, uuid: UUID) -> Filing:
+    user = user_of(request)
+    if not services.may_receive_filings(user):
+        raise PermissionDenied("只有备案机关（上级整改办）可以确认备案")
+    filing = get_visible(services.received_filings(user), "销号备案不存在，或您无权查看", uuid=uuid)
+    with acting(request):
+        services.acknowledge_filing(filing, user)
+    return _filings().get(pk=filing.pk)  # type: ignore[no-any-return]

@@ -240,3 +240,25 @@ def test_objection_then_upheld_reopens_the_task(world: Any, make_task: Any, api_
     resolved = api_as(world.city_office).post(f"{BASE}/objections/{objection['uuid']}/resolve", body)
     assert resolved.status_code == 200 and resolved.json()["resolution"] == "upheld"
     assert state(task) == TaskState.REOPENED
+
+
+def test_filing_a_closure_and_acknowledging_it(world: Any, make_task: Any, api_as: Any) -> None:
+    task = closed(world, make_task, api_as)  # a task of 城区: filed with 晋城市
+    office = api_as(world.city_office)
+    assert api_as(world.reviewer).post(f"{BASE}/tasks/{task.uuid}/filing", {"version": version(task)}).status_code == 403
+    stale = office.post(f"{BASE}/tasks/{task.uuid}/filing", {"note": "请备案", "version": version(task) - 1})
+    assert stale.status_code == 409
+    filed = office.post(f"{BASE}/tasks/{task.uuid}/filing", {"note": "请备案", "version": version(task)})
+    assert filed.status_code == 201, filed.content.decode()
+    filing = filed.json()
+    assert filing["filed_to_region"] == "140500" and filing["acknowledged"] is False and filing["closure_number"].startswith("销号")
+    again = office.post(f"{BASE}/tasks/{task.uuid}/filing", {"version": version(task)})
+    assert again.status_code == 400 and "不能重复报送" in again.json()["detail"]
+
+    assert api_as(world.province_office).get(f"{BASE}/filings", {"acknowledged": "false"}).json()["count"] == 1
+    assert api_as(world.leader).get(f"{BASE}/filings").status_code == 403
+    assert api_as(world.leader).post(f"{BASE}/filings/{filing['uuid']}/acknowledge").status_code == 403
+    done = office.post(f"{BASE}/filings/{filing['uuid']}/acknowledge")
+    assert done.status_code == 200 and done.json()["acknowledged"] is True and done.json()["acknowledged_by"]
+    twice = office.post(f"{BASE}/filings/{filing['uuid']}/acknowledge")
+    assert twice.status_code == 400 and "不能重复确认" in twice.json()["detail"]
