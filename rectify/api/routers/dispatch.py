@@ -73,6 +73,10 @@ class UnitRowOut(Schema):
     reported: int = Field(..., description="已报任务数")
     missing: int = Field(..., description="未报任务数")
 
+    @staticmethod
+    def resolve_unit(obj: dict[str, Any]) -> str:
+        return str(obj["unit__name"])
+
 
 class ReminderOut(Schema):
     sent: bool = Field(..., description="false：所有单位均已报送，无需提醒")
@@ -227,7 +231,7 @@ def round_units(request: HttpRequest, uuid: UUID, missing: bool | None = Query(N
     rows = services.unit_rows(round_).annotate(missing=F("expected") - F("reported"))
     if missing:
         rows = rows.filter(reported__lt=F("expected"))
-    return [{"unit": r["unit__name"], "expected": r["expected"], "reported": r["reported"], "missing": r["missing"]} for r in rows]
+    return rows
 
 
 @router.get("/rounds/{uuid}/reports", response={200: list[ReportOut], 401: Message, 403: Message, 404: Message},

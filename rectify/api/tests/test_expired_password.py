@@ -114,3 +114,18 @@ def test_unexpired_session_still_reads(world, make_task, login):
     task = make_task()
     assert login(world.city_office).get(f"/api/v1/tasks/{task.uuid}").status_code == 200
     assert Task.objects.get(pk=task.pk).state == "assigned"
+
+
+@pytest.mark.parametrize("header", list(HEADERS), ids=list(HEADERS))
+def test_session_awaiting_its_second_factor_reads_nothing(world, make_task, login, header):
+    from rectify.accounts import security
+
+    task = make_task()
+    client = login(world.city_office)
+    session = client.session
+    session[security.SESSION_MFA_PENDING] = True
+    session.save()
+    for method, path, body in api_calls(task):
+        response = send(client, method, path, body, HEADERS[header])
+        assert response.status_code == 401, (header, path, response.status_code)
+    assert Task.objects.get(pk=task.pk).version == 1
