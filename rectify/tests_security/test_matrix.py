@@ -60,9 +60,11 @@ REVIEW_B = frozenset({"admin", "other_office", "dual_office"})
 # Pages over a whole reporting round: the office, leaders and reviewers of the region, not the units.
 VIEW_A = frozenset({"admin", "city_office", "leader", "reviewer", "dual_office"})
 VIEW_B = frozenset({"admin", "other_office", "dual_office"})
-# The lead unit reviews the other units' progress reports on its task.
+# The lead unit reviews the other units' progress reports on its task — never its own: report A is by
+# 区生态环境分局 (reviewed by the lead units 市生态环境局 and 城区人民政府); report B is by 太原市生态环境局,
+# which is both lead and responsible unit on task B, so nobody reviews it as lead.
 LEAD_A = frozenset({"lead_unit", "both_unit"})
-LEAD_B = frozenset({"other_unit"})
+LEAD_B = NONE
 # A supervision notice addressed to 区生态环境分局 (A) / 太原市生态环境局 (B).
 NOTICE_SEE_A = frozenset({"admin", "city_office", "leader", "reviewer", "county_unit", "dual_office"})
 NOTICE_UNIT_A = frozenset({"admin", "county_unit"})
@@ -649,6 +651,11 @@ def test_authorization_matrix(world: SimpleNamespace, records: dict[str, dict[st
 # Differences found and reported to the endpoint's owner (see the report); listed so the suite stays
 # green meanwhile. Remove an entry once fixed.
 KNOWN_PROBLEMS: dict[str, str] = {
+    "dispatch:review [B] POST": (
+        "dispatch/services.can_review lets a unit that is both lead and responsible on a task review (认可) its own "
+        "progress report as lead; the lead unit should review only the other units' reports. Reported to h4."
+    ),
+    "POST /api/v1/dispatch/reports/{uuid}/review [B] POST": "the same rule (dispatch/services.can_review), through the API.",
     "imports:preview [A] GET": (
         "imports/views.py takes the import regions from region_scope(user) over every role, so a user who is 整改办 "
         "in one city (is_editor) and 领导 (read-only) in another previews — and can confirm — imports into the city "
