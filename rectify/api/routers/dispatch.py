@@ -22,6 +22,7 @@ from rectify.regions.models import Region
 from rectify.tasks.models import Task
 
 from ..access import acting, get_visible, user_of, visible_tasks
+from ..errors import ApiValidationError
 from ..pagination import CappedPageNumberPagination
 from ..schemas import InputSchema, Message, RegionRef, StaleOut, ValidationErrorOut
 
@@ -210,7 +211,7 @@ def open_round(request: HttpRequest, payload: RoundIn) -> Status[ReportingRound]
         raise PermissionDenied("只有整改办可以发起调度")
     region = Region.objects.filter(code=payload.region).first()
     if region is None or not services.is_office_for(user, region):
-        raise PermissionDenied(f"区划 {payload.region} 不存在，或不在您的管辖范围内")
+        raise ApiValidationError(region=f"区划 {payload.region} 不存在，或不在您的管辖范围内")
     with acting(request):
         round_ = services.open_round(user, region=region, title=payload.title, period_start=payload.period_start,
                                      period_end=payload.period_end, due_date=payload.due_date)

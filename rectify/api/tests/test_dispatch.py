@@ -55,7 +55,7 @@ def test_open_round_is_for_offices_in_their_region(world: Any, api_as: Any) -> N
     refused = api_as(world.leader).post(f"{BASE}/rounds", round_body())
     assert refused.status_code == 403 and "整改办" in refused.json()["detail"]
     outside = api_as(world.city_office).post(f"{BASE}/rounds", round_body(region="140100"))
-    assert outside.status_code == 403 and "管辖范围" in outside.json()["detail"]
+    assert outside.status_code == 422 and outside.json()["errors"][0]["field"] == "region" and "管辖范围" in outside.json()["detail"]
     backwards = api_as(world.city_office).post(f"{BASE}/rounds", round_body(period_end="2026-10-01"))
     assert backwards.status_code == 400 and backwards.json()["detail"] == "调度期止不能早于调度期起"
     assert not ReportingRound.objects.exists()
