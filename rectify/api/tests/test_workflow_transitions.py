@@ -77,6 +77,10 @@ def test_next_states_lists_only_plain_transitions(api_as, world, make_task, stat
     body = api_as(world.city_office).get(f"{TASKS}/{task.uuid}").json()
     assert body["next_states"] == sorted(plain_targets(state))
     assert set(body["next_states"]) <= TASK_TRANSITIONS[state]
+    steps = {(s["state"], s["step"]) for s in body["next_steps"]}
+    assert steps == {(t, via) for (s, t), via in TRANSITION_VIA.items() if s == state and via}
+    assert {s["state"] for s in body["next_steps"]} | set(body["next_states"]) == TASK_TRANSITIONS[state]
+    assert all(s["operation"] == STEP_ENDPOINTS[s["step"]] for s in body["next_steps"])
 
 
 def test_every_step_names_a_real_operation(api_as, world):
