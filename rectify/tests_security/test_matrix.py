@@ -210,6 +210,7 @@ API_MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "POST /api/v1/acceptance/look-backs/{uuid}/finding": obj(REVIEW_A, REVIEW_B),
     "GET /api/v1/acceptance/look-backs": plain(AUTH),
     "GET /api/v1/acceptance/look-backs/{uuid}": obj(SEE_A, SEE_B),
+    "POST /api/v1/acceptance/look-back-schedules": plain(OFFICES),
     "POST /api/v1/acceptance/announcements/{uuid}/objections": obj(SEE_A - DOERS_A, SEE_B - DOERS_B),
     "POST /api/v1/acceptance/objections/{uuid}/resolve": obj(OFFICE_A, OFFICE_B),
     "GET /api/v1/acceptance/filings": plain(OFFICES),

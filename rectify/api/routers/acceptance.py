@@ -8,6 +8,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
@@ -17,7 +18,7 @@ from rectify.accounts.scope import unit_ids
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.tasks.models import Task
 
-from ..access import acting, get_visible, user_of, visible_tasks
+from ..access import acting, get_visible, user_of, visible_inspections, visible_tasks
 from ..schemas import (
     AcceptanceFileOut,
     AnnounceIn,
@@ -298,3 +299,36 @@ def acknowledge_filing(request: HttpRequest, uuid: UUID) -> Filing:
     with acting(request):
         services.acknowledge_filing(filing, user)
     return _filings().get(pk=filing.pk)  # type: ignore[no-any-return]
+
+
+# ---- look-backs for many closed tasks at once -------------------------------------------------------
+
+
+class LookBackBatchIn(InputSchema):
+    inspection: UUID | None = Field(None, description="督察编号；不填为全部督察")
+    closed_months: int = Field(6, ge=0, le=120, description="只安排最近一次销号距今已满这么多个月的任务；0 为全部已销号任务")
+    scheduled_for: datetime.date = Field(..., description="计划回头看日期")
+
+
+class LookBackBatchOut(Schema):
+    scheduled: int = Field(..., description="本次安排的回头看数")
+    look_backs: list[LookBackOut]
+
+
+@router.post("/look-back-schedules", response={201: LookBackBatchOut, **WRITE_RESPONSES}, summary="批量安排回头看",
+             description="整改办对本区域已销号、尚未安排回头看的任务批量安排（可按督察、销号已满月数筛选）；已有待回头看的不重复安排。")
+def schedule_look_backs(request: HttpRequest, payload: LookBackBatchIn) -> Status[dict[str, Any]]:
+    user = user_of(request)
+    if not services.may_schedule_look_backs(user):
+        raise PermissionDenied("只有整改办可以安排回头看")
+    inspection = None
+    if payload.inspection is not None:
+        inspection = get_visible(visible_inspections(user), "督察不存在，或您无权查看", uuid=payload.inspection)
+    closed_before = services.months_before(timezone.localdate(), payload.closed_months) if payload.closed_months else None
+    tasks = list(services.look_back_candidates(user, inspection=inspection, closed_before=closed_before))
+    if not tasks:
+        raise services.AcceptanceRefused("没有符合条件、且尚未安排回头看的已销号任务")
+    with acting(request):
+        created = services.schedule_look_backs(tasks, user, scheduled_for=payload.scheduled_for)
+    items = list(_look_backs().filter(pk__in=[lb.pk for lb in created]).order_by("id"))
+    return Status(201, {"scheduled": len(items), "look_backs": items})

@@ -262,3 +262,18 @@ def test_filing_a_closure_and_acknowledging_it(world: Any, make_task: Any, api_a
     assert done.status_code == 200 and done.json()["acknowledged"] is True and done.json()["acknowledged_by"]
     twice = office.post(f"{BASE}/filings/{filing['uuid']}/acknowledge")
     assert twice.status_code == 400 and "不能重复确认" in twice.json()["detail"]
+
+
+def test_schedule_look_backs_in_a_batch(world: Any, make_task: Any, api_as: Any) -> None:
+    first, second = closed(world, make_task, api_as), closed(world, make_task, api_as)
+    when = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    assert api_as(world.leader).post(f"{BASE}/look-back-schedules", {"scheduled_for": when}).status_code == 403
+    recent = api_as(world.city_office).post(f"{BASE}/look-back-schedules", {"scheduled_for": when, "closed_months": 6})
+    assert recent.status_code == 400 and "没有符合条件" in recent.json()["detail"]  # closed today, not six months ago
+    made = api_as(world.city_office).post(f"{BASE}/look-back-schedules", {"scheduled_for": when, "closed_months": 0,
+                                                                          "inspection": str(world.inspection.uuid)})
+    assert made.status_code == 201, made.content.decode()
+    assert made.json()["scheduled"] == 2 and {lb["task"] for lb in made.json()["look_backs"]} == {str(first.uuid), str(second.uuid)}
+    again = api_as(world.city_office).post(f"{BASE}/look-back-schedules", {"scheduled_for": when, "closed_months": 0})
+    assert again.status_code == 400  # each already has a pending look-back
+    assert LookBack.objects.count() == 2

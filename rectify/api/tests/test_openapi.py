@@ -22,7 +22,7 @@ EXPECTED = {
     ("POST", "/api/v1/acceptance/look-backs/{uuid}/finding"),
     ("GET", "/api/v1/acceptance/look-backs"), ("GET", "/api/v1/acceptance/look-backs/{uuid}"),
     ("POST", "/api/v1/acceptance/announcements/{uuid}/objections"), ("POST", "/api/v1/acceptance/objections/{uuid}/resolve"),
-    ("GET", "/api/v1/acceptance/filings"), ("POST", "/api/v1/acceptance/tasks/{uuid}/filing"),
+    ("POST", "/api/v1/acceptance/look-back-schedules"), ("GET", "/api/v1/acceptance/filings"), ("POST", "/api/v1/acceptance/tasks/{uuid}/filing"),
     ("POST", "/api/v1/acceptance/filings/{uuid}/acknowledge"),
     ("GET", "/api/v1/dispatch/rounds"), ("POST", "/api/v1/dispatch/rounds"), ("GET", "/api/v1/dispatch/rounds/{uuid}"),
     ("GET", "/api/v1/dispatch/rounds/{uuid}/units"), ("GET", "/api/v1/dispatch/rounds/{uuid}/reports"),
