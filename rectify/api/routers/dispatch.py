@@ -24,8 +24,8 @@ from rectify.tasks.models import Task
 from ..access import acting, get_visible, user_of, visible_tasks
 from ..errors import ApiValidationError
 from ..pagination import CappedPageNumberPagination
-from ..since import filter_updated_since, updated_since_param
 from ..schemas import InputSchema, Message, RegionRef, StaleOut, ValidationErrorOut
+from ..since import filter_updated_since, updated_since_param
 
 router = Router(tags=["调度"])
 
