@@ -20,6 +20,7 @@ DEFAULT_CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
+PASSWORD_EXPIRED_API = "密码已过期，请先在网页上修改密码；接口调用请使用有效的接口令牌"
 # Write the last-seen time at most this often, so not every request writes the session.
 LAST_SEEN_RESOLUTION = 60
 
@@ -85,9 +86,13 @@ class SessionSecurityMiddleware:
             return redirect("accounts:mfa_verify")
         open_paths.add(reverse("accounts:password_change"))
         if path not in open_paths and security.password_expired(user):
-            if self._is_api(request) and "HTTP_AUTHORIZATION" not in request.META:
-                return JsonResponse({"detail": "密码已过期，请先在网页上修改密码"}, status=403)
             if not self._is_api(request):
+                # Whatever headers it carries: the session gets the change-password page and nothing else.
                 messages.warning(request, "您的密码已超过有效期，请先修改密码。")
                 return redirect("accounts:password_change")
+            if not request.META.get("HTTP_AUTHORIZATION"):
+                return JsonResponse({"detail": PASSWORD_EXPIRED_API}, status=403)
+            # With an Authorization header only a valid token may authenticate the call: the session
+            # no longer counts (rectify.api.auth.SessionAuth refuses it), a bad token answers 401.
+            request._rectify_password_expired = True  # type: ignore[attr-defined]
         return None

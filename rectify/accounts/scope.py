@@ -32,6 +32,17 @@ def unit_ids(user: Any) -> list[int]:
     return ids
 
 
+def own_unit_ids(user: Any) -> set[int]:
+    """The organisations a user speaks for: units of their unit roles and the unit they belong to.
+
+    Separation of duties uses it: nobody reviews a submission of one of these units.
+    """
+    ids = set(unit_ids(user))
+    if getattr(user, "unit_id", None):
+        ids.add(user.unit_id)
+    return ids
+
+
 def task_scope(user: Any, *, roles: set[str] | None = None) -> Q:
     """Tasks the user may see: their region subtrees, plus tasks their units are assigned to."""
     if not user or not user.is_authenticated:

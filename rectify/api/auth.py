@@ -12,6 +12,9 @@ from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
+from rectify.accounts import security
+from rectify.accounts.middleware import PASSWORD_EXPIRED_API
+
 from .models import ApiToken, hash_key
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -59,6 +62,12 @@ class SessionAuth(APIKeyCookie):
         user = getattr(request, "user", None)
         if not user or not user.is_authenticated:
             return None
+        # A session held back by the login rules authenticates nothing, whatever else the request carries.
+        if getattr(request, "_rectify_password_expired", False) or security.password_expired(user):
+            raise HttpError(403, PASSWORD_EXPIRED_API)
+        session = getattr(request, "session", None)
+        if session is not None and session.get(security.SESSION_MFA_PENDING):
+            raise AuthenticationError(message="请先在网页上完成动态口令验证")
         if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
             raise HttpError(403, "CSRF 校验失败：请刷新页面后重试（接口调用请在请求头 X-CSRFToken 中携带令牌）")
         return user

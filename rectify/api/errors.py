@@ -27,6 +27,10 @@ FIELD_LABELS = {
     "completion_report": "整改完成情况", "evidence": "佐证材料", "decision": "验收结论", "site_check": "现场核查记录",
     "implemented": "整改措施已落实", "signed_by": "签字人", "reasons": "理由/退回原因", "starts_on": "公示开始日期",
     "scheduled_for": "计划回头看日期", "finding": "核查情况", "result": "结论", "updated_since": "更新时间起",
+    "due_date": "报送截止日期", "schedule": "序时进度", "percent": "完成比例", "files": "佐证材料", "note": "意见/说明",
+    "units": "督办单位", "step": "办理环节", "grade": "办结评定", "new_date": "申请延至", "content": "异议内容",
+    "contact": "联系方式", "resolution": "处理结果", "status": "状态", "missing": "只看未报齐", "mine": "只看本单位",
+    "late": "只看逾期", "unread": "只看未读", "size": "抽取任务数", "seed": "随机种子",
 }
 
 # Pydantic error types in Chinese; ``{ctx}`` values come from the error's context.
@@ -166,11 +170,13 @@ def install(api: NinjaAPI) -> None:
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         return json(request, 403, {"detail": str(exc) or "您没有执行此操作的权限"})
 
-    # Rules of the acceptance loop and the ledger that refuse a request (wrong state, missing text, bad file, a parent cycle).
+    # Rules of the loop and the ledger that refuse a request (wrong state, missing text, bad file, a parent cycle).
     from rectify.acceptance.files import EvidenceRefused
     from rectify.acceptance.services import AcceptanceRefused
     from rectify.acceptance.workdays import CalendarOutOfRange
+    from rectify.dispatch.services import DispatchRefused
+    from rectify.supervision.services import SupervisionRefused
     from rectify.tasks.services import TaskRefused
 
-    for refusal in (AcceptanceRefused, EvidenceRefused, CalendarOutOfRange, TaskRefused):
+    for refusal in (AcceptanceRefused, EvidenceRefused, CalendarOutOfRange, DispatchRefused, SupervisionRefused, TaskRefused):
         api.add_exception_handler(refusal, refused)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from pydantic import ConfigDict
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Assignment, Task
-from rectify.tasks.states import TASK_TRANSITIONS, TaskState
+from rectify.tasks.states import STEP_ENDPOINTS, TRANSITIONS, Step, TaskState, plain_targets
 
 TaskStateValue = Literal[tuple(TaskState.values)]  # type: ignore[valid-type]
 UnitKindValue = Literal[tuple(Unit.Kind.values)]  # type: ignore[valid-type]
@@ -325,6 +325,13 @@ class MilestoneOut(Schema):
     done: bool
 
 
+class NextStepOut(Schema):
+    state: str = Field(..., description="该环节产生的状态")
+    step: str = Field(..., description="环节代码，如 acceptance_review")
+    label: str = Field(..., description="环节名称")
+    operation: str = Field(..., description="办理该环节的接口")
+
+
 class TaskDetailOut(TaskListOut):
     problem: str
     target: str
@@ -336,7 +343,8 @@ class TaskDetailOut(TaskListOut):
     milestones: list[MilestoneOut]
     assignments: list[TaskAssignmentOut]
     can_edit: bool = Field(..., description="调用者能否修改此任务")
-    next_states: list[str] = Field(..., description="当前状态可变更为")
+    next_states: list[str] = Field(..., description="可通过 transition 接口直接变更为的状态（申请验收、验收、公示、销号等须走各自环节）")
+    next_steps: list[NextStepOut] = Field(..., description="当前状态之后须通过专门环节办理的状态变更（不能用 transition 接口）")
     created_at: datetime.datetime
 
     @staticmethod
@@ -361,7 +369,12 @@ class TaskDetailOut(TaskListOut):
 
     @staticmethod
     def resolve_next_states(obj: Task) -> list[str]:
-        return sorted(TASK_TRANSITIONS.get(obj.state, set()))
+        return sorted(plain_targets(obj.state))
+
+    @staticmethod
+    def resolve_next_steps(obj: Task) -> list[dict[str, str]]:
+        return [{"state": t.target, "step": t.via, "label": Step(t.via).label, "operation": STEP_ENDPOINTS[t.via]}
+                for t in TRANSITIONS if t.source == obj.state and t.via]
 
 
 class MilestoneIn(InputSchema):

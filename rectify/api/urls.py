@@ -9,13 +9,13 @@ from ninja import NinjaAPI, Router
 from . import errors
 from .auth import auth
 from .docs import LocalDocs, assets_router
-from .routers import acceptance, assignments, inspections, plans, regions, tasks, units
+from .routers import acceptance, assignments, dispatch, inspections, notifications, plans, regions, supervision, tasks, units
 from .schemas import Me, Message
 
 api = NinjaAPI(
     title="督察整改闭环管理系统 API",
     version="1.0",
-    description="督察、整改方案、整改任务台账、分工单位、变更记录、验收销号与回头看的接口。数据范围与网页相同：看不到的记录返回 404，能看不能改的返回 403。",
+    description="督察、整改方案、整改任务台账、分工单位、变更记录、调度报送、督办、验收销号与回头看、通知的接口。数据范围与网页相同：看不到的记录返回 404，能看不能改的返回 403。",
     urls_namespace="api",
     auth=auth,
     docs=LocalDocs(),
@@ -40,4 +40,7 @@ api.add_router("/v1/plans", plans.router)
 api.add_router("/v1/tasks", tasks.router)
 api.add_router("/v1/assignments", assignments.router)
 api.add_router("/v1/acceptance", acceptance.router)
+api.add_router("/v1/dispatch", dispatch.router)
+api.add_router("/v1/supervision", supervision.router)
+api.add_router("/v1/notifications", notifications.router)
 api.add_router("/", assets_router)

@@ -5,6 +5,8 @@ history row, exactly as ``rectify.tasks.services`` does for tasks.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -47,3 +49,14 @@ def update_record(obj: PublicModel, changes: dict[str, Any], *, expected_version
         if hasattr(current, name):
             setattr(obj, name, getattr(current, name))
     return True
+
+
+@contextmanager
+def version_checked(model: type[VersionedModel], pk: int, expected_version: int) -> Iterator[None]:
+    """Hold ``model``'s row locked for the block and refuse a stale version (409), for services
+    whose own signature has no version (e.g. a request on a supervision notice)."""
+    with transaction.atomic():
+        current = model._default_manager.select_for_update().get(pk=pk)
+        if current.version != expected_version:
+            raise StaleEdit(current.version)
+        yield

@@ -29,9 +29,9 @@ class ReportingRoundAdmin(ReadOnly):
 
 @admin.register(ProgressReport)
 class ProgressReportAdmin(ReadOnly):
-    list_display = ["round", "unit", "schedule", "status", "submitted_at", "version"]
+    list_display = ["period", "unit", "task", "round", "schedule", "status", "submitted_at", "version"]
     list_filter = ["schedule", "status"]
-    list_select_related = ["round", "unit"]
+    list_select_related = ["round", "unit", "task"]
     search_fields = ["unit__name", "text"]
 
 

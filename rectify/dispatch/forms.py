@@ -49,8 +49,18 @@ class ReportForm(forms.Form):
     percent = forms.IntegerField(label="完成比例（%）", required=False, min_value=0, max_value=100,
                                  error_messages={"min_value": "完成比例应在 0 到 100 之间", "max_value": "完成比例应在 0 到 100 之间",
                                                  "invalid": "完成比例应为整数"})
-    schedule = forms.ChoiceField(label="序时进度", choices=ScheduleLabel.choices, error_messages={"required": "请选择序时进度"})
+    # No preselection: the first option is empty, so a careless unit cannot report a task done by default.
+    schedule = forms.ChoiceField(label="序时进度", choices=[("", "请选择序时进度"), *ScheduleLabel.choices],
+                                 error_messages={"required": "请选择序时进度", "invalid_choice": "请选择序时进度"})
+    milestones = forms.TypedMultipleChoiceField(label="本期完成的时间节点", required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
+                                                error_messages={"invalid_choice": "所选时间节点不属于该任务，请刷新页面后重新选择"})
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args: Any, milestones: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["milestones"].choices = [  # type: ignore[attr-defined]
+            (m.pk, f"{m.date:%Y年%m月%d日} {m.text}" if m.date else m.text) for m in milestones
+        ]
 
 
 class ReviewForm(forms.Form):

@@ -1,7 +1,9 @@
 """Dispatch (调度): reporting rounds, the units' progress reports with evidence, and quarterly verification."""
 from __future__ import annotations
 
+import datetime
 import uuid as uuid_lib
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -14,6 +16,11 @@ from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Assignment, Task
 
 from .labels import ScheduleLabel
+
+
+def month_of(day: datetime.date) -> datetime.date:
+    """The reporting month a date falls in, as its first day."""
+    return day.replace(day=1)
 
 
 class ReportingRound(VersionedModel):
@@ -30,6 +37,8 @@ class ReportingRound(VersionedModel):
     due_date = models.DateField("报送截止日期", db_index=True)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.OPEN, db_index=True)
+    report_period = models.DateField("报送月份", db_index=True,
+                                     help_text="调度期止所在月份的第一天；同一月份各级调度共用单位的同一份报送")
 
     class Meta:
         verbose_name = "调度轮次"
@@ -38,6 +47,13 @@ class ReportingRound(VersionedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.report_period = month_of(self.period_end)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "period_end" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "report_period"}
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:
@@ -49,14 +65,21 @@ class ReportingRound(VersionedModel):
 
 
 class ProgressReport(VersionedModel):
-    """A unit's report on its part of a task in one round; resubmitting makes a new version of the same row."""
+    """A unit's report on a task for one reporting month ("report once").
+
+    It serves every level's round whose region holds the task and whose reporting month is the report's
+    (a province's and a city's December rounds read the same report); ``round`` is the round it was
+    first submitted through. Resubmitting, from any of those rounds, makes a new version of the same row.
+    """
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", "已报送"
         ACCEPTED = "accepted", "牵头单位已认可"
         RETURNED = "returned", "牵头单位已退回"
 
-    round = models.ForeignKey(ReportingRound, verbose_name="调度轮次", on_delete=models.PROTECT, related_name="reports")
+    round = models.ForeignKey(ReportingRound, verbose_name="首次报送的调度", on_delete=models.PROTECT, related_name="reports")
+    task = models.ForeignKey(Task, verbose_name="整改任务", on_delete=models.PROTECT, related_name="progress_reports")
+    period = models.DateField("报送月份")
     assignment = models.ForeignKey(Assignment, verbose_name="任务分工", on_delete=models.PROTECT, related_name="progress_reports")
     unit = models.ForeignKey(Unit, verbose_name="报送单位", on_delete=models.PROTECT, related_name="progress_reports")
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报送人", null=True, on_delete=models.SET_NULL, related_name="+")
@@ -73,12 +96,12 @@ class ProgressReport(VersionedModel):
     class Meta:
         verbose_name = "进展报送"
         verbose_name_plural = "进展报送"
-        ordering = ["round_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["round", "assignment"], name="progress_report_unique")]
-        indexes = [models.Index(fields=["round", "unit"], name="progress_report_round_unit")]
+        ordering = ["-period", "id"]
+        constraints = [models.UniqueConstraint(fields=["task", "unit", "period"], name="progress_report_once_per_month")]
+        indexes = [models.Index(fields=["period", "unit"], name="progress_report_period_unit")]
 
     def __str__(self) -> str:
-        return f"{self.unit.name}·{self.round.title}"
+        return f"{self.unit.name}·{self.period:%Y年%m月}"
 
 
 def evidence_path(instance: EvidenceFile, filename: str) -> str:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime
 import random
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from rectify.acceptance.files import check_upload, sha256_of
 from rectify.accounts.roles import UNIT_ROLES, Role
-from rectify.accounts.scope import region_paths, unit_ids
+from rectify.accounts.scope import own_unit_ids, region_paths, unit_ids
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.core.versioning import StaleEdit, save_versioned
@@ -23,6 +25,7 @@ from rectify.tasks.models import Assignment, Task
 from rectify.tasks.services import task_data_from, update_task
 from rectify.tasks.states import OPEN_STATES
 
+from .labels import ScheduleLabel
 from .models import EvidenceFile, ProgressReport, Reminder, ReportingRound, Verification, VerificationSample
 
 MAX_FILES_PER_REPORT = 10
@@ -102,12 +105,47 @@ def visible_rounds(user: Any) -> QuerySet[ReportingRound]:
     return rounds.filter(q)
 
 
+def lead_unit_ids(task: Task) -> set[int]:
+    return {a.unit_id for a in task.assignments.all() if a.role == Assignment.Role.LEAD}
+
+
+def needs_lead_review(report: ProgressReport) -> bool:
+    """A cooperating or responsible unit's report is reviewed by a lead unit; a lead unit's own report is not."""
+    return report.unit_id not in lead_unit_ids(report.task)
+
+
+def review_refusal(user: Any, report: ProgressReport) -> str:
+    """Why ``user`` may not review ``report``; '' when they may.
+
+    A lead unit (牵头单位) of the task reviews the other units' reports on it; nobody reviews their own
+    submission: not the user who submitted it, not a user of the reporting unit (a unit that is both
+    lead and responsible on a task does not approve its own report).
+    """
+    if not needs_lead_review(report):
+        return "牵头单位自身的报送无需牵头单位审核"
+    leads = lead_unit_ids(report.task)
+    if not leads & set(unit_ids(user)):
+        return "只有该任务的牵头单位可以审核配合单位、责任单位的报送"
+    if report.submitted_by_id is not None and report.submitted_by_id == user.pk:
+        return "不能审核本人提交的报送"
+    if report.unit_id in own_unit_ids(user):
+        return "不能审核本单位的报送，请由其他牵头单位审核"
+    return ""
+
+
 def can_review(user: Any, report: ProgressReport) -> bool:
-    """The lead unit (牵头单位) of the task reviews the other units' reports on it."""
-    if report.assignment.role == Assignment.Role.LEAD:
-        return False
-    ids = set(unit_ids(user))
-    return any(a.role == Assignment.Role.LEAD and a.unit_id in ids for a in report.assignment.task.assignments.all())
+    return not review_refusal(user, report)
+
+
+def reviews_for(user: Any) -> QuerySet[ProgressReport]:
+    """Submitted reports waiting for the user's lead unit: other units' reports on tasks it leads."""
+    mine = unit_ids(user)
+    own = own_unit_ids(user)
+    leads_task = Assignment.objects.filter(task=OuterRef("task"), role=Assignment.Role.LEAD)
+    return (ProgressReport.objects.filter(status=ProgressReport.Status.SUBMITTED)
+            .filter(Exists(leads_task.filter(unit_id__in=mine)))
+            .exclude(Exists(leads_task.filter(unit=OuterRef("unit"))))
+            .exclude(unit_id__in=own).exclude(submitted_by=user))
 
 
 # ---------------------------------------------------------------- rounds
@@ -144,17 +182,54 @@ def close_round(round_: ReportingRound, user: Any, *, expected_version: int) -> 
 # ---------------------------------------------------------------- reports
 
 def _report_snapshot(report: ProgressReport) -> dict[str, Any]:
-    return snapshot(report, exclude=("id", "created_at", "updated_at", "round", "assignment", "unit")) | {
-        "round": report.round.title, "unit": report.unit.name, "task": str(report.assignment.task_id),
+    return snapshot(report, exclude=("id", "created_at", "updated_at", "round", "task", "assignment", "unit", "period")) | {
+        "round": report.round.title, "unit": report.unit.name, "task": str(report.task.uuid),
+        "period": f"{report.period:%Y-%m}",
     }
 
 
+def report_for(round_: ReportingRound, assignment: Assignment) -> ProgressReport | None:
+    """The unit's report on the assignment's task for the round's month, whichever round it came through."""
+    return ProgressReport.objects.filter(task_id=assignment.task_id, unit_id=assignment.unit_id,
+                                         period=round_.report_period).first()
+
+
+def round_reports(round_: ReportingRound) -> QuerySet[ProgressReport]:
+    """Every report a round counts: its month, tasks in its region subtree that it expects."""
+    return ProgressReport.objects.filter(period=round_.report_period, task__region__path__startswith=round_.region.path).filter(
+        Q(task__state__in=list(OPEN_STATES)) | Q(task__long_term=True)
+    )
+
+
+def open_round_for(report: ProgressReport, user: Any) -> ReportingRound | None:
+    """An open round through which the user may edit ``report``: its own round, else another level's round
+    of the same month over the task's region."""
+    rounds = visible_rounds(user).filter(status=ReportingRound.Status.OPEN, report_period=report.period)
+    paths = _prefixes([report.task.region.path])
+    return (rounds.filter(pk=report.round_id).first()
+            or rounds.filter(region__path__in=paths).order_by("due_date", "id").first())
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """What a unit fills in on its report form."""
+
+    text: str
+    schedule: str
+    percent: int | None
+    milestones: list[int]
+
+
 def submit_report(round_: ReportingRound, assignment: Assignment, user: Any, *, text: str, schedule: str,
-                  percent: int | None = None, files: Sequence[Any] = (), expected_version: int = 0) -> ProgressReport:
-    """Create the report or make a new version of it; files written here are deleted again if anything fails."""
+                  percent: int | None = None, files: Sequence[Any] = (), expected_version: int = 0,
+                  milestones: Iterable[int] = ()) -> ProgressReport:
+    """Create the unit's report for the round's month, or make a new version of it (whichever level's round it
+    was first reported in); ``milestones`` are ids of the task's time nodes the unit reports completed.
+    Files written here are deleted again if anything fails."""
     written: list[EvidenceFile] = []
     try:
-        return _submit(round_, assignment, user, text, schedule, percent, files, expected_version, written)
+        return _submit(round_, assignment, user, ReportInput(text, schedule, percent, list(milestones)), files,
+                       expected_version, written)
     except BaseException:
         for evidence in written:
             if evidence.file.name:
@@ -162,24 +237,32 @@ def submit_report(round_: ReportingRound, assignment: Assignment, user: Any, *, 
         raise
 
 
-@transaction.atomic
-def _submit(round_: ReportingRound, assignment: Assignment, user: Any, text: str, schedule: str, percent: int | None,
-            files: Sequence[Any], expected_version: int, written: list[EvidenceFile]) -> ProgressReport:
+def _check_submission(round_: ReportingRound, assignment: Assignment, user: Any, data: ReportInput,
+                      files: Sequence[Any]) -> list[str]:
     if assignment.unit_id not in set(unit_ids(user)):
         raise DispatchRefused("只能报送本单位承担的任务")
-    round_ = ReportingRound.objects.select_for_update().get(pk=round_.pk)
     if not round_.is_open:
         raise DispatchRefused(f"“{round_.title}”已经结束，不能再报送")
     if not expected_assignments(round_).filter(pk=assignment.pk).exists():
         raise DispatchRefused("该任务不在本轮调度范围内")
-    text = text.strip()
-    if not text:
+    if not data.text.strip():
         raise DispatchRefused("请填写进展情况")
+    if data.schedule not in ScheduleLabel.values:
+        raise DispatchRefused("请选择序时进度")
     if len(files) > MAX_FILES_PER_REPORT:
         raise DispatchRefused(f"每次最多上传 {MAX_FILES_PER_REPORT} 个文件")
-    kinds = [check_upload(f) for f in files]
+    return [check_upload(f) for f in files]
 
-    report = ProgressReport.objects.select_for_update().filter(round=round_, assignment=assignment).first()
+
+@transaction.atomic
+def _submit(round_: ReportingRound, assignment: Assignment, user: Any, data: ReportInput, files: Sequence[Any],
+            expected_version: int, written: list[EvidenceFile]) -> ProgressReport:
+    round_ = ReportingRound.objects.select_for_update().get(pk=round_.pk)
+    kinds = _check_submission(round_, assignment, user, data, files)
+    text = data.text.strip()
+    task = assignment.task
+    report = (ProgressReport.objects.select_for_update()
+              .filter(task_id=assignment.task_id, unit_id=assignment.unit_id, period=round_.report_period).first())
     now = timezone.now()
     if report is None:
         if expected_version:
@@ -187,37 +270,39 @@ def _submit(round_: ReportingRound, assignment: Assignment, user: Any, text: str
         try:
             with transaction.atomic():
                 report = ProgressReport.objects.create(
-                    round=round_, assignment=assignment, unit=assignment.unit, submitted_by=user, submitted_at=now,
-                    text=text, percent=percent, schedule=schedule,
+                    round=round_, task=task, period=round_.report_period, assignment=assignment, unit=assignment.unit,
+                    submitted_by=user, submitted_at=now, text=text, percent=data.percent, schedule=data.schedule,
                 )
         except IntegrityError:
             raise StaleEdit(1) from None
         record_change(report, ChangeRecord.Action.CREATE, after=_report_snapshot(report),
-                      reason=f"调度报送：{round_.title}", task_uuid=assignment.task.uuid, user=user)
+                      reason=f"调度报送：{round_.title}", task_uuid=task.uuid, user=user)
     else:
         if report.version != expected_version:
             raise StaleEdit(report.version)
         before = _report_snapshot(report)
-        report.text, report.percent, report.schedule = text, percent, schedule
+        report.text, report.percent, report.schedule = text, data.percent, data.schedule
         report.submitted_by, report.submitted_at = user, now
         report.status, report.reviewer_note, report.reviewed_by, report.reviewed_at = ProgressReport.Status.SUBMITTED, "", None, None
         save_versioned(report, expected_version, ["text", "percent", "schedule", "submitted_by", "submitted_at", "status",
                                                   "reviewer_note", "reviewed_by", "reviewed_at"])
         record_change(report, ChangeRecord.Action.UPDATE, before=before, after=_report_snapshot(report),
-                      reason=f"调度重新报送：{round_.title}", task_uuid=assignment.task.uuid, user=user)
+                      reason=f"调度重新报送：{round_.title}", task_uuid=task.uuid, user=user)
 
     _store_files(report, user, files, kinds, written)
-    _copy_progress(assignment.task, text, round_)
+    if data.milestones:
+        from rectify.supervision.milestones import complete_from_report
+
+        complete_from_report(task, user, data.milestones, source=f"{assignment.unit.name}在“{round_.title}”中报送完成")
+    _copy_progress(task, text, round_)
     return report
 
 
 def _store_files(report: ProgressReport, user: Any, files: Sequence[Any], kinds: list[str], written: list[EvidenceFile]) -> None:
-    if not files:
-        return
-    previous = list(report.files.filter(superseded_by__isnull=True))
-    task_uuid = report.assignment.task.uuid
+    """Add the uploaded files to the report: a resubmission adds evidence, the earlier files stay and are listed."""
+    task_uuid = report.task.uuid
     for upload, kind in zip(files, kinds, strict=True):
-        evidence = EvidenceFile(report=report, original_name=upload.name[:255], kind=kind,
+        evidence = EvidenceFile(report=report, original_name=(upload.name or "")[-255:], kind=kind,
                                 content_type=EvidenceFile.CONTENT_TYPES[kind], size=upload.size,
                                 sha256=sha256_of(upload), uploaded_by=user)
         evidence.file.save(f"x.{kind}", upload, save=False)
@@ -226,12 +311,6 @@ def _store_files(report: ProgressReport, user: Any, files: Sequence[Any], kinds:
         record_change(evidence, ChangeRecord.Action.CREATE,
                       after={**snapshot(evidence, exclude=("id", "created_at", "updated_at", "file")), "file": evidence.file.name},
                       reason="上传调度佐证材料", task_uuid=task_uuid, user=user)
-    newest = written[0]
-    for old in previous:
-        old.superseded_by = newest
-        old.save(update_fields=["superseded_by", "updated_at"])
-        record_change(old, ChangeRecord.Action.UPDATE, before={"superseded_by": None}, after={"superseded_by": str(newest.uuid)},
-                      reason="佐证材料已被新版本替换", task_uuid=task_uuid, user=user)
 
 
 def _copy_progress(task: Task, text: str, round_: ReportingRound) -> None:
@@ -243,12 +322,13 @@ def _copy_progress(task: Task, text: str, round_: ReportingRound) -> None:
 
 @transaction.atomic
 def review_report(report: ProgressReport, user: Any, *, accept: bool, note: str, expected_version: int) -> ProgressReport:
-    if not can_review(user, report):
-        raise DispatchRefused("只有该任务的牵头单位可以审核配合单位、责任单位的报送")
     note = note.strip()
+    report = ProgressReport.objects.select_for_update(of=("self",)).select_related("round", "unit", "task").get(pk=report.pk)
+    refusal = review_refusal(user, report)
+    if refusal:
+        raise PermissionDenied(refusal)
     if not accept and not note:
         raise DispatchRefused("退回时请填写退回理由")
-    report = ProgressReport.objects.select_for_update().select_related("round", "unit", "assignment__task").get(pk=report.pk)
     if report.version != expected_version:
         raise StaleEdit(report.version)
     if report.status != ProgressReport.Status.SUBMITTED:
@@ -258,23 +338,60 @@ def review_report(report: ProgressReport, user: Any, *, accept: bool, note: str,
     report.reviewer_note, report.reviewed_by, report.reviewed_at = note, user, timezone.now()
     save_versioned(report, expected_version, ["status", "reviewer_note", "reviewed_by", "reviewed_at"])
     record_change(report, ChangeRecord.Action.TRANSITION, before=before, after=_report_snapshot(report),
-                  reason="牵头单位认可报送" if accept else f"牵头单位退回报送：{note}", task_uuid=report.assignment.task.uuid, user=user)
+                  reason="牵头单位认可报送" if accept else f"牵头单位退回报送：{note}", task_uuid=report.task.uuid, user=user)
     return report
 
 
 # ---------------------------------------------------------------- counts and reminders
 
+def _reported(round_: ReportingRound) -> Exists:
+    """For an assignment row: its unit has reported on its task for the round's month."""
+    return Exists(ProgressReport.objects.filter(task=OuterRef("task"), unit=OuterRef("unit"), period=round_.report_period))
+
+
+def expected_pairs(round_: ReportingRound) -> QuerySet[Any]:
+    """(task, unit) pairs the round expects a report from: a unit reports once per task, whatever its roles."""
+    return expected_assignments(round_).values("task_id", "unit_id").distinct()
+
+
+def round_counts(round_: ReportingRound) -> tuple[int, int]:
+    """(expected, reported) reports of the round."""
+    reported = expected_assignments(round_).filter(_reported(round_)).values("task_id", "unit_id").distinct()
+    return expected_pairs(round_).count(), reported.count()
+
+
 def unit_rows(round_: ReportingRound) -> QuerySet[Any]:
-    """Per unit: expected, reported and missing counts (a query of dicts, ordered by unit name)."""
-    return (expected_assignments(round_).values("unit_id", "unit__name")
-            .annotate(expected=Count("id", distinct=True),
-                      reported=Count("progress_reports", filter=Q(progress_reports__round=round_), distinct=True))
+    """Per unit: expected, reported and missing counts of tasks (a query of dicts, ordered by unit name)."""
+    return (expected_assignments(round_).annotate(has_report=_reported(round_)).values("unit_id", "unit__name")
+            .annotate(expected=Count("task_id", distinct=True),
+                      reported=Count("task_id", filter=Q(has_report=True), distinct=True))
             .order_by("unit__name", "unit_id"))
 
 
 def missing_unit_ids(round_: ReportingRound) -> list[int]:
-    reported = ProgressReport.objects.filter(round=round_).values("assignment_id")
-    return list(expected_assignments(round_).exclude(pk__in=reported).values_list("unit_id", flat=True).distinct())
+    return list(expected_assignments(round_).exclude(_reported(round_)).values_list("unit_id", flat=True).distinct())
+
+
+def missing_report_task_ids(task_paths: dict[int, str], today: datetime.date) -> set[int]:
+    """Of the tasks (id → region path), those with a unit that did not report for the latest round already
+    due over the task's region (one query for the rounds, one per such round).
+
+    Only tasks that existed by the end of that round's period are expected to have reported.
+    """
+    tasks = list(task_paths.items())
+    prefixes = _prefixes(path for _, path in tasks)
+    latest: dict[str, ReportingRound] = {}
+    for round_ in (ReportingRound.objects.filter(due_date__lt=today, region__path__in=prefixes)
+                   .select_related("region").order_by("-due_date", "-id")):
+        latest.setdefault(round_.region.path, round_)
+    missing: set[int] = set()
+    for round_ in latest.values():
+        ids = [pk for pk, path in tasks if path.startswith(round_.region.path)]
+        missing |= set(
+            Assignment.objects.filter(task_id__in=ids, task__created_at__date__lte=round_.period_end)
+            .exclude(_reported(round_)).values_list("task_id", flat=True)
+        )
+    return missing
 
 
 def unit_users(unit_id_list: Iterable[int]) -> QuerySet[Any]:
@@ -365,6 +482,10 @@ def draw_sample(round_: ReportingRound, user: Any, *, size: int, seed: int | Non
 def record_finding(verification: Verification, user: Any, *, finding: str, result: str) -> Verification:
     if not is_office_for(user, verification.round.region):
         raise DispatchRefused("只有该区域的整改办可以登记核查情况")
+    own = own_unit_ids(user)
+    mine = sorted(a.unit.name for a in verification.task.assignments.select_related("unit") if a.unit_id in own)
+    if mine:
+        raise PermissionDenied(f"不能核查本单位（{'、'.join(mine)}）承担的任务，请由其他人员核查")
     if not finding.strip():
         raise DispatchRefused("请填写核查情况")
     verification = Verification.objects.select_for_update().get(pk=verification.pk)

@@ -9,7 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,14 +24,16 @@ from rectify.accounts.security import log_personal_data_access
 from rectify.core.models import ChangeRecord
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
+from rectify.supervision.milestones import MilestoneRefused
 from rectify.tasks.models import Assignment, Task, overdue_q
+from rectify.tasks.states import OPEN_STATES
 
 from . import services
 from .forms import CloseForm, FindingForm, ReportForm, ReviewForm, RoundForm, SampleForm, month_defaults
 from .labels import PROBLEM_LABELS, ScheduleLabel
 from .models import EvidenceFile, ProgressReport, ReportingRound, Verification
 
-REFUSALS = (services.DispatchRefused, EvidenceRefused, StaleEdit)
+REFUSALS = (services.DispatchRefused, EvidenceRefused, StaleEdit, MilestoneRefused)
 PAGE_SIZE = 30
 
 
@@ -55,32 +58,48 @@ def _querystring(request: AuthedRequest, drop: str = "page") -> str:
     return params.urlencode()
 
 
-def _report_qs() -> Any:
-    return (ProgressReport.objects.select_related("round", "unit", "assignment__task", "submitted_by")
-            .annotate(file_count=Count("files", filter=Q(files__superseded_by__isnull=True))))
+def _report_qs(base: Any = None) -> Any:
+    base = ProgressReport.objects.all() if base is None else base
+    return base.select_related("round", "unit", "task", "assignment__task", "submitted_by").annotate(file_count=Count("files"))
 
 
 # ---------------------------------------------------------------- home: rounds, my reports, my reviews
 
 def _my_rows(user: Any, rounds: list[ReportingRound]) -> list[dict[str, Any]]:
-    """(round, assignment, report) for every assignment of the user's units expected in ``rounds``."""
+    """(round, assignment, report) for every task of the user's units expected in ``rounds``: one row per task
+    and unit (a unit that is lead and responsible reports once), the report being the unit's report for the
+    round's month, whichever level's round it was made in."""
     if not rounds:
         return []
-    mine = list(services.my_assignments(user).select_related("task__region", "unit").order_by("task__seq", "task_id", "id"))
-    reports = {(r.round_id, r.assignment_id): r for r in ProgressReport.objects.filter(round__in=rounds, assignment__in=mine)}
+    mine: dict[tuple[int, int], list[Assignment]] = {}
+    for a in services.my_assignments(user).select_related("task__region", "unit").order_by("task__seq", "task_id", "id"):
+        mine.setdefault((a.task_id, a.unit_id), []).append(a)
+    periods = {r.report_period for r in rounds}
+    reports = {(r.task_id, r.unit_id, r.period): r for r in ProgressReport.objects.filter(
+        period__in=periods, unit_id__in={u for _, u in mine}, task_id__in={t for t, _ in mine})}
     rows = []
     for round_ in rounds:
-        for assignment in mine:
-            if assignment.task.region.path.startswith(round_.region.path):
-                rows.append({"round": round_, "assignment": assignment, "report": reports.get((round_.pk, assignment.pk))})
+        for (task_id, unit_id), assignments in mine.items():
+            first = assignments[0]
+            if first.task.region.path.startswith(round_.region.path):
+                rows.append({"round": round_, "assignment": first, "roles": "、".join(a.get_role_display() for a in assignments),
+                             "report": reports.get((task_id, unit_id, round_.report_period))})
     return rows
+
+
+def _report_counts(rounds: Any) -> Any:
+    """Each round's count of reports for its month in its region (made in this round or another level's)."""
+    reports = (ProgressReport.objects.filter(period=OuterRef("report_period"),
+                                             task__region__path__startswith=OuterRef("region__path"))
+               .filter(Q(task__state__in=list(OPEN_STATES)) | Q(task__long_term=True))
+               .order_by().values("period").annotate(n=Count("id")).values("n"))
+    return rounds.annotate(report_count=Coalesce(Subquery(reports), 0))
 
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    rounds = (services.visible_rounds(user).select_related("region").annotate(report_count=Count("reports"))
-              .order_by("-period_end", "-id"))
+    rounds = _report_counts(services.visible_rounds(user).select_related("region")).order_by("-period_end", "-id")
     status = request.GET.get("status", "")
     if status in ReportingRound.Status.values:
         rounds = rounds.filter(status=status)
@@ -96,11 +115,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         open_rounds = list(services.visible_rounds(user).filter(status=ReportingRound.Status.OPEN).select_related("region")
                            .order_by("due_date", "id"))
         context["my_rows"] = _page(request, _my_rows(user, open_rounds), "mine")
-        reviews = (_report_qs().filter(status=ProgressReport.Status.SUBMITTED)
-                   .exclude(assignment__role=Assignment.Role.LEAD)
-                   .filter(assignment__task__assignments__unit_id__in=unit_ids(user),
-                           assignment__task__assignments__role=Assignment.Role.LEAD)
-                   .distinct().order_by("-submitted_at", "-id"))
+        reviews = _report_qs(services.reviews_for(user)).order_by("-submitted_at", "-id")
         context["reviews"] = _page(request, reviews, "reviews")
     return render(request, "dispatch/home.html", context)
 
@@ -137,10 +152,9 @@ def round_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
         rows = _my_rows(user, [round_])
         return render(request, "dispatch/round_unit.html", {"round": round_, "rows": _page(request, rows)})
     expected = services.expected_assignments(round_)
-    total = expected.count()
-    reports = ProgressReport.objects.filter(round=round_, assignment__in=expected)
-    reported = reports.count()
-    by_label = dict(reports.values_list("schedule").annotate(n=Count("id")).values_list("schedule", "n"))
+    total, reported = services.round_counts(round_)
+    reports = services.round_reports(round_)
+    by_label = dict(reports.order_by().values_list("schedule").annotate(n=Count("id")).values_list("schedule", "n"))
     rows = services.unit_rows(round_).annotate(missing=F("expected") - F("reported"))
     show = request.GET.get("show", "")
     if show == "missing":
@@ -174,7 +188,7 @@ def _require_office(request: AuthedRequest, round_: ReportingRound) -> None:
 
 
 def _round_reports(round_: ReportingRound, request: AuthedRequest) -> Any:
-    reports = _report_qs().filter(round=round_).order_by("unit__name", "assignment__task__seq", "id")
+    reports = _report_qs(services.round_reports(round_)).order_by("unit__name", "task__seq", "id")
     schedule = request.GET.get("schedule", "")
     if schedule in ScheduleLabel.values:
         reports = reports.filter(schedule=schedule)
@@ -287,11 +301,12 @@ def report_form(request: AuthedRequest, uuid: Any, assignment: Any) -> HttpRespo
         services.expected_assignments(round_).filter(unit_id__in=unit_ids(request.user)).select_related("task", "unit"),
         uuid=assignment,
     )
-    report = ProgressReport.objects.filter(round=round_, assignment=item).first()
+    report = services.report_for(round_, item)
     initial: dict[str, Any] = {"version": report.version if report else 0}
     if report:
         initial.update(text=report.text, percent=report.percent, schedule=report.schedule)
-    form = ReportForm(request.POST or None, initial=initial)
+    milestones = list(item.task.milestones.all())
+    form = ReportForm(request.POST or None, initial=initial, milestones=[m for m in milestones if not m.done])
     error = ""
     if request.method == "POST":
         if not round_.is_open:
@@ -301,7 +316,7 @@ def report_form(request: AuthedRequest, uuid: Any, assignment: Any) -> HttpRespo
             try:
                 report = services.submit_report(round_, item, request.user, text=data["text"], schedule=data["schedule"],
                                                 percent=data["percent"], files=request.FILES.getlist("files"),
-                                                expected_version=data["version"])
+                                                expected_version=data["version"], milestones=[int(m) for m in data["milestones"]])
             except REFUSALS as exc:
                 error = str(exc)
             else:
@@ -309,17 +324,18 @@ def report_form(request: AuthedRequest, uuid: Any, assignment: Any) -> HttpRespo
                 return redirect("dispatch:report", report.uuid)
         else:
             error = _form_errors(form)
-    files = report.files.filter(superseded_by__isnull=True) if report else []
+    files = report.files.order_by("id") if report else []
     return render(request, "dispatch/report_form.html", {
         "round": round_, "assignment": item, "task": item.task, "report": report, "form": form, "error": error,
-        "files": files, "allowed": ALLOWED_LABEL,
+        "files": files, "allowed": ALLOWED_LABEL, "done_milestones": [m for m in milestones if m.done],
+        "other_round": report is not None and report.round_id != round_.pk,
     }, status=400 if error else 200)
 
 
 def _visible_report(request: AuthedRequest, uuid: Any) -> ProgressReport:
     return get_object_or_404(
-        ProgressReport.objects.select_related("round__region", "unit", "assignment__task", "submitted_by", "reviewed_by")
-        .prefetch_related(Prefetch("assignment__task__assignments", queryset=Assignment.objects.select_related("unit"))),
+        ProgressReport.objects.select_related("round__region", "unit", "task", "assignment__task", "submitted_by", "reviewed_by")
+        .prefetch_related(Prefetch("task__assignments", queryset=Assignment.objects.select_related("unit"))),
         uuid=uuid, assignment__task__in=Task.objects.visible_to(request.user),
     )
 
@@ -332,9 +348,9 @@ def report_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
     history = ChangeRecord.objects.filter(object_uuid=report.uuid).order_by("-id")[:50]
     own = report.unit_id in set(unit_ids(user))
     return render(request, "dispatch/report_detail.html", {
-        "report": report, "round": report.round, "task": report.assignment.task, "files": files, "history": history,
+        "report": report, "round": report.round, "task": report.task, "files": files, "history": history,
         "can_review": report.status == ProgressReport.Status.SUBMITTED and services.can_review(user, report),
-        "can_resubmit": own and report.round.is_open,
+        "resubmit_round": services.open_round_for(report, user) if own else None,
         "review_form": ReviewForm(initial={"version": report.version, "decision": "accept"}),
     })
 
@@ -343,8 +359,9 @@ def report_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
 @require_POST
 def review(request: AuthedRequest, uuid: Any) -> HttpResponse:
     report = _visible_report(request, uuid)
-    if not services.can_review(request.user, report):
-        raise PermissionDenied("只有该任务的牵头单位可以审核配合单位、责任单位的报送")
+    refusal = services.review_refusal(request.user, report)
+    if refusal:
+        raise PermissionDenied(refusal)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
@@ -374,7 +391,7 @@ def download(request: AuthedRequest, uuid: Any) -> FileResponse:
 def task_reports(request: AuthedRequest, uuid: Any) -> HttpResponse:
     """Every progress report on one task, newest round first (linked from the task page)."""
     task = get_object_or_404(Task.objects.visible_to(request.user), uuid=uuid)
-    reports = _report_qs().filter(assignment__task=task).order_by("-round__period_end", "unit__name", "id")
+    reports = _report_qs().filter(task=task).order_by("-period", "unit__name", "id")
     return render(request, "dispatch/task_reports.html", {"task": task, "reports": _page(request, reports)})
 
 

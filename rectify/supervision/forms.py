@@ -101,3 +101,12 @@ class SupervisionRuleForm(forms.ModelForm):
         if data.get("report_days") is not None and data.get("ordinary_done_days") is not None and data["report_days"] > data["ordinary_done_days"]:
             raise forms.ValidationError("首次回复时限不能晚于办结时限")
         return data
+
+
+class MilestoneForm(forms.Form):
+    """The office marks a time node done or not done, or moves it, with a reason."""
+
+    done = forms.BooleanField(label="已完成", required=False)
+    date = DateField(label="节点日期", required=False)
+    reason = forms.CharField(label="理由", max_length=500, error_messages={"required": "标记或调整时间节点须写明理由"})
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -5,6 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from rectify.core.models import PublicModel, VersionedModel
 from rectify.regions.models import Region, Unit
@@ -123,6 +124,8 @@ class SupervisionNotice(VersionedModel):
     report = models.TextField("回复内容", blank=True)
     done_at = models.DateTimeField("办结时间", null=True, blank=True)
     done_report = models.TextField("办结情况", blank=True)
+    done_reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报办结人", null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="+")
     escalated_at = models.DateTimeField("升级时间", null=True, blank=True)
     escalated_step = models.CharField("逾期环节", max_length=10, choices=Step.choices, blank=True)
     grade = models.CharField("办结评定", max_length=10, choices=Grade.choices, blank=True)
@@ -208,3 +211,29 @@ class ExtensionRequest(PublicModel):
 
     def __str__(self) -> str:
         return f"延期申请（{self.get_step_display()}延至{self.new_date:%Y-%m-%d}）"
+
+
+class AutoNoticeCause(models.Model):
+    """A cause (a missed milestone, a near deadline, a missing report …) that drew an automatic notice on a task.
+
+    While it stays active (``cleared_on`` empty) no further automatic notice fires for the same task and
+    cause; the daily light check clears it on the first day the light no longer shows it.
+    """
+
+    task = models.ForeignKey(Task, verbose_name="整改任务", on_delete=models.CASCADE, related_name="auto_notice_causes")
+    cause = models.CharField("原因代码", max_length=120)
+    reason = models.CharField("原因", max_length=300)
+    notice = models.ForeignKey(SupervisionNotice, verbose_name="督办单", on_delete=models.CASCADE, related_name="causes")
+    raised_on = models.DateField("督办日期")
+    cleared_on = models.DateField("原因消除日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "自动督办原因"
+        verbose_name_plural = "自动督办原因"
+        ordering = ["task_id", "-raised_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "cause"], condition=Q(cleared_on__isnull=True), name="auto_notice_cause_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason}（{self.raised_on:%Y-%m-%d}）"

@@ -8,11 +8,13 @@ and, when the dispatch app offers it, one for missing progress reports.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from rectify.regions.models import Region
 from rectify.tasks.models import Milestone, Task
@@ -37,6 +39,11 @@ COLOUR_LABELS = {GREEN: "绿灯", YELLOW: "黄灯", RED: "红灯"}
 class Light:
     colour: str
     reasons: list[str] = field(default_factory=list)
+    # A stable key per cause that made the light yellow or red ("deadline_near", "milestone:2026-06-30:…",
+    # "report_missing", "overdue"): an automatic notice fires once per task and cause until the cause clears.
+    causes: dict[str, str] = field(default_factory=dict)
+    # Things for the office to review that do not change the colour (a milestone already past at import).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -58,8 +65,35 @@ def _milestones(task: Task, milestones: Sequence[Milestone] | None) -> Sequence[
     return list(task.milestones.all())
 
 
+def _created_on(task: Task) -> datetime.date | None:
+    created = getattr(task, "created_at", None)
+    return timezone.localtime(created).date() if created else None
+
+
+def predates_task(task: Task, m: Milestone) -> bool:
+    """A milestone whose date had already passed when the task was entered (a plan imported late).
+
+    Rule: it is a warning for the office to review (mark it done or move it), never "behind": it does
+    not turn the light yellow and so never draws an automatic supervision notice on day one.
+    """
+    created = _created_on(task)
+    return m.date is not None and created is not None and m.date < created
+
+
 def missed_milestones(task: Task, today: datetime.date, milestones: Sequence[Milestone] | None = None) -> list[Milestone]:
-    return [m for m in _milestones(task, milestones) if m.date is not None and m.date < today and not m.done]
+    """Milestones past and not done that were still ahead when the task was entered: the task is behind."""
+    return [m for m in _milestones(task, milestones)
+            if m.date is not None and m.date < today and not m.done and not predates_task(task, m)]
+
+
+def milestones_to_review(task: Task, milestones: Sequence[Milestone] | None = None) -> list[Milestone]:
+    """Milestones not done whose date was already past when the task was entered (see ``predates_task``)."""
+    return [m for m in _milestones(task, milestones) if not m.done and predates_task(task, m)]
+
+
+def milestone_cause(m: Milestone) -> str:
+    digest = hashlib.sha256(m.text.encode()).hexdigest()[:12]
+    return f"milestone:{m.date.isoformat() if m.date else ''}:{digest}"
 
 
 def schedule_status(task: Task, today: datetime.date, milestones: Sequence[Milestone] | None = None) -> str:
@@ -86,31 +120,39 @@ def light_for(
     rule = rule or default_rule()
     if task.state in DONE_STATES:
         return Light(GREEN, ["已完成整改"])
+    milestones = _milestones(task, milestones)
     reasons: list[str] = []
+    causes: dict[str, str] = {}
     colour = GREEN
     status = schedule_status(task, today, milestones)
     if status == ScheduleStatus.OVERDUE and task.deadline:
         days = (today - task.deadline).days
         reasons.append(f"已超过整改时限（{task.deadline:%Y年%m月%d日}）{days}天")
+        causes["overdue"] = reasons[-1]
         colour = RED if rule.red_when_overdue else YELLOW
     elif task.deadline and not task.long_term:
         left = (task.deadline - today).days
         if 0 <= left <= rule.yellow_days_before_deadline:
             reasons.append("今天到期" if left == 0 else f"距整改时限仅剩{left}天")
+            causes["deadline_near"] = reasons[-1]
             colour = YELLOW
     for m in missed_milestones(task, today, milestones):
         assert m.date is not None
         text = m.text if len(m.text) <= 30 else m.text[:30] + "…"
         reasons.append(f"时间节点{m.date:%Y年%m月%d日}“{text}”已过未完成")
+        causes[milestone_cause(m)] = reasons[-1]
         if colour == GREEN:
             colour = YELLOW
     if report_missing and rule.yellow_when_report_missing:
         reasons.append("未按期报送进展")
+        causes["report_missing"] = reasons[-1]
         if colour == GREEN:
             colour = YELLOW
+    warnings = [f"时间节点{m.date:%Y年%m月%d日}早于任务录入日期且未标记完成，请核实" for m in milestones_to_review(task, milestones)
+                if m.date is not None]
     if colour == GREEN:
         reasons.append("长期坚持，按序时推进" if task.long_term else "按序时推进")
-    return Light(colour, reasons)
+    return Light(colour, reasons + warnings, causes, warnings)
 
 
 def path_prefixes(path: str) -> list[str]:
@@ -136,38 +178,14 @@ def rule_for_region(region: Region) -> LightRule:
     return nearest_rule(region.path, rules_for_paths([region.path]))
 
 
-def missing_report_ids(task_ids: list[int], today: datetime.date, paths: Iterable[str] = ()) -> set[int]:
-    """Tasks with an assignment that did not report in the latest reporting round already due.
-
-    Uses ``rectify.dispatch.services.missing_report_task_ids(task_ids, today)`` when the dispatch app
-    offers it, else the dispatch models (one query for the rounds, one per round); none without dispatch.
-    """
+def missing_report_ids(task_paths: dict[int, str], today: datetime.date) -> set[int]:
+    """Of the tasks (id → region path), those with a unit that did not report in the latest reporting
+    round already due (none without dispatch)."""
     try:
-        from rectify.dispatch import services as dispatch_services
+        from rectify.dispatch.services import missing_report_task_ids
     except ImportError:
         return set()
-    offered = getattr(dispatch_services, "missing_report_task_ids", None)
-    if offered is not None:
-        return set(offered(task_ids, today))
-    try:
-        from rectify.dispatch.models import ProgressReport, ReportingRound
-    except ImportError:
-        return set()
-    prefixes = {p for path in paths for p in path_prefixes(path)}
-    latest: dict[int, Any] = {}
-    for round_ in ReportingRound.objects.filter(due_date__lt=today, region__path__in=prefixes).select_related("region").order_by("-due_date", "-id"):
-        latest.setdefault(round_.region_id, round_)
-    missing: set[int] = set()
-    from rectify.tasks.models import Assignment
-
-    for round_ in latest.values():
-        reported = ProgressReport.objects.filter(round=round_).values("assignment_id")
-        missing |= set(
-            Assignment.objects.filter(task_id__in=task_ids, task__region__path__startswith=round_.region.path,
-                                      task__created_at__date__lte=round_.period_end)
-            .exclude(pk__in=reported).values_list("task_id", flat=True)
-        )
-    return missing
+    return missing_report_task_ids(task_paths, today)
 
 
 def _prefetched_milestones(task: Task) -> Sequence[Milestone] | None:
@@ -179,7 +197,6 @@ def _prefetched_milestones(task: Task) -> Sequence[Milestone] | None:
 
 def annotate_lights(tasks: Sequence[Task], today: datetime.date | None = None) -> dict[int, Light]:
     """The light of each task, by task id, in a fixed number of queries."""
-    from django.utils import timezone
 
     today = today or timezone.localdate()
     tasks = list(tasks)
@@ -192,8 +209,8 @@ def annotate_lights(tasks: Sequence[Task], today: datetime.date | None = None) -
     if need:
         for m in Milestone.objects.filter(task_id__in=need).order_by("task_id", "date", "id"):
             milestones.setdefault(m.task_id, []).append(m)
-    open_ids = [t.pk for t in tasks if t.state not in DONE_STATES]
-    missing = missing_report_ids(open_ids, today, region_paths.values()) if open_ids else set()
+    open_paths = {t.pk: region_paths.get(t.region_id, "") for t in tasks if t.state not in DONE_STATES}
+    missing = missing_report_ids(open_paths, today) if open_paths else set()
     lights: dict[int, Light] = {}
     for task in tasks:
         own = _prefetched_milestones(task)

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rectify.accounts.roles import REGION_ROLES, UNIT_ROLES, Role
-from rectify.accounts.scope import task_scope, unit_ids
+from rectify.accounts.scope import own_unit_ids, task_scope, unit_ids
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.regions.models import Region, Unit
@@ -31,6 +31,7 @@ Step = SupervisionNotice.Step
 Grade = SupervisionNotice.Grade
 OPEN_STATUSES = [Status.ISSUED, Status.ARRANGED, Status.REPORTED, Status.ESCALATED]
 PASSING_GRADES = [Grade.EXCELLENT, Grade.GOOD, Grade.PASS]
+DUE_FIELD: dict[str, str] = {Step.ARRANGE: "arranged_by", Step.REPORT: "first_report_by", Step.DONE: "done_by"}
 STEP_STATUS: dict[str, str] = {Step.ARRANGE: Status.ISSUED, Step.REPORT: Status.ARRANGED, Step.DONE: Status.REPORTED}
 
 
@@ -74,8 +75,29 @@ def can_act_as_unit(user: Any, notice: SupervisionNotice) -> bool:
     return bool(ids) and notice.units.filter(pk__in=ids).exists()
 
 
-def can_review(user: Any, notice: SupervisionNotice) -> bool:
-    return can_issue(user, notice.task)
+def review_refusal(user: Any, notice: SupervisionNotice, submitter: Any = None, action: str = "审核督办单") -> str:
+    """Why ``user`` may not review what was submitted on ``notice`` (grade, send back, decide an extension);
+    '' when they may. Separation of duties: the office of the task's region reviews, never the submitting
+    user nor a user of one of the supervised units."""
+    if not can_issue(user, notice.task):
+        return f"只有本区域的整改办可以{action}"
+    if submitter is not None and getattr(submitter, "pk", None) == user.pk:
+        return "不能审核本人提交的督办办理事项，请由其他整改办人员审核"
+    own = own_unit_ids(user)
+    mine = [u.name for u in notice.units.all() if u.pk in own]
+    if mine:
+        return f"不能审核本单位（{'、'.join(mine)}）办理的督办单，请由上级整改办审核"
+    return ""
+
+
+def can_review(user: Any, notice: SupervisionNotice, submitter: Any = None) -> bool:
+    return not review_refusal(user, notice, submitter)
+
+
+def _require_reviewer(user: Any, notice: SupervisionNotice, submitter: Any, action: str) -> None:
+    refusal = review_refusal(user, notice, submitter, action)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -261,8 +283,10 @@ def complete_step(notice: SupervisionNotice, user: Any, step: str, text: str, *,
     at_field, text_field, status, label = STEP_FIELDS[step]
     if not text.strip():
         raise SupervisionRefused(f"请填写{label}")
-    fields = [at_field, text_field, "status", "escalated_step"]
+    fields = [at_field, text_field, "status", "escalated_step"] + (["done_reported_by"] if step == Step.DONE else [])
     before = _before(notice, fields)
+    if step == Step.DONE:
+        notice.done_reported_by = user if getattr(user, "pk", None) else None
     setattr(notice, at_field, timezone.now())
     setattr(notice, text_field, text.strip())
     notice.status = status
@@ -275,8 +299,8 @@ def complete_step(notice: SupervisionNotice, user: Any, step: str, text: str, *,
 
 @transaction.atomic
 def close_notice(notice: SupervisionNotice, user: Any, grade: str, note: str = "", *, expected_version: int | None = None) -> SupervisionNotice:
-    _require(can_review(user, notice), "只有本区域的整改办可以审核督办单")
     notice = _locked(notice)
+    _require_reviewer(user, notice, notice.done_reported_by, "审核督办单")
     _check_version(notice, expected_version)
     if notice.status != Status.DONE:
         raise SupervisionRefused("被督办单位报办结后才能评定销号")
@@ -295,12 +319,31 @@ def close_notice(notice: SupervisionNotice, user: Any, grade: str, note: str = "
     return notice
 
 
+def approved_dates(notice: SupervisionNotice) -> dict[str, datetime.date]:
+    """The latest approved extension of each step, by due-date field (``done_by`` …)."""
+    dates: dict[str, datetime.date] = {}
+    for step, new_date in (notice.extensions.filter(decision=ExtensionRequest.Decision.APPROVED)
+                           .order_by("decided_at", "id").values_list("step", "new_date")):
+        dates[DUE_FIELD[Step(step)]] = new_date
+    return dates
+
+
+def restarted_due_dates(notice: SupervisionNotice, today: datetime.date, limits: Limits) -> dict[str, datetime.date]:
+    """The limits run again from ``today``, but never earlier than an approved extension: an approved
+    extension stays until a person changes it (a send-back only ever gives more time)."""
+    dates = due_dates(today, notice.kind, limits)
+    for name, approved in approved_dates(notice).items():
+        dates[name] = max(dates[name], approved)
+    return dates
+
+
 @transaction.atomic
 def send_back(notice: SupervisionNotice, user: Any, reason: str, *, today: datetime.date | None = None,
               expected_version: int | None = None) -> SupervisionNotice:
-    """A substandard completion goes back to 已下达 with the reason; the limits run again from today."""
-    _require(can_review(user, notice), "只有本区域的整改办可以退回督办单")
+    """A substandard completion goes back to 已下达 with the reason; the limits run again from today,
+    except that an approved extension is kept (``restarted_due_dates``)."""
     notice = _locked(notice)
+    _require_reviewer(user, notice, notice.done_reported_by, "退回督办单")
     _check_version(notice, expected_version)
     if notice.status != Status.DONE:
         raise SupervisionRefused("被督办单位报办结后才能退回")
@@ -309,16 +352,16 @@ def send_back(notice: SupervisionNotice, user: Any, reason: str, *, today: datet
     today = today or timezone.localdate()
     limits = limits_for(notice.task.region)
     limits = Limits(limits.arrange_days, limits.report_days, limits.ordinary_done_days, limits.major_done_days, notice.working_days)
-    fields = ["status", "grade", "review_note", "arranged_at", "reported_at", "done_at", "send_backs",
+    fields = ["status", "grade", "review_note", "arranged_at", "reported_at", "done_at", "done_reported_by", "send_backs",
               "arranged_by", "first_report_by", "done_by", "escalated_step"]
     before = _before(notice, fields)
     notice.status = Status.ISSUED
     notice.grade = Grade.FAIL
     notice.review_note = reason.strip()
-    notice.arranged_at = notice.reported_at = notice.done_at = None
+    notice.arranged_at = notice.reported_at = notice.done_at = notice.done_reported_by = None
     notice.send_backs += 1
     notice.escalated_step = ""
-    for name, value in due_dates(today, notice.kind, limits).items():
+    for name, value in restarted_due_dates(notice, today, limits).items():
         setattr(notice, name, value)
     _save(notice, before, fields, f"退回重办：{reason.strip()}", user)
     return notice
@@ -345,15 +388,11 @@ def request_extension(notice: SupervisionNotice, user: Any, *, new_date: datetim
     return item
 
 
-DUE_FIELD: dict[str, str] = {Step.ARRANGE: "arranged_by", Step.REPORT: "first_report_by", Step.DONE: "done_by"}
-
-
 @transaction.atomic
 def decide_extension(item: ExtensionRequest, user: Any, *, approve: bool, note: str = "",
                      today: datetime.date | None = None) -> ExtensionRequest:
-    notice = item.notice
-    _require(can_review(user, notice), "只有本区域的整改办可以审批延期")
-    notice = _locked(notice)
+    notice = _locked(item.notice)
+    _require_reviewer(user, notice, item.requested_by, "审批延期")
     item = ExtensionRequest.objects.select_for_update().get(pk=item.pk)
     if item.decision:
         raise SupervisionRefused("该延期申请已审批")

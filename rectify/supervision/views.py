@@ -23,6 +23,7 @@ from rectify.core.versioning import StaleEdit
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Task
 
+from . import milestones as milestone_services
 from . import services
 from .forms import (
     CloseForm,
@@ -31,14 +32,15 @@ from .forms import (
     FilterForm,
     IssueForm,
     LightRuleForm,
+    MilestoneForm,
     SendBackForm,
     StepForm,
     SupervisionRuleForm,
 )
 from .models import ExtensionRequest, LightRule, SupervisionNotice, SupervisionRule
-from .schedule import annotate_lights, attach_lights, rule_for_region
+from .schedule import annotate_lights, attach_lights, predates_task, rule_for_region
 
-REFUSALS = (services.SupervisionRefused, StaleEdit, CalendarOutOfRange)
+REFUSALS = (services.SupervisionRefused, milestone_services.MilestoneRefused, StaleEdit, CalendarOutOfRange)
 PAGE_SIZE = 20
 Step = SupervisionNotice.Step
 
@@ -137,9 +139,10 @@ def notice_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     unit = services.can_act_as_unit(user, notice)
-    review = services.can_review(user, notice)
     extensions = list(notice.extensions.select_related("requested_by", "decided_by"))
     pending = next((e for e in extensions if not e.decision), None)
+    review = services.can_review(user, notice, notice.done_reported_by)
+    decide = pending is not None and services.can_review(user, notice, pending.requested_by)
     step = notice.current_step
     context = {
         "notice": notice, "task": notice.task, "today": today, "units": notice.units.all(),
@@ -147,7 +150,7 @@ def notice_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
         "step": step, "step_label": Step(step).label if step else "",
         "can_step": unit and bool(step), "can_extend": unit and bool(step) and pending is None,
         "can_review": review and notice.status == SupervisionNotice.Status.DONE,
-        "can_decide": review and pending is not None,
+        "can_decide": decide,
         "step_form": StepForm(initial={"version": notice.version}),
         "close_form": CloseForm(initial={"version": notice.version}),
         "send_back_form": SendBackForm(initial={"version": notice.version}),
@@ -210,17 +213,18 @@ report = _step_view(Step.REPORT)
 done = _step_view(Step.DONE)
 
 
-def _review_notice(request: AuthedRequest, uuid: Any, message: str) -> SupervisionNotice:
+def _review_notice(request: AuthedRequest, uuid: Any, action: str) -> SupervisionNotice:
     notice = _notice(request, uuid)
-    if not services.can_review(request.user, notice):
-        raise PermissionDenied(message)
+    refusal = services.review_refusal(request.user, notice, notice.done_reported_by, action)
+    if refusal:
+        raise PermissionDenied(refusal)
     return notice
 
 
 @login_required
 @require_POST
 def close(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    notice = _review_notice(request, uuid, "只有本区域的整改办可以审核督办单")
+    notice = _review_notice(request, uuid, "审核督办单")
     form = CloseForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
@@ -238,7 +242,7 @@ def close(request: AuthedRequest, uuid: Any) -> HttpResponse:
 @login_required
 @require_POST
 def send_back(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    notice = _review_notice(request, uuid, "只有本区域的整改办可以退回督办单")
+    notice = _review_notice(request, uuid, "退回督办单")
     form = SendBackForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
@@ -248,7 +252,7 @@ def send_back(request: AuthedRequest, uuid: Any) -> HttpResponse:
     except REFUSALS as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "已退回重办，时限自今日起重新计算")
+        messages.success(request, "已退回重办，时限自今日起重新计算（已批准的延期时限保留）")
     return redirect(_detail_url(notice))
 
 
@@ -271,26 +275,74 @@ def extension(request: AuthedRequest, uuid: Any) -> HttpResponse:
     return redirect(_detail_url(notice))
 
 
+def decision_message(item: ExtensionRequest) -> str:
+    """What the office just decided, read from the decided request (never the stale one it posted)."""
+    if item.decision == ExtensionRequest.Decision.APPROVED:
+        return f"已同意延期：{item.get_step_display()}时限延至{item.new_date:%Y年%m月%d日}"
+    return f"已审批延期申请：{item.get_decision_display()}"
+
+
 @login_required
 @require_POST
 def decide(request: AuthedRequest, uuid: Any) -> HttpResponse:
     item = get_object_or_404(ExtensionRequest.objects.select_related("notice"), uuid=uuid,
                              notice__in=services.visible_notices(request.user).values("pk"))
     notice = item.notice
-    if not services.can_review(request.user, notice):
-        raise PermissionDenied("只有本区域的整改办可以审批延期")
+    refusal = services.review_refusal(request.user, notice, item.requested_by, "审批延期")
+    if refusal:
+        raise PermissionDenied(refusal)
     form = DecideForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect(_detail_url(notice))
     try:
-        services.decide_extension(item, request.user, approve=form.cleaned_data["decision"] == ExtensionRequest.Decision.APPROVED,
-                                  note=form.cleaned_data["note"])
+        decided = services.decide_extension(item, request.user, note=form.cleaned_data["note"],
+                                            approve=form.cleaned_data["decision"] == ExtensionRequest.Decision.APPROVED)
     except REFUSALS as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"延期申请：{item.get_decision_display()}")
+        messages.success(request, decision_message(decided))
     return redirect(_detail_url(notice))
+
+
+# ---------------------------------------------------------------- time nodes (时间节点) of a task
+
+@login_required
+def milestones(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    """A task's time nodes with their state; the office marks, unmarks or moves them with a reason."""
+    task = get_object_or_404(Task.objects.visible_to(request.user).select_related("region"), uuid=uuid)
+    items = list(task.milestones.select_related("done_by"))
+    manage = milestone_services.can_manage(request.user, task)
+    light = annotate_lights([task])[task.pk]
+    rows = [{"m": m, "review": predates_task(task, m) and not m.done,
+             "form": MilestoneForm(initial={"done": m.done, "date": m.date, "version": task.version}, prefix=f"m{m.pk}")}
+            for m in items]
+    return render(request, "supervision/milestones.html", {"task": task, "rows": rows, "can_manage": manage, "light": light})
+
+
+@login_required
+@require_POST
+def milestone(request: AuthedRequest, uuid: Any, pk: int) -> HttpResponse:
+    task = get_object_or_404(Task.objects.visible_to(request.user), uuid=uuid)
+    item = get_object_or_404(task.milestones.all(), pk=pk)
+    if not milestone_services.can_manage(request.user, task):
+        raise PermissionDenied("只有本区域的整改办可以标记或调整时间节点")
+    form = MilestoneForm(request.POST, prefix=f"m{item.pk}")
+    target = reverse("supervision:milestones", args=[task.uuid])
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(target)
+    data = form.cleaned_data
+    try:
+        changed = milestone_services.set_milestone(item, request.user, done=data["done"], date=data["date"],
+                                                   reason=data["reason"], expected_version=data["version"])
+    except REFUSALS as exc:
+        messages.error(request, str(exc))
+    else:
+        state = "已完成" if changed.done else "未完成"
+        when = f"{changed.date:%Y年%m月%d日}" if changed.date else "无日期"
+        messages.success(request, f"时间节点已更新：{when}，{state}")
+    return redirect(target)
 
 
 # ---------------------------------------------------------------- rules an office configures for its region

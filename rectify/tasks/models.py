@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -122,10 +123,16 @@ class Measure(models.Model):
 
 
 class Milestone(models.Model):
+    """A dated step inside a task's measures. A unit ticks it done in its progress report; the office may
+    mark, unmark or move it with a reason (``rectify/supervision/milestones.py``, a history row on the task)."""
+
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="milestones")
     date = models.DateField("节点日期", null=True, blank=True)
     text = models.TextField("节点内容")
     done = models.BooleanField("已完成", default=False)
+    done_at = models.DateTimeField("完成登记时间", null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="完成登记人", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
 
     class Meta:
         verbose_name = "时间节点"

@@ -31,28 +31,47 @@ from django.utils import timezone
 
 from conftest import PASSWORD
 
-ROLES = ["anonymous", "admin", "city_office", "other_office", "leader", "reviewer", "lead_unit", "county_unit", "other_unit"]
+ROLES = ["anonymous", "admin", "city_office", "other_office", "leader", "reviewer", "lead_unit", "county_unit", "other_unit",
+         "dual_office", "both_unit", "coop_unit"]
+# The last three hold more than one role or reach across regions:
+#   dual_office  整改办 of 太原 (writes B) and 领导 of 晋城 (reads A only);
+#   both_unit    a unit (城区人民政府) that is both lead and responsible unit on the task of A;
+#   coop_unit    a unit (泽州县人民政府) that is only a cooperating unit on the task of A.
 AUTH = frozenset(ROLES) - {"anonymous"}
 EVERYONE = frozenset(ROLES)
 NONE: frozenset[str] = frozenset()
 ADMIN = frozenset({"admin"})
 # Who sees a record of 晋城 (A) or 太原 (B).
-SEE_A = frozenset({"admin", "city_office", "leader", "reviewer", "lead_unit", "county_unit"})
-SEE_B = frozenset({"admin", "other_office", "other_unit"})
+SEE_A = frozenset({"admin", "city_office", "leader", "reviewer", "lead_unit", "county_unit", "dual_office", "both_unit", "coop_unit"})
+SEE_B = frozenset({"admin", "other_office", "other_unit", "dual_office"})
 OFFICE_A = frozenset({"admin", "city_office"})
-OFFICE_B = frozenset({"admin", "other_office"})
-OFFICES = frozenset({"admin", "city_office", "other_office"})
-UNITS_A = frozenset({"admin", "city_office", "lead_unit", "county_unit"})
-UNITS_B = frozenset({"admin", "other_office", "other_unit"})
+OFFICE_B = frozenset({"admin", "other_office", "dual_office"})
+OFFICES = frozenset({"admin", "city_office", "other_office", "dual_office"})
+# The units doing the task (lead and responsible) and the office: who applies for acceptance.
+UNITS_A = frozenset({"admin", "city_office", "lead_unit", "county_unit", "both_unit"})
+UNITS_B = frozenset({"admin", "other_office", "other_unit", "dual_office"})
+# 开始整改 (a plain state change): any unit assigned to the task, cooperating ones too, or the office.
+START_A = UNITS_A | {"coop_unit"}
+# The units assigned to the task, who may not object to its closure announcement.
+DOERS_A = frozenset({"lead_unit", "county_unit", "both_unit", "coop_unit"})
+DOERS_B = frozenset({"other_unit"})
 REVIEW_A = frozenset({"admin", "city_office", "reviewer"})
-REVIEW_B = frozenset({"admin", "other_office"})
+REVIEW_B = frozenset({"admin", "other_office", "dual_office"})
 # Pages over a whole reporting round: the office, leaders and reviewers of the region, not the units.
-VIEW_A = frozenset({"admin", "city_office", "leader", "reviewer"})
-VIEW_B = frozenset({"admin", "other_office"})
+VIEW_A = frozenset({"admin", "city_office", "leader", "reviewer", "dual_office"})
+VIEW_B = frozenset({"admin", "other_office", "dual_office"})
+# The lead unit reviews the other units' progress reports on its task — never its own: report A is by
+# 区生态环境分局 (reviewed by the lead units 市生态环境局 and 城区人民政府); report B is by 太原市生态环境局,
+# which is both lead and responsible unit on task B, so nobody reviews it as lead.
+LEAD_A = frozenset({"lead_unit", "both_unit"})
+LEAD_B = NONE
 # A supervision notice addressed to 区生态环境分局 (A) / 太原市生态环境局 (B).
-NOTICE_SEE_A = frozenset({"admin", "city_office", "leader", "reviewer", "county_unit"})
+NOTICE_SEE_A = frozenset({"admin", "city_office", "leader", "reviewer", "county_unit", "dual_office"})
 NOTICE_UNIT_A = frozenset({"admin", "county_unit"})
 NOTICE_UNIT_B = frozenset({"admin", "other_unit"})
+# The recipient of a notification, only.
+RECIPIENT_A = frozenset({"city_office"})
+RECIPIENT_B = frozenset({"other_office"})
 
 
 def obj(a: frozenset[str], b: frozenset[str]) -> dict[str, frozenset[str]]:
@@ -87,7 +106,7 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "tasks:detail": ("GET", obj(SEE_A, SEE_B)),
     "tasks:edit": ("GET", obj(OFFICE_A, OFFICE_B)),
     "tasks:decompose": ("POST", obj(OFFICE_A, OFFICE_B)),
-    "tasks:start": ("POST", obj(UNITS_A, UNITS_B)),
+    "tasks:start": ("POST", obj(START_A, UNITS_B)),
     # inspections: seen in the region subtree and by the units of their tasks; created and corrected by offices
     "inspections:list": ("GET", plain(AUTH)),
     "inspections:create": ("GET", plain(OFFICES)),
@@ -105,7 +124,7 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "acceptance:dossier": ("GET", obj(SEE_A, SEE_B)),
     "acceptance:review": ("POST", obj(REVIEW_A, REVIEW_B)),
     # Anyone who sees the task may object to its closure, except the units doing the work.
-    "acceptance:object": ("POST", obj(SEE_A - {"lead_unit", "county_unit"}, SEE_B - {"other_unit"})),
+    "acceptance:object": ("POST", obj(SEE_A - DOERS_A, SEE_B - DOERS_B)),
     "acceptance:resolve": ("POST", obj(OFFICE_A, OFFICE_B)),
     "acceptance:evidence": ("GET", obj(SEE_A, SEE_B)),
     "acceptance:look_back_schedule_one": ("POST", obj(OFFICE_A, OFFICE_B)),
@@ -131,7 +150,7 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "dispatch:verification": ("GET", obj(VIEW_A, VIEW_B)),
     "dispatch:report_form": ("GET", obj(frozenset({"county_unit"}), frozenset({"other_unit"}))),
     "dispatch:report": ("GET", obj(SEE_A, SEE_B)),
-    "dispatch:review": ("POST", obj(frozenset({"admin", "city_office", "lead_unit"}), UNITS_B)),
+    "dispatch:review": ("POST", obj(LEAD_A, LEAD_B)),
     "dispatch:download": ("GET", obj(SEE_A, SEE_B)),
     "dispatch:finding": ("POST", obj(OFFICE_A, OFFICE_B)),
     "dispatch:task_reports": ("GET", obj(SEE_A, SEE_B)),
@@ -148,13 +167,15 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "supervision:send_back": ("POST", obj(OFFICE_A, OFFICE_B)),
     "supervision:extension": ("POST", obj(NOTICE_UNIT_A, NOTICE_UNIT_B)),
     "supervision:decide": ("POST", obj(OFFICE_A, OFFICE_B)),
+    "supervision:milestones": ("GET", obj(SEE_A, SEE_B)),
+    "supervision:milestone": ("POST", obj(OFFICE_A, OFFICE_B)),
     # background jobs and notifications
     "jobs:list": ("GET", plain(ADMIN)),
     "jobs:run": ("POST", plain(ADMIN)),
     "notifications:list": ("GET", plain(AUTH)),
     "notifications:todo": ("GET", plain(AUTH)),
     "notifications:read_all": ("POST", plain(AUTH)),
-    "notifications:open": ("POST", obj(frozenset({"city_office"}), frozenset({"other_office"}))),
+    "notifications:open": ("POST", obj(RECIPIENT_A, RECIPIENT_B)),
     # the API's own Django routes
     "api:openapi-json": ("GET", plain(EVERYONE)),
     "api:openapi-view": ("GET", plain(EVERYONE)),
@@ -185,7 +206,7 @@ API_MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "PATCH /api/v1/tasks/{uuid}": obj(OFFICE_A, OFFICE_B),
     "GET /api/v1/tasks/{uuid}/history": obj(SEE_A, SEE_B),
     "GET /api/v1/tasks/{uuid}/assignments": obj(SEE_A, SEE_B),
-    "POST /api/v1/tasks/{uuid}/transition": obj(UNITS_A, UNITS_B),
+    "POST /api/v1/tasks/{uuid}/transition": obj(START_A, UNITS_B),
     "GET /api/v1/assignments": plain(AUTH),
     "GET /api/v1/assignments/{uuid}": obj(SEE_A, SEE_B),
     "GET /api/v1/acceptance/tasks/{uuid}": obj(SEE_A, SEE_B),
@@ -195,6 +216,45 @@ API_MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "POST /api/v1/acceptance/tasks/{uuid}/close": obj(OFFICE_A, OFFICE_B),
     "POST /api/v1/acceptance/tasks/{uuid}/look-backs": obj(OFFICE_A, OFFICE_B),
     "POST /api/v1/acceptance/look-backs/{uuid}/finding": obj(REVIEW_A, REVIEW_B),
+    "GET /api/v1/acceptance/look-backs": plain(AUTH),
+    "GET /api/v1/acceptance/look-backs/{uuid}": obj(SEE_A, SEE_B),
+    "POST /api/v1/acceptance/look-back-schedules": plain(OFFICES),
+    "POST /api/v1/acceptance/announcements/{uuid}/objections": obj(SEE_A - DOERS_A, SEE_B - DOERS_B),
+    "POST /api/v1/acceptance/objections/{uuid}/resolve": obj(OFFICE_A, OFFICE_B),
+    "GET /api/v1/acceptance/filings": plain(OFFICES),
+    "POST /api/v1/acceptance/tasks/{uuid}/filing": obj(OFFICE_A, OFFICE_B),
+    # A is filed to 晋城市 (the parent of 城区), B to 山西省 (the parent of 太原市): its office or an administrator.
+    "POST /api/v1/acceptance/filings/{uuid}/acknowledge": obj(OFFICE_A, ADMIN),
+    # dispatch
+    "GET /api/v1/dispatch/rounds": plain(AUTH),
+    "POST /api/v1/dispatch/rounds": plain(OFFICES),
+    "GET /api/v1/dispatch/rounds/{uuid}": obj(SEE_A, SEE_B),
+    "GET /api/v1/dispatch/rounds/{uuid}/units": obj(VIEW_A, VIEW_B),
+    "GET /api/v1/dispatch/rounds/{uuid}/reports": obj(VIEW_A, VIEW_B),
+    "POST /api/v1/dispatch/rounds/{uuid}/close": obj(OFFICE_A, OFFICE_B),
+    "POST /api/v1/dispatch/rounds/{uuid}/remind": obj(OFFICE_A, OFFICE_B),
+    "POST /api/v1/dispatch/rounds/{uuid}/assignments/{assignment}/report": obj(frozenset({"county_unit"}), frozenset({"other_unit"})),
+    "GET /api/v1/dispatch/reports/{uuid}": obj(SEE_A, SEE_B),
+    "POST /api/v1/dispatch/reports/{uuid}/review": obj(LEAD_A, LEAD_B),
+    "GET /api/v1/dispatch/files/{uuid}": obj(SEE_A, SEE_B),
+    "GET /api/v1/dispatch/tasks/{uuid}/reports": obj(SEE_A, SEE_B),
+    "GET /api/v1/dispatch/rounds/{uuid}/verifications": obj(VIEW_A, VIEW_B),
+    "POST /api/v1/dispatch/rounds/{uuid}/samples": obj(OFFICE_A, OFFICE_B),
+    "POST /api/v1/dispatch/verifications/{uuid}/finding": obj(OFFICE_A, OFFICE_B),
+    # supervision
+    "GET /api/v1/supervision/notices": plain(AUTH),
+    "GET /api/v1/supervision/notices/{uuid}": obj(NOTICE_SEE_A, SEE_B),
+    "POST /api/v1/supervision/tasks/{uuid}/notices": obj(OFFICE_A, OFFICE_B),
+    "POST /api/v1/supervision/notices/{uuid}/step": obj(NOTICE_UNIT_A, NOTICE_UNIT_B),
+    "POST /api/v1/supervision/notices/{uuid}/close": obj(OFFICE_A, OFFICE_B),
+    "POST /api/v1/supervision/notices/{uuid}/send-back": obj(OFFICE_A, OFFICE_B),
+    "POST /api/v1/supervision/notices/{uuid}/extensions": obj(NOTICE_UNIT_A, NOTICE_UNIT_B),
+    "POST /api/v1/supervision/extensions/{uuid}/decide": obj(OFFICE_A, OFFICE_B),
+    # notifications: one's own only
+    "GET /api/v1/notifications": plain(AUTH),
+    "GET /api/v1/notifications/unread-count": plain(AUTH),
+    "POST /api/v1/notifications/{uuid}/read": obj(RECIPIENT_A, RECIPIENT_B),
+    "POST /api/v1/notifications/read-all": plain(AUTH),
 }
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
@@ -308,8 +368,17 @@ def records(world: SimpleNamespace, make_task: Any, settings: Any, tmp_path: Any
     settings.MEDIA_ROOT = tmp_path / "media"
     world.other_office = User.objects.create_user(username="other_office", password=PASSWORD, unit=None)
     RoleGrant.objects.create(user=world.other_office, role=Role.OFFICE, region=world.other_city)
+    world.dual_office = User.objects.create_user(username="dual_office", password=PASSWORD, unit=None)
+    RoleGrant.objects.create(user=world.dual_office, role=Role.OFFICE, region=world.other_city)
+    RoleGrant.objects.create(user=world.dual_office, role=Role.LEADER, region=world.city)
+    world.both_unit = User.objects.create_user(username="both_unit", password=PASSWORD, unit=world.unit_county_gov)
+    RoleGrant.objects.create(user=world.both_unit, role=Role.LEAD_UNIT, unit=world.unit_county_gov)
+    world.coop_unit = User.objects.create_user(username="coop_unit", password=PASSWORD, unit=world.unit_county2_gov)
+    RoleGrant.objects.create(user=world.coop_unit, role=Role.RESPONSIBLE_UNIT, unit=world.unit_county2_gov)
 
-    task_a = make_task()
+    task_a = make_task(units={Assignment.Role.LEAD: [world.unit_city_env, world.unit_county_gov],
+                              Assignment.Role.RESPONSIBLE: [world.unit_county_env, world.unit_county_gov],
+                              Assignment.Role.COOPERATING: [world.unit_county2_gov]})
     task_b = make_task(plan=world.other_plan, region=world.other_city,
                        units={Assignment.Role.LEAD: [world.unit_other_env], Assignment.Role.RESPONSIBLE: [world.unit_other_env]})
     r: dict[str, dict[str, Any]] = {"task": {"A": task_a, "B": task_b}}
@@ -325,7 +394,7 @@ def records(world: SimpleNamespace, make_task: Any, settings: Any, tmp_path: Any
 
     for k in ("A", "B"):
         task = r["task"][k]
-        assignment = task.assignments.get(role=Assignment.Role.RESPONSIBLE)
+        assignment = task.assignments.get(role=Assignment.Role.RESPONSIBLE, unit=units[k])
         r.setdefault("assignment", {})[k] = assignment
         if (SavedFilter := model("core.SavedFilter")) is not None:
             r.setdefault("saved_filter", {})[k] = build(SavedFilter, user=users[k], name=f"筛选{k}", query="q=1")
@@ -341,6 +410,9 @@ def records(world: SimpleNamespace, make_task: Any, settings: Any, tmp_path: Any
             r.setdefault("announcement", {})[k] = announcement
             r.setdefault("objection", {})[k] = build(model("acceptance.Objection"), announcement=announcement, recorded_by=users[k])
             closure = build(model("acceptance.Closure"), task=task, announcement=announcement, region=regions[k])
+            if (Filing := model("acceptance.Filing")) is not None:
+                r.setdefault("filing", {})[k] = build(Filing, closure=closure, filed_by=users[k], filed_to_region=regions[k].parent,
+                                                      acknowledged_by=None)
             if (LookBack := model("acceptance.LookBack")) is not None:
                 look_back = build(LookBack, task=task, closure=closure, scheduled_by=users[k], checker=None)
                 r.setdefault("look_back", {})[k] = look_back
@@ -349,7 +421,7 @@ def records(world: SimpleNamespace, make_task: Any, settings: Any, tmp_path: Any
         if (Round := model("dispatch.ReportingRound")) is not None:
             round_ = build(Round, region=regions[k] if k == "B" else world.city, opened_by=users[k])
             r.setdefault("round", {})[k] = round_
-            report = build(model("dispatch.ProgressReport"), round=round_, assignment=assignment, unit=units[k], submitted_by=None, reviewed_by=None)
+            report = build(model("dispatch.ProgressReport"), round=round_, task=task, assignment=assignment, unit=units[k], submitted_by=None, reviewed_by=None)
             r.setdefault("report", {})[k] = report
             r.setdefault("dispatch_file", {})[k] = build(model("dispatch.EvidenceFile"), report=report, uploaded_by=None, superseded_by=None)
             sample = build(model("dispatch.VerificationSample"), round=round_, drawn_by=None)
@@ -362,6 +434,7 @@ def records(world: SimpleNamespace, make_task: Any, settings: Any, tmp_path: Any
             r.setdefault("extension", {})[k] = build(model("supervision.ExtensionRequest"), notice=notice, requested_by=users[k], decided_by=None)
         if (Notification := model("notifications.Notification")) is not None:
             r.setdefault("notification", {})[k] = build(Notification, recipient=users[k])
+        r.setdefault("milestone", {})[k] = task.milestones.create(date=datetime.date(2026, 6, 30), text="完成排查")
         r.setdefault("plan", {})[k] = world.plan if k == "A" else world.other_plan
         r.setdefault("unit", {})[k] = units[k]
         r.setdefault("region", {})[k] = regions[k]
@@ -412,13 +485,16 @@ KWARG_SOURCES: dict[str, dict[str, str]] = {
     "supervision:send_back": {"uuid": "notice"},
     "supervision:extension": {"uuid": "notice"},
     "supervision:decide": {"uuid": "extension"},
+    "supervision:milestone": {"uuid": "task", "pk": "milestone"},
     "notifications:open": {"uuid": "notification"},
     "acceptance:public_detail": {"uuid": "announced_task"},
     "inspections:detail": {"uuid": "inspection"},
     "inspections:edit": {"uuid": "inspection"},
 }
 API_SOURCES = {"tasks": "task", "plans": "plan", "inspections": "inspection", "units": "unit", "assignments": "assignment",
-               "regions": "region", "applications": "application", "look-backs": "look_back"}
+               "regions": "region", "applications": "application", "look-backs": "look_back", "announcements": "announcement",
+               "objections": "objection", "rounds": "round", "reports": "report", "files": "dispatch_file", "notices": "notice",
+               "extensions": "extension", "notifications": "notification", "verifications": "verification", "filings": "filing"}
 
 
 def route_url(name: str, pattern: str, records: dict[str, dict[str, Any]], key: str) -> str:
@@ -510,6 +586,8 @@ def example(schema: dict[str, Any], components: dict[str, Any]) -> Any:
         return "2030-12-31"
     if fmt == "date-time":
         return "2030-12-31T00:00:00+08:00"
+    if fmt == "uuid":
+        return str(uuidlib.uuid4())
     if fmt == "binary":
         return ContentFile(PDF, name="matrix.pdf")
     return "矩阵测试"
@@ -581,9 +659,16 @@ def test_authorization_matrix(world: SimpleNamespace, records: dict[str, dict[st
     for known in sorted({k for p in problems for k in KNOWN_PROBLEMS if p.startswith(k)}):
         print(f"known, reported: {known}: {KNOWN_PROBLEMS[known]}")
     assert not unexpected, f"{len(unexpected)} of {count} cases differ from the matrix:\n" + "\n".join(unexpected)
+    fixed = [k for k in KNOWN_PROBLEMS if not any(p.startswith(k) for p in problems)]
+    assert not fixed, f"fixed, remove from KNOWN_PROBLEMS: {fixed}"
 
 
 # Differences found and reported to the endpoint's owner (see the report); listed so the suite stays
 # green meanwhile. Remove an entry once fixed.
 KNOWN_PROBLEMS: dict[str, str] = {
+    "imports:preview [A] GET": (
+        "imports/views.py takes the import regions from region_scope(user) over every role, so a user who is 整改办 "
+        "in one city (is_editor) and 领导 (read-only) in another previews — and can confirm — imports into the city "
+        "where they only read; it should use the office regions only (region_paths(user, {Role.OFFICE})). Reported to h5."
+    ),
 }

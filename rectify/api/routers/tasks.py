@@ -6,6 +6,7 @@ import re
 from typing import Any, Literal
 from uuid import UUID
 
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -13,13 +14,16 @@ from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from rectify.accounts.scope import unit_ids
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.core.models import ChangeRecord
+from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
 from rectify.regions.matching import find_unit
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.services import TaskData, create_task, task_data_from, transition_task, update_task
+from rectify.tasks.states import check_plain_transition
 
 from ..access import acting, edit_region_q, editable_region, get_visible, require_editor, user_of, visible_tasks
 from ..errors import ApiValidationError
@@ -305,12 +309,20 @@ def patch(request: HttpRequest, uuid: UUID, payload: TaskPatch) -> Task:
     "/{uuid}/transition",
     response={200: TaskDetailOut, **WRITE_RESPONSES},
     summary="变更任务状态",
-    description="按状态流转规则变更；不允许的变更返回 400 并说明可变更的状态；须带回 version。",
+    description="只做不留专门记录的状态变更（如开始整改：变为“整改中”），可变更的状态见任务详情的 next_states。"
+                "申请验收、验收、公示、销号、异议成立和回头看反弹产生的状态只能通过各自的接口办理，在此返回 400 并指明应走的环节；"
+                "承担该任务的单位或能修改任务的整改办可调用；须带回 version，已被他人修改时返回 409。",
 )
 def transition(request: HttpRequest, uuid: UUID, payload: TransitionIn) -> Task:
     user = user_of(request)
     task = get_task(user, uuid)
-    require_editable(user, task)
-    with acting(request):
-        transition_task(task, payload.state, expected_version=payload.version, reason=payload.reason)
+    # The same people as the page's 开始整改: a unit the task is assigned to, or whoever may edit it.
+    if not task.assignments.filter(unit_id__in=unit_ids(user)).exists():
+        require_editable(user, task)
+    with acting(request), transaction.atomic():
+        current = Task.objects.select_for_update().get(pk=task.pk)
+        if current.version != payload.version:
+            raise StaleEdit(current.version)
+        check_plain_transition(current.state, payload.state)
+        transition_task(current, payload.state, expected_version=payload.version, reason=payload.reason)
     return detail(user, uuid)

@@ -196,3 +196,84 @@ def test_session_writes_need_csrf(world: Any, make_task: Any) -> None:
     assert client.login(username=world.city_office.username, password=PASSWORD)
     response = client.post(f"{BASE}/tasks/{task.uuid}/close", data='{"version": 1}', content_type="application/json")
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]
+
+
+# ---- look-backs list and objections --------------------------------------------------------------
+
+
+def test_look_back_list_and_detail_in_scope(world: Any, make_task: Any, api_as: Any) -> None:
+    task = closed(world, make_task, api_as)
+    office = api_as(world.city_office)
+    made = office.post(f"{BASE}/tasks/{task.uuid}/look-backs", {"scheduled_for": timezone.localdate().isoformat()})
+    assert made.status_code == 201
+    look_back = made.json()["uuid"]
+    for user in (world.leader, world.county_unit):
+        listed = api_as(user).get(f"{BASE}/look-backs", {"status": "pending"}).json()
+        assert [i["uuid"] for i in listed["items"]] == [look_back]
+        assert api_as(user).get(f"{BASE}/look-backs/{look_back}").json()["result"] == ""
+    assert api_as(world.city_office).get(f"{BASE}/look-backs", {"status": "relapse"}).json()["count"] == 0
+    assert api_as(world.other_unit).get(f"{BASE}/look-backs").json()["count"] == 0
+    assert api_as(world.other_unit).get(f"{BASE}/look-backs/{look_back}").status_code == 404
+
+
+def test_objection_then_upheld_reopens_the_task(world: Any, make_task: Any, api_as: Any) -> None:
+    task = make_task()
+    assert apply(api_as(world.county_unit), task).status_code == 201
+    application = AcceptanceApplication.objects.get(task=task)
+    assert review(api_as(world.reviewer), application.uuid, task).status_code == 201
+    announced = announce(api_as(world.city_office), task, days_ago=0)
+    assert announced.status_code == 201
+    announcement = announced.json()["uuid"]
+
+    doer = api_as(world.county_unit).post(f"{BASE}/announcements/{announcement}/objections", {"content": "没整改完"})
+    assert doer.status_code == 403 and "承担该任务的单位" in doer.json()["detail"]
+    made = api_as(world.leader).post(f"{BASE}/announcements/{announcement}/objections",
+                                     {"content": "河道下游仍有垃圾", "contact": "13800000000"})
+    assert made.status_code == 201, made.content.decode()
+    objection = made.json()
+    assert objection["resolution"] == "" and "contact" not in objection
+
+    body = {"resolution": "upheld", "note": "现场核实属实", "version": version(task)}
+    assert api_as(world.reviewer).post(f"{BASE}/objections/{objection['uuid']}/resolve", body).status_code == 403
+    stale = api_as(world.city_office).post(f"{BASE}/objections/{objection['uuid']}/resolve", {**body, "version": version(task) - 1})
+    assert stale.status_code == 409 and state(task) == TaskState.ANNOUNCED
+    resolved = api_as(world.city_office).post(f"{BASE}/objections/{objection['uuid']}/resolve", body)
+    assert resolved.status_code == 200 and resolved.json()["resolution"] == "upheld"
+    assert state(task) == TaskState.REOPENED
+
+
+def test_filing_a_closure_and_acknowledging_it(world: Any, make_task: Any, api_as: Any) -> None:
+    task = closed(world, make_task, api_as)  # a task of 城区: filed with 晋城市
+    office = api_as(world.city_office)
+    assert api_as(world.reviewer).post(f"{BASE}/tasks/{task.uuid}/filing", {"version": version(task)}).status_code == 403
+    stale = office.post(f"{BASE}/tasks/{task.uuid}/filing", {"note": "请备案", "version": version(task) - 1})
+    assert stale.status_code == 409
+    filed = office.post(f"{BASE}/tasks/{task.uuid}/filing", {"note": "请备案", "version": version(task)})
+    assert filed.status_code == 201, filed.content.decode()
+    filing = filed.json()
+    assert filing["filed_to_region"] == "140500" and filing["acknowledged"] is False and filing["closure_number"].startswith("销号")
+    again = office.post(f"{BASE}/tasks/{task.uuid}/filing", {"version": version(task)})
+    assert again.status_code == 400 and "不能重复报送" in again.json()["detail"]
+
+    assert api_as(world.province_office).get(f"{BASE}/filings", {"acknowledged": "false"}).json()["count"] == 1
+    assert api_as(world.leader).get(f"{BASE}/filings").status_code == 403
+    assert api_as(world.leader).post(f"{BASE}/filings/{filing['uuid']}/acknowledge").status_code == 403
+    done = office.post(f"{BASE}/filings/{filing['uuid']}/acknowledge")
+    assert done.status_code == 200 and done.json()["acknowledged"] is True and done.json()["acknowledged_by"]
+    twice = office.post(f"{BASE}/filings/{filing['uuid']}/acknowledge")
+    assert twice.status_code == 400 and "不能重复确认" in twice.json()["detail"]
+
+
+def test_schedule_look_backs_in_a_batch(world: Any, make_task: Any, api_as: Any) -> None:
+    first, second = closed(world, make_task, api_as), closed(world, make_task, api_as)
+    when = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    assert api_as(world.leader).post(f"{BASE}/look-back-schedules", {"scheduled_for": when}).status_code == 403
+    recent = api_as(world.city_office).post(f"{BASE}/look-back-schedules", {"scheduled_for": when, "closed_months": 6})
+    assert recent.status_code == 400 and "没有符合条件" in recent.json()["detail"]  # closed today, not six months ago
+    made = api_as(world.city_office).post(f"{BASE}/look-back-schedules", {"scheduled_for": when, "closed_months": 0,
+                                                                          "inspection": str(world.inspection.uuid)})
+    assert made.status_code == 201, made.content.decode()
+    assert made.json()["scheduled"] == 2 and {lb["task"] for lb in made.json()["look_backs"]} == {str(first.uuid), str(second.uuid)}
+    again = api_as(world.city_office).post(f"{BASE}/look-back-schedules", {"scheduled_for": when, "closed_months": 0})
+    assert again.status_code == 400  # each already has a pending look-back
+    assert LookBack.objects.count() == 2

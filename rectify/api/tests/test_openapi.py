@@ -20,6 +20,23 @@ EXPECTED = {
     ("POST", "/api/v1/acceptance/applications/{uuid}/review"), ("POST", "/api/v1/acceptance/tasks/{uuid}/announce"),
     ("POST", "/api/v1/acceptance/tasks/{uuid}/close"), ("POST", "/api/v1/acceptance/tasks/{uuid}/look-backs"),
     ("POST", "/api/v1/acceptance/look-backs/{uuid}/finding"),
+    ("GET", "/api/v1/acceptance/look-backs"), ("GET", "/api/v1/acceptance/look-backs/{uuid}"),
+    ("POST", "/api/v1/acceptance/announcements/{uuid}/objections"), ("POST", "/api/v1/acceptance/objections/{uuid}/resolve"),
+    ("POST", "/api/v1/acceptance/look-back-schedules"), ("GET", "/api/v1/acceptance/filings"), ("POST", "/api/v1/acceptance/tasks/{uuid}/filing"),
+    ("POST", "/api/v1/acceptance/filings/{uuid}/acknowledge"),
+    ("GET", "/api/v1/dispatch/rounds"), ("POST", "/api/v1/dispatch/rounds"), ("GET", "/api/v1/dispatch/rounds/{uuid}"),
+    ("GET", "/api/v1/dispatch/rounds/{uuid}/units"), ("GET", "/api/v1/dispatch/rounds/{uuid}/reports"),
+    ("POST", "/api/v1/dispatch/rounds/{uuid}/close"), ("POST", "/api/v1/dispatch/rounds/{uuid}/remind"),
+    ("POST", "/api/v1/dispatch/rounds/{uuid}/assignments/{assignment}/report"), ("GET", "/api/v1/dispatch/reports/{uuid}"),
+    ("POST", "/api/v1/dispatch/reports/{uuid}/review"), ("GET", "/api/v1/dispatch/files/{uuid}"),
+    ("GET", "/api/v1/dispatch/tasks/{uuid}/reports"), ("GET", "/api/v1/dispatch/rounds/{uuid}/verifications"),
+    ("POST", "/api/v1/dispatch/rounds/{uuid}/samples"), ("POST", "/api/v1/dispatch/verifications/{uuid}/finding"),
+    ("GET", "/api/v1/supervision/notices"), ("GET", "/api/v1/supervision/notices/{uuid}"),
+    ("POST", "/api/v1/supervision/tasks/{uuid}/notices"), ("POST", "/api/v1/supervision/notices/{uuid}/step"),
+    ("POST", "/api/v1/supervision/notices/{uuid}/close"), ("POST", "/api/v1/supervision/notices/{uuid}/send-back"),
+    ("POST", "/api/v1/supervision/notices/{uuid}/extensions"), ("POST", "/api/v1/supervision/extensions/{uuid}/decide"),
+    ("GET", "/api/v1/notifications"), ("GET", "/api/v1/notifications/unread-count"),
+    ("POST", "/api/v1/notifications/{uuid}/read"), ("POST", "/api/v1/notifications/read-all"),
 }
 
 

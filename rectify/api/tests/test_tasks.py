@@ -77,7 +77,7 @@ def test_detail_includes_measures_milestones_and_assignments(api_as, world, make
     assert body["region"] == {"code": "140502", "name": "晋城市城区"}
     assert body["plan"]["uuid"] == str(world.plan.uuid) and body["inspection"] == str(world.inspection.uuid)
     assert body["can_edit"] is True and body["version"] == 1 and body["state_label"] == "已交办"
-    assert body["next_states"] == ["applied", "in_progress"]
+    assert body["next_states"] == ["in_progress"]  # 申请验收 only through the apply operation
     assert "id" not in body
 
 
@@ -294,7 +294,7 @@ def test_illegal_transition_is_400_with_the_reason(api_as, world, make_task):
     rows = ChangeRecord.objects.count()
     response = api_as(world.city_office).post(f"{TASKS}/{task.uuid}/transition", {"state": "closed", "version": 1})
     assert response.status_code == 400
-    assert response.json()["detail"] == "任务当前状态为“已交办”，不能变更为“已销号”（可变更为：申请验收、整改中）"
+    assert response.json()["detail"] == "任务当前状态为“已交办”，不能变更为“已销号”（可直接变更为：整改中）"
     task.refresh_from_db()
     assert task.state == "assigned" and task.version == 1 and ChangeRecord.objects.count() == rows
 

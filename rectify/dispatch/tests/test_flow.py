@@ -155,8 +155,9 @@ def test_resubmission_is_a_new_version_not_a_duplicate(world: Any, login: Any, m
                   files=[SimpleUploadedFile("验收报告.pdf", pdf_bytes(), "application/pdf")], schedule="done").status_code == 302
     report = ProgressReport.objects.get()
     assert report.version == 2 and report.text == "已全部完成清理。" and report.schedule == "done"
+    # A re-upload adds evidence: the earlier file stays, nothing is marked replaced.
     old, new = EvidenceFile.objects.order_by("id")
-    assert old.superseded_by == new and new.superseded_by is None and new.kind == "pdf"
+    assert old.report == new.report == report and old.superseded_by is None and new.superseded_by is None and new.kind == "pdf"
     history = ChangeRecord.objects.filter(object_uuid=report.uuid).order_by("id")
     assert [h.action for h in history] == ["create", "update"]
     assert history[1].before["text"] == TEXT and history[1].after["text"] == "已全部完成清理。"
@@ -165,7 +166,7 @@ def test_resubmission_is_a_new_version_not_a_duplicate(world: Any, login: Any, m
     assert response.status_code == 400 and "已被他人修改" in response.content.decode()
     assert ProgressReport.objects.get().text == "已全部完成清理。"
     detail = client.get(url("report", report)).content.decode()
-    assert "验收报告.pdf" in detail and "已被“验收报告.pdf”替换" in detail
+    assert "验收报告.pdf" in detail and "现场照片.png" in detail and "替换" not in detail
 
 
 def test_report_becomes_task_progress_with_history(world: Any, login: Any, make_task: Any, round_: ReportingRound) -> None:

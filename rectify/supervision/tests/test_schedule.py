@@ -5,6 +5,7 @@ import datetime
 from typing import Any
 
 import pytest
+import time_machine
 
 from rectify.regions.models import Region
 from rectify.supervision.models import LightRule
@@ -23,6 +24,8 @@ from rectify.tasks.states import TaskState
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 6, 15)
+# Tasks entered before their milestones fall due: a milestone already past at entry only warns (see below).
+ENTERED = datetime.datetime(2026, 1, 1, 9, tzinfo=datetime.UTC)
 
 
 def with_state(task: Task, state: str) -> Task:
@@ -61,7 +64,8 @@ def test_overdue_is_red_or_yellow_by_rule(make_task: Any, world: Any) -> None:
 
 
 def test_milestone_passed_unmet_is_behind_and_yellow(make_task: Any) -> None:
-    task = make_task(milestones=[(datetime.date(2026, 3, 31), "完成排查"), (datetime.date(2026, 9, 30), "完成清理")])
+    with time_machine.travel(ENTERED, tick=False):
+        task = make_task(milestones=[(datetime.date(2026, 3, 31), "完成排查"), (datetime.date(2026, 9, 30), "完成清理")])
     assert schedule_status(task, TODAY) == ScheduleStatus.BEHIND
     light = light_for(task, TODAY)
     assert light.colour == YELLOW
@@ -77,7 +81,8 @@ def test_long_term_never_overdue(make_task: Any) -> None:
     assert schedule_status(task, TODAY) == ScheduleStatus.LONG_TERM
     light = light_for(task, TODAY)
     assert light.colour == GREEN and light.reasons == ["长期坚持，按序时推进"]
-    behind = make_task(long_term=True, deadline=None, milestones=[(datetime.date(2026, 1, 1), "年度评估")])
+    with time_machine.travel(ENTERED - datetime.timedelta(days=30), tick=False):
+        behind = make_task(long_term=True, deadline=None, milestones=[(datetime.date(2026, 1, 1), "年度评估")])
     assert schedule_status(behind, TODAY) == ScheduleStatus.BEHIND
 
 
@@ -122,8 +127,9 @@ def test_default_rule_without_any_configured(world: Any) -> None:
 
 
 def test_annotate_lights_fixed_queries(make_task: Any, django_assert_max_num_queries: Any) -> None:
-    for i in range(12):
-        make_task(deadline=TODAY + datetime.timedelta(days=i * 3), milestones=[(datetime.date(2026, 5, 1), f"节点{i}")])
+    with time_machine.travel(ENTERED, tick=False):
+        for i in range(12):
+            make_task(deadline=TODAY + datetime.timedelta(days=i * 3), milestones=[(datetime.date(2026, 5, 1), f"节点{i}")])
     tasks = list(Task.objects.all())
     with django_assert_max_num_queries(4):
         lights = annotate_lights(tasks, TODAY)
