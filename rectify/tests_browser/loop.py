@@ -59,7 +59,8 @@ def run_loop(world: Any, login: Callable[[Any], Client], text: Callable[[str], s
 
     # The office creates the task.
     _ok(submit(office, reverse("tasks:create"), text=text, overrides={
-        "plan": world.plan.pk, "region": world.county.pk, "seq": "88", "feedback_no": "8", "milestones": "",
+        "plan": world.plan.pk, "region": world.county.pk, "seq": "88", "feedback_no": "8",
+        "milestones": f"{(today + datetime.timedelta(days=30)).isoformat()} {text('milestones')}",
         "lead_units": world.unit_city_env.name, "responsible_units": world.unit_county_env.name,
         "cooperating_units": cooperating.name, "deadline": (today + datetime.timedelta(days=90)).isoformat(),
         "deadline_text": "", "long_term": None, "priority": None}), "新建任务")

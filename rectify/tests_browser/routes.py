@@ -40,6 +40,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "supervision:report": {"uuid": "notice"}, "supervision:done": {"uuid": "notice"}, "supervision:close": {"uuid": "notice"},
     "supervision:send_back": {"uuid": "notice"}, "supervision:extension": {"uuid": "notice"},
     "supervision:decide": {"uuid": "extension"},
+    "supervision:milestones": {"uuid": "task"}, "supervision:milestone": {"uuid": "task", "pk": "milestone"},
     "jobs:run": {"name": "periodic_check"},
     "notifications:open": {"uuid": "notification"},
 }
@@ -97,6 +98,7 @@ def objects_of(world: Any, done: SimpleNamespace) -> dict[str, Any]:
         "notification": first(Notification, recipient=world.city_office),
         "saved_filter": saved.pk if saved else None, "import_batch": getattr(batch, "uuid", None),
         "periodic_check": periodic_checks()[0].name,
+        "milestone": getattr(done.task.milestones.order_by("id").first(), "pk", None),
     }
 
 

@@ -7,8 +7,7 @@ the office announces and closes; the leader looks; the public sees the closure �
 each person sees afterwards. Earlier steps of a test's story are set up over HTTP with the test
 client (the same forms, no browser) to keep the run short.
 
-Steps that wait for fixes being made elsewhere (required evidence, one report for rounds at
-several levels) are separate tests marked xfail(strict=False) with the reason: flip them once the
+Steps that wait for fixes being made elsewhere (required evidence) are separate tests marked xfail(strict=False) with the reason: flip them once the
 fix is merged.
 """
 from __future__ import annotations
@@ -344,7 +343,6 @@ def test_an_application_without_evidence_is_refused(world: Any, login: Any, open
     assert task.state != TaskState.APPLIED and "佐证材料" in unit.text()
 
 
-@pytest.mark.xfail(strict=False, reason="awaiting report-once across levels (h4)：同一任务在省、市两级调度中只需报送一次")
 def test_one_report_counts_for_the_city_and_the_province_round(world: Any, login: Any, open_page: Any) -> None:
     task = _task(world, login)
     city_round = _round(world, login)
