@@ -203,8 +203,12 @@ def task_start(request: AuthedRequest, uuid: str) -> HttpResponse:
     assigned_to_me = task.assignments.filter(unit_id__in=own_units).exists()
     if not (assigned_to_me or Task.objects.editable_by(request.user).filter(pk=task.pk).exists()):
         raise PermissionDenied("只有承担该任务的单位或整改办可以变更状态")
+    version = request.POST.get("version") or "0"
+    if not version.isdigit() or len(version) > 9:
+        messages.error(request, "页面版本号无效，请刷新页面后重试")
+        return redirect("tasks:detail", uuid=task.uuid)
     try:
-        transition_task(task, TaskState.IN_PROGRESS, expected_version=int(request.POST.get("version") or 0), reason="开始整改")
+        transition_task(task, TaskState.IN_PROGRESS, expected_version=int(version), reason="开始整改")
     except (StaleEdit, TransitionRefused) as error:
         messages.error(request, str(error))
     else:
