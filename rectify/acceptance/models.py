@@ -90,6 +90,11 @@ class Evidence(EvidenceFile):
         ordering = ["application_id", "id"]
 
 
+def signature_path(instance: object, filename: str) -> str:
+    ext = PurePosixPath(filename).suffix.lower()
+    return f"signatures/{uuid_lib.uuid4().hex}{ext}"
+
+
 class AcceptanceReview(PublicModel):
     class Decision(models.TextChoices):
         ACCEPT = "accept", "验收通过"
@@ -101,8 +106,10 @@ class AcceptanceReview(PublicModel):
     decision = models.CharField("验收结论", max_length=12, choices=Decision.choices)
     reasons = models.TextField("理由/退回原因", blank=True)
     implemented = models.BooleanField("整改措施已落实")
-    signed_by = models.CharField("签字人", max_length=60)
+    signed_by = models.CharField("签字人", max_length=60, help_text="签字人为录入验收意见的登录用户本人")
     signed_at = models.DateTimeField("签字时间")
+    signature_image = models.FileField("签名图片", upload_to=signature_path, max_length=200, blank=True,
+                                       help_text="签字时验收人个人资料中的签名图片副本")
 
     class Meta:
         verbose_name = "验收意见"
@@ -120,6 +127,8 @@ class Announcement(TaskRecord):
     published = models.BooleanField("已发布", default=True)
     body = models.JSONField("公示内容", default=dict)
     ended_notified = models.BooleanField("已提醒公示期满", default=False)
+    calendar_note = models.CharField("节假日日历提示", max_length=300, blank=True,
+                                     help_text="公示期跨越尚未录入节假日安排的年度时，截止日为推算结果")
 
     class Meta(TaskRecord.Meta):
         verbose_name = "销号公示"

@@ -131,6 +131,53 @@ def mfa_enrol(request: AuthedRequest) -> HttpResponse:
     return render(request, "accounts/mfa_enrol.html", context, status=400 if form.errors else 200)
 
 
+SIGNATURE_MAX_BYTES = 1024 * 1024
+
+
+@login_required
+def signature(request: AuthedRequest) -> HttpResponse:
+    """Upload (PNG/JPG, read from the content) or remove the user's own signature image."""
+    from rectify.acceptance.files import detect_kind
+
+    if request.method != "POST":
+        return redirect("accounts:security")
+    user = request.user
+    if request.POST.get("remove"):
+        if user.signature_image:
+            user.signature_image.delete(save=False)
+        user.signature_image = ""
+        user.save(update_fields=["signature_image"])
+        messages.success(request, "签名图片已删除。")
+        return redirect("accounts:security")
+    upload = request.FILES.get("signature_image")
+    if upload is None:
+        messages.error(request, "请选择签名图片。")
+    elif upload.size > SIGNATURE_MAX_BYTES:
+        messages.error(request, "签名图片不能超过 1 MB。")
+    elif detect_kind(upload) not in {"png", "jpg"}:
+        messages.error(request, "签名图片只接受 PNG 或 JPG 图片（按文件内容判断）。")
+    else:
+        old = user.signature_image.name if user.signature_image else ""
+        user.signature_image.save(f"x.{detect_kind(upload)}", upload, save=False)
+        user.save(update_fields=["signature_image"])
+        if old:
+            user.signature_image.storage.delete(old)
+        messages.success(request, "签名图片已更新，今后的验收意见将附此签名。")
+    return redirect("accounts:security")
+
+
+@login_required
+def signature_image(request: AuthedRequest) -> HttpResponse:
+    """The user's own signature image (for the profile page)."""
+    from rectify.acceptance.files import serve_file
+
+    if not request.user.signature_image:
+        from django.http import Http404
+
+        raise Http404("尚未上传签名图片")
+    return serve_file(request.user.signature_image, "签名", inline_images=True)
+
+
 @login_required
 def security_page(request: AuthedRequest) -> HttpResponse:
     device = TOTPDevice.objects.filter(user=request.user).first()

@@ -633,7 +633,7 @@ class ReviewIn(InputSchema):
     decision: Literal["accept", "send_back"] = Field(..., description="accept 验收通过 / send_back 退回整改")
     site_check: str = Field(..., min_length=1, description="现场核查记录")
     implemented: bool = Field(..., description="整改措施已落实")
-    signed_by: str = Field(..., min_length=1, max_length=60, description="签字人")
+    signed_by: str = Field("", max_length=60, description="可不填：签字人为当前登录的验收人员本人；填写的姓名与本人不符时拒绝")
     reasons: str = Field("", description="理由/退回原因（退回时必填）")
     version: int = Field(..., description="任务版本；已被他人修改时返回 409")
 

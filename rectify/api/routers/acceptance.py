@@ -62,7 +62,7 @@ def task_file(request: HttpRequest, uuid: UUID) -> dict[str, Any]:
 
 
 @router.post("/tasks/{uuid}/apply", response={201: ApplicationOut, **WRITE_RESPONSES}, summary="申请验收",
-             description="multipart/form-data：整改完成情况、任务版本和佐证材料（可多个；PDF、Word、Excel、JPG、PNG，每个不超过 20 MB）。"
+             description="multipart/form-data：整改完成情况、任务版本和佐证材料（至少一个，可多个；PDF、Word、Excel、JPG、PNG，每个不超过 20 MB）。"
                          "承担任务的牵头单位、责任单位或整改办可申请。")
 def apply(
     request: HttpRequest,

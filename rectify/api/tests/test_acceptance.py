@@ -1,17 +1,16 @@
 """Acceptance, closure and look-back through the API: the whole loop, and who may do what."""
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
 
 from rectify.acceptance.models import AcceptanceApplication, Closure, LookBack
 from rectify.acceptance.tests.conftest import exe_bytes, pdf_bytes, png_bytes
+from rectify.acceptance.tests.test_flow import elapse
 from rectify.tasks.models import Task
 from rectify.tasks.states import TaskState
 
@@ -49,12 +48,15 @@ def apply(api: Any, task: Task, files: list[Any] | None = None) -> Any:
 def review(api: Any, application_uuid: Any, task: Task, decision: str = "accept") -> Any:
     return api.post(f"{BASE}/applications/{application_uuid}/review", {
         "decision": decision, "site_check": "现场查看，两岸无垃圾。", "implemented": decision == "accept",
-        "signed_by": "验收组", "reasons": "" if decision == "accept" else "仍有垃圾", "version": version(task)})
+        "reasons": "" if decision == "accept" else "仍有垃圾", "version": version(task)})
 
 
 def announce(api: Any, task: Task, days_ago: int = 20) -> Any:
-    start = timezone.localdate() - datetime.timedelta(days=days_ago)
-    return api.post(f"{BASE}/tasks/{task.uuid}/announce", {"starts_on": start.isoformat(), "version": version(task)})
+    """Announce today; then let ``days_ago`` days pass (the period lies in the past)."""
+    response = api.post(f"{BASE}/tasks/{task.uuid}/announce", {"version": version(task)})
+    if response.status_code == 201 and days_ago:
+        elapse(task, days_ago)
+    return response
 
 
 def close(api: Any, task: Task) -> Any:
@@ -172,10 +174,14 @@ def test_refusals_in_chinese(world: Any, make_task: Any, api_as: Any) -> None:
     response = apply(api_as(world.county_unit), task, files=[exe])
     assert response.status_code == 400 and "不是允许的类型" in response.json()["detail"]
     assert state(task) == TaskState.ASSIGNED
+    # No evidence, no application (the same rule as the page).
     response = apply(api_as(world.county_unit), task, files=[])
+    assert response.status_code == 400 and "请至少上传一份佐证材料" in response.json()["detail"]
+    assert state(task) == TaskState.ASSIGNED and not AcceptanceApplication.objects.filter(task=task).exists()
+    response = apply(api_as(world.county_unit), task)
     assert response.status_code == 201
     stale = api_as(world.reviewer).post(f"{BASE}/applications/{response.json()['uuid']}/review", {
-        "decision": "accept", "site_check": "查看", "implemented": True, "signed_by": "验收组", "version": 1})
+        "decision": "accept", "site_check": "查看", "implemented": True, "version": 1})
     assert stale.status_code == 409 and stale.json()["current_version"] == version(task)
     bad = api_as(world.reviewer).post(f"{BASE}/applications/{response.json()['uuid']}/review", {"decision": "maybe", "version": version(task)})
     assert bad.status_code == 422 and "验收结论：取值无效" in bad.json()["detail"] and "现场核查记录：此项为必填项" in bad.json()["detail"]
