@@ -7,13 +7,12 @@ import tempfile
 import zipfile
 from typing import IO, Any
 
+from django.conf import settings
+from django.utils import timezone
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
-
-from django.conf import settings
-from django.utils import timezone
 
 from rectify.tasks.models import Task
 

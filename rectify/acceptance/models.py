@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from rectify.core.models import PublicModel
+from rectify.core.numbering import CLOSURE, format_number
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Task
 
@@ -166,6 +167,7 @@ class Objection(PublicModel):
 class Closure(TaskRecord):
     announcement = models.ForeignKey(Announcement, verbose_name="公示", on_delete=models.PROTECT, related_name="+")
     region = models.ForeignKey(Region, verbose_name="销号区划", on_delete=models.PROTECT, related_name="+")
+    issuer = models.CharField("发文机关简称", max_length=40, default="")
     year = models.PositiveSmallIntegerField("年度")
     seq = models.PositiveIntegerField("序号")
     closed_on = models.DateField("销号日期")
@@ -174,18 +176,21 @@ class Closure(TaskRecord):
         verbose_name = "销号"
         verbose_name_plural = "销号"
         ordering = ["region_id", "year", "seq"]
-        constraints = [models.UniqueConstraint(fields=["region", "year", "seq"], name="closure_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "seq"], name="closure_number_unique"),
+            models.UniqueConstraint(fields=["issuer", "year", "seq"], name="closure_number_unique_per_issuer"),
+        ]
 
     def __str__(self) -> str:
         return self.number
 
     @property
     def number(self) -> str:
-        return f"销号〔{self.year}〕{self.seq}号"
+        return format_number(self.issuer, CLOSURE, self.year, self.seq)
 
 
 class ClosureCounter(models.Model):
-    """The last closure number given per region and year (locked while the next is taken)."""
+    """No longer used: numbers come from ``core.numbering`` (kept for the rows already stored)."""
 
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()

@@ -16,6 +16,7 @@ from rectify.accounts.roles import Role
 from rectify.accounts.scope import region_paths, task_scope, unit_ids
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
+from rectify.core.numbering import CLOSURE, issuer_name, next_seq
 from rectify.core.workdays import add_working_days_noting, estimate_warning
 from rectify.regions.models import Region
 from rectify.tasks.models import Assignment, Task
@@ -30,7 +31,6 @@ from .models import (
     Announcement,
     AnnouncementRule,
     Closure,
-    ClosureCounter,
     Evidence,
     EvidenceFile,
     Filing,
@@ -357,11 +357,10 @@ def close_task(task: Task, user: Any, *, today: datetime.date | None = None, exp
     if any(o.resolution == Objection.Resolution.UPHELD for o in objections):
         raise AcceptanceRefused("公示异议成立，须重新整改，不能销号")
     year = today.year
-    counter, _ = ClosureCounter.objects.get_or_create(region=task.region, year=year)
-    counter = ClosureCounter.objects.select_for_update().get(pk=counter.pk)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    closure = Closure.objects.create(task=task, announcement=announcement, region=task.region, year=year, seq=counter.last, closed_on=today)
+    region = task.region
+    issuer = issuer_name(region)
+    closure = Closure.objects.create(task=task, announcement=announcement, region=region, issuer=issuer, year=year,
+                                     seq=next_seq(CLOSURE, issuer, year), closed_on=today)
     record_change(closure, ChangeRecord.Action.CREATE, after={**snapshot(closure), "number": closure.number},
                   reason="销号", task_uuid=task.uuid, user=user)
     transition_task(task, TaskState.CLOSED, expected_version=expected_version, reason=f"销号（{closure.number}）")

@@ -125,7 +125,7 @@ def test_whole_path_apply_review_announce_close(world: Any, make_task: Any, logi
     # The period has passed: close with the day after it ends.
     closure = services.close_task(task, world.city_office, today=announcement.ends_on + datetime.timedelta(days=1))
     year = (announcement.ends_on + datetime.timedelta(days=1)).year
-    assert closure.number == f"销号〔{year}〕1号"
+    assert closure.number == f"晋城城区销号〔{year}〕1号"
     assert fresh(task).state == TaskState.CLOSED
 
     public = Client().get(reverse("acceptance:public_detail", args=[task.uuid]))
@@ -154,7 +154,7 @@ def test_close_through_http_after_the_period_and_numbers_run_on(world: Any, make
         assert fresh(task).state == TaskState.CLOSED, messages_of(response)
         numbers.append(Closure.objects.get(task=task).number)
     year = timezone.localdate().year
-    assert numbers == [f"销号〔{year}〕1号", f"销号〔{year}〕2号"]
+    assert numbers == [f"晋城城区销号〔{year}〕1号", f"晋城城区销号〔{year}〕2号"]
 
 
 def test_send_back_then_apply_again(world: Any, make_task: Any, login: Any) -> None:
