@@ -69,7 +69,7 @@ def holiday_calendar(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"已保存{data['year']}年节假日安排")
                 return redirect(reverse("acceptance:holiday_calendar") + f"?year={data['year']}")
         else:
-            error = "；".join(f"{form.fields[k].label if k in form.fields else ''}：{'、'.join(v)}" for k, v in form.errors.items())
+            error = "；".join(f"{form.fields[k].label if k in form.fields else ''}：{'、'.join(str(e) for e in v)}" for k, v in form.errors.items())
     years = (HolidayYear.objects.select_related("entered_by")
              .annotate(holiday_count=Count("days", filter=Q(days__kind=CalendarDay.Kind.HOLIDAY)),
                        workday_count=Count("days", filter=Q(days__kind=CalendarDay.Kind.WORKDAY))))

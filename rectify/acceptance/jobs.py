@@ -83,7 +83,7 @@ def holiday_calendar_next_year(today: datetime.date | None = None) -> int:
     try:
         with transaction.atomic():
             HolidayReminder.objects.create(year=next_year, month=today.month)
-            admins = list(User.objects.filter(is_active=True).filter(
+            admins: list[object] = list(User.objects.filter(is_active=True).filter(
                 models.Q(is_superuser=True) | models.Q(role_grants__role=Role.ADMIN)).distinct())
             _notify(admins, f"请录入{next_year}年节假日安排",
                     f"系统尚未录入{next_year}年的法定节假日和调休安排。国务院办公厅通知发布后，请在“节假日日历”页面录入；"

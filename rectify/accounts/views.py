@@ -152,7 +152,7 @@ def signature(request: AuthedRequest) -> HttpResponse:
     upload = request.FILES.get("signature_image")
     if upload is None:
         messages.error(request, "请选择签名图片。")
-    elif upload.size > SIGNATURE_MAX_BYTES:
+    elif (upload.size or 0) > SIGNATURE_MAX_BYTES:
         messages.error(request, "签名图片不能超过 1 MB。")
     elif detect_kind(upload) not in {"png", "jpg"}:
         messages.error(request, "签名图片只接受 PNG 或 JPG 图片（按文件内容判断）。")

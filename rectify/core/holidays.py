@@ -92,13 +92,13 @@ def save_year(year: int, user: Any, *, holidays: dict[datetime.date, str], workd
     after = {"year": year, "notice": notice.strip(), "holidays": _listing(holidays), "workdays": _listing(workdays)}
     if item is None:
         if expected_version:
-            raise StaleEdit(f"{year}年的节假日安排已被删除或尚未录入，请刷新后重试")
+            raise StaleEdit(0)
         item = HolidayYear.objects.create(year=year, source=HolidayYear.Source.MANUAL, notice=notice.strip()[:200], entered_by=user)
         _write_days(item, holidays, workdays)
         record_change(item, ChangeRecord.Action.CREATE, after=after, reason=f"录入{year}年节假日安排", user=user)
         return item
     if expected_version != item.version:
-        raise StaleEdit(f"{year}年的节假日安排已由他人修改（当前版本 {item.version}），请刷新后核对再保存")
+        raise StaleEdit(item.version)
     stored = list(item.days.values_list("day", "kind", "name"))
     before = {
         "source": item.source, "notice": item.notice,

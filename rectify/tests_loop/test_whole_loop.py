@@ -104,8 +104,8 @@ def test_office_assigns_unit_reports_reviewer_accepts_announcement_ends_task_clo
     assert fresh(task).state == TaskState.REOPENED
     look_back.refresh_from_db()
     assert look_back.closure == closure
-    public = Client().get(reverse("acceptance:public_detail", args=[task.uuid])).content.decode()
-    assert closure.number in public and "重新整改" in public and "回头看发现反弹" in public
+    page = Client().get(reverse("acceptance:public_detail", args=[task.uuid])).content.decode()
+    assert closure.number in page and "重新整改" in page and "回头看发现反弹" in page
 
     # Every step is in the task's history, by the user who took it, and the chain is intact.
     steps = list(ChangeRecord.objects.filter(task_uuid=task.uuid, action="transition").order_by("id").values_list("after__state", "user__username"))

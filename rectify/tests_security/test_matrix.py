@@ -74,6 +74,9 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "accounts:password_change": ("GET", plain(AUTH)),
     "accounts:mfa_enrol": ("GET", plain(AUTH)),
     "accounts:mfa_verify": ("GET", plain(AUTH)),  # without a pending second factor: redirect to the security page
+    "accounts:signature": ("POST", plain(AUTH)),
+    # The caller's own signature image: none of the users here has one (404); served content is tested in acceptance/tests/test_downloads.py.
+    "accounts:signature_image": ("GET", plain(NONE)),
     "accounts:login_events": ("GET", plain(ADMIN)),
     "accounts:data_access_log": ("GET", plain(ADMIN)),
     # ledger
@@ -99,8 +102,10 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "acceptance:notice": ("GET", obj(SEE_A, SEE_B)),
     "acceptance:dossier": ("GET", obj(SEE_A, SEE_B)),
     "acceptance:review": ("POST", obj(REVIEW_A, REVIEW_B)),
-    # Anyone who sees the task may object to its closure, except the units doing the work.
-    "acceptance:object": ("POST", obj(SEE_A - {"lead_unit", "county_unit"}, SEE_B - {"other_unit"})),
+    # Only the office records an objection (from the public or a unit); read-only roles may not.
+    "acceptance:object": ("POST", obj(OFFICE_A, OFFICE_B)),
+    "acceptance:review_signature": ("GET", obj(SEE_A, SEE_B)),
+    "acceptance:holiday_calendar": ("GET", plain(ADMIN)),
     "acceptance:resolve": ("POST", obj(OFFICE_A, OFFICE_B)),
     "acceptance:evidence": ("GET", obj(SEE_A, SEE_B)),
     "acceptance:look_back_schedule_one": ("POST", obj(OFFICE_A, OFFICE_B)),
@@ -334,7 +339,8 @@ def records(world: SimpleNamespace, make_task: Any, settings: Any, tmp_path: Any
             announcement = build(model("acceptance.Announcement"), task=task)
             r.setdefault("announcement", {})[k] = announcement
             r.setdefault("objection", {})[k] = build(model("acceptance.Objection"), announcement=announcement, recorded_by=users[k])
-            closure = build(model("acceptance.Closure"), task=task, announcement=announcement, region=regions[k])
+            closure = build(model("acceptance.Closure"), task=task, announcement=announcement, region=regions[k], issuer=f"矩阵{k}")
+            r.setdefault("review", {})[k] = build(model("acceptance.AcceptanceReview"), application=application, reviewer=users[k])
             if (LookBack := model("acceptance.LookBack")) is not None:
                 look_back = build(LookBack, task=task, closure=closure, scheduled_by=users[k], checker=None)
                 r.setdefault("look_back", {})[k] = look_back
@@ -350,7 +356,7 @@ def records(world: SimpleNamespace, make_task: Any, settings: Any, tmp_path: Any
             r.setdefault("verification", {})[k] = build(model("dispatch.Verification"), sample=sample, round=round_, task=task, checker=None)
         # supervision
         if (Notice := model("supervision.SupervisionNotice")) is not None:
-            notice = build(Notice, task=task, region=regions[k] if k == "B" else world.city, issued_by=users[k], closed_by=None)
+            notice = build(Notice, task=task, region=regions[k] if k == "B" else world.city, issued_by=users[k], closed_by=None, issuer=f"矩阵{k}")
             notice.units.add(units[k])
             r.setdefault("notice", {})[k] = notice
             r.setdefault("extension", {})[k] = build(model("supervision.ExtensionRequest"), notice=notice, requested_by=users[k], decided_by=None)
@@ -373,7 +379,10 @@ def records(world: SimpleNamespace, make_task: Any, settings: Any, tmp_path: Any
         announced = make_task(problem="已公示的任务")
         build(Announcement, task=announced, published=True)
         type(announced).objects.filter(pk=announced.pk).update(state=TaskState.ANNOUNCED)
-        r["announced_task"] = {"A": announced, "B": task_b}
+        # A public record stays public whatever the task's state; 太原's second task was never announced.
+        never = make_task(plan=world.other_plan, region=world.other_city, problem="未公示的任务",
+                          units={Assignment.Role.LEAD: [world.unit_other_env], Assignment.Role.RESPONSIBLE: [world.unit_other_env]})
+        r["announced_task"] = {"A": announced, "B": never}
     return r
 
 
@@ -385,6 +394,7 @@ KWARG_SOURCES: dict[str, dict[str, str]] = {
     "acceptance:object": {"uuid": "announcement"},
     "acceptance:resolve": {"uuid": "objection"},
     "acceptance:evidence": {"uuid": "evidence"},
+    "acceptance:review_signature": {"uuid": "review"},
     "acceptance:look_back": {"uuid": "look_back"},
     "acceptance:look_back_evidence": {"uuid": "look_back_evidence"},
     "dispatch:round": {"uuid": "round"},

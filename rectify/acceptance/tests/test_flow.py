@@ -86,7 +86,7 @@ def test_whole_path_apply_review_announce_close(world: Any, make_task: Any, logi
     evidence = list(application.evidence.all())
     assert sorted(e.kind for e in evidence) == ["pdf", "png"]
     for e in evidence:
-        assert e.file.name.startswith("evidence/") and e.original_name not in e.file.name
+        assert e.file.name and e.file.name.startswith("evidence/") and e.original_name not in e.file.name
         assert len(e.sha256) == 64
 
     # Download only through the checked view, as an attachment.

@@ -113,7 +113,7 @@ def test_an_administrator_enters_2027_from_the_notice(world: Any, login: Any) ->
     assert end == D(2027, 1, 5) and estimated == []  # no longer an estimate
 
     # A correction needs the version read; a stale one is refused. Both kept in the history.
-    assert "已由他人修改" in _enter(admin, holidays=HOLIDAYS_2027 + "\n2027-04-05 清明节", version=0).content.decode()
+    assert "已被他人修改" in _enter(admin, holidays=HOLIDAYS_2027 + "\n2027-04-05 清明节", version=0).content.decode()
     assert _enter(admin, holidays=HOLIDAYS_2027 + "\n2027-04-05 清明节", version=stored.version).status_code == 302
     assert not is_workday(D(2027, 4, 5))
     history = ChangeRecord.objects.filter(object_type="core.holidayyear", object_uuid=stored.uuid).order_by("id")
