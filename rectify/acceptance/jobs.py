@@ -73,11 +73,9 @@ def holiday_calendar_next_year(today: datetime.date | None = None) -> int:
     from rectify.accounts.roles import Role
     from rectify.core.holidays import load_package_years
     from rectify.core.models import HolidayReminder, HolidayYear
-    from rectify.core.workdays import package_years
-
     today = today or timezone.localdate()
     next_year = today.year + 1
-    load_package_years([y for y in (today.year, next_year) if y in package_years()])
+    load_package_years()  # a newer chinese-calendar may know more years
     if today.month < 11 or HolidayYear.objects.filter(year=next_year).exists():
         return 0
     try:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from rectify.accounts.scope import region_scope
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.versioning import StaleEdit
-from rectify.core.workdays import CalendarOutOfRange
+from rectify.core.workdays import CalendarOutOfRange, add_working_days_noting
 from rectify.inspections.models import Inspection
 from rectify.tasks.models import Task
 from rectify.tasks.states import TaskState, TransitionRefused
@@ -85,12 +85,25 @@ def task_file(request: HttpRequest, uuid: Any) -> HttpResponse:
         "announce_form": AnnounceForm(initial={"version": task.version}),
         "objection_form": ObjectionForm(),
         "announcement_days": services.announcement_days(task.region),
+        "calendar_check": _calendar_check(announcement),
         "closure_history": services.closure_history(task),
         "can_schedule_look_back": task.state == TaskState.CLOSED and services.can_schedule_look_back(user, task),
         "schedule_form": ScheduleOneForm(initial={"scheduled_for": timezone.localdate()}),
         **_filing_context(user, task),
     }
     return render(request, "acceptance/task_file.html", context)
+
+
+def _calendar_check(announcement: Announcement | None) -> str:
+    """For a period counted on an estimated calendar: what the calendar entered since says."""
+    if announcement is None or not announcement.calendar_note:
+        return ""
+    end, estimated = add_working_days_noting(announcement.starts_on, announcement.working_days)
+    if estimated:
+        return ""
+    if end == announcement.ends_on:
+        return "节假日安排现已录入，按录入的日历核对，公示截止日不变。"
+    return f"节假日安排现已录入，按录入的日历公示期应至{end:%Y年%m月%d日}（原推算为{announcement.ends_on:%Y年%m月%d日}），请核对。"
 
 
 def _filing_context(user: Any, task: Task) -> dict[str, Any]:

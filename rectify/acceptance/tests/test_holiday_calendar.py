@@ -142,14 +142,25 @@ def test_administrators_are_reminded_from_november(world: Any) -> None:
     assert notes.count() == 2
 
 
-@time_machine.travel(at(D(2027, 3, 1)), tick=False)
-def test_the_warning_goes_once_the_year_is_entered(world: Any, make_task: Any, login: Any) -> None:
+@time_machine.travel(at(D(2030, 9, 27)), tick=False)
+def test_2030_before_anyone_entered_it_then_after(world: Any, make_task: Any, login: Any) -> None:
+    from django.utils import timezone
+
+    from rectify.accounts.models import User
+
+    User.objects.update(password_changed_at=timezone.now())  # the accounts were made in 2026: passwords renewed
     office = login(world.city_office)
     task = accepted_task(world, make_task, login)
-    response = announce(office, task)
-    assert any("2027年节假日安排尚未录入" in m for m in messages_of(office.get(url("file", task)))) or \
-        "2027年节假日安排尚未录入" in office.get(url("file", task)).content.decode()
-    assert response.status_code == 302
-    HolidayYear.objects.create(year=2027, source=HolidayYear.Source.MANUAL)
-    end, estimated = add_working_days_noting(D(2027, 3, 1), 5)
-    assert end == D(2027, 3, 8) and estimated == []
+    response = office.post(url("announce", task), {"version": fresh(task).version}, follow=True)
+    assert fresh(task).state == TaskState.ANNOUNCED
+    item = Announcement.objects.get(task=task)
+    # Friday 27 September 2030: 30 September, 4, 7, 8, 9 October (National Day 1–3 October and the weekends off).
+    assert (item.starts_on, item.ends_on) == (D(2030, 9, 27), D(2030, 10, 9))
+    assert "2030年节假日安排尚未录入" in item.calendar_note
+    assert any("2030年节假日安排尚未录入" in m for m in messages_of(response))
+    # The administrator enters 2030 (National Day 1–7 October, make-up Sunday 29 September): the file says what changed.
+    save = login(world.admin).post(CALENDAR, {"year": 2030, "holidays": "2030-01-01 元旦\n2030-10-01 至 2030-10-07 国庆节",
+                                              "workdays": "2030-09-29 国庆节", "version": ""})
+    assert save.status_code == 302
+    page = office.get(url("file", task)).content.decode()
+    assert "按录入的日历公示期应至2030年10月10日" in page  # 29, 30 September, 8, 9, 10 October
