@@ -111,10 +111,14 @@ def test_the_signature_image_from_the_profile_is_on_the_review_and_the_notice(wo
     assert len(notice.inline_shapes) == 1
     texts = [p.text for p in notice.paragraphs]
     assert f"验收人：{review.signed_by}" in texts
-    # A later change of the profile image does not change the signed review.
+    # A later change of the profile image does not change the signed review; each change is in the history.
     reviewer.post(reverse("accounts:signature"), {"remove": "1"})
     review.refresh_from_db()
     assert review.signature_image.read() == png_bytes()
+    from rectify.core.models import ChangeRecord
+
+    changes = ChangeRecord.objects.filter(object_type="accounts.user", user=world.reviewer).order_by("id")
+    assert [c.reason for c in changes] == ["上传签名图片", "删除签名图片"] and changes[1].after == {"signature_image": ""}
 
 
 # ---------------------------------------------------------------- 4. a public record is never withdrawn
