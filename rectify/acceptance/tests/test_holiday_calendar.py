@@ -18,7 +18,7 @@ from rectify.core.workdays import add_working_days, add_working_days_noting, is_
 from rectify.notifications.models import Notification
 from rectify.tasks.states import TaskState
 
-from .test_flow import accepted_task, announce, fresh, messages_of, url
+from .test_flow import accepted_task, fresh, messages_of, url
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -58,26 +58,25 @@ def test_statutory_holidays_of_years_nobody_entered() -> None:
     assert end == D(2030, 10, 7) and estimated == [2030]  # 4 and 7 October
 
 
-@time_machine.travel(at(D(2026, 12, 3)), tick=False)
-def test_announcements_in_december_2026(world: Any, make_task: Any, login: Any) -> None:
-    office = login(world.city_office)
-    today = accepted_task(world, make_task, login)
-    response = announce(office, today, starts_on="2026-12-03")
-    assert response.status_code == 302 and fresh(today).state == TaskState.ANNOUNCED
-    item = Announcement.objects.get(task=today)
-    assert item.ends_on == D(2026, 12, 10) and item.calendar_note == ""
-    tomorrow = accepted_task(world, make_task, login)
-    assert announce(office, tomorrow, starts_on="2026-12-04").status_code == 302
-    assert Announcement.objects.get(task=tomorrow).ends_on == D(2026, 12, 11)
-    # Published on 28 December, the period runs into 2027, whose arrangement is not entered yet.
-    late = accepted_task(world, make_task, login)
-    response = announce(office, late, starts_on="2026-12-28")
-    assert response.status_code == 302 and fresh(late).state == TaskState.ANNOUNCED
-    item = Announcement.objects.get(task=late)
-    assert item.ends_on == D(2027, 1, 5)  # 29, 30, 31 December; 1 January (元旦) and the weekend off; 4 and 5 January
-    assert "2027年节假日安排尚未录入" in item.calendar_note
-    page = office.get(url("file", late)).content.decode()
-    assert "2027年节假日安排尚未录入" in page
+@pytest.mark.parametrize(("today", "ends_on", "warned"), [
+    (D(2026, 12, 3), D(2026, 12, 10), False),
+    (D(2026, 12, 4), D(2026, 12, 11), False),
+    # 29, 30, 31 December; 1 January (元旦) and the weekend off; 4 and 5 January — 2027 is not entered yet.
+    (D(2026, 12, 28), D(2027, 1, 5), True),
+])
+def test_announcements_published_in_december_2026(today: datetime.date, ends_on: datetime.date, warned: bool,
+                                                 world: Any, make_task: Any, login: Any) -> None:
+    with time_machine.travel(at(today), tick=False):
+        office = login(world.city_office)
+        task = accepted_task(world, make_task, login)
+        response = office.post(url("announce", task), {"version": fresh(task).version}, follow=True)
+        assert fresh(task).state == TaskState.ANNOUNCED, messages_of(response)
+        item = Announcement.objects.get(task=task)
+        assert (item.starts_on, item.ends_on) == (today, ends_on)
+        warning = "2027年节假日安排尚未录入"
+        assert (warning in item.calendar_note) == warned
+        assert any(warning in m for m in messages_of(response)) == warned
+        assert (warning in office.get(url("file", task)).content.decode()) == warned
 
 
 def _enter(client: Any, **extra: Any) -> Any:
