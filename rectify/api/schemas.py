@@ -550,6 +550,7 @@ class AnnouncementOut(Schema):
     starts_on: datetime.date = Field(..., description="公示开始")
     ends_on: datetime.date = Field(..., description="公示截止")
     working_days: int = Field(..., description="公示期（工作日）")
+    calendar_note: str = Field("", description="公示期跨越尚未录入节假日安排的年度时的提示（截止日为推算结果）；否则为空")
     published: bool
     objections: list[ObjectionOut]
 

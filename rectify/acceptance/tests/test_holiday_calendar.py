@@ -163,3 +163,13 @@ def test_2030_before_anyone_entered_it_then_after(world: Any, make_task: Any, lo
     assert save.status_code == 302
     page = office.get(url("file", task)).content.decode()
     assert "按录入的日历公示期应至2030年10月10日" in page  # 29, 30 September, 8, 9, 10 October
+
+
+@time_machine.travel(at(D(2026, 12, 28)), tick=False)
+def test_the_api_says_the_period_was_estimated(world: Any, make_task: Any, login: Any) -> None:
+    task = accepted_task(world, make_task, login)
+    response = login(world.city_office).post(f"/api/v1/acceptance/tasks/{task.uuid}/announce", {"version": fresh(task).version},
+                                             content_type="application/json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["ends_on"] == "2027-01-05" and "2027年节假日安排尚未录入" in body["calendar_note"]
