@@ -91,3 +91,22 @@ def test_concurrent_numbers_never_repeat(kind: str) -> None:
     assert not errors, errors
     assert sorted(taken) == list(range(1, workers // 2 + 1))
     assert next_seq(kind, "泽州", 2026) == workers // 2 + 1
+
+
+@pytest.mark.django_db
+def test_the_migration_names_the_issuers_of_stored_numbers_and_starts_counters_after_them(world: Any, make_task: Any) -> None:
+    from django.apps import apps
+
+    from rectify.core.migration_helpers import fill_issuers
+    from rectify.core.models import DocumentCounter
+
+    stored = []
+    for region, seq in ((world.county, 1), (world.county2, 1), (world.county, 7)):
+        task = _closable(world, make_task, region)
+        announcement = task.announcements.get()
+        stored.append(Closure.objects.create(task=task, announcement=announcement, region=region, issuer=f"旧{seq}{region.code}",
+                                             year=2025, seq=seq, closed_on=D(2025, 6, 1)))
+    fill_issuers(apps, "acceptance", "Closure", CLOSURE)
+    assert [Closure.objects.get(pk=c.pk).number for c in stored] == ["晋城城区销号〔2025〕1号", "泽州销号〔2025〕1号", "晋城城区销号〔2025〕7号"]
+    assert DocumentCounter.objects.get(kind=CLOSURE, issuer="晋城城区", year=2025).last == 7
+    assert next_seq(CLOSURE, "晋城城区", 2025) == 8
