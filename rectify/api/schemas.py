@@ -565,7 +565,7 @@ class AnnouncementOut(Schema):
 
 class ClosureOut(Schema):
     uuid: UUID
-    number: str = Field(..., description="销号编号，如“销号〔2026〕3号”")
+    number: str = Field(..., description="销号编号，冠以发文机关简称，如“晋城销号〔2026〕3号”")
     year: int
     seq: int
     closed_on: datetime.date
