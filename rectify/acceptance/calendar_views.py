@@ -72,7 +72,8 @@ def holiday_calendar(request: HttpRequest) -> HttpResponse:
             error = "；".join(f"{form.fields[k].label if k in form.fields else ''}：{'、'.join(str(e) for e in v)}" for k, v in form.errors.items())
     years = (HolidayYear.objects.select_related("entered_by")
              .annotate(holiday_count=Count("days", filter=Q(days__kind=CalendarDay.Kind.HOLIDAY)),
-                       workday_count=Count("days", filter=Q(days__kind=CalendarDay.Kind.WORKDAY))))
+                       workday_count=Count("days", filter=Q(days__kind=CalendarDay.Kind.WORKDAY)))
+             .order_by("-year"))
     history = ChangeRecord.objects.filter(object_type=HolidayYear._meta.label_lower).order_by("-id")[:50]
     return render(request, "acceptance/holiday_calendar.html", {
         "form": form, "error": error, "years": years, "history": history, "year": year,
