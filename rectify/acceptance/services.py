@@ -485,6 +485,17 @@ def reopenings(task: Task) -> list[dict[str, Any]]:
     return sorted(events, key=lambda e: (e["at"] is None, e["at"]))
 
 
+def rescrubbed(body: dict[str, Any], task: Task) -> dict[str, Any]:
+    """The stored public text redacted again as it is shown: a body stored before a redaction rule
+    existed (a phone written with dots, an e-mail address) does not reach the public either."""
+    names = person_names(task.responsible_person)
+    out = dict(body)
+    for key in ("problem", "target", "completion"):
+        out[key] = scrub(str(body.get(key) or ""), names)
+    out["measures"] = [scrub(str(m), names) for m in body.get("measures") or []]
+    return out
+
+
 def public_status(task: Task) -> str:
     if task.state == TaskState.ANNOUNCED:
         return "公示中"
@@ -504,7 +515,7 @@ def public_record(task: Task) -> dict[str, Any]:
     latest = announcements[-1]
     reopened_now = task.state not in (TaskState.ANNOUNCED, TaskState.CLOSED)
     return {
-        "a": latest, "body": latest.body, "rounds": rounds, "status": public_status(task),
+        "a": latest, "body": rescrubbed(latest.body, task), "rounds": rounds, "status": public_status(task),
         "closure": closures.get(latest.pk) if task.state == TaskState.CLOSED else None,
         "reopened_now": events[-1] if reopened_now and events else None, "reopened_state": reopened_now,
     }

@@ -197,3 +197,17 @@ def test_read_only_roles_cannot_record_an_objection(who: str, world: Any, make_t
     assert login(world.city_office).post(url("object", announcement), {"content": "群众来电：仍有垃圾"}).status_code == 302
     with pytest.raises(services.AcceptanceRefused, match="尚未处理"):
         services.close_task(fresh(task), world.city_office, today=announcement.ends_on + datetime.timedelta(days=1))
+
+
+def test_a_public_text_stored_before_a_rule_existed_is_redacted_when_shown(world: Any, make_task: Any) -> None:
+    from rectify.tasks.models import Task
+
+    task = make_task()
+    Announcement.objects.create(task=task, starts_on=datetime.date(2026, 11, 2), ends_on=datetime.date(2026, 11, 9), working_days=5, body={
+        "title": "关于第1号整改任务验收销号公示", "problem": "举报人为张三，电话138.1234.5678", "target": "邮箱 li@qq.com",
+        "measures": ["联系人是李四，手机１３８１２３４５６７８"], "completion": "身份证 1405 0219 9001 0112 34"})
+    Task.objects.filter(pk=task.pk).update(state=TaskState.ANNOUNCED)
+    text = Client().get(reverse("acceptance:public_detail", args=[task.uuid])).content.decode()
+    for secret in ("张三", "138.1234.5678", "li@qq.com", "李四", "１３８１２３４５６７８", "1405 0219 9001 0112 34"):
+        assert secret not in text, secret
+    assert "举报人为" in text and "邮箱" in text
