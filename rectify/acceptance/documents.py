@@ -1,11 +1,14 @@
 """Documents out: the closure announcement (.docx, GB/T 9704 layout) and the whole file as a .zip."""
 from __future__ import annotations
 
+import datetime
 import io
 import tempfile
 import zipfile
 from typing import IO, Any
 
+from django.conf import settings
+from django.utils import timezone
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
@@ -13,7 +16,7 @@ from docx.shared import Mm, Pt
 
 from rectify.tasks.models import Task
 
-from .models import Announcement, Closure
+from .models import AcceptanceReview, Announcement, Closure
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -49,7 +52,7 @@ def _paragraph(doc: Any, text: str, *, font: str = BODY_FONT, size: Pt = BODY_SI
     return p
 
 
-def notice_docx(body: dict[str, Any], announcement: Announcement | None = None) -> bytes:
+def notice_docx(body: dict[str, Any], announcement: Announcement | None = None, review: AcceptanceReview | None = None) -> bytes:
     """The closure announcement in the layout of an official notice (title, then sections 一 to 四)."""
     doc = Document()
     section = doc.sections[0]
@@ -79,9 +82,49 @@ def notice_docx(body: dict[str, Any], announcement: Announcement | None = None) 
     if announcement is not None:
         _paragraph(doc, f"公示期：{announcement.starts_on:%Y年%m月%d日}至{announcement.ends_on:%Y年%m月%d日}"
                         f"（{announcement.working_days}个工作日）。公示期间如有异议，请向整改办反映。")
+    if review is not None:
+        _signature(doc, review)
+    doc.core_properties.created = doc.core_properties.modified = timezone.now()
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def _signature(doc: Any, review: AcceptanceReview) -> None:
+    """The acceptance signature: the reviewer who signed, when (local time), and their signature image."""
+    _paragraph(doc, "", indent=False)
+    _paragraph(doc, f"验收人：{review.signed_by}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    if review.signature_image:
+        with review.signature_image.open("rb") as handle:
+            picture = doc.add_paragraph()
+            picture.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            picture.add_run().add_picture(io.BytesIO(handle.read()), height=Mm(15))
+    _paragraph(doc, f"验收签字时间：{local_time(review.signed_at)}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+
+
+ZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "PRC": "北京时间"}
+
+
+def local_time(value: datetime.datetime | None) -> str:
+    """A moment as people read it: local time, with the zone named (documents leave the system)."""
+    if value is None:
+        return "—"
+    local = timezone.localtime(value)
+    zone = ZONE_NAMES.get(settings.TIME_ZONE) or f"UTC{local:%z}"[:-2] + ":" + f"{local:%z}"[-2:]
+    return f"{local:%Y-%m-%d %H:%M}（{zone}）"
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    """A zip member stamped with the local time now (zip times carry no zone; readers show them as local)."""
+    info = zipfile.ZipInfo(name, date_time=timezone.localtime().timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def signing_review(announcement: Announcement) -> AcceptanceReview | None:
+    """The accepting review signed before the announcement (the one it announces)."""
+    return (AcceptanceReview.objects.filter(application__task_id=announcement.task_id, decision=AcceptanceReview.Decision.ACCEPT,
+                                            signed_at__lte=announcement.created_at).order_by("-signed_at", "-id").first())
 
 
 def _safe(name: str) -> str:
@@ -91,36 +134,37 @@ def _safe(name: str) -> str:
 def dossier_zip(task: Task) -> IO[bytes]:
     """The whole file of a task (一案一档) as one zip, spooled to disk when large."""
     spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - returned to the caller
-    manifest = [f"{task.seq}. {task.display_title}", f"状态：{task.get_state_display()}", ""]
+    manifest = [f"{task.seq}. {task.display_title}", f"状态：{task.get_state_display()}",
+                f"生成时间：{local_time(timezone.now())}", ""]
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for n, application in enumerate(task.acceptance_applications.select_related("applicant", "unit").prefetch_related("evidence", "reviews"), 1):
             folder = f"{n:02d}_验收申请"
             report = (f"申请单位：{application.unit or '—'}\n申请人：{application.applicant}\n"
-                      f"申请时间：{application.created_at:%Y-%m-%d %H:%M}\n状态：{application.get_status_display()}\n\n"
+                      f"申请时间：{local_time(application.created_at)}\n状态：{application.get_status_display()}\n\n"
                       f"整改完成情况：\n{application.completion_report}\n")
-            archive.writestr(f"{folder}/整改完成情况.txt", report)
+            archive.writestr(_entry(f"{folder}/整改完成情况.txt"), report)
             manifest.append(f"{folder}：{application.get_status_display()}")
             for m, evidence in enumerate(application.evidence.all(), 1):
                 arcname = f"{folder}/佐证材料/{m:02d}_{_safe(evidence.original_name)}"
                 with evidence.file.open("rb") as handle:
-                    with archive.open(arcname, "w") as target:
+                    with archive.open(_entry(arcname), "w") as target:
                         for chunk in iter(lambda: handle.read(1024 * 1024), b""):
                             target.write(chunk)
                 manifest.append(f"  {arcname}  {evidence.size} 字节  SHA-256 {evidence.sha256}")
             for m, review in enumerate(application.reviews.all(), 1):
                 text = (f"验收结论：{review.get_decision_display()}\n整改措施落实情况：{'已落实' if review.implemented else '未落实'}\n"
                         f"现场核查记录：\n{review.site_check}\n\n理由/退回原因：{review.reasons or '—'}\n"
-                        f"签字：{review.signed_by}  {review.signed_at:%Y-%m-%d %H:%M}\n")
-                archive.writestr(f"{folder}/验收意见_{m:02d}.txt", text)
+                        f"签字：{review.signed_by}  {local_time(review.signed_at)}\n")
+                archive.writestr(_entry(f"{folder}/验收意见_{m:02d}.txt"), text)
         for n, announcement in enumerate(task.announcements.prefetch_related("objections"), 1):
-            archive.writestr(f"销号公示_{n:02d}.docx", notice_docx(announcement.body, announcement))
+            archive.writestr(_entry(f"销号公示_{n:02d}.docx"), notice_docx(announcement.body, announcement, signing_review(announcement)))
             manifest.append(f"销号公示_{n:02d}.docx：{announcement.starts_on}至{announcement.ends_on}")
             for objection in announcement.objections.all():
                 manifest.append(f"  异议 {objection.received_on}：{objection.get_resolution_display()} {objection.resolution_note}")
         closure = Closure.objects.filter(task=task).order_by("-id").first()
         if closure:
-            archive.writestr("销号.txt", f"销号编号：{closure.number}\n销号日期：{closure.closed_on:%Y年%m月%d日}\n")
+            archive.writestr(_entry("销号.txt"), f"销号编号：{closure.number}\n销号日期：{closure.closed_on:%Y年%m月%d日}\n")
             manifest.append(f"销号：{closure.number}（{closure.closed_on}）")
-        archive.writestr("目录.txt", "\n".join(manifest) + "\n")
+        archive.writestr(_entry("目录.txt"), "\n".join(manifest) + "\n")
     spool.seek(0)
     return spool

@@ -66,3 +66,58 @@ def check_upload(upload: Any) -> str:
     if kind is None:
         raise EvidenceRefused(f"文件“{name}”的内容不是允许的类型（只接受 {ALLOWED_LABEL}），未上传。")
     return kind
+
+
+# ---------------------------------------------------------------- serving stored files
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+}
+INERT = "application/octet-stream"
+# Extensions a browser or the desktop would run or render as a page: never kept on a download
+# whose content is not one of the allowed kinds.
+ACTIVE_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml", ".mht", ".mhtml", ".svg", ".svgz", ".xml", ".xsl", ".xslt",
+                   ".js", ".mjs", ".hta", ".swf", ".pdfx"}
+
+
+def served_type(stream: Any) -> tuple[str, str | None]:
+    """The content type to serve a stored file with, from its content alone: one of the allowed
+    kinds (pdf, docx, xlsx, jpg, png) or ``application/octet-stream`` for anything else — HTML,
+    SVG, XML and script included — whatever name or type the uploader gave."""
+    kind = detect_kind(stream)
+    return (CONTENT_TYPES[kind], kind) if kind else (INERT, None)
+
+
+def download_name(name: str, kind: str | None) -> str:
+    """The name offered for saving: the uploader's, with the detected kind's extension when the
+    name claims another one, and never an active extension on unknown content."""
+    import posixpath
+
+    stem, suffix = posixpath.splitext(name or "文件")
+    if kind is not None:
+        wanted = ".jpg" if kind == "jpg" else f".{kind}"
+        same = suffix.lower() in ({".jpg", ".jpeg"} if kind == "jpg" else {wanted})
+        return name if same else f"{stem}{suffix}{wanted}"
+    if suffix.lower() in ACTIVE_SUFFIXES:
+        return f"{stem}{suffix}.bin"
+    return name or "文件"
+
+
+def serve_file(field_file: Any, name: str, *, inline_images: bool = False) -> Any:
+    """The one way a stored upload (evidence, signatures) leaves the server: the type detected from
+    the content (active content as ``application/octet-stream``), as an attachment (PNG/JPG
+    inline only where ``inline_images``), with ``X-Content-Type-Options: nosniff``."""
+    from django.http import FileResponse
+
+    handle = field_file.open("rb")
+    content_type, kind = served_type(handle)
+    inline = inline_images and kind in {"png", "jpg"}
+    response = FileResponse(handle, as_attachment=not inline, filename=download_name(name, kind), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    if not inline:
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

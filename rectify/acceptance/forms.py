@@ -19,7 +19,6 @@ class ReviewForm(forms.Form):
                                          coerce=lambda v: v == "yes", widget=forms.RadioSelect)
     decision = forms.ChoiceField(label="验收结论", choices=AcceptanceReview.Decision.choices, widget=forms.RadioSelect)
     reasons = forms.CharField(label="理由/退回原因", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    signed_by = forms.CharField(label="签字（验收人姓名）", max_length=60)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -62,3 +62,31 @@ def announcement_periods_ended(today: datetime.date | None = None) -> int:
                     reverse("acceptance:file", args=[task.uuid]))
             done += 1
     return done
+
+
+@periodic("acceptance.holiday_calendar_next_year", every_minutes=1440)
+def holiday_calendar_next_year(today: datetime.date | None = None) -> int:
+    """下一年节假日安排未录入提醒：每年 11 月起，每月提醒系统管理员一次（先载入数据包已有的年度）。"""
+    from django.db import IntegrityError
+
+    from rectify.accounts.models import User
+    from rectify.accounts.roles import Role
+    from rectify.core.holidays import load_package_years
+    from rectify.core.models import HolidayReminder, HolidayYear
+    today = today or timezone.localdate()
+    next_year = today.year + 1
+    load_package_years()  # a newer chinese-calendar may know more years
+    if today.month < 11 or HolidayYear.objects.filter(year=next_year).exists():
+        return 0
+    try:
+        with transaction.atomic():
+            HolidayReminder.objects.create(year=next_year, month=today.month)
+            admins: list[object] = list(User.objects.filter(is_active=True).filter(
+                models.Q(is_superuser=True) | models.Q(role_grants__role=Role.ADMIN)).distinct())
+            _notify(admins, f"请录入{next_year}年节假日安排",
+                    f"系统尚未录入{next_year}年的法定节假日和调休安排。国务院办公厅通知发布后，请在“节假日日历”页面录入；"
+                    f"未录入前，跨入{next_year}年的公示期和督办时限按周末和法定节假日推算。",
+                    reverse("acceptance:holiday_calendar") + f"?year={next_year}")
+    except IntegrityError:  # already reminded this month
+        return 0
+    return 1

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from rectify.core.models import PublicModel
+from rectify.core.numbering import CLOSURE, format_number
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Task
 
@@ -90,6 +91,11 @@ class Evidence(EvidenceFile):
         ordering = ["application_id", "id"]
 
 
+def signature_path(instance: object, filename: str) -> str:
+    ext = PurePosixPath(filename).suffix.lower()
+    return f"signatures/{uuid_lib.uuid4().hex}{ext}"
+
+
 class AcceptanceReview(PublicModel):
     class Decision(models.TextChoices):
         ACCEPT = "accept", "验收通过"
@@ -101,8 +107,10 @@ class AcceptanceReview(PublicModel):
     decision = models.CharField("验收结论", max_length=12, choices=Decision.choices)
     reasons = models.TextField("理由/退回原因", blank=True)
     implemented = models.BooleanField("整改措施已落实")
-    signed_by = models.CharField("签字人", max_length=60)
+    signed_by = models.CharField("签字人", max_length=60, help_text="签字人为录入验收意见的登录用户本人")
     signed_at = models.DateTimeField("签字时间")
+    signature_image = models.FileField("签名图片", upload_to=signature_path, max_length=200, blank=True,
+                                       help_text="签字时验收人个人资料中的签名图片副本")
 
     class Meta:
         verbose_name = "验收意见"
@@ -120,6 +128,8 @@ class Announcement(TaskRecord):
     published = models.BooleanField("已发布", default=True)
     body = models.JSONField("公示内容", default=dict)
     ended_notified = models.BooleanField("已提醒公示期满", default=False)
+    calendar_note = models.CharField("节假日日历提示", max_length=300, blank=True,
+                                     help_text="公示期跨越尚未录入节假日安排的年度时，截止日为推算结果")
 
     class Meta(TaskRecord.Meta):
         verbose_name = "销号公示"
@@ -157,6 +167,7 @@ class Objection(PublicModel):
 class Closure(TaskRecord):
     announcement = models.ForeignKey(Announcement, verbose_name="公示", on_delete=models.PROTECT, related_name="+")
     region = models.ForeignKey(Region, verbose_name="销号区划", on_delete=models.PROTECT, related_name="+")
+    issuer = models.CharField("发文机关简称", max_length=40, default="")
     year = models.PositiveSmallIntegerField("年度")
     seq = models.PositiveIntegerField("序号")
     closed_on = models.DateField("销号日期")
@@ -165,18 +176,21 @@ class Closure(TaskRecord):
         verbose_name = "销号"
         verbose_name_plural = "销号"
         ordering = ["region_id", "year", "seq"]
-        constraints = [models.UniqueConstraint(fields=["region", "year", "seq"], name="closure_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "seq"], name="closure_number_unique"),
+            models.UniqueConstraint(fields=["issuer", "year", "seq"], name="closure_number_unique_per_issuer"),
+        ]
 
     def __str__(self) -> str:
         return self.number
 
     @property
     def number(self) -> str:
-        return f"销号〔{self.year}〕{self.seq}号"
+        return format_number(self.issuer, CLOSURE, self.year, self.seq)
 
 
 class ClosureCounter(models.Model):
-    """The last closure number given per region and year (locked while the next is taken)."""
+    """No longer used: numbers come from ``core.numbering`` (kept for the rows already stored)."""
 
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()

@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -14,6 +16,8 @@ from rectify.accounts.roles import Role
 from rectify.accounts.scope import region_paths, task_scope, unit_ids
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
+from rectify.core.numbering import CLOSURE, issuer_name, next_seq
+from rectify.core.workdays import add_working_days_noting, estimate_warning
 from rectify.regions.models import Region
 from rectify.tasks.models import Assignment, Task
 from rectify.tasks.services import transition_task
@@ -27,7 +31,6 @@ from .models import (
     Announcement,
     AnnouncementRule,
     Closure,
-    ClosureCounter,
     Evidence,
     EvidenceFile,
     Filing,
@@ -36,7 +39,6 @@ from .models import (
     Objection,
 )
 from .privacy import person_names, scrub
-from .workdays import add_working_days
 
 APPLY_FROM = {TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.SENT_BACK, TaskState.REOPENED}
 APPLICANT_ROLES = {Assignment.Role.LEAD, Assignment.Role.RESPONSIBLE}
@@ -150,6 +152,8 @@ def _apply(task: Task, user: Any, completion_report: str, files: Sequence[Any], 
         raise AcceptanceRefused(f"任务当前状态为“{task.get_state_display()}”，不能申请验收")
     if not completion_report.strip():
         raise AcceptanceRefused("请填写整改完成情况")
+    if not files:
+        raise AcceptanceRefused("请至少上传一份佐证材料（现场照片、验收材料等），没有佐证材料不能申请验收")
     kinds = [check_upload(f) for f in files]
     ids = set(unit_ids(user))
     unit = next((a.unit for a in task.assignments.select_related("unit") if a.unit_id in ids and a.role in APPLICANT_ROLES), None)
@@ -172,7 +176,7 @@ def review_application(
     decision: str,
     site_check: str,
     implemented: bool,
-    signed_by: str,
+    signed_by: str = "",
     reasons: str = "",
     expected_version: int | None = None,
 ) -> AcceptanceReview:
@@ -185,8 +189,9 @@ def review_application(
         raise AcceptanceRefused("该申请已处理，不能重复验收")
     if not site_check.strip():
         raise AcceptanceRefused("请填写现场核查记录")
-    if not signed_by.strip():
-        raise AcceptanceRefused("请填写签字人姓名")
+    signer = signer_name(user)
+    if signed_by.strip() and signed_by.strip() != signer:
+        raise AcceptanceRefused(f"签字人须为当前登录的验收人员（{signer}），不能代他人签字")
     if decision == AcceptanceReview.Decision.ACCEPT and not implemented:
         raise AcceptanceRefused("整改措施未落实的，不能验收通过，请选择“退回整改”")
     if decision == AcceptanceReview.Decision.SEND_BACK and not reasons.strip():
@@ -195,8 +200,9 @@ def review_application(
         raise AcceptanceRefused("请选择验收结论")
     review = AcceptanceReview.objects.create(
         application=application, reviewer=user, site_check=site_check.strip(), decision=decision, reasons=reasons.strip(),
-        implemented=implemented, signed_by=signed_by.strip(), signed_at=timezone.now(),
+        implemented=implemented, signed_by=signer, signed_at=timezone.now(),
     )
+    _copy_signature(review, user)
     record_change(review, ChangeRecord.Action.CREATE, after=snapshot(review), reason="验收意见", task_uuid=task.uuid, user=user)
     before = {"status": application.status}
     accepted = decision == AcceptanceReview.Decision.ACCEPT
@@ -209,6 +215,21 @@ def review_application(
     else:
         transition_task(task, TaskState.SENT_BACK, expected_version=expected_version, reason=f"退回整改：{review.reasons}")
     return review
+
+
+def signer_name(user: Any) -> str:
+    """The name a review is signed with: always the logged-in reviewer's own."""
+    return str(user.get_full_name() or user.get_username())[:60]
+
+
+def _copy_signature(review: AcceptanceReview, user: Any) -> None:
+    """Keep a copy of the reviewer's signature image as it was when signing (a later change of
+    the profile image does not change a signed review)."""
+    image = getattr(user, "signature_image", None)
+    if not image:
+        return
+    with image.open("rb") as handle:
+        review.signature_image.save(f"x{PurePosixPath(image.name).suffix.lower()}", File(handle), save=True)
 
 
 # ---------------------------------------------------------------- 3. announce
@@ -242,12 +263,18 @@ def start_announcement(
     task = _locked(task)
     if task.state != TaskState.ACCEPTED:
         raise AcceptanceRefused(f"任务当前状态为“{task.get_state_display()}”，验收通过后才能公示")
-    starts_on = starts_on or timezone.localdate()
+    published_on = timezone.localdate()
+    starts_on = starts_on or published_on
+    if starts_on < published_on:
+        raise AcceptanceRefused(
+            f"公示开始日期{starts_on:%Y年%m月%d日}早于发布日期{published_on:%Y年%m月%d日}，"
+            "公示期须自发布之日或之后开始，不能补发已过去的公示"
+        )
     days = announcement_days(task.region)
-    ends_on = add_working_days(starts_on, days)
+    ends_on, estimated = add_working_days_noting(starts_on, days)
     announcement = Announcement.objects.create(
         task=task, starts_on=starts_on, ends_on=ends_on, working_days=days, published=True,
-        body=public_body(task, accepted_application(task)),
+        body=public_body(task, accepted_application(task)), calendar_note=estimate_warning(estimated),
     )
     record_change(announcement, ChangeRecord.Action.CREATE, after=snapshot(announcement), reason="发布销号公示", task_uuid=task.uuid, user=user)
     transition_task(task, TaskState.ANNOUNCED, expected_version=expected_version,
@@ -260,6 +287,7 @@ def start_announcement(
 @transaction.atomic
 def record_objection(announcement: Announcement, user: Any, *, content: str, contact: str = "",
                      today: datetime.date | None = None) -> Objection:
+    _require(can_manage(user, announcement.task), "只有整改办可以登记公示异议")
     task = _locked(announcement.task)
     today = today or timezone.localdate()
     if task.state != TaskState.ANNOUNCED or current_announcement(task) != announcement:
@@ -329,11 +357,10 @@ def close_task(task: Task, user: Any, *, today: datetime.date | None = None, exp
     if any(o.resolution == Objection.Resolution.UPHELD for o in objections):
         raise AcceptanceRefused("公示异议成立，须重新整改，不能销号")
     year = today.year
-    counter, _ = ClosureCounter.objects.get_or_create(region=task.region, year=year)
-    counter = ClosureCounter.objects.select_for_update().get(pk=counter.pk)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    closure = Closure.objects.create(task=task, announcement=announcement, region=task.region, year=year, seq=counter.last, closed_on=today)
+    region = task.region
+    issuer = issuer_name(region)
+    closure = Closure.objects.create(task=task, announcement=announcement, region=region, issuer=issuer, year=year,
+                                     seq=next_seq(CLOSURE, issuer, year), closed_on=today)
     record_change(closure, ChangeRecord.Action.CREATE, after={**snapshot(closure), "number": closure.number},
                   reason="销号", task_uuid=task.uuid, user=user)
     transition_task(task, TaskState.CLOSED, expected_version=expected_version, reason=f"销号（{closure.number}）")
@@ -440,6 +467,58 @@ def closure_history(task: Task) -> list[dict[str, Any]]:
     """The task's closures in order, each with its look-backs: closed → relapse → reopened → closed again."""
     closures = list(task.closures.order_by("id").prefetch_related("look_backs__checker", "look_backs__evidence"))
     return [{"closure": c, "look_backs": sorted(c.look_backs.all(), key=lambda lb: (lb.scheduled_for, lb.id))} for c in closures]
+
+
+# ---------------------------------------------------------------- the public record
+
+def reopenings(task: Task) -> list[dict[str, Any]]:
+    """Every time the task was reopened after it went public: an upheld objection or a relapse
+    found by a look-back, with when and why (personal data removed), oldest first."""
+    names = person_names(task.responsible_person)
+    events: list[dict[str, Any]] = []
+    for o in Objection.objects.filter(announcement__task=task, reopened_task=True).select_related("announcement"):
+        events.append({"at": o.resolved_at, "kind": "公示异议成立", "reason": scrub(o.resolution_note, names),
+                       "announcement_id": o.announcement_id})
+    for lb in LookBack.objects.filter(task=task, result=LookBack.Result.RELAPSE).select_related("closure"):
+        events.append({"at": lb.done_at, "kind": "回头看发现反弹", "reason": scrub(lb.finding, names),
+                       "announcement_id": lb.closure.announcement_id, "closure": lb.closure})
+    return sorted(events, key=lambda e: (e["at"] is None, e["at"]))
+
+
+def rescrubbed(body: dict[str, Any], task: Task) -> dict[str, Any]:
+    """The stored public text redacted again as it is shown: a body stored before a redaction rule
+    existed (a phone written with dots, an e-mail address) does not reach the public either."""
+    names = person_names(task.responsible_person)
+    out = dict(body)
+    for key in ("problem", "target", "completion"):
+        out[key] = scrub(str(body.get(key) or ""), names)
+    out["measures"] = [scrub(str(m), names) for m in body.get("measures") or []]
+    return out
+
+
+def public_status(task: Task) -> str:
+    if task.state == TaskState.ANNOUNCED:
+        return "公示中"
+    if task.state == TaskState.CLOSED:
+        return "已销号"
+    return "已重新整改"
+
+
+def public_record(task: Task) -> dict[str, Any]:
+    """What the public page of a task shows: the latest announcement's text, and the whole record —
+    each announcement with its closure and what reopened it — so nothing is withdrawn silently."""
+    announcements = list(task.announcements.filter(published=True).order_by("id"))
+    closures = {c.announcement_id: c for c in task.closures.all()}
+    events = reopenings(task)
+    rounds = [{"announcement": a, "closure": closures.get(a.pk),
+               "reopened": [e for e in events if e["announcement_id"] == a.pk]} for a in announcements]
+    latest = announcements[-1]
+    reopened_now = task.state not in (TaskState.ANNOUNCED, TaskState.CLOSED)
+    return {
+        "a": latest, "body": rescrubbed(latest.body, task), "rounds": rounds, "status": public_status(task),
+        "closure": closures.get(latest.pk) if task.state == TaskState.CLOSED else None,
+        "reopened_now": events[-1] if reopened_now and events else None, "reopened_state": reopened_now,
+    }
 
 
 # ---------------------------------------------------------------- 7. filing (备案) with the level above

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import calendar_views, views
 
 app_name = "acceptance"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("acceptance/tasks/<uuid:uuid>/notice.docx", views.notice, name="notice"),
     path("acceptance/tasks/<uuid:uuid>/dossier.zip", views.dossier, name="dossier"),
     path("acceptance/applications/<uuid:uuid>/review/", views.review, name="review"),
+    path("acceptance/reviews/<uuid:uuid>/signature.img", views.review_signature, name="review_signature"),
     path("acceptance/announcements/<uuid:uuid>/objections/", views.object_, name="object"),
     path("acceptance/objections/<uuid:uuid>/resolve/", views.resolve, name="resolve"),
     path("acceptance/evidence/<uuid:uuid>/", views.evidence_download, name="evidence"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("acceptance/tasks/<uuid:uuid>/filing/", views.file_closure, name="file_closure"),
     path("acceptance/tasks/<uuid:uuid>/filing/acknowledge/", views.acknowledge_filing, name="acknowledge_filing"),
     path("acceptance/filings/", views.filing_list, name="filings"),
+    path("calendar/holidays/", calendar_views.holiday_calendar, name="holiday_calendar"),
     path("public/closures/", views.public_list, name="public_list"),
     path("public/closures/<uuid:uuid>/", views.public_detail, name="public_detail"),
 ]

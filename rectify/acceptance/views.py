@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,17 +16,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from rectify.accounts.models import User
 from rectify.accounts.scope import region_scope
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.versioning import StaleEdit
+from rectify.core.workdays import CalendarOutOfRange, add_working_days_noting
 from rectify.inspections.models import Inspection
 from rectify.tasks.models import Task
 from rectify.tasks.states import TaskState, TransitionRefused
 
 from . import services
-from .documents import dossier_zip, notice_docx
-from .files import ALLOWED_LABEL, EvidenceRefused
+from .documents import dossier_zip, notice_docx, signing_review
+from .files import ALLOWED_LABEL, EvidenceRefused, serve_file
 from .forms import (
     AnnounceForm,
     ApplyForm,
@@ -40,10 +40,8 @@ from .forms import (
     ScheduleOneForm,
 )
 from .models import AcceptanceApplication, Announcement, Evidence, Filing, LookBack, LookBackEvidence, Objection
-from .workdays import CalendarOutOfRange
 
 REFUSALS = (services.AcceptanceRefused, EvidenceRefused, TransitionRefused, StaleEdit, CalendarOutOfRange)
-PUBLIC_STATES = [TaskState.ANNOUNCED, TaskState.CLOSED]
 PUBLIC_PAGE_SIZE = 20
 
 
@@ -81,17 +79,31 @@ def task_file(request: HttpRequest, uuid: Any) -> HttpResponse:
         "can_manage": manage,
         "can_announce": manage and task.state == TaskState.ACCEPTED,
         "can_close": manage and task.state == TaskState.ANNOUNCED,
-        "can_object": task.state == TaskState.ANNOUNCED,
+        "can_object": manage and task.state == TaskState.ANNOUNCED,
         "review_form": ReviewForm(initial={"version": task.version}),
+        "signer": services.signer_name(user),
         "announce_form": AnnounceForm(initial={"version": task.version}),
         "objection_form": ObjectionForm(),
         "announcement_days": services.announcement_days(task.region),
+        "calendar_check": _calendar_check(announcement),
         "closure_history": services.closure_history(task),
         "can_schedule_look_back": task.state == TaskState.CLOSED and services.can_schedule_look_back(user, task),
         "schedule_form": ScheduleOneForm(initial={"scheduled_for": timezone.localdate()}),
         **_filing_context(user, task),
     }
     return render(request, "acceptance/task_file.html", context)
+
+
+def _calendar_check(announcement: Announcement | None) -> str:
+    """For a period counted on an estimated calendar: what the calendar entered since says."""
+    if announcement is None or not announcement.calendar_note:
+        return ""
+    end, estimated = add_working_days_noting(announcement.starts_on, announcement.working_days)
+    if estimated:
+        return ""
+    if end == announcement.ends_on:
+        return "节假日安排现已录入，按录入的日历核对，公示截止日不变。"
+    return f"节假日安排现已录入，按录入的日历公示期应至{end:%Y年%m月%d日}（原推算为{announcement.ends_on:%Y年%m月%d日}），请核对。"
 
 
 def _filing_context(user: Any, task: Task) -> dict[str, Any]:
@@ -162,7 +174,7 @@ def review(request: HttpRequest, uuid: Any) -> HttpResponse:
 
     def act(data: dict[str, Any]) -> str:
         services.review_application(application, request.user, decision=data["decision"], site_check=data["site_check"],
-                                    implemented=data["implemented"], signed_by=data["signed_by"], reasons=data["reasons"],
+                                    implemented=data["implemented"], reasons=data["reasons"],
                                     expected_version=data["version"])
         return "验收意见已保存"
 
@@ -177,6 +189,8 @@ def announce(request: HttpRequest, uuid: Any) -> HttpResponse:
 
     def act(data: dict[str, Any]) -> str:
         item = services.start_announcement(task, request.user, starts_on=data["starts_on"], expected_version=data["version"])
+        if item.calendar_note:
+            messages.warning(request, item.calendar_note)
         return f"已发布销号公示，公示期至{item.ends_on:%Y年%m月%d日}"
 
     return _act(request, task, AnnounceForm(request.POST), act, allowed=services.can_manage(request.user, task),
@@ -192,11 +206,9 @@ def object_(request: HttpRequest, uuid: Any) -> HttpResponse:
         services.record_objection(announcement, request.user, content=data["content"], contact=data["contact"])
         return "异议已登记"
 
-    own_units = [g.unit_id for g in cast(User, request.user).grants if g.unit_id]
-    is_doer = announcement.task.assignments.filter(unit_id__in=own_units).exists()
     return _act(request, announcement.task, ObjectionForm(request.POST), act,
-                allowed=services.can_manage(request.user, announcement.task) or not is_doer,
-                denied="承担该任务的单位不能对本任务的销号公示提出异议")
+                allowed=services.can_manage(request.user, announcement.task),
+                denied="只有整改办可以登记公示异议（群众、单位的异议请交整改办登记）")
 
 
 @login_required
@@ -232,7 +244,18 @@ def close(request: HttpRequest, uuid: Any) -> HttpResponse:
 def evidence_download(request: HttpRequest, uuid: Any) -> FileResponse:
     evidence = get_object_or_404(Evidence, uuid=uuid, application__task__in=Task.objects.visible_to(request.user))
     log_personal_data_access(request, "下载验收佐证材料", evidence.application.task)
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+    return serve_file(evidence.file, evidence.original_name)
+
+
+@login_required
+def review_signature(request: HttpRequest, uuid: Any) -> HttpResponse:
+    """The signature image kept with a review (shown on the task's file)."""
+    from .models import AcceptanceReview
+
+    item = get_object_or_404(AcceptanceReview, uuid=uuid, application__task__in=Task.objects.visible_to(request.user))
+    if not item.signature_image:
+        raise Http404("该验收意见没有签名图片")
+    return serve_file(item.signature_image, f"签名_{item.signed_by}", inline_images=True)
 
 
 @login_required
@@ -241,7 +264,7 @@ def notice(request: HttpRequest, uuid: Any) -> HttpResponse:
     announcement = services.current_announcement(task)
     if announcement is None:
         raise Http404("该任务尚未公示")
-    response = HttpResponse(notice_docx(announcement.body, announcement),
+    response = HttpResponse(notice_docx(announcement.body, announcement, signing_review(announcement)),
                             content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     response["Content-Disposition"] = _disposition(f"销号公示_{task.seq}.docx")
     return response
@@ -368,32 +391,30 @@ def look_back_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
 def look_back_evidence(request: HttpRequest, uuid: Any) -> FileResponse:
     evidence = get_object_or_404(LookBackEvidence, uuid=uuid, look_back__task__in=Task.objects.visible_to(request.user))
     log_personal_data_access(request, "下载回头看佐证材料", evidence.look_back.task)
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+    return serve_file(evidence.file, evidence.original_name)
 
 
 # ---------------------------------------------------------------- public, no login
 
 def _public_announcements() -> Any:
-    """The latest published announcement of each announced or closed task."""
-    latest = Announcement.objects.filter(task=OuterRef("task")).order_by("-id").values("pk")[:1]
-    return (Announcement.objects.filter(published=True, task__state__in=PUBLIC_STATES, pk=Subquery(latest))
+    """The latest published announcement of every task ever announced: a public record stays public
+    (a reopened task keeps its page, which says so)."""
+    latest = Announcement.objects.filter(task=OuterRef("task"), published=True).order_by("-id").values("pk")[:1]
+    return (Announcement.objects.filter(published=True, pk=Subquery(latest))
             .select_related("task__region").order_by("-starts_on", "-id"))
 
 
 def public_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(_public_announcements(), PUBLIC_PAGE_SIZE).get_page(request.GET.get("page"))
+    for item in page:
+        item.public_status = services.public_status(item.task)  # type: ignore[attr-defined]
     return render(request, "acceptance/public_list.html", {"page": page})
 
 
 def public_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
-    task = get_object_or_404(Task.objects.select_related("region"), uuid=uuid, state__in=PUBLIC_STATES)
-    announcement = task.announcements.filter(published=True).order_by("-id").first()
-    if announcement is None:
-        raise Http404
-    closure = task.closures.order_by("-id").first() if task.state == TaskState.CLOSED else None
-    return render(request, "acceptance/public_detail.html", {"task": task, "a": announcement, "body": announcement.body, "closure": closure})
-
-
+    task = get_object_or_404(Task.objects.select_related("region").filter(announcements__published=True).distinct(), uuid=uuid)
+    record = services.public_record(task)
+    return render(request, "acceptance/public_detail.html", {"task": task, **record})
 
 
 # ---------------------------------------------------------------- filing (备案)

@@ -11,10 +11,20 @@ from rectify.regions.models import Region, Unit
 from .roles import EDITOR_ROLES, Role
 
 
+def signature_image_path(instance: object, filename: str) -> str:
+    """A random stored name: the uploader's file name never reaches the disk."""
+    import uuid
+    from pathlib import PurePosixPath
+
+    return f"signatures/profile/{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()}"
+
+
 class User(AbstractUser):
     unit = models.ForeignKey(Unit, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT, related_name="users")
     phone = models.CharField("联系电话", max_length=20, blank=True)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True, help_text="超过有效期后登录须先修改密码")
+    signature_image = models.FileField("签名图片", upload_to=signature_image_path, max_length=200, blank=True,
+                                       help_text="验收签字时附在验收意见和销号公示文书上（PNG 或 JPG）")
 
     class Meta:
         verbose_name = "用户"

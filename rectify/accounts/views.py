@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -129,6 +130,82 @@ def mfa_enrol(request: AuthedRequest) -> HttpResponse:
         "required": request.user.requires_second_factor or request.user.has_role(Role.ADMIN),
     }
     return render(request, "accounts/mfa_enrol.html", context, status=400 if form.errors else 200)
+
+
+SIGNATURE_MAX_BYTES = 1024 * 1024
+
+
+@login_required
+def signature(request: AuthedRequest) -> HttpResponse:
+    """Upload (PNG/JPG, read from the content) or remove the user's own signature image."""
+    from rectify.acceptance.files import detect_kind
+
+    if request.method != "POST":
+        return redirect("accounts:security")
+    user = request.user
+    old = (user.signature_image.name or "") if user.signature_image else ""
+    if request.POST.get("remove"):
+        with transaction.atomic():
+            user.signature_image = ""
+            user.save(update_fields=["signature_image"])
+            _signature_history(user, old, "", "删除签名图片")
+        if old:
+            transaction.on_commit(lambda: user.signature_image.storage.delete(old))
+        messages.success(request, "签名图片已删除。")
+        return redirect("accounts:security")
+    upload = request.FILES.get("signature_image")
+    if upload is None:
+        messages.error(request, "请选择签名图片。")
+    elif (upload.size or 0) > SIGNATURE_MAX_BYTES:
+        messages.error(request, "签名图片不能超过 1 MB。")
+    elif detect_kind(upload) not in {"png", "jpg"}:
+        messages.error(request, "签名图片只接受 PNG 或 JPG 图片（按文件内容判断）。")
+    else:
+        user.signature_image.save(f"x.{detect_kind(upload)}", upload, save=False)
+        stored = user.signature_image.name or ""
+        try:
+            with transaction.atomic():
+                user.save(update_fields=["signature_image"])
+                _signature_history(user, old, stored, "上传签名图片")
+        except BaseException:
+            user.signature_image.storage.delete(stored)
+            raise
+        if old:
+            user.signature_image.storage.delete(old)
+        messages.success(request, "签名图片已更新，今后的验收意见将附此签名。")
+    return redirect("accounts:security")
+
+
+def _signature_history(user: Any, before: str, after: str, reason: str) -> None:
+    """One history row for the change of a user's signature image (users have no public id: one is derived)."""
+    from uuid import NAMESPACE_URL, uuid5
+
+    from rectify.core.history import record_change
+    from rectify.core.models import ChangeRecord
+
+    derived = uuid5(NAMESPACE_URL, f"rectify:user:{user.pk}")
+
+    class Subject:
+        _meta = user._meta
+        uuid = derived
+
+        def __str__(self) -> str:
+            return f"用户 {user.get_username()}"
+
+    record_change(Subject(), ChangeRecord.Action.UPDATE, before={"signature_image": before},  # type: ignore[arg-type]
+                  after={"signature_image": after}, reason=reason, user=user)
+
+
+@login_required
+def signature_image(request: AuthedRequest) -> HttpResponse:
+    """The user's own signature image (for the profile page)."""
+    from rectify.acceptance.files import serve_file
+
+    if not request.user.signature_image:
+        from django.http import Http404
+
+        raise Http404("尚未上传签名图片")
+    return serve_file(request.user.signature_image, "签名", inline_images=True)
 
 
 @login_required

@@ -563,6 +563,7 @@ class AnnouncementOut(Schema):
     starts_on: datetime.date = Field(..., description="公示开始")
     ends_on: datetime.date = Field(..., description="公示截止")
     working_days: int = Field(..., description="公示期（工作日）")
+    calendar_note: str = Field("", description="公示期跨越尚未录入节假日安排的年度时的提示（截止日为推算结果）；否则为空")
     published: bool
     objections: list[ObjectionOut]
 
@@ -577,7 +578,7 @@ class AnnouncementOut(Schema):
 
 class ClosureOut(Schema):
     uuid: UUID
-    number: str = Field(..., description="销号编号，如“销号〔2026〕3号”")
+    number: str = Field(..., description="销号编号，冠以发文机关简称，如“晋城销号〔2026〕3号”")
     year: int
     seq: int
     closed_on: datetime.date
@@ -646,7 +647,7 @@ class ReviewIn(InputSchema):
     decision: Literal["accept", "send_back"] = Field(..., description="accept 验收通过 / send_back 退回整改")
     site_check: str = Field(..., min_length=1, description="现场核查记录")
     implemented: bool = Field(..., description="整改措施已落实")
-    signed_by: str = Field(..., min_length=1, max_length=60, description="签字人")
+    signed_by: str = Field("", max_length=60, description="可不填：签字人为当前登录的验收人员本人；填写的姓名与本人不符时拒绝")
     reasons: str = Field("", description="理由/退回原因（退回时必填）")
     version: int = Field(..., description="任务版本；已被他人修改时返回 409")
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 
 from .context import current_actor, current_request_id
 from .models import AuditChainHead, ChangeRecord, PublicModel
@@ -17,6 +18,8 @@ def plain(value: Any) -> Any:
     """A JSON-safe form of a field value."""
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
+    if isinstance(value, FieldFile):
+        return value.name or ""
     if isinstance(value, (uuid.UUID, decimal.Decimal)):
         return str(value)
     if isinstance(value, models.Model):

@@ -152,3 +152,80 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = "审计链头"
+
+
+# ---------------------------------------------------------------- the holiday calendar (core/workdays.py)
+
+class HolidayYear(VersionedModel):
+    """One year of the official holiday arrangement (法定节假日 and 调休上班日), from the State
+    Council's annual notice: loaded from the chinese-calendar package or entered by an administrator."""
+
+    class Source(models.TextChoices):
+        PACKAGE = "package", "节假日数据包（chinese-calendar）"
+        MANUAL = "manual", "管理员按国务院通知录入"
+
+    year = models.PositiveSmallIntegerField("年度", unique=True)
+    source = models.CharField("来源", max_length=10, choices=Source.choices)
+    notice = models.CharField("依据（通知名称或文号）", max_length=200, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = "节假日安排"
+        verbose_name_plural = "节假日安排"
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年节假日安排"
+
+
+class CalendarDay(models.Model):
+    """A day that differs from the plain week: a holiday (放假) or a make-up workday (调休上班)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "放假"
+        WORKDAY = "workday", "调休上班"
+
+    holiday_year = models.ForeignKey(HolidayYear, verbose_name="年度", on_delete=models.CASCADE, related_name="days")
+    day = models.DateField("日期", unique=True)
+    kind = models.CharField("类别", max_length=8, choices=Kind.choices)
+    name = models.CharField("节日", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "节假日"
+        verbose_name_plural = "节假日"
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()
+
+
+class HolidayReminder(models.Model):
+    """A reminder sent to administrators that next year's holiday arrangement is missing (one per year and month)."""
+
+    year = models.PositiveSmallIntegerField("缺少的年度")
+    month = models.PositiveSmallIntegerField("提醒月份")
+    sent_at = models.DateTimeField("提醒时间", default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "month"], name="holiday_reminder_once_a_month")]
+
+
+# ---------------------------------------------------------------- document numbers (core/numbering.py)
+
+class DocumentCounter(models.Model):
+    """The last number given per kind of document (销号, 督办), issuer and year; taken with one
+    atomic upsert, so two offices or two clicks never receive the same number."""
+
+    kind = models.CharField("文书类别", max_length=20)
+    issuer = models.CharField("发文机关简称", max_length=40)
+    year = models.PositiveSmallIntegerField("年度")
+    last = models.PositiveIntegerField("已用到的序号", default=0)
+
+    class Meta:
+        verbose_name = "文书编号计数"
+        verbose_name_plural = "文书编号计数"
+        constraints = [models.UniqueConstraint(fields=["kind", "issuer", "year"], name="document_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.issuer}{self.kind}〔{self.year}〕{self.last}号"

@@ -381,10 +381,9 @@ def review(request: AuthedRequest, uuid: Any) -> HttpResponse:
 def download(request: AuthedRequest, uuid: Any) -> FileResponse:
     evidence = get_object_or_404(EvidenceFile, uuid=uuid, report__assignment__task__in=Task.objects.visible_to(request.user))
     log_personal_data_access(request, "下载调度佐证材料", evidence.report.assignment.task)
-    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
-                            content_type=evidence.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    from rectify.acceptance.files import serve_file
+
+    return serve_file(evidence.file, evidence.original_name)  # type: ignore[no-any-return]
 
 
 @login_required

@@ -18,6 +18,8 @@ class Region(models.Model):
     level = models.CharField("级别", max_length=10, choices=Level.choices)
     parent = models.ForeignKey("self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     path = models.CharField("区划路径", max_length=120, db_index=True, help_text="从省到本级的代码，以 / 分隔")
+    short_name = models.CharField("发文简称", max_length=20, blank=True,
+                                  help_text="文号中的机关简称，如“晋城”（晋城督办〔2026〕1号）；留空为名称去掉省/市/县/区")
 
     class Meta:
         verbose_name = "行政区划"

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from rectify.core.models import PublicModel, VersionedModel
+from rectify.core.numbering import SUPERVISION, format_number
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Task
 
@@ -103,6 +104,7 @@ class SupervisionNotice(VersionedModel):
 
     task = models.ForeignKey(Task, verbose_name="整改任务", on_delete=models.PROTECT, related_name="supervision_notices")
     region = models.ForeignKey(Region, verbose_name="督办区划", on_delete=models.PROTECT, related_name="+")
+    issuer = models.CharField("发文机关简称", max_length=40, default="")
     year = models.PositiveSmallIntegerField("年度")
     seq = models.PositiveIntegerField("序号")
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="督办人", null=True, blank=True,
@@ -139,7 +141,10 @@ class SupervisionNotice(VersionedModel):
         verbose_name = "督办单"
         verbose_name_plural = "督办单"
         ordering = ["-issued_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["region", "year", "seq"], name="supervision_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "seq"], name="supervision_number_unique"),
+            models.UniqueConstraint(fields=["issuer", "year", "seq"], name="supervision_number_unique_per_issuer"),
+        ]
         indexes = [models.Index(fields=["status", "done_by"], name="supervision_status_due")]
 
     def __str__(self) -> str:
@@ -147,7 +152,7 @@ class SupervisionNotice(VersionedModel):
 
     @property
     def number(self) -> str:
-        return f"督办〔{self.year}〕{self.seq}号"
+        return format_number(self.issuer, SUPERVISION, self.year, self.seq)
 
     @property
     def current_step(self) -> str:

@@ -19,11 +19,12 @@ from rectify.accounts.roles import REGION_ROLES, UNIT_ROLES, Role
 from rectify.accounts.scope import own_unit_ids, task_scope, unit_ids
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
+from rectify.core.numbering import SUPERVISION, issuer_name, next_seq
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Assignment, Task
 from rectify.tasks.states import DONE_STATES
 
-from .models import ExtensionRequest, NoticeCounter, SupervisionNotice, SupervisionRule
+from .models import ExtensionRequest, SupervisionNotice, SupervisionRule
 from .schedule import path_prefixes
 
 Status = SupervisionNotice.Status
@@ -133,7 +134,7 @@ def limits_for(region: Region) -> Limits:
 
 def add_days(start: datetime.date, days: int, working: bool) -> datetime.date:
     if working:
-        from rectify.acceptance.workdays import add_working_days
+        from rectify.core.workdays import add_working_days
 
         return add_working_days(start, days)
     return start + datetime.timedelta(days=days)
@@ -179,12 +180,6 @@ def issuing_region(user: Any, task: Task) -> Region:
     return task.region
 
 
-def _next_number(region: Region, year: int) -> int:
-    counter, _ = NoticeCounter.objects.get_or_create(region=region, year=year)
-    counter = NoticeCounter.objects.select_for_update().get(pk=counter.pk)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
 
 
 def default_units(task: Task) -> list[Unit]:
@@ -223,7 +218,8 @@ def issue_notice(
     limits = limits_for(task.region)
     region = issuing_region(user, task) if user is not None else task.region
     notice = SupervisionNotice.objects.create(
-        task=task, region=region, year=today.year, seq=_next_number(region, today.year), issued_by=user, kind=kind,
+        task=task, region=region, issuer=(issuer := issuer_name(region)), year=today.year,
+        seq=next_seq(SUPERVISION, issuer, today.year), issued_by=user, kind=kind,
         reason=reason.strip(), automatic=automatic, issued_at=now, issued_on=today, working_days=limits.working_days,
         **due_dates(today, kind, limits),
     )

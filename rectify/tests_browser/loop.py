@@ -91,19 +91,19 @@ def run_loop(world: Any, login: Callable[[Any], Client], text: Callable[[str], s
     _ok(submit(unit, reverse("acceptance:apply", args=[task.uuid]), text=text), "申请验收")
     first = AcceptanceApplication.objects.filter(task=task).latest("id")
     _ok(submit(reviewer, reverse("acceptance:file", args=[task.uuid]), action=reverse("acceptance:review", args=[first.uuid]), text=text,
-               overrides={"decision": "send_back", "implemented": "no", "signed_by": "验收组"}), "验收退回")
+               overrides={"decision": "send_back", "implemented": "no"}), "验收退回")
     _ok(unit.post(reverse("tasks:start", args=[task.uuid]), {"version": Task.objects.get(pk=task.pk).version}), "重新整改")
     _ok(submit(unit, reverse("acceptance:apply", args=[task.uuid]), text=text), "再次申请验收")
     done.application = AcceptanceApplication.objects.filter(task=task).order_by("-id").first()
     _ok(submit(reviewer, reverse("acceptance:file", args=[task.uuid]), action=reverse("acceptance:review", args=[done.application.uuid]),
                text=text,
-               overrides={"decision": "accept", "implemented": "yes", "signed_by": text("signed_by")[:60]}), "验收通过")
+               overrides={"decision": "accept", "implemented": "yes"}), "验收通过")
 
-    # The office announces; the leader objects; the office rejects the objection.
+    # The office announces; the province office records a public objection; the city office rejects it.
     _ok(submit(office, reverse("acceptance:file", args=[task.uuid]), action=reverse("acceptance:announce", args=[task.uuid]), text=text,
                overrides={"starts_on": today.isoformat()}), "公示")
     done.announcement = Announcement.objects.filter(task=task).order_by("-id").first()
-    _ok(submit(login(world.leader), reverse("acceptance:file", args=[task.uuid]),
+    _ok(submit(login(world.province_office), reverse("acceptance:file", args=[task.uuid]),
                action=reverse("acceptance:object", args=[done.announcement.uuid]), text=text,
                overrides={"contact": "13800000000"}), "公众异议")
     done.objection = Objection.objects.filter(announcement=done.announcement).order_by("-id").first()

@@ -26,7 +26,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "inspections:detail": {"uuid": "inspection"}, "inspections:edit": {"uuid": "inspection"},
     "acceptance:file": {"uuid": "task"}, "acceptance:apply": {"uuid": "task"}, "acceptance:announce": {"uuid": "task"},
     "acceptance:close": {"uuid": "task"}, "acceptance:notice": {"uuid": "task"}, "acceptance:dossier": {"uuid": "task"},
-    "acceptance:review": {"uuid": "application"}, "acceptance:object": {"uuid": "announcement"},
+    "acceptance:review": {"uuid": "application"}, "acceptance:review_signature": {"uuid": "review"}, "acceptance:object": {"uuid": "announcement"},
     "acceptance:resolve": {"uuid": "objection"}, "acceptance:evidence": {"uuid": "acceptance_evidence"},
     "acceptance:look_back_schedule_one": {"uuid": "task"}, "acceptance:look_back": {"uuid": "look_back"},
     "acceptance:look_back_evidence": {"uuid": "look_back_evidence"}, "acceptance:file_closure": {"uuid": "task"},
@@ -75,7 +75,7 @@ def all_routes() -> list[Route]:
 
 def objects_of(world: Any, done: SimpleNamespace) -> dict[str, Any]:
     """The real values for URL parameters, after ``run_loop``."""
-    from rectify.acceptance.models import Evidence, LookBackEvidence
+    from rectify.acceptance.models import AcceptanceReview, Evidence, LookBackEvidence
     from rectify.core.models import SavedFilter
     from rectify.dispatch.models import EvidenceFile, Verification
     from rectify.imports.models import ImportBatch
@@ -98,6 +98,7 @@ def objects_of(world: Any, done: SimpleNamespace) -> dict[str, Any]:
         "notification": first(Notification, recipient=world.city_office),
         "saved_filter": saved.pk if saved else None, "import_batch": getattr(batch, "uuid", None),
         "periodic_check": periodic_checks()[0].name,
+        "review": first(AcceptanceReview),
         "milestone": getattr(done.task.milestones.order_by("id").first(), "pk", None),
     }
 

@@ -93,6 +93,9 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "accounts:password_change": ("GET", plain(AUTH)),
     "accounts:mfa_enrol": ("GET", plain(AUTH)),
     "accounts:mfa_verify": ("GET", plain(AUTH)),  # without a pending second factor: redirect to the security page
+    "accounts:signature": ("POST", plain(AUTH)),
+    # The caller's own signature image: none of the users here has one (404); served content is tested in acceptance/tests/test_downloads.py.
+    "accounts:signature_image": ("GET", plain(NONE)),
     "accounts:login_events": ("GET", plain(ADMIN)),
     "accounts:data_access_log": ("GET", plain(ADMIN)),
     # ledger
@@ -123,8 +126,10 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "acceptance:notice": ("GET", obj(SEE_A, SEE_B)),
     "acceptance:dossier": ("GET", obj(SEE_A, SEE_B)),
     "acceptance:review": ("POST", obj(REVIEW_A, REVIEW_B)),
-    # Anyone who sees the task may object to its closure, except the units doing the work.
-    "acceptance:object": ("POST", obj(SEE_A - DOERS_A, SEE_B - DOERS_B)),
+    # Only the office records an objection (from the public or a unit); read-only roles may not.
+    "acceptance:object": ("POST", obj(OFFICE_A, OFFICE_B)),
+    "acceptance:review_signature": ("GET", obj(SEE_A, SEE_B)),
+    "acceptance:holiday_calendar": ("GET", plain(ADMIN)),
     "acceptance:resolve": ("POST", obj(OFFICE_A, OFFICE_B)),
     "acceptance:evidence": ("GET", obj(SEE_A, SEE_B)),
     "acceptance:look_back_schedule_one": ("POST", obj(OFFICE_A, OFFICE_B)),
@@ -409,7 +414,8 @@ def records(world: SimpleNamespace, make_task: Any, settings: Any, tmp_path: Any
             announcement = build(model("acceptance.Announcement"), task=task)
             r.setdefault("announcement", {})[k] = announcement
             r.setdefault("objection", {})[k] = build(model("acceptance.Objection"), announcement=announcement, recorded_by=users[k])
-            closure = build(model("acceptance.Closure"), task=task, announcement=announcement, region=regions[k])
+            closure = build(model("acceptance.Closure"), task=task, announcement=announcement, region=regions[k], issuer=f"矩阵{k}")
+            r.setdefault("review", {})[k] = build(model("acceptance.AcceptanceReview"), application=application, reviewer=users[k])
             if (Filing := model("acceptance.Filing")) is not None:
                 r.setdefault("filing", {})[k] = build(Filing, closure=closure, filed_by=users[k], filed_to_region=regions[k].parent,
                                                       acknowledged_by=None)
@@ -428,7 +434,7 @@ def records(world: SimpleNamespace, make_task: Any, settings: Any, tmp_path: Any
             r.setdefault("verification", {})[k] = build(model("dispatch.Verification"), sample=sample, round=round_, task=task, checker=None)
         # supervision
         if (Notice := model("supervision.SupervisionNotice")) is not None:
-            notice = build(Notice, task=task, region=regions[k] if k == "B" else world.city, issued_by=users[k], closed_by=None)
+            notice = build(Notice, task=task, region=regions[k] if k == "B" else world.city, issued_by=users[k], closed_by=None, issuer=f"矩阵{k}")
             notice.units.add(units[k])
             r.setdefault("notice", {})[k] = notice
             r.setdefault("extension", {})[k] = build(model("supervision.ExtensionRequest"), notice=notice, requested_by=users[k], decided_by=None)
@@ -452,7 +458,10 @@ def records(world: SimpleNamespace, make_task: Any, settings: Any, tmp_path: Any
         announced = make_task(problem="已公示的任务")
         build(Announcement, task=announced, published=True)
         type(announced).objects.filter(pk=announced.pk).update(state=TaskState.ANNOUNCED)
-        r["announced_task"] = {"A": announced, "B": task_b}
+        # A public record stays public whatever the task's state; 太原's second task was never announced.
+        never = make_task(plan=world.other_plan, region=world.other_city, problem="未公示的任务",
+                          units={Assignment.Role.LEAD: [world.unit_other_env], Assignment.Role.RESPONSIBLE: [world.unit_other_env]})
+        r["announced_task"] = {"A": announced, "B": never}
     return r
 
 
@@ -464,6 +473,7 @@ KWARG_SOURCES: dict[str, dict[str, str]] = {
     "acceptance:object": {"uuid": "announcement"},
     "acceptance:resolve": {"uuid": "objection"},
     "acceptance:evidence": {"uuid": "evidence"},
+    "acceptance:review_signature": {"uuid": "review"},
     "acceptance:look_back": {"uuid": "look_back"},
     "acceptance:look_back_evidence": {"uuid": "look_back_evidence"},
     "dispatch:round": {"uuid": "round"},

@@ -41,12 +41,22 @@ def apply(client: Any, task: Task, text: str = "河道垃圾已全部清理，�
 def review(client: Any, application: AcceptanceApplication, decision: str = "accept", implemented: str = "yes", reasons: str = "") -> Any:
     return client.post(url("review", application), {
         "site_check": "2026年11月现场查看，河道两岸无垃圾堆放。", "implemented": implemented, "decision": decision,
-        "reasons": reasons, "signed_by": "验收组", "version": fresh(application.task).version,
+        "reasons": reasons, "version": fresh(application.task).version,
     })
 
 
 def announce(client: Any, task: Task, **extra: Any) -> Any:
     return client.post(url("announce", task), {"version": fresh(task).version, **extra})
+
+
+def elapse(task: Task, days: int = 20) -> Announcement:
+    """Let the current announcement period lie ``days`` calendar days in the past (time passing):
+    the same working-day length, now ended."""
+    item = Announcement.objects.filter(task=task).order_by("-id")[0]
+    item.starts_on -= datetime.timedelta(days=days)
+    item.ends_on = add_working_days(item.starts_on, item.working_days)
+    item.save(update_fields=["starts_on", "ends_on"])
+    return item
 
 
 def messages_of(response: Any) -> list[str]:
@@ -76,7 +86,7 @@ def test_whole_path_apply_review_announce_close(world: Any, make_task: Any, logi
     evidence = list(application.evidence.all())
     assert sorted(e.kind for e in evidence) == ["pdf", "png"]
     for e in evidence:
-        assert e.file.name.startswith("evidence/") and e.original_name not in e.file.name
+        assert e.file.name and e.file.name.startswith("evidence/") and e.original_name not in e.file.name
         assert len(e.sha256) == 64
 
     # Download only through the checked view, as an attachment.
@@ -115,7 +125,7 @@ def test_whole_path_apply_review_announce_close(world: Any, make_task: Any, logi
     # The period has passed: close with the day after it ends.
     closure = services.close_task(task, world.city_office, today=announcement.ends_on + datetime.timedelta(days=1))
     year = (announcement.ends_on + datetime.timedelta(days=1)).year
-    assert closure.number == f"销号〔{year}〕1号"
+    assert closure.number == f"晋城城区销号〔{year}〕1号"
     assert fresh(task).state == TaskState.CLOSED
 
     public = Client().get(reverse("acceptance:public_detail", args=[task.uuid]))
@@ -137,14 +147,14 @@ def test_close_through_http_after_the_period_and_numbers_run_on(world: Any, make
     numbers = []
     for _ in range(2):
         task = accepted_task(world, make_task, login)
-        # An announcement that began ten working days ago has ended.
-        start = timezone.localdate() - datetime.timedelta(days=20)
-        assert announce(office, task, starts_on=start.isoformat()).status_code == 302
+        # An announcement published today; twenty days later it has ended.
+        assert announce(office, task).status_code == 302
+        elapse(task)
         response = office.post(url("close", task), {"version": fresh(task).version}, follow=True)
         assert fresh(task).state == TaskState.CLOSED, messages_of(response)
         numbers.append(Closure.objects.get(task=task).number)
     year = timezone.localdate().year
-    assert numbers == [f"销号〔{year}〕1号", f"销号〔{year}〕2号"]
+    assert numbers == [f"晋城城区销号〔{year}〕1号", f"晋城城区销号〔{year}〕2号"]
 
 
 def test_send_back_then_apply_again(world: Any, make_task: Any, login: Any) -> None:
@@ -174,12 +184,11 @@ def test_objection_upheld_reopens(world: Any, make_task: Any, login: Any) -> Non
     office = login(world.city_office)
     announce(office, task)
     announcement = Announcement.objects.get(task=task)
-    # Anyone with scope may record an objection during the period, except the units doing the work;
-    # the contact stays private.
-    refused = login(world.lead_unit).post(url("object", announcement), {"content": "河道北岸仍有垃圾", "contact": "13812345678"})
-    assert refused.status_code == 403
-    assert "承担该任务的单位不能对本任务的销号公示提出异议" in refused.content.decode()
-    response = login(world.leader).post(url("object", announcement), {"content": "河道北岸仍有垃圾", "contact": "13812345678"})
+    # Only the office records an objection (from the public or a unit); the contact stays private.
+    for user in (world.lead_unit, world.leader, world.reviewer):
+        refused = login(user).post(url("object", announcement), {"content": "河道北岸仍有垃圾", "contact": "13812345678"})
+        assert refused.status_code == 403
+    response = office.post(url("object", announcement), {"content": "河道北岸仍有垃圾", "contact": "13812345678"})
     assert response.status_code == 302
     objection = Objection.objects.get(announcement=announcement)
     assert objection.contact == "13812345678"
@@ -195,8 +204,9 @@ def test_objection_upheld_reopens(world: Any, make_task: Any, login: Any) -> Non
     assert fresh(task).state == TaskState.REOPENED
     objection.refresh_from_db()
     assert objection.resolution == "upheld" and objection.reopened_task
-    # Reopened: no longer public, and the unit may apply again.
-    assert login(world.nobody).get(reverse("acceptance:public_detail", args=[task.uuid])).status_code == 404
+    # Reopened: the public page stays and says so; the unit may apply again.
+    public = Client().get(reverse("acceptance:public_detail", args=[task.uuid]))
+    assert public.status_code == 200 and "重新整改" in public.content.decode() and "经核查属实" in public.content.decode()
     assert apply(login(world.county_unit), task, text="北岸垃圾已清理。").status_code == 302
     assert fresh(task).state == TaskState.APPLIED
 
@@ -206,11 +216,11 @@ def test_objection_rejected_then_close(world: Any, make_task: Any, login: Any) -
     office = login(world.city_office)
     announce(office, task)
     announcement = Announcement.objects.get(task=task)
-    objection = services.record_objection(announcement, world.leader, content="怀疑未整改")
+    objection = services.record_objection(announcement, world.city_office, content="怀疑未整改")
     office.post(url("resolve", objection), {"resolution": "rejected", "note": "经现场复核，已整改到位", "version": fresh(task).version})
     assert fresh(task).state == TaskState.ANNOUNCED
     with pytest.raises(services.AcceptanceRefused, match="不在公示期内"):
-        services.record_objection(announcement, world.leader, content="晚了", today=announcement.ends_on + datetime.timedelta(days=1))
+        services.record_objection(announcement, world.city_office, content="晚了", today=announcement.ends_on + datetime.timedelta(days=1))
     closure = services.close_task(task, world.city_office, today=announcement.ends_on + datetime.timedelta(days=3))
     assert fresh(task).state == TaskState.CLOSED and closure.seq == 1
 
@@ -337,7 +347,7 @@ def test_dossier_zip_contains_the_files(world: Any, make_task: Any, login: Any) 
     assert "01_验收申请/整改完成情况.txt" in names
     assert archive.read("01_验收申请/佐证材料/01_现场照片.png") == png_bytes()
     assert archive.read("01_验收申请/佐证材料/02_验收材料.pdf") == pdf_bytes()
-    assert "验收组" in archive.read("01_验收申请/验收意见_01.txt").decode()
+    assert services.signer_name(world.reviewer) in archive.read("01_验收申请/验收意见_01.txt").decode()
     assert "销号公示_01.docx" in names
     assert closure.number in archive.read("销号.txt").decode()
     assert "河道垃圾已全部清理" in archive.read("01_验收申请/整改完成情况.txt").decode()
@@ -356,7 +366,8 @@ def test_notice_docx_download(world: Any, make_task: Any, login: Any) -> None:
 
 def test_stale_version_is_refused(world: Any, make_task: Any, login: Any) -> None:
     task = make_task()
-    response = login(world.county_unit).post(url("apply", task), {"completion_report": "已完成", "version": task.version - 1 if task.version > 1 else 99})
+    response = login(world.county_unit).post(url("apply", task), {"completion_report": "已完成", "version": task.version - 1 if task.version > 1 else 99,
+                                                                  "evidence": [SimpleUploadedFile("照片.png", png_bytes())]})
     assert response.status_code == 400 and "已被他人修改" in response.content.decode()
     assert fresh(task).state == TaskState.ASSIGNED
 

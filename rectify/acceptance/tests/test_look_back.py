@@ -17,7 +17,7 @@ from rectify.tasks.models import Task
 from rectify.tasks.states import TaskState
 
 from .conftest import exe_bytes, png_bytes
-from .test_flow import accepted_task, announce, apply, fresh, messages_of, review, url
+from .test_flow import accepted_task, announce, apply, elapse, fresh, messages_of, review, url
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +31,8 @@ needs_notifications = pytest.mark.skipif(Notification is None, reason="notificat
 
 def close(world: Any, login: Any, task: Task) -> Closure:
     office = login(world.city_office)
-    start = timezone.localdate() - datetime.timedelta(days=20)
-    assert announce(office, task, starts_on=start.isoformat()).status_code == 302
+    assert announce(office, task).status_code == 302
+    elapse(task)
     response = office.post(url("close", task), {"version": fresh(task).version}, follow=True)
     assert fresh(task).state == TaskState.CLOSED, messages_of(response)
     return Closure.objects.filter(task=task).order_by("-id")[0]

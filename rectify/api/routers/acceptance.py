@@ -72,7 +72,7 @@ def task_file(request: HttpRequest, uuid: UUID) -> dict[str, Any]:
 
 
 @router.post("/tasks/{uuid}/apply", response={201: ApplicationOut, **WRITE_RESPONSES}, summary="申请验收",
-             description="multipart/form-data：整改完成情况、任务版本和佐证材料（可多个；PDF、Word、Excel、JPG、PNG，每个不超过 20 MB）。"
+             description="multipart/form-data：整改完成情况、任务版本和佐证材料（至少一个，可多个；PDF、Word、Excel、JPG、PNG，每个不超过 20 MB）。"
                          "承担任务的牵头单位、责任单位或整改办可申请。")
 def apply(
     request: HttpRequest,
@@ -89,7 +89,8 @@ def apply(
 
 
 @router.post("/applications/{uuid}/review", response={201: ReviewOut, **WRITE_RESPONSES}, summary="验收（通过或退回）",
-             description="本区域的验收人员或整改办可验收；申请人不能验收自己的申请。")
+             description="本区域的验收人员或整改办可验收；申请人不能验收自己的申请。签字人为当前登录的验收人员本人"
+                         "（附其个人资料中的签名图片）。")
 def review(request: HttpRequest, uuid: UUID, payload: ReviewIn) -> Status[Any]:
     user = user_of(request)
     application = get_visible(AcceptanceApplication.objects.select_related("task"), "验收申请不存在，或您无权查看",
@@ -102,7 +103,8 @@ def review(request: HttpRequest, uuid: UUID, payload: ReviewIn) -> Status[Any]:
 
 
 @router.post("/tasks/{uuid}/announce", response={201: AnnouncementOut, **WRITE_RESPONSES}, summary="发布销号公示",
-             description="验收通过后，由整改办发布；公示期按区域设置的工作日计算。")
+             description="验收通过后，由整改办发布；公示期按区域设置的工作日计算，自发布之日或之后开始（不能早于今天）。"
+                         "跨越尚未录入节假日安排的年度时，截止日按周末和法定节假日推算，calendar_note 中说明。")
 def announce(request: HttpRequest, uuid: UUID, payload: AnnounceIn) -> Status[Any]:
     task = _task(request, uuid)
     with acting(request):
@@ -111,7 +113,7 @@ def announce(request: HttpRequest, uuid: UUID, payload: AnnounceIn) -> Status[An
 
 
 @router.post("/tasks/{uuid}/close", response={201: ClosureOut, **WRITE_RESPONSES}, summary="销号",
-             description="公示期满且无未处理、成立的异议时，由整改办销号，编号按区域和年度顺排。")
+             description="公示期满且无未处理、成立的异议时，由整改办销号；编号冠以发文机关简称，按机关和年度顺排（如“晋城销号〔2026〕3号”）。")
 def close(request: HttpRequest, uuid: UUID, payload: CloseIn) -> Status[Any]:
     task = _task(request, uuid)
     with acting(request):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from rectify.acceptance.models import AcceptanceApplication, Closure, LookBack
 from rectify.acceptance.tests.conftest import exe_bytes, pdf_bytes, png_bytes
+from rectify.acceptance.tests.test_flow import elapse
 from rectify.tasks.models import Task
 from rectify.tasks.states import TaskState
 
@@ -49,12 +50,15 @@ def apply(api: Any, task: Task, files: list[Any] | None = None) -> Any:
 def review(api: Any, application_uuid: Any, task: Task, decision: str = "accept") -> Any:
     return api.post(f"{BASE}/applications/{application_uuid}/review", {
         "decision": decision, "site_check": "现场查看，两岸无垃圾。", "implemented": decision == "accept",
-        "signed_by": "验收组", "reasons": "" if decision == "accept" else "仍有垃圾", "version": version(task)})
+        "reasons": "" if decision == "accept" else "仍有垃圾", "version": version(task)})
 
 
 def announce(api: Any, task: Task, days_ago: int = 20) -> Any:
-    start = timezone.localdate() - datetime.timedelta(days=days_ago)
-    return api.post(f"{BASE}/tasks/{task.uuid}/announce", {"starts_on": start.isoformat(), "version": version(task)})
+    """Announce today; then let ``days_ago`` days pass (the period lies in the past)."""
+    response = api.post(f"{BASE}/tasks/{task.uuid}/announce", {"version": version(task)})
+    if response.status_code == 201 and days_ago:
+        elapse(task, days_ago)
+    return response
 
 
 def close(api: Any, task: Task) -> Any:
@@ -172,10 +176,14 @@ def test_refusals_in_chinese(world: Any, make_task: Any, api_as: Any) -> None:
     response = apply(api_as(world.county_unit), task, files=[exe])
     assert response.status_code == 400 and "不是允许的类型" in response.json()["detail"]
     assert state(task) == TaskState.ASSIGNED
+    # No evidence, no application (the same rule as the page).
     response = apply(api_as(world.county_unit), task, files=[])
+    assert response.status_code == 400 and "请至少上传一份佐证材料" in response.json()["detail"]
+    assert state(task) == TaskState.ASSIGNED and not AcceptanceApplication.objects.filter(task=task).exists()
+    response = apply(api_as(world.county_unit), task)
     assert response.status_code == 201
     stale = api_as(world.reviewer).post(f"{BASE}/applications/{response.json()['uuid']}/review", {
-        "decision": "accept", "site_check": "查看", "implemented": True, "signed_by": "验收组", "version": 1})
+        "decision": "accept", "site_check": "查看", "implemented": True, "version": 1})
     assert stale.status_code == 409 and stale.json()["current_version"] == version(task)
     bad = api_as(world.reviewer).post(f"{BASE}/applications/{response.json()['uuid']}/review", {"decision": "maybe", "version": version(task)})
     assert bad.status_code == 422 and "验收结论：取值无效" in bad.json()["detail"] and "现场核查记录：此项为必填项" in bad.json()["detail"]
@@ -227,8 +235,10 @@ def test_objection_then_upheld_reopens_the_task(world: Any, make_task: Any, api_
 
     doer = api_as(world.county_unit).post(f"{BASE}/announcements/{announcement}/objections", {"content": "没整改完"})
     assert doer.status_code == 403 and "承担该任务的单位" in doer.json()["detail"]
-    made = api_as(world.leader).post(f"{BASE}/announcements/{announcement}/objections",
-                                     {"content": "河道下游仍有垃圾", "contact": "13800000000"})
+    leader = api_as(world.leader).post(f"{BASE}/announcements/{announcement}/objections", {"content": "河道下游仍有垃圾"})
+    assert leader.status_code == 403  # a read-only role records nothing; the office records objections
+    made = api_as(world.province_office).post(f"{BASE}/announcements/{announcement}/objections",
+                                              {"content": "河道下游仍有垃圾", "contact": "13800000000"})
     assert made.status_code == 201, made.content.decode()
     objection = made.json()
     assert objection["resolution"] == "" and "contact" not in objection
@@ -251,7 +261,7 @@ def test_filing_a_closure_and_acknowledging_it(world: Any, make_task: Any, api_a
     filed = office.post(f"{BASE}/tasks/{task.uuid}/filing", {"note": "请备案", "version": version(task)})
     assert filed.status_code == 201, filed.content.decode()
     filing = filed.json()
-    assert filing["filed_to_region"] == "140500" and filing["acknowledged"] is False and filing["closure_number"].startswith("销号")
+    assert filing["filed_to_region"] == "140500" and filing["acknowledged"] is False and "销号〔" in filing["closure_number"]
     again = office.post(f"{BASE}/tasks/{task.uuid}/filing", {"version": version(task)})
     assert again.status_code == 400 and "不能重复报送" in again.json()["detail"]
 

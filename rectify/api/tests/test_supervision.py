@@ -30,7 +30,7 @@ def step(api: Any, notice: dict[str, Any], name: str, version: int) -> Any:
 
 def test_issue_and_who_sees_it(world: Any, api_as: Any, issued: Any) -> None:
     task, notice = issued
-    assert notice["number"].startswith("督办〔") and notice["status"] == "issued" and notice["current_step"] == "arrange"
+    assert notice["number"].startswith("晋城督办〔") and notice["status"] == "issued" and notice["current_step"] == "arrange"
     assert [u["name"] for u in notice["units"]] == ["区生态环境分局"] and notice["task"] == str(task.uuid)
     assert api_as(world.county_unit).get(f"{BASE}/notices", {"mine": "true"}).json()["count"] == 1
     assert api_as(world.leader).get(f"{BASE}/notices/{notice['uuid']}").status_code == 200

@@ -44,12 +44,17 @@ def other_city_task(world: Any, make_task: Any) -> Task:
 
 
 def applied(world: Any, task: Task, user: Any) -> Any:
-    return acceptance.apply_for_acceptance(task, user, completion_report="已全部整改完成")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rectify.acceptance.tests.conftest import png_bytes
+
+    photo = SimpleUploadedFile("现场照片.png", png_bytes(), "image/png")
+    return acceptance.apply_for_acceptance(task, user, completion_report="已全部整改完成", files=[photo])
 
 
 def accepted(world: Any, task: Task, user: Any) -> Task:
     application = applied(world, task, user)
-    acceptance.review_application(application, world.admin, decision="accept", site_check="现场核查", implemented=True, signed_by="验收组")
+    acceptance.review_application(application, world.admin, decision="accept", site_check="现场核查", implemented=True, signed_by="")
     return Task.objects.get(pk=task.pk)
 
 
@@ -83,7 +88,7 @@ def test_units_see_reports_to_review_returned_due_notices_and_redo(world: Any, m
     dispatch.review_report(report, world.lead_unit, accept=False, note="请补充照片", expected_version=report.version)
     application = applied(world, second, world.county_unit)
     acceptance.review_application(application, world.reviewer, decision="send_back", site_check="现场核查", implemented=False,
-                                  signed_by="验收组", reasons="未完成")
+                                  signed_by="", reasons="未完成")
     html = page(login(world.county_unit), "notifications:todo")
     assert counts(html)["returned_reports"] == 1 and counts(html)["tasks_to_redo"] == 1
     assert reverse("tasks:detail", args=[second.uuid]) in html
@@ -95,10 +100,13 @@ def test_units_see_reports_to_review_returned_due_notices_and_redo(world: Any, m
 def test_office_sees_what_waits_for_it(world: Any, make_task: Any, login: Any) -> None:
     to_announce = accepted(world, make_task(), world.county_unit)
     ended = accepted(world, make_task(), world.county_unit)
-    acceptance.start_announcement(ended, world.city_office, starts_on=TODAY - datetime.timedelta(days=30))
+    acceptance.start_announcement(ended, world.city_office, starts_on=TODAY)
+    from rectify.acceptance.tests.test_flow import elapse
+
+    elapse(ended, 30)  # its period has passed
     objected = accepted(world, make_task(), world.county_unit)
     announcement = acceptance.start_announcement(objected, world.city_office, starts_on=TODAY)
-    acceptance.record_objection(announcement, world.leader, content="仍有垃圾", today=TODAY)
+    acceptance.record_objection(announcement, world.province_office, content="仍有垃圾", today=TODAY)
     notice = supervision.issue_notice(make_task(), world.city_office, units=[world.unit_county_env], reason="督办")
     supervision.request_extension(notice, world.county_unit, new_date=TODAY + datetime.timedelta(days=30), reason="汛期")
     done = supervision.issue_notice(make_task(), world.city_office, units=[world.unit_county_env], reason="督办")

@@ -56,6 +56,6 @@ def test_numbers_sequential_per_region_and_year(world: Any, make_task: Any) -> N
     b = issue(world, task, D(2026, 2, 5))
     c = services.issue_notice(task, world.province_office, units=[world.unit_county_env], reason="省级督办", today=D(2026, 2, 6))
     d = issue(world, task, D(2027, 1, 4))
-    assert [a.number, b.number] == ["督办〔2026〕1号", "督办〔2026〕2号"]
-    assert (c.number, c.region) == ("督办〔2026〕1号", world.province)
-    assert a.region == world.city and d.number == "督办〔2027〕1号"
+    assert [a.number, b.number] == ["晋城督办〔2026〕1号", "晋城督办〔2026〕2号"]
+    assert (c.number, c.region) == ("山西督办〔2026〕1号", world.province)
+    assert a.region == world.city and d.number == "晋城督办〔2027〕1号"

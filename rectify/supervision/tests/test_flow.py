@@ -55,7 +55,7 @@ def test_issue_form_and_notice(world: Any, make_task: Any, login: Any) -> None:
     assert response.status_code == 302 and response["Location"] == url("detail", notice)
     today = timezone.localdate()
     assert notice.status == Status.ISSUED and notice.issued_by == world.city_office and notice.region == world.city
-    assert notice.number == f"督办〔{today.year}〕1号"
+    assert notice.number == f"晋城督办〔{today.year}〕1号"
     assert (notice.arranged_by, notice.first_report_by, notice.done_by) == (
         today + datetime.timedelta(days=1), today + datetime.timedelta(days=3), today + datetime.timedelta(days=7))
     assert list(notice.units.all()) == [world.unit_county_env]

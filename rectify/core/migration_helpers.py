@@ -1,0 +1,26 @@
+"""Used by the migrations that give stored documents their issuer (numbers that name who issued them)."""
+from __future__ import annotations
+
+from typing import Any
+
+from .numbering import issuer_name
+
+
+def fill_issuers(apps: Any, app_label: str, model_name: str, kind: str) -> None:
+    """Set ``issuer`` on every stored document from its region; where two regions would print the
+    same number, the later one keeps its region code beside the name; then start the counters
+    after the highest number already given."""
+    model = apps.get_model(app_label, model_name)
+    counter = apps.get_model("core", "DocumentCounter")
+    taken: set[tuple[str, int, int]] = set()
+    for item in model.objects.select_related("region__parent__parent").order_by("id"):
+        issuer = issuer_name(item.region)
+        if (issuer, item.year, item.seq) in taken:
+            issuer = f"{issuer}（{item.region.code}）"
+        taken.add((issuer, item.year, item.seq))
+        model.objects.filter(pk=item.pk).update(issuer=issuer)
+    highest: dict[tuple[str, int], int] = {}
+    for issuer, year, seq in taken:
+        highest[(issuer, year)] = max(seq, highest.get((issuer, year), 0))
+    for (issuer, year), last in highest.items():
+        counter.objects.update_or_create(kind=kind, issuer=issuer, year=year, defaults={"last": last})
