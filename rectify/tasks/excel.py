@@ -729,8 +729,8 @@ def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, user: Any) 
         for t in _task_queryset().filter(plan=plan, seq__in=seqs):
             by_key.setdefault(_match_key(t.plan_id, format_section(t.section) if by_section else None, t.seq), []).append(t)
     candidate_ids = {t.pk for t in by_uuid.values()} | {t.pk for ts in by_key.values() for t in ts}
-    editable = Task.objects.editable_by(user)
-    editable_ids = set(editable.filter(pk__in=candidate_ids).values_list("pk", flat=True)) if candidate_ids else set()
+    editable_ids = _ids_in(Task.objects.editable_by(user), candidate_ids)
+    readable_ids = _ids_in(Task.objects.visible_to(user), candidate_ids)
     creatable = may_create_in(user, region) and may_create_in(user, plan.region)
 
     finder = _UnitFinder()
@@ -744,6 +744,9 @@ def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, user: Any) 
         key = _match_key(plan.pk, row.section if by_section else None, row.seq)
         if row.task_uuid:
             task = by_uuid.get(row.task_uuid)
+            if task is not None and task.pk in readable_ids and task.pk not in editable_ids:
+                _read_only_row(result, task, sheet.columns, finder)
+                continue
             if task is None or task.pk not in editable_ids:
                 result.errors.append(f"系统编号 {row.task_uuid} 对应的任务不存在或不在您可修改的范围内")
                 task = None
@@ -754,6 +757,9 @@ def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, user: Any) 
                 result.errors.append(f"方案“{plan.title}”{where}有 {len(found)} 项序号为 {row.seq} 的任务，请填写系统编号以区分")
             elif found:
                 task = found[0]
+                if task.pk in readable_ids and task.pk not in editable_ids:
+                    _read_only_row(result, task, sheet.columns, finder)
+                    continue
                 if task.pk not in editable_ids:
                     result.errors.append(f"方案中序号为 {row.seq} 的任务不在您可修改的范围内")
                     task = None
@@ -774,6 +780,20 @@ def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, user: Any) 
         if result.errors:
             result.status = ERROR
     return ImportPreview(rows=results, plan=plan, region=region)
+
+
+def _ids_in(tasks: QuerySet[Task], ids: set[int]) -> set[int]:
+    return set(tasks.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+
+
+def _read_only_row(result: RowResult, task: Task, columns: set[str], finder: _UnitFinder) -> None:
+    """A task the caller may see but not change (e.g. as leader of another region): fine while unchanged."""
+    _compare(result, task, columns, finder)
+    changed = [c.label for c in result.changes]
+    result.task, result.data, result.changes = None, None, []
+    if changed:
+        result.errors.append(f"您对该任务只有查看权限，不能修改（本行改动了：{'、'.join(changed)}）")
+    result.status = ERROR if result.errors else UNCHANGED
 
 
 def _resolve_units(result: RowResult, region: Region, finder: _UnitFinder, current: Iterable[Unit] = ()) -> dict[str, list[Unit]]:
