@@ -317,10 +317,12 @@ def write_template(*, plan_title: str = "") -> bytes:
 # Reading
 # ---------------------------------------------------------------------------------------------
 
-DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-MONTH_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*(?:份|底|末)?")
-YEAR_RE = re.compile(r"(\d{4})\s*年\s*(?:年底|底|末|年末|年内|内)?")
-PLAIN_DATE_RE = re.compile(r"^\s*\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}\s*$")
+# Possessive spaces (\s*+): what follows a run of spaces is never a space, so giving spaces back can
+# never help a match; not trying keeps every search linear even on a cell of spaces.
+DATE_RE = re.compile(r"(\d{4})\s*+[-/.年]\s*+(\d{1,2})\s*+[-/.月]\s*+(\d{1,2})\s*+日?")
+MONTH_RE = re.compile(r"(\d{4})\s*+[-/.年]\s*+(\d{1,2})\s*+月?\s*+(?:份|底|末)?")
+YEAR_RE = re.compile(r"(\d{4})\s*+年\s*+(?:年底|底|末|年末|年内|内)?")
+PLAIN_DATE_RE = re.compile(r"^\s*+\d{4}\s*+[-/.]\s*+\d{1,2}\s*+[-/.]\s*+\d{1,2}\s*+$")
 # A long-term marker with an optional 并 before it. The separators around it are stripped afterwards with
 # str.strip: a pattern that starts with a starred separator class rescans every run of spaces from each of
 # its positions (quadratic: a 12,000-space cell took seconds).
