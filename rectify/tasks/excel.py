@@ -92,7 +92,7 @@ MEASURE_NUMBER_RE = re.compile(r"^\s*(?:\d{1,3}\s*[.．、)）](?!\d)|[（(]\d{1
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 #: The longest text each column accepts on import (checked before anything parses the cell).
 CELL_LIMITS = {
-    "序号": 20, "章节": 200, "整改任务": 200, "责任人": 120, "整改时限": 100, "重点": 10, "责任单位": 2000,
+    "序号": 20, "章节": 2000, "整改任务": 200, "责任人": 120, "整改时限": 100, "重点": 10, "责任单位": 2000,
     "反馈问题": MAX_CELL_CHARS, "整改目标": MAX_CELL_CHARS, "整改措施": MAX_CELL_CHARS, "进展情况": MAX_CELL_CHARS,
     "系统编号": 100,
 }

@@ -290,7 +290,7 @@ def test_long_deadline_cell_is_refused_quickly_with_a_chinese_message(world: Sim
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("column", "limit"), [("序号", 20), ("章节", 200), ("整改任务", 200), ("责任单位", 2000), ("重点", 10)])
+@pytest.mark.parametrize(("column", "limit"), [("序号", 20), ("章节", 2000), ("整改任务", 200), ("责任单位", 2000), ("重点", 10)])
 def test_every_limited_column_refuses_a_long_cell(world: SimpleNamespace, login: Callable[[Any], Client], column: str, limit: int) -> None:
     values = {"序号": "1", "反馈问题": "问题", "责任单位": "市生态环境局", "整改时限": "2026-12-31", column: "长" * (limit + 1)}
     headers = list(dict.fromkeys(["序号", "反馈问题", "责任单位", "整改时限", column]))
