@@ -2,7 +2,6 @@
 call the services; the services decide and write."""
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -15,15 +14,17 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
+from openpyxl.styles import Alignment, Font
 
 from rectify.acceptance.files import ALLOWED_LABEL, EvidenceRefused
 from rectify.accounts.scope import unit_ids
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.models import ChangeRecord
+from rectify.core.params import int_param
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
+from rectify.core.xlsx import XlsxWriter, style_cell, xlsx_response
 from rectify.supervision.milestones import MilestoneRefused
 from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.states import OPEN_STATES
@@ -195,9 +196,9 @@ def _round_reports(round_: ReportingRound, request: AuthedRequest) -> Any:
     status = request.GET.get("status", "")
     if status in ProgressReport.Status.values:
         reports = reports.filter(status=status)
-    unit = request.GET.get("unit", "")
-    if unit.isdigit():
-        reports = reports.filter(unit_id=int(unit))
+    unit = int_param(request.GET, "unit", field=ProgressReport._meta.get_field("unit"), label="单位")
+    if unit is not None:
+        reports = reports.filter(unit_id=unit)
     return reports, schedule, status
 
 
@@ -255,41 +256,22 @@ def close(request: AuthedRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 def export(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
     round_ = _round(request, uuid)
     _require_viewer(request, round_)
     reports, _, _ = _round_reports(round_, request)
     log_personal_data_access(request, "导出调度报送", round_)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(round_.title[:31] or "调度")
-    ws.column_dimensions["A"].width = 6
-    ws.column_dimensions["B"].width = 40
-    ws.column_dimensions["C"].width = 20
-    ws.column_dimensions["D"].width = 60
-    ws.column_dimensions["E"].width = 14
-    ws.column_dimensions["F"].width = 18
-    ws.column_dimensions["G"].width = 8
-    from openpyxl.cell import WriteOnlyCell
-
-    def header(value: str) -> Any:
-        cell = WriteOnlyCell(ws, value=value)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-        return cell
-
-    ws.append([header(h) for h in ["序号", "整改任务", "责任单位", "进展情况", "序时进度", "报送时间", "附件数"]])
+    writer = XlsxWriter()
+    ws = writer.sheet(round_.title, "调度")
+    for column, width in zip("ABCDEFG", (6, 40, 20, 60, 14, 18, 8), strict=True):
+        ws.column_dimensions[column].width = width
+    head = style_cell(ws, font=Font(bold=True), alignment=Alignment(horizontal="center"))
+    writer.append(ws, ["序号", "整改任务", "责任单位", "进展情况", "序时进度", "报送时间", "附件数"], [head] * 7)
     for n, report in enumerate(reports.iterator(chunk_size=2000), 1):
         task = report.assignment.task
-        ws.append([n, f"{task.seq}. {task.title or task.problem}"[:32000], report.unit.name, report.text[:32000],
-                   report.get_schedule_display(), timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M"),
-                   report.file_count])
-    out = io.BytesIO()
-    wb.save(out)
-    response = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = content_disposition_header(True, f"{round_.title}_进展报送.xlsx") or "attachment"
-    return response
+        writer.append(ws, [n, f"{task.seq}. {task.title or task.problem}", report.unit.name, report.text,
+                           report.get_schedule_display(), timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M"),
+                           report.file_count])
+    return xlsx_response(writer.save(), f"{round_.title}_进展报送.xlsx", "dispatch_reports.xlsx")
 
 
 # ---------------------------------------------------------------- a unit's report

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from rectify.acceptance.workdays import CalendarOutOfRange
 from rectify.accounts.roles import Role
 from rectify.accounts.scope import region_scope, unit_ids
+from rectify.core.params import int_param
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
 from rectify.regions.models import Region, Unit
@@ -368,8 +369,8 @@ def rules(request: AuthedRequest) -> HttpResponse:
     office_regions = [g.region for g in user.grants if g.role == Role.OFFICE and g.region_id]
     if not office_regions:
         office_regions = list(Region.objects.filter(parent__isnull=True))
-    region_id = request.GET.get("region") or request.POST.get("region")
-    region = _office_region(request, int(region_id)) if region_id and region_id.isdigit() else office_regions[0] if office_regions else None
+    region_id = int_param(request.GET, "region", field=Region._meta.pk, label="区划") or int_param(request.POST, "region", field=Region._meta.pk, label="区划")
+    region = _office_region(request, region_id) if region_id else office_regions[0] if office_regions else None
     if region is None:
         return render(request, "supervision/rules.html", {"region": None})
     light_rule = LightRule.objects.filter(region=region).first()

@@ -2,12 +2,16 @@
 
 Pure functions, no request handling, so that the web views, the API and the CLI share them:
 
-* ``write_ledger(tasks)`` — the ledger in the layout offices use, as .xlsx bytes;
+* ``write_ledger(tasks)`` — the ledger in the layout offices use, as .xlsx bytes (tasks of several
+  plans in one sheet; plans, sections in document order and 序号 in natural order 1, 2 … 10, 11);
 * ``write_template()`` — the same header with an example row and a sheet of instructions;
 * ``read_ledger(content)`` — the rows of an uploaded sheet (raises ``ExcelError`` on a bad file);
-* ``build_preview(sheet, plan=…, region=…, editable=…)`` — each row as 新增 / 修改 / 无变化 / 错误;
+* ``build_preview(sheet, plan=…, region=…, user=…)`` — each row as 新增 / 修改 / 无变化 / 错误;
 * ``apply_preview(preview, reason=…, expected=…)`` — writes everything in one transaction through
   ``services.create_task`` / ``services.update_task``.
+
+Rows are matched by 系统编号 first; a plan whose numbering restarts in each section has repeated
+序号, which is legal. Every cell is written by ``rectify.core.xlsx`` (no formulas, safe sheet titles).
 """
 from __future__ import annotations
 
@@ -16,24 +20,24 @@ import datetime
 import io
 import re
 import uuid as uuid_lib
-from collections.abc import Iterable
-from copy import copy
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
+from rectify.accounts.roles import Role
+from rectify.accounts.scope import EVERYTHING, NOTHING, region_paths, task_edit_scope
 from rectify.core.models import ChangeRecord
 from rectify.core.versioning import StaleEdit
+from rectify.core.xlsx import MAX_CELL_CHARS, TRUNCATED, XlsxWriter, cell, clean_text, style_cell
 from rectify.inspections.models import Plan
 from rectify.regions.matching import find_unit, normalise_name
 from rectify.regions.models import Region, Unit
@@ -47,32 +51,51 @@ from .states import TaskState
 # Layout
 # ---------------------------------------------------------------------------------------------
 
+READ_ONLY_NOTE = "仅供查看，导入时忽略。"
 #: (header, column width, explanation for the 填写说明 sheet)
 COLUMNS: list[tuple[str, float, str]] = [
-    ("序号", 7, "必填。任务在本整改方案中的序号，如 1、2.3。同一表格中序号不能重复。首列填“示例”的行不会导入。"),
+    ("序号", 7, "必填。任务在本整改方案（或本章节）中的序号，如 1、2.3。各章节重新编号的方案可以有相同的序号。"
+     "首列填“示例”的行不会导入。"),
+    ("章节", 20, "任务所属章节，多级章节用“ / ”分隔，如“三、主要措施 / （一）强化责任落实”。可修改。"),
     ("反馈问题", 36, "督察反馈的问题原文。反馈问题、整改任务、整改目标至少填写一项。"),
     ("整改任务", 22, "任务名称（简短概括）。"),
     ("整改目标", 30, "整改要达到的目标。"),
     ("整改措施", 44, "每条措施一行，可写成“1. ……”“2. ……”（编号导入时自动去掉）。"),
+    ("时间节点", 24, READ_ONLY_NOTE + "每行一个节点（日期 内容）。时间节点及其完成情况请在系统中维护。"),
     ("责任单位", 26, "多个单位用“、”分隔。牵头单位写成“单位名（牵头）”，配合单位写成“单位名（配合）”，其余为责任单位。"
      "单位名称须与系统中的单位名称或别名一致。新增任务至少填写一个牵头单位或责任单位。"),
     ("责任人", 10, "责任人姓名、职务，可不填。"),
     ("整改时限", 13, "可填日期（如 2025-12-31）、“2025年12月底”、“2025年底前”或“长期坚持”；"
-     "既有时限又需长期坚持的，写成“2025-12-31，长期坚持”。新增任务必填。"),
+     "既有时限又需长期坚持的，写成“2025-12-31，长期坚持”。新增任务必填。不超过 100 个字。"),
+    ("重点", 6, "重点任务填“是”，否则留空或填“否”。"),
     ("进展情况", 36, "目前的整改进展。"),
-    ("状态", 9, "仅供查看，导入时忽略。任务状态只能在系统中按整改、验收、销号流程变更，不能通过表格修改。"),
+    ("状态", 9, READ_ONLY_NOTE + "任务状态只能在系统中按整改、验收、销号流程变更，不能通过表格修改。"),
+    ("区划", 12, READ_ONLY_NOTE + "任务所属行政区划；新增任务的区划在导入页面选择。"),
+    ("整改方案", 22, READ_ONLY_NOTE + "任务所属整改方案。一张表格可以包含多个方案的任务（按系统编号对应）；"
+     "新增任务归入导入页面选择的整改方案。"),
     ("系统编号", 10, "导出台账时由系统生成，用于重新导入时找到对应任务，请勿修改；新增任务留空。"
-     "没有系统编号的行按“整改方案 + 序号”匹配已有任务。"),
+     "没有系统编号的行按“整改方案 + 章节 + 序号”匹配已有任务（表格没有章节列时按“整改方案 + 序号”）。"),
 ]
 HEADERS = [c[0] for c in COLUMNS]
-HEADER_ALIASES = {"编号": "序号", "完成时限": "整改时限", "时限": "整改时限", "任务名称": "整改任务", "整改进展": "进展情况"}
+READ_ONLY_COLUMNS = {"时间节点", "状态", "区划", "整改方案"}
+CENTERED_COLUMNS = {"序号", "责任人", "整改时限", "重点", "状态", "区划"}
+HEADER_ALIASES = {"编号": "序号", "完成时限": "整改时限", "时限": "整改时限", "任务名称": "整改任务", "整改进展": "进展情况",
+                  "所属章节": "章节", "重点任务": "重点", "方案": "整改方案", "行政区划": "区划"}
 EXAMPLE_MARK = "示例"
 LONG_TERM = "长期坚持"
+SECTION_SEPARATOR = " / "
+PRIORITY_YES, PRIORITY_NO = {"是", "重点", "√", "✓", "y", "yes", "true", "1"}, {"", "否", "非重点", "n", "no", "false", "0"}
 ROLE_SUFFIX = {Assignment.Role.LEAD: "（牵头）", Assignment.Role.COOPERATING: "（配合）"}
 ROLE_ORDER = [Assignment.Role.LEAD, Assignment.Role.RESPONSIBLE, Assignment.Role.COOPERATING]
 SUFFIX_RE = re.compile(r"[（(]\s*(牵头|牵头单位|配合|配合单位|责任|责任单位)\s*[）)]$")
 MEASURE_NUMBER_RE = re.compile(r"^\s*(?:\d{1,3}\s*[.．、)）](?!\d)|[（(]\d{1,3}[）)])\s*")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+#: The longest text each column accepts on import (checked before anything parses the cell).
+CELL_LIMITS = {
+    "序号": 20, "章节": 2000, "整改任务": 200, "责任人": 120, "整改时限": 100, "重点": 10, "责任单位": 2000,
+    "反馈问题": MAX_CELL_CHARS, "整改目标": MAX_CELL_CHARS, "整改措施": MAX_CELL_CHARS, "进展情况": MAX_CELL_CHARS,
+    "系统编号": 100,
+}
 
 THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -90,14 +113,6 @@ class ExcelError(Exception):
     """The uploaded file cannot be read as a ledger; the message is for the person who uploaded it."""
 
 
-def clean_text(value: Any) -> str:
-    """Text as it survives a round trip through a cell: no control characters, \\n line ends, stripped."""
-    if value is None:
-        return ""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    return ILLEGAL_CHARACTERS_RE.sub("", text).strip()
-
-
 def format_deadline(deadline: datetime.date | None, long_term: bool) -> str:
     parts = [deadline.isoformat()] if deadline else []
     if long_term:
@@ -107,6 +122,18 @@ def format_deadline(deadline: datetime.date | None, long_term: bool) -> str:
 
 def format_measures(measures: Iterable[str]) -> str:
     return "\n".join(f"{i}. {clean_text(m)}" for i, m in enumerate(measures, 1))
+
+
+def format_milestones(milestones: Iterable[tuple[datetime.date | None, str]]) -> str:
+    return "\n".join(f"{d.isoformat() + ' ' if d else ''}{clean_text(t)}" for d, t in milestones)
+
+
+def format_section(section: Iterable[str]) -> str:
+    return SECTION_SEPARATOR.join(clean_text(s) for s in section if clean_text(s))
+
+
+def parse_section(text: str) -> list[str]:
+    return [part.strip() for part in text.split(SECTION_SEPARATOR.strip()) if part.strip()] if text else []
 
 
 def format_units(assignments: Iterable[tuple[str, str]]) -> str:
@@ -122,31 +149,25 @@ def format_units(assignments: Iterable[tuple[str, str]]) -> str:
     return "、".join(names)
 
 
-def _row_cells(ws: Any, values: list[Any], *, font: Font = BODY_FONT, last_font: Font = UUID_FONT) -> list[WriteOnlyCell]:
-    styles = _column_styles(ws, font, last_font)
-    cells = []
-    for value, style in zip(values, styles, strict=True):
-        cell = WriteOnlyCell(ws, value=clean_text(value) if isinstance(value, str) else value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # never a formula, whatever the text starts with
-        cell._style = copy(style)  # registering a style per cell is the slow part of writing a sheet
-        cells.append(cell)
-    return cells
+def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
+    """序号 in the order people count: 1, 2, … 9, 10, 11 and 2.3 before 2.10 (numbers compare as numbers)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.findall(r"\d+|\D+", text.strip()))
 
 
 def _column_styles(ws: Any, font: Font, last_font: Font) -> list[Any]:
     cache = ws.__dict__.setdefault("_rectify_styles", {})
     key = (id(font), id(last_font))
     if key not in cache:
-        styles = []
-        for i in range(len(COLUMNS)):
-            cell = WriteOnlyCell(ws)
-            cell.font = last_font if i == len(COLUMNS) - 1 else font
-            cell.alignment = CENTER if i in (0, 6, 7, 9) else WRAP
-            cell.border = BORDER
-            styles.append(cell._style)
-        cache[key] = styles
+        cache[key] = [
+            style_cell(ws, font=last_font if i == len(COLUMNS) - 1 else font,
+                       alignment=CENTER if name in CENTERED_COLUMNS else WRAP, border=BORDER)
+            for i, name in enumerate(HEADERS)
+        ]
     return cache[key]
+
+
+def _append_row(ws: Any, values: list[Any], *, font: Font = BODY_FONT, last_font: Font = UUID_FONT) -> None:
+    XlsxWriter.append(ws, values, _column_styles(ws, font, last_font))
 
 
 def _setup_sheet(ws: Any, title: str) -> None:
@@ -165,125 +186,149 @@ def _setup_sheet(ws: Any, title: str) -> None:
     last = get_column_letter(len(COLUMNS))
     ws.merged_cells.add(f"A1:{last}1")
     ws.row_dimensions[1].height = 30
-    title_cell = WriteOnlyCell(ws, value=title)
-    title_cell.font = TITLE_FONT
-    title_cell.alignment = Alignment(horizontal="center", vertical="center")
-    ws.append([title_cell])
-    header = []
-    for name in HEADERS:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font = HEADER_FONT if name != "系统编号" else UUID_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = CENTER
-        cell.border = BORDER
-        header.append(cell)
-    ws.append(header)
+    ws.append([cell(ws, title, style_cell(ws, font=TITLE_FONT, alignment=Alignment(horizontal="center", vertical="center")))])
+    header_style = style_cell(ws, font=HEADER_FONT, fill=HEADER_FILL, alignment=CENTER, border=BORDER)
+    uuid_style = style_cell(ws, font=UUID_FONT, fill=HEADER_FILL, alignment=CENTER, border=BORDER)
+    ws.append([cell(ws, name, uuid_style if name == "系统编号" else header_style) for name in HEADERS])
 
 
 def prepare_export_queryset(tasks: QuerySet[Task]) -> QuerySet[Task]:
     """What ``write_ledger`` reads, fetched in a fixed number of queries per chunk."""
     # prefetch_related(None) drops the caller's prefetches, so the ones below cannot clash with them.
-    return tasks.select_related("region", "plan").prefetch_related(None).prefetch_related(
-        "measures", Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("role", "id"))
+    return tasks.select_related("region__parent", "plan").prefetch_related(None).prefetch_related(
+        "measures", "milestones",
+        Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("role", "id")),
     )
+
+
+def document_order(tasks: QuerySet[Task], chunk_size: int = 500) -> Iterator[Task]:
+    """The tasks plan by plan, each plan's sections in document order (the order their first task was
+    created in, which is the order of the imported document) and 序号 in natural order within a section.
+
+    Only the sort keys are read in one pass; the tasks themselves are fetched in chunks.
+    """
+    keys = list(tasks.order_by().values_list("pk", "plan_id", "section_title", "seq"))
+    first_seen: dict[tuple[int, str], int] = {}
+    for pk, plan_id, section, _ in keys:
+        key = (plan_id, section)
+        first_seen[key] = min(first_seen.get(key, pk), pk)
+    keys.sort(key=lambda k: (k[1], first_seen[(k[1], k[2])], natural_key(k[3]), k[0]))
+    ids = [k[0] for k in keys]
+    base = prepare_export_queryset(Task.objects.all())
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start:start + chunk_size]
+        found = base.in_bulk(chunk)
+        yield from (found[pk] for pk in chunk if pk in found)
 
 
 def task_row(task: Task) -> list[Any]:
     assignments = sorted(task.assignments.all(), key=lambda a: a.id)
-    return [
-        task.seq,
-        task.problem,
-        task.title,
-        task.target,
-        format_measures(m.text for m in task.measures.all()),
-        format_units((a.role, a.unit.name) for a in assignments),
-        task.responsible_person,
-        format_deadline(task.deadline, task.long_term),
-        task.progress,
-        TaskState(task.state).label if task.state in TaskState.values else task.state,
-        str(task.uuid),
-    ]
+    values = {
+        "序号": task.seq,
+        "章节": format_section(task.section),
+        "反馈问题": task.problem,
+        "整改任务": task.title,
+        "整改目标": task.target,
+        "整改措施": format_measures(m.text for m in task.measures.all()),
+        "时间节点": format_milestones((m.date, m.text) for m in task.milestones.all()),
+        "责任单位": format_units((a.role, a.unit.name) for a in assignments),
+        "责任人": task.responsible_person,
+        "整改时限": format_deadline(task.deadline, task.long_term),
+        "重点": "是" if task.priority else "",
+        "进展情况": task.progress,
+        "状态": TaskState(task.state).label if task.state in TaskState.values else task.state,
+        "区划": task.region.full_name,
+        "整改方案": task.plan.title,
+        "系统编号": str(task.uuid),
+    }
+    return [values[name] for name in HEADERS]
 
 
-def write_ledger(tasks: Iterable[Task], *, today: datetime.date | None = None, title: str = "整改任务台账") -> bytes:
+def write_ledger(tasks: Iterable[Task], *, today: datetime.date | None = None, title: str = "整改任务台账",
+                 keep_order: bool = False) -> bytes:
     """The tasks as an .xlsx file (write-only: rows go to disk as they are produced).
 
-    Pass a query set to have it fetched in chunks with its measures and units prefetched.
+    Pass a query set to have it fetched in chunks with its measures and units prefetched, in
+    ``document_order`` unless ``keep_order`` (the caller chose an ordering).
     """
     today = today or timezone.localdate()
     if isinstance(tasks, QuerySet):
-        tasks = prepare_export_queryset(tasks).iterator(chunk_size=500)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("整改台账")
+        tasks = prepare_export_queryset(tasks).iterator(chunk_size=500) if keep_order else document_order(tasks)
+    writer = XlsxWriter()
+    ws = writer.sheet("整改台账")
     _setup_sheet(ws, f"{title}（截至{today.year}年{today.month}月{today.day}日）")
     for task in tasks:
-        ws.append(_row_cells(ws, task_row(task)))
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        _append_row(ws, task_row(task))
+    return writer.save()
 
 
-EXAMPLE_ROW = [
-    EXAMPLE_MARK,
-    "（示例）某河道两岸存在生活垃圾堆放问题，群众反映强烈。",
-    "河道垃圾清理整治",
-    "2025年底前完成河道两岸垃圾清理，建立长效保洁机制。",
-    "1. 开展河道两岸垃圾排查，建立问题台账\n2. 组织集中清理，做到日产日清\n3. 建立河长巡河和保洁考核制度",
-    "市生态环境局（牵头）、城区人民政府、市水务局（配合）",
-    "张三（局长）",
-    "2025-12-31",
-    "已完成排查，正在清理。",
-    "（导入时忽略）",
-    "",
-]
+EXAMPLE_VALUES = {
+    "序号": EXAMPLE_MARK,
+    "章节": "三、主要措施 / （一）强化责任落实",
+    "反馈问题": "（示例）某河道两岸存在生活垃圾堆放问题，群众反映强烈。",
+    "整改任务": "河道垃圾清理整治",
+    "整改目标": "2025年底前完成河道两岸垃圾清理，建立长效保洁机制。",
+    "整改措施": "1. 开展河道两岸垃圾排查，建立问题台账\n2. 组织集中清理，做到日产日清\n3. 建立河长巡河和保洁考核制度",
+    "时间节点": "（导入时忽略）",
+    "责任单位": "市生态环境局（牵头）、城区人民政府、市水务局（配合）",
+    "责任人": "张三（局长）",
+    "整改时限": "2025-12-31",
+    "重点": "是",
+    "进展情况": "已完成排查，正在清理。",
+    "状态": "（导入时忽略）",
+    "区划": "（导入时忽略）",
+    "整改方案": "（导入时忽略）",
+    "系统编号": "",
+}
+EXAMPLE_ROW = [EXAMPLE_VALUES[name] for name in HEADERS]
 
 
 def write_template(*, plan_title: str = "") -> bytes:
     """A blank ledger: the header, one example row (ignored on import) and a sheet of instructions."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("整改台账")
+    writer = XlsxWriter()
+    ws = writer.sheet("整改台账")
     _setup_sheet(ws, f"整改任务台账{('（' + plan_title + '）') if plan_title else ''}")
-    ws.append(_row_cells(ws, EXAMPLE_ROW, font=EXAMPLE_FONT, last_font=EXAMPLE_FONT))
-    help_ws = wb.create_sheet("填写说明")
+    _append_row(ws, EXAMPLE_ROW, font=EXAMPLE_FONT, last_font=EXAMPLE_FONT)
+    help_ws = writer.sheet("填写说明")
     help_ws.column_dimensions["A"].width = 14
     help_ws.column_dimensions["B"].width = 90
-    intro = WriteOnlyCell(help_ws, value="填写说明：请在“整改台账”工作表第 3 行起逐行填写，一行一项任务。"
-                          "灰色斜体的示例行（序号为“示例”）导入时会被忽略，可以删除。")
-    intro.font = Font(name="宋体", size=11, bold=True)
-    intro.alignment = WRAP
     help_ws.merged_cells.add("A1:B1")
     help_ws.row_dimensions[1].height = 32
-    help_ws.append([intro])
-    head = []
-    for name in ("列名", "填写要求"):
-        c = WriteOnlyCell(help_ws, value=name)
-        c.font, c.fill, c.border, c.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
-        head.append(c)
-    help_ws.append(head)
+    intro = ("填写说明：请在“整改台账”工作表第 3 行起逐行填写，一行一项任务。"
+             "灰色斜体的示例行（序号为“示例”）导入时会被忽略，可以删除。")
+    help_ws.append([cell(help_ws, intro, style_cell(help_ws, font=Font(name="宋体", size=11, bold=True), alignment=WRAP))])
+    head = style_cell(help_ws, font=HEADER_FONT, fill=HEADER_FILL, border=BORDER, alignment=CENTER)
+    XlsxWriter.append(help_ws, ["列名", "填写要求"], [head, head])
     notes = [(name, text) for name, _, text in COLUMNS] + [
         ("导入规则", "上传后系统先显示预览（新增、修改、无变化、错误），确认后才写入。只要有一行出错，整个文件都不会导入，"
-         "请改正后重新上传。每项修改都记入变更记录，原因为“Excel导入：文件名”。"),
+         "请改正后重新上传。每项修改都记入变更记录，原因为“Excel导入：文件名”。"
+         "有系统编号的行按系统编号对应任务，序号可以重复（如各章节重新编号）。"
+         "只能修改您有修改权限的任务，新增任务只能导入到您所在整改办的区划。"),
         ("文件要求", "只接受 .xlsx 格式（旧版 .xls 请在 Excel 中另存为 .xlsx），文件不超过 10 MB。"),
     ]
+    name_style = style_cell(help_ws, font=HEADER_FONT, border=BORDER, alignment=CENTER)
+    text_style = style_cell(help_ws, font=BODY_FONT, border=BORDER, alignment=WRAP)
     for name, text in notes:
-        a = WriteOnlyCell(help_ws, value=name)
-        a.font, a.border, a.alignment = HEADER_FONT, BORDER, CENTER
-        b = WriteOnlyCell(help_ws, value=text)
-        b.font, b.border, b.alignment = BODY_FONT, BORDER, WRAP
-        help_ws.append([a, b])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        XlsxWriter.append(help_ws, [name, text], [name_style, text_style])
+    return writer.save()
 
 
 # ---------------------------------------------------------------------------------------------
 # Reading
 # ---------------------------------------------------------------------------------------------
 
-DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-MONTH_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*(?:份|底|末)?")
-YEAR_RE = re.compile(r"(\d{4})\s*年\s*(?:年底|底|末|年末|年内|内)?")
-PLAIN_DATE_RE = re.compile(r"^\s*\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}\s*$")
+# Possessive spaces (\s*+): what follows a run of spaces is never a space, so giving spaces back can
+# never help a match; not trying keeps every search linear even on a cell of spaces.
+DATE_RE = re.compile(r"(\d{4})\s*+[-/.年]\s*+(\d{1,2})\s*+[-/.月]\s*+(\d{1,2})\s*+日?")
+MONTH_RE = re.compile(r"(\d{4})\s*+[-/.年]\s*+(\d{1,2})\s*+月?\s*+(?:份|底|末)?")
+YEAR_RE = re.compile(r"(\d{4})\s*+年\s*+(?:年底|底|末|年末|年内|内)?")
+PLAIN_DATE_RE = re.compile(r"^\s*+\d{4}\s*+[-/.]\s*+\d{1,2}\s*+[-/.]\s*+\d{1,2}\s*+$")
+# A long-term marker with an optional 并 before it. The separators around it are stripped afterwards with
+# str.strip: a pattern that starts with a starred separator class rescans every run of spaces from each of
+# its positions (quadratic: a 12,000-space cell took seconds).
+LONG_TERM_RE = re.compile(r"并?(?:长期坚持|长期执行|长期推进|长期|持续推进|持续开展|持续|常态化)")
+DEADLINE_SEPARATORS = "，,；;、 \t\n\u3000"
+MAX_DEADLINE_CHARS = CELL_LIMITS["整改时限"]
 
 
 @dataclass
@@ -310,8 +355,16 @@ def parse_deadline(value: Any) -> Deadline:
             return _checked(Deadline(date=converted.date() if isinstance(converted, datetime.datetime) else converted))
         raise ValueError(f"无法识别的整改时限“{value}”")
     text = clean_text(value)
-    long_term = bool(re.search(r"长期(坚持|执行|推进)?|持续(推进|开展)?|常态化", text))
-    rest = re.sub(r"[，,；;、\s]*(并)?(长期坚持|长期执行|长期推进|长期|持续推进|持续开展|持续|常态化)[，,；;、\s]*", " ", text).strip()
+    if len(text) > MAX_DEADLINE_CHARS:
+        raise ValueError(f"整改时限太长（{len(text)} 个字，不超过 {MAX_DEADLINE_CHARS} 个字），"
+                         "请写成 2025-12-31、2025年12月底、2025年底前 或 长期坚持")
+    return deadline_from_text(text)
+
+
+def deadline_from_text(text: str) -> Deadline:
+    """The deadline in cleaned text; every pattern here runs in time linear in ``len(text)``."""
+    long_term = LONG_TERM_RE.search(text) is not None
+    rest = LONG_TERM_RE.sub(" ", text).strip(DEADLINE_SEPARATORS)
     date: datetime.date | None = None
     if rest:
         try:
@@ -323,9 +376,9 @@ def parse_deadline(value: Any) -> Deadline:
             elif m := YEAR_RE.search(rest):
                 date = datetime.date(int(m[1]), 12, 31)
         except ValueError:
-            raise ValueError(f"整改时限“{text}”中的日期不存在") from None
+            raise ValueError(f"整改时限“{text[:MAX_DEADLINE_CHARS]}”中的日期不存在") from None
         if date is None:
-            raise ValueError(f"无法识别的整改时限“{text}”，请写成 2025-12-31、2025年12月底、2025年底前 或 长期坚持")
+            raise ValueError(f"无法识别的整改时限“{text[:MAX_DEADLINE_CHARS]}”，请写成 2025-12-31、2025年12月底、2025年底前 或 长期坚持")
     keep = "" if PLAIN_DATE_RE.match(text) else text[:60]
     return _checked(Deadline(date=date, long_term=long_term, text=keep))
 
@@ -386,6 +439,7 @@ class SheetRow:
 
     number: int  # the Excel row number, as the person sees it
     seq: str = ""
+    section: str = ""  # as written: levels joined by " / "
     problem: str = ""
     title: str = ""
     target: str = ""
@@ -395,6 +449,7 @@ class SheetRow:
     deadline: Deadline = field(default_factory=Deadline)
     deadline_raw: str = ""
     progress: str = ""
+    priority: bool | None = None  # None: the cell could not be read
     task_uuid: uuid_lib.UUID | None = None
     errors: list[str] = field(default_factory=list)
 
@@ -475,36 +530,59 @@ def _read_row(number: int, values: tuple[Any, ...], header: dict[str, int]) -> S
     if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
         return None
     row = SheetRow(number=number)
-    row.seq = _cell_text(get("序号"))
+    # Lengths are checked before anything parses a cell, so that no parser ever sees a huge cell.
+    too_long = _oversized_cells(row, get)
+
+    def text(name: str) -> str:
+        return "" if name in too_long else _cell_text(get(name))
+
+    row.seq = text("序号")
     if row.seq == EXAMPLE_MARK:
         return None
-    row.problem = _cell_text(get("反馈问题"))
-    row.title = _cell_text(get("整改任务"))
-    row.target = _cell_text(get("整改目标"))
-    row.measures = parse_measures(get("整改措施"))
-    row.units = parse_units(get("责任单位"))
-    row.responsible_person = _cell_text(get("责任人"))
-    row.progress = _cell_text(get("进展情况"))
-    raw_deadline = get("整改时限")
-    row.deadline_raw = _cell_text(raw_deadline)
-    if not row.seq:
+    row.section = text("章节")
+    row.problem = text("反馈问题")
+    row.title = text("整改任务")
+    row.target = text("整改目标")
+    row.measures = [] if "整改措施" in too_long else parse_measures(get("整改措施"))
+    row.units = [] if "责任单位" in too_long else parse_units(get("责任单位"))
+    row.responsible_person = text("责任人")
+    row.progress = text("进展情况")
+    row.deadline_raw = text("整改时限")
+    row.priority = _parse_priority(row, text("重点"))
+    if not row.seq and "序号" not in too_long:
         row.errors.append("缺少序号")
-    elif len(row.seq) > 20:
-        row.errors.append(f"序号“{row.seq[:30]}”太长（不超过 20 个字）")
-    for label, value, limit in (("整改任务", row.title, 200), ("责任人", row.responsible_person, 120)):
-        if len(value) > limit:
-            row.errors.append(f"{label}太长（不超过 {limit} 个字）")
-    try:
-        row.deadline = parse_deadline(raw_deadline)
-    except ValueError as exc:
-        row.errors.append(str(exc))
-    uuid_text = _cell_text(get("系统编号"))
+    if "整改时限" not in too_long:
+        try:
+            row.deadline = parse_deadline(get("整改时限"))
+        except ValueError as exc:
+            row.errors.append(str(exc))
+    uuid_text = text("系统编号")
     if uuid_text:
         try:
             row.task_uuid = uuid_lib.UUID(uuid_text)
         except ValueError:
             row.errors.append(f"系统编号“{uuid_text[:40]}”格式不对，请勿修改导出表格中的系统编号（新增任务留空）")
     return row
+
+
+def _oversized_cells(row: SheetRow, get: Any) -> set[str]:
+    too_long = set()
+    for name, limit in CELL_LIMITS.items():
+        value = get(name)
+        if isinstance(value, str) and len(value) > limit and len(clean_text(value)) > limit:
+            too_long.add(name)
+            row.errors.append(f"“{name}”太长（{len(clean_text(value))} 个字，不超过 {limit} 个字）")
+    return too_long
+
+
+def _parse_priority(row: SheetRow, value: str) -> bool | None:
+    key = value.strip().lower()
+    if key in PRIORITY_YES:
+        return True
+    if key in PRIORITY_NO:
+        return False
+    row.errors.append(f"“重点”列应填“是”或留空，不能填“{value[:10]}”")
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -615,63 +693,109 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, editable: QuerySet[Task]) -> ImportPreview:
+def writable_region_q(user: Any) -> Q:
+    """Regions where ``user`` may add tasks: the rule of ``task_edit_scope`` (administrators everywhere,
+    an office in its own region's subtree). A read-only role (leader, reviewer, unit) grants nothing here."""
+    if task_edit_scope(user) == EVERYTHING:
+        return EVERYTHING
+    q = NOTHING
+    for path in region_paths(user, {Role.OFFICE}):
+        q |= Q(path__startswith=path)
+    return q
+
+
+def may_create_in(user: Any, region: Region) -> bool:
+    return Region.objects.filter(writable_region_q(user), pk=region.pk).exists()
+
+
+def _match_key(plan_id: int, section: str | None, seq: str) -> tuple[int, str | None, str]:
+    return (plan_id, section, seq)
+
+
+def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, user: Any) -> ImportPreview:
     """Each row compared with the ledger: what importing it would do, or why it cannot be imported.
 
-    ``editable`` is the caller's editable scope (``Task.objects.editable_by(user)``); ``region`` is where
-    new tasks go and where their unit names are looked up.
+    A row with a 系统编号 changes that task (of whatever plan) if ``user`` may edit it. A row without one
+    matches the task of ``plan`` with its 章节 (when the sheet has that column) and 序号, or is new: new
+    tasks go to ``plan`` and ``region`` (where their unit names are looked up), which must lie inside the
+    caller's write scope. Repeated 序号 are legal (numbering restarts in each section).
     """
+    by_section = "章节" in sheet.columns
     uuids = {r.task_uuid for r in sheet.rows if r.task_uuid}
     seqs = {r.seq for r in sheet.rows if r.seq and not r.task_uuid}
     by_uuid: dict[uuid_lib.UUID, Task] = {}
     if uuids:
         by_uuid = {t.uuid: t for t in _task_queryset().filter(uuid__in=uuids)}
-    by_seq: dict[str, list[Task]] = {}
+    by_key: dict[tuple[int, str | None, str], list[Task]] = {}
     if seqs:
         for t in _task_queryset().filter(plan=plan, seq__in=seqs):
-            by_seq.setdefault(t.seq, []).append(t)
-    candidate_ids = {t.pk for t in by_uuid.values()} | {t.pk for ts in by_seq.values() for t in ts}
-    editable_ids = set(editable.filter(pk__in=candidate_ids).values_list("pk", flat=True)) if candidate_ids else set()
+            by_key.setdefault(_match_key(t.plan_id, format_section(t.section) if by_section else None, t.seq), []).append(t)
+    candidate_ids = {t.pk for t in by_uuid.values()} | {t.pk for ts in by_key.values() for t in ts}
+    editable_ids = _ids_in(Task.objects.editable_by(user), candidate_ids)
+    readable_ids = _ids_in(Task.objects.visible_to(user), candidate_ids)
+    creatable = may_create_in(user, region) and may_create_in(user, plan.region)
 
     finder = _UnitFinder()
     results: list[RowResult] = []
-    seen_keys: dict[tuple[int, str], int] = {}
+    seen_keys: dict[tuple[int, str | None, str], int] = {}
     seen_tasks: dict[int, int] = {}
     for row in sheet.rows:
         result = RowResult(row=row, errors=list(row.errors))
         results.append(result)
         task: Task | None = None
+        key = _match_key(plan.pk, row.section if by_section else None, row.seq)
         if row.task_uuid:
             task = by_uuid.get(row.task_uuid)
+            if task is not None and task.pk in readable_ids and task.pk not in editable_ids:
+                _read_only_row(result, task, sheet.columns, finder)
+                continue
             if task is None or task.pk not in editable_ids:
                 result.errors.append(f"系统编号 {row.task_uuid} 对应的任务不存在或不在您可修改的范围内")
                 task = None
         elif row.seq:
-            found = by_seq.get(row.seq, [])
+            found = by_key.get(key, [])
+            where = f"章节“{row.section or '（无）'}”中" if by_section else ""
             if len(found) > 1:
-                result.errors.append(f"方案“{plan.title}”中有 {len(found)} 项序号为 {row.seq} 的任务，请填写系统编号以区分")
+                result.errors.append(f"方案“{plan.title}”{where}有 {len(found)} 项序号为 {row.seq} 的任务，请填写系统编号以区分")
             elif found:
                 task = found[0]
+                if task.pk in readable_ids and task.pk not in editable_ids:
+                    _read_only_row(result, task, sheet.columns, finder)
+                    continue
                 if task.pk not in editable_ids:
                     result.errors.append(f"方案中序号为 {row.seq} 的任务不在您可修改的范围内")
                     task = None
+            elif key in seen_keys:
+                result.errors.append(f"序号 {row.seq} 与第 {seen_keys[key]} 行重复（{where or '同一方案中'}序号相同的新任务无法区分，请改序号或填写章节）")
+            seen_keys.setdefault(key, row.number)
         if task is not None:
             if task.pk in seen_tasks:
                 result.errors.append(f"与第 {seen_tasks[task.pk]} 行对应同一项任务")
             seen_tasks.setdefault(task.pk, row.number)
-        if row.seq and (task is not None or not row.task_uuid):
-            key = (task.plan_id if task else plan.pk, row.seq)
-            if key in seen_keys:
-                result.errors.append(f"序号 {row.seq} 与第 {seen_keys[key]} 行重复")
-            seen_keys.setdefault(key, row.number)
         result.task = task
         if task is not None:
             _compare(result, task, sheet.columns, finder)
-        else:
+        elif not row.task_uuid:
+            if not creatable and not result.errors:
+                result.errors.append(f"您没有在“{region.full_name}”新增任务的权限（只读角色不能导入新任务），全部未导入")
             _new(result, plan, region, sheet.columns, finder)
         if result.errors:
             result.status = ERROR
     return ImportPreview(rows=results, plan=plan, region=region)
+
+
+def _ids_in(tasks: QuerySet[Task], ids: set[int]) -> set[int]:
+    return set(tasks.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+
+
+def _read_only_row(result: RowResult, task: Task, columns: set[str], finder: _UnitFinder) -> None:
+    """A task the caller may see but not change (e.g. as leader of another region): fine while unchanged."""
+    _compare(result, task, columns, finder)
+    changed = [c.label for c in result.changes]
+    result.task, result.data, result.changes = None, None, []
+    if changed:
+        result.errors.append(f"您对该任务只有查看权限，不能修改（本行改动了：{'、'.join(changed)}）")
+    result.status = ERROR if result.errors else UNCHANGED
 
 
 def _resolve_units(result: RowResult, region: Region, finder: _UnitFinder, current: Iterable[Unit] = ()) -> dict[str, list[Unit]]:
@@ -705,6 +829,7 @@ def _new(result: RowResult, plan: Plan, region: Region, columns: set[str], finde
         plan=plan, region=region, seq=row.seq, problem=row.problem, title=row.title, target=row.target,
         responsible_person=row.responsible_person, deadline=row.deadline.date, deadline_text=row.deadline.text,
         long_term=row.deadline.long_term, progress=row.progress, measures=row.measures, units=units,
+        section=parse_section(row.section) if "章节" in columns else [], priority=bool(row.priority) if "重点" in columns else False,
     )
 
 
@@ -725,12 +850,12 @@ def _compare(result: RowResult, task: Task, columns: set[str], finder: _UnitFind
         if label not in columns:
             continue
         old, new = getattr(task, name), getattr(row, name)
-        if clean_text(old) != new:
+        if clean_text(old) != new and not new.endswith(TRUNCATED):  # a cut cell leaves the field as it is
             setattr(data, name, new)
             changes.append(FieldChange(label, _short(clean_text(old)) or "（空）", _short(new) or "（空）"))
     if "整改措施" in columns:
         old_measures = [_measure_key(m) for m in data.measures]
-        if old_measures != row.measures:
+        if old_measures != row.measures and not (row.measures and row.measures[-1].endswith(TRUNCATED)):
             data.measures = list(row.measures)
             changes.append(FieldChange("整改措施", _short(format_measures(old_measures)) or "（空）", _short(format_measures(row.measures)) or "（空）"))
     if "责任单位" in columns:
@@ -751,13 +876,27 @@ def _compare(result: RowResult, task: Task, columns: set[str], finder: _UnitFind
                 result.errors.append("整改时限不能清空（请填写日期或“长期坚持”）")
             data.deadline, data.long_term, data.deadline_text = row.deadline.date, row.deadline.long_term, row.deadline.text
             changes.append(FieldChange("整改时限", format_deadline(*old_pair) or "（空）", format_deadline(*new_pair) or "（空）"))
-    if "序号" in columns and data.seq != task.seq and not result.errors:
-        clash = Task.objects.filter(plan_id=task.plan_id, seq=data.seq).exclude(pk=task.pk).exists()
-        if clash:
-            result.errors.append(f"方案中已有序号为 {data.seq} 的另一项任务")
+    if "章节" in columns and format_section(task.section) != row.section:
+        data.section = parse_section(row.section)
+        changes.append(FieldChange("章节", _short(format_section(task.section)) or "（空）", _short(row.section) or "（空）"))
+    if "重点" in columns and row.priority is not None and row.priority != task.priority:
+        data.priority = row.priority
+        changes.append(FieldChange("重点", "是" if task.priority else "否", "是" if row.priority else "否"))
+    if (data.seq, data.section) != (task.seq, task.section) and not result.errors:
+        _check_seq_clash(result, task, data)
     result.data = data
     result.changes = changes
     result.status = CHANGED if changes else UNCHANGED
+
+
+def _check_seq_clash(result: RowResult, task: Task, data: TaskData) -> None:
+    """A changed 序号 or 章节 must not collide with another task of the same section of the plan
+    (repeated 序号 in different sections are legal)."""
+    section_title = SECTION_SEPARATOR.join(data.section)[:200]
+    others = Task.objects.filter(plan_id=task.plan_id, seq=data.seq, section_title=section_title).exclude(pk=task.pk)
+    if others.exists():
+        where = f"章节“{section_title}”中" if section_title else ""
+        result.errors.append(f"方案{where}已有序号为 {data.seq} 的另一项任务")
 
 
 # ---------------------------------------------------------------------------------------------

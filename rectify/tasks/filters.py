@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from rectify.core.filters import OrderingFilter
 from rectify.core.forms import DateInput
+from rectify.core.params import IdChoiceFilter, SearchTooLong, search_q, search_terms
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region, Unit
 
@@ -17,12 +18,25 @@ from .models import Task, overdue_q
 from .states import TaskState
 
 
+def task_search_q(text: str | None) -> Q:
+    """Tasks containing every word of ``text``: the one search of the ledger, its export and the API.
+    Raises ``SearchTooLong`` (capped number and length of words)."""
+    return search_q(text, "search_text")
+
+
+def check_search(value: str) -> None:
+    try:
+        search_terms(value)
+    except SearchTooLong as exc:
+        raise forms.ValidationError(str(exc)) from None
+
+
 class LedgerFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="关键词", method="filter_search")
-    inspection = django_filters.ModelChoiceFilter(label="督察", queryset=Inspection.objects.select_related("target_region"), empty_label="全部督察")
-    plan = django_filters.ModelChoiceFilter(label="整改方案", queryset=Plan.objects.none(), widget=forms.HiddenInput)
-    region = django_filters.ModelChoiceFilter(label="区划（含下级）", queryset=Region.objects.none(), method="filter_region", empty_label="全部区划")
-    unit = django_filters.ModelChoiceFilter(label="单位", queryset=Unit.objects.none(), method="filter_unit", empty_label="全部单位")
+    q = django_filters.CharFilter(label="关键词", method="filter_search", validators=[check_search])
+    inspection = IdChoiceFilter(label="督察", queryset=Inspection.objects.select_related("target_region"), empty_label="全部督察")
+    plan = IdChoiceFilter(label="整改方案", queryset=Plan.objects.none(), widget=forms.HiddenInput)
+    region = IdChoiceFilter(label="区划（含下级）", queryset=Region.objects.none(), method="filter_region", empty_label="全部区划")
+    unit = IdChoiceFilter(label="单位", queryset=Unit.objects.none(), method="filter_unit", empty_label="全部单位")
     state = django_filters.MultipleChoiceFilter(label="状态", choices=TaskState.choices, widget=forms.CheckboxSelectMultiple)
     deadline_from = django_filters.DateFilter(label="时限起", field_name="deadline", lookup_expr="gte", widget=DateInput)
     deadline_to = django_filters.DateFilter(label="时限止", field_name="deadline", lookup_expr="lte", widget=DateInput)
@@ -58,9 +72,7 @@ class LedgerFilter(django_filters.FilterSet):
         ).select_related("target_region").distinct()
 
     def filter_search(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
-        for word in value.split():
-            queryset = queryset.filter(search_text__icontains=word)
-        return queryset
+        return queryset.filter(task_search_q(value))
 
     def filter_region(self, queryset: QuerySet[Task], name: str, value: Region | None) -> QuerySet[Task]:
         return queryset.filter(value.subtree_q()) if value else queryset

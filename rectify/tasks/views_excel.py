@@ -13,7 +13,6 @@ import secrets
 import time
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
@@ -22,13 +21,13 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from rectify.accounts.scope import region_scope
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.types import AuthedRequest
+from rectify.core.xlsx import xlsx_response
 from rectify.inspections.models import Plan
 from rectify.regions.models import Region
 
@@ -40,36 +39,29 @@ from .excel import (
     apply_preview,
     build_preview,
     read_ledger,
+    writable_region_q,
     write_ledger,
     write_template,
 )
-from .models import Task
 from .views import ledger_queryset
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TOKEN_SALT = "rectify.tasks.excel-import"
 TOKEN_MAX_AGE = 6 * 3600
 KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
-def attachment(filename: str, ascii_fallback: str) -> str:
-    """A Content-Disposition header with an ASCII fallback and the UTF-8 name (RFC 6266 / RFC 5987)."""
-    return f"attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-def xlsx_response(content: bytes, filename: str, ascii_fallback: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = attachment(filename, ascii_fallback)
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
 def export_ledger(request: AuthedRequest) -> HttpResponse:
     """The ledger as filtered on the ledger page (same query string), limited to what the caller may see."""
-    _, tasks = ledger_queryset(request)
+    ledger_filter, tasks = ledger_queryset(request)
+    if ledger_filter.is_bound and not ledger_filter.is_valid():
+        # Never export everything when the filters asked for less: say what is wrong instead.
+        errors = "；".join(f"{ledger_filter.form.fields[k].label if k in ledger_filter.form.fields else k}：{'、'.join(v)}"
+                          for k, v in ledger_filter.form.errors.items())
+        return HttpResponseBadRequest(f"筛选条件有误，未导出：{errors}", content_type="text/plain; charset=utf-8")
     today = timezone.localdate()
-    content = write_ledger(tasks, today=today)
+    ordering = request.GET.get("ordering", "")
+    content = write_ledger(tasks, today=today, keep_order=bool(ordering) and ordering != "seq")
     log_personal_data_access(request, "导出整改台账")
     stamp = today.strftime("%Y%m%d")
     return xlsx_response(content, f"台账_{stamp}.xlsx", f"ledger_{stamp}.xlsx")
@@ -86,7 +78,8 @@ def download_template(request: AuthedRequest) -> HttpResponse:
 
 
 def _choices(user: Any) -> tuple[QuerySet[Plan], QuerySet[Region]]:
-    regions = Region.objects.filter(region_scope(user)).order_by("path")
+    """Plans and regions the caller may import new tasks into: their write scope, not what they may read."""
+    regions = Region.objects.filter(writable_region_q(user)).order_by("path")
     plans = Plan.objects.filter(region__in=regions).select_related("region")
     return plans, regions
 
@@ -209,7 +202,7 @@ def import_ledger(request: AuthedRequest) -> HttpResponse:
             if not sheet.rows:
                 form.add_error("file", "表格中没有可导入的任务行（示例行会被忽略）")
             else:
-                preview = build_preview(sheet, plan=plan, region=region, editable=Task.objects.editable_by(request.user))
+                preview = build_preview(sheet, plan=plan, region=region, user=request.user)
                 key = _store_upload(content)
                 _save_matches(key, preview)
                 token = signing.dumps(
@@ -252,7 +245,7 @@ def _confirm(request: AuthedRequest) -> HttpResponse:
         sheet = read_ledger(content)
     except ExcelError:
         return _expired(request)
-    preview = build_preview(sheet, plan=plan, region=region, editable=Task.objects.editable_by(request.user))
+    preview = build_preview(sheet, plan=plan, region=region, user=request.user)
     if preview.has_errors:
         return _render_preview(request, preview, token, filename, refused="表格中有错误，全部未导入。请改正后重新上传。", status=400)
     try:

@@ -17,10 +17,12 @@ from ninja.pagination import paginate
 from rectify.accounts.scope import unit_ids
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.core.models import ChangeRecord
+from rectify.core.params import SearchTooLong
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
 from rectify.regions.matching import find_unit
 from rectify.regions.models import Region, Unit
+from rectify.tasks.filters import task_search_q
 from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.services import TaskData, create_task, task_data_from, transition_task, update_task
 from rectify.tasks.states import check_plain_transition
@@ -127,8 +129,10 @@ def list_tasks(
     if deadline_to:
         tasks = tasks.filter(deadline__lte=deadline_to)
     if q:
-        for word in q.split():
-            tasks = tasks.filter(search_text__icontains=word)
+        try:
+            tasks = tasks.filter(task_search_q(q))
+        except SearchTooLong as exc:
+            raise ApiValidationError(q=str(exc)) from None
     if ordering:
         tasks = tasks.order_by(ordering, "id")
     return tasks

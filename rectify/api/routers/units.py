@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from rectify.api.pagination import CappedPageNumberPagination
+from rectify.core.params import SearchTooLong, search_terms
 from rectify.regions.matching import normalise_name
 from rectify.regions.models import Region, Unit
 
@@ -50,7 +51,10 @@ def list_units(
     if region:
         units = units.filter(region_by_code(region).subtree_q())
     if q:
-        words = [normalise_name(w) for w in q.split()]
+        try:
+            words = [normalise_name(w) for w in search_terms(q)]
+        except SearchTooLong as exc:
+            raise ApiValidationError(q=str(exc)) from None
         # Aliases are JSON (stored escaped on SQLite), so they are matched here, not in SQL.
         alias_rows = Unit.objects.exclude(aliases=[]).values_list("pk", "aliases")
         for word in words:

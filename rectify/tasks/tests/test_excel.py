@@ -32,6 +32,9 @@ from rectify.tasks.models import Assignment, Task
 from rectify.tasks.services import task_data_from, update_task
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The eleven columns of the first ledger layout: sheets filled in with them still import
+# (a missing column leaves that field alone), so the tests below write them positionally.
+OLD_HEADERS = ["序号", "反馈问题", "整改任务", "整改目标", "整改措施", "责任单位", "责任人", "整改时限", "进展情况", "状态", "系统编号"]
 LEAD, RESP, COOP = Assignment.Role.LEAD, Assignment.Role.RESPONSIBLE, Assignment.Role.COOPERATING
 
 
@@ -55,7 +58,11 @@ def data_rows(content: bytes) -> list[tuple[Any, ...]]:
     return [row for row in sheet_of(content).iter_rows(min_row=3, values_only=True) if any(v is not None for v in row)]
 
 
-def make_sheet(rows: list[list[Any]], headers: list[str] = HEADERS) -> bytes:
+def data_dicts(content: bytes) -> list[dict[str, Any]]:
+    return [dict(zip(HEADERS, row, strict=True)) for row in data_rows(content)]
+
+
+def make_sheet(rows: list[list[Any]], headers: list[str] = OLD_HEADERS) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.append(["整改任务台账"])
@@ -128,29 +135,34 @@ def test_export_contents_headers_and_layout(world: SimpleNamespace, make_task: C
     ws = sheet_of(response.content)
     assert str(ws["A1"].value).startswith("整改任务台账（截至") and str(ws["A1"].value).endswith("日）")
     assert [c.value for c in ws[2]] == HEADERS
-    assert HEADERS[-1] == "系统编号" and HEADERS[:10] == ["序号", "反馈问题", "整改任务", "整改目标", "整改措施", "责任单位", "责任人", "整改时限", "进展情况", "状态"]
-    rows = data_rows(response.content)
-    assert rows[0] == (
+    assert HEADERS[-1] == "系统编号" and set(OLD_HEADERS) | {"区划", "整改方案", "章节", "时间节点", "重点"} == set(HEADERS)
+    rows = data_dicts(response.content)
+    assert [rows[0][h] for h in OLD_HEADERS] == [
         "1", "河道两岸存在生活垃圾堆放", "河道垃圾整治", "全部清理", "1. 开展排查\n2. 建立台账",
         "市生态环境局（牵头）、区生态环境分局、城区人民政府（配合）", "张三", "2025-12-31", "已完成排查", "已交办", str(task.uuid),
-    )
-    assert rows[1][7] == "长期坚持"
+    ]
+    assert (rows[0]["区划"], rows[0]["整改方案"], rows[0]["重点"], rows[0]["章节"], rows[0]["时间节点"]) == ("晋城市城区", "晋城市整改方案", None, None, None)
+    assert rows[1]["整改时限"] == "长期坚持"
     # Layout: wrapped text, frozen header, print titles, A4 landscape, a narrow grey uuid column.
     assert ws.freeze_panes == "B3"
     assert ws.print_title_rows == "$1:$2"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
-    assert ws["B3"].alignment.wrap_text
-    assert ws.column_dimensions["K"].width <= 12 and ws.column_dimensions["E"].width > 30
-    assert ws["K3"].font.color.rgb.endswith("999999")
+    def letter(header: str) -> str:
+        return chr(ord("A") + HEADERS.index(header))
+
+    assert ws[f"{letter('反馈问题')}3"].alignment.wrap_text
+    assert ws.column_dimensions[letter("系统编号")].width <= 12 and ws.column_dimensions[letter("整改措施")].width > 30
+    assert ws[f"{letter('系统编号')}3"].font.color.rgb.endswith("999999")
 
 
 @pytest.mark.django_db
 def test_export_text_starting_with_equals_is_not_a_formula(world: SimpleNamespace, make_task: Callable[..., Task], login: Callable[[Any], Client]) -> None:
     make_task(problem="=HYPERLINK(\"http://evil\",\"x\")", target="+1 相关\x07目标")
     content = export(login(world.city_office)).content
-    ws = sheet_of(content)
-    assert ws["B3"].data_type == "s" and ws["B3"].value.startswith("=HYPERLINK")
-    assert ws["D3"].value == "+1 相关目标"
+    row = next(sheet_of(content).iter_rows(min_row=3, max_row=3))
+    problem, target = row[HEADERS.index("反馈问题")], row[HEADERS.index("整改目标")]
+    assert problem.data_type == "s" and problem.value.startswith("=HYPERLINK") and problem.quotePrefix
+    assert target.value == "+1 相关目标"
 
 
 @pytest.mark.django_db
@@ -173,7 +185,7 @@ def test_export_honours_filters_and_scope(world: SimpleNamespace, make_task: Cal
     other_city = make_task(seq="1", problem="太原的问题", plan=world.other_plan, region=world.other_city, units={RESP: [world.unit_other_env]})
 
     def uuids(client: Client, query: str = "") -> set[str]:
-        return {row[10] for row in data_rows(export(client, query).content)}
+        return {row["系统编号"] for row in data_dicts(export(client, query).content)}
 
     office = login(world.city_office)
     assert uuids(office) == {str(mine.uuid), str(other_county.uuid)}
@@ -373,7 +385,7 @@ def test_a_bad_row_blocks_the_whole_import(world: SimpleNamespace, make_task: Ca
 
     # Even through the service directly, a preview with errors writes nothing.
     sheet = read_ledger(content)
-    direct = build_preview(sheet, plan=world.plan, region=world.county, editable=Task.objects.editable_by(world.city_office))
+    direct = build_preview(sheet, plan=world.plan, region=world.county, user=world.city_office)
     with pytest.raises(ImportRefused):
         apply_preview(direct, reason="test")
     assert (Task.objects.count(), history_count()) == (before_tasks, before_history)
@@ -476,7 +488,7 @@ def test_stale_version_inside_apply_rolls_back_everything(world: SimpleNamespace
         ["2", "新增", "", "", "", "市生态环境局", "", "2026-12-31", "", "", ""],
         ["1", task.problem, "", "新目标", "1. 开展排查\n2. 建立台账", "市生态环境局（牵头）、区生态环境分局", "", "2030-12-31", "", "", str(task.uuid)],
     ])
-    preview = build_preview(read_ledger(content), plan=world.plan, region=world.county, editable=Task.objects.editable_by(world.city_office))
+    preview = build_preview(read_ledger(content), plan=world.plan, region=world.county, user=world.city_office)
     expected: dict[str, Any] = dict(preview.matches())
     expected["4"] = [str(task.uuid), 1]
     Task.objects.filter(pk=task.pk).update(version=5)
