@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest
 from ninja.errors import HttpError
 
 from rectify.accounts.roles import Role
-from rectify.accounts.scope import NOTHING, region_paths, region_scope
+from rectify.accounts.scope import region_scope, writable_region_q
 from rectify.core.context import acting_as
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region
@@ -30,19 +30,6 @@ def acting(request: HttpRequest) -> Iterator[None]:
 
 def is_admin(user: Any) -> bool:
     return bool(user.has_role(Role.ADMIN))
-
-
-def edit_region_q(user: Any, field: str = "") -> Q:
-    """Records with a region ``field`` that the user may create or change: an office's subtrees."""
-    if not user or not user.is_authenticated:
-        return NOTHING
-    if is_admin(user):
-        return Q()
-    prefix = f"{field}__" if field else ""
-    q = NOTHING
-    for path in region_paths(user, {Role.OFFICE}):
-        q |= Q(**{f"{prefix}path__startswith": path})
-    return q
 
 
 def require_editor(user: Any, what: str = "修改数据") -> None:
@@ -82,4 +69,4 @@ def editable_region(user: Any, code: str | None) -> Region | None:
     """The region with ``code`` if the user may put records there."""
     if not code:
         return None
-    return Region.objects.select_related("parent").filter(edit_region_q(user), code=code).first()
+    return Region.objects.select_related("parent").filter(writable_region_q(user), code=code).first()

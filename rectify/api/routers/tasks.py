@@ -27,7 +27,8 @@ from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.services import TaskData, create_task, task_data_from, transition_task, update_task
 from rectify.tasks.states import check_plain_transition
 
-from ..access import acting, edit_region_q, editable_region, get_visible, require_editor, user_of, visible_tasks
+from ...accounts.scope import writable_region_q
+from ..access import acting, editable_region, get_visible, require_editor, user_of, visible_tasks
 from ..errors import ApiValidationError
 from ..schemas import (
     HistoryOut,
@@ -195,7 +196,7 @@ def build_task_data(user: Any, values: dict[str, Any], task: Task | None = None)
     merged: dict[str, Any] = {}
 
     if "plan" in values and values["plan"] is not None:
-        plan = Plan.objects.filter(edit_region_q(user, "region"), uuid=values["plan"]).select_related("inspection").first()
+        plan = Plan.objects.filter(writable_region_q(user, "region"), uuid=values["plan"]).select_related("inspection").first()
         if plan is None:
             errors.add("plan", "整改方案不存在，或不在您的管辖范围内")
         elif task is not None and plan.pk != task.plan_id:
