@@ -71,3 +71,37 @@ def region_scope(user: Any, field: str = "") -> Q:
         if g.role in UNIT_ROLES and g.unit_id:
             q |= Q(**{f"{prefix}path__startswith": g.unit.region.path})
     return q
+
+
+def region_write_scope(user: Any, field: str = "") -> Q:
+    """Regions (or records with a region ``field``) the user may write into: an office's subtrees.
+
+    Read-only roles (reviewer, leader) and unit roles grant nothing here: every choice offered
+    for a write (the region of a document import, for one) is built from this, not from
+    ``region_scope``.
+    """
+    prefix = f"{field}__" if field else ""
+    if not user or not user.is_authenticated:
+        return NOTHING
+    if _is_admin(user):
+        return EVERYTHING
+    q = NOTHING
+    for path in region_paths(user, {Role.OFFICE}):
+        q |= Q(**{f"{prefix}path__startswith": path})
+    return q
+
+
+def plan_scope(user: Any) -> Q:
+    """Plans the user may see: those of their region subtrees, and those holding a task they see.
+
+    A unit sees only the plans of the tasks it is assigned to, never every plan of its region.
+    """
+    if not user or not user.is_authenticated:
+        return NOTHING
+    if _is_admin(user):
+        return EVERYTHING
+    q = NOTHING
+    for path in region_paths(user):
+        q |= Q(region__path__startswith=path)
+    tasks = apps.get_model("tasks", "Task").objects.filter(task_scope(user))
+    return q | Q(pk__in=tasks.values("plan_id"))
