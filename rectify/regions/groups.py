@@ -22,6 +22,7 @@ _DEPARTMENT_ENDS = ("部门", "单位", "部门单位")
 _DEPARTMENT_MARKS = ("相关", "有关", "各", "直")
 _TOWN_MARKS = ("镇", "乡", "街道")
 _COUNTY_MARKS = ("县", "区", "市", "旗")
+_UMBRELLA_STARTS = ("各", "相关", "有关")
 
 
 _SEPARATORS = frozenset("、，,；;\n")
@@ -53,7 +54,7 @@ def umbrella_rule(name: str) -> str:
         return ""
     if text.endswith(_DEPARTMENT_ENDS) and any(m in text for m in _DEPARTMENT_MARKS):
         return Rule.DEPARTMENTS
-    if text.startswith("各"):
+    if text.startswith(_UMBRELLA_STARTS):
         if any(m in text for m in _TOWN_MARKS):
             return Rule.TOWNS
         if any(m in text for m in _COUNTY_MARKS):
