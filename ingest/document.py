@@ -28,7 +28,7 @@ from .structure import (
 )
 
 UNIT_KEYS = ("lead_units", "cooperating_units", "responsible_units")
-FEEDBACK_NO_AT_END = re.compile(r"[(（【\[]\s*(?:对应)?(?:督察)?反馈(?:意见)?(?:问题)?\s*(?:第)?\s*(\d+)\s*(?:项|条|个|号)?\s*[)）】\]]\s*$")
+FEEDBACK_NO_AT_END = re.compile(r"[(（【\[]\s{0,3}(?:对应)?(?:督察)?反馈(?:意见)?(?:问题)?\s{0,3}(?:第)?\s{0,3}(\d{1,4})\s{0,3}(?:项|条|个|号)?\s{0,3}[)）】\]]\s*$")
 
 
 def repair_blocks(blocks: list[Block]) -> list[Block]:

@@ -5,7 +5,7 @@ import re
 
 STRONG_TITLE_WORDS = re.compile(r"整改方案|行动计划|行动方案|实施方案|工作方案|攻坚方案|销号|公示|整改落实情况|整改进展|整改情况|落实情况|措施清单|任务清单|问题清单|台账")
 WEAK_TITLE_WORDS = re.compile(r"方案|计划|清单|通知|报告|意见|决定|办法|情况")
-CHROME = re.compile(r"^(当前位置|您的位置|首页|网站首页|来源|发布时间|发布日期|字号|打印|分享|浏览次数|【|〖|责任编辑|附件\s*\d*\s*$)")
+CHROME = re.compile(r"^(当前位置|您的位置|首页|网站首页|来源|发布时间|发布日期|字号|打印|分享|浏览次数|【|〖|责任编辑|附件\s{0,3}\d{0,3}\s{0,3}$)")
 KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("closure_notice", re.compile(r"销号|验收.{0,6}公示|公示")),
     ("rectification_plan", re.compile(r"整改方案|整改措施清单|整改清单|整改任务清单|问题清单|整改台账")),
@@ -15,11 +15,11 @@ KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
 _ADMIN = re.compile(r"^(?:关于|中共)?([\u4e00-\u9fff]{2,7}?(?:自治区|自治州|省|市|州|盟|县|区|旗))")
 _SUB_ADMIN = re.compile(r"^([\u4e00-\u9fff]{1,4}?(?:市|县|区|旗))")
 _NOT_PLACE = set("贯彻落实推动关于印发公开生态环境督察整改深入全面加强进一步的和与对厅局委办")
-_PERIOD = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*[—\-–~至到]+\s*((?:19|20)\d{2})\s*年?")
+_PERIOD = re.compile(r"((?:19|20)\d{2})\s{0,3}(?:年)?\s{0,3}[—\-–~至到]{1,3}\s{0,3}((?:19|20)\d{2})\s{0,3}年?")
 
 
 def _without_book_titles(line: str) -> str:
-    return re.sub(r"《[^》]*》", "", line)
+    return re.sub(r"《[^》]{0,300}》", "", line)
 
 
 def _is_title_like(line: str) -> bool:

@@ -7,13 +7,15 @@ from functools import lru_cache
 
 _PINYIN_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # 發(fā) -> 發; a web converter sometimes loses the opening bracket next to mojibake: 償?shù)
-PINYIN_ANNOTATION = re.compile(rf"[(（]\s*[a-zü]*[{_PINYIN_VOWELS}][a-zü]*\s*[)）]")
-_PINYIN_AFTER_LOST_BYTE = re.compile(rf"\?[a-zü]*[{_PINYIN_VOWELS}][a-zü]*[)）]")
+PINYIN_ANNOTATION = re.compile(rf"[(（]\s{{0,3}}[a-zü]{{0,8}}[{_PINYIN_VOWELS}][a-zü]{{0,8}}\s{{0,3}}[)）]")
+_PINYIN_AFTER_LOST_BYTE = re.compile(rf"\?[a-zü]{{0,8}}[{_PINYIN_VOWELS}][a-zü]{{0,8}}[)）]")
 _WIDE: dict[int, int | None] = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _WIDE.update({0x3000: 0x20, 0xA0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x200B: None, 0xFEFF: None})
 # a GBK text that lost one byte is re-read one byte off until an ASCII byte re-aligns it
-_MISALIGNED = re.compile(r"\?+((?:[^\x00-\x7f]|!){1,14}[\x40-\x7e])(?=[^\x00-\x7f])")
-_HTML_REMNANT = re.compile(r"\?*[!！]?\s*\?*<?/?p>|<br\s*/?>|\?[!！] ?\?\s*$")
+# A run of ? is only tried from its first character (a run of n question marks costs n, not n²).
+_MISALIGNED = re.compile(r"(?<!\?)\?+((?:[^\x00-\x7f]|!){1,14}[\x40-\x7e])(?=[^\x00-\x7f])")
+# Bounded repeats: two adjacent \?* over one run of question marks cost n³.
+_HTML_REMNANT = re.compile(r"\?{0,8}[!！]?\s{0,3}\?{0,8}<?/?p>|<br\s{0,3}/?>|\?[!！] ?\?\s{0,8}$")
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +92,7 @@ def repair_text(text: str) -> str:
 _END_OF_SENTENCE = tuple("。；;：:!！?？”」)")
 
 
-_STARTS_ITEM = re.compile(r"^([一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．]|[①-⑳]|第[一二三四五六七八九十\d]+[条章]|附件|[【\[])")
+_STARTS_ITEM = re.compile(r"^([一二三四五六七八九十]{1,4}[、.]|[(（][一二三四五六七八九十\d]{1,4}[)）]|\d{1,4}[、.．]|[①-⑳]|第[一二三四五六七八九十\d]{1,6}[条章]|附件|[【\[])")
 _STARTS_LABEL = re.compile(r"^[\u4e00-\u9fff ]{2,8}[:：]")
 
 
@@ -105,30 +107,42 @@ def join_wrapped_lines(lines: list[str]) -> list[str]:
     near = sum(1 for n in lengths if abs(n - width) <= 1)
     if width < 20 or near < len(lengths) * 0.4:
         return lines
-    out: list[str] = []
+    # Joined pieces are collected and concatenated once: appending to one growing string line by
+    # line costs the square of its length.
+    out: list[list[str]] = []
     carry = False
+    length = 0  # of the last output line
     for line in lines:
         if carry and out and line and not _STARTS_ITEM.match(line) and not _STARTS_LABEL.match(line):
-            out[-1] += line
+            out[-1].append(line)
+            length += len(line)
         else:
-            out.append(line)
-        carry = bool(line) and len(out[-1]) >= width - 1 and not line.endswith(_END_OF_SENTENCE)
-    return out
+            out.append([line])
+            length = len(line)
+        carry = bool(line) and length >= width - 1 and not line.endswith(_END_OF_SENTENCE)
+    return ["".join(parts) for parts in out]
 
 
 def drop_duplicate_lines(lines: list[str]) -> list[str]:
     """Remove a line repeated at once, or a truncated copy of the line that follows it."""
+    # The next and the previous non-empty line are tracked, never searched for: a file of blank
+    # lines costs linear time.
+    following = [""] * (len(lines) + 1)
+    for i in range(len(lines) - 1, -1, -1):
+        following[i] = lines[i] or following[i + 1]
     out: list[str] = []
+    prev = ""  # the last non-empty line kept
     for i, line in enumerate(lines):
-        nxt = next((s for s in lines[i + 1:] if s), "")
-        if line and out and line == next((s for s in reversed(out) if s), None) and len(line) > 4:
+        nxt = following[i + 1]
+        if line and out and line == prev and len(line) > 4:
             continue
         if line and nxt and len(line) >= 8 and nxt.startswith(line) and len(nxt) > len(line) and nxt[len(line)] != " ":
             continue
-        prev = next((s for s in reversed(out) if s), "")
         if line and prev and len(prev) >= 6 and line.startswith(prev) and line != prev:
             rest = line[len(prev):].strip()
             if rest and nxt.startswith(rest[: max(4, len(rest) - 2)]):
                 continue
         out.append(line)
+        if line:
+            prev = line
     return out

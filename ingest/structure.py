@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from .blocks import Table
 
 HEADING_PATTERNS: list[tuple[int, re.Pattern[str]]] = [
-    (0, re.compile(r"^第([一二三四五六七八九十百\d]+)(?:章|部分|篇)\s*(.*)$")),
-    (1, re.compile(r"^([一二三四五六七八九十百]+)\s*[、.．]\s*(.*)$")),
-    (2, re.compile(r"^[(（]([一二三四五六七八九十]+)[)）]\s*[、.．]?\s*(.*)$")),
-    (3, re.compile(r"^(\d{1,3})\s*(?:[、．]|\.(?!\d))\s*(.*)$")),
-    (3, re.compile(r"^第([一二三四五六七八九十百\d]+)条\s*(.*)$")),
-    (4, re.compile(r"^[(（](\d{1,3})[)）]\s*[、.．]?\s*(.*)$")),
-    (5, re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])\s*(.*)$")),
+    # Bounded repeats before the body (which is stripped): `\s*(.*)$` backtracks over a run of
+    # spaces when a line break follows.
+    (0, re.compile(r"^第([一二三四五六七八九十百\d]{1,6})(?:章|部分|篇)\s{0,8}(.*)$")),
+    (1, re.compile(r"^([一二三四五六七八九十百]{1,6})\s{0,3}[、.．]\s{0,8}(.*)$")),
+    (2, re.compile(r"^[(（]([一二三四五六七八九十]{1,6})[)）]\s{0,3}[、.．]?\s{0,8}(.*)$")),
+    (3, re.compile(r"^(\d{1,3})\s{0,3}(?:[、．]|\.(?!\d))\s{0,8}(.*)$")),
+    (3, re.compile(r"^第([一二三四五六七八九十百\d]{1,6})条\s{0,8}(.*)$")),
+    (4, re.compile(r"^[(（](\d{1,3})[)）]\s{0,3}[、.．]?\s{0,8}(.*)$")),
+    (5, re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])\s{0,8}(.*)$")),
 ]
 LABELS: dict[str, tuple[str, ...]] = {
     "responsible_person": ("责任人", "责任领导", "责任人员", "包联领导"),
@@ -30,13 +32,14 @@ _LABEL_WORDS = sorted(((w, k) for k, ws in LABELS.items() for w in ws), key=lamb
 _LABEL_ALT = "|".join(re.escape(w) for w, _ in _LABEL_WORDS)
 LABEL_LINE = re.compile(rf"^(?:【({_LABEL_ALT})】|\[({_LABEL_ALT})\]|({_LABEL_ALT})(?:[:：]|$))[:：]?(.*)$")
 LABEL_OF = {w: k for w, k in _LABEL_WORDS}
-FEEDBACK_NO = re.compile(r"^[(（【\[]\s*(?:对应)?(?:督察)?反馈(?:意见)?(?:问题)?\s*(?:第)?\s*(\d+)\s*(?:项|条|个|号)?\s*[)）】\]]\s*[:：]?\s*")
+FEEDBACK_NO = re.compile(r"^[(（【\[]\s{0,3}(?:对应)?(?:督察)?反馈(?:意见)?(?:问题)?\s{0,3}(?:第)?\s{0,3}(\d{1,4})\s{0,3}(?:项|条|个|号)?\s{0,3}[)）】\]]\s{0,3}[:：]?\s*")
 NON_TASK_SECTIONS = re.compile(r"指导思想|总体要求|基本原则|目标|组织保障|保障措施|工作要求|组织领导|实施步骤|工作步骤|工作安排|职责分工|有关要求|进度安排|工作机制")
-ATTACHMENT = re.compile(r"^附件\s*\d*\s*[:：]?")
+ATTACHMENT = re.compile(r"^附件\s{0,3}\d{0,3}\s{0,3}[:：]?")
 
 
 _STRONG_LABEL_ALT = "|".join(re.escape(w) for w, k in _LABEL_WORDS if k != "problem")
-_MIDLINE_LABEL = re.compile(rf"(?<=[。;；,，\s])\s*(?=(?:【(?:{_STRONG_LABEL_ALT})】|(?:{_STRONG_LABEL_ALT})\s*[:：]))")
+# Splits right before the label (the pieces are stripped): a leading \s* here cost n² on a run of spaces.
+_MIDLINE_LABEL = re.compile(rf"(?<=[。;；,，\s])(?=(?:【(?:{_STRONG_LABEL_ALT})】|(?:{_STRONG_LABEL_ALT})\s{{0,8}}[:：]))")
 
 
 def split_label_runs(text: str) -> list[str]:
@@ -200,7 +203,7 @@ def build_drafts(lines: list[Line], kind: str, title: str = "") -> tuple[list[Dr
 
 
 def _single_task(lines: list[Line], title: str) -> list[Draft]:
-    m = re.search(r"第\s*(\d+)\s*号", title)
+    m = re.search(r"第\s{0,3}(\d{1,6})\s{0,3}号", title)
     draft = Draft(m.group(1) if m else "1", 0, 0, [], "")
     started = False
     for line in lines:
@@ -328,7 +331,8 @@ def table_drafts(table: Table, start_no: int) -> list[Draft]:
     return drafts
 
 
-_ITEM_START = re.compile(r"(?:^|(?<=[\n。；;]))\s*(?:[(（]\d{1,2}[)）]|\d{1,2}[、.．](?!\d)|[①②③④⑤⑥⑦⑧⑨⑩])\s*")
+# \s{0,8}, not \s*: after each of n blank lines a leading \s* scanned all the rest (n²).
+_ITEM_START = re.compile(r"(?:^|(?<=[\n。；;]))\s{0,8}(?:[(（]\d{1,2}[)）]|\d{1,2}[、.．](?!\d)|[①②③④⑤⑥⑦⑧⑨⑩])\s*")
 
 
 def split_numbered(text: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Deadlines and dated milestones: Chinese date expressions as the last day they allow."""
 from __future__ import annotations
 
+import bisect
 import calendar
 import re
 from dataclasses import dataclass
@@ -42,16 +43,19 @@ def iso(year: int, month: int, day: int) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
-_Y = r"(?P<y>(?:19|20)\d{2})\s*年"
+# Every repeat is bounded (\s{0,3}, \d{1,2}): no pattern may cost more than linear time on
+# user text (a deadline written with long runs of spaces, a line of digits).
+_S = r"\s{0,3}"
+_Y = r"(?P<y>(?:19|20)\d{2})" + _S + "年"
 DATE_EXPRESSIONS: list[tuple[str, re.Pattern[str]]] = [
-    ("ymd", re.compile(_Y + r"\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日")),
-    ("ym", re.compile(_Y + r"\s*(?P<m>\d{1,2})\s*月(?:份)?(?P<tail>底|末|中旬|上旬|下旬)?")),
-    ("half", re.compile(_Y + r"\s*(?P<h>上|下)半年")),
-    ("quarter", re.compile(_Y + r"\s*(?:第)?(?P<q>[一二三四1-4])季度")),
-    ("yend", re.compile(_Y + r"\s*(?:年底|年末|底|末)")),
-    ("y", re.compile(r"(?P<pre>到|至|于|确保|力争|争取|截至|截止)?\s*" + _Y + r"(?P<post>前|以前|内|完成|起)?")),
+    ("ymd", re.compile(_Y + _S + r"(?P<m>\d{1,2})" + _S + "月" + _S + r"(?P<d>\d{1,2})" + _S + "日")),
+    ("ym", re.compile(_Y + _S + r"(?P<m>\d{1,2})" + _S + r"月(?:份)?(?P<tail>底|末|中旬|上旬|下旬)?")),
+    ("half", re.compile(_Y + _S + r"(?P<h>上|下)半年")),
+    ("quarter", re.compile(_Y + _S + r"(?:第)?(?P<q>[一二三四1-4])季度")),
+    ("yend", re.compile(_Y + _S + r"(?:年底|年末|底|末)")),
+    ("y", re.compile(r"(?P<pre>到|至|于|确保|力争|争取|截至|截止)?" + _S + _Y + r"(?P<post>前|以前|内|完成|起)?")),
     ("plan", re.compile(r"[“\"]?(?P<p>十[二三四五]五)[”\"]?(?:期间|末|时期)")),
-    ("md", re.compile(r"(?<![\d年])(?P<m>\d{1,2})\s*月(?P<tail>底|末)")),
+    ("md", re.compile(r"(?<![\d年])(?P<m>\d{1,2})" + _S + r"月(?P<tail>底|末)")),
 ]
 
 
@@ -64,18 +68,31 @@ class DateHit:
     explicit_year: bool
 
 
+class _Spans:
+    """Characters already taken by a date: overlap checks cost the length of a match (dates are short)."""
+
+    def __init__(self, size: int) -> None:
+        self.taken = bytearray(size)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return any(self.taken[start:end])
+
+    def add(self, start: int, end: int) -> None:
+        self.taken[start:end] = b"\x01" * (end - start)
+
+
 def find_dates(text: str, year_hint: int | None = None, bare_years: bool = False) -> list[DateHit]:
     """Date expressions in text, earliest first; a bare year counts only with 到/确保/…前 or when bare_years."""
-    taken: list[tuple[int, int]] = []
+    taken = _Spans(len(text))
     hits: list[DateHit] = []
     for kind, rx in DATE_EXPRESSIONS:
         for m in rx.finditer(text):
-            if any(a < m.end() and m.start() < b for a, b in taken):
+            if taken.overlaps(m.start(), m.end()):
                 continue
             date = _resolve(kind, m, year_hint, bare_years)
             if date is None:
                 continue
-            taken.append((m.start(), m.end()))
+            taken.add(m.start(), m.end())
             hits.append(DateHit(date, m.start(), m.end(), m.group(0), kind not in ("md",)))
     hits.sort(key=lambda h: h.start)
     return hits
@@ -116,7 +133,7 @@ def _resolve(kind: str, m: re.Match[str], year_hint: int | None, bare_years: boo
     return None
 
 
-_ONLY_MONTH = re.compile(r"^(?:于|在)?(?P<m>\d{1,2})\s*月(?:底|末|份)?(?:前|以前)?")
+_ONLY_MONTH = re.compile(r"^(?:于|在)?(?P<m>\d{1,2})" + _S + r"月(?:底|末|份)?(?:前|以前)?")
 _HALF_ALONE = re.compile(r"^(?:今年)?(?P<h>上|下)半年")
 
 
@@ -158,11 +175,12 @@ class Milestone:
 def find_milestones(text: str, year_hint: int | None = None) -> list[Milestone]:
     """Dated steps inside measure text, each with its clause: `2023年10月底前，完成…溯源`."""
     out: list[Milestone] = []
+    clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
     for hit in find_dates(text, year_hint):
         if _is_reference(text, hit):
             continue
-        end_m = _CLAUSE_END.search(text, hit.end)
-        end = end_m.start() if end_m else len(text)
+        i = bisect.bisect_left(clause_ends, hit.end)
+        end = clause_ends[i] if i < len(clause_ends) else len(text)
         start = hit.start
         lead = re.search(r"(?:到|至|确保|力争|争取|在)$", text[max(0, start - 2):start])
         if lead:

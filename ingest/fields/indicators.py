@@ -1,16 +1,22 @@
 """Quantified targets (`到2025年，PM2.5浓度不高于47微克/立方米`) and reported values (`…比例为74.5%`)."""
 from __future__ import annotations
 
+import bisect
 import re
+from functools import lru_cache
 
 UNITS = sorted([
     "%", "个百分点", "百分点", "微克/立方米", "毫克/立方米", "毫克/升", "mg/L", "μg/m3", "µg/m3", "万千瓦", "千瓦", "万吨标准煤",
     "万吨", "吨", "万立方米", "立方米", "平方公里", "公里", "万亩", "亩", "公顷", "条", "个", "家", "处", "座", "天", "台",
     "辆", "户", "蒸吨", "亿元", "万元", "米",
 ], key=len, reverse=True)
-_NUM = r"(?P<v>\d+(?:\.\d+)?)"
+# Repeats are bounded, and a number is only tried from the start of its digits: one long line
+# of digits (or spaces, or anything) costs linear time, never the square of its length.
+_NUM = r"(?P<v>\d{1,12}(?:\.\d{1,6})?)"
+_NUM_START = r"(?<![\d.])" + _NUM
+_S = r"\s{0,3}"
 _UNIT = "(?P<u>" + "|".join(re.escape(u) for u in UNITS) + ")"
-_VALUE = _NUM + r"\s*" + _UNIT + r"?(?P<q>以上|以下|以内|左右)?"
+_VALUE = _NUM + _S + _UNIT + r"?(?P<q>以上|以下|以内|左右)?"
 COMPARATORS: list[tuple[str, str]] = [
     (r"较(?P<b>(?:19|20)\d{2})年(?:同期)?(?:分别|均|累计)?(?:下降|降低|减少)", "reduce_by"),
     (r"较(?P<b>(?:19|20)\d{2})年(?:同期)?(?:分别|均|累计)?(?:提高|提升|增加|上升|增长)", "increase_by"),
@@ -23,26 +29,47 @@ COMPARATORS: list[tuple[str, str]] = [
     (r"(?:低于|小于)", "<"),
     (r"(?:高于|大于|超过)", ">"),
 ]
-_COMPARATOR_RX = [(re.compile(p + r"\s*" + _VALUE + r"(?:(?:、|和)" + r"(?P<v2>\d+(?:\.\d+)?)\s*(?P=u)?)?"), c) for p, c in COMPARATORS]
+_COMPARATOR_RX = [
+    (re.compile(p + _S + _VALUE + r"(?:(?:、|和)" + r"(?P<v2>\d{1,12}(?:\.\d{1,6})?)" + _S + r"(?P=u)?)?"), c) for p, c in COMPARATORS
+]
 _YEAR = re.compile(r"(?:到|至|在)?((?:19|20)\d{2})年(?:年底|底|末)?(?:前)?")
 _PLAN_PERIOD = re.compile(r"十([三四五])五[”\"]?(?:期间|末)")
-_SHARE_MEET = re.compile(_NUM + r"\s*%\s*以上的(?P<x>[^,，;；。]{1,12}?)(?P<y>(?:稳定)?(?:达到|优于)[^,，;；。]{2,20})")
+_SHARE_MEET = re.compile(_NUM_START + _S + "%" + _S + r"以上的(?P<x>[^,，;；。]{1,12}?)(?P<y>(?:稳定)?(?:达到|优于)[^,，;；。]{2,20})")
 _ALL_GONE = re.compile(r"全部(?:消灭|消除)(?P<x>[^,，;；。]{2,12})")
-_COMPLETE = re.compile(r"(?P<pre>[^,，;；。]*?)(?:力争)?(?:完成|建成(?!区)|新建(?!及|项目)|新增(?!及))(?P<body>[^,，;；。]+)")
+# `(?P<pre>[^,，;；。]*?)完成…` tried from every position cost n²: the verb is searched for, and
+# what precedes it in the clause is the subject.
+_COMPLETE_VERB = re.compile(r"(?:力争)?(?:完成|建成(?!区)|新建(?!及|项目)|新增(?!及))")
+_COMPLETE_BODY = re.compile(r"[^,，;；。]+")
+_CLAUSE_STOP = re.compile(r"[,，;；。]")
+_NAME_WINDOW = 80  # characters before a comparator that may hold the indicator's name
 _LEAD_WORDS = re.compile(r"^(?:力争|确保|争取|全面|基本|进一步|实现|其中|同时|并|且|或)+")
 
 
-def _year_before(text: str, pos: int) -> int | None:
-    year = None
-    for m in _YEAR.finditer(text, 0, pos):
+@lru_cache(maxsize=32)
+def _year_marks(text: str) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Ends and values of the target years and of the 十X五 periods named in ``text`` (once per text)."""
+    year_ends, years, plan_ends, plans = [], [], [], []
+    for m in _YEAR.finditer(text):
         before = text[max(0, m.start() - 1):m.start()]
         after = text[m.end():m.end() + 3]
         if before in ("较", "比") or after.startswith(("基础", "分别", "均")):
             continue
-        year = int(m.group(1))
-    for m in _PLAN_PERIOD.finditer(text, 0, pos):
-        year = {"三": 2020, "四": 2025, "五": 2030}[m.group(1)]
-    return year
+        year_ends.append(m.end())
+        years.append(int(m.group(1)))
+    for m in _PLAN_PERIOD.finditer(text):
+        plan_ends.append(m.end())
+        plans.append({"三": 2020, "四": 2025, "五": 2030}[m.group(1)])
+    return year_ends, years, plan_ends, plans
+
+
+def _year_before(text: str, pos: int) -> int | None:
+    """The last year named wholly before ``pos`` (a 十X五 period before it wins)."""
+    year_ends, years, plan_ends, plans = _year_marks(text)
+    i = bisect.bisect_right(plan_ends, pos)
+    if i:
+        return plans[i - 1]
+    i = bisect.bisect_right(year_ends, pos)
+    return years[i - 1] if i else None
 
 
 def _clean_name(name: str) -> str:
@@ -82,20 +109,20 @@ def find_indicators(text: str, default_year: int | None = None) -> list[dict]:
 
 def _sentence_indicators(sentence: str, default_year: int | None) -> list[tuple[int, dict]]:
     out: list[tuple[int, dict]] = []
-    used: list[tuple[int, int]] = []
+    used = bytearray(len(sentence) + 1)  # characters inside a share or all-gone indicator
     for m in _SHARE_MEET.finditer(sentence):
         y = re.sub(r"要求$", "", m.group("y"))
         name = y + "的" + re.sub(r"^(监测|考核)", "", m.group("x")) + "比例"
         out.append((m.start(), _indicator(name, ">=", m.group("v"), "%", _year_before(sentence, m.start()) or default_year)))
-        used.append((m.start(), m.end()))
+        used[m.start():m.end()] = b"\x01" * (m.end() - m.start())
     for m in _ALL_GONE.finditer(sentence):
         out.append((m.start(), _indicator(m.group("x") + "比例", "=", 0, "%", _year_before(sentence, m.start()) or default_year)))
-        used.append((m.start(), m.end()))
+        used[m.start():m.end()] = b"\x01" * (m.end() - m.start())
     pos = 0
     for clause in re.split(r"(?<=[,，;；:：])", sentence):
         start = pos
         pos += len(clause)
-        if any(a <= start < b for a, b in used):
+        if used[start]:
             continue
         out.extend(_clause_indicators(sentence, start, clause, default_year))
     return out
@@ -105,10 +132,15 @@ def _clause_indicators(sentence: str, start: int, clause: str, default_year: int
     out: list[tuple[int, dict]] = []
     last_name = ""
     cursor = 0
+    # Each comparator's next match, searched again only once the cursor has passed it: every
+    # pattern scans the clause once, not once per indicator found.
+    pending: list[re.Match[str] | None] = [rx.search(clause) for rx, _ in _COMPARATOR_RX]
     while cursor < len(clause):
         best = None
-        for rx, comp in _COMPARATOR_RX:
-            m = rx.search(clause, cursor)
+        for i, (rx, comp) in enumerate(_COMPARATOR_RX):
+            m = pending[i]
+            if m is not None and m.start() < cursor:
+                m = pending[i] = rx.search(clause, cursor)
             if m and (best is None or m.start() < best[0].start()):
                 best = (m, comp)
         if best is None:
@@ -119,7 +151,7 @@ def _clause_indicators(sentence: str, start: int, clause: str, default_year: int
         tail = clause[m.end():m.end() + 1]
         if tail == "的" or not unit:
             continue
-        name = _clean_name(re.split(r"或|并且|并", clause[:m.start()])[-1] if comp in ("reduce_by", "increase_by") or True else "")
+        name = _clean_name(re.split(r"或|并且|并", clause[max(0, m.start() - _NAME_WINDOW):m.start()])[-1])
         if not name:
             name = last_name
         if not name or len(name) < 2:
@@ -140,30 +172,38 @@ def _clause_indicators(sentence: str, start: int, clause: str, default_year: int
 
 def _completion_counts(sentence: str, start: int, clause: str, default_year: int | None) -> list[tuple[int, dict]]:
     """`到2025年，完成7095亩历史遗留矿山生态修复治理`, `建成8条美丽河湖`, `完成入河排污口70%整治任务`."""
-    m = _COMPLETE.search(clause)
-    if not m:
+    verb = body_m = None
+    for verb in _COMPLETE_VERB.finditer(clause):
+        stop = _CLAUSE_STOP.search(clause, 0, verb.start())
+        if stop:  # the subject may not run over a clause break; a verb after one starts afresh
+            return _completion_counts(sentence, start + stop.end(), clause[stop.end():], default_year)
+        body_m = _COMPLETE_BODY.match(clause, verb.end())
+        if body_m:
+            break
+    if verb is None or body_m is None:
         return []
-    year = _year_before(sentence, start + m.start("body"))
+    year = _year_before(sentence, start + body_m.start())
     if year is None:
         return []
-    subject = _clean_name(m.group("pre"))
+    subject = _clean_name(clause[max(0, verb.start() - _NAME_WINDOW):verb.start()])
     out = []
-    body = m.group("body")
-    whole = re.fullmatch(_NUM + r"\s*" + _UNIT + r"(?P<n>.{2,})", body.strip())
+    body = body_m.group(0)
+    where = 0  # the clause's start, where the subject begins
+    whole = re.fullmatch(_NUM + _S + _UNIT + r"(?P<n>.{2,})", body.strip())
     parts = [body] if whole else body.split("、")
     for part in parts if re.search(r"\d", body) else []:
         part = part.strip()
-        a = re.fullmatch(_NUM + r"\s*" + _UNIT + r"(?P<n>.{2,})", part)
-        b = re.fullmatch(r"(?P<n>.{2,}?)" + _NUM + r"\s*" + _UNIT, part)
-        c = re.fullmatch(r"(?P<x>.{2,}?)" + _NUM + r"\s*%(?P<y>.{2,})", part)
+        a = re.fullmatch(_NUM + _S + _UNIT + r"(?P<n>.{2,})", part)
+        b = re.fullmatch(r"(?P<n>.{2,}?)" + _NUM_START + _S + _UNIT, part)
+        c = re.fullmatch(r"(?P<x>.{2,}?)" + _NUM_START + _S + r"%(?P<y>.{2,})", part)
         if a and "%" not in a.group("u"):
             name = subject + a.group("n").replace("的", "")
             name = re.sub(r"(任务|工作)$", "", name)
-            out.append((start + m.start(), _indicator(name, ">=", a.group("v"), a.group("u"), year)))
+            out.append((start + where, _indicator(name, ">=", a.group("v"), a.group("u"), year)))
         elif c:
-            out.append((start + m.start(), _indicator(c.group("x") + c.group("y"), ">=", c.group("v"), "%", year)))
+            out.append((start + where, _indicator(c.group("x") + c.group("y"), ">=", c.group("v"), "%", year)))
         elif b and re.search(r"[\u4e00-\u9fff]$", b.group("n")) and not re.search(r"(市|县|区|镇|乡)$", b.group("n")):
-            out.append((start + m.start(), _indicator(b.group("n"), ">=", b.group("v"), b.group("u"), year)))
+            out.append((start + where, _indicator(b.group("n"), ">=", b.group("v"), b.group("u"), year)))
         elif len(out) == 0 and not (a or b or c):
             if re.search(r"\d", part):
                 return []
@@ -173,7 +213,7 @@ def _completion_counts(sentence: str, start: int, clause: str, default_year: int
     return out
 
 
-_MEASURED = re.compile(r"(?P<n>[^,，;；。:：\n]{2,30}?)为" + _NUM + r"\s*" + _UNIT + r"?(?![\d.])")
+_MEASURED = re.compile(r"(?P<n>[^,，;；。:：\n]{2,30}?)为" + _NUM + _S + _UNIT + r"?(?![\d.])")
 
 
 def find_measurements(text: str) -> list[dict]:

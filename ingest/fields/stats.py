@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 
-_N = r"(\d+)"
+# A count starts where a run of digits starts and has at most 9 digits: a line of digits costs
+# linear time, not the square of its length.
+_N = r"(?<!\d)(\d{1,9})"
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("tasks", re.compile(_N + r"项(?:整改)?任务[^。；;]{0,12}?(?:已)?(?:完成|办结)(?:整改)?" + _N + r"项")),
     ("tasks_in_progress", re.compile(r"(?:其余|剩余|另有)" + _N + r"项[^。；;]{0,6}?(?:按|正在|推进|序时)")),

@@ -51,10 +51,14 @@ def _clean(unit: str) -> str:
 
 def _split_etc(unit: str) -> list[str]:
     """`市发展改革委等相关职能部门` → the named unit and the umbrella after 等."""
-    m = re.match(r"^(.+?)等((?:相关|有关|其他)?.*(?:部门|单位))$", unit)
-    if m and len(m.group(1)) >= 2:
-        return [m.group(1), m.group(2)]
-    return [unit]
+    # The first 等 after at least one character, with 部门/单位 at the end: string operations,
+    # where ``^(.+?)等(.*(?:部门|单位))$`` cost n² on a run of 等.
+    if not unit.endswith(("部门", "单位")):
+        return [unit]
+    at = unit.find("等", 1)
+    if at == -1 or len(unit) - at - 1 < 2 or at < 2:
+        return [unit]
+    return [unit[:at], unit[at + 1:]]
 
 
 def _place_of(unit: str) -> str | None:

@@ -195,3 +195,20 @@ def inspection_scope(user: Any) -> Q:
 def inspection_edit_scope(user: Any) -> Q:
     """Inspections the user may correct: those targeting a region of the user's write scope."""
     return writable_region_q(user, "target_region")
+
+
+def region_write_scope(user: Any, field: str = "") -> Q:
+    """Regions (or records with a region ``field``) the user may write into (the import's region choices)."""
+    return writable_region_q(user, field)
+
+
+def plan_scope(user: Any) -> Q:
+    """Plans the user may see: those of their region subtrees, and those holding a task they see.
+
+    A unit sees only the plans of the tasks it is assigned to, never every plan of its region.
+    """
+    q = NOTHING
+    for path in region_paths(user):
+        q |= Q(region__path__startswith=path)
+    tasks = apps.get_model("tasks", "Task").objects.filter(task_scope(user))
+    return q | Q(pk__in=tasks.values("plan_id"))

@@ -48,7 +48,7 @@ def visible_inspections(user: Any) -> QuerySet[Inspection]:
 
 
 def visible_plans(user: Any) -> QuerySet[Plan]:
-    return Plan.objects.filter(region_scope(user, "region") | Q(pk__in=visible_tasks(user).values("plan_id")))
+    return Plan.objects.visible_to(user)
 
 
 def get_visible(queryset: QuerySet[Any], message: str, **lookup: Any) -> Any:

@@ -35,6 +35,10 @@ class ImportBatch(models.Model):
         "inspections.Plan", verbose_name="整改方案", null=True, blank=True, on_delete=models.PROTECT, related_name="import_batches"
     )
     counts = models.JSONField("导入统计", default=dict, blank=True)
+    part = models.PositiveSmallIntegerField(
+        "第几次导入", default=1,
+        help_text="同一文档第几次确认导入：再次导入只导入上次未进入台账的任务（如上次跳过的）",
+    )
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="确认人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -45,10 +49,10 @@ class ImportBatch(models.Model):
         verbose_name_plural = "文档导入"
         ordering = ["-created_at", "-id"]
         constraints = [
-            # A document is imported once: a second confirm of the same bytes fails here even
-            # when two people press the button at the same moment.
+            # Each part of a document is imported once: two confirms of the same bytes at the same
+            # moment compute the same part number, and the second fails here.
             models.UniqueConstraint(
-                fields=["content_hash"], condition=Q(status="confirmed"), name="import_batch_confirmed_once"
+                fields=["content_hash", "part"], condition=Q(status="confirmed"), name="import_batch_part_confirmed_once"
             ),
         ]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -21,12 +20,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from rectify.accounts.scope import region_write_scope
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.core.versioning import StaleEdit, save_versioned
 from rectify.inspections.models import Inspection, Plan
-from rectify.regions.matching import find_unit, get_or_create_unit, normalise_name
+from rectify.regions.groups import home_region, split_names, umbrella_rule
+from rectify.regions.matching import find_unit, guess_kind, normalise_name
 from rectify.regions.models import Region, Unit
+from rectify.tasks.completeness import completion_gaps
 from rectify.tasks.models import Assignment, Task
 from rectify.tasks.services import TaskData, create_task, task_data_from, update_task
 
@@ -50,6 +52,20 @@ ROLE_FIELDS = {
     "responsible_units": Assignment.Role.RESPONSIBLE.value,
 }
 ROLE_LABELS = dict(Assignment.Role.choices)
+# The preview shows Chinese labels, never the SCHEMA.md field names.
+STAT_LABELS = {
+    "tasks_total": "整改任务总数",
+    "tasks_done": "已完成任务",
+    "tasks_in_progress": "正在推进任务",
+    "petitions_received": "受理（转办）信访件",
+    "petitions_closed": "已办结信访件",
+    "accountability_cases": "责任追究问题",
+    "accountability_closed": "已办结责任追究问题",
+}
+COMPARATOR_LABELS = {
+    "<=": "不高于", ">=": "不低于", "<": "低于", ">": "高于", "=": "达到",
+    "reduce_by": "比基准年下降", "increase_by": "比基准年提高",
+}
 GENERIC_PARSE_ERROR = "读取文档时出现意外错误，没有导入任何内容。请确认文件完整、未加密，或将文件交给管理员排查。"
 
 
@@ -70,7 +86,8 @@ class DuplicateDocument(ImportFailed):
         self.batch = batch
         local = timezone.localtime(when) if timezone.is_aware(when) else when
         title = plan.title if plan else "—"
-        super().__init__(f"该文档已于{local:%Y年%m月%d日 %H:%M}导入（方案：{title}），重复导入不会新增任务。")
+        self.imported_text = f"该文档已于{local:%Y年%m月%d日 %H:%M}导入（方案：{title}），"
+        super().__init__(f"{self.imported_text}重复导入不会新增任务。")
 
 
 # --------------------------------------------------------------------------- reading
@@ -243,7 +260,41 @@ def resolve_region(name: str | None, within: QuerySet[Region] | None = None) -> 
     raise ImportFailed(f"文档所属区划“{name}”对应多个区划：{names}，请指定要导入到哪个区划。")
 
 
+def check_write_region(user: Any, region: Region | None) -> None:
+    """Refuse an import into a region outside the user's write scope (an office's subtrees).
+
+    ``user`` None is the operator at the command line without ``--user``: the whole system.
+    """
+    if user is None or region is None:
+        return
+    if not Region.objects.filter(region_write_scope(user), pk=region.pk).exists():
+        raise ImportFailed(f"您没有向“{region.full_name}”导入方案的权限：只有该区划或上级的整改办可以导入。")
+
+
+def write_regions(user: Any) -> QuerySet[Region]:
+    """The regions ``user`` may import into; every region for the operator (``None``)."""
+    if user is None:
+        return Region.objects.all()
+    return Region.objects.filter(region_write_scope(user))
+
+
 # --------------------------------------------------------------------------- batches
+
+
+def remaining_part(parsed: dict[str, Any], duplicate: DuplicateDocument) -> dict[str, Any]:
+    """A document imported before, reduced to the tasks not yet in the ledger (say, skipped last time).
+
+    Raises ``duplicate`` when every task is there already: nothing is added a second time.
+    """
+    plan = duplicate.plan
+    rows = list(parsed.get("tasks") or [])
+    if plan is None:
+        raise duplicate
+    existing = _match_existing(plan, rows)
+    remaining = [{**row, "skip": False} for index, row in enumerate(rows) if index not in existing]
+    if not remaining:
+        raise duplicate
+    return {**parsed, "tasks": remaining, "resumed": {"plan": plan.pk, "in_ledger": len(existing), "total": len(rows)}}
 
 
 def find_duplicate(digest: str) -> DuplicateDocument | None:
@@ -283,11 +334,10 @@ def start_import(
     """
     filename = PurePath(filename or "").name or "未命名文件"
     digest = content_hash(data) if data else ""
-    if digest:
-        duplicate = find_duplicate(digest)
-        if duplicate:
-            raise duplicate
     actor = user if getattr(user, "pk", None) else None
+    if actor is not None:
+        check_write_region(actor, region)
+        regions = write_regions(actor) if regions is None else regions.filter(region_write_scope(actor))
     try:
         parsed = parse_document(data, filename)
     except ImportFailed as exc:
@@ -299,8 +349,15 @@ def start_import(
             _store_file(batch, data)
         batch.save()
         raise
+    duplicate = find_duplicate(digest) if digest else None
+    if duplicate is not None:
+        parsed = remaining_part(parsed, duplicate)
+        if region is None and duplicate.plan is not None:
+            region = duplicate.plan.region
+            check_write_region(actor, region)
     if region is None:
         region = resolve_region(parsed.get("region"), regions)
+    check_write_region(actor, region)
     batch = ImportBatch(
         filename=filename[:255], content_hash=digest, size=len(data), uploaded_by=actor, region=region,
         status=ImportBatch.Status.PREVIEWED, parsed=parsed,
@@ -343,26 +400,9 @@ def cancel_import(batch: ImportBatch) -> None:
 
 # --------------------------------------------------------------------------- validation
 
-UNIT_SPLIT = re.compile(r"[、，,；;\n]")
-
-
 def split_units(text: str) -> list[str]:
     """Unit names separated by 、，；or new lines, but not inside brackets: 各县（市、区）政府 stays whole."""
-    names: list[str] = []
-    current: list[str] = []
-    depth = 0
-    for ch in text or "":
-        if ch in "（(":
-            depth += 1
-        elif ch in "）)":
-            depth = max(0, depth - 1)
-        if depth == 0 and UNIT_SPLIT.match(ch):
-            names.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    names.append("".join(current))
-    return list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    return split_names(text)
 
 
 def _date(value: Any) -> datetime.date | None:
@@ -394,12 +434,9 @@ def validate_row(row: dict[str, Any]) -> dict[str, list[str]]:
         add("deadline", f"整改时限“{row.get('deadline')}”不是有效日期")
     if deadline and not (2000 <= deadline.year <= 2100):
         add("deadline", "整改时限的年份应在 2000 至 2100 之间")
-    if not row.get("deadline") and not row.get("long_term"):
-        add("deadline", "请填写整改时限，或勾选“长期坚持”")
+    # A missing deadline or unit is not an error: the task is imported as 待完善 (row_gaps).
     if not (row.get("problem") or row.get("target") or row.get("title")):
         add("problem", "反馈问题、整改目标、任务名称至少填写一项")
-    if not row.get("lead_units") and not row.get("responsible_units"):
-        add("responsible_units", "请至少填写一个牵头单位或责任单位")
     for key in ROLE_FIELDS:
         long_names = [n for n in row.get(key) or [] if len(normalise_name(n)) > 120]
         if long_names:
@@ -415,6 +452,13 @@ def validate_row(row: dict[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
+def row_gaps(row: dict[str, Any]) -> list[str]:
+    """What a row lacks (缺少整改时限 / 责任单位): it is imported and flagged 待完善 on the ledger."""
+    if row.get("skip"):
+        return []
+    return completion_gaps(row.get("deadline"), bool(row.get("long_term")), [*(row.get("lead_units") or []), *(row.get("responsible_units") or [])])
+
+
 # --------------------------------------------------------------------------- preview
 
 
@@ -422,28 +466,63 @@ def validate_row(row: dict[str, Any]) -> dict[str, list[str]]:
 class UnitMatch:
     name: str
     unit: Unit | None
+    home: Region | None = None  # where a new unit is created: the plan's region, or the county it names
+    rule: str = ""  # an umbrella phrase's member rule (a unit group), "" for one organisation
 
     @property
     def is_new(self) -> bool:
         return self.unit is None
 
     @property
+    def is_group(self) -> bool:
+        return bool(self.rule) or bool(self.unit and self.unit.is_group)
+
+    @property
     def final_name(self) -> str:
         return self.unit.name if self.unit else normalise_name(self.name)[:120]
 
+    @property
+    def note(self) -> str:
+        """What the preview says about the name, in Chinese."""
+        parts = ["已有单位" if self.unit else "新单位"]
+        if self.is_group:
+            parts.append("统称，分解时展开为各成员单位")
+        if self.unit is None and self.home is not None:
+            parts.append(f"建在{self.home.full_name}")
+        return "·".join(parts)
+
 
 class UnitMatcher:
-    """find_unit with a cache, so a preview looks each name up once."""
+    """find_unit with a cache, so a preview looks each name up once.
+
+    A name that starts with a lower region's name (泽州县人民政府 in a city's plan) is looked up
+    and created in that region; an umbrella phrase (各县（市、区）政府, 相关部门) is a unit group.
+    """
 
     def __init__(self, region: Region) -> None:
         self.region = region
-        self._cache: dict[str, Unit | None] = {}
+        self._cache: dict[str, UnitMatch] = {}
 
     def match(self, name: str) -> UnitMatch:
         key = normalise_name(name)
         if key not in self._cache:
-            self._cache[key] = find_unit(name, self.region)
-        return UnitMatch(name, self._cache[key])
+            rule = umbrella_rule(name)
+            home = self.region if rule else home_region(name, self.region)
+            unit = find_unit(name, home)
+            if rule and unit is not None and unit.region_id != home.pk:
+                unit = None  # 相关部门 of a county is not 相关部门 of its city
+            self._cache[key] = UnitMatch(name, unit, home, rule)
+        found = self._cache[key]
+        return UnitMatch(name, found.unit, found.home, found.rule)
+
+
+def create_unit(match: UnitMatch, region: Region) -> Unit:
+    """The unit a new name in an import stands for, with its history row."""
+    home = match.home or region
+    kind = Unit.Kind.GROUP if match.rule else guess_kind(match.name)
+    unit = Unit.objects.create(name=normalise_name(match.name)[:120], region=home, kind=kind, member_rule=match.rule)
+    record_change(unit, ChangeRecord.Action.CREATE, after=snapshot(unit), reason="导入时新建单位")
+    return unit
 
 
 @dataclass
@@ -455,6 +534,11 @@ class TaskPreview:
     existing: Task | None = None
     change: str = ""  # "", "new", "changed", "same"
     changes: list[tuple[str, str, str]] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)  # imported all the same, flagged 待完善
+
+    @property
+    def needs_completion(self) -> bool:
+        return bool(self.gaps) and not self.skip
 
     @property
     def skip(self) -> bool:
@@ -484,6 +568,7 @@ class Preview:
     inspection: Inspection | None
     inspection_facts: dict[str, Any] | None
     orphans: list[Task]
+    inspection_lookalike: Inspection | None = None
 
     @property
     def kind_label(self) -> str:
@@ -496,6 +581,19 @@ class Preview:
     @property
     def unparsed(self) -> list[dict[str, Any]]:
         return list(self.parsed.get("unparsed") or [])
+
+    def stats_rows(self) -> list[tuple[str, Any]]:
+        """The document's stated counts as (Chinese label, value)."""
+        stats = self.parsed.get("stats") or {}
+        return [(STAT_LABELS.get(key, "其他统计数"), value) for key, value in stats.items()]
+
+    def indicator_rows(self) -> list[dict[str, Any]]:
+        """The indicators with their comparator in Chinese."""
+        rows = []
+        for item in self.parsed.get("indicators") or []:
+            comparator = _text(item.get("comparator"))
+            rows.append({**item, "comparator_label": COMPARATOR_LABELS.get(comparator, "其他要求" if comparator else "—")})
+        return rows
 
     def units(self) -> tuple[list[str], list[str]]:
         """Names of matched and of new units over the tasks to import."""
@@ -521,6 +619,7 @@ class Preview:
             "units_matched": len(matched),
             "units_new": len(new),
             "invalid": sum(1 for t in active if t.errors),
+            "incomplete": sum(1 for t in active if t.gaps),
         }
 
 
@@ -550,20 +649,74 @@ def inspection_facts(parsed: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def find_inspection(facts: dict[str, Any], region: Region) -> Inspection | None:
-    """The inspection of this team and level over ``region`` or a region above it (deepest first)."""
+INSPECTION_DATES = ("stationed_from", "stationed_to", "feedback_date")
+
+
+def inspection_agrees(insp: Inspection, facts: dict[str, Any]) -> bool:
+    """Whether the document's inspection is ``insp``: level, round and dates agree.
+
+    A value only one side states does not contradict; but something besides the team's name
+    must agree (a date, or the round when neither states a date): a team name is reused by
+    every round, so the name alone never links a plan.
+    """
+    if insp.level != facts["level"]:
+        return False
+    if facts.get("round") and insp.round and insp.round != facts["round"]:
+        return False
+    shared_dates = 0
+    for key in INSPECTION_DATES:
+        mine, theirs = facts.get(key), getattr(insp, key)
+        if mine and theirs:
+            if mine != theirs:
+                return False
+            shared_dates += 1
+    if shared_dates:
+        return True
+    stated = any(facts.get(k) for k in INSPECTION_DATES) or any(getattr(insp, k) for k in INSPECTION_DATES)
+    same_round = bool(facts.get("round") and insp.round == facts["round"])
+    return same_round and not stated and normalise_name(insp.team) == normalise_name(facts["team"])
+
+
+def _inspections_over(region: Region) -> list[Inspection]:
     codes = [c for c in region.path.strip("/").split("/") if c]
-    wanted = normalise_name(facts["team"])
-    candidates = Inspection.objects.filter(level=facts["level"], target_region__code__in=codes).select_related("target_region")
+    return list(Inspection.objects.filter(target_region__code__in=codes).select_related("target_region"))
+
+
+def find_inspection(facts: dict[str, Any], region: Region) -> Inspection | None:
+    """The inspection the document answers, over ``region`` or a region above it (deepest first).
+
+    Only one whose level, round and dates agree with the document's (``inspection_agrees``).
+    """
     best = None
-    for insp in candidates:
-        if normalise_name(insp.team) != wanted:
-            continue
-        if facts.get("round") and insp.round and insp.round != facts["round"]:
+    for insp in _inspections_over(region):
+        if not inspection_agrees(insp, facts):
             continue
         if best is None or len(insp.target_region.path) > len(best.target_region.path):
             best = insp
     return best
+
+
+def inspection_summary(source: Inspection | dict[str, Any]) -> str:
+    """督察组、层级、轮次、进驻和反馈日期 in one Chinese line, for a document's facts or an inspection."""
+    def get(key: str) -> Any:
+        return source.get(key) if isinstance(source, dict) else getattr(source, key)
+
+    def day(value: Any) -> str:
+        return f"{value.year}年{value.month}月{value.day}日" if value else "—"
+
+    round_text = f"第{get('round')}轮" if get("round") else "轮次未写明"
+    return (
+        f"{get('team')}，{LEVEL_LABELS.get(get('level'), '—')}，{round_text}，"
+        f"进驻 {day(get('stationed_from'))} 至 {day(get('stationed_to'))}，反馈 {day(get('feedback_date'))}"
+    )
+
+
+def inspection_lookalike(facts: dict[str, Any], region: Region) -> Inspection | None:
+    """An inspection of the same team that does *not* agree: shown beside the new one in the preview."""
+    wanted = normalise_name(facts["team"])
+    same_team = [i for i in _inspections_over(region) if normalise_name(i.team) == wanted and not inspection_agrees(i, facts)]
+    same_team.sort(key=lambda i: (len(i.target_region.path), i.feedback_date or datetime.date.min), reverse=True)
+    return same_team[0] if same_team else None
 
 
 def find_plan(parsed: dict[str, Any], region: Region) -> Plan | None:
@@ -681,19 +834,32 @@ def build_preview(parsed: dict[str, Any], region: Region, digest: str = "") -> P
 
     facts = inspection_facts(parsed)
     inspection = find_inspection(facts, region) if facts else None
+    lookalike = inspection_lookalike(facts, region) if facts and inspection is None else None
     if facts is None and kind == Plan.Kind.RECTIFICATION:
         warnings.append("未识别出督察组信息，导入后的方案不关联督察。")
 
     duplicate = find_duplicate(digest) if digest else None
     plan = find_plan(parsed, region)
+    if duplicate is not None and duplicate.plan is not None:
+        plan = duplicate.plan
     existing = _match_existing(plan, rows) if plan else {}
     has_history = bool(plan and plan.tasks.exists())
+    if duplicate is not None:
+        # The document was imported before: only its tasks not yet in the ledger are offered.
+        pending = [i for i in range(len(rows)) if i not in existing and not rows[i].get("skip")]
+        if duplicate.plan is not None and pending:
+            warnings.append(
+                f"{duplicate.imported_text}本次只导入其中尚未进入台账的 {len(pending)} 项任务。"
+            )
+            duplicate = None
+            rows = [row if i not in existing else {**row, "skip": True} for i, row in enumerate(rows)]
+            existing = {}
 
     matcher = UnitMatcher(region)
     previews = []
     for index, row in enumerate(rows):
         units = {role: [matcher.match(n) for n in row.get(key) or []] for key, role in ROLE_FIELDS.items()}
-        tp = TaskPreview(index=index, row=row, units=units, errors=validate_row(row))
+        tp = TaskPreview(index=index, row=row, units=units, errors=validate_row(row), gaps=row_gaps(row))
         if has_history:
             task = existing.get(index)
             tp.existing = task
@@ -712,6 +878,7 @@ def build_preview(parsed: dict[str, Any], region: Region, digest: str = "") -> P
     return Preview(
         parsed=parsed, region=region, tasks=previews, blockers=blockers, warnings=warnings, duplicate=duplicate,
         existing_plan=plan, inspection=inspection, inspection_facts=facts, orphans=orphans,
+        inspection_lookalike=lookalike,
     )
 
 
@@ -729,6 +896,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    incomplete: int = 0
     units_created: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -738,6 +906,8 @@ class ImportResult:
             parts.append(f"无变化 {self.unchanged} 项")
         if self.skipped:
             parts.append(f"跳过 {self.skipped} 项")
+        if self.incomplete:
+            parts.append(f"待完善 {self.incomplete} 项（缺少整改时限或责任单位，已在台账中标出）")
         parts.append(f"新建单位 {len(self.units_created)} 个")
         plan_text = "新建方案" if self.plan_created else "更新方案"
         return f"导入完成（{plan_text}“{self.plan.title}”）：" + "，".join(parts) + "。"
@@ -818,6 +988,7 @@ def apply_import(batch: ImportBatch, *, user: Any = None, expected_versions: dic
             # One import into a region at a time: two people confirming versions of the same plan
             # would otherwise both create it.
             region = Region.objects.select_for_update().get(pk=locked.region_id)
+            check_write_region(actor, region)
             parsed = locked.parsed or {}
             preview = build_preview(parsed, region, locked.content_hash)
             if preview.duplicate:
@@ -829,8 +1000,10 @@ def apply_import(batch: ImportBatch, *, user: Any = None, expected_versions: dic
                 raise ImportFailed(errors)
             try:
                 with transaction.atomic():
+                    confirmed = ImportBatch.objects.filter(content_hash=locked.content_hash, status=ImportBatch.Status.CONFIRMED)
+                    locked.part = confirmed.count() + 1 if locked.content_hash else 1
                     locked.status = ImportBatch.Status.CONFIRMED
-                    locked.save(update_fields=["status"])
+                    locked.save(update_fields=["status", "part"])
             except IntegrityError:
                 duplicate = find_duplicate(locked.content_hash)
                 raise duplicate or ImportFailed("该文档已经导入，重复导入不会新增任务。") from None
@@ -848,8 +1021,9 @@ def apply_import(batch: ImportBatch, *, user: Any = None, expected_versions: dic
             def unit_for(match: UnitMatch) -> Unit:
                 key = normalise_name(match.name)
                 if key not in unit_cache:
-                    unit, created = get_or_create_unit(match.name, region)
-                    if created:
+                    unit = match.unit
+                    if unit is None:
+                        unit = create_unit(match, region)
                         result.units_created.append(unit.name)
                     unit_cache[key] = unit
                 return unit_cache[key]
@@ -858,6 +1032,8 @@ def apply_import(batch: ImportBatch, *, user: Any = None, expected_versions: dic
                 if tp.skip:
                     result.skipped += 1
                     continue
+                if tp.gaps:
+                    result.incomplete += 1
                 units = {role: list(dict.fromkeys(unit_for(m) for m in matches)) for role, matches in tp.units.items()}
                 values = _task_data(tp.row, plan, region, units)
                 if tp.existing is not None:
@@ -883,7 +1059,7 @@ def apply_import(batch: ImportBatch, *, user: Any = None, expected_versions: dic
             locked.confirmed_by = actor
             locked.counts = {
                 "created": result.created, "updated": result.updated, "unchanged": result.unchanged,
-                "skipped": result.skipped, "units_created": len(result.units_created),
+                "skipped": result.skipped, "incomplete": result.incomplete, "units_created": len(result.units_created),
                 "plan_created": plan_created, "inspection_created": inspection_created,
             }
             locked.error = ""

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from rectify.accounts.scope import region_scope
+from rectify.accounts.scope import region_write_scope
 from rectify.inspections.models import Plan
 from rectify.regions.models import Region
 
@@ -29,7 +29,8 @@ def _require_editor(request: HttpRequest) -> None:
 
 
 def _regions(request: HttpRequest) -> QuerySet[Region]:
-    return Region.objects.filter(region_scope(request.user)).select_related("parent").order_by("path")
+    """The regions the user may import into: the write scope (an office's subtrees), never a read-only grant's."""
+    return Region.objects.filter(region_write_scope(request.user)).select_related("parent").order_by("path")
 
 
 def ledger_url(plan: Plan | None) -> str:

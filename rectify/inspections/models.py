@@ -54,6 +54,20 @@ class Inspection(VersionedModel):
         return f"{self.get_level_display()}{round_text}·{self.target_region.name}"
 
 
+class PlanQuerySet(models.QuerySet["Plan"]):
+    def visible_to(self, user: Any) -> PlanQuerySet:
+        """The plans ``user`` may see (``accounts.scope.plan_scope``): every plan list, detail and choice starts here."""
+        from rectify.accounts.scope import plan_scope
+
+        return self.filter(plan_scope(user))
+
+    def writable_by(self, user: Any) -> PlanQuerySet:
+        """Plans in the regions the user may write into (an office's subtrees)."""
+        from rectify.accounts.scope import region_write_scope
+
+        return self.filter(region_write_scope(user, "region"))
+
+
 class Plan(VersionedModel):
     """A region's rectification or action plan; its tasks come from one source document."""
 
@@ -69,6 +83,8 @@ class Plan(VersionedModel):
     source_hash = models.CharField("来源文件摘要", max_length=64, blank=True, db_index=True)
     period_start = models.PositiveSmallIntegerField("起始年份", null=True, blank=True)
     period_end = models.PositiveSmallIntegerField("截止年份", null=True, blank=True)
+
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         verbose_name = "整改方案"

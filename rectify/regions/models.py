@@ -53,6 +53,18 @@ class Unit(PublicModel):
         TOWN = "town", "乡镇（街道）"
         ENTERPRISE = "enterprise", "企业"
         OTHER = "other", "其他"
+        GROUP = "group", "单位组（统称）"
+
+    class MemberRule(models.TextChoices):
+        """Who an umbrella phrase of a document (a unit of kind *group*) stands for.
+
+        A group is not an organisation: nobody logs in as it. Decomposing a task assigned to a
+        group assigns its members instead (``rectify.regions.groups.expand_group``).
+        """
+
+        SUBORDINATE_GOVERNMENTS = "subordinate_governments", "下一级各政府（各县（市、区）政府）"
+        TOWNS = "towns", "各乡镇（街道）"
+        DEPARTMENTS = "departments", "本级相关部门（区直相关单位、相关部门）"
 
     name = models.CharField("单位名称", max_length=120)
     kind = models.CharField("类别", max_length=12, choices=Kind.choices, default=Kind.DEPARTMENT)
@@ -60,6 +72,10 @@ class Unit(PublicModel):
     parent = models.ForeignKey("self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     aliases = models.JSONField("别名", default=list, blank=True, help_text="文档中出现的其他写法，用于导入时匹配")
     is_active = models.BooleanField("启用", default=True)
+    member_rule = models.CharField(
+        "成员规则", max_length=24, choices=MemberRule.choices, blank=True,
+        help_text="仅用于单位组（统称）：分解任务时按此规则展开为成员单位",
+    )
 
     class Meta:
         verbose_name = "单位"
@@ -70,3 +86,7 @@ class Unit(PublicModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == self.Kind.GROUP

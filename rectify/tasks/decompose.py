@@ -2,6 +2,8 @@
 
 The office writes one line per lower region: ``泽州县：泽州县人民政府、泽州县生态环境分局``.
 Each line becomes a child task with the parent's problem, target, measures and deadline.
+A unit group (an umbrella phrase of the plan: ``泽州县：各县（市、区）政府``) expands to its
+members in that region (``rectify.regions.groups.expand_group``).
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from rectify.regions.groups import expand_group, split_names
 from rectify.regions.matching import find_unit, normalise_name
 from rectify.regions.models import Region, Unit
 
@@ -17,7 +20,6 @@ from .models import Assignment, Task
 from .services import TaskData, create_task
 
 LINE = re.compile(r"^\s*([^：:]+?)\s*[：:]\s*(.+)$")
-UNIT_SPLIT = re.compile(r"[、，,；;]+")
 
 
 class DecompositionError(Exception):
@@ -52,11 +54,19 @@ def parse_lines(task: Task, text: str) -> list[ChildPlan]:
             errors.append(f"第 {number} 行：{region.full_name}已有本任务的分解任务")
             continue
         taken.add(region.pk)
-        units, missing = [], []
-        for name in (n.strip() for n in UNIT_SPLIT.split(match.group(2))):
-            if name:
-                unit = find_unit(name, region)
-                (units.append(unit) if unit else missing.append(name))
+        units: list[Unit] = []
+        missing: list[str] = []
+        for name in split_names(match.group(2)):
+            unit = find_unit(name, region)
+            if unit is not None and unit.is_group:
+                members = expand_group(unit, region)
+                if not members:
+                    errors.append(f"第 {number} 行：“{unit.name}”在{region.full_name}没有成员单位，请直接填写责任单位")
+                units.extend(m for m in members if m not in units)
+            elif unit is not None:
+                units.append(unit)
+            else:
+                missing.append(name)
         if missing:
             errors.append(f"第 {number} 行：{region.full_name}没有这些单位：{'、'.join(missing)}")
         elif not units:

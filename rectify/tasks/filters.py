@@ -42,6 +42,9 @@ class LedgerFilter(django_filters.FilterSet):
     deadline_to = django_filters.DateFilter(label="时限止", field_name="deadline", lookup_expr="lte", widget=DateInput)
     section = django_filters.CharFilter(label="章节", field_name="section_title", lookup_expr="icontains")
     overdue = django_filters.BooleanFilter(label="仅看逾期", method="filter_overdue", widget=forms.CheckboxInput)
+    needs_completion = django_filters.BooleanFilter(
+        label="仅看待完善", method="filter_needs_completion", widget=forms.CheckboxInput,
+    )
     long_term = django_filters.BooleanFilter(label="长期坚持", field_name="long_term", widget=forms.NullBooleanSelect)
     ordering = OrderingFilter(
         label="排序",
@@ -65,7 +68,7 @@ class LedgerFilter(django_filters.FilterSet):
         if scope == EVERYTHING:  # unrestricted (administrators): the national list is too long for a menu
             regions = regions.filter(Q(level__in=[Region.Level.PROVINCE, Region.Level.CITY]) | Q(id__in=Plan.objects.values("region_id")))
         self.filters["region"].queryset = regions
-        self.filters["plan"].queryset = Plan.objects.filter(region__in=regions) if scope else Plan.objects.all()
+        self.filters["plan"].queryset = Plan.objects.visible_to(user)
         self.filters["unit"].queryset = Unit.objects.filter(region_scope(user, "region")).order_by("region__path", "name")
         self.filters["inspection"].queryset = Inspection.objects.filter(
             Q(target_region__in=regions) | Q(plans__region__in=regions)
@@ -81,6 +84,9 @@ class LedgerFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(pk__in=value.assignments.values("task_id")))
+
+    def filter_needs_completion(self, queryset: QuerySet[Task], name: str, value: bool | None) -> QuerySet[Task]:
+        return queryset.filter(needs_completion=True) if value else queryset
 
     def filter_overdue(self, queryset: QuerySet[Task], name: str, value: bool | None) -> QuerySet[Task]:
         return queryset.filter(overdue_q(timezone.localdate())) if value else queryset

@@ -57,6 +57,10 @@ class Task(VersionedModel):
     progress = models.TextField("进展情况", blank=True)
     progress_percent = models.PositiveSmallIntegerField("完成进度（%）", default=0, help_text="由状态得出；有下级任务时由下级汇总")
     completion = models.TextField("整改完成情况", blank=True)
+    needs_completion = models.BooleanField(
+        "待完善", default=False, db_index=True, help_text="文档中缺少整改时限或责任单位，导入后待整改办补充；补全后自动取消",
+    )
+    incomplete_reason = models.CharField("待完善原因", max_length=120, blank=True)
     search_text = models.TextField(editable=False, blank=True)
 
     objects = TaskQuerySet.as_manager()

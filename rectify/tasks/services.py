@@ -19,6 +19,7 @@ from rectify.core.versioning import StaleEdit, save_versioned
 from rectify.inspections.models import Plan
 from rectify.regions.models import Region, Unit
 
+from .completeness import apply_completeness
 from .models import Assignment, Measure, Milestone, Task
 from .rollup import STATE_PROGRESS, derived_progress, derived_state
 from .states import TaskState, check_transition
@@ -161,6 +162,7 @@ def create_task(data: TaskData, *, reason: str = "", action: str = ChangeRecord.
     task = Task(plan=data.plan, inspection=data.plan.inspection, region=data.region, parent=data.parent)
     for name in PLAIN_FIELDS:
         setattr(task, name, getattr(data, name))
+    apply_completeness(task, data)
     task.save()
     _write_children(task, data)
     task.refresh_search_text()
@@ -188,9 +190,13 @@ def update_task(task: Task, data: TaskData, *, expected_version: int, reason: st
         setattr(task, name, getattr(data, name))
     task.region = data.region
     task.parent = data.parent
+    apply_completeness(task, data)
     _write_children(task, data)
     task.refresh_search_text()
-    save_versioned(task, expected_version, PLAIN_FIELDS + ["region", "parent", "search_text", "section_title"])
+    save_versioned(
+        task, expected_version,
+        PLAIN_FIELDS + ["region", "parent", "search_text", "section_title", "needs_completion", "incomplete_reason"],
+    )
     record_change(task, action, before=before, after=snapshot(task), reason=reason, task_uuid=task.uuid)
     if old_parent_id != task.parent_id:  # the new parent's roll-up changes, and the old one's if it keeps children
         if task.parent_id:

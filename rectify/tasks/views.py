@@ -66,6 +66,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         "counts": counts,
         "count_all": sum(c["count"] for c in counts),
         "overdue_count": count_base.filter(overdue_q()).count(),
+        "incomplete_count": count_base.filter(needs_completion=True).count(),
         "query": query.urlencode(),
         "query_without_state": without_state.urlencode(),
         "saved_filters": SavedFilter.objects.filter(user=request.user),

@@ -97,25 +97,83 @@ def test_cli_region_not_found(world: Any, stub_parser: Any, tmp_path: Any) -> No
 
 
 def test_cli_refuses_tasks_with_problems(world: Any, stub_parser: Any, tmp_path: Any) -> None:
-    data = "缺少时限\n".encode("gbk")
-    expected = {**documents.TXT_EXPECTED, "tasks": [dict(documents.TXT_EXPECTED["tasks"][0], deadline=None, deadline_text=None)]}
-    stub_parser.register(data, expected)
+    data = "无内容的任务\n".encode("gbk")
+    row = dict(documents.TXT_EXPECTED["tasks"][0], problem=None, target=None, title=None)
+    stub_parser.register(data, {**documents.TXT_EXPECTED, "tasks": [row]})
     path = tmp_path / "x.txt"
     path.write_bytes(data)
     err = io.StringIO()
     with pytest.raises(CommandError):
         call_command("import_documents", str(path), "--yes", stdout=io.StringIO(), stderr=err)
-    assert "请填写整改时限" in err.getvalue()
+    assert "反馈问题、整改目标、任务名称至少填写一项" in err.getvalue()
     assert Task.objects.count() == 0
 
 
-def test_cli_skip_invalid_imports_the_rest(world: Any, stub_parser: Any, tmp_path: Any) -> None:
-    data = "一项缺少时限\n".encode("gbk")
+def test_cli_imports_tasks_without_deadline_or_units_as_incomplete(world: Any, stub_parser: Any, tmp_path: Any) -> None:
+    data = "缺少时限和单位\n".encode("gbk")
     tasks = [dict(t) for t in documents.TXT_EXPECTED["tasks"]]
-    tasks[1] = dict(tasks[1], long_term=False, deadline=None)
+    tasks[0] = dict(tasks[0], deadline=None, deadline_text=None)
+    tasks[2] = dict(tasks[2], responsible_units=[], lead_units=[], cooperating_units=["区水务局"])
     stub_parser.register(data, {**documents.TXT_EXPECTED, "tasks": tasks})
     path = tmp_path / "x.txt"
     path.write_bytes(data)
+    out, _ = run(str(path), "--yes")
+    assert "其中待完善 2 项" in out and "待完善：缺少整改时限" in out and "待完善：缺少牵头单位或责任单位" in out
+    assert "新增任务 3 项" in out and "待完善 2 项" in out
+    flagged = {t.seq: t.incomplete_reason for t in Task.objects.filter(needs_completion=True)}
+    assert flagged == {"1": "缺少整改时限", "3": "缺少牵头单位或责任单位"}
+    assert not Task.objects.get(seq="2").needs_completion
+
+
+def _skip_invalid_document(stub_parser: Any, tmp_path: Any) -> Any:
+    data = "一项无内容\n".encode("gbk")
+    tasks = [dict(t) for t in documents.TXT_EXPECTED["tasks"]]
+    tasks[1] = dict(tasks[1], problem=None, target=None, title=None)
+    stub_parser.register(data, {**documents.TXT_EXPECTED, "tasks": tasks})
+    path = tmp_path / "x.txt"
+    path.write_bytes(data)
+    return path
+
+
+def test_cli_skip_invalid_imports_the_rest_and_a_second_run_offers_the_skipped(world: Any, stub_parser: Any, tmp_path: Any) -> None:
+    path = _skip_invalid_document(stub_parser, tmp_path)
     out, _ = run(str(path), "--yes", "--skip-invalid")
     assert "跳过需要修改的任务 1 项" in out and "新增任务 2 项，跳过 1 项" in out
     assert sorted(Task.objects.values_list("seq", flat=True)) == ["1", "3"]
+    # The same document again: not 重复导入, but exactly the task not yet in the ledger.
+    before = ledger_counts()
+    err = io.StringIO()
+    out_io = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_documents", str(path), "--yes", stdout=out_io, stderr=err)
+    out = out_io.getvalue()
+    assert "重复导入" not in out + err.getvalue()
+    assert "本次只导入其中尚未进入台账的 1 项任务" in out
+    assert "任务：1 项" in out and " 2. " in out and " 1. " not in out and " 3. " not in out
+    assert "反馈问题、整改目标、任务名称至少填写一项" in err.getvalue()
+    assert ledger_counts() == before
+
+
+def test_second_import_on_the_web_completes_the_document(world: Any, stub_parser: Any, tmp_path: Any, login: Any) -> None:
+    from django.urls import reverse
+
+    from .helpers import batch_from, confirm, upload
+
+    path = _skip_invalid_document(stub_parser, tmp_path)
+    run(str(path), "--yes", "--skip-invalid", "--user", "city_office")
+    client = login(world.city_office)
+    batch = batch_from(upload(client, path.read_bytes(), "x.txt"))
+    assert [t["seq"] for t in batch.tasks] == ["2"]
+    page = client.get(reverse("imports:preview", args=[batch.uuid])).content.decode()
+    assert "本次只导入其中尚未进入台账的 1 项任务" in page and 'id="task-1"' not in page
+    response = confirm(client, batch, t0={"problem": "补写的反馈问题"})
+    assert response.status_code == 302
+    plan = Plan.objects.get(title=documents.TXT_TITLE)
+    assert sorted(plan.tasks.values_list("seq", flat=True)) == ["1", "2", "3"]
+    assert ImportBatch.objects.filter(status=ImportBatch.Status.CONFIRMED).count() == 2
+    # Now every task is in the ledger: a third import is a duplicate, on the web and at the command line.
+    response = upload(client, path.read_bytes(), "x.txt")
+    assert response.status_code == 200 and "重复导入不会新增任务" in response.content.decode()
+    out, _ = run(str(path), "--yes")
+    assert "重复导入不会新增任务" in out
+    assert Task.objects.count() == 3

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from rectify.imports.services import normalise_parsed, regions_named, split_units, validate_row
+from rectify.imports.services import normalise_parsed, regions_named, row_gaps, split_units, validate_row
 
 
 def test_split_units_keeps_brackets_whole() -> None:
@@ -35,13 +35,17 @@ def test_normalise_parsed_tolerates_odd_shapes() -> None:
 
 def test_validate_row_rules() -> None:
     ok = {"seq": "1", "problem": "问题", "deadline": "2025-06-30", "responsible_units": ["区水务局"]}
-    assert validate_row(ok) == {}
-    assert "deadline" in validate_row({**ok, "deadline": None})
-    assert validate_row({**ok, "deadline": None, "long_term": True}) == {}
+    assert validate_row(ok) == {} and row_gaps(ok) == []
+    # Missing deadline or units: not an error, a gap (imported as 待完善).
+    assert validate_row({**ok, "deadline": None}) == {}
+    assert row_gaps({**ok, "deadline": None}) == ["缺少整改时限"]
+    assert row_gaps({**ok, "deadline": None, "long_term": True}) == []
     assert "deadline" in validate_row({**ok, "deadline": "2025-02-30"})
     assert "deadline" in validate_row({**ok, "deadline": "1990-01-01"})
-    assert "responsible_units" in validate_row({**ok, "responsible_units": []})
-    assert validate_row({**ok, "responsible_units": [], "lead_units": ["市生态环境局"]}) == {}
+    assert validate_row({**ok, "responsible_units": []}) == {}
+    assert row_gaps({**ok, "responsible_units": []}) == ["缺少牵头单位或责任单位"]
+    assert row_gaps({**ok, "responsible_units": [], "cooperating_units": ["区水务局"]}) == ["缺少牵头单位或责任单位"]
+    assert row_gaps({**ok, "responsible_units": [], "lead_units": ["市生态环境局"]}) == []
     assert "problem" in validate_row({**ok, "problem": None})
     assert "milestones" in validate_row({**ok, "milestones": [{"date": "2025-13-01", "text": "x"}]})
-    assert validate_row({"skip": True}) == {}
+    assert validate_row({"skip": True}) == {} and row_gaps({"skip": True}) == []

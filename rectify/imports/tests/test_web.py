@@ -179,16 +179,26 @@ def test_edit_skip_and_validation(world: Any, login: Any, parser: Any) -> None:
     client = login(world.city_office)
     batch = batch_from(upload(client, documents.txt_plan(), "plan.txt"))
     url = reverse("imports:preview", args=[batch.uuid])
-    # Clearing the deadline (and 长期坚持) of task 1 and every unit of task 3 is refused, per task.
+    # Clearing the deadline (and 长期坚持) of task 1 and every unit of task 3 is not refused: both
+    # would be imported as 待完善; a task with neither problem, target nor title is refused.
     response = client.post(url, form_data(
-        batch,
+        batch, action="save",
         t0={"deadline": "", "long_term": None},
         t2={"responsible_units": "", "lead_units": ""},
     ))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "请填写整改时限" not in text and "请至少填写一个牵头单位或责任单位" not in text
+    assert text.count("tag-incomplete") >= 3  # the count and the two tasks
+    assert "缺少整改时限" in text and "缺少牵头单位或责任单位" in text
+    response = client.post(url, form_data(
+        batch,
+        t0={"title": "", "problem": "", "target": ""},
+        t2={"title": "", "problem": "", "target": ""},
+    ))
     assert response.status_code == 400
     text = response.content.decode()
-    assert "请填写整改时限，或勾选“长期坚持”" in text
-    assert "请至少填写一个牵头单位或责任单位" in text
+    assert "反馈问题、整改目标、任务名称至少填写一项" in text
     assert "有 2 项任务需要修改" in text
     assert Task.objects.count() == 0
     # A bad date is refused too.
@@ -361,7 +371,9 @@ def test_non_plan_document_cannot_be_confirmed(world: Any, login: Any, stub_pars
     text = client.get(reverse("imports:preview", args=[batch.uuid])).content.decode()
     assert "不是整改方案或行动计划" in text
     assert "以下内容未能识别，请核对" in text and "一段没有看懂的话" in text
-    assert "tasks_total" in text
+    # Chinese labels, never the field names of the parser's output.
+    assert "整改任务总数：3" in text and "已完成任务：1" in text
+    assert "tasks_total" not in text and "tasks_done" not in text
     response = confirm(client, batch)
     assert response.status_code == 400
     assert ledger_counts()["plans"] == 2

@@ -23,7 +23,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", metavar="FILE", help="要导入的文档")
         parser.add_argument("--region", metavar="CODE", help="导入到的区划代码；不写时按文档中写明的区划识别")
-        parser.add_argument("--user", metavar="USERNAME", help="以哪个用户的名义导入（记入变更记录）")
+        parser.add_argument(
+            "--user", metavar="USERNAME",
+            help="以哪个用户的名义导入（记入变更记录）；只能导入到该用户作为整改办可管理的区划",
+        )
         parser.add_argument("--yes", "-y", action="store_true", help="不询问，直接导入")
         parser.add_argument(
             "--skip-invalid", action="store_true",
@@ -118,14 +121,18 @@ class Command(BaseCommand):
         out(f"区划：{preview.region.full_name}（{preview.region.code}）；文档中写的是：{doc.get('region') or '—'}")
         facts = preview.inspection_facts
         if facts:
-            state = "已有" if preview.inspection else "将新建"
-            out(f"督察：{facts['team']}（{state}）")
+            state = "关联已有督察" if preview.inspection else "将新建督察"
+            out(f"督察：{facts['team']}（{state}）；文档中：{services.inspection_summary(facts)}")
+            if preview.inspection_lookalike:
+                out(self.style.WARNING(
+                    f"  系统中已有同名督察组，但层级、轮次或日期不一致，不关联：{services.inspection_summary(preview.inspection_lookalike)}"
+                ))
         if preview.existing_plan:
             out(
                 f"已有方案“{preview.existing_plan.title}”：新增 {counts['new']} 项，修改 {counts['changed']} 项，"
                 f"无变化 {counts['same']} 项"
             )
-        out(f"任务：{counts['tasks']} 项")
+        out(f"任务：{counts['tasks']} 项" + (f"，其中待完善 {counts['incomplete']} 项" if counts["incomplete"] else ""))
         for tp in preview.tasks:
             row = tp.row
             title = (row.get("title") or row.get("problem") or row.get("target") or "")[:40]
@@ -139,6 +146,8 @@ class Command(BaseCommand):
                 continue
             for message in tp.error_list:
                 out(self.style.ERROR(f"      ！{message}"))
+            if tp.gaps:
+                out(self.style.WARNING(f"      待完善：{'；'.join(tp.gaps)}（照常导入，在台账中标出）"))
         matched_units, new_units = preview.units()
         out(f"已有单位 {len(matched_units)} 个：{'、'.join(matched_units) or '—'}")
         out(f"新单位 {len(new_units)} 个（将新建）：{'、'.join(new_units) or '—'}")
