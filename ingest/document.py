@@ -5,12 +5,15 @@ import re
 
 from .blocks import Block, Table
 from .errors import IngestError
+from .facts.kind import decide_kind
+from .facts.region import find_region as find_issuer_region
+from .facts.title import find_title as find_own_title
+from .fields.counts import find_counts
 from .fields.dates import find_dates, find_milestones, parse_deadline
 from .fields.indicators import find_indicators, find_measurements
 from .fields.inspection import find_inspection
-from .fields.stats import find_stats
 from .fields.units import extract_inline_units, split_units
-from .kinds import find_kind, find_period, find_region, find_title
+from .kinds import find_kind, find_period, find_title
 from .punct import restore_document
 from .repair import drop_duplicate_lines, join_wrapped_lines, repair_text
 from .structure import (
@@ -27,6 +30,7 @@ from .structure import (
     table_lines,
 )
 
+_ON_TOPIC = re.compile(r"整改|督察|督查|销号|生态|环境|污染|治理|环保")
 UNIT_KEYS = ("lead_units", "cooperating_units", "responsible_units")
 FEEDBACK_NO_AT_END = re.compile(r"[(（【\[]\s*(?:对应)?(?:督察)?反馈(?:意见)?(?:问题)?\s*(?:第)?\s*(\d+)\s*(?:项|条|个|号)?\s*[)）】\]]\s*$")
 
@@ -314,18 +318,21 @@ def build_document(blocks: list[Block], filename: str) -> dict:
     tasks = [finish_task(d, kind, doc_year) for d in drafts]
 
     inspection = find_inspection(title, "\n".join(body_lines[:60]))
-    stats = find_stats(full_text)
+    stats = find_counts(full_text)
     indicators = find_indicators("\n".join(_goal_lines(classified))) if kind != "progress_report" else []
     measurements = find_measurements(full_text) if kind == "progress_report" else []
-    if not (tasks or stats or inspection or indicators or measurements):
+    own_title = find_own_title(text_lines)
+    if not (tasks or stats or inspection or indicators or measurements or _ON_TOPIC.search(full_text + table_text)):
+        # a progress report with counts only, or a notice whose tasks could not be placed, is still read;
+        # only a text about nothing this reader knows (no rectification, inspection or pollution) is refused
         raise IngestError("未能在文档中识别出整改任务：文件内容与督察整改无关，或版式无法识别")
     doc = {
         "document": filename,
-        "kind": kind,
-        "title": title,
-        "region": find_region(title),
+        "kind": decide_kind(own_title, full_text, tasks, stats),
+        "title": own_title,
+        "region": find_issuer_region(own_title, [s for s in text_lines if s]),
         "inspection": inspection,
-        "period": find_period(title),
+        "period": find_period(own_title or title),
         "indicators": indicators,
         "measurements": measurements,
         "stats": stats,
