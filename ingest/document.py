@@ -12,8 +12,10 @@ from .fields.counts import find_counts
 from .fields.dates import find_dates, find_milestones, parse_deadline
 from .fields.indicators import find_indicators, find_measurements
 from .fields.inspection import find_inspection
+from .fields.unit_prefix import share_place_prefix
 from .fields.units import extract_inline_units, split_units
 from .kinds import find_kind, find_period, find_title
+from .layouts import Context, LayoutResult, best_result, used_chars
 from .punct import restore_document
 from .repair import drop_duplicate_lines, join_wrapped_lines, repair_text
 from .structure import (
@@ -225,6 +227,7 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
             units[k].extend(u for u in v if u not in units[k])
         if text:
             clean_measures.append(text)
+    units = {k: share_place_prefix(v) for k, v in units.items()}
     deadline_text = _join(parts.get("deadline"), " ")
     year_hint = _year_hint(deadline_text) or doc_year
     deadline, long_term = parse_deadline(deadline_text, year_hint)
@@ -316,6 +319,12 @@ def build_document(blocks: list[Block], filename: str) -> dict:
     if not drafts:
         drafts, unparsed = build_drafts(classified, kind, title)
     tasks = [finish_task(d, kind, doc_year) for d in drafts]
+    layout = best_result(
+        [s for s in text_lines if s],
+        Context(kind, doc_year, find_own_title(text_lines)),
+        LayoutResult("numbered_structure", tasks, used_chars(tasks), unparsed),
+    )
+    tasks, unparsed = layout.tasks, layout.warnings
 
     inspection = find_inspection(title, "\n".join(body_lines[:60]))
     stats = find_counts(full_text)
@@ -340,4 +349,6 @@ def build_document(blocks: list[Block], filename: str) -> dict:
     }
     if unparsed:
         doc["unparsed"] = unparsed
+    body_chars = sum(len(s) for s in text_lines) or 1
+    doc["layout"] = {"name": layout.name, "used": round(min(1.0, layout.used_chars / body_chars), 3)}
     return restore_document(doc)
