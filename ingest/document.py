@@ -157,6 +157,20 @@ def _join(items: list[list[str]] | None, sep: str = "\n") -> str | None:
     return text or None
 
 
+_CLOSING = re.compile(r"^(?:如(?:果)?(?:对|有)|若对|公示(?:期|时间)|监督电话|联系电话|电子邮箱|联系地址|邮寄地址|特此公示)")
+
+
+def _without_closing(text: str | None) -> str | None:
+    """A notice's closing lines (objection channel, contacts) are not part of the completion text."""
+    if not text:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if i and _CLOSING.match(line.strip()):
+            return "\n".join(lines[:i]).strip() or None
+    return text
+
+
 def _year_hint(*texts: str | None) -> int | None:
     for text in texts:
         if text:
@@ -261,7 +275,7 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
         "deadline_text": deadline_text,
         "long_term": long_term,
         "milestones": [{"date": ms.date, "text": ms.text} for ms in milestones],
-        "completion": _join(parts.get("completion")),
+        "completion": _without_closing(_join(parts.get("completion"))),
     }
     if kind not in ("closure_notice", "progress_report"):
         task["indicators"] = find_indicators(measure_text)

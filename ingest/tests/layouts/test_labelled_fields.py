@@ -84,3 +84,9 @@ def test_bracketed_labels():
 def test_a_repeated_field_opens_the_next_task():
     doc = _parse(NEXT_LINE + NEXT_LINE.replace("北岗镇", "南岗镇"))
     assert [t["responsible_units"] for t in doc["tasks"]] == [["北岗镇人民政府"], ["南岗镇人民政府"]]
+
+
+def test_closing_lines_are_not_completion():
+    doc = _parse(NEXT_LINE + "如对整改情况有异议，请在公示期间反映。\n监督电话：0000-7654321\n")
+    (task,) = doc["tasks"]
+    assert task["completion"] == "收集池已建成投用。"
