@@ -333,9 +333,10 @@ def build_document(blocks: list[Block], filename: str) -> dict:
     if not drafts:
         drafts, unparsed = build_drafts(classified, kind, title)
     tasks = [finish_task(d, kind, doc_year) for d in drafts]
+    own_title = find_own_title(text_lines)
     layout = best_result(
         [s for s in text_lines if s],
-        Context(kind, doc_year, find_own_title(text_lines)),
+        Context(kind, doc_year, own_title),
         LayoutResult("numbered_structure", tasks, used_chars(tasks), unparsed),
     )
     tasks, unparsed = layout.tasks, layout.warnings
@@ -344,7 +345,6 @@ def build_document(blocks: list[Block], filename: str) -> dict:
     stats = find_counts(full_text)
     indicators = find_indicators("\n".join(_goal_lines(classified))) if kind != "progress_report" else []
     measurements = find_measurements(full_text) if kind == "progress_report" else []
-    own_title = find_own_title(text_lines)
     if not (tasks or stats or inspection or indicators or measurements or _ON_TOPIC.search(full_text + table_text)):
         # a progress report with counts only, or a notice whose tasks could not be placed, is still read;
         # only a text about nothing this reader knows (no rectification, inspection or pollution) is refused

@@ -6,6 +6,7 @@ A label the table does not know (公示时间, 联系电话, 整改成效 …) i
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 OTHER = "other"
 NUMBERING = re.compile(
@@ -62,6 +63,7 @@ def split_label(line: str) -> tuple[str, str] | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def label_field(line: str) -> tuple[str, str] | None:
     """(field or OTHER, value) for a label line; None when the line is not a label."""
     parts = split_label(line)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 _HAN = r"[\u4e00-\u9fff]"
 # characters that do not begin or continue a place name: pronouns, particles, numerals, admin words
@@ -29,14 +30,15 @@ _CITY_DISTRICT = re.compile(r"^(?:城区|郊区|矿区)")
 _ADDRESS = re.compile(r"(?:地址|通讯地址|邮寄地址|联系地址)\s*[:：]?\s*$")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Place:
     name: str
     start: int
     end: int
 
 
-def places_in(line: str) -> list[Place]:
+@lru_cache(maxsize=4096)
+def places_in(line: str) -> tuple[Place, ...]:
     """Place names in one line, left to right, without overlaps."""
     found: list[Place] = []
     taken: list[tuple[int, int]] = []
@@ -51,10 +53,10 @@ def places_in(line: str) -> list[Place]:
                 continue
             found.append(Place(name, s, e))
             taken.append((s, e))
-    return sorted(found, key=lambda p: p.start)
+    return tuple(sorted(found, key=lambda p: p.start))
 
 
-def _chains(places: list[Place]) -> list[Place]:
+def _chains(places: tuple[Place, ...]) -> list[Place]:
     """Adjacent names (盘锦市大洼区) read as one place path."""
     out: list[Place] = []
     for p in places:

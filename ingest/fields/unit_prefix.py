@@ -23,6 +23,8 @@ def _leading_place(unit: str) -> str | None:
 
 
 def share_place_prefix(units: list[str]) -> list[str]:
+    if len(units) < 2:
+        return units
     out: list[str] = []
     place: str | None = None
     for unit in units:

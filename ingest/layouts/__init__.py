@@ -58,6 +58,8 @@ def registry() -> list[Layout]:
 def best_result(lines: list[str], context: Context, incumbent: LayoutResult) -> LayoutResult:
     """The result that explains most of the text: the incumbent (numbered structure) or a registered layout."""
     best = incumbent
+    if incumbent.used_chars * MARGIN >= sum(len(s) for s in lines):
+        return best  # no challenger could explain enough more of the text
     for layout in registry():
         if layout.detect(lines) <= 0:
             continue
