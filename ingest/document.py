@@ -5,6 +5,7 @@ import re
 
 from .blocks import Block, Table
 from .errors import IngestError
+from .facts.inspection import checked_inspection
 from .facts.kind import decide_kind
 from .facts.region import find_region as find_issuer_region
 from .facts.title import find_title as find_own_title
@@ -354,7 +355,7 @@ def build_document(blocks: list[Block], filename: str) -> dict:
         "kind": decide_kind(own_title, full_text, tasks, stats),
         "title": own_title,
         "region": find_issuer_region(own_title, [s for s in text_lines if s]),
-        "inspection": inspection,
+        "inspection": checked_inspection(inspection, own_title, "\n".join(body_lines[:60])),
         "period": find_period(own_title or title),
         "indicators": indicators,
         "measurements": measurements,

@@ -85,3 +85,15 @@ def test_count_only_report_is_read_not_refused():
     assert doc["stats"] == {"petitions_received": 320, "petitions_closed": 301, "tasks_total": 52,
                             "tasks_done": 47, "tasks_in_progress": 5}
     assert doc["region"] == "东岭市"
+
+
+def test_inspection_checks():
+    from ingest.facts.inspection import checked_inspection
+
+    found = {"team": None, "level": "provincial", "round": 1, "stationed_from": "2024-03-01",
+             "stationed_to": "2024-03-08", "feedback_date": None}
+    notice = "如有异议，请在公示期间（2024年3月1日至3月8日）反映。"
+    assert checked_inspection(found, "省级督察“回头看”反馈问题整改情况公示", notice)["stationed_from"] is None
+    assert checked_inspection(found, "省级督察“回头看”反馈问题整改情况公示", notice)["round"] is None
+    stay = "2024年3月1日至3月8日，省第二督察组进驻南岭市开展督察。"
+    assert checked_inspection(found, "整改方案", stay) == found
