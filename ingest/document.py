@@ -5,12 +5,18 @@ import re
 
 from .blocks import Block, Table
 from .errors import IngestError
+from .facts.inspection import checked_inspection
+from .facts.kind import decide_kind
+from .facts.region import find_region as find_issuer_region
+from .facts.title import find_title as find_own_title
+from .fields.counts import find_counts
 from .fields.dates import find_dates, find_milestones, parse_deadline
 from .fields.indicators import find_indicators, find_measurements
 from .fields.inspection import find_inspection
-from .fields.stats import find_stats
+from .fields.unit_prefix import share_place_prefix
 from .fields.units import extract_inline_units, split_units
-from .kinds import find_kind, find_period, find_region, find_title
+from .kinds import find_kind, find_period, find_title
+from .layouts import Context, LayoutResult, best_result, used_chars
 from .punct import restore_document
 from .repair import drop_duplicate_lines, join_wrapped_lines, repair_text
 from .structure import (
@@ -27,6 +33,7 @@ from .structure import (
     table_lines,
 )
 
+_ON_TOPIC = re.compile(r"整改|督察|督查|销号|生态|环境|污染|治理|环保")
 UNIT_KEYS = ("lead_units", "cooperating_units", "responsible_units")
 FEEDBACK_NO_AT_END = re.compile(r"[(（【\[]\s{0,3}(?:对应)?(?:督察)?反馈(?:意见)?(?:问题)?\s{0,3}(?:第)?\s{0,3}(\d{1,4})\s{0,3}(?:项|条|个|号)?\s{0,3}[)）】\]]\s*$")
 
@@ -151,6 +158,20 @@ def _join(items: list[list[str]] | None, sep: str = "\n") -> str | None:
     return text or None
 
 
+_CLOSING = re.compile(r"^(?:如(?:果)?(?:对|有)|若对|公示(?:期|时间)|监督电话|联系电话|电子邮箱|联系地址|邮寄地址|特此公示)")
+
+
+def _without_closing(text: str | None) -> str | None:
+    """A notice's closing lines (objection channel, contacts) are not part of the completion text."""
+    if not text:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if i and _CLOSING.match(line.strip()):
+            return "\n".join(lines[:i]).strip() or None
+    return text
+
+
 def _year_hint(*texts: str | None) -> int | None:
     for text in texts:
         if text:
@@ -221,6 +242,7 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
             units[k].extend(u for u in v if u not in units[k])
         if text:
             clean_measures.append(text)
+    units = {k: share_place_prefix(v) for k, v in units.items()}
     deadline_text = _join(parts.get("deadline"), " ")
     year_hint = _year_hint(deadline_text) or doc_year
     deadline, long_term = parse_deadline(deadline_text, year_hint)
@@ -254,7 +276,7 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
         "deadline_text": deadline_text,
         "long_term": long_term,
         "milestones": [{"date": ms.date, "text": ms.text} for ms in milestones],
-        "completion": _join(parts.get("completion")),
+        "completion": _without_closing(_join(parts.get("completion"))),
     }
     if kind not in ("closure_notice", "progress_report"):
         task["indicators"] = find_indicators(measure_text)
@@ -312,20 +334,29 @@ def build_document(blocks: list[Block], filename: str) -> dict:
     if not drafts:
         drafts, unparsed = build_drafts(classified, kind, title)
     tasks = [finish_task(d, kind, doc_year) for d in drafts]
+    own_title = find_own_title(text_lines)
+    layout = best_result(
+        [s for s in text_lines if s],
+        Context(kind, doc_year, own_title),
+        LayoutResult("numbered_structure", tasks, used_chars(tasks), unparsed),
+    )
+    tasks, unparsed = layout.tasks, layout.warnings
 
     inspection = find_inspection(title, "\n".join(body_lines[:60]))
-    stats = find_stats(full_text)
+    stats = find_counts(full_text)
     indicators = find_indicators("\n".join(_goal_lines(classified))) if kind != "progress_report" else []
     measurements = find_measurements(full_text) if kind == "progress_report" else []
-    if not (tasks or stats or inspection or indicators or measurements):
+    if not (tasks or stats or inspection or indicators or measurements or _ON_TOPIC.search(full_text + table_text)):
+        # a progress report with counts only, or a notice whose tasks could not be placed, is still read;
+        # only a text about nothing this reader knows (no rectification, inspection or pollution) is refused
         raise IngestError("未能在文档中识别出整改任务：文件内容与督察整改无关，或版式无法识别")
     doc = {
         "document": filename,
-        "kind": kind,
-        "title": title,
-        "region": find_region(title),
-        "inspection": inspection,
-        "period": find_period(title),
+        "kind": decide_kind(own_title, full_text, tasks, stats),
+        "title": own_title,
+        "region": find_issuer_region(own_title, [s for s in text_lines if s]),
+        "inspection": checked_inspection(inspection, own_title, "\n".join(body_lines[:60])),
+        "period": find_period(own_title or title),
         "indicators": indicators,
         "measurements": measurements,
         "stats": stats,
@@ -333,4 +364,6 @@ def build_document(blocks: list[Block], filename: str) -> dict:
     }
     if unparsed:
         doc["unparsed"] = unparsed
+    body_chars = sum(len(s) for s in text_lines) or 1
+    doc["layout"] = {"name": layout.name, "used": round(min(1.0, layout.used_chars / body_chars), 3)}
     return restore_document(doc)

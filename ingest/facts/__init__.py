@@ -1,0 +1,1 @@
+"""Document-level facts found anywhere in the text, whatever happens to the tasks."""

@@ -1,0 +1,34 @@
+"""The kind of a document, decided after extraction from what was found (SCHEMA.md `kind`)."""
+from __future__ import annotations
+
+import re
+
+from ..kinds import KIND_RULES
+
+_CLOSURE_WORDS = re.compile(r"销号|公示期|予以公示|进行公示|公示如下|验收")
+_PROGRESS_WORDS = re.compile(r"已完成|已办结|已整改|整改进展|取得.{0,4}成效")
+
+
+def kind_named_in(title: str | None) -> str | None:
+    """The kind the title names last (a Chinese title ends with its head noun)."""
+    if not title:
+        return None
+    bare = re.sub(r"《[^》]*》", "", title)
+    named = [(m.end(), -order, kind) for order, (kind, rx) in enumerate(KIND_RULES) for m in rx.finditer(bare)]
+    return max(named)[2] if named else None
+
+
+def decide_kind(title: str | None, text: str, tasks: list[dict], stats: dict | None) -> str:
+    named = kind_named_in(title)
+    if named:
+        return named
+    with_problem = [t for t in tasks if t.get("problem")]
+    if any(t.get("completion") for t in tasks) or (with_problem and len(tasks) <= 3 and _CLOSURE_WORDS.search(text)):
+        return "closure_notice"
+    if stats and not with_problem:
+        return "progress_report"
+    if with_problem:
+        return "rectification_plan"
+    if tasks:
+        return "action_plan"
+    return "progress_report" if _PROGRESS_WORDS.search(text) else "rectification_plan"

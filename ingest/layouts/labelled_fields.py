@@ -1,0 +1,133 @@
+"""Fields under labels: headings (一、整改问题 二、整改措施 …), 【label】value, `label：value` lines and a
+label on one line with its value on the next — the layout of closure notices and assignment sheets.
+
+Each label is recognised by its head noun (ingest.vocabulary). A field met a second time opens the
+next task; `编号N：…` / `序号N：…` items open one too. Lines before the first label are the preamble
+(document facts only); the task's number comes from the title or preamble (`（序号21）`, `第40项`).
+"""
+from __future__ import annotations
+
+import re
+
+from ..fields.dates import find_dates, find_milestones, parse_deadline
+from ..structure import Draft
+from ..vocabulary import NUMBERING, OTHER, label_field, strip_numbering
+from . import Context, LayoutResult, used_chars
+
+TASK_FIELDS = {"problem", "target", "measures", "completion", "responsible_units", "lead_units",
+               "cooperating_units", "deadline", "responsible_person"}
+_ITEM_HEAD = re.compile(r"^\s*(?:(\d{1,3})\s*[.、．]\s*)?\W{0,2}\s*(?:问题)?(?:编号|序号)\s*([\w\-()（）]{1,20}?)\s*[:：]\s*(.+)$")
+_NUMBER_IN_HEAD = re.compile(r"(?:受理编号|问题编号|序号|编号)\s*[:：]?\s*([A-Za-z\d][A-Za-z\d\-]*(?:[(（][\d\-]+[)）])?)"
+                             r"|第\s*([\d一二三四五六七八九十百]+)\s*项")
+_FEEDBACK_NEAR = re.compile(r"反馈问题.{0,3}$|问题[(（]?$|^反馈问题")
+_SPLIT_FIELDS = ("measures",)
+
+
+class LabelledFields:
+    name = "labelled_fields"
+
+    def detect(self, lines: list[str]) -> float:
+        found = {lab[0] for line in lines if (lab := label_field(line)) and lab[0] != OTHER}
+        fields = found & TASK_FIELDS
+        return float(len(fields)) if len(fields) >= 2 and fields & {"problem", "measures", "completion", "target"} else 0.0
+
+    def extract(self, lines: list[str], context: Context) -> LayoutResult:
+        from ..document import finish_task  # the shared finishing of a task (units, deadline, measures)
+
+        drafts: list[Draft] = []
+        preamble: list[str] = []
+        warnings: list[dict] = []
+        current: Draft | None = None
+        field: str | None = None
+        for no, raw in enumerate(lines, 1):
+            line = raw.strip().strip("|").strip()
+            if not line:
+                continue
+            item = _ITEM_HEAD.match(line)
+            if item:
+                current = Draft(item.group(1) or item.group(2), no, 0, [], "")
+                current.parts["title"] = [[item.group(3).strip()]]
+                current.parts["feedback_no"] = [[item.group(2)]] if item.group(1) else []
+                drafts.append(current)
+                field = None
+                continue
+            lab = label_field(line)
+            if lab is not None:
+                name, value = lab
+                if name == OTHER:
+                    field = None
+                    continue
+                if name == "seq":
+                    current = self._new(drafts, no)
+                    current.seq = re.sub(r"^第|项$", "", value) or current.seq
+                    field = None
+                    continue
+                if current is None or (name in current.parts and name != field and current.parts.get(name)):
+                    current = self._new(drafts, no)
+                field = name
+                current.parts.setdefault(name, [])
+                if value:
+                    current.add(name, value, new_item=True)
+                continue
+            if current is None or field is None:
+                if current is None:
+                    preamble.append(line)
+                else:
+                    warnings.append({"line": no, "text": line})
+                continue
+            numbered = bool(NUMBERING.match(line))
+            text = line if field in _SPLIT_FIELDS else (strip_numbering(line) or line)
+            current.add(field, text, new_item=field in _SPLIT_FIELDS and numbered)
+        tasks = [self._finish(d, context, preamble, finish_task) for d in drafts if _has_content(d)]
+        return LayoutResult(self.name, tasks, used_chars(tasks), warnings)
+
+    @staticmethod
+    def _new(drafts: list[Draft], no: int) -> Draft:
+        if drafts and not _has_content(drafts[-1]):
+            return drafts[-1]
+        draft = Draft("", no, 0, [], "")
+        drafts.append(draft)
+        return draft
+
+    @staticmethod
+    def _finish(draft: Draft, context: Context, preamble: list[str], finish_task) -> dict:  # type: ignore[no-untyped-def]
+        feedback = draft.parts.pop("feedback_no", [])
+        task = finish_task(draft, "closure_notice", context.doc_year)
+        if feedback and feedback[0]:
+            task["feedback_no"] = feedback[0][0]
+        if not task["seq"]:
+            task["seq"], fb = _number_from_head([context.title or ""] + preamble[:5])
+            task["feedback_no"] = task["feedback_no"] or fb
+        task["seq"] = task["seq"] or None
+        _dates(task, context.doc_year)
+        return task
+
+
+def _has_content(draft: Draft) -> bool:
+    return any(v and any(v) for k, v in draft.parts.items() if k != "feedback_no")
+
+
+def _number_from_head(texts: list[str]) -> tuple[str | None, str | None]:
+    for text in texts:
+        m = _NUMBER_IN_HEAD.search(text)
+        if m:
+            number = m.group(1) or m.group(2)
+            near = text[max(0, m.start() - 8):m.start()] + text[m.end():m.end() + 6]
+            return number, number if "反馈问题" in near or re.search(r"问题[(（]?$", text[:m.start()]) else None
+    return None, None
+
+
+def _dates(task: dict, doc_year: int | None) -> None:
+    """Milestones are the dated steps of measures and target; with no deadline field the last step of the
+    measures is the deadline."""
+    measures = "\n".join(task.get("measures") or [])
+    stones = find_milestones("\n".join(s for s in (task.get("target"), measures) if s), doc_year)
+    task["milestones"] = [{"date": m.date, "text": m.text} for m in stones]
+    if not task.get("deadline") and measures:
+        in_measures = find_milestones(measures, doc_year)
+        if in_measures:
+            last = max(in_measures, key=lambda m: m.date)
+            hits = [h for h in find_dates(measures, doc_year) if h.date == last.date]
+            task["deadline"] = last.date
+            task["deadline_text"] = hits[-1].text if hits else None
+            task["long_term"] = parse_deadline(task["deadline_text"], doc_year)[1] if task["deadline_text"] else False

@@ -1,0 +1,99 @@
+"""Document-level facts found whatever happens to the tasks: title, region, counts, kind (composed texts)."""
+from __future__ import annotations
+
+import pytest
+
+import ingest
+from ingest.facts.kind import decide_kind
+from ingest.facts.region import find_region, places_in
+from ingest.facts.title import find_title
+from ingest.fields.counts import find_counts
+
+
+@pytest.mark.parametrize(
+    ("lines", "title"),
+    [
+        (["发布时间：2021-03-02", "来源：县环保局", "关于青河县第5项整改任务销号的公示", "根据有关规定，现予公示。"],
+         "关于青河县第5项整改任务销号的公示"),
+        (["关于柳川市落实环境保护督察", "反馈意见第9项整改任务完成情况公示", "一、整改问题"],
+         "关于柳川市落实环境保护督察反馈意见第9项整改任务完成情况公示"),
+        (["根据督察反馈意见，现将整改情况公示如下：", "一、整改问题", "河道垃圾堆放。"], None),
+        (["原标题：北岭区信访件办结率过九成", "日前，北岭区通报了信访件办理情况。"], "北岭区信访件办结率过九成"),
+        (["某某市人民政府", "关于印发某某市清洁水体三年行动方案的通知", "各县区人民政府：", "某某市清洁水体三年行动方案"],
+         "某某市清洁水体三年行动方案"),
+        (["交办单编号：", "12", "交办单标题：", "关于对南溪部分河段漂浮物问题交办的通知", "交办内容："],
+         "关于对南溪部分河段漂浮物问题交办的通知"),
+        (["青山市净土行动计划发布", "2020-05-01", "一、总体要求"], "青山市净土行动计划"),
+    ],
+)
+def test_title(lines, title):
+    assert find_title(lines) == title
+
+
+def test_places_are_found_by_shape():
+    assert [p.name for p in places_in("经南岭市北山区人民政府同意")] == ["南岭市", "北山区"]
+    assert [p.name for p in places_in("根据《高原藏族自治州条例》")] == ["高原藏族自治州"]
+    assert places_in("全市各县区和开发区要对我市城区进行排查") == ()
+
+
+@pytest.mark.parametrize(
+    ("title", "lines", "region"),
+    [
+        ("东川市西湖区关于整改情况的公示", [], "东川市西湖区"),
+        (None, ["根据《江南省整改销号办法》要求，现公示如下：", "清河县人民政府组织整改。", "清河县生态环境局", "2022年3月1日"], "清河县"),
+        (None, ["到2025年，全省空气质量持续改善，北城市、南城市浓度下降。"], None),
+        (None, ["我市认真落实整改要求。"], None),
+        (None, ["联系地址：石门县兴业路8号"], "石门县"),
+    ],
+)
+def test_region(title, lines, region):
+    assert find_region(title, lines) == region
+
+
+@pytest.mark.parametrize(
+    ("text", "stats"),
+    [
+        ("截至6月底，45项整改任务已完成39项，其余6项正在推进。", {"tasks_total": 45, "tasks_done": 39, "tasks_in_progress": 6}),
+        ("整改方案明确了30项整改任务，2024年底前完成25项，2025年底前全部完成。", {"tasks_total": 30}),
+        ("督察组交办的信访件共计88件，已办结70件，阶段性办结12件。", {"petitions_received": 88, "petitions_closed": 70}),
+        ("第一批交办5件信访件，已办结5件。截至目前，累计交办信访件120件，已办结101件、阶段性办结9件。",
+         {"petitions_received": 120, "petitions_closed": 101}),
+        ("向地方交办信访举报1200件。各地共办结信访件950件，立案处罚40家，问责12人。",
+         {"petitions_received": 1200, "petitions_closed": 950}),
+        ("中央督察组交办我县的36件群众举报件已全部办结。", {"petitions_received": 36, "petitions_closed": 36}),
+        ("市生态环境局负责的第12项整改任务已完成。", None),
+    ],
+)
+def test_counts(text, stats):
+    assert find_counts(text) == stats
+
+
+def test_kind_is_decided_from_what_was_found():
+    assert decide_kind("某市整改方案", "", [], None) == "rectification_plan"
+    assert decide_kind(None, "截至目前已办结80件", [], {"petitions_closed": 80}) == "progress_report"
+    task = {"problem": "河道黑臭", "completion": "已完成"}
+    assert decide_kind(None, "现予以公示", [task], None) == "closure_notice"
+    assert decide_kind(None, "", [{"problem": None, "measures": ["加快淘汰落后产能"]}], None) == "action_plan"
+
+
+def test_count_only_report_is_read_not_refused():
+    text = ("截至10月底，东岭市由中央生态环境保护督察组转办的信访件320件中，已办结301件。\n"
+            "东岭市整改方案确定的52项整改任务已完成47项，其余5项正在推进。\n")
+    doc = ingest.parse(text.encode("utf-8"), "report.txt")
+    assert doc["kind"] == "progress_report"
+    assert doc["tasks"] == []
+    assert doc["stats"] == {"petitions_received": 320, "petitions_closed": 301, "tasks_total": 52,
+                            "tasks_done": 47, "tasks_in_progress": 5}
+    assert doc["region"] == "东岭市"
+
+
+def test_inspection_checks():
+    from ingest.facts.inspection import checked_inspection
+
+    found = {"team": None, "level": "provincial", "round": 1, "stationed_from": "2024-03-01",
+             "stationed_to": "2024-03-08", "feedback_date": None}
+    notice = "如有异议，请在公示期间（2024年3月1日至3月8日）反映。"
+    assert checked_inspection(found, "省级督察“回头看”反馈问题整改情况公示", notice)["stationed_from"] is None
+    assert checked_inspection(found, "省级督察“回头看”反馈问题整改情况公示", notice)["round"] is None
+    stay = "2024年3月1日至3月8日，省第二督察组进驻南岭市开展督察。"
+    assert checked_inspection(found, "整改方案", stay) == found
