@@ -207,6 +207,10 @@ def plan_scope(user: Any) -> Q:
 
     A unit sees only the plans of the tasks it is assigned to, never every plan of its region.
     """
+    if not user or not user.is_authenticated:
+        return NOTHING
+    if _is_admin(user):
+        return EVERYTHING
     q = NOTHING
     for path in region_paths(user):
         q |= Q(region__path__startswith=path)

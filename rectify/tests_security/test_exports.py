@@ -80,7 +80,7 @@ def dispatch_export(world: SimpleNamespace, make_task: Callable[..., Task], text
     round_ = open_round(world, title)
     assignment = task.assignments.get(unit=world.unit_county_env)
     dispatch.submit_report(round_, assignment, world.county_unit, text=f"{text}\n{text}" if text.strip() else "x", schedule="on_schedule")
-    dispatch.submit_report(round_, task.assignments.get(unit=world.unit_city_env), world.lead_unit, text=text, schedule="behind")
+    dispatch.submit_report(round_, task.assignments.get(unit=world.unit_city_env), world.lead_unit, text=text, schedule="lagging")
     return reverse("dispatch:export", args=[round_.uuid]), world.city_office
 
 

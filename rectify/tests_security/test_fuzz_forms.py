@@ -41,8 +41,6 @@ NEVER_POSTED = ("/accounts/logout/",)
 # 500s found by this test, reported to the owner; the exact cases are xfail(strict=True) tests
 # below so the integrator sees when a fix lands. Keys: (url name, parameter or field).
 KNOWN_500: dict[tuple[str, str], str] = {
-    ("dispatch:round_reports", "unit"): "dispatch/views.py _round_reports: ?unit=99999999999999999999999 → OverflowError (SQLite INTEGER)",
-    ("dispatch:round_reports", "全部参数"): "the same, with every parameter set to 99999999999999999999999",
     ("supervision:issue", "表单字段 units"): "supervision IssueForm.units (ModelMultipleChoiceField) = 99999999999999999999999 → OverflowError",
     ("supervision:issue", "表单全部字段"): "the same, with every field set to 99999999999999999999999",
 }
@@ -183,7 +181,6 @@ def test_no_page_or_form_answers_500_to_garbage(looped: tuple[Any, dict[str, Any
 # The 500s found above, each reproduced alone: strict xfail, so each flips to a failure (remove the
 # marker and its KNOWN_500 entries) once the owner's fix is merged.
 
-@pytest.mark.xfail(ON_SQLITE, strict=True, raises=OverflowError, reason="dispatch（h4）：SQLite 上调度报送列表 ?unit= 超出整数范围时 500（OverflowError）")
 def test_round_reports_with_an_out_of_range_unit(world: Any, login: Any) -> None:
     from django.urls import reverse
     from django.utils import timezone
@@ -220,7 +217,6 @@ def test_start_task_with_a_version_that_is_not_a_number(world: Any, login: Any, 
         assert task.state == "assigned"
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="dispatch（h4）：调度标题含“:”等 Excel 工作表名不允许的字符时，导出 .xlsx 500（openpyxl ValueError: Invalid character : found in sheet title）")
 def test_round_export_with_a_colon_in_the_title(world: Any, login: Any) -> None:
     from django.urls import reverse
     from django.utils import timezone

@@ -675,10 +675,4 @@ def test_authorization_matrix(world: SimpleNamespace, records: dict[str, dict[st
 
 # Differences found and reported to the endpoint's owner (see the report); listed so the suite stays
 # green meanwhile. Remove an entry once fixed.
-KNOWN_PROBLEMS: dict[str, str] = {
-    "imports:preview [A] GET": (
-        "imports/views.py takes the import regions from region_scope(user) over every role, so a user who is 整改办 "
-        "in one city (is_editor) and 领导 (read-only) in another previews — and can confirm — imports into the city "
-        "where they only read; it should use the office regions only (region_paths(user, {Role.OFFICE})). Reported to h5."
-    ),
-}
+KNOWN_PROBLEMS: dict[str, str] = {}

@@ -17,7 +17,7 @@ from rectify.dispatch.models import ProgressReport
 from rectify.tasks.models import Task
 
 BAD_NUMBERS = ["100000000000000000000", "-100000000000000000000", "9223372036854775808", "-1", "0", "abc", "1.5", "1e400", "1" * 5000]
-ALL_PARAMS = sorted({"page", "unit", "region", "plan", "inspection", "task", "mine", "reviews", "page_size"})
+ALL_PARAMS = sorted({"page", "unit", "region", "plan", "inspection", "task", "mine", "reviews", "page_size", "year"})
 # The numeric query parameters each list page reads (found with grep for request.GET, the filter sets
 # and the forms bound to GET). A page that is not listed here fails test_every_list_page_is_listed.
 LIST_PAGES: dict[str, list[str]] = {
@@ -47,6 +47,12 @@ LIST_PAGES: dict[str, list[str]] = {
     "accounts:mfa_enrol": [],
     "imports:upload": [],
     "notifications:read_all": [],
+    "notifications:todo": [],
+    "inspections:list": ["page"],
+    "inspections:create": [],
+    "acceptance:holiday_calendar": ["year"],
+    "accounts:signature": [],
+    "accounts:signature_image": [],
 }
 # Routes without arguments that are not pages showing data (sign-in, sign-out, POST-only actions).
 NOT_LIST_PAGES = {"accounts:login", "accounts:logout", "accounts:mfa_verify", "tasks:save_filter"}
