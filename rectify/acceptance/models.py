@@ -7,6 +7,8 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.db import models
 
+from rectify.accounts.roles import Role
+from rectify.accounts.scope import ScopedQuerySet
 from rectify.core.models import PublicModel
 from rectify.core.numbering import CLOSURE, format_number
 from rectify.regions.models import Region, Unit
@@ -21,6 +23,10 @@ class AnnouncementRule(models.Model):
     region = models.OneToOneField(Region, verbose_name="区划", on_delete=models.CASCADE, related_name="announcement_rule")
     working_days = models.PositiveSmallIntegerField("公示期（工作日）", default=DEFAULT_ANNOUNCEMENT_DAYS)
 
+    scope_path = 'region'
+
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "公示期设置"
         verbose_name_plural = "公示期设置"
@@ -33,6 +39,10 @@ class TaskRecord(PublicModel):
     """A step of one task's acceptance file; ``task.<class name>s`` lists them."""
 
     task = models.ForeignKey(Task, verbose_name="整改任务", on_delete=models.PROTECT, related_name="%(class)ss")
+
+    scope_path = 'task'
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -85,6 +95,10 @@ class EvidenceFile(PublicModel):
 class Evidence(EvidenceFile):
     application = models.ForeignKey(AcceptanceApplication, verbose_name="验收申请", on_delete=models.PROTECT, related_name="evidence")
 
+    scope_path = 'application__task'
+
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "佐证材料"
         verbose_name_plural = "佐证材料"
@@ -111,6 +125,10 @@ class AcceptanceReview(PublicModel):
     signed_at = models.DateTimeField("签字时间")
     signature_image = models.FileField("签名图片", upload_to=signature_path, max_length=200, blank=True,
                                        help_text="签字时验收人个人资料中的签名图片副本")
+
+    scope_path = 'application__task'
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "验收意见"
@@ -155,6 +173,10 @@ class Objection(PublicModel):
     resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
     reopened_task = models.BooleanField("已据此重新整改", default=False)
 
+    scope_path = 'announcement__task'
+
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "异议"
         verbose_name_plural = "异议"
@@ -196,6 +218,9 @@ class ClosureCounter(models.Model):
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
 
+    # No data scope: a numbering counter, used only inside the closure service
+    scope_exempt = "a numbering counter, used only inside the closure service"
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["region", "year"], name="closure_counter_unique")]
 
@@ -232,6 +257,10 @@ class LookBack(TaskRecord):
 class LookBackEvidence(EvidenceFile):
     look_back = models.ForeignKey(LookBack, verbose_name="回头看", on_delete=models.PROTECT, related_name="evidence")
 
+    scope_path = 'look_back__task'
+
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "回头看佐证材料"
         verbose_name_plural = "回头看佐证材料"
@@ -249,6 +278,13 @@ class Filing(PublicModel):
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="确认人", null=True, blank=True,
                                         on_delete=models.PROTECT, related_name="+")
     acknowledged_at = models.DateTimeField("确认时间", null=True, blank=True, db_index=True)
+
+    # Read by the offices of the region it is filed to (their inbox); the closing office reads
+    # its own through the closure of a task it sees.
+    scope_path = "filed_to_region"
+    scope_roles = {Role.OFFICE}
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "销号备案"

@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from rectify.accounts.roles import Role
-from rectify.accounts.scope import region_paths, task_scope, unit_ids
+from rectify.accounts.scope import region_paths, unit_ids
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.core.numbering import CLOSURE, issuer_name, next_seq
@@ -55,7 +55,7 @@ def _is_admin(user: Any) -> bool:
 
 
 def _in_scope(user: Any, task: Task, roles: set[str]) -> bool:
-    return Task.objects.filter(pk=task.pk).filter(task_scope(user, roles=roles)).exists()
+    return Task.objects.has_visible(user, task, roles=roles)
 
 
 def can_apply(user: Any, task: Task) -> bool:
@@ -386,10 +386,7 @@ def look_back_candidates(user: Any, *, inspection: Any = None, closed_before: da
     inspection and closed (their latest closure) on or before ``closed_before``."""
     from django.db.models import Exists, Max, OuterRef
 
-    if _is_admin(user):
-        tasks = Task.objects.all()
-    else:
-        tasks = Task.objects.filter(task_scope(user, roles={Role.OFFICE}))
+    tasks = Task.objects.visible_to(user, roles={Role.OFFICE})
     pending = LookBack.objects.filter(task=OuterRef("pk"), result=LookBack.Result.PENDING)
     tasks = tasks.filter(state=TaskState.CLOSED).exclude(Exists(pending)).annotate(last_closed_on=Max("closures__closed_on"))
     if inspection is not None:
@@ -546,15 +543,7 @@ def may_receive_filings(user: Any) -> bool:
 
 def received_filings(user: Any) -> Any:
     """Filings sent to the user's office subtree (every filing for an administrator), unacknowledged first."""
-    from django.db.models import Q
-
-    filings = Filing.objects.all()
-    if not _is_admin(user):
-        paths = region_paths(user, roles={Role.OFFICE})
-        q = Q(pk__in=[])
-        for p in paths:
-            q |= Q(filed_to_region__path__startswith=p)
-        filings = filings.filter(q)
+    filings = Filing.objects.visible_to(user)
     done = models.ExpressionWrapper(models.Q(acknowledged_at__isnull=False), output_field=models.BooleanField())
     return filings.annotate(done=done).order_by("done", "-filed_at", "-id")
 

@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from rectify.accounts.scope import region_scope
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.versioning import StaleEdit
 from rectify.core.workdays import CalendarOutOfRange, add_working_days_noting
 from rectify.inspections.models import Inspection
+from rectify.regions.models import Region
 from rectify.tasks.models import Task
 from rectify.tasks.states import TaskState, TransitionRefused
 
@@ -167,7 +167,7 @@ def _act(request: HttpRequest, task: Task, form: Any, act: Callable[[dict[str, A
 @login_required
 @require_POST
 def review(request: HttpRequest, uuid: Any) -> HttpResponse:
-    application = get_object_or_404(AcceptanceApplication, uuid=uuid, task__in=Task.objects.visible_to(request.user))
+    application = get_object_or_404(AcceptanceApplication.objects.visible_to(request.user), uuid=uuid)
     task = application.task
     if application.applicant_id == request.user.pk and services.can_review(request.user, task):
         raise PermissionDenied("申请人不能验收自己提交的申请")
@@ -200,7 +200,7 @@ def announce(request: HttpRequest, uuid: Any) -> HttpResponse:
 @login_required
 @require_POST
 def object_(request: HttpRequest, uuid: Any) -> HttpResponse:
-    announcement = get_object_or_404(Announcement, uuid=uuid, task__in=Task.objects.visible_to(request.user))
+    announcement = get_object_or_404(Announcement.objects.visible_to(request.user), uuid=uuid)
 
     def act(data: dict[str, Any]) -> str:
         services.record_objection(announcement, request.user, content=data["content"], contact=data["contact"])
@@ -214,8 +214,7 @@ def object_(request: HttpRequest, uuid: Any) -> HttpResponse:
 @login_required
 @require_POST
 def resolve(request: HttpRequest, uuid: Any) -> HttpResponse:
-    objection = get_object_or_404(Objection.objects.select_related("announcement__task"), uuid=uuid,
-                                  announcement__task__in=Task.objects.visible_to(request.user))
+    objection = get_object_or_404(Objection.objects.visible_to(request.user).select_related("announcement__task"), uuid=uuid)
     task = objection.announcement.task
 
     def act(data: dict[str, Any]) -> str:
@@ -242,7 +241,7 @@ def close(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 def evidence_download(request: HttpRequest, uuid: Any) -> FileResponse:
-    evidence = get_object_or_404(Evidence, uuid=uuid, application__task__in=Task.objects.visible_to(request.user))
+    evidence = get_object_or_404(Evidence.objects.visible_to(request.user), uuid=uuid)
     log_personal_data_access(request, "下载验收佐证材料", evidence.application.task)
     return serve_file(evidence.file, evidence.original_name)
 
@@ -252,7 +251,7 @@ def review_signature(request: HttpRequest, uuid: Any) -> HttpResponse:
     """The signature image kept with a review (shown on the task's file)."""
     from .models import AcceptanceReview
 
-    item = get_object_or_404(AcceptanceReview, uuid=uuid, application__task__in=Task.objects.visible_to(request.user))
+    item = get_object_or_404(AcceptanceReview.objects.visible_to(request.user), uuid=uuid)
     if not item.signature_image:
         raise Http404("该验收意见没有签名图片")
     return serve_file(item.signature_image, f"签名_{item.signed_by}", inline_images=True)
@@ -290,7 +289,7 @@ LOOK_BACK_FILTERS = {"pending": "待回头看", "consolidated": "巩固", "relap
 
 
 def _look_backs(request: HttpRequest) -> Any:
-    return LookBack.objects.filter(task__in=Task.objects.visible_to(request.user))
+    return LookBack.objects.visible_to(request.user)
 
 
 @login_required
@@ -315,7 +314,7 @@ def look_back_schedule(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not services.may_schedule_look_backs(user):
         raise PermissionDenied("只有整改办可以安排回头看")
-    inspections = Inspection.objects.filter(region_scope(user, "target_region")).order_by("-id")
+    inspections = Inspection.objects.filter(target_region__in=Region.objects.visible_to(user)).order_by("-id")
     form = ScheduleForm(request.POST or None, inspections=inspections,
                         initial={"closed_months": 6, "scheduled_for": timezone.localdate()})
     error = ""
@@ -389,7 +388,7 @@ def look_back_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 def look_back_evidence(request: HttpRequest, uuid: Any) -> FileResponse:
-    evidence = get_object_or_404(LookBackEvidence, uuid=uuid, look_back__task__in=Task.objects.visible_to(request.user))
+    evidence = get_object_or_404(LookBackEvidence.objects.visible_to(request.user), uuid=uuid)
     log_personal_data_access(request, "下载回头看佐证材料", evidence.look_back.task)
     return serve_file(evidence.file, evidence.original_name)
 

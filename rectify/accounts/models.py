@@ -26,6 +26,9 @@ class User(AbstractUser):
     signature_image = models.FileField("签名图片", upload_to=signature_image_path, max_length=200, blank=True,
                                        help_text="验收签字时附在验收意见和销号公示文书上（PNG 或 JPG）")
 
+    # No data scope: people: the account and admin pages decide who manages whom
+    scope_exempt = "people: the account and admin pages decide who manages whom"
+
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
@@ -77,6 +80,9 @@ class RoleGrant(models.Model):
     region = models.ForeignKey(Region, verbose_name="管辖区划", null=True, blank=True, on_delete=models.PROTECT, help_text="整改办、验收人员、领导的数据范围")
     unit = models.ForeignKey(Unit, verbose_name="单位", null=True, blank=True, on_delete=models.PROTECT, help_text="牵头单位、责任单位的数据范围")
 
+    # No data scope: a user's grants are the scope itself, managed by administrators
+    scope_exempt = "a user's grants are the scope itself, managed by administrators"
+
     class Meta:
         verbose_name = "角色授权"
         verbose_name_plural = "角色授权"
@@ -108,6 +114,9 @@ class LoginEvent(models.Model):
     user_agent = models.CharField("浏览器", max_length=300, blank=True)
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
 
+    # No data scope: sign-in log, read by administrators and its owner
+    scope_exempt = "sign-in log, read by administrators and its owner"
+
     class Meta:
         verbose_name = "登录日志"
         verbose_name_plural = "登录日志"
@@ -126,6 +135,9 @@ class TOTPDevice(models.Model):
     confirmed_at = models.DateTimeField("启用时间", null=True, blank=True)
     last_counter = models.BigIntegerField("最近使用的时间步", null=True, blank=True, help_text="同一口令不能使用两次")
     created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    # No data scope: a user's second factor, read only by its owner
+    scope_exempt = "a user's second factor, read only by its owner"
 
     class Meta:
         verbose_name = "动态口令设备"
@@ -146,6 +158,9 @@ class PersonalDataAccess(models.Model):
     ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
     path = models.CharField("请求地址", max_length=500, blank=True)
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+
+    # No data scope: privacy log, read by administrators
+    scope_exempt = "privacy log, read by administrators"
 
     class Meta:
         verbose_name = "个人信息访问记录"

@@ -1,7 +1,9 @@
 """A user's data scope as query-set filters: the union of what each of their roles grants.
 
-Every list, detail, export and API endpoint narrows its query set through ``task_scope``;
-nothing relies on templates hiding what a user may not see.
+Every model of the project declares how it reaches a task, region or unit (``scope_path``) or why it
+has no scope (``scope_exempt``); its manager (``ScopedQuerySet``) offers ``visible_to(user)`` and
+``editable_by(user)`` built from the functions below. Lists, details, exports and API endpoints start
+from those managers; nothing relies on templates hiding what a user may not see.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Q
 
 from .roles import REGION_ROLES, UNIT_ROLES, Role
@@ -216,3 +219,110 @@ def plan_scope(user: Any) -> Q:
         q |= Q(region__path__startswith=path)
     tasks = apps.get_model("tasks", "Task").objects.filter(task_scope(user))
     return q | Q(pk__in=tasks.values("plan_id"))
+
+
+# --- Scope declared on the models ------------------------------------------------------------
+
+def _target(model: Any, path: str) -> tuple[Any, bool]:
+    """The model at the end of the relation ``path`` and whether the path crosses a to-many relation."""
+    many = False
+    for name in path.split("__"):
+        field = model._meta.get_field(name)
+        many = many or bool(field.many_to_many or field.one_to_many)
+        model = field.related_model
+    return model, many
+
+
+def scope_paths(model: Any, attribute: str = "scope_path") -> tuple[str, ...]:
+    paths = getattr(model, attribute, None)
+    if paths is None and attribute != "scope_path":
+        paths = getattr(model, "scope_path", None)
+    if paths is None:
+        raise TypeError(f"{model._meta.label} declares no scope_path")
+    return (paths,) if isinstance(paths, str) else tuple(paths)
+
+
+def _through(model: Any, q: Q, many: bool) -> Q:
+    """A condition across a to-many relation as a subquery, so the rows are not repeated."""
+    return Q(pk__in=model._base_manager.filter(q).values("pk")) if many else q
+
+
+def visible_q(model: Any, user: Any, roles: set[str] | None = None) -> Q:
+    """What ``user`` may see of ``model``: any of its ``scope_path`` relations leads into the user's scope.
+
+    A path ending at a region is read through the user's region roles (``roles`` or the model's
+    ``scope_roles`` narrow them), one ending at a unit through their unit roles (``roles`` only), one ending at another scoped model (a task, a round, a
+    notice …) through that model's own ``visible_to``.
+    """
+    if not user or not user.is_authenticated:
+        return NOTHING
+    if _is_admin(user):
+        return EVERYTHING
+    asked = roles
+    roles = roles if roles is not None else getattr(model, "scope_roles", None)
+    Region = apps.get_model("regions", "Region")
+    Unit = apps.get_model("regions", "Unit")
+    q = NOTHING
+    for path in scope_paths(model):
+        target, many = _target(model, path)
+        if target is Region:
+            part = NOTHING
+            for prefix in region_paths(user, roles):
+                part |= Q(**{f"{path}__path__startswith": prefix})
+        elif target is Unit:
+            ids = unit_ids(user) if asked is None or asked & UNIT_ROLES else []
+            part = Q(**{f"{path}__in": ids}) if ids else NOTHING
+        else:
+            part = Q(**{f"{path}__in": target._default_manager.visible_to(user, roles=roles).values("pk")})
+        q |= _through(model, part, many)
+    return q
+
+
+def editable_q(model: Any, user: Any) -> Q:
+    """What ``user`` may change of ``model``: its ``scope_edit_path`` (else ``scope_path``) relations lead
+    into the user's write scope (an office's subtrees; administrators everywhere)."""
+    if not user or not user.is_authenticated:
+        return NOTHING
+    if _is_admin(user):
+        return EVERYTHING
+    Region = apps.get_model("regions", "Region")
+    Unit = apps.get_model("regions", "Unit")
+    q = NOTHING
+    for path in scope_paths(model, "scope_edit_path"):
+        target, many = _target(model, path)
+        if target is Region:
+            part = writable_region_q(user, path)
+        elif target is Unit:
+            part = writable_region_q(user, f"{path}__region")
+        else:
+            part = Q(**{f"{path}__in": target._default_manager.editable_by(user).values("pk")})
+        q |= _through(model, part, many)
+    return q
+
+
+class ScopedQuerySet(models.QuerySet[Any]):
+    """The manager of every scoped model: ``Model.objects.visible_to(user)`` / ``.editable_by(user)``.
+
+    A model whose scope is its own (a task, an inspection, a region) overrides ``visible_q`` /
+    ``editable_q``; the others declare ``scope_path`` and inherit both.
+    """
+
+    def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:
+        return visible_q(self.model, user, roles)
+
+    def editable_q(self, user: Any) -> Q:
+        return editable_q(self.model, user)
+
+    def visible_to(self, user: Any, roles: set[str] | None = None) -> Any:
+        """The rows ``user`` may see (through ``roles`` only, when given)."""
+        return self.filter(self.visible_q(user, roles))
+
+    def editable_by(self, user: Any) -> Any:
+        """The rows ``user`` may change."""
+        return self.filter(self.editable_q(user))
+
+    def has_visible(self, user: Any, obj: Any, roles: set[str] | None = None) -> bool:
+        """Whether ``obj`` is among the rows ``user`` may see (one query, none for an administrator)."""
+        if user and user.is_authenticated and _is_admin(user):
+            return True
+        return bool(self.visible_to(user, roles).filter(pk=obj.pk).exists())

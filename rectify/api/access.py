@@ -5,12 +5,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja.errors import HttpError
 
 from rectify.accounts.roles import Role
-from rectify.accounts.scope import region_scope, writable_region_q
 from rectify.core.context import acting_as
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region
@@ -42,9 +41,7 @@ def visible_tasks(user: Any) -> QuerySet[Task]:
 
 
 def visible_inspections(user: Any) -> QuerySet[Inspection]:
-    return Inspection.objects.filter(
-        region_scope(user, "target_region") | Q(pk__in=visible_tasks(user).filter(inspection__isnull=False).values("inspection_id"))
-    )
+    return Inspection.objects.visible_to(user)
 
 
 def visible_plans(user: Any) -> QuerySet[Plan]:
@@ -69,4 +66,4 @@ def editable_region(user: Any, code: str | None) -> Region | None:
     """The region with ``code`` if the user may put records there."""
     if not code:
         return None
-    return Region.objects.select_related("parent").filter(writable_region_q(user), code=code).first()
+    return Region.objects.editable_by(user).select_related("parent").filter(code=code).first()

@@ -44,6 +44,9 @@ class ApiToken(PublicModel):
 
     objects = ApiTokenQuerySet.as_manager()
 
+    # No data scope: a token is read only by its owner and administrators
+    scope_exempt = "a token is read only by its owner and administrators"
+
     class Meta:
         verbose_name = "接口令牌"
         verbose_name_plural = "接口令牌"

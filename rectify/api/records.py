@@ -13,7 +13,6 @@ from ninja.errors import HttpError
 
 from rectify.core.models import PublicModel
 
-from ..accounts.scope import writable_region_q
 from .access import acting, editable_region, get_visible, require_editor, user_of
 from .errors import ApiValidationError
 from .writes import create_record, update_record
@@ -68,7 +67,7 @@ class RegionalRecords(Generic[M]):
         user = user_of(request)
         obj = self.get(request, uuid)
         require_editor(user, f"修改{self.label}")
-        if not self.model._default_manager.filter(writable_region_q(user, self.region_field), pk=obj.pk).exists():
+        if not self.model._default_manager.editable_by(user).filter(pk=obj.pk).exists():  # type: ignore[attr-defined]
             raise HttpError(403, f"该{self.label}不在您的管辖范围内，不能修改")
         data = payload.dict(exclude_unset=True)
         version = data.pop("version")

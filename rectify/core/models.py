@@ -77,6 +77,9 @@ class ChangeRecord(models.Model):
 
     objects = ChangeRecordQuerySet.as_manager()
 
+    # No data scope: history rows are read through the record they describe, which is scoped
+    scope_exempt = "history rows are read through the record they describe, which is scoped"
+
     class Meta:
         verbose_name = "变更记录"
         verbose_name_plural = "变更记录"
@@ -135,6 +138,9 @@ class SavedFilter(models.Model):
     query = models.CharField("筛选条件", max_length=1000)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # No data scope: a user's own saved filters, read only by their owner
+    scope_exempt = "a user's own saved filters, read only by their owner"
+
     class Meta:
         verbose_name = "常用筛选"
         verbose_name_plural = "常用筛选"
@@ -149,6 +155,9 @@ class AuditChainHead(models.Model):
     """The last digest of the change history; locked while a row is appended."""
 
     digest = models.CharField(max_length=64, blank=True)
+
+    # No data scope: the head of the audit chain, written only by core.history
+    scope_exempt = "the head of the audit chain, written only by core.history"
 
     class Meta:
         verbose_name = "审计链头"
@@ -169,6 +178,9 @@ class HolidayYear(VersionedModel):
     notice = models.CharField("依据（通知名称或文号）", max_length=200, blank=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
+
+    # No data scope: the national working-day calendar is the same for everyone
+    scope_exempt = "the national working-day calendar is the same for everyone"
 
     class Meta:
         verbose_name = "节假日安排"
@@ -191,6 +203,9 @@ class CalendarDay(models.Model):
     kind = models.CharField("类别", max_length=8, choices=Kind.choices)
     name = models.CharField("节日", max_length=20, blank=True)
 
+    # No data scope: the national working-day calendar is the same for everyone
+    scope_exempt = "the national working-day calendar is the same for everyone"
+
     class Meta:
         verbose_name = "节假日"
         verbose_name_plural = "节假日"
@@ -207,6 +222,9 @@ class HolidayReminder(models.Model):
     month = models.PositiveSmallIntegerField("提醒月份")
     sent_at = models.DateTimeField("提醒时间", default=timezone.now)
 
+    # No data scope: the calendar reminder is the same for everyone
+    scope_exempt = "the calendar reminder is the same for everyone"
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["year", "month"], name="holiday_reminder_once_a_month")]
 
@@ -221,6 +239,9 @@ class DocumentCounter(models.Model):
     issuer = models.CharField("发文机关简称", max_length=40)
     year = models.PositiveSmallIntegerField("年度")
     last = models.PositiveIntegerField("已用到的序号", default=0)
+
+    # No data scope: a numbering counter, used only inside the numbering service
+    scope_exempt = "a numbering counter, used only inside the numbering service"
 
     class Meta:
         verbose_name = "文书编号计数"

@@ -11,9 +11,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from rectify.accounts.roles import UNIT_ROLES
+from rectify.accounts.scope import EVERYTHING, NOTHING, ScopedQuerySet, unit_ids
 from rectify.core.models import PublicModel, VersionedModel
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Assignment, Task
+from rectify.tasks.states import OPEN_STATES
 
 from .labels import ScheduleLabel
 
@@ -23,12 +26,41 @@ def month_of(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
+def _ancestor_or_self_paths(paths: Any) -> set[str]:
+    """Every ancestor path of each region path: 140000/140500/ → 140000/, 140000/140500/."""
+    out: set[str] = set()
+    for path in paths:
+        parts = [p for p in path.split("/") if p]
+        for i in range(1, len(parts) + 1):
+            out.add("/".join(parts[:i]) + "/")
+    return out
+
+
+class ReportingRoundQuerySet(ScopedQuerySet):
+    def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:
+        """Rounds over the user's region subtrees, plus rounds in which the user's units must report
+        (a round over a region above one of their open assignments)."""
+        q = super().visible_q(user, roles)
+        if q in (NOTHING, EVERYTHING) or not (roles is None or roles & UNIT_ROLES):
+            return q
+        ids = unit_ids(user)
+        if ids:
+            paths = (Assignment.objects.filter(unit_id__in=ids).filter(Q(task__state__in=list(OPEN_STATES)) | Q(task__long_term=True))
+                     .values_list("task__region__path", flat=True).distinct())
+            q |= Q(region__path__in=_ancestor_or_self_paths(paths))
+        return q
+
+
 class ReportingRound(VersionedModel):
     """One round of reporting (e.g. 2026年11月调度) for a region's subtree."""
 
     class Status(models.TextChoices):
         OPEN = "open", "报送中"
         CLOSED = "closed", "已结束"
+
+    # Seen over its region subtree and by the units that must report in it; opened by the office there.
+    scope_path = "region"
+    objects = ReportingRoundQuerySet.as_manager()
 
     region = models.ForeignKey(Region, verbose_name="区划", on_delete=models.PROTECT, related_name="reporting_rounds")
     title = models.CharField("名称", max_length=100)
@@ -93,6 +125,10 @@ class ProgressReport(VersionedModel):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
 
+    scope_path = 'assignment__task'
+
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "进展报送"
         verbose_name_plural = "进展报送"
@@ -129,6 +165,10 @@ class EvidenceFile(PublicModel):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL, related_name="+")
     superseded_by = models.ForeignKey("self", verbose_name="被替换为", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes")
 
+    scope_path = 'report__assignment__task'
+
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "佐证材料"
         verbose_name_plural = "佐证材料"
@@ -153,6 +193,10 @@ class Reminder(models.Model):
     units = models.JSONField("被提醒单位", default=list)
     recipients = models.PositiveIntegerField("通知人数", default=0)
 
+    scope_path = 'round'
+
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "报送提醒"
         verbose_name_plural = "报送提醒"
@@ -174,6 +218,10 @@ class VerificationSample(PublicModel):
     size = models.PositiveIntegerField("抽取数量")
     population = models.PositiveIntegerField("可抽任务数")
     drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="抽取人", null=True, on_delete=models.SET_NULL, related_name="+")
+
+    scope_path = 'round'
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "核查抽样"
@@ -197,6 +245,10 @@ class Verification(PublicModel):
     finding = models.TextField("核查情况", blank=True)
     result = models.CharField("核查结论", max_length=14, choices=Result.choices, blank=True)
     checked_at = models.DateTimeField("核查时间", null=True, blank=True)
+
+    scope_path = 'round'
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "核查"

@@ -57,12 +57,8 @@ def is_viewer_for(user: Any, region: Region) -> bool:
 
 
 def office_regions(user: Any) -> QuerySet[Region]:
-    if is_admin(user):
-        return Region.objects.all()
-    q = Q(pk__in=[])
-    for path in region_paths(user, {Role.OFFICE}):
-        q |= Q(path__startswith=path)
-    return Region.objects.filter(q)
+    """The regions where the user may open rounds: their write scope."""
+    return Region.objects.editable_by(user)  # type: ignore[no-any-return]
 
 
 def expected_assignments(round_: ReportingRound) -> QuerySet[Assignment]:
@@ -91,18 +87,7 @@ def _prefixes(paths: Iterable[str]) -> set[str]:
 
 def visible_rounds(user: Any) -> QuerySet[ReportingRound]:
     """Rounds over the user's region subtrees, plus rounds in which the user's units must report."""
-    rounds = ReportingRound.objects.all()
-    if not user.is_authenticated:
-        return rounds.none()
-    if is_admin(user):
-        return rounds
-    q = Q(pk__in=[])
-    for path in region_paths(user):
-        q |= Q(region__path__startswith=path)
-    if unit_ids(user):
-        paths = my_assignments(user).values_list("task__region__path", flat=True).distinct()
-        q |= Q(region__path__in=_prefixes(paths))
-    return rounds.filter(q)
+    return ReportingRound.objects.visible_to(user)  # type: ignore[no-any-return]
 
 
 def lead_unit_ids(task: Task) -> set[int]:

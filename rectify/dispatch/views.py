@@ -316,9 +316,9 @@ def report_form(request: AuthedRequest, uuid: Any, assignment: Any) -> HttpRespo
 
 def _visible_report(request: AuthedRequest, uuid: Any) -> ProgressReport:
     return get_object_or_404(
-        ProgressReport.objects.select_related("round__region", "unit", "task", "assignment__task", "submitted_by", "reviewed_by")
+        ProgressReport.objects.visible_to(request.user).select_related("round__region", "unit", "task", "assignment__task", "submitted_by", "reviewed_by")
         .prefetch_related(Prefetch("task__assignments", queryset=Assignment.objects.select_related("unit"))),
-        uuid=uuid, assignment__task__in=Task.objects.visible_to(request.user),
+        uuid=uuid,
     )
 
 
@@ -361,7 +361,7 @@ def review(request: AuthedRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 def download(request: AuthedRequest, uuid: Any) -> FileResponse:
-    evidence = get_object_or_404(EvidenceFile, uuid=uuid, report__assignment__task__in=Task.objects.visible_to(request.user))
+    evidence = get_object_or_404(EvidenceFile.objects.visible_to(request.user), uuid=uuid)
     log_personal_data_access(request, "下载调度佐证材料", evidence.report.assignment.task)
     from rectify.acceptance.files import serve_file
 
@@ -409,8 +409,7 @@ def verification(request: AuthedRequest, uuid: Any) -> HttpResponse:
 @login_required
 @require_POST
 def finding(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    item = get_object_or_404(Verification.objects.select_related("round__region", "task"), uuid=uuid,
-                             round__in=services.visible_rounds(request.user))
+    item = get_object_or_404(Verification.objects.visible_to(request.user).select_related("round__region", "task"), uuid=uuid)
     if not services.is_office_for(request.user, item.round.region):
         raise PermissionDenied("只有该区域的整改办可以登记核查情况")
     form = FindingForm(request.POST)

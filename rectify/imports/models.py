@@ -9,6 +9,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from rectify.accounts.scope import NOTHING, ScopedQuerySet
+
+
+class ImportBatchQuerySet(ScopedQuerySet):
+    def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:
+        """Batches into the user's write scope, and the user's own uploads."""
+        if not user or not user.is_authenticated:
+            return NOTHING
+        return self.editable_q(user) | Q(uploaded_by=user)
+
 
 class ImportBatch(models.Model):
     class Status(models.TextChoices):
@@ -43,6 +53,10 @@ class ImportBatch(models.Model):
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="确认人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    # Seen and confirmed by the office writing into its region (and by whoever uploaded it).
+    scope_path = "region"
+    objects = ImportBatchQuerySet.as_manager()
 
     class Meta:
         verbose_name = "文档导入"

@@ -20,7 +20,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from rectify.accounts.scope import region_write_scope
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.core.versioning import StaleEdit, save_versioned
@@ -267,7 +266,7 @@ def check_write_region(user: Any, region: Region | None) -> None:
     """
     if user is None or region is None:
         return
-    if not Region.objects.filter(region_write_scope(user), pk=region.pk).exists():
+    if not Region.objects.editable_by(user).filter(pk=region.pk).exists():
         raise ImportFailed(f"您没有向“{region.full_name}”导入方案的权限：只有该区划或上级的整改办可以导入。")
 
 
@@ -275,7 +274,7 @@ def write_regions(user: Any) -> QuerySet[Region]:
     """The regions ``user`` may import into; every region for the operator (``None``)."""
     if user is None:
         return Region.objects.all()
-    return Region.objects.filter(region_write_scope(user))
+    return Region.objects.editable_by(user)  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------- batches
@@ -337,7 +336,7 @@ def start_import(
     actor = user if getattr(user, "pk", None) else None
     if actor is not None:
         check_write_region(actor, region)
-        regions = write_regions(actor) if regions is None else regions.filter(region_write_scope(actor))
+        regions = write_regions(actor) if regions is None else regions.editable_by(actor)
     try:
         parsed = parse_document(data, filename)
     except ImportFailed as exc:

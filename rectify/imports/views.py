@@ -9,12 +9,11 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from rectify.accounts.scope import region_write_scope
 from rectify.inspections.models import Plan
 from rectify.regions.models import Region
 
@@ -30,7 +29,7 @@ def _require_editor(request: HttpRequest) -> None:
 
 def _regions(request: HttpRequest) -> QuerySet[Region]:
     """The regions the user may import into: the write scope (an office's subtrees), never a read-only grant's."""
-    return Region.objects.filter(region_write_scope(request.user)).select_related("parent").order_by("path")
+    return Region.objects.editable_by(request.user).select_related("parent").order_by("path")
 
 
 def ledger_url(plan: Plan | None) -> str:
@@ -41,7 +40,7 @@ def ledger_url(plan: Plan | None) -> str:
 
 
 def _batches_visible(request: HttpRequest, regions: QuerySet[Region]) -> QuerySet[ImportBatch]:
-    return ImportBatch.objects.filter(Q(region__in=regions) | Q(uploaded_by=request.user)).select_related(
+    return ImportBatch.objects.visible_to(request.user).select_related(
         "region__parent", "plan", "uploaded_by"
     )
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 
+from rectify.accounts.scope import ScopedQuerySet, inspection_edit_scope, inspection_scope, plan_scope
 from rectify.core.models import VersionedModel
 from rectify.regions.models import Region
 
 
-class InspectionQuerySet(models.QuerySet["Inspection"]):
-    def visible_to(self, user: Any) -> InspectionQuerySet:
-        from rectify.accounts.scope import inspection_scope
+class InspectionQuerySet(ScopedQuerySet):
+    """Inspections carry their own rule (``accounts.scope.inspection_scope``)."""
 
-        return self.filter(inspection_scope(user))
+    def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:
+        return inspection_scope(user)
 
-    def editable_by(self, user: Any) -> InspectionQuerySet:
-        from rectify.accounts.scope import inspection_edit_scope
-
-        return self.filter(inspection_edit_scope(user))
+    def editable_q(self, user: Any) -> Q:
+        return inspection_edit_scope(user)
 
 
 class Inspection(VersionedModel):
@@ -36,6 +36,9 @@ class Inspection(VersionedModel):
     stationed_to = models.DateField("进驻结束", null=True, blank=True)
     feedback_date = models.DateField("反馈日期", null=True, blank=True)
 
+    # Seen over its target region (by region and unit roles there) and through the tasks it holds.
+    scope_path = ("target_region", "tasks")
+    scope_edit_path = "target_region"
     objects = InspectionQuerySet.as_manager()
 
     class Meta:
@@ -54,18 +57,15 @@ class Inspection(VersionedModel):
         return f"{self.get_level_display()}{round_text}·{self.target_region.name}"
 
 
-class PlanQuerySet(models.QuerySet["Plan"]):
-    def visible_to(self, user: Any) -> PlanQuerySet:
-        """The plans ``user`` may see (``accounts.scope.plan_scope``): every plan list, detail and choice starts here."""
-        from rectify.accounts.scope import plan_scope
+class PlanQuerySet(ScopedQuerySet):
+    """Plans carry their own rule (``accounts.scope.plan_scope``): every plan list, detail and choice starts here."""
 
-        return self.filter(plan_scope(user))
+    def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:
+        return plan_scope(user)
 
     def writable_by(self, user: Any) -> PlanQuerySet:
-        """Plans in the regions the user may write into (an office's subtrees)."""
-        from rectify.accounts.scope import region_write_scope
-
-        return self.filter(region_write_scope(user, "region"))
+        """Plans in the regions the user may write into (an office's subtrees): ``editable_by``."""
+        return self.editable_by(user)  # type: ignore[no-any-return]
 
 
 class Plan(VersionedModel):
@@ -84,6 +84,9 @@ class Plan(VersionedModel):
     period_start = models.PositiveSmallIntegerField("起始年份", null=True, blank=True)
     period_end = models.PositiveSmallIntegerField("截止年份", null=True, blank=True)
 
+    # Seen over its region subtree and through the tasks it holds; changed by the office over its region.
+    scope_path = ("region", "tasks")
+    scope_edit_path = "region"
     objects = PlanQuerySet.as_manager()
 
     class Meta:

@@ -30,6 +30,9 @@ class Job(models.Model):
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
     result = models.JSONField("结果", null=True, blank=True)
 
+    # No data scope: background jobs are infrastructure, read by administrators
+    scope_exempt = "background jobs are infrastructure, read by administrators"
+
     class Meta:
         verbose_name = "后台任务"
         verbose_name_plural = "后台任务"
@@ -51,6 +54,9 @@ class PeriodicRun(models.Model):
 
     name = models.CharField("定时检查", max_length=200, unique=True)
     last_run_at = models.DateTimeField("上次运行", null=True, blank=True)
+
+    # No data scope: schedule bookkeeping of the job runner
+    scope_exempt = "schedule bookkeeping of the job runner"
 
     class Meta:
         verbose_name = "定时检查"

@@ -18,6 +18,9 @@ class Notification(models.Model):
     read_at = models.DateTimeField("阅读时间", null=True, blank=True)
     emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
 
+    # No data scope: a notification is read only by its recipient
+    scope_exempt = "a notification is read only by its recipient"
+
     class Meta:
         verbose_name = "通知"
         verbose_name_plural = "通知"

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rectify.accounts.roles import Role
-from rectify.accounts.scope import region_paths, task_scope, unit_ids
+from rectify.accounts.scope import unit_ids
 from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.states import OPEN_STATES, TaskState
 
@@ -60,7 +60,7 @@ def _task_text(task: Task) -> str:
 
 
 def _tasks(user: Any, role: str) -> QuerySet[Task]:
-    return Task.objects.filter(task_scope(user, roles={role}))
+    return Task.objects.visible_to(user, roles={role})
 
 
 # ---------------------------------------------------------------- 验收人员
@@ -203,12 +203,9 @@ def notices_to_review(user: Any, limit: int) -> TodoList:
 def filings_to_acknowledge(user: Any, limit: int) -> TodoList:
     from rectify.acceptance.models import Filing
 
-    rows = Filing.objects.filter(acknowledged_at__isnull=True)
+    rows = Filing.objects.visible_to(user).filter(acknowledged_at__isnull=True)
     if not (user.is_superuser or Role.ADMIN in user.roles()):
-        q = Q(pk__in=[])
-        for path in region_paths(user, {Role.OFFICE}):
-            q |= Q(filed_to_region__path__startswith=path)
-        rows = rows.filter(q).exclude(filed_by=user)
+        rows = rows.exclude(filed_by=user)
     rows = rows.select_related("closure__task__region").order_by("filed_at", "id")
     return _listed("filings_to_acknowledge", "待确认的销号备案", rows,
                    lambda f: TodoEntry(f"{f.closure.number} {_task_text(f.closure.task)}", reverse("acceptance:filings")), limit)

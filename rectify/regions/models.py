@@ -1,9 +1,32 @@
 """Regions (GB/T 2260) and the units (organisations) that work in them."""
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
+from rectify.accounts.scope import ScopedQuerySet, region_scope, writable_region_q, writable_unit_q
 from rectify.core.models import PublicModel
+
+
+class RegionQuerySet(ScopedQuerySet):
+    """Regions a user may choose (``accounts.scope.region_scope``) and write into (``writable_region_q``)."""
+
+    def visible_q(self, user: Any, roles: set[str] | None = None) -> models.Q:
+        return region_scope(user)
+
+    def editable_q(self, user: Any) -> models.Q:
+        return writable_region_q(user)
+
+
+class UnitQuerySet(ScopedQuerySet):
+    """Units of the regions a user may choose, and those the user may assign (``writable_unit_q``)."""
+
+    def visible_q(self, user: Any, roles: set[str] | None = None) -> models.Q:
+        return region_scope(user, "region")
+
+    def editable_q(self, user: Any) -> models.Q:
+        return writable_unit_q(user)
 
 
 class Region(models.Model):
@@ -20,6 +43,10 @@ class Region(models.Model):
     path = models.CharField("区划路径", max_length=120, db_index=True, help_text="从省到本级的代码，以 / 分隔")
     short_name = models.CharField("发文简称", max_length=20, blank=True,
                                   help_text="文号中的机关简称，如“晋城”（晋城督办〔2026〕1号）；留空为名称去掉省/市/县/区")
+
+    # No scope path: the region tree is the scope itself (RegionQuerySet: subtrees of the user's grants).
+    scope_exempt = "the region tree is the scope itself; RegionQuerySet reads it from the user's grants"
+    objects = RegionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "行政区划"
@@ -76,6 +103,11 @@ class Unit(PublicModel):
         "成员规则", max_length=24, choices=MemberRule.choices, blank=True,
         help_text="仅用于单位组（统称）：分解任务时按此规则展开为成员单位",
     )
+
+    # Chosen within the region subtrees of the user's grants; assignable within an office's write scope
+    # and the regions above it (UnitQuerySet).
+    scope_path = "region"
+    objects = UnitQuerySet.as_manager()
 
     class Meta:
         verbose_name = "单位"

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from rectify.accounts.roles import REGION_ROLES
+from rectify.accounts.scope import ScopedQuerySet
 from rectify.core.models import PublicModel, VersionedModel
 from rectify.core.numbering import SUPERVISION, format_number
 from rectify.regions.models import Region, Unit
@@ -21,6 +23,10 @@ class LightRule(PublicModel):
     yellow_when_report_missing = models.BooleanField("未按期报送进展亮黄灯", default=True)
     red_when_overdue = models.BooleanField("逾期亮红灯", default=True)
     escalate_after_yellows = models.PositiveSmallIntegerField("连续黄灯多少次自动督办", default=2)
+
+    scope_path = 'region'
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "预警灯规则"
@@ -44,6 +50,10 @@ class LightCheck(models.Model):
     reasons = models.JSONField("原因", default=list, blank=True)
     yellow_streak = models.PositiveIntegerField("连续黄灯次数", default=0)
 
+    scope_path = 'task'
+
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "预警灯记录"
         verbose_name_plural = "预警灯记录"
@@ -66,6 +76,10 @@ class SupervisionRule(PublicModel):
     major_done_days = models.PositiveSmallIntegerField("重大复杂事项办结时限（天）", default=30,
                                                        help_text="逾期未办结的须报送时间表和整改方案（申请延期）")
     working_days = models.BooleanField("按工作日计算", default=False, help_text="不勾选按自然日计算")
+
+    scope_path = 'region'
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "督办时限规则"
@@ -137,6 +151,14 @@ class SupervisionNotice(VersionedModel):
                                   on_delete=models.PROTECT, related_name="+")
     send_backs = models.PositiveSmallIntegerField("退回次数", default=0)
 
+    # Seen by the region roles over its task and by the units it is addressed to (not by every unit
+    # of the task); changed by the office over its task.
+    scope_path = ("task", "units")
+    scope_roles = REGION_ROLES
+    scope_edit_path = "task"
+
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "督办单"
         verbose_name_plural = "督办单"
@@ -187,6 +209,9 @@ class NoticeCounter(models.Model):
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
 
+    # No data scope: a numbering counter, used only inside the notice service
+    scope_exempt = "a numbering counter, used only inside the notice service"
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["region", "year"], name="supervision_counter_unique")]
 
@@ -208,6 +233,10 @@ class ExtensionRequest(PublicModel):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审批人", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+
+    scope_path = 'notice'
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "延期申请"
@@ -231,6 +260,10 @@ class AutoNoticeCause(models.Model):
     notice = models.ForeignKey(SupervisionNotice, verbose_name="督办单", on_delete=models.CASCADE, related_name="causes")
     raised_on = models.DateField("督办日期")
     cleared_on = models.DateField("原因消除日期", null=True, blank=True)
+
+    scope_path = 'task'
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "自动督办原因"

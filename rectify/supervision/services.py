@@ -15,8 +15,8 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from rectify.accounts.roles import REGION_ROLES, UNIT_ROLES, Role
-from rectify.accounts.scope import own_unit_ids, task_scope, unit_ids
+from rectify.accounts.roles import UNIT_ROLES, Role
+from rectify.accounts.scope import own_unit_ids, unit_ids
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.core.numbering import SUPERVISION, issuer_name, next_seq
@@ -46,27 +46,13 @@ def _is_admin(user: Any) -> bool:
     return bool(user.is_superuser or Role.ADMIN in user.roles())
 
 
-def notice_scope(user: Any) -> Q:
-    """Notices the user may see: on tasks in their region subtrees, or addressed to their units."""
-    if not user or not user.is_authenticated:
-        return Q(pk__in=[])
-    if _is_admin(user):
-        return Q()
-    q = Q(task__in=Task.objects.filter(task_scope(user, roles=set(REGION_ROLES))).values("pk"))
-    ids = unit_ids(user)
-    if ids:
-        q |= Q(pk__in=SupervisionNotice.units.through.objects.filter(unit_id__in=ids).values("supervisionnotice_id"))
-    return q
-
-
 def visible_notices(user: Any) -> QuerySet[SupervisionNotice]:
-    return SupervisionNotice.objects.filter(notice_scope(user))
+    """Notices the user may see: on tasks in their region subtrees, or addressed to their units."""
+    return SupervisionNotice.objects.visible_to(user)  # type: ignore[no-any-return]
 
 
 def can_issue(user: Any, task: Task) -> bool:
-    if _is_admin(user):
-        return True
-    return Task.objects.filter(pk=task.pk).filter(task_scope(user, roles={Role.OFFICE})).exists()
+    return Task.objects.has_visible(user, task, roles={Role.OFFICE})
 
 
 def can_act_as_unit(user: Any, notice: SupervisionNotice) -> bool:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from rectify.acceptance.workdays import CalendarOutOfRange
 from rectify.accounts.roles import Role
-from rectify.accounts.scope import region_scope, unit_ids
+from rectify.accounts.scope import unit_ids
 from rectify.core.params import int_param
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
@@ -74,7 +74,7 @@ def _querystring(request: AuthedRequest) -> str:
 def notice_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
-    regions = Region.objects.filter(region_scope(user)).exclude(level=Region.Level.TOWN).select_related("parent").order_by("path")
+    regions = Region.objects.visible_to(user).exclude(level=Region.Level.TOWN).select_related("parent").order_by("path")
     form = FilterForm(request.GET or None, regions=regions)
     qs = services.visible_notices(user)
     if form.is_valid():
@@ -286,8 +286,7 @@ def decision_message(item: ExtensionRequest) -> str:
 @login_required
 @require_POST
 def decide(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    item = get_object_or_404(ExtensionRequest.objects.select_related("notice"), uuid=uuid,
-                             notice__in=services.visible_notices(request.user).values("pk"))
+    item = get_object_or_404(ExtensionRequest.objects.visible_to(request.user).select_related("notice"), uuid=uuid)
     notice = item.notice
     refusal = services.review_refusal(request.user, notice, item.requested_by, "审批延期")
     if refusal:

@@ -59,17 +59,17 @@ class LedgerFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from rectify.accounts.scope import EVERYTHING, region_scope
+        from rectify.accounts.scope import EVERYTHING
 
         # Choices come from the small reference tables inside the caller's scope, never from a
         # scan of the tasks, so the form costs the same with 100 tasks or 300,000.
-        scope = region_scope(user)
+        scope = Region.objects.visible_q(user)
         regions = Region.objects.filter(scope).select_related("parent").order_by("path")
         if scope == EVERYTHING:  # unrestricted (administrators): the national list is too long for a menu
             regions = regions.filter(Q(level__in=[Region.Level.PROVINCE, Region.Level.CITY]) | Q(id__in=Plan.objects.values("region_id")))
         self.filters["region"].queryset = regions
         self.filters["plan"].queryset = Plan.objects.visible_to(user)
-        self.filters["unit"].queryset = Unit.objects.filter(region_scope(user, "region")).order_by("region__path", "name")
+        self.filters["unit"].queryset = Unit.objects.visible_to(user).order_by("region__path", "name")
         self.filters["inspection"].queryset = Inspection.objects.filter(
             Q(target_region__in=regions) | Q(plans__region__in=regions)
         ).select_related("target_region").distinct()

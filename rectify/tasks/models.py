@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from rectify.accounts.scope import ScopedQuerySet, task_edit_scope, task_scope
 from rectify.core.models import VersionedModel
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region, Unit
@@ -16,16 +17,14 @@ from rectify.regions.models import Region, Unit
 from .states import DONE_STATES, OPEN_STATES, AssignmentState, TaskState
 
 
-class TaskQuerySet(models.QuerySet["Task"]):
-    def visible_to(self, user: Any) -> TaskQuerySet:
-        from rectify.accounts.scope import task_scope
+class TaskQuerySet(ScopedQuerySet):
+    """Tasks carry their own rule (``accounts.scope.task_scope``); every other model's scope leads here."""
 
-        return self.filter(task_scope(user))
+    def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:
+        return task_scope(user, roles=roles)
 
-    def editable_by(self, user: Any) -> TaskQuerySet:
-        from rectify.accounts.scope import task_edit_scope
-
-        return self.filter(task_edit_scope(user))
+    def editable_q(self, user: Any) -> Q:
+        return task_edit_scope(user)
 
     def overdue(self, today: datetime.date | None = None) -> TaskQuerySet:
         return self.filter(overdue_q(today))
@@ -63,6 +62,9 @@ class Task(VersionedModel):
     incomplete_reason = models.CharField("待完善原因", max_length=120, blank=True)
     search_text = models.TextField(editable=False, blank=True)
 
+    # Seen over its region subtree and by its assigned units; changed by the office over its region.
+    scope_path = ("region", "assignments__unit")
+    scope_edit_path = "region"
     objects = TaskQuerySet.as_manager()
 
     # The change history shows neither the derived copy of the section nor the search text.
@@ -120,6 +122,10 @@ class Measure(models.Model):
     order = models.PositiveSmallIntegerField("顺序")
     text = models.TextField("整改措施")
 
+    scope_path = 'task'
+
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "整改措施"
         verbose_name_plural = "整改措施"
@@ -137,6 +143,10 @@ class Milestone(models.Model):
     done_at = models.DateTimeField("完成登记时间", null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="完成登记人", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
+
+    scope_path = 'task'
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "时间节点"
@@ -156,6 +166,10 @@ class Assignment(VersionedModel):
     unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="assignments")
     role = models.CharField("角色", max_length=12, choices=Role.choices)
     state = models.CharField("状态", max_length=16, choices=AssignmentState.choices, default=AssignmentState.ASSIGNED)
+
+    scope_path = 'task'
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "任务分工"

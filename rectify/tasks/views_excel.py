@@ -39,7 +39,6 @@ from .excel import (
     apply_preview,
     build_preview,
     read_ledger,
-    writable_region_q,
     write_ledger,
     write_template,
 )
@@ -79,7 +78,7 @@ def download_template(request: AuthedRequest) -> HttpResponse:
 
 def _choices(user: Any) -> tuple[QuerySet[Plan], QuerySet[Region]]:
     """Plans and regions the caller may import new tasks into: their write scope, not what they may read."""
-    regions = Region.objects.filter(writable_region_q(user)).order_by("path")
+    regions = Region.objects.editable_by(user).order_by("path")
     plans = Plan.objects.filter(region__in=regions).select_related("region")
     return plans, regions
 

@@ -93,8 +93,8 @@ def apply(
                          "（附其个人资料中的签名图片）。")
 def review(request: HttpRequest, uuid: UUID, payload: ReviewIn) -> Status[Any]:
     user = user_of(request)
-    application = get_visible(AcceptanceApplication.objects.select_related("task"), "验收申请不存在，或您无权查看",
-                              uuid=uuid, task__in=visible_tasks(user))
+    application = get_visible(AcceptanceApplication.objects.visible_to(user).select_related("task"), "验收申请不存在，或您无权查看",
+                              uuid=uuid)
     with acting(request):
         result = services.review_application(application, user, decision=payload.decision, site_check=payload.site_check,
                                              implemented=payload.implemented, signed_by=payload.signed_by,
@@ -144,7 +144,7 @@ def record_look_back(
     evidence: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> LookBack:
     user = user_of(request)
-    look_back = get_visible(_look_backs(), "回头看记录不存在，或您无权查看", uuid=uuid, task__in=visible_tasks(user))
+    look_back = get_visible(_look_backs().visible_to(user), "回头看记录不存在，或您无权查看", uuid=uuid)
     with acting(request):
         services.record_look_back(look_back, user, result=result, finding=finding, files=evidence or [], expected_version=version)
     return _look_backs().get(pk=look_back.pk)  # type: ignore[no-any-return]
@@ -154,7 +154,7 @@ def record_look_back(
 
 
 def _visible_look_backs(request: HttpRequest) -> QuerySet[LookBack]:
-    return _look_backs().filter(task__in=visible_tasks(user_of(request)))
+    return _look_backs().visible_to(user_of(request))
 
 
 @router.get("/look-backs", response={200: list[LookBackOut], 401: Message}, summary="回头看列表",
@@ -191,8 +191,7 @@ class ResolveIn(InputSchema):
              description="公示期内，看得到该任务的人可登记；承担该任务的单位不能对本任务的公示提出异议（整改办代为登记的除外）。")
 def record_objection(request: HttpRequest, uuid: UUID, payload: ObjectionIn) -> Status[Objection]:
     user = user_of(request)
-    announcement = get_visible(Announcement.objects.select_related("task"), "公示不存在，或您无权查看",
-                               uuid=uuid, task__in=visible_tasks(user))
+    announcement = get_visible(Announcement.objects.visible_to(user).select_related("task"), "公示不存在，或您无权查看", uuid=uuid)
     is_doer = announcement.task.assignments.filter(unit_id__in=unit_ids(user)).exists()
     if is_doer and not services.can_manage(user, announcement.task):
         raise PermissionDenied("承担该任务的单位不能对本任务的销号公示提出异议")
@@ -205,8 +204,8 @@ def record_objection(request: HttpRequest, uuid: UUID, payload: ObjectionIn) -> 
              description="本区域的整改办处理；异议成立的，任务重新整改。须带回任务版本。")
 def resolve_objection(request: HttpRequest, uuid: UUID, payload: ResolveIn) -> Objection:
     user = user_of(request)
-    objection = get_visible(Objection.objects.select_related("announcement__task"), "异议不存在，或您无权查看",
-                            uuid=uuid, announcement__task__in=visible_tasks(user))
+    objection = get_visible(Objection.objects.visible_to(user).select_related("announcement__task"), "异议不存在，或您无权查看",
+                            uuid=uuid)
     if not services.can_manage(user, objection.announcement.task):
         raise PermissionDenied("只有整改办可以处理异议")
     with acting(request):

@@ -20,7 +20,7 @@ router = Router(tags=["任务分工"])
 
 
 def _assignments(request: HttpRequest) -> QuerySet[Assignment]:
-    return Assignment.objects.filter(task__in=visible_tasks(user_of(request))).select_related("unit", "task").order_by("task_id", "role", "id")
+    return Assignment.objects.visible_to(user_of(request)).select_related("unit", "task").order_by("task_id", "role", "id")
 
 
 @router.get(

@@ -175,8 +175,8 @@ def _reports() -> QuerySet[ProgressReport]:
 
 
 def _visible_report(request: HttpRequest, uuid: UUID) -> ProgressReport:
-    report = get_visible(_reports().prefetch_related("assignment__task__assignments"), REPORT_NOT_FOUND,
-                         uuid=uuid, assignment__task__in=visible_tasks(user_of(request)))
+    report = get_visible(_reports().visible_to(user_of(request)).prefetch_related("assignment__task__assignments"),
+                         REPORT_NOT_FOUND, uuid=uuid)
     return report  # type: ignore[no-any-return]
 
 
@@ -331,8 +331,8 @@ def review_report(request: HttpRequest, uuid: UUID, payload: ReviewReportIn) -> 
 @router.get("/files/{uuid}", response={401: Message, 404: Message}, summary="下载调度佐证材料",
             description="原文件，按原文件名下载；记入个人信息访问日志。")
 def download(request: HttpRequest, uuid: UUID) -> FileResponse:
-    evidence = get_visible(EvidenceFile.objects.select_related("report__assignment__task"), "佐证材料不存在，或您无权查看",
-                           uuid=uuid, report__assignment__task__in=visible_tasks(user_of(request)))
+    evidence = get_visible(EvidenceFile.objects.visible_to(user_of(request)).select_related("report__assignment__task"),
+                           "佐证材料不存在，或您无权查看", uuid=uuid)
     log_personal_data_access(request, "下载调度佐证材料", evidence.report.assignment.task)
     response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
                             content_type=evidence.content_type)
@@ -430,8 +430,8 @@ def draw_sample(request: HttpRequest, uuid: UUID, payload: SampleIn) -> Status[V
              description="该区域的整改办登记被抽查任务的核查情况和结论。")
 def record_finding(request: HttpRequest, uuid: UUID, payload: FindingIn) -> Verification:
     user = user_of(request)
-    item = get_visible(Verification.objects.select_related("round__region", "task", "sample"), "核查任务不存在，或您无权查看",
-                       uuid=uuid, round__in=services.visible_rounds(user))
+    item = get_visible(Verification.objects.visible_to(user).select_related("round__region", "task", "sample"),
+                       "核查任务不存在，或您无权查看", uuid=uuid)
     if not services.is_office_for(user, item.round.region):
         raise PermissionDenied("只有该区域的整改办可以登记核查情况")
     with acting(request):

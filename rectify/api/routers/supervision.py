@@ -290,8 +290,8 @@ def request_extension(request: HttpRequest, uuid: UUID, payload: ExtensionIn) ->
              description="本区域的整改办同意或不同意延期（不同意须写明理由）；须带回督办单的 version。")
 def decide_extension(request: HttpRequest, uuid: UUID, payload: DecideIn) -> ExtensionRequest:
     user = user_of(request)
-    item = get_visible(ExtensionRequest.objects.select_related("notice__task", "requested_by"), "延期申请不存在，或您无权查看",
-                       uuid=uuid, notice__in=services.visible_notices(user).values("pk"))
+    item = get_visible(ExtensionRequest.objects.visible_to(user).select_related("notice__task", "requested_by"),
+                       "延期申请不存在，或您无权查看", uuid=uuid)
     _require_reviewer(request, item.notice, "只有本区域的整改办可以审批延期")
     with acting(request), version_checked(SupervisionNotice, item.notice_id, payload.version):
         services.decide_extension(item, user, approve=payload.decision == "approved", note=payload.note)

@@ -15,7 +15,6 @@ from rectify.core.params import SearchTooLong, search_terms
 from rectify.regions.matching import normalise_name
 from rectify.regions.models import Region, Unit
 
-from ...accounts.scope import writable_region_q
 from ..access import acting, region_by_code, require_editor, user_of
 from ..errors import ApiValidationError
 from ..records import check_region
@@ -121,7 +120,7 @@ def update_unit(request: HttpRequest, uuid: UUID, payload: UnitPatch) -> Unit:
     user = user_of(request)
     unit = _get(uuid)
     require_editor(user, "修改单位")
-    if not Region.objects.filter(writable_region_q(user), pk=unit.region_id).exists():
+    if not Region.objects.editable_by(user).filter(pk=unit.region_id).exists():
         raise HttpError(403, "该单位不在您的管辖范围内，不能修改")
     data = payload.dict(exclude_unset=True)
     reason = data.pop("reason", "")
