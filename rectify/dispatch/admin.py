@@ -1,22 +1,11 @@
 """Read-only admin: dispatch records change only through the services (history, versions)."""
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 
+from rectify.core.admin import ReadOnlyAdmin as ReadOnly
+
 from .models import EvidenceFile, ProgressReport, Reminder, ReportingRound, Verification, VerificationSample
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ReportingRound)

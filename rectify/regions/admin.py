@@ -1,5 +1,8 @@
 from django.contrib import admin
 
+from rectify.api.writes import create_record, update_record
+from rectify.core.admin import HistoryAdmin
+
 from .models import Region, Unit
 
 
@@ -12,8 +15,12 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(HistoryAdmin):
+    """Units keep a change history (``api.writes``): admin edits go through it too."""
+
     list_display = ["name", "kind", "region", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "region__name"]
     raw_id_fields = ["region", "parent"]
+    create_with = create_record
+    update_with = update_record

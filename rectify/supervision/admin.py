@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from rectify.core.admin import ReadOnlyAdmin
+
 from .models import ExtensionRequest, LightCheck, LightRule, SupervisionNotice, SupervisionRule
 
 
@@ -16,15 +18,12 @@ class SupervisionRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupervisionNotice)
-class SupervisionNoticeAdmin(admin.ModelAdmin):
+class SupervisionNoticeAdmin(ReadOnlyAdmin):
+    """Notices change only through their steps (``supervision.services``): version and history."""
+
     list_display = ["__str__", "task", "status", "arranged_by", "first_report_by", "done_by"]
     list_filter = ["status", "kind"]
-    raw_id_fields = ["task", "region", "issued_by", "closed_by"]
-    readonly_fields = [f.name for f in SupervisionNotice._meta.concrete_fields]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
 
 
 admin.site.register(LightCheck, list_display=["task", "day", "colour", "yellow_streak"], raw_id_fields=["task"])
-admin.site.register(ExtensionRequest, list_display=["notice", "step", "new_date", "decision"], raw_id_fields=["notice"])
+admin.site.register(ExtensionRequest, ReadOnlyAdmin, list_display=["notice", "step", "new_date", "decision"])
