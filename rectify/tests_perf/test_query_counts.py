@@ -23,15 +23,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from conftest import PASSWORD
-from rectify.tests_security.test_matrix import (  # noqa: F401  (records: the matrix's fixture)
-    API_MATRIX,
-    MATRIX,
-    api_operations,
-    api_url,
-    records,
-    route_url,
-    url_routes,
-)
+from rectify.tests_security.test_matrix import API_MATRIX, MATRIX, api_operations, api_url, route_url, url_routes
 
 BASELINE = Path(__file__).with_name("query_counts.json")
 ROLES = ("city_office", "county_unit")
@@ -84,7 +76,7 @@ def measure(world: SimpleNamespace, records: dict[str, dict[str, Any]], only: se
     return counts
 
 
-def test_query_counts_match_the_baseline(world: SimpleNamespace, records: dict[str, dict[str, Any]]) -> None:  # noqa: F811
+def test_query_counts_match_the_baseline(world: SimpleNamespace, records: dict[str, dict[str, Any]]) -> None:
     measured = measure(world, records)
     assert len(measured) > 100, "too few pages measured: the matrix records no longer reach the pages"
     if UPDATE:
@@ -119,7 +111,7 @@ class OneMoreQuery:
         return self.get_response(request)
 
 
-def test_one_constant_query_more_fails(world: SimpleNamespace, records: dict[str, dict[str, Any]], settings: Any) -> None:  # noqa: F811
+def test_one_constant_query_more_fails(world: SimpleNamespace, records: dict[str, dict[str, Any]], settings: Any) -> None:
     """Not only an N+1: a single extra query on a page with unchanged data is reported."""
     pages = {"tasks:ledger", "GET /api/v1/tasks"}
     stored = json.loads(BASELINE.read_text(encoding="utf-8"))
