@@ -37,7 +37,7 @@ class VersionCheckedForm(forms.ModelForm):
     """Carries the version the form was opened at (hidden) and refuses a save over a newer one."""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         if self.instance.pk is not None and "version" in self.fields:
             current = type(self.instance)._default_manager.filter(pk=self.instance.pk).values_list("version", flat=True).first()
             if data.get("version") != current:

@@ -336,7 +336,7 @@ def start_import(
     actor = user if getattr(user, "pk", None) else None
     if actor is not None:
         check_write_region(actor, region)
-        regions = write_regions(actor) if regions is None else regions.editable_by(actor)
+        regions = write_regions(actor) if regions is None else regions.filter(Region.objects.editable_q(actor))
     try:
         parsed = parse_document(data, filename)
     except ImportFailed as exc:

@@ -54,8 +54,10 @@ def _applications() -> QuerySet[AcceptanceApplication]:
     return AcceptanceApplication.objects.select_related("applicant", "unit").prefetch_related("evidence", "reviews__reviewer")
 
 
-def _look_backs() -> QuerySet[LookBack]:
-    return LookBack.objects.select_related(*LOOK_BACK_RELATED).prefetch_related("evidence")
+def _look_backs(user: Any = None) -> QuerySet[LookBack]:
+    """Look-backs with what their pages show; those ``user`` may see when given."""
+    rows = LookBack.objects.visible_to(user) if user is not None else LookBack.objects.all()
+    return rows.select_related(*LOOK_BACK_RELATED).prefetch_related("evidence")  # type: ignore[no-any-return]
 
 
 @router.get("/tasks/{uuid}", response={200: AcceptanceFileOut, 404: Message}, summary="任务的验收销号档案",
@@ -144,7 +146,7 @@ def record_look_back(
     evidence: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> LookBack:
     user = user_of(request)
-    look_back = get_visible(_look_backs().visible_to(user), "回头看记录不存在，或您无权查看", uuid=uuid)
+    look_back = get_visible(_look_backs(user), "回头看记录不存在，或您无权查看", uuid=uuid)
     with acting(request):
         services.record_look_back(look_back, user, result=result, finding=finding, files=evidence or [], expected_version=version)
     return _look_backs().get(pk=look_back.pk)  # type: ignore[no-any-return]
@@ -154,7 +156,7 @@ def record_look_back(
 
 
 def _visible_look_backs(request: HttpRequest) -> QuerySet[LookBack]:
-    return _look_backs().visible_to(user_of(request))
+    return _look_backs(user_of(request))
 
 
 @router.get("/look-backs", response={200: list[LookBackOut], 401: Message}, summary="回头看列表",

@@ -170,12 +170,14 @@ def _round(request: HttpRequest, uuid: UUID) -> ReportingRound:
     return get_visible(services.visible_rounds(user_of(request)).select_related("region__parent"), ROUND_NOT_FOUND, uuid=uuid)  # type: ignore[no-any-return]
 
 
-def _reports() -> QuerySet[ProgressReport]:
-    return ProgressReport.objects.select_related("round", "unit", "assignment__task").prefetch_related("files")
+def _reports(user: Any = None) -> QuerySet[ProgressReport]:
+    """Reports with their round, unit, task and files; those ``user`` may see when given."""
+    rows = ProgressReport.objects.visible_to(user) if user is not None else ProgressReport.objects.all()
+    return rows.select_related("round", "unit", "assignment__task").prefetch_related("files")  # type: ignore[no-any-return]
 
 
 def _visible_report(request: HttpRequest, uuid: UUID) -> ProgressReport:
-    report = get_visible(_reports().visible_to(user_of(request)).prefetch_related("assignment__task__assignments"),
+    report = get_visible(_reports(user_of(request)).prefetch_related("assignment__task__assignments"),
                          REPORT_NOT_FOUND, uuid=uuid)
     return report  # type: ignore[no-any-return]
 
