@@ -80,10 +80,7 @@ def _write_children(task: Task, data: TaskData) -> None:
     if [m.text for m in task.measures.all()] != data.measures:
         task.measures.all().delete()
         Measure.objects.bulk_create(Measure(task=task, order=i, text=t) for i, t in enumerate(data.measures, 1))
-    current_ms = [(m.date, m.text) for m in task.milestones.all()]
-    if current_ms != list(data.milestones):
-        task.milestones.all().delete()
-        Milestone.objects.bulk_create(Milestone(task=task, date=d, text=t) for d, t in data.milestones)
+    _write_milestones(task, data.milestones)
     existing = {(a.unit_id, a.role): a for a in task.assignments.all()}
     wanted = set(_wanted_keys(data))
     for key, assignment in existing.items():
@@ -94,6 +91,24 @@ def _write_children(task: Task, data: TaskData) -> None:
     # Drop prefetched relations so that the snapshot below sees what was written.
     if hasattr(task, "_prefetched_objects_cache"):
         task._prefetched_objects_cache.clear()
+
+
+def _write_milestones(task: Task, wanted: list[tuple[datetime.date | None, str]]) -> None:
+    """Keep the rows whose (date, text) are still wanted, with their done marks; delete the removed, add the new."""
+    pool: dict[tuple[datetime.date | None, str], list[Milestone]] = {}
+    for m in task.milestones.order_by("pk"):
+        pool.setdefault((m.date, m.text), []).append(m)
+    new = []
+    for key in wanted:
+        kept = pool.get(key)
+        if kept:
+            kept.pop(0)
+        else:
+            new.append(Milestone(task=task, date=key[0], text=key[1]))
+    removed = [m.pk for rows in pool.values() for m in rows]
+    if removed:
+        Milestone.objects.filter(pk__in=removed).delete()
+    Milestone.objects.bulk_create(new)
 
 
 def _differs(task: Task, data: TaskData) -> bool:
