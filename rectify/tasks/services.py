@@ -83,9 +83,12 @@ def _write_children(task: Task, data: TaskData) -> None:
     _write_milestones(task, data.milestones)
     existing = {(a.unit_id, a.role): a for a in task.assignments.all()}
     wanted = set(_wanted_keys(data))
-    for key, assignment in existing.items():
-        if key not in wanted:
-            assignment.delete()
+    removed = [a for key, a in existing.items() if key not in wanted]
+    reported = sorted({a.unit.name for a in removed if a.progress_reports.exists()})
+    if reported:
+        raise TaskRefused(f"{'、'.join(reported)}已有进展报送，不能从本任务中移除（报送记录须保留）")
+    for assignment in removed:
+        assignment.delete()
     for unit_id, role in sorted(wanted - set(existing)):
         Assignment.objects.create(task=task, unit_id=unit_id, role=role)
     # Drop prefetched relations so that the snapshot below sees what was written.

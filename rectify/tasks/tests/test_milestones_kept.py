@@ -52,3 +52,27 @@ def test_repeated_milestones_are_kept_one_for_one(world: SimpleNamespace, make_t
     assert [m.pk for m in rows[:2]] == [first.pk, second.pk]
     assert [m.done for m in rows] == [False, True, False]
     assert rows[2].text == "年底总结"
+
+
+def test_a_unit_with_reports_cannot_be_removed_from_the_task(world: SimpleNamespace, make_task: Any, login: Any) -> None:
+    """Assignments are kept by (unit, role); one that holds progress reports is refused, not a 500."""
+    from rectify.dispatch import services
+    from rectify.dispatch.models import ProgressReport
+    from rectify.tasks.models import Assignment
+
+    task = make_task(units={Assignment.Role.LEAD: [world.unit_city_env],
+                            Assignment.Role.RESPONSIBLE: [world.unit_county_env, world.unit_county_gov]})
+    assignment = task.assignments.get(unit=world.unit_county_env, role=Assignment.Role.RESPONSIBLE)
+    today = timezone.localdate()
+    round_ = services.open_round(world.city_office, region=world.city, title="本月调度", period_start=today.replace(day=1),
+                                 period_end=today + datetime.timedelta(days=20), due_date=today + datetime.timedelta(days=10))
+    report = services.submit_report(round_, assignment, world.county_unit, text="已完成排查", schedule="on_schedule", percent=40)
+    task.refresh_from_db()
+    version = task.version
+
+    response = _edit(login(world.city_office), task, responsible_units=world.unit_county_gov.name, reason="调整分工")
+    assert response.status_code == 400
+    assert "已有进展报送" in response.content.decode()
+    assert ProgressReport.objects.filter(pk=report.pk, assignment=assignment).exists()
+    task.refresh_from_db()
+    assert task.version == version
