@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-import pytest
 from django.contrib import admin
 from django.db import models
 from django.test import Client
