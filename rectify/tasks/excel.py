@@ -26,15 +26,14 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
-from rectify.accounts.roles import Role
-from rectify.accounts.scope import EVERYTHING, NOTHING, region_paths, task_edit_scope
+from rectify.accounts.scope import writable_region_q
 from rectify.core.models import ChangeRecord
 from rectify.core.versioning import StaleEdit
 from rectify.core.xlsx import MAX_CELL_CHARS, TRUNCATED, XlsxWriter, cell, clean_text, style_cell
@@ -691,17 +690,6 @@ TEXT_FIELDS = [("序号", "seq"), ("反馈问题", "problem"), ("整改任务", 
 
 def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-def writable_region_q(user: Any) -> Q:
-    """Regions where ``user`` may add tasks: the rule of ``task_edit_scope`` (administrators everywhere,
-    an office in its own region's subtree). A read-only role (leader, reviewer, unit) grants nothing here."""
-    if task_edit_scope(user) == EVERYTHING:
-        return EVERYTHING
-    q = NOTHING
-    for path in region_paths(user, {Role.OFFICE}):
-        q |= Q(path__startswith=path)
-    return q
 
 
 def may_create_in(user: Any, region: Region) -> bool:

@@ -184,7 +184,7 @@ def create_task(data: TaskData, *, reason: str = "", action: str = ChangeRecord.
     task.save()
     _write_children(task, data)
     task.refresh_search_text()
-    task.save(update_fields=["search_text", "section_title"])
+    task.save(update_fields=["search_text", "section_title", "seq_key"])
     record_change(task, action, after=snapshot(task), reason=reason, task_uuid=task.uuid)
     if task.parent_id:
         roll_up(task.parent_id)
@@ -213,7 +213,7 @@ def update_task(task: Task, data: TaskData, *, expected_version: int, reason: st
     task.refresh_search_text()
     save_versioned(
         task, expected_version,
-        PLAIN_FIELDS + ["region", "parent", "search_text", "section_title", "needs_completion", "incomplete_reason"],
+        PLAIN_FIELDS + ["region", "parent", "search_text", "section_title", "seq_key", "needs_completion", "incomplete_reason"],
     )
     record_change(task, action, before=before, after=snapshot(task), reason=reason, task_uuid=task.uuid)
     if old_parent_id != task.parent_id:  # the new parent's roll-up changes, and the old one's if it keeps children

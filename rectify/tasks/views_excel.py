@@ -25,6 +25,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from rectify.accounts.scope import writable_region_q
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.params import IdChoiceField
 from rectify.core.types import AuthedRequest
@@ -40,7 +41,6 @@ from .excel import (
     apply_preview,
     build_preview,
     read_ledger,
-    writable_region_q,
     write_ledger,
     write_template,
 )
