@@ -281,10 +281,6 @@ def _submit(round_: ReportingRound, assignment: Assignment, user: Any, data: Rep
         if report.version != expected_version:
             raise StaleEdit(report.version)
         if _unchanged(report, text, data, files):
-            if data.milestones:
-                from rectify.supervision.milestones import complete_from_report
-
-                complete_from_report(task, user, data.milestones, source=f"{assignment.unit.name}在“{round_.title}”中报送完成")
             return report
         before = _report_snapshot(report)
         report.text, report.percent, report.schedule = text, data.percent, data.schedule
@@ -306,7 +302,7 @@ def _submit(round_: ReportingRound, assignment: Assignment, user: Any, data: Rep
 
 def _unchanged(report: ProgressReport, text: str, data: ReportInput, files: Sequence[Any]) -> bool:
     """A resubmission that changes nothing (and is not an answer to a return) writes nothing."""
-    return (not files and report.status != ProgressReport.Status.RETURNED
+    return (not files and not data.milestones and report.status != ProgressReport.Status.RETURNED
             and (report.text, report.percent, report.schedule) == (text, data.percent, data.schedule))
 
 

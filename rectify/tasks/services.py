@@ -122,7 +122,8 @@ def _differs(task: Task, data: TaskData) -> bool:
         return True
     if [m.text for m in task.measures.all()] != data.measures:
         return True
-    if [(m.date, m.text) for m in task.milestones.all()] != list(data.milestones):
+    # Milestones are kept in date order whatever order they were typed in: compare them as a multiset.
+    if Counter((m.date, m.text) for m in task.milestones.all()) != Counter(data.milestones):
         return True
     return _assignment_keys(task) != _wanted_keys(data)
 

@@ -76,3 +76,19 @@ def test_a_unit_with_reports_cannot_be_removed_from_the_task(world: SimpleNamesp
     assert ProgressReport.objects.filter(pk=report.pk, assignment=assignment).exists()
     task.refresh_from_db()
     assert task.version == version
+
+
+def test_milestones_typed_out_of_date_order_are_no_change_the_second_time(world: SimpleNamespace, make_task: Any, login: Any) -> None:
+    from rectify.core.models import ChangeRecord
+
+    task = make_task()
+    client = login(world.city_office)
+    typed = "2026-09-30 开展复查\n2026-03-31 完成排查\n"
+    assert _edit(client, task, milestones=typed, reason="增加节点").status_code == 302
+    rows = ChangeRecord.objects.filter(task_uuid=task.uuid).count()
+    task.refresh_from_db()
+    version = task.version
+    assert _edit(client, task, milestones=typed).status_code == 302
+    task.refresh_from_db()
+    assert task.version == version and ChangeRecord.objects.filter(task_uuid=task.uuid).count() == rows
+    assert [m.text for m in task.milestones.all()] == ["完成排查", "开展复查"]
