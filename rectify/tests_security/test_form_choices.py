@@ -62,3 +62,44 @@ def test_out_of_range_keys_are_form_errors(world: Any, value: str) -> None:
     with pytest.raises(forms.ValidationError):
         multiple.clean([str(world.unit_county_env.pk), value])
     assert multiple.clean([str(world.unit_county_env.pk)]).get() == world.unit_county_env
+
+
+@pytest.mark.django_db
+def test_every_admin_model_choice_checks_the_key_range(rf: Any, world: Any) -> None:
+    from django.contrib import admin
+    from django.db import models
+
+    request = rf.get("/admin/")
+    world.admin.is_superuser = True
+    request.user = world.admin
+    checked: list[str] = []
+    wrong: list[str] = []
+    for model, model_admin in admin.site._registry.items():
+        admins = [model_admin, *(inline(model, admin.site) for inline in model_admin.inlines)]
+        for each in admins:
+            for db_field in each.model._meta.get_fields():
+                if not isinstance(db_field, (models.ForeignKey, models.ManyToManyField)):
+                    continue
+                formfield = each.formfield_for_dbfield(db_field, request)
+                if formfield is None or not isinstance(formfield, forms.ModelChoiceField):
+                    continue
+                checked.append(f"{each.model.__name__}.{db_field.name}")
+                if not isinstance(formfield, (IdChoiceField, IdMultipleChoiceField)):
+                    wrong.append(f"{type(each).__name__}: {each.model.__name__}.{db_field.name} ({type(formfield).__name__})")
+    assert len(checked) >= 10, checked
+    assert not wrong, wrong
+
+
+@pytest.mark.django_db
+def test_admin_change_form_with_an_out_of_range_id_is_a_form_error(world: Any, login: Any) -> None:
+    from django.urls import reverse
+
+    world.admin.is_superuser = True
+    world.admin.save()
+    url = reverse("admin:accounts_user_change", args=[world.nobody.pk])
+    response = login(world.admin).post(url, {
+        "username": "nobody", "user_permissions": HUGE, "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+        "rolegrant_set-TOTAL_FORMS": "0", "rolegrant_set-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors.get("user_permissions")
