@@ -111,7 +111,7 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[typ
             for item in value:
                 if item not in self.empty_values:
                     _check_key(self, item)
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]
 
 
 class IdChoiceFilter(django_filters.ModelChoiceFilter):

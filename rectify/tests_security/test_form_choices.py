@@ -25,10 +25,11 @@ def _import_all() -> None:
 
 def _form_classes() -> Iterator[type[forms.BaseForm]]:
     _import_all()
-    seen: set[type] = set()
-    todo: list[type] = [forms.BaseForm]
+    seen: set[type[Any]] = set()
+    todo: list[type[Any]] = [forms.BaseForm]
     while todo:
         cls = todo.pop()
+        sub: type[Any]
         for sub in cls.__subclasses__():
             if sub not in seen:
                 seen.add(sub)
