@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rectify.jobs",
     "rectify.notifications",
     "rectify.api",
+    "rectify.demo",
 ]
 
 MIDDLEWARE = [
@@ -157,7 +158,10 @@ LOGGING = {
     # One line per event: when, how serious, which part, what (the message says who and where).
     "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
-    "loggers": {"django.request": {"filters": ["forbidden_one_line"]}},
+    # Django's default config gives "django" its own console handler (when DEBUG): it would print every
+    # record a second time through the root's. The project's handlers are the root's alone.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True},
+                "django.request": {"filters": ["forbidden_one_line"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("RECTIFY_LOG_LEVEL", "WARNING")},
 }
 

@@ -73,6 +73,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": os.environ.get("RECTIFY_LOG_LEVEL", "INFO")},
     "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},  # the root's handler only (see settings.py)
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.request": {"filters": ["forbidden_one_line"]},
     },

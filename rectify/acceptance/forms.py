@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from rectify.core.forms import DateField
+from rectify.core.params import IdChoiceField
 from rectify.inspections.models import Inspection
 
 from .models import AcceptanceReview, LookBack, Objection
@@ -47,7 +48,7 @@ class ScheduleOneForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    inspection = forms.ModelChoiceField(label="督察", queryset=Inspection.objects.none(), required=False, empty_label="全部督察")
+    inspection = IdChoiceField(label="督察", queryset=Inspection.objects.none(), required=False, empty_label="全部督察")
     closed_months = forms.IntegerField(label="销号已满（月）", min_value=0, max_value=120, initial=6,
                                        help_text="只安排最近一次销号距今已满这么多个月的任务；0 为全部已销号任务")
     scheduled_for = DateField(label="计划回头看日期")

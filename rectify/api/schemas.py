@@ -7,6 +7,7 @@ from uuid import UUID
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from rectify.core.changes import describe_for_api, without_internals
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Assignment, Task
@@ -445,9 +446,12 @@ class TransitionIn(InputSchema):
 
 
 class ChangeOut(Schema):
-    field: str
+    field: str = Field(..., description="字段名")
+    label: str = Field(..., description="字段的中文名称（与页面一致）")
     before: Any = None
     after: Any = None
+    before_text: str = Field(..., description="修改前，按页面的写法")
+    after_text: str = Field(..., description="修改后，按页面的写法")
 
 
 class HistoryOut(Schema):
@@ -460,9 +464,9 @@ class HistoryOut(Schema):
     object_repr: str
     reason: str
     request_id: str
-    changes: list[ChangeOut] = Field(..., description="改动的字段")
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
+    changes: list[ChangeOut] = Field(..., description="改动的字段（不含内部字段）")
+    before: dict[str, Any] | None = Field(None, description="修改前的内容（不含内部字段）")
+    after: dict[str, Any] | None = Field(None, description="修改后的内容（不含内部字段）")
 
     @staticmethod
     def resolve_action_label(obj: Any) -> str:
@@ -470,7 +474,15 @@ class HistoryOut(Schema):
 
     @staticmethod
     def resolve_changes(obj: Any) -> list[dict[str, Any]]:
-        return [{"field": f, "before": b, "after": a} for f, b, a in obj.changed_fields()]
+        return describe_for_api(obj)
+
+    @staticmethod
+    def resolve_before(obj: Any) -> dict[str, Any] | None:
+        return without_internals(obj, obj.before)
+
+    @staticmethod
+    def resolve_after(obj: Any) -> dict[str, Any] | None:
+        return without_internals(obj, obj.after)
 
 
 # ---- acceptance, closure and look-back (验收销号、回头看) -------------------------------------

@@ -105,14 +105,37 @@ def display(model: type[models.Model] | None, name: str, value: Any) -> str:
     return str(value)
 
 
-def describe(record: Any) -> list[Change]:
-    """The changed fields of ``record`` (a ChangeRecord), labelled and readable, internals left out."""
+def _visible_names(record: Any) -> tuple[type[models.Model] | None, list[str]]:
     model = _model(record.object_type)
     before = record.before or {}
     after = record.after or {}
     names = [k for k in after if before.get(k) != after.get(k)] + [k for k in before if k not in after]
+    return model, [name for name in names if not is_hidden(model, name)]
+
+
+def describe(record: Any) -> list[Change]:
+    """The changed fields of ``record`` (a ChangeRecord), labelled and readable, internals left out."""
+    model, names = _visible_names(record)
+    before = record.before or {}
+    after = record.after or {}
+    return [Change(label(model, name), display(model, name, before.get(name)), display(model, name, after.get(name))) for name in names]
+
+
+def describe_for_api(record: Any) -> list[dict[str, Any]]:
+    """The same changes for the API: the field's key and Chinese label, raw values and as a person reads them."""
+    model, names = _visible_names(record)
+    before = record.before or {}
+    after = record.after or {}
     return [
-        Change(label(model, name), display(model, name, before.get(name)), display(model, name, after.get(name)))
+        {"field": name, "label": label(model, name), "before": before.get(name), "after": after.get(name),
+         "before_text": display(model, name, before.get(name)), "after_text": display(model, name, after.get(name))}
         for name in names
-        if not is_hidden(model, name)
     ]
+
+
+def without_internals(record: Any, values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A snapshot (``before``/``after``) with the hidden fields left out."""
+    if values is None:
+        return None
+    model = _model(record.object_type)
+    return {k: v for k, v in values.items() if not is_hidden(model, k)}

@@ -44,9 +44,16 @@ class DateTimeField(forms.DateTimeField):
 
 
 def formfield_callback(field: Any, **kwargs: Any) -> Any:
-    """A ModelForm ``formfield_callback`` giving model date/date-time fields the ISO fields."""
+    """A ModelForm ``formfield_callback`` giving model date/date-time fields the ISO fields, and foreign
+    keys and many-to-many fields the model choices that refuse an out-of-range key (``core.params``)."""
     from django.db import models
 
+    from .params import IdChoiceField, IdMultipleChoiceField
+
+    if isinstance(field, models.ForeignKey):
+        return field.formfield(form_class=IdChoiceField, **kwargs)
+    if isinstance(field, models.ManyToManyField):
+        return field.formfield(form_class=IdMultipleChoiceField, **kwargs)
     if isinstance(field, models.DateTimeField):
         return field.formfield(form_class=DateTimeField, **kwargs)
     if isinstance(field, models.DateField):

@@ -123,12 +123,6 @@ class ChangeRecord(models.Model):
 
         return describe(self)
 
-    def changed_fields(self) -> list[tuple[str, Any, Any]]:
-        before = self.before or {}
-        after = self.after or {}
-        keys = [k for k in after if before.get(k) != after.get(k)] + [k for k in before if k not in after]
-        return [(k, before.get(k), after.get(k)) for k in keys]
-
 
 class SavedFilter(models.Model):
     """A named ledger query a user keeps (台账常用筛选)."""

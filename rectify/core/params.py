@@ -3,8 +3,10 @@
 * ``int_param(request.GET, "unit", field=ProgressReport._meta.get_field("unit"))`` — an integer the
   column can hold, or None when the parameter is absent or empty; anything else raises ``BadParam``,
   which Django answers with 400 (``django.core.exceptions.BadRequest``), never a database error.
-* ``IdChoiceField`` / ``IdChoiceFilter`` — the same check for form fields and django-filter filters
-  that take a primary key (a value out of range is an invalid choice, not a query).
+* ``IdChoiceField`` / ``IdMultipleChoiceField`` / ``IdChoiceFilter`` — the same check for form fields
+  and django-filter filters that take a primary key (a value out of range is an invalid choice, not a
+  query). Every model choice of a form is one of these: ``core.forms.ModelForm`` gives them to foreign
+  keys and many-to-many fields, and ``tests_security/test_form_choices.py`` checks every form class.
 * ``search_terms(text)`` — the words of a keyword search, capped in number and length so that a
   pasted essay cannot build a query the database refuses ("Expression tree is too large").
 """
@@ -69,21 +71,47 @@ def int_param(params: Mapping[str, Any], name: str, *, field: models.Field[Any, 
         raise BadParam(str(exc)) from None
 
 
+def _key_field(choice: forms.ModelChoiceField) -> models.Field[Any, Any] | None:  # type: ignore[type-arg]
+    """The integer column a model choice's submitted keys are looked up in, or None when it is not an integer."""
+    model = choice.queryset.model if choice.queryset is not None else None
+    if model is None:
+        return None
+    key = choice.to_field_name or "pk"
+    field = model._meta.pk if key == "pk" else model._meta.get_field(key)
+    if isinstance(field, (models.AutoField, models.BigAutoField, models.IntegerField, models.ForeignKey)):
+        return field  # type: ignore[return-value]
+    return None
+
+
+def _check_key(choice: forms.ModelChoiceField, value: Any) -> None:  # type: ignore[type-arg]
+    field = _key_field(choice)
+    if field is None:
+        return
+    try:
+        parse_int(value, field=field)
+    except ValueError:
+        raise ValidationError(choice.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}) from None
+
+
 class IdChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     """A model choice whose submitted key is checked against the key column's range before any query."""
 
     def to_python(self, value: Any) -> Any:
         if value in self.empty_values:
             return None
-        key = self.to_field_name or "pk"
-        model = self.queryset.model if self.queryset is not None else None
-        field = None if model is None else model._meta.pk if key == "pk" else model._meta.get_field(key)
-        if isinstance(field, (models.AutoField, models.BigAutoField, models.IntegerField, models.ForeignKey)):
-            try:
-                parse_int(value, field=field)
-            except ValueError:
-                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
+        _check_key(self, value)
         return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """The same check for a multiple choice: every submitted key in the column's range, or an invalid choice."""
+
+    def _check_values(self, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                if item not in self.empty_values:
+                    _check_key(self, item)
+        return super()._check_values(value)  # type: ignore[misc]
 
 
 class IdChoiceFilter(django_filters.ModelChoiceFilter):

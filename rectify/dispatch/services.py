@@ -265,6 +265,8 @@ def _submit(round_: ReportingRound, assignment: Assignment, user: Any, data: Rep
     else:
         if report.version != expected_version:
             raise StaleEdit(report.version)
+        if _unchanged(report, text, data, files):
+            return report
         before = _report_snapshot(report)
         report.text, report.percent, report.schedule = text, data.percent, data.schedule
         report.submitted_by, report.submitted_at = user, now
@@ -281,6 +283,12 @@ def _submit(round_: ReportingRound, assignment: Assignment, user: Any, data: Rep
         complete_from_report(task, user, data.milestones, source=f"{assignment.unit.name}在“{round_.title}”中报送完成")
     _copy_progress(task, text, round_)
     return report
+
+
+def _unchanged(report: ProgressReport, text: str, data: ReportInput, files: Sequence[Any]) -> bool:
+    """A resubmission that changes nothing (and is not an answer to a return) writes nothing."""
+    return (not files and not data.milestones and report.status != ProgressReport.Status.RETURNED
+            and (report.text, report.percent, report.schedule) == (text, data.percent, data.schedule))
 
 
 def _store_files(report: ProgressReport, user: Any, files: Sequence[Any], kinds: list[str], written: list[EvidenceFile]) -> None:

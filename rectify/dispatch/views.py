@@ -302,7 +302,8 @@ def report_form(request: AuthedRequest, uuid: Any, assignment: Any) -> HttpRespo
             except REFUSALS as exc:
                 error = str(exc)
             else:
-                messages.success(request, "进展情况已报送")
+                unchanged = bool(data["version"]) and report.version == data["version"]
+                messages.success(request, "内容没有变化，未做修改" if unchanged else "进展情况已报送")
                 return redirect("dispatch:report", report.uuid)
         else:
             error = _form_errors(form)

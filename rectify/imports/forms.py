@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorDict
 
 from rectify.core.forms import DateField
+from rectify.core.params import IdChoiceField
 from rectify.regions.models import Region
 from rectify.tasks.forms import parse_milestones, split_lines
 
@@ -23,7 +24,7 @@ class UploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(ALLOWED_EXTENSIONS)}),
         error_messages={"required": "请选择要导入的文档", "empty": "文件是空的（0 字节），没有可导入的内容。"},
     )
-    region = forms.ModelChoiceField(
+    region = IdChoiceField(
         label="导入到区划", queryset=Region.objects.none(), required=False, empty_label="按文档中写明的区划识别",
     )
 

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from rectify.core.forms import DateField
+from rectify.core.params import IdChoiceField
 from rectify.regions.models import Region
 
 from .models import Inspection
@@ -23,7 +24,7 @@ class InspectionForm(forms.Form):
     level = forms.ChoiceField(label="层级", choices=Inspection.Level.choices)
     round = forms.IntegerField(label="轮次", required=False, min_value=1, max_value=99)
     batch = forms.CharField(label="批次", max_length=40, required=False)
-    target_region = forms.ModelChoiceField(label="被督察区划", queryset=Region.objects.none(), empty_label="请选择区划")
+    target_region = IdChoiceField(label="被督察区划", queryset=Region.objects.none(), empty_label="请选择区划")
     stationed_from = _date_field("进驻开始")
     stationed_to = _date_field("进驻结束")
     feedback_date = _date_field("反馈日期")

@@ -7,13 +7,14 @@ from django import forms
 from django.utils import timezone
 
 from rectify.core.forms import DateField
+from rectify.core.params import IdMultipleChoiceField
 from rectify.regions.models import Unit
 
 from .models import ExtensionRequest, LightRule, SupervisionNotice, SupervisionRule
 
 
 class IssueForm(forms.Form):
-    units = forms.ModelMultipleChoiceField(label="督办单位", queryset=Unit.objects.none(), widget=forms.CheckboxSelectMultiple,
+    units = IdMultipleChoiceField(label="督办单位", queryset=Unit.objects.none(), widget=forms.CheckboxSelectMultiple,
                                            error_messages={"required": "请至少选择一个督办单位"})
     kind = forms.ChoiceField(label="事项类别", choices=SupervisionNotice.Kind.choices, initial=SupervisionNotice.Kind.ORDINARY)
     reason = forms.CharField(label="督办事由", widget=forms.Textarea(attrs={"rows": 5}), max_length=4000,

@@ -42,7 +42,7 @@ from rectify.regions.models import Region, Unit
 
 from .forms import UNIT_SPLIT
 from .models import Assignment, Task
-from .services import TaskData, create_task, update_task
+from .services import TaskData, TaskRefused, create_task, update_task
 from .states import TaskState
 
 # ---------------------------------------------------------------------------------------------
@@ -926,10 +926,12 @@ def apply_preview(preview: ImportPreview, *, reason: str, expected: dict[str, An
         if problems:
             raise ImportRefused("\n".join(problems))
     created = updated = 0
+    row = 0
     try:
         with transaction.atomic():
             for r in preview.to_apply:
                 assert r.data is not None
+                row = r.row.number
                 if r.task is None:
                     create_task(r.data, reason=reason, action=ChangeRecord.Action.IMPORT)
                     created += 1
@@ -939,4 +941,6 @@ def apply_preview(preview: ImportPreview, *, reason: str, expected: dict[str, An
                         updated += 1
     except StaleEdit as exc:
         raise ImportRefused(f"{exc}（全部未导入）") from exc
+    except TaskRefused as exc:
+        raise ImportRefused(f"第 {row} 行：{exc}（全部未导入）") from exc
     return created, updated

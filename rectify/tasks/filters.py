@@ -31,6 +31,22 @@ def check_search(value: str) -> None:
         raise forms.ValidationError(str(exc)) from None
 
 
+class LedgerOrdering(OrderingFilter):
+    """序号 sorts by plan, then naturally (1, 2, … 10, 11: ``Task.seq_key``) as in the Excel export; every
+    sort ends with the id, so that pages neither repeat nor skip a task."""
+
+    def filter(self, qs: QuerySet[Task], value: Any) -> QuerySet[Task]:
+        if not value:
+            return qs
+        ordering: list[str] = []
+        for param in value:
+            field = self.get_ordering_value(param)
+            if field.lstrip("-") == "seq_key":
+                ordering.append(f"{field[:-len('seq_key')]}plan_id")
+            ordering.append(field)
+        return qs.order_by(*ordering, "id")
+
+
 class LedgerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="关键词", method="filter_search", validators=[check_search])
     inspection = IdChoiceFilter(label="督察", queryset=Inspection.objects.select_related("target_region"), empty_label="全部督察")
@@ -46,10 +62,10 @@ class LedgerFilter(django_filters.FilterSet):
         label="仅看待完善", method="filter_needs_completion", widget=forms.CheckboxInput,
     )
     long_term = django_filters.BooleanFilter(label="长期坚持", field_name="long_term", widget=forms.NullBooleanSelect)
-    ordering = OrderingFilter(
+    ordering = LedgerOrdering(
         label="排序",
-        fields=(("deadline", "deadline"), ("seq", "seq"), ("state", "state"), ("updated_at", "updated_at")),
-        field_labels={"deadline": "整改时限", "seq": "序号", "state": "状态", "updated_at": "更新时间", "-updated_at": "最近更新在前"},
+        fields=(("deadline", "deadline"), ("seq_key", "seq"), ("state", "state"), ("updated_at", "updated_at")),
+        field_labels={"deadline": "整改时限", "seq_key": "序号", "state": "状态", "updated_at": "更新时间", "-updated_at": "最近更新在前"},
         empty_label="默认顺序",
     )
 

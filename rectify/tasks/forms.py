@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from rectify.core.forms import DateField
+from rectify.core.params import IdChoiceField
 from rectify.inspections.models import Plan
 from rectify.regions.matching import find_unit
 from rectify.regions.models import Region, Unit
@@ -64,8 +65,8 @@ def normalise_newlines(text: str) -> str:
 
 
 class TaskForm(forms.Form):
-    plan = forms.ModelChoiceField(label="整改方案", queryset=Plan.objects.none())
-    region = forms.ModelChoiceField(label="区划", queryset=Region.objects.none())
+    plan = IdChoiceField(label="整改方案", queryset=Plan.objects.none())
+    region = IdChoiceField(label="区划", queryset=Region.objects.none())
     seq = forms.CharField(label="序号", max_length=20)
     feedback_no = forms.CharField(label="反馈问题序号", max_length=20, required=False)
     section = forms.CharField(label="所属章节", max_length=400, required=False, help_text="多级章节用“/”分隔")

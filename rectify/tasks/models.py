@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django.conf import settings
@@ -35,12 +36,30 @@ def overdue_q(today: datetime.date | None = None) -> Q:
     return Q(deadline__lt=today, long_term=False, state__in=list(OPEN_STATES))
 
 
+NUMBER_RUN = re.compile(r"\d+|\D+")
+
+
+def seq_sort_key(seq: str) -> str:
+    """序号 as text whose plain order is the natural one (1, 2, … 10, 11; 2.3 before 2.10; the order of
+    ``tasks.excel.natural_key``) under any database collation: only the characters 0-9 and a-f are used —
+    a number is "0" and twenty digits, any other run is "1", six hex digits per character after a "1",
+    and a closing "0"."""
+    parts = []
+    for run in NUMBER_RUN.findall(seq.strip()):
+        if run.isdigit():
+            parts.append("0" + str(min(int(run), 10**20 - 1)).zfill(20))
+        else:
+            parts.append("1" + "".join(f"1{ord(c):06x}" for c in run) + "0")
+    return "".join(parts)
+
+
 class Task(VersionedModel):
     plan = models.ForeignKey(Plan, verbose_name="整改方案", on_delete=models.PROTECT, related_name="tasks")
     inspection = models.ForeignKey(Inspection, verbose_name="督察", null=True, blank=True, on_delete=models.PROTECT, related_name="tasks")
     region = models.ForeignKey(Region, verbose_name="区划", on_delete=models.PROTECT, related_name="tasks")
     parent = models.ForeignKey("self", verbose_name="上级任务", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     seq = models.CharField("序号", max_length=20)
+    seq_key = models.CharField(max_length=400, editable=False, blank=True)  # natural order of 序号 (seq_sort_key)
     feedback_no = models.CharField("反馈问题序号", max_length=20, blank=True)
     section = models.JSONField("所属章节", default=list, blank=True)
     section_title = models.CharField("章节", max_length=200, blank=True, db_index=True)
@@ -77,6 +96,7 @@ class Task(VersionedModel):
         ordering = ["plan_id", "id"]
         indexes = [
             models.Index(fields=["plan", "seq"], name="task_plan_seq"),
+            models.Index(fields=["plan", "seq_key", "id"], name="task_plan_seq_key"),  # the ledger's 序号 sort
             models.Index(fields=["state", "deadline"], name="task_state_deadline"),
             models.Index(fields=["updated_at"], name="task_updated_at"),  # API updated_since, "最近更新"
         ]
@@ -100,7 +120,9 @@ class Task(VersionedModel):
         return self.state in DONE_STATES
 
     def refresh_search_text(self) -> None:
+        """The derived copies: section title, 序号 sort key, search text."""
         self.section_title = " / ".join(self.section)[:200]
+        self.seq_key = seq_sort_key(self.seq)
         parts = [self.seq, self.title, self.problem, self.target, self.responsible_person, self.section_title, self.deadline_text]
         parts += [m.text for m in self.measures.all()] if self.pk else []
         parts += [a.unit.name for a in self.assignments.all()] if self.pk else []

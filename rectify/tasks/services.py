@@ -80,20 +80,38 @@ def _write_children(task: Task, data: TaskData) -> None:
     if [m.text for m in task.measures.all()] != data.measures:
         task.measures.all().delete()
         Measure.objects.bulk_create(Measure(task=task, order=i, text=t) for i, t in enumerate(data.measures, 1))
-    current_ms = [(m.date, m.text) for m in task.milestones.all()]
-    if current_ms != list(data.milestones):
-        task.milestones.all().delete()
-        Milestone.objects.bulk_create(Milestone(task=task, date=d, text=t) for d, t in data.milestones)
+    _write_milestones(task, data.milestones)
     existing = {(a.unit_id, a.role): a for a in task.assignments.all()}
     wanted = set(_wanted_keys(data))
-    for key, assignment in existing.items():
-        if key not in wanted:
-            assignment.delete()
+    removed = [a for key, a in existing.items() if key not in wanted]
+    reported = sorted({a.unit.name for a in removed if a.progress_reports.exists()})
+    if reported:
+        raise TaskRefused(f"{'、'.join(reported)}已有进展报送，不能从本任务中移除（报送记录须保留）")
+    for assignment in removed:
+        assignment.delete()
     for unit_id, role in sorted(wanted - set(existing)):
         Assignment.objects.create(task=task, unit_id=unit_id, role=role)
     # Drop prefetched relations so that the snapshot below sees what was written.
     if hasattr(task, "_prefetched_objects_cache"):
         task._prefetched_objects_cache.clear()
+
+
+def _write_milestones(task: Task, wanted: list[tuple[datetime.date | None, str]]) -> None:
+    """Keep the rows whose (date, text) are still wanted, with their done marks; delete the removed, add the new."""
+    pool: dict[tuple[datetime.date | None, str], list[Milestone]] = {}
+    for m in task.milestones.order_by("pk"):
+        pool.setdefault((m.date, m.text), []).append(m)
+    new = []
+    for key in wanted:
+        kept = pool.get(key)
+        if kept:
+            kept.pop(0)
+        else:
+            new.append(Milestone(task=task, date=key[0], text=key[1]))
+    removed = [m.pk for rows in pool.values() for m in rows]
+    if removed:
+        Milestone.objects.filter(pk__in=removed).delete()
+    Milestone.objects.bulk_create(new)
 
 
 def _differs(task: Task, data: TaskData) -> bool:
@@ -104,7 +122,8 @@ def _differs(task: Task, data: TaskData) -> bool:
         return True
     if [m.text for m in task.measures.all()] != data.measures:
         return True
-    if [(m.date, m.text) for m in task.milestones.all()] != list(data.milestones):
+    # Milestones are kept in date order whatever order they were typed in: compare them as a multiset.
+    if Counter((m.date, m.text) for m in task.milestones.all()) != Counter(data.milestones):
         return True
     return _assignment_keys(task) != _wanted_keys(data)
 
@@ -166,7 +185,7 @@ def create_task(data: TaskData, *, reason: str = "", action: str = ChangeRecord.
     task.save()
     _write_children(task, data)
     task.refresh_search_text()
-    task.save(update_fields=["search_text", "section_title"])
+    task.save(update_fields=["search_text", "section_title", "seq_key"])
     record_change(task, action, after=snapshot(task), reason=reason, task_uuid=task.uuid)
     if task.parent_id:
         roll_up(task.parent_id)
@@ -195,7 +214,7 @@ def update_task(task: Task, data: TaskData, *, expected_version: int, reason: st
     task.refresh_search_text()
     save_versioned(
         task, expected_version,
-        PLAIN_FIELDS + ["region", "parent", "search_text", "section_title", "needs_completion", "incomplete_reason"],
+        PLAIN_FIELDS + ["region", "parent", "search_text", "section_title", "seq_key", "needs_completion", "incomplete_reason"],
     )
     record_change(task, action, before=before, after=snapshot(task), reason=reason, task_uuid=task.uuid)
     if old_parent_id != task.parent_id:  # the new parent's roll-up changes, and the old one's if it keeps children

@@ -26,6 +26,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from rectify.accounts.security import log_personal_data_access
+from rectify.core.params import IdChoiceField
 from rectify.core.types import AuthedRequest
 from rectify.core.xlsx import xlsx_response
 from rectify.inspections.models import Plan
@@ -84,8 +85,8 @@ def _choices(user: Any) -> tuple[QuerySet[Plan], QuerySet[Region]]:
 
 
 class ImportForm(forms.Form):
-    plan = forms.ModelChoiceField(label="导入到整改方案", queryset=Plan.objects.none(), empty_label="请选择整改方案")
-    region = forms.ModelChoiceField(
+    plan = IdChoiceField(label="导入到整改方案", queryset=Plan.objects.none(), empty_label="请选择整改方案")
+    region = IdChoiceField(
         label="新增任务的区划", queryset=Region.objects.none(), required=False, empty_label="与整改方案相同",
         help_text="表格中新增的任务归属此区划；责任单位在此区划及其上级中查找。",
     )

@@ -7,8 +7,8 @@ the office announces and closes; the leader looks; the public sees the closure �
 each person sees afterwards. Earlier steps of a test's story are set up over HTTP with the test
 client (the same forms, no browser) to keep the run short.
 
-Steps that wait for fixes being made elsewhere (required evidence) are separate tests marked xfail(strict=False) with the reason: flip them once the
-fix is merged.
+A monthly progress report does not require a file (evidence is optional there and added with each
+resubmission); an application for acceptance does (``test_an_application_without_evidence_is_refused``).
 """
 from __future__ import annotations
 
@@ -313,21 +313,6 @@ def test_unit_and_office_are_told_the_task_was_accepted(world: Any, login: Any, 
         page.log_in(username)
         shown = _notifications(page)
         assert "验收" in shown and task.seq in shown, username
-
-
-@pytest.mark.xfail(strict=False, reason="awaiting required evidence (h4)：没有佐证材料的进展报送应被拒绝")
-def test_a_report_without_evidence_is_refused(world: Any, login: Any, open_page: Any) -> None:
-    from rectify.dispatch.models import ProgressReport
-
-    task = _task(world, login)
-    round_ = _round(world, login)
-    assignment = task.assignments.get(unit=world.unit_county_env)
-    unit = open_page()
-    unit.log_in("county_unit")
-    unit.go(reverse("dispatch:report_form", args=[round_.uuid, assignment.uuid]))
-    unit.submit({"text": "已清运垃圾", "schedule": "on_schedule"})
-    assert not ProgressReport.objects.filter(round=round_, assignment=assignment).exists()
-    assert "佐证材料" in unit.text()
 
 
 def test_an_application_without_evidence_is_refused(world: Any, login: Any, open_page: Any) -> None:

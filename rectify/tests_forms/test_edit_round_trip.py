@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-import pytest
 from django.contrib import admin
 from django.db import models
 from django.test import Client
@@ -225,19 +224,11 @@ def test_task_edit_form_shows_the_deadline_in_iso(world: SimpleNamespace, make_t
     assert 'type="date"' in html
 
 
-UNCHANGED_RESUBMIT_WRITES = (
-    "the service saves and records an unchanged resubmission (h3's area: the service should return "
-    "without a save, version bump or history row when nothing differs)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=f"supervision.services.save_rule: {UNCHANGED_RESUBMIT_WRITES}")
 def test_supervision_rule_forms_round_trip(world: SimpleNamespace, login: Any) -> None:
     for case in supervision_cases(world):
         check(case, login)
 
 
-@pytest.mark.xfail(strict=True, reason=f"dispatch.services.submit_report: {UNCHANGED_RESUBMIT_WRITES}")
 def test_dispatch_report_form_round_trips(world: SimpleNamespace, make_task: Any, login: Any) -> None:
     for case in dispatch_cases(world, make_task):
         check(case, login)

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.http import QueryDict
 from django.test import Client
 
@@ -27,7 +26,6 @@ from rectify.tests_browser.routes import all_routes, objects_of, unmapped_routes
 
 pytestmark = pytest.mark.django_db
 # Integers beyond 64 bits overflow SQLite's INTEGER (PostgreSQL answers them): those cases fail on SQLite only.
-ON_SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 
 GARBAGE = [
     "", "-1", "99999999999999999999999", "1e309", "NaN", "\x00", "<script>x</script>", "' OR '1'='1", "字" * 3000,
@@ -40,10 +38,7 @@ NEVER_POSTED = ("/accounts/logout/",)
 
 # 500s found by this test, reported to the owner; the exact cases are xfail(strict=True) tests
 # below so the integrator sees when a fix lands. Keys: (url name, parameter or field).
-KNOWN_500: dict[tuple[str, str], str] = {
-    ("supervision:issue", "表单字段 units"): "supervision IssueForm.units (ModelMultipleChoiceField) = 99999999999999999999999 → OverflowError",
-    ("supervision:issue", "表单全部字段"): "the same, with every field set to 99999999999999999999999",
-}
+KNOWN_500: dict[tuple[str, str], str] = {}
 
 
 @contextmanager
@@ -178,8 +173,8 @@ def test_no_page_or_form_answers_500_to_garbage(looped: tuple[Any, dict[str, Any
     assert not unexpected, "\n\n".join(f"{k}: {v}" for k, v in unexpected.items())
 
 
-# The 500s found above, each reproduced alone: strict xfail, so each flips to a failure (remove the
-# marker and its KNOWN_500 entries) once the owner's fix is merged.
+# The 500s found above, each reproduced alone (they were strict xfails until fixed; a new one gets the
+# same: a KNOWN_500 entry and an xfail(strict=True) test here, removed with the fix).
 
 def test_round_reports_with_an_out_of_range_unit(world: Any, login: Any) -> None:
     from django.urls import reverse
@@ -196,7 +191,6 @@ def test_round_reports_with_an_out_of_range_unit(world: Any, login: Any) -> None
     assert office.get(reverse("dispatch:round_reports", args=[round_.uuid]), {"unit": "99999999999999999999999"}).status_code < 500
 
 
-@pytest.mark.xfail(ON_SQLITE, strict=True, raises=OverflowError, reason="supervision（h4）：SQLite 上下达督办单表单 units 超出整数范围时 500（OverflowError）")
 def test_issue_notice_with_an_out_of_range_unit(world: Any, login: Any, make_task: Any) -> None:
     from django.urls import reverse
 

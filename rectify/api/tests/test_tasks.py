@@ -2,6 +2,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 
 from rectify.core.models import ChangeRecord
 from rectify.tasks.models import Task
@@ -323,6 +324,28 @@ def test_history_lists_the_changes_newest_first(api_as, world, make_task):
     assert response.status_code == 200
     items = response.json()["items"]
     assert [i["action"] for i in items] == ["transition", "update", "create"]
-    assert {"field": "progress", "before": "", "after": "推进中"} in items[1]["changes"]
-    assert {"field": "state", "before": "assigned", "after": "in_progress"} in items[0]["changes"]
+    assert {"field": "progress", "label": "进展情况", "before": "", "after": "推进中", "before_text": "（空）",
+            "after_text": "推进中"} in items[1]["changes"]
+    assert {"field": "state", "label": "状态", "before": "assigned", "after": "in_progress", "before_text": "已交办",
+            "after_text": "整改中"} in items[0]["changes"]
     assert items[0]["user_name"] == "city_office" and items[2]["reason"] == "测试数据"
+
+
+def test_history_reads_as_the_page_does(api_as, world, make_task, login):
+    """Chinese labels of ``core.changes``, and no internal field (uuid, version, search text …) anywhere."""
+    from rectify.core.changes import INTERNAL_FIELDS
+    from rectify.tasks.models import Task
+
+    task = make_task()
+    api_as(world.city_office).patch(f"{TASKS}/{task.uuid}", {"version": 1, "progress": "推进中", "title": "新的标题"})
+    items = api_as(world.county_unit).get(f"{TASKS}/{task.uuid}/history").json()["items"]
+    hidden = INTERNAL_FIELDS | set(Task.history_hidden)
+    for item in items:
+        assert not hidden & {c["field"] for c in item["changes"]}, item["changes"]
+        for values in (item["before"] or {}, item["after"] or {}):
+            assert not hidden & set(values), sorted(hidden & set(values))
+    labels = {c["label"] for c in items[0]["changes"]}
+    assert {"进展情况", "任务名称"} <= labels, labels
+    page = login(world.county_unit).get(reverse("tasks:detail", args=[task.uuid])).content.decode()
+    for label in labels:
+        assert label in page

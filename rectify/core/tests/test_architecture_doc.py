@@ -114,3 +114,10 @@ def test_apps_import_only_what_the_table_allows() -> None:
     unlisted = {app: sorted(used - layers[app][0] - layers[app][1]) for app, used in graph.items()}
     unlisted = {app: extra for app, extra in unlisted.items() if extra}
     assert not unlisted, f"imports the architecture table does not allow: {unlisted}"
+
+
+def test_the_table_lists_no_import_that_is_gone() -> None:
+    layers = documented_layers()
+    graph = app_imports()
+    stale = {app: sorted(today - graph[app]) for app, (_, today) in layers.items() if today - graph[app]}
+    assert not stale, f"imports the table says happen today but no longer do (remove them from the table): {stale}"

@@ -66,3 +66,27 @@ def test_anonymous_refusal_names_no_user_and_keeps_the_reason() -> None:
     assert ForbiddenOneLine().filter(record) and ForbiddenOneLine().filter(record)  # twice: unchanged the second time
     assert record.getMessage() == "拒绝访问（403）：用户 匿名用户，路径 ，原因：只有整改办可以操作"
     assert record.exc_info is None
+
+
+def _configure(logging_settings: dict[str, Any]) -> None:
+    """What ``django.setup()`` does: Django's default logging, then the project's."""
+    from django.utils.log import DEFAULT_LOGGING
+
+    logging.config.dictConfig(DEFAULT_LOGGING)
+    logging.config.dictConfig(logging_settings)
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_forbidden_is_written_once_to_the_console(world: Any, login: Any, capsys: Any, settings: Any, debug: bool) -> None:
+    """Counted in what the console handlers print (with DEBUG on, Django's own console handler used to print it again)."""
+    settings.DEBUG = debug
+    _configure(settings.LOGGING)
+    try:
+        for user, path, reason in _refusals(world):
+            capsys.readouterr()
+            assert login(user).get(path).status_code == 403
+            lines = [line for line in capsys.readouterr().err.splitlines() if reason in line or path in line]
+            assert len(lines) == 1, lines
+            assert "拒绝访问（403）" in lines[0]
+    finally:
+        logging.config.dictConfig(settings.LOGGING)

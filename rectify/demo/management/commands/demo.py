@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from rectify.core.demo.build import DEMO_PASSWORD, build_demo, demo_logins
+from rectify.demo.build import DEMO_PASSWORD, build_demo, demo_logins
 from rectify.tasks.models import Task
 
 

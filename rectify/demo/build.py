@@ -17,10 +17,11 @@ from rectify.inspections.models import Inspection, Plan
 from rectify.regions.loader import load_regions
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Assignment, Task
-from rectify.tasks.services import TaskData, create_task, transition_task
+from rectify.tasks.services import TaskData, create_task
 from rectify.tasks.states import TaskState
 
 from .topics import TOPICS
+from .workflow import Workflow, advance
 
 DEMO_PASSWORD = "Rectify-2026"
 PROVINCE, CITY = "140000", "140500"
@@ -34,15 +35,6 @@ CITY_UNITS = [
     "市农业农村局", "市林业局", "市能源局", "市公安局", "市司法局", "市市场监督管理局", "市文化和旅游局",
 ]
 
-PATHS: dict[str, list[str]] = {
-    TaskState.ASSIGNED: [],
-    TaskState.IN_PROGRESS: [TaskState.IN_PROGRESS],
-    TaskState.APPLIED: [TaskState.IN_PROGRESS, TaskState.APPLIED],
-    TaskState.SENT_BACK: [TaskState.IN_PROGRESS, TaskState.APPLIED, TaskState.SENT_BACK],
-    TaskState.ACCEPTED: [TaskState.IN_PROGRESS, TaskState.APPLIED, TaskState.ACCEPTED],
-    TaskState.ANNOUNCED: [TaskState.IN_PROGRESS, TaskState.APPLIED, TaskState.ACCEPTED, TaskState.ANNOUNCED],
-    TaskState.CLOSED: [TaskState.IN_PROGRESS, TaskState.APPLIED, TaskState.ACCEPTED, TaskState.ANNOUNCED, TaskState.CLOSED],
-}
 STATE_WEIGHTS = [
     (TaskState.ASSIGNED, 8), (TaskState.IN_PROGRESS, 40), (TaskState.APPLIED, 8), (TaskState.SENT_BACK, 4),
     (TaskState.ACCEPTED, 6), (TaskState.ANNOUNCED, 4), (TaskState.CLOSED, 30),
@@ -132,10 +124,10 @@ def build_demo(seed: int = 2026) -> bool:
 
     admin = _user("admin", "系统管理员", Role.ADMIN, staff=True)
     _user("sheng_zgb", "王省办", Role.OFFICE, region=province, unit=province_units[PROVINCE_UNITS[0]])
-    _user("zgb", "李整改", Role.OFFICE, region=city, unit=city_units["市督察整改办"])
+    office = _user("zgb", "李整改", Role.OFFICE, region=city, unit=city_units["市督察整改办"])
     _user("sthjj", "张环保", Role.LEAD_UNIT, unit=city_units["市生态环境局"])
-    _user("chengqu_fj", "赵分局", Role.RESPONSIBLE_UNIT, unit=county_env["140502"])
-    _user("yanshou", "刘验收", Role.REVIEWER, region=city)
+    unit_user = _user("chengqu_fj", "赵分局", Role.RESPONSIBLE_UNIT, unit=county_env["140502"])
+    reviewer = _user("yanshou", "刘验收", Role.REVIEWER, region=city)
     _user("lingdao", "陈领导", Role.LEADER, region=city)
 
     today = timezone.localdate()
@@ -149,6 +141,7 @@ def build_demo(seed: int = 2026) -> bool:
         for c in counties
     }
 
+    people = Workflow(office=office, reviewer=reviewer, unit_user=unit_user)
     rng = random.Random(seed)
     with acting_as(admin):
         for number, topic in enumerate(TOPICS, 1):
@@ -178,8 +171,8 @@ def build_demo(seed: int = 2026) -> bool:
                 ), reason="示例数据：分解到县（市、区）")
                 children.append((child, _pick_state(rng, child_deadline, today)))
             for child, state in children:
-                for step in PATHS[state]:
-                    child = transition_task(child, step, reason="示例数据")
                 if state != TaskState.ASSIGNED:
                     Task.objects.filter(pk=child.pk).update(progress=f"截至{today.month}月，已完成排查{rng.randint(3, 20)}处，整改{rng.randint(1, 3)}处。")
+                    child.refresh_from_db()
+                advance(child, state, people, rng, today)
     return True
