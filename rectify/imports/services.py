@@ -23,6 +23,7 @@ from django.utils import timezone
 from rectify.accounts.scope import region_write_scope
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
+from rectify.core.refusals import Refused
 from rectify.core.versioning import StaleEdit, save_versioned
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.groups import home_region, split_names, umbrella_rule
@@ -69,16 +70,15 @@ COMPARATOR_LABELS = {
 GENERIC_PARSE_ERROR = "读取文档时出现意外错误，没有导入任何内容。请确认文件完整、未加密，或将文件交给管理员排查。"
 
 
-class ImportFailed(Exception):
+class ImportFailed(Refused):
     """An import that cannot go on; ``message`` is a Chinese sentence for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class DuplicateDocument(ImportFailed):
     """The same bytes were imported before: nothing is added a second time."""
+
+    status = 409
+    code = "duplicate_document"
 
     def __init__(self, when: datetime.datetime, plan: Plan | None, batch: ImportBatch | None) -> None:
         self.when = when

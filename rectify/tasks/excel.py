@@ -36,6 +36,7 @@ from openpyxl.utils.datetime import from_excel
 from rectify.accounts.roles import Role
 from rectify.accounts.scope import EVERYTHING, NOTHING, region_paths, task_edit_scope
 from rectify.core.models import ChangeRecord
+from rectify.core.refusals import Refused
 from rectify.core.versioning import StaleEdit
 from rectify.core.xlsx import MAX_CELL_CHARS, TRUNCATED, XlsxWriter, cell, clean_text, style_cell
 from rectify.inspections.models import Plan
@@ -109,7 +110,7 @@ EXAMPLE_FONT = Font(name="宋体", size=10, italic=True, color="808080")
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 
 
-class ExcelError(Exception):
+class ExcelError(Refused):
     """The uploaded file cannot be read as a ledger; the message is for the person who uploaded it."""
 
 
@@ -904,7 +905,7 @@ def _check_seq_clash(result: RowResult, task: Task, data: TaskData) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-class ImportRefused(Exception):
+class ImportRefused(Refused):
     """The import cannot be applied; nothing was written."""
 
 

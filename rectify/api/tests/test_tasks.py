@@ -235,7 +235,7 @@ def test_stale_version_answers_409_and_writes_nothing(api_as, world, make_task):
     assert response.status_code == 409
     assert response.json() == {
         "detail": "该记录已被他人修改（当前版本为 2），您的修改未保存。请刷新页面查看最新内容后重新编辑。",
-        "current_version": 2,
+        "current_version": 2, "code": "stale_edit", "status": 409,
     }
     task.refresh_from_db()
     assert task.progress == "第一次" and task.version == 2
