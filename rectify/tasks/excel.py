@@ -15,7 +15,6 @@ Rows are matched by 系统编号 first; a plan whose numbering restarts in each 
 """
 from __future__ import annotations
 
-import calendar
 import datetime
 import io
 import re
@@ -43,7 +42,7 @@ from rectify.inspections.models import Plan
 from rectify.regions.matching import find_unit, normalise_name
 from rectify.regions.models import Region, Unit
 
-from .forms import UNIT_SPLIT
+from . import validation
 from .models import Assignment, Task
 from .services import TaskData, create_task, update_task
 from .states import TaskState
@@ -318,29 +317,13 @@ def write_template(*, plan_title: str = "") -> bytes:
 # Reading
 # ---------------------------------------------------------------------------------------------
 
-# Possessive spaces (\s*+): what follows a run of spaces is never a space, so giving spaces back can
-# never help a match; not trying keeps every search linear even on a cell of spaces.
-DATE_RE = re.compile(r"(\d{4})\s*+[-/.年]\s*+(\d{1,2})\s*+[-/.月]\s*+(\d{1,2})\s*+日?")
-MONTH_RE = re.compile(r"(\d{4})\s*+[-/.年]\s*+(\d{1,2})\s*+月?\s*+(?:份|底|末)?")
-YEAR_RE = re.compile(r"(\d{4})\s*+年\s*+(?:年底|底|末|年末|年内|内)?")
-PLAIN_DATE_RE = re.compile(r"^\s*+\d{4}\s*+[-/.]\s*+\d{1,2}\s*+[-/.]\s*+\d{1,2}\s*+$")
-# A long-term marker with an optional 并 before it. The separators around it are stripped afterwards with
-# str.strip: a pattern that starts with a starred separator class rescans every run of spaces from each of
-# its positions (quadratic: a 12,000-space cell took seconds).
-LONG_TERM_RE = re.compile(r"并?(?:长期坚持|长期执行|长期推进|长期|持续推进|持续开展|持续|常态化)")
-DEADLINE_SEPARATORS = "，,；;、 \t\n\u3000"
 MAX_DEADLINE_CHARS = CELL_LIMITS["整改时限"]
-
-
-@dataclass
-class Deadline:
-    date: datetime.date | None = None
-    long_term: bool = False
-    text: str = ""  # the wording to keep as 时限原文 ("" for a plain date)
+Deadline = validation.Deadline
 
 
 def parse_deadline(value: Any) -> Deadline:
-    """A 整改时限 cell: an Excel date, "2025-12-31", "2025年12月底", "2025年底前", "长期坚持" or a mix.
+    """A 整改时限 cell: an Excel date, or text read by the task rules (``validation.read_deadline``):
+    "2025-12-31", "2025年12月底", "2025年上半年", "2025年底前", "长期坚持" or a mix.
 
     Raises ``ValueError`` with a Chinese message when the cell cannot be understood.
     """
@@ -354,39 +337,16 @@ def parse_deadline(value: Any) -> Deadline:
         if 30000 <= value <= 80000:  # a date serial in a cell formatted as a number
             converted = from_excel(value)
             return _checked(Deadline(date=converted.date() if isinstance(converted, datetime.datetime) else converted))
-        raise ValueError(f"无法识别的整改时限“{value}”")
-    text = clean_text(value)
-    if len(text) > MAX_DEADLINE_CHARS:
-        raise ValueError(f"整改时限太长（{len(text)} 个字，不超过 {MAX_DEADLINE_CHARS} 个字），"
-                         "请写成 2025-12-31、2025年12月底、2025年底前 或 长期坚持")
-    return deadline_from_text(text)
+        raise ValueError(f"无法识别的整改时限“{value}”，{validation.DEADLINE_FORMS}")
+    return deadline_from_text(clean_text(value))
 
 
 def deadline_from_text(text: str) -> Deadline:
-    """The deadline in cleaned text; every pattern here runs in time linear in ``len(text)``."""
-    long_term = LONG_TERM_RE.search(text) is not None
-    rest = LONG_TERM_RE.sub(" ", text).strip(DEADLINE_SEPARATORS)
-    date: datetime.date | None = None
-    if rest:
-        try:
-            if m := DATE_RE.search(rest):
-                date = datetime.date(int(m[1]), int(m[2]), int(m[3]))
-            elif m := MONTH_RE.search(rest):
-                year, month = int(m[1]), int(m[2])
-                date = datetime.date(year, month, calendar.monthrange(year, month)[1])
-            elif m := YEAR_RE.search(rest):
-                date = datetime.date(int(m[1]), 12, 31)
-        except ValueError:
-            raise ValueError(f"整改时限“{text[:MAX_DEADLINE_CHARS]}”中的日期不存在") from None
-        if date is None:
-            raise ValueError(f"无法识别的整改时限“{text[:MAX_DEADLINE_CHARS]}”，请写成 2025-12-31、2025年12月底、2025年底前 或 长期坚持")
-    keep = "" if PLAIN_DATE_RE.match(text) else text[:60]
-    return _checked(Deadline(date=date, long_term=long_term, text=keep))
+    return validation.read_deadline(text)
 
 
 def _checked(d: Deadline) -> Deadline:
-    if d.date and not (2000 <= d.date.year <= 2100):
-        raise ValueError(f"整改时限的年份 {d.date.year} 不对，应在 2000 至 2100 之间")
+    validation.check_year(d.date)
     return d
 
 
@@ -407,20 +367,10 @@ def parse_measures(value: Any) -> list[str]:
 
 
 def parse_units(value: Any) -> list[tuple[str, str]]:
-    """责任单位 text as ``(role, name)`` pairs, by the （牵头）/（配合） suffixes."""
+    """责任单位 text as ``(role, name)`` pairs, by the （牵头）/（配合） suffixes (names as written)."""
     pairs: list[tuple[str, str]] = []
-    for part in UNIT_SPLIT.split(clean_text(value)):
-        name = part.strip()
-        if not name:
-            continue
-        role = Assignment.Role.RESPONSIBLE
-        if m := SUFFIX_RE.search(name):
-            role = Assignment.Role.LEAD if m[1].startswith("牵头") else (
-                Assignment.Role.COOPERATING if m[1].startswith("配合") else Assignment.Role.RESPONSIBLE
-            )
-            name = name[: m.start()].strip()
-        if name and (role, name) not in pairs:
-            pairs.append((role, name))
+    for role, part in validation.role_parts(clean_text(value)):
+        pairs += [(role, written) for written, _ in validation.unit_names(part) if (role, written) not in pairs]
     return pairs
 
 
@@ -445,7 +395,8 @@ class SheetRow:
     title: str = ""
     target: str = ""
     measures: list[str] = field(default_factory=list)
-    units: list[tuple[str, str]] = field(default_factory=list)
+    units: list[tuple[str, str]] = field(default_factory=list)  # (role, name as written)
+    unit_pairs: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # role → (written, completed)
     responsible_person: str = ""
     deadline: Deadline = field(default_factory=Deadline)
     deadline_raw: str = ""
@@ -545,7 +496,9 @@ def _read_row(number: int, values: tuple[Any, ...], header: dict[str, int]) -> S
     row.title = text("整改任务")
     row.target = text("整改目标")
     row.measures = [] if "整改措施" in too_long else parse_measures(get("整改措施"))
-    row.units = [] if "责任单位" in too_long else parse_units(get("责任单位"))
+    if "责任单位" not in too_long:
+        row.unit_pairs = validation.units_by_role(clean_text(get("责任单位")))
+        row.units = [(role, written) for role, pairs in row.unit_pairs.items() for written, _ in pairs]
     row.responsible_person = text("责任人")
     row.progress = text("进展情况")
     row.deadline_raw = text("整改时限")
@@ -800,19 +753,15 @@ def _read_only_row(result: RowResult, task: Task, columns: set[str], finder: _Un
 
 
 def _resolve_units(result: RowResult, region: Region, finder: _UnitFinder, current: Iterable[Unit] = ()) -> dict[str, list[Unit]]:
+    current = list(current)
     units: dict[str, list[Unit]] = {}
     missing: list[str] = []
-    current = list(current)
-    for role, name in result.row.units:
-        unit = finder.find(name, region, current)
-        if unit is None:
-            missing.append(name)
-        elif unit not in units.setdefault(role, []):
-            units[role].append(unit)
+    for role, pairs in result.row.unit_pairs.items():
+        found, unknown = validation.resolve_units(pairs, region, lambda name, r: finder.find(name, r, current))
+        missing += unknown
+        units.setdefault(role, []).extend(u for u in found if u not in units[role])
     if missing:
-        result.errors.append(
-            f"系统中（{region.full_name}及上级）没有这些单位：{'、'.join(missing)}。请检查名称，或请管理员先添加单位。"
-        )
+        result.errors.append(validation.unknown_units_message(missing))
     return {role: us for role, us in units.items() if us}
 
 
@@ -820,12 +769,12 @@ def _new(result: RowResult, plan: Plan, region: Region, columns: set[str], finde
     row = result.row
     result.status = NEW
     units = _resolve_units(result, region, finder)
-    if not (row.problem or row.title or row.target):
-        result.errors.append("反馈问题、整改任务、整改目标至少填写一项")
-    if not units.get(Assignment.Role.LEAD) and not units.get(Assignment.Role.RESPONSIBLE) and not result.errors:
-        result.errors.append("请至少填写一个牵头单位或责任单位")
-    if not row.deadline.date and not row.deadline.long_term and not any("整改时限" in e for e in result.errors):
-        result.errors.append("请填写整改时限（日期或“长期坚持”）")
+    checked = validation.Checked({}, {"units": list(result.errors)})
+    validation.check_task(
+        checked, title=row.title, problem=row.problem, target=row.target, deadline=row.deadline.date,
+        long_term=row.deadline.long_term, units=units, need_deadline=not any("整改时限" in e for e in result.errors),
+    )
+    result.errors = checked.messages()
     result.data = TaskData(
         plan=plan, region=region, seq=row.seq, problem=row.problem, title=row.title, target=row.target,
         responsible_person=row.responsible_person, deadline=row.deadline.date, deadline_text=row.deadline.text,
@@ -866,7 +815,7 @@ def _compare(result: RowResult, task: Task, columns: set[str], finder: _UnitFind
         new_keys = sorted({(u.pk, role) for role, us in units.items() for u in us})
         if old_keys != new_keys:
             if not units.get(Assignment.Role.LEAD) and not units.get(Assignment.Role.RESPONSIBLE) and not result.errors:
-                result.errors.append("请至少保留一个牵头单位或责任单位")
+                result.errors.append(validation.NEED_UNIT)
             changes.append(FieldChange("责任单位", _unit_text(data.units) or "（空）", _unit_text(units) or "（空）"))
             data.units = units
     if "整改时限" in columns and not any("整改时限" in e for e in row.errors):
@@ -874,7 +823,7 @@ def _compare(result: RowResult, task: Task, columns: set[str], finder: _UnitFind
         new_pair = (row.deadline.date, row.deadline.long_term)
         if old_pair != new_pair:
             if new_pair == (None, False):
-                result.errors.append("整改时限不能清空（请填写日期或“长期坚持”）")
+                result.errors.append(validation.NEED_DEADLINE)
             data.deadline, data.long_term, data.deadline_text = row.deadline.date, row.deadline.long_term, row.deadline.text
             changes.append(FieldChange("整改时限", format_deadline(*old_pair) or "（空）", format_deadline(*new_pair) or "（空）"))
     if "章节" in columns and format_section(task.section) != row.section:

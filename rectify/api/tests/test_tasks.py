@@ -161,7 +161,7 @@ def test_office_creates_a_task_and_a_history_row(api_as, world):
 @pytest.mark.parametrize(
     "changes, field, message",
     [
-        ({"deadline": None}, "deadline", "请填写整改时限，或勾选“长期坚持”"),
+        ({"deadline": None}, "deadline", "请填写整改时限，或选择“长期坚持”"),
         ({"deadline": "1999-12-31"}, "deadline", "年份应在 2000 至 2100 之间"),
         ({"problem": "", "target": "", "title": ""}, "problem", "至少填写一项"),
         ({"lead_units": [], "responsible_units": []}, "responsible_units", "请至少填写一个牵头单位或责任单位"),
