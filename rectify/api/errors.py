@@ -37,7 +37,7 @@ TYPE_MESSAGES = {
     "missing": "此项为必填项",
     "string_type": "应为文本",
     "string_too_short": "不能为空",
-    "string_too_long": "最多 {max_length} 个字符",
+    "string_too_long": "太长（不超过 {max_length} 个字）",
     "int_parsing": "应为整数",
     "int_type": "应为整数",
     "int_from_float": "应为整数",

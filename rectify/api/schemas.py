@@ -384,10 +384,10 @@ class MilestoneIn(InputSchema):
 
 class TaskFields(InputSchema):
     parent: UUID | None = Field(None, description="上级任务编号")
-    seq: str = Field(..., min_length=1, max_length=20, description="序号")
-    feedback_no: str = Field("", max_length=20, description="反馈问题序号")
+    seq: str = Field(..., min_length=1, json_schema_extra={"maxLength": 20}, description="序号（不超过 20 个字，由任务规则检查）")
+    feedback_no: str = Field("", json_schema_extra={"maxLength": 20}, description="反馈问题序号")
     section: list[str] = Field(default_factory=list, description="所属章节（逐级）")
-    title: str = Field("", max_length=200, description="任务名称")
+    title: str = Field("", json_schema_extra={"maxLength": 200}, description="任务名称")
     problem: str = Field("", description="反馈问题")
     target: str = Field("", description="整改目标")
     measures: list[str] = Field(default_factory=list, description="整改措施，每项一条")
@@ -395,8 +395,8 @@ class TaskFields(InputSchema):
     lead_units: list[str] = Field(default_factory=list, description="牵头单位名称（按任务区划及上级区划匹配）")
     cooperating_units: list[str] = Field(default_factory=list, description="配合单位名称")
     responsible_units: list[str] = Field(default_factory=list, description="责任单位名称")
-    responsible_person: str = Field("", max_length=120, description="责任人")
-    deadline: datetime.date | None = Field(None, description="整改时限；不填时须勾选长期坚持")
+    responsible_person: str = Field("", json_schema_extra={"maxLength": 120}, description="责任人")
+    deadline: datetime.date | None = Field(None, description="整改时限；不填时按时限原文（如 2025年上半年）确定，或须勾选长期坚持")
     deadline_text: str = Field("", max_length=60, description="时限原文")
     long_term: bool = Field(False, description="长期坚持")
     priority: bool = Field(False, description="重点任务")
@@ -418,10 +418,10 @@ class TaskPatch(InputSchema):
     plan: UUID | None = None
     region: str | None = None
     parent: UUID | None = None
-    seq: str | None = Field(None, min_length=1, max_length=20)
-    feedback_no: str | None = Field(None, max_length=20)
+    seq: str | None = Field(None, min_length=1, json_schema_extra={"maxLength": 20})
+    feedback_no: str | None = Field(None, json_schema_extra={"maxLength": 20})
     section: list[str] | None = None
-    title: str | None = Field(None, max_length=200)
+    title: str | None = Field(None, json_schema_extra={"maxLength": 200})
     problem: str | None = None
     target: str | None = None
     measures: list[str] | None = None
@@ -429,7 +429,7 @@ class TaskPatch(InputSchema):
     lead_units: list[str] | None = None
     cooperating_units: list[str] | None = None
     responsible_units: list[str] | None = None
-    responsible_person: str | None = Field(None, max_length=120)
+    responsible_person: str | None = Field(None, json_schema_extra={"maxLength": 120})
     deadline: datetime.date | None = None
     deadline_text: str | None = Field(None, max_length=60)
     long_term: bool | None = None

@@ -427,8 +427,6 @@ def validate_row(row: dict[str, Any]) -> dict[str, list[str]]:
     seq = _text(row.get("seq"))
     if not seq:
         add("seq", "序号不能为空")
-    elif len(seq) > 20:
-        add("seq", "序号不能超过 20 个字")
     deadline = None
     try:
         deadline = _date(row.get("deadline"))
@@ -437,6 +435,7 @@ def validate_row(row: dict[str, Any]) -> dict[str, list[str]]:
     # The task rules, except that a missing deadline or unit is not an error here: the task is
     # imported as 待完善 (row_gaps).
     checked = validation.Checked()
+    validation.check_lengths(checked, {name: _text(row.get(name)) for name in validation.LIMITS})
     validation.check_task(checked, title=_text(row.get("title")), problem=_text(row.get("problem")), target=_text(row.get("target")),
                           deadline=deadline, long_term=bool(row.get("long_term")), need_deadline=False, need_units=False)
     for name, messages in checked.errors.items():

@@ -525,7 +525,7 @@ def _oversized_cells(row: SheetRow, get: Any) -> set[str]:
         value = get(name)
         if isinstance(value, str) and len(value) > limit and len(clean_text(value)) > limit:
             too_long.add(name)
-            row.errors.append(f"“{name}”太长（{len(clean_text(value))} 个字，不超过 {limit} 个字）")
+            row.errors.append(validation.too_long_message(name, len(clean_text(value)), limit))
     return too_long
 
 

@@ -97,6 +97,9 @@ class TaskForm(forms.Form):
             plan_field.help_text = "任务创建后不能更换所属整改方案"
         region_field = cast(forms.ModelChoiceField, self.fields["region"])
         region_field.queryset = regions if regions is not None else Region.objects.none()
+        for field in self.fields.values():  # one wording for a text that is too long (tasks/validation.py)
+            if isinstance(field, forms.CharField) and field.max_length:
+                field.error_messages["max_length"] = validation.TOO_LONG.format(length="%(show_value)d", limit="%(limit_value)d")
         region_field.label_from_instance = lambda r: f"{r.full_name}（{r.code}）"  # type: ignore[method-assign,assignment]
 
     @classmethod

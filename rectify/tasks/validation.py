@@ -42,8 +42,22 @@ def unknown_units_message(names: Iterable[str]) -> str:
     return f"系统中没有这些单位：{'、'.join(names)}。请检查名称，或请管理员先添加单位。"
 
 
+TOO_LONG = "太长（{length} 个字，不超过 {limit} 个字）"
+#: The longest text each field holds, with its label; a longer value is refused, never cut.
+LIMITS: dict[str, tuple[str, int]] = {"seq": ("序号", 20), "feedback_no": ("反馈问题序号", 20), "title": ("任务名称", 200),
+                                      "responsible_person": ("责任人", 120)}
+
+
 def too_long_message(label: str, length: int, limit: int) -> str:
-    return f"“{label}”太长（{length} 个字，不超过 {limit} 个字）"
+    return f"“{label}”" + TOO_LONG.format(length=length, limit=limit)
+
+
+def check_lengths(checked: Checked, values: dict[str, Any], *, labelled: bool = True) -> None:
+    """Texts longer than their field holds (``LIMITS``); ``labelled=False`` where the error stands under the field."""
+    for name, (label, limit) in LIMITS.items():
+        text = (values.get(name) or "").strip() if isinstance(values.get(name), str) else ""
+        if len(text) > limit:
+            checked.add(name, too_long_message(label, len(text), limit) if labelled else TOO_LONG.format(length=len(text), limit=limit))
 
 
 @dataclass

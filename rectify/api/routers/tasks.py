@@ -203,6 +203,7 @@ def build_task_data(user: Any, values: dict[str, Any], task: Task | None = None)
         return getattr(data, name) if data is not None else default
 
     checked = validation.Checked()
+    validation.check_lengths(checked, {name: merged.get(name) for name in validation.LIMITS}, labelled=False)
     if "deadline" in merged or "deadline_text" in merged:
         deadline = validation.settle_deadline(checked, current("deadline"), current("deadline_text", ""), current("long_term", False))
         merged["deadline"], merged["long_term"] = deadline.date, deadline.long_term
