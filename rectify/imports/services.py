@@ -452,7 +452,7 @@ def validate_row(row: dict[str, Any]) -> dict[str, list[str]]:
             add("milestones", f"时间节点的日期“{m.get('date')}”不存在")
             continue
         if d and not (2000 <= d.year <= 2100):
-            add("milestones", f"时间节点的日期 {d.isoformat()} 年份应在 2000 至 2100 之间")
+            add("milestones", validation.milestone_year_message(d))
     return errors
 
 

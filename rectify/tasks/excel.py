@@ -65,7 +65,7 @@ COLUMNS: list[tuple[str, float, str]] = [
     ("责任单位", 26, "多个单位用“、”分隔。牵头单位写成“单位名（牵头）”，配合单位写成“单位名（配合）”，其余为责任单位。"
      "单位名称须与系统中的单位名称或别名一致。新增任务至少填写一个牵头单位或责任单位。"),
     ("责任人", 10, "责任人姓名、职务，可不填。"),
-    ("整改时限", 13, "可填日期（如 2025-12-31）、“2025年12月底”、“2025年底前”或“长期坚持”；"
+    ("整改时限", 13, "可填日期（如 2025-12-31）、“2025年12月底”、“2025年上半年”、“2025年底前”或“长期坚持”；"
      "既有时限又需长期坚持的，写成“2025-12-31，长期坚持”。新增任务必填。不超过 100 个字。"),
     ("重点", 6, "重点任务填“是”，否则留空或填“否”。"),
     ("进展情况", 36, "目前的整改进展。"),
@@ -87,7 +87,6 @@ SECTION_SEPARATOR = " / "
 PRIORITY_YES, PRIORITY_NO = {"是", "重点", "√", "✓", "y", "yes", "true", "1"}, {"", "否", "非重点", "n", "no", "false", "0"}
 ROLE_SUFFIX = {Assignment.Role.LEAD: "（牵头）", Assignment.Role.COOPERATING: "（配合）"}
 ROLE_ORDER = [Assignment.Role.LEAD, Assignment.Role.RESPONSIBLE, Assignment.Role.COOPERATING]
-SUFFIX_RE = re.compile(r"[（(]\s*(牵头|牵头单位|配合|配合单位|责任|责任单位)\s*[）)]$")
 MEASURE_NUMBER_RE = re.compile(r"^\s*(?:\d{1,3}\s*[.．、)）](?!\d)|[（(]\d{1,3}[）)])\s*")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 #: The longest text each column accepts on import (checked before anything parses the cell).

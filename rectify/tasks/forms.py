@@ -78,7 +78,7 @@ class TaskForm(forms.Form):
     responsible_units = forms.CharField(label="责任单位", required=False, help_text="多个单位用“、”分隔")
     responsible_person = forms.CharField(label="责任人", max_length=120, required=False)
     deadline = DateField(label="整改时限", required=False)
-    deadline_text = forms.CharField(label="时限原文", max_length=60, required=False)
+    deadline_text = forms.CharField(label="时限原文", max_length=60, required=False, help_text="如“2025年上半年”；未填整改时限时按此确定")
     long_term = forms.BooleanField(label="长期坚持", required=False)
     priority = forms.BooleanField(label="重点任务", required=False)
     progress = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -119,7 +119,12 @@ class TaskForm(forms.Form):
         }
 
     def clean_milestones(self) -> list[tuple[datetime.date | None, str]]:
-        return parse_milestones(self.cleaned_data.get("milestones", ""))
+        milestones = parse_milestones(self.cleaned_data.get("milestones", ""))
+        checked = validation.Checked()
+        validation.check_milestones(checked, milestones)
+        if checked.errors:
+            raise ValidationError(checked.errors["milestones"])
+        return milestones
 
     def clean_deadline(self) -> datetime.date | None:
         value: datetime.date | None = self.cleaned_data.get("deadline")

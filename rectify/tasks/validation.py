@@ -138,6 +138,16 @@ def settle_deadline(checked: Checked, date: datetime.date | None, text: str | No
     return Deadline(date=read.date, long_term=read.long_term, text=text[:MAX_DEADLINE_TEXT])
 
 
+def milestone_year_message(date: datetime.date) -> str:
+    return f"时间节点的日期 {date.isoformat()} 年份应在 {FIRST_YEAR} 至 {LAST_YEAR} 之间"
+
+
+def check_milestones(checked: Checked, milestones: Iterable[tuple[datetime.date | None, str]]) -> None:
+    for date, _ in milestones:
+        if date is not None and not (FIRST_YEAR <= date.year <= LAST_YEAR):
+            checked.add("milestones", milestone_year_message(date))
+
+
 # ---- units --------------------------------------------------------------------------------------------
 
 _ROLE_SUFFIX = re.compile(r"[（(]\s{0,3}(牵头|牵头单位|配合|配合单位|责任|责任单位)\s{0,3}[）)]$")
@@ -146,7 +156,9 @@ _TOP_SEPARATORS = frozenset("、，,；;\n")
 
 def _top_level_parts(text: str) -> list[str]:
     """Split at separators outside brackets (各县（市、区）政府 stays whole)."""
-    parts, current, depth = [], [], 0
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text:
         if ch in "（(":
             depth += 1

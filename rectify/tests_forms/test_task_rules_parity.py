@@ -227,3 +227,23 @@ def test_deadlines_read_alike(text: str, date: datetime.date | None, long_term: 
     read = validation.read_deadline(text)
     assert (read.date, read.long_term) == (date, long_term)
     assert (parse_deadline(text).date, parse_deadline(text).long_term) == (date, long_term)
+
+
+def test_a_milestone_outside_the_years_is_refused_alike(world: Any) -> None:
+    """The form and the API took any milestone year; the document import refused it: now all three do, alike."""
+    message = validation.milestone_year_message(datetime.date(1990, 6, 30))
+    case = Case("节点", "2025年底", resp="区生态环境分局")
+    form = _client(world.city_office).post("/ledger/new/", {
+        "plan": world.plan.pk, "region": world.county.pk, "seq": "F1", "problem": "问题", "responsible_units": case.resp,
+        "deadline_text": case.deadline, "milestones": "1990-06-30 完成排查",
+    })
+    assert form.status_code == 200 and form.context["form"].errors["milestones"] == [message]
+    api = ApiClient(_client(world.city_office)).post("/api/v1/tasks", {
+        "plan": str(world.plan.uuid), "region": world.county.code, "seq": "A1", "problem": "问题", "responsible_units": [case.resp],
+        "deadline": "2025-12-31", "milestones": [{"date": "1990-06-30", "text": "完成排查"}],
+    })
+    assert api.status_code == 422 and {"field": "milestones", "label": "时间节点", "message": message} in api.json()["errors"]
+    assert not Task.objects.exists()
+    from rectify.imports.services import validate_row
+
+    assert validate_row({"seq": "1", "problem": "问题", "milestones": [{"date": "1990-06-30", "text": "完成排查"}]})["milestones"] == [message]

@@ -204,6 +204,7 @@ def build_task_data(user: Any, values: dict[str, Any], task: Task | None = None)
 
     checked = validation.Checked()
     validation.check_lengths(checked, {name: merged.get(name) for name in validation.LIMITS}, labelled=False)
+    validation.check_milestones(checked, merged.get("milestones") or [])
     if "deadline" in merged or "deadline_text" in merged:
         deadline = validation.settle_deadline(checked, current("deadline"), current("deadline_text", ""), current("long_term", False))
         merged["deadline"], merged["long_term"] = deadline.date, deadline.long_term
