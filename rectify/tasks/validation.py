@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ingest
+from rectify.core.refusals import Refused
 from rectify.regions.matching import find_unit
 from rectify.regions.models import Region, Unit
 
@@ -86,8 +87,10 @@ _FULL_DATE = re.compile(r"(\d{4})\s{0,3}[-/.年]\s{0,3}(\d{1,2})\s{0,3}[-/.月]\
 _PLAIN_DATE = re.compile(r"^\s{0,3}\d{4}\s{0,3}[-/.]\s{0,3}\d{1,2}\s{0,3}[-/.]\s{0,3}\d{1,2}\s{0,3}$")
 
 
-class DeadlineError(ValueError):
+class DeadlineError(Refused, ValueError):
     """A deadline that cannot be read; the message is Chinese."""
+
+    code = "deadline_unreadable"
 
 
 @dataclass
