@@ -25,6 +25,8 @@ class InputSchema(Schema):
 
 class Message(Schema):
     detail: str = Field(..., description="说明")
+    code: str | None = Field(None, description="规则拒绝时的原因代码（如 transition_refused、outside_scope），见 core/refusals.py")
+    status: int | None = Field(None, description="规则拒绝时的 HTTP 状态码")
 
 
 class FieldError(Schema):
@@ -35,12 +37,16 @@ class FieldError(Schema):
 
 class ValidationErrorOut(Schema):
     detail: str = Field(..., description="所有错误的中文说明")
+    code: str | None = Field(None, description="原因代码（规则检查不通过时为 invalid）")
+    status: int | None = Field(None, description="HTTP 状态码")
     errors: list[FieldError]
 
 
 class StaleOut(Schema):
     detail: str = Field(..., description="版本冲突说明")
     current_version: int = Field(..., description="数据库中的当前版本")
+    code: str | None = Field(None, description="stale_edit")
+    status: int | None = Field(None, description="409")
 
 
 class Me(Schema):
