@@ -131,8 +131,7 @@ def format_section(section: Iterable[str]) -> str:
     return SECTION_SEPARATOR.join(clean_text(s) for s in section if clean_text(s))
 
 
-def parse_section(text: str) -> list[str]:
-    return [part.strip() for part in text.split(SECTION_SEPARATOR.strip()) if part.strip()] if text else []
+parse_section = validation.split_section
 
 
 def format_units(assignments: Iterable[tuple[str, str]]) -> str:

@@ -51,10 +51,7 @@ def join_section(section: list[str]) -> str:
     return " / ".join(section)
 
 
-def split_section(text: str) -> list[str]:
-    """Levels separated by " / " (as shown), or by a bare "/" when typed that way."""
-    separator = " / " if " / " in text else "/"
-    return [s.strip() for s in text.split(separator) if s.strip()]
+split_section = validation.split_section
 
 
 def normalise_newlines(text: str) -> str:

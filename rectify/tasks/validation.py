@@ -80,6 +80,19 @@ class Checked:
         return [m for ms in self.errors.values() for m in ms]
 
 
+# ---- sections -----------------------------------------------------------------------------------------
+
+SECTION_SEPARATOR = " / "
+
+
+def split_section(text: str | None) -> list[str]:
+    """Section levels as shown and exported (" / " between levels), or split at a bare "/" when typed
+    that way: 三、主要措施 / （一）水/气治理 keeps the "/" inside its level."""
+    text = text or ""
+    separator = SECTION_SEPARATOR if SECTION_SEPARATOR in text else "/"
+    return [s.strip() for s in text.split(separator) if s.strip()]
+
+
 # ---- deadlines ----------------------------------------------------------------------------------------
 
 # A written day that does not exist (2025年2月30日) is refused rather than read as the month.

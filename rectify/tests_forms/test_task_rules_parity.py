@@ -247,3 +247,19 @@ def test_a_milestone_outside_the_years_is_refused_alike(world: Any) -> None:
     from rectify.imports.services import validate_row
 
     assert validate_row({"seq": "1", "problem": "问题", "milestones": [{"date": "1990-06-30", "text": "完成排查"}]})["milestones"] == [message]
+
+
+def test_sections_split_alike_in_the_form_and_excel(world: Any) -> None:
+    """The form kept 水/气治理 whole when levels are joined by " / " (as exported); the Excel import cut it at every "/"."""
+    from rectify.tasks.tests.test_excel import confirm, make_sheet, upload
+
+    text, levels = "三、主要措施 / （一）水/气治理", ["三、主要措施", "（一）水/气治理"]
+    assert validation.split_section("一、总体要求/（二）目标") == ["一、总体要求", "（二）目标"]
+    client = _client(world.city_office)
+    form = client.post("/ledger/new/", {"plan": world.plan.pk, "region": world.county.pk, "seq": "F1", "problem": "问题",
+                                        "responsible_units": "区生态环境分局", "deadline": "2026-12-31", "section": text})
+    assert form.status_code == 302
+    sheet = make_sheet([["E1", text, "问题", "区生态环境分局", "2026-12-31"]], headers=["序号", "章节", "反馈问题", "责任单位", "整改时限"])
+    preview = upload(client, sheet, world)
+    assert confirm(client, preview).status_code == 302
+    assert [Task.objects.get(seq=seq).section for seq in ("F1", "E1")] == [levels, levels]
