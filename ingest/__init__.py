@@ -3,6 +3,9 @@
     ingest.parse(data, filename) -> dict      # the eval/SCHEMA.md document object
     ingest.content_hash(data) -> str          # sha256 of the normalised text
     ingest.IngestError                        # .message is a Chinese sentence for the user
+    ingest.parse_deadline(text) -> (iso, long_term)   # one deadline as written: 2025年上半年 → 2025-06-30
+    ingest.unit_names(text) -> [(written, completed)] # the units of a list as written and as completed
+    ingest.split_units(text) -> [completed]           # the same, completed names only (as parse gives them)
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from .errors import IngestError
 
 MAX_BYTES = 50 * 1024 * 1024
 
-__all__ = ["parse", "content_hash", "IngestError", "MAX_BYTES"]
+__all__ = ["parse", "content_hash", "IngestError", "MAX_BYTES", "parse_deadline", "unit_names", "split_units"]
 
 
 def _check_size(data: bytes) -> None:
@@ -69,3 +72,41 @@ def content_hash(data: bytes) -> str:
             parts.append(repair_text(block))
     text = re.sub(r"\s+", "", "".join(parts))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def parse_deadline(text: str | None, year_hint: int | None = None) -> tuple[str | None, bool]:
+    """(ISO last day allowed, long_term) of a deadline as written, the reading ``parse`` gives a task:
+    `2025年上半年` → ('2025-06-30', False), `2027年6月底` → ('2027-06-30', False), `长期坚持` → (None, True)."""
+    from .fields.dates import parse_deadline as _parse_deadline
+
+    return _parse_deadline(text, year_hint)
+
+
+def unit_names(text: str | None) -> list[tuple[str, str]]:
+    """The units named in a list, each as written and as completed by the names around it:
+    `市生态环境局、水务局及城区人民政府` → [('市生态环境局', '市生态环境局'), ('水务局', '市水务局'), …].
+    Separators 、，,；; / and a new line, 及 and 以及 (not inside brackets); a trailing 牵头/配合/负责 is dropped."""
+    from .fields.units import TRAILING_NOISE, _clean, _share_affixes, _split_etc, _split_outside_brackets
+
+    if not text:
+        return []
+    text = re.sub(r"\s+", "", re.sub(r"[\r\n]+", "、", text.strip())).strip("。.;；、")
+    text = TRAILING_NOISE.sub("", text)
+    pairs: list[tuple[str, str]] = []
+    for group_text in re.split(r"[，,；;]", text):
+        group = [u for u in (_clean(p) for p in _split_outside_brackets(group_text)) if u]
+        written = [part for unit in group for part in _split_etc(unit)]
+        if written:
+            pairs.extend(zip(written, _share_affixes(written), strict=True))
+    seen: set[str] = set()
+    result = []
+    for raw, completed in pairs:
+        if completed and completed not in seen and len(completed) >= 2:
+            seen.add(completed)
+            result.append((raw, completed))
+    return result
+
+
+def split_units(text: str | None) -> list[str]:
+    """The completed unit names of a list, as ``parse`` puts them into a task."""
+    return [completed for _, completed in unit_names(text)]

@@ -15,9 +15,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from rectify.core.holidays import CalendarRefused, parse_days, save_year
+from rectify.core.holidays import parse_days, save_year
 from rectify.core.models import CalendarDay, ChangeRecord, HolidayYear
-from rectify.core.versioning import StaleEdit
+from rectify.core.refusals import Refused, form_errors
 from rectify.core.workdays import statutory_holidays, year_is_known
 
 from .services import _is_admin
@@ -63,13 +63,13 @@ def holiday_calendar(request: HttpRequest) -> HttpResponse:
                 workdays = parse_days(data["workdays"], "调休上班日期")
                 save_year(data["year"], request.user, holidays=holidays, workdays=workdays, notice=data["notice"],
                           expected_version=data["version"])
-            except (CalendarRefused, StaleEdit) as exc:
-                error = str(exc)
+            except Refused as exc:
+                error = exc.message
             else:
                 messages.success(request, f"已保存{data['year']}年节假日安排")
                 return redirect(reverse("acceptance:holiday_calendar") + f"?year={data['year']}")
         else:
-            error = "；".join(f"{form.fields[k].label if k in form.fields else ''}：{'、'.join(str(e) for e in v)}" for k, v in form.errors.items())
+            error = form_errors(form)
     years = (HolidayYear.objects.select_related("entered_by")
              .annotate(holiday_count=Count("days", filter=Q(days__kind=CalendarDay.Kind.HOLIDAY)),
                        workday_count=Count("days", filter=Q(days__kind=CalendarDay.Kind.WORKDAY)))

@@ -5,12 +5,14 @@ import hashlib
 import zipfile
 from typing import IO, Any
 
+from rectify.core.refusals import Refused
+
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 ALLOWED_LABEL = "PDF、Word（docx）、Excel（xlsx）、JPG、PNG"
 
 
-class EvidenceRefused(ValueError):
-    pass
+class EvidenceRefused(Refused, ValueError):
+    """An evidence file the rules refuse (type, size, content)."""
 
 
 def _zip_kind(stream: IO[bytes]) -> str | None:

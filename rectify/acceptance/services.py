@@ -17,6 +17,7 @@ from rectify.accounts.scope import region_paths, unit_ids
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.core.numbering import CLOSURE, issuer_name, next_seq
+from rectify.core.refusals import Refused
 from rectify.core.workdays import add_working_days_noting, estimate_warning
 from rectify.regions.models import Region
 from rectify.tasks.models import Assignment, Task
@@ -44,7 +45,7 @@ APPLY_FROM = {TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.SENT_BACK, Ta
 APPLICANT_ROLES = {Assignment.Role.LEAD, Assignment.Role.RESPONSIBLE}
 
 
-class AcceptanceRefused(ValueError):
+class AcceptanceRefused(Refused, ValueError):
     """A request that the rules refuse; the message says why, in Chinese."""
 
 

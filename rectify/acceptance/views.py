@@ -17,16 +17,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rectify.accounts.security import log_personal_data_access
-from rectify.core.versioning import StaleEdit
-from rectify.core.workdays import CalendarOutOfRange, add_working_days_noting
+from rectify.core.refusals import Refused, form_errors, show_refusal
+from rectify.core.workdays import add_working_days_noting
 from rectify.inspections.models import Inspection
 from rectify.regions.models import Region
 from rectify.tasks.models import Task
-from rectify.tasks.states import TaskState, TransitionRefused
+from rectify.tasks.states import TaskState
 
 from . import services
 from .documents import dossier_zip, notice_docx, signing_review
-from .files import ALLOWED_LABEL, EvidenceRefused, serve_file
+from .files import ALLOWED_LABEL, serve_file
 from .forms import (
     AnnounceForm,
     ApplyForm,
@@ -41,7 +41,6 @@ from .forms import (
 )
 from .models import AcceptanceApplication, Announcement, Evidence, Filing, LookBack, LookBackEvidence, Objection
 
-REFUSALS = (services.AcceptanceRefused, EvidenceRefused, TransitionRefused, StaleEdit, CalendarOutOfRange)
 PUBLIC_PAGE_SIZE = 20
 
 
@@ -52,9 +51,6 @@ def _task(request: HttpRequest, uuid: Any) -> Task:
 def _file_url(task: Task) -> str:
     return reverse("acceptance:file", args=[task.uuid])
 
-
-def _form_errors(form: Any) -> str:
-    return "；".join(f"{form.fields[k].label if k in form.fields else ''}：{'、'.join(v)}" for k, v in form.errors.items())
 
 
 @login_required
@@ -135,13 +131,13 @@ def apply(request: HttpRequest, uuid: Any) -> HttpResponse:
                     task, request.user, completion_report=form.cleaned_data["completion_report"],
                     files=request.FILES.getlist("evidence"), expected_version=form.cleaned_data["version"],
                 )
-            except REFUSALS as exc:
-                error = str(exc)
+            except Refused as exc:
+                error = exc.message
             else:
                 messages.success(request, "已提交验收申请")
                 return redirect(_file_url(task))
         else:
-            error = _form_errors(form)
+            error = form_errors(form)
     return render(request, "acceptance/apply.html", {"task": task, "form": form, "error": error, "allowed": ALLOWED_LABEL},
                   status=400 if error else 200)
 
@@ -153,12 +149,12 @@ def _act(request: HttpRequest, task: Task, form: Any, act: Callable[[dict[str, A
     if not allowed:
         raise PermissionDenied(denied)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect(_file_url(task))
     try:
         done = act(form.cleaned_data)
-    except REFUSALS as exc:
-        messages.error(request, str(exc))
+    except Refused as exc:
+        show_refusal(request, exc)
     else:
         messages.success(request, done)
     return redirect(_file_url(task))
@@ -329,13 +325,13 @@ def look_back_schedule(request: HttpRequest) -> HttpResponse:
             else:
                 try:
                     created = services.schedule_look_backs(tasks, user, scheduled_for=data["scheduled_for"])
-                except REFUSALS as exc:
-                    error = str(exc)
+                except Refused as exc:
+                    error = exc.message
                 else:
                     messages.success(request, f"已安排 {len(created)} 项回头看，计划于{data['scheduled_for']:%Y年%m月%d日}")
                     return redirect(reverse("acceptance:look_backs") + "?status=pending")
         else:
-            error = _form_errors(form)
+            error = form_errors(form)
     return render(request, "acceptance/look_back_schedule.html", {"form": form, "error": error}, status=400 if error else 200)
 
 
@@ -370,8 +366,8 @@ def look_back_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
                 done = services.record_look_back(look_back, request.user, result=form.cleaned_data["result"],
                                                  finding=form.cleaned_data["finding"], files=request.FILES.getlist("evidence"),
                                                  expected_version=form.cleaned_data["version"])
-            except REFUSALS as exc:
-                error = str(exc)
+            except Refused as exc:
+                error = exc.message
             else:
                 if done.result == LookBack.Result.RELAPSE:
                     messages.warning(request, "回头看发现反弹，任务已重新整改")
@@ -379,7 +375,7 @@ def look_back_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
                     messages.success(request, "回头看结论已记录：整改成效巩固")
                 return redirect(_file_url(task))
         else:
-            error = _form_errors(form)
+            error = form_errors(form)
     return render(request, "acceptance/look_back_detail.html", {
         "lb": look_back, "task": task, "form": form, "error": error, "can_record": can_record,
         "evidence": look_back.evidence.all(), "allowed": ALLOWED_LABEL,
@@ -449,8 +445,8 @@ def acknowledge_filing(request: HttpRequest, uuid: Any) -> HttpResponse:
         raise PermissionDenied("只有备案机关（上级整改办）可以确认备案")
     try:
         services.acknowledge_filing(filing, request.user)
-    except REFUSALS as exc:
-        messages.error(request, str(exc))
+    except Refused as exc:
+        show_refusal(request, exc)
     else:
         messages.success(request, f"已确认备案：{closure.number if closure else ''}")
     back = request.POST.get("next", "")

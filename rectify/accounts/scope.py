@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 
+from rectify.core.refusals import Refused
+
 from .roles import REGION_ROLES, UNIT_ROLES, Role
 
 NOTHING = Q(pk__in=[])
@@ -96,8 +98,11 @@ def region_scope(user: Any, field: str = "") -> Q:
 WRITE_ROLES: set[str] = {Role.OFFICE}
 
 
-class WriteScopeRefused(PermissionDenied):
+class WriteScopeRefused(Refused, PermissionDenied):
     """A write outside the user's write scope; the message is shown to the user as is (403 in the API)."""
+
+    status = 403
+    code = "outside_scope"
 
 
 def writable_region_q(user: Any, field: str = "") -> Q:

@@ -9,8 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from rectify.core.versioning import StaleEdit
-from rectify.tasks.states import TransitionRefused
+from rectify.core.refusals import Refused, problem
 
 # Field names as people know them (the labels of the task form and the models).
 FIELD_LABELS = {
@@ -38,7 +37,7 @@ TYPE_MESSAGES = {
     "missing": "此项为必填项",
     "string_type": "应为文本",
     "string_too_short": "不能为空",
-    "string_too_long": "最多 {max_length} 个字符",
+    "string_too_long": "太长（不超过 {max_length} 个字）",
     "int_parsing": "应为整数",
     "int_type": "应为整数",
     "int_from_float": "应为整数",
@@ -67,17 +66,22 @@ TYPE_MESSAGES = {
 LOCATION_PREFIXES = {"body", "query", "path", "header", "cookie", "payload", "filters", "data"}
 
 
-class ApiValidationError(Exception):
+class ApiValidationError(Refused):
     """Input that parsed but breaks a rule (the API's counterpart of a form error)."""
 
+    status = 422
+    code = "invalid"
+
     def __init__(self, errors: dict[str, list[str]] | None = None, **fields: str) -> None:
-        self.errors: dict[str, list[str]] = {k: list(v) for k, v in (errors or {}).items()}
+        merged: dict[str, list[str]] = {k: list(v) for k, v in (errors or {}).items()}
         for name, message in fields.items():
-            self.errors.setdefault(name, []).append(message)
-        super().__init__(summary(self.errors))
+            merged.setdefault(name, []).append(message)
+        super().__init__(summary(merged) or "提交的内容不符合要求", errors=merged)
 
     def add(self, field: str, message: str) -> None:
         self.errors.setdefault(field, []).append(message)
+        self.message = summary(self.errors)
+        self.args = (self.message,)
 
 
 def label(field: str) -> str:
@@ -154,29 +158,11 @@ def install(api: NinjaAPI) -> None:
         errors = translate(list(exc.errors))
         return json(request, 422, {"detail": summary(errors), "errors": field_errors(errors)})
 
-    @api.exception_handler(ApiValidationError)
-    def rule_broken(request: HttpRequest, exc: ApiValidationError) -> HttpResponse:
-        return json(request, 422, {"detail": summary(exc.errors), "errors": field_errors(exc.errors)})
-
-    @api.exception_handler(StaleEdit)
-    def stale(request: HttpRequest, exc: StaleEdit) -> HttpResponse:
-        return json(request, 409, {"detail": str(exc), "current_version": exc.current_version})
-
-    @api.exception_handler(TransitionRefused)
-    def refused(request: HttpRequest, exc: TransitionRefused) -> HttpResponse:
-        return json(request, 400, {"detail": str(exc)})
+    @api.exception_handler(Refused)
+    def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
+        """Every refusal of every app, once: its status, Chinese message, code and field errors."""
+        return json(request, exc.status, problem(exc, field_errors(exc.errors) if exc.errors else None))
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         return json(request, 403, {"detail": str(exc) or "您没有执行此操作的权限"})
-
-    # Rules of the loop and the ledger that refuse a request (wrong state, missing text, bad file, a parent cycle).
-    from rectify.acceptance.files import EvidenceRefused
-    from rectify.acceptance.services import AcceptanceRefused
-    from rectify.acceptance.workdays import CalendarOutOfRange
-    from rectify.dispatch.services import DispatchRefused
-    from rectify.supervision.services import SupervisionRefused
-    from rectify.tasks.services import TaskRefused
-
-    for refusal in (AcceptanceRefused, EvidenceRefused, CalendarOutOfRange, DispatchRefused, SupervisionRefused, TaskRefused):
-        api.add_exception_handler(refusal, refused)  # type: ignore[arg-type]

@@ -26,6 +26,8 @@ class InputSchema(Schema):
 
 class Message(Schema):
     detail: str = Field(..., description="说明")
+    code: str | None = Field(None, description="规则拒绝时的原因代码（如 transition_refused、outside_scope），见 core/refusals.py")
+    status: int | None = Field(None, description="规则拒绝时的 HTTP 状态码")
 
 
 class FieldError(Schema):
@@ -36,12 +38,16 @@ class FieldError(Schema):
 
 class ValidationErrorOut(Schema):
     detail: str = Field(..., description="所有错误的中文说明")
+    code: str | None = Field(None, description="原因代码（规则检查不通过时为 invalid）")
+    status: int | None = Field(None, description="HTTP 状态码")
     errors: list[FieldError]
 
 
 class StaleOut(Schema):
     detail: str = Field(..., description="版本冲突说明")
     current_version: int = Field(..., description="数据库中的当前版本")
+    code: str | None = Field(None, description="stale_edit")
+    status: int | None = Field(None, description="409")
 
 
 class Me(Schema):
@@ -385,10 +391,10 @@ class MilestoneIn(InputSchema):
 
 class TaskFields(InputSchema):
     parent: UUID | None = Field(None, description="上级任务编号")
-    seq: str = Field(..., min_length=1, max_length=20, description="序号")
-    feedback_no: str = Field("", max_length=20, description="反馈问题序号")
+    seq: str = Field(..., min_length=1, json_schema_extra={"maxLength": 20}, description="序号（不超过 20 个字，由任务规则检查）")
+    feedback_no: str = Field("", json_schema_extra={"maxLength": 20}, description="反馈问题序号")
     section: list[str] = Field(default_factory=list, description="所属章节（逐级）")
-    title: str = Field("", max_length=200, description="任务名称")
+    title: str = Field("", json_schema_extra={"maxLength": 200}, description="任务名称")
     problem: str = Field("", description="反馈问题")
     target: str = Field("", description="整改目标")
     measures: list[str] = Field(default_factory=list, description="整改措施，每项一条")
@@ -396,8 +402,8 @@ class TaskFields(InputSchema):
     lead_units: list[str] = Field(default_factory=list, description="牵头单位名称（按任务区划及上级区划匹配）")
     cooperating_units: list[str] = Field(default_factory=list, description="配合单位名称")
     responsible_units: list[str] = Field(default_factory=list, description="责任单位名称")
-    responsible_person: str = Field("", max_length=120, description="责任人")
-    deadline: datetime.date | None = Field(None, description="整改时限；不填时须勾选长期坚持")
+    responsible_person: str = Field("", json_schema_extra={"maxLength": 120}, description="责任人")
+    deadline: datetime.date | None = Field(None, description="整改时限；不填时按时限原文（如 2025年上半年）确定，或须勾选长期坚持")
     deadline_text: str = Field("", max_length=60, description="时限原文")
     long_term: bool = Field(False, description="长期坚持")
     priority: bool = Field(False, description="重点任务")
@@ -419,10 +425,10 @@ class TaskPatch(InputSchema):
     plan: UUID | None = None
     region: str | None = None
     parent: UUID | None = None
-    seq: str | None = Field(None, min_length=1, max_length=20)
-    feedback_no: str | None = Field(None, max_length=20)
+    seq: str | None = Field(None, min_length=1, json_schema_extra={"maxLength": 20})
+    feedback_no: str | None = Field(None, json_schema_extra={"maxLength": 20})
     section: list[str] | None = None
-    title: str | None = Field(None, max_length=200)
+    title: str | None = Field(None, json_schema_extra={"maxLength": 200})
     problem: str | None = None
     target: str | None = None
     measures: list[str] | None = None
@@ -430,7 +436,7 @@ class TaskPatch(InputSchema):
     lead_units: list[str] | None = None
     cooperating_units: list[str] | None = None
     responsible_units: list[str] | None = None
-    responsible_person: str | None = Field(None, max_length=120)
+    responsible_person: str | None = Field(None, json_schema_extra={"maxLength": 120})
     deadline: datetime.date | None = None
     deadline_text: str | None = Field(None, max_length=60)
     long_term: bool | None = None

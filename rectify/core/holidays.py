@@ -11,6 +11,7 @@ from django.db import transaction
 
 from .history import record_change, snapshot
 from .models import CalendarDay, ChangeRecord, HolidayYear
+from .refusals import Refused
 from .versioning import StaleEdit
 from .workdays import SATURDAY, package_year, package_years
 
@@ -19,7 +20,7 @@ DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
 LINE = re.compile(rf"^\s*{DATE}(?:\s*(?:至|到|~|～|—|--)\s*{DATE})?\s*(.*?)\s*$")
 
 
-class CalendarRefused(ValueError):
+class CalendarRefused(Refused, ValueError):
     """An entry the rules refuse; the message says why, in Chinese."""
 
 

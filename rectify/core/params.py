@@ -21,12 +21,14 @@ from django import forms
 from django.core.exceptions import BadRequest, ValidationError
 from django.db import connection, models
 
+from .refusals import Refused
+
 MAX_SEARCH_TERMS = 20
 MAX_SEARCH_TERM_CHARS = 50
 INTEGER_RE = re.compile(r"[+-]?\d{1,40}")
 
 
-class BadParam(BadRequest):
+class BadParam(Refused, BadRequest):
     """A query parameter that cannot be used; the message (Chinese) says which and why."""
 
 
@@ -120,7 +122,7 @@ class IdChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = IdChoiceField
 
 
-class SearchTooLong(ValueError):
+class SearchTooLong(Refused, ValueError):
     """The search has too many words or too long a word; the message is Chinese."""
 
 

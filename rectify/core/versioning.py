@@ -7,13 +7,21 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
+from .refusals import Refused
 
-class StaleEdit(Exception):
+
+class StaleEdit(Refused):
+    status = 409
+    code = "stale_edit"
+
     def __init__(self, current_version: int) -> None:
         self.current_version = current_version
         super().__init__(
             f"该记录已被他人修改（当前版本为 {current_version}），您的修改未保存。请刷新页面查看最新内容后重新编辑。"
         )
+
+    def extra(self) -> dict[str, Any]:
+        return {"current_version": self.current_version}
 
 
 def save_versioned(obj: models.Model, expected_version: int, fields: list[str]) -> None:

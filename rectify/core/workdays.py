@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 
 import chinese_calendar
 
+from .refusals import Refused
+
 SATURDAY = 5
 
 
-class CalendarOutOfRange(ValueError):
+class CalendarOutOfRange(Refused, ValueError):
     """Kept for callers that catch it; the calendar no longer refuses a date (it estimates)."""
 
 

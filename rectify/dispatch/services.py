@@ -19,6 +19,7 @@ from rectify.accounts.roles import UNIT_ROLES, Role
 from rectify.accounts.scope import own_unit_ids, region_paths, unit_ids
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
+from rectify.core.refusals import Refused
 from rectify.core.versioning import StaleEdit, save_versioned
 from rectify.regions.models import Region
 from rectify.tasks.models import Assignment, Task
@@ -32,7 +33,7 @@ MAX_FILES_PER_REPORT = 10
 MAX_SAMPLE = 100
 
 
-class DispatchRefused(ValueError):
+class DispatchRefused(Refused, ValueError):
     """A request the rules refuse; the message is shown to the user."""
 
 

@@ -17,15 +17,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl.styles import Alignment, Font
 
-from rectify.acceptance.files import ALLOWED_LABEL, EvidenceRefused
+from rectify.acceptance.files import ALLOWED_LABEL
 from rectify.accounts.scope import unit_ids
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.models import ChangeRecord
 from rectify.core.params import int_param
+from rectify.core.refusals import Refused, form_errors, show_refusal
 from rectify.core.types import AuthedRequest
-from rectify.core.versioning import StaleEdit
 from rectify.core.xlsx import XlsxWriter, style_cell, xlsx_response
-from rectify.supervision.milestones import MilestoneRefused
 from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.states import OPEN_STATES
 
@@ -34,15 +33,8 @@ from .forms import CloseForm, FindingForm, ReportForm, ReviewForm, RoundForm, Sa
 from .labels import PROBLEM_LABELS, ScheduleLabel
 from .models import EvidenceFile, ProgressReport, ReportingRound, Verification
 
-REFUSALS = (services.DispatchRefused, EvidenceRefused, StaleEdit, MilestoneRefused)
 PAGE_SIZE = 30
 
-
-def _form_errors(form: Any) -> str:
-    return "；".join(
-        (f"{form.fields[k].label}：" if k in form.fields and form.fields[k].label else "") + "、".join(v)
-        for k, v in form.errors.items()
-    )
 
 
 def _round(request: AuthedRequest, uuid: Any) -> ReportingRound:
@@ -133,13 +125,13 @@ def round_create(request: AuthedRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 round_ = services.open_round(request.user, **form.cleaned_data)
-            except REFUSALS as exc:
-                error = str(exc)
+            except Refused as exc:
+                error = exc.message
             else:
                 messages.success(request, f"已发起“{round_.title}”")
                 return redirect("dispatch:round", round_.uuid)
         else:
-            error = _form_errors(form)
+            error = form_errors(form)
     return render(request, "dispatch/round_form.html", {"form": form, "error": error}, status=400 if error else 200)
 
 
@@ -224,8 +216,8 @@ def remind(request: AuthedRequest, uuid: Any) -> HttpResponse:
         return redirect("dispatch:round", round_.uuid)
     try:
         reminder = services.send_reminder(round_, kind="manual", user=request.user)
-    except REFUSALS as exc:
-        messages.error(request, str(exc))
+    except Refused as exc:
+        show_refusal(request, exc)
     else:
         if reminder is None:
             messages.success(request, "所有单位均已报送，无需提醒")
@@ -247,8 +239,8 @@ def close(request: AuthedRequest, uuid: Any) -> HttpResponse:
     else:
         try:
             services.close_round(round_, request.user, expected_version=form.cleaned_data["version"])
-        except REFUSALS as exc:
-            messages.error(request, str(exc))
+        except Refused as exc:
+            show_refusal(request, exc)
         else:
             messages.success(request, f"“{round_.title}”已结束")
     return redirect("dispatch:round", round_.uuid)
@@ -299,14 +291,14 @@ def report_form(request: AuthedRequest, uuid: Any, assignment: Any) -> HttpRespo
                 report = services.submit_report(round_, item, request.user, text=data["text"], schedule=data["schedule"],
                                                 percent=data["percent"], files=request.FILES.getlist("files"),
                                                 expected_version=data["version"], milestones=[int(m) for m in data["milestones"]])
-            except REFUSALS as exc:
-                error = str(exc)
+            except Refused as exc:
+                error = exc.message
             else:
                 unchanged = bool(data["version"]) and report.version == data["version"]
                 messages.success(request, "内容没有变化，未做修改" if unchanged else "进展情况已报送")
                 return redirect("dispatch:report", report.uuid)
         else:
-            error = _form_errors(form)
+            error = form_errors(form)
     files = report.files.order_by("id") if report else []
     return render(request, "dispatch/report_form.html", {
         "round": round_, "assignment": item, "task": item.task, "report": report, "form": form, "error": error,
@@ -347,14 +339,14 @@ def review(request: AuthedRequest, uuid: Any) -> HttpResponse:
         raise PermissionDenied(refusal)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
     else:
         data = form.cleaned_data
         try:
             services.review_report(report, request.user, accept=data["decision"] == "accept", note=data["note"],
                                    expected_version=data["version"])
-        except REFUSALS as exc:
-            messages.error(request, str(exc))
+        except Refused as exc:
+            show_refusal(request, exc)
         else:
             messages.success(request, "已认可该报送" if data["decision"] == "accept" else "已退回该报送，单位可修改后重新报送")
     return redirect("dispatch:report", report.uuid)
@@ -391,13 +383,13 @@ def verification(request: AuthedRequest, uuid: Any) -> HttpResponse:
         if form.is_valid():
             try:
                 sample = services.draw_sample(round_, request.user, size=form.cleaned_data["size"], seed=form.cleaned_data["seed"])
-            except REFUSALS as exc:
-                messages.error(request, str(exc))
+            except Refused as exc:
+                show_refusal(request, exc)
             else:
                 messages.success(request, f"已随机抽取 {sample.size} 项任务（随机种子 {sample.seed}）")
                 return redirect("dispatch:verification", round_.uuid)
         else:
-            messages.error(request, _form_errors(form))
+            messages.error(request, form_errors(form))
     items = (Verification.objects.filter(round=round_).select_related("sample", "task", "checker")
              .order_by("-sample_id", "id"))
     return render(request, "dispatch/verification.html", {
@@ -415,12 +407,12 @@ def finding(request: AuthedRequest, uuid: Any) -> HttpResponse:
         raise PermissionDenied("只有该区域的整改办可以登记核查情况")
     form = FindingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
     else:
         try:
             services.record_finding(item, request.user, finding=form.cleaned_data["finding"], result=form.cleaned_data["result"])
-        except REFUSALS as exc:
-            messages.error(request, str(exc))
+        except Refused as exc:
+            show_refusal(request, exc)
         else:
             messages.success(request, "核查情况已登记")
     return redirect(reverse("dispatch:verification", args=[item.round.uuid]))

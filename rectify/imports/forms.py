@@ -12,6 +12,7 @@ from django.forms.utils import ErrorDict
 from rectify.core.forms import DateField
 from rectify.core.params import IdChoiceField
 from rectify.regions.models import Region
+from rectify.tasks import validation
 from rectify.tasks.forms import parse_milestones, split_lines
 
 from .services import ALLOWED_EXTENSIONS, MAX_SIZE, split_units, validate_row
@@ -94,8 +95,10 @@ class TaskRowForm(forms.Form):
 
     def clean_deadline(self) -> datetime.date | None:
         value: datetime.date | None = self.cleaned_data.get("deadline")
-        if value and not (2000 <= value.year <= 2100):
-            raise ValidationError("整改时限的年份应在 2000 至 2100 之间")
+        try:
+            validation.check_year(value)
+        except validation.DeadlineError as exc:
+            raise ValidationError(str(exc)) from None
         return value
 
     def clean_milestones(self) -> list[dict[str, Any]]:

@@ -22,11 +22,13 @@ from django.utils import timezone
 
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
+from rectify.core.refusals import Refused
 from rectify.core.versioning import StaleEdit, save_versioned
 from rectify.inspections.models import Inspection, Plan
-from rectify.regions.groups import home_region, split_names, umbrella_rule
+from rectify.regions.groups import home_region, umbrella_rule
 from rectify.regions.matching import find_unit, guess_kind, normalise_name
 from rectify.regions.models import Region, Unit
+from rectify.tasks import validation
 from rectify.tasks.completeness import completion_gaps
 from rectify.tasks.models import Assignment, Task
 from rectify.tasks.services import TaskData, create_task, task_data_from, update_task
@@ -68,16 +70,15 @@ COMPARATOR_LABELS = {
 GENERIC_PARSE_ERROR = "读取文档时出现意外错误，没有导入任何内容。请确认文件完整、未加密，或将文件交给管理员排查。"
 
 
-class ImportFailed(Exception):
+class ImportFailed(Refused):
     """An import that cannot go on; ``message`` is a Chinese sentence for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class DuplicateDocument(ImportFailed):
     """The same bytes were imported before: nothing is added a second time."""
+
+    status = 409
+    code = "duplicate_document"
 
     def __init__(self, when: datetime.datetime, plan: Plan | None, batch: ImportBatch | None) -> None:
         self.when = when
@@ -400,8 +401,9 @@ def cancel_import(batch: ImportBatch) -> None:
 # --------------------------------------------------------------------------- validation
 
 def split_units(text: str) -> list[str]:
-    """Unit names separated by 、，；or new lines, but not inside brackets: 各县（市、区）政府 stays whole."""
-    return split_names(text)
+    """Unit names as the task rules split a list (``validation.unit_names``, completed as ``ingest`` does):
+    、，；and new lines, 及, not inside brackets (各县（市、区）政府 stays whole)."""
+    return [completed for _, completed in validation.unit_names(text)]
 
 
 def _date(value: Any) -> datetime.date | None:
@@ -424,18 +426,20 @@ def validate_row(row: dict[str, Any]) -> dict[str, list[str]]:
     seq = _text(row.get("seq"))
     if not seq:
         add("seq", "序号不能为空")
-    elif len(seq) > 20:
-        add("seq", "序号不能超过 20 个字")
     deadline = None
     try:
         deadline = _date(row.get("deadline"))
     except ValueError:
         add("deadline", f"整改时限“{row.get('deadline')}”不是有效日期")
-    if deadline and not (2000 <= deadline.year <= 2100):
-        add("deadline", "整改时限的年份应在 2000 至 2100 之间")
-    # A missing deadline or unit is not an error: the task is imported as 待完善 (row_gaps).
-    if not (row.get("problem") or row.get("target") or row.get("title")):
-        add("problem", "反馈问题、整改目标、任务名称至少填写一项")
+    # The task rules, except that a missing deadline or unit is not an error here: the task is
+    # imported as 待完善 (row_gaps).
+    checked = validation.Checked()
+    validation.check_lengths(checked, {name: _text(row.get(name)) for name in validation.LIMITS})
+    validation.check_task(checked, title=_text(row.get("title")), problem=_text(row.get("problem")), target=_text(row.get("target")),
+                          deadline=deadline, long_term=bool(row.get("long_term")), need_deadline=False, need_units=False)
+    for name, messages in checked.errors.items():
+        for message in messages:
+            add(name, message)
     for key in ROLE_FIELDS:
         long_names = [n for n in row.get(key) or [] if len(normalise_name(n)) > 120]
         if long_names:
@@ -447,7 +451,7 @@ def validate_row(row: dict[str, Any]) -> dict[str, list[str]]:
             add("milestones", f"时间节点的日期“{m.get('date')}”不存在")
             continue
         if d and not (2000 <= d.year <= 2100):
-            add("milestones", f"时间节点的日期 {d.isoformat()} 年份应在 2000 至 2100 之间")
+            add("milestones", validation.milestone_year_message(d))
     return errors
 
 

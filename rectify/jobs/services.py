@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from rectify.core.context import acting_as
+from rectify.core.refusals import Refused
 
 from . import registry
 from .models import Job, PeriodicRun
@@ -32,7 +33,7 @@ BACKOFF_MAX = datetime.timedelta(hours=6)
 KEEP_FINISHED = datetime.timedelta(days=30)
 
 
-class JobRefused(Exception):
+class JobRefused(Refused):
     """A job that cannot be enqueued (unknown name, arguments that are not JSON)."""
 
 

@@ -17,11 +17,12 @@ from django.utils import timezone
 
 from rectify.core.history import record_change
 from rectify.core.models import ChangeRecord
+from rectify.core.refusals import Refused
 from rectify.core.versioning import StaleEdit, save_versioned
 from rectify.tasks.models import Milestone, Task
 
 
-class MilestoneRefused(ValueError):
+class MilestoneRefused(Refused, ValueError):
     """A request the rules refuse; the message says why, in Chinese."""
 
 

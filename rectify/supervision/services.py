@@ -20,6 +20,7 @@ from rectify.accounts.scope import own_unit_ids, unit_ids
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.core.numbering import SUPERVISION, issuer_name, next_seq
+from rectify.core.refusals import Refused
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Assignment, Task
 from rectify.tasks.states import DONE_STATES
@@ -36,7 +37,7 @@ DUE_FIELD: dict[str, str] = {Step.ARRANGE: "arranged_by", Step.REPORT: "first_re
 STEP_STATUS: dict[str, str] = {Step.ARRANGE: Status.ISSUED, Step.REPORT: Status.ARRANGED, Step.DONE: Status.REPORTED}
 
 
-class SupervisionRefused(ValueError):
+class SupervisionRefused(Refused, ValueError):
     """A request the rules refuse; the message says why, in Chinese."""
 
 

@@ -15,12 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from rectify.acceptance.workdays import CalendarOutOfRange
 from rectify.accounts.roles import Role
 from rectify.accounts.scope import unit_ids
 from rectify.core.params import int_param
+from rectify.core.refusals import Refused, form_errors, show_refusal
 from rectify.core.types import AuthedRequest
-from rectify.core.versioning import StaleEdit
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Task
 
@@ -41,17 +40,9 @@ from .forms import (
 from .models import ExtensionRequest, LightRule, SupervisionNotice, SupervisionRule
 from .schedule import annotate_lights, attach_lights, predates_task, rule_for_region
 
-REFUSALS = (services.SupervisionRefused, milestone_services.MilestoneRefused, StaleEdit, CalendarOutOfRange)
 PAGE_SIZE = 20
 Step = SupervisionNotice.Step
 
-
-def _form_errors(form: Any) -> str:
-    parts = []
-    for key, errors in form.errors.items():
-        label = form.fields[key].label if key in form.fields else ""
-        parts.append(f"{label}：{'、'.join(errors)}" if label else "、".join(errors))
-    return "；".join(parts)
 
 
 def _list_queryset(qs: QuerySet[SupervisionNotice]) -> QuerySet[SupervisionNotice]:
@@ -173,13 +164,13 @@ def issue(request: AuthedRequest, uuid: Any) -> HttpResponse:
             data = form.cleaned_data
             try:
                 notice = services.issue_notice(task, request.user, units=data["units"], reason=data["reason"], kind=data["kind"])
-            except REFUSALS as exc:
-                error = str(exc)
+            except Refused as exc:
+                error = exc.message
             else:
                 messages.success(request, f"已下达{notice.number}")
                 return redirect(_detail_url(notice))
         else:
-            error = _form_errors(form)
+            error = form_errors(form)
     limits = services.limits_for(task.region)
     lights = annotate_lights([task])
     return render(request, "supervision/issue.html", {"task": task, "form": form, "error": error, "limits": limits,
@@ -195,12 +186,12 @@ def _step_view(step: str) -> Any:
             raise PermissionDenied("只有被督办单位可以办理督办单")
         form = StepForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _form_errors(form))
+            messages.error(request, form_errors(form))
             return redirect(_detail_url(notice))
         try:
             services.complete_step(notice, request.user, step, form.cleaned_data["text"], expected_version=form.cleaned_data["version"])
-        except REFUSALS as exc:
-            messages.error(request, str(exc))
+        except Refused as exc:
+            show_refusal(request, exc)
         else:
             messages.success(request, f"已提交{Step(step).label}情况")
         return redirect(_detail_url(notice))
@@ -228,13 +219,13 @@ def close(request: AuthedRequest, uuid: Any) -> HttpResponse:
     notice = _review_notice(request, uuid, "审核督办单")
     form = CloseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect(_detail_url(notice))
     try:
         services.close_notice(notice, request.user, form.cleaned_data["grade"], form.cleaned_data["note"],
                               expected_version=form.cleaned_data["version"])
-    except REFUSALS as exc:
-        messages.error(request, str(exc))
+    except Refused as exc:
+        show_refusal(request, exc)
     else:
         messages.success(request, "督办单已评定销号")
     return redirect(_detail_url(notice))
@@ -246,12 +237,12 @@ def send_back(request: AuthedRequest, uuid: Any) -> HttpResponse:
     notice = _review_notice(request, uuid, "退回督办单")
     form = SendBackForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect(_detail_url(notice))
     try:
         services.send_back(notice, request.user, form.cleaned_data["reason"], expected_version=form.cleaned_data["version"])
-    except REFUSALS as exc:
-        messages.error(request, str(exc))
+    except Refused as exc:
+        show_refusal(request, exc)
     else:
         messages.success(request, "已退回重办，时限自今日起重新计算（已批准的延期时限保留）")
     return redirect(_detail_url(notice))
@@ -265,12 +256,12 @@ def extension(request: AuthedRequest, uuid: Any) -> HttpResponse:
         raise PermissionDenied("只有被督办单位可以申请延期")
     form = ExtensionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect(_detail_url(notice))
     try:
         services.request_extension(notice, request.user, new_date=form.cleaned_data["new_date"], reason=form.cleaned_data["reason"])
-    except REFUSALS as exc:
-        messages.error(request, str(exc))
+    except Refused as exc:
+        show_refusal(request, exc)
     else:
         messages.success(request, "已提交延期申请")
     return redirect(_detail_url(notice))
@@ -293,13 +284,13 @@ def decide(request: AuthedRequest, uuid: Any) -> HttpResponse:
         raise PermissionDenied(refusal)
     form = DecideForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect(_detail_url(notice))
     try:
         decided = services.decide_extension(item, request.user, note=form.cleaned_data["note"],
                                             approve=form.cleaned_data["decision"] == ExtensionRequest.Decision.APPROVED)
-    except REFUSALS as exc:
-        messages.error(request, str(exc))
+    except Refused as exc:
+        show_refusal(request, exc)
     else:
         messages.success(request, decision_message(decided))
     return redirect(_detail_url(notice))
@@ -330,14 +321,14 @@ def milestone(request: AuthedRequest, uuid: Any, pk: int) -> HttpResponse:
     form = MilestoneForm(request.POST, prefix=f"m{item.pk}")
     target = reverse("supervision:milestones", args=[task.uuid])
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect(target)
     data = form.cleaned_data
     try:
         changed = milestone_services.set_milestone(item, request.user, done=data["done"], date=data["date"],
                                                    reason=data["reason"], expected_version=data["version"])
-    except REFUSALS as exc:
-        messages.error(request, str(exc))
+    except Refused as exc:
+        show_refusal(request, exc)
     else:
         state = "已完成" if changed.done else "未完成"
         when = f"{changed.date:%Y年%m月%d日}" if changed.date else "无日期"

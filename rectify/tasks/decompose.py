@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from rectify.core.refusals import Refused
 from rectify.regions.groups import expand_group, split_names
 from rectify.regions.matching import find_unit, normalise_name
 from rectify.regions.models import Region, Unit
@@ -22,9 +23,9 @@ from .services import TaskData, create_task
 LINE = re.compile(r"^\s*([^：:]+?)\s*[：:]\s*(.+)$")
 
 
-class DecompositionError(Exception):
+class DecompositionError(Refused):
     def __init__(self, errors: list[str]) -> None:
-        self.errors = errors
+        self.problems = errors  # one Chinese sentence per line that cannot be decomposed
         super().__init__("；".join(errors))
 
 

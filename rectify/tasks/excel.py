@@ -15,7 +15,6 @@ Rows are matched by 系统编号 first; a plan whose numbering restarts in each 
 """
 from __future__ import annotations
 
-import calendar
 import datetime
 import io
 import re
@@ -34,13 +33,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
 from rectify.core.models import ChangeRecord
+from rectify.core.refusals import Refused
 from rectify.core.versioning import StaleEdit
 from rectify.core.xlsx import MAX_CELL_CHARS, TRUNCATED, XlsxWriter, cell, clean_text, style_cell
 from rectify.inspections.models import Plan
 from rectify.regions.matching import find_unit, normalise_name
 from rectify.regions.models import Region, Unit
 
-from .forms import UNIT_SPLIT
+from . import validation
 from .models import Assignment, Task
 from .services import TaskData, TaskRefused, create_task, update_task
 from .states import TaskState
@@ -63,7 +63,7 @@ COLUMNS: list[tuple[str, float, str]] = [
     ("责任单位", 26, "多个单位用“、”分隔。牵头单位写成“单位名（牵头）”，配合单位写成“单位名（配合）”，其余为责任单位。"
      "单位名称须与系统中的单位名称或别名一致。新增任务至少填写一个牵头单位或责任单位。"),
     ("责任人", 10, "责任人姓名、职务，可不填。"),
-    ("整改时限", 13, "可填日期（如 2025-12-31）、“2025年12月底”、“2025年底前”或“长期坚持”；"
+    ("整改时限", 13, "可填日期（如 2025-12-31）、“2025年12月底”、“2025年上半年”、“2025年底前”或“长期坚持”；"
      "既有时限又需长期坚持的，写成“2025-12-31，长期坚持”。新增任务必填。不超过 100 个字。"),
     ("重点", 6, "重点任务填“是”，否则留空或填“否”。"),
     ("进展情况", 36, "目前的整改进展。"),
@@ -85,7 +85,6 @@ SECTION_SEPARATOR = " / "
 PRIORITY_YES, PRIORITY_NO = {"是", "重点", "√", "✓", "y", "yes", "true", "1"}, {"", "否", "非重点", "n", "no", "false", "0"}
 ROLE_SUFFIX = {Assignment.Role.LEAD: "（牵头）", Assignment.Role.COOPERATING: "（配合）"}
 ROLE_ORDER = [Assignment.Role.LEAD, Assignment.Role.RESPONSIBLE, Assignment.Role.COOPERATING]
-SUFFIX_RE = re.compile(r"[（(]\s*(牵头|牵头单位|配合|配合单位|责任|责任单位)\s*[）)]$")
 MEASURE_NUMBER_RE = re.compile(r"^\s*(?:\d{1,3}\s*[.．、)）](?!\d)|[（(]\d{1,3}[）)])\s*")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 #: The longest text each column accepts on import (checked before anything parses the cell).
@@ -107,7 +106,7 @@ EXAMPLE_FONT = Font(name="宋体", size=10, italic=True, color="808080")
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 
 
-class ExcelError(Exception):
+class ExcelError(Refused):
     """The uploaded file cannot be read as a ledger; the message is for the person who uploaded it."""
 
 
@@ -130,8 +129,7 @@ def format_section(section: Iterable[str]) -> str:
     return SECTION_SEPARATOR.join(clean_text(s) for s in section if clean_text(s))
 
 
-def parse_section(text: str) -> list[str]:
-    return [part.strip() for part in text.split(SECTION_SEPARATOR.strip()) if part.strip()] if text else []
+parse_section = validation.split_section
 
 
 def format_units(assignments: Iterable[tuple[str, str]]) -> str:
@@ -315,29 +313,13 @@ def write_template(*, plan_title: str = "") -> bytes:
 # Reading
 # ---------------------------------------------------------------------------------------------
 
-# Possessive spaces (\s*+): what follows a run of spaces is never a space, so giving spaces back can
-# never help a match; not trying keeps every search linear even on a cell of spaces.
-DATE_RE = re.compile(r"(\d{4})\s*+[-/.年]\s*+(\d{1,2})\s*+[-/.月]\s*+(\d{1,2})\s*+日?")
-MONTH_RE = re.compile(r"(\d{4})\s*+[-/.年]\s*+(\d{1,2})\s*+月?\s*+(?:份|底|末)?")
-YEAR_RE = re.compile(r"(\d{4})\s*+年\s*+(?:年底|底|末|年末|年内|内)?")
-PLAIN_DATE_RE = re.compile(r"^\s*+\d{4}\s*+[-/.]\s*+\d{1,2}\s*+[-/.]\s*+\d{1,2}\s*+$")
-# A long-term marker with an optional 并 before it. The separators around it are stripped afterwards with
-# str.strip: a pattern that starts with a starred separator class rescans every run of spaces from each of
-# its positions (quadratic: a 12,000-space cell took seconds).
-LONG_TERM_RE = re.compile(r"并?(?:长期坚持|长期执行|长期推进|长期|持续推进|持续开展|持续|常态化)")
-DEADLINE_SEPARATORS = "，,；;、 \t\n\u3000"
 MAX_DEADLINE_CHARS = CELL_LIMITS["整改时限"]
-
-
-@dataclass
-class Deadline:
-    date: datetime.date | None = None
-    long_term: bool = False
-    text: str = ""  # the wording to keep as 时限原文 ("" for a plain date)
+Deadline = validation.Deadline
 
 
 def parse_deadline(value: Any) -> Deadline:
-    """A 整改时限 cell: an Excel date, "2025-12-31", "2025年12月底", "2025年底前", "长期坚持" or a mix.
+    """A 整改时限 cell: an Excel date, or text read by the task rules (``validation.read_deadline``):
+    "2025-12-31", "2025年12月底", "2025年上半年", "2025年底前", "长期坚持" or a mix.
 
     Raises ``ValueError`` with a Chinese message when the cell cannot be understood.
     """
@@ -351,39 +333,16 @@ def parse_deadline(value: Any) -> Deadline:
         if 30000 <= value <= 80000:  # a date serial in a cell formatted as a number
             converted = from_excel(value)
             return _checked(Deadline(date=converted.date() if isinstance(converted, datetime.datetime) else converted))
-        raise ValueError(f"无法识别的整改时限“{value}”")
-    text = clean_text(value)
-    if len(text) > MAX_DEADLINE_CHARS:
-        raise ValueError(f"整改时限太长（{len(text)} 个字，不超过 {MAX_DEADLINE_CHARS} 个字），"
-                         "请写成 2025-12-31、2025年12月底、2025年底前 或 长期坚持")
-    return deadline_from_text(text)
+        raise ValueError(f"无法识别的整改时限“{value}”，{validation.DEADLINE_FORMS}")
+    return deadline_from_text(clean_text(value))
 
 
 def deadline_from_text(text: str) -> Deadline:
-    """The deadline in cleaned text; every pattern here runs in time linear in ``len(text)``."""
-    long_term = LONG_TERM_RE.search(text) is not None
-    rest = LONG_TERM_RE.sub(" ", text).strip(DEADLINE_SEPARATORS)
-    date: datetime.date | None = None
-    if rest:
-        try:
-            if m := DATE_RE.search(rest):
-                date = datetime.date(int(m[1]), int(m[2]), int(m[3]))
-            elif m := MONTH_RE.search(rest):
-                year, month = int(m[1]), int(m[2])
-                date = datetime.date(year, month, calendar.monthrange(year, month)[1])
-            elif m := YEAR_RE.search(rest):
-                date = datetime.date(int(m[1]), 12, 31)
-        except ValueError:
-            raise ValueError(f"整改时限“{text[:MAX_DEADLINE_CHARS]}”中的日期不存在") from None
-        if date is None:
-            raise ValueError(f"无法识别的整改时限“{text[:MAX_DEADLINE_CHARS]}”，请写成 2025-12-31、2025年12月底、2025年底前 或 长期坚持")
-    keep = "" if PLAIN_DATE_RE.match(text) else text[:60]
-    return _checked(Deadline(date=date, long_term=long_term, text=keep))
+    return validation.read_deadline(text)
 
 
 def _checked(d: Deadline) -> Deadline:
-    if d.date and not (2000 <= d.date.year <= 2100):
-        raise ValueError(f"整改时限的年份 {d.date.year} 不对，应在 2000 至 2100 之间")
+    validation.check_year(d.date)
     return d
 
 
@@ -404,20 +363,10 @@ def parse_measures(value: Any) -> list[str]:
 
 
 def parse_units(value: Any) -> list[tuple[str, str]]:
-    """责任单位 text as ``(role, name)`` pairs, by the （牵头）/（配合） suffixes."""
+    """责任单位 text as ``(role, name)`` pairs, by the （牵头）/（配合） suffixes (names as written)."""
     pairs: list[tuple[str, str]] = []
-    for part in UNIT_SPLIT.split(clean_text(value)):
-        name = part.strip()
-        if not name:
-            continue
-        role = Assignment.Role.RESPONSIBLE
-        if m := SUFFIX_RE.search(name):
-            role = Assignment.Role.LEAD if m[1].startswith("牵头") else (
-                Assignment.Role.COOPERATING if m[1].startswith("配合") else Assignment.Role.RESPONSIBLE
-            )
-            name = name[: m.start()].strip()
-        if name and (role, name) not in pairs:
-            pairs.append((role, name))
+    for role, part in validation.role_parts(clean_text(value)):
+        pairs += [(role, written) for written, _ in validation.unit_names(part) if (role, written) not in pairs]
     return pairs
 
 
@@ -442,7 +391,8 @@ class SheetRow:
     title: str = ""
     target: str = ""
     measures: list[str] = field(default_factory=list)
-    units: list[tuple[str, str]] = field(default_factory=list)
+    units: list[tuple[str, str]] = field(default_factory=list)  # (role, name as written)
+    unit_pairs: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # role → (written, completed)
     responsible_person: str = ""
     deadline: Deadline = field(default_factory=Deadline)
     deadline_raw: str = ""
@@ -542,7 +492,9 @@ def _read_row(number: int, values: tuple[Any, ...], header: dict[str, int]) -> S
     row.title = text("整改任务")
     row.target = text("整改目标")
     row.measures = [] if "整改措施" in too_long else parse_measures(get("整改措施"))
-    row.units = [] if "责任单位" in too_long else parse_units(get("责任单位"))
+    if "责任单位" not in too_long:
+        row.unit_pairs = validation.units_by_role(clean_text(get("责任单位")))
+        row.units = [(role, written) for role, pairs in row.unit_pairs.items() for written, _ in pairs]
     row.responsible_person = text("责任人")
     row.progress = text("进展情况")
     row.deadline_raw = text("整改时限")
@@ -569,7 +521,7 @@ def _oversized_cells(row: SheetRow, get: Any) -> set[str]:
         value = get(name)
         if isinstance(value, str) and len(value) > limit and len(clean_text(value)) > limit:
             too_long.add(name)
-            row.errors.append(f"“{name}”太长（{len(clean_text(value))} 个字，不超过 {limit} 个字）")
+            row.errors.append(validation.too_long_message(name, len(clean_text(value)), limit))
     return too_long
 
 
@@ -787,19 +739,15 @@ def _read_only_row(result: RowResult, task: Task, columns: set[str], finder: _Un
 
 
 def _resolve_units(result: RowResult, region: Region, finder: _UnitFinder, current: Iterable[Unit] = ()) -> dict[str, list[Unit]]:
+    current = list(current)
     units: dict[str, list[Unit]] = {}
     missing: list[str] = []
-    current = list(current)
-    for role, name in result.row.units:
-        unit = finder.find(name, region, current)
-        if unit is None:
-            missing.append(name)
-        elif unit not in units.setdefault(role, []):
-            units[role].append(unit)
+    for role, pairs in result.row.unit_pairs.items():
+        found, unknown = validation.resolve_units(pairs, region, lambda name, r: finder.find(name, r, current))
+        missing += unknown
+        units.setdefault(role, []).extend(u for u in found if u not in units[role])
     if missing:
-        result.errors.append(
-            f"系统中（{region.full_name}及上级）没有这些单位：{'、'.join(missing)}。请检查名称，或请管理员先添加单位。"
-        )
+        result.errors.append(validation.unknown_units_message(missing))
     return {role: us for role, us in units.items() if us}
 
 
@@ -807,12 +755,12 @@ def _new(result: RowResult, plan: Plan, region: Region, columns: set[str], finde
     row = result.row
     result.status = NEW
     units = _resolve_units(result, region, finder)
-    if not (row.problem or row.title or row.target):
-        result.errors.append("反馈问题、整改任务、整改目标至少填写一项")
-    if not units.get(Assignment.Role.LEAD) and not units.get(Assignment.Role.RESPONSIBLE) and not result.errors:
-        result.errors.append("请至少填写一个牵头单位或责任单位")
-    if not row.deadline.date and not row.deadline.long_term and not any("整改时限" in e for e in result.errors):
-        result.errors.append("请填写整改时限（日期或“长期坚持”）")
+    checked = validation.Checked({}, {"units": list(result.errors)})
+    validation.check_task(
+        checked, title=row.title, problem=row.problem, target=row.target, deadline=row.deadline.date,
+        long_term=row.deadline.long_term, units=units, need_deadline=not any("整改时限" in e for e in result.errors),
+    )
+    result.errors = checked.messages()
     result.data = TaskData(
         plan=plan, region=region, seq=row.seq, problem=row.problem, title=row.title, target=row.target,
         responsible_person=row.responsible_person, deadline=row.deadline.date, deadline_text=row.deadline.text,
@@ -853,7 +801,7 @@ def _compare(result: RowResult, task: Task, columns: set[str], finder: _UnitFind
         new_keys = sorted({(u.pk, role) for role, us in units.items() for u in us})
         if old_keys != new_keys:
             if not units.get(Assignment.Role.LEAD) and not units.get(Assignment.Role.RESPONSIBLE) and not result.errors:
-                result.errors.append("请至少保留一个牵头单位或责任单位")
+                result.errors.append(validation.NEED_UNIT)
             changes.append(FieldChange("责任单位", _unit_text(data.units) or "（空）", _unit_text(units) or "（空）"))
             data.units = units
     if "整改时限" in columns and not any("整改时限" in e for e in row.errors):
@@ -861,7 +809,7 @@ def _compare(result: RowResult, task: Task, columns: set[str], finder: _UnitFind
         new_pair = (row.deadline.date, row.deadline.long_term)
         if old_pair != new_pair:
             if new_pair == (None, False):
-                result.errors.append("整改时限不能清空（请填写日期或“长期坚持”）")
+                result.errors.append(validation.NEED_DEADLINE)
             data.deadline, data.long_term, data.deadline_text = row.deadline.date, row.deadline.long_term, row.deadline.text
             changes.append(FieldChange("整改时限", format_deadline(*old_pair) or "（空）", format_deadline(*new_pair) or "（空）"))
     if "章节" in columns and format_section(task.section) != row.section:
@@ -892,7 +840,7 @@ def _check_seq_clash(result: RowResult, task: Task, data: TaskData) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-class ImportRefused(Exception):
+class ImportRefused(Refused):
     """The import cannot be applied; nothing was written."""
 
 

@@ -11,13 +11,12 @@ from django.core.exceptions import ValidationError
 from rectify.core.forms import DateField
 from rectify.core.params import IdChoiceField
 from rectify.inspections.models import Plan
-from rectify.regions.matching import find_unit
-from rectify.regions.models import Region, Unit
+from rectify.regions.models import Region
 
+from . import validation
 from .models import Assignment, Task
 from .services import TaskData
 
-UNIT_SPLIT = re.compile(r"[、，,；;\n]+")
 UNDATED = "— "  # starts the line of a milestone without a date
 MILESTONE_LINE = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*[：:，,\s]\s*(.+)$")
 
@@ -53,10 +52,7 @@ def join_section(section: list[str]) -> str:
     return " / ".join(section)
 
 
-def split_section(text: str) -> list[str]:
-    """Levels separated by " / " (as shown), or by a bare "/" when typed that way."""
-    separator = " / " if " / " in text else "/"
-    return [s.strip() for s in text.split(separator) if s.strip()]
+split_section = validation.split_section
 
 
 def normalise_newlines(text: str) -> str:
@@ -80,7 +76,7 @@ class TaskForm(forms.Form):
     responsible_units = forms.CharField(label="责任单位", required=False, help_text="多个单位用“、”分隔")
     responsible_person = forms.CharField(label="责任人", max_length=120, required=False)
     deadline = DateField(label="整改时限", required=False)
-    deadline_text = forms.CharField(label="时限原文", max_length=60, required=False)
+    deadline_text = forms.CharField(label="时限原文", max_length=60, required=False, help_text="如“2025年上半年”；未填整改时限时按此确定")
     long_term = forms.BooleanField(label="长期坚持", required=False)
     priority = forms.BooleanField(label="重点任务", required=False)
     progress = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -99,6 +95,9 @@ class TaskForm(forms.Form):
             plan_field.help_text = "任务创建后不能更换所属整改方案"
         region_field = cast(forms.ModelChoiceField, self.fields["region"])
         region_field.queryset = regions if regions is not None else Region.objects.none()
+        for field in self.fields.values():  # one wording for a text that is too long (tasks/validation.py)
+            if isinstance(field, forms.CharField) and field.max_length:
+                field.error_messages["max_length"] = validation.TOO_LONG.format(length="%(show_value)d", limit="%(limit_value)d")
         region_field.label_from_instance = lambda r: f"{r.full_name}（{r.code}）"  # type: ignore[method-assign,assignment]
 
     @classmethod
@@ -118,12 +117,19 @@ class TaskForm(forms.Form):
         }
 
     def clean_milestones(self) -> list[tuple[datetime.date | None, str]]:
-        return parse_milestones(self.cleaned_data.get("milestones", ""))
+        milestones = parse_milestones(self.cleaned_data.get("milestones", ""))
+        checked = validation.Checked()
+        validation.check_milestones(checked, milestones)
+        if checked.errors:
+            raise ValidationError(checked.errors["milestones"])
+        return milestones
 
     def clean_deadline(self) -> datetime.date | None:
         value: datetime.date | None = self.cleaned_data.get("deadline")
-        if value and not (2000 <= value.year <= 2100):
-            raise ValidationError("整改时限的年份应在 2000 至 2100 之间")
+        try:
+            validation.check_year(value)
+        except validation.DeadlineError as exc:
+            raise ValidationError(str(exc)) from None
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -131,26 +137,23 @@ class TaskForm(forms.Form):
         for name, value in list(data.items()):
             if isinstance(value, str):
                 data[name] = normalise_newlines(value)
-        if not data.get("deadline") and not data.get("long_term"):
-            self.add_error("deadline", "请填写整改时限，或勾选“长期坚持”")
-        if not (data.get("problem") or data.get("target") or data.get("title")):
-            self.add_error("problem", "反馈问题、整改目标、任务名称至少填写一项")
+        checked = validation.Checked()
+        if "deadline" not in self.errors:
+            deadline = validation.settle_deadline(checked, data.get("deadline"), data.get("deadline_text"), bool(data.get("long_term")))
+            data["deadline"], data["long_term"] = deadline.date, deadline.long_term
         region = data.get("region")
-        units: dict[str, list[Unit]] = {}
-        if region:
-            for field_name, role in self.UNIT_FIELDS.items():
-                found, missing = [], []
-                for name in UNIT_SPLIT.split(data.get(field_name) or ""):
-                    name = name.strip()
-                    if not name:
-                        continue
-                    unit = find_unit(name, region)
-                    (found.append(unit) if unit else missing.append(name))
-                if missing:
-                    self.add_error(field_name, f"系统中没有这些单位：{'、'.join(missing)}。请检查名称，或请管理员先添加单位。")
-                units[role] = list(dict.fromkeys(found))
-            if not units.get(Assignment.Role.LEAD) and not units.get(Assignment.Role.RESPONSIBLE) and not self.errors:
-                self.add_error("responsible_units", "请至少填写一个牵头单位或责任单位")
+        units = validation.check_units(checked, {name: data.get(name) or "" for name in self.UNIT_FIELDS}, region)
+        check_units_needed = region is not None and not self.errors and not checked.errors
+        validation.check_task(
+            checked, title=data.get("title") or "", problem=data.get("problem") or "", target=data.get("target") or "",
+            deadline=data.get("deadline"), long_term=bool(data.get("long_term")),
+            units=units if check_units_needed else None, need_deadline="deadline" not in self.errors,
+        )
+        for name, messages in checked.errors.items():
+            for message in messages:
+                if name == "deadline" and "deadline" in self.errors:
+                    continue
+                self.add_error(name, message)
         data["units"] = units
         return data
 

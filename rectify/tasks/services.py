@@ -15,6 +15,7 @@ from rectify.accounts.scope import check_assignable_units, check_writable_region
 from rectify.core.context import current_actor
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
+from rectify.core.refusals import Refused
 from rectify.core.versioning import StaleEdit, save_versioned
 from rectify.inspections.models import Plan
 from rectify.regions.models import Region, Unit
@@ -28,7 +29,7 @@ from .states import TaskState, check_transition
 MAX_DEPTH = 20
 
 
-class TaskRefused(Exception):
+class TaskRefused(Refused):
     """A change the ledger's rules refuse; the message is for the user (400 in the API)."""
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from rectify.core.refusals import Refused
+
 
 class TaskState(models.TextChoices):
     ASSIGNED = "assigned", "已交办"
@@ -85,8 +87,10 @@ OPEN_STATES = {TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.SENT_BACK, T
 DONE_STATES = {TaskState.ACCEPTED, TaskState.ANNOUNCED, TaskState.CLOSED}
 
 
-class TransitionRefused(Exception):
-    pass
+class TransitionRefused(Refused):
+    """A state change the states table does not allow."""
+
+    code = "transition_refused"
 
 
 def check_transition(current: str, target: str) -> None:

@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from rectify.accounts.scope import WriteScopeRefused, writable_regions
+from rectify.accounts.scope import writable_regions
 from rectify.core.models import ChangeRecord, SavedFilter
+from rectify.core.refusals import Refused, refusal_to_form, show_refusal
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
@@ -26,8 +27,8 @@ from .decompose import DecompositionError, decompose
 from .filters import LedgerFilter
 from .forms import TaskForm
 from .models import Assignment, Task, overdue_q
-from .services import TaskRefused, create_task, transition_task, update_task
-from .states import TASK_TRANSITIONS, TaskState, TransitionRefused
+from .services import create_task, transition_task, update_task
+from .states import TASK_TRANSITIONS, TaskState
 
 
 def ledger_queryset(request: AuthedRequest) -> tuple[LedgerFilter, QuerySet[Task]]:
@@ -120,16 +121,12 @@ def task_create(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             task = create_task(form.task_data(), reason=form.cleaned_data["reason"] or "新建任务")
-        except (WriteScopeRefused, TaskRefused) as refused:
-            form.add_error(None, str(refused))
-            return render(request, "tasks/task_form.html", {"form": form, "creating": True}, status=_refusal_status(refused))
+        except Refused as refused:
+            refusal_to_form(form, refused)
+            return render(request, "tasks/task_form.html", {"form": form, "creating": True}, status=refused.status)
         messages.success(request, f"任务“{task.seq}”已创建")
         return redirect("tasks:detail", uuid=task.uuid)
     return render(request, "tasks/task_form.html", {"form": form, "creating": True})
-
-
-def _refusal_status(refused: Exception) -> int:
-    return 403 if isinstance(refused, WriteScopeRefused) else 400
 
 
 @login_required
@@ -144,12 +141,10 @@ def task_edit(request: AuthedRequest, uuid: str) -> HttpResponse:
             data.completion = task.completion
             try:
                 changed = update_task(task, data, expected_version=form.cleaned_data["version"] or 0, reason=form.cleaned_data["reason"])
-            except StaleEdit as stale:
-                form.add_error(None, str(stale))
-                return render(request, "tasks/task_form.html", {"form": form, "task": task, "stale": True}, status=409)
-            except (WriteScopeRefused, TaskRefused) as refused:
-                form.add_error(None, str(refused))
-                return render(request, "tasks/task_form.html", {"form": form, "task": task}, status=_refusal_status(refused))
+            except Refused as refused:
+                refusal_to_form(form, refused)
+                stale = isinstance(refused, StaleEdit)
+                return render(request, "tasks/task_form.html", {"form": form, "task": task, "stale": stale}, status=refused.status)
             messages.success(request, "修改已保存" if changed else "内容没有变化，未做修改")
             return redirect("tasks:detail", uuid=task.uuid)
     else:
@@ -188,7 +183,7 @@ def task_decompose(request: AuthedRequest, uuid: str) -> HttpResponse:
     try:
         children = decompose(task, request.POST.get("lines", ""), reason=(request.POST.get("reason") or "").strip()[:500])
     except DecompositionError as error:
-        for message in error.errors:
+        for message in error.problems:
             messages.error(request, message)
         return redirect(f"{reverse('tasks:detail', args=[task.uuid])}#decompose")
     messages.success(request, f"已分解为 {len(children)} 项下级任务")
@@ -210,8 +205,8 @@ def task_start(request: AuthedRequest, uuid: str) -> HttpResponse:
         return redirect("tasks:detail", uuid=task.uuid)
     try:
         transition_task(task, TaskState.IN_PROGRESS, expected_version=int(version), reason="开始整改")
-    except (StaleEdit, TransitionRefused) as error:
-        messages.error(request, str(error))
+    except Refused as error:
+        show_refusal(request, error)
     else:
         messages.success(request, "任务已进入“整改中”")
     return redirect("tasks:detail", uuid=task.uuid)

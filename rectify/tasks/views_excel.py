@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.params import IdChoiceField
+from rectify.core.refusals import form_errors
 from rectify.core.types import AuthedRequest
 from rectify.core.xlsx import xlsx_response
 from rectify.inspections.models import Plan
@@ -56,8 +57,7 @@ def export_ledger(request: AuthedRequest) -> HttpResponse:
     ledger_filter, tasks = ledger_queryset(request)
     if ledger_filter.is_bound and not ledger_filter.is_valid():
         # Never export everything when the filters asked for less: say what is wrong instead.
-        errors = "；".join(f"{ledger_filter.form.fields[k].label if k in ledger_filter.form.fields else k}：{'、'.join(v)}"
-                          for k, v in ledger_filter.form.errors.items())
+        errors = form_errors(ledger_filter.form)
         return HttpResponseBadRequest(f"筛选条件有误，未导出：{errors}", content_type="text/plain; charset=utf-8")
     today = timezone.localdate()
     ordering = request.GET.get("ordering", "")

@@ -2,7 +2,6 @@
 ``editable_by`` and go through ``rectify.tasks.services`` (atomic, version-checked, recorded)."""
 
 import datetime
-import re
 from typing import Any, Literal
 from uuid import UUID
 
@@ -20,8 +19,8 @@ from rectify.core.models import ChangeRecord
 from rectify.core.params import SearchTooLong
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
-from rectify.regions.matching import find_unit
 from rectify.regions.models import Region, Unit
+from rectify.tasks import validation
 from rectify.tasks.filters import task_search_q
 from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.services import TaskData, create_task, task_data_from, transition_task, update_task
@@ -51,12 +50,6 @@ router = Router(tags=["整改任务"])
 NOT_FOUND = "任务不存在，或您无权查看"
 NOT_EDITABLE = "您没有修改此任务的权限"
 WRITE_RESPONSES = {400: Message, 401: Message, 403: Message, 404: Message, 409: StaleOut, 422: ValidationErrorOut}
-UNIT_SPLIT = re.compile(r"[、，,；;\n]+")
-UNIT_FIELDS = {
-    "lead_units": Assignment.Role.LEAD,
-    "cooperating_units": Assignment.Role.COOPERATING,
-    "responsible_units": Assignment.Role.RESPONSIBLE,
-}
 Ordering = Literal["deadline", "-deadline", "seq", "state", "updated_at", "-updated_at"]
 
 
@@ -165,30 +158,6 @@ def task_assignments(request: HttpRequest, uuid: UUID) -> list[Assignment]:
 # ---- validation: the task form's rules ---------------------------------------------------------
 
 
-def _names(values: list[str]) -> list[str]:
-    names: list[str] = []
-    for value in values:
-        names += [n.strip() for n in UNIT_SPLIT.split(value or "") if n.strip()]
-    return names
-
-
-def _resolve_units(values: dict[str, Any], region: Region, current: dict[str, list[Unit]], errors: ApiValidationError) -> dict[str, list[Unit]]:
-    units: dict[str, list[Unit]] = {}
-    for field_name, role in UNIT_FIELDS.items():
-        if field_name not in values or values[field_name] is None:
-            units[role] = list(current.get(role, []))
-            continue
-        found: list[Unit] = []
-        missing: list[str] = []
-        for name in _names(values[field_name]):
-            unit = find_unit(name, region)
-            (found.append(unit) if unit else missing.append(name))
-        if missing:
-            errors.add(field_name, f"系统中没有这些单位：{'、'.join(missing)}。请检查名称，或请管理员先添加单位。")
-        units[role] = list(dict.fromkeys(found))
-    return units
-
-
 def build_task_data(user: Any, values: dict[str, Any], task: Task | None = None) -> TaskData:
     """TaskData from a request body (for an update, merged over the task), or ApiValidationError."""
     errors = ApiValidationError()
@@ -233,20 +202,24 @@ def build_task_data(user: Any, values: dict[str, Any], task: Task | None = None)
             return merged[name]
         return getattr(data, name) if data is not None else default
 
-    deadline = current("deadline")
-    if deadline and not (2000 <= deadline.year <= 2100):
-        errors.add("deadline", "整改时限的年份应在 2000 至 2100 之间")
-    if not deadline and not current("long_term", False):
-        errors.add("deadline", "请填写整改时限，或勾选“长期坚持”")
-    if not (current("problem", "") or current("target", "") or current("title", "")):
-        errors.add("problem", "反馈问题、整改目标、任务名称至少填写一项")
-
+    checked = validation.Checked()
+    validation.check_lengths(checked, {name: merged.get(name) for name in validation.LIMITS}, labelled=False)
+    validation.check_milestones(checked, merged.get("milestones") or [])
+    if "deadline" in merged or "deadline_text" in merged:
+        deadline = validation.settle_deadline(checked, current("deadline"), current("deadline_text", ""), current("long_term", False))
+        merged["deadline"], merged["long_term"] = deadline.date, deadline.long_term
     region = current("region")
     units: dict[str, list[Unit]] = {}
     if region is not None:
-        units = _resolve_units(values, region, data.units if data is not None else {}, errors)
-        if not units.get(Assignment.Role.LEAD) and not units.get(Assignment.Role.RESPONSIBLE) and not errors.errors:
-            errors.add("responsible_units", "请至少填写一个牵头单位或责任单位")
+        units = validation.check_units(checked, values, region, current=data.units if data is not None else {})
+    validation.check_task(
+        checked, title=current("title", ""), problem=current("problem", ""), target=current("target", ""),
+        deadline=current("deadline"), long_term=current("long_term", False),
+        units=units if region is not None and not errors.errors else None,
+    )
+    for name, messages in checked.errors.items():
+        for message in messages:
+            errors.add(name, message)
     if errors.errors:
         raise errors
 

@@ -162,7 +162,7 @@ def test_office_creates_a_task_and_a_history_row(api_as, world):
 @pytest.mark.parametrize(
     "changes, field, message",
     [
-        ({"deadline": None}, "deadline", "请填写整改时限，或勾选“长期坚持”"),
+        ({"deadline": None}, "deadline", "请填写整改时限，或选择“长期坚持”"),
         ({"deadline": "1999-12-31"}, "deadline", "年份应在 2000 至 2100 之间"),
         ({"problem": "", "target": "", "title": ""}, "problem", "至少填写一项"),
         ({"lead_units": [], "responsible_units": []}, "responsible_units", "请至少填写一个牵头单位或责任单位"),
@@ -171,7 +171,7 @@ def test_office_creates_a_task_and_a_history_row(api_as, world):
         ({"region": "140100"}, "region", "不在您的管辖范围内"),
         ({"plan": "00000000-0000-0000-0000-000000000000"}, "plan", "整改方案不存在"),
         ({"seq": "  "}, "seq", "不能为空"),
-        ({"seq": "1" * 21}, "seq", "最多 20 个字符"),
+        ({"seq": "1" * 21}, "seq", "太长（21 个字，不超过 20 个字）"),
         ({"deadline": "2026-13-01"}, "deadline", "日期格式不正确"),
     ],
 )
@@ -236,7 +236,7 @@ def test_stale_version_answers_409_and_writes_nothing(api_as, world, make_task):
     assert response.status_code == 409
     assert response.json() == {
         "detail": "该记录已被他人修改（当前版本为 2），您的修改未保存。请刷新页面查看最新内容后重新编辑。",
-        "current_version": 2,
+        "current_version": 2, "code": "stale_edit", "status": 409,
     }
     task.refresh_from_db()
     assert task.progress == "第一次" and task.version == 2

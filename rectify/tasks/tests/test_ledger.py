@@ -125,7 +125,7 @@ def test_create_task_through_the_form(world, login):
 @pytest.mark.parametrize(
     "overrides, field, message",
     [
-        ({"deadline": "", "long_term": ""}, "deadline", "请填写整改时限，或勾选“长期坚持”"),
+        ({"deadline": "", "long_term": ""}, "deadline", "请填写整改时限，或选择“长期坚持”"),
         ({"responsible_units": "不存在的局"}, "responsible_units", "系统中没有这些单位：不存在的局"),
         ({"milestones": "明年六月 完成"}, "milestones", "第 1 行格式不对"),
         ({"milestones": "2030-02-30 完成"}, "milestones", "日期 2030-02-30 不存在"),
