@@ -6,6 +6,7 @@ Adding a layout is adding one module here, its class to LAYOUTS, and its tests.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -49,6 +50,23 @@ def used_chars(tasks: list[dict]) -> int:
     return n
 
 
+_NUMBERED_LABEL = re.compile(r"^\W{0,2}(?:问题|受理)?(?:编号|序号)\s{0,3}[A-Za-z\d][\w\-]{0,20}\s{0,3}[:：]")
+
+
+def reads_label_as_text(task: dict) -> bool:
+    """A text field holding a label line of its own (`整改目标：…`, `验收情况：…`, `编号8：…`): the task was
+    read by a layout that took the document's labels for plain text."""
+    from ..vocabulary import label_field
+
+    return any(label_field(line) or _NUMBERED_LABEL.match(line) for k in ("title", "problem", "target", "completion")
+               for line in (task.get(k) or "").split("\n"))
+
+
+def quality(result: LayoutResult) -> int:
+    """Characters explained by the tasks that did not read a field label as text."""
+    return used_chars([t for t in result.tasks if not reads_label_as_text(t)])
+
+
 def registry() -> list[Layout]:
     from .labelled_fields import LabelledFields
 
@@ -57,13 +75,16 @@ def registry() -> list[Layout]:
 
 def best_result(lines: list[str], context: Context, incumbent: LayoutResult) -> LayoutResult:
     """The result that explains most of the text: the incumbent (numbered structure) or a registered layout."""
-    best = incumbent
-    if incumbent.used_chars * MARGIN >= sum(len(s) for s in lines):
+    best, best_q = incumbent, quality(incumbent)
+    # an incumbent that read labels as text has no head start
+    margin = MARGIN if best_q == incumbent.used_chars else 1.0
+    if best_q * margin >= sum(len(s) for s in lines):
         return best  # no challenger could explain enough more of the text
     for layout in registry():
         if layout.detect(lines) <= 0:
             continue
         result = layout.extract(lines, context)
-        if result.tasks and result.used_chars > best.used_chars * MARGIN:
-            best = result
+        q = quality(result)
+        if result.tasks and q > best_q * margin:
+            best, best_q, margin = result, q, MARGIN
     return best
