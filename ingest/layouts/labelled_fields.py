@@ -29,7 +29,9 @@ class LabelledFields:
     def detect(self, lines: list[str]) -> float:
         found = {lab[0] for line in lines if (lab := label_field(line)) and lab[0] != OTHER}
         fields = found & TASK_FIELDS
-        return float(len(fields)) if len(fields) >= 2 and fields & {"problem", "measures", "completion", "target"} else 0.0
+        # a goal (总体目标) and measures (具体措施) alone are the sections of a plan, not the fields of a task
+        task_only = fields & {"problem", "completion", "responsible_units", "lead_units", "deadline", "responsible_person"}
+        return float(len(fields)) if len(fields) >= 2 and task_only else 0.0
 
     def extract(self, lines: list[str], context: Context) -> LayoutResult:
         from ..document import finish_task  # the shared finishing of a task (units, deadline, measures)

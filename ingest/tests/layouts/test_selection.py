@@ -41,3 +41,23 @@ def test_numbered_item_heads_open_tasks():
     assert [t["seq"] for t in doc["tasks"]] == ["1", "2"]
     assert doc["tasks"][1]["target"].startswith("建成开发区周界")
     assert doc["tasks"][1]["completion"] == "4座监测站已建成联网。"
+
+
+PLAN_WITH_GOALS = """各县（区）人民政府，市政府各部门：
+为改善全市水环境质量，结合本市实际，提出如下实施意见。
+一、工作目标
+总体目标：到2026年，全市地表水国控断面水质优良比例稳步提高。
+具体指标：到2026年，城市黑臭水体消除比例达到95%以上。
+二、重点任务
+（一）加强工业污染防治。
+1.推进园区污水集中处理。各工业园区应在2025年9月底前建成污水集中处理设施并稳定运行。
+2.整治涉水散乱污企业。2025年底前完成排查整治，建立动态管理台账。
+"""
+
+
+def test_goal_and_measure_sections_are_not_task_fields():
+    doc = _parse(PLAN_WITH_GOALS)
+    assert doc["layout"]["name"] == "numbered_structure"
+    assert [t["seq"] for t in doc["tasks"]] == ["1", "2"]
+    assert doc["tasks"][0]["title"] == "推进园区污水集中处理"
+    assert doc["tasks"][1]["measures"] == ["2025年底前完成排查整治，建立动态管理台账。"]
