@@ -43,6 +43,8 @@ def find_title(lines: list[str]) -> tuple[str, int]:
                     title = prev + line
             return title, i
     first = head[0] if head else (0, "")
+    if re.match(r"^(\d{1,3}[、.．]|[(（][\d一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．])\D", first[1]):
+        return "", -1  # an excerpt that opens on a numbered item has no title line
     return first[1][:80], first[0]
 
 

@@ -106,8 +106,12 @@ class Draft:
             items[-1].append(text)
 
 
+_SECTION_LEAD = re.compile(r"\s*[(（][^()（）]{2,40}(?:总牵头|牵头)[^()（）]{0,6}[)）]\s*$")
+
+
 def _section_name(body: str) -> str:
-    return body.strip().rstrip("。:：;；").strip()
+    """A heading without its closing punctuation and its section-wide `（…总牵头）` note."""
+    return _SECTION_LEAD.sub("", body.strip()).rstrip("。:：;；").strip()
 
 
 def choose_task_level(lines: list[Line], kind: str) -> int | None:
