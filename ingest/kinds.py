@@ -58,7 +58,7 @@ def find_kind(title: str, text: str) -> str:
         return "closure_notice"
     if re.search(r"整改目标|整改措施|整改时限|整改期限", text):
         return "rectification_plan"
-    if re.search(r"牵头单位|牵头部门", text):
+    if re.search(r"牵头单位|牵头部门|牵头组织实施|等部门(?:配合|负责)", text):
         return "action_plan"
     return "progress_report" if re.search(r"已完成|已办结", text) else "rectification_plan"
 

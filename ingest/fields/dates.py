@@ -89,13 +89,24 @@ def find_dates(text: str, year_hint: int | None = None, bare_years: bool = False
         for m in rx.finditer(text):
             if taken.overlaps(m.start(), m.end()):
                 continue
-            date = _resolve(kind, m, year_hint, bare_years)
+            date = _resolve(kind, m, year_hint, bare_years or (kind == "y" and _opens_step(text, m)))
             if date is None:
                 continue
             taken.add(m.start(), m.end())
             hits.append(DateHit(date, m.start(), m.end(), m.group(0), kind not in ("md",)))
     hits.sort(key=lambda h: h.start)
     return hits
+
+
+_STEP_VERB = re.compile(r"[，,]|达到|完成|实现|建成|基本|全面|全部|力争")
+
+
+def _opens_step(text: str, m: re.Match[str]) -> bool:
+    """A bare year that opens a clause and a step: `，2010年达到…` `2018年，完成…`."""
+    if m.group("pre") or m.group("post"):
+        return False
+    before = text[m.start() - 1] if m.start() else "，"
+    return before in "，,。；;：:\n" and bool(_STEP_VERB.match(text, m.end()))
 
 
 def _resolve(kind: str, m: re.Match[str], year_hint: int | None, bare_years: bool) -> str | None:
