@@ -69,8 +69,9 @@ def quality(result: LayoutResult) -> int:
 
 def registry() -> list[Layout]:
     from .labelled_fields import LabelledFields
+    from .run_in_items import RunInItems
 
-    return [LabelledFields()]
+    return [LabelledFields(), RunInItems()]
 
 
 def best_result(lines: list[str], context: Context, incumbent: LayoutResult) -> LayoutResult:
