@@ -69,9 +69,10 @@ def quality(result: LayoutResult) -> int:
 
 def registry() -> list[Layout]:
     from .labelled_fields import LabelledFields
+    from .progress_items import ProgressItems
     from .run_in_items import RunInItems
 
-    return [LabelledFields(), RunInItems()]
+    return [LabelledFields(), RunInItems(), ProgressItems()]
 
 
 def best_result(lines: list[str], context: Context, incumbent: LayoutResult) -> LayoutResult:
