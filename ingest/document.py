@@ -158,7 +158,7 @@ def _join(items: list[list[str]] | None, sep: str = "\n") -> str | None:
     return text or None
 
 
-_CLOSING = re.compile(r"^(?:如(?:果)?(?:对|有)|若对|公示(?:期|时间)|监督电话|联系电话|电子邮箱|联系地址|邮寄地址|特此公示)")
+_CLOSING = re.compile(r"^(?:如(?:果)?(?:对|有|公众)|若对|以上.{0,10}(?:向社会)?公示|验收销号|拟何时销号|意见反馈|公示(?:期|时间)|监督电话|联系电话|电子邮箱|联系地址|邮寄地址|特此公示)")
 
 
 def _without_closing(text: str | None) -> str | None:

@@ -26,6 +26,8 @@ FIELD_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("target", re.compile(r"(?:整改|工作)?目标(?:任务|要求)?$|整改要求$")),
     ("measures", re.compile(r"措施$")),
 ]
+# a long label phrase (`中央环境保护督察反馈意见整改任务`) counts only with one of these head nouns
+_LONG_LABEL_END = re.compile(r"(?:整改任务|反馈问题|反馈意见|整改目标|整改措施|完成情况|整改情况|整改结果|责任单位)$")
 _NOT_LABEL = re.compile(r"[，,。；;、“”\"《》\d]")
 
 
@@ -40,7 +42,7 @@ def strip_numbering(text: str) -> str:
 def field_of(phrase: str) -> str | None:
     """The field a label phrase names by its head noun, else None."""
     phrase = re.sub(r"\s+", "", phrase)
-    if not 2 <= len(phrase) <= 12 or _NOT_LABEL.search(phrase):
+    if not 2 <= len(phrase) <= 24 or _NOT_LABEL.search(phrase) or len(phrase) > 12 and not _LONG_LABEL_END.search(phrase):
         return None
     for name, rx in FIELD_RULES:
         if rx.search(phrase):
@@ -58,7 +60,7 @@ def split_label(line: str) -> tuple[str, str] | None:
     if m:
         phrase = m.group(1) or m.group(3)
         return phrase.strip(), (m.group(2) if m.group(1) else m.group(4)).strip().strip("|").strip()
-    if 2 <= len(body) <= 12 and re.fullmatch(r"[\u4e00-\u9fff]+", body):
+    if 2 <= len(body) <= 24 and re.fullmatch(r"[\u4e00-\u9fff]+", body):
         return body, ""
     return None
 

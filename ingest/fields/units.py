@@ -215,8 +215,9 @@ def _read_bracket(inner: str) -> dict[str, list[str]] | None:
     return found
 
 
-_TRAILING_DUTY = re.compile(rf"(?:^|(?<=[，,。；;]))\s*由(?P<units>[^，,。；;由]{{2,60}}?)(?:等(?:有关|相关)?(?:部门|单位))?"
-                            rf"(?P<role>{_ROLE})(?:[^，,。；;]{{0,8}})[。；;]?\s*$")
+# bounded repeats only (\s{0,3}): a leading \s* cost n² on a run of spaces
+_TRAILING_DUTY = re.compile(rf"(?:^|(?<=[，,。；;]))\s{{0,3}}由(?P<units>[^，,。；;由]{{2,60}}?)(?:等(?:有关|相关)?(?:部门|单位))?"
+                            rf"(?P<role>{_ROLE})(?:[^，,。；;]{{0,8}})[。；;]?$")
 
 
 def extract_inline_units(text: str) -> tuple[str, dict[str, list[str]]]:
@@ -233,6 +234,7 @@ def extract_inline_units(text: str) -> tuple[str, dict[str, list[str]]]:
         return ""
 
     cleaned = _INLINE.sub(take, text) if re.search(r"[(（〔\[【]", text) else text
+    cleaned = cleaned.rstrip()
     tail = _TRAILING_DUTY.search(cleaned)
     if tail and _is_unit_list(tail.group("units")):
         key = ROLE_WORDS[tail.group("role")]

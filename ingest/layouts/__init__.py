@@ -54,11 +54,13 @@ _NUMBERED_LABEL = re.compile(r"^\W{0,2}(?:问题|受理)?(?:编号|序号)\s{0,3
 
 
 def reads_label_as_text(task: dict) -> bool:
-    """A text field holding a label line of its own (`整改目标：…`, `验收情况：…`, `编号8：…`): the task was
+    """A text field holding a label line of its own (`整改目标：…`, `验收情况：…`, `编号8：…`,
+    `（反馈问题6）：…`): the task was
     read by a layout that took the document's labels for plain text."""
+    from ..structure import FEEDBACK_NO
     from ..vocabulary import label_field
 
-    return any(label_field(line) or _NUMBERED_LABEL.match(line) for k in ("title", "problem", "target", "completion")
+    return any(label_field(line) or _NUMBERED_LABEL.match(line) or FEEDBACK_NO.match(line) for k in ("title", "problem", "target", "completion")
                for line in (task.get(k) or "").split("\n"))
 
 
@@ -78,8 +80,10 @@ def registry() -> list[Layout]:
 def best_result(lines: list[str], context: Context, incumbent: LayoutResult) -> LayoutResult:
     """The result that explains most of the text: the incumbent (numbered structure) or a registered layout."""
     best, best_q = incumbent, quality(incumbent)
-    # an incumbent that read labels as text has no head start
-    margin = MARGIN if best_q == incumbent.used_chars else 1.0
+    # an incumbent that read labels as text, or found one item under no heading (no numbering to explain),
+    # has no head start
+    structured = len(incumbent.tasks) > 1 or any(t.get("section") for t in incumbent.tasks)
+    margin = MARGIN if best_q == incumbent.used_chars and structured else 1.0
     if best_q * margin >= sum(len(s) for s in lines):
         return best  # no challenger could explain enough more of the text
     for layout in registry():
@@ -87,6 +91,6 @@ def best_result(lines: list[str], context: Context, incumbent: LayoutResult) -> 
             continue
         result = layout.extract(lines, context)
         q = quality(result)
-        if result.tasks and q > best_q * margin:
+        if result.tasks and (q > best_q * margin or margin == 1.0 and q == best_q > 0):
             best, best_q, margin = result, q, MARGIN
     return best

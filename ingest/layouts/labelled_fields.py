@@ -10,15 +10,15 @@ from __future__ import annotations
 import re
 
 from ..fields.dates import find_dates, find_milestones, parse_deadline
-from ..structure import Draft
+from ..structure import FEEDBACK_NO, Draft
 from ..vocabulary import NUMBERING, OTHER, label_field, strip_numbering
 from . import Context, LayoutResult, used_chars
 
 TASK_FIELDS = {"problem", "target", "measures", "completion", "responsible_units", "lead_units",
                "cooperating_units", "deadline", "responsible_person"}
-_ITEM_HEAD = re.compile(r"^\s*(?:(\d{1,3})\s*[.、．]\s*)?\W{0,2}\s*(?:问题)?(?:编号|序号)\s*([\w\-()（）]{1,20}?)\s*[:：]\s*(.+)$")
+_ITEM_HEAD = re.compile(r"^\s*(?:(\d{1,3})\s*[.、．]\s*)?\W{0,2}\s*(?:问题)?(?:编号|序号)\s*([\w\-()（）]{1,20}?)\s*[}】\]]?\s*[:：]\s*(.+)$")
 _NUMBER_IN_HEAD = re.compile(r"(?:受理编号|问题编号|序号|编号)\s*[:：]?\s*([A-Za-z\d][A-Za-z\d\-]*(?:[(（][\d\-]+[)）])?)"
-                             r"|第\s*([\d一二三四五六七八九十百]+)\s*项")
+                             r"|第\s*([\d一二三四五六七八九十百]+)\s*(?:项|号)")
 _FEEDBACK_NEAR = re.compile(r"反馈问题.{0,3}$|问题[(（]?$|^反馈问题")
 _SPLIT_FIELDS = ("measures",)
 
@@ -46,6 +46,10 @@ class LabelledFields:
             if not line:
                 continue
             item = _ITEM_HEAD.match(line)
+            if item and current is not None and field == "problem" and not any(current.parts.get("problem") or []):
+                current.seq = item.group(2)  # `一、反馈问题` then `{编号12}：…` — the number and text of that problem
+                current.add("problem", item.group(3).strip(), new_item=True)
+                continue
             if item:
                 current = Draft(item.group(1) or item.group(2), no, 0, [], "")
                 current.parts["title"] = [[item.group(3).strip()]]
@@ -78,7 +82,15 @@ class LabelledFields:
                     warnings.append({"line": no, "text": line})
                 continue
             numbered = bool(NUMBERING.match(line))
-            text = line if field in _SPLIT_FIELDS else (strip_numbering(line) or line)
+            text = strip_numbering(line) or line
+            if field == "problem" and not any(current.parts.get("problem") or []):
+                # `1.（反馈问题2）：…` opening the problem: the item's number and the feedback it answers
+                number = re.match(r"^\s*(\d{1,3})\s*[.、．]", line)
+                current.seq = current.seq or (number.group(1) if number else "")
+                fb = FEEDBACK_NO.match(text)
+                if fb:
+                    current.parts["feedback_no"] = [[fb.group(1)]]
+                    text = text[fb.end():].strip()
             current.add(field, text, new_item=field in _SPLIT_FIELDS and numbered)
         tasks = [self._finish(d, context, preamble, finish_task) for d in drafts if _has_content(d)]
         return LayoutResult(self.name, tasks, used_chars(tasks), warnings)

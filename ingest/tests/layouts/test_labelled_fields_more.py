@@ -1,0 +1,50 @@
+"""Labelled fields (composed notices): long label headings, a numbered problem under its label, closing lines."""
+from __future__ import annotations
+
+import ingest
+
+LONG_LABELS = """青禾县省环境保护督察反馈意见整改任务{编号52(8-3)}整改结果公示
+一、省环境保护督察反馈意见整改任务
+{编号52(8-3)}：乡镇集中式饮用水水源地规范化建设滞后。
+二、整改目标
+完成全县乡镇集中式饮用水水源地保护区划定和标志设置。
+三、整改结果
+全县12个乡镇水源地已完成保护区划定，设置界标和警示牌86块。
+以上整改情况向社会公示，如有异议，请以书面形式向县整改办反馈。
+"""
+
+NUMBERED_PROBLEM = """关于第二轮省级督察反馈问题整改销号的公示
+一、反馈问题
+1.（反馈问题6）：城北工业集中区雨污管网混接，雨水排口旱天有污水排出。
+二、整改措施
+（1）开展管网混接点排查；
+（2）完成混接点改造。
+三、整改完成情况
+已完成混接点改造43处，旱天排口无污水排出。
+验收销号意见
+同意验收销号
+"""
+
+
+def _parse(text: str) -> dict:
+    return ingest.parse(text.encode("utf-8"), "notice.txt")
+
+
+def test_long_label_heading_and_numbered_problem_under_it():
+    doc = _parse(LONG_LABELS)
+    assert doc["layout"]["name"] == "labelled_fields"
+    (task,) = doc["tasks"]
+    assert task["seq"] == "52(8-3)"
+    assert task["problem"] == "乡镇集中式饮用水水源地规范化建设滞后。"
+    assert task["target"].startswith("完成全县乡镇集中式饮用水水源地")
+    assert task["completion"] == "全县12个乡镇水源地已完成保护区划定，设置界标和警示牌86块。"
+
+
+def test_numbered_feedback_problem_and_closing_opinion():
+    doc = _parse(NUMBERED_PROBLEM)
+    assert doc["layout"]["name"] == "labelled_fields"
+    (task,) = doc["tasks"]
+    assert task["seq"] == "1" and task["feedback_no"] == "6"
+    assert task["problem"] == "城北工业集中区雨污管网混接，雨水排口旱天有污水排出。"
+    assert task["measures"] == ["开展管网混接点排查；", "完成混接点改造。"]
+    assert task["completion"] == "已完成混接点改造43处，旱天排口无污水排出。"
