@@ -113,8 +113,23 @@ class LabelledFields:
             task["seq"], fb = _number_from_head([context.title or ""] + preamble[:5])
             task["feedback_no"] = task["feedback_no"] or fb
         task["seq"] = task["seq"] or None
+        if task["seq"] and not task["feedback_no"] and _names_feedback(task["seq"], [context.title or ""] + preamble[:5]):
+            task["feedback_no"] = task["seq"]
+        if not task["problem"] and task["completion"]:
+            quoted = _QUOTED_PROBLEM.search(task["completion"][:800])
+            task["problem"] = quoted.group(1) if quoted else None
         _dates(task, context.doc_year)
         return task
+
+
+# a completion that restates its problem: `…反馈问题第N项指出，“…”问题，我县…` (greedy: quotes may nest)
+_QUOTED_PROBLEM = re.compile(r"指出[，,:：]?\s{0,3}[“\"](.{8,600})[”\"]\s{0,3}(?:等|的)?问题")
+
+
+def _names_feedback(number: str, texts: list[str]) -> bool:
+    """`反馈问题第二十七项` / `反馈问题（序号19）` in the title or preamble: the number is a feedback problem's."""
+    rx = re.compile(r"反馈问题.{0,4}" + re.escape(number) + r"(?![\d一二三四五六七八九十])")
+    return any(rx.search(t) for t in texts)
 
 
 def _has_content(draft: Draft) -> bool:

@@ -48,3 +48,24 @@ def test_numbered_feedback_problem_and_closing_opinion():
     assert task["problem"] == "城北工业集中区雨污管网混接，雨水排口旱天有污水排出。"
     assert task["measures"] == ["开展管网混接点排查；", "完成混接点改造。"]
     assert task["completion"] == "已完成混接点改造43处，旱天排口无污水排出。"
+
+
+RESTATED = """白石县省级生态环境保护督察反馈问题
+第十五项整改任务完成情况公示
+现对已完成整改的问题情况进行公示。
+问题编号：第十五项
+整改目标：全县建制村生活垃圾收运处置体系覆盖率达到95%以上。
+整改时限：2022年6月底前
+责任单位：县住房和城乡建设局
+整改情况：省级生态环境保护督察反馈问题第十五项指出，“部分乡镇垃圾“日产日清”落实不到位，河道沿岸垃圾随意堆放”问题，我局制定专项方案，新建转运站6座，配备保洁员420名，目前该问题已完成整改。
+整改结论：该问题已完成整改
+"""
+
+
+def test_feedback_number_from_the_title_and_problem_restated_in_the_completion():
+    doc = _parse(RESTATED)
+    (task,) = doc["tasks"]
+    assert task["seq"] == "十五" and task["feedback_no"] == "十五"
+    assert task["problem"] == "部分乡镇垃圾“日产日清”落实不到位，河道沿岸垃圾随意堆放"
+    assert task["completion"].startswith("省级生态环境保护督察反馈问题第十五项指出")
+    assert task["deadline"] == "2022-06-30"
