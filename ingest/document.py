@@ -10,7 +10,7 @@ from .facts.kind import decide_kind
 from .facts.region import find_region as find_issuer_region
 from .facts.title import find_title as find_own_title
 from .fields.counts import find_counts
-from .fields.dates import find_dates, find_milestones, parse_deadline
+from .fields.dates import fill_deadline_from_steps, find_milestones, latest_step, parse_deadline
 from .fields.indicators import find_indicators, find_measurements
 from .fields.inspection import find_inspection
 from .fields.unit_prefix import share_place_prefix
@@ -250,16 +250,7 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
     milestone_year = _year_hint(deadline_text, measure_text) or doc_year
     milestones = [] if kind == "closure_notice" else find_milestones(measure_text, milestone_year)
     if deadline_text is None and kind == "action_plan" and milestones:
-        latest = max(ms.date for ms in milestones)
-        deadline = latest
-        hits = [h for h in find_dates(measure_text, milestone_year) if h.date == latest]
-        if hits:
-            deadline_text = hits[-1].text
-            lead_word = re.search(r"(到|至)$", measure_text[max(0, hits[-1].start - 1):hits[-1].start])
-            if lead_word:
-                deadline_text = lead_word.group(1) + deadline_text
-        else:
-            deadline_text = None
+        deadline, deadline_text = latest_step(measure_text, milestones, milestone_year)
     task = {
         "seq": draft.seq,
         "feedback_no": feedback_no,
@@ -362,6 +353,9 @@ def build_document(blocks: list[Block], filename: str) -> dict:
         "stats": stats,
         "tasks": tasks,
     }
+    if doc["kind"] == "action_plan":
+        for task in tasks:
+            fill_deadline_from_steps(task, doc_year)
     if unparsed:
         doc["unparsed"] = unparsed
     body_chars = sum(len(s) for s in text_lines) or 1

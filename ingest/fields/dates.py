@@ -207,6 +207,28 @@ def _is_reference(text: str, hit: DateHit) -> bool:
     if re.search(r"(较|比|与|同)$", before) or after.startswith(("基础", "相比", "水平", "同期")):
         return True
     if re.search(r"(截至|截止|自|从|于|以来)$", before):
-        return True
+        # `应于2020年底前完成` is a step; `于2021年7月启动` a reported fact
+        return not (re.search(r"(应|须|要|将|需|力争|务必)于$", before) or after.startswith("前"))
     opened = text.rfind("《", 0, hit.start)
     return opened != -1 and text.find("》", opened) > hit.start
+
+
+def latest_step(text: str, milestones: list[Milestone], year_hint: int | None) -> tuple[str | None, str | None]:
+    """(date, wording) of the latest dated step: an action item's deadline when it has no deadline field."""
+    if not milestones:
+        return None, None
+    latest = max(ms.date for ms in milestones)
+    hits = [h for h in find_dates(text, year_hint) if h.date == latest]
+    if not hits:
+        return latest, None
+    wording = hits[-1].text + ("前" if text.startswith("前", hits[-1].end) else "")
+    lead_word = re.search(r"(到|至)$", text[max(0, hits[-1].start - 1):hits[-1].start])
+    return latest, (lead_word.group(1) + wording if lead_word else wording)
+
+
+def fill_deadline_from_steps(task: dict, year_hint: int | None) -> None:
+    """A task of an action plan without a deadline field: its latest dated step is the deadline."""
+    if task.get("deadline") or task.get("deadline_text") or not task.get("milestones"):
+        return
+    stones = [Milestone(m["date"], m["text"]) for m in task["milestones"]]
+    task["deadline"], task["deadline_text"] = latest_step("\n".join(task.get("measures") or []), stones, year_hint)

@@ -24,3 +24,24 @@ def test_action_item_takes_its_latest_step_as_deadline():
     first, second = doc["tasks"]
     assert first["deadline"] == "2027-12-31" and first["deadline_text"] == "到2027年底"
     assert second["deadline"] == "2026-12-31"
+
+
+def test_a_step_due_by_a_date_is_kept_and_a_reported_date_is_not():
+    text = "备用水源应于2027年底前基本建成。加油站于2022年3月完成改造。"
+    assert [m.date for m in find_milestones(text)] == ["2027-12-31"]
+
+
+ACTION_PLAN = """宁川省水污染防治行动计划
+一、全面控制污染物排放
+（一）狠抓工业污染防治。
+1.专项整治十大重点行业。制定造纸、焦化、氮肥等行业专项治理方案，2026年底前完成清洁化改造。
+（二）强化城镇生活污染治理。
+2.加快城镇污水处理设施建设。县城应于2027年底前具备污水收集处理能力，到2028年，污水处理率达到95%。
+"""
+
+
+def test_action_plan_items_take_their_latest_step_as_deadline():
+    doc = ingest.parse(ACTION_PLAN.encode("utf-8"), "plan.txt")
+    assert doc["kind"] == "action_plan"
+    assert [t["deadline"] for t in doc["tasks"]] == ["2026-12-31", "2028-12-31"]
+    assert doc["tasks"][0]["deadline_text"] == "2026年底前"
