@@ -171,7 +171,7 @@ def build_drafts(lines: list[Line], kind: str, title: str = "") -> tuple[list[Dr
                 if top is not None and NON_TASK_SECTIONS.search(stack[top].body) and not line.label:
                     current = None
                     continue
-                section = [_section_name(stack[lv].body) for lv in sorted(stack) if not stack[lv].label_heading]
+                section = [_section_name(stack[lv].body) for lv in sorted(stack)]
                 head = line.body
                 current = Draft(line.number, line.no, task_level, section, head)
                 drafts.append(current)

@@ -60,4 +60,5 @@ def test_goal_and_measure_sections_are_not_task_fields():
     assert doc["layout"]["name"] == "numbered_structure"
     assert [t["seq"] for t in doc["tasks"]] == ["1", "2"]
     assert doc["tasks"][0]["title"] == "推进园区污水集中处理"
+    assert doc["tasks"][0]["section"] == ["主要措施", "加强工业污染防治"]  # a label word as a section heading
     assert doc["tasks"][1]["measures"] == ["2025年底前完成排查整治，建立动态管理台账。"]
