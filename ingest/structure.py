@@ -109,6 +109,10 @@ class Draft:
 _SECTION_LEAD = re.compile(r"\s*[(（][^()（）]{2,40}(?:总牵头|牵头)[^()（）]{0,6}[)）]\s*$")
 
 
+_GENERAL = re.compile(r"总体要求")
+_RUN_IN_TITLE = re.compile(r"^[^，,。；;：:]{4,20}。\s*\S")
+
+
 def _section_name(body: str) -> str:
     """A heading without its closing punctuation and its section-wide `（…总牵头）` note."""
     return _SECTION_LEAD.sub("", body.strip()).rstrip("。:：;；").strip()
@@ -168,7 +172,10 @@ def build_drafts(lines: list[Line], kind: str, title: str = "") -> tuple[list[Dr
                 continue
             if line.level == task_level:
                 top = min(stack) if stack else None
-                if top is not None and NON_TASK_SECTIONS.search(stack[top].body) and not line.label:
+                # under 总体要求 an item that names a work item of its own (not 指导思想, 目标指标) is a task
+                if (top is not None and NON_TASK_SECTIONS.search(stack[top].body) and not line.label
+                        and (not _GENERAL.search(stack[top].body) or NON_TASK_SECTIONS.search(line.body[:12])
+                             or not _RUN_IN_TITLE.match(line.body))):
                     current = None
                     continue
                 section = [_section_name(stack[lv].body) for lv in sorted(stack)]

@@ -45,3 +45,21 @@ def test_action_plan_items_take_their_latest_step_as_deadline():
     assert doc["kind"] == "action_plan"
     assert [t["deadline"] for t in doc["tasks"]] == ["2026-12-31", "2028-12-31"]
     assert doc["tasks"][0]["deadline_text"] == "2026年底前"
+
+
+GENERAL_PART = """云岭市打赢蓝天保卫战三年行动计划实施方案
+一、总体要求
+（一）指导思想。坚持全民共治、源头防治，持续开展大气污染防治行动。
+（二）目标指标。到2026年，全市细颗粒物浓度比2020年下降10%以上。
+（三）优化产业布局。2025年，完成全市生态环境分区管控方案更新。
+二、保障措施
+（一）加强组织领导。各县区政府对本行政区域大气环境质量负总责。
+（二）强化资金保障。2026年，市财政安排专项资金支持清洁取暖。
+"""
+
+
+def test_under_general_requirements_only_work_items_are_tasks():
+    doc = ingest.parse(GENERAL_PART.encode("utf-8"), "plan.txt")
+    (task,) = doc["tasks"]
+    assert task["seq"] == "三" and task["title"] == "优化产业布局"
+    assert task["section"] == ["总体要求"] and task["deadline"] == "2025-12-31"
