@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..fields.dates import find_dates, find_milestones, parse_deadline
+from ..fields.units import split_units
 from ..structure import FEEDBACK_NO, Draft
 from ..vocabulary import NUMBERING, OTHER, label_field, strip_numbering
 from . import Context, LayoutResult, used_chars
@@ -93,6 +94,14 @@ class LabelledFields:
                     text = text[fb.end():].strip()
             current.add(field, text, new_item=field in _SPLIT_FIELDS and numbered)
         tasks = [self._finish(d, context, preamble, finish_task) for d in drafts if _has_content(d)]
+        if len(tasks) == 1 and not tasks[0]["title"]:
+            # `…反馈问题“矿山修复进展缓慢”的问题，已落实整改…`: the preamble names the one problem
+            named = next((m for t in preamble[:6] if (m := _NAMED_PROBLEM.search(t))), None)
+            tasks[0]["title"] = named.group(1) if named else None
+        if len(tasks) == 1 and not any(tasks[0][k] for k in ("lead_units", "responsible_units")):
+            # `市水利局牵头负责的…整改任务第12项已整改完成`: the unit that leads the one task
+            lead = next((m for t in preamble[:6] if (m := _LEAD_IN_PREAMBLE.match(t))), None)
+            tasks[0]["lead_units"] = split_units(lead.group(1)) if lead else []
         return LayoutResult(self.name, tasks, used_chars(tasks), warnings)
 
     @staticmethod
@@ -122,6 +131,8 @@ class LabelledFields:
         return task
 
 
+_LEAD_IN_PREAMBLE = re.compile(r"^([^，,。；;“”]{2,30}?)牵头(?:负责)?的[^，,。；;]{0,40}?(?:整改任务|问题|事项)")
+_NAMED_PROBLEM = re.compile(r"问题[“\"]([^“”\"]{4,40})[”\"](?:的)?问题")
 # a completion that restates its problem: `…反馈问题第N项指出，“…”问题，我县…` (greedy: quotes may nest)
 _QUOTED_PROBLEM = re.compile(r"指出[，,:：]?\s{0,3}[“\"](.{8,600})[”\"]\s{0,3}(?:等|的)?问题")
 

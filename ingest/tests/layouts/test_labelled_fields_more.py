@@ -69,3 +69,39 @@ def test_feedback_number_from_the_title_and_problem_restated_in_the_completion()
     assert task["problem"] == "部分乡镇垃圾“日产日清”落实不到位，河道沿岸垃圾随意堆放"
     assert task["completion"].startswith("省级生态环境保护督察反馈问题第十五项指出")
     assert task["deadline"] == "2022-06-30"
+
+
+SELF_CHECK = """县自然资源局：
+根据整改方案要求，我县涉及的第二轮省级生态环境保护督察反馈问题“尾矿库闭库治理滞后”的问题，已落实整改措施，现将有关情况报告如下：
+一、问题整改情况
+督察报告指出：全县3座尾矿库未按期闭库，部分库区排洪设施损毁。
+牵头单位：县应急管理局
+整改目标：完成3座尾矿库闭库治理
+整改时限：2025年10月底
+"""
+
+
+def test_the_preamble_names_the_one_problem():
+    doc = _parse(SELF_CHECK)
+    (task,) = doc["tasks"]
+    assert task["title"] == "尾矿库闭库治理滞后"
+    assert task["problem"] == "全县3座尾矿库未按期闭库，部分库区排洪设施损毁。"
+    assert task["lead_units"] == ["县应急管理局"] and task["deadline"] == "2025-10-31"
+
+
+LED_BY = """省委生态环境保护督察整改任务（序号12）验收公示
+县水利局牵头负责的省委生态环境保护督察整改任务第12项已整改完成，并通过核查验收。现将整改情况公示如下：
+一、整改任务
+部分河段非法采砂屡禁不止。
+二、整改措施
+开展河道采砂专项整治。
+三、整改完成情况
+已拆除非法采砂设备9套。
+"""
+
+
+def test_the_preamble_names_the_unit_that_leads_the_one_task():
+    doc = _parse(LED_BY)
+    (task,) = doc["tasks"]
+    assert task["seq"] == "12" and task["feedback_no"] is None
+    assert task["lead_units"] == ["县水利局"]
