@@ -27,6 +27,7 @@ from .structure import (
     classify,
     find_header,
     header_field,
+    merge_wrapped_header,
     split_inline_items,
     split_label_runs,
     table_drafts,
@@ -59,12 +60,19 @@ def repair_blocks(blocks: list[Block]) -> list[Block]:
             rows = [[repair_text(c) for c in row] for row in block.rows]
             out.append(Table([r for r in rows if any(r)]))
         else:
-            lines.extend(repair_text(s) for s in block.split("\n"))
+            lines.extend(_repair_line(s) for s in block.split("\n"))
     flush()
     result: list[Block] = []
     for item in out:
         result.extend(_tables_from_cell_lines(item) if isinstance(item, list) else [item])
     return result
+
+
+def _repair_line(line: str) -> str:
+    """A tab-separated row keeps its tabs: each cell is repaired alone."""
+    if line.count("\t") >= 2:
+        return "\t".join(repair_text(c) for c in line.split("\t"))
+    return repair_text(line)
 
 
 _HEADING_LIKE = re.compile(r"^([一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）])")
@@ -293,7 +301,7 @@ def _goal_lines(lines: list[Line]) -> list[str]:
 def _expand_layout_tables(blocks: list[Block]) -> list[Block]:
     out: list[Block] = []
     for block in blocks:
-        if isinstance(block, Table) and find_header(block) is None:
+        if isinstance(block, Table) and find_header(merge_wrapped_header(block)) is None:
             out.extend(table_lines(block))
         else:
             out.append(block)

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from .blocks import Table
+from .vocabulary import label_field
 
 HEADING_PATTERNS: list[tuple[int, re.Pattern[str]]] = [
     # Bounded repeats before the body (which is stripped): `\s*(.*)$` backtracks over a run of
@@ -274,6 +275,36 @@ def find_header(table: Table) -> tuple[int, dict[int, str]] | None:
     return None
 
 
+def _is_header_piece(row: list[str]) -> bool:
+    cells = [c.strip() for c in row if c.strip()]
+    if not cells or len(set(cells)) == 1 and len(cells) > 1:
+        return False  # a section row spanning the table (`一、水污染防治` in every cell)
+    return all(len(c) <= 8 and not re.search(r"\d|[一二三四五六七八九十][、.．]", c) for c in cells)
+
+
+def merge_wrapped_header(table: Table) -> Table:
+    """A header wrapped over several rows (`责任` / `单位`) joined column by column; a shorter
+    continuation row is aligned to the right, where wrapped trailing columns stand."""
+    rows = table.rows
+    if len(rows) < 3:
+        return table
+    for start in range(min(3, len(rows) - 1)):
+        head = list(rows[start])
+        if not any(header_field(c) for c in head):
+            continue
+        end = start + 1
+        while end < len(rows) and end - start <= 3 and _is_header_piece(rows[end]):
+            piece = list(rows[end])
+            piece = [""] * (len(head) - len(piece)) + piece if len(piece) < len(head) else piece[: len(head)]
+            head = [a + b.strip() for a, b in zip(head, piece, strict=True)]
+            end += 1
+        if end == start + 1:
+            return table
+        merged = Table(rows[:start] + [head] + rows[end:])
+        return merged if find_header(merged) else table
+    return table
+
+
 def table_lines(table: Table) -> list[str]:
     """A table that is not a task list (page layout, a boxed paragraph) read as lines of text."""
     out: list[str] = []
@@ -284,6 +315,8 @@ def table_lines(table: Table) -> list[str]:
                 seen.append(cell)
         if len(seen) == 1:
             out.extend(s.strip() for s in seen[0].split("\n") if s.strip())
+        elif len(seen) == 2 and "\n" not in seen[0] and label_field(seen[0].strip() + "："):
+            out.append(seen[0].strip() + "：" + seen[1].replace("\n", ""))  # a two-column label/value row
         elif seen:
             out.append(" ".join(s.replace("\n", " ") for s in seen))
     return out
@@ -291,6 +324,7 @@ def table_lines(table: Table) -> list[str]:
 
 def table_drafts(table: Table, start_no: int) -> list[Draft]:
     """Tasks of a ledger table whose header names its columns (序号/反馈问题/整改措施/责任单位/…)."""
+    table = merge_wrapped_header(table)
     rows = table.rows
     header = find_header(table)
     if header is None:

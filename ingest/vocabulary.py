@@ -16,6 +16,7 @@ NUMBERING = re.compile(
 # (field, head-noun pattern matched at the end of the label phrase); the first rule that matches wins
 FIELD_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("seq", re.compile(r"(?:编号|序号)$")),
+    ("title", re.compile(r"(?:问题|任务|事项|项目)名称$")),
     ("responsible_person", re.compile(r"(?:责任人|责任领导|包联领导|负责人)$")),
     ("lead_units", re.compile(r"牵头(?:责任)?(?:单位|部门)?$")),
     ("cooperating_units", re.compile(r"(?:配合|协办|参与|协同|协助)(?:单位|部门)$")),
@@ -53,6 +54,9 @@ def field_of(phrase: str) -> str | None:
 _LABEL = re.compile(r"^[【\[]\s*([^】\]]{2,14})\s*[】\]]\s*[:：]?\s*(.*)$|^([\u4e00-\u9fff ]{2,14}?)\s*[:：]\s*(.*)$")
 
 
+_SPACED_LABEL = re.compile(r"^([\u4e00-\u9fff]{2,12})[\t 　]{1,8}(\S.*)$")
+
+
 def split_label(line: str) -> tuple[str, str] | None:
     """(phrase, value) of a `label：value`, `【label】value` or bare short label line; None for prose."""
     body = strip_numbering(line.strip().strip("|").strip())
@@ -62,6 +66,9 @@ def split_label(line: str) -> tuple[str, str] | None:
         return phrase.strip(), (m.group(2) if m.group(1) else m.group(4)).strip().strip("|").strip()
     if 2 <= len(body) <= 24 and re.fullmatch(r"[\u4e00-\u9fff]+", body):
         return body, ""
+    spaced = _SPACED_LABEL.match(body)
+    if spaced and field_of(spaced.group(1)):
+        return spaced.group(1), spaced.group(2).strip()  # a two-column row flattened: `整改时限  2025年底`
     return None
 
 

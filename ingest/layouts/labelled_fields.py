@@ -65,7 +65,8 @@ class LabelledFields:
                     field = None
                     continue
                 if name == "seq":
-                    current = self._new(drafts, no)
+                    if current is None or current.seq or set(k for k, v in current.parts.items() if v) - {"title"}:
+                        current = self._new(drafts, no)  # a number opens the next task unless only its name came first
                     current.seq = re.sub(r"^第|项$", "", value) or current.seq
                     field = None
                     continue

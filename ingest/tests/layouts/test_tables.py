@@ -1,0 +1,78 @@
+"""Row tables (tab-separated, header wrapped over two rows) and two-column label/value tables (composed)."""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+import ingest
+
+TAB_TABLE = (
+    "临江县第三轮省生态环境保护督察反馈问题整改清单\n"
+    "序号\t反馈问题\t整改目标\t整改措施\t牵头单位\t责任单位\t整改时限\n"
+    "1\t城区污水处理厂超负荷运行，雨季溢流。\t处理能力满足需求\t（1）扩建二期工程；（2）完成雨污分流改造。\t县住建局\t县水务局、城关镇政府\t2025年12月底\n"
+    "2\t部分石灰窑无组织排放严重。\t石灰窑达标排放\t开展石灰窑专项整治。\t县生态环境局\t县工信局、县市场监管局\t2024年6月底前\n"
+)
+
+WRAPPED_HEADER = (
+    "临江县督察反馈问题整改任务表\n"
+    "序号\t问题\t整改\t牵头\t整改\n"
+    "\t描述\t措施\t单位\t时限\n"
+    "1\t城区污水处理厂超负荷运行。\t扩建二期工程\t县水务局\t2025年12月底\n"
+    "2\t部分石灰窑无组织排放严重。\t开展石灰窑专项整治\t县生态环境局\t2024年6月底前\n"
+)
+
+TWO_COLUMNS = (
+    "临江县督察反馈问题整改销号公示\n"
+    "问题名称\t城区污水处理厂超负荷运行\n"
+    "问题编号\t15\n"
+    "整改目标\t处理能力满足需求\n"
+    "整改措施\t扩建二期工程，完成雨污分流改造。\n"
+    "责任单位\t县水务局\n"
+    "整改时限\t2025年12月底\n"
+    "整改完成情况\t二期工程已投入运行，雨季未再溢流。\n"
+)
+
+
+def _parse(text: str, name: str = "table.txt") -> dict:
+    return ingest.parse(text.encode("utf-8"), name)
+
+
+def test_tab_separated_rows_under_their_header():
+    doc = _parse(TAB_TABLE)
+    first, second = doc["tasks"]
+    assert first["measures"] == ["扩建二期工程；", "完成雨污分流改造。"]
+    assert first["lead_units"] == ["县住建局"] and first["responsible_units"] == ["县水务局", "城关镇政府"]
+    assert second["deadline"] == "2024-06-30"
+
+
+def test_header_wrapped_over_two_rows():
+    doc = _parse(WRAPPED_HEADER)
+    assert [t["seq"] for t in doc["tasks"]] == ["1", "2"]
+    first = doc["tasks"][0]
+    assert first["problem"] == "城区污水处理厂超负荷运行。"
+    assert first["lead_units"] == ["县水务局"] and first["deadline"] == "2025-12-31"
+
+
+def test_two_column_label_value_rows_as_text():
+    doc = _parse(TWO_COLUMNS)
+    (task,) = doc["tasks"]
+    assert task["seq"] == "15" and task["title"] == "城区污水处理厂超负荷运行"
+    assert task["responsible_units"] == ["县水务局"] and task["deadline"] == "2025-12-31"
+    assert task["completion"] == "二期工程已投入运行，雨季未再溢流。"
+
+
+def test_two_column_label_value_table_in_docx():
+    docx = pytest.importorskip("docx")
+    d = docx.Document()
+    d.add_paragraph("临江县督察反馈问题整改销号公示")
+    rows = [line.split("\t") for line in TWO_COLUMNS.splitlines()[1:]]
+    table = d.add_table(rows=len(rows), cols=2)
+    for cells, (label, value) in zip(table.rows, rows, strict=True):
+        cells.cells[0].text, cells.cells[1].text = label, value
+    buf = io.BytesIO()
+    d.save(buf)
+    doc = ingest.parse(buf.getvalue(), "notice.docx")
+    (task,) = doc["tasks"]
+    assert task["seq"] == "15" and task["target"] == "处理能力满足需求"
+    assert task["completion"] == "二期工程已投入运行，雨季未再溢流。"
