@@ -390,19 +390,22 @@ def split_numbered(text: str) -> list[str]:
 
 
 _INLINE_PAREN_ITEMS = re.compile(r"[(（](\d{1,2})[)）]")
+# `1.…；2.…` run on in one line: a number opens an item only at the start or after ；。
+_INLINE_DOT_ITEMS = re.compile(r"(?:^|(?<=[；;。]))\s{0,2}(\d{1,2})[.、．](?!\d)")
 
 
 def split_inline_items(text: str) -> list[str]:
-    """`（1）甲；（2）乙` written on one line → [甲；, 乙]."""
-    marks = [m for m in _INLINE_PAREN_ITEMS.finditer(text)]
-    if len(marks) < 2 or marks[0].start() != 0 or marks[0].group(1) != "1":
-        return [text]
-    seq = []
-    expected = 1
-    for m in marks:
-        if int(m.group(1)) == expected:
-            seq.append(m)
-            expected += 1
-    if len(seq) < 2:
-        return [text]
-    return [text[a.end(): (b.start() if b else len(text))].strip() for a, b in zip(seq, seq[1:] + [None], strict=True)]
+    """`（1）甲；（2）乙` or `1.甲；2.乙` written on one line → [甲；, 乙]."""
+    for rx in (_INLINE_PAREN_ITEMS, _INLINE_DOT_ITEMS):
+        marks = list(rx.finditer(text))
+        if len(marks) < 2 or marks[0].start() != 0 or marks[0].group(1) != "1":
+            continue
+        seq = []
+        expected = 1
+        for m in marks:
+            if int(m.group(1)) == expected:
+                seq.append(m)
+                expected += 1
+        if len(seq) >= 2:
+            return [text[a.end(): (b.start() if b else len(text))].strip() for a, b in zip(seq, seq[1:] + [None], strict=True)]
+    return [text]

@@ -76,3 +76,26 @@ def test_two_column_label_value_table_in_docx():
     (task,) = doc["tasks"]
     assert task["seq"] == "15" and task["target"] == "处理能力满足需求"
     assert task["completion"] == "二期工程已投入运行，雨季未再溢流。"
+
+
+TASK_BLOCKS = """临江县督察反馈问题整改方案
+一、城区污水处理厂超负荷运行，雨季溢流。
+整改目标：处理能力满足需求。
+整改措施：1.扩建二期工程；2.完成雨污分流改造。
+责任单位：县水务局
+责任人：王某某
+整改时限：2025年12月底
+二、部分石灰窑无组织排放严重。
+整改目标：石灰窑达标排放。
+整改措施：开展石灰窑专项整治。
+责任单位：县生态环境局
+整改时限：立行立改，长期坚持
+"""
+
+
+def test_task_blocks_with_measures_numbered_on_one_line():
+    doc = _parse(TASK_BLOCKS)
+    first, second = doc["tasks"]
+    assert first["measures"] == ["扩建二期工程；", "完成雨污分流改造。"]
+    assert first["responsible_person"] == "王某某" and first["deadline"] == "2025-12-31"
+    assert second["measures"] == ["开展石灰窑专项整治。"] and second["long_term"] is True
