@@ -239,13 +239,17 @@ def _single_task(lines: list[Line], title: str) -> list[Draft]:
 
 
 HEADER_FIELDS: list[tuple[str, re.Pattern[str]]] = [
+    # a petition's 受理编号 is its number, before a running 序号
+    ("petition_no", re.compile(r"(?:受理|信访|举报|交办|案件)编号")),
     ("seq", re.compile(r"^(序号|编号|序|任务编号|问题编号|问题序号)$")),
+    # columns with no task field: how persons were dealt with, where, what kind, whether true, what was found
+    ("ignore", re.compile(r"被处理|问责|追责|行政区域|所在地|污染类型|是否属实|调查核实|核查情况")),
     ("deadline", re.compile(r"时限|期限|完成时间|办结时间")),
-    ("responsible_person", re.compile(r"责任人|责任领导|包联领导")),
+    ("responsible_person", re.compile(r"责任人|责任领导|包联领导|包案领导|包抓领导|督办领导")),
     ("lead_units", re.compile(r"牵头")),
     ("cooperating_units", re.compile(r"配合|协办|参与|协助")),
     ("responsible_units", re.compile(r"责任单位|主责单位|责任部门|实施主体|整改单位|落实单位")),
-    ("completion", re.compile(r"完成情况|整改情况|进展|落实情况")),
+    ("completion", re.compile(r"完成情况|整改情况|进展|落实情况|办理情况|办理结果|处理情况|查处情况")),
     ("target", re.compile(r"目标|整改要求")),
     ("measures", re.compile(r"措施")),
     ("feedback_no", re.compile(r"反馈问题(序号|编号)")),
@@ -270,7 +274,7 @@ def find_header(table: Table) -> tuple[int, dict[int, str]] | None:
     for i, row in enumerate(table.rows[:4]):
         named = {j: header_field(c) for j, c in enumerate(row)}
         found = {j: k for j, k in named.items() if k}
-        if len(set(found.values()) - {"section", "title"}) >= 2:
+        if len(set(found.values()) - {"section", "title", "ignore"}) >= 2:
             return i, found
     return None
 
@@ -347,9 +351,9 @@ def table_drafts(table: Table, start_no: int) -> list[Draft]:
         for j, key in mapping.items():
             if j < len(cells) and cells[j] and key not in values:
                 values[key] = cells[j]
-        if set(values) <= {"seq"}:
+        if set(values) <= {"seq", "petition_no", "ignore"}:
             continue
-        seq = re.sub(r"\D", "", values.get("seq", "")) or str(len(drafts) + 1)
+        seq = values.get("petition_no") or re.sub(r"\D", "", values.get("seq", "")) or str(len(drafts) + 1)
         key_now = (values.get("seq", ""), values.get("problem", values.get("title", "")))
         if drafts and prev_key and key_now == prev_key and key_now != ("", ""):
             draft = drafts[-1]
@@ -364,7 +368,7 @@ def table_drafts(table: Table, start_no: int) -> list[Draft]:
         if "problem" not in values and "title" in values:
             draft.parts["title"] = [[values["title"]]]
         for k, v in values.items():
-            if k in ("seq", "problem", "title", "section"):
+            if k in ("seq", "petition_no", "ignore", "problem", "title", "section"):
                 continue
             if k == "measures":
                 for item in split_numbered(v):

@@ -17,13 +17,13 @@ NUMBERING = re.compile(
 FIELD_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("seq", re.compile(r"(?:编号|序号)$")),
     ("title", re.compile(r"(?:问题|任务|事项|项目)名称$")),
-    ("responsible_person", re.compile(r"(?:责任人|责任领导|包联领导|负责人)$")),
+    ("responsible_person", re.compile(r"(?:责任人|责任领导|包联领导|包案领导|包抓领导|督办领导|负责人)$")),
     ("lead_units", re.compile(r"牵头(?:责任)?(?:单位|部门)?$")),
     ("cooperating_units", re.compile(r"(?:配合|协办|参与|协同|协助)(?:单位|部门)$")),
     ("responsible_units", re.compile(r"(?:责任|主责|实施|落实|整改|承办)(?:单位|部门|主体)$")),
     ("deadline", re.compile(r"(?:时限|期限|完成时间|整改时间|办结时间)(?:要求)?$")),
-    ("completion", re.compile(r"(?:完成|落实|进展|整改)(?:情况|结果)$")),
-    ("problem", re.compile(r"(?:问题|问题(?:描述|表现|内容)|基本情况|交办内容|反馈意见|整改任务|指出)$")),
+    ("completion", re.compile(r"(?:完成|落实|进展|整改|办理|处理|查处)(?:情况|结果)$")),
+    ("problem", re.compile(r"(?:问题|问题(?:描述|表现|内容)|基本情况|(?:交办|举报|信访|投诉)内容|反馈意见|整改任务|指出)$")),
     ("target", re.compile(r"(?:整改|工作)?目标(?:任务|要求)?$|整改要求$")),
     ("measures", re.compile(r"措施$")),
 ]

@@ -99,3 +99,35 @@ def test_task_blocks_with_measures_numbered_on_one_line():
     assert first["measures"] == ["扩建二期工程；", "完成雨污分流改造。"]
     assert first["responsible_person"] == "王某某" and first["deadline"] == "2025-12-31"
     assert second["measures"] == ["开展石灰窑专项整治。"] and second["long_term"] is True
+
+
+PETITIONS = (
+    "中央第三生态环境保护督察组交办群众信访举报件办理情况公示（第十二批）\n"
+    "序号\t受理编号\t交办问题基本情况\t行政区域\t污染类型\t调查核实情况\t是否属实\t处理和整改情况\t责任人被处理情况\n"
+    "1\tX3QH202306120015\t青石镇某采石场夜间生产，粉尘和噪声扰民。\t青石县\t大气,噪声\t经现场核查，夜间存在生产行为。\t属实\t"
+    "责令停止夜间生产，完善喷淋抑尘设施，已完成整改。\t无\n"
+    "2\tD3QH202306120021\t河口村养殖场粪污直排小溪。\t河口区\t水\t经核查，粪污收集池满溢。\t部分属实\t责令清理溢流粪污，扩建收集池。\t约谈养殖场负责人\n"
+)
+
+PETITION_LABELS = """关于信访件办理情况的公示
+受理编号：X3QH202306120015
+举报内容：青石镇某采石场夜间生产，粉尘和噪声扰民。
+包案领导：副县长赵某某
+办理结果：责令停止夜间生产，完善喷淋抑尘设施，已完成整改。
+"""
+
+
+def test_petition_table_numbers_and_columns_without_a_field():
+    doc = _parse(PETITIONS)
+    first, second = doc["tasks"]
+    assert first["seq"] == "X3QH202306120015" and second["seq"] == "D3QH202306120021"
+    assert first["completion"].startswith("责令停止夜间生产")
+    assert first["responsible_person"] is None and first["section"] == []
+
+
+def test_petition_labels():
+    (task,) = _parse(PETITION_LABELS)["tasks"]
+    assert task["seq"] == "X3QH202306120015"
+    assert task["problem"] == "青石镇某采石场夜间生产，粉尘和噪声扰民。"
+    assert task["responsible_person"] == "副县长赵某某"
+    assert task["completion"].startswith("责令停止夜间生产")
