@@ -135,12 +135,13 @@ _ROLE = "牵头|配合|协办|参与|协助|负责|落实"
 # `市环保局牵头` `由市建委、市规划局等部门负责制定方案并组织实施` `村庄规划工作由市规划局牵头组织实施`
 _ROLE_PART = re.compile(
     rf"^(?:[^由]{{0,30}}?工作)?(?:由|请)?(?P<units>.+?)(?:等(?:有关|相关)?(?:部门|单位))?(?P<role>{_ROLE})(?:单位|部门)?"
-    r"(?P<rest>(?:制定方案)?(?:并)?(?:组织)?(?:实施|落实|推进|完成)?)$")
+    r"(?P<rest>(?:制定方案)?(?:并)?(?:组织)?(?:实施|落实|推进|完成|督导|督办|协调)?)$")
 # `责任部门：市环保局、市工信委` `牵头单位：…`
 _LABELLED_PART = re.compile(r"^(?P<label>[\u4e00-\u9fff]{2,8})[:：](?P<units>.+)$")
 # `列第一位者为牵头部门，下同` — the first unit of each list leads, the others cooperate
 _FIRST_LEADS = re.compile(r"^(?:排|列)(?:在)?第一位(?:者|的)?为牵头(?:单位|部门)?$")
-_FILLER = re.compile(r"^(?:下同|以下同|不再列出|不再一一列出)$")
+# notes about the items that follow (`以下各项工作均需各县区政府落实`, `不再列出`) name no unit of this item
+_FILLER = re.compile(r"^(?:下同|以下.{0,40}|不再列出|不再一一列出)$")
 _LABEL_ROLE = {"牵头": "lead_units", "配合": "cooperating_units", "协办": "cooperating_units", "参与": "cooperating_units",
                "责任": "responsible_units", "主责": "responsible_units", "实施": "responsible_units",
                "落实": "responsible_units", "承办": "responsible_units"}

@@ -59,3 +59,17 @@ def test_section_wide_lead_is_not_part_of_the_section_name():
     task = doc["tasks"][0]
     assert task["section"] == ["优化交通运输结构", "推进公转铁"]
     assert task["lead_units"] == ["市交通运输局"] and task["cooperating_units"] == ["市发改委"]
+
+
+def test_a_note_about_the_items_that_follow_is_no_unit():
+    text = ("严格环境准入。〔州生态环境局牵头，州发展改革委、州工信局参与，各县（市）人民政府负责落实。"
+            "以下各项工作均需各县（市）人民政府落实，不再列出。〕")
+    rest, units = extract_inline_units(text)
+    assert rest == "严格环境准入。"
+    assert units == {"lead_units": ["州生态环境局"], "cooperating_units": ["州发展改革委", "州工信局"],
+                     "responsible_units": ["各县（市）人民政府"]}
+
+
+def test_lead_that_supervises():
+    rest, units = extract_inline_units("整治散乱污企业。（县生态环境局、县工信局牵头督导，县公安局、县自然资源局等参与）")
+    assert units == {"lead_units": ["县生态环境局", "县工信局"], "cooperating_units": ["县公安局", "县自然资源局"]}
