@@ -60,7 +60,13 @@ def reads_label_as_text(task: dict) -> bool:
     from ..structure import FEEDBACK_NO
     from ..vocabulary import label_field
 
-    return any(label_field(line) or _NUMBERED_LABEL.match(line) or FEEDBACK_NO.match(line) for k in ("title", "problem", "target", "completion")
+    def misread(key: str, line: str) -> bool:
+        lab = label_field(line)
+        if lab and key == "completion" and lab[0] == "completion":
+            return False  # `整改目标完成情况：…` kept as a part of the completion
+        return bool(lab or _NUMBERED_LABEL.match(line) or FEEDBACK_NO.match(line))
+
+    return any(misread(k, line) for k in ("title", "problem", "target", "completion")
                for line in (task.get(k) or "").split("\n"))
 
 

@@ -70,6 +70,10 @@ class LabelledFields:
                     current.seq = re.sub(r"^第|项$", "", value) or current.seq
                     field = None
                     continue
+                if name == field == "completion" and _PART_REPORT.search(line):
+                    # `（一）整改目标完成情况：已完成。` under 二、整改落实情况: a part of the completion, label kept
+                    current.add(name, strip_numbering(line), new_item=False)
+                    continue
                 if current is None or (name in current.parts and name != field and current.parts.get(name)):
                     current = self._new(drafts, no)
                 field = name
@@ -132,6 +136,7 @@ class LabelledFields:
         return task
 
 
+_PART_REPORT = re.compile(r"(?:目标|措施|任务|问题)(?:完成|落实|整改)情况\s*[:：]")
 _LEAD_IN_PREAMBLE = re.compile(r"^([^，,。；;“”]{2,30}?)牵头(?:负责)?的[^，,。；;]{0,40}?(?:整改任务|问题|事项)")
 _NAMED_PROBLEM = re.compile(r"问题[“\"]([^“”\"]{4,40})[”\"](?:的)?问题")
 # a completion that restates its problem: `…反馈问题第N项指出，“…”问题，我县…` (greedy: quotes may nest)

@@ -105,3 +105,23 @@ def test_the_preamble_names_the_unit_that_leads_the_one_task():
     (task,) = doc["tasks"]
     assert task["seq"] == "12" and task["feedback_no"] is None
     assert task["lead_units"] == ["县水利局"]
+
+
+PARTS_OF_COMPLETION = """一、整改任务
+（一）反馈问题：部分乡镇禁养区内仍有养殖场未清退。
+（二）责任单位：各镇（街道）党委、政府，市农业农村局
+（三）整改时限：2021年6月底
+（四）整改目标：2021年6月底前完成禁养区复查。
+（五）整改措施：开展禁养区排查和复查，建立清退台账。
+二、整改落实情况
+（一）整改目标完成情况：已完成。
+（二）整改措施落实情况：累计清退养殖场户132个，建立动态巡查机制。
+"""
+
+
+def test_parts_of_the_completion_keep_their_labels():
+    (task,) = _parse(PARTS_OF_COMPLETION)["tasks"]
+    assert task["problem"] == "部分乡镇禁养区内仍有养殖场未清退。"
+    assert task["deadline"] == "2021-06-30" and task["measures"] == ["开展禁养区排查和复查，建立清退台账。"]
+    assert task["completion"].split("\n") == ["整改目标完成情况：已完成。",
+                                              "整改措施落实情况：累计清退养殖场户132个，建立动态巡查机制。"]
