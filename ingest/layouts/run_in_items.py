@@ -41,6 +41,8 @@ class RunInItems:
     def extract(self, lines: list[str], context: Context) -> LayoutResult:
         from ..document import finish_task
 
+        if context.kind in ("progress_report", "closure_notice"):
+            return LayoutResult(self.name, [], 0)  # a report's run-in paragraphs tell what was done
         drafts: list[Draft] = []
         for no, line in enumerate(lines, 1):
             m = _is_run_in(line)

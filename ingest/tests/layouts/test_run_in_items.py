@@ -39,3 +39,15 @@ def test_a_story_without_units_or_dated_steps_has_no_items():
     doc = _parse(STORY)
     assert doc["layout"]["name"] != "run_in_items"
     assert doc["tasks"] == []
+
+
+REPORT = """春风县生态环境保护督察整改工作进展情况
+强化组织领导。县委常委会专题研究督察整改工作6次，2023年完成全部整改任务的年度目标。
+加快项目建设。2023年建成污水处理厂1座，新建管网22公里。（县住建局负责）
+"""
+
+
+def test_a_report_told_in_run_in_paragraphs_has_no_items():
+    doc = _parse(REPORT)
+    assert doc["kind"] == "progress_report"
+    assert doc["tasks"] == []
