@@ -58,7 +58,24 @@ class LabelledFields:
                 drafts.append(current)
                 field = None
                 continue
+            counted = _COUNTED_PROBLEM.match(line)
+            if counted:  # `问题二：…` — a numbered problem opens the next task
+                current = self._new(drafts, no)
+                current.seq = counted.group(1)
+                current.add("problem", counted.group(2).strip(), new_item=True)
+                field = "problem"
+                continue
             lab = label_field(line)
+            if lab is not None and lab[0] == "problem" and (nth := _NTH_ITEM.search(line)):
+                current = self._new(drafts, no)  # `一、第5项反馈问题`: the number is the task's
+                current.seq = nth.group(1)
+                if "反馈问题" in line:
+                    current.parts["feedback_no"] = [[nth.group(1)]]
+                field = "problem"
+                current.parts.setdefault("problem", [])
+                if lab[1]:
+                    current.add("problem", lab[1], new_item=True)
+                continue
             if lab is not None:
                 name, value = lab
                 if name == OTHER:
@@ -136,6 +153,8 @@ class LabelledFields:
         return task
 
 
+_COUNTED_PROBLEM = re.compile(r"^\s*(?:反馈)?问题\s{0,2}([一二三四五六七八九十\d]{1,4})\s{0,2}[:：]\s*(\S.*)$")
+_NTH_ITEM = re.compile(r"第\s{0,2}([一二三四五六七八九十百\d]{1,4})\s{0,2}项")
 _PART_REPORT = re.compile(r"(?:目标|措施|任务|问题)(?:完成|落实|整改)情况\s*[:：]")
 _LEAD_IN_PREAMBLE = re.compile(r"^([^，,。；;“”]{2,30}?)牵头(?:负责)?的[^，,。；;]{0,40}?(?:整改任务|问题|事项)")
 _NAMED_PROBLEM = re.compile(r"问题[“\"]([^“”\"]{4,40})[”\"](?:的)?问题")

@@ -125,3 +125,34 @@ def test_parts_of_the_completion_keep_their_labels():
     assert task["deadline"] == "2021-06-30" and task["measures"] == ["开展禁养区排查和复查，建立清退台账。"]
     assert task["completion"].split("\n") == ["整改目标完成情况：已完成。",
                                               "整改措施落实情况：累计清退养殖场户132个，建立动态巡查机制。"]
+
+
+NTH_ITEMS = """关于省生态环境保护督察反馈问题整改销号情况的公示
+一、第5项反馈问题
+问题描述：城区餐饮油烟扰民问题突出。
+整改措施：安装油烟净化设施并定期清洗。
+完成情况：完成326家餐饮单位油烟净化设施安装。
+二、第9项反馈问题
+问题描述：乡镇污水处理设施运行不正常。
+完成情况：8座设施全部稳定运行。
+"""
+
+COUNTED = """关于督察交办问题整改销号情况的公示
+问题一：城区餐饮油烟扰民问题突出。
+整改措施：安装油烟净化设施并定期清洗。
+完成情况：完成326家餐饮单位油烟净化设施安装。
+问题二：乡镇污水处理设施运行不正常。
+完成情况：8座设施全部稳定运行。
+"""
+
+
+def test_headings_that_number_the_feedback_problem():
+    first, second = _parse(NTH_ITEMS)["tasks"]
+    assert (first["seq"], first["feedback_no"]) == ("5", "5") and (second["seq"], second["feedback_no"]) == ("9", "9")
+    assert second["problem"] == "乡镇污水处理设施运行不正常。"
+
+
+def test_counted_problems_open_tasks():
+    first, second = _parse(COUNTED)["tasks"]
+    assert (first["seq"], second["seq"]) == ("一", "二")
+    assert first["problem"] == "城区餐饮油烟扰民问题突出。" and second["completion"] == "8座设施全部稳定运行。"
