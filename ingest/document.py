@@ -189,6 +189,10 @@ def _year_hint(*texts: str | None) -> int | None:
     return None
 
 
+# a first sentence that forbids or obliges is a directive, not the item's heading
+_DIRECTIVE = re.compile(r"禁止|不得|严禁|应当|必须|原则上")
+
+
 def _measures_of(draft: Draft, title_mode: bool) -> tuple[str | None, list[str]]:
     items: list[str] = []
     title = None
@@ -198,7 +202,7 @@ def _measures_of(draft: Draft, title_mode: bool) -> tuple[str | None, list[str]]
         if draft.parts.get("title"):
             title = _join(draft.parts["title"])
             rest = head
-        elif m:
+        elif m and not _DIRECTIVE.search(m.group(1)):
             title, rest = m.group(1), m.group(2).strip()
         elif len(head) <= 40 and draft.head_more:
             title, rest = head.rstrip("。:："), ""

@@ -73,3 +73,12 @@ def test_a_note_about_the_items_that_follow_is_no_unit():
 def test_lead_that_supervises():
     rest, units = extract_inline_units("整治散乱污企业。（县生态环境局、县工信局牵头督导，县公安局、县自然资源局等参与）")
     assert units == {"lead_units": ["县生态环境局", "县工信局"], "cooperating_units": ["县公安局", "县自然资源局"]}
+
+
+def test_a_directive_first_sentence_is_not_the_item_heading():
+    text = ("一、优化能源结构\n"
+            "1.新建项目禁止配套建设燃煤自备电厂。已有自备电厂逐步实施清洁能源替代。（市发改委、市工信局。列第一位者为牵头部门）\n"
+            "2.推进清洁取暖。2026年底前完成城区散煤替代。（市住建局）\n")
+    first, second = ingest.parse(text.encode("utf-8"), "plan.txt")["tasks"]
+    assert first["title"] is None and first["measures"][0].startswith("新建项目禁止配套建设燃煤自备电厂。")
+    assert second["title"] == "推进清洁取暖"
