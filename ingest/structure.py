@@ -275,6 +275,10 @@ def find_header(table: Table) -> tuple[int, dict[int, str]] | None:
         named = {j: header_field(c) for j, c in enumerate(row)}
         found = {j: k for j, k in named.items() if k}
         if len(set(found.values()) - {"section", "title", "ignore"}) >= 2:
+            below = table.rows[i + 1:i + 9]
+            labelled = sum(1 for r in below if sum(1 for c in r if header_field(c)) >= 2)
+            if below and labelled * 2 >= len(below):
+                return None  # labels in every row: a label/value form, not a header over rows
             return i, found
     return None
 
@@ -309,6 +313,11 @@ def merge_wrapped_header(table: Table) -> Table:
     return table
 
 
+def _label_cells(cells: list[str]) -> bool:
+    labels = [label_field(c.strip() + "：") if "\n" not in c.strip() and len(c.strip()) <= 12 else None for c in cells]
+    return all(labels) and any(lab[0] != "other" for lab in labels if lab)
+
+
 def table_lines(table: Table) -> list[str]:
     """A table that is not a task list (page layout, a boxed paragraph) read as lines of text."""
     out: list[str] = []
@@ -319,8 +328,9 @@ def table_lines(table: Table) -> list[str]:
                 seen.append(cell)
         if len(seen) == 1:
             out.extend(s.strip() for s in seen[0].split("\n") if s.strip())
-        elif len(seen) == 2 and "\n" not in seen[0] and label_field(seen[0].strip() + "："):
-            out.append(seen[0].strip() + "：" + seen[1].replace("\n", ""))  # a two-column label/value row
+        elif len(seen) % 2 == 0 and _label_cells(seen[0::2]):
+            # label/value rows: `整改时限 | 2025年底` or `问题编号 | 8 | 责任单位 | 县水务局`
+            out.extend(label.strip() + "：" + value.replace("\n", "") for label, value in zip(seen[0::2], seen[1::2], strict=True))
         elif seen:
             out.append(" ".join(s.replace("\n", " ") for s in seen))
     return out

@@ -131,3 +131,24 @@ def test_petition_labels():
     assert task["problem"] == "青石镇某采石场夜间生产，粉尘和噪声扰民。"
     assert task["responsible_person"] == "副县长赵某某"
     assert task["completion"].startswith("责令停止夜间生产")
+
+
+def test_four_column_label_value_form_in_docx():
+    docx = pytest.importorskip("docx")
+    d = docx.Document()
+    d.add_paragraph("临江县督察反馈问题整改销号审批表")
+    rows = [("问题编号", "21", "责任单位", "县水务局"),
+            ("整改时限", "2025年6月底", "责任人", "县水务局局长"),
+            ("反馈问题", "城区污水处理厂超负荷运行，雨季溢流。", "整改目标", "处理能力满足需求"),
+            ("整改完成情况", "二期工程已投入运行。", "公示时间", "2025年7月1日至7日")]
+    table = d.add_table(rows=len(rows), cols=4)
+    for cells, values in zip(table.rows, rows, strict=True):
+        for cell, text in zip(cells.cells, values, strict=True):
+            cell.text = text
+    buf = io.BytesIO()
+    d.save(buf)
+    (task,) = ingest.parse(buf.getvalue(), "form.docx")["tasks"]
+    assert task["seq"] == "21" and task["responsible_units"] == ["县水务局"]
+    assert task["deadline"] == "2025-06-30" and task["responsible_person"] == "县水务局局长"
+    assert task["problem"] == "城区污水处理厂超负荷运行，雨季溢流。"
+    assert task["completion"] == "二期工程已投入运行。"
