@@ -152,3 +152,18 @@ def test_four_column_label_value_form_in_docx():
     assert task["deadline"] == "2025-06-30" and task["responsible_person"] == "县水务局局长"
     assert task["problem"] == "城区污水处理厂超负荷运行，雨季溢流。"
     assert task["completion"] == "二期工程已投入运行。"
+
+
+GAPPED = (
+    "临江县督察反馈问题整改任务表\n"
+    "序号   反馈问题                     整改措施             责任单位       整改时限\n"
+    "1      城区污水处理厂超负荷运行。   扩建二期工程         县水务局       2025年12月底\n"
+    "2      部分石灰窑无组织排放严重。   开展石灰窑专项整治   县生态环境局   2024年6月底前\n"
+    "临江县人民政府          2024年1月5日\n"
+)
+
+
+def test_rows_laid_out_with_wide_gaps():
+    first, second = _parse(GAPPED)["tasks"]
+    assert first["problem"] == "城区污水处理厂超负荷运行。" and first["responsible_units"] == ["县水务局"]
+    assert second["deadline"] == "2024-06-30"
