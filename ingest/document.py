@@ -340,6 +340,7 @@ def build_document(blocks: list[Block], filename: str) -> dict:
         if block and block != title and not (no - 1 == title_at):
             classified.extend(classify(no, piece) for piece in split_label_runs(block))
     unparsed: list[dict] = []
+    incumbent = "row_table" if drafts else "numbered_structure"  # tasks from a table's rows, else the headings
     if not drafts:
         drafts, unparsed = build_drafts(classified, kind, title)
     tasks = [finish_task(d, kind, doc_year) for d in drafts]
@@ -347,7 +348,7 @@ def build_document(blocks: list[Block], filename: str) -> dict:
     layout = best_result(
         [s for s in text_lines if s],
         Context(kind, doc_year, own_title),
-        LayoutResult("numbered_structure", tasks, used_chars(tasks), unparsed),
+        LayoutResult(incumbent, tasks, used_chars(tasks), unparsed),
     )
     tasks, unparsed = layout.tasks, layout.warnings
 

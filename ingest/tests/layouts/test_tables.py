@@ -40,6 +40,7 @@ def _parse(text: str, name: str = "table.txt") -> dict:
 
 def test_tab_separated_rows_under_their_header():
     doc = _parse(TAB_TABLE)
+    assert doc["layout"]["name"] == "row_table"
     first, second = doc["tasks"]
     assert first["measures"] == ["扩建二期工程；", "完成雨污分流改造。"]
     assert first["lead_units"] == ["县住建局"] and first["responsible_units"] == ["县水务局", "城关镇政府"]
