@@ -254,19 +254,22 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
         title, measures = _measures_of(draft, title_mode=True)
     units: dict[str, list[str]] = {k: split_units("，".join("".join(i) for i in parts.get(k, []))) for k in UNIT_KEYS}
     clean_measures = []
+    inline_due: list[str] = []
     for text in measures:
         text, inline = extract_inline_units(text)
+        inline_due.extend(inline.pop("deadline_text", []))
         for k, v in inline.items():
             units[k].extend(u for u in v if u not in units[k])
         if text:
             clean_measures.append(text)
     units = {k: share_place_prefix(v) for k, v in units.items()}
-    deadline_text = _join(parts.get("deadline"), " ")
+    deadline_text = _join(parts.get("deadline"), " ") or (inline_due[-1] if inline_due else None)
     year_hint = _year_hint(deadline_text) or doc_year
     deadline, long_term = parse_deadline(deadline_text, year_hint)
     measure_text = "\n".join(clean_measures)
     milestone_year = _year_hint(deadline_text, measure_text) or doc_year
-    milestones = [] if kind == "closure_notice" else find_milestones(measure_text, milestone_year)
+    milestones = [] if kind == "closure_notice" else (
+        [ms for due in inline_due for ms in find_milestones(due, milestone_year)] + find_milestones(measure_text, milestone_year))
     if deadline_text is None and kind == "action_plan" and milestones:
         deadline, deadline_text = latest_step(measure_text, milestones, milestone_year)
     task = {

@@ -141,6 +141,9 @@ _LABELLED_PART = re.compile(r"^(?P<label>[\u4e00-\u9fff]{2,8})[:：](?P<units>.+
 # `列第一位者为牵头部门，下同` — the first unit of each list leads, the others cooperate
 _FIRST_LEADS = re.compile(r"^(?:排|列)(?:在)?第一位(?:者|的)?为牵头(?:单位|部门)?$")
 # notes about the items that follow (`以下各项工作均需各县区政府落实`, `不再列出`) name no unit of this item
+# `2025年底前完成` / `完成时限：2025年6月底` inside a unit note: the item's deadline
+_DUE_PART = re.compile(r"^(?:(?:完成|整改)?(?:时限|时间|期限)\s{0,2}[:：]\s{0,2})?(?:于|在)?"
+                       r"(?P<due>(?:19|20)\d{2}\s{0,2}年[^，,。；;]{0,10}?(?:前|底|末|内)?)(?:完成|办结|落实到位)?$")
 _FILLER = re.compile(r"^(?:下同|以下.{0,40}|不再列出|不再一一列出)$")
 _LABEL_ROLE = {"牵头": "lead_units", "配合": "cooperating_units", "协办": "cooperating_units", "参与": "cooperating_units",
                "责任": "responsible_units", "主责": "responsible_units", "实施": "responsible_units",
@@ -190,6 +193,10 @@ def _read_bracket(inner: str) -> dict[str, list[str]] | None:
     for part in parts:
         if _FIRST_LEADS.match(part) or _FILLER.match(part):
             continue
+        due = _DUE_PART.match(part)
+        if due:
+            roles.append(("deadline_text", due.group("due")))
+            continue
         lab = _LABELLED_PART.match(part)
         if lab and _LABEL_NOUN.search(lab.group("label")):
             key = next((v for k, v in _LABEL_ROLE.items() if k in lab.group("label")), "responsible_units")
@@ -208,8 +215,13 @@ def _read_bracket(inner: str) -> dict[str, list[str]] | None:
         return None
     if not roles:
         return None
+    if all(key == "deadline_text" for key, _ in roles):
+        return None  # a date alone in brackets is part of the text
     found: dict[str, list[str]] = {}
     for key, units in roles:
+        if key == "deadline_text":
+            found.setdefault(key, []).append(units)
+            continue
         for unit in split_units(units):
             if unit not in found.setdefault(key, []):
                 found[key].append(unit)
@@ -223,7 +235,7 @@ _TRAILING_DUTY = re.compile(rf"(?:^|(?<=[，,。；;]))\s{{0,3}}由(?P<units>[^�
 
 def extract_inline_units(text: str) -> tuple[str, dict[str, list[str]]]:
     """Take `（市生态环境局牵头，市发展改革委配合，各县（市、区）政府负责）`, `〔责任部门：…〕` and a closing
-    `由…负责。` out of a measure."""
+    `由…负责。` out of a measure; a deadline written in such a note comes back under `deadline_text`."""
     found: dict[str, list[str]] = {}
 
     def take(m: re.Match[str]) -> str:

@@ -82,3 +82,15 @@ def test_a_directive_first_sentence_is_not_the_item_heading():
     first, second = ingest.parse(text.encode("utf-8"), "plan.txt")["tasks"]
     assert first["title"] is None and first["measures"][0].startswith("新建项目禁止配套建设燃煤自备电厂。")
     assert second["title"] == "推进清洁取暖"
+
+
+def test_a_deadline_in_the_unit_note():
+    rest, units = extract_inline_units("完善监测网络。（2026年年底前完成，市环保局牵头，市农业局、市林水局等配合）")
+    assert rest == "完善监测网络。"
+    assert units == {"deadline_text": ["2026年年底前"], "lead_units": ["市环保局"], "cooperating_units": ["市农业局", "市林水局"]}
+    assert extract_inline_units("加强管理（2025年）") == ("加强管理（2025年）", {})
+    text = "一、主要任务\n1.完善土壤监测网络。统一规划监测点位。（2026年年底前完成，市环保局牵头，市农业局配合）\n"
+    (task,) = ingest.parse(text.encode("utf-8"), "plan.txt")["tasks"]
+    assert task["deadline"] == "2026-12-31" and task["deadline_text"] == "2026年年底前"
+    assert [m["date"] for m in task["milestones"]] == ["2026-12-31"]
+    assert task["measures"] == ["统一规划监测点位。"]
