@@ -10,7 +10,7 @@ from .facts.kind import decide_kind
 from .facts.region import find_region as find_issuer_region
 from .facts.title import find_title as find_own_title
 from .fields.counts import find_counts
-from .fields.dates import fill_deadline_from_steps, find_milestones, latest_step, parse_deadline
+from .fields.dates import fill_deadline_from_steps, find_milestones, latest_step, notice_steps, parse_deadline
 from .fields.indicators import find_indicators, find_measurements
 from .fields.inspection import find_inspection
 from .fields.unit_prefix import share_place_prefix
@@ -378,6 +378,9 @@ def build_document(blocks: list[Block], filename: str) -> dict:
     if doc["kind"] == "action_plan":
         for task in tasks:
             fill_deadline_from_steps(task, doc_year)
+    elif doc["kind"] == "closure_notice" and layout.name != "labelled_fields":
+        for task in tasks:
+            notice_steps(task, doc_year)
     if unparsed:
         doc["unparsed"] = unparsed
     body_chars = sum(len(s) for s in text_lines) or 1

@@ -232,3 +232,19 @@ def fill_deadline_from_steps(task: dict, year_hint: int | None) -> None:
         return
     stones = [Milestone(m["date"], m["text"]) for m in task["milestones"]]
     task["deadline"], task["deadline_text"] = latest_step("\n".join(task.get("measures") or []), stones, year_hint)
+
+
+def notice_steps(task: dict, year_hint: int | None) -> None:
+    """A closure notice's dated steps are those of its measures and target; with no deadline field the
+    last step of the measures is the deadline (dates only in the target are not)."""
+    measures = "\n".join(task.get("measures") or [])
+    stones = find_milestones("\n".join(s for s in (task.get("target"), measures) if s), year_hint)
+    task["milestones"] = [{"date": m.date, "text": m.text} for m in stones]
+    if not task.get("deadline") and measures:
+        in_measures = find_milestones(measures, year_hint)
+        if in_measures:
+            last = max(in_measures, key=lambda m: m.date)
+            hits = [h for h in find_dates(measures, year_hint) if h.date == last.date]
+            task["deadline"] = last.date
+            task["deadline_text"] = hits[-1].text if hits else None
+            task["long_term"] = parse_deadline(task["deadline_text"], year_hint)[1] if task["deadline_text"] else False

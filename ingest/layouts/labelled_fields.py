@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..fields.dates import find_dates, find_milestones, parse_deadline
+from ..fields.dates import notice_steps
 from ..fields.units import split_units
 from ..structure import FEEDBACK_NO, Draft
 from ..vocabulary import NUMBERING, OTHER, label_field, strip_numbering
@@ -149,7 +149,7 @@ class LabelledFields:
         if not task["problem"] and task["completion"]:
             quoted = _QUOTED_PROBLEM.search(task["completion"][:800])
             task["problem"] = quoted.group(1) if quoted else None
-        _dates(task, context.doc_year)
+        notice_steps(task, context.doc_year)
         return task
 
 
@@ -180,19 +180,3 @@ def _number_from_head(texts: list[str]) -> tuple[str | None, str | None]:
             near = text[max(0, m.start() - 8):m.start()] + text[m.end():m.end() + 6]
             return number, number if "反馈问题" in near or re.search(r"问题[(（]?$", text[:m.start()]) else None
     return None, None
-
-
-def _dates(task: dict, doc_year: int | None) -> None:
-    """Milestones are the dated steps of measures and target; with no deadline field the last step of the
-    measures is the deadline."""
-    measures = "\n".join(task.get("measures") or [])
-    stones = find_milestones("\n".join(s for s in (task.get("target"), measures) if s), doc_year)
-    task["milestones"] = [{"date": m.date, "text": m.text} for m in stones]
-    if not task.get("deadline") and measures:
-        in_measures = find_milestones(measures, doc_year)
-        if in_measures:
-            last = max(in_measures, key=lambda m: m.date)
-            hits = [h for h in find_dates(measures, doc_year) if h.date == last.date]
-            task["deadline"] = last.date
-            task["deadline_text"] = hits[-1].text if hits else None
-            task["long_term"] = parse_deadline(task["deadline_text"], doc_year)[1] if task["deadline_text"] else False

@@ -168,3 +168,18 @@ def test_rows_laid_out_with_wide_gaps():
     first, second = _parse(GAPPED)["tasks"]
     assert first["problem"] == "城区污水处理厂超负荷运行。" and first["responsible_units"] == ["县水务局"]
     assert second["deadline"] == "2024-06-30"
+
+
+NOTICE_TABLE = (
+    "临江县督察反馈问题整改销号公示\n"
+    "序号\t反馈问题\t整改目标\t整改措施\t整改完成情况\n"
+    "1\t城区污水处理厂超负荷运行。\t2026年底前处理能力满足需求\t2025年6月底前完成二期扩建。\t二期已投运。\n"
+)
+
+
+def test_notice_table_takes_the_last_step_of_its_measures_as_deadline():
+    doc = _parse(NOTICE_TABLE)
+    assert doc["kind"] == "closure_notice" and doc["layout"]["name"] == "row_table"
+    (task,) = doc["tasks"]
+    assert task["deadline"] == "2025-06-30"  # the target's 2026 is a dated step, not the deadline
+    assert [m["date"] for m in task["milestones"]] == ["2026-12-31", "2025-06-30"]
