@@ -74,7 +74,7 @@ _WIDE_GAP = re.compile(r"[ \u3000]{2,}")
 def _repair_line(line: str) -> str:
     """A tab-separated row keeps its tabs: each cell is repaired alone. A row laid out with wide gaps
     (a table in a PDF's text layer) is one too when it has three or more cells."""
-    if "\t" not in line and len(_WIDE_GAP.split(line.strip())) >= 3:
+    if "\t" not in line and ("  " in line or "\u3000" in line) and len(_WIDE_GAP.split(line.strip())) >= 3:
         line = _WIDE_GAP.sub("\t", line.strip())
     if line.count("\t") >= 2:
         return "\t".join(repair_text(c) for c in line.split("\t"))

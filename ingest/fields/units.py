@@ -248,7 +248,7 @@ def extract_inline_units(text: str) -> tuple[str, dict[str, list[str]]]:
 
     cleaned = _INLINE.sub(take, text) if re.search(r"[(（〔\[【]", text) else text
     cleaned = cleaned.rstrip()
-    tail = _TRAILING_DUTY.search(cleaned)
+    tail = _TRAILING_DUTY.search(cleaned) if "由" in cleaned[-90:] else None
     if tail and _is_unit_list(tail.group("units")):
         key = ROLE_WORDS[tail.group("role")]
         found.setdefault(key, []).extend(u for u in split_units(tail.group("units")) if u not in found.get(key, []))

@@ -72,7 +72,8 @@ def reads_label_as_text(task: dict) -> bool:
 
 def quality(result: LayoutResult) -> int:
     """Characters explained by the tasks that did not read a field label as text."""
-    return used_chars([t for t in result.tasks if not reads_label_as_text(t)])
+    kept = [t for t in result.tasks if not reads_label_as_text(t)]
+    return result.used_chars if len(kept) == len(result.tasks) else used_chars(kept)
 
 
 def registry() -> list[Layout]:

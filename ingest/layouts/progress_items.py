@@ -15,6 +15,7 @@ from . import Context, LayoutResult, used_chars
 
 _STATUS = re.compile(r"^(?:该|此|本)?(?:问题)?(?:已经|已)(?:全部|基本)?(?:完成|整改到位|办结|销号)|^(?:整改)?(?:进展|完成)?情况[:：]"
                      r"|^(?:该|此|本)问题(?:正在|持续|按序时|基本)")
+_STATUS_WORD = re.compile(r"已(?:经)?(?:全部|基本)?(?:完成|整改|办结|销号)|情况\s*[:：]|问题(?:正在|持续|按序时|基本)")
 _QUOTED = re.compile(r"^关于[“\"](?P<problem>.+)[”\"](?P<rest>.*)$")
 _REST_LABEL = re.compile(r"^\s*(?:整改)?(?:进展|完成|落实)?情况\s*[:：]\s*")
 # a quoted feedback item run on after the list's own heading, and numbered steps run on after a sentence
@@ -56,6 +57,8 @@ class ProgressItems:
     name = "progress_items"
 
     def detect(self, lines: list[str]) -> float:
+        if not _STATUS_WORD.search("\n".join(lines)):
+            return 0.0
         return float(len(_item_levels(_split(lines))))
 
     def extract(self, lines: list[str], context: Context) -> LayoutResult:
