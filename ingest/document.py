@@ -10,7 +10,7 @@ from .facts.kind import decide_kind
 from .facts.region import find_region as find_issuer_region
 from .facts.title import find_title as find_own_title
 from .fields.counts import find_counts
-from .fields.dates import find_dates, find_milestones, parse_deadline
+from .fields.dates import fill_deadline_from_steps, find_milestones, latest_step, notice_steps, parse_deadline
 from .fields.indicators import find_indicators, find_measurements
 from .fields.inspection import find_inspection
 from .fields.unit_prefix import share_place_prefix
@@ -27,6 +27,7 @@ from .structure import (
     classify,
     find_header,
     header_field,
+    merge_wrapped_header,
     split_inline_items,
     split_label_runs,
     table_drafts,
@@ -59,12 +60,25 @@ def repair_blocks(blocks: list[Block]) -> list[Block]:
             rows = [[repair_text(c) for c in row] for row in block.rows]
             out.append(Table([r for r in rows if any(r)]))
         else:
-            lines.extend(repair_text(s) for s in block.split("\n"))
+            lines.extend(_repair_line(s) for s in block.split("\n"))
     flush()
     result: list[Block] = []
     for item in out:
         result.extend(_tables_from_cell_lines(item) if isinstance(item, list) else [item])
     return result
+
+
+_WIDE_GAP = re.compile(r"[ \u3000]{2,}")
+
+
+def _repair_line(line: str) -> str:
+    """A tab-separated row keeps its tabs: each cell is repaired alone. A row laid out with wide gaps
+    (a table in a PDF's text layer) is one too when it has three or more cells."""
+    if "\t" not in line and ("  " in line or "\u3000" in line) and len(_WIDE_GAP.split(line.strip())) >= 3:
+        line = _WIDE_GAP.sub("\t", line.strip())
+    if line.count("\t") >= 2:
+        return "\t".join(repair_text(c) for c in line.split("\t"))
+    return repair_text(line)
 
 
 _HEADING_LIKE = re.compile(r"^([一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）])")
@@ -158,7 +172,7 @@ def _join(items: list[list[str]] | None, sep: str = "\n") -> str | None:
     return text or None
 
 
-_CLOSING = re.compile(r"^(?:如(?:果)?(?:对|有)|若对|公示(?:期|时间)|监督电话|联系电话|电子邮箱|联系地址|邮寄地址|特此公示)")
+_CLOSING = re.compile(r"^(?:如(?:果)?(?:对|有|公众)|若对|以上.{0,10}(?:向社会)?公示|验收销号|拟何时销号|意见反馈|公示(?:期|时间)|监督电话|联系电话|电子邮箱|联系地址|邮寄地址|特此公示)")
 
 
 def _without_closing(text: str | None) -> str | None:
@@ -181,6 +195,10 @@ def _year_hint(*texts: str | None) -> int | None:
     return None
 
 
+# a first sentence that forbids or obliges is a directive, not the item's heading
+_DIRECTIVE = re.compile(r"禁止|不得|严禁|应当|必须|原则上")
+
+
 def _measures_of(draft: Draft, title_mode: bool) -> tuple[str | None, list[str]]:
     items: list[str] = []
     title = None
@@ -190,7 +208,7 @@ def _measures_of(draft: Draft, title_mode: bool) -> tuple[str | None, list[str]]
         if draft.parts.get("title"):
             title = _join(draft.parts["title"])
             rest = head
-        elif m:
+        elif m and not _DIRECTIVE.search(m.group(1)):
             title, rest = m.group(1), m.group(2).strip()
         elif len(head) <= 40 and draft.head_more:
             title, rest = head.rstrip("。:："), ""
@@ -236,30 +254,24 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
         title, measures = _measures_of(draft, title_mode=True)
     units: dict[str, list[str]] = {k: split_units("，".join("".join(i) for i in parts.get(k, []))) for k in UNIT_KEYS}
     clean_measures = []
+    inline_due: list[str] = []
     for text in measures:
         text, inline = extract_inline_units(text)
+        inline_due.extend(inline.pop("deadline_text", []))
         for k, v in inline.items():
             units[k].extend(u for u in v if u not in units[k])
         if text:
             clean_measures.append(text)
     units = {k: share_place_prefix(v) for k, v in units.items()}
-    deadline_text = _join(parts.get("deadline"), " ")
+    deadline_text = _join(parts.get("deadline"), " ") or (inline_due[-1] if inline_due else None)
     year_hint = _year_hint(deadline_text) or doc_year
     deadline, long_term = parse_deadline(deadline_text, year_hint)
     measure_text = "\n".join(clean_measures)
     milestone_year = _year_hint(deadline_text, measure_text) or doc_year
-    milestones = [] if kind == "closure_notice" else find_milestones(measure_text, milestone_year)
+    milestones = [] if kind == "closure_notice" else (
+        [ms for due in inline_due for ms in find_milestones(due, milestone_year)] + find_milestones(measure_text, milestone_year))
     if deadline_text is None and kind == "action_plan" and milestones:
-        latest = max(ms.date for ms in milestones)
-        deadline = latest
-        hits = [h for h in find_dates(measure_text, milestone_year) if h.date == latest]
-        if hits:
-            deadline_text = hits[-1].text
-            lead_word = re.search(r"(到|至)$", measure_text[max(0, hits[-1].start - 1):hits[-1].start])
-            if lead_word:
-                deadline_text = lead_word.group(1) + deadline_text
-        else:
-            deadline_text = None
+        deadline, deadline_text = latest_step(measure_text, milestones, milestone_year)
     task = {
         "seq": draft.seq,
         "feedback_no": feedback_no,
@@ -302,7 +314,7 @@ def _goal_lines(lines: list[Line]) -> list[str]:
 def _expand_layout_tables(blocks: list[Block]) -> list[Block]:
     out: list[Block] = []
     for block in blocks:
-        if isinstance(block, Table) and find_header(block) is None:
+        if isinstance(block, Table) and find_header(merge_wrapped_header(block)) is None:
             out.extend(table_lines(block))
         else:
             out.append(block)
@@ -331,6 +343,7 @@ def build_document(blocks: list[Block], filename: str) -> dict:
         if block and block != title and not (no - 1 == title_at):
             classified.extend(classify(no, piece) for piece in split_label_runs(block))
     unparsed: list[dict] = []
+    incumbent = "row_table" if drafts else "numbered_structure"  # tasks from a table's rows, else the headings
     if not drafts:
         drafts, unparsed = build_drafts(classified, kind, title)
     tasks = [finish_task(d, kind, doc_year) for d in drafts]
@@ -338,7 +351,7 @@ def build_document(blocks: list[Block], filename: str) -> dict:
     layout = best_result(
         [s for s in text_lines if s],
         Context(kind, doc_year, own_title),
-        LayoutResult("numbered_structure", tasks, used_chars(tasks), unparsed),
+        LayoutResult(incumbent, tasks, used_chars(tasks), unparsed),
     )
     tasks, unparsed = layout.tasks, layout.warnings
 
@@ -362,6 +375,12 @@ def build_document(blocks: list[Block], filename: str) -> dict:
         "stats": stats,
         "tasks": tasks,
     }
+    if doc["kind"] == "action_plan":
+        for task in tasks:
+            fill_deadline_from_steps(task, doc_year)
+    elif doc["kind"] == "closure_notice" and layout.name != "labelled_fields":
+        for task in tasks:
+            notice_steps(task, doc_year)
     if unparsed:
         doc["unparsed"] = unparsed
     body_chars = sum(len(s) for s in text_lines) or 1

@@ -43,6 +43,8 @@ def find_title(lines: list[str]) -> tuple[str, int]:
                     title = prev + line
             return title, i
     first = head[0] if head else (0, "")
+    if re.match(r"^(\d{1,3}[、.．]|[(（][\d一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．])\D", first[1]):
+        return "", -1  # an excerpt that opens on a numbered item has no title line
     return first[1][:80], first[0]
 
 
@@ -56,7 +58,7 @@ def find_kind(title: str, text: str) -> str:
         return "closure_notice"
     if re.search(r"整改目标|整改措施|整改时限|整改期限", text):
         return "rectification_plan"
-    if re.search(r"牵头单位|牵头部门", text):
+    if re.search(r"牵头单位|牵头部门|牵头组织实施|等部门(?:配合|负责)", text):
         return "action_plan"
     return "progress_report" if re.search(r"已完成|已办结", text) else "rectification_plan"
 

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from .blocks import Table
+from .vocabulary import label_field
 
 HEADING_PATTERNS: list[tuple[int, re.Pattern[str]]] = [
     # Bounded repeats before the body (which is stripped): `\s*(.*)$` backtracks over a run of
@@ -106,8 +107,16 @@ class Draft:
             items[-1].append(text)
 
 
+_SECTION_LEAD = re.compile(r"\s*[(（][^()（）]{2,40}(?:总牵头|牵头)[^()（）]{0,6}[)）]\s*$")
+
+
+_GENERAL = re.compile(r"总体要求")
+_RUN_IN_TITLE = re.compile(r"^[^，,。；;：:]{4,20}。\s*\S")
+
+
 def _section_name(body: str) -> str:
-    return body.strip().rstrip("。:：;；").strip()
+    """A heading without its closing punctuation and its section-wide `（…总牵头）` note."""
+    return _SECTION_LEAD.sub("", body.strip()).rstrip("。:：;；").strip()
 
 
 def choose_task_level(lines: list[Line], kind: str) -> int | None:
@@ -164,10 +173,13 @@ def build_drafts(lines: list[Line], kind: str, title: str = "") -> tuple[list[Dr
                 continue
             if line.level == task_level:
                 top = min(stack) if stack else None
-                if top is not None and NON_TASK_SECTIONS.search(stack[top].body) and not line.label:
+                # under 总体要求 an item that names a work item of its own (not 指导思想, 目标指标) is a task
+                if (top is not None and NON_TASK_SECTIONS.search(stack[top].body) and not line.label
+                        and (not _GENERAL.search(stack[top].body) or NON_TASK_SECTIONS.search(line.body[:12])
+                             or not _RUN_IN_TITLE.match(line.body))):
                     current = None
                     continue
-                section = [_section_name(stack[lv].body) for lv in sorted(stack) if not stack[lv].label_heading]
+                section = [_section_name(stack[lv].body) for lv in sorted(stack)]
                 head = line.body
                 current = Draft(line.number, line.no, task_level, section, head)
                 drafts.append(current)
@@ -227,13 +239,17 @@ def _single_task(lines: list[Line], title: str) -> list[Draft]:
 
 
 HEADER_FIELDS: list[tuple[str, re.Pattern[str]]] = [
+    # a petition's 受理编号 is its number, before a running 序号
+    ("petition_no", re.compile(r"(?:受理|信访|举报|交办|案件)编号")),
     ("seq", re.compile(r"^(序号|编号|序|任务编号|问题编号|问题序号)$")),
+    # columns with no task field: how persons were dealt with, where, what kind, whether true, what was found
+    ("ignore", re.compile(r"被处理|问责|追责|行政区域|所在地|污染类型|是否属实|调查核实|核查情况")),
     ("deadline", re.compile(r"时限|期限|完成时间|办结时间")),
-    ("responsible_person", re.compile(r"责任人|责任领导|包联领导")),
+    ("responsible_person", re.compile(r"责任人|责任领导|包联领导|包案领导|包抓领导|督办领导")),
     ("lead_units", re.compile(r"牵头")),
     ("cooperating_units", re.compile(r"配合|协办|参与|协助")),
     ("responsible_units", re.compile(r"责任单位|主责单位|责任部门|实施主体|整改单位|落实单位")),
-    ("completion", re.compile(r"完成情况|整改情况|进展|落实情况")),
+    ("completion", re.compile(r"完成情况|整改情况|进展|落实情况|办理情况|办理结果|处理情况|查处情况")),
     ("target", re.compile(r"目标|整改要求")),
     ("measures", re.compile(r"措施")),
     ("feedback_no", re.compile(r"反馈问题(序号|编号)")),
@@ -258,9 +274,48 @@ def find_header(table: Table) -> tuple[int, dict[int, str]] | None:
     for i, row in enumerate(table.rows[:4]):
         named = {j: header_field(c) for j, c in enumerate(row)}
         found = {j: k for j, k in named.items() if k}
-        if len(set(found.values()) - {"section", "title"}) >= 2:
+        if len(set(found.values()) - {"section", "title", "ignore"}) >= 2:
+            below = table.rows[i + 1:i + 9]
+            labelled = sum(1 for r in below if sum(1 for c in r if header_field(c)) >= 2)
+            if below and labelled * 2 >= len(below):
+                return None  # labels in every row: a label/value form, not a header over rows
             return i, found
     return None
+
+
+def _is_header_piece(row: list[str]) -> bool:
+    cells = [c.strip() for c in row if c.strip()]
+    if not cells or len(set(cells)) == 1 and len(cells) > 1:
+        return False  # a section row spanning the table (`一、水污染防治` in every cell)
+    return all(len(c) <= 8 and not re.search(r"\d|[一二三四五六七八九十][、.．]", c) for c in cells)
+
+
+def merge_wrapped_header(table: Table) -> Table:
+    """A header wrapped over several rows (`责任` / `单位`) joined column by column; a shorter
+    continuation row is aligned to the right, where wrapped trailing columns stand."""
+    rows = table.rows
+    if len(rows) < 3:
+        return table
+    for start in range(min(3, len(rows) - 1)):
+        head = list(rows[start])
+        if not any(header_field(c) for c in head):
+            continue
+        end = start + 1
+        while end < len(rows) and end - start <= 3 and _is_header_piece(rows[end]):
+            piece = list(rows[end])
+            piece = [""] * (len(head) - len(piece)) + piece if len(piece) < len(head) else piece[: len(head)]
+            head = [a + b.strip() for a, b in zip(head, piece, strict=True)]
+            end += 1
+        if end == start + 1:
+            return table
+        merged = Table(rows[:start] + [head] + rows[end:])
+        return merged if find_header(merged) else table
+    return table
+
+
+def _label_cells(cells: list[str]) -> bool:
+    labels = [label_field(c.strip() + "：") if "\n" not in c.strip() and len(c.strip()) <= 12 else None for c in cells]
+    return all(labels) and any(lab[0] != "other" for lab in labels if lab)
 
 
 def table_lines(table: Table) -> list[str]:
@@ -273,6 +328,9 @@ def table_lines(table: Table) -> list[str]:
                 seen.append(cell)
         if len(seen) == 1:
             out.extend(s.strip() for s in seen[0].split("\n") if s.strip())
+        elif len(seen) % 2 == 0 and _label_cells(seen[0::2]):
+            # label/value rows: `整改时限 | 2025年底` or `问题编号 | 8 | 责任单位 | 县水务局`
+            out.extend(label.strip() + "：" + value.replace("\n", "") for label, value in zip(seen[0::2], seen[1::2], strict=True))
         elif seen:
             out.append(" ".join(s.replace("\n", " ") for s in seen))
     return out
@@ -280,6 +338,7 @@ def table_lines(table: Table) -> list[str]:
 
 def table_drafts(table: Table, start_no: int) -> list[Draft]:
     """Tasks of a ledger table whose header names its columns (序号/反馈问题/整改措施/责任单位/…)."""
+    table = merge_wrapped_header(table)
     rows = table.rows
     header = find_header(table)
     if header is None:
@@ -302,9 +361,9 @@ def table_drafts(table: Table, start_no: int) -> list[Draft]:
         for j, key in mapping.items():
             if j < len(cells) and cells[j] and key not in values:
                 values[key] = cells[j]
-        if set(values) <= {"seq"}:
+        if set(values) <= {"seq", "petition_no", "ignore"}:
             continue
-        seq = re.sub(r"\D", "", values.get("seq", "")) or str(len(drafts) + 1)
+        seq = values.get("petition_no") or re.sub(r"\D", "", values.get("seq", "")) or str(len(drafts) + 1)
         key_now = (values.get("seq", ""), values.get("problem", values.get("title", "")))
         if drafts and prev_key and key_now == prev_key and key_now != ("", ""):
             draft = drafts[-1]
@@ -319,7 +378,7 @@ def table_drafts(table: Table, start_no: int) -> list[Draft]:
         if "problem" not in values and "title" in values:
             draft.parts["title"] = [[values["title"]]]
         for k, v in values.items():
-            if k in ("seq", "problem", "title", "section"):
+            if k in ("seq", "petition_no", "ignore", "problem", "title", "section"):
                 continue
             if k == "measures":
                 for item in split_numbered(v):
@@ -345,19 +404,22 @@ def split_numbered(text: str) -> list[str]:
 
 
 _INLINE_PAREN_ITEMS = re.compile(r"[(（](\d{1,2})[)）]")
+# `1.…；2.…` run on in one line: a number opens an item only at the start or after ；。
+_INLINE_DOT_ITEMS = re.compile(r"(?:^|(?<=[；;。]))\s{0,2}(\d{1,2})[.、．](?!\d)")
 
 
 def split_inline_items(text: str) -> list[str]:
-    """`（1）甲；（2）乙` written on one line → [甲；, 乙]."""
-    marks = [m for m in _INLINE_PAREN_ITEMS.finditer(text)]
-    if len(marks) < 2 or marks[0].start() != 0 or marks[0].group(1) != "1":
-        return [text]
-    seq = []
-    expected = 1
-    for m in marks:
-        if int(m.group(1)) == expected:
-            seq.append(m)
-            expected += 1
-    if len(seq) < 2:
-        return [text]
-    return [text[a.end(): (b.start() if b else len(text))].strip() for a, b in zip(seq, seq[1:] + [None], strict=True)]
+    """`（1）甲；（2）乙` or `1.甲；2.乙` written on one line → [甲；, 乙]."""
+    for rx in (_INLINE_PAREN_ITEMS, _INLINE_DOT_ITEMS):
+        marks = list(rx.finditer(text))
+        if len(marks) < 2 or marks[0].start() != 0 or marks[0].group(1) != "1":
+            continue
+        seq = []
+        expected = 1
+        for m in marks:
+            if int(m.group(1)) == expected:
+                seq.append(m)
+                expected += 1
+        if len(seq) >= 2:
+            return [text[a.end(): (b.start() if b else len(text))].strip() for a, b in zip(seq, seq[1:] + [None], strict=True)]
+    return [text]

@@ -89,13 +89,24 @@ def find_dates(text: str, year_hint: int | None = None, bare_years: bool = False
         for m in rx.finditer(text):
             if taken.overlaps(m.start(), m.end()):
                 continue
-            date = _resolve(kind, m, year_hint, bare_years)
+            date = _resolve(kind, m, year_hint, bare_years or (kind == "y" and _opens_step(text, m)))
             if date is None:
                 continue
             taken.add(m.start(), m.end())
             hits.append(DateHit(date, m.start(), m.end(), m.group(0), kind not in ("md",)))
     hits.sort(key=lambda h: h.start)
     return hits
+
+
+_STEP_VERB = re.compile(r"[，,]|达到|完成|实现|建成|基本|全面|全部|力争")
+
+
+def _opens_step(text: str, m: re.Match[str]) -> bool:
+    """A bare year that opens a clause and a step: `，2010年达到…` `2018年，完成…`."""
+    if m.group("pre") or m.group("post"):
+        return False
+    before = text[m.start() - 1] if m.start() else "，"
+    return before in "，,。；;：:\n" and bool(_STEP_VERB.match(text, m.end()))
 
 
 def _resolve(kind: str, m: re.Match[str], year_hint: int | None, bare_years: bool) -> str | None:
@@ -196,6 +207,44 @@ def _is_reference(text: str, hit: DateHit) -> bool:
     if re.search(r"(较|比|与|同)$", before) or after.startswith(("基础", "相比", "水平", "同期")):
         return True
     if re.search(r"(截至|截止|自|从|于|以来)$", before):
-        return True
+        # `应于2020年底前完成` is a step; `于2021年7月启动` a reported fact
+        return not (re.search(r"(应|须|要|将|需|力争|务必)于$", before) or after.startswith("前"))
     opened = text.rfind("《", 0, hit.start)
     return opened != -1 and text.find("》", opened) > hit.start
+
+
+def latest_step(text: str, milestones: list[Milestone], year_hint: int | None) -> tuple[str | None, str | None]:
+    """(date, wording) of the latest dated step: an action item's deadline when it has no deadline field."""
+    if not milestones:
+        return None, None
+    latest = max(ms.date for ms in milestones)
+    hits = [h for h in find_dates(text, year_hint) if h.date == latest]
+    if not hits:
+        return latest, None
+    wording = hits[-1].text + ("前" if text.startswith("前", hits[-1].end) else "")
+    lead_word = re.search(r"(到|至)$", text[max(0, hits[-1].start - 1):hits[-1].start])
+    return latest, (lead_word.group(1) + wording if lead_word else wording)
+
+
+def fill_deadline_from_steps(task: dict, year_hint: int | None) -> None:
+    """A task of an action plan without a deadline field: its latest dated step is the deadline."""
+    if task.get("deadline") or task.get("deadline_text") or not task.get("milestones"):
+        return
+    stones = [Milestone(m["date"], m["text"]) for m in task["milestones"]]
+    task["deadline"], task["deadline_text"] = latest_step("\n".join(task.get("measures") or []), stones, year_hint)
+
+
+def notice_steps(task: dict, year_hint: int | None) -> None:
+    """A closure notice's dated steps are those of its measures and target; with no deadline field the
+    last step of the measures is the deadline (dates only in the target are not)."""
+    measures = "\n".join(task.get("measures") or [])
+    stones = find_milestones("\n".join(s for s in (task.get("target"), measures) if s), year_hint)
+    task["milestones"] = [{"date": m.date, "text": m.text} for m in stones]
+    if not task.get("deadline") and measures:
+        in_measures = find_milestones(measures, year_hint)
+        if in_measures:
+            last = max(in_measures, key=lambda m: m.date)
+            hits = [h for h in find_dates(measures, year_hint) if h.date == last.date]
+            task["deadline"] = last.date
+            task["deadline_text"] = hits[-1].text if hits else None
+            task["long_term"] = parse_deadline(task["deadline_text"], year_hint)[1] if task["deadline_text"] else False

@@ -131,25 +131,126 @@ def split_units(text: str | None) -> list[str]:
 ROLE_WORDS = {"牵头": "lead_units", "配合": "cooperating_units", "协办": "cooperating_units", "参与": "cooperating_units",
               "协助": "cooperating_units", "负责": "responsible_units", "落实": "responsible_units"}
 _INLINE = re.compile(r"[(（〔\[【]([^()（）〔〕\[\]【】]*(?:[(（][^()（）]*[)）][^()（）〔〕\[\]【】]*)*)[)）〕\]】]")
-_ROLE_PART = re.compile(r"^(?P<units>.+?)(?P<role>牵头|配合|协办|参与|协助|负责|落实)(?:单位)?$")
+_ROLE = "牵头|配合|协办|参与|协助|负责|落实"
+# `市环保局牵头` `由市建委、市规划局等部门负责制定方案并组织实施` `村庄规划工作由市规划局牵头组织实施`
+_ROLE_PART = re.compile(
+    rf"^(?:[^由]{{0,30}}?工作)?(?:由|请)?(?P<units>.+?)(?:等(?:有关|相关)?(?:部门|单位))?(?P<role>{_ROLE})(?:单位|部门)?"
+    r"(?P<rest>(?:制定方案)?(?:并)?(?:组织)?(?:实施|落实|推进|完成|督导|督办|协调)?)$")
+# `责任部门：市环保局、市工信委` `牵头单位：…`
+_LABELLED_PART = re.compile(r"^(?P<label>[\u4e00-\u9fff]{2,8})[:：](?P<units>.+)$")
+# `列第一位者为牵头部门，下同` — the first unit of each list leads, the others cooperate
+_FIRST_LEADS = re.compile(r"^(?:排|列)(?:在)?第一位(?:者|的)?为牵头(?:单位|部门)?$")
+# notes about the items that follow (`以下各项工作均需各县区政府落实`, `不再列出`) name no unit of this item
+# `2025年底前完成` / `完成时限：2025年6月底` inside a unit note: the item's deadline
+_DUE_PART = re.compile(r"^(?:(?:完成|整改)?(?:时限|时间|期限)\s{0,2}[:：]\s{0,2})?(?:于|在)?"
+                       r"(?P<due>(?:19|20)\d{2}\s{0,2}年[^，,。；;]{0,10}?(?:前|底|末|内)?)(?:完成|办结|落实到位)?$")
+_FILLER = re.compile(r"^(?:下同|以下.{0,40}|不再列出|不再一一列出)$")
+_LABEL_ROLE = {"牵头": "lead_units", "配合": "cooperating_units", "协办": "cooperating_units", "参与": "cooperating_units",
+               "责任": "responsible_units", "主责": "responsible_units", "实施": "responsible_units",
+               "落实": "responsible_units", "承办": "responsible_units"}
+_LABEL_NOUN = re.compile(r"(?:单位|部门|主体)$")
+
+
+def _bracket_parts(inner: str) -> list[str]:
+    """The bracket split on ，；。 outside nested brackets; a part opened by 由 runs on to its role word."""
+    raw = [p.strip() for p in _split_top(inner) if p.strip()]
+    parts: list[str] = []
+    for part in raw:
+        if parts and re.match(r"^(?:.{0,30}?工作)?由", parts[-1]) and not re.search(_ROLE, parts[-1]):
+            parts[-1] += "，" + part
+        else:
+            parts.append(part)
+    return parts
+
+
+def _split_top(text: str) -> list[str]:
+    out, buf, depth = [], [], 0
+    for ch in text:
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）":
+            depth = max(0, depth - 1)
+        if depth == 0 and ch in "，,；;。":
+            out.append("".join(buf))
+            buf = []
+            continue
+        buf.append(ch)
+    out.append("".join(buf))
+    return out
+
+
+def _is_unit_list(text: str) -> bool:
+    units = split_units(text)
+    return bool(units) and all(re.sub(r"[(（][^()（）]{1,20}[)）]$", "", u).endswith(ORG_SUFFIXES) or UMBRELLA.match(u)
+                               for u in units)
+
+
+def _read_bracket(inner: str) -> dict[str, list[str]] | None:
+    """The units of an inline bracket by role, or None when the bracket is not (only) a unit note."""
+    parts = _bracket_parts(inner)
+    first_leads = any(_FIRST_LEADS.match(p) for p in parts)
+    roles: list[tuple[str, str]] = []
+    for part in parts:
+        if _FIRST_LEADS.match(part) or _FILLER.match(part):
+            continue
+        due = _DUE_PART.match(part)
+        if due:
+            roles.append(("deadline_text", due.group("due")))
+            continue
+        lab = _LABELLED_PART.match(part)
+        if lab and _LABEL_NOUN.search(lab.group("label")):
+            key = next((v for k, v in _LABEL_ROLE.items() if k in lab.group("label")), "responsible_units")
+            roles.append((key, lab.group("units")))
+            continue
+        pm = _ROLE_PART.match(part)
+        if pm and _is_unit_list(pm.group("units")):
+            roles.append((ROLE_WORDS[pm.group("role")], pm.group("units")))
+            continue
+        if first_leads and _is_unit_list(part):
+            units = split_units(part)
+            roles.append(("lead_units", units[0]))
+            if len(units) > 1:
+                roles.append(("cooperating_units", "、".join(units[1:])))
+            continue
+        return None
+    if not roles:
+        return None
+    if all(key == "deadline_text" for key, _ in roles):
+        return None  # a date alone in brackets is part of the text
+    found: dict[str, list[str]] = {}
+    for key, units in roles:
+        if key == "deadline_text":
+            found.setdefault(key, []).append(units)
+            continue
+        for unit in split_units(units):
+            if unit not in found.setdefault(key, []):
+                found[key].append(unit)
+    return found
+
+
+# bounded repeats only (\s{0,3}): a leading \s* cost n² on a run of spaces
+_TRAILING_DUTY = re.compile(rf"(?:^|(?<=[，,。；;]))\s{{0,3}}由(?P<units>[^，,。；;由]{{2,60}}?)(?:等(?:有关|相关)?(?:部门|单位))?"
+                            rf"(?P<role>{_ROLE})(?:[^，,。；;]{{0,8}})[。；;]?$")
 
 
 def extract_inline_units(text: str) -> tuple[str, dict[str, list[str]]]:
-    """Take `（市生态环境局牵头，市发展改革委配合，各县（市、区）政府负责）` out of a measure."""
+    """Take `（市生态环境局牵头，市发展改革委配合，各县（市、区）政府负责）`, `〔责任部门：…〕` and a closing
+    `由…负责。` out of a measure; a deadline written in such a note comes back under `deadline_text`."""
     found: dict[str, list[str]] = {}
 
     def take(m: re.Match[str]) -> str:
-        inner = m.group(1)
-        parts = re.split(r"[，,；;]", inner)
-        roles: list[tuple[str, str]] = []
-        for part in parts:
-            pm = _ROLE_PART.match(part.strip())
-            if not pm:
-                return m.group(0)
-            roles.append((ROLE_WORDS[pm.group("role")], pm.group("units")))
-        for key, units in roles:
-            found.setdefault(key, []).extend(split_units(units))
+        roles = _read_bracket(m.group(1))
+        if roles is None:
+            return m.group(0)
+        for key, units in roles.items():
+            found.setdefault(key, []).extend(u for u in units if u not in found.get(key, []))
         return ""
 
-    cleaned = _INLINE.sub(take, text)
+    cleaned = _INLINE.sub(take, text) if re.search(r"[(（〔\[【]", text) else text
+    cleaned = cleaned.rstrip()
+    tail = _TRAILING_DUTY.search(cleaned) if "由" in cleaned[-90:] else None
+    if tail and _is_unit_list(tail.group("units")):
+        key = ROLE_WORDS[tail.group("role")]
+        found.setdefault(key, []).extend(u for u in split_units(tail.group("units")) if u not in found.get(key, []))
+        cleaned = cleaned[: tail.start()].rstrip("，,；; ") + ("。" if cleaned[: tail.start()].rstrip().endswith(("，", ",")) else "")
     return cleaned.strip(), found

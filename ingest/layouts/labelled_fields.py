@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import re
 
-from ..fields.dates import find_dates, find_milestones, parse_deadline
-from ..structure import Draft
+from ..fields.dates import notice_steps
+from ..fields.units import split_units
+from ..structure import FEEDBACK_NO, Draft
 from ..vocabulary import NUMBERING, OTHER, label_field, strip_numbering
 from . import Context, LayoutResult, used_chars
 
 TASK_FIELDS = {"problem", "target", "measures", "completion", "responsible_units", "lead_units",
                "cooperating_units", "deadline", "responsible_person"}
-_ITEM_HEAD = re.compile(r"^\s*(?:(\d{1,3})\s*[.、．]\s*)?\W{0,2}\s*(?:问题)?(?:编号|序号)\s*([\w\-()（）]{1,20}?)\s*[:：]\s*(.+)$")
+_ITEM_HEAD = re.compile(r"^\s*(?:(\d{1,3})\s*[.、．]\s*)?\W{0,2}\s*(?:问题)?(?:编号|序号)\s*([\w\-()（）]{1,20}?)\s*[}】\]]?\s*[:：]\s*(.+)$")
 _NUMBER_IN_HEAD = re.compile(r"(?:受理编号|问题编号|序号|编号)\s*[:：]?\s*([A-Za-z\d][A-Za-z\d\-]*(?:[(（][\d\-]+[)）])?)"
-                             r"|第\s*([\d一二三四五六七八九十百]+)\s*项")
+                             r"|第\s*([\d一二三四五六七八九十百]+)\s*(?:项|号)")
 _FEEDBACK_NEAR = re.compile(r"反馈问题.{0,3}$|问题[(（]?$|^反馈问题")
 _SPLIT_FIELDS = ("measures",)
 
@@ -29,7 +30,9 @@ class LabelledFields:
     def detect(self, lines: list[str]) -> float:
         found = {lab[0] for line in lines if (lab := label_field(line)) and lab[0] != OTHER}
         fields = found & TASK_FIELDS
-        return float(len(fields)) if len(fields) >= 2 and fields & {"problem", "measures", "completion", "target"} else 0.0
+        # a goal (总体目标) and measures (具体措施) alone are the sections of a plan, not the fields of a task
+        task_only = fields & {"problem", "completion", "responsible_units", "lead_units", "deadline", "responsible_person"}
+        return float(len(fields)) if len(fields) >= 2 and task_only else 0.0
 
     def extract(self, lines: list[str], context: Context) -> LayoutResult:
         from ..document import finish_task  # the shared finishing of a task (units, deadline, measures)
@@ -44,6 +47,10 @@ class LabelledFields:
             if not line:
                 continue
             item = _ITEM_HEAD.match(line)
+            if item and current is not None and field == "problem" and not any(current.parts.get("problem") or []):
+                current.seq = item.group(2)  # `一、反馈问题` then `{编号12}：…` — the number and text of that problem
+                current.add("problem", item.group(3).strip(), new_item=True)
+                continue
             if item:
                 current = Draft(item.group(1) or item.group(2), no, 0, [], "")
                 current.parts["title"] = [[item.group(3).strip()]]
@@ -51,16 +58,38 @@ class LabelledFields:
                 drafts.append(current)
                 field = None
                 continue
+            counted = _COUNTED_PROBLEM.match(line)
+            if counted:  # `问题二：…` — a numbered problem opens the next task
+                current = self._new(drafts, no)
+                current.seq = counted.group(1)
+                current.add("problem", counted.group(2).strip(), new_item=True)
+                field = "problem"
+                continue
             lab = label_field(line)
+            if lab is not None and lab[0] == "problem" and (nth := _NTH_ITEM.search(line)):
+                current = self._new(drafts, no)  # `一、第5项反馈问题`: the number is the task's
+                current.seq = nth.group(1)
+                if "反馈问题" in line:
+                    current.parts["feedback_no"] = [[nth.group(1)]]
+                field = "problem"
+                current.parts.setdefault("problem", [])
+                if lab[1]:
+                    current.add("problem", lab[1], new_item=True)
+                continue
             if lab is not None:
                 name, value = lab
                 if name == OTHER:
                     field = None
                     continue
                 if name == "seq":
-                    current = self._new(drafts, no)
+                    if current is None or current.seq or set(k for k, v in current.parts.items() if v) - {"title"}:
+                        current = self._new(drafts, no)  # a number opens the next task unless only its name came first
                     current.seq = re.sub(r"^第|项$", "", value) or current.seq
                     field = None
+                    continue
+                if name == field == "completion" and _PART_REPORT.search(line):
+                    # `（一）整改目标完成情况：已完成。` under 二、整改落实情况: a part of the completion, label kept
+                    current.add(name, strip_numbering(line), new_item=False)
                     continue
                 if current is None or (name in current.parts and name != field and current.parts.get(name)):
                     current = self._new(drafts, no)
@@ -76,9 +105,25 @@ class LabelledFields:
                     warnings.append({"line": no, "text": line})
                 continue
             numbered = bool(NUMBERING.match(line))
-            text = line if field in _SPLIT_FIELDS else (strip_numbering(line) or line)
+            text = strip_numbering(line) or line
+            if field == "problem" and not any(current.parts.get("problem") or []):
+                # `1.（反馈问题2）：…` opening the problem: the item's number and the feedback it answers
+                number = re.match(r"^\s*(\d{1,3})\s*[.、．]", line)
+                current.seq = current.seq or (number.group(1) if number else "")
+                fb = FEEDBACK_NO.match(text)
+                if fb:
+                    current.parts["feedback_no"] = [[fb.group(1)]]
+                    text = text[fb.end():].strip()
             current.add(field, text, new_item=field in _SPLIT_FIELDS and numbered)
         tasks = [self._finish(d, context, preamble, finish_task) for d in drafts if _has_content(d)]
+        if len(tasks) == 1 and not tasks[0]["title"]:
+            # `…反馈问题“矿山修复进展缓慢”的问题，已落实整改…`: the preamble names the one problem
+            named = next((m for t in preamble[:6] if (m := _NAMED_PROBLEM.search(t))), None)
+            tasks[0]["title"] = named.group(1) if named else None
+        if len(tasks) == 1 and not any(tasks[0][k] for k in ("lead_units", "responsible_units")):
+            # `市水利局牵头负责的…整改任务第12项已整改完成`: the unit that leads the one task
+            lead = next((m for t in preamble[:6] if (m := _LEAD_IN_PREAMBLE.match(t))), None)
+            tasks[0]["lead_units"] = split_units(lead.group(1)) if lead else []
         return LayoutResult(self.name, tasks, used_chars(tasks), warnings)
 
     @staticmethod
@@ -99,8 +144,28 @@ class LabelledFields:
             task["seq"], fb = _number_from_head([context.title or ""] + preamble[:5])
             task["feedback_no"] = task["feedback_no"] or fb
         task["seq"] = task["seq"] or None
-        _dates(task, context.doc_year)
+        if task["seq"] and not task["feedback_no"] and _names_feedback(task["seq"], [context.title or ""] + preamble[:5]):
+            task["feedback_no"] = task["seq"]
+        if not task["problem"] and task["completion"]:
+            quoted = _QUOTED_PROBLEM.search(task["completion"][:800])
+            task["problem"] = quoted.group(1) if quoted else None
+        notice_steps(task, context.doc_year)
         return task
+
+
+_COUNTED_PROBLEM = re.compile(r"^\s*(?:反馈)?问题\s{0,2}([一二三四五六七八九十\d]{1,4})\s{0,2}[:：]\s*(\S.*)$")
+_NTH_ITEM = re.compile(r"第\s{0,2}([一二三四五六七八九十百\d]{1,4})\s{0,2}项")
+_PART_REPORT = re.compile(r"(?:目标|措施|任务|问题)(?:完成|落实|整改)情况\s*[:：]")
+_LEAD_IN_PREAMBLE = re.compile(r"^([^，,。；;“”]{2,30}?)牵头(?:负责)?的[^，,。；;]{0,40}?(?:整改任务|问题|事项)")
+_NAMED_PROBLEM = re.compile(r"问题[“\"]([^“”\"]{4,40})[”\"](?:的)?问题")
+# a completion that restates its problem: `…反馈问题第N项指出，“…”问题，我县…` (greedy: quotes may nest)
+_QUOTED_PROBLEM = re.compile(r"指出[，,:：]?\s{0,3}[“\"](.{8,600})[”\"]\s{0,3}(?:等|的)?问题")
+
+
+def _names_feedback(number: str, texts: list[str]) -> bool:
+    """`反馈问题第二十七项` / `反馈问题（序号19）` in the title or preamble: the number is a feedback problem's."""
+    rx = re.compile(r"反馈问题.{0,4}" + re.escape(number) + r"(?![\d一二三四五六七八九十])")
+    return any(rx.search(t) for t in texts)
 
 
 def _has_content(draft: Draft) -> bool:
@@ -115,19 +180,3 @@ def _number_from_head(texts: list[str]) -> tuple[str | None, str | None]:
             near = text[max(0, m.start() - 8):m.start()] + text[m.end():m.end() + 6]
             return number, number if "反馈问题" in near or re.search(r"问题[(（]?$", text[:m.start()]) else None
     return None, None
-
-
-def _dates(task: dict, doc_year: int | None) -> None:
-    """Milestones are the dated steps of measures and target; with no deadline field the last step of the
-    measures is the deadline."""
-    measures = "\n".join(task.get("measures") or [])
-    stones = find_milestones("\n".join(s for s in (task.get("target"), measures) if s), doc_year)
-    task["milestones"] = [{"date": m.date, "text": m.text} for m in stones]
-    if not task.get("deadline") and measures:
-        in_measures = find_milestones(measures, doc_year)
-        if in_measures:
-            last = max(in_measures, key=lambda m: m.date)
-            hits = [h for h in find_dates(measures, doc_year) if h.date == last.date]
-            task["deadline"] = last.date
-            task["deadline_text"] = hits[-1].text if hits else None
-            task["long_term"] = parse_deadline(task["deadline_text"], doc_year)[1] if task["deadline_text"] else False

@@ -8,8 +8,11 @@ from hypothesis import strategies as st
 import ingest
 
 from .layouts.test_labelled_fields import BRACKETS, HEADINGS, NEXT_LINE
+from .layouts.test_progress_items import LETTER, LIST
+from .layouts.test_run_in_items import NEWS
+from .layouts.test_tables import PETITIONS, TAB_TABLE, TASK_BLOCKS, TWO_COLUMNS, WRAPPED_HEADER
 
-DOCS = [HEADINGS, NEXT_LINE, BRACKETS,
+DOCS = [HEADINGS, NEXT_LINE, BRACKETS, NEWS, LETTER, LIST, TAB_TABLE, WRAPPED_HEADER, TWO_COLUMNS, TASK_BLOCKS, PETITIONS,
         "截至10月底，东岭市转办的信访件320件中，已办结301件。\n52项整改任务已完成47项，其余5项正在推进。\n"]
 FACTS = ("kind", "title", "region", "inspection", "period", "stats")
 
@@ -21,7 +24,7 @@ def _safe_parse(data: bytes) -> dict | None:
         return None
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=st.sampled_from(DOCS), seed=st.randoms(use_true_random=False), cut=st.floats(0.1, 1.0))
 def test_shuffled_and_truncated_documents_never_crash(doc, seed, cut):
     lines = doc.split("\n")
