@@ -236,12 +236,12 @@ def test_dual_role_user_cannot_import_into_the_region_they_only_read(
 
 
 def _run(text: str) -> float:
-    start = time.perf_counter()
+    start = time.thread_time()
     try:
         deadline_from_text(text)
     except ValueError:
         pass
-    return time.perf_counter() - start
+    return time.thread_time() - start
 
 
 def _growth(make: Callable[[int], str], n: int) -> float:
