@@ -342,7 +342,8 @@ def build_document(blocks: list[Block], filename: str) -> dict:
     )
     tasks, unparsed = layout.tasks, layout.warnings
 
-    inspection = find_inspection(title, "\n".join(body_lines[:60]))
+    opening = "\n".join([s for s in text_lines if s][:60])
+    inspection = find_inspection(title, opening)
     stats = find_counts(full_text)
     indicators = find_indicators("\n".join(_goal_lines(classified))) if kind != "progress_report" else []
     measurements = find_measurements(full_text) if kind == "progress_report" else []
@@ -355,7 +356,7 @@ def build_document(blocks: list[Block], filename: str) -> dict:
         "kind": decide_kind(own_title, full_text, tasks, stats),
         "title": own_title,
         "region": find_issuer_region(own_title, [s for s in text_lines if s]),
-        "inspection": checked_inspection(inspection, own_title, "\n".join(body_lines[:60])),
+        "inspection": checked_inspection(inspection, own_title, opening),
         "period": find_period(own_title or title),
         "indicators": indicators,
         "measurements": measurements,

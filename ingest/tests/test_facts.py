@@ -97,3 +97,42 @@ def test_inspection_checks():
     assert checked_inspection(found, "省级督察“回头看”反馈问题整改情况公示", notice)["round"] is None
     stay = "2024年3月1日至3月8日，省第二督察组进驻南岭市开展督察。"
     assert checked_inspection(found, "整改方案", stay) == found
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        # a round named without a team; the level written once, after the round
+        ("", "西坪县涉及的第二轮省级生态环境保护督察反馈问题已整改完成。",
+         {"team": None, "level": "provincial", "round": 2}),
+        # central before provincial, then the latest round; the press's shorthand is no team
+        ("", "第一轮中央环境保护督察反馈的12项问题已完成；省级环保督察交办的30件已办结；"
+             "第二轮中央生态环境保护督察交办的信访件正在办理。中央环保督察组指出的问题已整改。",
+         {"team": None, "level": "central", "round": 2}),
+        # the title's inspection decides the level even when the text recalls another
+        ("第三批省级环保督察交办问题整改过半", "此次督察聚焦中央环保督察反馈问题整改。",
+         {"team": None, "level": "provincial", "round": None}),
+        # a full team name with its province and ordinal, and the year-less end of the stay
+        ("", "2022年6月3日至21日，贵州省第四生态环境保护督察组对我市开展了第二轮省级生态环境保护督察，"
+             "8月30日，督察组向我市反馈了督察意见。",
+         {"team": "贵州省第四生态环境保护督察组", "level": "provincial", "round": 2,
+          "stationed_from": "2022-06-03", "stationed_to": "2022-06-21", "feedback_date": "2022-08-30"}),
+        # a 回头看 team keeps its quotation marks; 我市由… is not part of a team
+        ("", "我市由省委、省政府环境保护“回头看”督察组转办的信访件已办结。",
+         {"team": "省委、省政府环境保护“回头看”督察组", "level": "provincial"}),
+        # a 公示 period ending on a date before 反馈 is no feedback date
+        ("白山市关于省级督察反馈问题（序号7）整改情况的公示",
+         "请在公示期间（2025年4月1日—2025年4月7日）向白山市贯彻落实督察反馈意见整改工作专班反映。",
+         {"level": "provincial", "feedback_date": None}),
+        ("六盘水市河道保洁工作安排", "各乡镇要加强河道日常保洁。", None),
+    ],
+)
+def test_inspection_from_mentions(title, text, expected):
+    from ingest.fields.inspection import find_inspection
+
+    found = find_inspection(title, text)
+    if expected is None:
+        assert found is None
+        return
+    assert found is not None
+    assert {k: found[k] for k in expected} == expected
