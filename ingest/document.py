@@ -313,7 +313,6 @@ def build_document(blocks: list[Block], filename: str) -> dict:
     blocks = _expand_layout_tables(repair_blocks(blocks))
     text_lines = [b for b in blocks if isinstance(b, str)]
     title, title_at = find_title(text_lines)
-    body_lines = [s for i, s in enumerate(text_lines) if i != title_at and s and s != title]
     full_text = "\n".join(s for s in text_lines if s)
     table_text = "\n".join("\t".join(r) for b in blocks if isinstance(b, Table) for r in b.rows)
     kind = find_kind(title, full_text + "\n" + table_text)
