@@ -5,6 +5,7 @@ import re
 
 from .blocks import Block, Table
 from .errors import IngestError
+from .facts.goals import NO_GOALS, find_goal_indicators, reported_text
 from .facts.inspection import checked_inspection
 from .facts.kind import decide_kind
 from .facts.region import find_region as find_issuer_region
@@ -280,23 +281,9 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
     }
     if kind not in ("closure_notice", "progress_report"):
         task["indicators"] = find_indicators(measure_text)
+    elif task["target"]:  # a notice's target may be quantified (…利用率达到76%以上)
+        task["indicators"] = find_indicators(task["target"])
     return task
-
-
-def _goal_lines(lines: list[Line]) -> list[str]:
-    """Lines of the goals section (主要目标 / 总体目标 / 工作目标)."""
-    out: list[str] = []
-    inside_level: int | None = None
-    for line in lines:
-        if line.level is not None and line.level <= 2:
-            if inside_level is not None and line.level <= inside_level:
-                inside_level = None
-            if inside_level is None and re.search(r"目标", line.body) and len(line.body) <= 20 and not line.label:
-                inside_level = line.level
-                continue
-        if inside_level is not None:
-            out.append(line.body if line.level is not None else line.text)
-    return out
 
 
 def _expand_layout_tables(blocks: list[Block]) -> list[Block]:
@@ -344,19 +331,21 @@ def build_document(blocks: list[Block], filename: str) -> dict:
     opening = "\n".join([s for s in text_lines if s][:60])
     inspection = find_inspection(title, opening)
     stats = find_counts(full_text)
-    indicators = find_indicators("\n".join(_goal_lines(classified))) if kind != "progress_report" else []
-    measurements = find_measurements(full_text) if kind == "progress_report" else []
+    period = find_period(own_title or title)
+    final_kind = decide_kind(own_title, full_text, tasks, stats)
+    indicators = find_goal_indicators([s for s in text_lines if s], period) if final_kind not in NO_GOALS else []
+    measurements = find_measurements(reported_text(final_kind, full_text, tasks), final_kind == "progress_report")
     if not (tasks or stats or inspection or indicators or measurements or _ON_TOPIC.search(full_text + table_text)):
         # a progress report with counts only, or a notice whose tasks could not be placed, is still read;
         # only a text about nothing this reader knows (no rectification, inspection or pollution) is refused
         raise IngestError("未能在文档中识别出整改任务：文件内容与督察整改无关，或版式无法识别")
     doc = {
         "document": filename,
-        "kind": decide_kind(own_title, full_text, tasks, stats),
+        "kind": final_kind,
         "title": own_title,
         "region": find_issuer_region(own_title, [s for s in text_lines if s]),
         "inspection": checked_inspection(inspection, own_title, opening),
-        "period": find_period(own_title or title),
+        "period": period,
         "indicators": indicators,
         "measurements": measurements,
         "stats": stats,
