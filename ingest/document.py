@@ -12,6 +12,7 @@ from .facts.region import find_region as find_issuer_region
 from .facts.title import find_title as find_own_title
 from .fields.counts import find_counts
 from .fields.dates import find_dates, find_milestones, parse_deadline
+from .fields.feedback import assign_feedback_numbers
 from .fields.indicators import find_indicators, find_measurements
 from .fields.inspection import find_inspection
 from .fields.unit_prefix import share_place_prefix
@@ -333,6 +334,7 @@ def build_document(blocks: list[Block], filename: str) -> dict:
     stats = find_counts(full_text)
     period = find_period(own_title or title)
     final_kind = decide_kind(own_title, full_text, tasks, stats)
+    assign_feedback_numbers(tasks, final_kind, own_title, opening)
     indicators = find_goal_indicators([s for s in text_lines if s], period) if final_kind not in NO_GOALS else []
     measurements = find_measurements(reported_text(final_kind, full_text, tasks), final_kind == "progress_report")
     if not (tasks or stats or inspection or indicators or measurements or _ON_TOPIC.search(full_text + table_text)):
