@@ -6,6 +6,7 @@ import re
 from ..kinds import KIND_RULES
 
 _CLOSURE_WORDS = re.compile(r"销号|公示期|予以公示|进行公示|公示如下|验收")
+_ANNOUNCES_PLAN = re.compile(r"(?:制定|印发|公布|公开)[^。]{0,40}?(?:整改方案|整改任务清单|整改清单|整改措施清单)")
 _PROGRESS_WORDS = re.compile(r"已完成|已办结|已整改|整改进展|取得.{0,4}成效")
 
 
@@ -25,8 +26,10 @@ def decide_kind(title: str | None, text: str, tasks: list[dict], stats: dict | N
     with_problem = [t for t in tasks if t.get("problem")]
     if any(t.get("completion") for t in tasks) or (with_problem and len(tasks) <= 3 and _CLOSURE_WORDS.search(text)):
         return "closure_notice"
-    if stats and not with_problem:
-        return "progress_report"
+    if stats and not with_problem and set(stats) - {"tasks_total"}:
+        return "progress_report"  # a count of tasks alone announces a plan; a report says what was done
+    if stats and not tasks and _ANNOUNCES_PLAN.search(text):
+        return "rectification_plan"
     if with_problem:
         return "rectification_plan"
     if tasks:

@@ -89,6 +89,22 @@ def region_from_title(title: str | None) -> str | None:
     return None
 
 
+_NEWSPAPER = re.compile(rf"(?:^|[\s?？])({_HAN}{{2,3}}?)(?:日报|晚报|新闻网)讯")
+_SELF = re.compile(r"我(市|县|区|省|州)")
+
+
+def _newspaper_place(lines: list[str]) -> str | None:
+    """`东川日报讯 …我市…` → 东川市: a local paper's name is its place, and the text says which level."""
+    for line in lines[:5]:
+        m = _NEWSPAPER.search(line)
+        if m:
+            levels = {s.group(1) for s in _SELF.finditer("\n".join(lines))}
+            if len(levels) == 1:
+                return m.group(1) + levels.pop()
+            return None
+    return None
+
+
 def find_region(title: str | None, lines: list[str]) -> str | None:
     """The issuing jurisdiction: the title's opening place, else the place the body uses as an issuer."""
     named = region_from_title(title)
@@ -110,6 +126,9 @@ def find_region(title: str | None, lines: list[str]) -> str | None:
     if strong:
         # the lowest level named as an issuer: a county's notice cites its city's and province's rules
         return max(strong, key=lambda n: (_level(n), strong[n] + weak[n], -first_seen[n]))
+    paper = _newspaper_place(lines)
+    if paper:
+        return paper
     if len(weak) == 1:
         name, count = next(iter(weak.items()))
         if count >= 2 or "自治" in name:

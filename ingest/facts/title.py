@@ -14,6 +14,8 @@ _DATE_ONLY = re.compile(r"^(?:[\d\s年月日:：.\-/]+$|(?:19|20)\d{2}[-/.年]\d
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+[、.,，]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．]|第[一二三四五六七八九十百\d]+[章条部])")
 _SENTENCE = re.compile(r"[，,。；;！!？?]|[:：]$")
 _ORIGINAL = re.compile(r"^原标题\s*[:：]\s*(.+)$")
+_ORIGINAL_AT_END = re.compile(r"原标题\s*[:：]\s*([^。；;!！?？]{6,80})$")  # a news item that names its title last
+_HOSTING = re.compile(r"范文|写作模板|模板与范例")  # a template site's page heading
 _LABELLED = re.compile(r"^[\u4e00-\u9fff]{0,6}(?:标题|名称)\s*[:：]\s*(.*)$")
 _COVERING = re.compile(r"关于印发[《<]?(.+?)[》>]?的通知$")
 _PLAN_LINE = re.compile(r"^[^\s，,。；;：:]{8,60}?(?:方案|计划|清单)(?:[(（][^)）]{4,20}[)）])?$")
@@ -33,7 +35,8 @@ def _names_kind(line: str) -> bool:
 
 
 def _is_chrome(line: str) -> bool:
-    return bool(_CHROME.match(line) or _DATE_ONLY.match(line) or (_META.match(line) and not _LABELLED.match(line)))
+    return bool(_CHROME.match(line) or _DATE_ONLY.match(line) or (_META.match(line) and not _LABELLED.match(line))
+                or _HOSTING.search(line))
 
 
 def _clean(title: str) -> str:
@@ -101,6 +104,8 @@ def find_title(lines: list[str]) -> str | None:
     if title and not _STRONG.search(title):
         plan = next((s for s in lines[:60] if _PLAN_LINE.match(s) and not _NUMBERED.match(s)), None)
         title = plan or title
+    if not title:
+        title = next((m.group(1).strip() for s in lines if (m := _ORIGINAL_AT_END.search(s))), None)
     if not title:
         for line in lines:
             glued = _GLUED.match(line)

@@ -81,15 +81,40 @@ def _task_counts(sentence: str) -> dict[str, int]:
     return out
 
 
+def without_quotations(text: str) -> str:
+    """Quoted text (“…”, nested quotes included) blanked: a notice quoting the feedback
+    (`“…共受理信访投诉35件，群众反映强烈”`) states none of its own counts there."""
+    out = list(text)
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "“":
+            depth += 1
+        elif ch == "”" and depth:
+            depth -= 1
+            continue
+        if depth and ch != "\n":
+            out[i] = "＿"
+    return "".join(out)
+
+
+_ALL_DONE = re.compile(r"^[\s，,]{0,3}(?:现|目前|截至目前|上述问题)?(?:均|已|全部){1,3}(?:全部)?完成(?:了)?整改")
+
+
 def find_counts(text: str) -> dict | None:
     """tasks_total/done/in_progress and petitions_received/closed from the prose, plus accountability counts."""
     statements: list[dict[str, int]] = []
+    text = without_quotations(text)
     for m in _SENTENCES.finditer(text):
         sentence = m.group(0)
         if _PETITION_TOPIC.search(sentence):
             statements.append(_petition_counts(sentence))
         elif _TASK_TOPIC.search(sentence):
             statements.append(_task_counts(sentence))
+            # `交办的2个问题…。现已完成整改工作。` — the next sentence closes them all
+            if _ALL_DONE.match(sentence) and len(statements) >= 2:
+                before = statements[-2]
+                if "tasks_total" in before and "tasks_done" not in before and not statements[-1]:
+                    before["tasks_done"] = before["tasks_total"]
     # the fullest statement first (a running total with its closed count beats one batch's count)
     order = sorted(range(len(statements)), key=lambda i: (-len(statements[i]), -max(statements[i].values(), default=0), i))
     stats: dict[str, int] = {}

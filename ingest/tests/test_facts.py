@@ -136,3 +136,27 @@ def test_inspection_from_mentions(title, text, expected):
         return
     assert found is not None
     assert {k: found[k] for k in expected} == expected
+
+
+def test_hosting_heading_is_no_title_and_an_original_title_at_the_end_is():
+    assert find_title(["工作总结公文范文（公文写作模板与范例）", "2022年3月1日至3月20日，省督察组对我县开展督察。"]) is None
+    lines = ["本报讯 近日，南川区公布了整改方案。", "方案明确了21项整改任务。(记者 李明)原标题：南川区公布督察整改方案 21项问题逐一销号"]
+    assert find_title(lines) == "南川区公布督察整改方案 21项问题逐一销号"
+
+
+def test_announced_plan_with_a_task_count_is_a_plan():
+    text = "经省委批准，督察组对我县开展了督察。我县制定了《西坪县督察整改任务清单》，共30项整改任务，现向社会公开。"
+    assert decide_kind(None, text, [], {"tasks_total": 30}) == "rectification_plan"
+    assert decide_kind(None, "共30项整改任务，已完成25项。", [], {"tasks_total": 30, "tasks_done": 25}) == "progress_report"
+
+
+def test_counts_inside_a_quoted_feedback_are_not_the_notices_and_all_done_closes_the_total():
+    quoted = "督察反馈指出，“部分乡镇“禁养区”内养殖场未关停，督察期间共受理投诉42件，群众反映强烈”。经整改，问题已解决。"
+    assert find_counts(quoted) is None
+    done = "省里交办的3个问题（甲、乙、丙）由我局牵头整改。现已完成整改工作，予以公示。"
+    assert find_counts(done) == {"tasks_total": 3, "tasks_done": 3}
+
+
+def test_region_from_a_local_papers_name():
+    assert find_region(None, ["东川日报讯 截至6月底，我市交办的信访件已办结。", "我市将继续推进整改。"]) == "东川市"
+    assert find_region(None, ["东川日报讯 我省和我市联合开展检查。"]) is None
