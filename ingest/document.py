@@ -19,8 +19,8 @@ from .fields.unit_prefix import share_place_prefix
 from .fields.units import extract_inline_units, split_units
 from .kinds import find_kind, find_period, find_title
 from .layouts import Context, LayoutResult, best_result, used_chars
-from .punct import restore_document
-from .repair import drop_duplicate_lines, join_wrapped_lines, repair_text
+from .repairs import ScriptMemory, repair_lines, repair_written
+from .repairs.output import restore_document
 from .structure import (
     FEEDBACK_NO,
     Draft,
@@ -40,14 +40,20 @@ UNIT_KEYS = ("lead_units", "cooperating_units", "responsible_units")
 FEEDBACK_NO_AT_END = re.compile(r"[(（【\[]\s{0,3}(?:对应)?(?:督察)?反馈(?:意见)?(?:问题)?\s{0,3}(?:第)?\s{0,3}(\d{1,4})\s{0,3}(?:项|条|个|号)?\s{0,3}[)）】\]]\s*$")
 
 
-def repair_blocks(blocks: list[Block]) -> list[Block]:
-    """Repair text, split flattened `|`/tab tables back into tables, join wrapped lines, drop duplicates."""
+def repair_blocks(blocks: list[Block], script: ScriptMemory | None = None) -> list[Block]:
+    """Repair text (ingest.repairs), split flattened `|`/tab tables back into tables; ``script`` learns the
+    written form of each simplified character."""
+    script = script if script is not None else ScriptMemory()
+
+    def repair_text(text: str) -> str:
+        return script.simplify(repair_written(text))
+
     out: list[Table | list[str]] = []
     lines: list[str] = []
 
     def flush() -> None:
         if lines:
-            flat = _tables_from_flat(drop_duplicate_lines(join_wrapped_lines(lines)))
+            flat = _tables_from_flat(repair_lines(lines))
             for block in flat:
                 if isinstance(block, Table) or not out or not isinstance(out[-1], list):
                     out.append(block if isinstance(block, Table) else [block])
@@ -298,7 +304,8 @@ def _expand_layout_tables(blocks: list[Block]) -> list[Block]:
 
 
 def build_document(blocks: list[Block], filename: str) -> dict:
-    blocks = _expand_layout_tables(repair_blocks(blocks))
+    script = ScriptMemory()
+    blocks = _expand_layout_tables(repair_blocks(blocks, script))
     text_lines = [b for b in blocks if isinstance(b, str)]
     title, title_at = find_title(text_lines)
     full_text = "\n".join(s for s in text_lines if s)
@@ -357,4 +364,4 @@ def build_document(blocks: list[Block], filename: str) -> dict:
         doc["unparsed"] = unparsed
     body_chars = sum(len(s) for s in text_lines) or 1
     doc["layout"] = {"name": layout.name, "used": round(min(1.0, layout.used_chars / body_chars), 3)}
-    return restore_document(doc)
+    return restore_document(doc, script)

@@ -84,17 +84,29 @@ def _task_counts(sentence: str) -> dict[str, int]:
 def without_quotations(text: str) -> str:
     """Quoted text (“…”, nested quotes included) blanked: a notice quoting the feedback
     (`“…共受理信访投诉35件，群众反映强烈”`) states none of its own counts there."""
-    out = list(text)
+    if "“" not in text:
+        return text
+    pieces: list[str] = []
     depth = 0
-    for i, ch in enumerate(text):
-        if ch == "“":
+    start = 0  # where the text not yet copied begins
+    for m in _QUOTE.finditer(text):
+        if m.group(0) == "“":
+            if depth == 0:
+                pieces.append(text[start:m.start()])
+                start = m.start()
             depth += 1
-        elif ch == "”" and depth:
+        elif depth:
             depth -= 1
-            continue
-        if depth and ch != "\n":
-            out[i] = "＿"
-    return "".join(out)
+            if depth == 0:
+                pieces.append(_QUOTED_BLANK.sub("＿", text[start:m.end()]))
+                start = m.end()
+    rest = text[start:]
+    pieces.append(_QUOTED_BLANK.sub("＿", rest) if depth else rest)
+    return "".join(pieces)
+
+
+_QUOTE = re.compile(r"[“”]")
+_QUOTED_BLANK = re.compile(r"[^\n]")
 
 
 _ALL_DONE = re.compile(r"^[\s，,]{0,3}(?:现|目前|截至目前|上述问题)?(?:均|已|全部){1,3}(?:全部)?完成(?:了)?整改")
