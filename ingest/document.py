@@ -5,11 +5,12 @@ import re
 
 from .blocks import Block, Table
 from .errors import IngestError
-from .facts.goals import NO_GOALS, find_goal_indicators, reported_text
+from .facts.goals import NO_GOALS, find_goal_indicators, goal_lines, reported_text
 from .facts.inspection import checked_inspection
 from .facts.kind import decide_kind
 from .facts.region import find_region as find_issuer_region
 from .facts.title import find_title as find_own_title
+from .facts.unplaced import unplaced_lines
 from .fields.counts import find_counts
 from .fields.dates import find_dates, find_milestones, parse_deadline
 from .fields.feedback import assign_feedback_numbers
@@ -334,7 +335,8 @@ def build_document(blocks: list[Block], filename: str) -> dict:
         Context(kind, doc_year, own_title),
         LayoutResult("numbered_structure", tasks, used_chars(tasks), unparsed),
     )
-    tasks, unparsed = layout.tasks, layout.warnings
+    tasks = layout.tasks
+    unparsed = unplaced_lines(text_lines, tasks, layout.warnings, [own_title or ""] + goal_lines([s for s in text_lines if s]))
 
     opening = "\n".join([s for s in text_lines if s][:60])
     inspection = find_inspection(title, opening)

@@ -48,7 +48,10 @@ def _team_level(team: str) -> str:
 
 
 def _is_shorthand(team: str) -> bool:
-    return "环保督察组" in team and not re.search(rf"第{_N}", team)
+    """`中央环保督察组`, `省督察组`: the press's or the text's short reference, not the team's name."""
+    if re.search(rf"第{_N}", team):
+        return False
+    return "环保督察组" in team or not re.search(r"环境|生态|回头看", team)
 
 
 def _mentions(text: str) -> list[tuple[str, int | None]]:

@@ -18,8 +18,7 @@ from collections.abc import Callable
 import pytest
 
 import ingest
-from ingest import structure
-from ingest import repairs
+from ingest import repairs, structure
 from ingest.facts import goals
 from ingest.fields import counts, dates, feedback, indicators, inspection, stats, units
 from ingest.repair import repair_text
