@@ -160,3 +160,13 @@ def test_counts_inside_a_quoted_feedback_are_not_the_notices_and_all_done_closes
 def test_region_from_a_local_papers_name():
     assert find_region(None, ["东川日报讯 截至6月底，我市交办的信访件已办结。", "我市将继续推进整改。"]) == "东川市"
     assert find_region(None, ["东川日报讯 我省和我市联合开展检查。"]) is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # phrasings seen in published progress reports, in sentences of our own
+    ("方案明确的全部48项整改任务中，已基本完成19项，其余29项总体按序时推进。",
+     {"tasks_total": 48, "tasks_done": 19, "tasks_in_progress": 29}),
+    ("督察组交办的1520件信访事项，已办结1302件，阶段性办结190件。", {"petitions_received": 1520, "petitions_closed": 1302}),
+])
+def test_published_count_phrasings(text, expected):
+    assert find_counts(text) == expected

@@ -37,6 +37,17 @@ def test_goal_sentences(text, expected):
     assert _keys(find_indicators(text)) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # phrasings seen in published national and provincial targets, in sentences of our own
+    ("到2028年，未达标县PM2.5浓度比 2023 年下降 12%以上，重度及以上污染天数比率控制在0.8%以内。",
+     [("未达标县PM2.5浓度", "reduce_by", 12, "%", 2028), ("重度及以上污染天数比率", "<=", 0.8, "%", 2028)]),
+    ("到2027年，城区细颗粒物年均浓度控制在32微克/立方米左右，人为因素导致的重污染天数减少20%以上。",
+     [("城区细颗粒物年均浓度", "=", 32, "微克/立方米", 2027), ("人为因素导致的重污染天数", "reduce_by", 20, "%", 2027)]),
+])
+def test_published_phrasings(text, expected):
+    assert _keys(find_indicators(text)) == expected
+
+
 def test_year_carries_over_inside_a_goals_section():
     text = "到2026年，全州二氧化氮浓度较2021年下降5%。其中，州府所在地较2021年下降8%。\n丙县优良天数比率达到90%以上。"
     assert [i["year"] for i in find_indicators(text, carry=True)] == [2026, 2026, 2026]
