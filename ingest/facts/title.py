@@ -19,7 +19,10 @@ _HOSTING = re.compile(r"范文|写作模板|模板与范例")  # a template site
 _LABELLED = re.compile(r"^[\u4e00-\u9fff]{0,6}(?:标题|名称)\s*[:：]\s*(.*)$")
 _COVERING = re.compile(r"关于印发[《<]?(.+?)[》>]?的通知$")
 _PLAN_LINE = re.compile(r"^[^\s，,。；;：:]{8,60}?(?:方案|计划|清单)(?:[(（][^)）]{4,20}[)）])?$")
-_GLUED = re.compile(r"^(.{6,60}?(?:方案|计划|意见|办法|清单))(?=为|根据|按照|依据|近年|[一二三四五六七八九十]+、)")
+_GLUED = re.compile(r"^(.{6,60}?(?:方案|计划|意见|办法|清单))(?=为|根据|按照|依据|近年|[一二三四五六七八九十]+、|编号|序号)")
+_TABLE_HEADER_AFTER = re.compile(
+    r"^(.{6,60}?(?:方案|计划|清单|台账))(?=(?:编号|序号)[\u4e00-\u9fff]{0,6}?(?:问题|任务|单位|内容|类型|描述))"
+)  # a title glued to the header of its table
 _RELEASE = re.compile(r"(?:正式)?(?:发布|出台|印发)$")
 _ISSUER = re.compile(r"(?:人民政府|政府|办公厅|办公室|委员会|党委|市委|县委|省委|[局厅])$")
 
@@ -115,4 +118,6 @@ def find_title(lines: list[str]) -> str | None:
             if _PLAN_LINE.match(line) and not _NUMBERED.match(line):
                 title = line
                 break
+    if title and (header := _TABLE_HEADER_AFTER.match(title)):
+        title = header.group(1)
     return _clean(title) if title else None

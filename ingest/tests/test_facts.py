@@ -24,6 +24,8 @@ from ingest.fields.counts import find_counts
         (["交办单编号：", "12", "交办单标题：", "关于对南溪部分河段漂浮物问题交办的通知", "交办内容："],
          "关于对南溪部分河段漂浮物问题交办的通知"),
         (["青山市净土行动计划发布", "2020-05-01", "一、总体要求"], "青山市净土行动计划"),
+        # a title glued to the header of the table that follows it
+        (["东河县水利局河湖清四乱专项行动任务分解清单序号问题描述整改目标责任股室"], "东河县水利局河湖清四乱专项行动任务分解清单"),
     ],
 )
 def test_title(lines, title):
