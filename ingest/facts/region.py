@@ -46,6 +46,8 @@ def places_in(line: str) -> tuple[Place, ...]:
         for m in rx.finditer(line):
             s, e = m.start(1), m.end(1)
             name = m.group(1)
+            if rx is _AUTONOMOUS and name[0] in _STOP:  # 的石屏彝族自治县: the particle is not the name's
+                s, name = s + 1, name[1:]
             if any(s < te and ts < e for ts, te in taken):
                 continue
             if rx is _ORDINARY and (name[0] in _STOP or name[1] in _STOP or name in _NOT_PLACE
@@ -90,6 +92,7 @@ def region_from_title(title: str | None) -> str | None:
 
 
 _NEWSPAPER = re.compile(rf"(?:^|[\s?？])({_HAN}{{2,3}}?)(?:日报|晚报|新闻网)讯")
+_SIGNATURE_REST = re.compile(r"^(?:[(（]略[)）]|人民政府|政府|[市县区]委|[市县区]人民政府)?$")
 _SELF = re.compile(r"我(市|县|区|省|州)")
 
 
@@ -129,6 +132,17 @@ def find_region(title: str | None, lines: list[str]) -> str | None:
     paper = _newspaper_place(lines)
     if paper:
         return paper
+    for line in lines[-6:]:
+        # a signature that names the issuer without its suffix or behind a mask: `宿川 （略）` for 宿川市
+        bare = re.sub(r"[?？\s*]", "", line)
+        if len(bare) <= 30:
+            stems = [n for n in weak if len(n) >= 3 and "自治" not in n and bare.startswith(n[:-1])
+                     and _SIGNATURE_REST.match(bare[len(n) - 1:])]
+            if len(stems) == 1:
+                return stems[0]
+    autonomous = [n for n in weak if "自治" in n]
+    if len(autonomous) == 1:
+        return autonomous[0]  # an autonomous county's or prefecture's name is never a common word
     if len(weak) == 1:
         name, count = next(iter(weak.items()))
         if count >= 2 or "自治" in name:

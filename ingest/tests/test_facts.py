@@ -172,3 +172,10 @@ def test_region_from_a_local_papers_name():
 ])
 def test_published_count_phrasings(text, expected):
     assert find_counts(text) == expected
+
+
+def test_region_from_a_signature_without_suffix_and_from_an_autonomous_name():
+    lines = ["交办的2个问题（南川市、北岭市河道整治）由我单位牵头整改。", "现已完成整改工作，予以公示。",
+             "公示时间：*年1月1日起至*年1月7日止。", "特此公示。", "???????南川 （略）", "* 年1月1日"]
+    assert find_region(None, lines) == "南川市"
+    assert find_region(None, ["按照联合县乡检查的安排，", "对涉及督察反馈的石屏彝族自治县12座矿山开展核查。"]) == "石屏彝族自治县"
