@@ -340,7 +340,7 @@ def build_document(blocks: list[Block], filename: str) -> dict:
 
     opening = "\n".join([s for s in text_lines if s][:60])
     inspection = find_inspection(title, opening)
-    stats = find_counts(full_text)
+    stats = find_counts(full_text, inspection)
     period = find_period(own_title or title)
     final_kind = decide_kind(own_title, full_text, tasks, stats)
     assign_feedback_numbers(tasks, final_kind, own_title, opening)

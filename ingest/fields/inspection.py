@@ -54,6 +54,17 @@ def _is_shorthand(team: str) -> bool:
     return "环保督察组" in team or not re.search(r"环境|生态|回头看", team)
 
 
+def mentions_at(text: str) -> list[tuple[int, int, str, int | None]]:
+    """(start, end, level, round) of each inspection named in ``text``."""
+    out: list[tuple[int, int, str, int | None]] = []
+    for m in _ROUND_MENTION.finditer(text):
+        out.append((m.start(), m.end(), _level(m.group(2)), cn_number(m.group(1))))
+    for rx in (_LEVEL_SHORT, _LEVEL):
+        out.extend((m.start(), m.end(), _level(m.group(1)), None) for m in rx.finditer(text))
+    out.extend((m.start(), m.end(), _team_level(m.group(1)), None) for m in _TEAM.finditer(text))
+    return out
+
+
 def _mentions(text: str) -> list[tuple[str, int | None]]:
     """(level, round) of each inspection named in ``text``."""
     out: list[tuple[str, int | None]] = []

@@ -179,3 +179,13 @@ def test_region_from_a_signature_without_suffix_and_from_an_autonomous_name():
              "公示时间：*年1月1日起至*年1月7日止。", "特此公示。", "???????南川 （略）", "* 年1月1日"]
     assert find_region(None, lines) == "南川市"
     assert find_region(None, ["按照联合县乡检查的安排，", "对涉及督察反馈的石屏彝族自治县12座矿山开展核查。"]) == "石屏彝族自治县"
+
+
+def test_counts_describe_the_documents_inspection():
+    text = ("第一轮中央生态环境保护督察反馈的30项问题中，已完成28项；"
+            "第二轮中央生态环境保护督察交办的信访件212件，已办结200件。"
+            "省级环保督察，目前已完成整改41个，剩余9个正在推进。"
+            "截至5月底，40个问题应完成35个，已完成36个，省督察办正在组织验收，其余4个问题正在推进。")
+    central2 = {"level": "central", "round": 2}
+    assert find_counts(text, central2) == {"petitions_received": 212, "petitions_closed": 200, "tasks_total": 40,
+                                           "tasks_done": 36, "tasks_in_progress": 4}
