@@ -14,7 +14,7 @@ from .facts.unplaced import unplaced_lines
 from .fields.counts import find_counts
 from .fields.dates import find_dates, find_milestones, parse_deadline
 from .fields.feedback import assign_feedback_numbers
-from .fields.indicators import find_indicators, find_measurements
+from .fields.indicators import find_indicators, find_measurements, find_task_indicators
 from .fields.inspection import find_inspection
 from .fields.unit_prefix import share_place_prefix
 from .fields.units import extract_inline_units, split_units
@@ -288,7 +288,7 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
         "completion": _without_closing(_join(parts.get("completion"))),
     }
     if kind not in ("closure_notice", "progress_report"):
-        task["indicators"] = find_indicators(measure_text)
+        task["indicators"] = find_task_indicators(measure_text)
     elif task["target"]:  # a notice's target may be quantified (…利用率达到76%以上)
         task["indicators"] = find_indicators(task["target"])
     return task

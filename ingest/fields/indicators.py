@@ -8,7 +8,7 @@ from functools import lru_cache
 UNITS = sorted([
     "%", "个百分点", "百分点", "微克/立方米", "毫克/立方米", "毫克/升", "mg/L", "μg/m3", "µg/m3", "万千瓦", "千瓦", "万吨标准煤",
     "万吨", "吨", "万立方米", "立方米", "平方公里", "公里", "万亩", "亩", "公顷", "条", "个", "家", "处", "座", "天", "台",
-    "辆", "户", "蒸吨", "亿元", "万元", "米",
+    "辆", "户", "蒸吨", "亿元", "万元", "米", "万人", "万户",
 ], key=len, reverse=True)
 # Repeats are bounded, and a number is only tried from the start of its digits: one long line
 # of digits (or spaces, or anything) costs linear time, never the square of its length.
@@ -87,7 +87,7 @@ def _clean_name(name: str) -> str:
     name = _YEAR.sub("", name)
     name = re.sub(r"[“”\"]?十[二三四五]五[”\"]?(期间|末)", "", name)
     name = _LEAD_WORDS.sub("", name.strip(" ,，:：、"))
-    return name.strip(" ,，:：的")
+    return re.sub(r"(?:要|将|应|须|必须|力争)$", "", name.strip(" ,，:：的"))
 
 
 def _last_unit(more: str | None) -> str | None:
@@ -270,3 +270,39 @@ def find_measurements(text: str, dated_only: bool = False) -> list[dict]:
                 continue
             out.append({"name": name, "value": int(v) if v.is_integer() else v, "unit": m.group("u"), "year": year})
     return out
+
+
+_COUNT_UNITS = "个|条|家|台|座|处|辆|户|万人|万户|蒸吨|公里|万亩|亩"
+_COUNT_TARGET = re.compile(
+    r"(?:(?P<verb>实施|抓好|完成|建成|新建|改造|整治|淘汰|关停|取缔|安装|建设|治理|确保|力争)(?P<mid>[^,，;；。\d]{0,12}?)等?"
+    r"|(?<=[,，;；。]))"
+    + _NUM_START + r"\s?(?P<u>" + _COUNT_UNITS + r")(?![/\d])(?P<n>[^,，;；。()（）]{0,30})"
+)
+
+
+def find_task_indicators(text: str, default_year: int | None = None) -> list[dict]:
+    """A task's quantified targets: goal sentences, and counts of work to do in its measures
+    (`重点实施…等15个排水改造项目`, `15家重点企业安装在线监测装置`, `2026年完成淘汰40台`); a count that
+    qualifies a kind of thing (`10蒸吨/小时及以下锅炉`) is none."""
+    found = find_indicators(text, default_year)
+    taken = {(i["value"], i["unit"]) for i in found}
+    for sentence in re.split(r"(?<=[。！？\n])", text):
+        for m in _COUNT_TARGET.finditer("，" + sentence):
+            name = m.group("n").strip()
+            if name.startswith("、") or re.search(r"[市县区镇乡]$", "，" + sentence[:max(0, m.start("v") - 1)]):
+                continue  # a count per place (`甲县14个、乙县8个`) is a breakdown, not a target
+            if name.startswith(("以上", "以下", "及以", "以内")):
+                continue  # a size that qualifies a kind of thing (`10蒸吨以下锅炉`)
+            if not re.search(r"[\u4e00-\u9fff]{2}", name):
+                mid = (m.group("mid") or "").strip()
+                name = mid if re.fullmatch(r"[\u4e00-\u9fff]{2,8}", mid) else (m.group("verb") or "")
+            if len(name) < 2:
+                continue
+            v = float(m.group("v"))
+            value = int(v) if v.is_integer() else v
+            if (value, m.group("u")) in taken:
+                continue
+            year = _year_before("，" + sentence, m.start()) or default_year
+            found.append(_indicator(name, ">=", m.group("v"), m.group("u"), year))
+            taken.add((value, m.group("u")))
+    return found

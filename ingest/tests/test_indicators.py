@@ -118,3 +118,20 @@ def test_closure_notice_measures_its_completion_and_quantifies_its_target():
     assert doc["indicators"] == []
     assert [(m["name"], m["value"]) for m in doc["measurements"]] == [("规模养殖场粪污处理设施装备配套率", 99)]
     assert _keys(doc["tasks"][0]["indicators"]) == [("全县规模养殖场粪污处理设施装备配套率", ">=", 98, "%", None)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2025年内，重点实施北门桥等12个易涝点改造项目，完善排水设施。", [("易涝点改造项目", 12, "个", 2025)]),
+    ("近期重点抓好8条穿城河道综合整治。到2026年底，确保30家重点排污单位安装在线监测设备。",
+     [("穿城河道综合整治", 8, "条", None), ("重点排污单位安装在线监测设备", 30, "家", 2026)]),
+    ("2024年完成淘汰27台（含东乡5台）。", [("淘汰", 27, "台", 2024)]),
+    ("到2025年，集中供水工程服务人口要达到36万人。", [("集中供水工程服务人口", 36, "万人", 2025)]),
+    # a size that qualifies a kind of thing, and a count per place, are no targets
+    ("按期淘汰城区10蒸吨以下燃煤小锅炉，新建35蒸吨/小时及以上锅炉须达到超低排放。", []),
+    ("完成甲县16个、乙县14个乡镇空气站建设。", []),
+])
+def test_task_count_targets(text, expected):
+    from ingest.fields.indicators import find_task_indicators
+
+    found = find_task_indicators(text)
+    assert [(i["name"], i["value"], i["unit"], i["year"]) for i in found] == expected
