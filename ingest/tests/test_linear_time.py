@@ -46,6 +46,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "find_stats": stats.find_stats,
     "find_indicators": lambda t: indicators.find_indicators(t, 2025),
     "find_measurements": indicators.find_measurements,
+    "find_task_indicators": lambda t: indicators.find_task_indicators(t, 2025),
     "repair_text": repair_text,
     "repair_lines": lambda t: repairs.repair_lines(t.split("\n")),
     "fix_utf8_read_as_gbk": repairs.fix_utf8_read_as_gbk,
