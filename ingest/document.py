@@ -289,8 +289,8 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
     }
     if kind not in ("closure_notice", "progress_report"):
         task["indicators"] = find_task_indicators(measure_text)
-    elif task["target"]:  # a notice's target may be quantified (…利用率达到76%以上)
-        task["indicators"] = find_indicators(task["target"])
+    elif target := _join(parts.get("target")):  # a notice's target may be quantified (…利用率达到76%以上)
+        task["indicators"] = find_indicators(target)
     return task
 
 

@@ -34,7 +34,8 @@ _PREAMBLE = re.compile(r"^(?:根据|按照|依据|为)[^。]{0,120}(?:公示|如
 _CLOSING = re.compile(r"^(?:公示(?:时间|期)|监督电话|联系电话|联系人|电子邮箱|联系地址|邮寄地址|特此公示|如(?:对|有))")
 
 
-def unplaced_lines(lines: list[str], tasks: list[dict], known: list[dict], facts: list[str] = ()) -> list[dict]:
+def unplaced_lines(lines: list[str], tasks: list[dict], known: list[dict], facts: tuple[str, ...] | list[str] = ()
+                   ) -> list[dict]:
     """``lines`` are the document's text lines (1-based line numbers); ``known`` the layout's warnings;
     ``facts`` texts the document facts were read from (the title, the goals section), placed too."""
     stated = {re.sub(r"\s", "", f) for f in facts if f}
