@@ -2,23 +2,27 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .blocks import Block, Table
 from .errors import IngestError
+from .facts.goals import NO_GOALS, find_goal_indicators, goal_lines, reported_text
 from .facts.inspection import checked_inspection
 from .facts.kind import decide_kind
 from .facts.region import find_region as find_issuer_region
 from .facts.title import find_title as find_own_title
+from .facts.unplaced import unplaced_lines
 from .fields.counts import find_counts
 from .fields.dates import fill_deadline_from_steps, find_milestones, latest_step, notice_steps, parse_deadline
-from .fields.indicators import find_indicators, find_measurements
+from .fields.feedback import assign_feedback_numbers
+from .fields.indicators import find_indicators, find_measurements, find_task_indicators
 from .fields.inspection import find_inspection
 from .fields.unit_prefix import share_place_prefix
 from .fields.units import extract_inline_units, split_units
 from .kinds import find_kind, find_period, find_title
 from .layouts import Context, LayoutResult, best_result, used_chars
-from .punct import restore_document
-from .repair import drop_duplicate_lines, join_wrapped_lines, repair_text
+from .repairs import ScriptMemory, repair_lines, repair_written
+from .repairs.output import restore_document
 from .structure import (
     FEEDBACK_NO,
     Draft,
@@ -39,14 +43,20 @@ UNIT_KEYS = ("lead_units", "cooperating_units", "responsible_units")
 FEEDBACK_NO_AT_END = re.compile(r"[(（【\[]\s{0,3}(?:对应)?(?:督察)?反馈(?:意见)?(?:问题)?\s{0,3}(?:第)?\s{0,3}(\d{1,4})\s{0,3}(?:项|条|个|号)?\s{0,3}[)）】\]]\s*$")
 
 
-def repair_blocks(blocks: list[Block]) -> list[Block]:
-    """Repair text, split flattened `|`/tab tables back into tables, join wrapped lines, drop duplicates."""
+def repair_blocks(blocks: list[Block], script: ScriptMemory | None = None) -> list[Block]:
+    """Repair text (ingest.repairs), split flattened `|`/tab tables back into tables; ``script`` learns the
+    written form of each simplified character."""
+    script = script if script is not None else ScriptMemory()
+
+    def repair_text(text: str) -> str:
+        return script.simplify(repair_written(text))
+
     out: list[Table | list[str]] = []
     lines: list[str] = []
 
     def flush() -> None:
         if lines:
-            flat = _tables_from_flat(drop_duplicate_lines(join_wrapped_lines(lines)))
+            flat = _tables_from_flat(repair_lines(lines))
             for block in flat:
                 if isinstance(block, Table) or not out or not isinstance(out[-1], list):
                     out.append(block if isinstance(block, Table) else [block])
@@ -60,7 +70,7 @@ def repair_blocks(blocks: list[Block]) -> list[Block]:
             rows = [[repair_text(c) for c in row] for row in block.rows]
             out.append(Table([r for r in rows if any(r)]))
         else:
-            lines.extend(_repair_line(s) for s in block.split("\n"))
+            lines.extend(_repair_line(s, repair_text) for s in block.split("\n"))
     flush()
     result: list[Block] = []
     for item in out:
@@ -71,7 +81,7 @@ def repair_blocks(blocks: list[Block]) -> list[Block]:
 _WIDE_GAP = re.compile(r"[ \u3000]{2,}")
 
 
-def _repair_line(line: str) -> str:
+def _repair_line(line: str, repair_text: Callable[[str], str]) -> str:
     """A tab-separated row keeps its tabs: each cell is repaired alone. A row laid out with wide gaps
     (a table in a PDF's text layer) is one too when it has three or more cells."""
     if "\t" not in line and ("  " in line or "\u3000" in line) and len(_WIDE_GAP.split(line.strip())) >= 3:
@@ -291,24 +301,10 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
         "completion": _without_closing(_join(parts.get("completion"))),
     }
     if kind not in ("closure_notice", "progress_report"):
-        task["indicators"] = find_indicators(measure_text)
+        task["indicators"] = find_task_indicators(measure_text)
+    elif target := _join(parts.get("target")):  # a notice's target may be quantified (…利用率达到76%以上)
+        task["indicators"] = find_indicators(target)
     return task
-
-
-def _goal_lines(lines: list[Line]) -> list[str]:
-    """Lines of the goals section (主要目标 / 总体目标 / 工作目标)."""
-    out: list[str] = []
-    inside_level: int | None = None
-    for line in lines:
-        if line.level is not None and line.level <= 2:
-            if inside_level is not None and line.level <= inside_level:
-                inside_level = None
-            if inside_level is None and re.search(r"目标", line.body) and len(line.body) <= 20 and not line.label:
-                inside_level = line.level
-                continue
-        if inside_level is not None:
-            out.append(line.body if line.level is not None else line.text)
-    return out
 
 
 def _expand_layout_tables(blocks: list[Block]) -> list[Block]:
@@ -322,10 +318,10 @@ def _expand_layout_tables(blocks: list[Block]) -> list[Block]:
 
 
 def build_document(blocks: list[Block], filename: str) -> dict:
-    blocks = _expand_layout_tables(repair_blocks(blocks))
+    script = ScriptMemory()
+    blocks = _expand_layout_tables(repair_blocks(blocks, script))
     text_lines = [b for b in blocks if isinstance(b, str)]
     title, title_at = find_title(text_lines)
-    body_lines = [s for i, s in enumerate(text_lines) if i != title_at and s and s != title]
     full_text = "\n".join(s for s in text_lines if s)
     table_text = "\n".join("\t".join(r) for b in blocks if isinstance(b, Table) for r in b.rows)
     kind = find_kind(title, full_text + "\n" + table_text)
@@ -353,23 +349,28 @@ def build_document(blocks: list[Block], filename: str) -> dict:
         Context(kind, doc_year, own_title),
         LayoutResult(incumbent, tasks, used_chars(tasks), unparsed),
     )
-    tasks, unparsed = layout.tasks, layout.warnings
+    tasks = layout.tasks
+    unparsed = unplaced_lines(text_lines, tasks, layout.warnings, [own_title or ""] + goal_lines([s for s in text_lines if s]))
 
-    inspection = find_inspection(title, "\n".join(body_lines[:60]))
-    stats = find_counts(full_text)
-    indicators = find_indicators("\n".join(_goal_lines(classified))) if kind != "progress_report" else []
-    measurements = find_measurements(full_text) if kind == "progress_report" else []
+    opening = "\n".join([s for s in text_lines if s][:60])
+    inspection = find_inspection(title, opening)
+    stats = find_counts(full_text, inspection)
+    period = find_period(own_title or title)
+    final_kind = decide_kind(own_title, full_text, tasks, stats)
+    assign_feedback_numbers(tasks, final_kind, own_title, opening)
+    indicators = find_goal_indicators([s for s in text_lines if s], period) if final_kind not in NO_GOALS else []
+    measurements = find_measurements(reported_text(final_kind, full_text, tasks), final_kind == "progress_report")
     if not (tasks or stats or inspection or indicators or measurements or _ON_TOPIC.search(full_text + table_text)):
         # a progress report with counts only, or a notice whose tasks could not be placed, is still read;
         # only a text about nothing this reader knows (no rectification, inspection or pollution) is refused
         raise IngestError("未能在文档中识别出整改任务：文件内容与督察整改无关，或版式无法识别")
     doc = {
         "document": filename,
-        "kind": decide_kind(own_title, full_text, tasks, stats),
+        "kind": final_kind,
         "title": own_title,
         "region": find_issuer_region(own_title, [s for s in text_lines if s]),
-        "inspection": checked_inspection(inspection, own_title, "\n".join(body_lines[:60])),
-        "period": find_period(own_title or title),
+        "inspection": checked_inspection(inspection, own_title, opening),
+        "period": period,
         "indicators": indicators,
         "measurements": measurements,
         "stats": stats,
@@ -385,4 +386,4 @@ def build_document(blocks: list[Block], filename: str) -> dict:
         doc["unparsed"] = unparsed
     body_chars = sum(len(s) for s in text_lines) or 1
     doc["layout"] = {"name": layout.name, "used": round(min(1.0, layout.used_chars / body_chars), 3)}
-    return restore_document(doc)
+    return restore_document(doc, script)

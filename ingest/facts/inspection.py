@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-_RANGE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日\s*(?:至|到|—|-|~)\s*(?:(?:19|20)\d{2}年)?\d{1,2}月\d{1,2}日")
+_RANGE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日\s*(?:至|到|—|-|~)\s*(?:(?:19|20)\d{2}年)?(?:\d{1,2}月)?\d{1,2}日")
 _STAY = re.compile(r"进驻|入驻|督察组.{0,20}(?:对|在|赴)|开展.{0,12}督察|督察.{0,6}期间")
 _SENTENCE = re.compile(r"[^。；;\n]+")
 

@@ -46,6 +46,8 @@ def places_in(line: str) -> tuple[Place, ...]:
         for m in rx.finditer(line):
             s, e = m.start(1), m.end(1)
             name = m.group(1)
+            if rx is _AUTONOMOUS and name[0] in _STOP:  # 的石屏彝族自治县: the particle is not the name's
+                s, name = s + 1, name[1:]
             if any(s < te and ts < e for ts, te in taken):
                 continue
             if rx is _ORDINARY and (name[0] in _STOP or name[1] in _STOP or name in _NOT_PLACE
@@ -89,6 +91,23 @@ def region_from_title(title: str | None) -> str | None:
     return None
 
 
+_NEWSPAPER = re.compile(rf"(?:^|[\s?？])({_HAN}{{2,3}}?)(?:日报|晚报|新闻网)讯")
+_SIGNATURE_REST = re.compile(r"^(?:[(（]略[)）]|人民政府|政府|[市县区]委|[市县区]人民政府)?$")
+_SELF = re.compile(r"我(市|县|区|省|州)")
+
+
+def _newspaper_place(lines: list[str]) -> str | None:
+    """`东川日报讯 …我市…` → 东川市: a local paper's name is its place, and the text says which level."""
+    for line in lines[:5]:
+        m = _NEWSPAPER.search(line)
+        if m:
+            levels = {s.group(1) for s in _SELF.finditer("\n".join(lines))}
+            if len(levels) == 1:
+                return m.group(1) + levels.pop()
+            return None
+    return None
+
+
 def find_region(title: str | None, lines: list[str]) -> str | None:
     """The issuing jurisdiction: the title's opening place, else the place the body uses as an issuer."""
     named = region_from_title(title)
@@ -110,6 +129,20 @@ def find_region(title: str | None, lines: list[str]) -> str | None:
     if strong:
         # the lowest level named as an issuer: a county's notice cites its city's and province's rules
         return max(strong, key=lambda n: (_level(n), strong[n] + weak[n], -first_seen[n]))
+    paper = _newspaper_place(lines)
+    if paper:
+        return paper
+    for line in lines[-6:]:
+        # a signature that names the issuer without its suffix or behind a mask: `宿川 （略）` for 宿川市
+        bare = re.sub(r"[?？\s*]", "", line)
+        if len(bare) <= 30:
+            stems = [n for n in weak if len(n) >= 3 and "自治" not in n and bare.startswith(n[:-1])
+                     and _SIGNATURE_REST.match(bare[len(n) - 1:])]
+            if len(stems) == 1:
+                return stems[0]
+    autonomous = [n for n in weak if "自治" in n]
+    if len(autonomous) == 1:
+        return autonomous[0]  # an autonomous county's or prefecture's name is never a common word
     if len(weak) == 1:
         name, count = next(iter(weak.items()))
         if count >= 2 or "自治" in name:

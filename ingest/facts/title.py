@@ -14,10 +14,15 @@ _DATE_ONLY = re.compile(r"^(?:[\d\s年月日:：.\-/]+$|(?:19|20)\d{2}[-/.年]\d
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+[、.,，]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．]|第[一二三四五六七八九十百\d]+[章条部])")
 _SENTENCE = re.compile(r"[，,。；;！!？?]|[:：]$")
 _ORIGINAL = re.compile(r"^原标题\s*[:：]\s*(.+)$")
+_ORIGINAL_AT_END = re.compile(r"原标题\s*[:：]\s*([^。；;!！?？]{6,80})$")  # a news item that names its title last
+_HOSTING = re.compile(r"范文|写作模板|模板与范例")  # a template site's page heading
 _LABELLED = re.compile(r"^[\u4e00-\u9fff]{0,6}(?:标题|名称)\s*[:：]\s*(.*)$")
 _COVERING = re.compile(r"关于印发[《<]?(.+?)[》>]?的通知$")
 _PLAN_LINE = re.compile(r"^[^\s，,。；;：:]{8,60}?(?:方案|计划|清单)(?:[(（][^)）]{4,20}[)）])?$")
-_GLUED = re.compile(r"^(.{6,60}?(?:方案|计划|意见|办法|清单))(?=为|根据|按照|依据|近年|[一二三四五六七八九十]+、)")
+_GLUED = re.compile(r"^(.{6,60}?(?:方案|计划|意见|办法|清单))(?=为|根据|按照|依据|近年|[一二三四五六七八九十]+、|编号|序号)")
+_TABLE_HEADER_AFTER = re.compile(
+    r"^(.{6,60}?(?:方案|计划|清单|台账))(?=(?:编号|序号)[\u4e00-\u9fff]{0,6}?(?:问题|任务|单位|内容|类型|描述))"
+)  # a title glued to the header of its table
 _RELEASE = re.compile(r"(?:正式)?(?:发布|出台|印发)$")
 _ISSUER = re.compile(r"(?:人民政府|政府|办公厅|办公室|委员会|党委|市委|县委|省委|[局厅])$")
 
@@ -33,7 +38,8 @@ def _names_kind(line: str) -> bool:
 
 
 def _is_chrome(line: str) -> bool:
-    return bool(_CHROME.match(line) or _DATE_ONLY.match(line) or (_META.match(line) and not _LABELLED.match(line)))
+    return bool(_CHROME.match(line) or _DATE_ONLY.match(line) or (_META.match(line) and not _LABELLED.match(line))
+                or _HOSTING.search(line))
 
 
 def _clean(title: str) -> str:
@@ -102,6 +108,8 @@ def find_title(lines: list[str]) -> str | None:
         plan = next((s for s in lines[:60] if _PLAN_LINE.match(s) and not _NUMBERED.match(s)), None)
         title = plan or title
     if not title:
+        title = next((m.group(1).strip() for s in lines if (m := _ORIGINAL_AT_END.search(s))), None)
+    if not title:
         for line in lines:
             glued = _GLUED.match(line)
             if glued and line is lines[next(i for i, s in enumerate(lines) if s)]:
@@ -110,4 +118,6 @@ def find_title(lines: list[str]) -> str | None:
             if _PLAN_LINE.match(line) and not _NUMBERED.match(line):
                 title = line
                 break
+    if title and (header := _TABLE_HEADER_AFTER.match(title)):
+        title = header.group(1)
     return _clean(title) if title else None

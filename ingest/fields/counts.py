@@ -81,15 +81,77 @@ def _task_counts(sentence: str) -> dict[str, int]:
     return out
 
 
-def find_counts(text: str) -> dict | None:
-    """tasks_total/done/in_progress and petitions_received/closed from the prose, plus accountability counts."""
+def without_quotations(text: str) -> str:
+    """Quoted text (“…”, nested quotes included) blanked: a notice quoting the feedback
+    (`“…共受理信访投诉35件，群众反映强烈”`) states none of its own counts there."""
+    if "“" not in text:
+        return text
+    pieces: list[str] = []
+    depth = 0
+    start = 0  # where the text not yet copied begins
+    for m in _QUOTE.finditer(text):
+        if m.group(0) == "“":
+            if depth == 0:
+                pieces.append(text[start:m.start()])
+                start = m.start()
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                pieces.append(_QUOTED_BLANK.sub("＿", text[start:m.end()]))
+                start = m.end()
+    rest = text[start:]
+    pieces.append(_QUOTED_BLANK.sub("＿", rest) if depth else rest)
+    return "".join(pieces)
+
+
+_QUOTE = re.compile(r"[“”]")
+_QUOTED_BLANK = re.compile(r"[^\n]")
+
+
+_ALL_DONE = re.compile(r"^[\s，,]{0,3}(?:现|目前|截至目前|上述问题)?(?:均|已|全部){1,3}(?:全部)?完成(?:了)?整改")
+
+
+_SUBJECT_OF_COUNTS = re.compile(r"^.{0,8}?(?:反馈|交办|转办|移交|涉及|指出)")
+
+
+def _about_another(sentence: str, inspection: dict | None) -> bool:
+    """Whether the sentence's counts belong to an inspection other than the document's (SCHEMA.md: stats
+    describe the inspection the document answers): one named as the sentence's subject, or as the one
+    that fed back, assigned or pointed out what is counted; an explicit round decides over a bare level."""
+    if not inspection or not inspection.get("level"):
+        return False
+    from .inspection import mentions_at
+
+    about = [(lv, r) for start, end, lv, r in mentions_at(sentence)
+             if start <= 15 or _SUBJECT_OF_COUNTS.match(sentence, end)]
+    if not about:
+        return False
+    level, round_no = inspection["level"], inspection.get("round")
+    rounds = {r for lv, r in about if lv == level and r is not None}
+    if rounds and round_no is not None:
+        return round_no not in rounds
+    return not any(lv == level for lv, _ in about)
+
+
+def find_counts(text: str, inspection: dict | None = None) -> dict | None:
+    """tasks_total/done/in_progress and petitions_received/closed from the prose, plus accountability counts;
+    with ``inspection``, sentences about another inspection are left out."""
     statements: list[dict[str, int]] = []
+    text = without_quotations(text)
     for m in _SENTENCES.finditer(text):
         sentence = m.group(0)
+        if _about_another(sentence, inspection):
+            continue
         if _PETITION_TOPIC.search(sentence):
             statements.append(_petition_counts(sentence))
         elif _TASK_TOPIC.search(sentence):
             statements.append(_task_counts(sentence))
+            # `交办的2个问题…。现已完成整改工作。` — the next sentence closes them all
+            if _ALL_DONE.match(sentence) and len(statements) >= 2:
+                before = statements[-2]
+                if "tasks_total" in before and "tasks_done" not in before and not statements[-1]:
+                    before["tasks_done"] = before["tasks_total"]
     # the fullest statement first (a running total with its closed count beats one batch's count)
     order = sorted(range(len(statements)), key=lambda i: (-len(statements[i]), -max(statements[i].values(), default=0), i))
     stats: dict[str, int] = {}

@@ -8,7 +8,7 @@ from functools import lru_cache
 UNITS = sorted([
     "%", "个百分点", "百分点", "微克/立方米", "毫克/立方米", "毫克/升", "mg/L", "μg/m3", "µg/m3", "万千瓦", "千瓦", "万吨标准煤",
     "万吨", "吨", "万立方米", "立方米", "平方公里", "公里", "万亩", "亩", "公顷", "条", "个", "家", "处", "座", "天", "台",
-    "辆", "户", "蒸吨", "亿元", "万元", "米",
+    "辆", "户", "蒸吨", "亿元", "万元", "米", "万人", "万户",
 ], key=len, reverse=True)
 # Repeats are bounded, and a number is only tried from the start of its digits: one long line
 # of digits (or spaces, or anything) costs linear time, never the square of its length.
@@ -17,21 +17,32 @@ _NUM_START = r"(?<![\d.])" + _NUM
 _S = r"\s{0,3}"
 _UNIT = "(?P<u>" + "|".join(re.escape(u) for u in UNITS) + ")"
 _VALUE = _NUM + _S + _UNIT + r"?(?P<q>以上|以下|以内|左右)?"
+_FALL = r"(?:下降|降低|削减|减少)"
+_RISE = r"(?:提高|提升|增加|上升|增长)"
 COMPARATORS: list[tuple[str, str]] = [
-    (r"较(?P<b>(?:19|20)\d{2})年(?:同期)?(?:分别|均|累计)?(?:下降|降低|减少)", "reduce_by"),
-    (r"较(?P<b>(?:19|20)\d{2})年(?:同期)?(?:分别|均|累计)?(?:提高|提升|增加|上升|增长)", "increase_by"),
-    (r"(?:在|比)(?P<b>(?:19|20)\d{2})年(?:的)?基础上(?:分别|均)?(?:下降|降低|减少)", "reduce_by"),
-    (r"(?:在|比)(?P<b>(?:19|20)\d{2})年(?:的)?基础上(?:分别|均)?(?:提高|提升|增加)", "increase_by"),
+    (r"(?:较|比)\s?(?P<b>(?:19|20)\d{2})\s?年(?:同期|水平)?(?:分别|均|累计)?" + _FALL, "reduce_by"),
+    (r"(?:较|比)\s?(?P<b>(?:19|20)\d{2})\s?年(?:同期|水平)?(?:分别|均|累计)?" + _RISE, "increase_by"),
+    (r"(?:在|比)\s?(?P<b>(?:19|20)\d{2})\s?年(?:的)?基础上(?:分别|均)?" + _FALL, "reduce_by"),
+    (r"(?:在|比)\s?(?P<b>(?:19|20)\d{2})\s?年(?:的)?基础上(?:分别|均)?" + _RISE, "increase_by"),
     (r"(?:不高于|不超过|不大于|不得高于|不得超过|≤)", "<="),
     (r"(?:不低于|不少于|不小于|不得低于|不得少于|≥)", ">="),
-    (r"控制在", "<="),
+    (r"(?:控制在|控制到|(?:下降|降低|减少|降)(?:到|至))", "<="),
     (r"(?:力争)?(?:达到|达|提高到|提升到|提高至|提升至|增加到|增至|升至|稳定在|保持在)", ">="),
     (r"(?:低于|小于)", "<"),
     (r"(?:高于|大于|超过)", ">"),
+    (r"(?:分别|均|累计)?" + _FALL, "reduce_by"),
+    (r"(?:分别|均|累计)?" + _RISE, "increase_by"),
 ]
+# a concentration that reaches or is held at a level may not exceed it
+_CONCENTRATION_UNITS = frozenset({"微克/立方米", "毫克/立方米", "毫克/升", "mg/L", "μg/m3", "µg/m3"})
+_MORE = r"(?P<more>(?:[、和]\d{1,12}(?:\.\d{1,6})?" + _S + "(?:" + "|".join(re.escape(u) for u in UNITS) + "){0,1}){1,8})?"
 _COMPARATOR_RX = [
-    (re.compile(p + _S + _VALUE + r"(?:(?:、|和)" + r"(?P<v2>\d{1,12}(?:\.\d{1,6})?)" + _S + r"(?P=u)?)?"), c) for p, c in COMPARATORS
+    (re.compile(p + _S + _NUM + _S + _UNIT + "?" + _MORE + r"(?P<q>以上|以下|以内|左右)?"), c) for p, c in COMPARATORS
 ]
+# head nouns an indicator's name ends with: `二氧化硫、氮氧化物排放总量均…` shares 排放总量
+_HEAD_NOUN = re.compile(
+    r"(?:(?:年均|平均)?浓度|排放总量|排放量|总量|优良天数比率|比率|比例|[\u4e00-\u9fff]{1,3}率|天数|强度|面积|人数|数量|指数|占比)$"
+)
 _YEAR = re.compile(r"(?:到|至|在)?((?:19|20)\d{2})年(?:年底|底|末)?(?:前)?")
 _PLAN_PERIOD = re.compile(r"十([三四五])五[”\"]?(?:期间|末)")
 _SHARE_MEET = re.compile(_NUM_START + _S + "%" + _S + r"以上的(?P<x>[^,，;；。]{1,12}?)(?P<y>(?:稳定)?(?:达到|优于)[^,，;；。]{2,20})")
@@ -52,7 +63,7 @@ def _year_marks(text: str) -> tuple[list[int], list[int], list[int], list[int]]:
     for m in _YEAR.finditer(text):
         before = text[max(0, m.start() - 1):m.start()]
         after = text[m.end():m.end() + 3]
-        if before in ("较", "比") or after.startswith(("基础", "分别", "均")):
+        if before in ("较", "比") or after.startswith(("基础", "分别", "均", "水平", "同期")):
             continue
         year_ends.append(m.end())
         years.append(int(m.group(1)))
@@ -76,17 +87,26 @@ def _clean_name(name: str) -> str:
     name = _YEAR.sub("", name)
     name = re.sub(r"[“”\"]?十[二三四五]五[”\"]?(期间|末)", "", name)
     name = _LEAD_WORDS.sub("", name.strip(" ,，:：、"))
-    return name.strip(" ,，:：的")
+    return re.sub(r"(?:要|将|应|须|必须|力争)$", "", name.strip(" ,，:：的"))
 
 
-def _names(name: str, count: int) -> list[str]:
-    """`PM2.5、PM10浓度` with two values → PM2.5浓度, PM10浓度."""
+def _last_unit(more: str | None) -> str | None:
+    found = re.findall(_UNIT, more or "")
+    return found[-1] if found else None
+
+
+def _names(name: str, count: int, each: bool = False) -> list[str]:
+    """`PM2.5、PM10浓度` with two values → PM2.5浓度, PM10浓度; with 均/分别 (``each``) every listed
+    name takes its own indicator and shares the last one's head noun (`二氧化硫、氮氧化物排放总量均…`)."""
     parts = name.split("、")
     if count <= 1 and len(parts) == 1:
         return [name]
     m = re.match(r"^(.*?)([\u4e00-\u9fff]+)$", parts[-1])
     if len(parts) > 1 and m and all(re.fullmatch(r"[A-Za-z0-9.]+", p) for p in parts[:-1] + [m.group(1)]):
         return [p + m.group(2) for p in parts[:-1]] + [parts[-1]]
+    head = _HEAD_NOUN.search(parts[-1])
+    if each and len(parts) > 1 and head and all(len(p) >= 2 for p in parts):
+        return [p if _HEAD_NOUN.search(p) else p + head.group(0) for p in parts[:-1]] + [parts[-1]]
     return [name]
 
 
@@ -96,12 +116,14 @@ def _indicator(name, comparator, value, unit, year, baseline=None) -> dict:
             "unit": unit or None, "year": year, "baseline_year": baseline}
 
 
-def find_indicators(text: str, default_year: int | None = None) -> list[dict]:
-    """Targets stated in text, in order; the year is the last one named earlier in the same sentence."""
+def find_indicators(text: str, default_year: int | None = None, carry: bool = False) -> list[dict]:
+    """Targets stated in text, in order; the year is the last one named earlier in the same sentence
+    (with ``carry``, in the text so far: a goals section names its target year once)."""
     found: list[tuple[int, dict]] = []
     offset = 0
     for sentence in re.split(r"(?<=[。！？\n])", text):
-        found.extend((offset + p, ind) for p, ind in _sentence_indicators(sentence, default_year))
+        year = (_year_before(text, offset) or default_year) if carry else default_year
+        found.extend((offset + p, ind) for p, ind in _sentence_indicators(sentence, year))
         offset += len(sentence)
     found.sort(key=lambda t: t[0])
     return [ind for _, ind in found]
@@ -147,11 +169,13 @@ def _clause_indicators(sentence: str, start: int, clause: str, default_year: int
             break
         m, comp = best
         cursor = m.end()
-        unit = m.group("u")
+        unit = m.group("u") or _last_unit(m.group("more"))
         tail = clause[m.end():m.end() + 1]
         if tail == "的" or not unit:
             continue
-        name = _clean_name(re.split(r"或|并且|并", clause[max(0, m.start() - _NAME_WINDOW):m.start()])[-1])
+        raw = re.split(r"或|并且|并", clause[max(0, m.start() - _NAME_WINDOW):m.start()])[-1]
+        each = bool(re.search(r"(?:均|分别)$", raw.strip()) or m.group(0).startswith(("均", "分别")))
+        name = _clean_name(re.sub(r"(?:均|分别)$", "", raw.strip()))
         if not name:
             name = last_name
         if not name or len(name) < 2:
@@ -159,10 +183,16 @@ def _clause_indicators(sentence: str, start: int, clause: str, default_year: int
         last_name = name
         year = _year_before(sentence, start + m.start()) or default_year
         baseline = int(m.group("b")) if "b" in m.groupdict() and m.group("b") else None
-        values = [m.group("v")] + ([m.group("v2")] if m.group("v2") else [])
-        names = _names(name, len(values))
+        values = [m.group("v")] + re.findall(r"(?<![\d.])\d{1,12}(?:\.\d{1,6})?", m.group("more") or "")
+        names = _names(name, len(values), each)
         if len(values) == 1 and len(names) > 1:
             values = values * len(names)
+        elif len(names) == 1 and len(values) > 1:
+            names = names * len(values)
+        if m.group("q") == "左右":
+            comp = "="
+        elif comp == ">=" and unit in _CONCENTRATION_UNITS:
+            comp = "<="
         for n, v in zip(names, values, strict=False):
             out.append((start + m.start(), _indicator(n, comp, v, unit, year, baseline)))
     if not out:
@@ -213,21 +243,66 @@ def _completion_counts(sentence: str, start: int, clause: str, default_year: int
     return out
 
 
-_MEASURED = re.compile(r"(?P<n>[^,，;；。:：\n]{2,30}?)为" + _NUM + _S + _UNIT + r"?(?![\d.])")
+_RATE_UNITS = "%|" + "|".join(re.escape(u) for u in sorted(_CONCENTRATION_UNITS, key=len, reverse=True))
+_MEASURED = re.compile(
+    r"(?P<n>[^,，;；。:：\n]{2,30}?)(?:已经|已)?(?P<verb>为|达到|达|提高到|提升到|提高至|提升至|降至|降到|下降到|下降至)"
+    + _NUM + _S + _UNIT + r"?(?![\d.])"
+)
 
 
-def find_measurements(text: str) -> list[dict]:
-    """Reported values `2022年全省PM2.5浓度为38微克/立方米`, the year taken from the sentence."""
+def find_measurements(text: str, dated_only: bool = False) -> list[dict]:
+    """Reported values of a rate or a concentration: `2022年全省PM2.5浓度为38微克/立方米`,
+    `全县畜禽粪污综合利用率达到76%以上`; the year is the one named before in the sentence (with ``dated_only``, values without one are
+    left out: a report's undated figures are more often targets restated than values measured)."""
     out = []
     for sentence in re.split(r"(?<=[。！？\n])", text):
         for m in _MEASURED.finditer(sentence):
-            year = _year_before(sentence, m.end("n"))
-            if year is None:
+            name = _clean_name(re.sub(r"^.*?[\d]+(?:条|个|家|座|处)", "", m.group("n")))
+            name = re.sub(r"^(?:全省|全市|全县|全区|我省|我市|我县|我区)", "", name) or name
+            name = re.sub(r"(?:已经|已)$", "", name)
+            if not _HEAD_NOUN.search(name) or re.search(r"\d{4}年", name):
                 continue
-            name = _clean_name(m.group("n"))
-            name = re.sub(r"^(全省|全市|全县|全区)", "", name) or name
-            if not name or re.search(r"\d{4}年", name) or name.endswith(("的", "资金")):
+            if m.group("verb") != "为" and not (m.group("u") == "%" or m.group("u") in _CONCENTRATION_UNITS):
                 continue
             v = float(m.group("v"))
+            year = _year_before(sentence, m.end("n"))
+            if dated_only and year is None:
+                continue
             out.append({"name": name, "value": int(v) if v.is_integer() else v, "unit": m.group("u"), "year": year})
     return out
+
+
+_COUNT_UNITS = "个|条|家|台|座|处|辆|户|万人|万户|蒸吨|公里|万亩|亩"
+_COUNT_TARGET = re.compile(
+    r"(?:(?P<verb>实施|抓好|完成|建成|新建|改造|整治|淘汰|关停|取缔|安装|建设|治理|确保|力争)(?P<mid>[^,，;；。\d]{0,12}?)等?"
+    r"|(?<=[,，;；。]))"
+    + _NUM_START + r"\s?(?P<u>" + _COUNT_UNITS + r")(?![/\d])(?P<n>[^,，;；。()（）]{0,30})"
+)
+
+
+def find_task_indicators(text: str, default_year: int | None = None) -> list[dict]:
+    """A task's quantified targets: goal sentences, and counts of work to do in its measures
+    (`重点实施…等15个排水改造项目`, `15家重点企业安装在线监测装置`, `2026年完成淘汰40台`); a count that
+    qualifies a kind of thing (`10蒸吨/小时及以下锅炉`) is none."""
+    found = find_indicators(text, default_year)
+    taken = {(i["value"], i["unit"]) for i in found}
+    for sentence in re.split(r"(?<=[。！？\n])", text):
+        for m in _COUNT_TARGET.finditer("，" + sentence):
+            name = m.group("n").strip()
+            if name.startswith("、") or re.search(r"[市县区镇乡]$", "，" + sentence[:max(0, m.start("v") - 1)]):
+                continue  # a count per place (`甲县14个、乙县8个`) is a breakdown, not a target
+            if name.startswith(("以上", "以下", "及以", "以内")):
+                continue  # a size that qualifies a kind of thing (`10蒸吨以下锅炉`)
+            if not re.search(r"[\u4e00-\u9fff]{2}", name):
+                mid = (m.group("mid") or "").strip()
+                name = mid if re.fullmatch(r"[\u4e00-\u9fff]{2,8}", mid) else (m.group("verb") or "")
+            if len(name) < 2:
+                continue
+            v = float(m.group("v"))
+            value = int(v) if v.is_integer() else v
+            if (value, m.group("u")) in taken:
+                continue
+            year = _year_before("，" + sentence, m.start()) or default_year
+            found.append(_indicator(name, ">=", m.group("v"), m.group("u"), year))
+            taken.add((value, m.group("u")))
+    return found

@@ -18,8 +18,9 @@ from collections.abc import Callable
 import pytest
 
 import ingest
-from ingest import structure
-from ingest.fields import dates, indicators, inspection, stats, units
+from ingest import repairs, structure
+from ingest.facts import goals
+from ingest.fields import counts, dates, feedback, indicators, inspection, stats, units
 from ingest.repair import repair_text
 
 N = 1000
@@ -45,7 +46,16 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "find_stats": stats.find_stats,
     "find_indicators": lambda t: indicators.find_indicators(t, 2025),
     "find_measurements": indicators.find_measurements,
+    "find_task_indicators": lambda t: indicators.find_task_indicators(t, 2025),
     "repair_text": repair_text,
+    "repair_lines": lambda t: repairs.repair_lines(t.split("\n")),
+    "fix_utf8_read_as_gbk": repairs.fix_utf8_read_as_gbk,
+    "join_letter_spacing": repairs.join_letter_spacing,
+    "tidy_masks": repairs.tidy_masks,
+    "single_punctuation": repairs.single_punctuation,
+    "find_counts": counts.find_counts,
+    "goal_lines": lambda t: goals.goal_lines(t.split("\n")),
+    "document_feedback_no": lambda t: feedback.document_feedback_no(t[:200], t),
     "split_label_runs": structure.split_label_runs,
     "split_numbered": structure.split_numbered,
     "classify": lambda t: structure.classify(1, t),
@@ -69,6 +79,12 @@ INPUTS: dict[str, tuple[str, str, str]] = {
     "labels": ("责任单位：", "", ""),
     "numbered": ("（1）", "", ""),
     "han": ("中", "", "x"),
+    "spaced_han": ("中 ", "", "x"),
+    "stars": ("* ", "", "局"),
+    "quotes": ("“", "", "”"),
+    "doubled_commas": ("，", "甲", "乙"),
+    "chunk_markers": ("1、甲\n", "", "x"),
+    "rare_han": ("鐜", "", "x"),
 }
 
 

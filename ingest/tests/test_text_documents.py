@@ -92,9 +92,12 @@ def test_encodings_give_the_same_document(encoding):
 def test_big5_traditional_text():
     traditional = opencc.OpenCC("s2t").convert(PLAN_TEXT)
     doc = ingest.parse(traditional.encode("big5", errors="replace"), "plan.txt")
-    assert doc["title"] == "青山县贯彻落实省生态环境保护督察反馈意见整改方案"
+    # matched on simplified text, given back as written (SCHEMA.md: text as written)
+    assert doc["title"] == opencc.OpenCC("s2t").convert("青山县贯彻落实省生态环境保护督察反馈意见整改方案")
+    simplified = opencc.OpenCC("t2s").convert
+    assert simplified(doc["title"]) == "青山县贯彻落实省生态环境保护督察反馈意见整改方案"
     assert len(doc["tasks"]) == 3
-    assert doc["tasks"][0]["responsible_units"] == ["县住建局", "县生态环境局"]
+    assert [simplified(u) for u in doc["tasks"][0]["responsible_units"]] == ["县住建局", "县生态环境局"]
 
 
 def test_pinyin_annotations_and_full_width_are_repaired():
