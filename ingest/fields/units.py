@@ -164,7 +164,9 @@ def _bracket_parts(inner: str) -> list[str]:
 
 
 def _split_top(text: str) -> list[str]:
-    out, buf, depth = [], [], 0
+    out: list[str] = []
+    buf: list[str] = []
+    depth = 0
     for ch in text:
         if ch in "(（":
             depth += 1
@@ -218,11 +220,11 @@ def _read_bracket(inner: str) -> dict[str, list[str]] | None:
     if all(key == "deadline_text" for key, _ in roles):
         return None  # a date alone in brackets is part of the text
     found: dict[str, list[str]] = {}
-    for key, units in roles:
+    for key, listed in roles:
         if key == "deadline_text":
-            found.setdefault(key, []).append(units)
+            found.setdefault(key, []).append(listed)
             continue
-        for unit in split_units(units):
+        for unit in split_units(listed):
             if unit not in found.setdefault(key, []):
                 found[key].append(unit)
     return found

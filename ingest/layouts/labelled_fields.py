@@ -87,7 +87,7 @@ class LabelledFields:
                     current.seq = re.sub(r"^第|项$", "", value) or current.seq
                     field = None
                     continue
-                if name == field == "completion" and _PART_REPORT.search(line):
+                if name == field == "completion" and current is not None and _PART_REPORT.search(line):
                     # `（一）整改目标完成情况：已完成。` under 二、整改落实情况: a part of the completion, label kept
                     current.add(name, strip_numbering(line), new_item=False)
                     continue

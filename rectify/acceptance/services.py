@@ -20,6 +20,7 @@ from rectify.core.numbering import CLOSURE, issuer_name, next_seq
 from rectify.core.refusals import Refused
 from rectify.core.workdays import add_working_days_noting, estimate_warning
 from rectify.regions.models import Region
+from rectify.regions.paths import path_prefixes
 from rectify.tasks.models import Assignment, Task
 from rectify.tasks.services import transition_task
 from rectify.tasks.states import TaskState
@@ -86,15 +87,11 @@ def _locked(task: Task) -> Task:
 
 # ---------------------------------------------------------------- announcement period
 
-def _path_prefixes(region: Region) -> list[str]:
-    """The paths of the region and every region above it, top first."""
-    parts = [p for p in region.path.split("/") if p]
-    return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
 
 
 def announcement_days(region: Region) -> int:
     """The nearest rule up the region path wins; without any, 5 working days."""
-    prefixes = _path_prefixes(region)
+    prefixes = path_prefixes(region.path)
     rules = {r.region.path: r.working_days for r in AnnouncementRule.objects.filter(region__path__in=prefixes).select_related("region")}
     for prefix in reversed(prefixes):
         if prefix in rules:
@@ -588,7 +585,7 @@ def office_users(region: Region) -> list[Any]:
     """The active users of the nearest rectification office up the region path."""
     from rectify.accounts.models import RoleGrant
 
-    prefixes = _path_prefixes(region)
+    prefixes = path_prefixes(region.path)
     grants = list(RoleGrant.objects.filter(role=Role.OFFICE, region__path__in=prefixes, user__is_active=True)
                   .select_related("user", "region"))
     if not grants:

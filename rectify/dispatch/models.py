@@ -15,6 +15,7 @@ from rectify.accounts.roles import UNIT_ROLES
 from rectify.accounts.scope import EVERYTHING, NOTHING, ScopedQuerySet, unit_ids
 from rectify.core.models import PublicModel, VersionedModel
 from rectify.regions.models import Region, Unit
+from rectify.regions.paths import all_path_prefixes
 from rectify.tasks.models import Assignment, Task
 from rectify.tasks.states import OPEN_STATES
 
@@ -26,14 +27,6 @@ def month_of(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
-def _ancestor_or_self_paths(paths: Any) -> set[str]:
-    """Every ancestor path of each region path: 140000/140500/ → 140000/, 140000/140500/."""
-    out: set[str] = set()
-    for path in paths:
-        parts = [p for p in path.split("/") if p]
-        for i in range(1, len(parts) + 1):
-            out.add("/".join(parts[:i]) + "/")
-    return out
 
 
 class ReportingRoundQuerySet(ScopedQuerySet):
@@ -47,7 +40,7 @@ class ReportingRoundQuerySet(ScopedQuerySet):
         if ids:
             paths = (Assignment.objects.filter(unit_id__in=ids).filter(Q(task__state__in=list(OPEN_STATES)) | Q(task__long_term=True))
                      .values_list("task__region__path", flat=True).distinct())
-            q |= Q(region__path__in=_ancestor_or_self_paths(paths))
+            q |= Q(region__path__in=all_path_prefixes(paths))
         return q
 
 

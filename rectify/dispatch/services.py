@@ -22,6 +22,7 @@ from rectify.core.models import ChangeRecord
 from rectify.core.refusals import Refused
 from rectify.core.versioning import StaleEdit, save_versioned
 from rectify.regions.models import Region
+from rectify.regions.paths import all_path_prefixes
 from rectify.tasks.models import Assignment, Task
 from rectify.tasks.services import task_data_from, update_task
 from rectify.tasks.states import OPEN_STATES
@@ -76,14 +77,6 @@ def my_assignments(user: Any) -> QuerySet[Assignment]:
     )
 
 
-def _prefixes(paths: Iterable[str]) -> set[str]:
-    """Every ancestor path of each region path: 140000/140500/ → 140000/, 140000/140500/."""
-    out: set[str] = set()
-    for path in paths:
-        parts = [p for p in path.split("/") if p]
-        for i in range(1, len(parts) + 1):
-            out.add("/".join(parts[:i]) + "/")
-    return out
 
 
 def visible_rounds(user: Any) -> QuerySet[ReportingRound]:
@@ -191,7 +184,7 @@ def open_round_for(report: ProgressReport, user: Any) -> ReportingRound | None:
     """An open round through which the user may edit ``report``: its own round, else another level's round
     of the same month over the task's region."""
     rounds = visible_rounds(user).filter(status=ReportingRound.Status.OPEN, report_period=report.period)
-    paths = _prefixes([report.task.region.path])
+    paths = all_path_prefixes([report.task.region.path])
     return (rounds.filter(pk=report.round_id).first()
             or rounds.filter(region__path__in=paths).order_by("due_date", "id").first())
 
@@ -373,7 +366,7 @@ def missing_report_task_ids(task_paths: dict[int, str], today: datetime.date) ->
     Only tasks that existed by the end of that round's period are expected to have reported.
     """
     tasks = list(task_paths.items())
-    prefixes = _prefixes(path for _, path in tasks)
+    prefixes = all_path_prefixes(path for _, path in tasks)
     latest: dict[str, ReportingRound] = {}
     for round_ in (ReportingRound.objects.filter(due_date__lt=today, region__path__in=prefixes)
                    .select_related("region").order_by("-due_date", "-id")):

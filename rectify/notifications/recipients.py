@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from rectify.accounts.roles import UNIT_ROLES, Role
 from rectify.regions.models import Region
+from rectify.regions.paths import path_prefixes
 
 
 def _users() -> QuerySet[Any]:
@@ -16,10 +17,6 @@ def _users() -> QuerySet[Any]:
     return User.objects.filter(is_active=True)
 
 
-def path_prefixes(path: str) -> list[str]:
-    """``140000/140500/140502/`` → the paths of the region and of every region above it, top first."""
-    parts = [p for p in path.split("/") if p]
-    return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
 
 
 def unit_users(unit_ids: Iterable[int]) -> list[Any]:

@@ -17,10 +17,9 @@ from django.utils import timezone
 
 from rectify.accounts.roles import Role
 from rectify.accounts.scope import unit_ids
+from rectify.regions.paths import path_prefixes
 from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.states import OPEN_STATES, TaskState
-
-from .recipients import path_prefixes
 
 PANEL_LIMIT = 5
 PAGE_LIMIT = 50

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 
 from rectify.regions.models import Region
+from rectify.regions.paths import all_path_prefixes, path_prefixes
 from rectify.tasks.models import Milestone, Task
 from rectify.tasks.states import DONE_STATES, OPEN_STATES
 
@@ -155,9 +156,6 @@ def light_for(
     return Light(colour, reasons + warnings, causes, warnings)
 
 
-def path_prefixes(path: str) -> list[str]:
-    parts = [p for p in path.split("/") if p]
-    return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
 
 
 def nearest_rule(path: str, rules: dict[str, LightRule]) -> LightRule:
@@ -168,7 +166,7 @@ def nearest_rule(path: str, rules: dict[str, LightRule]) -> LightRule:
 
 
 def rules_for_paths(paths: Iterable[str]) -> dict[str, LightRule]:
-    prefixes = {p for path in paths for p in path_prefixes(path)}
+    prefixes = all_path_prefixes(paths)
     if not prefixes:
         return {}
     return {r.region.path: r for r in LightRule.objects.filter(region__path__in=prefixes).select_related("region")}

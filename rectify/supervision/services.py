@@ -22,11 +22,11 @@ from rectify.core.models import ChangeRecord
 from rectify.core.numbering import SUPERVISION, issuer_name, next_seq
 from rectify.core.refusals import Refused
 from rectify.regions.models import Region, Unit
+from rectify.regions.paths import path_prefixes
 from rectify.tasks.models import Assignment, Task
 from rectify.tasks.states import DONE_STATES
 
 from .models import ExtensionRequest, SupervisionNotice, SupervisionRule
-from .schedule import path_prefixes
 
 Status = SupervisionNotice.Status
 Step = SupervisionNotice.Step
