@@ -20,6 +20,7 @@ from typing import Any
 
 import ingest
 from rectify.core.refusals import Refused
+from rectify.regions.groups import split_names
 from rectify.regions.matching import find_unit
 from rectify.regions.models import Region, Unit
 
@@ -167,28 +168,6 @@ def check_milestones(checked: Checked, milestones: Iterable[tuple[datetime.date 
 # ---- units --------------------------------------------------------------------------------------------
 
 _ROLE_SUFFIX = re.compile(r"[（(]\s{0,3}(牵头|牵头单位|配合|配合单位|责任|责任单位)\s{0,3}[）)]$")
-_TOP_SEPARATORS = frozenset("、，,；;\n")
-
-
-def _top_level_parts(text: str) -> list[str]:
-    """Split at separators outside brackets (各县（市、区）政府 stays whole)."""
-    parts: list[str] = []
-    current: list[str] = []
-    depth = 0
-    for ch in text:
-        if ch in "（(":
-            depth += 1
-        elif ch in "）)":
-            depth = max(0, depth - 1)
-        if depth == 0 and ch in _TOP_SEPARATORS:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    parts.append("".join(current))
-    return [p.strip() for p in parts if p.strip()]
-
-
 def unit_names(values: str | Iterable[str] | None) -> list[tuple[str, str]]:
     """(as written, completed) for each unit of one role: a text or a list of texts (each may be a list)."""
     if values is None:
@@ -206,7 +185,7 @@ def role_parts(cell: str) -> list[tuple[str, str]]:
     """(role, text) for each part of one 责任单位 cell (Excel): a name marked （牵头）/（配合） has that role,
     the rest are responsible units."""
     parts: list[tuple[str, str]] = []
-    for part in _top_level_parts(cell or ""):
+    for part in split_names(cell or ""):
         role = Role.RESPONSIBLE
         if m := _ROLE_SUFFIX.search(part):
             role = Role.LEAD if m[1].startswith("牵头") else Role.COOPERATING if m[1].startswith("配合") else Role.RESPONSIBLE
