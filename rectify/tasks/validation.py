@@ -168,6 +168,8 @@ def check_milestones(checked: Checked, milestones: Iterable[tuple[datetime.date 
 # ---- units --------------------------------------------------------------------------------------------
 
 _ROLE_SUFFIX = re.compile(r"[（(]\s{0,3}(牵头|牵头单位|配合|配合单位|责任|责任单位)\s{0,3}[）)]$")
+
+
 def unit_names(values: str | Iterable[str] | None) -> list[tuple[str, str]]:
     """(as written, completed) for each unit of one role: a text or a list of texts (each may be a list)."""
     if values is None:
