@@ -74,8 +74,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         "can_edit": request.user.is_editor,
         "today": timezone.localdate(),
     }
-    template = "tasks/_ledger_table.html" if request.headers.get("HX-Request") else "tasks/ledger.html"
-    return render(request, template, context)
+    return render(request, "tasks/ledger.html", context)
 
 
 @login_required
