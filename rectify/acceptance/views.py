@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rectify.accounts.security import log_personal_data_access
+from rectify.core.pagination import paginate
 from rectify.core.refusals import Refused, form_errors, show_refusal
 from rectify.core.workdays import add_working_days_noting
 from rectify.inspections.models import Inspection
@@ -296,9 +296,9 @@ def look_back_list(request: HttpRequest) -> HttpResponse:
         items = items.filter(result=LookBack.Result.PENDING)
     elif status in LOOK_BACK_FILTERS:
         items = items.filter(result=status)
-    page = Paginator(items, LOOK_BACK_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, items, LOOK_BACK_PAGE_SIZE)
     return render(request, "acceptance/look_back_list.html", {
-        "page": page, "status": status, "status_query": f"status={status}&" if status else "", "filters": LOOK_BACK_FILTERS,
+        "page": page, "status": status, "filters": LOOK_BACK_FILTERS,
         "today": timezone.localdate(),
         "can_schedule": services.may_schedule_look_backs(request.user),
     })
@@ -400,7 +400,7 @@ def _public_announcements() -> Any:
 
 
 def public_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(_public_announcements(), PUBLIC_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, _public_announcements(), PUBLIC_PAGE_SIZE)
     for item in page:
         item.public_status = services.public_status(item.task)  # type: ignore[attr-defined]
     return render(request, "acceptance/public_list.html", {"page": page})
@@ -460,7 +460,7 @@ def filing_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("只有整改办可以查看销号备案")
     filings = services.received_filings(request.user).select_related(
         "closure__task__region", "filed_to_region", "filed_by", "acknowledged_by")
-    page = Paginator(filings, FILING_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, filings, FILING_PAGE_SIZE)
     for filing in page:
         filing.may_acknowledge = not filing.acknowledged and services.can_acknowledge(request.user, filing)  # type: ignore[attr-defined]
-    return render(request, "acceptance/filing_list.html", {"page": page, "query": ""})
+    return render(request, "acceptance/filing_list.html", {"page": page})

@@ -9,7 +9,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from rectify.core.pagination import paginate
 from rectify.core.types import AuthedRequest
 
 from . import security
@@ -255,7 +255,7 @@ def login_events(request: AuthedRequest) -> HttpResponse:
     only = request.GET.get("result")
     if only == "failed":
         events = events.filter(success=False)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, events, PAGE_SIZE)
     return render(request, "accounts/login_events.html", {"page": page, "username": username, "result": only or ""})
 
 
@@ -263,7 +263,7 @@ def login_events(request: AuthedRequest) -> HttpResponse:
 def data_access_log(request: AuthedRequest) -> HttpResponse:
     _require_admin(request)
     records = PersonalDataAccess.objects.select_related("user").order_by("-at", "-pk")
-    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, records, PAGE_SIZE)
     return render(request, "accounts/data_access.html", {"page": page})
 
 

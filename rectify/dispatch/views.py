@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpResponse
@@ -21,6 +20,7 @@ from rectify.acceptance.files import ALLOWED_LABEL
 from rectify.accounts.scope import unit_ids
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.models import ChangeRecord
+from rectify.core.pagination import paginate
 from rectify.core.params import int_param
 from rectify.core.refusals import Refused, form_errors, show_refusal
 from rectify.core.types import AuthedRequest
@@ -42,7 +42,7 @@ def _round(request: AuthedRequest, uuid: Any) -> ReportingRound:
 
 
 def _page(request: AuthedRequest, items: Any, name: str = "page") -> Any:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get(name))
+    return paginate(request, items, PAGE_SIZE, param=name)
 
 
 def _querystring(request: AuthedRequest, drop: str = "page") -> str:
@@ -99,7 +99,6 @@ def home(request: AuthedRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "rounds": _page(request, rounds),
         "status": status,
-        "status_qs": f"status={status}" if status else "",
         "statuses": ReportingRound.Status.choices,
         "can_open": services.office_regions(user).exists(),
         "is_unit": bool(unit_ids(user)),
@@ -159,7 +158,7 @@ def round_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
         rows = rows.filter(unit__name__icontains=q)
     manage = services.is_office_for(user, round_.region)
     context = {
-        "round": round_, "rows": _page(request, rows), "show": show, "q": q, "qs": _querystring(request),
+        "round": round_, "rows": _page(request, rows), "show": show, "q": q,
         "total": total, "reported": reported, "missing": total - reported,
         "overdue_tasks": Task.objects.filter(pk__in=expected.values("task_id")).filter(overdue_q()).count(),
         "labels": [(label, by_label.get(label.value, 0), label in PROBLEM_LABELS) for label in ScheduleLabel],
@@ -201,7 +200,7 @@ def round_reports(request: AuthedRequest, uuid: Any) -> HttpResponse:
     reports, schedule, status = _round_reports(round_, request)
     return render(request, "dispatch/round_reports.html", {
         "round": round_, "reports": _page(request, reports), "schedule": schedule, "status": status,
-        "schedules": ScheduleLabel.choices, "statuses": ProgressReport.Status.choices, "qs": _querystring(request),
+        "schedules": ScheduleLabel.choices, "statuses": ProgressReport.Status.choices,
         "export_qs": _querystring(request),
     })
 

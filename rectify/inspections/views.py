@@ -6,18 +6,17 @@ an office creates and corrects only inside its own subtree; writes go through ``
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from rectify.accounts.scope import writable_regions
 from rectify.core.models import ChangeRecord
+from rectify.core.pagination import paginate
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
 from rectify.regions.models import Region
@@ -47,11 +46,10 @@ def _filtered(request: AuthedRequest) -> tuple[QuerySet[Inspection], dict[str, s
 @login_required
 def inspection_list(request: AuthedRequest) -> HttpResponse:
     inspections, chosen = _filtered(request)
-    page = Paginator(inspections, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = urlencode({k: v for k, v in chosen.items() if v})
+    page = paginate(request, inspections, PAGE_SIZE)
     return render(request, "inspections/list.html", {
         "page": page, "chosen": chosen, "levels": Inspection.Level.choices,
-        "query": query, "can_create": _writable_regions(request).exists(),
+        "can_create": _writable_regions(request).exists(),
     })
 
 

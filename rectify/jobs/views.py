@@ -4,12 +4,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from rectify.accounts.roles import Role
+from rectify.core.pagination import paginate
 from rectify.core.types import AuthedRequest
 
 from . import registry, services
@@ -32,7 +32,7 @@ def job_list(request: AuthedRequest) -> HttpResponse:
         jobs = jobs.filter(status=status)
     else:
         status = ""
-    page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, jobs, PAGE_SIZE)
     for job in page.object_list:
         job.label = registry.label_of(job.name)  # type: ignore[attr-defined]
     runs = PeriodicRun.objects.in_bulk(field_name="name")

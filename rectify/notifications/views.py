@@ -5,12 +5,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from rectify.core.pagination import paginate
 from rectify.core.types import AuthedRequest
 
 from . import services
@@ -27,7 +27,7 @@ def notification_list(request: AuthedRequest) -> HttpResponse:
         .annotate(unread=ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField()))
         .order_by("-unread", "-created_at", "-id")
     )
-    page = Paginator(notes, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, notes, PAGE_SIZE)
     return render(request, "notifications/list.html", {"page": page})
 
 

@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from rectify.accounts.roles import Role
 from rectify.accounts.scope import unit_ids
+from rectify.core.pagination import paginate
 from rectify.core.params import int_param
 from rectify.core.refusals import Refused, form_errors, show_refusal
 from rectify.core.types import AuthedRequest
@@ -50,15 +50,9 @@ def _list_queryset(qs: QuerySet[SupervisionNotice]) -> QuerySet[SupervisionNotic
 
 
 def _page(request: AuthedRequest, qs: QuerySet[SupervisionNotice]) -> Any:
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     attach_lights([n.task for n in page.object_list])
     return page
-
-
-def _querystring(request: AuthedRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 @login_required
@@ -84,7 +78,7 @@ def notice_list(request: AuthedRequest) -> HttpResponse:
             qs = qs.filter(task__region__path__startswith=region.path)
     page = _page(request, _list_queryset(qs).order_by("-issued_at", "-id"))
     return render(request, "supervision/list.html", {
-        "page": page, "form": form, "today": today, "querystring": _querystring(request), "title": "督办单",
+        "page": page, "form": form, "today": today, "title": "督办单",
         "can_configure": user.has_role(Role.OFFICE, Role.ADMIN) or user.is_superuser,
     })
 
@@ -97,7 +91,7 @@ def my_notices(request: AuthedRequest) -> HttpResponse:
     open_first = _list_queryset(qs).order_by(F("closed_at").asc(nulls_first=True), "-issued_at", "-id")
     page = _page(request, open_first)
     return render(request, "supervision/list.html", {
-        "page": page, "form": None, "today": timezone.localdate(), "querystring": "", "title": "我的督办", "mine": True,
+        "page": page, "form": None, "today": timezone.localdate(), "title": "我的督办", "mine": True,
     })
 
 

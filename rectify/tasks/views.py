@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from rectify.accounts.scope import writable_regions
 from rectify.core.models import ChangeRecord, SavedFilter
+from rectify.core.pagination import paginate
 from rectify.core.refusals import Refused, refusal_to_form, show_refusal
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
@@ -56,7 +56,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
     count_filter = LedgerFilter(without_state or None, queryset=Task.objects.visible_to(request.user), user=request.user)
     count_base = count_filter.qs if count_filter.is_bound and count_filter.is_valid() else count_filter.queryset
     counts = state_counts(count_base)
-    page = Paginator(tasks, settings.LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, tasks, settings.LEDGER_PAGE_SIZE)
     attach_lights(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
@@ -74,8 +74,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         "can_edit": request.user.is_editor,
         "today": timezone.localdate(),
     }
-    template = "tasks/_ledger_table.html" if request.headers.get("HX-Request") else "tasks/ledger.html"
-    return render(request, template, context)
+    return render(request, "tasks/ledger.html", context)
 
 
 @login_required

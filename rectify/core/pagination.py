@@ -1,0 +1,39 @@
+"""Pagination of the HTML list pages, in one place (the API has its own in ``rectify/api``).
+
+``paginate(request, queryset, per_page)`` reads the ``page`` query parameter with ``core.params.parse_int``:
+a missing, non-numeric or too small number answers the first page, a number past the end the last page —
+never an error. The returned ``Page`` carries ``param`` and ``query`` (the other query parameters: filters,
+search, sort), which ``templates/includes/paginator.html`` puts into its links:
+
+    {% include "includes/paginator.html" with page=page %}
+
+A page showing several lists gives each its own parameter (``param="mine"``); every list page uses ``page``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
+
+from .params import parse_int
+
+
+def page_number(request: HttpRequest, num_pages: int, param: str = "page") -> int:
+    """The requested page number clamped to 1..num_pages (1 for anything that is not a number)."""
+    try:
+        number = parse_int(request.GET.get(param), minimum=1, maximum=2**31 - 1)
+    except ValueError:
+        return 1
+    return min(number or 1, max(num_pages, 1))
+
+
+def paginate(request: HttpRequest, queryset: Any, per_page: int, *, param: str = "page") -> Page:
+    """One page of ``queryset`` for the request, with the query string its paginator links keep."""
+    paginator = Paginator(queryset, per_page)
+    page = paginator.page(page_number(request, paginator.num_pages, param))
+    others = request.GET.copy()
+    others.pop(param, None)
+    page.param = param  # type: ignore[attr-defined]
+    page.query = others.urlencode()  # type: ignore[attr-defined]
+    return page
