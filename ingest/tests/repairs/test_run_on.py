@@ -1,0 +1,48 @@
+"""A document stored as one line, its headings inside the line with damaged punctuation (repairs.run_on)."""
+from __future__ import annotations
+
+import ingest
+from ingest.repairs import repair_lines, split_run_on
+
+# composed: a county water plan whose text layer lost its line breaks and half of its brackets
+RUN_ON = (
+    "梅岭县水污染防治工作方案为持续改善全县水环境质量,结合本县实际,制定本方案。"
+    "一,总体思路坚持问题导向,统筹治水治岸。突出重点流域和重点行业,形成部门协同 群众参与的治水格局。"
+    "二,主要目标到2026年,县域地表水水质稳中向好,劣五类水体全面消除。"
+    "三,重点任务,一,加强工业废水治理,1.推进园区污水管网建设,全面排查园区管网破损。2025年9月底前完成排查、"
+    "县工信局牵头。县住建局等配合,各乡镇政府负责落实。2.整治涉水企业,对电镀、印染企业开展专项检查,"
+    "2025年12月底前完成整治。二,加强农村污水治理,1.建设农村污水处理设施,新建设施二十座,"
+    "2026年6月底前建成投运。"
+)
+
+
+def test_long_line_is_cut_at_headings_in_sequence():
+    lines = split_run_on([RUN_ON])
+    assert "一、总体思路坚持问题导向" in lines
+    assert "三、重点任务" in lines
+    assert "（一）加强工业废水治理" in lines
+    assert "（二）加强农村污水治理" in lines
+    assert any(s.startswith("1.推进园区污水管网建设") for s in lines)
+    assert any(s.startswith("2.整治涉水企业") for s in lines)
+    # 二十座 is not a heading: 二十 does not follow a boundary and does not come next in a series
+    assert not any(s.startswith(("二十", "（二十）")) for s in lines)
+    # nothing is lost but the damaged numbering
+    assert "".join(lines).count("推进园区污水管网建设") == 1
+
+
+def test_short_lines_and_ordinary_paragraphs_are_left_alone():
+    paragraph = "我县围绕一、二类水体保护开展工作,一,是加强巡查。"
+    assert split_run_on([paragraph]) == [paragraph]
+    lines = ["一、总体要求", "（一）指导思想", "1.加强组织领导。"]
+    assert repair_lines(lines) == lines
+
+
+def test_run_on_plan_gives_tasks_under_their_sections():
+    doc = ingest.parse(RUN_ON.encode("utf-8"), "plan.txt")
+    tasks = doc["tasks"]
+    assert [t["seq"] for t in tasks] == ["1", "2", "1"]
+    assert tasks[0]["section"] == ["重点任务", "加强工业废水治理"]
+    assert tasks[1]["section"] == ["重点任务", "加强工业废水治理"]
+    assert tasks[2]["section"] == ["重点任务", "加强农村污水治理"]
+    assert tasks[0]["deadline"] == "2025-09-30"
+    assert doc["title"] == "梅岭县水污染防治工作方案"
