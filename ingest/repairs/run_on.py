@@ -80,7 +80,8 @@ def split_run_on(lines: list[str]) -> list[str]:
             continue
         pos = 0
         pending = ""  # the numbering of the heading the next piece opens
-        for start, end, level, value in heads + [(len(line), len(line), -1, 0)]:
+        heads.append((len(line), len(line), -1, 0))
+        for i, (start, end, level, value) in enumerate(heads):
             piece = line[pos:start].strip()
             if pending or piece:
                 out.append(pending + piece)
@@ -89,7 +90,7 @@ def split_run_on(lines: list[str]) -> list[str]:
             pending, pos = _numbering(level, value), end
             if level < 2:
                 cut = _HEAD_END.search(line, end, min(len(line), end + 21))
-                nxt = next((h[0] for h in heads if h[0] >= end), len(line))
+                nxt = heads[i + 1][0]  # in order: looked up, never searched for (linear in the headings)
                 if cut and cut.start() > end + 1 and cut.start() <= nxt:
                     out.append(pending + line[end:cut.start()].strip())
                     pending, pos = "", cut.end()
