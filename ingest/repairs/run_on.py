@@ -4,7 +4,9 @@ its paragraph breaks), its headings standing inside the line with their punctuat
 
 Only a long line is cut, and only at numbers that follow one another: 一 二 三 … at the top, a
 series that starts again at 一 inside it is the next level down, and 1 2 3 … the level below that.
-A number counts only after a boundary (start, punctuation, space) and before a character. Each
+A number counts only after a boundary (start, punctuation, space, closing bracket) and before a
+character; `N、` also straight after a character, where a flattened table's cells run together. A line
+is cut when it holds two top headings in sequence, or one with three numbered items under it. Each
 heading is written back with its level's usual numbering (`一、` `（一）` `1.`) so the headings
 reader sees the levels; a Chinese-numbered heading runs to its first punctuation mark, where the
 line is cut again. Numbering is not part of any field, so nothing a field keeps is rewritten.
@@ -16,7 +18,8 @@ import re
 MIN_LENGTH = 200
 _CN = "一二三四五六七八九十"
 _MARK = re.compile(
-    r"(?:(?<=^)|(?<=[。；;，,.、：:\s]))\s?(?:([一二三四五六七八九十]{1,3})|(\d{1,2}))[、,，.．](?!\d)\s?(?=[\u4e00-\u9fff])"
+    r"(?:(?:(?<=^)|(?<=[。；;，,.、：:\s)）]))\s?(?:([一二三四五六七八九十]{1,3})|(\d{1,2}))[、,，.．]|(?<=[\u4e00-\u9fff])(\d{1,2})、)"
+    r"(?!\d)\s?(?=[\u4e00-\u9fff])"
 )
 _HEAD_END = re.compile(r"[，,。.；;：:\s]")
 
@@ -59,7 +62,7 @@ def _headings(line: str) -> list[tuple[int, int, int, int]]:
             arabic = 0
             found.append((m.start(), m.end(), level, v))
         else:
-            v = int(m.group(2))
+            v = int(m.group(2) or m.group(3))
             if stack and v == arabic + 1:
                 arabic = v
                 found.append((m.start(), m.end(), 2, v))
@@ -75,7 +78,8 @@ def split_run_on(lines: list[str]) -> list[str]:
     out: list[str] = []
     for line in lines:
         heads = _headings(line) if len(line) >= MIN_LENGTH else []
-        if sum(1 for h in heads if h[2] == 0) < 2:
+        tops = sum(1 for h in heads if h[2] == 0)
+        if tops < 2 and not (tops == 1 and sum(1 for h in heads if h[2] == 2) >= 3):
             out.append(line)
             continue
         pos = 0

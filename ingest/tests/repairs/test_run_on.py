@@ -46,3 +46,27 @@ def test_run_on_plan_gives_tasks_under_their_sections():
     assert tasks[2]["section"] == ["重点任务", "加强农村污水治理"]
     assert tasks[0]["deadline"] == "2025-09-30"
     assert doc["title"] == "梅岭县水污染防治工作方案"
+
+
+# composed: a task table flattened into one line, each numbered cell running on from the cell before
+FLAT_TABLE = (
+    "石门区生态环境分局落实河道保洁专项行动任务清单序号 任务内容 责任科室 完成时限(共1大项4小项)"
+    "一、河道保洁1、组织对辖区内主要河道两岸垃圾开展全面清理,建立清理台账,每月更新一次。执法大队"
+    "2、完善河道保洁长效管护机制,落实保洁人员和经费,确保河面无漂浮物。水生态科"
+    "3、开展入河排污口排查整治,对排查发现的问题逐一建立整改清单并限期整改到位。执法大队2025年底前"
+    "4、加强河道保洁宣传,在沿河村庄设置公示牌,公布举报电话并及时处理群众反映的问题。宣传科"
+)
+
+
+def test_flattened_list_with_one_heading_and_items_in_sequence():
+    lines = split_run_on([FLAT_TABLE])
+    assert "一、河道保洁" in lines
+    assert [s[:2] for s in lines if s[:1].isdigit()] == ["1.", "2.", "3.", "4."]
+    doc = ingest.parse(FLAT_TABLE.encode("utf-8"), "list.txt")
+    assert [t["seq"] for t in doc["tasks"]] == ["1", "2", "3", "4"]
+    assert all(t["section"] == ["河道保洁"] for t in doc["tasks"])
+
+
+def test_one_heading_without_items_in_sequence_is_not_cut():
+    line = "一、基本情况" + "我区围绕河道保洁开展了1、2次专项检查,发现问题7、8处,均已整改到位。" * 5
+    assert split_run_on([line]) == [line]
