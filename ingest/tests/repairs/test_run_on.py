@@ -70,3 +70,18 @@ def test_flattened_list_with_one_heading_and_items_in_sequence():
 def test_one_heading_without_items_in_sequence_is_not_cut():
     line = "一、基本情况" + "我区围绕河道保洁开展了1、2次专项检查,发现问题7、8处,均已整改到位。" * 5
     assert split_run_on([line]) == [line]
+
+
+def test_flattened_rows_give_their_unit_column():
+    doc = ingest.parse(FLAT_TABLE.encode("utf-8"), "list.txt")
+    units = [t["responsible_units"] for t in doc["tasks"]]
+    assert units[0] == ["执法大队"] and units[1] == ["水生态科"] and units[3] == ["宣传科"]
+    assert not any("水生态科" in m for m in doc["tasks"][1]["measures"])
+
+
+def test_trailing_unit_cell_only_for_a_bare_unit_list():
+    from ingest.fields.units import trailing_unit_cell
+
+    assert trailing_unit_cell("清理河面漂浮物。县水利局、县城管局") == ("清理河面漂浮物。", ["县水利局", "县城管局"])
+    for text in ("清理河面漂浮物。县水利局牵头", "清理河面漂浮物。", "清理河面漂浮物，确保全面完成", "2025年底前完成。县水利局2025"):
+        assert trailing_unit_cell(text) == (text, [])
