@@ -18,7 +18,7 @@ from .fields.feedback import assign_feedback_numbers
 from .fields.indicators import find_indicators, find_measurements, find_task_indicators
 from .fields.inspection import find_inspection
 from .fields.unit_prefix import share_place_prefix
-from .fields.units import extract_inline_units, split_units
+from .fields.units import extract_inline_units, split_units, trailing_unit_cell
 from .kinds import find_kind, find_period, find_title
 from .layouts import Context, LayoutResult, best_result, used_chars
 from .repairs import ScriptMemory, repair_lines, repair_written
@@ -272,6 +272,11 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
             units[k].extend(u for u in v if u not in units[k])
         if text:
             clean_measures.append(text)
+    if not any(units.values()) and clean_measures:
+        rest, cell = trailing_unit_cell(clean_measures[-1])
+        if cell:  # a flattened row's unit column, the task's only units
+            units["responsible_units"] = cell
+            clean_measures = clean_measures[:-1] + ([rest] if rest else [])
     units = {k: share_place_prefix(v) for k, v in units.items()}
     deadline_text = _join(parts.get("deadline"), " ") or (inline_due[-1] if inline_due else None)
     year_hint = _year_hint(deadline_text) or doc_year

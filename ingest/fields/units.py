@@ -256,3 +256,15 @@ def extract_inline_units(text: str) -> tuple[str, dict[str, list[str]]]:
         found.setdefault(key, []).extend(u for u in split_units(tail.group("units")) if u not in found.get(key, []))
         cleaned = cleaned[: tail.start()].rstrip("，,；; ") + ("。" if cleaned[: tail.start()].rstrip().endswith(("，", ",")) else "")
     return cleaned.strip(), found
+
+
+_LAST_SENTENCE = re.compile(r"(?:^|(?<=[。；;]))\s{0,3}(?P<units>[^。；;\d]{2,24})\s{0,3}$")
+
+
+def trailing_unit_cell(text: str) -> tuple[str, list[str]]:
+    """A row flattened to text ends with its unit column after the last sentence (`…定期更新。 监察支队`):
+    the units and the text without them; the text unchanged when its end is not a unit list."""
+    m = _LAST_SENTENCE.search(text)
+    if not m or not _is_unit_list(m.group("units")) or _ROLE_PART.match(m.group("units").strip()):
+        return text, []
+    return text[: m.start()].strip(), split_units(m.group("units"))

@@ -8,7 +8,8 @@
     punctuation   doubled punctuation (，， 。。) → one mark
     traditional   traditional → simplified for matching (the emitted text is restored as written)
 
-and over lines: page-chunk markers and page numbers, hard-wrapped lines, duplicated lines.
+and over lines: page-chunk markers and page numbers, hard-wrapped lines, a run-on line cut at its
+headings (run_on), duplicated lines.
 `repair_text` gives the text the layouts match on; `repair_written` the same without the
 simplification, from which `traditional.ScriptMemory` learns how to give the text back as written.
 """
@@ -23,6 +24,7 @@ from .mojibake import common_char_ratio, fix_mojibake, fix_utf8_read_as_gbk
 from .page_markers import drop_page_markers
 from .pinyin import PINYIN_ANNOTATION, strip_pinyin
 from .punctuation import single_punctuation
+from .run_on import split_run_on
 from .spacing import join_letter_spacing
 from .traditional import ScriptMemory, to_simplified
 from .width import normalize_width
@@ -48,12 +50,12 @@ def repair_text(text: str) -> str:
 
 def repair_lines(lines: list[str]) -> list[str]:
     """Line-level repairs of a run of repaired lines."""
-    return drop_duplicate_lines(join_wrapped_lines(drop_page_markers(lines)))
+    return drop_duplicate_lines(split_run_on(join_wrapped_lines(drop_page_markers(lines))))
 
 
 __all__ = [
     "CHARACTER_REPAIRS", "PINYIN_ANNOTATION", "ScriptMemory", "common_char_ratio", "drop_duplicate_lines",
     "drop_page_markers", "fix_mojibake", "fix_utf8_read_as_gbk", "join_letter_spacing", "join_wrapped_lines",
-    "normalize_width", "repair_lines", "repair_text", "repair_written", "single_punctuation", "strip_pinyin",
+    "normalize_width", "repair_lines", "repair_text", "repair_written", "single_punctuation", "split_run_on", "strip_pinyin",
     "tidy_masks", "to_simplified",
 ]

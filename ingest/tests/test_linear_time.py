@@ -85,6 +85,7 @@ INPUTS: dict[str, tuple[str, str, str]] = {
     "doubled_commas": ("，", "甲", "乙"),
     "chunk_markers": ("1、甲\n", "", "x"),
     "rare_han": ("鐜", "", "x"),
+    "run_on_headings": ("。一,甲,1.乙", "", "x"),
 }
 
 
