@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,10 +17,12 @@ from django.views.decorators.http import require_POST
 
 from rectify.acceptance.workdays import CalendarOutOfRange
 from rectify.accounts.roles import Role
-from rectify.accounts.scope import region_scope, unit_ids
+from rectify.accounts.scope import unit_ids
 from rectify.core.params import int_param
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
+from rectify.regions.lookup import LIMIT as LOOKUP_LIMIT
+from rectify.regions.lookup import name_q, visible_regions
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Task
 
@@ -74,7 +76,7 @@ def _querystring(request: AuthedRequest) -> str:
 def notice_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
-    regions = Region.objects.filter(region_scope(user)).exclude(level=Region.Level.TOWN).select_related("parent").order_by("path")
+    regions = visible_regions(user)
     form = FilterForm(request.GET or None, regions=regions)
     qs = services.visible_notices(user)
     if form.is_valid():
@@ -91,6 +93,12 @@ def notice_list(request: AuthedRequest) -> HttpResponse:
         if data.get("region"):
             region = get_object_or_404(regions, pk=data["region"])
             qs = qs.filter(task__region__path__startswith=region.path)
+        elif data.get("region_name"):
+            paths = list(regions.filter(name_q(data["region_name"])).values_list("path", flat=True)[:LOOKUP_LIMIT])
+            by_name = Q(pk__in=[])
+            for path in paths:
+                by_name |= Q(task__region__path__startswith=path)
+            qs = qs.filter(by_name)
     page = _page(request, _list_queryset(qs).order_by("-issued_at", "-id"))
     return render(request, "supervision/list.html", {
         "page": page, "form": form, "today": today, "querystring": _querystring(request), "title": "督办单",

@@ -62,11 +62,14 @@ class Task(VersionedModel):
     )
     incomplete_reason = models.CharField("待完善原因", max_length=120, blank=True)
     search_text = models.TextField(editable=False, blank=True)
+    # A copy of ``region.path`` (kept by ``save`` and the services): the scope filter of every ledger,
+    # and the leading key of the ledger's index, so a page costs what the caller's tasks cost.
+    region_path = models.CharField("区划路径", max_length=120, editable=False, blank=True)
 
     objects = TaskQuerySet.as_manager()
 
     # The change history shows neither the derived copy of the section nor the search text.
-    history_hidden = ("section_title",)
+    history_hidden = ("section_title", "region_path")
     history_labels = {"measures": "整改措施", "milestones": "时间节点", "assignments": "责任分工"}
 
     class Meta:
@@ -77,7 +80,22 @@ class Task(VersionedModel):
             models.Index(fields=["plan", "seq"], name="task_plan_seq"),
             models.Index(fields=["state", "deadline"], name="task_state_deadline"),
             models.Index(fields=["updated_at"], name="task_updated_at"),  # API updated_since, "最近更新"
+            # The ledger of a region subtree: a prefix range on the path, then the page order.
+            models.Index(fields=["region_path", "plan", "id"], name="task_region_path_order",
+                         opclasses=["varchar_pattern_ops", "", ""]),
+            models.Index(fields=["region_path", "state", "deadline"], name="task_region_path_state",
+                         opclasses=["varchar_pattern_ops", "", ""]),
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.region_id is not None:
+            path = self.region.path
+            if path != self.region_path:
+                self.region_path = path
+                fields = kwargs.get("update_fields")
+                if fields is not None:
+                    kwargs["update_fields"] = [*fields, "region_path"]
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.seq}. {self.display_title}"
@@ -169,3 +187,11 @@ class Assignment(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.unit.name}（{self.get_role_display()}）"
+
+
+def _keep_region_paths(sender: Any, instance: Region, **kwargs: Any) -> None:
+    """A region whose path changed (moved under another parent) takes its tasks' copies along."""
+    Task.objects.filter(region=instance).exclude(region_path=instance.path).update(region_path=instance.path)
+
+
+models.signals.post_save.connect(_keep_region_paths, sender=Region, dispatch_uid="task_region_path")

@@ -59,7 +59,13 @@ def ledger(request: AuthedRequest) -> HttpResponse:
     attach_lights(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
+    chosen = ledger_filter.form.cleaned_data if ledger_filter.is_bound and ledger_filter.is_valid() else {}
+    region, unit = chosen.get("region"), chosen.get("unit")
     context = {
+        "chosen_region": region,
+        "region_text": region.full_name if region else request.GET.get("region_name", ""),
+        "chosen_unit": unit,
+        "unit_text": unit.name if unit else request.GET.get("unit_name", ""),
         "filter": ledger_filter,
         "page": page,
         "total": page.paginator.count,

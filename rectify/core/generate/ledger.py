@@ -142,7 +142,7 @@ class ProvinceBuilder:
             deadline = up if long_term or not up else min(up, _month_end(up - datetime.timedelta(days=rng.randint(0, 60))))
         deadline_text = "长期坚持" if long_term else (f"{deadline.year}年{deadline.month}月底前" if deadline else "")
         task = Task(
-            plan=plan, inspection=inspection, region=region, seq=seq, feedback_no=feedback_no, section=list(topic.section),
+            plan=plan, inspection=inspection, region=region, region_path=region.path, seq=seq, feedback_no=feedback_no, section=list(topic.section),
             section_title=" / ".join(topic.section)[:200], title=topic.title,
             problem=topic.problem if parent is None else f"{region.name}：{topic.problem}", target=topic.target,
             responsible_person=f"{region.name}分管负责同志", deadline=deadline, deadline_text=deadline_text, long_term=long_term,
