@@ -83,8 +83,9 @@ class Task(VersionedModel):
             # The ledger of a region subtree: a prefix range on the path, then the page order.
             models.Index(fields=["region_path", "plan", "id"], name="task_region_path_order",
                          opclasses=["varchar_pattern_ops", "", ""]),
-            models.Index(fields=["region_path", "state", "deadline"], name="task_region_path_state",
-                         opclasses=["varchar_pattern_ops", "", ""]),
+            # The counts above the ledger (per state, overdue) from the index alone.
+            models.Index(fields=["region_path", "state", "deadline", "long_term"], name="task_region_path_state",
+                         opclasses=["varchar_pattern_ops", "", "", ""]),
         ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:

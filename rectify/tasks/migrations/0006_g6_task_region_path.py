@@ -27,6 +27,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='task',
-            index=models.Index(fields=['region_path', 'state', 'deadline'], name='task_region_path_state', opclasses=['varchar_pattern_ops', '', '']),
+            index=models.Index(fields=['region_path', 'state', 'deadline', 'long_term'], name='task_region_path_state', opclasses=['varchar_pattern_ops', '', '', '']),
         ),
     ]
