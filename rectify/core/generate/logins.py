@@ -23,7 +23,8 @@ def _region_with_tasks(level: str, under: Region | None) -> Region | None:
     tasks = Task.objects.filter(region__level=level)
     if under is not None:
         tasks = tasks.filter(region__path__startswith=under.path)
-    region_id = tasks.order_by("region__code").values_list("region_id", flat=True).first()
+    # The last region by code: its tasks come last in the ledger's plan order (the worst case for a scoped page).
+    region_id = tasks.order_by("-region__code").values_list("region_id", flat=True).first()
     return Region.objects.filter(pk=region_id).first() if region_id else None
 
 
