@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from rectify.accounts.scope import WriteScopeRefused, writable_regions
 from rectify.core.models import ChangeRecord, SavedFilter
+from rectify.core.paginator import DeferredPaginator
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
@@ -35,6 +35,8 @@ def ledger_queryset(request: AuthedRequest) -> tuple[LedgerFilter, QuerySet[Task
     base = Task.objects.visible_to(request.user)
     ledger_filter = LedgerFilter(request.GET or None, queryset=base, user=request.user)
     tasks = ledger_filter.qs if ledger_filter.is_bound and ledger_filter.is_valid() else base
+    if tasks.query.order_by:  # a chosen order, ties broken by the ledger's own: pages never overlap or skip
+        tasks = tasks.order_by(*tasks.query.order_by, "plan_id", "id")
     tasks = tasks.select_related("region__parent", "plan", "inspection__target_region").prefetch_related(
         Prefetch("assignments", queryset=Assignment.objects.select_related("unit"))
     )
@@ -55,7 +57,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
     count_filter = LedgerFilter(without_state or None, queryset=Task.objects.visible_to(request.user), user=request.user)
     count_base = count_filter.qs if count_filter.is_bound and count_filter.is_valid() else count_filter.queryset
     counts = state_counts(count_base)
-    page = Paginator(tasks, settings.LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = DeferredPaginator(tasks, settings.LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
     attach_lights(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)

@@ -42,3 +42,21 @@ def test_scoped_ledger_query_can_use_the_path_index(world: Any, make_task: Any) 
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "task_region_path" in plan, plan
     assert "regions_region" not in plan, plan  # no join to the regions to find the scope
+
+
+@pytest.mark.parametrize("ordering", ["", "-deadline", "seq"])
+def test_ledger_pages_hold_the_same_rows_as_plain_slicing(world: Any, make_task: Any, login: Any, settings: Any,
+                                                          ordering: str) -> None:
+    import datetime
+
+    settings.LEDGER_PAGE_SIZE = 4
+    for i in range(11):
+        make_task(deadline=datetime.date(2030, 1 + i % 3, 1))
+    client = login(world.city_office)
+    seen = []
+    for number in (1, 2, 3):
+        page = client.get("/ledger/", {"page": number, **({"ordering": ordering} if ordering else {})}).context["page"]
+        seen += [t.pk for t in page.object_list]
+    expected = Task.objects.visible_to(world.city_office)
+    expected = expected.order_by(ordering, "plan_id", "id") if ordering else expected.order_by("plan_id", "id")
+    assert seen == list(expected.values_list("pk", flat=True))
