@@ -80,9 +80,8 @@ def child() -> None:
     import rectify.urls
     from rectify.accounts.models import User
     from rectify.core.generate import NotEmpty
-    from rectify.core.generate.logins import PASSWORD
-    from rectify.dispatch.models import ProgressReport
     from rectify.core.models import ChangeRecord
+    from rectify.dispatch.models import ProgressReport
     from rectify.tasks.filters import task_search_q
     from rectify.tasks.models import Task
 
