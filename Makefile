@@ -30,9 +30,11 @@ lint: install
 	$(BIN)/ruff check rectify ingest conftest.py
 	$(BIN)/mypy
 
+# Page timings per role on SQLite and, with DATABASE_URL or BENCH_PG_URL, PostgreSQL (docs/operations.md).
+# Scale with BENCH_TASKS (default 3000), e.g. BENCH_TASKS=30000 BENCH_PG_URL=postgres://…/empty_db make bench
 bench: install
 	$(BIN)/python benchmarks/bench_ingest.py
-	$(BIN)/python benchmarks/bench_ledger.py
+	$(BIN)/python benchmarks/bench_pages.py
 
 clean:
 	rm -rf $(VENV) data *.egg-info

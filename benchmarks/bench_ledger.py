@@ -65,7 +65,7 @@ def populate(n: int) -> User:
     plan, _ = Plan.objects.get_or_create(region=province, title="基准测试方案")
     existing = Task.objects.filter(plan=plan).count()
     tasks = [
-        Task(plan=plan, region=cities[i % 10], seq=str(i), problem=f"第{i}项问题：河道垃圾与工地扬尘", target="全部整改到位",
+        Task(plan=plan, region=cities[i % 10], region_path=cities[i % 10].path, seq=str(i), problem=f"第{i}项问题：河道垃圾与工地扬尘", target="全部整改到位",
              deadline=datetime.date(2024, 1, 1) + datetime.timedelta(days=i % 900), search_text=f"第{i}项问题 河道垃圾 工地扬尘")
         for i in range(existing, n)
     ]

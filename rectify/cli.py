@@ -5,6 +5,8 @@
     rectify parse FILE --json     read a plan document and print its structure (no database)
     rectify import FILE...        import plan documents into the ledger
     rectify audit verify          check the hash chain of the change history
+    rectify generate --tasks N [--reports-per-task R] [--seed S]
+                                  fill an EMPTY database with national-scale generated data
     rectify manage ARGS...        any Django management command
 """
 from __future__ import annotations
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         return _django(["import_documents", *rest])
     if command == "audit" and rest[:1] == ["verify"]:
         return _django(["audit_verify", *rest[1:]])
+    if command == "generate":
+        return _django(["generate", *rest])
     if command == "manage":
         return _django(rest)
     print(f"未知命令：{command}\n{__doc__}", file=sys.stderr)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("supervision/", include("rectify.supervision.urls")),
     path("jobs/", include("rectify.jobs.urls")),
     path("notifications/", include("rectify.notifications.urls")),
+    path("lookup/", include("rectify.regions.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -56,7 +56,7 @@ def task_scope(user: Any, *, roles: set[str] | None = None) -> Q:
         return EVERYTHING
     q = NOTHING
     for path in region_paths(user, roles):
-        q |= Q(region__path__startswith=path)
+        q |= Q(region_path__startswith=path)  # the task's copy of its region's path (indexed with the ledger order)
     if roles is None or roles & UNIT_ROLES:
         ids = unit_ids(user)
         if ids:

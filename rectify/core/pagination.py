@@ -16,6 +16,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
+from .paginator import DeferredPaginator
 from .params import parse_int
 
 
@@ -28,9 +29,11 @@ def page_number(request: HttpRequest, num_pages: int, param: str = "page") -> in
     return min(number or 1, max(num_pages, 1))
 
 
-def paginate(request: HttpRequest, queryset: Any, per_page: int, *, param: str = "page") -> Page:
-    """One page of ``queryset`` for the request, with the query string its paginator links keep."""
-    paginator = Paginator(queryset, per_page)
+def paginate(request: HttpRequest, queryset: Any, per_page: int, *, param: str = "page",
+             deferred: bool = False) -> Page:
+    """One page of ``queryset`` for the request, with the query string its paginator links keep
+    (``deferred=True`` for large scoped tables: the page's keys first, see ``core/paginator.py``)."""
+    paginator = (DeferredPaginator if deferred else Paginator)(queryset, per_page)
     page = paginator.page(page_number(request, paginator.num_pages, param))
     others = request.GET.copy()
     others.pop(param, None)

@@ -4,6 +4,8 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
+from django.urls import reverse_lazy
 from django.utils import timezone
 
 from rectify.core.forms import DateField
@@ -76,12 +78,37 @@ class FilterForm(forms.Form):
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *SupervisionNotice.Status.choices])
     late = forms.ChoiceField(label="逾期环节", required=False,
                              choices=[("", "全部"), ("any", "任一环节逾期"), *SupervisionNotice.Step.choices])
-    region = forms.TypedChoiceField(label="区划", required=False, coerce=int, empty_value=None, choices=[("", "全部")])
+    # A type-ahead field (``regions.lookup``): the name typed, and the id chosen from the suggestions.
+    region_name = forms.CharField(label="区划", required=False, max_length=60, widget=forms.TextInput(attrs={
+        "data-typeahead": reverse_lazy("regions:lookup_regions"), "data-typeahead-target": "id_region", "autocomplete": "off",
+        "placeholder": "输入区划名称", "role": "combobox", "aria-autocomplete": "list", "aria-expanded": "false"}))
+    region = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
     task = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, regions: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", "全部"), *((r.pk, r.full_name) for r in regions)]  # type: ignore[attr-defined]
+        self.regions = regions
+
+    def clean_region_name(self) -> str:
+        from rectify.core.params import SearchTooLong, search_terms
+
+        value: str = self.cleaned_data.get("region_name") or ""
+        try:
+            search_terms(value)
+        except SearchTooLong as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("region") and not data.get("region_name"):  # a link with an id only: show the region's name
+            region = self.regions.filter(pk=data["region"]).first() if hasattr(self.regions, "filter") else None
+            if region is not None:
+                shown = QueryDict(mutable=True)
+                shown.update(self.data)
+                shown["region_name"] = region.full_name
+                self.data = shown
+        return data
 
 
 class LightRuleForm(forms.ModelForm):

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +20,8 @@ from rectify.core.pagination import paginate
 from rectify.core.params import int_param
 from rectify.core.refusals import Refused, form_errors, show_refusal
 from rectify.core.types import AuthedRequest
+from rectify.regions.lookup import LIMIT as LOOKUP_LIMIT
+from rectify.regions.lookup import name_q, visible_regions
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Task
 
@@ -59,7 +61,7 @@ def _page(request: AuthedRequest, qs: QuerySet[SupervisionNotice]) -> Any:
 def notice_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
-    regions = Region.objects.visible_to(user).exclude(level=Region.Level.TOWN).select_related("parent").order_by("path")
+    regions = visible_regions(user)
     form = FilterForm(request.GET or None, regions=regions)
     qs = services.visible_notices(user)
     if form.is_valid():
@@ -76,6 +78,12 @@ def notice_list(request: AuthedRequest) -> HttpResponse:
         if data.get("region"):
             region = get_object_or_404(regions, pk=data["region"])
             qs = qs.filter(task__region__path__startswith=region.path)
+        elif data.get("region_name"):
+            paths = list(regions.filter(name_q(data["region_name"])).values_list("path", flat=True)[:LOOKUP_LIMIT])
+            by_name = Q(pk__in=[])
+            for path in paths:
+                by_name |= Q(task__region__path__startswith=path)
+            qs = qs.filter(by_name)
     page = _page(request, _list_queryset(qs).order_by("-issued_at", "-id"))
     return render(request, "supervision/list.html", {
         "page": page, "form": form, "today": today, "title": "督办单",

@@ -51,8 +51,12 @@ class LedgerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="关键词", method="filter_search", validators=[check_search])
     inspection = IdChoiceFilter(label="督察", queryset=Inspection.objects.select_related("target_region"), empty_label="全部督察")
     plan = IdChoiceFilter(label="整改方案", queryset=Plan.objects.none(), widget=forms.HiddenInput)
-    region = IdChoiceFilter(label="区划（含下级）", queryset=Region.objects.none(), method="filter_region", empty_label="全部区划")
-    unit = IdChoiceFilter(label="单位", queryset=Unit.objects.none(), method="filter_unit", empty_label="全部单位")
+    # Region and unit are type-ahead fields (``regions.lookup``): a hidden id chosen from the suggestions,
+    # or, without JavaScript, the name typed into the text field (every region or unit in scope it matches).
+    region = IdChoiceFilter(label="区划（含下级）", queryset=Region.objects.none(), method="filter_region", widget=forms.HiddenInput)
+    region_name = django_filters.CharFilter(label="区划（含下级）", method="filter_region_name", validators=[check_search])
+    unit = IdChoiceFilter(label="单位", queryset=Unit.objects.none(), method="filter_unit", widget=forms.HiddenInput)
+    unit_name = django_filters.CharFilter(label="单位", method="filter_unit_name", validators=[check_search])
     state = django_filters.MultipleChoiceFilter(label="状态", choices=TaskState.choices, widget=forms.CheckboxSelectMultiple)
     deadline_from = django_filters.DateFilter(label="时限起", field_name="deadline", lookup_expr="gte", widget=DateInput)
     deadline_to = django_filters.DateFilter(label="时限止", field_name="deadline", lookup_expr="lte", widget=DateInput)
@@ -75,26 +79,51 @@ class LedgerFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from rectify.accounts.scope import EVERYTHING
+        from rectify.regions.lookup import visible_regions, visible_units
 
-        # Choices come from the small reference tables inside the caller's scope, never from a
-        # scan of the tasks, so the form costs the same with 100 tasks or 300,000.
-        scope = Region.objects.visible_q(user)
-        regions = Region.objects.filter(scope).select_related("parent").order_by("path")
-        if scope == EVERYTHING:  # unrestricted (administrators): the national list is too long for a menu
-            regions = regions.filter(Q(level__in=[Region.Level.PROVINCE, Region.Level.CITY]) | Q(id__in=Plan.objects.values("region_id")))
-        self.filters["region"].queryset = regions
+        # Region and unit are checked against the caller's scope one id at a time (never listed);
+        # the inspection menu lists the inspections of the caller's regions.
+        self.user = user
+        regions = visible_regions(user)
+        self.filters["region"].queryset = regions.select_related("parent")
         self.filters["plan"].queryset = Plan.objects.visible_to(user)
-        self.filters["unit"].queryset = Unit.objects.visible_to(user).order_by("region__path", "name")
+        self.filters["unit"].queryset = visible_units(user)
         self.filters["inspection"].queryset = Inspection.objects.filter(
-            Q(target_region__in=regions) | Q(plans__region__in=regions)
-        ).select_related("target_region").distinct()
+            Q(pk__in=Inspection.objects.filter(target_region__in=regions).values("pk"))
+            | Q(pk__in=Plan.objects.filter(region__in=regions).values("inspection_id"))
+        ).select_related("target_region")
 
     def filter_search(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
         return queryset.filter(task_search_q(value))
 
     def filter_region(self, queryset: QuerySet[Task], name: str, value: Region | None) -> QuerySet[Task]:
-        return queryset.filter(value.subtree_q()) if value else queryset
+        return queryset.filter(region_path__startswith=value.path) if value else queryset
+
+    def _chosen(self, name: str) -> bool:
+        return bool(self.form.cleaned_data.get(name))
+
+    def filter_region_name(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
+        """Tasks in the subtree of any region in scope whose name has every word typed (at most 20 regions)."""
+        if not value.strip() or self._chosen("region"):
+            return queryset
+        from rectify.regions.lookup import LIMIT, name_q, visible_regions
+
+        paths = list(visible_regions(self.user).filter(name_q(value)).order_by("path").values_list("path", flat=True)[:LIMIT])
+        q = Q(pk__in=[])
+        for path in paths:
+            q |= Q(region_path__startswith=path)
+        return queryset.filter(q)
+
+    def filter_unit_name(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
+        """Tasks assigned to any unit in scope whose name has every word typed."""
+        if not value.strip() or self._chosen("unit"):
+            return queryset
+        from rectify.regions.lookup import name_q, visible_units
+
+        from .models import Assignment
+
+        units = visible_units(self.user).filter(name_q(value))
+        return queryset.filter(pk__in=Assignment.objects.filter(unit__in=units).values("task_id"))
 
     def filter_unit(self, queryset: QuerySet[Task], name: str, value: Unit | None) -> QuerySet[Task]:
         if not value:

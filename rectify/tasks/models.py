@@ -80,6 +80,9 @@ class Task(VersionedModel):
     )
     incomplete_reason = models.CharField("待完善原因", max_length=120, blank=True)
     search_text = models.TextField(editable=False, blank=True)
+    # A copy of ``region.path`` (kept by ``save`` and the services): the scope filter of every ledger,
+    # and the leading key of the ledger's index, so a page costs what the caller's tasks cost.
+    region_path = models.CharField("区划路径", max_length=120, editable=False, blank=True)
 
     # Seen over its region subtree and by its assigned units; changed by the office over its region.
     scope_path = ("region", "assignments__unit")
@@ -87,7 +90,7 @@ class Task(VersionedModel):
     objects = TaskQuerySet.as_manager()
 
     # The change history shows neither the derived copy of the section nor the search text.
-    history_hidden = ("section_title",)
+    history_hidden = ("section_title", "region_path")
     history_labels = {"measures": "整改措施", "milestones": "时间节点", "assignments": "责任分工"}
 
     class Meta:
@@ -99,7 +102,23 @@ class Task(VersionedModel):
             models.Index(fields=["plan", "seq_key", "id"], name="task_plan_seq_key"),  # the ledger's 序号 sort
             models.Index(fields=["state", "deadline"], name="task_state_deadline"),
             models.Index(fields=["updated_at"], name="task_updated_at"),  # API updated_since, "最近更新"
+            # The ledger of a region subtree: a prefix range on the path, then the page order.
+            models.Index(fields=["region_path", "plan", "id"], name="task_region_path_order",
+                         opclasses=["varchar_pattern_ops", "", ""]),
+            # The counts above the ledger (per state, overdue) from the index alone.
+            models.Index(fields=["region_path", "state", "deadline", "long_term"], name="task_region_path_state",
+                         opclasses=["varchar_pattern_ops", "", "", ""]),
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.region_id is not None:
+            path = self.region.path
+            if path != self.region_path:
+                self.region_path = path
+                fields = kwargs.get("update_fields")
+                if fields is not None:
+                    kwargs["update_fields"] = [*fields, "region_path"]
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.seq}. {self.display_title}"
@@ -205,3 +224,11 @@ class Assignment(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.unit.name}（{self.get_role_display()}）"
+
+
+def _keep_region_paths(sender: Any, instance: Region, **kwargs: Any) -> None:
+    """A region whose path changed (moved under another parent) takes its tasks' copies along."""
+    Task.objects.filter(region=instance).exclude(region_path=instance.path).update(region_path=instance.path)
+
+
+models.signals.post_save.connect(_keep_region_paths, sender=Region, dispatch_uid="task_region_path")

@@ -209,13 +209,14 @@ def update_task(task: Task, data: TaskData, *, expected_version: int, reason: st
     for name in PLAIN_FIELDS:
         setattr(task, name, getattr(data, name))
     task.region = data.region
+    task.region_path = data.region.path
     task.parent = data.parent
     apply_completeness(task, data)
     _write_children(task, data)
     task.refresh_search_text()
     save_versioned(
         task, expected_version,
-        PLAIN_FIELDS + ["region", "parent", "search_text", "section_title", "seq_key", "needs_completion", "incomplete_reason"],
+        PLAIN_FIELDS + ["region", "region_path", "parent", "search_text", "section_title", "seq_key", "needs_completion", "incomplete_reason"],
     )
     record_change(task, action, before=before, after=snapshot(task), reason=reason, task_uuid=task.uuid)
     if old_parent_id != task.parent_id:  # the new parent's roll-up changes, and the old one's if it keeps children

@@ -36,6 +36,8 @@ def ledger_queryset(request: AuthedRequest) -> tuple[LedgerFilter, QuerySet[Task
     base = Task.objects.visible_to(request.user)
     ledger_filter = LedgerFilter(request.GET or None, queryset=base, user=request.user)
     tasks = ledger_filter.qs if ledger_filter.is_bound and ledger_filter.is_valid() else base
+    if tasks.query.order_by:  # a chosen order, ties broken by the ledger's own: pages never overlap or skip
+        tasks = tasks.order_by(*tasks.query.order_by, "plan_id", "id")
     tasks = tasks.select_related("region__parent", "plan", "inspection__target_region").prefetch_related(
         Prefetch("assignments", queryset=Assignment.objects.select_related("unit"))
     )
@@ -56,11 +58,17 @@ def ledger(request: AuthedRequest) -> HttpResponse:
     count_filter = LedgerFilter(without_state or None, queryset=Task.objects.visible_to(request.user), user=request.user)
     count_base = count_filter.qs if count_filter.is_bound and count_filter.is_valid() else count_filter.queryset
     counts = state_counts(count_base)
-    page = paginate(request, tasks, settings.LEDGER_PAGE_SIZE)
+    page = paginate(request, tasks, settings.LEDGER_PAGE_SIZE, deferred=True)
     attach_lights(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
+    chosen = ledger_filter.form.cleaned_data if ledger_filter.is_bound and ledger_filter.is_valid() else {}
+    region, unit = chosen.get("region"), chosen.get("unit")
     context = {
+        "chosen_region": region,
+        "region_text": region.full_name if region else request.GET.get("region_name", ""),
+        "chosen_unit": unit,
+        "unit_text": unit.name if unit else request.GET.get("unit_name", ""),
         "filter": ledger_filter,
         "page": page,
         "total": page.paginator.count,

@@ -154,6 +154,8 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "tasks:delete_filter": "action", "tasks:export": "download", "tasks:template": "download", "tasks:import": "upload of a file",
     "tasks:detail": "read only; its decompose form creates new tasks", "tasks:decompose": "action (creates tasks)", "tasks:start": "state change action",
     "imports:upload": "upload of a file",
+    "regions:lookup_units": "JSON look-up of a type-ahead filter (read only)",
+    "regions:lookup_regions": "JSON look-up of a type-ahead filter (read only)",
     "inspections:list": "list", "inspections:create": "creates a new record", "inspections:detail": "read only",
     "acceptance:file": "read only page with action forms", "acceptance:apply": "action", "acceptance:announce": "action", "acceptance:close": "action",
     "acceptance:notice": "download", "acceptance:dossier": "download", "acceptance:review": "action (a new review)", "acceptance:object": "action (a new objection)",

@@ -161,6 +161,9 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "dispatch:task_reports": ("GET", obj(SEE_A, SEE_B)),
     # supervision
     "supervision:list": ("GET", plain(AUTH)),
+    # type-ahead look-ups of the filters (scoped lists; tests in rectify/regions/tests/test_lookup.py)
+    "regions:lookup_units": ("GET", plain(AUTH)),
+    "regions:lookup_regions": ("GET", plain(AUTH)),
     "supervision:mine": ("GET", plain(AUTH)),
     "supervision:rules": ("GET", plain(OFFICES)),
     "supervision:issue": ("POST", obj(OFFICE_A, OFFICE_B)),

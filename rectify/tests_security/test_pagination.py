@@ -83,6 +83,7 @@ def test_bad_page_numbers_answer_a_page(world: SimpleNamespace, more: SimpleName
 def test_page_links_keep_the_other_parameters(world: SimpleNamespace, more: SimpleNamespace, login: Callable[[Any], Client],
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pagination, "Paginator", OnePerPage)
+    monkeypatch.setattr(pagination, "DeferredPaginator", OnePerPage)
     client = login(world.admin)
     linked = []
     for name, params in PAGINATED.items():
@@ -102,6 +103,7 @@ def test_page_links_keep_the_other_parameters(world: SimpleNamespace, more: Simp
 def test_a_real_filter_survives_paging(world: SimpleNamespace, more: SimpleNamespace, login: Callable[[Any], Client],
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pagination, "Paginator", OnePerPage)
+    monkeypatch.setattr(pagination, "DeferredPaginator", OnePerPage)
     client = login(world.admin)
     ledger = client.get(url_of("tasks:ledger", more), {"region": world.city.pk}).content.decode()
     assert f"?page=2&amp;region={world.city.pk}" in ledger

@@ -53,6 +53,8 @@ LIST_PAGES: dict[str, list[str]] = {
     "acceptance:holiday_calendar": ["year"],
     "accounts:signature": [],
     "accounts:signature_image": [],
+    "regions:lookup_units": ["limit"],
+    "regions:lookup_regions": ["limit"],
 }
 # Routes without arguments that are not pages showing data (sign-in, sign-out, POST-only actions).
 NOT_LIST_PAGES = {"accounts:login", "accounts:logout", "accounts:mfa_verify", "tasks:save_filter"}

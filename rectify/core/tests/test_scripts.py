@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "templates" / "base.html"
 SCRIPT_SRC = re.compile(r"<script[^>]*\bsrc=\"\{% static '([^']+)' %\}\"")
 # Scripts base.html may load, each with the attribute prefix it acts on. Empty: no page needs one.
-MODULES: dict[str, str] = {}
+MODULES: dict[str, str] = {"rectify/js/typeahead.js": "data-typeahead"}
 
 
 def templates() -> list[Path]:

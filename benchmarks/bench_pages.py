@@ -1,0 +1,188 @@
+#!/usr/bin/env python
+"""Pages as each role meets them, on SQLite and PostgreSQL in one run, against floors taken in the same run.
+
+    make bench                                   # SQLite (temporary folder) and, if DATABASE_URL is set, PostgreSQL
+    BENCH_TASKS=30000 BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/bench make bench
+
+For each role (administrator, province / city / county office, unit, leader, public) and page
+(ledger page 1 and 50, a search, a task detail, the first page after login): median and p95
+server time through the Django test client, query count, response size, and the ratio to two
+floors: a bare Django view behind the same middleware and login, and the raw SQL of the page's
+rows (the SQL Django sends for them, run on a cursor).
+
+The data is made by ``rectify generate`` (an empty database is filled; a database already filled
+by it with the same number of tasks is reused, so a large PostgreSQL set is made once).
+
+Environment: BENCH_TASKS (default 3000), BENCH_REPORTS (reports per task, default 3), BENCH_REPEAT
+(runs per measure, default 15), BENCH_PG_URL (default: DATABASE_URL; no PostgreSQL run without either),
+BENCH_ENGINES (default "sqlite,postgres"), BENCH_SQLITE_TASKS (default: BENCH_TASKS, at most 30000).
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+# ---------------------------------------------------------------- the parent: one child process per engine
+
+def main() -> int:
+    tasks = env_int("BENCH_TASKS", 3000)
+    engines = [e.strip() for e in os.environ.get("BENCH_ENGINES", "sqlite,postgres").split(",") if e.strip()]
+    pg_url = os.environ.get("BENCH_PG_URL") or os.environ.get("DATABASE_URL", "")
+    status = 0
+    for engine in engines:
+        env = dict(os.environ)
+        env.pop("DATABASE_URL", None)
+        if engine == "postgres":
+            if not pg_url.startswith("postgres"):
+                print("PostgreSQL: 未设置 BENCH_PG_URL 或 DATABASE_URL，跳过")
+                continue
+            env["DATABASE_URL"] = pg_url
+            env["BENCH_CHILD_TASKS"] = str(tasks)
+        else:
+            env["RECTIFY_DATA_DIR"] = tempfile.mkdtemp(prefix="rectify-bench-")
+            env["BENCH_CHILD_TASKS"] = str(env_int("BENCH_SQLITE_TASKS", min(tasks, 30000)))
+        result = subprocess.run([sys.executable, __file__, "--child"], env=env, cwd=ROOT)
+        status = status or result.returncode
+    return status
+
+
+# ---------------------------------------------------------------- the child: one engine
+
+def child() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rectify.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth.decorators import login_required
+    from django.core.management import call_command
+    from django.db import connection
+    from django.http import HttpResponse
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import path
+
+    import rectify.urls
+    from rectify.accounts.models import User
+    from rectify.core.models import ChangeRecord
+    from rectify.demo.generate import NotEmpty
+    from rectify.dispatch.models import ProgressReport
+    from rectify.tasks.filters import task_search_q
+    from rectify.tasks.models import Task
+
+    settings.ALLOWED_HOSTS = ["*"]
+
+    @login_required
+    def bare(request: Any) -> HttpResponse:
+        return HttpResponse("ok")
+
+    rectify.urls.urlpatterns.append(path("bench-bare/", bare))
+    tasks = int(os.environ["BENCH_CHILD_TASKS"])
+    repeat = env_int("BENCH_REPEAT", 15)
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    if Task.objects.count() != tasks or not User.objects.filter(username="sheng_zgb").exists():
+        try:
+            call_command("generate", tasks=tasks, reports_per_task=env_int("BENCH_REPORTS", 3), verbosity=0, stdout=open(os.devnull, "w"))
+        except Exception as error:  # noqa: BLE001  (a database in use by something else)
+            if isinstance(error.__cause__, NotEmpty) or "数据库不是空的" in str(error):
+                print(f"{connection.vendor}: {error}（请给 BENCH_PG_URL 一个空数据库）")
+                sys.exit(1)
+            raise
+        print(f"{connection.vendor}: generated {tasks} tasks in {time.perf_counter() - started:.0f} s")
+    print(f"\nengine: {connection.vendor}; tasks {Task.objects.count():,}, progress reports {ProgressReport.objects.count():,}, "
+          f"history rows {ChangeRecord.objects.count():,}; {repeat} runs per measure")
+
+    def measure(fn: Any) -> dict[str, Any]:
+        fn()  # warm up
+        runs, queries, size = [], 0, 0
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as captured:
+                start = time.perf_counter()
+                response = fn()
+                runs.append(time.perf_counter() - start)
+            queries = len(captured.captured_queries)
+            size = len(getattr(response, "content", b"") or b"")
+        runs.sort()
+        p95 = runs[min(len(runs) - 1, int(round(0.95 * (len(runs) - 1))))]
+        return {"median": statistics.median(runs) * 1000, "p95": p95 * 1000, "queries": queries, "kb": size / 1024}
+
+    def raw(queryset: Any) -> Any:
+        sql, params = queryset.query.sql_with_params()
+
+        def run() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+        return run
+
+    roles = [("administrator", "admin"), ("province office", "sheng_zgb"), ("city office", "shi_zgb"),
+             ("county office", "xian_zgb"), ("unit", "zeren"), ("leader", "lingdao"), ("public", None)]
+    page_size = settings.LEDGER_PAGE_SIZE
+    rows: list[dict[str, Any]] = []
+    for label, username in roles:
+        client = Client()
+        if username is None:
+            public = measure(lambda c=client: c.get("/public/closures/"))
+            rows.append({"role": label, "page": "public closures list", "scope": "", **public, "bare": None, "sql": None})
+            continue
+        user = User.objects.get(username=username)
+        client.force_login(user)
+        scoped = Task.objects.visible_to(user)
+        in_scope = scoped.count()
+        bare_floor = measure(lambda c=client: c.get("/bench-bare/"))["median"]
+        ordered = scoped.order_by("plan_id", "id")
+        detail_task = ordered.first()
+        last_page = max(1, -(-in_scope // page_size))
+        page50 = min(50, last_page)
+        def rows_of(qs: Any, bottom: int) -> Any:
+            """The page's rows as the best single query finds them: keys from the index, then the rows."""
+            return qs.filter(pk__in=qs.values("pk")[bottom:bottom + page_size])
+
+        searched = ordered.filter(task_search_q("污水"))
+        pages = [
+            ("ledger page 1", "/ledger/", rows_of(ordered, 0)),
+            (f"ledger page {page50}", f"/ledger/?page={page50}", rows_of(ordered, (page50 - 1) * page_size)),
+            ("ledger search 污水", "/ledger/?q=污水", rows_of(searched, 0)),
+            ("task detail", f"/ledger/{detail_task.uuid}/", scoped.filter(pk=detail_task.pk)),
+            ("first page after login", "/", rows_of(ordered, 0)),
+        ]
+        for name, url, rows_qs in pages:
+            follow = url == "/"
+            result = measure(lambda c=client, u=url, f=follow: c.get(u, follow=f))
+            sql_floor = measure(raw(rows_qs))["median"]
+            rows.append({"role": label, "page": name, "scope": in_scope, **result, "bare": result["median"] / bare_floor,
+                         "sql": result["median"] / sql_floor, "bare_ms": bare_floor, "sql_ms": sql_floor})
+
+    print(f"{'role':<16}{'tasks in scope':>15}  {'page':<24}{'median ms':>10}{'p95 ms':>9}{'× bare':>8}{'× SQL':>8}"
+          f"{'queries':>9}{'KB':>8}")
+    for r in rows:
+        bare_ratio = f"{r['bare']:.1f}" if r["bare"] else "-"
+        sql_ratio = f"{r['sql']:.1f}" if r["sql"] else "-"
+        print(f"{r['role']:<16}{str(r['scope']):>15}  {r['page']:<24}{r['median']:>10.1f}{r['p95']:>9.1f}{bare_ratio:>8}"
+              f"{sql_ratio:>8}{r['queries']:>9}{r['kb']:>8.1f}")
+    out = Path(os.environ.get("BENCH_OUT", tempfile.gettempdir())) / f"rectify-bench-{connection.vendor}.json"
+    out.write_text(json.dumps({"engine": connection.vendor, "tasks": Task.objects.count(), "rows": rows}, ensure_ascii=False, indent=1))
+    print(f"(figures also in {out})")
+
+
+if __name__ == "__main__":
+    if "--child" in sys.argv:
+        child()
+    else:
+        sys.exit(main())

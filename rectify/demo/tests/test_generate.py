@@ -1,0 +1,93 @@
+"""``rectify generate``: an empty database filled through the models, checked by the project's own rules."""
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from rectify.core.history import snapshot, verify_chain
+from rectify.core.models import AuditChainHead, ChangeRecord
+from rectify.demo.generate.logins import PASSWORD
+from rectify.dispatch.models import ProgressReport
+from rectify.tasks.models import Task
+from rectify.tasks.rollup import STATE_PROGRESS, derived_progress, derived_state
+
+pytestmark = pytest.mark.django_db
+
+
+def generate(**options: Any) -> str:
+    out = io.StringIO()
+    call_command("generate", stdout=out, **options)
+    return out.getvalue()
+
+
+def logins(output: str) -> list[str]:
+    lines = output.split("各角色登录账号")[1].splitlines()[1:]
+    return [line.split()[0] for line in lines if line.strip()]
+
+
+def test_generated_ledger_passes_the_audit_and_every_login_sees_its_pages() -> None:
+    output = generate(tasks=300, reports_per_task=3, provinces=4)
+    assert "行/秒" in output
+    assert Task.objects.count() == 300
+    assert ProgressReport.objects.count() == 300 * 3
+    count, problems = verify_chain()
+    assert problems == [] and count == ChangeRecord.objects.count() > 300 * 3 * 2
+    assert AuditChainHead.objects.get(pk=1).digest == ChangeRecord.objects.order_by("-id").first().digest
+    out = io.StringIO()
+    call_command("audit_verify", stdout=out)
+    assert "审计链完整" in out.getvalue()
+
+    # Decomposition and roll-up as the services leave them.
+    levels = set(Task.objects.values_list("region__level", flat=True))
+    assert levels == {"province", "city", "county"}
+    children: dict[int, list[str]] = defaultdict(list)
+    for parent_id, state in Task.objects.filter(parent__isnull=False).values_list("parent_id", "state"):
+        children[parent_id].append(state)
+    assert children
+    for task in Task.objects.all():
+        if task.pk in children:
+            assert task.progress_percent == derived_progress(children[task.pk])
+            assert task.state == derived_state(children[task.pk], task.state)
+        else:
+            assert task.progress_percent == STATE_PROGRESS[task.state]
+    # The task's 进展情况 is the text of its latest report.
+    sample = Task.objects.order_by("?").first()
+    latest = ProgressReport.objects.filter(task=sample).order_by("-period").first()
+    assert sample.progress == latest.text
+
+    users = logins(output)
+    assert {"admin", "sheng_zgb", "shi_zgb", "xian_zgb", "qiantou", "zeren", "yanshou", "lingdao"} <= set(users)
+    for username in users:
+        client = Client()
+        assert client.login(username=username, password=PASSWORD), username
+        page = client.get("/ledger/")
+        assert page.status_code == 200, username
+        visible = Task.objects.visible_to(page.wsgi_request.user)
+        assert visible.exists(), f"{username} 看不到任何任务"
+        detail = client.get(f"/ledger/{visible.order_by('id').first().uuid}/")
+        assert detail.status_code == 200, username
+
+
+def test_history_rows_are_what_the_services_write() -> None:
+    """Without reporting months nothing changes after creation: each task's create row is its snapshot."""
+    generate(tasks=40, reports_per_task=0, provinces=2)
+    rows = {r.object_uuid: r for r in ChangeRecord.objects.filter(object_type="tasks.task")}
+    tasks = Task.objects.prefetch_related("measures", "milestones", "assignments__unit").select_related(
+        "plan", "inspection__target_region", "region__parent", "parent")
+    for task in tasks:
+        assert rows[task.uuid].after == snapshot(task)
+        task.refresh_search_text()
+        assert Task.objects.get(pk=task.pk).search_text == task.search_text
+    assert verify_chain()[1] == []
+
+
+def test_refuses_a_database_in_use(world: Any) -> None:
+    with pytest.raises(CommandError, match="数据库不是空的"):
+        generate(tasks=10)
+    assert Task.objects.count() == 0
