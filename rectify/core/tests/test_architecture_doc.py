@@ -8,11 +8,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
 DOC = REPO / "docs" / "architecture.md"
+STEP_DOC = REPO / "docs" / "development" / "adding-a-step.md"
 PROJECT = REPO / "rectify"
 
 
-def code_names() -> list[str]:
-    return re.findall(r"`([^`]+)`", DOC.read_text(encoding="utf-8"))
+def code_names(doc: Path = DOC) -> list[str]:
+    return re.findall(r"`([^`]+)`", doc.read_text(encoding="utf-8"))
 
 
 def resolve(dotted: str) -> object:
@@ -65,6 +66,12 @@ def test_every_code_name_in_the_architecture_doc_exists() -> None:
     names = code_names()
     assert len(names) > 30
     assert not missing_names(names), f"names in docs/architecture.md that do not exist: {missing_names(names)}"
+
+
+def test_every_code_name_in_the_adding_a_step_guide_exists() -> None:
+    names = [n for n in code_names(STEP_DOC) if not n.startswith(('"', "scope_path =", "objects ="))]
+    assert len(names) > 30
+    assert not missing_names(names), f"names in docs/development/adding-a-step.md that do not exist: {missing_names(names)}"
 
 
 def test_the_name_check_can_fail() -> None:
