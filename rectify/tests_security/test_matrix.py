@@ -179,6 +179,7 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "supervision:milestone": ("POST", obj(OFFICE_A, OFFICE_B)),
     # background jobs and notifications
     "jobs:list": ("GET", plain(ADMIN)),
+    "jobs:health": ("GET", plain(EVERYONE)),  # counts and ages only, for a proxy's health check
     "jobs:run": ("POST", plain(ADMIN)),
     "notifications:list": ("GET", plain(AUTH)),
     "notifications:todo": ("GET", plain(AUTH)),
