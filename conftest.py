@@ -18,6 +18,13 @@ def fast_password_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def no_slow_query_log(settings: Any) -> None:
+    """A busy test machine would log slow statements into tests that count log lines; the slow-query
+    tests turn it back on."""
+    settings.RECTIFY_SLOW_QUERY_MS = 0
+
+
 @pytest.fixture
 def world(db: Any) -> SimpleNamespace:
     from rectify.accounts.models import RoleGrant, User

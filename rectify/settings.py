@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "rectify.accounts.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "rectify.core.slow_queries.SlowQueryMiddleware",
     "rectify.core.middleware.RejectNullCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -112,6 +113,8 @@ RECTIFY_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("RECTIFY_LOGIN_LOCKOUT_MINUTE
 RECTIFY_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("RECTIFY_PASSWORD_MAX_AGE_DAYS", "90"))
 RECTIFY_SESSION_IDLE_MINUTES = int(os.environ.get("RECTIFY_SESSION_IDLE_MINUTES", "30"))
 RECTIFY_CLIENT_IP_HEADER = os.environ.get("RECTIFY_CLIENT_IP_HEADER", "")
+# Log SQL statements slower than this many milliseconds on rectify.slow_query (0: off).
+RECTIFY_SLOW_QUERY_MS = float(os.environ.get("RECTIFY_SLOW_QUERY_MS", "200"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
