@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models.lookups import IContains
+from django.db.models.lookups import IContains, Lookup
 
 INDEX_NAME = "task_search_grams"
 
@@ -50,14 +50,17 @@ DROP_SQL = [
 
 
 @models.TextField.register_lookup
-class GramContains(IContains):
+class GramContains(Lookup):
     """``icontains``, narrowed first through the character-pair index on PostgreSQL."""
 
     lookup_name = "gram_contains"
 
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(IContains(self.lhs, self.rhs))
+        return sql, list(params)
+
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         like_sql, like_params = self.as_sql(compiler, connection)
-        lhs_sql, lhs_params = self.process_lhs(compiler, connection, self.lhs)
-        word = self.rhs
+        lhs_sql, lhs_params = compiler.compile(self.lhs)
         gram_sql = f"rectify_text_grams({lhs_sql}) @> rectify_word_grams(%s)"
-        return f"({gram_sql} AND {like_sql})", [*lhs_params, word, *like_params]
+        return f"({gram_sql} AND {like_sql})", [*lhs_params, self.rhs, *like_params]
