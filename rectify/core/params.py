@@ -137,9 +137,9 @@ def search_terms(text: str | None) -> list[str]:
     return words
 
 
-def search_q(text: str | None, field: str) -> models.Q:
+def search_q(text: str | None, field: str, lookup: str = "icontains") -> models.Q:
     """All the words of ``text`` in ``field`` (case-insensitive); raises ``SearchTooLong``."""
     q = models.Q()
     for word in search_terms(text):
-        q &= models.Q(**{f"{field}__icontains": word})
+        q &= models.Q(**{f"{field}__{lookup}": word})
     return q

@@ -14,14 +14,16 @@ from rectify.core.params import IdChoiceFilter, SearchTooLong, search_q, search_
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region, Unit
 
+from . import search as _search  # noqa: F401  (registers the gram_contains lookup)
 from .models import Task, overdue_q
 from .states import TaskState
 
 
 def task_search_q(text: str | None) -> Q:
     """Tasks containing every word of ``text``: the one search of the ledger, its export and the API.
-    Raises ``SearchTooLong`` (capped number and length of words)."""
-    return search_q(text, "search_text")
+    Raises ``SearchTooLong`` (capped number and length of words). On PostgreSQL each word goes through
+    the character-pair index (``rectify.tasks.search``)."""
+    return search_q(text, "search_text", "gram_contains")
 
 
 def check_search(value: str) -> None:

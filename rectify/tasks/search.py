@@ -1,0 +1,60 @@
+"""The ledger's keyword search and its PostgreSQL index.
+
+pg_trgm does index Chinese under the databases' C.UTF-8 locale (``show_trgm('污水处理厂')`` gives six
+trigrams), but a ``LIKE '%污水%'`` pattern of two characters yields no trigram, so a trigram index
+would be read whole for the commonest Chinese search, a two-character word. The index here holds
+instead every pair of adjacent characters of ``search_text`` (upper-cased, no whitespace), the way
+pg_bigm does (not packaged here): a word of two or more characters is looked up by its pairs, and the
+``LIKE`` stays as the exact check. A one-character word is the plain ``LIKE``: a common character
+matches a large share of the ledger, where reading the ledger in page order finds a page sooner than
+an index would (measured: 0.4 ms against 96 ms at 30,000 tasks). On SQLite the lookup is the plain
+``icontains`` (a ``LIKE`` scan of every task in scope).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models.lookups import IContains, Lookup
+
+INDEX_NAME = "task_search_grams"
+
+# The pairs of adjacent characters of a text (upper-cased, none holding whitespace): what the index
+# holds for a task, and the keys looked up for a search word of two or more characters.
+CREATE_SQL = [
+    """
+    CREATE OR REPLACE FUNCTION rectify_text_grams(t text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+      SELECT coalesce(array_agg(DISTINCT g), '{}') FROM (
+        SELECT substr(upper(t), i, 2) AS g FROM generate_series(1, char_length(t) - 1) i
+      ) grams WHERE g !~ '\\s'
+    $$
+    """,
+    "CREATE OR REPLACE FUNCTION rectify_word_grams(w text) RETURNS text[]"
+    " LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT rectify_text_grams(w) $$",
+    f"CREATE INDEX IF NOT EXISTS {INDEX_NAME} ON tasks_task USING gin (rectify_text_grams(search_text))",
+]
+DROP_SQL = [
+    f"DROP INDEX IF EXISTS {INDEX_NAME}",
+    "DROP FUNCTION IF EXISTS rectify_word_grams(text)",
+    "DROP FUNCTION IF EXISTS rectify_text_grams(text)",
+]
+
+
+@models.TextField.register_lookup
+class GramContains(Lookup):
+    """``icontains``, narrowed first through the character-pair index on PostgreSQL."""
+
+    lookup_name = "gram_contains"
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:  # (sql, params), as every lookup
+        sql, params = compiler.compile(IContains(self.lhs, self.rhs))
+        return sql, list(params)
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        like_sql, like_params = self.as_sql(compiler, connection)
+        if len(self.rhs) < 2:
+            return like_sql, like_params
+        lhs_sql, lhs_params = compiler.compile(self.lhs)
+        gram_sql = f"rectify_text_grams({lhs_sql}) @> rectify_word_grams(%s)"
+        return f"({gram_sql} AND {like_sql})", [*lhs_params, self.rhs, *like_params]
