@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from rectify.core.params import BadParam, SearchTooLong, int_param, search_terms
+from rectify.core.params import BadParam, SearchTooLong, int_param, search_q
 from rectify.core.types import AuthedRequest
 
 from .models import Region, Unit
@@ -31,17 +31,13 @@ def visible_regions(user: object) -> QuerySet[Region]:
 def name_q(text: str, field: str = "name") -> Q:
     """Every word of ``text`` in ``field``; raises ``BadParam`` for an over-long search."""
     try:
-        words = search_terms(text)
+        return search_q(text, field)
     except SearchTooLong as exc:
         raise BadParam(str(exc)) from None
-    q = Q()
-    for word in words:
-        q &= Q(**{f"{field}__icontains": word})
-    return q
 
 
 def _limit(request: AuthedRequest) -> int:
-    return int_param(request.GET, "limit", minimum=1, maximum=LIMIT, label="limit") or LIMIT
+    return int_param(request.GET, "limit", minimum=1, maximum=LIMIT, label="条数") or LIMIT
 
 
 @login_required
