@@ -6,8 +6,8 @@ SQLite in ``RECTIFY_DATA_DIR`` (default ``./data``) is the embedded default; set
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dj_database_url

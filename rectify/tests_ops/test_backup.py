@@ -45,7 +45,7 @@ def rewrite(archive: Path, out: Path, change: dict[str, bytes], *, fix_manifest:
 def test_round_trip_restores_database_and_evidence(loop_data: Any, world: Any, login: Any, tmp_path: Path,
                                                    media_root: Path, capsys: Any) -> None:
     before = row_counts()
-    evidence = {e.file.name: e.sha256 for e in EvidenceFile.objects.all()}
+    evidence = {str(e.file.name): e.sha256 for e in EvidenceFile.objects.all()}
     assert len(evidence) == 3 and before["core.ChangeRecord"] > 5 and before["dispatch.ProgressReport"] == 2
 
     archive = tmp_path / "backups" / "rectify.tar.gz"
@@ -104,7 +104,7 @@ def test_restore_reports_evidence_that_does_not_match_its_record(loop_data: Any,
     the file no longer matches the SHA-256 the database recorded at upload: the restore says so."""
     archive = tmp_path / "b.tar.gz"
     call_command("backup", str(archive))
-    name = EvidenceFile.objects.filter(original_name="现场照片.png").get().file.name
+    name = str(EvidenceFile.objects.filter(original_name="现场照片.png").get().file.name)
     forged = tmp_path / "forged.tar.gz"
     rewrite(archive, forged, {f"files/{name}": png_bytes() + b"forged"}, fix_manifest=True)
     with pytest.raises(CommandError, match="恢复后校验失败"):

@@ -59,7 +59,7 @@ def test_default_is_the_local_file_system() -> None:
 @pytest.mark.django_db
 def test_evidence_uploaded_through_the_page_lives_in_the_bucket(s3: Any, loop_data: Any, world: Any, login: Any,
                                                                  media_root: Path) -> None:
-    assert type(default_storage._wrapped).__name__ == "S3Storage"
+    assert type(getattr(default_storage, "_wrapped", None)).__name__ == "S3Storage"
     files = list(EvidenceFile.objects.order_by("id"))
     assert len(files) == 3
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
