@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -27,6 +28,7 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -35,7 +37,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
@@ -109,17 +111,17 @@ def applied_migrations(alias: str = "default") -> list[str]:
     return sorted(f"{app}.{name}" for app, name in recorder.applied_migrations())
 
 
-def file_fields() -> list[tuple[type[models.Model], str]]:
-    return [(m, f.name) for m in _models() for f in m._meta.get_fields() if isinstance(f, models.FileField)]
+def file_fields() -> list[tuple[type[models.Model], models.FileField]]:
+    return [(m, f) for m in _models() for f in m._meta.get_fields() if isinstance(f, models.FileField)]
 
 
 def stored_file_names(alias: str = "default") -> list[str]:
     """Every stored file name a row refers to, each once."""
     tables = _tables(alias)
     names: set[str] = set()
-    for model, name in file_fields():
+    for model, file_field in file_fields():
         if model._meta.db_table in tables:
-            names.update(model._base_manager.using(alias).exclude(**{name: ""}).values_list(name, flat=True))
+            names.update(model._base_manager.using(alias).exclude(**{file_field.name: ""}).values_list(file_field.name, flat=True))
     return sorted(n for n in names if n)
 
 
@@ -161,19 +163,57 @@ def _run(command: list[str], env: dict[str, str]) -> None:
         raise BackupRefused(f"{PurePosixPath(command[0]).name} 执行失败：{done.stderr.strip()[-2000:]}")
 
 
-def dump_database(path: Path, alias: str = "default") -> None:
-    """A consistent copy of the database at ``path`` while the system keeps running."""
+@contextmanager
+def _pg_snapshot(alias: str) -> Iterator[str | None]:
+    """A repeatable-read transaction whose snapshot ``pg_dump --snapshot`` shares: the row counts and
+    file names of the manifest are those of the dump, while the system keeps writing."""
+    connection = connections[alias]
+    if connection.in_atomic_block:  # already inside a transaction: its isolation level cannot change
+        yield None
+        return
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute("SELECT pg_export_snapshot()")
+        yield str(cursor.fetchone()[0])
+
+
+def _sqlite_contents(path: Path) -> tuple[dict[str, int], list[str]]:
+    """Row counts and referenced file names read from the SQLite copy itself."""
+    copy = sqlite3.connect(path)
+    try:
+        tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+        def quoted(name: str) -> str:
+            return '"' + name.replace('"', '""') + '"'
+
+        rows = {m._meta.label: (copy.execute(f"SELECT COUNT(*) FROM {quoted(m._meta.db_table)}").fetchone()[0]  # noqa: S608 (table names from the models)
+                                if m._meta.db_table in tables else 0) for m in _models()}
+        names: set[str] = set()
+        for model, file_field in file_fields():
+            if model._meta.db_table in tables:
+                column = quoted(str(file_field.column))
+                names.update(r[0] for r in copy.execute(f"SELECT {column} FROM {quoted(model._meta.db_table)} WHERE {column} != ''"))  # noqa: S608
+        return rows, sorted(n for n in names if n)
+    finally:
+        copy.close()
+
+
+def dump_database(path: Path, alias: str = "default") -> tuple[dict[str, int], list[str]]:
+    """A consistent copy of the database at ``path`` while the system keeps running; returns the row
+    count of every table and the stored file names, as of that copy."""
     connection = connections[alias]
     if engine(alias) == "postgresql":
-        _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "--file", str(path),
-              str(connection.settings_dict["NAME"])], _pg_env(alias))
-        return
+        with _pg_snapshot(alias) as snapshot:
+            _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "--file", str(path),
+                  *([f"--snapshot={snapshot}"] if snapshot else []), str(connection.settings_dict["NAME"])], _pg_env(alias))
+            return row_counts(alias), stored_file_names(alias)
     connection.ensure_connection()
     target = sqlite3.connect(path)
     try:
         connection.connection.backup(target)
     finally:
         target.close()
+    return _sqlite_contents(path)
 
 
 def load_database(path: Path, alias: str = "default") -> None:
@@ -223,14 +263,13 @@ def backup(dest: Path, alias: str = "default") -> tuple[Path, dict[str, Any]]:
     members: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="rectify-backup-") as work:
         db_file = Path(work) / DB_MEMBERS[vendor]
-        dump_database(db_file, alias)
-        rows = row_counts(alias)
+        rows, file_names = dump_database(db_file, alias)
         partial = dest.with_name(f".{dest.name}.partial")
         try:
             with tarfile.open(partial, "w:gz", compresslevel=6) as archive:
                 with db_file.open("rb") as handle:
                     _add(archive, DB_MEMBERS[vendor], handle, db_file.stat().st_size, members)
-                for name in stored_file_names(alias):
+                for name in file_names:
                     with default_storage.open(name, "rb") as handle:
                         _add(archive, f"files/{name}", handle, default_storage.size(name), members)
                 local = _local_imports()
@@ -246,8 +285,6 @@ def backup(dest: Path, alias: str = "default") -> tuple[Path, dict[str, Any]]:
                 info = tarfile.TarInfo(MANIFEST)
                 info.size = len(data)
                 info.mtime = int(timezone.now().timestamp())
-                import io
-
                 archive.addfile(info, io.BytesIO(data))
             os.replace(partial, dest)
         finally:
@@ -338,8 +375,9 @@ def _write_files(work: Path, manifest: dict[str, Any]) -> int:
 def hashed_files(alias: str = "default") -> Iterator[tuple[str, str, str]]:
     """(model label, stored name, recorded SHA-256) of every stored file whose model records its hash."""
     tables = _tables(alias)
-    for model, name in file_fields():
+    for model, file_field in file_fields():
         if "sha256" in {f.name for f in model._meta.get_fields()} and model._meta.db_table in tables:
+            name = file_field.name
             for stored, digest in model._base_manager.using(alias).exclude(**{name: ""}).values_list(name, "sha256"):
                 yield model._meta.label, stored, digest
 
