@@ -114,14 +114,7 @@ def _resolve(kind: str, m: re.Match[str], year_hint: int | None, bare_years: boo
     if kind == "ymd":
         return iso(int(g["y"]), int(g["m"]), int(g["d"]))
     if kind == "ym":
-        month = int(g["m"])
-        if not 1 <= month <= 12:
-            return None
-        if g.get("tail") == "上旬":
-            return iso(int(g["y"]), month, 10)
-        if g.get("tail") == "中旬":
-            return iso(int(g["y"]), month, 20)
-        return last_day(int(g["y"]), month)
+        return _year_month(g)
     if kind == "half":
         return last_day(int(g["y"]), 6 if g["h"] == "上" else 12)
     if kind == "quarter":
@@ -129,11 +122,7 @@ def _resolve(kind: str, m: re.Match[str], year_hint: int | None, bare_years: boo
     if kind == "yend":
         return last_day(int(g["y"]), 12)
     if kind == "y":
-        if g.get("pre") in ("截至", "截止", "于") or g.get("post") == "起":
-            return None
-        if not (g.get("pre") or g.get("post") or bare_years):
-            return None
-        return last_day(int(g["y"]), 12)
+        return _year_alone(g, bare_years)
     if kind == "plan":
         return last_day(FIVE_YEAR_PLANS[g["p"]], 12)
     if kind == "md":
@@ -142,6 +131,27 @@ def _resolve(kind: str, m: re.Match[str], year_hint: int | None, bare_years: boo
         month = int(g["m"])
         return last_day(year_hint, month) if 1 <= month <= 12 else None
     return None
+
+
+def _year_month(g: dict[str, str]) -> str | None:
+    """`2024年6月` → the month's last day; `上旬`/`中旬` → the 10th/20th."""
+    month = int(g["m"])
+    if not 1 <= month <= 12:
+        return None
+    if g.get("tail") == "上旬":
+        return iso(int(g["y"]), month, 10)
+    if g.get("tail") == "中旬":
+        return iso(int(g["y"]), month, 20)
+    return last_day(int(g["y"]), month)
+
+
+def _year_alone(g: dict[str, str], bare_years: bool) -> str | None:
+    """`2025年底前` → 2025-12-31; a year that starts a period (`截至2024年`, `2024年起`) is no deadline."""
+    if g.get("pre") in ("截至", "截止", "于") or g.get("post") == "起":
+        return None
+    if not (g.get("pre") or g.get("post") or bare_years):
+        return None
+    return last_day(int(g["y"]), 12)
 
 
 _ONLY_MONTH = re.compile(r"^(?:于|在)?(?P<m>\d{1,2})" + _S + r"月(?:底|末|份)?(?:前|以前)?")

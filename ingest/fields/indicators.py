@@ -158,13 +158,7 @@ def _clause_indicators(sentence: str, start: int, clause: str, default_year: int
     # pattern scans the clause once, not once per indicator found.
     pending: list[re.Match[str] | None] = [rx.search(clause) for rx, _ in _COMPARATOR_RX]
     while cursor < len(clause):
-        best = None
-        for i, (rx, comp) in enumerate(_COMPARATOR_RX):
-            m = pending[i]
-            if m is not None and m.start() < cursor:
-                m = pending[i] = rx.search(clause, cursor)
-            if m and (best is None or m.start() < best[0].start()):
-                best = (m, comp)
+        best = _next_comparator(clause, cursor, pending)
         if best is None:
             break
         m, comp = best
@@ -189,15 +183,33 @@ def _clause_indicators(sentence: str, start: int, clause: str, default_year: int
             values = values * len(names)
         elif len(names) == 1 and len(values) > 1:
             names = names * len(values)
-        if m.group("q") == "左右":
-            comp = "="
-        elif comp == ">=" and unit in _CONCENTRATION_UNITS:
-            comp = "<="
+        comp = _comparator(m, comp, unit)
         for n, v in zip(names, values, strict=False):
             out.append((start + m.start(), _indicator(n, comp, v, unit, year, baseline)))
     if not out:
         out.extend(_completion_counts(sentence, start, clause, default_year))
     return out
+
+
+def _next_comparator(clause: str, cursor: int, pending: list[re.Match[str] | None]) -> tuple[re.Match[str], str] | None:
+    """The first comparator at or after ``cursor`` and its sign; ``pending`` keeps each pattern's next match."""
+    best = None
+    for i, (rx, comp) in enumerate(_COMPARATOR_RX):
+        m = pending[i]
+        if m is not None and m.start() < cursor:
+            m = pending[i] = rx.search(clause, cursor)
+        if m and (best is None or m.start() < best[0].start()):
+            best = (m, comp)
+    return best
+
+
+def _comparator(m: re.Match[str], comp: str, unit: str) -> str:
+    """`左右` is an equality; a concentration "reaching" a value is a ceiling."""
+    if m.group("q") == "左右":
+        return "="
+    if comp == ">=" and unit in _CONCENTRATION_UNITS:
+        return "<="
+    return comp
 
 
 def _completion_counts(sentence: str, start: int, clause: str, default_year: int | None) -> list[tuple[int, dict]]:
@@ -216,11 +228,20 @@ def _completion_counts(sentence: str, start: int, clause: str, default_year: int
     if year is None:
         return []
     subject = _clean_name(clause[max(0, verb.start() - _NAME_WINDOW):verb.start()])
-    out = []
     body = body_m.group(0)
-    where = 0  # the clause's start, where the subject begins
     whole = re.fullmatch(_NUM + _S + _UNIT + r"(?P<n>.{2,})", body.strip())
-    parts = [body] if whole else body.split("、")
+    out = _count_parts([body] if whole else body.split("、"), body, subject, start, year)
+    if out is None:
+        return []
+    if not whole and any(re.search(r"(市|县|区)$", re.sub(_NUM + ".*", "", p)) for p in body.split("、")):
+        return []
+    return out
+
+
+def _count_parts(parts: list[str], body: str, subject: str, start: int, year: int) -> list[tuple[int, dict]] | None:
+    """The counts in the parts of a completion's body; None when a part holds a number that is none of them."""
+    out: list[tuple[int, dict]] = []
+    where = 0  # the clause's start, where the subject begins
     for part in parts if re.search(r"\d", body) else []:
         part = part.strip()
         a = re.fullmatch(_NUM + _S + _UNIT + r"(?P<n>.{2,})", part)
@@ -236,10 +257,8 @@ def _completion_counts(sentence: str, start: int, clause: str, default_year: int
             out.append((start + where, _indicator(b.group("n"), ">=", b.group("v"), b.group("u"), year)))
         elif len(out) == 0 and not (a or b or c):
             if re.search(r"\d", part):
-                return []
+                return None
             break
-    if not whole and any(re.search(r"(市|县|区)$", re.sub(_NUM + ".*", "", p)) for p in body.split("、")):
-        return []
     return out
 
 

@@ -20,7 +20,7 @@ DEFAULT_CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-PASSWORD_EXPIRED_API = "密码已过期，请先在网页上修改密码；接口调用请使用有效的接口令牌"
+PASSWORD_EXPIRED_API = "密码已过期，请先在网页上修改密码；接口调用请使用有效的接口令牌"  # noqa: S105 - a message, not a password
 # Write the last-seen time at most this often, so not every request writes the session.
 LAST_SEEN_RESOLUTION = 60
 

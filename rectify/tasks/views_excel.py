@@ -46,7 +46,7 @@ from .excel import (
 )
 from .views import ledger_queryset
 
-TOKEN_SALT = "rectify.tasks.excel-import"
+TOKEN_SALT = "rectify.tasks.excel-import"  # noqa: S105 - a signing namespace, not a secret (the key is SECRET_KEY)
 TOKEN_MAX_AGE = 6 * 3600
 KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 

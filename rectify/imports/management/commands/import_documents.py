@@ -70,7 +70,8 @@ class Command(BaseCommand):
         except services.ImportFailed as exc:
             self.stderr.write(exc.message)
             return False
-        assert batch.region is not None
+        if batch.region is None:  # parse_upload always places a batch in a region
+            raise TypeError("an imported batch has no region")
         preview = services.build_preview(batch.parsed or {}, batch.region, batch.content_hash)
         invalid = {tp.index: {**tp.row, "skip": True} for tp in preview.tasks if tp.errors and not tp.skip}
         if skip_invalid and invalid:
