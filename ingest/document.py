@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from .blocks import Block, Table
 from .errors import IngestError
@@ -273,7 +274,7 @@ def _units_out_of(measures: list[str], units: dict[str, list[str]]) -> tuple[lis
     return clean_measures, inline_due
 
 
-def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
+def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict[str, Any]:
     parts = draft.parts
     feedback_no = _take_head(draft)
     head = draft.head
@@ -336,7 +337,7 @@ def _expand_layout_tables(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def build_document(blocks: list[Block], filename: str) -> dict:
+def build_document(blocks: list[Block], filename: str) -> dict[str, Any]:
     script = ScriptMemory()
     blocks = _expand_layout_tables(repair_blocks(blocks, script))
     text_lines = [b for b in blocks if isinstance(b, str)]
@@ -357,7 +358,7 @@ def build_document(blocks: list[Block], filename: str) -> dict:
         no += 1
         if block and block != title and not (no - 1 == title_at):
             classified.extend(classify(no, piece) for piece in split_label_runs(block))
-    unparsed: list[dict] = []
+    unparsed: list[dict[str, Any]] = []
     incumbent = "row_table" if drafts else "numbered_structure"  # tasks from a table's rows, else the headings
     if not drafts:
         drafts, unparsed = build_drafts(classified, kind, title)

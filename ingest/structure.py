@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .blocks import Table
 from .vocabulary import label_field
@@ -144,7 +145,7 @@ def is_single_task(lines: list[Line]) -> bool:
     return "problem" in fields and ("measures" in fields or "completion" in fields)
 
 
-def build_drafts(lines: list[Line], kind: str, title: str = "") -> tuple[list[Draft], list[dict]]:
+def build_drafts(lines: list[Line], kind: str, title: str = "") -> tuple[list[Draft], list[dict[str, Any]]]:
     """Group classified lines into task drafts; also the lines of the task area left unread."""
     if is_single_task(lines):
         return _single_task(lines, title), []

@@ -5,6 +5,7 @@ import bisect
 import calendar
 import re
 from dataclasses import dataclass
+from typing import Any
 
 CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 FIVE_YEAR_PLANS = {"十三五": 2020, "十四五": 2025, "十五五": 2030, "十二五": 2015}
@@ -236,7 +237,7 @@ def latest_step(text: str, milestones: list[Milestone], year_hint: int | None) -
     return latest, (lead_word.group(1) + wording if lead_word else wording)
 
 
-def fill_deadline_from_steps(task: dict, year_hint: int | None) -> None:
+def fill_deadline_from_steps(task: dict[str, Any], year_hint: int | None) -> None:
     """A task of an action plan without a deadline field: its latest dated step is the deadline."""
     if task.get("deadline") or task.get("deadline_text") or not task.get("milestones"):
         return
@@ -244,7 +245,7 @@ def fill_deadline_from_steps(task: dict, year_hint: int | None) -> None:
     task["deadline"], task["deadline_text"] = latest_step("\n".join(task.get("measures") or []), stones, year_hint)
 
 
-def notice_steps(task: dict, year_hint: int | None) -> None:
+def notice_steps(task: dict[str, Any], year_hint: int | None) -> None:
     """A closure notice's dated steps are those of its measures and target; with no deadline field the
     last step of the measures is the deadline (dates only in the target are not)."""
     measures = "\n".join(task.get("measures") or [])

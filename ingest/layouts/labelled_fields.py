@@ -8,12 +8,17 @@ next task; `编号N：…` / `序号N：…` items open one too. Lines before th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from ..fields.dates import notice_steps
 from ..fields.units import split_units
 from ..structure import FEEDBACK_NO, Draft
 from ..vocabulary import NUMBERING, OTHER, label_field, strip_numbering
 from . import Context, LayoutResult, used_chars
+
+# ingest.document.finish_task, passed in: document imports the layouts
+FinishTask = Callable[[Draft, str, int | None], dict[str, Any]]
 
 TASK_FIELDS = {"problem", "target", "measures", "completion", "responsible_units", "lead_units",
                "cooperating_units", "deadline", "responsible_person"}
@@ -57,7 +62,7 @@ class LabelledFields:
         return draft
 
     @staticmethod
-    def _finish(draft: Draft, context: Context, preamble: list[str], finish_task) -> dict:  # type: ignore[no-untyped-def]
+    def _finish(draft: Draft, context: Context, preamble: list[str], finish_task: FinishTask) -> dict[str, Any]:
         feedback = draft.parts.pop("feedback_no", [])
         task = finish_task(draft, "closure_notice", context.doc_year)
         if feedback and feedback[0]:
@@ -75,7 +80,7 @@ class LabelledFields:
         return task
 
 
-def _one_task_from_preamble(task: dict, preamble: list[str]) -> None:
+def _one_task_from_preamble(task: dict[str, Any], preamble: list[str]) -> None:
     """A notice about one task: its name and leading unit may stand in the preamble only."""
     if not task["title"]:
         # `…反馈问题“矿山修复进展缓慢”的问题，已落实整改…`: the preamble names the one problem
@@ -93,7 +98,7 @@ class _Reader:
     def __init__(self) -> None:
         self.drafts: list[Draft] = []
         self.preamble: list[str] = []
-        self.warnings: list[dict] = []
+        self.warnings: list[dict[str, Any]] = []
         self.current: Draft | None = None
         self.field: str | None = None
 
