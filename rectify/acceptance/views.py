@@ -243,7 +243,7 @@ def evidence_download(request: HttpRequest, uuid: Any) -> FileResponse:
 
 
 @login_required
-def review_signature(request: HttpRequest, uuid: Any) -> HttpResponse:
+def review_signature(request: HttpRequest, uuid: Any) -> FileResponse:
     """The signature image kept with a review (shown on the task's file)."""
     from .models import AcceptanceReview
 
@@ -402,7 +402,7 @@ def _public_announcements() -> Any:
 def public_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, _public_announcements(), PUBLIC_PAGE_SIZE)
     for item in page:
-        item.public_status = services.public_status(item.task)  # type: ignore[attr-defined]
+        item.public_status = services.public_status(item.task)
     return render(request, "acceptance/public_list.html", {"page": page})
 
 
@@ -462,5 +462,5 @@ def filing_list(request: HttpRequest) -> HttpResponse:
         "closure__task__region", "filed_to_region", "filed_by", "acknowledged_by")
     page = paginate(request, filings, FILING_PAGE_SIZE)
     for filing in page:
-        filing.may_acknowledge = not filing.acknowledged and services.can_acknowledge(request.user, filing)  # type: ignore[attr-defined]
+        filing.may_acknowledge = not filing.acknowledged and services.can_acknowledge(request.user, filing)
     return render(request, "acceptance/filing_list.html", {"page": page})

@@ -70,7 +70,7 @@ class SessionSecurityMiddleware:
         now = int(time.time())
         last = request.session.get(security.SESSION_LAST_SEEN)
         if last is not None and now - int(last) > security.idle_timeout().total_seconds():
-            security.record_event(request, LoginEvent.Kind.TIMEOUT, user=user, success=True)  # type: ignore[arg-type]
+            security.record_event(request, LoginEvent.Kind.TIMEOUT, user=user, success=True)
             request._rectify_timed_out = True  # type: ignore[attr-defined]
             logout(request)
             if self._is_api(request):

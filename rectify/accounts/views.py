@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -197,7 +197,7 @@ def _signature_history(user: Any, before: str, after: str, reason: str) -> None:
 
 
 @login_required
-def signature_image(request: AuthedRequest) -> HttpResponse:
+def signature_image(request: AuthedRequest) -> FileResponse:
     """The user's own signature image (for the profile page)."""
     from rectify.acceptance.files import serve_file
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja.errors import HttpError
@@ -14,6 +15,8 @@ from rectify.core.context import acting_as
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region
 from rectify.tasks.models import Task
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 def user_of(request: HttpRequest) -> Any:
@@ -48,7 +51,7 @@ def visible_plans(user: Any) -> QuerySet[Plan]:
     return Plan.objects.visible_to(user)
 
 
-def get_visible(queryset: QuerySet[Any], message: str, **lookup: Any) -> Any:
+def get_visible(queryset: QuerySet[_M], message: str, **lookup: Any) -> _M:
     obj = queryset.filter(**lookup).first()
     if obj is None:
         raise Http404(message)

@@ -51,7 +51,7 @@ class RegionalRecords(Generic[M]):
         self.not_found = f"{label}不存在，或您无权查看"
 
     def get(self, request: HttpRequest, uuid: UUID) -> M:
-        return get_visible(self.queryset(user_of(request)), self.not_found, uuid=uuid)  # type: ignore[no-any-return]
+        return get_visible(self.queryset(user_of(request)), self.not_found, uuid=uuid)
 
     def create(self, request: HttpRequest, payload: Schema) -> Status[M]:
         user = user_of(request)

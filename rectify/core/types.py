@@ -12,4 +12,4 @@ if TYPE_CHECKING:
 class AuthedRequest(HttpRequest):
     """A request behind ``login_required``: its user is a real ``User``."""
 
-    user: User  # type: ignore[assignment]
+    user: User

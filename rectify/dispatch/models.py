@@ -29,7 +29,7 @@ def month_of(day: datetime.date) -> datetime.date:
 
 
 
-class ReportingRoundQuerySet(ScopedQuerySet):
+class ReportingRoundQuerySet(ScopedQuerySet["ReportingRound"]):
     def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:
         """Rounds over the user's region subtrees, plus rounds in which the user's units must report
         (a round over a region above one of their open assignments)."""

@@ -357,7 +357,7 @@ def download(request: AuthedRequest, uuid: Any) -> FileResponse:
     log_personal_data_access(request, "下载调度佐证材料", evidence.report.assignment.task)
     from rectify.acceptance.files import serve_file
 
-    return serve_file(evidence.file, evidence.original_name)  # type: ignore[no-any-return]
+    return serve_file(evidence.file, evidence.original_name)
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.db.models import Q
 from rectify.accounts.scope import NOTHING, ScopedQuerySet
 
 
-class ImportBatchQuerySet(ScopedQuerySet):
+class ImportBatchQuerySet(ScopedQuerySet["ImportBatch"]):
     def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:
         """Batches into the user's write scope, and the user's own uploads."""
         if not user or not user.is_authenticated:

@@ -11,7 +11,7 @@ from rectify.core.models import VersionedModel
 from rectify.regions.models import Region
 
 
-class InspectionQuerySet(ScopedQuerySet):
+class InspectionQuerySet(ScopedQuerySet["Inspection"]):
     """Inspections carry their own rule (``accounts.scope.inspection_scope``)."""
 
     def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:
@@ -57,7 +57,7 @@ class Inspection(VersionedModel):
         return f"{self.get_level_display()}{round_text}·{self.target_region.name}"
 
 
-class PlanQuerySet(ScopedQuerySet):
+class PlanQuerySet(ScopedQuerySet["Plan"]):
     """Plans carry their own rule (``accounts.scope.plan_scope``): every plan list, detail and choice starts here."""
 
     def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:
@@ -65,7 +65,7 @@ class PlanQuerySet(ScopedQuerySet):
 
     def writable_by(self, user: Any) -> PlanQuerySet:
         """Plans in the regions the user may write into (an office's subtrees): ``editable_by``."""
-        return self.editable_by(user)  # type: ignore[no-any-return]
+        return self.editable_by(user)
 
 
 class Plan(VersionedModel):

@@ -9,7 +9,7 @@ from rectify.accounts.scope import ScopedQuerySet, region_scope, writable_region
 from rectify.core.models import PublicModel
 
 
-class RegionQuerySet(ScopedQuerySet):
+class RegionQuerySet(ScopedQuerySet["Region"]):
     """Regions a user may choose (``accounts.scope.region_scope``) and write into (``writable_region_q``)."""
 
     def visible_q(self, user: Any, roles: set[str] | None = None) -> models.Q:
@@ -19,7 +19,7 @@ class RegionQuerySet(ScopedQuerySet):
         return writable_region_q(user)
 
 
-class UnitQuerySet(ScopedQuerySet):
+class UnitQuerySet(ScopedQuerySet["Unit"]):
     """Units of the regions a user may choose, and those the user may assign (``writable_unit_q``)."""
 
     def visible_q(self, user: Any, roles: set[str] | None = None) -> models.Q:

@@ -18,7 +18,7 @@ from rectify.regions.models import Region, Unit
 from .states import DONE_STATES, OPEN_STATES, AssignmentState, TaskState
 
 
-class TaskQuerySet(ScopedQuerySet):
+class TaskQuerySet(ScopedQuerySet["Task"]):
     """Tasks carry their own rule (``accounts.scope.task_scope``); every other model's scope leads here."""
 
     def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:

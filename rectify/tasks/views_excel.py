@@ -95,8 +95,8 @@ class ImportForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         plans, regions = _choices(user)
-        cast(forms.ModelChoiceField, self.fields["plan"]).queryset = plans
-        region_field = cast(forms.ModelChoiceField, self.fields["region"])
+        cast("forms.ModelChoiceField[Plan]", self.fields["plan"]).queryset = plans
+        region_field = cast("forms.ModelChoiceField[Region]", self.fields["region"])
         region_field.queryset = regions
         region_field.label_from_instance = lambda r: f"{r.full_name}（{r.code}）"  # type: ignore[method-assign,assignment]
         self.fields["file"].widget.attrs["accept"] = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -6,8 +6,9 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.inspections.models import Inspection
@@ -31,9 +32,9 @@ def _inspections(user: Any) -> QuerySet[Inspection]:
 @paginate(CappedPageNumberPagination, page_size=50, max_page_size=500)
 def list_inspections(
     request: HttpRequest,
-    region: str | None = Query(None, description="被督察区划代码（含下级）"),  # type: ignore[assignment]
-    level: InspectionLevelValue | None = Query(None, description="层级"),  # type: ignore[valid-type,assignment]  # noqa: B008
-    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
+    region: str | None = Query(None, description="被督察区划代码（含下级）"),
+    level: InspectionLevelValue | None = Query(None, description="层级"),  # type: ignore[valid-type]  # noqa: B008
+    updated_since: str | None = updated_since_param(),
 ) -> QuerySet[Inspection]:
     inspections = filter_updated_since(_inspections(user_of(request)), updated_since)
     if region:

@@ -6,8 +6,9 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.inspections.models import Plan
@@ -31,9 +32,9 @@ def _plans(user: Any) -> QuerySet[Plan]:
 @paginate(CappedPageNumberPagination, page_size=50, max_page_size=500)
 def list_plans(
     request: HttpRequest,
-    inspection: UUID | None = Query(None, description="督察编号"),  # type: ignore[assignment]  # noqa: B008
-    region: str | None = Query(None, description="区划代码（含下级）"),  # type: ignore[assignment]
-    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
+    inspection: UUID | None = Query(None, description="督察编号"),  # noqa: B008
+    region: str | None = Query(None, description="区划代码（含下级）"),
+    updated_since: str | None = updated_since_param(),
 ) -> QuerySet[Plan]:
     plans = filter_updated_since(_plans(user_of(request)), updated_since)
     if inspection:

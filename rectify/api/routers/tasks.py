@@ -9,9 +9,10 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Status
+from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from rectify.accounts.scope import unit_ids
 from rectify.api.pagination import CappedPageNumberPagination
@@ -90,17 +91,17 @@ def require_editable(user: Any, task: Task) -> None:
 @paginate(CappedPageNumberPagination, page_size=25, max_page_size=500)
 def list_tasks(  # noqa: C901 - one flat filter per query parameter; the app's filterset replaces it in issue 12 item 5
     request: HttpRequest,
-    inspection: UUID | None = Query(None, description="督察编号"),  # type: ignore[assignment]  # noqa: B008
-    plan: UUID | None = Query(None, description="整改方案编号"),  # type: ignore[assignment]  # noqa: B008
-    region: str | None = Query(None, description="区划代码（含下级区划）"),  # type: ignore[assignment]
-    unit: UUID | None = Query(None, description="单位编号：该单位承担的任务"),  # type: ignore[assignment]  # noqa: B008
-    state: list[TaskStateValue] | None = Query(None, description="状态，可重复给出"),  # type: ignore[valid-type,assignment]  # noqa: B008
-    overdue: bool | None = Query(None, description="true：只看逾期任务"),  # type: ignore[assignment]
-    deadline_from: datetime.date | None = Query(None, description="整改时限不早于"),  # type: ignore[assignment]  # noqa: B008
-    deadline_to: datetime.date | None = Query(None, description="整改时限不晚于"),  # type: ignore[assignment]  # noqa: B008
-    q: str | None = Query(None, description="关键词（空格分隔，全部包含）"),  # type: ignore[assignment]
-    ordering: Ordering | None = Query(None, description="排序；增量同步用 updated_at"),  # type: ignore[assignment]  # noqa: B008
-    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
+    inspection: UUID | None = Query(None, description="督察编号"),  # noqa: B008
+    plan: UUID | None = Query(None, description="整改方案编号"),  # noqa: B008
+    region: str | None = Query(None, description="区划代码（含下级区划）"),
+    unit: UUID | None = Query(None, description="单位编号：该单位承担的任务"),  # noqa: B008
+    state: list[TaskStateValue] | None = Query(None, description="状态，可重复给出"),  # type: ignore[valid-type]  # noqa: B008
+    overdue: bool | None = Query(None, description="true：只看逾期任务"),
+    deadline_from: datetime.date | None = Query(None, description="整改时限不早于"),  # noqa: B008
+    deadline_to: datetime.date | None = Query(None, description="整改时限不晚于"),  # noqa: B008
+    q: str | None = Query(None, description="关键词（空格分隔，全部包含）"),
+    ordering: Ordering | None = Query(None, description="排序；增量同步用 updated_at"),  # noqa: B008
+    updated_since: str | None = updated_since_param(),
 ) -> QuerySet[Task]:
     tasks = filter_updated_since(list_queryset(user_of(request)), updated_since)
     if inspection:
