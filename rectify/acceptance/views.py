@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.pagination import paginate
 from rectify.core.refusals import Refused, form_errors, show_refusal
+from rectify.core.types import AnyUser
 from rectify.core.workdays import add_working_days_noting
 from rectify.inspections.models import Inspection
 from rectify.regions.models import Region
@@ -102,7 +103,7 @@ def _calendar_check(announcement: Announcement | None) -> str:
     return f"节假日安排现已录入，按录入的日历公示期应至{end:%Y年%m月%d日}（原推算为{announcement.ends_on:%Y年%m月%d日}），请核对。"
 
 
-def _filing_context(user: Any, task: Task) -> dict[str, Any]:
+def _filing_context(user: AnyUser, task: Task) -> dict[str, Any]:
     closure = services.latest_closure(task)
     filing = (Filing.objects.filter(closure=closure).select_related("filed_by", "filed_to_region", "acknowledged_by").first()
               if closure is not None else None)

@@ -8,6 +8,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from rectify.core.types import AuthedUser
+
 from . import security
 from .models import LoginEvent
 
@@ -19,7 +21,7 @@ def _is_http_request(request: HttpRequest | None) -> TypeGuard[HttpRequest]:
 
 
 @receiver(user_logged_in)
-def mark_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def mark_session(sender: Any, request: HttpRequest | None, user: AuthedUser, **kwargs: Any) -> None:
     if not _is_http_request(request) or not hasattr(request, "session"):
         return
     request.session[security.SESSION_LAST_SEEN] = int(time.time())
@@ -28,7 +30,7 @@ def mark_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs: 
 
 
 @receiver(user_logged_out)
-def log_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def log_logout(sender: Any, request: HttpRequest | None, user: AuthedUser | None, **kwargs: Any) -> None:
     if not _is_http_request(request) or user is None or getattr(request, "_rectify_timed_out", False):
         return
     security.record_event(request, LoginEvent.Kind.LOGOUT, user=user, success=True)

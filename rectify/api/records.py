@@ -12,6 +12,7 @@ from ninja import Schema, Status
 from ninja.errors import HttpError
 
 from rectify.core.models import PublicModel
+from rectify.core.types import AnyUser
 
 from .access import acting, editable_region, get_visible, require_editor, user_of
 from .errors import ApiValidationError
@@ -22,7 +23,7 @@ M = TypeVar("M", bound=PublicModel)
 Checker = Callable[[Any, dict[str, Any], Any], dict[str, Any]]
 
 
-def check_region(user: Any, values: dict[str, Any], result: dict[str, Any], errors: ApiValidationError, field: str = "region") -> None:
+def check_region(user: AnyUser, values: dict[str, Any], result: dict[str, Any], errors: ApiValidationError, field: str = "region") -> None:
     """Replace the region code under ``field`` by the region, if the user may put records there."""
     if field in values:
         region = editable_region(user, values[field])

@@ -17,6 +17,7 @@ from rectify.acceptance import services
 from rectify.acceptance.models import AcceptanceApplication, Announcement, Filing, LookBack, Objection
 from rectify.accounts.scope import unit_ids
 from rectify.api.pagination import CappedPageNumberPagination
+from rectify.core.types import AnyUser
 from rectify.tasks.models import Task
 
 from ..access import acting, get_visible, user_of, visible_inspections, visible_tasks
@@ -55,7 +56,7 @@ def _applications() -> QuerySet[AcceptanceApplication]:
     return AcceptanceApplication.objects.select_related("applicant", "unit").prefetch_related("evidence", "reviews__reviewer")
 
 
-def _look_backs(user: Any = None) -> QuerySet[LookBack]:
+def _look_backs(user: AnyUser | None = None) -> QuerySet[LookBack]:
     """Look-backs with what their pages show; those ``user`` may see when given."""
     rows = LookBack.objects.visible_to(user) if user is not None else LookBack.objects.all()
     return rows.select_related(*LOOK_BACK_RELATED).prefetch_related("evidence")

@@ -16,6 +16,7 @@ from ninja.params.functions import Query
 
 from rectify.accounts.scope import unit_ids
 from rectify.accounts.security import log_personal_data_access
+from rectify.core.types import AnyUser
 from rectify.dispatch import services
 from rectify.dispatch.labels import ScheduleLabel
 from rectify.dispatch.models import EvidenceFile, ProgressReport, ReportingRound, Verification, VerificationSample
@@ -171,7 +172,7 @@ def _round(request: HttpRequest, uuid: UUID) -> ReportingRound:
     return get_visible(services.visible_rounds(user_of(request)).select_related("region__parent"), ROUND_NOT_FOUND, uuid=uuid)
 
 
-def _reports(user: Any = None) -> QuerySet[ProgressReport]:
+def _reports(user: AnyUser | None = None) -> QuerySet[ProgressReport]:
     """Reports with their round, unit, task and files; those ``user`` may see when given."""
     rows = ProgressReport.objects.visible_to(user) if user is not None else ProgressReport.objects.all()
     return rows.select_related("round", "unit", "assignment__task").prefetch_related("files")

@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 from ninja.params.functions import Query
 
 from rectify.api.pagination import CappedPageNumberPagination
+from rectify.core.types import AnyUser
 from rectify.inspections.models import Inspection
 
 from ..access import region_by_code, user_of, visible_inspections
@@ -24,7 +25,7 @@ router = Router(tags=["督察"])
 WRITE_RESPONSES = {401: Message, 403: Message, 404: Message, 409: StaleOut, 422: ValidationErrorOut}
 
 
-def _inspections(user: Any) -> QuerySet[Inspection]:
+def _inspections(user: AnyUser) -> QuerySet[Inspection]:
     return visible_inspections(user).select_related("target_region__parent")
 
 
@@ -49,7 +50,7 @@ def get_inspection(request: HttpRequest, uuid: UUID) -> Inspection:
     return records.get(request, uuid)
 
 
-def _check(user: Any, values: dict[str, Any], current: Inspection | None = None) -> dict[str, Any]:
+def _check(user: AnyUser, values: dict[str, Any], current: Inspection | None = None) -> dict[str, Any]:
     errors = ApiValidationError()
     result = dict(values)
     check_region(user, values, result, errors, "target_region")

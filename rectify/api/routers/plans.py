@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 from ninja.params.functions import Query
 
 from rectify.api.pagination import CappedPageNumberPagination
+from rectify.core.types import AnyUser
 from rectify.inspections.models import Plan
 
 from ..access import region_by_code, user_of, visible_inspections, visible_plans
@@ -24,7 +25,7 @@ router = Router(tags=["整改方案"])
 WRITE_RESPONSES = {401: Message, 403: Message, 404: Message, 409: StaleOut, 422: ValidationErrorOut}
 
 
-def _plans(user: Any) -> QuerySet[Plan]:
+def _plans(user: AnyUser) -> QuerySet[Plan]:
     return visible_plans(user).select_related("region__parent", "inspection__target_region")
 
 
@@ -49,7 +50,7 @@ def get_plan(request: HttpRequest, uuid: UUID) -> Plan:
     return records.get(request, uuid)
 
 
-def _check(user: Any, values: dict[str, Any], current: Plan | None = None) -> dict[str, Any]:
+def _check(user: AnyUser, values: dict[str, Any], current: Plan | None = None) -> dict[str, Any]:
     errors = ApiValidationError()
     result = dict(values)
     check_region(user, values, result, errors)

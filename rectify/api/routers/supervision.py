@@ -15,6 +15,7 @@ from ninja.pagination import paginate
 from ninja.params.functions import Query
 
 from rectify.accounts.scope import unit_ids
+from rectify.core.types import AnyUser
 from rectify.regions.models import Unit
 from rectify.supervision import services
 from rectify.supervision.models import ExtensionRequest, SupervisionNotice
@@ -172,7 +173,7 @@ class DecideIn(InputSchema):
 # ---- lookups ------------------------------------------------------------------------------------
 
 
-def _notices(user: Any) -> QuerySet[SupervisionNotice]:
+def _notices(user: AnyUser) -> QuerySet[SupervisionNotice]:
     return services.visible_notices(user).select_related("task", "region").prefetch_related(
         Prefetch("units", queryset=Unit.objects.only("id", "uuid", "name")),
     ).prefetch_related(

@@ -18,6 +18,7 @@ from rectify.accounts.scope import unit_ids
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.core.models import ChangeRecord
 from rectify.core.params import SearchTooLong
+from rectify.core.types import AnyUser
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
 from rectify.regions.models import Region, Unit
@@ -54,27 +55,27 @@ WRITE_RESPONSES = {400: Message, 401: Message, 403: Message, 404: Message, 409: 
 Ordering = Literal["deadline", "-deadline", "seq", "state", "updated_at", "-updated_at"]
 
 
-def list_queryset(user: Any) -> QuerySet[Task]:
+def list_queryset(user: AnyUser) -> QuerySet[Task]:
     return visible_tasks(user).select_related("region__parent", "plan", "inspection").prefetch_related(
         Prefetch("assignments", queryset=Assignment.objects.select_related("unit"))
     )
 
 
-def detail_queryset(user: Any) -> QuerySet[Task]:
+def detail_queryset(user: AnyUser) -> QuerySet[Task]:
     return list_queryset(user).select_related("parent").prefetch_related("measures", "milestones")
 
 
-def get_task(user: Any, uuid: UUID) -> Task:
+def get_task(user: AnyUser, uuid: UUID) -> Task:
     return get_visible(visible_tasks(user), NOT_FOUND, uuid=uuid)
 
 
-def detail(user: Any, uuid: UUID) -> Task:
+def detail(user: AnyUser, uuid: UUID) -> Task:
     task: Task = get_visible(detail_queryset(user), NOT_FOUND, uuid=uuid)
     task.can_edit = Task.objects.editable_by(user).filter(pk=task.pk).exists()  # type: ignore[attr-defined]
     return task
 
 
-def require_editable(user: Any, task: Task) -> None:
+def require_editable(user: AnyUser, task: Task) -> None:
     if not Task.objects.editable_by(user).filter(pk=task.pk).exists():
         raise HttpError(403, NOT_EDITABLE)
 
@@ -159,7 +160,7 @@ def task_assignments(request: HttpRequest, uuid: UUID) -> list[Assignment]:
 # ---- validation: the task form's rules ---------------------------------------------------------
 
 
-def build_task_data(user: Any, values: dict[str, Any], task: Task | None = None) -> TaskData:  # noqa: C901 - the fourth copy of the task rules: replaced by tasks/validation.py in issue 12 item 3
+def build_task_data(user: AnyUser, values: dict[str, Any], task: Task | None = None) -> TaskData:  # noqa: C901 - the fourth copy of the task rules: replaced by tasks/validation.py in issue 12 item 3
     """TaskData from a request body (for an update, merged over the task), or ApiValidationError."""
     errors = ApiValidationError()
     data = task_data_from(task) if task is not None else None

@@ -13,6 +13,7 @@ from ninja.params.functions import Query
 
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.core.params import SearchTooLong, search_terms
+from rectify.core.types import AnyUser
 from rectify.regions.matching import normalise_name
 from rectify.regions.models import Region, Unit
 
@@ -71,7 +72,7 @@ def get_unit(request: HttpRequest, uuid: UUID) -> Unit:
     return _get(uuid)
 
 
-def _check(user: Any, values: dict[str, Any], unit: Unit | None = None) -> dict[str, Any]:
+def _check(user: AnyUser, values: dict[str, Any], unit: Unit | None = None) -> dict[str, Any]:
     """Resolve codes and uuids; raise ApiValidationError naming each bad field."""
     errors = ApiValidationError()
     # An explicit null means "leave as is" for every field but the parent (null clears it).
