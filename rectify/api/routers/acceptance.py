@@ -56,7 +56,7 @@ def _applications() -> QuerySet[AcceptanceApplication]:
     return AcceptanceApplication.objects.select_related("applicant", "unit").prefetch_related("evidence", "reviews__reviewer")
 
 
-def _look_backs(user: AnyUser | None = None) -> QuerySet[LookBack]:
+def _look_backs(user: "AnyUser | None" = None) -> QuerySet[LookBack]:
     """Look-backs with what their pages show; those ``user`` may see when given."""
     rows = LookBack.objects.visible_to(user) if user is not None else LookBack.objects.all()
     return rows.select_related(*LOOK_BACK_RELATED).prefetch_related("evidence")

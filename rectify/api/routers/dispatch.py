@@ -172,7 +172,7 @@ def _round(request: HttpRequest, uuid: UUID) -> ReportingRound:
     return get_visible(services.visible_rounds(user_of(request)).select_related("region__parent"), ROUND_NOT_FOUND, uuid=uuid)
 
 
-def _reports(user: AnyUser | None = None) -> QuerySet[ProgressReport]:
+def _reports(user: "AnyUser | None" = None) -> QuerySet[ProgressReport]:
     """Reports with their round, unit, task and files; those ``user`` may see when given."""
     rows = ProgressReport.objects.visible_to(user) if user is not None else ProgressReport.objects.all()
     return rows.select_related("round", "unit", "assignment__task").prefetch_related("files")
