@@ -299,20 +299,24 @@ def _safe_member(name: str) -> bool:
     return not path.is_absolute() and ".." not in path.parts and name == path.as_posix()
 
 
-def _unpack(src: Path, work: Path) -> dict[str, Any]:
-    """Extract the archive into ``work`` and check every member against the manifest."""
+def _extract(src: Path, work: Path) -> set[str]:
+    """Extract the archive's regular files into ``work``; refuse links, devices and paths leaving it."""
     if not src.is_file():
         raise BackupRefused(f"找不到备份文件：{src}")
+    names: set[str] = set()
     try:
         with tarfile.open(src, "r:*") as archive:
-            names: list[str] = []
             for member in archive:
                 if not member.isfile() or not _safe_member(member.name):
                     raise BackupRefused(f"备份文件中有不允许的条目：{member.name}")
                 archive.extract(member, work, filter="data")
-                names.append(member.name)
+                names.add(member.name)
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise BackupRefused(f"不是有效的备份文件（{exc}）") from None
+    return names
+
+
+def _read_manifest(work: Path, names: set[str]) -> dict[str, Any]:
     if MANIFEST not in names:
         raise BackupRefused("备份文件缺少清单 manifest.json，无法确认其完整性")
     try:
@@ -321,8 +325,15 @@ def _unpack(src: Path, work: Path) -> dict[str, Any]:
         raise BackupRefused("备份清单 manifest.json 无法读取，备份文件已损坏") from None
     if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
         raise BackupRefused("这不是本系统的备份文件，或备份格式版本不受支持")
+    return manifest
+
+
+def _unpack(src: Path, work: Path) -> dict[str, Any]:
+    """Extract the archive into ``work`` and check every member against the manifest."""
+    names = _extract(src, work)
+    manifest = _read_manifest(work, names)
     listed = dict(manifest.get("members") or {})
-    present = set(names) - {MANIFEST}
+    present = names - {MANIFEST}
     if missing := sorted(set(listed) - present):
         raise BackupRefused(f"备份文件不完整：清单中的 {missing[0]} 等 {len(missing)} 个文件不在备份中")
     if extra := sorted(present - set(listed)):

@@ -20,7 +20,8 @@ from rectify import cli
 from rectify.core.backup import MANIFEST, row_counts, verify_files
 from rectify.core.history import verify_chain
 from rectify.dispatch.models import EvidenceFile
-from rectify.dispatch.tests.conftest import png_bytes
+
+from .conftest import png_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,8 +14,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from rectify.dispatch.models import EvidenceFile
-from rectify.dispatch.tests.conftest import pdf_bytes, png_bytes
 from rectify.settings import _storages
+
+from .conftest import pdf_bytes, png_bytes
 
 BUCKET = "rectify-evidence"
 
