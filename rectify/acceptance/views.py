@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rectify.accounts.security import log_personal_data_access
+from rectify.core.files import ALLOWED_LABEL, serve_file
 from rectify.core.pagination import paginate
 from rectify.core.steps import Done, post_step
 from rectify.core.workdays import add_working_days_noting
@@ -25,7 +26,6 @@ from rectify.tasks.states import TaskState
 
 from . import services
 from .documents import dossier_zip, notice_docx, signing_review
-from .files import ALLOWED_LABEL, serve_file
 from .forms import (
     AnnounceForm,
     ApplyForm,

@@ -55,17 +55,22 @@ def _versioned(obj: models.Model) -> bool:
 class Step(Generic[M]):
     """The running step: the locked target, who acts, and how to write and record."""
 
-    def __init__(self, obj: M, user: Any, *, reason: str, task_uuid: uuid.UUID | None) -> None:
+    def __init__(self, obj: M, user: Any, *, reason: str, task_uuid: uuid.UUID | None,
+                 picture: Callable[[M], dict[str, Any]] | None = None) -> None:
         self.obj = obj
         self.user = user
         self.reason = reason
         self.task_uuid = task_uuid
         self.records: list[ChangeRecord] = []
-        self._initial = snapshot(obj)
+        self._picture = picture
+        self._initial = picture(obj) if picture is not None else snapshot(obj)
         self._failure: list[Callable[[], None]] = []
 
     def before(self, fields: Sequence[str]) -> dict[str, Any]:
-        """The named fields of the target as they were when it was locked."""
+        """The named fields of the target as they were when it was locked (its whole picture, when the
+        action declares one)."""
+        if self._picture is not None:
+            return dict(self._initial)
         return {k: self._initial[k] for k in fields if k in self._initial}
 
     def save(self, fields: Sequence[str], *, reason: str = "", action: str = "") -> ChangeRecord:
@@ -78,7 +83,7 @@ class Step(Generic[M]):
         else:
             has_updated_at = any(f.name == "updated_at" for f in obj._meta.concrete_fields)
             obj.save(update_fields=[*fields, *(["updated_at"] if has_updated_at else [])])
-        after = {k: v for k, v in snapshot(obj).items() if k in fields}
+        after = self._picture(obj) if self._picture is not None else {k: v for k, v in snapshot(obj).items() if k in fields}
         if not action:
             action = ChangeRecord.Action.TRANSITION if {"status", "state"} & set(fields) else ChangeRecord.Action.UPDATE
         return self.record(obj, action, before=self.before(fields), after=after, reason=reason)
@@ -104,7 +109,7 @@ class Step(Generic[M]):
 
 @contextmanager
 def run_action(model: type[M], obj: M | Any, user: Any, *, reason: str, expected_version: int | None = None,
-               select_related: Sequence[str] = ()) -> Iterator[Step[M]]:
+               select_related: Sequence[str] = (), picture: Callable[[M], dict[str, Any]] | None = None) -> Iterator[Step[M]]:
     """Open the transaction, lock ``obj``'s row of ``model``, check the version, yield the step."""
     pk = obj.pk if isinstance(obj, models.Model) else obj
     step: Step[M] | None = None
@@ -115,7 +120,7 @@ def run_action(model: type[M], obj: M | Any, user: Any, *, reason: str, expected
             locked = rows.select_for_update(of=("self",)).get(pk=pk)
             if expected_version is not None and getattr(locked, "version", expected_version) != expected_version:
                 raise StaleEdit(locked.version)  # type: ignore[attr-defined]
-            step = Step(locked, user, reason=reason, task_uuid=_task_uuid(locked))
+            step = Step(locked, user, reason=reason, task_uuid=_task_uuid(locked), picture=picture)
             yield step
     except BaseException:
         for callback in step._failure if step is not None else []:
@@ -125,14 +130,16 @@ def run_action(model: type[M], obj: M | Any, user: Any, *, reason: str, expected
 
 @dataclass(frozen=True)
 class Action(Generic[M]):
-    """A step declared once: the model whose row it locks, its default history reason, and the
-    related rows to load with it. Calling it runs ``run_action``."""
+    """A step declared once: the model whose row it locks, its default history reason, the related
+    rows to load with it, and (optionally) how the target is pictured in history before and after
+    (default: the fields the step saves). Calling it runs ``run_action``."""
 
     model: type[M]
     reason: str
     select_related: tuple[str, ...] = ()
+    picture: Callable[[M], dict[str, Any]] | None = None
 
     def __call__(self, obj: M | Any, user: Any, *, expected_version: int | None = None,
                  reason: str = "") -> AbstractContextManager[Step[M]]:
         return run_action(self.model, obj, user, reason=reason or self.reason, expected_version=expected_version,
-                          select_related=self.select_related)
+                          select_related=self.select_related, picture=self.picture)

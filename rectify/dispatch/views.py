@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl.styles import Alignment, Font
 
-from rectify.acceptance.files import ALLOWED_LABEL
 from rectify.accounts.scope import unit_ids
 from rectify.accounts.security import log_personal_data_access
+from rectify.core.files import ALLOWED_LABEL
 from rectify.core.models import ChangeRecord
 from rectify.core.pagination import paginate
 from rectify.core.params import int_param
@@ -324,7 +324,7 @@ def review(request: AuthedRequest, uuid: Any) -> HttpResponse:
 def download(request: AuthedRequest, uuid: Any) -> FileResponse:
     evidence = get_object_or_404(EvidenceFile.objects.visible_to(request.user), uuid=uuid)
     log_personal_data_access(request, "下载调度佐证材料", evidence.report.assignment.task)
-    from rectify.acceptance.files import serve_file
+    from rectify.core.files import serve_file
 
     return serve_file(evidence.file, evidence.original_name)  # type: ignore[no-any-return]
 

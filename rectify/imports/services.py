@@ -94,11 +94,8 @@ class DuplicateDocument(ImportFailed):
 
 
 def _ingest() -> Any:
-    try:
-        import ingest
-    except ImportError:  # pragma: no cover - the library ships with the project
-        logger.exception("ingest cannot be imported")
-        raise ImportFailed("文档解析模块未安装，暂时无法导入文档。请联系管理员。") from None
+    import ingest  # the parsing library ships with the project
+
     return ingest
 
 

@@ -23,9 +23,9 @@ from rectify.core.types import AuthedRequest
 from rectify.regions.lookup import LIMIT as LOOKUP_LIMIT
 from rectify.regions.lookup import name_q, visible_regions
 from rectify.regions.models import Region, Unit
+from rectify.tasks import milestones as milestone_services
 from rectify.tasks.models import Task
 
-from . import milestones as milestone_services
 from . import services
 from .forms import (
     CloseForm,

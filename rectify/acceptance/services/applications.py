@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from rectify.accounts.scope import unit_ids
 from rectify.core.actions import Action
+from rectify.core.files import check_upload
 from rectify.core.models import ChangeRecord
 from rectify.tasks.models import Task
 from rectify.tasks.services import transition_task
 from rectify.tasks.states import TaskState
 
-from ..files import check_upload
 from ..models import (
     AcceptanceApplication,
     AcceptanceReview,

@@ -4,11 +4,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rectify.core.files import sha256_of
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.tasks.models import Task
 
-from ..files import sha256_of
 from ..models import (
     EvidenceFile,
 )
