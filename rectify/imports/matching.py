@@ -85,7 +85,7 @@ def write_regions(user: Any) -> QuerySet[Region]:
     """The regions ``user`` may import into; every region for the operator (``None``)."""
     if user is None:
         return Region.objects.all()
-    return Region.objects.editable_by(user)  # type: ignore[no-any-return]
+    return Region.objects.editable_by(user)
 
 
 def find_duplicate(digest: str) -> DuplicateDocument | None:

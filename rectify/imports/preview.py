@@ -226,7 +226,7 @@ def _match_existing(plan: Plan | None, rows: list[dict[str, Any]]) -> dict[int, 
     return result
 
 
-def build_preview(parsed: dict[str, Any], region: Region, digest: str = "") -> Preview:
+def build_preview(parsed: dict[str, Any], region: Region, digest: str = "") -> Preview:  # noqa: C901 - one preview read top to bottom; its matching and reading now live in matching.py and reading.py
     rows = list(parsed.get("tasks") or [])
     blockers: list[str] = []
     warnings: list[str] = []

@@ -25,7 +25,7 @@ from rectify.regions.matching import normalise_name
 from rectify.regions.models import Region, Unit
 from rectify.tasks.services import TaskData, create_task, task_data_from, update_task
 
-from .matching import (  # noqa: F401 - the import flow's names stay importable from services
+from .matching import (
     INSPECTION_DATES,
     UnitMatch,
     UnitMatcher,
@@ -45,7 +45,7 @@ from .matching import (  # noqa: F401 - the import flow's names stay importable 
     write_regions,
 )
 from .models import ImportBatch
-from .preview import (  # noqa: F401 - the import flow's names stay importable from services
+from .preview import (
     Preview,
     TaskPreview,
     _deadline_display,
@@ -57,7 +57,7 @@ from .preview import (  # noqa: F401 - the import flow's names stay importable f
     build_preview,
     diff_task,
 )
-from .reading import (  # noqa: F401 - the import flow's names stay importable from services
+from .reading import (
     ALLOWED_EXTENSIONS,
     COMPARATOR_LABELS,
     GENERIC_PARSE_ERROR,
@@ -284,7 +284,7 @@ def first_errors(preview: Preview) -> str:
     return "以下任务需要先修改或选择不导入" + more + "：" + " ".join(lines)
 
 
-def apply_import(batch: ImportBatch, *, user: Any = None, expected_versions: dict[int, int] | None = None) -> ImportResult:
+def apply_import(batch: ImportBatch, *, user: Any = None, expected_versions: dict[int, int] | None = None) -> ImportResult:  # noqa: C901 - one transaction from confirm to counts, read top to bottom; what it reads and matches lives in reading.py and matching.py
     """Write a previewed batch into the ledger in one transaction; any failure leaves nothing behind."""
     expected_versions = expected_versions or {}
     actor = user if getattr(user, "pk", None) else None
@@ -385,3 +385,66 @@ def apply_import(batch: ImportBatch, *, user: Any = None, expected_versions: dic
     batch.counts = locked.counts
     batch.confirmed_at = locked.confirmed_at
     return result
+
+
+# The import flow's names stay importable from here (views, forms, the command, tests).
+__all__ = [
+    "ALLOWED_EXTENSIONS",
+    "COMPARATOR_LABELS",
+    "DuplicateDocument",
+    "GENERIC_PARSE_ERROR",
+    "IMPORTABLE_KINDS",
+    "INSPECTION_DATES",
+    "ImportFailed",
+    "ImportResult",
+    "KIND_LABELS",
+    "LEVEL_LABELS",
+    "MAX_SIZE",
+    "Preview",
+    "ROLE_FIELDS",
+    "ROLE_LABELS",
+    "STAT_LABELS",
+    "TaskPreview",
+    "UnitMatch",
+    "UnitMatcher",
+    "_ancestor_names",
+    "_date",
+    "_deadline_display",
+    "_ingest",
+    "_inspections_over",
+    "_match_existing",
+    "_milestone_pairs",
+    "_plain_values",
+    "_show",
+    "_text",
+    "_texts",
+    "_unit_names",
+    "apply_import",
+    "build_preview",
+    "cancel_import",
+    "check_file",
+    "check_write_region",
+    "content_hash",
+    "create_unit",
+    "diff_task",
+    "find_duplicate",
+    "find_inspection",
+    "find_plan",
+    "first_errors",
+    "inspection_agrees",
+    "inspection_facts",
+    "inspection_lookalike",
+    "inspection_summary",
+    "normalise_parsed",
+    "normalise_task",
+    "parse_document",
+    "regions_named",
+    "remaining_part",
+    "resolve_region",
+    "row_gaps",
+    "save_edits",
+    "split_units",
+    "start_import",
+    "validate_row",
+    "write_regions",
+]

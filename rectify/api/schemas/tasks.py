@@ -239,7 +239,7 @@ class HistoryOut(Schema):
 
     @staticmethod
     def resolve_action_label(obj: Any) -> str:
-        return obj.get_action_display()
+        return str(obj.get_action_display())
 
     @staticmethod
     def resolve_changes(obj: Any) -> list[dict[str, Any]]:

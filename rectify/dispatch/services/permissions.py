@@ -39,7 +39,7 @@ def is_viewer_for(user: Any, region: Region) -> bool:
 
 def office_regions(user: Any) -> QuerySet[Region]:
     """The regions where the user may open rounds: their write scope."""
-    return Region.objects.editable_by(user)  # type: ignore[no-any-return]
+    return Region.objects.editable_by(user)
 
 
 def lead_unit_ids(task: Task) -> set[int]:

@@ -26,7 +26,7 @@ def _is_admin(user: Any) -> bool:
 
 def visible_notices(user: Any) -> QuerySet[SupervisionNotice]:
     """Notices the user may see: on tasks in their region subtrees, or addressed to their units."""
-    return SupervisionNotice.objects.visible_to(user)  # type: ignore[no-any-return]
+    return SupervisionNotice.objects.visible_to(user)
 
 
 def can_issue(user: Any, task: Task) -> bool:

@@ -36,7 +36,7 @@ def notice_url(notice: SupervisionNotice) -> str:
 
 def issuing_region(user: Any, task: Task) -> Region:
     """The deepest office region of the user that holds the task; the task's own region for admins and the system."""
-    regions = [g.region for g in getattr(user, "grants", []) if g.role == Role.OFFICE and g.region_id
+    regions: list[Region] = [g.region for g in getattr(user, "grants", []) if g.role == Role.OFFICE and g.region_id
                and task.region.path.startswith(g.region.path)]
     if regions:
         return max(regions, key=lambda r: len(r.path))
