@@ -41,7 +41,7 @@ def test_the_old_global_chain_survives_the_upgrade_and_new_rows_chain_per_task(m
     old = migrate(BEFORE)
     OldRecord, OldHead = old.get_model("core", "ChangeRecord"), old.get_model("core", "AuditChainHead")
     previous, digests = "", []
-    start = datetime.datetime(2025, 3, 1, 9, tzinfo=datetime.timezone.utc)
+    start = datetime.datetime(2025, 3, 1, 9, tzinfo=datetime.UTC)
     for i in range(3):
         time, object_uuid, request_id = start + datetime.timedelta(hours=i), uuid.uuid4(), uuid.uuid4().hex
         digest = old_digest(previous, time, request_id, object_uuid, f"旧{i}")
