@@ -123,7 +123,8 @@ class BulkHistory:
     """Appends many change rows in bulk, chained exactly as ``record_change`` chains them.
 
     For one writer that owns the database (``rectify generate``): heads are read at ``start`` and
-    written at ``finish``; ``finish`` refuses if another writer moved one of them in between."""
+    written at ``finish``, without locks. Had another writer appended to one of the chains in
+    between, the unique position ``(chain_key, seq)`` refuses the forked row."""
 
     def __init__(self, batch_size: int = 5000, user_name: str = "系统") -> None:
         self.batch_size = batch_size
@@ -162,20 +163,14 @@ class BulkHistory:
     def finish(self) -> None:
         self.flush()
         moved = {key: head for key, head in self.heads.items() if self.started.get(key) != head}
-        existing = {key: head for key, head in moved.items() if key in self.started}
         with transaction.atomic():
-            keys = list(existing)
-            for i in range(0, len(keys), 1000):
-                locked = AuditChain.objects.select_for_update().filter(key__in=keys[i:i + 1000])
-                for chain in locked:
-                    if (chain.seq, chain.digest) != self.started[chain.key]:
-                        raise RuntimeError(f"审计链 {chain.key} 在批量写入期间被其他写入者改动")
-                    chain.seq, chain.digest = existing[chain.key]
-                    chain.save(update_fields=["seq", "digest"])
-            AuditChain.objects.bulk_create(
-                [AuditChain(key=key, seq=seq, digest=digest) for key, (seq, digest) in moved.items() if key not in existing],
-                batch_size=self.batch_size,
-            )
+            known = [key for key in moved if key in self.started]
+            existing = [chain for i in range(0, len(known), 1000) for chain in AuditChain.objects.filter(key__in=known[i:i + 1000])]
+            for chain in existing:
+                chain.seq, chain.digest = moved.pop(chain.key)
+            AuditChain.objects.bulk_update(existing, ["seq", "digest"], batch_size=1000)
+            AuditChain.objects.bulk_create([AuditChain(key=key, seq=seq, digest=digest) for key, (seq, digest) in moved.items()],
+                                           batch_size=self.batch_size)
         self.started = dict(self.heads)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from rectify.core.history import chain_key_for, record_change, seal, verify_chain
 from rectify.core.models import AuditChain, ChangeRecord, RootDigest, RootDigestEntry
@@ -198,3 +198,22 @@ def test_the_seal_job_is_registered_and_seals_only_when_a_chain_moved(make_task:
     assert check.func() == 1
     assert list(RootDigest.objects.values_list("chains", "records")) == [(1, 1), (1, 2)]
     assert verify_chain() == (2, [])
+
+
+def test_bulk_history_chains_like_record_change_and_cannot_fork_a_chain(world: Any, make_task: Any) -> None:
+    from rectify.core.history import BulkHistory
+
+    task = make_task()
+    bulk = BulkHistory(batch_size=2)
+    bulk.start()
+    for i in range(3):
+        bulk.append(task, ChangeRecord.Action.UPDATE, time=task.created_at, after={"i": i}, task_uuid=task.uuid)
+    bulk.append(world.plan, ChangeRecord.Action.UPDATE, time=task.created_at, after={})
+    bulk.finish()
+    assert set(AuditChain.objects.values_list("key", "seq")) == {(f"task:{task.uuid}", 4), ("type:inspections.plan", 1)}
+    write(task, 1, task=task)  # record_change continues the bulk-written chain
+    assert verify_chain() == (6, [])
+
+    bulk.append(task, ChangeRecord.Action.UPDATE, time=task.created_at, after={}, task_uuid=task.uuid)
+    with pytest.raises(IntegrityError), transaction.atomic():  # its position 5 is taken by record_change's row
+        bulk.finish()
