@@ -135,6 +135,15 @@ def test_reordered_rows_are_found(make_task: Any, capsys: Any) -> None:
     assert f"第 {rows[1].id} 条记录的内容被改动（摘要不符）" in err
 
 
+def test_a_row_moved_within_its_chain_is_found(make_task: Any, capsys: Any) -> None:
+    task = make_task()
+    rows = write(task, 2, task=task)
+    sql("UPDATE {table} SET seq = 9 WHERE id = %s", [rows[-1].id])
+    err = audit(capsys)
+    assert f"第 {rows[-1].id} 条记录的位置不对（链内序号 9，应为 3）" in err
+    assert f"第 {rows[-1].id} 条记录的内容被改动（摘要不符）" in err
+
+
 def test_a_row_moved_to_another_chain_is_found(make_task: Any, capsys: Any) -> None:
     task, other = make_task(), make_task()
     rows = write(task, 2, task=task)
