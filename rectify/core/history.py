@@ -241,6 +241,40 @@ def _verify_seals(problems: list[str]) -> dict[str, dict[int, str]]:
     return positions
 
 
+class _ChainWalk:
+    """One chain being walked in order: its position, last digest and the problems found."""
+
+    def __init__(self, key: str, sealed: dict[int, str], problems: list[str]) -> None:
+        self.key, self.sealed, self.problems = key, sealed, problems
+        self.label = chain_label(key)
+        self.position, self.previous = 0, ""
+
+    def check(self, row: ChangeRecord) -> None:
+        label = self.label
+        self.position += 1
+        if row.previous_digest != self.previous:
+            self.problems.append(f"{label}：第 {row.id} 条记录之前的记录被删除或改动（链断开）")
+        elif self.key != LEGACY_CHAIN and row.seq != self.position:
+            self.problems.append(f"{label}：第 {row.id} 条记录的位置不对（链内序号 {row.seq}，应为 {self.position}）")
+        if row.compute_digest() != row.digest:
+            self.problems.append(f"{label}：第 {row.id} 条记录的内容被改动（摘要不符）")
+        if row.seq is not None:
+            self.position = row.seq
+        expected = self.sealed.get(self.position)
+        if expected is not None and expected != row.digest:
+            self.problems.append(f"{label}：第 {row.id} 条记录与根摘要记录的不符（记录被替换）")
+        self.previous = row.digest
+
+    def end(self, head: tuple[int, str] | None) -> None:
+        if head is None:
+            self.problems.append(f"{self.label}：链头缺失（链头被删除）")
+        elif head != (self.position, self.previous):
+            self.problems.append(f"{self.label}：最后的记录被删除（链头摘要不符）")
+        longest = max(self.sealed, default=0)
+        if longest > self.position:
+            self.problems.append(f"{self.label}：根摘要记录了 {longest} 条，现只有 {self.position} 条（链尾的记录被删除）")
+
+
 def verify_chain() -> tuple[int, list[str]]:
     """Walk every chain in order and the seals; return the rows checked and a description of each break."""
     problems: list[str] = []
@@ -248,44 +282,17 @@ def verify_chain() -> tuple[int, list[str]]:
     heads = {key: (seq, digest) for key, seq, digest in AuditChain.objects.values_list("key", "seq", "digest")}
     seen: set[str] = set()
     count = 0
-    key: str | None = None
-    position, previous = 0, ""
-
-    def close_chain() -> None:
-        if key is None:
-            return
-        seen.add(key)
-        head = heads.get(key)
-        label = chain_label(key)
-        if head is None:
-            problems.append(f"{label}：链头缺失（链头被删除）")
-        elif head != (position, previous):
-            problems.append(f"{label}：最后的记录被删除（链头摘要不符）")
-        longest = max(sealed.get(key, {0: ""}))
-        if longest > position:
-            problems.append(f"{label}：根摘要记录了 {longest} 条，现只有 {position} 条（链尾的记录被删除）")
-
-    rows = ChangeRecord.objects.order_by("chain_key", "seq", "id").iterator(chunk_size=2000)
-    for row in rows:
+    walk: _ChainWalk | None = None
+    for row in ChangeRecord.objects.order_by("chain_key", "seq", "id").iterator(chunk_size=2000):
         count += 1
-        if row.chain_key != key:
-            close_chain()
-            key, position, previous = row.chain_key, 0, ""
-        label = chain_label(key)
-        position += 1
-        if row.previous_digest != previous:
-            problems.append(f"{label}：第 {row.id} 条记录之前的记录被删除或改动（链断开）")
-        elif key != LEGACY_CHAIN and row.seq != position:
-            problems.append(f"{label}：第 {row.id} 条记录的位置不对（链内序号 {row.seq}，应为 {position}）")
-        if row.compute_digest() != row.digest:
-            problems.append(f"{label}：第 {row.id} 条记录的内容被改动（摘要不符）")
-        if row.seq is not None:
-            position = row.seq
-        expected = sealed.get(key, {}).get(position)
-        if expected is not None and expected != row.digest:
-            problems.append(f"{label}：第 {row.id} 条记录与根摘要记录的不符（记录被替换）")
-        previous = row.digest
-    close_chain()
+        if walk is None or row.chain_key != walk.key:
+            if walk is not None:
+                walk.end(heads.get(walk.key))
+            walk = _ChainWalk(row.chain_key, sealed.get(row.chain_key, {}), problems)
+            seen.add(walk.key)
+        walk.check(row)
+    if walk is not None:
+        walk.end(heads.get(walk.key))
     for missing in sorted((set(heads) | set(sealed)) - seen):
         if heads.get(missing, (0, ""))[0] or missing in sealed:
             problems.append(f"{chain_label(missing)}：整条链的记录都被删除")
