@@ -4,7 +4,7 @@
     rectify demo                  load regions and the demo dataset
     rectify parse FILE --json     read a plan document and print its structure (no database)
     rectify import FILE...        import plan documents into the ledger
-    rectify audit verify          check the hash chain of the change history
+    rectify audit verify          check every hash chain of the change history and the root digests
     rectify generate --tasks N [--reports-per-task R] [--seed S]
                                   fill an EMPTY database with national-scale generated data
     rectify backup DEST           database and uploaded files in one archive (DEST: a file or a folder)
