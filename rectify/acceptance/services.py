@@ -12,8 +12,9 @@ from django.core.files import File
 from django.db import models, transaction
 from django.utils import timezone
 
+from rectify.accounts.permissions import can
 from rectify.accounts.roles import Role
-from rectify.accounts.scope import region_paths, unit_ids
+from rectify.accounts.scope import unit_ids
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.core.numbering import CLOSURE, issuer_name, next_seq
@@ -51,30 +52,7 @@ class AcceptanceRefused(Refused, ValueError):
 
 
 # ---------------------------------------------------------------- who may do what
-
-def _is_admin(user: Any) -> bool:
-    return bool(user.is_superuser or Role.ADMIN in user.roles())
-
-
-def _in_scope(user: Any, task: Task, roles: set[str]) -> bool:
-    return Task.objects.has_visible(user, task, roles=roles)
-
-
-def can_apply(user: Any, task: Task) -> bool:
-    if _is_admin(user) or _in_scope(user, task, {Role.OFFICE}):
-        return True
-    ids = unit_ids(user)
-    return bool(ids) and task.assignments.filter(unit_id__in=ids, role__in=APPLICANT_ROLES).exists()
-
-
-def can_review(user: Any, task: Task) -> bool:
-    return _is_admin(user) or _in_scope(user, task, {Role.REVIEWER, Role.OFFICE})
-
-
-def can_manage(user: Any, task: Task) -> bool:
-    """Announce, resolve objections and close: the office of the task's region subtree."""
-    return _is_admin(user) or _in_scope(user, task, {Role.OFFICE})
-
+# Asked of rectify.accounts.permissions.can (the one table); the refusals below say why, in Chinese.
 
 def _require(allowed: bool, message: str) -> None:
     if not allowed:
@@ -144,7 +122,7 @@ def _save_evidence(make: Callable[..., EvidenceFile], files: Sequence[Any], kind
 @transaction.atomic
 def _apply(task: Task, user: Any, completion_report: str, files: Sequence[Any], expected_version: int | None,
            written: list[EvidenceFile]) -> AcceptanceApplication:
-    _require(can_apply(user, task), "只有承担该任务的牵头单位、责任单位或整改办可以申请验收")
+    _require(can(user, "acceptance.apply", task), "只有承担该任务的牵头单位、责任单位或整改办可以申请验收")
     task = _locked(task)
     if task.state not in APPLY_FROM:
         raise AcceptanceRefused(f"任务当前状态为“{task.get_state_display()}”，不能申请验收")
@@ -179,7 +157,7 @@ def review_application(
     expected_version: int | None = None,
 ) -> AcceptanceReview:
     task = application.task
-    _require(can_review(user, task), "只有本区域的验收人员或整改办可以验收")
+    _require(can(user, "acceptance.review", task), "只有本区域的验收人员或整改办可以验收")
     _require(application.applicant_id != user.pk, "申请人不能验收自己提交的申请")
     task = _locked(task)
     application = AcceptanceApplication.objects.select_for_update().get(pk=application.pk)
@@ -257,7 +235,7 @@ def public_body(task: Task, application: AcceptanceApplication | None) -> dict[s
 def start_announcement(
     task: Task, user: Any, *, starts_on: datetime.date | None = None, expected_version: int | None = None
 ) -> Announcement:
-    _require(can_manage(user, task), "只有整改办可以发布销号公示")
+    _require(can(user, "acceptance.announce", task), "只有整改办可以发布销号公示")
     task = _locked(task)
     if task.state != TaskState.ACCEPTED:
         raise AcceptanceRefused(f"任务当前状态为“{task.get_state_display()}”，验收通过后才能公示")
@@ -285,7 +263,7 @@ def start_announcement(
 @transaction.atomic
 def record_objection(announcement: Announcement, user: Any, *, content: str, contact: str = "",
                      today: datetime.date | None = None) -> Objection:
-    _require(can_manage(user, announcement.task), "只有整改办可以登记公示异议")
+    _require(can(user, "acceptance.object", announcement.task), "只有整改办可以登记公示异议")
     task = _locked(announcement.task)
     today = today or timezone.localdate()
     if task.state != TaskState.ANNOUNCED or current_announcement(task) != announcement:
@@ -307,7 +285,7 @@ def record_objection(announcement: Announcement, user: Any, *, content: str, con
 def resolve_objection(objection: Objection, user: Any, *, resolution: str, note: str,
                       expected_version: int | None = None) -> Objection:
     task = objection.announcement.task
-    _require(can_manage(user, task), "只有整改办可以处理异议")
+    _require(can(user, "acceptance.resolve", task), "只有整改办可以处理异议")
     task = _locked(task)
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     if objection.resolution:
@@ -338,7 +316,7 @@ def resolve_objection(objection: Objection, user: Any, *, resolution: str, note:
 
 @transaction.atomic
 def close_task(task: Task, user: Any, *, today: datetime.date | None = None, expected_version: int | None = None) -> Closure:
-    _require(can_manage(user, task), "只有整改办可以销号")
+    _require(can(user, "acceptance.close", task), "只有整改办可以销号")
     task = _locked(task)
     today = today or timezone.localdate()
     announcement = current_announcement(task)
@@ -367,14 +345,6 @@ def close_task(task: Task, user: Any, *, today: datetime.date | None = None, exp
 
 # ---------------------------------------------------------------- 6. look-back (回头看)
 
-def can_schedule_look_back(user: Any, task: Task) -> bool:
-    return can_manage(user, task)
-
-
-def can_record_look_back(user: Any, task: Task) -> bool:
-    return can_review(user, task)
-
-
 def latest_closure(task: Task) -> Closure | None:
     return task.closures.order_by("-id").first()
 
@@ -400,7 +370,7 @@ def schedule_look_backs(tasks: Iterable[Task], user: Any, *, scheduled_for: date
     look-back are skipped, so scheduling twice schedules nothing more."""
     created: list[LookBack] = []
     for task in tasks:
-        _require(can_schedule_look_back(user, task), "只有本区域的整改办可以安排回头看")
+        _require(can(user, "acceptance.schedule_look_back", task), "只有本区域的整改办可以安排回头看")
         task = _locked(task)
         if task.state != TaskState.CLOSED:
             raise AcceptanceRefused(f"任务 {task.seq} 当前状态为“{task.get_state_display()}”，销号后才能安排回头看")
@@ -430,7 +400,7 @@ def record_look_back(look_back: LookBack, user: Any, *, result: str, finding: st
 @transaction.atomic
 def _record_look_back(look_back: LookBack, user: Any, result: str, finding: str, files: Sequence[Any],
                       expected_version: int | None, written: list[EvidenceFile]) -> LookBack:
-    _require(can_record_look_back(user, look_back.task), "只有本区域的验收人员或整改办可以记录回头看结论")
+    _require(can(user, "acceptance.record_look_back", look_back.task), "只有本区域的验收人员或整改办可以记录回头看结论")
     task = _locked(look_back.task)
     look_back = LookBack.objects.select_for_update().get(pk=look_back.pk)
     if look_back.result:
@@ -523,22 +493,6 @@ def filing_region(task: Task) -> Region:
     return task.region.parent or task.region
 
 
-def can_file(user: Any, task: Task) -> bool:
-    return can_manage(user, task)
-
-
-def can_acknowledge(user: Any, filing: Filing) -> bool:
-    """The office of the region filed to, or of a region above it."""
-    if _is_admin(user):
-        return True
-    target = filing.filed_to_region.path
-    return any(target.startswith(p) for p in region_paths(user, roles={Role.OFFICE}))
-
-
-def may_receive_filings(user: Any) -> bool:
-    return _is_admin(user) or Role.OFFICE in user.roles()
-
-
 def received_filings(user: Any) -> Any:
     """Filings sent to the user's office subtree (every filing for an administrator), unacknowledged first."""
     filings = Filing.objects.visible_to(user)
@@ -549,7 +503,7 @@ def received_filings(user: Any) -> Any:
 @transaction.atomic
 def file_closure(closure: Closure, user: Any, note: str = "") -> Filing:
     task = closure.task
-    _require(can_file(user, task), "只有本区域的整改办可以报送销号备案")
+    _require(can(user, "acceptance.file", task), "只有本区域的整改办可以报送销号备案")
     task = _locked(task)
     if task.state != TaskState.CLOSED or latest_closure(task) != closure:
         raise AcceptanceRefused(f"任务当前状态为“{task.get_state_display()}”，销号后才能报送备案")
@@ -566,7 +520,7 @@ def file_closure(closure: Closure, user: Any, note: str = "") -> Filing:
 @transaction.atomic
 def acknowledge_filing(filing: Filing, user: Any) -> Filing:
     filing = Filing.objects.select_for_update().select_related("filed_to_region", "closure__task").get(pk=filing.pk)
-    _require(can_acknowledge(user, filing), "只有备案机关（上级整改办）可以确认备案")
+    _require(can(user, "acceptance.acknowledge", filing), "只有备案机关（上级整改办）可以确认备案")
     if filing.acknowledged_at is not None:
         raise AcceptanceRefused(f"{filing.closure.number}的备案已确认，不能重复确认")
     filing.acknowledged_by = user
@@ -602,8 +556,3 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
     year, month = divmod(total, 12)
     month += 1
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def may_schedule_look_backs(user: Any) -> bool:
-    """Offices and admins schedule look-backs (each task is still checked against the subtree)."""
-    return _is_admin(user) or Role.OFFICE in user.roles()

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja.errors import HttpError
 
-from rectify.accounts.roles import Role
+from rectify.accounts.permissions import can
 from rectify.core.context import acting_as
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region
@@ -27,12 +27,8 @@ def acting(request: HttpRequest) -> Iterator[None]:
         yield
 
 
-def is_admin(user: Any) -> bool:
-    return bool(user.has_role(Role.ADMIN))
-
-
 def require_editor(user: Any, what: str = "修改数据") -> None:
-    if not user.is_editor:
+    if not can(user, "ledger.edit"):
         raise HttpError(403, f"只有整改办或管理员可以{what}")
 
 

@@ -15,8 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rectify.acceptance.files import check_upload, sha256_of
-from rectify.accounts.roles import UNIT_ROLES, Role
-from rectify.accounts.scope import own_unit_ids, region_paths, unit_ids
+from rectify.accounts import predicates as p
+from rectify.accounts.permissions import can
+from rectify.accounts.roles import UNIT_ROLES
+from rectify.accounts.scope import own_unit_ids, unit_ids
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.core.refusals import Refused
@@ -39,24 +41,6 @@ class DispatchRefused(Refused, ValueError):
 
 
 # ---------------------------------------------------------------- who may do what
-
-def is_admin(user: Any) -> bool:
-    return bool(user.is_authenticated and user.has_role(Role.ADMIN))
-
-
-def _covers(paths: Iterable[str], region: Region) -> bool:
-    return any(region.path.startswith(p) for p in paths)
-
-
-def is_office_for(user: Any, region: Region) -> bool:
-    """An office (整改办) whose subtree holds ``region``, or an administrator."""
-    return is_admin(user) or _covers(region_paths(user, {Role.OFFICE}), region)
-
-
-def is_viewer_for(user: Any, region: Region) -> bool:
-    """Office, reviewer or leader over ``region`` (they read the whole round), or an administrator."""
-    return is_admin(user) or _covers(region_paths(user), region)
-
 
 def office_regions(user: Any) -> QuerySet[Region]:
     """The regions where the user may open rounds: their write scope."""
@@ -84,36 +68,23 @@ def visible_rounds(user: Any) -> QuerySet[ReportingRound]:
     return ReportingRound.objects.visible_to(user)  # type: ignore[no-any-return]
 
 
-def lead_unit_ids(task: Task) -> set[int]:
-    return {a.unit_id for a in task.assignments.all() if a.role == Assignment.Role.LEAD}
-
-
-def needs_lead_review(report: ProgressReport) -> bool:
-    """A cooperating or responsible unit's report is reviewed by a lead unit; a lead unit's own report is not."""
-    return report.unit_id not in lead_unit_ids(report.task)
-
-
 def review_refusal(user: Any, report: ProgressReport) -> str:
-    """Why ``user`` may not review ``report``; '' when they may.
+    """Why ``user`` may not review ``report``; '' when they may. Who may is ``can(user, "dispatch.review", report)``;
+    this only says why not, in the order the table checks.
 
     A lead unit (牵头单位) of the task reviews the other units' reports on it; nobody reviews their own
     submission: not the user who submitted it, not a user of the reporting unit (a unit that is both
     lead and responsible on a task does not approve its own report).
     """
-    if not needs_lead_review(report):
+    if can(user, "dispatch.review", report):
+        return ""
+    if not p.report_needs_lead_review(user, report):
         return "牵头单位自身的报送无需牵头单位审核"
-    leads = lead_unit_ids(report.task)
-    if not leads & set(unit_ids(user)):
+    if not p.lead_unit_of_report_task(user, report):
         return "只有该任务的牵头单位可以审核配合单位、责任单位的报送"
-    if report.submitted_by_id is not None and report.submitted_by_id == user.pk:
+    if p.submitted_report(user, report):
         return "不能审核本人提交的报送"
-    if report.unit_id in own_unit_ids(user):
-        return "不能审核本单位的报送，请由其他牵头单位审核"
-    return ""
-
-
-def can_review(user: Any, report: ProgressReport) -> bool:
-    return not review_refusal(user, report)
+    return "不能审核本单位的报送，请由其他牵头单位审核"
 
 
 def reviews_for(user: Any) -> QuerySet[ProgressReport]:
@@ -132,7 +103,7 @@ def reviews_for(user: Any) -> QuerySet[ProgressReport]:
 @transaction.atomic
 def open_round(user: Any, *, region: Region, title: str, period_start: datetime.date, period_end: datetime.date,
                due_date: datetime.date) -> ReportingRound:
-    if not is_office_for(user, region):
+    if not can(user, "dispatch.open_round", region):
         raise DispatchRefused("只有该区域的整改办可以发起调度")
     if period_end < period_start:
         raise DispatchRefused("调度期止不能早于调度期起")
@@ -146,7 +117,7 @@ def open_round(user: Any, *, region: Region, title: str, period_start: datetime.
 
 @transaction.atomic
 def close_round(round_: ReportingRound, user: Any, *, expected_version: int) -> ReportingRound:
-    if not is_office_for(user, round_.region):
+    if not can(user, "dispatch.manage_round", round_):
         raise DispatchRefused("只有该区域的整改办可以结束调度")
     round_ = ReportingRound.objects.select_for_update().get(pk=round_.pk)
     if not round_.is_open:
@@ -447,7 +418,7 @@ def sample_population(round_: ReportingRound) -> list[int]:
 
 @transaction.atomic
 def draw_sample(round_: ReportingRound, user: Any, *, size: int, seed: int | None = None) -> VerificationSample:
-    if not is_office_for(user, round_.region):
+    if not can(user, "dispatch.manage_round", round_):
         raise DispatchRefused("只有该区域的整改办可以抽取核查任务")
     if not 1 <= size <= MAX_SAMPLE:
         raise DispatchRefused(f"抽取数量应在 1 到 {MAX_SAMPLE} 之间")
@@ -467,7 +438,7 @@ def draw_sample(round_: ReportingRound, user: Any, *, size: int, seed: int | Non
 
 @transaction.atomic
 def record_finding(verification: Verification, user: Any, *, finding: str, result: str) -> Verification:
-    if not is_office_for(user, verification.round.region):
+    if not can(user, "dispatch.manage_round", verification.round):
         raise DispatchRefused("只有该区域的整改办可以登记核查情况")
     own = own_unit_ids(user)
     mine = sorted(a.unit.name for a in verification.task.assignments.select_related("unit") if a.unit_id in own)

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from rectify.accounts.permissions import can
 from rectify.core.history import record_change
 from rectify.core.models import ChangeRecord
 from rectify.core.refusals import Refused
@@ -63,11 +64,6 @@ def complete_from_report(task: Task, user: Any, milestone_ids: Iterable[int], *,
     return newly
 
 
-def can_manage(user: Any, task: Task) -> bool:
-    """The office of the task's region (or an administrator) marks and moves milestones."""
-    return Task.objects.editable_by(user).filter(pk=task.pk).exists()
-
-
 @transaction.atomic
 def set_milestone(milestone: Milestone, user: Any, *, done: bool, date: datetime.date | None, reason: str,
                   expected_version: int) -> Milestone:
@@ -75,7 +71,7 @@ def set_milestone(milestone: Milestone, user: Any, *, done: bool, date: datetime
 
     ``expected_version`` is the task's version the office's page showed.
     """
-    if not can_manage(user, milestone.task):
+    if not can(user, "milestone.set", milestone.task):
         raise PermissionDenied("只有本区域的整改办可以标记或调整时间节点")
     reason = reason.strip()
     if not reason:

@@ -15,8 +15,9 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from rectify.accounts.permissions import can
 from rectify.accounts.roles import UNIT_ROLES, Role
-from rectify.accounts.scope import own_unit_ids, unit_ids
+from rectify.accounts.scope import own_unit_ids
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.core.numbering import SUPERVISION, issuer_name, next_seq
@@ -43,31 +44,17 @@ class SupervisionRefused(Refused, ValueError):
 
 # ---------------------------------------------------------------- who may see and do what
 
-def _is_admin(user: Any) -> bool:
-    return bool(user.is_superuser or Role.ADMIN in user.roles())
-
-
 def visible_notices(user: Any) -> QuerySet[SupervisionNotice]:
     """Notices the user may see: on tasks in their region subtrees, or addressed to their units."""
     return SupervisionNotice.objects.visible_to(user)  # type: ignore[no-any-return]
 
 
-def can_issue(user: Any, task: Task) -> bool:
-    return Task.objects.has_visible(user, task, roles={Role.OFFICE})
-
-
-def can_act_as_unit(user: Any, notice: SupervisionNotice) -> bool:
-    if _is_admin(user):
-        return True
-    ids = unit_ids(user)
-    return bool(ids) and notice.units.filter(pk__in=ids).exists()
-
-
 def review_refusal(user: Any, notice: SupervisionNotice, submitter: Any = None, action: str = "审核督办单") -> str:
     """Why ``user`` may not review what was submitted on ``notice`` (grade, send back, decide an extension);
-    '' when they may. Separation of duties: the office of the task's region reviews, never the submitting
+    '' when they may. Who may is ``can(user, "supervision.review" / "supervision.decide", …)``; this only says
+    why not, in the order the table checks: the office of the task's region reviews, never the submitting
     user nor a user of one of the supervised units."""
-    if not can_issue(user, notice.task):
+    if not can(user, "supervision.issue", notice.task):
         return f"只有本区域的整改办可以{action}"
     if submitter is not None and getattr(submitter, "pk", None) == user.pk:
         return "不能审核本人提交的督办办理事项，请由其他整改办人员审核"
@@ -76,10 +63,6 @@ def review_refusal(user: Any, notice: SupervisionNotice, submitter: Any = None, 
     if mine:
         return f"不能审核本单位（{'、'.join(mine)}）办理的督办单，请由上级整改办审核"
     return ""
-
-
-def can_review(user: Any, notice: SupervisionNotice, submitter: Any = None) -> bool:
-    return not review_refusal(user, notice, submitter)
 
 
 def _require_reviewer(user: Any, notice: SupervisionNotice, submitter: Any, action: str) -> None:
@@ -185,7 +168,7 @@ def issue_notice(
     automatic: bool = False,
 ) -> SupervisionNotice:
     if not automatic:
-        _require(can_issue(user, task), "只有本区域的整改办可以下达督办单")
+        _require(can(user, "supervision.issue", task), "只有本区域的整改办可以下达督办单")
     task = Task.objects.select_for_update(of=("self",)).select_related("region").get(pk=task.pk)
     units = list(units)
     if task.state in DONE_STATES:
@@ -252,7 +235,7 @@ STEP_FIELDS: dict[str, tuple[str, str, str, str]] = {
 @transaction.atomic
 def complete_step(notice: SupervisionNotice, user: Any, step: str, text: str, *, expected_version: int | None = None) -> SupervisionNotice:
     """A unit reports a step done: arrangement (部署), first report back (回复) or completion (办结)."""
-    _require(can_act_as_unit(user, notice), "只有被督办单位可以办理督办单")
+    _require(can(user, "supervision.act", notice), "只有被督办单位可以办理督办单")
     notice = _locked(notice)
     _check_version(notice, expected_version)
     if notice.status == Status.CLOSED:
@@ -354,7 +337,7 @@ def send_back(notice: SupervisionNotice, user: Any, reason: str, *, today: datet
 
 @transaction.atomic
 def request_extension(notice: SupervisionNotice, user: Any, *, new_date: datetime.date, reason: str) -> ExtensionRequest:
-    _require(can_act_as_unit(user, notice), "只有被督办单位可以申请延期")
+    _require(can(user, "supervision.act", notice), "只有被督办单位可以申请延期")
     notice = _locked(notice)
     step = notice.current_step
     if not step:
