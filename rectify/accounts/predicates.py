@@ -7,6 +7,7 @@ record through its attributes (``task.region``, ``notice.units`` …) and the sc
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import rules
@@ -28,8 +29,8 @@ def _task_in_scope(user: Any, task: Any, roles: set[str]) -> bool:
     return bool(apps.get_model("tasks", "Task").objects.has_visible(user, task, roles=roles))
 
 
-def _under(user: Any, region: Any, roles: set[str]) -> bool:
-    return region is not None and any(region.path.startswith(p) for p in region_paths(user, roles))
+def _under(user: Any, region: Any, roles: Iterable[str]) -> bool:
+    return region is not None and any(region.path.startswith(p) for p in region_paths(user, set(roles)))
 
 
 def _region(obj: Any) -> Any:

@@ -588,13 +588,18 @@ def clients(world: SimpleNamespace) -> dict[str, Client]:
     return out
 
 
-def table_users(world: SimpleNamespace) -> dict[str, Any]:
-    """Every role of the matrix as a user freshly read (grants included); the anonymous visitor too."""
+def table_users() -> dict[str, Any]:
+    """Every role of the matrix as its user freshly read (each user is named after its role); the anonymous visitor too."""
     from django.contrib.auth.models import AnonymousUser
 
     from rectify.accounts.models import User
 
-    return {"anonymous": AnonymousUser(), **{role: User.objects.get(pk=getattr(world, role).pk) for role in ROLES[1:]}}
+    return {"anonymous": AnonymousUser(), **{role: User.objects.get(username=role) for role in ROLES[1:]}}
+
+
+def expectations_of(entry: Expectations, records: dict[str, dict[str, Any]], users: dict[str, Any] | None = None) -> dict[str, frozenset[str]]:
+    """A row's expectations: as listed, or read from the permission table for an ``Act`` row."""
+    return entry.expectations(users or table_users(), records) if isinstance(entry, Act) else entry
 
 
 def example(schema: dict[str, Any], components: dict[str, Any]) -> Any:
@@ -665,20 +670,17 @@ def run_matrix(world: SimpleNamespace, records: dict[str, dict[str, Any]]) -> tu
     logging.getLogger("django.request").setLevel(logging.CRITICAL)
     by_role = clients(world)
     routes = dict(url_routes())
-    users = table_users(world)
-
-    def expected(entry: Expectations) -> dict[str, frozenset[str]]:
-        return entry.expectations(users, records) if isinstance(entry, Act) else entry
+    users = table_users()
 
     cases: list[tuple[str, str, str, str, frozenset[str], Any]] = []
     for name, (method, expectations) in MATRIX.items():
         if name not in routes:
             continue
-        for key, allowed in expected(expectations).items():
+        for key, allowed in expectations_of(expectations, records, users).items():
             cases.append((name, method, route_url(name, routes[name], records, "A" if key == "-" else key), key, allowed, None))
     schema = by_role["admin"].get("/api/openapi.json").json()
     for operation in api_operations(schema):
-        for key, allowed in expected(API_MATRIX.get(operation, {})).items():
+        for key, allowed in expectations_of(API_MATRIX.get(operation, {}), records, users).items():
             method, url = api_url(operation, records, "A" if key == "-" else key)
             cases.append((operation, method, url, key, allowed, api_body(schema, operation, records, "A" if key == "-" else key)))
     problems: list[str] = []
