@@ -53,15 +53,16 @@ def _or(a: Grant, b: Grant) -> Grant:
 
 def _parse(tokens: list[str]) -> Grant:
     """Read a rules predicate name such as ``((a & b) & ~c)`` (as ``rules`` composes them)."""
-    token = tokens.pop(0)
-    if token == "~":
+    head = tokens.pop(0)
+    if head == "~":
         return _negate(_parse(tokens))
-    if token != "(":
-        return _leaf(token)
+    if head != "(":
+        return _leaf(head)
     left = _parse(tokens)
     op = tokens.pop(0)
     right = _parse(tokens)
-    assert tokens.pop(0) == ")"
+    if tokens.pop(0) != ")":
+        raise ValueError("unbalanced predicate name")
     return _and(left, right) if op == "&" else _or(left, right)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import rules
+from rules.predicates import Predicate
 
 from . import predicates as p
 from .roles import has_office_role, is_admin, is_editor, is_staff, is_superuser
@@ -22,7 +22,7 @@ from .roles import has_office_role, is_admin, is_editor, is_staff, is_superuser
 
 @dataclass(frozen=True)
 class Action:
-    predicate: Any
+    predicate: Predicate
     obj: str  # the record the question is asked about ("" for none)
     label: str  # what the action is, in Chinese (the doc and refusals)
 
@@ -68,18 +68,13 @@ ACTIONS: dict[str, Action] = {
     "system.audit_log": Action(is_admin, "", "查看登录日志和个人信息访问记录"),
 }
 
-_RULES = rules.RuleSet()
-for _name, _action in ACTIONS.items():
-    _RULES.add_rule(_name, _action.predicate)
-
-
 def can(user: Any, action: str, obj: Any = None) -> bool:
     """Whether ``user`` may do ``action`` (a key of ``ACTIONS``) to ``obj``. An unknown action is an error."""
     if action not in ACTIONS:
         raise KeyError(f"unknown action {action!r}: add it to rectify/accounts/permissions.py ACTIONS")
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return bool(_RULES.test_rule(action, user, obj))
+    return ACTIONS[action].predicate.test(user, obj)
 
 
 __all__ = ["ACTIONS", "Action", "can", "has_office_role"]

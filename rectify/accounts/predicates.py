@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import rules
 from django.apps import apps
 
 from rectify.regions.models import Region
 
-from .roles import REGION_ROLES, Role, describe, is_admin
+from .roles import REGION_ROLES, Role, describe, is_admin, predicate
 from .scope import own_unit_ids, region_paths, unit_ids
 
 # Assignment roles (tasks.Assignment.Role) that apply for acceptance, and the one that reviews reports.
@@ -40,7 +39,7 @@ def _region(obj: Any) -> Any:
 
 # ---------------------------------------------------------------- tasks
 
-@rules.predicate
+@predicate
 def office_of_task(user: Any, task: Any) -> bool:
     """整改办 of the task's region subtree (administrators: every task)."""
     return _task_in_scope(user, task, {Role.OFFICE})
@@ -49,7 +48,7 @@ def office_of_task(user: Any, task: Any) -> bool:
 describe(office_of_task, who={Role.ADMIN: "全部", Role.OFFICE: "本辖区（含下级）的任务"})
 
 
-@rules.predicate
+@predicate
 def reviewer_of_task(user: Any, task: Any) -> bool:
     """验收人员 or 整改办 of the task's region subtree (administrators: every task)."""
     return _task_in_scope(user, task, {Role.REVIEWER, Role.OFFICE})
@@ -58,7 +57,7 @@ def reviewer_of_task(user: Any, task: Any) -> bool:
 describe(reviewer_of_task, who={Role.ADMIN: "全部", Role.OFFICE: "本辖区的任务", Role.REVIEWER: "本辖区的任务"})
 
 
-@rules.predicate
+@predicate
 def applicant_unit_of_task(user: Any, task: Any) -> bool:
     """A unit of the user's unit roles is the task's lead or responsible unit (not a cooperating one)."""
     ids = unit_ids(user) if getattr(user, "is_authenticated", False) and task is not None else []
@@ -70,7 +69,7 @@ describe(applicant_unit_of_task, who={Role.LEAD_UNIT: "本单位是任务的牵�
 
 # ---------------------------------------------------------------- regions
 
-@rules.predicate
+@predicate
 def office_of_region(user: Any, obj: Any) -> bool:
     """整改办 whose subtree holds the region (of the record): the write scope. Administrators: every region."""
     region = _region(obj)
@@ -80,7 +79,7 @@ def office_of_region(user: Any, obj: Any) -> bool:
 describe(office_of_region, who={Role.ADMIN: "全部", Role.OFFICE: "本辖区（含下级）的区划"})
 
 
-@rules.predicate
+@predicate
 def reader_of_region(user: Any, obj: Any) -> bool:
     """整改办, 验收人员 or 领导 over the region (of the record): they read the whole of it. Administrators: all."""
     region = _region(obj)
@@ -90,7 +89,7 @@ def reader_of_region(user: Any, obj: Any) -> bool:
 describe(reader_of_region, who={Role.ADMIN: "全部", Role.OFFICE: "本辖区的区划", Role.REVIEWER: "本辖区的区划", Role.LEADER: "本辖区的区划"})
 
 
-@rules.predicate
+@predicate
 def office_filed_to(user: Any, filing: Any) -> bool:
     """整改办 of the region a closure is filed to, or of a region above it. Administrators: every filing."""
     return filing is not None and (is_admin(user) or _under(user, filing.filed_to_region, {Role.OFFICE}))
@@ -101,7 +100,7 @@ describe(office_filed_to, who={Role.ADMIN: "全部", Role.OFFICE: "报送给本�
 
 # ---------------------------------------------------------------- supervision notices
 
-@rules.predicate
+@predicate
 def unit_of_notice(user: Any, notice: Any) -> bool:
     """One of the supervised units (administrators may act for them)."""
     if notice is None or not getattr(user, "is_authenticated", False):
@@ -123,7 +122,7 @@ def _separated(user: Any, notice: Any, submitter_id: Any) -> bool:
     return not any(u.pk in own for u in notice.units.all())
 
 
-@rules.predicate
+@predicate
 def reviewer_of_notice(user: Any, notice: Any) -> bool:
     """The office of the notice's task judges what the units reported done; never the reporter nor a supervised unit."""
     return notice is not None and office_of_task(user, notice.task) and _separated(user, notice, notice.done_reported_by_id)
@@ -132,7 +131,7 @@ def reviewer_of_notice(user: Any, notice: Any) -> bool:
 describe(reviewer_of_notice, who={Role.ADMIN: "全部，本人报办结或本单位被督办的除外", Role.OFFICE: "本辖区任务的督办单，本人报办结或本单位被督办的除外"})
 
 
-@rules.predicate
+@predicate
 def decider_of_extension(user: Any, request: Any) -> bool:
     """The office of the notice's task decides an extension; never the requester nor a supervised unit."""
     if request is None:
@@ -150,7 +149,7 @@ def lead_unit_ids(task: Any) -> set[int]:
     return {a.unit_id for a in task.assignments.all() if a.role == LEAD_ASSIGNMENT}
 
 
-@rules.predicate
+@predicate
 def report_needs_lead_review(user: Any, report: Any) -> bool:
     """A cooperating or responsible unit's report is reviewed by a lead unit; a lead unit's own report is not."""
     return report is not None and report.unit_id not in lead_unit_ids(report.task)
@@ -159,7 +158,7 @@ def report_needs_lead_review(user: Any, report: Any) -> bool:
 describe(report_needs_lead_review, condition="报送单位不是该任务的牵头单位")
 
 
-@rules.predicate
+@predicate
 def lead_unit_of_report_task(user: Any, report: Any) -> bool:
     """A unit of the user's unit roles leads the report's task (administrators do not review reports)."""
     return report is not None and bool(lead_unit_ids(report.task) & set(unit_ids(user)))
@@ -168,7 +167,7 @@ def lead_unit_of_report_task(user: Any, report: Any) -> bool:
 describe(lead_unit_of_report_task, who={Role.LEAD_UNIT: "本单位牵头该任务", Role.RESPONSIBLE_UNIT: "本单位牵头该任务"})
 
 
-@rules.predicate
+@predicate
 def submitted_report(user: Any, report: Any) -> bool:
     """The user submitted the report."""
     return report is not None and report.submitted_by_id is not None and report.submitted_by_id == user.pk
@@ -177,7 +176,7 @@ def submitted_report(user: Any, report: Any) -> bool:
 describe(submitted_report, condition="本人提交了该报送")
 
 
-@rules.predicate
+@predicate
 def speaks_for_report_unit(user: Any, report: Any) -> bool:
     """The reporting unit is one the user speaks for (a unit role or the unit they belong to)."""
     return report is not None and report.unit_id in own_unit_ids(user)

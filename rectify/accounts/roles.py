@@ -6,10 +6,11 @@ nothing of the project, so ``accounts.scope`` may use ``is_admin`` too.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-import rules
 from django.db import models
+from rules.predicates import Predicate
 
 
 class Role(models.TextChoices):
@@ -28,48 +29,53 @@ UNIT_ROLES = {Role.LEAD_UNIT, Role.RESPONSIBLE_UNIT}
 EDITOR_ROLES = {Role.ADMIN, Role.OFFICE}
 
 
+def predicate(fn: Callable[..., bool], name: str | None = None) -> Predicate:
+    """``rules.predicate`` with types: a composable (``&``, ``|``, ``~``) predicate of ``(user, obj)``."""
+    return Predicate(fn, name=name)
+
+
 # What each leaf predicate grants, for the generated docs/permissions.md: by predicate name, either
 # the roles it lets through with the condition on the record ("who"), or a condition on the record
 # that applies to every role ("condition").
 DESCRIPTIONS: dict[str, dict[str, Any]] = {}
 
 
-def describe(predicate: Any, *, who: dict[str, str] | None = None, condition: str = "") -> Any:
-    """Record what ``predicate`` grants (see ``DESCRIPTIONS``) and return it."""
-    DESCRIPTIONS[predicate.name] = {"who": who or {}, "condition": condition}
-    return predicate
+def describe(leaf: Predicate, *, who: dict[str, str] | None = None, condition: str = "") -> Predicate:
+    """Record what ``leaf`` grants (see ``DESCRIPTIONS``) and return it."""
+    DESCRIPTIONS[leaf.name] = {"who": who or {}, "condition": condition}
+    return leaf
 
 
 def _signed_in(user: Any) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False))
 
 
-@rules.predicate
+@predicate
 def is_admin(user: Any) -> bool:
     """系统管理员: a superuser or a holder of the administrator role (the only definition of it)."""
     return _signed_in(user) and bool(user.is_superuser or any(g.role == Role.ADMIN for g in user.grants))
 
 
-@rules.predicate
+@predicate
 def is_staff(user: Any) -> bool:
     """A staff account (``is_staff``): Django's admin site lets it in."""
     return _signed_in(user) and bool(user.is_staff)
 
 
-@rules.predicate
+@predicate
 def is_superuser(user: Any) -> bool:
     """A superuser account (it also counts as an administrator, ``is_admin``)."""
     return _signed_in(user) and bool(user.is_superuser)
 
 
-def holds(*roles: str) -> Any:
+def holds(*roles: str) -> Predicate:
     """A predicate: the user holds one of ``roles`` (anywhere; the object predicates narrow it to a region or unit)."""
     wanted = set(roles)
 
     def check(user: Any) -> bool:
         return _signed_in(user) and any(g.role in wanted for g in user.grants)
 
-    return rules.predicate(check, name="holds_" + "_or_".join(sorted(wanted)))
+    return predicate(check, name="holds_" + "_or_".join(sorted(wanted)))
 
 
 describe(is_admin, who={Role.ADMIN: "全部"})

@@ -57,7 +57,8 @@ def inspection_list(request: AuthedRequest) -> HttpResponse:
 def _writable_regions(request: AuthedRequest) -> QuerySet[Region]:
     if not can(request.user, "ledger.edit"):
         return Region.objects.none()
-    return writable_regions(request.user)
+    regions: QuerySet[Region] = writable_regions(request.user)
+    return regions
 
 
 @login_required

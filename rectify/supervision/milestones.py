@@ -19,6 +19,7 @@ from rectify.accounts.permissions import can
 from rectify.core.history import record_change
 from rectify.core.models import ChangeRecord
 from rectify.core.refusals import Refused
+from rectify.core.types import AuthedUser
 from rectify.core.versioning import StaleEdit, save_versioned
 from rectify.tasks.models import Milestone, Task
 
@@ -40,7 +41,7 @@ def _locked_task(task: Task) -> Task:
     return Task.objects.select_for_update().get(pk=task.pk)
 
 
-def complete_from_report(task: Task, user: Any, milestone_ids: Iterable[int], *, source: str) -> list[Milestone]:
+def complete_from_report(task: Task, user: AuthedUser, milestone_ids: Iterable[int], *, source: str) -> list[Milestone]:
     """Mark the task's milestones ``milestone_ids`` done, as a unit reported them; returns those newly marked.
 
     Must run inside the report's transaction. Ids of another task's milestones are refused.
@@ -65,7 +66,7 @@ def complete_from_report(task: Task, user: Any, milestone_ids: Iterable[int], *,
 
 
 @transaction.atomic
-def set_milestone(milestone: Milestone, user: Any, *, done: bool, date: datetime.date | None, reason: str,
+def set_milestone(milestone: Milestone, user: AuthedUser, *, done: bool, date: datetime.date | None, reason: str,
                   expected_version: int) -> Milestone:
     """The office marks a milestone done or not done, or moves its date; ``reason`` is required.
 
