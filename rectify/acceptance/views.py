@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from rectify.accounts.permissions import can
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.files import ALLOWED_LABEL, serve_file
 from rectify.core.pagination import paginate
@@ -61,7 +62,7 @@ def task_file(request: HttpRequest, uuid: Any) -> HttpResponse:
     applications = task.acceptance_applications.select_related("applicant", "unit").prefetch_related("evidence", "reviews__reviewer")
     announcements = task.announcements.prefetch_related("objections")
     announcement = services.current_announcement(task)
-    manage = services.can_manage(user, task)
+    manage = can(user, "acceptance.announce", task)  # announce, object, resolve and close: the same office
     pending = next((a for a in applications if a.status == AcceptanceApplication.Status.PENDING), None)
     context = {
         "task": task,
@@ -69,8 +70,8 @@ def task_file(request: HttpRequest, uuid: Any) -> HttpResponse:
         "announcements": announcements,
         "announcement": announcement,
         "closure": task.closures.order_by("-id").first(),
-        "can_apply": task.state in services.APPLY_FROM and services.can_apply(user, task),
-        "can_review": pending is not None and task.state == TaskState.APPLIED and services.can_review(user, task) and pending.applicant_id != user.pk,
+        "can_apply": task.state in services.APPLY_FROM and can(user, "acceptance.apply", task),
+        "can_review": pending is not None and task.state == TaskState.APPLIED and can(user, "acceptance.review", task) and pending.applicant_id != user.pk,
         "pending": pending,
         "can_manage": manage,
         "can_announce": manage and task.state == TaskState.ACCEPTED,
@@ -83,7 +84,7 @@ def task_file(request: HttpRequest, uuid: Any) -> HttpResponse:
         "announcement_days": services.announcement_days(task.region),
         "calendar_check": _calendar_check(announcement),
         "closure_history": services.closure_history(task),
-        "can_schedule_look_back": task.state == TaskState.CLOSED and services.can_schedule_look_back(user, task),
+        "can_schedule_look_back": task.state == TaskState.CLOSED and can(user, "acceptance.schedule_look_back", task),
         "schedule_form": ScheduleOneForm(initial={"scheduled_for": timezone.localdate()}),
         **_filing_context(user, task),
     }
@@ -111,8 +112,8 @@ def _filing_context(user: AnyUser, task: Task) -> dict[str, Any]:
         "filing": filing,
         "filing_closure": closure,
         "filing_region": services.filing_region(task),
-        "can_file": closed and filing is None and services.can_file(user, task),
-        "can_acknowledge_filing": filing is not None and not filing.acknowledged and services.can_acknowledge(user, filing),
+        "can_file": closed and filing is None and can(user, "acceptance.file", task),
+        "can_acknowledge_filing": filing is not None and not filing.acknowledged and can(user, "acceptance.acknowledge", filing),
         "filing_form": FilingForm(),
     }
 
@@ -120,7 +121,7 @@ def _filing_context(user: AnyUser, task: Task) -> dict[str, Any]:
 @login_required
 def apply(request: HttpRequest, uuid: Any) -> HttpResponse:
     task = _task(request, uuid)
-    if not services.can_apply(request.user, task):
+    if not can(request.user, "acceptance.apply", task):
         raise PermissionDenied("只有承担该任务的牵头单位、责任单位或整改办可以申请验收")
     form = ApplyForm(request.POST or None, initial={"version": task.version, "completion_report": task.completion})
 
@@ -138,7 +139,7 @@ def apply(request: HttpRequest, uuid: Any) -> HttpResponse:
 def review(request: HttpRequest, uuid: Any) -> HttpResponse:
     application = get_object_or_404(AcceptanceApplication.objects.visible_to(request.user), uuid=uuid)
     task = application.task
-    if application.applicant_id == request.user.pk and services.can_review(request.user, task):
+    if application.applicant_id == request.user.pk and can(request.user, "acceptance.review", task):
         raise PermissionDenied("申请人不能验收自己提交的申请")
 
     def act(data: dict[str, Any]) -> str:
@@ -147,7 +148,7 @@ def review(request: HttpRequest, uuid: Any) -> HttpResponse:
                                     expected_version=data["version"])
         return "验收意见已保存"
 
-    return post_step(request, ReviewForm(request.POST), act, back=_file_url(task), allowed=services.can_review(request.user, task),
+    return post_step(request, ReviewForm(request.POST), act, back=_file_url(task), allowed=can(request.user, "acceptance.review", task),
                 denied="只有本区域的验收人员或整改办可以验收")
 
 
@@ -162,7 +163,7 @@ def announce(request: HttpRequest, uuid: Any) -> HttpResponse:
             messages.warning(request, item.calendar_note)
         return f"已发布销号公示，公示期至{item.ends_on:%Y年%m月%d日}"
 
-    return post_step(request, AnnounceForm(request.POST), act, back=_file_url(task), allowed=services.can_manage(request.user, task),
+    return post_step(request, AnnounceForm(request.POST), act, back=_file_url(task), allowed=can(request.user, "acceptance.announce", task),
                 denied="只有整改办可以发布销号公示")
 
 
@@ -176,7 +177,7 @@ def object_(request: HttpRequest, uuid: Any) -> HttpResponse:
         return "异议已登记"
 
     return post_step(request, ObjectionForm(request.POST), act, back=_file_url(announcement.task),
-                allowed=services.can_manage(request.user, announcement.task),
+                allowed=can(request.user, "acceptance.object", announcement.task),
                 denied="只有整改办可以登记公示异议（群众、单位的异议请交整改办登记）")
 
 
@@ -191,7 +192,7 @@ def resolve(request: HttpRequest, uuid: Any) -> HttpResponse:
                                    expected_version=data["version"])
         return "异议已处理"
 
-    return post_step(request, ResolveForm(request.POST), act, back=_file_url(task), allowed=services.can_manage(request.user, task),
+    return post_step(request, ResolveForm(request.POST), act, back=_file_url(task), allowed=can(request.user, "acceptance.resolve", task),
                 denied="只有整改办可以处理异议")
 
 
@@ -204,7 +205,7 @@ def close(request: HttpRequest, uuid: Any) -> HttpResponse:
         closure = services.close_task(task, request.user, expected_version=data["version"])
         return f"已销号：{closure.number}"
 
-    return post_step(request, CloseForm(request.POST), act, back=_file_url(task), allowed=services.can_manage(request.user, task),
+    return post_step(request, CloseForm(request.POST), act, back=_file_url(task), allowed=can(request.user, "acceptance.close", task),
                 denied="只有整改办可以销号")
 
 
@@ -273,7 +274,7 @@ def look_back_list(request: HttpRequest) -> HttpResponse:
     return render(request, "acceptance/look_back_list.html", {
         "page": page, "status": status, "filters": LOOK_BACK_FILTERS,
         "today": timezone.localdate(),
-        "can_schedule": services.may_schedule_look_backs(request.user),
+        "can_schedule": can(request.user, "acceptance.schedule_look_backs"),
     })
 
 
@@ -281,7 +282,7 @@ def look_back_list(request: HttpRequest) -> HttpResponse:
 def look_back_schedule(request: HttpRequest) -> HttpResponse:
     """Schedule look-backs for many closed tasks at once (e.g. all closed 6 months ago in one inspection)."""
     user = request.user
-    if not services.may_schedule_look_backs(user):
+    if not can(user, "acceptance.schedule_look_backs"):
         raise PermissionDenied("只有整改办可以安排回头看")
     inspections = Inspection.objects.filter(target_region__in=Region.objects.visible_to(user)).order_by("-id")
     form = ScheduleForm(request.POST or None, inspections=inspections,
@@ -311,7 +312,7 @@ def look_back_schedule_one(request: HttpRequest, uuid: Any) -> HttpResponse:
             raise services.AcceptanceRefused("该任务已安排回头看，尚未记录结论")
         return f"已安排回头看，计划于{data['scheduled_for']:%Y年%m月%d日}"
 
-    return post_step(request, ScheduleOneForm(request.POST), act, back=_file_url(task), allowed=services.can_schedule_look_back(request.user, task),
+    return post_step(request, ScheduleOneForm(request.POST), act, back=_file_url(task), allowed=can(request.user, "acceptance.schedule_look_back", task),
                 denied="只有本区域的整改办可以安排回头看")
 
 
@@ -320,7 +321,7 @@ def look_back_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     look_back = get_object_or_404(_look_backs(request).select_related("task__region__parent", "task__plan", "closure", "scheduled_by", "checker"),
                                   uuid=uuid)
     task = look_back.task
-    can_record = not look_back.result and task.state == TaskState.CLOSED and services.can_record_look_back(request.user, task)
+    can_record = not look_back.result and task.state == TaskState.CLOSED and can(request.user, "acceptance.record_look_back", task)
     form = LookBackForm(request.POST or None, initial={"version": task.version})
 
     def act(data: dict[str, Any]) -> Done:
@@ -331,7 +332,7 @@ def look_back_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
         return Done("回头看结论已记录：整改成效巩固")
 
     return post_step(request, form, act, back=_file_url(task), template="acceptance/look_back_detail.html",
-                     allowed=request.method != "POST" or services.can_record_look_back(request.user, task),
+                     allowed=request.method != "POST" or can(request.user, "acceptance.record_look_back", task),
                      denied="只有本区域的验收人员或整改办可以记录回头看结论",
                      context={"lb": look_back, "task": task, "can_record": can_record,
                               "evidence": look_back.evidence.all(), "allowed": ALLOWED_LABEL})
@@ -384,7 +385,7 @@ def file_closure(request: HttpRequest, uuid: Any) -> HttpResponse:
         filing = services.file_closure(closure, request.user, data["note"])
         return f"已报送备案：{closure.number}，报{filing.filed_to_region.full_name}整改办"
 
-    return post_step(request, FilingForm(request.POST), act, back=_file_url(task), allowed=services.can_file(request.user, task),
+    return post_step(request, FilingForm(request.POST), act, back=_file_url(task), allowed=can(request.user, "acceptance.file", task),
                 denied="只有本区域的整改办可以报送销号备案")
 
 
@@ -402,18 +403,18 @@ def acknowledge_filing(request: HttpRequest, uuid: Any) -> HttpResponse:
         return f"已确认备案：{closure.number if closure else ''}"
 
     back = reverse("acceptance:filings") if request.POST.get("next", "") == "filings" else _file_url(task)
-    return post_step(request, None, act, back=back, allowed=services.can_acknowledge(request.user, filing),
+    return post_step(request, None, act, back=back, allowed=can(request.user, "acceptance.acknowledge", filing),
                      denied="只有备案机关（上级整改办）可以确认备案")
 
 
 @login_required
 def filing_list(request: HttpRequest) -> HttpResponse:
     """Filings received by the caller's office subtree, unacknowledged first."""
-    if not services.may_receive_filings(request.user):
+    if not can(request.user, "acceptance.receive_filings"):
         raise PermissionDenied("只有整改办可以查看销号备案")
     filings = services.received_filings(request.user).select_related(
         "closure__task__region", "filed_to_region", "filed_by", "acknowledged_by")
     page = paginate(request, filings, FILING_PAGE_SIZE)
     for filing in page:
-        filing.may_acknowledge = not filing.acknowledged and services.can_acknowledge(request.user, filing)
+        filing.may_acknowledge = not filing.acknowledged and can(request.user, "acceptance.acknowledge", filing)
     return render(request, "acceptance/filing_list.html", {"page": page})

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from rectify.regions.models import Region, Unit
 
-from .roles import EDITOR_ROLES, Role
+from .roles import Role, is_admin
 
 
 def signature_image_path(instance: object, filename: str) -> str:
@@ -40,7 +40,7 @@ class User(AbstractUser):
     @property
     def requires_second_factor(self) -> bool:
         """Administrators must use TOTP; other users once they have enrolled a device."""
-        if self.is_superuser or Role.ADMIN in self.roles():
+        if is_admin(self):
             return True
         device = getattr(self, "totp_device", None)
         return bool(device and device.confirmed_at)
@@ -69,7 +69,10 @@ class User(AbstractUser):
 
     @property
     def is_editor(self) -> bool:
-        return self.has_role(*EDITOR_ROLES)
+        """May create tasks, inspections, plans and units (``can(user, "ledger.edit")``; the API's ``me`` reports it)."""
+        from .permissions import can
+
+        return can(self, "ledger.edit")
 
 
 class RoleGrant(models.Model):

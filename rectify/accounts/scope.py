@@ -16,15 +16,11 @@ from django.db.models import Q
 
 from rectify.core.refusals import Refused
 
-from .roles import REGION_ROLES, UNIT_ROLES, Role
+from .roles import REGION_ROLES, UNIT_ROLES, Role, is_admin
 
 NOTHING = Q(pk__in=[])
 # An explicit always-true filter: an empty Q() would vanish when OR-ed with another condition.
 EVERYTHING = Q(pk__isnull=False)
-
-
-def _is_admin(user: Any) -> bool:
-    return bool(user.is_superuser or any(g.role == Role.ADMIN for g in user.grants))
 
 
 def region_paths(user: Any, roles: set[str] | None = None) -> list[str]:
@@ -52,7 +48,7 @@ def task_scope(user: Any, *, roles: set[str] | None = None) -> Q:
     """Tasks the user may see: their region subtrees, plus tasks their units are assigned to."""
     if not user or not user.is_authenticated:
         return NOTHING
-    if _is_admin(user):
+    if is_admin(user):
         return EVERYTHING
     q = NOTHING
     for path in region_paths(user, roles):
@@ -69,7 +65,7 @@ def task_edit_scope(user: Any) -> Q:
     """Tasks whose plan fields the user may change: an office's subtree (or everything for admins)."""
     if not user or not user.is_authenticated:
         return NOTHING
-    if _is_admin(user):
+    if is_admin(user):
         return EVERYTHING
     return task_scope(user, roles={Role.OFFICE})
 
@@ -79,7 +75,7 @@ def region_scope(user: Any, field: str = "") -> Q:
     prefix = f"{field}__" if field else ""
     if not user or not user.is_authenticated:
         return NOTHING
-    if _is_admin(user):
+    if is_admin(user):
         return EVERYTHING
     q = NOTHING
     for path in region_paths(user):
@@ -110,7 +106,7 @@ def writable_region_q(user: Any, field: str = "") -> Q:
     prefix = f"{field}__" if field else ""
     if not user or not user.is_authenticated:
         return NOTHING
-    if _is_admin(user):
+    if is_admin(user):
         return EVERYTHING
     q = NOTHING
     for path in region_paths(user, WRITE_ROLES):
@@ -134,7 +130,7 @@ def writable_unit_q(user: Any, field: str = "") -> Q:
     prefix = f"{field}__" if field else ""
     if not user or not user.is_authenticated:
         return NOTHING
-    if _is_admin(user):
+    if is_admin(user):
         return EVERYTHING
     q = NOTHING
     for path in region_paths(user, WRITE_ROLES):
@@ -151,18 +147,12 @@ def writable_units(user: Any) -> Any:
     return Unit.objects.filter(writable_unit_q(user)).select_related("region").order_by("region__path", "name")
 
 
-def can_write_region(user: Any, region: Any) -> bool:
-    """Whether ``region`` is in the user's write scope (decided from the paths, without a query)."""
-    if region is None or not user or not user.is_authenticated:
-        return False
-    if _is_admin(user):
-        return True
-    return any(region.path.startswith(path) for path in region_paths(user, WRITE_ROLES))
-
-
 def check_writable_region(user: Any, region: Any) -> None:
-    """Refuse (``WriteScopeRefused``, Chinese message) a write into a region outside the user's write scope."""
-    if not can_write_region(user, region):
+    """Refuse (``WriteScopeRefused``, Chinese message) a write into a region outside the user's write scope
+    (``can(user, "region.write", region)``, decided from the paths, without a query)."""
+    from .permissions import can  # the permission table builds on this module
+
+    if not can(user, "region.write", region):
         name = getattr(region, "full_name", None) or str(region)
         raise WriteScopeRefused(f"您没有在“{name}”新建或修改任务的权限（该区划不在您的整改办管辖范围内）")
 
@@ -170,7 +160,7 @@ def check_writable_region(user: Any, region: Any) -> None:
 def check_assignable_units(user: Any, units: Any) -> None:
     """Refuse units the user may not assign (``writable_unit_q``), naming them."""
     wanted = {u.pk: u for u in units}
-    if not wanted or (user and user.is_authenticated and _is_admin(user)):
+    if not wanted or (user and user.is_authenticated and is_admin(user)):
         return
     allowed = set(apps.get_model("regions", "Unit").objects.filter(writable_unit_q(user), pk__in=list(wanted)).values_list("pk", flat=True))
     refused = [wanted[pk] for pk in wanted if pk not in allowed]
@@ -194,7 +184,7 @@ def inspection_scope(user: Any) -> Q:
     (a county unit working on a city inspection's task sees that inspection)."""
     if not user or not user.is_authenticated:
         return NOTHING
-    if _is_admin(user):
+    if is_admin(user):
         return EVERYTHING
     tasks = apps.get_model("tasks", "Task").objects.filter(task_scope(user), inspection__isnull=False)
     return region_scope(user, "target_region") | Q(pk__in=tasks.values("inspection_id"))
@@ -217,7 +207,7 @@ def plan_scope(user: Any) -> Q:
     """
     if not user or not user.is_authenticated:
         return NOTHING
-    if _is_admin(user):
+    if is_admin(user):
         return EVERYTHING
     q = NOTHING
     for path in region_paths(user):
@@ -261,7 +251,7 @@ def visible_q(model: Any, user: Any, roles: set[str] | None = None) -> Q:
     """
     if not user or not user.is_authenticated:
         return NOTHING
-    if _is_admin(user):
+    if is_admin(user):
         return EVERYTHING
     asked = roles
     roles = roles if roles is not None else getattr(model, "scope_roles", None)
@@ -288,7 +278,7 @@ def editable_q(model: Any, user: Any) -> Q:
     into the user's write scope (an office's subtrees; administrators everywhere)."""
     if not user or not user.is_authenticated:
         return NOTHING
-    if _is_admin(user):
+    if is_admin(user):
         return EVERYTHING
     Region = apps.get_model("regions", "Region")
     Unit = apps.get_model("regions", "Unit")
@@ -331,6 +321,6 @@ class ScopedQuerySet(models.QuerySet[_M, _M]):
 
     def has_visible(self, user: Any, obj: Any, roles: set[str] | None = None) -> bool:
         """Whether ``obj`` is among the rows ``user`` may see (one query, none for an administrator)."""
-        if user and user.is_authenticated and _is_admin(user):
+        if user and user.is_authenticated and is_admin(user):
             return True
         return bool(self.visible_to(user, roles).filter(pk=obj.pk).exists())

@@ -22,7 +22,7 @@ from rectify.core.types import AuthedRequest, AuthedUser
 from . import security
 from .forms import ChinesePasswordChangeForm, TOTPForm
 from .models import LoginEvent, PersonalDataAccess, TOTPDevice
-from .roles import Role
+from .permissions import can
 
 SESSION_NEXT = "rectify_mfa_next"
 PAGE_SIZE = 50
@@ -127,7 +127,7 @@ def mfa_enrol(request: AuthedRequest) -> HttpResponse:
     context = {
         "form": form, "uri": security.provisioning_uri(device),
         "secret_groups": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-        "required": request.user.requires_second_factor or request.user.has_role(Role.ADMIN),
+        "required": request.user.requires_second_factor,
     }
     return render(request, "accounts/mfa_enrol.html", context, status=400 if form.errors else 200)
 
@@ -242,7 +242,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 def _require_admin(request: AuthedRequest) -> None:
-    if not (request.user.is_superuser or request.user.has_role(Role.ADMIN)):
+    if not can(request.user, "system.audit_log"):
         raise PermissionDenied("只有系统管理员可以查看安全审计日志。")
 
 

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja.errors import HttpError
 
-from rectify.accounts.roles import Role
+from rectify.accounts.permissions import can
 from rectify.core.context import acting_as
 from rectify.core.types import AnyUser, AuthedUser
 from rectify.inspections.models import Inspection, Plan
@@ -31,12 +31,8 @@ def acting(request: HttpRequest) -> Iterator[None]:
         yield
 
 
-def is_admin(user: AuthedUser) -> bool:
-    return bool(user.has_role(Role.ADMIN))
-
-
 def require_editor(user: AuthedUser, what: str = "修改数据") -> None:
-    if not user.is_editor:
+    if not can(user, "ledger.edit"):
         raise HttpError(403, f"只有整改办或管理员可以{what}")
 
 

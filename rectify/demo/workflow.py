@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from rectify.acceptance import services as acceptance
 from rectify.acceptance.models import AcceptanceApplication, AcceptanceReview, Announcement
+from rectify.accounts.permissions import can
 from rectify.core.workdays import add_working_days_noting
 from rectify.tasks.models import Task
 from rectify.tasks.services import transition_task
@@ -40,7 +41,7 @@ def evidence_file() -> SimpleUploadedFile:
 
 
 def _applicant(task: Task, people: Workflow) -> Any:
-    if acceptance.can_apply(people.unit_user, task):
+    if can(people.unit_user, "acceptance.apply", task):
         return people.unit_user
     return people.office
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl.styles import Alignment, Font
 
+from rectify.accounts.permissions import can
 from rectify.accounts.scope import unit_ids
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.files import ALLOWED_LABEL
@@ -133,7 +134,7 @@ def round_create(request: AuthedRequest) -> HttpResponse:
 def round_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
     round_ = _round(request, uuid)
     user = request.user
-    if not services.is_viewer_for(user, round_.region):
+    if not can(user, "dispatch.read_round", round_):
         rows = _my_rows(user, [round_])
         return render(request, "dispatch/round_unit.html", {"round": round_, "rows": _page(request, rows)})
     expected = services.expected_assignments(round_)
@@ -149,7 +150,7 @@ def round_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     if q:
         rows = rows.filter(unit__name__icontains=q)
-    manage = services.is_office_for(user, round_.region)
+    manage = can(user, "dispatch.manage_round", round_)
     context = {
         "round": round_, "rows": _page(request, rows), "show": show, "q": q,
         "total": total, "reported": reported, "missing": total - reported,
@@ -163,12 +164,12 @@ def round_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
 
 
 def _require_viewer(request: AuthedRequest, round_: ReportingRound) -> None:
-    if not services.is_viewer_for(request.user, round_.region):
+    if not can(request.user, "dispatch.read_round", round_):
         raise PermissionDenied("只有整改办、领导和验收人员可以查看全部报送情况")
 
 
 def _require_office(request: AuthedRequest, round_: ReportingRound) -> None:
-    if not services.is_office_for(request.user, round_.region):
+    if not can(request.user, "dispatch.manage_round", round_):
         raise PermissionDenied("只有该区域的整改办可以进行此操作")
 
 
@@ -298,7 +299,7 @@ def report_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
     own = report.unit_id in set(unit_ids(user))
     return render(request, "dispatch/report_detail.html", {
         "report": report, "round": report.round, "task": report.task, "files": files, "history": history,
-        "can_review": report.status == ProgressReport.Status.SUBMITTED and services.can_review(user, report),
+        "can_review": report.status == ProgressReport.Status.SUBMITTED and can(user, "dispatch.review", report),
         "resubmit_round": services.open_round_for(report, user) if own else None,
         "review_form": ReviewForm(initial={"version": report.version, "decision": "accept"}),
     })
@@ -343,7 +344,7 @@ def task_reports(request: AuthedRequest, uuid: Any) -> HttpResponse:
 def verification(request: AuthedRequest, uuid: Any) -> HttpResponse:
     round_ = _round(request, uuid)
     _require_viewer(request, round_)
-    manage = services.is_office_for(request.user, round_.region)
+    manage = can(request.user, "dispatch.manage_round", round_)
     form = SampleForm(request.POST or None)
     if request.method == "POST":
 
@@ -366,7 +367,7 @@ def verification(request: AuthedRequest, uuid: Any) -> HttpResponse:
 @require_POST
 def finding(request: AuthedRequest, uuid: Any) -> HttpResponse:
     item = get_object_or_404(Verification.objects.visible_to(request.user).select_related("round__region", "task"), uuid=uuid)
-    if not services.is_office_for(request.user, item.round.region):
+    if not can(request.user, "dispatch.manage_round", item.round):
         raise PermissionDenied("只有该区域的整改办可以登记核查情况")
 
     def act(data: dict[str, Any]) -> str:

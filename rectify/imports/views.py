@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from rectify.accounts.permissions import can
 from rectify.inspections.models import Plan
 from rectify.regions.models import Region
 
@@ -23,7 +24,7 @@ from .models import ImportBatch
 
 
 def _require_editor(request: HttpRequest) -> None:
-    if not request.user.is_editor:  # type: ignore[union-attr]
+    if not can(request.user, "ledger.edit"):
         raise PermissionDenied("只有整改办或系统管理员可以导入方案文档")
 
 

@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from rectify.accounts.permissions import can
 from rectify.accounts.scope import writable_regions
 from rectify.core.models import ChangeRecord
 from rectify.core.pagination import paginate
@@ -54,7 +55,7 @@ def inspection_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _writable_regions(request: AuthedRequest) -> QuerySet[Region]:
-    if not request.user.is_editor:
+    if not can(request.user, "ledger.edit"):
         return Region.objects.none()
     regions: QuerySet[Region] = writable_regions(request.user)
     return regions

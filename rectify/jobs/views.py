@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from rectify.accounts.roles import Role
+from rectify.accounts.permissions import can
 from rectify.core.pagination import paginate
 from rectify.core.types import AuthedRequest
 
@@ -19,7 +19,7 @@ PAGE_SIZE = 30
 
 
 def _staff(request: AuthedRequest) -> None:
-    if not (request.user.is_staff or request.user.is_superuser):
+    if not can(request.user, "system.jobs"):
         raise PermissionDenied("只有系统管理人员可以查看后台任务")
 
 
@@ -45,7 +45,7 @@ def job_list(request: AuthedRequest) -> HttpResponse:
         "status": status,
         "statuses": Job.Status.choices,
         "checks": checks,
-        "can_run": request.user.has_role(Role.ADMIN),
+        "can_run": can(request.user, "system.run_checks"),
     })
 
 
@@ -53,7 +53,7 @@ def job_list(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def run_periodic(request: AuthedRequest, name: str) -> HttpResponse:
     _staff(request)
-    if not request.user.has_role(Role.ADMIN):
+    if not can(request.user, "system.run_checks"):
         raise PermissionDenied("只有系统管理员可以立即运行定时检查")
     check = registry.get_periodic(name)
     if check is None:

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from rectify.accounts.permissions import can
 from rectify.accounts.roles import Role
 from rectify.accounts.scope import unit_ids
 from rectify.regions.paths import path_prefixes
@@ -203,7 +204,7 @@ def filings_to_acknowledge(user: Any, limit: int) -> TodoList:
     from rectify.acceptance.models import Filing
 
     rows = Filing.objects.visible_to(user).filter(acknowledged_at__isnull=True)
-    if not (user.is_superuser or Role.ADMIN in user.roles()):
+    if not can(user, "acceptance.acknowledge_own"):
         rows = rows.exclude(filed_by=user)
     rows = rows.select_related("closure__task__region").order_by("filed_at", "id")
     return _listed("filings_to_acknowledge", "待确认的销号备案", rows,

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from rectify.accounts.permissions import can
 from rectify.accounts.roles import Role
 from rectify.accounts.scope import unit_ids
 from rectify.core.pagination import paginate
@@ -87,7 +88,7 @@ def notice_list(request: AuthedRequest) -> HttpResponse:
     page = _page(request, _list_queryset(qs).order_by("-issued_at", "-id"))
     return render(request, "supervision/list.html", {
         "page": page, "form": form, "today": today, "title": "督办单",
-        "can_configure": user.has_role(Role.OFFICE, Role.ADMIN) or user.is_superuser,
+        "can_configure": can(user, "supervision.rules"),
     })
 
 
@@ -132,11 +133,11 @@ def notice_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
     notice = _notice(request, uuid)
     user = request.user
     today = timezone.localdate()
-    unit = services.can_act_as_unit(user, notice)
+    unit = can(user, "supervision.act", notice)
     extensions = list(notice.extensions.select_related("requested_by", "decided_by"))
     pending = next((e for e in extensions if not e.decision), None)
-    review = services.can_review(user, notice, notice.done_reported_by)
-    decide = pending is not None and services.can_review(user, notice, pending.requested_by)
+    review = can(user, "supervision.review", notice)
+    decide = pending is not None and can(user, "supervision.decide", pending)
     step = notice.current_step
     context = {
         "notice": notice, "task": notice.task, "today": today, "units": notice.units.all(),
@@ -156,7 +157,7 @@ def notice_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
 @login_required
 def issue(request: AuthedRequest, uuid: Any) -> HttpResponse:
     task = get_object_or_404(Task.objects.visible_to(request.user).select_related("region", "plan"), uuid=uuid)
-    allowed = services.can_issue(request.user, task)
+    allowed = can(request.user, "supervision.issue", task)
     assigned = Unit.objects.filter(assignments__task=task).distinct().order_by("name")
     form = IssueForm(request.POST or None, units=assigned, initial={"units": [u.pk for u in services.default_units(task)]})
 
@@ -180,7 +181,7 @@ def _step_view(step: str) -> Any:
             return f"已提交{Step(step).label}情况"
 
         return post_step(request, StepForm(request.POST), act, back=_detail_url(notice),
-                         allowed=services.can_act_as_unit(request.user, notice), denied="只有被督办单位可以办理督办单")
+                         allowed=can(request.user, "supervision.act", notice), denied="只有被督办单位可以办理督办单")
 
     view.__name__ = f"step_{step}"
     return view
@@ -233,7 +234,7 @@ def extension(request: AuthedRequest, uuid: Any) -> HttpResponse:
         return "已提交延期申请"
 
     return post_step(request, ExtensionForm(request.POST), act, back=_detail_url(notice),
-                     allowed=services.can_act_as_unit(request.user, notice), denied="只有被督办单位可以申请延期")
+                     allowed=can(request.user, "supervision.act", notice), denied="只有被督办单位可以申请延期")
 
 
 def decision_message(item: ExtensionRequest) -> str:
@@ -267,7 +268,7 @@ def milestones(request: AuthedRequest, uuid: Any) -> HttpResponse:
     """A task's time nodes with their state; the office marks, unmarks or moves them with a reason."""
     task = get_object_or_404(Task.objects.visible_to(request.user).select_related("region"), uuid=uuid)
     items = list(task.milestones.select_related("done_by"))
-    manage = milestone_services.can_manage(request.user, task)
+    manage = can(request.user, "milestone.set", task)
     light = annotate_lights([task])[task.pk]
     rows = [{"m": m, "review": predates_task(task, m) and not m.done,
              "form": MilestoneForm(initial={"done": m.done, "date": m.date, "version": task.version}, prefix=f"m{m.pk}")}
@@ -280,7 +281,7 @@ def milestones(request: AuthedRequest, uuid: Any) -> HttpResponse:
 def milestone(request: AuthedRequest, uuid: Any, pk: int) -> HttpResponse:
     task = get_object_or_404(Task.objects.visible_to(request.user), uuid=uuid)
     item = get_object_or_404(task.milestones.all(), pk=pk)
-    if not milestone_services.can_manage(request.user, task):
+    if not can(request.user, "milestone.set", task):
         raise PermissionDenied("只有本区域的整改办可以标记或调整时间节点")
 
     def act(data: dict[str, Any]) -> str:
@@ -298,13 +299,10 @@ def milestone(request: AuthedRequest, uuid: Any, pk: int) -> HttpResponse:
 
 def _office_region(request: AuthedRequest, pk: int) -> Region:
     user = request.user
-    if not (user.is_superuser or user.has_role(Role.ADMIN, Role.OFFICE)):
+    if not can(user, "supervision.rules"):
         raise PermissionDenied("只有整改办可以设置督办和预警规则")
-    if user.is_superuser or user.has_role(Role.ADMIN):
-        return get_object_or_404(Region, pk=pk)
-    paths = [g.region.path for g in user.grants if g.role == Role.OFFICE and g.region is not None]
     region = get_object_or_404(Region, pk=pk)
-    if not any(region.path.startswith(p) for p in paths):
+    if not can(user, "supervision.set_rules", region):
         raise PermissionDenied("只能设置本区域及下级区域的规则")
     return region
 
@@ -312,7 +310,7 @@ def _office_region(request: AuthedRequest, pk: int) -> Region:
 @login_required
 def rules(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    if not (user.is_superuser or user.has_role(Role.ADMIN, Role.OFFICE)):
+    if not can(user, "supervision.rules"):
         raise PermissionDenied("只有整改办可以设置督办和预警规则")
     office_regions = [g.region for g in user.grants if g.role == Role.OFFICE and g.region_id]
     if not office_regions:

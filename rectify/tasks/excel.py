@@ -32,6 +32,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
+from rectify.accounts.permissions import can
 from rectify.core.models import ChangeRecord
 from rectify.core.refusals import Refused
 from rectify.core.versioning import StaleEdit
@@ -643,11 +644,6 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def may_create_in(user: Any, region: Region) -> bool:
-    """Whether ``user`` may add tasks in ``region`` (its write scope: an office's subtrees, administrators everywhere)."""
-    return bool(Region.objects.editable_by(user).filter(pk=region.pk).exists())
-
-
 def _match_key(plan_id: int, section: str | None, seq: str) -> tuple[int, str | None, str]:
     return (plan_id, section, seq)
 
@@ -673,7 +669,7 @@ def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, user: Any) 
     candidate_ids = {t.pk for t in by_uuid.values()} | {t.pk for ts in by_key.values() for t in ts}
     editable_ids = _ids_in(Task.objects.editable_by(user), candidate_ids)
     readable_ids = _ids_in(Task.objects.visible_to(user), candidate_ids)
-    creatable = may_create_in(user, region) and may_create_in(user, plan.region)
+    creatable = can(user, "region.write", region) and can(user, "region.write", plan.region)
 
     finder = _UnitFinder()
     results: list[RowResult] = []

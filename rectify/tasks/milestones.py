@@ -15,10 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from rectify.accounts.permissions import can
 from rectify.core.history import record_change
 from rectify.core.models import ChangeRecord
 from rectify.core.refusals import Refused
-from rectify.core.types import AnyUser, AuthedUser
+from rectify.core.types import AuthedUser
 from rectify.core.versioning import StaleEdit, save_versioned
 from rectify.tasks.models import Milestone, Task
 
@@ -64,11 +65,6 @@ def complete_from_report(task: Task, user: AuthedUser, milestone_ids: Iterable[i
     return newly
 
 
-def can_manage(user: AnyUser, task: Task) -> bool:
-    """The office of the task's region (or an administrator) marks and moves milestones."""
-    return Task.objects.editable_by(user).filter(pk=task.pk).exists()
-
-
 @transaction.atomic
 def set_milestone(milestone: Milestone, user: AuthedUser, *, done: bool, date: datetime.date | None, reason: str,
                   expected_version: int) -> Milestone:
@@ -76,7 +72,7 @@ def set_milestone(milestone: Milestone, user: AuthedUser, *, done: bool, date: d
 
     ``expected_version`` is the task's version the office's page showed.
     """
-    if not can_manage(user, milestone.task):
+    if not can(user, "milestone.set", milestone.task):
         raise PermissionDenied("只有本区域的整改办可以标记或调整时间节点")
     reason = reason.strip()
     if not reason:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from rectify.accounts.permissions import can
 from rectify.accounts.scope import writable_regions
 from rectify.core.models import ChangeRecord, SavedFilter
 from rectify.core.pagination import paginate
@@ -79,7 +80,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         "query": query.urlencode(),
         "query_without_state": without_state.urlencode(),
         "saved_filters": SavedFilter.objects.filter(user=request.user),
-        "can_edit": request.user.is_editor,
+        "can_edit": can(request.user, "ledger.edit"),
         "today": timezone.localdate(),
     }
     return render(request, "tasks/ledger.html", context)
@@ -122,7 +123,7 @@ def _form_choices(request: AuthedRequest, task: Task | None = None) -> dict[str,
 
 @login_required
 def task_create(request: AuthedRequest) -> HttpResponse:
-    if not request.user.is_editor:
+    if not can(request.user, "ledger.edit"):
         raise PermissionDenied("只有整改办或管理员可以新建任务")
     form = TaskForm(request.POST or None, **_form_choices(request))
     if request.method == "POST" and form.is_valid():

@@ -25,6 +25,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from rectify.accounts.permissions import can
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.params import IdChoiceField
 from rectify.core.refusals import form_errors
@@ -184,7 +185,7 @@ def _render_preview(request: AuthedRequest, preview: ImportPreview, token: str, 
 
 @login_required
 def import_ledger(request: AuthedRequest) -> HttpResponse:
-    if not request.user.is_editor:
+    if not can(request.user, "ledger.edit"):
         raise PermissionDenied("只有整改办或管理员可以导入台账")
     if request.method == "POST" and request.POST.get("action") == "confirm":
         return _confirm(request)

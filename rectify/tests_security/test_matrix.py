@@ -11,6 +11,12 @@ and responsible unit 区生态环境分局), ``"B"`` the same kind of record in 
 deny = redirect to login / 401 / 403 / 404 / 405. For unsafe methods only the denied roles are
 asserted (the allowed ones must merely not fail with 5xx): making every POST succeed is the job
 of each app's own tests.
+
+A row whose endpoint performs an action of the permission table (``rectify/accounts/permissions.py``)
+names it, ``Act("acceptance.apply", "task")``, instead of listing roles: its expectations are read
+from ``can(user, action, record)`` for each role's user, so the table and the matrix cannot disagree
+and the matrix proves that each endpoint refuses whom the table refuses. Rows listing roles are the
+endpoints whose rule is the data scope alone (what one may see or edit).
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ import json
 import re
 import uuid as uuidlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -40,35 +47,20 @@ ROLES = ["anonymous", "admin", "city_office", "other_office", "leader", "reviewe
 AUTH = frozenset(ROLES) - {"anonymous"}
 EVERYONE = frozenset(ROLES)
 NONE: frozenset[str] = frozenset()
-ADMIN = frozenset({"admin"})
 # Who sees a record of 晋城 (A) or 太原 (B).
 SEE_A = frozenset({"admin", "city_office", "leader", "reviewer", "lead_unit", "county_unit", "dual_office", "both_unit", "coop_unit"})
 SEE_B = frozenset({"admin", "other_office", "other_unit", "dual_office"})
 OFFICE_A = frozenset({"admin", "city_office"})
 OFFICE_B = frozenset({"admin", "other_office", "dual_office"})
 OFFICES = frozenset({"admin", "city_office", "other_office", "dual_office"})
-# The units doing the task (lead and responsible) and the office: who applies for acceptance.
-UNITS_A = frozenset({"admin", "city_office", "lead_unit", "county_unit", "both_unit"})
-UNITS_B = frozenset({"admin", "other_office", "other_unit", "dual_office"})
 # 开始整改 (a plain state change): any unit assigned to the task, cooperating ones too, or the office.
-START_A = UNITS_A | {"coop_unit"}
-# The units assigned to the task, who may not object to its closure announcement.
-DOERS_A = frozenset({"lead_unit", "county_unit", "both_unit", "coop_unit"})
-DOERS_B = frozenset({"other_unit"})
-REVIEW_A = frozenset({"admin", "city_office", "reviewer"})
-REVIEW_B = frozenset({"admin", "other_office", "dual_office"})
+START_A = frozenset({"admin", "city_office", "lead_unit", "county_unit", "both_unit", "coop_unit"})
+START_B = frozenset({"admin", "other_office", "other_unit", "dual_office"})
 # Pages over a whole reporting round: the office, leaders and reviewers of the region, not the units.
 VIEW_A = frozenset({"admin", "city_office", "leader", "reviewer", "dual_office"})
 VIEW_B = frozenset({"admin", "other_office", "dual_office"})
-# The lead unit reviews the other units' progress reports on its task — never its own: report A is by
-# 区生态环境分局 (reviewed by the lead units 市生态环境局 and 城区人民政府); report B is by 太原市生态环境局,
-# which is both lead and responsible unit on task B, so nobody reviews it as lead.
-LEAD_A = frozenset({"lead_unit", "both_unit"})
-LEAD_B = NONE
 # A supervision notice addressed to 区生态环境分局 (A) / 太原市生态环境局 (B).
 NOTICE_SEE_A = frozenset({"admin", "city_office", "leader", "reviewer", "county_unit", "dual_office"})
-NOTICE_UNIT_A = frozenset({"admin", "county_unit"})
-NOTICE_UNIT_B = frozenset({"admin", "other_unit"})
 # The recipient of a notification, only.
 RECIPIENT_A = frozenset({"city_office"})
 RECIPIENT_B = frozenset({"other_office"})
@@ -82,10 +74,35 @@ def plain(allowed: frozenset[str]) -> dict[str, frozenset[str]]:
     return {"-": allowed}
 
 
-MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
+@dataclass(frozen=True)
+class Act:
+    """A row whose endpoint performs an action of the permission table: who may use it is not listed
+    here but read from ``can(user, action, record)`` (``rectify/accounts/permissions.py``), for the
+    record ``source`` of A and of B (reached through the attribute path ``via``), or with no record."""
+
+    action: str
+    source: str | None = None
+    via: str = ""
+
+    def expectations(self, users: dict[str, Any], records: dict[str, dict[str, Any]]) -> dict[str, frozenset[str]]:
+        from rectify.accounts.permissions import ACTIONS, can
+
+        assert self.action in ACTIONS, f"{self.action} is not in the permission table"
+        out = {}
+        for key in (["-"] if self.source is None else ["A", "B"]):
+            target = None if self.source is None else records[self.source][key]
+            for name in filter(None, self.via.split(".")):
+                target = getattr(target, name)
+            out[key] = frozenset(role for role, user in users.items() if can(user, self.action, target))
+        return out
+
+
+Expectations = dict[str, frozenset[str]] | Act
+
+MATRIX: dict[str, tuple[str, Expectations]] = {
     # root redirect and the admin site (one entry for all of django.contrib.admin)
     "": ("GET", plain(EVERYONE)),
-    "admin:*": ("GET", plain(ADMIN)),
+    "admin:*": ("GET", Act("system.admin_site")),
     # accounts
     "accounts:login": ("GET", plain(EVERYONE)),
     "accounts:logout": ("POST", plain(EVERYONE)),
@@ -96,68 +113,68 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "accounts:signature": ("POST", plain(AUTH)),
     # The caller's own signature image: none of the users here has one (404); served content is tested in acceptance/tests/test_downloads.py.
     "accounts:signature_image": ("GET", plain(NONE)),
-    "accounts:login_events": ("GET", plain(ADMIN)),
-    "accounts:data_access_log": ("GET", plain(ADMIN)),
+    "accounts:login_events": ("GET", Act("system.audit_log")),
+    "accounts:data_access_log": ("GET", Act("system.audit_log")),
     # ledger
     "tasks:ledger": ("GET", plain(AUTH)),
-    "tasks:create": ("GET", plain(OFFICES)),
+    "tasks:create": ("GET", Act("ledger.edit")),
     "tasks:save_filter": ("POST", plain(AUTH)),
     "tasks:delete_filter": ("POST", obj(frozenset({"city_office"}), frozenset({"other_office"}))),
     "tasks:export": ("GET", plain(AUTH)),
     "tasks:template": ("GET", plain(AUTH)),
-    "tasks:import": ("GET", plain(OFFICES)),
+    "tasks:import": ("GET", Act("ledger.edit")),
     "tasks:detail": ("GET", obj(SEE_A, SEE_B)),
     "tasks:edit": ("GET", obj(OFFICE_A, OFFICE_B)),
     "tasks:decompose": ("POST", obj(OFFICE_A, OFFICE_B)),
-    "tasks:start": ("POST", obj(START_A, UNITS_B)),
+    "tasks:start": ("POST", obj(START_A, START_B)),
     # inspections: seen in the region subtree and by the units of their tasks; created and corrected by offices
     "inspections:list": ("GET", plain(AUTH)),
-    "inspections:create": ("GET", plain(OFFICES)),
+    "inspections:create": ("GET", Act("ledger.edit")),
     "inspections:detail": ("GET", obj(SEE_A, SEE_B)),
     "inspections:edit": ("GET", obj(OFFICE_A, OFFICE_B)),
     # plan import
-    "imports:upload": ("GET", plain(OFFICES)),
+    "imports:upload": ("GET", Act("ledger.edit")),
     "imports:preview": ("GET", obj(OFFICE_A, OFFICE_B)),
     # acceptance
     "acceptance:file": ("GET", obj(SEE_A, SEE_B)),
-    "acceptance:apply": ("POST", obj(UNITS_A, UNITS_B)),
-    "acceptance:announce": ("POST", obj(OFFICE_A, OFFICE_B)),
-    "acceptance:close": ("POST", obj(OFFICE_A, OFFICE_B)),
+    "acceptance:apply": ("POST", Act("acceptance.apply", "task")),
+    "acceptance:announce": ("POST", Act("acceptance.announce", "task")),
+    "acceptance:close": ("POST", Act("acceptance.close", "task")),
     "acceptance:notice": ("GET", obj(SEE_A, SEE_B)),
     "acceptance:dossier": ("GET", obj(SEE_A, SEE_B)),
-    "acceptance:review": ("POST", obj(REVIEW_A, REVIEW_B)),
+    "acceptance:review": ("POST", Act("acceptance.review", "application", "task")),
     # Only the office records an objection (from the public or a unit); read-only roles may not.
-    "acceptance:object": ("POST", obj(OFFICE_A, OFFICE_B)),
+    "acceptance:object": ("POST", Act("acceptance.object", "announcement", "task")),
     "acceptance:review_signature": ("GET", obj(SEE_A, SEE_B)),
-    "acceptance:holiday_calendar": ("GET", plain(ADMIN)),
-    "acceptance:resolve": ("POST", obj(OFFICE_A, OFFICE_B)),
+    "acceptance:holiday_calendar": ("GET", Act("system.holidays")),
+    "acceptance:resolve": ("POST", Act("acceptance.resolve", "objection", "announcement.task")),
     "acceptance:evidence": ("GET", obj(SEE_A, SEE_B)),
-    "acceptance:look_back_schedule_one": ("POST", obj(OFFICE_A, OFFICE_B)),
+    "acceptance:look_back_schedule_one": ("POST", Act("acceptance.schedule_look_back", "task")),
     "acceptance:look_backs": ("GET", plain(AUTH)),
-    "acceptance:look_back_schedule": ("GET", plain(OFFICES)),
+    "acceptance:look_back_schedule": ("GET", Act("acceptance.schedule_look_backs")),
     "acceptance:look_back": ("GET", obj(SEE_A, SEE_B)),
     "acceptance:look_back_evidence": ("GET", obj(SEE_A, SEE_B)),
     # Filing a closure (备案): the office of the task's subtree files; the office filed to (the
     # parent region's) or above acknowledges: 晋城's city office for a 城区 task; 太原市's parent is the province.
-    "acceptance:file_closure": ("POST", obj(OFFICE_A, OFFICE_B)),
-    "acceptance:acknowledge_filing": ("POST", obj(OFFICE_A, ADMIN)),
-    "acceptance:filings": ("GET", plain(OFFICES)),
+    "acceptance:file_closure": ("POST", Act("acceptance.file", "task")),
+    "acceptance:acknowledge_filing": ("POST", Act("acceptance.acknowledge", "filing")),
+    "acceptance:filings": ("GET", Act("acceptance.receive_filings")),
     "acceptance:public_list": ("GET", plain(EVERYONE)),
     "acceptance:public_detail": ("GET", obj(EVERYONE, NONE)),  # A is announced, B not
     # dispatch
     "dispatch:home": ("GET", plain(AUTH)),
     "dispatch:round_create": ("GET", plain(OFFICES)),
     "dispatch:round": ("GET", obj(SEE_A, SEE_B)),
-    "dispatch:round_reports": ("GET", obj(VIEW_A, VIEW_B)),
-    "dispatch:remind": ("POST", obj(OFFICE_A, OFFICE_B)),
-    "dispatch:close": ("POST", obj(OFFICE_A, OFFICE_B)),
-    "dispatch:export": ("GET", obj(VIEW_A, VIEW_B)),
-    "dispatch:verification": ("GET", obj(VIEW_A, VIEW_B)),
+    "dispatch:round_reports": ("GET", Act("dispatch.read_round", "round")),
+    "dispatch:remind": ("POST", Act("dispatch.manage_round", "round")),
+    "dispatch:close": ("POST", Act("dispatch.manage_round", "round")),
+    "dispatch:export": ("GET", Act("dispatch.read_round", "round")),
+    "dispatch:verification": ("GET", Act("dispatch.read_round", "round")),
     "dispatch:report_form": ("GET", obj(frozenset({"county_unit"}), frozenset({"other_unit"}))),
     "dispatch:report": ("GET", obj(SEE_A, SEE_B)),
-    "dispatch:review": ("POST", obj(LEAD_A, LEAD_B)),
+    "dispatch:review": ("POST", Act("dispatch.review", "report")),
     "dispatch:download": ("GET", obj(SEE_A, SEE_B)),
-    "dispatch:finding": ("POST", obj(OFFICE_A, OFFICE_B)),
+    "dispatch:finding": ("POST", Act("dispatch.manage_round", "verification", "round")),
     "dispatch:task_reports": ("GET", obj(SEE_A, SEE_B)),
     # supervision
     "supervision:list": ("GET", plain(AUTH)),
@@ -165,22 +182,22 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "regions:lookup_units": ("GET", plain(AUTH)),
     "regions:lookup_regions": ("GET", plain(AUTH)),
     "supervision:mine": ("GET", plain(AUTH)),
-    "supervision:rules": ("GET", plain(OFFICES)),
-    "supervision:issue": ("POST", obj(OFFICE_A, OFFICE_B)),
+    "supervision:rules": ("GET", Act("supervision.rules")),
+    "supervision:issue": ("POST", Act("supervision.issue", "task")),
     "supervision:detail": ("GET", obj(NOTICE_SEE_A, SEE_B)),
-    "supervision:arrange": ("POST", obj(NOTICE_UNIT_A, NOTICE_UNIT_B)),
-    "supervision:report": ("POST", obj(NOTICE_UNIT_A, NOTICE_UNIT_B)),
-    "supervision:done": ("POST", obj(NOTICE_UNIT_A, NOTICE_UNIT_B)),
-    "supervision:close": ("POST", obj(OFFICE_A, OFFICE_B)),
-    "supervision:send_back": ("POST", obj(OFFICE_A, OFFICE_B)),
-    "supervision:extension": ("POST", obj(NOTICE_UNIT_A, NOTICE_UNIT_B)),
-    "supervision:decide": ("POST", obj(OFFICE_A, OFFICE_B)),
+    "supervision:arrange": ("POST", Act("supervision.act", "notice")),
+    "supervision:report": ("POST", Act("supervision.act", "notice")),
+    "supervision:done": ("POST", Act("supervision.act", "notice")),
+    "supervision:close": ("POST", Act("supervision.review", "notice")),
+    "supervision:send_back": ("POST", Act("supervision.review", "notice")),
+    "supervision:extension": ("POST", Act("supervision.act", "notice")),
+    "supervision:decide": ("POST", Act("supervision.decide", "extension")),
     "supervision:milestones": ("GET", obj(SEE_A, SEE_B)),
-    "supervision:milestone": ("POST", obj(OFFICE_A, OFFICE_B)),
+    "supervision:milestone": ("POST", Act("milestone.set", "task")),
     # background jobs and notifications
-    "jobs:list": ("GET", plain(ADMIN)),
+    "jobs:list": ("GET", Act("system.jobs")),
     "jobs:health": ("GET", plain(EVERYONE)),  # counts and ages only, for a proxy's health check
-    "jobs:run": ("POST", plain(ADMIN)),
+    "jobs:run": ("POST", Act("system.run_checks")),
     "notifications:list": ("GET", plain(AUTH)),
     "notifications:todo": ("GET", plain(AUTH)),
     "notifications:read_all": ("POST", plain(AUTH)),
@@ -192,73 +209,73 @@ MATRIX: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "api:api-root": ("GET", plain(NONE)),  # /api/ itself answers 404
 }
 
-API_MATRIX: dict[str, dict[str, frozenset[str]]] = {
+API_MATRIX: dict[str, Expectations] = {
     "GET /api/v1/me": plain(AUTH),
     "GET /api/v1/regions": plain(AUTH),
     "GET /api/v1/regions/{code}": obj(AUTH, AUTH),
     "GET /api/v1/units": plain(AUTH),
-    "POST /api/v1/units": plain(OFFICES),
+    "POST /api/v1/units": Act("ledger.edit"),
     "GET /api/v1/units/{uuid}": obj(AUTH, AUTH),
     "PATCH /api/v1/units/{uuid}": obj(OFFICE_A, OFFICE_B),
     "GET /api/v1/inspections": plain(AUTH),
-    "POST /api/v1/inspections": plain(OFFICES),
+    "POST /api/v1/inspections": Act("ledger.edit"),
     "GET /api/v1/inspections/{uuid}": obj(SEE_A, SEE_B),
     "PATCH /api/v1/inspections/{uuid}": obj(OFFICE_A, OFFICE_B),
     "GET /api/v1/plans": plain(AUTH),
-    "POST /api/v1/plans": plain(OFFICES),
+    "POST /api/v1/plans": Act("ledger.edit"),
     "GET /api/v1/plans/{uuid}": obj(SEE_A, SEE_B),
     "PATCH /api/v1/plans/{uuid}": obj(OFFICE_A, OFFICE_B),
     "GET /api/v1/tasks": plain(AUTH),
-    "POST /api/v1/tasks": plain(OFFICES),
+    "POST /api/v1/tasks": Act("ledger.edit"),
     "GET /api/v1/tasks/{uuid}": obj(SEE_A, SEE_B),
     "PUT /api/v1/tasks/{uuid}": obj(OFFICE_A, OFFICE_B),
     "PATCH /api/v1/tasks/{uuid}": obj(OFFICE_A, OFFICE_B),
     "GET /api/v1/tasks/{uuid}/history": obj(SEE_A, SEE_B),
     "GET /api/v1/tasks/{uuid}/assignments": obj(SEE_A, SEE_B),
-    "POST /api/v1/tasks/{uuid}/transition": obj(START_A, UNITS_B),
+    "POST /api/v1/tasks/{uuid}/transition": obj(START_A, START_B),
     "GET /api/v1/assignments": plain(AUTH),
     "GET /api/v1/assignments/{uuid}": obj(SEE_A, SEE_B),
     "GET /api/v1/acceptance/tasks/{uuid}": obj(SEE_A, SEE_B),
-    "POST /api/v1/acceptance/tasks/{uuid}/apply": obj(UNITS_A, UNITS_B),
-    "POST /api/v1/acceptance/applications/{uuid}/review": obj(REVIEW_A, REVIEW_B),
-    "POST /api/v1/acceptance/tasks/{uuid}/announce": obj(OFFICE_A, OFFICE_B),
-    "POST /api/v1/acceptance/tasks/{uuid}/close": obj(OFFICE_A, OFFICE_B),
-    "POST /api/v1/acceptance/tasks/{uuid}/look-backs": obj(OFFICE_A, OFFICE_B),
-    "POST /api/v1/acceptance/look-backs/{uuid}/finding": obj(REVIEW_A, REVIEW_B),
+    "POST /api/v1/acceptance/tasks/{uuid}/apply": Act("acceptance.apply", "task"),
+    "POST /api/v1/acceptance/applications/{uuid}/review": Act("acceptance.review", "application", "task"),
+    "POST /api/v1/acceptance/tasks/{uuid}/announce": Act("acceptance.announce", "task"),
+    "POST /api/v1/acceptance/tasks/{uuid}/close": Act("acceptance.close", "task"),
+    "POST /api/v1/acceptance/tasks/{uuid}/look-backs": Act("acceptance.schedule_look_back", "task"),
+    "POST /api/v1/acceptance/look-backs/{uuid}/finding": Act("acceptance.record_look_back", "look_back", "task"),
     "GET /api/v1/acceptance/look-backs": plain(AUTH),
     "GET /api/v1/acceptance/look-backs/{uuid}": obj(SEE_A, SEE_B),
-    "POST /api/v1/acceptance/look-back-schedules": plain(OFFICES),
-    "POST /api/v1/acceptance/announcements/{uuid}/objections": obj(SEE_A - DOERS_A, SEE_B - DOERS_B),
-    "POST /api/v1/acceptance/objections/{uuid}/resolve": obj(OFFICE_A, OFFICE_B),
-    "GET /api/v1/acceptance/filings": plain(OFFICES),
-    "POST /api/v1/acceptance/tasks/{uuid}/filing": obj(OFFICE_A, OFFICE_B),
+    "POST /api/v1/acceptance/look-back-schedules": Act("acceptance.schedule_look_backs"),
+    "POST /api/v1/acceptance/announcements/{uuid}/objections": Act("acceptance.object", "announcement", "task"),
+    "POST /api/v1/acceptance/objections/{uuid}/resolve": Act("acceptance.resolve", "objection", "announcement.task"),
+    "GET /api/v1/acceptance/filings": Act("acceptance.receive_filings"),
+    "POST /api/v1/acceptance/tasks/{uuid}/filing": Act("acceptance.file", "task"),
     # A is filed to 晋城市 (the parent of 城区), B to 山西省 (the parent of 太原市): its office or an administrator.
-    "POST /api/v1/acceptance/filings/{uuid}/acknowledge": obj(OFFICE_A, ADMIN),
+    "POST /api/v1/acceptance/filings/{uuid}/acknowledge": Act("acceptance.acknowledge", "filing"),
     # dispatch
     "GET /api/v1/dispatch/rounds": plain(AUTH),
     "POST /api/v1/dispatch/rounds": plain(OFFICES),
     "GET /api/v1/dispatch/rounds/{uuid}": obj(SEE_A, SEE_B),
-    "GET /api/v1/dispatch/rounds/{uuid}/units": obj(VIEW_A, VIEW_B),
-    "GET /api/v1/dispatch/rounds/{uuid}/reports": obj(VIEW_A, VIEW_B),
-    "POST /api/v1/dispatch/rounds/{uuid}/close": obj(OFFICE_A, OFFICE_B),
-    "POST /api/v1/dispatch/rounds/{uuid}/remind": obj(OFFICE_A, OFFICE_B),
+    "GET /api/v1/dispatch/rounds/{uuid}/units": Act("dispatch.read_round", "round"),
+    "GET /api/v1/dispatch/rounds/{uuid}/reports": Act("dispatch.read_round", "round"),
+    "POST /api/v1/dispatch/rounds/{uuid}/close": Act("dispatch.manage_round", "round"),
+    "POST /api/v1/dispatch/rounds/{uuid}/remind": Act("dispatch.manage_round", "round"),
     "POST /api/v1/dispatch/rounds/{uuid}/assignments/{assignment}/report": obj(frozenset({"county_unit"}), frozenset({"other_unit"})),
     "GET /api/v1/dispatch/reports/{uuid}": obj(SEE_A, SEE_B),
-    "POST /api/v1/dispatch/reports/{uuid}/review": obj(LEAD_A, LEAD_B),
+    "POST /api/v1/dispatch/reports/{uuid}/review": Act("dispatch.review", "report"),
     "GET /api/v1/dispatch/files/{uuid}": obj(SEE_A, SEE_B),
     "GET /api/v1/dispatch/tasks/{uuid}/reports": obj(SEE_A, SEE_B),
-    "GET /api/v1/dispatch/rounds/{uuid}/verifications": obj(VIEW_A, VIEW_B),
-    "POST /api/v1/dispatch/rounds/{uuid}/samples": obj(OFFICE_A, OFFICE_B),
-    "POST /api/v1/dispatch/verifications/{uuid}/finding": obj(OFFICE_A, OFFICE_B),
+    "GET /api/v1/dispatch/rounds/{uuid}/verifications": Act("dispatch.read_round", "round"),
+    "POST /api/v1/dispatch/rounds/{uuid}/samples": Act("dispatch.manage_round", "round"),
+    "POST /api/v1/dispatch/verifications/{uuid}/finding": Act("dispatch.manage_round", "verification", "round"),
     # supervision
     "GET /api/v1/supervision/notices": plain(AUTH),
     "GET /api/v1/supervision/notices/{uuid}": obj(NOTICE_SEE_A, SEE_B),
-    "POST /api/v1/supervision/tasks/{uuid}/notices": obj(OFFICE_A, OFFICE_B),
-    "POST /api/v1/supervision/notices/{uuid}/step": obj(NOTICE_UNIT_A, NOTICE_UNIT_B),
-    "POST /api/v1/supervision/notices/{uuid}/close": obj(OFFICE_A, OFFICE_B),
-    "POST /api/v1/supervision/notices/{uuid}/send-back": obj(OFFICE_A, OFFICE_B),
-    "POST /api/v1/supervision/notices/{uuid}/extensions": obj(NOTICE_UNIT_A, NOTICE_UNIT_B),
-    "POST /api/v1/supervision/extensions/{uuid}/decide": obj(OFFICE_A, OFFICE_B),
+    "POST /api/v1/supervision/tasks/{uuid}/notices": Act("supervision.issue", "task"),
+    "POST /api/v1/supervision/notices/{uuid}/step": Act("supervision.act", "notice"),
+    "POST /api/v1/supervision/notices/{uuid}/close": Act("supervision.review", "notice"),
+    "POST /api/v1/supervision/notices/{uuid}/send-back": Act("supervision.review", "notice"),
+    "POST /api/v1/supervision/notices/{uuid}/extensions": Act("supervision.act", "notice"),
+    "POST /api/v1/supervision/extensions/{uuid}/decide": Act("supervision.decide", "extension"),
     # notifications: one's own only
     "GET /api/v1/notifications": plain(AUTH),
     "GET /api/v1/notifications/unread-count": plain(AUTH),
@@ -571,6 +588,20 @@ def clients(world: SimpleNamespace) -> dict[str, Client]:
     return out
 
 
+def table_users() -> dict[str, Any]:
+    """Every role of the matrix as its user freshly read (each user is named after its role); the anonymous visitor too."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from rectify.accounts.models import User
+
+    return {"anonymous": AnonymousUser(), **{role: User.objects.get(username=role) for role in ROLES[1:]}}
+
+
+def expectations_of(entry: Expectations, records: dict[str, dict[str, Any]], users: dict[str, Any] | None = None) -> dict[str, frozenset[str]]:
+    """A row's expectations: as listed, or read from the permission table for an ``Act`` row."""
+    return entry.expectations(users or table_users(), records) if isinstance(entry, Act) else entry
+
+
 def example(schema: dict[str, Any], components: dict[str, Any]) -> Any:  # noqa: C901 - test helper: one flat branch per OpenAPI schema form
     """A minimal value valid against an OpenAPI schema: every required property, nothing more."""
     if "$ref" in schema:
@@ -639,15 +670,17 @@ def run_matrix(world: SimpleNamespace, records: dict[str, dict[str, Any]]) -> tu
     logging.getLogger("django.request").setLevel(logging.CRITICAL)
     by_role = clients(world)
     routes = dict(url_routes())
+    users = table_users()
+
     cases: list[tuple[str, str, str, str, frozenset[str], Any]] = []
     for name, (method, expectations) in MATRIX.items():
         if name not in routes:
             continue
-        for key, allowed in expectations.items():
+        for key, allowed in expectations_of(expectations, records, users).items():
             cases.append((name, method, route_url(name, routes[name], records, "A" if key == "-" else key), key, allowed, None))
     schema = by_role["admin"].get("/api/openapi.json").json()
     for operation in api_operations(schema):
-        for key, allowed in API_MATRIX.get(operation, {}).items():
+        for key, allowed in expectations_of(API_MATRIX.get(operation, {}), records, users).items():
             method, url = api_url(operation, records, "A" if key == "-" else key)
             cases.append((operation, method, url, key, allowed, api_body(schema, operation, records, "A" if key == "-" else key)))
     problems: list[str] = []

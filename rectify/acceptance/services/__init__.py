@@ -14,18 +14,7 @@ from .permissions import (
     APPLICANT_ROLES,
     APPLY_FROM,
     AcceptanceRefused,
-    _in_scope,
-    _is_admin,
     _require,
-    can_acknowledge,
-    can_apply,
-    can_file,
-    can_manage,
-    can_record_look_back,
-    can_review,
-    can_schedule_look_back,
-    may_receive_filings,
-    may_schedule_look_backs,
 )
 from .public import public_record, public_status, reopenings, rescrubbed
 from .queries import (
@@ -41,4 +30,4 @@ from .queries import (
     received_filings,
 )
 
-__all__ = ["APPLICANT_ROLES", "APPLY_FROM", "AcceptanceRefused", "_copy_signature", "_delete_files", "_in_scope", "_is_admin", "_require", "_save_evidence", "accepted_application", "acknowledge_filing", "announcement_days", "apply_for_acceptance", "can_acknowledge", "can_apply", "can_file", "can_manage", "can_record_look_back", "can_review", "can_schedule_look_back", "close_task", "closure_history", "current_announcement", "file_closure", "filing_region", "latest_closure", "look_back_candidates", "may_receive_filings", "may_schedule_look_backs", "months_before", "notice_title", "office_users", "public_body", "public_record", "public_status", "received_filings", "record_look_back", "record_objection", "reopenings", "rescrubbed", "resolve_objection", "review_application", "schedule_look_backs", "signer_name", "start_announcement"]
+__all__ = ["APPLICANT_ROLES", "APPLY_FROM", "AcceptanceRefused", "_copy_signature", "_delete_files", "_require", "_save_evidence", "accepted_application", "acknowledge_filing", "announcement_days", "apply_for_acceptance", "close_task", "closure_history", "current_announcement", "file_closure", "filing_region", "latest_closure", "look_back_candidates", "months_before", "notice_title", "office_users", "public_body", "public_record", "public_status", "received_filings", "record_look_back", "record_objection", "reopenings", "rescrubbed", "resolve_objection", "review_application", "schedule_look_backs", "signer_name", "start_announcement"]

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from rectify.accounts.permissions import can
 from rectify.core.actions import Action
 from rectify.core.history import snapshot
 from rectify.core.models import ChangeRecord
@@ -25,7 +26,6 @@ from ..privacy import person_names, scrub
 from .permissions import (
     AcceptanceRefused,
     _require,
-    can_manage,
 )
 from .queries import accepted_application, announcement_days, current_announcement
 
@@ -35,7 +35,7 @@ TASK_STEP = Action(Task, reason="销号公示")
 def start_announcement(
     task: Task, user: Any, *, starts_on: datetime.date | None = None, expected_version: int | None = None
 ) -> Announcement:
-    _require(can_manage(user, task), "只有整改办可以发布销号公示")
+    _require(can(user, "acceptance.announce", task), "只有整改办可以发布销号公示")
     with TASK_STEP(task, user, expected_version=expected_version, reason="发布销号公示") as act:
         task = act.obj
         if task.state != TaskState.ACCEPTED:
@@ -61,7 +61,7 @@ def start_announcement(
 
 def record_objection(announcement: Announcement, user: Any, *, content: str, contact: str = "",
                      today: datetime.date | None = None) -> Objection:
-    _require(can_manage(user, announcement.task), "只有整改办可以登记公示异议")
+    _require(can(user, "acceptance.object", announcement.task), "只有整改办可以登记公示异议")
     with TASK_STEP(announcement.task, user, reason="登记公示异议") as act:
         task = act.obj
         today = today or timezone.localdate()
@@ -81,7 +81,7 @@ def record_objection(announcement: Announcement, user: Any, *, content: str, con
 
 def resolve_objection(objection: Objection, user: Any, *, resolution: str, note: str,
                       expected_version: int | None = None) -> Objection:
-    _require(can_manage(user, objection.announcement.task), "只有整改办可以处理异议")
+    _require(can(user, "acceptance.resolve", objection.announcement.task), "只有整改办可以处理异议")
     with TASK_STEP(objection.announcement.task, user, expected_version=expected_version) as act:
         task = act.obj
         objection = Objection.objects.select_for_update().get(pk=objection.pk)
@@ -110,7 +110,7 @@ def resolve_objection(objection: Objection, user: Any, *, resolution: str, note:
 
 
 def close_task(task: Task, user: Any, *, today: datetime.date | None = None, expected_version: int | None = None) -> Closure:
-    _require(can_manage(user, task), "只有整改办可以销号")
+    _require(can(user, "acceptance.close", task), "只有整改办可以销号")
     with TASK_STEP(task, user, expected_version=expected_version, reason="销号") as act:
         task = act.obj
         today = today or timezone.localdate()

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.files import File
 from django.utils import timezone
 
+from rectify.accounts.permissions import can
 from rectify.accounts.scope import unit_ids
 from rectify.core.actions import Action
 from rectify.core.files import check_upload
@@ -29,8 +30,6 @@ from .permissions import (
     APPLY_FROM,
     AcceptanceRefused,
     _require,
-    can_apply,
-    can_review,
 )
 
 TASK_STEP = Action(Task, reason="验收")
@@ -43,7 +42,7 @@ def apply_for_acceptance(
 
     Evidence files are written inside the transaction; if it fails they are deleted again.
     """
-    _require(can_apply(user, task), "只有承担该任务的牵头单位、责任单位或整改办可以申请验收")
+    _require(can(user, "acceptance.apply", task), "只有承担该任务的牵头单位、责任单位或整改办可以申请验收")
     written: list[EvidenceFile] = []
     with TASK_STEP(task, user, expected_version=expected_version, reason="申请验收") as act:
         act.on_failure(lambda: _delete_files(written))
@@ -78,7 +77,7 @@ def review_application(
     expected_version: int | None = None,
 ) -> AcceptanceReview:
     task = application.task
-    _require(can_review(user, task), "只有本区域的验收人员或整改办可以验收")
+    _require(can(user, "acceptance.review", task), "只有本区域的验收人员或整改办可以验收")
     _require(application.applicant_id != user.pk, "申请人不能验收自己提交的申请")
     with TASK_STEP(task, user, expected_version=expected_version, reason="验收意见") as act:
         task = act.obj

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from rectify.accounts.permissions import can
 from rectify.core.actions import Action
 from rectify.core.history import snapshot
 from rectify.core.models import ChangeRecord
@@ -18,8 +19,6 @@ from ..models import (
 from .permissions import (
     AcceptanceRefused,
     _require,
-    can_acknowledge,
-    can_file,
 )
 from .queries import filing_region, latest_closure
 
@@ -28,7 +27,7 @@ ACKNOWLEDGE = Action(Filing, reason="确认销号备案", select_related=("filed
 
 
 def file_closure(closure: Closure, user: Any, note: str = "") -> Filing:
-    _require(can_file(user, closure.task), "只有本区域的整改办可以报送销号备案")
+    _require(can(user, "acceptance.file", closure.task), "只有本区域的整改办可以报送销号备案")
     with TASK_STEP(closure.task, user) as act:
         task = act.obj
         if task.state != TaskState.CLOSED or latest_closure(task) != closure:
@@ -46,7 +45,7 @@ def file_closure(closure: Closure, user: Any, note: str = "") -> Filing:
 def acknowledge_filing(filing: Filing, user: Any) -> Filing:
     with ACKNOWLEDGE(filing, user) as act:
         filing = act.obj
-        _require(can_acknowledge(user, filing), "只有备案机关（上级整改办）可以确认备案")
+        _require(can(user, "acceptance.acknowledge", filing), "只有备案机关（上级整改办）可以确认备案")
         if filing.acknowledged_at is not None:
             raise AcceptanceRefused(f"{filing.closure.number}的备案已确认，不能重复确认")
         filing.acknowledged_by = user

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from rectify.accounts.permissions import can
 from rectify.core.actions import Action
 from rectify.core.files import check_upload
 from rectify.core.models import ChangeRecord
@@ -25,8 +26,6 @@ from .evidence import _delete_files, _save_evidence
 from .permissions import (
     AcceptanceRefused,
     _require,
-    can_record_look_back,
-    can_schedule_look_back,
 )
 from .queries import latest_closure
 
@@ -39,7 +38,7 @@ def schedule_look_backs(tasks: Iterable[Task], user: Any, *, scheduled_for: date
     look-back are skipped, so scheduling twice schedules nothing more."""
     created: list[LookBack] = []
     for task in tasks:
-        _require(can_schedule_look_back(user, task), "只有本区域的整改办可以安排回头看")
+        _require(can(user, "acceptance.schedule_look_back", task), "只有本区域的整改办可以安排回头看")
         with TASK_STEP(task, user) as act:
             task = act.obj
             if task.state != TaskState.CLOSED:
@@ -58,7 +57,7 @@ def schedule_look_backs(tasks: Iterable[Task], user: Any, *, scheduled_for: date
 def record_look_back(look_back: LookBack, user: Any, *, result: str, finding: str, files: Sequence[Any] = (),
                      expected_version: int | None = None) -> LookBack:
     """Record the finding; a relapse reopens the task (its closure stays on file)."""
-    _require(can_record_look_back(user, look_back.task), "只有本区域的验收人员或整改办可以记录回头看结论")
+    _require(can(user, "acceptance.record_look_back", look_back.task), "只有本区域的验收人员或整改办可以记录回头看结论")
     written: list[EvidenceFile] = []
     with TASK_STEP(look_back.task, user, expected_version=expected_version) as act:
         act.on_failure(lambda: _delete_files(written))

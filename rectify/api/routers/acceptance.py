@@ -15,6 +15,7 @@ from ninja.params.functions import Query
 
 from rectify.acceptance import services
 from rectify.acceptance.models import AcceptanceApplication, Announcement, Filing, LookBack, Objection
+from rectify.accounts.permissions import can
 from rectify.accounts.scope import unit_ids
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.core.types import AnyUser
@@ -197,7 +198,7 @@ def record_objection(request: HttpRequest, uuid: UUID, payload: ObjectionIn) -> 
     user = user_of(request)
     announcement = get_visible(Announcement.objects.visible_to(user).select_related("task"), "公示不存在，或您无权查看", uuid=uuid)
     is_doer = announcement.task.assignments.filter(unit_id__in=unit_ids(user)).exists()
-    if is_doer and not services.can_manage(user, announcement.task):
+    if is_doer and not can(user, "acceptance.object", announcement.task):
         raise PermissionDenied("承担该任务的单位不能对本任务的销号公示提出异议")
     with acting(request):
         objection = services.record_objection(announcement, user, content=payload.content, contact=payload.contact)
@@ -210,7 +211,7 @@ def resolve_objection(request: HttpRequest, uuid: UUID, payload: ResolveIn) -> O
     user = user_of(request)
     objection = get_visible(Objection.objects.visible_to(user).select_related("announcement__task"), "异议不存在，或您无权查看",
                             uuid=uuid)
-    if not services.can_manage(user, objection.announcement.task):
+    if not can(user, "acceptance.resolve", objection.announcement.task):
         raise PermissionDenied("只有整改办可以处理异议")
     with acting(request):
         return services.resolve_objection(objection, user, resolution=payload.resolution, note=payload.note,
@@ -276,7 +277,7 @@ def filing_list(
     updated_since: str | None = updated_since_param(),
 ) -> QuerySet[Filing]:
     user = user_of(request)
-    if not services.may_receive_filings(user):
+    if not can(user, "acceptance.receive_filings"):
         raise PermissionDenied("只有整改办可以查看销号备案")
     filings = services.received_filings(user).select_related(
         "closure__task__region", "filed_to_region", "filed_by", "acknowledged_by")
@@ -291,7 +292,7 @@ def filing_list(
 def file_closure(request: HttpRequest, uuid: UUID, payload: FileClosureIn) -> Status[Filing]:
     user = user_of(request)
     task = _task(request, uuid)
-    if not services.can_file(user, task):
+    if not can(user, "acceptance.file", task):
         raise PermissionDenied("只有本区域的整改办可以报送销号备案")
     closure = services.latest_closure(task)
     if closure is None:
@@ -305,7 +306,7 @@ def file_closure(request: HttpRequest, uuid: UUID, payload: FileClosureIn) -> St
              description="备案机关（任务区划上一级的整改办，或更上级）确认；不能重复确认。")
 def acknowledge_filing(request: HttpRequest, uuid: UUID) -> Filing:
     user = user_of(request)
-    if not services.may_receive_filings(user):
+    if not can(user, "acceptance.receive_filings"):
         raise PermissionDenied("只有备案机关（上级整改办）可以确认备案")
     filing = get_visible(services.received_filings(user), "销号备案不存在，或您无权查看", uuid=uuid)
     with acting(request):
@@ -331,7 +332,7 @@ class LookBackBatchOut(Schema):
              description="整改办对本区域已销号、尚未安排回头看的任务批量安排（可按督察、销号已满月数筛选）；已有待回头看的不重复安排。")
 def schedule_look_backs(request: HttpRequest, payload: LookBackBatchIn) -> Status[dict[str, Any]]:
     user = user_of(request)
-    if not services.may_schedule_look_backs(user):
+    if not can(user, "acceptance.schedule_look_backs"):
         raise PermissionDenied("只有整改办可以安排回头看")
     inspection = None
     if payload.inspection is not None:

@@ -14,6 +14,7 @@ from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 from ninja.params.functions import Query
 
+from rectify.accounts.permissions import can
 from rectify.accounts.scope import unit_ids
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.types import AnyUser
@@ -185,12 +186,12 @@ def _visible_report(request: HttpRequest, uuid: UUID) -> ProgressReport:
 
 
 def _require_viewer(request: HttpRequest, round_: ReportingRound) -> None:
-    if not services.is_viewer_for(user_of(request), round_.region):
+    if not can(user_of(request), "dispatch.read_round", round_):
         raise PermissionDenied("只有整改办、领导和验收人员可以查看全部报送情况")
 
 
 def _require_office(request: HttpRequest, round_: ReportingRound) -> None:
-    if not services.is_office_for(user_of(request), round_.region):
+    if not can(user_of(request), "dispatch.manage_round", round_):
         raise PermissionDenied("只有该区域的整改办可以进行此操作")
 
 
@@ -217,7 +218,7 @@ def open_round(request: HttpRequest, payload: RoundIn) -> Status[ReportingRound]
     if not services.office_regions(user).exists():
         raise PermissionDenied("只有整改办可以发起调度")
     region = Region.objects.filter(code=payload.region).first()
-    if region is None or not services.is_office_for(user, region):
+    if region is None or not can(user, "dispatch.open_round", region):
         raise ApiValidationError(region=f"区划 {payload.region} 不存在，或不在您的管辖范围内")
     with acting(request):
         round_ = services.open_round(user, region=region, title=payload.title, period_start=payload.period_start,
@@ -324,7 +325,7 @@ def get_report(request: HttpRequest, uuid: UUID) -> ProgressReport:
 def review_report(request: HttpRequest, uuid: UUID, payload: ReviewReportIn) -> ProgressReport:
     user = user_of(request)
     report = _visible_report(request, uuid)
-    if not services.can_review(user, report):
+    if not can(user, "dispatch.review", report):
         raise PermissionDenied("只有该任务的牵头单位可以审核配合单位、责任单位的报送")
     with acting(request):
         services.review_report(report, user, accept=payload.decision == "accept", note=payload.note,
@@ -436,7 +437,7 @@ def record_finding(request: HttpRequest, uuid: UUID, payload: FindingIn) -> Veri
     user = user_of(request)
     item = get_visible(Verification.objects.visible_to(user).select_related("round__region", "task", "sample"),
                        "核查任务不存在，或您无权查看", uuid=uuid)
-    if not services.is_office_for(user, item.round.region):
+    if not can(user, "dispatch.manage_round", item.round):
         raise PermissionDenied("只有该区域的整改办可以登记核查情况")
     with acting(request):
         services.record_finding(item, user, finding=payload.finding, result=payload.result)

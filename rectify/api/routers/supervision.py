@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.params.functions import Query
 
+from rectify.accounts.permissions import can
 from rectify.accounts.scope import unit_ids
 from rectify.core.types import AnyUser
 from rectify.regions.models import Unit
@@ -186,13 +187,16 @@ def _notice(request: HttpRequest, uuid: UUID) -> SupervisionNotice:
 
 
 def _require_unit(request: HttpRequest, notice: SupervisionNotice, message: str) -> None:
-    if not services.can_act_as_unit(user_of(request), notice):
+    if not can(user_of(request), "supervision.act", notice):
         raise PermissionDenied(message)
 
 
-def _require_reviewer(request: HttpRequest, notice: SupervisionNotice, message: str) -> None:
-    if not services.can_review(user_of(request), notice):
-        raise PermissionDenied(message)
+def _require_reviewer(request: HttpRequest, action: str, obj: SupervisionNotice | ExtensionRequest, what: str) -> None:
+    """``supervision.review`` of a notice or ``supervision.decide`` of an extension; the refusal says why, as on the pages."""
+    user = user_of(request)
+    if not can(user, action, obj):
+        notice, submitter = (obj.notice, obj.requested_by) if isinstance(obj, ExtensionRequest) else (obj, obj.done_reported_by)
+        raise PermissionDenied(services.review_refusal(user, notice, submitter, what) or f"只有本区域的整改办可以{what}")
 
 
 # ---- reads --------------------------------------------------------------------------------------
@@ -236,7 +240,7 @@ def get_notice(request: HttpRequest, uuid: UUID) -> SupervisionNotice:
 def issue(request: HttpRequest, uuid: UUID, payload: IssueIn) -> Status[SupervisionNotice]:
     user = user_of(request)
     task = get_visible(visible_tasks(user).select_related("region"), "任务不存在，或您无权查看", uuid=uuid)
-    if not services.can_issue(user, task):
+    if not can(user, "supervision.issue", task):
         raise PermissionDenied("只有本区域的整改办可以下达督办单")
     units = list(Unit.objects.filter(uuid__in=payload.units))
     unknown = {str(u) for u in payload.units} - {str(u.uuid) for u in units}
@@ -261,7 +265,7 @@ def complete_step(request: HttpRequest, uuid: UUID, payload: StepIn) -> Supervis
              description="单位报办结后，本区域的整改办评定（优秀、良好、合格）并销号；不合格的请退回重办。")
 def close_notice(request: HttpRequest, uuid: UUID, payload: CloseNoticeIn) -> SupervisionNotice:
     notice = _notice(request, uuid)
-    _require_reviewer(request, notice, "只有本区域的整改办可以审核督办单")
+    _require_reviewer(request, "supervision.review", notice, "审核督办单")
     with acting(request):
         services.close_notice(notice, user_of(request), payload.grade, payload.note, expected_version=payload.version)
     return _notice(request, uuid)
@@ -271,7 +275,7 @@ def close_notice(request: HttpRequest, uuid: UUID, payload: CloseNoticeIn) -> Su
              description="单位报办结后，本区域的整改办退回重办，须写明原因；各环节时限自今日起重新计算。")
 def send_back(request: HttpRequest, uuid: UUID, payload: SendBackIn) -> SupervisionNotice:
     notice = _notice(request, uuid)
-    _require_reviewer(request, notice, "只有本区域的整改办可以退回督办单")
+    _require_reviewer(request, "supervision.review", notice, "退回督办单")
     with acting(request):
         services.send_back(notice, user_of(request), payload.reason, expected_version=payload.version)
     return _notice(request, uuid)
@@ -295,7 +299,7 @@ def decide_extension(request: HttpRequest, uuid: UUID, payload: DecideIn) -> Ext
     user = user_of(request)
     item = get_visible(ExtensionRequest.objects.visible_to(user).select_related("notice__task", "requested_by"),
                        "延期申请不存在，或您无权查看", uuid=uuid)
-    _require_reviewer(request, item.notice, "只有本区域的整改办可以审批延期")
+    _require_reviewer(request, "supervision.decide", item, "审批延期")
     with acting(request), version_checked(SupervisionNotice, item.notice_id, payload.version):
         services.decide_extension(item, user, approve=payload.decision == "approved", note=payload.note)
     return ExtensionRequest.objects.select_related("requested_by").get(pk=item.pk)

@@ -6,13 +6,14 @@ from typing import Any
 
 from django.db import transaction
 
+from rectify.accounts.permissions import can
 from rectify.core.actions import Action
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.regions.models import Region
 
 from ..models import ReportingRound
-from .permissions import DispatchRefused, is_office_for
+from .permissions import DispatchRefused
 
 ROUND_STEP = Action(ReportingRound, reason="结束调度", select_related=("region",))
 
@@ -20,7 +21,7 @@ ROUND_STEP = Action(ReportingRound, reason="结束调度", select_related=("regi
 @transaction.atomic
 def open_round(user: Any, *, region: Region, title: str, period_start: datetime.date, period_end: datetime.date,
                due_date: datetime.date) -> ReportingRound:
-    if not is_office_for(user, region):
+    if not can(user, "dispatch.open_round", region):
         raise DispatchRefused("只有该区域的整改办可以发起调度")
     if period_end < period_start:
         raise DispatchRefused("调度期止不能早于调度期起")
@@ -33,7 +34,7 @@ def open_round(user: Any, *, region: Region, title: str, period_start: datetime.
 
 
 def close_round(round_: ReportingRound, user: Any, *, expected_version: int) -> ReportingRound:
-    if not is_office_for(user, round_.region):
+    if not can(user, "dispatch.manage_round", round_):
         raise DispatchRefused("只有该区域的整改办可以结束调度")
     with ROUND_STEP(round_, user, expected_version=expected_version) as act:
         round_ = act.obj

@@ -7,13 +7,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from rectify.accounts.permissions import can
 from rectify.accounts.scope import own_unit_ids
 from rectify.core.actions import Action
 from rectify.core.history import snapshot
 from rectify.core.models import ChangeRecord
 
 from ..models import ReportingRound, Verification, VerificationSample
-from .permissions import DispatchRefused, is_office_for
+from .permissions import DispatchRefused
 from .queries import expected_assignments
 
 MAX_SAMPLE = 100
@@ -27,7 +28,7 @@ def sample_population(round_: ReportingRound) -> list[int]:
 
 
 def draw_sample(round_: ReportingRound, user: Any, *, size: int, seed: int | None = None) -> VerificationSample:
-    if not is_office_for(user, round_.region):
+    if not can(user, "dispatch.manage_round", round_):
         raise DispatchRefused("只有该区域的整改办可以抽取核查任务")
     with DRAW(round_, user) as act:
         round_ = act.obj
@@ -48,7 +49,7 @@ def draw_sample(round_: ReportingRound, user: Any, *, size: int, seed: int | Non
 
 
 def record_finding(verification: Verification, user: Any, *, finding: str, result: str) -> Verification:
-    if not is_office_for(user, verification.round.region):
+    if not can(user, "dispatch.manage_round", verification.round):
         raise DispatchRefused("只有该区域的整改办可以登记核查情况")
     own = own_unit_ids(user)
     mine = sorted(a.unit.name for a in verification.task.assignments.select_related("unit") if a.unit_id in own)

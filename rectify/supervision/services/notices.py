@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from rectify.accounts.permissions import can
 from rectify.core.actions import Action
 from rectify.core.history import snapshot
 from rectify.core.models import ChangeRecord
@@ -22,7 +23,7 @@ from rectify.tasks.states import DONE_STATES
 from ..models import ExtensionRequest, SupervisionNotice
 from .constants import DUE_FIELD, PASSING_GRADES, STEP_STATUS, Grade, Status, Step
 from .limits import Limits, due_dates, limits_for, restarted_due_dates
-from .permissions import SupervisionRefused, _require, _require_reviewer, can_act_as_unit, can_issue
+from .permissions import SupervisionRefused, _require, _require_reviewer
 from .recipients import issuing_region
 
 ISSUE = Action(Task, reason="下达督办单", select_related=("region",))
@@ -40,7 +41,7 @@ def issue_notice(
     automatic: bool = False,
 ) -> SupervisionNotice:
     if not automatic:
-        _require(can_issue(user, task), "只有本区域的整改办可以下达督办单")
+        _require(can(user, "supervision.issue", task), "只有本区域的整改办可以下达督办单")
     with ISSUE(task, user) as act:
         task = act.obj
         units = list(units)
@@ -83,7 +84,7 @@ STEP_FIELDS: dict[str, tuple[str, str, str, str]] = {
 
 def complete_step(notice: SupervisionNotice, user: Any, step: str, text: str, *, expected_version: int | None = None) -> SupervisionNotice:
     """A unit reports a step done: arrangement (部署), first report back (回复) or completion (办结)."""
-    _require(can_act_as_unit(user, notice), "只有被督办单位可以办理督办单")
+    _require(can(user, "supervision.act", notice), "只有被督办单位可以办理督办单")
     with NOTICE(notice, user, expected_version=expected_version) as act:
         notice = act.obj
         if notice.status == Status.CLOSED:
@@ -159,7 +160,7 @@ def send_back(notice: SupervisionNotice, user: Any, reason: str, *, today: datet
 # ---------------------------------------------------------------- extensions
 
 def request_extension(notice: SupervisionNotice, user: Any, *, new_date: datetime.date, reason: str) -> ExtensionRequest:
-    _require(can_act_as_unit(user, notice), "只有被督办单位可以申请延期")
+    _require(can(user, "supervision.act", notice), "只有被督办单位可以申请延期")
     with NOTICE(notice, user, reason="申请延期") as act:
         notice = act.obj
         step = notice.current_step
