@@ -73,6 +73,7 @@ def ledger_ids(tasks: QuerySet[Task], *, keep_order: bool = False) -> list[int]:
     by plan, each plan's sections in the order their first task was created in (the order of the
     imported document) and 序号 in natural order within a section (1, 2 … 10, 11).
     """
+    tasks = tasks.prefetch_related(None)
     if keep_order:
         return list(tasks.values_list("pk", flat=True))
     keys = list(tasks.order_by().values_list("pk", "plan_id", "section_title", "seq"))
