@@ -27,6 +27,7 @@ from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles.cell_style import StyleArray
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_CELL_CHARS = 32767  # Excel's limit for one cell
@@ -141,9 +142,8 @@ class StyledRows:
         self.quoted: list[_StyledCell] = []
         for style in styles:
             plain, quoted = _StyledCell(ws), _StyledCell(ws)
-            if style is not None:
-                plain._style = copy(style._style)
-                quoted._style = copy(style._style)
+            plain._style = copy(style._style) if style is not None else StyleArray()
+            quoted._style = copy(style._style) if style is not None else StyleArray()
             quoted.quotePrefix = True
             for made in (plain, quoted):
                 made._style_id = ws.parent._cell_styles.add(made._style)
@@ -162,6 +162,7 @@ class StyledRows:
 
     def append(self, values: Iterable[Any]) -> None:
         row = _CellRow()
+        target: Cell
         plain, quoted = self.plain, self.quoted
         for i, value in enumerate(values):
             value = cell_value(value)
@@ -169,14 +170,18 @@ class StyledRows:
                 target = quoted[i] if looks_like_formula(value) else plain[i]
                 target._value = value
                 target.data_type = "s"  # never a formula, whatever the text starts with
-            else:
+            elif value is None or isinstance(value, (bool, int, float)):
                 target = plain[i]
                 target.value = value
+            else:  # a date takes a number format of its own: a fresh cell, so the shared style stays as it is
+                target = WriteOnlyCell(self.ws)
+                target._style = copy(plain[i]._style)
+                target.value = value  # after the style: binding a date sets its number format
             row.append(target)
         self.ws.append(row)
 
 
-def _positioned(cells: list[_StyledCell], row_idx: int) -> Iterator[_StyledCell]:
+def _positioned(cells: list[Cell], row_idx: int) -> Iterator[Cell]:
     for col_idx, styled in enumerate(cells, 1):
         styled.column = col_idx
         styled.row = row_idx

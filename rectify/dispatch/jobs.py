@@ -44,3 +44,19 @@ def remind_missing_reports(today: datetime.date | None = None) -> int:
         if reminder is not None:
             sent += 1
     return sent
+
+
+def _exporter(kind: str) -> Any:
+    try:
+        from rectify.jobs.registry import exporter
+    except ImportError:  # the jobs app is not installed yet: keep the plain function
+        return lambda fn: fn
+    return exporter(kind)
+
+
+@_exporter("dispatch.round_reports")
+def build_round_export(args: dict[str, Any], progress: Any) -> bytes:
+    """A round's progress reports chosen when the export was asked for (``args["ids"]``, in sheet order)."""
+    from .exports import write_round_reports
+
+    return write_round_reports(args["title"], args["ids"], progress=progress)
