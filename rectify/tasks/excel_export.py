@@ -1,8 +1,8 @@
 """Writing the ledger as an Excel sheet: the export and the blank template.
 
 A large export must not build a model object per task, measure and unit. ``write_ledger`` reads
-rows as tuples (``values_list``) in chunks of task ids — one query for the tasks, one each for their
-measures, milestones and units per chunk, regions and plans once — turns each into the sheet's
+rows as tuples (``values_list``) in chunks of task ids — one query for the tasks with their region and
+plan names, one each for their measures, milestones and units per chunk — turns each into the sheet's
 cells with precomputed column functions, and writes them with ``rectify.core.xlsx.StyledRows``
 (one reused cell object per column). The order is fixed up front by ``ledger_ids``, so the same
 list of ids can be written now (small exports) or later by a background job (large ones).
@@ -19,7 +19,6 @@ from django.utils import timezone
 from openpyxl.styles import Font
 
 from rectify.core.xlsx import StyledRows, XlsxWriter, cell, style_cell
-from rectify.inspections.models import Plan
 from rectify.regions.models import Region
 
 from .excel_layout import (
@@ -51,7 +50,8 @@ from .states import TaskState
 CHUNK_SIZE = 2000
 #: The task fields one row needs, in the order ``_row_function`` reads them.
 ROW_FIELDS = ("pk", "seq", "section", "problem", "title", "target", "responsible_person", "deadline", "long_term",
-              "priority", "progress", "state", "region_id", "plan_id", "uuid")
+              "priority", "progress", "state", "uuid", "region_id", "region__name", "region__level", "region__parent__name",
+              "region__parent__level", "plan__title")
 STATE_LABELS = {s.value: s.label for s in TaskState}
 
 Progress = Callable[[int], None]
@@ -95,21 +95,10 @@ def document_order(tasks: QuerySet[Task], chunk_size: int = 500) -> Iterator[Tas
         yield from (found[pk] for pk in chunk if pk in found)
 
 
-class _Names:
-    """Region full names and plan titles, each read once however many tasks share them."""
-
-    def __init__(self) -> None:
-        self.regions: dict[int, str] = {}
-        self.plans: dict[int, str] = {}
-
-    def load(self, region_ids: set[int], plan_ids: set[int]) -> None:
-        missing = region_ids - self.regions.keys()
-        if missing:
-            for region in Region.objects.filter(pk__in=missing).select_related("parent"):
-                self.regions[region.pk] = region.full_name
-        missing = plan_ids - self.plans.keys()
-        if missing:
-            self.plans.update(Plan.objects.filter(pk__in=missing).values_list("pk", "title"))
+def _region_name(name: str, level: str, parent_name: str | None, parent_level: str | None) -> str:
+    """``Region.full_name`` from the joined columns (an unsaved region, so the rule stays in one place)."""
+    parent = Region(name=parent_name, level=parent_level or "") if parent_name is not None else None
+    return Region(name=name, level=level, parent=parent).full_name
 
 
 def _grouped(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
@@ -125,7 +114,7 @@ def ledger_rows(ids: Sequence[int], *, chunk_size: int = CHUNK_SIZE, progress: P
     Ids of tasks deleted in the meantime are skipped. ``progress(n)`` is called after each chunk with
     the number of ids handled so far.
     """
-    names = _Names()
+    regions: dict[int, str] = {}
     done = 0
     for start in range(0, len(ids), chunk_size):
         chunk = list(ids[start:start + chunk_size])
@@ -135,13 +124,15 @@ def ledger_rows(ids: Sequence[int], *, chunk_size: int = CHUNK_SIZE, progress: P
                               .values_list("task_id", "date", "text"))
         units = _grouped(Assignment.objects.filter(task_id__in=chunk).order_by("task_id", "id")
                          .values_list("task_id", "role", "unit__name"))
-        names.load({t[12] for t in tasks.values()}, {t[13] for t in tasks.values()})
         for pk in chunk:
             task = tasks.get(pk)
             if task is None:
                 continue
-            (_, seq, section, problem, title, target, person, deadline, long_term, priority, progress_text, state,
-             region_id, plan_id, uuid) = task
+            (_, seq, section, problem, title, target, person, deadline, long_term, priority, progress_text, state, uuid,
+             region_id, *region, plan_title) = task
+            region_name = regions.get(region_id)
+            if region_name is None:
+                region_name = regions[region_id] = _region_name(*region)
             yield [
                 seq,
                 format_section(section or []),
@@ -156,8 +147,8 @@ def ledger_rows(ids: Sequence[int], *, chunk_size: int = CHUNK_SIZE, progress: P
                 "是" if priority else "",
                 progress_text,
                 STATE_LABELS.get(state, state),
-                names.regions.get(region_id, ""),
-                names.plans.get(plan_id, ""),
+                region_name,
+                plan_title,
                 str(uuid),
             ]
         done += len(chunk)
