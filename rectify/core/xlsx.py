@@ -41,7 +41,9 @@ def clean_text(value: Any) -> str:
     """Text as it survives a round trip through a cell: no control characters, \\n line ends, stripped."""
     if value is None:
         return ""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = value if type(value) is str else str(value)
+    if "\r" in text:  # checked first: most cells have none, and a large export cleans every cell
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return ILLEGAL_CHARACTERS_RE.sub("", text).strip()
 
 
