@@ -44,7 +44,7 @@ def clean_text(value: Any) -> str:
     text = value if type(value) is str else str(value)
     if "\r" in text:  # checked first: most cells have none, and a large export cleans every cell
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return ILLEGAL_CHARACTERS_RE.sub("", text).strip()
+    return str(ILLEGAL_CHARACTERS_RE.sub("", text)).strip()
 
 
 def looks_like_formula(text: str) -> bool:
@@ -114,14 +114,14 @@ class XlsxWriter:
         return out.getvalue()
 
 
-class _StyledCell(Cell):
+class _StyledCell(Cell):  # type: ignore[misc]  # openpyxl ships no types
     """A cell of ``StyledRows``: its style is registered once, not looked up again for every row."""
 
     __slots__ = ("_style_id",)
 
     @property
     def style_id(self) -> int:
-        return self._style_id
+        return int(self._style_id)
 
 
 class _CellRow(list):  # type: ignore[type-arg]

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import datetime
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
 
-def _periodic(name: str, every_minutes: int, label: str) -> Any:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _periodic(name: str, every_minutes: int, label: str) -> Callable[[F], F]:
     try:
         from rectify.jobs.registry import periodic
     except ImportError:  # the jobs app is not installed yet: keep the plain function
@@ -46,16 +50,16 @@ def remind_missing_reports(today: datetime.date | None = None) -> int:
     return sent
 
 
-def _exporter(kind: str) -> Any:
+def _exporter(kind: str) -> Callable[[F], F]:
     try:
         from rectify.jobs.registry import exporter
     except ImportError:  # the jobs app is not installed yet: keep the plain function
         return lambda fn: fn
-    return exporter(kind)
+    return cast(Callable[[F], F], exporter(kind))
 
 
 @_exporter("dispatch.round_reports")
-def build_round_export(args: dict[str, Any], progress: Any) -> bytes:
+def build_round_export(args: dict[str, Any], progress: Callable[[int], None]) -> bytes:
     """A round's progress reports chosen when the export was asked for (``args["ids"]``, in sheet order)."""
     from .exports import write_round_reports
 

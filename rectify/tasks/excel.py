@@ -37,7 +37,7 @@ from rectify.regions.matching import find_unit, normalise_name
 from rectify.regions.models import Region, Unit
 
 from . import validation
-from .excel_export import (  # noqa: F401  (re-exported: callers import the ledger's Excel functions from here)
+from .excel_export import (
     document_order,
     ledger_ids,
     ledger_rows,
@@ -46,7 +46,7 @@ from .excel_export import (  # noqa: F401  (re-exported: callers import the ledg
     write_ledger,
     write_template,
 )
-from .excel_layout import (  # noqa: F401  (re-exported as above)
+from .excel_layout import (
     CELL_LIMITS,
     COLUMNS,
     EXAMPLE_MARK,
@@ -70,6 +70,37 @@ from .excel_layout import (  # noqa: F401  (re-exported as above)
 )
 from .models import Assignment, Task
 from .services import TaskData, TaskRefused, create_task, update_task
+
+# Re-exported: callers import the ledger's Excel writing and layout from here as well.
+__all__ = [
+    "CELL_LIMITS",
+    "COLUMNS",
+    "EXAMPLE_MARK",
+    "ExcelError",
+    "HEADERS",
+    "HEADER_ALIASES",
+    "LONG_TERM",
+    "MAX_UPLOAD_BYTES",
+    "MEASURE_NUMBER_RE",
+    "PRIORITY_NO",
+    "PRIORITY_YES",
+    "READ_ONLY_COLUMNS",
+    "SECTION_SEPARATOR",
+    "document_order",
+    "format_deadline",
+    "format_measures",
+    "format_milestones",
+    "format_section",
+    "format_units",
+    "ledger_ids",
+    "ledger_rows",
+    "natural_key",
+    "parse_section",
+    "prepare_export_queryset",
+    "task_row",
+    "write_ledger",
+    "write_template",
+]
 
 # ---------------------------------------------------------------------------------------------
 # Reading
@@ -414,7 +445,7 @@ def _match_key(plan_id: int, section: str | None, seq: str) -> tuple[int, str | 
     return (plan_id, section, seq)
 
 
-def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, user: Any) -> ImportPreview:
+def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, user: Any) -> ImportPreview:  # noqa: C901 - split in issue 12 item 3 (rules in tasks/validation.py)
     """Each row compared with the ledger: what importing it would do, or why it cannot be imported.
 
     A row with a 系统编号 changes that task (of whatever plan) if ``user`` may edit it. A row without one
@@ -540,7 +571,7 @@ def _unit_text(units: dict[str, list[Unit]]) -> str:
     return format_units((role, u.name) for role, us in units.items() for u in us)
 
 
-def _compare(result: RowResult, task: Task, columns: set[str], finder: _UnitFinder) -> None:
+def _compare(result: RowResult, task: Task, columns: set[str], finder: _UnitFinder) -> None:  # noqa: C901 - split in issue 12 item 3 (rules in tasks/validation.py)
     row = result.row
     data = _data_from_task(task)
     changes: list[FieldChange] = []
@@ -640,7 +671,7 @@ def apply_preview(preview: ImportPreview, *, reason: str, expected: dict[str, An
     try:
         with transaction.atomic():
             for r in preview.to_apply:
-                assert r.data is not None
+                assert r.data is not None  # noqa: S101 - narrowing only: to_apply holds rows with data (issue 12 item 3 rewrites this path)
                 row = r.row.number
                 if r.task is None:
                     create_task(r.data, reason=reason, action=ChangeRecord.Action.IMPORT)

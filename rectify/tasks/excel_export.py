@@ -140,8 +140,8 @@ def ledger_rows(ids: Sequence[int], *, chunk_size: int = CHUNK_SIZE, progress: P
                 title,
                 target,
                 format_measures(m[0] for m in measures.get(pk, ())),
-                format_milestones(milestones.get(pk, ())),  # type: ignore[arg-type]
-                format_units(units.get(pk, ())),  # type: ignore[arg-type]
+                format_milestones(milestones.get(pk, ())),
+                format_units(units.get(pk, ())),
                 person,
                 format_deadline(deadline, long_term),
                 "是" if priority else "",

@@ -130,7 +130,7 @@ def _column_styles(ws: Any, font: Font, last_font: Font) -> list[Any]:
                        alignment=CENTER if name in CENTERED_COLUMNS else WRAP, border=BORDER)
             for i, name in enumerate(HEADERS)
         ]
-    return cache[key]
+    return list(cache[key])
 
 
 def _append_row(ws: Any, values: list[Any], *, font: Font = BODY_FONT, last_font: Font = UUID_FONT) -> None:
