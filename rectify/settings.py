@@ -238,6 +238,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 LEDGER_PAGE_SIZE = 25
+# Exports of more rows than this are built by a background job (progress page, then a download link).
+RECTIFY_EXPORT_BACKGROUND_ROWS = int(os.environ.get("RECTIFY_EXPORT_BACKGROUND_ROWS", "2000"))
+# A background export's file is kept this long for the person who asked, then removed.
+RECTIFY_EXPORT_KEEP_HOURS = int(os.environ.get("RECTIFY_EXPORT_KEEP_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.utils import timezone
 
-from rectify.jobs.registry import periodic
+from rectify.jobs.registry import exporter, periodic
 
 logger = logging.getLogger(__name__)
 
@@ -37,3 +39,11 @@ def remind_missing_reports(today: datetime.date | None = None) -> int:
         if reminder is not None:
             sent += 1
     return sent
+
+
+@exporter("dispatch.round_reports")
+def build_round_export(args: dict[str, Any], progress: Callable[[int], None]) -> bytes:
+    """A round's progress reports chosen when the export was asked for (``args["ids"]``, in sheet order)."""
+    from .exports import write_round_reports
+
+    return write_round_reports(args["title"], args["ids"], progress=progress)

@@ -10,11 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
-from openpyxl.styles import Alignment, Font
 
 from rectify.accounts.permissions import can
 from rectify.accounts.scope import unit_ids
@@ -25,11 +23,13 @@ from rectify.core.pagination import paginate
 from rectify.core.params import int_param
 from rectify.core.steps import Done, post_step
 from rectify.core.types import AuthedRequest, AuthedUser
-from rectify.core.xlsx import XlsxWriter, style_cell, xlsx_response
+from rectify.core.xlsx import xlsx_response
+from rectify.jobs.exports import needs_background, start_export
 from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.states import OPEN_STATES
 
 from . import services
+from .exports import ROUND_EXPORT, write_round_reports
 from .forms import CloseForm, FindingForm, ReportForm, ReviewForm, RoundForm, SampleForm, month_defaults
 from .labels import PROBLEM_LABELS, ScheduleLabel
 from .models import EvidenceFile, ProgressReport, ReportingRound, Verification
@@ -233,22 +233,19 @@ def close(request: AuthedRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 def export(request: AuthedRequest, uuid: Any) -> HttpResponse:
+    """The round's reports as filtered on its page; a large sheet is built by a background job."""
     round_ = _round(request, uuid)
     _require_viewer(request, round_)
     reports, _, _ = _round_reports(round_, request)
+    ids = list(reports.values_list("pk", flat=True))
+    filename = f"{round_.title}_进展报送.xlsx"
+    if needs_background(len(ids)):
+        export = start_export(request.user, ROUND_EXPORT, title=f"{round_.title}：进展报送（{len(ids)} 条）", filename=filename,
+                              args={"ids": ids, "title": round_.title}, total=len(ids))
+        log_personal_data_access(request, "导出调度报送（后台生成）", round_)
+        return redirect("jobs:export", export.uuid)
     log_personal_data_access(request, "导出调度报送", round_)
-    writer = XlsxWriter()
-    ws = writer.sheet(round_.title, "调度")
-    for column, width in zip("ABCDEFG", (6, 40, 20, 60, 14, 18, 8), strict=True):
-        ws.column_dimensions[column].width = width
-    head = style_cell(ws, font=Font(bold=True), alignment=Alignment(horizontal="center"))
-    writer.append(ws, ["序号", "整改任务", "责任单位", "进展情况", "序时进度", "报送时间", "附件数"], [head] * 7)
-    for n, report in enumerate(reports.iterator(chunk_size=2000), 1):
-        task = report.assignment.task
-        writer.append(ws, [n, f"{task.seq}. {task.title or task.problem}", report.unit.name, report.text,
-                           report.get_schedule_display(), timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M"),
-                           report.file_count])
-    return xlsx_response(writer.save(), f"{round_.title}_进展报送.xlsx", "dispatch_reports.xlsx")
+    return xlsx_response(write_round_reports(round_.title, ids), filename, "dispatch_reports.xlsx")
 
 
 # ---------------------------------------------------------------- a unit's report

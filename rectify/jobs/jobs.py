@@ -1,8 +1,10 @@
-"""The jobs app's own periodic checks: keep the queue table small; seal the audit chains (``core.history.seal``)."""
+"""The jobs app's own periodic checks: keep the queue table small, remove expired export files, seal the
+audit chains (``core.history.seal``)."""
 from __future__ import annotations
 
 import datetime
 
+from . import exports  # noqa: F401  (registers the job that builds background exports)
 from .registry import periodic
 
 
@@ -25,3 +27,16 @@ def seal_audit(today: datetime.date | None = None) -> int:
     from rectify.core.history import seal
 
     return 0 if seal() is None else 1
+
+
+@periodic("jobs.purge_exports", every_minutes=60, label="清理过期的导出文件")
+def purge_exports(today: datetime.date | None = None) -> int:
+    """清理过期的导出文件"""
+    from django.utils import timezone
+
+    from .exports import purge_expired
+
+    now = timezone.now()
+    if today is not None:
+        now = datetime.datetime.combine(today, datetime.time(), tzinfo=timezone.get_current_timezone())
+    return purge_expired(now)

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from rectify.accounts.roles import is_admin
 
 
 class Job(models.Model):
@@ -65,3 +69,65 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExportQuerySet(models.QuerySet["ExportFile"]):
+    def for_user(self, user: Any) -> ExportQuerySet:
+        """The exports ``user`` may follow and download: their own; administrators see every one."""
+        if not user or not user.is_authenticated:
+            return self.none()
+        if is_admin(user):
+            return self
+        return self.filter(user=user)
+
+
+class ExportFile(models.Model):
+    """A large export built by a background job: its progress, then the file for the person who asked.
+
+    What goes into the file is fixed when it is asked for (``args``, e.g. the ids of the tasks the
+    ledger showed that person then); the file expires after ``settings.RECTIFY_EXPORT_KEEP_HOURS``.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "正在生成"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+        EXPIRED = "expired", "已过期"
+
+    uuid = models.UUIDField("编号", default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.CASCADE, related_name="exports")
+    kind = models.CharField("导出类型", max_length=100)
+    title = models.CharField("名称", max_length=200)
+    filename = models.CharField("文件名", max_length=200)
+    args = models.JSONField("参数", default=dict, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField("总行数", default=0)
+    done = models.PositiveIntegerField("已完成行数", default=0)
+    file = models.FileField("文件", upload_to="exports/", blank=True, max_length=200)
+    size = models.PositiveBigIntegerField("文件大小", default=0)
+    error = models.TextField("错误", blank=True)
+    job = models.ForeignKey(Job, verbose_name="后台任务", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("申请时间", default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    expires_at = models.DateTimeField("过期时间", null=True, blank=True, db_index=True)
+
+    objects = ExportQuerySet.as_manager()
+
+    # No data scope of its own: an export belongs to the user who asked for it (``ExportQuerySet.for_user``);
+    # its rows were chosen through that user's scope (``visible_to``) when it was asked for.
+    scope_exempt = "owned by the user who asked for it; its rows were scoped when asked for"
+
+    class Meta:
+        verbose_name = "导出文件"
+        verbose_name_plural = "导出文件"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.get_status_display()}）"
+
+    @property
+    def percent(self) -> int:
+        if self.status in {self.Status.DONE, self.Status.EXPIRED}:
+            return 100
+        return min(100, self.done * 100 // self.total) if self.total else 0

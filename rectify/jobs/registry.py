@@ -98,6 +98,39 @@ def job(name: str | None = None, label: str | None = None) -> Callable[[F], F]:
     return decorate
 
 
+#: kind → function(args, progress) -> (file bytes) that builds one kind of large export.
+Exporter = Callable[[dict[str, Any], Callable[[int], None]], bytes]
+_exporters: dict[str, Exporter] = {}
+
+
+def exporter(kind: str) -> Callable[[Exporter], Exporter]:
+    """Register the function that builds the file of a background export of ``kind``
+    (``rectify.jobs.exports.start_export`` queues one). It gets the arguments fixed when the export was
+    asked for and a ``progress(rows_done)`` callback, and returns the file's bytes."""
+
+    def decorate(func: Exporter) -> Exporter:
+        existing = _exporters.get(kind)
+        if existing is not None and not _same(existing, func):
+            raise ImproperlyConfigured(f"导出类型 {kind} 已被使用")
+        _exporters[kind] = func
+        return func
+
+    return decorate
+
+
+def get_exporter(kind: str) -> Exporter:
+    found = _exporters.get(kind)
+    if found is None and "." in kind:
+        try:
+            import_module(f"rectify.{kind.split('.')[0]}.jobs")
+        except ImportError:
+            pass
+        found = _exporters.get(kind)
+    if found is None:
+        raise LookupError(f"未登记的导出类型：{kind}")
+    return found
+
+
 def periodic_checks() -> list[PeriodicCheck]:
     return sorted(_periodic.values(), key=lambda p: p.name)
 

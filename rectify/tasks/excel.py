@@ -1,10 +1,9 @@
-"""The ledger as an Excel sheet and back: writing, reading and comparing with the database.
+"""The ledger as an Excel sheet and back: reading an uploaded sheet and comparing it with the database.
 
 Pure functions, no request handling, so that the web views, the API and the CLI share them:
 
-* ``write_ledger(tasks)`` — the ledger in the layout offices use, as .xlsx bytes (tasks of several
-  plans in one sheet; plans, sections in document order and 序号 in natural order 1, 2 … 10, 11);
-* ``write_template()`` — the same header with an example row and a sheet of instructions;
+* ``write_ledger(tasks)`` / ``write_template()`` — writing, in ``excel_export`` (re-exported here);
+  the layout both sides share (columns, styles, cell text) is in ``excel_layout``;
 * ``read_ledger(content)`` — the rows of an uploaded sheet (raises ``ExcelError`` on a bad file);
 * ``build_preview(sheet, plan=…, region=…, user=…)`` — each row as 新增 / 修改 / 无变化 / 错误;
 * ``apply_preview(preview, reason=…, expected=…)`` — writes everything in one transaction through
@@ -19,296 +18,90 @@ import datetime
 import io
 import re
 import uuid as uuid_lib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 from openpyxl import load_workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
 from rectify.accounts.permissions import can
 from rectify.core.models import ChangeRecord
 from rectify.core.refusals import Refused
 from rectify.core.versioning import StaleEdit
-from rectify.core.xlsx import MAX_CELL_CHARS, TRUNCATED, XlsxWriter, cell, clean_text, style_cell
+from rectify.core.xlsx import TRUNCATED, clean_text
 from rectify.inspections.models import Plan
 from rectify.regions.matching import find_unit, normalise_name
 from rectify.regions.models import Region, Unit
 
 from . import validation
+from .excel_export import (
+    document_order,
+    ledger_ids,
+    ledger_rows,
+    prepare_export_queryset,
+    task_row,
+    write_ledger,
+    write_template,
+)
+from .excel_layout import (
+    CELL_LIMITS,
+    COLUMNS,
+    EXAMPLE_MARK,
+    HEADER_ALIASES,
+    HEADERS,
+    LONG_TERM,
+    MAX_UPLOAD_BYTES,
+    MEASURE_NUMBER_RE,
+    PRIORITY_NO,
+    PRIORITY_YES,
+    READ_ONLY_COLUMNS,
+    SECTION_SEPARATOR,
+    ExcelError,
+    format_deadline,
+    format_measures,
+    format_milestones,
+    format_section,
+    format_units,
+    natural_key,
+    parse_section,
+)
 from .models import Assignment, Task
 from .services import TaskData, TaskRefused, create_task, update_task
-from .states import TaskState
 
-# ---------------------------------------------------------------------------------------------
-# Layout
-# ---------------------------------------------------------------------------------------------
-
-READ_ONLY_NOTE = "仅供查看，导入时忽略。"
-#: (header, column width, explanation for the 填写说明 sheet)
-COLUMNS: list[tuple[str, float, str]] = [
-    ("序号", 7, "必填。任务在本整改方案（或本章节）中的序号，如 1、2.3。各章节重新编号的方案可以有相同的序号。"
-     "首列填“示例”的行不会导入。"),
-    ("章节", 20, "任务所属章节，多级章节用“ / ”分隔，如“三、主要措施 / （一）强化责任落实”。可修改。"),
-    ("反馈问题", 36, "督察反馈的问题原文。反馈问题、整改任务、整改目标至少填写一项。"),
-    ("整改任务", 22, "任务名称（简短概括）。"),
-    ("整改目标", 30, "整改要达到的目标。"),
-    ("整改措施", 44, "每条措施一行，可写成“1. ……”“2. ……”（编号导入时自动去掉）。"),
-    ("时间节点", 24, READ_ONLY_NOTE + "每行一个节点（日期 内容）。时间节点及其完成情况请在系统中维护。"),
-    ("责任单位", 26, "多个单位用“、”分隔。牵头单位写成“单位名（牵头）”，配合单位写成“单位名（配合）”，其余为责任单位。"
-     "单位名称须与系统中的单位名称或别名一致。新增任务至少填写一个牵头单位或责任单位。"),
-    ("责任人", 10, "责任人姓名、职务，可不填。"),
-    ("整改时限", 13, "可填日期（如 2025-12-31）、“2025年12月底”、“2025年上半年”、“2025年底前”或“长期坚持”；"
-     "既有时限又需长期坚持的，写成“2025-12-31，长期坚持”。新增任务必填。不超过 100 个字。"),
-    ("重点", 6, "重点任务填“是”，否则留空或填“否”。"),
-    ("进展情况", 36, "目前的整改进展。"),
-    ("状态", 9, READ_ONLY_NOTE + "任务状态只能在系统中按整改、验收、销号流程变更，不能通过表格修改。"),
-    ("区划", 12, READ_ONLY_NOTE + "任务所属行政区划；新增任务的区划在导入页面选择。"),
-    ("整改方案", 22, READ_ONLY_NOTE + "任务所属整改方案。一张表格可以包含多个方案的任务（按系统编号对应）；"
-     "新增任务归入导入页面选择的整改方案。"),
-    ("系统编号", 10, "导出台账时由系统生成，用于重新导入时找到对应任务，请勿修改；新增任务留空。"
-     "没有系统编号的行按“整改方案 + 章节 + 序号”匹配已有任务（表格没有章节列时按“整改方案 + 序号”）。"),
+# Re-exported: callers import the ledger's Excel writing and layout from here as well.
+__all__ = [
+    "CELL_LIMITS",
+    "COLUMNS",
+    "EXAMPLE_MARK",
+    "ExcelError",
+    "HEADERS",
+    "HEADER_ALIASES",
+    "LONG_TERM",
+    "MAX_UPLOAD_BYTES",
+    "MEASURE_NUMBER_RE",
+    "PRIORITY_NO",
+    "PRIORITY_YES",
+    "READ_ONLY_COLUMNS",
+    "SECTION_SEPARATOR",
+    "document_order",
+    "format_deadline",
+    "format_measures",
+    "format_milestones",
+    "format_section",
+    "format_units",
+    "ledger_ids",
+    "ledger_rows",
+    "natural_key",
+    "parse_section",
+    "prepare_export_queryset",
+    "task_row",
+    "write_ledger",
+    "write_template",
 ]
-HEADERS = [c[0] for c in COLUMNS]
-READ_ONLY_COLUMNS = {"时间节点", "状态", "区划", "整改方案"}
-CENTERED_COLUMNS = {"序号", "责任人", "整改时限", "重点", "状态", "区划"}
-HEADER_ALIASES = {"编号": "序号", "完成时限": "整改时限", "时限": "整改时限", "任务名称": "整改任务", "整改进展": "进展情况",
-                  "所属章节": "章节", "重点任务": "重点", "方案": "整改方案", "行政区划": "区划"}
-EXAMPLE_MARK = "示例"
-LONG_TERM = "长期坚持"
-SECTION_SEPARATOR = " / "
-PRIORITY_YES, PRIORITY_NO = {"是", "重点", "√", "✓", "y", "yes", "true", "1"}, {"", "否", "非重点", "n", "no", "false", "0"}
-ROLE_SUFFIX = {Assignment.Role.LEAD: "（牵头）", Assignment.Role.COOPERATING: "（配合）"}
-ROLE_ORDER = [Assignment.Role.LEAD, Assignment.Role.RESPONSIBLE, Assignment.Role.COOPERATING]
-MEASURE_NUMBER_RE = re.compile(r"^\s*(?:\d{1,3}\s*[.．、)）](?!\d)|[（(]\d{1,3}[）)])\s*")
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-#: The longest text each column accepts on import (checked before anything parses the cell).
-CELL_LIMITS = {
-    "序号": 20, "章节": 2000, "整改任务": 200, "责任人": 120, "整改时限": 100, "重点": 10, "责任单位": 2000,
-    "反馈问题": MAX_CELL_CHARS, "整改目标": MAX_CELL_CHARS, "整改措施": MAX_CELL_CHARS, "进展情况": MAX_CELL_CHARS,
-    "系统编号": 100,
-}
-
-THIN = Side(style="thin", color="999999")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WRAP = Alignment(wrap_text=True, vertical="top")
-CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
-TITLE_FONT = Font(name="宋体", size=16, bold=True)
-HEADER_FONT = Font(name="黑体", size=11, bold=True)
-BODY_FONT = Font(name="宋体", size=10)
-UUID_FONT = Font(name="Arial", size=7, color="999999")
-EXAMPLE_FONT = Font(name="宋体", size=10, italic=True, color="808080")
-HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
-
-
-class ExcelError(Refused):
-    """The uploaded file cannot be read as a ledger; the message is for the person who uploaded it."""
-
-
-def format_deadline(deadline: datetime.date | None, long_term: bool) -> str:
-    parts = [deadline.isoformat()] if deadline else []
-    if long_term:
-        parts.append(LONG_TERM)
-    return "，".join(parts)
-
-
-def format_measures(measures: Iterable[str]) -> str:
-    return "\n".join(f"{i}. {clean_text(m)}" for i, m in enumerate(measures, 1))
-
-
-def format_milestones(milestones: Iterable[tuple[datetime.date | None, str]]) -> str:
-    return "\n".join(f"{d.isoformat() + ' ' if d else ''}{clean_text(t)}" for d, t in milestones)
-
-
-def format_section(section: Iterable[str]) -> str:
-    return SECTION_SEPARATOR.join(clean_text(s) for s in section if clean_text(s))
-
-
-parse_section = validation.split_section
-
-
-def format_units(assignments: Iterable[tuple[str, str]]) -> str:
-    """``(role, unit name)`` pairs as 责任单位 text: lead units, responsible units, cooperating units."""
-    pairs = list(assignments)
-    names: list[str] = []
-    for role in ROLE_ORDER:
-        for r, name in pairs:
-            if r == role:
-                text = f"{name}{ROLE_SUFFIX.get(role, '')}"
-                if text not in names:
-                    names.append(text)
-    return "、".join(names)
-
-
-def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
-    """序号 in the order people count: 1, 2, … 9, 10, 11 and 2.3 before 2.10 (numbers compare as numbers)."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.findall(r"\d+|\D+", text.strip()))
-
-
-def _column_styles(ws: Any, font: Font, last_font: Font) -> list[Any]:
-    cache = ws.__dict__.setdefault("_rectify_styles", {})
-    key = (id(font), id(last_font))
-    if key not in cache:
-        cache[key] = [
-            style_cell(ws, font=last_font if i == len(COLUMNS) - 1 else font,
-                       alignment=CENTER if name in CENTERED_COLUMNS else WRAP, border=BORDER)
-            for i, name in enumerate(HEADERS)
-        ]
-    return cache[key]
-
-
-def _append_row(ws: Any, values: list[Any], *, font: Font = BODY_FONT, last_font: Font = UUID_FONT) -> None:
-    XlsxWriter.append(ws, values, _column_styles(ws, font, last_font))
-
-
-def _setup_sheet(ws: Any, title: str) -> None:
-    for i, (_, width, _) in enumerate(COLUMNS, 1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "B3"
-    ws.print_title_rows = "1:2"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = "9"  # A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    last = get_column_letter(len(COLUMNS))
-    ws.merged_cells.add(f"A1:{last}1")
-    ws.row_dimensions[1].height = 30
-    ws.append([cell(ws, title, style_cell(ws, font=TITLE_FONT, alignment=Alignment(horizontal="center", vertical="center")))])
-    header_style = style_cell(ws, font=HEADER_FONT, fill=HEADER_FILL, alignment=CENTER, border=BORDER)
-    uuid_style = style_cell(ws, font=UUID_FONT, fill=HEADER_FILL, alignment=CENTER, border=BORDER)
-    ws.append([cell(ws, name, uuid_style if name == "系统编号" else header_style) for name in HEADERS])
-
-
-def prepare_export_queryset(tasks: QuerySet[Task]) -> QuerySet[Task]:
-    """What ``write_ledger`` reads, fetched in a fixed number of queries per chunk."""
-    # prefetch_related(None) drops the caller's prefetches, so the ones below cannot clash with them.
-    return tasks.select_related("region__parent", "plan").prefetch_related(None).prefetch_related(
-        "measures", "milestones",
-        Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("role", "id")),
-    )
-
-
-def document_order(tasks: QuerySet[Task], chunk_size: int = 500) -> Iterator[Task]:
-    """The tasks plan by plan, each plan's sections in document order (the order their first task was
-    created in, which is the order of the imported document) and 序号 in natural order within a section.
-
-    Only the sort keys are read in one pass; the tasks themselves are fetched in chunks.
-    """
-    keys = list(tasks.order_by().values_list("pk", "plan_id", "section_title", "seq"))
-    first_seen: dict[tuple[int, str], int] = {}
-    for pk, plan_id, section, _ in keys:
-        key = (plan_id, section)
-        first_seen[key] = min(first_seen.get(key, pk), pk)
-    keys.sort(key=lambda k: (k[1], first_seen[(k[1], k[2])], natural_key(k[3]), k[0]))
-    ids = [k[0] for k in keys]
-    base = prepare_export_queryset(Task.objects.all())
-    for start in range(0, len(ids), chunk_size):
-        chunk = ids[start:start + chunk_size]
-        found = base.in_bulk(chunk)
-        yield from (found[pk] for pk in chunk if pk in found)
-
-
-def task_row(task: Task) -> list[Any]:
-    assignments = sorted(task.assignments.all(), key=lambda a: a.id)
-    values = {
-        "序号": task.seq,
-        "章节": format_section(task.section),
-        "反馈问题": task.problem,
-        "整改任务": task.title,
-        "整改目标": task.target,
-        "整改措施": format_measures(m.text for m in task.measures.all()),
-        "时间节点": format_milestones((m.date, m.text) for m in task.milestones.all()),
-        "责任单位": format_units((a.role, a.unit.name) for a in assignments),
-        "责任人": task.responsible_person,
-        "整改时限": format_deadline(task.deadline, task.long_term),
-        "重点": "是" if task.priority else "",
-        "进展情况": task.progress,
-        "状态": TaskState(task.state).label if task.state in TaskState.values else task.state,
-        "区划": task.region.full_name,
-        "整改方案": task.plan.title,
-        "系统编号": str(task.uuid),
-    }
-    return [values[name] for name in HEADERS]
-
-
-def write_ledger(tasks: Iterable[Task], *, today: datetime.date | None = None, title: str = "整改任务台账",
-                 keep_order: bool = False) -> bytes:
-    """The tasks as an .xlsx file (write-only: rows go to disk as they are produced).
-
-    Pass a query set to have it fetched in chunks with its measures and units prefetched, in
-    ``document_order`` unless ``keep_order`` (the caller chose an ordering).
-    """
-    today = today or timezone.localdate()
-    if isinstance(tasks, QuerySet):
-        tasks = prepare_export_queryset(tasks).iterator(chunk_size=500) if keep_order else document_order(tasks)
-    writer = XlsxWriter()
-    ws = writer.sheet("整改台账")
-    _setup_sheet(ws, f"{title}（截至{today.year}年{today.month}月{today.day}日）")
-    for task in tasks:
-        _append_row(ws, task_row(task))
-    return writer.save()
-
-
-EXAMPLE_VALUES = {
-    "序号": EXAMPLE_MARK,
-    "章节": "三、主要措施 / （一）强化责任落实",
-    "反馈问题": "（示例）某河道两岸存在生活垃圾堆放问题，群众反映强烈。",
-    "整改任务": "河道垃圾清理整治",
-    "整改目标": "2025年底前完成河道两岸垃圾清理，建立长效保洁机制。",
-    "整改措施": "1. 开展河道两岸垃圾排查，建立问题台账\n2. 组织集中清理，做到日产日清\n3. 建立河长巡河和保洁考核制度",
-    "时间节点": "（导入时忽略）",
-    "责任单位": "市生态环境局（牵头）、城区人民政府、市水务局（配合）",
-    "责任人": "张三（局长）",
-    "整改时限": "2025-12-31",
-    "重点": "是",
-    "进展情况": "已完成排查，正在清理。",
-    "状态": "（导入时忽略）",
-    "区划": "（导入时忽略）",
-    "整改方案": "（导入时忽略）",
-    "系统编号": "",
-}
-EXAMPLE_ROW = [EXAMPLE_VALUES[name] for name in HEADERS]
-
-
-def write_template(*, plan_title: str = "") -> bytes:
-    """A blank ledger: the header, one example row (ignored on import) and a sheet of instructions."""
-    writer = XlsxWriter()
-    ws = writer.sheet("整改台账")
-    _setup_sheet(ws, f"整改任务台账{('（' + plan_title + '）') if plan_title else ''}")
-    _append_row(ws, EXAMPLE_ROW, font=EXAMPLE_FONT, last_font=EXAMPLE_FONT)
-    help_ws = writer.sheet("填写说明")
-    help_ws.column_dimensions["A"].width = 14
-    help_ws.column_dimensions["B"].width = 90
-    help_ws.merged_cells.add("A1:B1")
-    help_ws.row_dimensions[1].height = 32
-    intro = ("填写说明：请在“整改台账”工作表第 3 行起逐行填写，一行一项任务。"
-             "灰色斜体的示例行（序号为“示例”）导入时会被忽略，可以删除。")
-    help_ws.append([cell(help_ws, intro, style_cell(help_ws, font=Font(name="宋体", size=11, bold=True), alignment=WRAP))])
-    head = style_cell(help_ws, font=HEADER_FONT, fill=HEADER_FILL, border=BORDER, alignment=CENTER)
-    XlsxWriter.append(help_ws, ["列名", "填写要求"], [head, head])
-    notes = [(name, text) for name, _, text in COLUMNS] + [
-        ("导入规则", "上传后系统先显示预览（新增、修改、无变化、错误），确认后才写入。只要有一行出错，整个文件都不会导入，"
-         "请改正后重新上传。每项修改都记入变更记录，原因为“Excel导入：文件名”。"
-         "有系统编号的行按系统编号对应任务，序号可以重复（如各章节重新编号）。"
-         "只能修改您有修改权限的任务，新增任务只能导入到您所在整改办的区划。"),
-        ("文件要求", "只接受 .xlsx 格式（旧版 .xls 请在 Excel 中另存为 .xlsx），文件不超过 10 MB。"),
-    ]
-    name_style = style_cell(help_ws, font=HEADER_FONT, border=BORDER, alignment=CENTER)
-    text_style = style_cell(help_ws, font=BODY_FONT, border=BORDER, alignment=WRAP)
-    for name, text in notes:
-        XlsxWriter.append(help_ws, [name, text], [name_style, text_style])
-    return writer.save()
-
 
 # ---------------------------------------------------------------------------------------------
 # Reading

@@ -32,6 +32,7 @@ from rectify.core.refusals import form_errors
 from rectify.core.types import AuthedRequest
 from rectify.core.xlsx import xlsx_response
 from rectify.inspections.models import Plan
+from rectify.jobs.exports import needs_background, start_export
 from rectify.regions.models import Region
 
 from .excel import (
@@ -42,9 +43,10 @@ from .excel import (
     apply_preview,
     build_preview,
     read_ledger,
-    write_ledger,
     write_template,
 )
+from .excel_export import ledger_ids, ledger_rows, write_rows
+from .jobs import LEDGER_EXPORT
 from .views import ledger_queryset
 
 TOKEN_SALT = "rectify.tasks.excel-import"  # noqa: S105 - a signing namespace, not a secret (the key is SECRET_KEY)
@@ -54,7 +56,12 @@ KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 
 @login_required
 def export_ledger(request: AuthedRequest) -> HttpResponse:
-    """The ledger as filtered on the ledger page (same query string), limited to what the caller may see."""
+    """The ledger as filtered on the ledger page (same query string), limited to what the caller may see.
+
+    Which tasks, and in what order, is decided here through the caller's scope; a sheet of more than
+    ``RECTIFY_EXPORT_BACKGROUND_ROWS`` rows is then built by a background job (progress page and
+    download link), a smaller one at once.
+    """
     ledger_filter, tasks = ledger_queryset(request)
     if ledger_filter.is_bound and not ledger_filter.is_valid():
         # Never export everything when the filters asked for less: say what is wrong instead.
@@ -62,9 +69,15 @@ def export_ledger(request: AuthedRequest) -> HttpResponse:
         return HttpResponseBadRequest(f"筛选条件有误，未导出：{errors}", content_type="text/plain; charset=utf-8")
     today = timezone.localdate()
     ordering = request.GET.get("ordering", "")
-    content = write_ledger(tasks, today=today, keep_order=bool(ordering) and ordering != "seq")
-    log_personal_data_access(request, "导出整改台账")
+    ids = ledger_ids(tasks, keep_order=bool(ordering) and ordering != "seq")
     stamp = today.strftime("%Y%m%d")
+    if needs_background(len(ids)):
+        export = start_export(request.user, LEDGER_EXPORT, title=f"整改台账（{len(ids)} 项任务）", filename=f"台账_{stamp}.xlsx",
+                              args={"ids": ids, "today": today.isoformat()}, total=len(ids))
+        log_personal_data_access(request, "导出整改台账（后台生成）", export)
+        return redirect("jobs:export", export.uuid)
+    content = write_rows(ledger_rows(ids), today=today)
+    log_personal_data_access(request, "导出整改台账")
     return xlsx_response(content, f"台账_{stamp}.xlsx", f"ledger_{stamp}.xlsx")
 
 

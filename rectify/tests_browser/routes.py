@@ -43,6 +43,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "supervision:milestones": {"uuid": "task"}, "supervision:milestone": {"uuid": "task", "pk": "milestone"},
     "jobs:run": {"name": "periodic_check"},
     "notifications:open": {"uuid": "notification"},
+    "jobs:export": {"uuid": "export"}, "jobs:export_status": {"uuid": "export"}, "jobs:export_download": {"uuid": "export"},
 }
 # url name → why no object is made for it (a random value is used: the page must answer 404, never 500).
 NO_OBJECT: dict[str, str] = {}
@@ -79,6 +80,7 @@ def objects_of(world: Any, done: SimpleNamespace) -> dict[str, Any]:
     from rectify.core.models import SavedFilter
     from rectify.dispatch.models import EvidenceFile, Verification
     from rectify.imports.models import ImportBatch
+    from rectify.jobs.models import ExportFile
     from rectify.jobs.registry import periodic_checks
     from rectify.notifications.models import Notification
     from rectify.supervision.models import ExtensionRequest
@@ -89,6 +91,11 @@ def objects_of(world: Any, done: SimpleNamespace) -> dict[str, Any]:
 
     saved = SavedFilter.objects.filter(user=world.city_office).first()
     batch = ImportBatch.objects.order_by("id").first()
+    # A background export of the city office, titled after the round (text someone typed), still queued.
+    export = ExportFile.objects.filter(user=world.city_office).first() or ExportFile.objects.create(
+        user=world.city_office, kind="dispatch.round_reports", title=f"{done.round.title}：进展报送",
+        filename=f"{done.round.title}_进展报送.xlsx", total=1,
+    )
     return {
         "task": done.task.uuid, "inspection": done.inspection.uuid, "round": done.round.uuid, "report": done.report.uuid,
         "assignment": done.report.assignment.uuid, "notice": done.notice.uuid, "application": done.application.uuid,
@@ -100,6 +107,7 @@ def objects_of(world: Any, done: SimpleNamespace) -> dict[str, Any]:
         "periodic_check": periodic_checks()[0].name,
         "review": first(AcceptanceReview),
         "milestone": getattr(done.task.milestones.order_by("id").first(), "pk", None),
+        "export": export.uuid,
     }
 
 

@@ -198,6 +198,10 @@ MATRIX: dict[str, tuple[str, Expectations]] = {
     "jobs:list": ("GET", Act("system.jobs")),
     "jobs:health": ("GET", plain(EVERYONE)),  # counts and ages only, for a proxy's health check
     "jobs:run": ("POST", Act("system.run_checks")),
+    # A background export: its owner (A: the city office, B: the other office) and administrators only.
+    "jobs:export": ("GET", obj(frozenset({"admin", "city_office"}), frozenset({"admin", "other_office"}))),
+    "jobs:export_status": ("GET", obj(frozenset({"admin", "city_office"}), frozenset({"admin", "other_office"}))),
+    "jobs:export_download": ("GET", obj(frozenset({"admin", "city_office"}), frozenset({"admin", "other_office"}))),
     "notifications:list": ("GET", plain(AUTH)),
     "notifications:todo": ("GET", plain(AUTH)),
     "notifications:read_all": ("POST", plain(AUTH)),
@@ -461,6 +465,8 @@ def records(world: SimpleNamespace, make_task: Any, settings: Any, tmp_path: Any
             r.setdefault("extension", {})[k] = build(model("supervision.ExtensionRequest"), notice=notice, requested_by=users[k], decided_by=None)
         if (Notification := model("notifications.Notification")) is not None:
             r.setdefault("notification", {})[k] = build(Notification, recipient=users[k])
+        if (ExportFile := model("jobs.ExportFile")) is not None:
+            r.setdefault("export", {})[k] = build(ExportFile, user=users[k], job=None, status="done")
         r.setdefault("milestone", {})[k] = task.milestones.create(date=datetime.date(2026, 6, 30), text="完成排查")
         r.setdefault("plan", {})[k] = world.plan if k == "A" else world.other_plan
         r.setdefault("unit", {})[k] = units[k]
@@ -518,6 +524,9 @@ KWARG_SOURCES: dict[str, dict[str, str]] = {
     "supervision:decide": {"uuid": "extension"},
     "supervision:milestone": {"uuid": "task", "pk": "milestone"},
     "notifications:open": {"uuid": "notification"},
+    "jobs:export": {"uuid": "export"},
+    "jobs:export_status": {"uuid": "export"},
+    "jobs:export_download": {"uuid": "export"},
     "acceptance:public_detail": {"uuid": "announced_task"},
     "inspections:detail": {"uuid": "inspection"},
     "inspections:edit": {"uuid": "inspection"},

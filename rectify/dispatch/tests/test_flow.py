@@ -404,6 +404,35 @@ def test_export_xlsx_reads_back(world: Any, login: Any, make_task: Any, round_: 
     assert len(list(load_workbook(io.BytesIO(filtered.content)).active.iter_rows())) == 2
 
 
+def test_a_large_export_is_built_in_the_background(world: Any, login: Any, make_task: Any, round_: ReportingRound,
+                                                   settings: Any, tmp_path: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from openpyxl import load_workbook
+
+    from rectify.jobs.models import ExportFile
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.RECTIFY_EXPORT_BACKGROUND_ROWS = 1
+    t1, t2 = make_task(title="河道垃圾整治"), make_task(title="扬尘治理")
+    unit = login(world.county_unit)
+    submit(unit, round_, county_assignment(t1, world))
+    submit(unit, round_, county_assignment(t2, world), text="扬尘治理滞后。", schedule="lagging", files=[])
+    office = login(world.city_office)
+    response = office.get(url("export", round_))
+    export = ExportFile.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("jobs:export", args=[export.uuid]) and export.total == 2
+    call_command("worker", "--once", verbosity=0, stdout=StringIO())
+    state = office.get(reverse("jobs:export_status", args=[export.uuid])).json()
+    assert state["percent"] == 100 and state["download"]
+    rows = list(load_workbook(io.BytesIO(office.get(state["download"]).content)).active.iter_rows(values_only=True))
+    settings.RECTIFY_EXPORT_BACKGROUND_ROWS = 2000
+    immediate_rows = list(load_workbook(io.BytesIO(office.get(url("export", round_)).content)).active.iter_rows(values_only=True))
+    assert rows == immediate_rows and len(rows) == 3 and rows[2][3] == "扬尘治理滞后。"
+    assert login(world.leader).get(state["download"]).status_code == 404  # may see the round, did not ask for the file
+
+
 def test_quarterly_verification_is_seeded_and_recorded(world: Any, login: Any, make_task: Any, round_: ReportingRound) -> None:
     tasks = [make_task() for _ in range(6)]
     office = login(world.city_office)
