@@ -9,7 +9,7 @@ waiting. A user with several roles gets the union of their roles' lists.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,12 +71,13 @@ def _listed(key: str, label: str, rows: QuerySet[Any], entry: Callable[[Any], To
     return Pending(key, label, rows, entry, limit)
 
 
-def count_together(querysets: list[QuerySet[Any]]) -> list[int]:
+def count_together(querysets: Sequence[QuerySet[Any]]) -> list[int]:
     """The row count of each query set, in one query: ``SELECT (SELECT COUNT(*) FROM (…)), …``.
 
     Each count is the query set's own (its filters, joins and DISTINCT), planned by the database as
     ``.count()`` would be; the query sets must share a database."""
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for qs in querysets:
         try:
             sql, p = qs.order_by().values("pk").query.sql_with_params()
