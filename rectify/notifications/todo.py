@@ -286,9 +286,17 @@ def sources_for(roles: Iterable[str]) -> list[Source]:
 def todo_for(user: Any, limit: int = PANEL_LIMIT) -> list[TodoList]:
     """Every list of the user's roles, in the table's order (empty ones included: a zero is news too).
     The pending lists are counted together in one query."""
+    return todo_and_counts(user, limit)[0]
+
+
+def todo_and_counts(user: Any, limit: int, also: Sequence[QuerySet[Any]] = ()) -> tuple[list[TodoList], list[int]]:
+    """``todo_for``, and the counts of ``also`` asked in the same query (the header's unread notifications
+    on the page that shows the panel)."""
     if not getattr(user, "is_authenticated", False):
-        return []
+        return [], [0] * len(also)
     found = [source(user, limit) for source in sources_for(user.roles())]
     pending = [item for item in found if isinstance(item, Pending)]
-    counts = dict(zip((id(p) for p in pending), count_together([p.rows for p in pending]), strict=True))
-    return [item.resolve(counts[id(item)]) if isinstance(item, Pending) else item for item in found]
+    counted = count_together([*(p.rows for p in pending), *also])
+    counts = dict(zip((id(p) for p in pending), counted, strict=False))
+    lists = [item.resolve(counts[id(item)]) if isinstance(item, Pending) else item for item in found]
+    return lists, counted[len(pending):]

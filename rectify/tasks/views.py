@@ -98,6 +98,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         "saved_filters": list(SavedFilter.objects.filter(user=request.user)),
         "can_edit": request.user.is_editor,
         "today": timezone.localdate(),
+        "todo_panel": True,  # the header's unread count is asked with the panel's counts
     }
     return render(request, "tasks/ledger.html", context)
 

@@ -153,3 +153,32 @@ def test_counting_together_equals_counting_one_by_one(world: SimpleNamespace, ma
         user = getattr(world, role)
         pending = [item for item in (source(user, 5) for source in sources_for(user.roles())) if hasattr(item, "rows")]
         assert count_together([p.rows for p in pending]) == [p.rows.count() for p in pending], role
+
+
+def test_the_ledger_asks_the_unread_badge_with_the_panel(world: SimpleNamespace, make_task: Any, login: Any) -> None:
+    """On the ledger the header's unread count comes from the to-do panel's count query: it still shows
+    the user's own unread notifications, and changes as they are read."""
+    from rectify.notifications.models import Notification
+    from rectify.notifications.services import mark_read, notify
+
+    make_task()
+    notify([world.city_office], "请报送本月进展")
+    notify([world.city_office], "督办单已下达")
+    notify([world.county_unit], "别人的消息")
+    client = login(world.city_office)
+
+    def badge() -> str | None:
+        match = re.search(r'class="notice-link">消息(?:<span class="badge">(\d+)</span>)?</a>', client.get("/ledger/").content.decode())
+        assert match, "no notification link in the header"
+        return match.group(1)
+
+    assert badge() == "2"
+    mark_read(Notification.objects.filter(recipient=world.city_office).first())
+    assert badge() == "1"
+    mark_read(Notification.objects.filter(recipient=world.city_office, read_at__isnull=True).get())
+    assert badge() is None
+    # no separate COUNT of the notifications on the ledger
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/ledger/")
+    assert not any("notifications_notification" in q["sql"] and q["sql"].lstrip().upper().startswith("SELECT COUNT")
+                   for q in captured.captured_queries)
