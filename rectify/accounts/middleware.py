@@ -19,7 +19,7 @@ from django.urls import reverse
 from . import security
 from .models import LoginEvent
 
-PASSWORD_EXPIRED_API = "密码已过期，请先在网页上修改密码；接口调用请使用有效的接口令牌"
+PASSWORD_EXPIRED_API = "密码已过期，请先在网页上修改密码；接口调用请使用有效的接口令牌"  # noqa: S105 - a message, not a password
 # Write the last-seen time at most this often, so not every request writes the session.
 LAST_SEEN_RESOLUTION = 60
 
@@ -66,7 +66,7 @@ class SessionSecurityMiddleware:
         now = int(time.time())
         last = request.session.get(security.SESSION_LAST_SEEN)
         if last is not None and now - int(last) > security.idle_timeout().total_seconds():
-            security.record_event(request, LoginEvent.Kind.TIMEOUT, user=user, success=True)  # type: ignore[arg-type]
+            security.record_event(request, LoginEvent.Kind.TIMEOUT, user=user, success=True)
             request._rectify_timed_out = True  # type: ignore[attr-defined]
             logout(request)
             if self._is_api(request):

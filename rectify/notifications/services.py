@@ -12,6 +12,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from rectify.core.types import AnyUser, AuthedUser
+
 from .models import Notification
 
 if TYPE_CHECKING:
@@ -84,13 +86,13 @@ def _send_mail(mails: list[tuple[Any, str]], title: str, body: str, url: str) ->
         Notification.objects.filter(pk__in=[pk for pk, _ in mails if pk is not None]).update(emailed_at=timezone.now())
 
 
-def unread(user: Any) -> QuerySet[Notification]:
+def unread(user: AuthedUser) -> QuerySet[Notification]:
     """The user's unread notifications (index ``notification_recipient_read``)."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True)
 
 
-def unread_count(user: Any) -> int:
-    if not getattr(user, "is_authenticated", False):
+def unread_count(user: AnyUser) -> int:
+    if not user.is_authenticated:
         return 0
     return unread(user).count()
 
@@ -100,5 +102,5 @@ def mark_read(notification: Notification) -> None:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
 
 
-def mark_all_read(user: Any) -> int:
+def mark_all_read(user: AuthedUser) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
