@@ -84,6 +84,10 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "rectify.wsgi.application"
 
+# Ours first (it loads the user's unit with the user); Django's stays listed so that sessions
+# opened before it was added remain valid.
+AUTHENTICATION_BACKENDS = ["rectify.accounts.backends.UserBackend", "django.contrib.auth.backends.ModelBackend"]
+
 
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")

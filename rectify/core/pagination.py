@@ -30,10 +30,13 @@ def page_number(request: HttpRequest, num_pages: int, param: str = "page") -> in
 
 
 def paginate(request: HttpRequest, queryset: Any, per_page: int, *, param: str = "page",
-             deferred: bool = False) -> Page[Any]:
+             deferred: bool = False, count: int | None = None) -> Page[Any]:
     """One page of ``queryset`` for the request, with the query string its paginator links keep
-    (``deferred=True`` for large scoped tables: the page's keys first, see ``core/paginator.py``)."""
+    (``deferred=True`` for large scoped tables: the page's keys first, see ``core/paginator.py``;
+    ``count``: the number of rows when the caller already knows it, which saves the count query)."""
     paginator = (DeferredPaginator if deferred else Paginator)(queryset, per_page)
+    if count is not None:
+        paginator.__dict__["count"] = count  # Paginator.count is a cached_property
     page = paginator.page(page_number(request, paginator.num_pages, param))
     others = request.GET.copy()
     others.pop(param, None)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -85,10 +86,15 @@ def _send_mail(mails: list[tuple[Any, str]], title: str, body: str, url: str) ->
         Notification.objects.filter(pk__in=[pk for pk, _ in mails if pk is not None]).update(emailed_at=timezone.now())
 
 
+def unread(user: AuthedUser) -> QuerySet[Notification]:
+    """The user's unread notifications (index ``notification_recipient_read``)."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+
 def unread_count(user: AnyUser) -> int:
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return unread(user).count()
 
 
 def mark_read(notification: Notification) -> None:

@@ -1,16 +1,20 @@
 """待我处理: what waits for the signed-in user, per role, declared in one table (``TODO_BY_ROLE``).
 
-Each source is a function ``(user, limit) -> TodoList`` that narrows through ``accounts/scope.py``
-and runs a fixed number of queries (a count and the first ``limit`` rows), so the page costs the
-same however much is waiting. A user with several roles gets the union of their roles' lists.
+Each source is a function ``(user, limit) -> TodoList | Pending`` that narrows through
+``accounts/scope.py``. A ``Pending`` list is its rows not yet counted: ``todo_for`` counts every pending
+list of the page in ONE query (a scalar subquery each) and then loads the first ``limit`` rows of the
+lists that are not empty, so the panel costs one query plus one per non-empty list however much is
+waiting. A user with several roles gets the union of their roles' lists.
 """
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -45,14 +49,50 @@ class TodoList:
         return self.count - len(self.entries)
 
 
-Source = Callable[[Any, int], TodoList]
+@dataclass
+class Pending:
+    """A list not counted yet: its rows (already select_related and ordered) and how one row reads."""
+
+    key: str
+    label: str
+    rows: QuerySet[Any]
+    entry: Callable[[Any], TodoEntry]
+    limit: int
+
+    def resolve(self, count: int) -> TodoList:
+        """The list, given its count: the first ``limit`` rows are loaded only when there are any."""
+        entries = [self.entry(row) for row in self.rows[:self.limit]] if count else []
+        return TodoList(self.key, self.label, count, entries)
 
 
-def _listed(key: str, label: str, rows: QuerySet[Any], entry: Callable[[Any], TodoEntry], limit: int) -> TodoList:
-    """Two queries: the count and the first ``limit`` rows (already select_related by the caller)."""
-    count = rows.count()
-    entries = [entry(row) for row in rows[:limit]] if count else []
-    return TodoList(key, label, count, entries)
+Source = Callable[[Any, int], "TodoList | Pending"]
+
+
+def _listed(key: str, label: str, rows: QuerySet[Any], entry: Callable[[Any], TodoEntry], limit: int) -> Pending:
+    return Pending(key, label, rows, entry, limit)
+
+
+def count_together(querysets: Sequence[QuerySet[Any]]) -> list[int]:
+    """The row count of each query set, in one query: ``SELECT (SELECT COUNT(*) FROM (…)), …``.
+
+    Each count is the query set's own (its filters, joins and DISTINCT), planned by the database as
+    ``.count()`` would be; the query sets must share a database."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for qs in querysets:
+        try:
+            sql, p = qs.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # a filter on an empty list: nothing to count, nothing to ask
+            parts.append("0")
+            continue
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) counted_{len(parts)})")  # noqa: S608 - SQL compiled by the ORM, values bound
+        params.extend(p)
+    if all(part == "0" for part in parts):
+        return [0] * len(parts)
+    with connections[querysets[0].db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return [int(n) for n in row]
 
 
 def _task_text(task: Task) -> str:
@@ -65,7 +105,7 @@ def _tasks(user: Any, role: str) -> QuerySet[Task]:
 
 # ---------------------------------------------------------------- 验收人员
 
-def applications_to_review(user: Any, limit: int) -> TodoList:
+def applications_to_review(user: Any, limit: int) -> Pending:
     from rectify.acceptance.models import AcceptanceApplication
 
     rows = (AcceptanceApplication.objects.filter(status=AcceptanceApplication.Status.PENDING, task__in=_tasks(user, Role.REVIEWER))
@@ -82,7 +122,7 @@ def _report_entry(report: Any) -> TodoEntry:
     return TodoEntry(f"{report.unit.name}·{_task_text(task)}", reverse("dispatch:report", args=[report.uuid]), report.round.title)
 
 
-def reports_to_review(user: Any, limit: int) -> TodoList:
+def reports_to_review(user: Any, limit: int) -> Pending:
     """Other units' reports on tasks the user's units lead (only the lead unit reviews them)."""
     from rectify.dispatch.models import ProgressReport
 
@@ -93,7 +133,7 @@ def reports_to_review(user: Any, limit: int) -> TodoList:
     return _listed("reports_to_review", "待审核的配合单位报送", rows, _report_entry, limit)
 
 
-def returned_reports(user: Any, limit: int) -> TodoList:
+def returned_reports(user: Any, limit: int) -> Pending:
     from rectify.dispatch.models import ProgressReport, ReportingRound
 
     rows = (ProgressReport.objects.filter(status=ProgressReport.Status.RETURNED, unit_id__in=unit_ids(user),
@@ -126,7 +166,7 @@ def reports_due(user: Any, limit: int) -> TodoList:
     return TodoList("reports_due", "待报送的调度任务", len(pairs), entries)
 
 
-def notices_to_handle(user: Any, limit: int) -> TodoList:
+def notices_to_handle(user: Any, limit: int) -> Pending:
     from rectify.supervision.models import SupervisionNotice
 
     Status = SupervisionNotice.Status
@@ -138,7 +178,7 @@ def notices_to_handle(user: Any, limit: int) -> TodoList:
                                        n.get_status_display()), limit)
 
 
-def tasks_to_redo(user: Any, limit: int) -> TodoList:
+def tasks_to_redo(user: Any, limit: int) -> Pending:
     """Tasks sent back by the reviewers or reopened, on which the user's units apply again."""
     applicants = Assignment.objects.filter(unit_id__in=unit_ids(user),
                                            role__in=[Assignment.Role.LEAD, Assignment.Role.RESPONSIBLE]).values("task_id")
@@ -154,12 +194,12 @@ def _file_entry(task: Task, note: str = "") -> TodoEntry:
     return TodoEntry(_task_text(task), reverse("acceptance:file", args=[task.uuid]), note)
 
 
-def tasks_to_announce(user: Any, limit: int) -> TodoList:
+def tasks_to_announce(user: Any, limit: int) -> Pending:
     rows = _tasks(user, Role.OFFICE).filter(state=TaskState.ACCEPTED).select_related("region").order_by("updated_at", "id")
     return _listed("tasks_to_announce", "已验收待发布公示", rows, lambda t: _file_entry(t, "验收通过"), limit)
 
 
-def announcements_ended(user: Any, limit: int, today: datetime.date | None = None) -> TodoList:
+def announcements_ended(user: Any, limit: int, today: datetime.date | None = None) -> Pending:
     """Tasks in announcement whose latest period has ended with no objection open or upheld: ready to close."""
     from rectify.acceptance.models import Announcement, Objection
 
@@ -172,7 +212,7 @@ def announcements_ended(user: Any, limit: int, today: datetime.date | None = Non
     return _listed("announcements_ended", "公示期满待销号", rows, lambda t: _file_entry(t, f"{t.latest_end:%Y-%m-%d}期满"), limit)
 
 
-def objections_open(user: Any, limit: int) -> TodoList:
+def objections_open(user: Any, limit: int) -> Pending:
     from rectify.acceptance.models import Objection
 
     rows = (Objection.objects.filter(resolution="", announcement__task__in=_tasks(user, Role.OFFICE))
@@ -181,7 +221,7 @@ def objections_open(user: Any, limit: int) -> TodoList:
                    lambda o: _file_entry(o.announcement.task, f"{o.received_on:%Y-%m-%d}收到"), limit)
 
 
-def extensions_to_decide(user: Any, limit: int) -> TodoList:
+def extensions_to_decide(user: Any, limit: int) -> Pending:
     from rectify.supervision.models import ExtensionRequest
 
     rows = (ExtensionRequest.objects.filter(decision="", notice__task__in=_tasks(user, Role.OFFICE))
@@ -191,7 +231,7 @@ def extensions_to_decide(user: Any, limit: int) -> TodoList:
                                        f"申请延至{e.new_date:%Y-%m-%d}"), limit)
 
 
-def notices_to_review(user: Any, limit: int) -> TodoList:
+def notices_to_review(user: Any, limit: int) -> Pending:
     from rectify.supervision.models import SupervisionNotice
 
     rows = (SupervisionNotice.objects.filter(status=SupervisionNotice.Status.DONE, task__in=_tasks(user, Role.OFFICE))
@@ -200,7 +240,7 @@ def notices_to_review(user: Any, limit: int) -> TodoList:
                    lambda n: TodoEntry(f"{n.number} {_task_text(n.task)}", reverse("supervision:detail", args=[n.uuid])), limit)
 
 
-def filings_to_acknowledge(user: Any, limit: int) -> TodoList:
+def filings_to_acknowledge(user: Any, limit: int) -> Pending:
     from rectify.acceptance.models import Filing
 
     rows = Filing.objects.visible_to(user).filter(acknowledged_at__isnull=True)
@@ -213,7 +253,7 @@ def filings_to_acknowledge(user: Any, limit: int) -> TodoList:
 
 # ---------------------------------------------------------------- 领导
 
-def overdue_tasks(user: Any, limit: int) -> TodoList:
+def overdue_tasks(user: Any, limit: int) -> Pending:
     rows = _tasks(user, Role.LEADER).filter(overdue_q()).select_related("region").order_by("deadline", "id")
     return _listed("overdue_tasks", "逾期未完成的任务", rows,
                    lambda t: TodoEntry(_task_text(t), reverse("tasks:detail", args=[t.uuid]),
@@ -245,7 +285,19 @@ def sources_for(roles: Iterable[str]) -> list[Source]:
 
 
 def todo_for(user: Any, limit: int = PANEL_LIMIT) -> list[TodoList]:
-    """Every list of the user's roles, in the table's order (empty ones included: a zero is news too)."""
+    """Every list of the user's roles, in the table's order (empty ones included: a zero is news too).
+    The pending lists are counted together in one query."""
+    return todo_and_counts(user, limit)[0]
+
+
+def todo_and_counts(user: Any, limit: int, also: Sequence[QuerySet[Any]] = ()) -> tuple[list[TodoList], list[int]]:
+    """``todo_for``, and the counts of ``also`` asked in the same query (the header's unread notifications
+    on the page that shows the panel)."""
     if not getattr(user, "is_authenticated", False):
-        return []
-    return [source(user, limit) for source in sources_for(user.roles())]
+        return [], [0] * len(also)
+    found = [source(user, limit) for source in sources_for(user.roles())]
+    pending = [item for item in found if isinstance(item, Pending)]
+    counted = count_together([*(p.rows for p in pending), *also])
+    counts = dict(zip((id(p) for p in pending), counted, strict=False))
+    lists = [item.resolve(counts[id(item)]) if isinstance(item, Pending) else item for item in found]
+    return lists, counted[len(pending):]

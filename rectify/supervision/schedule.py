@@ -192,6 +192,16 @@ def _prefetched_milestones(task: Task) -> Sequence[Milestone] | None:
     return None
 
 
+def _region_paths(tasks: Sequence[Task]) -> dict[int, str]:
+    """Region id → path of the tasks' regions: from the regions already loaded with the tasks
+    (``select_related("region")``), one query for the others."""
+    paths = {t.region_id: t.region.path for t in tasks if Task.region.is_cached(t)}
+    missing = {t.region_id for t in tasks} - set(paths)
+    if missing:
+        paths.update(Region.objects.filter(pk__in=missing).values_list("pk", "path"))
+    return paths
+
+
 def annotate_lights(tasks: Sequence[Task], today: datetime.date | None = None) -> dict[int, Light]:
     """The light of each task, by task id, in a fixed number of queries."""
 
@@ -199,7 +209,7 @@ def annotate_lights(tasks: Sequence[Task], today: datetime.date | None = None) -
     tasks = list(tasks)
     if not tasks:
         return {}
-    region_paths = dict(Region.objects.filter(pk__in={t.region_id for t in tasks}).values_list("pk", "path"))
+    region_paths = _region_paths(tasks)
     rules = rules_for_paths(region_paths.values())
     milestones: dict[int, list[Milestone]] = {}
     need = [t.pk for t in tasks if _prefetched_milestones(t) is None]
@@ -218,7 +228,7 @@ def annotate_lights(tasks: Sequence[Task], today: datetime.date | None = None) -
 
 
 def rules_by_task(tasks: Sequence[Task]) -> dict[int, LightRule]:
-    region_paths = dict(Region.objects.filter(pk__in={t.region_id for t in tasks}).values_list("pk", "path"))
+    region_paths = _region_paths(tasks)
     rules = rules_for_paths(region_paths.values())
     return {t.pk: nearest_rule(region_paths.get(t.region_id, ""), rules) for t in tasks}
 

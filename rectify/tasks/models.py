@@ -106,9 +106,11 @@ class Task(VersionedModel):
             # The ledger of a region subtree: a prefix range on the path, then the page order.
             models.Index(fields=["region_path", "plan", "id"], name="task_region_path_order",
                          opclasses=["varchar_pattern_ops", "", ""]),
-            # The counts above the ledger (per state, overdue) from the index alone.
-            models.Index(fields=["region_path", "state", "deadline", "long_term"], name="task_region_path_state",
-                         opclasses=["varchar_pattern_ops", "", "", ""]),
+            # The counts above the ledger (per state, overdue, to complete: one grouped query) from the index
+            # alone: a prefix range for an office, the whole index for the administrator (the id too: the
+            # administrator's scope is ``id IS NOT NULL`` and the counts count ids).
+            models.Index(fields=["region_path", "state", "deadline", "long_term", "needs_completion", "id"],
+                         name="task_region_path_counts", opclasses=["varchar_pattern_ops", "", "", "", "", ""]),
         ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:

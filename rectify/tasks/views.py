@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -45,9 +45,19 @@ def ledger_queryset(request: AuthedRequest) -> tuple[LedgerFilter, QuerySet[Task
     return ledger_filter, tasks
 
 
-def state_counts(tasks: QuerySet[Task]) -> list[dict[str, Any]]:
-    counts = dict(tasks.order_by().values_list("state").annotate(n=Count("id")))
-    return [{"value": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in TaskState]
+def state_counts(tasks: QuerySet[Task], today: Any = None) -> tuple[list[dict[str, Any]], int, int]:
+    """The counts above the ledger in ONE grouped query: per state, overdue and to complete
+    (an index-only scan of ``task_region_path_counts`` over the tasks in scope on PostgreSQL)."""
+    rows = (tasks.order_by().values_list("state")
+            .annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(today or timezone.localdate())),
+                      incomplete=Count("id", filter=Q(needs_completion=True))))
+    counts: dict[str, int] = {}
+    overdue = incomplete = 0
+    for state, n, state_overdue, state_incomplete in rows:
+        counts[state] = n
+        overdue += state_overdue
+        incomplete += state_incomplete
+    return [{"value": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in TaskState], overdue, incomplete
 
 
 @login_required
@@ -58,12 +68,17 @@ def ledger(request: AuthedRequest) -> HttpResponse:
     without_state.pop("page", None)
     count_filter = LedgerFilter(without_state or None, queryset=Task.objects.visible_to(request.user), user=request.user)
     count_base = count_filter.qs if count_filter.is_bound and count_filter.is_valid() else count_filter.queryset
-    counts = state_counts(count_base)
-    page = paginate(request, tasks, settings.LEDGER_PAGE_SIZE, deferred=True)
+    counts, overdue_count, incomplete_count = state_counts(count_base)
+    chosen = ledger_filter.form.cleaned_data if ledger_filter.is_bound and ledger_filter.is_valid() else {}
+    total = None
+    if not ledger_filter.is_bound or ledger_filter.is_valid():
+        # The page's filters are the counts' filters plus the states chosen: its total is their sum.
+        states = set(chosen.get("state") or [])
+        total = sum(c["count"] for c in counts if not states or c["value"] in states)
+    page = paginate(request, tasks, settings.LEDGER_PAGE_SIZE, deferred=True, count=total)
     attach_lights(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
-    chosen = ledger_filter.form.cleaned_data if ledger_filter.is_bound and ledger_filter.is_valid() else {}
     region, unit = chosen.get("region"), chosen.get("unit")
     context = {
         "chosen_region": region,
@@ -75,13 +90,16 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         "total": page.paginator.count,
         "counts": counts,
         "count_all": sum(c["count"] for c in counts),
-        "overdue_count": count_base.filter(overdue_q()).count(),
-        "incomplete_count": count_base.filter(needs_completion=True).count(),
+        "overdue_count": overdue_count,
+        "incomplete_count": incomplete_count,
+        # iterated once (list() would ask the choices for their length: one COUNT query more)
+        "inspection_choices": [choice for choice in ledger_filter.form.fields["inspection"].choices],
         "query": query.urlencode(),
         "query_without_state": without_state.urlencode(),
-        "saved_filters": SavedFilter.objects.filter(user=request.user),
+        "saved_filters": list(SavedFilter.objects.filter(user=request.user)),
         "can_edit": can(request.user, "ledger.edit"),
         "today": timezone.localdate(),
+        "todo_panel": True,  # the header's unread count is asked with the panel's counts
     }
     return render(request, "tasks/ledger.html", context)
 
@@ -89,11 +107,13 @@ def ledger(request: AuthedRequest) -> HttpResponse:
 @login_required
 def task_detail(request: AuthedRequest, uuid: str) -> HttpResponse:
     task = get_object_or_404(
-        Task.objects.visible_to(request.user).select_related("region__parent", "plan", "inspection__target_region", "parent"),
+        Task.objects.visible_to(request.user).select_related("region__parent", "plan", "inspection__target_region", "parent")
+        .prefetch_related("milestones"),  # shown, and read by the light
         uuid=uuid,
     )
     attach_lights([task])
-    assignments = task.assignments.select_related("unit").order_by("role", "id")
+    assignments = list(task.assignments.select_related("unit").order_by("role", "id"))
+    own_units = {g.unit_id for g in request.user.grants if g.unit_id}
     history = ChangeRecord.objects.filter(task_uuid=task.uuid).order_by("-id")[:100]
     children = Task.objects.visible_to(request.user).filter(parent=task).select_related("region__parent")
     can_edit = Task.objects.editable_by(request.user).filter(pk=task.pk).exists()
@@ -107,7 +127,7 @@ def task_detail(request: AuthedRequest, uuid: str) -> HttpResponse:
             "children": children,
             "can_edit": can_edit,
             "can_start": TaskState.IN_PROGRESS in TASK_TRANSITIONS[task.state]
-            and (can_edit or assignments.filter(unit_id__in=[g.unit_id for g in request.user.grants if g.unit_id]).exists()),
+            and (can_edit or any(a.unit_id in own_units for a in assignments)),
         },
     )
 

@@ -17,6 +17,8 @@ def unread_count(context: dict[str, Any]) -> int:
     user = context.get("user") or getattr(request, "user", None)
     if user is None or not getattr(user, "is_authenticated", False):
         return 0
+    if request is not None and context.get("todo_panel"):
+        _panel_and_unread(request, user)
     if request is not None:
         cached = getattr(request, "_rectify_unread_count", None)
         if cached is None:
@@ -33,4 +35,19 @@ def todo_panel(context: dict[str, Any]) -> dict[str, Any]:
 
     request = context.get("request")
     user = context.get("user") or getattr(request, "user", None)
-    return {"lists": todo_for(user, PANEL_LIMIT), "full": False, "request": request}
+    lists = getattr(request, "_rectify_todo_lists", None) if request is not None else None
+    if lists is None:
+        lists = todo_for(user, PANEL_LIMIT)
+    return {"lists": lists, "full": False, "request": request}
+
+
+def _panel_and_unread(request: Any, user: Any) -> None:
+    """On a page that shows the to-do panel (its view puts ``todo_panel`` in the context), the header's
+    unread count is asked in the same query as the panel's counts; both are kept on the request."""
+    from rectify.notifications.services import unread
+    from rectify.notifications.todo import PANEL_LIMIT, todo_and_counts
+
+    if getattr(request, "_rectify_todo_lists", None) is None:
+        lists, (count,) = todo_and_counts(user, PANEL_LIMIT, [unread(user)])
+        request._rectify_todo_lists = lists
+        request._rectify_unread_count = count
