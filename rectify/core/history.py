@@ -83,6 +83,17 @@ def record_change(
     return row
 
 
+def chain_rows(rows: Iterable[ChangeRecord], previous: str) -> str:
+    """Link unsaved rows, in order, exactly as ``record_change`` links each one: its ``previous_digest`` is
+    the digest before it and its ``digest`` is ``compute_digest()``. Returns the last digest, the new chain
+    head. For bulk writers (``rectify generate``), which then insert the rows in this order and store the head."""
+    for row in rows:
+        row.previous_digest = previous
+        row.digest = row.compute_digest()
+        previous = row.digest
+    return previous
+
+
 def verify_chain() -> tuple[int, list[str]]:
     """Walk the history in order; return the rows checked and a description of each break."""
     problems: list[str] = []
