@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
-
 from operator import attrgetter
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
@@ -79,7 +78,7 @@ def insert(objs: Sequence[models.Model]) -> None:
             for obj, key in zip(missing, sorted(row[0] for row in cursor.fetchall()), strict=True):
                 obj.pk = key
         make_row = _row_maker(model, db)
-        columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+        columns = ", ".join(quote(str(field.column)) for field in meta.concrete_fields)
         for start in range(0, len(objs), COPY_BATCH):
             with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
                 for obj in objs[start:start + COPY_BATCH]:
