@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import PurePath
+from typing import Any
 
 from .errors import IngestError
 
@@ -27,7 +28,7 @@ def _check_size(data: bytes) -> None:
         raise IngestError(f"文件过大：{len(data) / 1024 / 1024:.1f} MB，超过 {MAX_BYTES // 1024 // 1024} MB 的上限")
 
 
-def parse(data: bytes, filename: str) -> dict:
+def parse(data: bytes, filename: str) -> dict[str, Any]:
     """Read one rectification document (txt/docx/pdf/html/xlsx/doc) into the SCHEMA.md structure."""
     if not isinstance(data, (bytes, bytearray)):
         raise IngestError("文件内容必须是字节串")

@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import IngestError, parse
 
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _print(doc: dict, as_json: bool) -> None:
+def _print(doc: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print(json.dumps(doc, ensure_ascii=False, indent=1))
     else:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from .blocks import Block, Table
 from .errors import IngestError
@@ -235,7 +236,8 @@ def _measures_of(draft: Draft, title_mode: bool) -> tuple[str | None, list[str]]
     return title, items
 
 
-def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
+def _take_head(draft: Draft) -> str | None:
+    """Take the feedback number and a labelled lead (「问题：…」) out of the draft's head; return the number."""
     parts = draft.parts
     head = draft.head
     feedback_no = None
@@ -246,23 +248,15 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
     lead = classify(0, head) if head else None
     if lead is not None and lead.label and lead.level is None:
         parts.setdefault(lead.label, []).insert(0, [lead.value] if lead.value else [])
-        head = draft.head = ""
+        draft.head = ""
         if lead.label == "problem" and draft.head_more:
             parts[lead.label][0].extend(draft.head_more)
             draft.head_more = []
-    problem_mode = bool(
-        feedback_no or {"measures", "target", "problem", "completion"} & set(parts) or kind == "closure_notice"
-    )
-    if problem_mode:
-        problem_parts = [head] + draft.head_more + ["\n".join(i) for i in parts.get("problem", [])]
-        problem = "\n".join(p for p in problem_parts if p).strip() or None
-        title = _join(parts.get("title"))
-        draft.head, draft.head_more = "", []
-        _, measures = _measures_of(draft, title_mode=False)
-    else:
-        problem = None
-        title, measures = _measures_of(draft, title_mode=True)
-    units: dict[str, list[str]] = {k: split_units("，".join("".join(i) for i in parts.get(k, []))) for k in UNIT_KEYS}
+    return feedback_no
+
+
+def _units_out_of(measures: list[str], units: dict[str, list[str]]) -> tuple[list[str], list[str]]:
+    """Move the units and deadlines written inside measures into ``units``; return the clean measures and the deadlines."""
     clean_measures = []
     inline_due: list[str] = []
     for text in measures:
@@ -277,6 +271,27 @@ def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict:
         if cell:  # a flattened row's unit column, the task's only units
             units["responsible_units"] = cell
             clean_measures = clean_measures[:-1] + ([rest] if rest else [])
+    return clean_measures, inline_due
+
+
+def finish_task(draft: Draft, kind: str, doc_year: int | None) -> dict[str, Any]:
+    parts = draft.parts
+    feedback_no = _take_head(draft)
+    head = draft.head
+    problem_mode = bool(
+        feedback_no or {"measures", "target", "problem", "completion"} & set(parts) or kind == "closure_notice"
+    )
+    if problem_mode:
+        problem_parts = [head] + draft.head_more + ["\n".join(i) for i in parts.get("problem", [])]
+        problem = "\n".join(p for p in problem_parts if p).strip() or None
+        title = _join(parts.get("title"))
+        draft.head, draft.head_more = "", []
+        _, measures = _measures_of(draft, title_mode=False)
+    else:
+        problem = None
+        title, measures = _measures_of(draft, title_mode=True)
+    units: dict[str, list[str]] = {k: split_units("，".join("".join(i) for i in parts.get(k, []))) for k in UNIT_KEYS}
+    clean_measures, inline_due = _units_out_of(measures, units)
     units = {k: share_place_prefix(v) for k, v in units.items()}
     deadline_text = _join(parts.get("deadline"), " ") or (inline_due[-1] if inline_due else None)
     year_hint = _year_hint(deadline_text) or doc_year
@@ -322,7 +337,7 @@ def _expand_layout_tables(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def build_document(blocks: list[Block], filename: str) -> dict:
+def build_document(blocks: list[Block], filename: str) -> dict[str, Any]:
     script = ScriptMemory()
     blocks = _expand_layout_tables(repair_blocks(blocks, script))
     text_lines = [b for b in blocks if isinstance(b, str)]
@@ -343,7 +358,7 @@ def build_document(blocks: list[Block], filename: str) -> dict:
         no += 1
         if block and block != title and not (no - 1 == title_at):
             classified.extend(classify(no, piece) for piece in split_label_runs(block))
-    unparsed: list[dict] = []
+    unparsed: list[dict[str, Any]] = []
     incumbent = "row_table" if drafts else "numbered_structure"  # tasks from a table's rows, else the headings
     if not drafts:
         drafts, unparsed = build_drafts(classified, kind, title)

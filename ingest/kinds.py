@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 STRONG_TITLE_WORDS = re.compile(r"整改方案|行动计划|行动方案|实施方案|工作方案|攻坚方案|销号|公示|整改落实情况|整改进展|整改情况|落实情况|措施清单|任务清单|问题清单|台账")
 WEAK_TITLE_WORDS = re.compile(r"方案|计划|清单|通知|报告|意见|决定|办法|情况")
@@ -74,7 +75,7 @@ def find_region(title: str) -> str | None:
     return region
 
 
-def find_period(title: str) -> dict | None:
+def find_period(title: str) -> dict[str, Any] | None:
     m = _PERIOD.search(title)
     if not m:
         return None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .blocks import Table
 from .vocabulary import label_field
@@ -144,74 +145,94 @@ def is_single_task(lines: list[Line]) -> bool:
     return "problem" in fields and ("measures" in fields or "completion" in fields)
 
 
-def build_drafts(lines: list[Line], kind: str, title: str = "") -> tuple[list[Draft], list[dict]]:
+def build_drafts(lines: list[Line], kind: str, title: str = "") -> tuple[list[Draft], list[dict[str, Any]]]:
     """Group classified lines into task drafts; also the lines of the task area left unread."""
     if is_single_task(lines):
         return _single_task(lines, title), []
     task_level = choose_task_level(lines, kind)
     if task_level is None:
         return [], []
-    drafts: list[Draft] = []
-    stack: dict[int, Line] = {}
-    current: Draft | None = None
-    outside: list[Line] = []
+    grouper = _Grouper(task_level)
     for line in lines:
-        if ATTACHMENT.match(line.text) and line.level is None and not line.label:
-            current = None
-            stack.clear()
-            continue
-        if line.level is not None and not (current and line.label_heading and line.level > task_level):
-            if line.level < task_level:
-                current = None
-                stack = {lv: h for lv, h in stack.items() if lv < line.level}
-                stack[line.level] = line
-                continue
-            if (line.level == task_level and current is not None and current.current == "measures"
-                    and line.number.isdigit() and int(line.number) == (current.sub_next or 1)):
-                current.sub_next = int(line.number) + 1  # measures numbered like the tasks: 1. 2. under 整改措施
-                current.add("measures", line.body, new_item=True)
-                continue
-            if line.level == task_level:
-                top = min(stack) if stack else None
-                # under 总体要求 an item that names a work item of its own (not 指导思想, 目标指标) is a task
-                if (top is not None and NON_TASK_SECTIONS.search(stack[top].body) and not line.label
-                        and (not _GENERAL.search(stack[top].body) or NON_TASK_SECTIONS.search(line.body[:12])
-                             or not _RUN_IN_TITLE.match(line.body))):
-                    current = None
-                    continue
-                section = [_section_name(stack[lv].body) for lv in sorted(stack)]
-                head = line.body
-                current = Draft(line.number, line.no, task_level, section, head)
-                drafts.append(current)
-                continue
-            if current is None:
-                outside.append(line)
-                continue
-            key = current.current or "body"
-            if line.label_heading:
-                current.current = line.label
-                continue
-            current.current = key
-            current.add(key, line.body, new_item=True)
-            continue
-        if current is None:
-            if line.text:
-                outside.append(line)
-            continue
-        if line.label:
-            current.current = line.label
-            if line.value:
-                current.add(line.label, line.value, new_item=True)
-            continue
-        if current.current is None:
-            current.head_more.append(line.text)
-        else:
-            current.add(current.current, line.text, new_item=False)
+        grouper.read(line)
+    drafts, outside = grouper.drafts, grouper.outside
     unparsed = []
     if drafts:
         first, last = drafts[0].line_no, drafts[-1].line_no
         unparsed = [{"line": ln.no, "text": ln.text} for ln in outside if first < ln.no < last and ln.level is None]
     return drafts, unparsed
+
+
+class _Grouper:
+    """One pass of ``build_drafts``: the headings above (by level), the open draft, the lines outside any task."""
+
+    def __init__(self, task_level: int) -> None:
+        self.task_level = task_level
+        self.drafts: list[Draft] = []
+        self.stack: dict[int, Line] = {}
+        self.current: Draft | None = None
+        self.outside: list[Line] = []
+
+    def read(self, line: Line) -> None:
+        if ATTACHMENT.match(line.text) and line.level is None and not line.label:
+            self.current = None
+            self.stack.clear()
+            return
+        current = self.current
+        if line.level is not None and not (current and line.label_heading and line.level > self.task_level):
+            self._numbered(line, line.level)
+            return
+        if current is None:
+            if line.text:
+                self.outside.append(line)
+            return
+        if line.label:
+            current.current = line.label
+            if line.value:
+                current.add(line.label, line.value, new_item=True)
+            return
+        if current.current is None:
+            current.head_more.append(line.text)
+        else:
+            current.add(current.current, line.text, new_item=False)
+
+    def _numbered(self, line: Line, level: int) -> None:
+        current = self.current
+        if level < self.task_level:
+            self.current = None
+            self.stack = {lv: h for lv, h in self.stack.items() if lv < level}
+            self.stack[level] = line
+            return
+        if (level == self.task_level and current is not None and current.current == "measures"
+                and line.number.isdigit() and int(line.number) == (current.sub_next or 1)):
+            current.sub_next = int(line.number) + 1  # measures numbered like the tasks: 1. 2. under 整改措施
+            current.add("measures", line.body, new_item=True)
+            return
+        if level == self.task_level:
+            self._task_head(line)
+            return
+        if current is None:
+            self.outside.append(line)
+            return
+        key = current.current or "body"
+        if line.label_heading:
+            current.current = line.label
+            return
+        current.current = key
+        current.add(key, line.body, new_item=True)
+
+    def _task_head(self, line: Line) -> None:
+        stack = self.stack
+        top = min(stack) if stack else None
+        # under 总体要求 an item that names a work item of its own (not 指导思想, 目标指标) is a task
+        if (top is not None and NON_TASK_SECTIONS.search(stack[top].body) and not line.label
+                and (not _GENERAL.search(stack[top].body) or NON_TASK_SECTIONS.search(line.body[:12])
+                     or not _RUN_IN_TITLE.match(line.body))):
+            self.current = None
+            return
+        section = [_section_name(stack[lv].body) for lv in sorted(stack)]
+        self.current = Draft(line.number, line.no, self.task_level, section, line.body)
+        self.drafts.append(self.current)
 
 
 def _single_task(lines: list[Line], title: str) -> list[Draft]:
@@ -366,28 +387,36 @@ def table_drafts(table: Table, start_no: int) -> list[Draft]:
         seq = values.get("petition_no") or re.sub(r"\D", "", values.get("seq", "")) or str(len(drafts) + 1)
         key_now = (values.get("seq", ""), values.get("problem", values.get("title", "")))
         if drafts and prev_key and key_now == prev_key and key_now != ("", ""):
-            draft = drafts[-1]
-            for k in ("measures", "lead_units", "cooperating_units", "responsible_units"):
-                if values.get(k) and [values[k]] not in draft.parts.get(k, []):
-                    draft.add(k, values[k], new_item=True)
+            _continue_row(drafts[-1], values)
             continue
         prev_key = key_now
         row_section = section + ([values["section"]] if values.get("section") else [])
-        head = values.get("problem") or values.get("title") or ""
-        draft = Draft(seq, start_no + i, 3, row_section, head)
-        if "problem" not in values and "title" in values:
-            draft.parts["title"] = [[values["title"]]]
-        for k, v in values.items():
-            if k in ("seq", "petition_no", "ignore", "problem", "title", "section"):
-                continue
-            if k == "measures":
-                for item in split_numbered(v):
-                    draft.add("measures", item, new_item=True)
-            else:
-                draft.add(k, v, new_item=True)
-        draft.parts.setdefault("_table", [])
-        drafts.append(draft)
+        drafts.append(_row_draft(values, seq, start_no + i, row_section))
     return drafts
+
+
+def _continue_row(draft: Draft, values: dict[str, str]) -> None:
+    """A row repeating the previous one's number and problem adds its measures and units to that task."""
+    for k in ("measures", "lead_units", "cooperating_units", "responsible_units"):
+        if values.get(k) and [values[k]] not in draft.parts.get(k, []):
+            draft.add(k, values[k], new_item=True)
+
+
+def _row_draft(values: dict[str, str], seq: str, line_no: int, section: list[str]) -> Draft:
+    head = values.get("problem") or values.get("title") or ""
+    draft = Draft(seq, line_no, 3, section, head)
+    if "problem" not in values and "title" in values:
+        draft.parts["title"] = [[values["title"]]]
+    for k, v in values.items():
+        if k in ("seq", "petition_no", "ignore", "problem", "title", "section"):
+            continue
+        if k == "measures":
+            for item in split_numbered(v):
+                draft.add("measures", item, new_item=True)
+        else:
+            draft.add(k, v, new_item=True)
+    draft.parts.setdefault("_table", [])
+    return draft
 
 
 # \s{0,8}, not \s*: after each of n blank lines a leading \s* scanned all the rest (n²).

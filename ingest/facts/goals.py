@@ -8,6 +8,7 @@ names no year has the target year named before it, else the end of the plan's ow
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..fields.indicators import find_indicators
 
@@ -55,7 +56,7 @@ def goal_lines(lines: list[str]) -> list[str]:
     return out
 
 
-def find_goal_indicators(lines: list[str], period: dict | None) -> list[dict]:
+def find_goal_indicators(lines: list[str], period: dict[str, Any] | None) -> list[dict[str, Any]]:
     text = "\n".join(goal_lines(lines))
     end_year = period.get("end_year") if period else None
     return find_indicators(text, end_year, carry=True) if text else []
@@ -65,7 +66,7 @@ def find_goal_indicators(lines: list[str], period: dict | None) -> list[dict]:
 NO_GOALS = frozenset({"progress_report", "closure_notice"})
 
 
-def reported_text(kind: str, full_text: str, tasks: list[dict]) -> str:
+def reported_text(kind: str, full_text: str, tasks: list[dict[str, Any]]) -> str:
     """Where a document reports actual values: a report's whole text, a notice's completion parts."""
     if kind == "progress_report":
         return full_text

@@ -4,13 +4,14 @@ stay (a sentence about the inspection being stationed or carried out), not a 公
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _RANGE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日\s*(?:至|到|—|-|~)\s*(?:(?:19|20)\d{2}年)?(?:\d{1,2}月)?\d{1,2}日")
 _STAY = re.compile(r"进驻|入驻|督察组.{0,20}(?:对|在|赴)|开展.{0,12}督察|督察.{0,6}期间")
 _SENTENCE = re.compile(r"[^。；;\n]+")
 
 
-def checked_inspection(inspection: dict | None, title: str | None, text: str) -> dict | None:
+def checked_inspection(inspection: dict[str, Any] | None, title: str | None, text: str) -> dict[str, Any] | None:
     if not inspection:
         return inspection
     result = dict(inspection)

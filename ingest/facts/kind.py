@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..kinds import KIND_RULES
 
@@ -21,7 +22,7 @@ def kind_named_in(title: str | None) -> str | None:
     return max(named)[2] if named else None
 
 
-def decide_kind(title: str | None, text: str, tasks: list[dict], stats: dict | None) -> str:
+def decide_kind(title: str | None, text: str, tasks: list[dict[str, Any]], stats: dict[str, Any] | None) -> str:
     named = kind_named_in(title)
     if named:
         return named

@@ -113,6 +113,15 @@ def find_region(title: str | None, lines: list[str]) -> str | None:
     named = region_from_title(title)
     if named:
         return named
+    strong, weak, first_seen = _count_places(lines)
+    if strong:
+        # the lowest level named as an issuer: a county's notice cites its city's and province's rules
+        return max(strong, key=lambda n: (_level(n), strong[n] + weak[n], -first_seen[n]))
+    return _newspaper_place(lines) or _masked_signature(lines, weak) or _only_place(weak)
+
+
+def _count_places(lines: list[str]) -> tuple[Counter[str], Counter[str], dict[str, int]]:
+    """Places named as an issuer (strong), named at all (weak), and the line each is first seen on."""
     strong: Counter[str] = Counter()
     weak: Counter[str] = Counter()
     first_seen: dict[str, int] = {}
@@ -126,12 +135,10 @@ def find_region(title: str | None, lines: list[str]) -> str | None:
             issuer = _INSTITUTION.match(after) and _BOUNDARY.search(before)
             if issuer or before.endswith("《") or _ADDRESS.search(before) or _is_signature(line, i, total):
                 strong[leaf] += 2
-    if strong:
-        # the lowest level named as an issuer: a county's notice cites its city's and province's rules
-        return max(strong, key=lambda n: (_level(n), strong[n] + weak[n], -first_seen[n]))
-    paper = _newspaper_place(lines)
-    if paper:
-        return paper
+    return strong, weak, first_seen
+
+
+def _masked_signature(lines: list[str], weak: Counter[str]) -> str | None:
     for line in lines[-6:]:
         # a signature that names the issuer without its suffix or behind a mask: `宿川 （略）` for 宿川市
         bare = re.sub(r"[?？\s*]", "", line)
@@ -140,6 +147,11 @@ def find_region(title: str | None, lines: list[str]) -> str | None:
                      and _SIGNATURE_REST.match(bare[len(n) - 1:])]
             if len(stems) == 1:
                 return stems[0]
+    return None
+
+
+def _only_place(weak: Counter[str]) -> str | None:
+    """The one place a text without an issuer names: an autonomous one, or the only one named twice."""
     autonomous = [n for n in weak if "自治" in n]
     if len(autonomous) == 1:
         return autonomous[0]  # an autonomous county's or prefecture's name is never a common word

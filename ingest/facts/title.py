@@ -51,7 +51,21 @@ def _opening(lines: list[str]) -> str | None:
     """The title standing before the text begins: after page chrome, before the first sentence or heading.
 
     Of several title-like lines there, the first that names a kind of plan or notice wins."""
-    head = [s for s in lines[:30] if s.strip()]
+    head = _from_naming_line([s for s in lines[:30] if s.strip()])
+    for i, line in enumerate(head):
+        m = _ORIGINAL.match(line)
+        if m:
+            return m.group(1).strip()
+        if _is_chrome(line):
+            continue
+        if not _title_like(line):
+            return None
+        return _with_next_line(line, next((s for s in head[i + 1:] if not _is_chrome(s)), ""))
+    return None
+
+
+def _from_naming_line(head: list[str]) -> list[str]:
+    """Skip a strong or foreign first line when a later title line of the opening names a kind of plan or notice."""
     zone: list[int] = []
     for i, line in enumerate(head):
         if _ORIGINAL.match(line) or (not _is_chrome(line) and not _title_like(line)):
@@ -63,41 +77,29 @@ def _opening(lines: list[str]) -> str | None:
     start = naming[0] if naming and naming[0] != zone[0] else 0
     first = head[zone[0]] if zone else ""
     if naming and start and (_STRONG.search(first) or re.search(r"[A-Za-z]{4,}", first)):
-        head = head[start:]
-    for i, line in enumerate(head):
-        m = _ORIGINAL.match(line)
-        if m:
-            return m.group(1).strip()
-        if _is_chrome(line):
-            continue
-        if not _title_like(line):
-            return None
-        nxt = next((s for s in head[i + 1:] if not _is_chrome(s)), "")
-        glued = _GLUED.match(nxt)
-        if glued and not _title_like(nxt):
-            nxt = glued.group(1)
-        squeezed = re.sub(r"[“”\"']", "", nxt)
-        if nxt and _title_like(nxt) and re.sub(r"[“”\"']", "", line) in squeezed:
-            return nxt
-        if nxt and _title_like(nxt) and not _STRONG.search(line) and len(nxt) <= 60:
-            return line + nxt
-        if nxt.startswith("关于") and _ISSUER.search(line) and _title_like(nxt):
-            return nxt
-        return line
-    return None
+        return head[start:]
+    return head
+
+
+def _with_next_line(line: str, nxt: str) -> str:
+    """A title line, joined with or replaced by the next line when that one continues or restates it."""
+    glued = _GLUED.match(nxt)
+    if glued and not _title_like(nxt):
+        nxt = glued.group(1)
+    squeezed = re.sub(r"[“”\"']", "", nxt)
+    if nxt and _title_like(nxt) and re.sub(r"[“”\"']", "", line) in squeezed:
+        return nxt
+    if nxt and _title_like(nxt) and not _STRONG.search(line) and len(nxt) <= 60:
+        return line + nxt
+    if nxt.startswith("关于") and _ISSUER.search(line) and _title_like(nxt):
+        return nxt
+    return line
 
 
 def find_title(lines: list[str]) -> str | None:
     """The title as written; a covering notice gives way to the plan's own title printed in the text."""
     lines = [s.strip() for s in lines]
-    title = None
-    for i, line in enumerate(lines):
-        m = _LABELLED.match(line)
-        if m:
-            value = m.group(1).strip() or next((s for s in lines[i + 1:i + 3] if s), "")
-            title = value if _title_like(value) else None
-            break
-    title = title or _opening(lines)
+    title = _labelled(lines) or _opening(lines)
     if title:
         m = _COVERING.search(title)
         if m:
@@ -109,15 +111,28 @@ def find_title(lines: list[str]) -> str | None:
         title = plan or title
     if not title:
         title = next((m.group(1).strip() for s in lines if (m := _ORIGINAL_AT_END.search(s))), None)
-    if not title:
-        for line in lines:
-            glued = _GLUED.match(line)
-            if glued and line is lines[next(i for i, s in enumerate(lines) if s)]:
-                title = glued.group(1)
-                break
-            if _PLAN_LINE.match(line) and not _NUMBERED.match(line):
-                title = line
-                break
+    title = title or _glued_or_plan_line(lines)
     if title and (header := _TABLE_HEADER_AFTER.match(title)):
         title = header.group(1)
     return _clean(title) if title else None
+
+
+def _labelled(lines: list[str]) -> str | None:
+    """The value of the first 「标题：…」 line (or the line after it), when it reads as a title."""
+    for i, line in enumerate(lines):
+        m = _LABELLED.match(line)
+        if m:
+            value = m.group(1).strip() or next((s for s in lines[i + 1:i + 3] if s), "")
+            return value if _title_like(value) else None
+    return None
+
+
+def _glued_or_plan_line(lines: list[str]) -> str | None:
+    """Last resort: a title glued to the text on the first line, or the first line naming a plan."""
+    for line in lines:
+        glued = _GLUED.match(line)
+        if glued and line is lines[next(i for i, s in enumerate(lines) if s)]:
+            return glued.group(1)
+        if _PLAN_LINE.match(line) and not _NUMBERED.match(line):
+            return line
+    return None

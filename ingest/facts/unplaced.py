@@ -5,6 +5,7 @@ shows them), whatever layout won; a layout's own warnings are kept and not repea
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..layouts import TASK_TEXT_KEYS
 
@@ -19,7 +20,7 @@ def _shingles(text: str) -> set[str]:
     return {core[i:i + _K] for i in range(max(1, len(core) - _K + 1))} if core else set()
 
 
-def _task_shingles(tasks: list[dict]) -> set[str]:
+def _task_shingles(tasks: list[dict[str, Any]]) -> set[str]:
     found: set[str] = set()
     for t in tasks:
         texts = [t.get(k) or "" for k in TASK_TEXT_KEYS] + list(t.get("measures") or [])
@@ -34,8 +35,8 @@ _PREAMBLE = re.compile(r"^(?:根据|按照|依据|为)[^。]{0,120}(?:公示|如
 _CLOSING = re.compile(r"^(?:公示(?:时间|期)|监督电话|联系电话|联系人|电子邮箱|联系地址|邮寄地址|特此公示|如(?:对|有))")
 
 
-def unplaced_lines(lines: list[str], tasks: list[dict], known: list[dict], facts: tuple[str, ...] | list[str] = ()
-                   ) -> list[dict]:
+def unplaced_lines(lines: list[str], tasks: list[dict[str, Any]], known: list[dict[str, Any]], facts: tuple[str, ...] | list[str] = ()
+                   ) -> list[dict[str, Any]]:
     """``lines`` are the document's text lines (1-based line numbers); ``known`` the layout's warnings;
     ``facts`` texts the document facts were read from (the title, the goals section), placed too."""
     stated = {re.sub(r"\s", "", f) for f in facts if f}

@@ -8,6 +8,7 @@ completion (`年底前完成21项`) is not a count done; `阶段性办结` is no
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .stats import find_stats
 
@@ -115,7 +116,7 @@ _ALL_DONE = re.compile(r"^[\s，,]{0,3}(?:现|目前|截至目前|上述问题)?
 _SUBJECT_OF_COUNTS = re.compile(r"^.{0,8}?(?:反馈|交办|转办|移交|涉及|指出)")
 
 
-def _about_another(sentence: str, inspection: dict | None) -> bool:
+def _about_another(sentence: str, inspection: dict[str, Any] | None) -> bool:
     """Whether the sentence's counts belong to an inspection other than the document's (SCHEMA.md: stats
     describe the inspection the document answers): one named as the sentence's subject, or as the one
     that fed back, assigned or pointed out what is counted; an explicit round decides over a bare level."""
@@ -134,7 +135,7 @@ def _about_another(sentence: str, inspection: dict | None) -> bool:
     return not any(lv == level for lv, _ in about)
 
 
-def find_counts(text: str, inspection: dict | None = None) -> dict | None:
+def find_counts(text: str, inspection: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """tasks_total/done/in_progress and petitions_received/closed from the prose, plus accountability counts;
     with ``inspection``, sentences about another inspection are left out."""
     statements: list[dict[str, int]] = []

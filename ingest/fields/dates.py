@@ -5,6 +5,7 @@ import bisect
 import calendar
 import re
 from dataclasses import dataclass
+from typing import Any
 
 CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 FIVE_YEAR_PLANS = {"十三五": 2020, "十四五": 2025, "十五五": 2030, "十二五": 2015}
@@ -114,14 +115,7 @@ def _resolve(kind: str, m: re.Match[str], year_hint: int | None, bare_years: boo
     if kind == "ymd":
         return iso(int(g["y"]), int(g["m"]), int(g["d"]))
     if kind == "ym":
-        month = int(g["m"])
-        if not 1 <= month <= 12:
-            return None
-        if g.get("tail") == "上旬":
-            return iso(int(g["y"]), month, 10)
-        if g.get("tail") == "中旬":
-            return iso(int(g["y"]), month, 20)
-        return last_day(int(g["y"]), month)
+        return _year_month(g)
     if kind == "half":
         return last_day(int(g["y"]), 6 if g["h"] == "上" else 12)
     if kind == "quarter":
@@ -129,11 +123,7 @@ def _resolve(kind: str, m: re.Match[str], year_hint: int | None, bare_years: boo
     if kind == "yend":
         return last_day(int(g["y"]), 12)
     if kind == "y":
-        if g.get("pre") in ("截至", "截止", "于") or g.get("post") == "起":
-            return None
-        if not (g.get("pre") or g.get("post") or bare_years):
-            return None
-        return last_day(int(g["y"]), 12)
+        return _year_alone(g, bare_years)
     if kind == "plan":
         return last_day(FIVE_YEAR_PLANS[g["p"]], 12)
     if kind == "md":
@@ -142,6 +132,27 @@ def _resolve(kind: str, m: re.Match[str], year_hint: int | None, bare_years: boo
         month = int(g["m"])
         return last_day(year_hint, month) if 1 <= month <= 12 else None
     return None
+
+
+def _year_month(g: dict[str, str]) -> str | None:
+    """`2024年6月` → the month's last day; `上旬`/`中旬` → the 10th/20th."""
+    month = int(g["m"])
+    if not 1 <= month <= 12:
+        return None
+    if g.get("tail") == "上旬":
+        return iso(int(g["y"]), month, 10)
+    if g.get("tail") == "中旬":
+        return iso(int(g["y"]), month, 20)
+    return last_day(int(g["y"]), month)
+
+
+def _year_alone(g: dict[str, str], bare_years: bool) -> str | None:
+    """`2025年底前` → 2025-12-31; a year that starts a period (`截至2024年`, `2024年起`) is no deadline."""
+    if g.get("pre") in ("截至", "截止", "于") or g.get("post") == "起":
+        return None
+    if not (g.get("pre") or g.get("post") or bare_years):
+        return None
+    return last_day(int(g["y"]), 12)
 
 
 _ONLY_MONTH = re.compile(r"^(?:于|在)?(?P<m>\d{1,2})" + _S + r"月(?:底|末|份)?(?:前|以前)?")
@@ -226,7 +237,7 @@ def latest_step(text: str, milestones: list[Milestone], year_hint: int | None) -
     return latest, (lead_word.group(1) + wording if lead_word else wording)
 
 
-def fill_deadline_from_steps(task: dict, year_hint: int | None) -> None:
+def fill_deadline_from_steps(task: dict[str, Any], year_hint: int | None) -> None:
     """A task of an action plan without a deadline field: its latest dated step is the deadline."""
     if task.get("deadline") or task.get("deadline_text") or not task.get("milestones"):
         return
@@ -234,7 +245,7 @@ def fill_deadline_from_steps(task: dict, year_hint: int | None) -> None:
     task["deadline"], task["deadline_text"] = latest_step("\n".join(task.get("measures") or []), stones, year_hint)
 
 
-def notice_steps(task: dict, year_hint: int | None) -> None:
+def notice_steps(task: dict[str, Any], year_hint: int | None) -> None:
     """A closure notice's dated steps are those of its measures and target; with no deadline field the
     last step of the measures is the deadline (dates only in the target are not)."""
     measures = "\n".join(task.get("measures") or [])

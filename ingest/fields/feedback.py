@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _N = r"(\d{1,4}|[一二三四五六七八九十百]{1,6})"
 _HEAD = re.compile(r"^[?？\s]{0,6}(?:问题)?编号\s{0,2}" + r"(\d{1,4})" + r"\s{0,2}[:：]\s{0,3}")
@@ -38,7 +39,7 @@ def document_feedback_no(title: str | None, opening: str) -> str | None:
     return None
 
 
-def assign_feedback_numbers(tasks: list[dict], kind: str, title: str | None, opening: str) -> None:
+def assign_feedback_numbers(tasks: list[dict[str, Any]], kind: str, title: str | None, opening: str) -> None:
     for task in tasks:
         if task.get("feedback_no"):
             continue

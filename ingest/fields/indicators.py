@@ -4,6 +4,7 @@ from __future__ import annotations
 import bisect
 import re
 from functools import lru_cache
+from typing import Any
 
 UNITS = sorted([
     "%", "个百分点", "百分点", "微克/立方米", "毫克/立方米", "毫克/升", "mg/L", "μg/m3", "µg/m3", "万千瓦", "千瓦", "万吨标准煤",
@@ -110,16 +111,16 @@ def _names(name: str, count: int, each: bool = False) -> list[str]:
     return [name]
 
 
-def _indicator(name, comparator, value, unit, year, baseline=None) -> dict:
+def _indicator(name: str, comparator: str, value: str | float, unit: str, year: int | None, baseline: int | None = None) -> dict[str, Any]:
     v = float(value)
     return {"name": name, "comparator": comparator, "value": int(v) if v.is_integer() else v,
             "unit": unit or None, "year": year, "baseline_year": baseline}
 
 
-def find_indicators(text: str, default_year: int | None = None, carry: bool = False) -> list[dict]:
+def find_indicators(text: str, default_year: int | None = None, carry: bool = False) -> list[dict[str, Any]]:
     """Targets stated in text, in order; the year is the last one named earlier in the same sentence
     (with ``carry``, in the text so far: a goals section names its target year once)."""
-    found: list[tuple[int, dict]] = []
+    found: list[tuple[int, dict[str, Any]]] = []
     offset = 0
     for sentence in re.split(r"(?<=[。！？\n])", text):
         year = (_year_before(text, offset) or default_year) if carry else default_year
@@ -129,8 +130,8 @@ def find_indicators(text: str, default_year: int | None = None, carry: bool = Fa
     return [ind for _, ind in found]
 
 
-def _sentence_indicators(sentence: str, default_year: int | None) -> list[tuple[int, dict]]:
-    out: list[tuple[int, dict]] = []
+def _sentence_indicators(sentence: str, default_year: int | None) -> list[tuple[int, dict[str, Any]]]:
+    out: list[tuple[int, dict[str, Any]]] = []
     used = bytearray(len(sentence) + 1)  # characters inside a share or all-gone indicator
     for m in _SHARE_MEET.finditer(sentence):
         y = re.sub(r"要求$", "", m.group("y"))
@@ -150,21 +151,15 @@ def _sentence_indicators(sentence: str, default_year: int | None) -> list[tuple[
     return out
 
 
-def _clause_indicators(sentence: str, start: int, clause: str, default_year: int | None) -> list[tuple[int, dict]]:
-    out: list[tuple[int, dict]] = []
+def _clause_indicators(sentence: str, start: int, clause: str, default_year: int | None) -> list[tuple[int, dict[str, Any]]]:
+    out: list[tuple[int, dict[str, Any]]] = []
     last_name = ""
     cursor = 0
     # Each comparator's next match, searched again only once the cursor has passed it: every
     # pattern scans the clause once, not once per indicator found.
     pending: list[re.Match[str] | None] = [rx.search(clause) for rx, _ in _COMPARATOR_RX]
     while cursor < len(clause):
-        best = None
-        for i, (rx, comp) in enumerate(_COMPARATOR_RX):
-            m = pending[i]
-            if m is not None and m.start() < cursor:
-                m = pending[i] = rx.search(clause, cursor)
-            if m and (best is None or m.start() < best[0].start()):
-                best = (m, comp)
+        best = _next_comparator(clause, cursor, pending)
         if best is None:
             break
         m, comp = best
@@ -189,10 +184,7 @@ def _clause_indicators(sentence: str, start: int, clause: str, default_year: int
             values = values * len(names)
         elif len(names) == 1 and len(values) > 1:
             names = names * len(values)
-        if m.group("q") == "左右":
-            comp = "="
-        elif comp == ">=" and unit in _CONCENTRATION_UNITS:
-            comp = "<="
+        comp = _comparator(m, comp, unit)
         for n, v in zip(names, values, strict=False):
             out.append((start + m.start(), _indicator(n, comp, v, unit, year, baseline)))
     if not out:
@@ -200,7 +192,28 @@ def _clause_indicators(sentence: str, start: int, clause: str, default_year: int
     return out
 
 
-def _completion_counts(sentence: str, start: int, clause: str, default_year: int | None) -> list[tuple[int, dict]]:
+def _next_comparator(clause: str, cursor: int, pending: list[re.Match[str] | None]) -> tuple[re.Match[str], str] | None:
+    """The first comparator at or after ``cursor`` and its sign; ``pending`` keeps each pattern's next match."""
+    best = None
+    for i, (rx, comp) in enumerate(_COMPARATOR_RX):
+        m = pending[i]
+        if m is not None and m.start() < cursor:
+            m = pending[i] = rx.search(clause, cursor)
+        if m and (best is None or m.start() < best[0].start()):
+            best = (m, comp)
+    return best
+
+
+def _comparator(m: re.Match[str], comp: str, unit: str) -> str:
+    """`左右` is an equality; a concentration "reaching" a value is a ceiling."""
+    if m.group("q") == "左右":
+        return "="
+    if comp == ">=" and unit in _CONCENTRATION_UNITS:
+        return "<="
+    return comp
+
+
+def _completion_counts(sentence: str, start: int, clause: str, default_year: int | None) -> list[tuple[int, dict[str, Any]]]:
     """`到2025年，完成7095亩历史遗留矿山生态修复治理`, `建成8条美丽河湖`, `完成入河排污口70%整治任务`."""
     verb = body_m = None
     for verb in _COMPLETE_VERB.finditer(clause):
@@ -216,11 +229,20 @@ def _completion_counts(sentence: str, start: int, clause: str, default_year: int
     if year is None:
         return []
     subject = _clean_name(clause[max(0, verb.start() - _NAME_WINDOW):verb.start()])
-    out = []
     body = body_m.group(0)
-    where = 0  # the clause's start, where the subject begins
     whole = re.fullmatch(_NUM + _S + _UNIT + r"(?P<n>.{2,})", body.strip())
-    parts = [body] if whole else body.split("、")
+    out = _count_parts([body] if whole else body.split("、"), body, subject, start, year)
+    if out is None:
+        return []
+    if not whole and any(re.search(r"(市|县|区)$", re.sub(_NUM + ".*", "", p)) for p in body.split("、")):
+        return []
+    return out
+
+
+def _count_parts(parts: list[str], body: str, subject: str, start: int, year: int) -> list[tuple[int, dict[str, Any]]] | None:
+    """The counts in the parts of a completion's body; None when a part holds a number that is none of them."""
+    out: list[tuple[int, dict[str, Any]]] = []
+    where = 0  # the clause's start, where the subject begins
     for part in parts if re.search(r"\d", body) else []:
         part = part.strip()
         a = re.fullmatch(_NUM + _S + _UNIT + r"(?P<n>.{2,})", part)
@@ -236,10 +258,8 @@ def _completion_counts(sentence: str, start: int, clause: str, default_year: int
             out.append((start + where, _indicator(b.group("n"), ">=", b.group("v"), b.group("u"), year)))
         elif len(out) == 0 and not (a or b or c):
             if re.search(r"\d", part):
-                return []
+                return None
             break
-    if not whole and any(re.search(r"(市|县|区)$", re.sub(_NUM + ".*", "", p)) for p in body.split("、")):
-        return []
     return out
 
 
@@ -250,7 +270,7 @@ _MEASURED = re.compile(
 )
 
 
-def find_measurements(text: str, dated_only: bool = False) -> list[dict]:
+def find_measurements(text: str, dated_only: bool = False) -> list[dict[str, Any]]:
     """Reported values of a rate or a concentration: `2022年全省PM2.5浓度为38微克/立方米`,
     `全县畜禽粪污综合利用率达到76%以上`; the year is the one named before in the sentence (with ``dated_only``, values without one are
     left out: a report's undated figures are more often targets restated than values measured)."""
@@ -280,7 +300,7 @@ _COUNT_TARGET = re.compile(
 )
 
 
-def find_task_indicators(text: str, default_year: int | None = None) -> list[dict]:
+def find_task_indicators(text: str, default_year: int | None = None) -> list[dict[str, Any]]:
     """A task's quantified targets: goal sentences, and counts of work to do in its measures
     (`重点实施…等15个排水改造项目`, `15家重点企业安装在线监测装置`, `2026年完成淘汰40台`); a count that
     qualifies a kind of thing (`10蒸吨/小时及以下锅炉`) is none."""

@@ -9,6 +9,7 @@ gives no team.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .dates import cn_number, iso
 
@@ -88,7 +89,7 @@ def _choose(mentions: list[tuple[str, int | None]]) -> tuple[str, int | None] | 
     return level, (max(rounds) if rounds else None)
 
 
-def find_inspection(title: str, text: str) -> dict | None:
+def find_inspection(title: str, text: str) -> dict[str, Any] | None:
     """The inspection named in the title or opening; None when the document answers none."""
     head = text[:3000]
     everywhere = _mentions((title or "") + "\n" + head)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # A count starts where a run of digits starts and has at most 9 digits: a line of digits costs
 # linear time, not the square of its length.
@@ -15,7 +16,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-def find_stats(text: str) -> dict | None:
+def find_stats(text: str) -> dict[str, Any] | None:
     stats: dict[str, int] = {}
     m = PATTERNS[0][1].search(text)
     if m:

@@ -82,6 +82,13 @@ def _share_affixes(group: list[str]) -> list[str]:
                 if prev.endswith(word) and len(prev) > len(word):
                     out[i] = prev[: -len(word)] + out[i]
                     break
+    _share_suffix(out)
+    _share_level(out)
+    return out
+
+
+def _share_suffix(out: list[str]) -> None:
+    """`林州市、汤阴县政府` → each bare place takes the last unit's organ (in place)."""
     last = out[-1]
     if len(out) > 1 and last.endswith(ORG_SUFFIXES) and not _is_bare_place(last):
         place = _place_of(last)
@@ -93,6 +100,10 @@ def _share_affixes(group: list[str]) -> list[str]:
                 out[i] = unit + last[len(place):]
             elif not unit.endswith(ADMIN_END) and len(last) > len(unit) + 1:
                 out[i] = unit + last[len(unit):]
+
+
+def _share_level(out: list[str]) -> None:
+    """`市生态环境局、水利局` → the departments after the first take its level word (in place)."""
     first = out[0]
     m = re.match(r"^(省|市|区|县)(?=.{2,})", first)
     if m and DEPARTMENT_END.search(first):
@@ -102,7 +113,6 @@ def _share_affixes(group: list[str]) -> list[str]:
                     and not re.search(r"[省市县区]", re.sub(r"^市场", "", unit)[:4])
                     and not unit.startswith(("中国", "国家", "国网"))):
                 out[i] = m.group(1) + unit
-    return out
 
 
 def split_units(text: str | None) -> list[str]:
@@ -195,26 +205,10 @@ def _read_bracket(inner: str) -> dict[str, list[str]] | None:
     for part in parts:
         if _FIRST_LEADS.match(part) or _FILLER.match(part):
             continue
-        due = _DUE_PART.match(part)
-        if due:
-            roles.append(("deadline_text", due.group("due")))
-            continue
-        lab = _LABELLED_PART.match(part)
-        if lab and _LABEL_NOUN.search(lab.group("label")):
-            key = next((v for k, v in _LABEL_ROLE.items() if k in lab.group("label")), "responsible_units")
-            roles.append((key, lab.group("units")))
-            continue
-        pm = _ROLE_PART.match(part)
-        if pm and _is_unit_list(pm.group("units")):
-            roles.append((ROLE_WORDS[pm.group("role")], pm.group("units")))
-            continue
-        if first_leads and _is_unit_list(part):
-            units = split_units(part)
-            roles.append(("lead_units", units[0]))
-            if len(units) > 1:
-                roles.append(("cooperating_units", "、".join(units[1:])))
-            continue
-        return None
+        read = _part_roles(part, first_leads)
+        if read is None:
+            return None
+        roles.extend(read)
     if not roles:
         return None
     if all(key == "deadline_text" for key, _ in roles):
@@ -228,6 +222,24 @@ def _read_bracket(inner: str) -> dict[str, list[str]] | None:
             if unit not in found.setdefault(key, []):
                 found[key].append(unit)
     return found
+
+
+def _part_roles(part: str, first_leads: bool) -> list[tuple[str, str]] | None:
+    """One part of a bracket as (role, units) pairs, or None when it is not a unit note."""
+    due = _DUE_PART.match(part)
+    if due:
+        return [("deadline_text", due.group("due"))]
+    lab = _LABELLED_PART.match(part)
+    if lab and _LABEL_NOUN.search(lab.group("label")):
+        key = next((v for k, v in _LABEL_ROLE.items() if k in lab.group("label")), "responsible_units")
+        return [(key, lab.group("units"))]
+    pm = _ROLE_PART.match(part)
+    if pm and _is_unit_list(pm.group("units")):
+        return [(ROLE_WORDS[pm.group("role")], pm.group("units"))]
+    if first_leads and _is_unit_list(part):
+        units = split_units(part)
+        return [("lead_units", units[0])] + ([("cooperating_units", "、".join(units[1:]))] if len(units) > 1 else [])
+    return None
 
 
 # bounded repeats only (\s{0,3}): a leading \s* cost n² on a run of spaces

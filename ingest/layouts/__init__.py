@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass
@@ -21,9 +21,9 @@ class Context:
 @dataclass
 class LayoutResult:
     name: str
-    tasks: list[dict]
+    tasks: list[dict[str, Any]]
     used_chars: int
-    warnings: list[dict] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Layout(Protocol):
@@ -40,7 +40,7 @@ MARGIN = 1.6
 TASK_TEXT_KEYS = ("title", "problem", "target", "completion", "deadline_text", "responsible_person")
 
 
-def used_chars(tasks: list[dict]) -> int:
+def used_chars(tasks: list[dict[str, Any]]) -> int:
     """Characters of the document a task list accounts for."""
     n = 0
     for t in tasks:
@@ -53,7 +53,7 @@ def used_chars(tasks: list[dict]) -> int:
 _NUMBERED_LABEL = re.compile(r"^\W{0,2}(?:问题|受理)?(?:编号|序号)\s{0,3}[A-Za-z\d][\w\-]{0,20}\s{0,3}[:：]")
 
 
-def reads_label_as_text(task: dict) -> bool:
+def reads_label_as_text(task: dict[str, Any]) -> bool:
     """A text field holding a label line of its own (`整改目标：…`, `验收情况：…`, `编号8：…`,
     `（反馈问题6）：…`): the task was
     read by a layout that took the document's labels for plain text."""

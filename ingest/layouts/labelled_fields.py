@@ -8,12 +8,17 @@ next task; `编号N：…` / `序号N：…` items open one too. Lines before th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from ..fields.dates import notice_steps
 from ..fields.units import split_units
 from ..structure import FEEDBACK_NO, Draft
 from ..vocabulary import NUMBERING, OTHER, label_field, strip_numbering
 from . import Context, LayoutResult, used_chars
+
+# ingest.document.finish_task, passed in: document imports the layouts
+FinishTask = Callable[[Draft, str, int | None], dict[str, Any]]
 
 TASK_FIELDS = {"problem", "target", "measures", "completion", "responsible_units", "lead_units",
                "cooperating_units", "deadline", "responsible_person"}
@@ -37,94 +42,16 @@ class LabelledFields:
     def extract(self, lines: list[str], context: Context) -> LayoutResult:
         from ..document import finish_task  # the shared finishing of a task (units, deadline, measures)
 
-        drafts: list[Draft] = []
-        preamble: list[str] = []
-        warnings: list[dict] = []
-        current: Draft | None = None
-        field: str | None = None
+        reader = _Reader()
         for no, raw in enumerate(lines, 1):
             line = raw.strip().strip("|").strip()
-            if not line:
-                continue
-            item = _ITEM_HEAD.match(line)
-            if item and current is not None and field == "problem" and not any(current.parts.get("problem") or []):
-                current.seq = item.group(2)  # `一、反馈问题` then `{编号12}：…` — the number and text of that problem
-                current.add("problem", item.group(3).strip(), new_item=True)
-                continue
-            if item:
-                current = Draft(item.group(1) or item.group(2), no, 0, [], "")
-                current.parts["title"] = [[item.group(3).strip()]]
-                current.parts["feedback_no"] = [[item.group(2)]] if item.group(1) else []
-                drafts.append(current)
-                field = None
-                continue
-            counted = _COUNTED_PROBLEM.match(line)
-            if counted:  # `问题二：…` — a numbered problem opens the next task
-                current = self._new(drafts, no)
-                current.seq = counted.group(1)
-                current.add("problem", counted.group(2).strip(), new_item=True)
-                field = "problem"
-                continue
-            lab = label_field(line)
-            if lab is not None and lab[0] == "problem" and (nth := _NTH_ITEM.search(line)):
-                current = self._new(drafts, no)  # `一、第5项反馈问题`: the number is the task's
-                current.seq = nth.group(1)
-                if "反馈问题" in line:
-                    current.parts["feedback_no"] = [[nth.group(1)]]
-                field = "problem"
-                current.parts.setdefault("problem", [])
-                if lab[1]:
-                    current.add("problem", lab[1], new_item=True)
-                continue
-            if lab is not None:
-                name, value = lab
-                if name == OTHER:
-                    field = None
-                    continue
-                if name == "seq":
-                    if current is None or current.seq or set(k for k, v in current.parts.items() if v) - {"title"}:
-                        current = self._new(drafts, no)  # a number opens the next task unless only its name came first
-                    current.seq = re.sub(r"^第|项$", "", value) or current.seq
-                    field = None
-                    continue
-                if name == field == "completion" and current is not None and _PART_REPORT.search(line):
-                    # `（一）整改目标完成情况：已完成。` under 二、整改落实情况: a part of the completion, label kept
-                    current.add(name, strip_numbering(line), new_item=False)
-                    continue
-                if current is None or (name in current.parts and name != field and current.parts.get(name)):
-                    current = self._new(drafts, no)
-                field = name
-                current.parts.setdefault(name, [])
-                if value:
-                    current.add(name, value, new_item=True)
-                continue
-            if current is None or field is None:
-                if current is None:
-                    preamble.append(line)
-                else:
-                    warnings.append({"line": no, "text": line})
-                continue
-            numbered = bool(NUMBERING.match(line))
-            text = strip_numbering(line) or line
-            if field == "problem" and not any(current.parts.get("problem") or []):
-                # `1.（反馈问题2）：…` opening the problem: the item's number and the feedback it answers
-                number = re.match(r"^\s*(\d{1,3})\s*[.、．]", line)
-                current.seq = current.seq or (number.group(1) if number else "")
-                fb = FEEDBACK_NO.match(text)
-                if fb:
-                    current.parts["feedback_no"] = [[fb.group(1)]]
-                    text = text[fb.end():].strip()
-            current.add(field, text, new_item=field in _SPLIT_FIELDS and numbered)
-        tasks = [self._finish(d, context, preamble, finish_task) for d in drafts if _has_content(d)]
-        if len(tasks) == 1 and not tasks[0]["title"]:
-            # `…反馈问题“矿山修复进展缓慢”的问题，已落实整改…`: the preamble names the one problem
-            named = next((m for t in preamble[:6] if (m := _NAMED_PROBLEM.search(t))), None)
-            tasks[0]["title"] = named.group(1) if named else None
-        if len(tasks) == 1 and not any(tasks[0][k] for k in ("lead_units", "responsible_units")):
-            # `市水利局牵头负责的…整改任务第12项已整改完成`: the unit that leads the one task
-            lead = next((m for t in preamble[:6] if (m := _LEAD_IN_PREAMBLE.match(t))), None)
-            tasks[0]["lead_units"] = split_units(lead.group(1)) if lead else []
-        return LayoutResult(self.name, tasks, used_chars(tasks), warnings)
+            if line:
+                reader.read(no, line)
+        preamble = reader.preamble
+        tasks = [self._finish(d, context, preamble, finish_task) for d in reader.drafts if _has_content(d)]
+        if len(tasks) == 1:
+            _one_task_from_preamble(tasks[0], preamble)
+        return LayoutResult(self.name, tasks, used_chars(tasks), reader.warnings)
 
     @staticmethod
     def _new(drafts: list[Draft], no: int) -> Draft:
@@ -135,7 +62,7 @@ class LabelledFields:
         return draft
 
     @staticmethod
-    def _finish(draft: Draft, context: Context, preamble: list[str], finish_task) -> dict:  # type: ignore[no-untyped-def]
+    def _finish(draft: Draft, context: Context, preamble: list[str], finish_task: FinishTask) -> dict[str, Any]:
         feedback = draft.parts.pop("feedback_no", [])
         task = finish_task(draft, "closure_notice", context.doc_year)
         if feedback and feedback[0]:
@@ -151,6 +78,115 @@ class LabelledFields:
             task["problem"] = quoted.group(1) if quoted else None
         notice_steps(task, context.doc_year)
         return task
+
+
+def _one_task_from_preamble(task: dict[str, Any], preamble: list[str]) -> None:
+    """A notice about one task: its name and leading unit may stand in the preamble only."""
+    if not task["title"]:
+        # `…反馈问题“矿山修复进展缓慢”的问题，已落实整改…`: the preamble names the one problem
+        named = next((m for t in preamble[:6] if (m := _NAMED_PROBLEM.search(t))), None)
+        task["title"] = named.group(1) if named else None
+    if not any(task[k] for k in ("lead_units", "responsible_units")):
+        # `市水利局牵头负责的…整改任务第12项已整改完成`: the unit that leads the one task
+        lead = next((m for t in preamble[:6] if (m := _LEAD_IN_PREAMBLE.match(t))), None)
+        task["lead_units"] = split_units(lead.group(1)) if lead else []
+
+
+class _Reader:
+    """One pass over the lines: the drafts so far, the open draft and the field its text goes to."""
+
+    def __init__(self) -> None:
+        self.drafts: list[Draft] = []
+        self.preamble: list[str] = []
+        self.warnings: list[dict[str, Any]] = []
+        self.current: Draft | None = None
+        self.field: str | None = None
+
+    def _new(self, no: int) -> Draft:
+        self.current = LabelledFields._new(self.drafts, no)
+        return self.current
+
+    def read(self, no: int, line: str) -> None:
+        item = _ITEM_HEAD.match(line)
+        if item:
+            return self._item(no, item)
+        counted = _COUNTED_PROBLEM.match(line)
+        if counted:  # `问题二：…` — a numbered problem opens the next task
+            current = self._new(no)
+            current.seq = counted.group(1)
+            current.add("problem", counted.group(2).strip(), new_item=True)
+            self.field = "problem"
+            return None
+        lab = label_field(line)
+        if lab is not None and lab[0] == "problem" and (nth := _NTH_ITEM.search(line)):
+            return self._nth_problem(no, line, lab[1], nth)
+        if lab is not None:
+            return self._label(no, line, *lab)
+        return self._text(no, line)
+
+    def _item(self, no: int, item: re.Match[str]) -> None:
+        current = self.current
+        if current is not None and self.field == "problem" and not any(current.parts.get("problem") or []):
+            current.seq = item.group(2)  # `一、反馈问题` then `{编号12}：…` — the number and text of that problem
+            current.add("problem", item.group(3).strip(), new_item=True)
+            return
+        current = self.current = Draft(item.group(1) or item.group(2), no, 0, [], "")
+        current.parts["title"] = [[item.group(3).strip()]]
+        current.parts["feedback_no"] = [[item.group(2)]] if item.group(1) else []
+        self.drafts.append(current)
+        self.field = None
+
+    def _nth_problem(self, no: int, line: str, value: str, nth: re.Match[str]) -> None:
+        current = self._new(no)  # `一、第5项反馈问题`: the number is the task's
+        current.seq = nth.group(1)
+        if "反馈问题" in line:
+            current.parts["feedback_no"] = [[nth.group(1)]]
+        self.field = "problem"
+        current.parts.setdefault("problem", [])
+        if value:
+            current.add("problem", value, new_item=True)
+
+    def _label(self, no: int, line: str, name: str, value: str) -> None:
+        current = self.current
+        if name == OTHER:
+            self.field = None
+            return
+        if name == "seq":
+            if current is None or current.seq or set(k for k, v in current.parts.items() if v) - {"title"}:
+                current = self._new(no)  # a number opens the next task unless only its name came first
+            current.seq = re.sub(r"^第|项$", "", value) or current.seq
+            self.field = None
+            return
+        if name == self.field == "completion" and current is not None and _PART_REPORT.search(line):
+            # `（一）整改目标完成情况：已完成。` under 二、整改落实情况: a part of the completion, label kept
+            current.add(name, strip_numbering(line), new_item=False)
+            return
+        if current is None or (name in current.parts and name != self.field and current.parts.get(name)):
+            current = self._new(no)
+        self.field = name
+        current.parts.setdefault(name, [])
+        if value:
+            current.add(name, value, new_item=True)
+
+    def _text(self, no: int, line: str) -> None:
+        current, field = self.current, self.field
+        if current is None:
+            self.preamble.append(line)
+            return
+        if field is None:
+            self.warnings.append({"line": no, "text": line})
+            return
+        numbered = bool(NUMBERING.match(line))
+        text = strip_numbering(line) or line
+        if field == "problem" and not any(current.parts.get("problem") or []):
+            # `1.（反馈问题2）：…` opening the problem: the item's number and the feedback it answers
+            number = re.match(r"^\s*(\d{1,3})\s*[.、．]", line)
+            current.seq = current.seq or (number.group(1) if number else "")
+            fb = FEEDBACK_NO.match(text)
+            if fb:
+                current.parts["feedback_no"] = [[fb.group(1)]]
+                text = text[fb.end():].strip()
+        current.add(field, text, new_item=field in _SPLIT_FIELDS and numbered)
 
 
 _COUNTED_PROBLEM = re.compile(r"^\s*(?:反馈)?问题\s{0,2}([一二三四五六七八九十\d]{1,4})\s{0,2}[:：]\s*(\S.*)$")

@@ -7,6 +7,7 @@ deadline or milestones.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..fields.dates import LONG_TERM
 from ..structure import HEADING_PATTERNS, Draft, _section_name
@@ -93,7 +94,7 @@ class ProgressItems:
         return LayoutResult(self.name, tasks, used_chars(tasks))
 
     @staticmethod
-    def _task(draft: Draft) -> dict:
+    def _task(draft: Draft) -> dict[str, Any]:
         completion = "\n".join(draft.parts.get("completion", [[]])[0]).strip() or None
         status = re.split(r"[。；;]", completion or "", maxsplit=1)[0]
         return {

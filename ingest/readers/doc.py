@@ -20,7 +20,7 @@ def read_doc(data: bytes, filename: str) -> list[Block]:
         src = Path(tmp) / "source.doc"
         src.write_bytes(data)
         try:
-            subprocess.run(
+            subprocess.run(  # noqa: S603 - fixed argv, no shell: LibreOffice found by shutil.which, our own temp paths
                 [soffice, "--headless", "--convert-to", "docx", "--outdir", tmp, str(src)],
                 capture_output=True, timeout=SOFFICE_TIMEOUT_S, check=False,
             )

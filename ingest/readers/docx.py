@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import TYPE_CHECKING, Any
 
 from ..blocks import Block, Table
 from ..errors import IngestError
+
+if TYPE_CHECKING:
+    from docx.document import Document
+    from docx.table import Table as DocxTable
 
 
 def read_docx(data: bytes) -> list[Block]:
@@ -35,7 +40,7 @@ def read_docx(data: bytes) -> list[Block]:
     return blocks
 
 
-def _table(table) -> Table:
+def _table(table: DocxTable) -> Table:
     rows: list[list[str]] = []
     for row in table.rows:
         try:
@@ -77,7 +82,7 @@ def _format(n: int, fmt: str) -> str:
 class _Numbering:
     """Word's automatic list numbers (`一、` `（一）` `1.`), which paragraph text leaves out."""
 
-    def __init__(self, document) -> None:
+    def __init__(self, document: Document) -> None:
         self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}
         self.counters: dict[str, dict[int, int]] = {}
         try:
@@ -102,7 +107,7 @@ class _Numbering:
             if ref is not None:
                 self.levels[num.get(W + "numId", "")] = abstract.get(ref.get(W + "val", ""), {})
 
-    def label(self, p) -> str:
+    def label(self, p: Any) -> str:  # an lxml <w:p> element
         ppr = p.find(W + "pPr")
         numpr = ppr.find(W + "numPr") if ppr is not None else None
         if numpr is None or not self.levels:

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from ..blocks import Block, Table
 from .txt import decode_text
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 CHROME_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "button", "select")
 CHROME_HINT = re.compile(r"nav|menu|footer|header|breadcrumb|sidebar|share|crumb|toolbar|copyright|topbar|login", re.I)
@@ -24,10 +28,8 @@ def _decode(data: bytes) -> str:
     return decode_text(data)
 
 
-def read_html(data: bytes) -> list[Block]:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(_decode(data), "lxml")
+def _drop_chrome(soup: BeautifulSoup) -> None:
+    """Remove scripts, styles and the page's navigation, headers and footers (by tag, id or class)."""
     for tag in soup(CHROME_TAGS):
         tag.decompose()
     chrome = []
@@ -39,6 +41,13 @@ def read_html(data: bytes) -> list[Block]:
     for tag in chrome:
         if not getattr(tag, "decomposed", False):
             tag.decompose()
+
+
+def read_html(data: bytes) -> list[Block]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_decode(data), "lxml")
+    _drop_chrome(soup)
     tables: list[Table] = []
     for table in soup.find_all("table"):
         if table.find("table") is not None:

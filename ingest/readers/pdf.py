@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from ..blocks import Block, Table
 from ..errors import IngestError
+
+if TYPE_CHECKING:
+    from pdfplumber.page import Page
 
 
 def read_pdf(data: bytes) -> list[Block]:
@@ -24,7 +28,7 @@ def read_pdf(data: bytes) -> list[Block]:
     return blocks
 
 
-def _page_blocks(page) -> list[Block]:
+def _page_blocks(page: Page) -> list[Block]:
     found = sorted(page.find_tables(), key=lambda t: t.bbox[1])
     blocks: list[Block] = []
     top = 0.0
@@ -40,5 +44,5 @@ def _page_blocks(page) -> list[Block]:
     return blocks
 
 
-def _text(region) -> list[str]:
+def _text(region: Page) -> list[str]:
     return (region.extract_text() or "").splitlines()

@@ -33,10 +33,11 @@ def decode_text(data: bytes) -> str:
         from charset_normalizer import from_bytes
 
         match = from_bytes(data).best()
-        if match is not None:
-            return str(match)
+        detected = str(match) if match is not None else None
     except Exception:  # noqa: BLE001 - detector failures fall through to a lossy decode
-        pass
+        detected = None
+    if detected is not None:
+        return detected
     text = data.decode("gb18030", errors="replace")
     if text.count("\ufffd") > len(text) * 0.2:
         raise IngestError("无法识别的文件格式：文本编码无法识别")

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from ..blocks import Block, Table
 from ..errors import IngestError
 
 
-def _cell_text(value) -> str:
+def _cell_text(value: Any) -> str:  # whatever openpyxl holds: None, numbers, text, dates
     if value is None:
         return ""
     if hasattr(value, "strftime"):
-        return value.strftime("%Y年%m月%d日")
+        return str(value.strftime("%Y年%m月%d日"))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()

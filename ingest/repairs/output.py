@@ -67,7 +67,8 @@ def _restore(value: Any, key: str | None, script: ScriptMemory | None) -> Any:
     return value
 
 
-def restore_document(doc: dict, script: ScriptMemory | None = None) -> dict:
+def restore_document(doc: dict[str, Any], script: ScriptMemory | None = None) -> dict[str, Any]:
     """The document object with Chinese punctuation in all of its prose fields, in the script the
     document was written in when ``script`` remembers one (the layouts matched on simplified text)."""
-    return _restore(doc, None, script if script is not None and script.changed else None)
+    restored: dict[str, Any] = _restore(doc, None, script if script is not None and script.changed else None)
+    return restored

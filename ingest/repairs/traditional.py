@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import opencc
 
 
 @lru_cache(maxsize=1)
-def _t2s():
+def _t2s() -> opencc.OpenCC:
     import opencc
 
     return opencc.OpenCC("t2s")

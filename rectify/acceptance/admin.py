@@ -4,7 +4,7 @@ from .models import AnnouncementRule
 
 
 @admin.register(AnnouncementRule)
-class AnnouncementRuleAdmin(admin.ModelAdmin):
+class AnnouncementRuleAdmin(admin.ModelAdmin[AnnouncementRule]):
     list_display = ["region", "working_days"]
     search_fields = ["region__name", "region__code"]
     raw_id_fields = ["region"]

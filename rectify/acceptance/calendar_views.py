@@ -18,6 +18,7 @@ from django.utils import timezone
 from rectify.core.holidays import parse_days, save_year
 from rectify.core.models import CalendarDay, ChangeRecord, HolidayYear
 from rectify.core.refusals import Refused, form_errors
+from rectify.core.types import AuthedRequest
 from rectify.core.workdays import statutory_holidays, year_is_known
 
 from .services import _is_admin
@@ -48,7 +49,7 @@ def _initial(year: int) -> dict[str, Any]:
 
 
 @login_required
-def holiday_calendar(request: HttpRequest) -> HttpResponse:
+def holiday_calendar(request: AuthedRequest) -> HttpResponse:
     if not _is_admin(request.user):
         raise PermissionDenied("只有系统管理员可以维护节假日日历")
     today = timezone.localdate()

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rectify.core.refusals import Refused
+
+if TYPE_CHECKING:
+    from django.http import FileResponse
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 ALLOWED_LABEL = "PDF、Word（docx）、Excel（xlsx）、JPG、PNG"
@@ -109,7 +112,7 @@ def download_name(name: str, kind: str | None) -> str:
     return name or "文件"
 
 
-def serve_file(field_file: Any, name: str, *, inline_images: bool = False) -> Any:
+def serve_file(field_file: Any, name: str, *, inline_images: bool = False) -> FileResponse:
     """The one way a stored upload (evidence, signatures) leaves the server: the type detected from
     the content (active content as ``application/octet-stream``), as an attachment (PNG/JPG
     inline only where ``inline_images``), with ``X-Content-Type-Options: nosniff``."""

@@ -55,7 +55,7 @@ class AcceptanceApplication(TaskRecord):
         ACCEPTED = "accepted", "验收通过"
         SENT_BACK = "sent_back", "已退回"
 
-    task = models.ForeignKey(Task, verbose_name="整改任务", on_delete=models.PROTECT, related_name="acceptance_applications")  # type: ignore[assignment]
+    task = models.ForeignKey(Task, verbose_name="整改任务", on_delete=models.PROTECT, related_name="acceptance_applications")
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(Unit, verbose_name="申请单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     completion_report = models.TextField("整改完成情况")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.pagination import paginate
 from rectify.core.refusals import Refused, form_errors, show_refusal
+from rectify.core.types import AnyUser
 from rectify.core.workdays import add_working_days_noting
 from rectify.inspections.models import Inspection
 from rectify.regions.models import Region
@@ -102,7 +103,7 @@ def _calendar_check(announcement: Announcement | None) -> str:
     return f"节假日安排现已录入，按录入的日历公示期应至{end:%Y年%m月%d日}（原推算为{announcement.ends_on:%Y年%m月%d日}），请核对。"
 
 
-def _filing_context(user: Any, task: Task) -> dict[str, Any]:
+def _filing_context(user: AnyUser, task: Task) -> dict[str, Any]:
     closure = services.latest_closure(task)
     filing = (Filing.objects.filter(closure=closure).select_related("filed_by", "filed_to_region", "acknowledged_by").first()
               if closure is not None else None)
@@ -243,7 +244,7 @@ def evidence_download(request: HttpRequest, uuid: Any) -> FileResponse:
 
 
 @login_required
-def review_signature(request: HttpRequest, uuid: Any) -> HttpResponse:
+def review_signature(request: HttpRequest, uuid: Any) -> FileResponse:
     """The signature image kept with a review (shown on the task's file)."""
     from .models import AcceptanceReview
 
@@ -402,7 +403,7 @@ def _public_announcements() -> Any:
 def public_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, _public_announcements(), PUBLIC_PAGE_SIZE)
     for item in page:
-        item.public_status = services.public_status(item.task)  # type: ignore[attr-defined]
+        item.public_status = services.public_status(item.task)
     return render(request, "acceptance/public_list.html", {"page": page})
 
 
@@ -462,5 +463,5 @@ def filing_list(request: HttpRequest) -> HttpResponse:
         "closure__task__region", "filed_to_region", "filed_by", "acknowledged_by")
     page = paginate(request, filings, FILING_PAGE_SIZE)
     for filing in page:
-        filing.may_acknowledge = not filing.acknowledged and services.can_acknowledge(request.user, filing)  # type: ignore[attr-defined]
+        filing.may_acknowledge = not filing.acknowledged and services.can_acknowledge(request.user, filing)
     return render(request, "acceptance/filing_list.html", {"page": page})

@@ -1,4 +1,8 @@
-"""Request-level security: idle timeout, the second factor, password expiry, CSP."""
+"""Request-level security: idle timeout, the second factor, password expiry, permissions policy.
+
+The Content-Security-Policy header is django-csp's (``csp.middleware.CSPMiddleware``, policy in
+``settings.CONTENT_SECURITY_POLICY``); Referrer-Policy and Cross-Origin-Opener-Policy are Django's
+``SecurityMiddleware``."""
 from __future__ import annotations
 
 import time
@@ -15,30 +19,22 @@ from django.urls import reverse
 from . import security
 from .models import LoginEvent
 
-DEFAULT_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
-PASSWORD_EXPIRED_API = "密码已过期，请先在网页上修改密码；接口调用请使用有效的接口令牌"
+PASSWORD_EXPIRED_API = "密码已过期，请先在网页上修改密码；接口调用请使用有效的接口令牌"  # noqa: S105 - a message, not a password
 # Write the last-seen time at most this often, so not every request writes the session.
 LAST_SEEN_RESOLUTION = 60
 
 
-class ContentSecurityPolicyMiddleware:
-    """Send the Content-Security-Policy header (enforcing, in development too)."""
+class PermissionsPolicyMiddleware:
+    """Send the Permissions-Policy header: no camera, microphone, location or payment."""
+
+    POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.policy = getattr(settings, "RECTIFY_CSP", DEFAULT_CSP)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if self.policy and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = self.policy
-        response.setdefault("Referrer-Policy", "same-origin")
-        response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        response.setdefault("Permissions-Policy", self.POLICY)
         return response
 
 
@@ -70,7 +66,7 @@ class SessionSecurityMiddleware:
         now = int(time.time())
         last = request.session.get(security.SESSION_LAST_SEEN)
         if last is not None and now - int(last) > security.idle_timeout().total_seconds():
-            security.record_event(request, LoginEvent.Kind.TIMEOUT, user=user, success=True)  # type: ignore[arg-type]
+            security.record_event(request, LoginEvent.Kind.TIMEOUT, user=user, success=True)
             request._rectify_timed_out = True  # type: ignore[attr-defined]
             logout(request)
             if self._is_api(request):

@@ -7,7 +7,7 @@ from those managers; nothing relies on templates hiding what a user may not see.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self, TypeVar
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
@@ -305,7 +305,10 @@ def editable_q(model: Any, user: Any) -> Q:
     return q
 
 
-class ScopedQuerySet(models.QuerySet[Any]):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class ScopedQuerySet(models.QuerySet[_M, _M]):
     """The manager of every scoped model: ``Model.objects.visible_to(user)`` / ``.editable_by(user)``.
 
     A model whose scope is its own (a task, an inspection, a region) overrides ``visible_q`` /
@@ -318,11 +321,11 @@ class ScopedQuerySet(models.QuerySet[Any]):
     def editable_q(self, user: Any) -> Q:
         return editable_q(self.model, user)
 
-    def visible_to(self, user: Any, roles: set[str] | None = None) -> Any:
+    def visible_to(self, user: Any, roles: set[str] | None = None) -> Self:
         """The rows ``user`` may see (through ``roles`` only, when given)."""
         return self.filter(self.visible_q(user, roles))
 
-    def editable_by(self, user: Any) -> Any:
+    def editable_by(self, user: Any) -> Self:
         """The rows ``user`` may change."""
         return self.filter(self.editable_q(user))
 

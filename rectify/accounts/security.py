@@ -19,6 +19,8 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from rectify.core.types import AuthedUser
+
 from .models import LoginEvent, PersonalDataAccess, TOTPDevice, User
 
 SESSION_MFA_PENDING = "rectify_mfa_pending"
@@ -103,7 +105,7 @@ def lockout_message(until: datetime.datetime) -> str:
     return f"登录失败次数过多，已暂时锁定，请于 {local:%Y-%m-%d %H:%M} 后再试；如需立即解锁请联系系统管理员。"
 
 
-def password_expired(user: Any) -> bool:
+def password_expired(user: AuthedUser) -> bool:
     max_age = password_max_age()
     if max_age is None or not user.has_usable_password():
         return False

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django.core.exceptions import ValidationError
+
+from rectify.core.types import AuthedUser
 
 SYMBOL = re.compile(r"[^A-Za-z0-9]")
 
@@ -15,7 +16,7 @@ class ComplexityValidator:
     def __init__(self, min_length: int = 10) -> None:
         self.min_length = min_length
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: AuthedUser | None = None) -> None:
         problems: list[str] = []
         if len(password) < self.min_length:
             problems.append(f"密码长度不能少于 {self.min_length} 位")
@@ -37,7 +38,7 @@ class ComplexityValidator:
 class NotUsernameValidator:
     """The password must not contain the username."""
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: AuthedUser | None = None) -> None:
         username = getattr(user, "username", "") or ""
         if len(username) >= 3 and username.lower() in password.lower():
             raise ValidationError("密码不能包含用户名", code="password_contains_username")

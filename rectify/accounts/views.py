@@ -10,14 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from rectify.core.pagination import paginate
-from rectify.core.types import AuthedRequest
+from rectify.core.types import AuthedRequest, AuthedUser
 
 from . import security
 from .forms import ChinesePasswordChangeForm, TOTPForm
@@ -176,7 +176,7 @@ def signature(request: AuthedRequest) -> HttpResponse:
     return redirect("accounts:security")
 
 
-def _signature_history(user: Any, before: str, after: str, reason: str) -> None:
+def _signature_history(user: AuthedUser, before: str, after: str, reason: str) -> None:
     """One history row for the change of a user's signature image (users have no public id: one is derived)."""
     from uuid import NAMESPACE_URL, uuid5
 
@@ -197,7 +197,7 @@ def _signature_history(user: Any, before: str, after: str, reason: str) -> None:
 
 
 @login_required
-def signature_image(request: AuthedRequest) -> HttpResponse:
+def signature_image(request: AuthedRequest) -> FileResponse:
     """The user's own signature image (for the profile page)."""
     from rectify.acceptance.files import serve_file
 
@@ -230,7 +230,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["expired"] = security.password_expired(self.request.user)
+        user = self.request.user  # the view requires a login
+        context["expired"] = user.is_authenticated and security.password_expired(user)
         return context
 
     def form_valid(self, form: ChinesePasswordChangeForm) -> HttpResponse:  # type: ignore[override]

@@ -3,17 +3,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja.errors import HttpError
 
 from rectify.accounts.roles import Role
 from rectify.core.context import acting_as
+from rectify.core.types import AnyUser, AuthedUser
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region
 from rectify.tasks.models import Task
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 def user_of(request: HttpRequest) -> Any:
@@ -27,28 +31,28 @@ def acting(request: HttpRequest) -> Iterator[None]:
         yield
 
 
-def is_admin(user: Any) -> bool:
+def is_admin(user: AuthedUser) -> bool:
     return bool(user.has_role(Role.ADMIN))
 
 
-def require_editor(user: Any, what: str = "修改数据") -> None:
+def require_editor(user: AuthedUser, what: str = "修改数据") -> None:
     if not user.is_editor:
         raise HttpError(403, f"只有整改办或管理员可以{what}")
 
 
-def visible_tasks(user: Any) -> QuerySet[Task]:
+def visible_tasks(user: AnyUser) -> QuerySet[Task]:
     return Task.objects.visible_to(user)
 
 
-def visible_inspections(user: Any) -> QuerySet[Inspection]:
+def visible_inspections(user: AnyUser) -> QuerySet[Inspection]:
     return Inspection.objects.visible_to(user)
 
 
-def visible_plans(user: Any) -> QuerySet[Plan]:
+def visible_plans(user: AnyUser) -> QuerySet[Plan]:
     return Plan.objects.visible_to(user)
 
 
-def get_visible(queryset: QuerySet[Any], message: str, **lookup: Any) -> Any:
+def get_visible(queryset: QuerySet[_M], message: str, **lookup: Any) -> _M:
     obj = queryset.filter(**lookup).first()
     if obj is None:
         raise Http404(message)
@@ -62,7 +66,7 @@ def region_by_code(code: str) -> Region:
     return region
 
 
-def editable_region(user: Any, code: str | None) -> Region | None:
+def editable_region(user: AnyUser, code: str | None) -> Region | None:
     """The region with ``code`` if the user may put records there."""
     if not code:
         return None

@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from rectify.core.models import PublicModel
+from rectify.core.types import AuthedUser
 
 KEY_PREFIX = "rct_"
 
@@ -68,7 +68,7 @@ class ApiToken(PublicModel):
         return "有效"
 
     @classmethod
-    def issue(cls, user: Any, name: str, *, days: int = 90, read_only: bool = False) -> tuple[ApiToken, str]:
+    def issue(cls, user: AuthedUser, name: str, *, days: int = 90, read_only: bool = False) -> tuple[ApiToken, str]:
         """Create a token; returns it and the raw key, which is not stored anywhere."""
         key = KEY_PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(

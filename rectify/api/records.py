@@ -12,6 +12,7 @@ from ninja import Schema, Status
 from ninja.errors import HttpError
 
 from rectify.core.models import PublicModel
+from rectify.core.types import AnyUser
 
 from .access import acting, editable_region, get_visible, require_editor, user_of
 from .errors import ApiValidationError
@@ -22,7 +23,7 @@ M = TypeVar("M", bound=PublicModel)
 Checker = Callable[[Any, dict[str, Any], Any], dict[str, Any]]
 
 
-def check_region(user: Any, values: dict[str, Any], result: dict[str, Any], errors: ApiValidationError, field: str = "region") -> None:
+def check_region(user: AnyUser, values: dict[str, Any], result: dict[str, Any], errors: ApiValidationError, field: str = "region") -> None:
     """Replace the region code under ``field`` by the region, if the user may put records there."""
     if field in values:
         region = editable_region(user, values[field])
@@ -51,7 +52,7 @@ class RegionalRecords(Generic[M]):
         self.not_found = f"{label}不存在，或您无权查看"
 
     def get(self, request: HttpRequest, uuid: UUID) -> M:
-        return get_visible(self.queryset(user_of(request)), self.not_found, uuid=uuid)  # type: ignore[no-any-return]
+        return get_visible(self.queryset(user_of(request)), self.not_found, uuid=uuid)
 
     def create(self, request: HttpRequest, payload: Schema) -> Status[M]:
         user = user_of(request)

@@ -20,7 +20,7 @@ from .versioning import StaleEdit
 ADMIN_REASON = "管理后台修改"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     """Readable here, never added, changed or deleted: the record changes only through its service."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -33,7 +33,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class VersionCheckedForm(forms.ModelForm):
+class VersionCheckedForm(forms.ModelForm[Any]):
     """Carries the version the form was opened at (hidden) and refuses a save over a newer one."""
 
     def clean(self) -> dict[str, Any]:
@@ -45,7 +45,7 @@ class VersionCheckedForm(forms.ModelForm):
         return data
 
 
-class HistoryAdmin(admin.ModelAdmin):
+class HistoryAdmin(admin.ModelAdmin[Any]):
     """Edits saved through the record's write service, so each one leaves a history row.
 
     A subclass names the service: ``create_with(obj, reason=...)`` and

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from rectify.core.types import AnyUser
+
 _actor: contextvars.ContextVar[Any] = contextvars.ContextVar("rectify_actor", default=None)
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("rectify_request_id", default=None)
 
@@ -21,7 +23,7 @@ def current_request_id() -> str:
 
 
 @contextmanager
-def acting_as(user: Any, request_id: str | None = None) -> Iterator[None]:
+def acting_as(user: AnyUser | None, request_id: str | None = None) -> Iterator[None]:
     """Run a block (a CLI command, a background job) on behalf of a user."""
     actor_token = _actor.set(user)
     request_token = _request_id.set(request_id or uuid.uuid4().hex)

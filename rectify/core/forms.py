@@ -61,7 +61,7 @@ def formfield_callback(field: Any, **kwargs: Any) -> Any:
     return field.formfield(**kwargs)
 
 
-class ModelForm(forms.ModelForm):
+class ModelForm(forms.ModelForm[Any]):
     """The product's ModelForm base: model date and date-time fields get the ISO fields and widgets."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
+
+from rectify.core.types import AuthedUser
 
 from .history import record_change, snapshot
 from .models import CalendarDay, ChangeRecord, HolidayYear
@@ -85,7 +86,7 @@ def _listing(days: dict[datetime.date, str]) -> list[str]:
 
 
 @transaction.atomic
-def save_year(year: int, user: Any, *, holidays: dict[datetime.date, str], workdays: dict[datetime.date, str],
+def save_year(year: int, user: AuthedUser | None, *, holidays: dict[datetime.date, str], workdays: dict[datetime.date, str],
               notice: str = "", expected_version: int | None = None) -> HolidayYear:
     """Enter (or correct) one year's arrangement; a year already stored needs its current version."""
     _check(year, holidays, workdays)

@@ -30,7 +30,7 @@ def page_number(request: HttpRequest, num_pages: int, param: str = "page") -> in
 
 
 def paginate(request: HttpRequest, queryset: Any, per_page: int, *, param: str = "page",
-             deferred: bool = False) -> Page:
+             deferred: bool = False) -> Page[Any]:
     """One page of ``queryset`` for the request, with the query string its paginator links keep
     (``deferred=True`` for large scoped tables: the page's keys first, see ``core/paginator.py``)."""
     paginator = (DeferredPaginator if deferred else Paginator)(queryset, per_page)

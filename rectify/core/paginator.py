@@ -12,8 +12,8 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 
 
-class DeferredPaginator(Paginator):
-    def page(self, number: Any) -> Page:
+class DeferredPaginator(Paginator[Any]):
+    def page(self, number: Any) -> Page[Any]:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page

@@ -81,7 +81,7 @@ def _key_field(choice: forms.ModelChoiceField) -> models.Field[Any, Any] | None:
     key = choice.to_field_name or "pk"
     field = model._meta.pk if key == "pk" else model._meta.get_field(key)
     if isinstance(field, (models.AutoField, models.BigAutoField, models.IntegerField, models.ForeignKey)):
-        return field  # type: ignore[return-value]
+        return field
     return None
 
 

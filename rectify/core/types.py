@@ -1,15 +1,25 @@
-"""Typing helpers shared by the apps."""
+"""Typing helpers shared by the apps.
+
+``AuthedUser`` is a signed-in person (``accounts.User``); ``AnyUser`` also admits the anonymous user
+of a public page or a scope check before login. Both are names for annotations: any app may import
+them from ``core`` without importing ``accounts``.
+"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from rectify.accounts.models import User
+
+AuthedUser: TypeAlias = "User"
+AnyUser: TypeAlias = "User | AnonymousUser"
 
 
 class AuthedRequest(HttpRequest):
     """A request behind ``login_required``: its user is a real ``User``."""
 
-    user: User  # type: ignore[assignment]
+    user: User

@@ -41,7 +41,7 @@ def clean_text(value: Any) -> str:
     if value is None:
         return ""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    return ILLEGAL_CHARACTERS_RE.sub("", text).strip()
+    return str(ILLEGAL_CHARACTERS_RE.sub("", text)).strip()
 
 
 def looks_like_formula(text: str) -> bool:

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import datetime
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
 
-def _periodic(name: str, every_minutes: int, label: str) -> Any:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _periodic(name: str, every_minutes: int, label: str) -> Callable[[F], F]:
     try:
         from rectify.jobs.registry import periodic
     except ImportError:  # the jobs app is not installed yet: keep the plain function

@@ -14,6 +14,7 @@ from django.utils import timezone
 from rectify.accounts.roles import UNIT_ROLES
 from rectify.accounts.scope import EVERYTHING, NOTHING, ScopedQuerySet, unit_ids
 from rectify.core.models import PublicModel, VersionedModel
+from rectify.core.types import AnyUser
 from rectify.regions.models import Region, Unit
 from rectify.regions.paths import all_path_prefixes
 from rectify.tasks.models import Assignment, Task
@@ -29,8 +30,8 @@ def month_of(day: datetime.date) -> datetime.date:
 
 
 
-class ReportingRoundQuerySet(ScopedQuerySet):
-    def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:
+class ReportingRoundQuerySet(ScopedQuerySet["ReportingRound"]):
+    def visible_q(self, user: AnyUser, roles: set[str] | None = None) -> Q:
         """Rounds over the user's region subtrees, plus rounds in which the user's units must report
         (a round over a region above one of their open assignments)."""
         q = super().visible_q(user, roles)

@@ -23,7 +23,7 @@ from rectify.core.models import ChangeRecord
 from rectify.core.pagination import paginate
 from rectify.core.params import int_param
 from rectify.core.refusals import Refused, form_errors, show_refusal
-from rectify.core.types import AuthedRequest
+from rectify.core.types import AuthedRequest, AuthedUser
 from rectify.core.xlsx import XlsxWriter, style_cell, xlsx_response
 from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.states import OPEN_STATES
@@ -58,7 +58,7 @@ def _report_qs(base: Any = None) -> Any:
 
 # ---------------------------------------------------------------- home: rounds, my reports, my reviews
 
-def _my_rows(user: Any, rounds: list[ReportingRound]) -> list[dict[str, Any]]:
+def _my_rows(user: AuthedUser, rounds: list[ReportingRound]) -> list[dict[str, Any]]:
     """(round, assignment, report) for every task of the user's units expected in ``rounds``: one row per task
     and unit (a unit that is lead and responsible reports once), the report being the unit's report for the
     round's month, whichever level's round it was made in."""
@@ -357,7 +357,7 @@ def download(request: AuthedRequest, uuid: Any) -> FileResponse:
     log_personal_data_access(request, "下载调度佐证材料", evidence.report.assignment.task)
     from rectify.acceptance.files import serve_file
 
-    return serve_file(evidence.file, evidence.original_name)  # type: ignore[no-any-return]
+    return serve_file(evidence.file, evidence.original_name)
 
 
 @login_required

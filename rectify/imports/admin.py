@@ -4,7 +4,7 @@ from .models import ImportBatch
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(admin.ModelAdmin[ImportBatch]):
     """Read-only: batches change only through the import pages and command."""
 
     list_display = ["filename", "status", "region", "uploaded_by", "created_at", "plan"]

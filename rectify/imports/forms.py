@@ -32,7 +32,8 @@ class UploadForm(forms.Form):
     def __init__(self, *args: Any, regions: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         region_field = self.fields["region"]
-        assert isinstance(region_field, forms.ModelChoiceField)
+        if not isinstance(region_field, forms.ModelChoiceField):
+            raise TypeError("region must be a ModelChoiceField")
         region_field.queryset = regions if regions is not None else Region.objects.none()
         region_field.label_from_instance = lambda r: f"{r.full_name}（{r.code}）"  # type: ignore[method-assign,assignment]
 

@@ -10,10 +10,11 @@ from django.db import models
 from django.db.models import Q
 
 from rectify.accounts.scope import NOTHING, ScopedQuerySet
+from rectify.core.types import AnyUser
 
 
-class ImportBatchQuerySet(ScopedQuerySet):
-    def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:
+class ImportBatchQuerySet(ScopedQuerySet["ImportBatch"]):
+    def visible_q(self, user: AnyUser, roles: set[str] | None = None) -> Q:
         """Batches into the user's write scope, and the user's own uploads."""
         if not user or not user.is_authenticated:
             return NOTHING

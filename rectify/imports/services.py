@@ -818,7 +818,7 @@ def _match_existing(plan: Plan | None, rows: list[dict[str, Any]]) -> dict[int, 
     return result
 
 
-def build_preview(parsed: dict[str, Any], region: Region, digest: str = "") -> Preview:
+def build_preview(parsed: dict[str, Any], region: Region, digest: str = "") -> Preview:  # noqa: C901 - split in issue 12 item 6 (services by concept)
     rows = list(parsed.get("tasks") or [])
     blockers: list[str] = []
     warnings: list[str] = []
@@ -976,7 +976,7 @@ def first_errors(preview: Preview) -> str:
     return "以下任务需要先修改或选择不导入" + more + "：" + " ".join(lines)
 
 
-def apply_import(batch: ImportBatch, *, user: Any = None, expected_versions: dict[int, int] | None = None) -> ImportResult:
+def apply_import(batch: ImportBatch, *, user: Any = None, expected_versions: dict[int, int] | None = None) -> ImportResult:  # noqa: C901 - split in issue 12 item 6 (services by concept)
     """Write a previewed batch into the ledger in one transaction; any failure leaves nothing behind."""
     expected_versions = expected_versions or {}
     actor = user if getattr(user, "pk", None) else None

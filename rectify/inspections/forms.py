@@ -34,7 +34,8 @@ class InspectionForm(forms.Form):
     def __init__(self, *args: Any, regions: QuerySet[Region], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["target_region"]
-        assert isinstance(field, forms.ModelChoiceField)
+        if not isinstance(field, forms.ModelChoiceField):
+            raise TypeError("target_region must be a ModelChoiceField")
         field.queryset = regions.order_by("path")
 
     def clean_team(self) -> str:

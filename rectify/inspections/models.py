@@ -1,23 +1,22 @@
 """Inspections (督察) and the plans (整改方案) that answer them."""
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.db.models import Q
 
 from rectify.accounts.scope import ScopedQuerySet, inspection_edit_scope, inspection_scope, plan_scope
 from rectify.core.models import VersionedModel
+from rectify.core.types import AnyUser
 from rectify.regions.models import Region
 
 
-class InspectionQuerySet(ScopedQuerySet):
+class InspectionQuerySet(ScopedQuerySet["Inspection"]):
     """Inspections carry their own rule (``accounts.scope.inspection_scope``)."""
 
-    def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:
+    def visible_q(self, user: AnyUser, roles: set[str] | None = None) -> Q:
         return inspection_scope(user)
 
-    def editable_q(self, user: Any) -> Q:
+    def editable_q(self, user: AnyUser) -> Q:
         return inspection_edit_scope(user)
 
 
@@ -57,15 +56,15 @@ class Inspection(VersionedModel):
         return f"{self.get_level_display()}{round_text}·{self.target_region.name}"
 
 
-class PlanQuerySet(ScopedQuerySet):
+class PlanQuerySet(ScopedQuerySet["Plan"]):
     """Plans carry their own rule (``accounts.scope.plan_scope``): every plan list, detail and choice starts here."""
 
-    def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:
+    def visible_q(self, user: AnyUser, roles: set[str] | None = None) -> Q:
         return plan_scope(user)
 
-    def writable_by(self, user: Any) -> PlanQuerySet:
+    def writable_by(self, user: AnyUser) -> PlanQuerySet:
         """Plans in the regions the user may write into (an office's subtrees): ``editable_by``."""
-        return self.editable_by(user)  # type: ignore[no-any-return]
+        return self.editable_by(user)
 
 
 class Plan(VersionedModel):

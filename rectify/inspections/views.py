@@ -56,7 +56,8 @@ def inspection_list(request: AuthedRequest) -> HttpResponse:
 def _writable_regions(request: AuthedRequest) -> QuerySet[Region]:
     if not request.user.is_editor:
         return Region.objects.none()
-    return writable_regions(request.user)
+    regions: QuerySet[Region] = writable_regions(request.user)
+    return regions
 
 
 @login_required

@@ -4,7 +4,7 @@ from .models import Job, PeriodicRun
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(admin.ModelAdmin[Job]):
     list_display = ["name", "status", "attempts", "run_after", "finished_at"]
     list_filter = ["status"]
     search_fields = ["name"]
@@ -12,5 +12,5 @@ class JobAdmin(admin.ModelAdmin):
 
 
 @admin.register(PeriodicRun)
-class PeriodicRunAdmin(admin.ModelAdmin):
+class PeriodicRunAdmin(admin.ModelAdmin[PeriodicRun]):
     list_display = ["name", "last_run_at"]

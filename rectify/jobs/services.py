@@ -58,7 +58,8 @@ def enqueue(name: str, *, args: dict[str, Any] | list[Any] | None = None, run_af
 
 
 def backoff(attempts: int) -> datetime.timedelta:
-    return min(BACKOFF_BASE * (4 ** max(0, attempts - 1)), BACKOFF_MAX)
+    factor: int = 4 ** max(0, attempts - 1)
+    return min(BACKOFF_BASE * factor, BACKOFF_MAX)
 
 
 def claim(worker: str, now: datetime.datetime | None = None) -> Job | None:

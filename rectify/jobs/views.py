@@ -34,7 +34,7 @@ def job_list(request: AuthedRequest) -> HttpResponse:
         status = ""
     page = paginate(request, jobs, PAGE_SIZE)
     for job in page.object_list:
-        job.label = registry.label_of(job.name)  # type: ignore[attr-defined]
+        job.label = registry.label_of(job.name)
     runs = PeriodicRun.objects.in_bulk(field_name="name")
     checks = [
         {"check": c, "last_run_at": runs[c.name].last_run_at if c.name in runs else None}

@@ -4,7 +4,7 @@ from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(admin.ModelAdmin[Notification]):
     list_display = ["title", "recipient", "created_at", "read_at", "emailed_at"]
     list_filter = ["read_at"]
     search_fields = ["title", "recipient__username"]

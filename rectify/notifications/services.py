@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from rectify.core.types import AnyUser, AuthedUser
+
 from .models import Notification
 
 if TYPE_CHECKING:
@@ -83,8 +85,8 @@ def _send_mail(mails: list[tuple[Any, str]], title: str, body: str, url: str) ->
         Notification.objects.filter(pk__in=[pk for pk, _ in mails if pk is not None]).update(emailed_at=timezone.now())
 
 
-def unread_count(user: Any) -> int:
-    if not getattr(user, "is_authenticated", False):
+def unread_count(user: AnyUser) -> int:
+    if not user.is_authenticated:
         return 0
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
@@ -94,5 +96,5 @@ def mark_read(notification: Notification) -> None:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
 
 
-def mark_all_read(user: Any) -> int:
+def mark_all_read(user: AuthedUser) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

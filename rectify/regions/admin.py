@@ -7,7 +7,7 @@ from .models import Region, Unit
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(admin.ModelAdmin[Region]):
     list_display = ["code", "name", "short_name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["code", "name"]

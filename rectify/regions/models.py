@@ -1,31 +1,30 @@
 """Regions (GB/T 2260) and the units (organisations) that work in them."""
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 
 from rectify.accounts.scope import ScopedQuerySet, region_scope, writable_region_q, writable_unit_q
 from rectify.core.models import PublicModel
+from rectify.core.types import AnyUser
 
 
-class RegionQuerySet(ScopedQuerySet):
+class RegionQuerySet(ScopedQuerySet["Region"]):
     """Regions a user may choose (``accounts.scope.region_scope``) and write into (``writable_region_q``)."""
 
-    def visible_q(self, user: Any, roles: set[str] | None = None) -> models.Q:
+    def visible_q(self, user: AnyUser, roles: set[str] | None = None) -> models.Q:
         return region_scope(user)
 
-    def editable_q(self, user: Any) -> models.Q:
+    def editable_q(self, user: AnyUser) -> models.Q:
         return writable_region_q(user)
 
 
-class UnitQuerySet(ScopedQuerySet):
+class UnitQuerySet(ScopedQuerySet["Unit"]):
     """Units of the regions a user may choose, and those the user may assign (``writable_unit_q``)."""
 
-    def visible_q(self, user: Any, roles: set[str] | None = None) -> models.Q:
+    def visible_q(self, user: AnyUser, roles: set[str] | None = None) -> models.Q:
         return region_scope(user, "region")
 
-    def editable_q(self, user: Any) -> models.Q:
+    def editable_q(self, user: AnyUser) -> models.Q:
         return writable_unit_q(user)
 
 

@@ -6,13 +6,13 @@ from .models import ExtensionRequest, LightCheck, LightRule, SupervisionNotice, 
 
 
 @admin.register(LightRule)
-class LightRuleAdmin(admin.ModelAdmin):
+class LightRuleAdmin(admin.ModelAdmin[LightRule]):
     list_display = ["region", "yellow_days_before_deadline", "yellow_when_report_missing", "red_when_overdue", "escalate_after_yellows"]
     raw_id_fields = ["region"]
 
 
 @admin.register(SupervisionRule)
-class SupervisionRuleAdmin(admin.ModelAdmin):
+class SupervisionRuleAdmin(admin.ModelAdmin[SupervisionRule]):
     list_display = ["region", "level", "arrange_days", "report_days", "ordinary_done_days", "major_done_days", "working_days"]
     raw_id_fields = ["region"]
 

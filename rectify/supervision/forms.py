@@ -111,13 +111,13 @@ class FilterForm(forms.Form):
         return data
 
 
-class LightRuleForm(forms.ModelForm):
+class LightRuleForm(forms.ModelForm[LightRule]):
     class Meta:
         model = LightRule
         fields = ["yellow_days_before_deadline", "yellow_when_report_missing", "red_when_overdue", "escalate_after_yellows"]
 
 
-class SupervisionRuleForm(forms.ModelForm):
+class SupervisionRuleForm(forms.ModelForm[SupervisionRule]):
     class Meta:
         model = SupervisionRule
         fields = ["level", "arrange_days", "report_days", "ordinary_done_days", "major_done_days", "working_days"]

@@ -28,7 +28,7 @@ def _periodic(name: str, every_minutes: int, label: str) -> Callable[[Callable[.
         from rectify.jobs.registry import periodic  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return lambda func: func
-    return periodic(name, every_minutes=every_minutes, label=label)  # type: ignore[no-any-return]
+    return periodic(name, every_minutes=every_minutes, label=label)
 
 
 @_periodic("supervision.escalate_overdue_steps", every_minutes=60, label="督办超时升级：办理步骤超过时限的督办单提级督办")

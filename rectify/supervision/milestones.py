@@ -18,6 +18,7 @@ from django.utils import timezone
 from rectify.core.history import record_change
 from rectify.core.models import ChangeRecord
 from rectify.core.refusals import Refused
+from rectify.core.types import AnyUser, AuthedUser
 from rectify.core.versioning import StaleEdit, save_versioned
 from rectify.tasks.models import Milestone, Task
 
@@ -39,7 +40,7 @@ def _locked_task(task: Task) -> Task:
     return Task.objects.select_for_update().get(pk=task.pk)
 
 
-def complete_from_report(task: Task, user: Any, milestone_ids: Iterable[int], *, source: str) -> list[Milestone]:
+def complete_from_report(task: Task, user: AuthedUser, milestone_ids: Iterable[int], *, source: str) -> list[Milestone]:
     """Mark the task's milestones ``milestone_ids`` done, as a unit reported them; returns those newly marked.
 
     Must run inside the report's transaction. Ids of another task's milestones are refused.
@@ -63,13 +64,13 @@ def complete_from_report(task: Task, user: Any, milestone_ids: Iterable[int], *,
     return newly
 
 
-def can_manage(user: Any, task: Task) -> bool:
+def can_manage(user: AnyUser, task: Task) -> bool:
     """The office of the task's region (or an administrator) marks and moves milestones."""
     return Task.objects.editable_by(user).filter(pk=task.pk).exists()
 
 
 @transaction.atomic
-def set_milestone(milestone: Milestone, user: Any, *, done: bool, date: datetime.date | None, reason: str,
+def set_milestone(milestone: Milestone, user: AuthedUser, *, done: bool, date: datetime.date | None, reason: str,
                   expected_version: int) -> Milestone:
     """The office marks a milestone done or not done, or moves its date; ``reason`` is required.
 

@@ -138,7 +138,8 @@ def light_for(
             causes["deadline_near"] = reasons[-1]
             colour = YELLOW
     for m in missed_milestones(task, today, milestones):
-        assert m.date is not None
+        if m.date is None:  # missed_milestones keeps dated ones only
+            continue
         text = m.text if len(m.text) <= 30 else m.text[:30] + "…"
         reasons.append(f"时间节点{m.date:%Y年%m月%d日}“{text}”已过未完成")
         causes[milestone_cause(m)] = reasons[-1]

@@ -55,19 +55,7 @@ def parse_lines(task: Task, text: str) -> list[ChildPlan]:
             errors.append(f"第 {number} 行：{region.full_name}已有本任务的分解任务")
             continue
         taken.add(region.pk)
-        units: list[Unit] = []
-        missing: list[str] = []
-        for name in split_names(match.group(2)):
-            unit = find_unit(name, region)
-            if unit is not None and unit.is_group:
-                members = expand_group(unit, region)
-                if not members:
-                    errors.append(f"第 {number} 行：“{unit.name}”在{region.full_name}没有成员单位，请直接填写责任单位")
-                units.extend(m for m in members if m not in units)
-            elif unit is not None:
-                units.append(unit)
-            else:
-                missing.append(name)
+        units, missing = _line_units(number, region, match.group(2), errors)
         if missing:
             errors.append(f"第 {number} 行：{region.full_name}没有这些单位：{'、'.join(missing)}")
         elif not units:
@@ -79,6 +67,24 @@ def parse_lines(task: Task, text: str) -> list[ChildPlan]:
     if errors:
         raise DecompositionError(errors)
     return plans
+
+
+def _line_units(number: int, region: Region, names: str, errors: list[str]) -> tuple[list[Unit], list[str]]:
+    """The units one line names in ``region`` (a group stands for its members) and the names not found."""
+    units: list[Unit] = []
+    missing: list[str] = []
+    for name in split_names(names):
+        unit = find_unit(name, region)
+        if unit is not None and unit.is_group:
+            members = expand_group(unit, region)
+            if not members:
+                errors.append(f"第 {number} 行：“{unit.name}”在{region.full_name}没有成员单位，请直接填写责任单位")
+            units.extend(m for m in members if m not in units)
+        elif unit is not None:
+            units.append(unit)
+        else:
+            missing.append(name)
+    return units, missing
 
 
 @transaction.atomic

@@ -652,7 +652,7 @@ def _match_key(plan_id: int, section: str | None, seq: str) -> tuple[int, str | 
     return (plan_id, section, seq)
 
 
-def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, user: Any) -> ImportPreview:
+def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, user: Any) -> ImportPreview:  # noqa: C901 - split in issue 12 item 3 (rules in tasks/validation.py)
     """Each row compared with the ledger: what importing it would do, or why it cannot be imported.
 
     A row with a 系统编号 changes that task (of whatever plan) if ``user`` may edit it. A row without one
@@ -778,7 +778,7 @@ def _unit_text(units: dict[str, list[Unit]]) -> str:
     return format_units((role, u.name) for role, us in units.items() for u in us)
 
 
-def _compare(result: RowResult, task: Task, columns: set[str], finder: _UnitFinder) -> None:
+def _compare(result: RowResult, task: Task, columns: set[str], finder: _UnitFinder) -> None:  # noqa: C901 - split in issue 12 item 3 (rules in tasks/validation.py)
     row = result.row
     data = _data_from_task(task)
     changes: list[FieldChange] = []
@@ -878,7 +878,7 @@ def apply_preview(preview: ImportPreview, *, reason: str, expected: dict[str, An
     try:
         with transaction.atomic():
             for r in preview.to_apply:
-                assert r.data is not None
+                assert r.data is not None  # noqa: S101 - narrowing only: to_apply holds rows with data (issue 12 item 3 rewrites this path)
                 row = r.row.number
                 if r.task is None:
                     create_task(r.data, reason=reason, action=ChangeRecord.Action.IMPORT)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from rectify.core.filters import OrderingFilter
 from rectify.core.forms import DateInput
 from rectify.core.params import IdChoiceFilter, SearchTooLong, search_q, search_terms
+from rectify.core.types import AnyUser
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region, Unit
 
@@ -79,7 +80,7 @@ class LedgerFilter(django_filters.FilterSet):
         model = Task
         fields: list[str] = []
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from rectify.regions.lookup import visible_regions, visible_units
 

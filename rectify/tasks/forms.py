@@ -88,12 +88,12 @@ class TaskForm(forms.Form):
     def __init__(self, *args: Any, plans: Any = None, regions: Any = None, editing: bool = False, **kwargs: Any) -> None:
         """``plans`` and ``regions`` are the choices: they must come from the user's write scope."""
         super().__init__(*args, **kwargs)
-        plan_field = cast(forms.ModelChoiceField, self.fields["plan"])
+        plan_field = cast("forms.ModelChoiceField[Plan]", self.fields["plan"])
         plan_field.queryset = plans if plans is not None else Plan.objects.none()
         if editing:  # a task stays in the plan it was created in
             plan_field.disabled = True
             plan_field.help_text = "任务创建后不能更换所属整改方案"
-        region_field = cast(forms.ModelChoiceField, self.fields["region"])
+        region_field = cast("forms.ModelChoiceField[Region]", self.fields["region"])
         region_field.queryset = regions if regions is not None else Region.objects.none()
         for field in self.fields.values():  # one wording for a text that is too long (tasks/validation.py)
             if isinstance(field, forms.CharField) and field.max_length:

@@ -12,19 +12,20 @@ from django.utils import timezone
 
 from rectify.accounts.scope import ScopedQuerySet, task_edit_scope, task_scope
 from rectify.core.models import VersionedModel
+from rectify.core.types import AnyUser
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region, Unit
 
 from .states import DONE_STATES, OPEN_STATES, AssignmentState, TaskState
 
 
-class TaskQuerySet(ScopedQuerySet):
+class TaskQuerySet(ScopedQuerySet["Task"]):
     """Tasks carry their own rule (``accounts.scope.task_scope``); every other model's scope leads here."""
 
-    def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:
+    def visible_q(self, user: AnyUser, roles: set[str] | None = None) -> Q:
         return task_scope(user, roles=roles)
 
-    def editable_q(self, user: Any) -> Q:
+    def editable_q(self, user: AnyUser) -> Q:
         return task_edit_scope(user)
 
     def overdue(self, today: datetime.date | None = None) -> TaskQuerySet:

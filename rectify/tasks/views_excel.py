@@ -46,7 +46,7 @@ from .excel import (
 )
 from .views import ledger_queryset
 
-TOKEN_SALT = "rectify.tasks.excel-import"
+TOKEN_SALT = "rectify.tasks.excel-import"  # noqa: S105 - a signing namespace, not a secret (the key is SECRET_KEY)
 TOKEN_MAX_AGE = 6 * 3600
 KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 
@@ -95,8 +95,8 @@ class ImportForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         plans, regions = _choices(user)
-        cast(forms.ModelChoiceField, self.fields["plan"]).queryset = plans
-        region_field = cast(forms.ModelChoiceField, self.fields["region"])
+        cast("forms.ModelChoiceField[Plan]", self.fields["plan"]).queryset = plans
+        region_field = cast("forms.ModelChoiceField[Region]", self.fields["region"])
         region_field.queryset = regions
         region_field.label_from_instance = lambda r: f"{r.full_name}（{r.code}）"  # type: ignore[method-assign,assignment]
         self.fields["file"].widget.attrs["accept"] = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

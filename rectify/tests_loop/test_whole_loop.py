@@ -29,8 +29,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def media_root(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = root
+    return root
 
 
 def fresh(task: Task) -> Task:

@@ -40,8 +40,9 @@ LONG_TITLE = "二〇二六年第十一月份全市生态环境保护督察反馈
 
 @pytest.fixture(autouse=True)
 def media(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = root
+    return root
 
 
 def xlsx_routes() -> set[str]:

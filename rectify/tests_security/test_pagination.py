@@ -27,7 +27,7 @@ PAGINATED = {name: sorted(PAGE_PARAMS & set(params)) for name, params in LIST_PA
 INCLUDE = "includes/paginator.html"
 
 
-class OnePerPage(Paginator):
+class OnePerPage(Paginator[Any]):
     """One row a page, so that a page holding two rows shows its paginator."""
 
     def __init__(self, object_list: Any, per_page: int, **kwargs: Any) -> None:

@@ -16,7 +16,7 @@ KEY = "k" * 20 + "-production-test-key-" + "x" * 30
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("RECTIFY_") and k != "DJANGO_SETTINGS_MODULE"}
     environ.update({"DJANGO_SETTINGS_MODULE": "rectify.settings_production", **env})
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120)  # noqa: S603 - this interpreter, test-chosen args
 
 
 def test_check_deploy_is_clean(tmp_path: Path) -> None:

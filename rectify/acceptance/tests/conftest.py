@@ -10,8 +10,9 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def media_root(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = root
+    return root
 
 
 def png_bytes() -> bytes:

@@ -41,6 +41,8 @@ def _check_active(client: Any, address: str, name: str) -> None:
     assert response["Content-Type"] == "application/octet-stream", (address, name, response["Content-Type"])
     assert response["Content-Disposition"].startswith("attachment"), address
     assert response["X-Content-Type-Options"] == "nosniff"
+    # The download's own sandbox policy, not the pages' policy laid over it by the CSP middleware.
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
     suffix = Path(name).suffix
     assert f"{suffix}\"" not in response["Content-Disposition"] and not response["Content-Disposition"].endswith(suffix)
 

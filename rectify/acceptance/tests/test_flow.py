@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from rectify.acceptance import services
 from rectify.acceptance.models import AcceptanceApplication, Announcement, Closure, Evidence, Objection
-from rectify.acceptance.workdays import add_working_days
 from rectify.core.models import ChangeRecord
+from rectify.core.workdays import add_working_days
 from rectify.tasks.models import Task
 from rectify.tasks.states import TaskState
 
@@ -64,7 +64,7 @@ def messages_of(response: Any) -> list[str]:
 
 
 def accepted_task(world: Any, make_task: Any, login: Any) -> Task:
-    task = make_task()
+    task: Task = make_task()
     assert apply(login(world.county_unit), task).status_code == 302
     application = AcceptanceApplication.objects.get(task=task)
     assert review(login(world.reviewer), application).status_code == 302

@@ -9,13 +9,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from rectify.acceptance import services
 from rectify.acceptance.models import AcceptanceApplication, Announcement, Filing, LookBack, Objection
 from rectify.accounts.scope import unit_ids
 from rectify.api.pagination import CappedPageNumberPagination
+from rectify.core.types import AnyUser
 from rectify.tasks.models import Task
 
 from ..access import acting, get_visible, user_of, visible_inspections, visible_tasks
@@ -47,17 +49,17 @@ LOOK_BACK_RELATED = ("task", "closure", "scheduled_by", "checker")
 
 
 def _task(request: HttpRequest, uuid: UUID) -> Task:
-    return get_visible(visible_tasks(user_of(request)).select_related("region__parent", "plan"), TASK_NOT_FOUND, uuid=uuid)  # type: ignore[no-any-return]
+    return get_visible(visible_tasks(user_of(request)).select_related("region__parent", "plan"), TASK_NOT_FOUND, uuid=uuid)
 
 
 def _applications() -> QuerySet[AcceptanceApplication]:
     return AcceptanceApplication.objects.select_related("applicant", "unit").prefetch_related("evidence", "reviews__reviewer")
 
 
-def _look_backs(user: Any = None) -> QuerySet[LookBack]:
+def _look_backs(user: "AnyUser | None" = None) -> QuerySet[LookBack]:
     """Look-backs with what their pages show; those ``user`` may see when given."""
     rows = LookBack.objects.visible_to(user) if user is not None else LookBack.objects.all()
-    return rows.select_related(*LOOK_BACK_RELATED).prefetch_related("evidence")  # type: ignore[no-any-return]
+    return rows.select_related(*LOOK_BACK_RELATED).prefetch_related("evidence")
 
 
 @router.get("/tasks/{uuid}", response={200: AcceptanceFileOut, 404: Message}, summary="任务的验收销号档案",
@@ -149,7 +151,7 @@ def record_look_back(
     look_back = get_visible(_look_backs(user), "回头看记录不存在，或您无权查看", uuid=uuid)
     with acting(request):
         services.record_look_back(look_back, user, result=result, finding=finding, files=evidence or [], expected_version=version)
-    return _look_backs().get(pk=look_back.pk)  # type: ignore[no-any-return]
+    return _look_backs().get(pk=look_back.pk)
 
 
 # ---- look-backs (回头看) and objections (异议) -------------------------------------------------------
@@ -164,8 +166,8 @@ def _visible_look_backs(request: HttpRequest) -> QuerySet[LookBack]:
 @paginate(CappedPageNumberPagination, page_size=25, max_page_size=500)
 def look_back_list(
     request: HttpRequest,
-    status: Literal["pending", "consolidated", "relapse"] | None = Query(None, description="pending 待回头看 / consolidated 巩固 / relapse 反弹"),  # type: ignore[assignment]  # noqa: B008
-    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
+    status: Literal["pending", "consolidated", "relapse"] | None = Query(None, description="pending 待回头看 / consolidated 巩固 / relapse 反弹"),  # noqa: B008
+    updated_since: str | None = updated_since_param(),
 ) -> QuerySet[LookBack]:
     items = filter_updated_since(_visible_look_backs(request).order_by("-scheduled_for", "-id"), updated_since)
     if status:
@@ -175,7 +177,7 @@ def look_back_list(
 
 @router.get("/look-backs/{uuid}", response={200: LookBackOut, 401: Message, 404: Message}, summary="回头看详情")
 def look_back_detail(request: HttpRequest, uuid: UUID) -> LookBack:
-    return get_visible(_visible_look_backs(request), "回头看记录不存在，或您无权查看", uuid=uuid)  # type: ignore[no-any-return]
+    return get_visible(_visible_look_backs(request), "回头看记录不存在，或您无权查看", uuid=uuid)
 
 
 class ObjectionIn(InputSchema):
@@ -270,8 +272,8 @@ def _filings() -> QuerySet[Filing]:
 @paginate(CappedPageNumberPagination, page_size=25, max_page_size=500)
 def filing_list(
     request: HttpRequest,
-    acknowledged: bool | None = Query(None, description="true 已确认 / false 待确认"),  # type: ignore[assignment]
-    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
+    acknowledged: bool | None = Query(None, description="true 已确认 / false 待确认"),
+    updated_since: str | None = updated_since_param(),
 ) -> QuerySet[Filing]:
     user = user_of(request)
     if not services.may_receive_filings(user):
@@ -308,7 +310,7 @@ def acknowledge_filing(request: HttpRequest, uuid: UUID) -> Filing:
     filing = get_visible(services.received_filings(user), "销号备案不存在，或您无权查看", uuid=uuid)
     with acting(request):
         services.acknowledge_filing(filing, user)
-    return _filings().get(pk=filing.pk)  # type: ignore[no-any-return]
+    return _filings().get(pk=filing.pk)
 
 
 # ---- look-backs for many closed tasks at once -------------------------------------------------------

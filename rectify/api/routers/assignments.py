@@ -4,8 +4,9 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Router
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.tasks.models import Assignment
@@ -32,11 +33,11 @@ def _assignments(request: HttpRequest) -> QuerySet[Assignment]:
 @paginate(CappedPageNumberPagination, page_size=50, max_page_size=500)
 def list_assignments(
     request: HttpRequest,
-    task: UUID | None = Query(None, description="任务编号"),  # type: ignore[assignment]  # noqa: B008
-    unit: UUID | None = Query(None, description="单位编号"),  # type: ignore[assignment]  # noqa: B008
-    role: Assignment.Role | None = Query(None, description="lead / cooperating / responsible"),  # type: ignore[assignment]  # noqa: B008
-    state: AssignmentState | None = Query(None, description="分工状态"),  # type: ignore[assignment]  # noqa: B008
-    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
+    task: UUID | None = Query(None, description="任务编号"),  # noqa: B008
+    unit: UUID | None = Query(None, description="单位编号"),  # noqa: B008
+    role: Assignment.Role | None = Query(None, description="lead / cooperating / responsible"),  # noqa: B008
+    state: AssignmentState | None = Query(None, description="分工状态"),  # noqa: B008
+    updated_since: str | None = updated_since_param(),
 ) -> QuerySet[Assignment]:
     assignments = filter_updated_since(_assignments(request), updated_since)
     if task:

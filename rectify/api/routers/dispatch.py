@@ -10,11 +10,13 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, QuerySet
 from django.http import FileResponse, HttpRequest
-from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from rectify.accounts.scope import unit_ids
 from rectify.accounts.security import log_personal_data_access
+from rectify.core.types import AnyUser
 from rectify.dispatch import services
 from rectify.dispatch.labels import ScheduleLabel
 from rectify.dispatch.models import EvidenceFile, ProgressReport, ReportingRound, Verification, VerificationSample
@@ -167,19 +169,19 @@ class ReviewReportIn(InputSchema):
 
 
 def _round(request: HttpRequest, uuid: UUID) -> ReportingRound:
-    return get_visible(services.visible_rounds(user_of(request)).select_related("region__parent"), ROUND_NOT_FOUND, uuid=uuid)  # type: ignore[no-any-return]
+    return get_visible(services.visible_rounds(user_of(request)).select_related("region__parent"), ROUND_NOT_FOUND, uuid=uuid)
 
 
-def _reports(user: Any = None) -> QuerySet[ProgressReport]:
+def _reports(user: "AnyUser | None" = None) -> QuerySet[ProgressReport]:
     """Reports with their round, unit, task and files; those ``user`` may see when given."""
     rows = ProgressReport.objects.visible_to(user) if user is not None else ProgressReport.objects.all()
-    return rows.select_related("round", "unit", "assignment__task").prefetch_related("files")  # type: ignore[no-any-return]
+    return rows.select_related("round", "unit", "assignment__task").prefetch_related("files")
 
 
 def _visible_report(request: HttpRequest, uuid: UUID) -> ProgressReport:
     report = get_visible(_reports(user_of(request)).prefetch_related("assignment__task__assignments"),
                          REPORT_NOT_FOUND, uuid=uuid)
-    return report  # type: ignore[no-any-return]
+    return report
 
 
 def _require_viewer(request: HttpRequest, round_: ReportingRound) -> None:
@@ -200,8 +202,8 @@ def _require_office(request: HttpRequest, round_: ReportingRound) -> None:
 @paginate(CappedPageNumberPagination, page_size=25, max_page_size=500)
 def list_rounds(
     request: HttpRequest,
-    status: Literal["open", "closed"] | None = Query(None, description="open 报送中 / closed 已结束"),  # type: ignore[assignment]  # noqa: B008
-    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
+    status: Literal["open", "closed"] | None = Query(None, description="open 报送中 / closed 已结束"),  # noqa: B008
+    updated_since: str | None = updated_since_param(),
 ) -> QuerySet[ReportingRound]:
     rounds = services.visible_rounds(user_of(request)).select_related("region__parent").order_by("-period_end", "-id")
     rounds = filter_updated_since(rounds, updated_since)
@@ -231,7 +233,7 @@ def get_round(request: HttpRequest, uuid: UUID) -> ReportingRound:
 @router.get("/rounds/{uuid}/units", response={200: list[UnitRowOut], 401: Message, 403: Message, 404: Message},
             summary="各单位报送情况（谁未报送）", description="每个应报单位的应报、已报、未报任务数；missing=true 只看未报齐的。整改办、领导、验收人员可查看。")
 @paginate(CappedPageNumberPagination, page_size=50, max_page_size=1000)
-def round_units(request: HttpRequest, uuid: UUID, missing: bool | None = Query(None, description="true：只看未报齐的单位")) -> Any:  # type: ignore[assignment]
+def round_units(request: HttpRequest, uuid: UUID, missing: bool | None = Query(None, description="true：只看未报齐的单位")) -> Any:
     round_ = _round(request, uuid)
     _require_viewer(request, round_)
     rows = services.unit_rows(round_).annotate(missing=F("expected") - F("reported"))
@@ -246,8 +248,8 @@ def round_units(request: HttpRequest, uuid: UUID, missing: bool | None = Query(N
 def round_reports(
     request: HttpRequest,
     uuid: UUID,
-    schedule: ScheduleValue | None = Query(None, description="序时进度"),  # type: ignore[valid-type,assignment]  # noqa: B008
-    status: ReportStatusValue | None = Query(None, description="审核状态"),  # type: ignore[valid-type,assignment]  # noqa: B008
+    schedule: ScheduleValue | None = Query(None, description="序时进度"),  # type: ignore[valid-type]  # noqa: B008
+    status: ReportStatusValue | None = Query(None, description="审核状态"),  # type: ignore[valid-type]  # noqa: B008
 ) -> QuerySet[ProgressReport]:
     round_ = _round(request, uuid)
     _require_viewer(request, round_)
@@ -294,7 +296,7 @@ def submit_report(
     text: Form[str],
     schedule: Form[ScheduleValue],  # type: ignore[valid-type]
     version: Form[int],
-    percent: Form[int | None] = None,  # type: ignore[assignment]
+    percent: Form[int | None] = None,
     files: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> ProgressReport:
     user = user_of(request)

@@ -6,10 +6,12 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from rectify.api.pagination import CappedPageNumberPagination
+from rectify.core.types import AnyUser
 from rectify.inspections.models import Inspection
 
 from ..access import region_by_code, user_of, visible_inspections
@@ -23,7 +25,7 @@ router = Router(tags=["督察"])
 WRITE_RESPONSES = {401: Message, 403: Message, 404: Message, 409: StaleOut, 422: ValidationErrorOut}
 
 
-def _inspections(user: Any) -> QuerySet[Inspection]:
+def _inspections(user: AnyUser) -> QuerySet[Inspection]:
     return visible_inspections(user).select_related("target_region__parent")
 
 
@@ -31,9 +33,9 @@ def _inspections(user: Any) -> QuerySet[Inspection]:
 @paginate(CappedPageNumberPagination, page_size=50, max_page_size=500)
 def list_inspections(
     request: HttpRequest,
-    region: str | None = Query(None, description="被督察区划代码（含下级）"),  # type: ignore[assignment]
-    level: InspectionLevelValue | None = Query(None, description="层级"),  # type: ignore[valid-type,assignment]  # noqa: B008
-    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
+    region: str | None = Query(None, description="被督察区划代码（含下级）"),
+    level: InspectionLevelValue | None = Query(None, description="层级"),  # type: ignore[valid-type]  # noqa: B008
+    updated_since: str | None = updated_since_param(),
 ) -> QuerySet[Inspection]:
     inspections = filter_updated_since(_inspections(user_of(request)), updated_since)
     if region:
@@ -48,7 +50,7 @@ def get_inspection(request: HttpRequest, uuid: UUID) -> Inspection:
     return records.get(request, uuid)
 
 
-def _check(user: Any, values: dict[str, Any], current: Inspection | None = None) -> dict[str, Any]:
+def _check(user: AnyUser, values: dict[str, Any], current: Inspection | None = None) -> dict[str, Any]:
     errors = ApiValidationError()
     result = dict(values)
     check_region(user, values, result, errors, "target_region")

@@ -5,8 +5,9 @@ from uuid import UUID
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from rectify.notifications import services
 from rectify.notifications.models import Notification
@@ -42,7 +43,7 @@ def _mine(request: HttpRequest) -> QuerySet[Notification]:
 @router.get("", response={200: list[NotificationOut], 401: Message}, summary="我的通知",
             description="只列出调用者本人的通知，未读的在前；unread=true 只看未读。")
 @paginate(CappedPageNumberPagination, page_size=20, max_page_size=500)
-def list_notifications(request: HttpRequest, unread: bool | None = Query(None, description="true：只看未读")) -> QuerySet[Notification]:  # type: ignore[assignment]
+def list_notifications(request: HttpRequest, unread: bool | None = Query(None, description="true：只看未读")) -> QuerySet[Notification]:
     notes = _mine(request).annotate(unread=ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField()))
     if unread:
         notes = notes.filter(read_at__isnull=True)

@@ -6,10 +6,12 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from rectify.api.pagination import CappedPageNumberPagination
+from rectify.core.types import AnyUser
 from rectify.inspections.models import Plan
 
 from ..access import region_by_code, user_of, visible_inspections, visible_plans
@@ -23,7 +25,7 @@ router = Router(tags=["整改方案"])
 WRITE_RESPONSES = {401: Message, 403: Message, 404: Message, 409: StaleOut, 422: ValidationErrorOut}
 
 
-def _plans(user: Any) -> QuerySet[Plan]:
+def _plans(user: AnyUser) -> QuerySet[Plan]:
     return visible_plans(user).select_related("region__parent", "inspection__target_region")
 
 
@@ -31,9 +33,9 @@ def _plans(user: Any) -> QuerySet[Plan]:
 @paginate(CappedPageNumberPagination, page_size=50, max_page_size=500)
 def list_plans(
     request: HttpRequest,
-    inspection: UUID | None = Query(None, description="督察编号"),  # type: ignore[assignment]  # noqa: B008
-    region: str | None = Query(None, description="区划代码（含下级）"),  # type: ignore[assignment]
-    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
+    inspection: UUID | None = Query(None, description="督察编号"),  # noqa: B008
+    region: str | None = Query(None, description="区划代码（含下级）"),
+    updated_since: str | None = updated_since_param(),
 ) -> QuerySet[Plan]:
     plans = filter_updated_since(_plans(user_of(request)), updated_since)
     if inspection:
@@ -48,7 +50,7 @@ def get_plan(request: HttpRequest, uuid: UUID) -> Plan:
     return records.get(request, uuid)
 
 
-def _check(user: Any, values: dict[str, Any], current: Plan | None = None) -> dict[str, Any]:
+def _check(user: AnyUser, values: dict[str, Any], current: Plan | None = None) -> dict[str, Any]:
     errors = ApiValidationError()
     result = dict(values)
     check_region(user, values, result, errors)

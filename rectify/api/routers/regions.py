@@ -3,8 +3,9 @@
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Router
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.regions.models import Region
@@ -24,8 +25,8 @@ router = Router(tags=["行政区划"])
 @paginate(CappedPageNumberPagination, page_size=100, max_page_size=1000)
 def list_regions(
     request: HttpRequest,
-    parent: str | None = Query(None, description="上级区划代码"),  # type: ignore[assignment]
-    level: RegionLevelValue | None = Query(None, description="级别"),  # type: ignore[valid-type,assignment]  # noqa: B008
+    parent: str | None = Query(None, description="上级区划代码"),
+    level: RegionLevelValue | None = Query(None, description="级别"),  # type: ignore[valid-type]  # noqa: B008
 ) -> QuerySet[Region]:
     regions = Region.objects.select_related("parent").order_by("code")
     if parent:

@@ -10,10 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from rectify.accounts.scope import unit_ids
+from rectify.core.types import AnyUser
 from rectify.regions.models import Unit
 from rectify.supervision import services
 from rectify.supervision.models import ExtensionRequest, SupervisionNotice
@@ -171,15 +173,16 @@ class DecideIn(InputSchema):
 # ---- lookups ------------------------------------------------------------------------------------
 
 
-def _notices(user: Any) -> QuerySet[SupervisionNotice]:
+def _notices(user: AnyUser) -> QuerySet[SupervisionNotice]:
     return services.visible_notices(user).select_related("task", "region").prefetch_related(
         Prefetch("units", queryset=Unit.objects.only("id", "uuid", "name")),
+    ).prefetch_related(
         Prefetch("extensions", queryset=ExtensionRequest.objects.select_related("requested_by")),
     )
 
 
 def _notice(request: HttpRequest, uuid: UUID) -> SupervisionNotice:
-    return get_visible(_notices(user_of(request)), NOT_FOUND, uuid=uuid)  # type: ignore[no-any-return]
+    return get_visible(_notices(user_of(request)), NOT_FOUND, uuid=uuid)
 
 
 def _require_unit(request: HttpRequest, notice: SupervisionNotice, message: str) -> None:
@@ -200,11 +203,11 @@ def _require_reviewer(request: HttpRequest, notice: SupervisionNotice, message: 
 @paginate(CappedPageNumberPagination, page_size=25, max_page_size=500)
 def list_notices(
     request: HttpRequest,
-    status: StatusValue | None = Query(None, description="状态"),  # type: ignore[valid-type,assignment]  # noqa: B008
-    task: UUID | None = Query(None, description="任务编号"),  # type: ignore[assignment]  # noqa: B008
-    mine: bool | None = Query(None, description="true：只看督办本单位的"),  # type: ignore[assignment]
-    late: bool | None = Query(None, description="true：只看当前环节已逾期的"),  # type: ignore[assignment]
-    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
+    status: StatusValue | None = Query(None, description="状态"),  # type: ignore[valid-type]  # noqa: B008
+    task: UUID | None = Query(None, description="任务编号"),  # noqa: B008
+    mine: bool | None = Query(None, description="true：只看督办本单位的"),
+    late: bool | None = Query(None, description="true：只看当前环节已逾期的"),
+    updated_since: str | None = updated_since_param(),
 ) -> QuerySet[SupervisionNotice]:
     user = user_of(request)
     notices = filter_updated_since(_notices(user).order_by("-issued_at", "-id"), updated_since)

@@ -9,14 +9,16 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Status
+from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from rectify.accounts.scope import unit_ids
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.core.models import ChangeRecord
 from rectify.core.params import SearchTooLong
+from rectify.core.types import AnyUser
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
 from rectify.regions.models import Region, Unit
@@ -53,27 +55,27 @@ WRITE_RESPONSES = {400: Message, 401: Message, 403: Message, 404: Message, 409: 
 Ordering = Literal["deadline", "-deadline", "seq", "state", "updated_at", "-updated_at"]
 
 
-def list_queryset(user: Any) -> QuerySet[Task]:
+def list_queryset(user: AnyUser) -> QuerySet[Task]:
     return visible_tasks(user).select_related("region__parent", "plan", "inspection").prefetch_related(
         Prefetch("assignments", queryset=Assignment.objects.select_related("unit"))
     )
 
 
-def detail_queryset(user: Any) -> QuerySet[Task]:
+def detail_queryset(user: AnyUser) -> QuerySet[Task]:
     return list_queryset(user).select_related("parent").prefetch_related("measures", "milestones")
 
 
-def get_task(user: Any, uuid: UUID) -> Task:
+def get_task(user: AnyUser, uuid: UUID) -> Task:
     return get_visible(visible_tasks(user), NOT_FOUND, uuid=uuid)
 
 
-def detail(user: Any, uuid: UUID) -> Task:
+def detail(user: AnyUser, uuid: UUID) -> Task:
     task: Task = get_visible(detail_queryset(user), NOT_FOUND, uuid=uuid)
     task.can_edit = Task.objects.editable_by(user).filter(pk=task.pk).exists()  # type: ignore[attr-defined]
     return task
 
 
-def require_editable(user: Any, task: Task) -> None:
+def require_editable(user: AnyUser, task: Task) -> None:
     if not Task.objects.editable_by(user).filter(pk=task.pk).exists():
         raise HttpError(403, NOT_EDITABLE)
 
@@ -88,19 +90,19 @@ def require_editable(user: Any, task: Task) -> None:
     description="只列出本人数据范围内的任务。可按督察、方案、区划（含下级）、单位、状态、是否逾期、时限区间、关键词筛选；分页返回。",
 )
 @paginate(CappedPageNumberPagination, page_size=25, max_page_size=500)
-def list_tasks(
+def list_tasks(  # noqa: C901 - one flat filter per query parameter; the app's filterset replaces it in issue 12 item 5
     request: HttpRequest,
-    inspection: UUID | None = Query(None, description="督察编号"),  # type: ignore[assignment]  # noqa: B008
-    plan: UUID | None = Query(None, description="整改方案编号"),  # type: ignore[assignment]  # noqa: B008
-    region: str | None = Query(None, description="区划代码（含下级区划）"),  # type: ignore[assignment]
-    unit: UUID | None = Query(None, description="单位编号：该单位承担的任务"),  # type: ignore[assignment]  # noqa: B008
-    state: list[TaskStateValue] | None = Query(None, description="状态，可重复给出"),  # type: ignore[valid-type,assignment]  # noqa: B008
-    overdue: bool | None = Query(None, description="true：只看逾期任务"),  # type: ignore[assignment]
-    deadline_from: datetime.date | None = Query(None, description="整改时限不早于"),  # type: ignore[assignment]  # noqa: B008
-    deadline_to: datetime.date | None = Query(None, description="整改时限不晚于"),  # type: ignore[assignment]  # noqa: B008
-    q: str | None = Query(None, description="关键词（空格分隔，全部包含）"),  # type: ignore[assignment]
-    ordering: Ordering | None = Query(None, description="排序；增量同步用 updated_at"),  # type: ignore[assignment]  # noqa: B008
-    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
+    inspection: UUID | None = Query(None, description="督察编号"),  # noqa: B008
+    plan: UUID | None = Query(None, description="整改方案编号"),  # noqa: B008
+    region: str | None = Query(None, description="区划代码（含下级区划）"),
+    unit: UUID | None = Query(None, description="单位编号：该单位承担的任务"),  # noqa: B008
+    state: list[TaskStateValue] | None = Query(None, description="状态，可重复给出"),  # type: ignore[valid-type]  # noqa: B008
+    overdue: bool | None = Query(None, description="true：只看逾期任务"),
+    deadline_from: datetime.date | None = Query(None, description="整改时限不早于"),  # noqa: B008
+    deadline_to: datetime.date | None = Query(None, description="整改时限不晚于"),  # noqa: B008
+    q: str | None = Query(None, description="关键词（空格分隔，全部包含）"),
+    ordering: Ordering | None = Query(None, description="排序；增量同步用 updated_at"),  # noqa: B008
+    updated_since: str | None = updated_since_param(),
 ) -> QuerySet[Task]:
     tasks = filter_updated_since(list_queryset(user_of(request)), updated_since)
     if inspection:
@@ -158,7 +160,7 @@ def task_assignments(request: HttpRequest, uuid: UUID) -> list[Assignment]:
 # ---- validation: the task form's rules ---------------------------------------------------------
 
 
-def build_task_data(user: Any, values: dict[str, Any], task: Task | None = None) -> TaskData:
+def build_task_data(user: AnyUser, values: dict[str, Any], task: Task | None = None) -> TaskData:  # noqa: C901 - the fourth copy of the task rules: replaced by tasks/validation.py in issue 12 item 3
     """TaskData from a request body (for an update, merged over the task), or ApiValidationError."""
     errors = ApiValidationError()
     data = task_data_from(task) if task is not None else None

@@ -6,12 +6,14 @@ from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.core.params import SearchTooLong, search_terms
+from rectify.core.types import AnyUser
 from rectify.regions.matching import normalise_name
 from rectify.regions.models import Region, Unit
 
@@ -42,10 +44,10 @@ def _get(uuid: UUID) -> Unit:
 @paginate(CappedPageNumberPagination, page_size=100, max_page_size=1000)
 def list_units(
     request: HttpRequest,
-    region: str | None = Query(None, description="区划代码（含下级区划）"),  # type: ignore[assignment]
-    q: str | None = Query(None, description="名称关键词"),  # type: ignore[assignment]
-    active: bool | None = Query(None, description="只看启用（true）或停用（false）"),  # type: ignore[assignment]
-    updated_since: str | None = updated_since_param(),  # type: ignore[assignment]
+    region: str | None = Query(None, description="区划代码（含下级区划）"),
+    q: str | None = Query(None, description="名称关键词"),
+    active: bool | None = Query(None, description="只看启用（true）或停用（false）"),
+    updated_since: str | None = updated_since_param(),
 ) -> QuerySet[Unit]:
     units = filter_updated_since(_units().order_by("region__code", "name"), updated_since)
     if region:
@@ -70,7 +72,7 @@ def get_unit(request: HttpRequest, uuid: UUID) -> Unit:
     return _get(uuid)
 
 
-def _check(user: Any, values: dict[str, Any], unit: Unit | None = None) -> dict[str, Any]:
+def _check(user: AnyUser, values: dict[str, Any], unit: Unit | None = None) -> dict[str, Any]:
     """Resolve codes and uuids; raise ApiValidationError naming each bad field."""
     errors = ApiValidationError()
     # An explicit null means "leave as is" for every field but the parent (null clears it).

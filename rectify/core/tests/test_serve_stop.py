@@ -58,7 +58,7 @@ def _wait(condition: object, seconds: float) -> bool:
 
 def _answers(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - http://127.0.0.1 built by this test
             return int(response.status) == 200
     except (urllib.error.URLError, OSError):
         return False
@@ -75,7 +75,7 @@ def server(data_dir: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     env.update({"RECTIFY_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
     port = _free_port()
     log = (data_dir / f"serve-{port}.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "rectify.cli", "serve", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "rectify.cli", "serve", f"127.0.0.1:{port}"], cwd=ROOT, env=env,  # noqa: S603 - fixed argv
                                stdout=log, stderr=subprocess.STDOUT)
     started: list[int] = []
     try:

@@ -565,7 +565,7 @@ def test_read_ledger_rejects_non_xlsx() -> None:
         read_ledger(b"%PDF-1.4")
 
 
-def test_every_export_is_logged_with_user_and_time(world, make_task, login):
+def test_every_export_is_logged_with_user_and_time(world: Any, make_task: Any, login: Any) -> None:
     from rectify.accounts.models import PersonalDataAccess
 
     make_task()

@@ -51,7 +51,8 @@ class Command(BaseCommand):
             if not options["no_worker"]:
                 # The background worker (reminders, escalations, announcement periods) runs beside the server
                 # and stops with it: on a normal stop below, and by itself if this process dies (--parent-pid).
-                worker = subprocess.Popen([sys.executable, "-m", "rectify.cli", "manage", "worker", "--parent-pid", str(os.getpid())])
+                # S603 is fine: a fixed argv of this interpreter, no shell.
+                worker = subprocess.Popen([sys.executable, "-m", "rectify.cli", "manage", "worker", "--parent-pid", str(os.getpid())])  # noqa: S603
                 self.stdout.write(f"后台任务进程已启动（pid {worker.pid}）")
             self.stdout.write(f"督察整改闭环管理系统已启动：http://{host}:{port}/  （Ctrl+C 停止）")
             self.stdout.flush()

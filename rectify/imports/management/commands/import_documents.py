@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rectify.core.context import acting_as
+from rectify.core.types import AuthedUser
 from rectify.imports import services
 from rectify.imports.models import ImportBatch
 from rectify.regions.models import Region
@@ -54,7 +55,7 @@ class Command(BaseCommand):
 
     # ------------------------------------------------------------------
 
-    def _import_one(self, path: Path, region: Region | None, user: Any, yes: bool, skip_invalid: bool = False) -> bool:
+    def _import_one(self, path: Path, region: Region | None, user: AuthedUser | None, yes: bool, skip_invalid: bool = False) -> bool:
         """True when the file was imported, or had been imported before; False on failure or refusal."""
         self.stdout.write(self.style.MIGRATE_HEADING(f"== {path.name}"))
         try:
@@ -70,7 +71,8 @@ class Command(BaseCommand):
         except services.ImportFailed as exc:
             self.stderr.write(exc.message)
             return False
-        assert batch.region is not None
+        if batch.region is None:  # parse_upload always places a batch in a region
+            raise TypeError("an imported batch has no region")
         preview = services.build_preview(batch.parsed or {}, batch.region, batch.content_hash)
         invalid = {tp.index: {**tp.row, "skip": True} for tp in preview.tasks if tp.errors and not tp.skip}
         if skip_invalid and invalid:

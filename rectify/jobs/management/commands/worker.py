@@ -5,6 +5,7 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -53,14 +54,15 @@ class Command(BaseCommand):
                     failed = sum(1 for j in jobs if j.status != j.Status.DONE)
                     self.stdout.write(f"本轮执行 {len(jobs)} 个后台任务，其中未成功 {failed} 个")
                 return
-            if should_stop():
+            if should_stop() or (not jobs and _idle(options["sleep"], should_stop)):
                 self.stdout.write("后台任务执行进程已停止")
                 return
-            if not jobs:
-                slept = 0.0
-                while slept < options["sleep"] and not should_stop():
-                    time.sleep(min(0.5, options["sleep"]))
-                    slept += 0.5
-                if should_stop():
-                    self.stdout.write("后台任务执行进程已停止")
-                    return
+
+
+def _idle(seconds: float, should_stop: Callable[[], bool]) -> bool:
+    """Wait up to ``seconds`` for work, waking every half second; True when told to stop meanwhile."""
+    slept = 0.0
+    while slept < seconds and not should_stop():
+        time.sleep(min(0.5, seconds))
+        slept += 0.5
+    return should_stop()
