@@ -4,9 +4,12 @@
     rectify demo                  load regions and the demo dataset
     rectify parse FILE --json     read a plan document and print its structure (no database)
     rectify import FILE...        import plan documents into the ledger
-    rectify audit verify          check the hash chain of the change history
+    rectify audit verify          check every hash chain of the change history and the root digests
     rectify generate --tasks N [--reports-per-task R] [--seed S]
                                   fill an EMPTY database with national-scale generated data
+    rectify backup DEST           database and uploaded files in one archive (DEST: a file or a folder)
+    rectify restore SRC [--force] restore an archive into an empty database, then verify the audit
+                                  chain, every evidence file's SHA-256 and the row counts
     rectify manage ARGS...        any Django management command
 """
 from __future__ import annotations
@@ -44,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         return _django(["audit_verify", *rest[1:]])
     if command == "generate":
         return _django(["generate", *rest])
+    if command in {"backup", "restore"}:
+        return _django([command, *rest])
     if command == "manage":
         return _django(rest)
     print(f"未知命令：{command}\n{__doc__}", file=sys.stderr)

@@ -6,6 +6,7 @@ SQLite in ``RECTIFY_DATA_DIR`` (default ``./data``) is the embedded default; set
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Reads of GET/HEAD requests on the replica when one is configured (rectify/core/db_router.py).
+    "rectify.core.db_router.ReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "rectify.accounts.middleware.PermissionsPolicyMiddleware",
@@ -98,7 +101,31 @@ def _database() -> dict[str, Any]:
     }
 
 
-DATABASES = {"default": _database()}
+def _replica(env: Mapping[str, str]) -> dict[str, Any] | None:
+    """A read replica (streaming replication) for the reads of read-only pages, from
+    RECTIFY_REPLICA_DATABASE_URL; ``rectify.core.db_router.ReplicaRouter`` decides which query goes there."""
+    url = env.get("RECTIFY_REPLICA_DATABASE_URL")
+    if not url:
+        return None
+    replica = dict(dj_database_url.parse(url, conn_max_age=60))
+    # Tests run against the primary's test database: the replica mirrors it there.
+    replica["TEST"] = {"MIRROR": "default"}
+    return replica
+
+
+def _pooled(database: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    """Behind PgBouncer in transaction pooling (RECTIFY_PGBOUNCER=1) a server connection changes between
+    transactions: no server-side cursors (they outlive the transaction), no persistent Django connections."""
+    if env.get("RECTIFY_PGBOUNCER") == "1" and "postgresql" in database["ENGINE"]:
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        database["CONN_MAX_AGE"] = 0
+    return database
+
+
+DATABASES = {"default": _pooled(_database(), os.environ)}
+if (_replica_db := _replica(os.environ)) is not None:
+    DATABASES["replica"] = _pooled(_replica_db, os.environ)
+DATABASE_ROUTERS = ["rectify.core.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -130,16 +157,58 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "files"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+
+
+def _storages(env: Mapping[str, str]) -> dict[str, Any]:
+    """Uploaded files (evidence, signatures) on the local file system under MEDIA_ROOT, or in an
+    S3-compatible object store (django-storages) when RECTIFY_S3_BUCKET is set — what several app
+    servers need to share them. Keys from RECTIFY_S3_ACCESS_KEY / RECTIFY_S3_SECRET_KEY, else boto3's
+    own chain (environment, instance role)."""
+    storages: dict[str, Any] = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    bucket = env.get("RECTIFY_S3_BUCKET", "")
+    if bucket:
+        storages["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env.get("RECTIFY_S3_ENDPOINT_URL") or None,
+            "region_name": env.get("RECTIFY_S3_REGION") or None,
+            "access_key": env.get("RECTIFY_S3_ACCESS_KEY") or None,
+            "secret_key": env.get("RECTIFY_S3_SECRET_KEY") or None,
+            "location": env.get("RECTIFY_S3_PREFIX", ""),
+            # Evidence is private: no public ACL, never overwritten, served only through the access-checked views.
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        }}
+    return storages
+
+
+STORAGES = _storages(os.environ)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "tasks:ledger"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+
+
+def _caches(env: Mapping[str, str]) -> dict[str, Any]:
+    """The cache in Redis when RECTIFY_REDIS_URL is set (shared by every app server), else in the process."""
+    url = env.get("RECTIFY_REDIS_URL", "")
+    if url:
+        return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+                            "KEY_PREFIX": env.get("RECTIFY_REDIS_PREFIX", "rectify")}}
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = _caches(os.environ)
+# With Redis, sessions are read from the cache and written to both (cached_db): any app server finds
+# them, and a Redis restart logs nobody out. Without it, the database alone, as before.
+SESSION_ENGINE = ("django.contrib.sessions.backends.cached_db" if os.environ.get("RECTIFY_REDIS_URL")
+                  else "django.contrib.sessions.backends.db")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600

@@ -2,7 +2,6 @@
 (else 403) and call the services; the services decide and write."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -10,14 +9,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rectify.accounts.security import log_personal_data_access
+from rectify.core.files import ALLOWED_LABEL, serve_file
 from rectify.core.pagination import paginate
-from rectify.core.refusals import Refused, form_errors, show_refusal
+from rectify.core.steps import Done, post_step
 from rectify.core.types import AnyUser
 from rectify.core.workdays import add_working_days_noting
 from rectify.inspections.models import Inspection
@@ -27,7 +27,6 @@ from rectify.tasks.states import TaskState
 
 from . import services
 from .documents import dossier_zip, notice_docx, signing_review
-from .files import ALLOWED_LABEL, serve_file
 from .forms import (
     AnnounceForm,
     ApplyForm,
@@ -124,41 +123,14 @@ def apply(request: HttpRequest, uuid: Any) -> HttpResponse:
     if not services.can_apply(request.user, task):
         raise PermissionDenied("只有承担该任务的牵头单位、责任单位或整改办可以申请验收")
     form = ApplyForm(request.POST or None, initial={"version": task.version, "completion_report": task.completion})
-    error = ""
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.apply_for_acceptance(
-                    task, request.user, completion_report=form.cleaned_data["completion_report"],
-                    files=request.FILES.getlist("evidence"), expected_version=form.cleaned_data["version"],
-                )
-            except Refused as exc:
-                error = exc.message
-            else:
-                messages.success(request, "已提交验收申请")
-                return redirect(_file_url(task))
-        else:
-            error = form_errors(form)
-    return render(request, "acceptance/apply.html", {"task": task, "form": form, "error": error, "allowed": ALLOWED_LABEL},
-                  status=400 if error else 200)
 
+    def act(data: dict[str, Any]) -> str:
+        services.apply_for_acceptance(task, request.user, completion_report=data["completion_report"],
+                                      files=request.FILES.getlist("evidence"), expected_version=data["version"])
+        return "已提交验收申请"
 
-def _act(request: HttpRequest, task: Task, form: Any, act: Callable[[dict[str, Any]], str], *,
-         allowed: bool = True, denied: str = "") -> HttpResponse:
-    """The shape of every form posted from the task's file: role check (403), form check, the
-    service call, its refusal or success as a message, back to the file."""
-    if not allowed:
-        raise PermissionDenied(denied)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect(_file_url(task))
-    try:
-        done = act(form.cleaned_data)
-    except Refused as exc:
-        show_refusal(request, exc)
-    else:
-        messages.success(request, done)
-    return redirect(_file_url(task))
+    return post_step(request, form, act, back=_file_url(task), template="acceptance/apply.html",
+                     context={"task": task, "allowed": ALLOWED_LABEL})
 
 
 @login_required
@@ -175,7 +147,7 @@ def review(request: HttpRequest, uuid: Any) -> HttpResponse:
                                     expected_version=data["version"])
         return "验收意见已保存"
 
-    return _act(request, task, ReviewForm(request.POST), act, allowed=services.can_review(request.user, task),
+    return post_step(request, ReviewForm(request.POST), act, back=_file_url(task), allowed=services.can_review(request.user, task),
                 denied="只有本区域的验收人员或整改办可以验收")
 
 
@@ -190,7 +162,7 @@ def announce(request: HttpRequest, uuid: Any) -> HttpResponse:
             messages.warning(request, item.calendar_note)
         return f"已发布销号公示，公示期至{item.ends_on:%Y年%m月%d日}"
 
-    return _act(request, task, AnnounceForm(request.POST), act, allowed=services.can_manage(request.user, task),
+    return post_step(request, AnnounceForm(request.POST), act, back=_file_url(task), allowed=services.can_manage(request.user, task),
                 denied="只有整改办可以发布销号公示")
 
 
@@ -203,7 +175,7 @@ def object_(request: HttpRequest, uuid: Any) -> HttpResponse:
         services.record_objection(announcement, request.user, content=data["content"], contact=data["contact"])
         return "异议已登记"
 
-    return _act(request, announcement.task, ObjectionForm(request.POST), act,
+    return post_step(request, ObjectionForm(request.POST), act, back=_file_url(announcement.task),
                 allowed=services.can_manage(request.user, announcement.task),
                 denied="只有整改办可以登记公示异议（群众、单位的异议请交整改办登记）")
 
@@ -219,7 +191,7 @@ def resolve(request: HttpRequest, uuid: Any) -> HttpResponse:
                                    expected_version=data["version"])
         return "异议已处理"
 
-    return _act(request, task, ResolveForm(request.POST), act, allowed=services.can_manage(request.user, task),
+    return post_step(request, ResolveForm(request.POST), act, back=_file_url(task), allowed=services.can_manage(request.user, task),
                 denied="只有整改办可以处理异议")
 
 
@@ -232,7 +204,7 @@ def close(request: HttpRequest, uuid: Any) -> HttpResponse:
         closure = services.close_task(task, request.user, expected_version=data["version"])
         return f"已销号：{closure.number}"
 
-    return _act(request, task, CloseForm(request.POST), act, allowed=services.can_manage(request.user, task),
+    return post_step(request, CloseForm(request.POST), act, back=_file_url(task), allowed=services.can_manage(request.user, task),
                 denied="只有整改办可以销号")
 
 
@@ -314,26 +286,18 @@ def look_back_schedule(request: HttpRequest) -> HttpResponse:
     inspections = Inspection.objects.filter(target_region__in=Region.objects.visible_to(user)).order_by("-id")
     form = ScheduleForm(request.POST or None, inspections=inspections,
                         initial={"closed_months": 6, "scheduled_for": timezone.localdate()})
-    error = ""
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            months = data["closed_months"]
-            closed_before = services.months_before(timezone.localdate(), months) if months else None
-            tasks = list(services.look_back_candidates(user, inspection=data["inspection"], closed_before=closed_before))
-            if not tasks:
-                error = "没有符合条件、且尚未安排回头看的已销号任务"
-            else:
-                try:
-                    created = services.schedule_look_backs(tasks, user, scheduled_for=data["scheduled_for"])
-                except Refused as exc:
-                    error = exc.message
-                else:
-                    messages.success(request, f"已安排 {len(created)} 项回头看，计划于{data['scheduled_for']:%Y年%m月%d日}")
-                    return redirect(reverse("acceptance:look_backs") + "?status=pending")
-        else:
-            error = form_errors(form)
-    return render(request, "acceptance/look_back_schedule.html", {"form": form, "error": error}, status=400 if error else 200)
+
+    def act(data: dict[str, Any]) -> str:
+        months = data["closed_months"]
+        closed_before = services.months_before(timezone.localdate(), months) if months else None
+        tasks = list(services.look_back_candidates(user, inspection=data["inspection"], closed_before=closed_before))
+        if not tasks:
+            raise services.AcceptanceRefused("没有符合条件、且尚未安排回头看的已销号任务")
+        created = services.schedule_look_backs(tasks, user, scheduled_for=data["scheduled_for"])
+        return f"已安排 {len(created)} 项回头看，计划于{data['scheduled_for']:%Y年%m月%d日}"
+
+    return post_step(request, form, act, back=reverse("acceptance:look_backs") + "?status=pending",
+                     template="acceptance/look_back_schedule.html")
 
 
 @login_required
@@ -347,7 +311,7 @@ def look_back_schedule_one(request: HttpRequest, uuid: Any) -> HttpResponse:
             raise services.AcceptanceRefused("该任务已安排回头看，尚未记录结论")
         return f"已安排回头看，计划于{data['scheduled_for']:%Y年%m月%d日}"
 
-    return _act(request, task, ScheduleOneForm(request.POST), act, allowed=services.can_schedule_look_back(request.user, task),
+    return post_step(request, ScheduleOneForm(request.POST), act, back=_file_url(task), allowed=services.can_schedule_look_back(request.user, task),
                 denied="只有本区域的整改办可以安排回头看")
 
 
@@ -358,29 +322,19 @@ def look_back_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     task = look_back.task
     can_record = not look_back.result and task.state == TaskState.CLOSED and services.can_record_look_back(request.user, task)
     form = LookBackForm(request.POST or None, initial={"version": task.version})
-    error = ""
-    if request.method == "POST":
-        if not services.can_record_look_back(request.user, task):
-            raise PermissionDenied("只有本区域的验收人员或整改办可以记录回头看结论")
-        if form.is_valid():
-            try:
-                done = services.record_look_back(look_back, request.user, result=form.cleaned_data["result"],
-                                                 finding=form.cleaned_data["finding"], files=request.FILES.getlist("evidence"),
-                                                 expected_version=form.cleaned_data["version"])
-            except Refused as exc:
-                error = exc.message
-            else:
-                if done.result == LookBack.Result.RELAPSE:
-                    messages.warning(request, "回头看发现反弹，任务已重新整改")
-                else:
-                    messages.success(request, "回头看结论已记录：整改成效巩固")
-                return redirect(_file_url(task))
-        else:
-            error = form_errors(form)
-    return render(request, "acceptance/look_back_detail.html", {
-        "lb": look_back, "task": task, "form": form, "error": error, "can_record": can_record,
-        "evidence": look_back.evidence.all(), "allowed": ALLOWED_LABEL,
-    }, status=400 if error else 200)
+
+    def act(data: dict[str, Any]) -> Done:
+        done = services.record_look_back(look_back, request.user, result=data["result"], finding=data["finding"],
+                                         files=request.FILES.getlist("evidence"), expected_version=data["version"])
+        if done.result == LookBack.Result.RELAPSE:
+            return Done("回头看发现反弹，任务已重新整改", level=messages.WARNING)
+        return Done("回头看结论已记录：整改成效巩固")
+
+    return post_step(request, form, act, back=_file_url(task), template="acceptance/look_back_detail.html",
+                     allowed=request.method != "POST" or services.can_record_look_back(request.user, task),
+                     denied="只有本区域的验收人员或整改办可以记录回头看结论",
+                     context={"lb": look_back, "task": task, "can_record": can_record,
+                              "evidence": look_back.evidence.all(), "allowed": ALLOWED_LABEL})
 
 
 @login_required
@@ -430,7 +384,7 @@ def file_closure(request: HttpRequest, uuid: Any) -> HttpResponse:
         filing = services.file_closure(closure, request.user, data["note"])
         return f"已报送备案：{closure.number}，报{filing.filed_to_region.full_name}整改办"
 
-    return _act(request, task, FilingForm(request.POST), act, allowed=services.can_file(request.user, task),
+    return post_step(request, FilingForm(request.POST), act, back=_file_url(task), allowed=services.can_file(request.user, task),
                 denied="只有本区域的整改办可以报送销号备案")
 
 
@@ -442,16 +396,14 @@ def acknowledge_filing(request: HttpRequest, uuid: Any) -> HttpResponse:
     filing = get_object_or_404(Filing.objects.select_related("filed_to_region"), closure=closure) if closure else None
     if filing is None:
         raise Http404("该任务没有销号备案")
-    if not services.can_acknowledge(request.user, filing):
-        raise PermissionDenied("只有备案机关（上级整改办）可以确认备案")
-    try:
+
+    def act(data: dict[str, Any]) -> str:
         services.acknowledge_filing(filing, request.user)
-    except Refused as exc:
-        show_refusal(request, exc)
-    else:
-        messages.success(request, f"已确认备案：{closure.number if closure else ''}")
-    back = request.POST.get("next", "")
-    return redirect(reverse("acceptance:filings") if back == "filings" else _file_url(task))
+        return f"已确认备案：{closure.number if closure else ''}"
+
+    back = reverse("acceptance:filings") if request.POST.get("next", "") == "filings" else _file_url(task)
+    return post_step(request, None, act, back=back, allowed=services.can_acknowledge(request.user, filing),
+                     denied="只有备案机关（上级整改办）可以确认备案")
 
 
 @login_required

@@ -138,7 +138,7 @@ SIGNATURE_MAX_BYTES = 1024 * 1024
 @login_required
 def signature(request: AuthedRequest) -> HttpResponse:
     """Upload (PNG/JPG, read from the content) or remove the user's own signature image."""
-    from rectify.acceptance.files import detect_kind
+    from rectify.core.files import detect_kind
 
     if request.method != "POST":
         return redirect("accounts:security")
@@ -199,7 +199,7 @@ def _signature_history(user: AuthedUser, before: str, after: str, reason: str) -
 @login_required
 def signature_image(request: AuthedRequest) -> FileResponse:
     """The user's own signature image (for the profile page)."""
-    from rectify.acceptance.files import serve_file
+    from rectify.core.files import serve_file
 
     if not request.user.signature_image:
         from django.http import Http404

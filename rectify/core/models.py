@@ -46,11 +46,20 @@ class ChangeRecordQuerySet(models.QuerySet["ChangeRecord"]):
         raise PermissionError("变更记录只能追加，不能删除")
 
 
+LEGACY_CHAIN = ""
+"""The chain key of rows written before per-task chains: one global chain, hashed as before."""
+
+
 class ChangeRecord(models.Model):
     """One change of one object: before and after as JSON, who, when, which request and why.
 
-    Rows are append-only and hash-chained: ``digest`` covers the row and the previous digest,
-    so an edited or deleted row breaks the chain (``rectify manage audit_verify``).
+    Rows are append-only and hash-chained per chain (``chain_key``): the changes of a task and of
+    everything under it (reports, notices, applications …) form the chain ``task:<uuid>``; a record
+    about no task joins the chain of its object type, ``type:<app.model>``. ``digest`` covers the
+    row, its chain and position, and the previous digest of the same chain, so an edited, deleted
+    or moved row breaks its chain; ``RootDigest`` rows seal all chain heads, so a removed chain or
+    a cut-off tail is found too (``rectify audit verify``). Rows written before the chains existed
+    keep ``chain_key = ""`` and their old digest (the legacy global chain, verified as before).
     """
 
     class Action(models.TextChoices):
@@ -72,6 +81,8 @@ class ChangeRecord(models.Model):
     before = models.JSONField("修改前", null=True, blank=True)
     after = models.JSONField("修改后", null=True, blank=True)
     reason = models.CharField("原因", max_length=500, blank=True)
+    chain_key = models.CharField("审计链", max_length=100, blank=True, default=LEGACY_CHAIN)
+    seq = models.PositiveBigIntegerField("链内序号", null=True, blank=True)
     previous_digest = models.CharField(max_length=64, blank=True)
     digest = models.CharField(max_length=64, blank=True)
 
@@ -84,6 +95,7 @@ class ChangeRecord(models.Model):
         verbose_name = "变更记录"
         verbose_name_plural = "变更记录"
         ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["chain_key", "seq"], name="change_record_chain_position")]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
@@ -97,24 +109,24 @@ class ChangeRecord(models.Model):
         raise PermissionError("变更记录只能追加，不能删除")
 
     def compute_digest(self) -> str:
-        payload = json.dumps(
-            [
-                self.previous_digest,
-                self.time.isoformat() if self.time else None,
-                self.user_id,
-                self.request_id,
-                self.action,
-                self.object_type,
-                str(self.object_uuid),
-                str(self.task_uuid) if self.task_uuid else None,
-                self.before,
-                self.after,
-                self.reason,
-            ],
-            ensure_ascii=False,
-            sort_keys=True,
-            default=str,
-        )
+        content: list[Any] = [
+            self.previous_digest,
+            self.time.isoformat() if self.time else None,
+            self.user_id,
+            self.request_id,
+            self.action,
+            self.object_type,
+            str(self.object_uuid),
+            str(self.task_uuid) if self.task_uuid else None,
+            self.before,
+            self.after,
+            self.reason,
+        ]
+        if self.chain_key != LEGACY_CHAIN:
+            # A chained row also covers which chain it belongs to and where: a row moved to another
+            # chain or position no longer matches. Legacy rows keep the payload they were hashed with.
+            content = [self.chain_key, self.seq, *content]
+        payload = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def display_changes(self) -> list[Any]:
@@ -145,16 +157,92 @@ class SavedFilter(models.Model):
         return self.name
 
 
-class AuditChainHead(models.Model):
-    """The last digest of the change history; locked while a row is appended."""
+class AuditChain(models.Model):
+    """The head of one history chain (``ChangeRecord.chain_key``): its length and last digest.
 
+    ``core.history.record_change`` locks only the head of the chain it appends to, so writers on
+    different tasks never wait for each other; writers on one task take turns."""
+
+    key = models.CharField(max_length=100, unique=True)
+    seq = models.PositiveBigIntegerField(default=0)
     digest = models.CharField(max_length=64, blank=True)
 
-    # No data scope: the head of the audit chain, written only by core.history
-    scope_exempt = "the head of the audit chain, written only by core.history"
+    # No data scope: the heads of the audit chains, written only by core.history
+    scope_exempt = "the heads of the audit chains, written only by core.history"
 
     class Meta:
         verbose_name = "审计链头"
+
+    def __str__(self) -> str:
+        return self.key or "旧的全局链"
+
+
+class RootDigestQuerySet(models.QuerySet["RootDigest"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("根摘要只能追加，不能修改")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("根摘要只能追加，不能删除")
+
+
+class RootDigest(models.Model):
+    """A seal over every chain head at one moment, chained to the previous seal.
+
+    The heads that moved since the previous seal are stored as ``RootDigestEntry`` rows; ``digest``
+    covers them, the totals and the previous seal's digest. Replaying the seals gives, for every
+    chain, a length and digest it once had: a chain removed or cut short afterwards no longer
+    matches (``core.history.verify_chain``). Written by the periodic check ``core.seal_audit``
+    and by ``rectify audit verify`` after a clean check."""
+
+    time = models.DateTimeField(default=timezone.now)
+    previous = models.CharField(max_length=64, blank=True, unique=True)
+    chains = models.PositiveIntegerField(default=0)
+    records = models.PositiveBigIntegerField(default=0)
+    digest = models.CharField(max_length=64, blank=True)
+
+    objects = RootDigestQuerySet.as_manager()
+
+    # No data scope: seals of the audit chains, written only by core.history
+    scope_exempt = "seals of the audit chains, written only by core.history"
+
+    class Meta:
+        verbose_name = "审计根摘要"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"根摘要 {self.digest[:12]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("根摘要只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("根摘要只能追加，不能删除")
+
+    def compute_digest(self, entries: list[tuple[str, int, str]]) -> str:
+        """``entries`` are the (chain key, length, head digest) this seal records, in key order."""
+        payload = json.dumps(
+            [self.previous, self.time.isoformat() if self.time else None, self.chains, self.records, entries],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class RootDigestEntry(models.Model):
+    """One chain head as a ``RootDigest`` saw it (only heads that moved since the previous seal)."""
+
+    root = models.ForeignKey(RootDigest, on_delete=models.PROTECT, related_name="entries")
+    chain_key = models.CharField(max_length=100)
+    seq = models.PositiveBigIntegerField()
+    digest = models.CharField(max_length=64)
+
+    # No data scope: part of a seal of the audit chains, written only by core.history
+    scope_exempt = "part of a seal of the audit chains, written only by core.history"
+
+    class Meta:
+        verbose_name = "审计根摘要条目"
+        indexes = [models.Index(fields=["chain_key", "id"], name="root_entry_chain")]
 
 
 # ---------------------------------------------------------------- the holiday calendar (core/workdays.py)

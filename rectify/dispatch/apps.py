@@ -6,3 +6,10 @@ class DispatchConfig(AppConfig):
     label = "dispatch"
     verbose_name = "调度"
     # The periodic checks in jobs.py are registered by the jobs app's autodiscover().
+
+    def ready(self) -> None:
+        from rectify.tasks.hooks import answer_missing_reports
+
+        from .services.queries import missing_report_task_ids
+
+        answer_missing_reports(missing_report_task_ids)  # the traffic lights ask it (rectify.tasks.hooks)

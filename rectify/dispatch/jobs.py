@@ -1,28 +1,17 @@
-"""Periodic checks of dispatch, registered with the jobs app (imported lazily so this module loads without it)."""
+"""Periodic checks of dispatch, registered with the jobs app."""
 from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 from django.utils import timezone
+
+from rectify.jobs.registry import periodic
 
 logger = logging.getLogger(__name__)
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _periodic(name: str, every_minutes: int, label: str) -> Callable[[F], F]:
-    try:
-        from rectify.jobs.registry import periodic
-    except ImportError:  # the jobs app is not installed yet: keep the plain function
-        return lambda fn: fn
-    return periodic(name, every_minutes=every_minutes, label=label)
-
-
-@_periodic("dispatch.remind_missing_reports", every_minutes=60, label="调度报送提醒：截止前 3 天和 1 天提醒未报送进展的责任单位")
+@periodic("dispatch.remind_missing_reports", every_minutes=60, label="调度报送提醒：截止前 3 天和 1 天提醒未报送进展的责任单位")
 def remind_missing_reports(today: datetime.date | None = None) -> int:
     """Remind units with missing reports 3 days and 1 day before a round's due date; returns reminders sent.
 

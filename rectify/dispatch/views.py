@@ -10,19 +10,19 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl.styles import Alignment, Font
 
-from rectify.acceptance.files import ALLOWED_LABEL
 from rectify.accounts.scope import unit_ids
 from rectify.accounts.security import log_personal_data_access
+from rectify.core.files import ALLOWED_LABEL
 from rectify.core.models import ChangeRecord
 from rectify.core.pagination import paginate
 from rectify.core.params import int_param
-from rectify.core.refusals import Refused, form_errors, show_refusal
+from rectify.core.steps import Done, post_step
 from rectify.core.types import AuthedRequest, AuthedUser
 from rectify.core.xlsx import XlsxWriter, style_cell, xlsx_response
 from rectify.tasks.models import Assignment, Task, overdue_q
@@ -119,19 +119,12 @@ def round_create(request: AuthedRequest) -> HttpResponse:
         raise PermissionDenied("只有整改办可以发起调度")
     form = RoundForm(request.POST or None, regions=regions,
                      initial={**month_defaults(), "region": next(iter(regions), None)})
-    error = ""
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                round_ = services.open_round(request.user, **form.cleaned_data)
-            except Refused as exc:
-                error = exc.message
-            else:
-                messages.success(request, f"已发起“{round_.title}”")
-                return redirect("dispatch:round", round_.uuid)
-        else:
-            error = form_errors(form)
-    return render(request, "dispatch/round_form.html", {"form": form, "error": error}, status=400 if error else 200)
+
+    def act(data: dict[str, Any]) -> Done:
+        round_ = services.open_round(request.user, **data)
+        return Done(f"已发起“{round_.title}”", url=reverse("dispatch:round", args=[round_.uuid]))
+
+    return post_step(request, form, act, back="", template="dispatch/round_form.html")
 
 
 # ---------------------------------------------------------------- one round
@@ -210,21 +203,17 @@ def round_reports(request: AuthedRequest, uuid: Any) -> HttpResponse:
 def remind(request: AuthedRequest, uuid: Any) -> HttpResponse:
     round_ = _round(request, uuid)
     _require_office(request, round_)
-    if not round_.is_open:
-        messages.error(request, "该调度已经结束，不能再提醒")
-        return redirect("dispatch:round", round_.uuid)
-    try:
+
+    def act(data: dict[str, Any]) -> str:
         reminder = services.send_reminder(round_, kind="manual", user=request.user)
-    except Refused as exc:
-        show_refusal(request, exc)
-    else:
         if reminder is None:
-            messages.success(request, "所有单位均已报送，无需提醒")
-        else:
-            messages.success(request, f"已提醒 {len(reminder.units)} 个未报送单位（{reminder.recipients} 人）")
-            if no_account := getattr(reminder, "no_account", None):
-                messages.warning(request, f"以下单位没有可接收通知的有效账号，提醒未能送达，请另行通知：{'、'.join(no_account)}")
-    return redirect("dispatch:round", round_.uuid)
+            return "所有单位均已报送，无需提醒"
+        if no_account := getattr(reminder, "no_account", None):
+            messages.warning(request, f"以下单位没有可接收通知的有效账号，提醒未能送达，请另行通知：{'、'.join(no_account)}")
+        return f"已提醒 {len(reminder.units)} 个未报送单位（{reminder.recipients} 人）"
+
+    return post_step(request, None, act, back=reverse("dispatch:round", args=[round_.uuid]),
+                     refused="" if round_.is_open else "该调度已经结束，不能再提醒")
 
 
 @login_required
@@ -232,17 +221,13 @@ def remind(request: AuthedRequest, uuid: Any) -> HttpResponse:
 def close(request: AuthedRequest, uuid: Any) -> HttpResponse:
     round_ = _round(request, uuid)
     _require_office(request, round_)
-    form = CloseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请求无效，请刷新页面后重试")
-    else:
-        try:
-            services.close_round(round_, request.user, expected_version=form.cleaned_data["version"])
-        except Refused as exc:
-            show_refusal(request, exc)
-        else:
-            messages.success(request, f"“{round_.title}”已结束")
-    return redirect("dispatch:round", round_.uuid)
+
+    def act(data: dict[str, Any]) -> str:
+        services.close_round(round_, request.user, expected_version=data["version"])
+        return f"“{round_.title}”已结束"
+
+    return post_step(request, CloseForm(request.POST), act, back=reverse("dispatch:round", args=[round_.uuid]),
+                     invalid="请求无效，请刷新页面后重试")
 
 
 @login_required
@@ -280,30 +265,20 @@ def report_form(request: AuthedRequest, uuid: Any, assignment: Any) -> HttpRespo
         initial.update(text=report.text, percent=report.percent, schedule=report.schedule)
     milestones = list(item.task.milestones.all())
     form = ReportForm(request.POST or None, initial=initial, milestones=[m for m in milestones if not m.done])
-    error = ""
-    if request.method == "POST":
-        if not round_.is_open:
-            error = f"“{round_.title}”已经结束，不能再报送"
-        elif form.is_valid():
-            data = form.cleaned_data
-            try:
-                report = services.submit_report(round_, item, request.user, text=data["text"], schedule=data["schedule"],
-                                                percent=data["percent"], files=request.FILES.getlist("files"),
-                                                expected_version=data["version"], milestones=[int(m) for m in data["milestones"]])
-            except Refused as exc:
-                error = exc.message
-            else:
-                unchanged = bool(data["version"]) and report.version == data["version"]
-                messages.success(request, "内容没有变化，未做修改" if unchanged else "进展情况已报送")
-                return redirect("dispatch:report", report.uuid)
-        else:
-            error = form_errors(form)
-    files = report.files.order_by("id") if report else []
-    return render(request, "dispatch/report_form.html", {
-        "round": round_, "assignment": item, "task": item.task, "report": report, "form": form, "error": error,
-        "files": files, "allowed": ALLOWED_LABEL, "done_milestones": [m for m in milestones if m.done],
-        "other_round": report is not None and report.round_id != round_.pk,
-    }, status=400 if error else 200)
+
+    def act(data: dict[str, Any]) -> Done:
+        done = services.submit_report(round_, item, request.user, text=data["text"], schedule=data["schedule"],
+                                      percent=data["percent"], files=request.FILES.getlist("files"),
+                                      expected_version=data["version"], milestones=[int(m) for m in data["milestones"]])
+        unchanged = bool(data["version"]) and done.version == data["version"]
+        return Done("内容没有变化，未做修改" if unchanged else "进展情况已报送", url=reverse("dispatch:report", args=[done.uuid]))
+
+    return post_step(request, form, act, back="", template="dispatch/report_form.html",
+                     refused="" if round_.is_open else f"“{round_.title}”已经结束，不能再报送",
+                     context={"round": round_, "assignment": item, "task": item.task, "report": report,
+                              "files": report.files.order_by("id") if report else [], "allowed": ALLOWED_LABEL,
+                              "done_milestones": [m for m in milestones if m.done],
+                              "other_round": report is not None and report.round_id != round_.pk})
 
 
 def _visible_report(request: AuthedRequest, uuid: Any) -> ProgressReport:
@@ -336,26 +311,20 @@ def review(request: AuthedRequest, uuid: Any) -> HttpResponse:
     refusal = services.review_refusal(request.user, report)
     if refusal:
         raise PermissionDenied(refusal)
-    form = ReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-    else:
-        data = form.cleaned_data
-        try:
-            services.review_report(report, request.user, accept=data["decision"] == "accept", note=data["note"],
-                                   expected_version=data["version"])
-        except Refused as exc:
-            show_refusal(request, exc)
-        else:
-            messages.success(request, "已认可该报送" if data["decision"] == "accept" else "已退回该报送，单位可修改后重新报送")
-    return redirect("dispatch:report", report.uuid)
+
+    def act(data: dict[str, Any]) -> str:
+        services.review_report(report, request.user, accept=data["decision"] == "accept", note=data["note"],
+                               expected_version=data["version"])
+        return "已认可该报送" if data["decision"] == "accept" else "已退回该报送，单位可修改后重新报送"
+
+    return post_step(request, ReviewForm(request.POST), act, back=reverse("dispatch:report", args=[report.uuid]))
 
 
 @login_required
 def download(request: AuthedRequest, uuid: Any) -> FileResponse:
     evidence = get_object_or_404(EvidenceFile.objects.visible_to(request.user), uuid=uuid)
     log_personal_data_access(request, "下载调度佐证材料", evidence.report.assignment.task)
-    from rectify.acceptance.files import serve_file
+    from rectify.core.files import serve_file
 
     return serve_file(evidence.file, evidence.original_name)
 
@@ -377,18 +346,13 @@ def verification(request: AuthedRequest, uuid: Any) -> HttpResponse:
     manage = services.is_office_for(request.user, round_.region)
     form = SampleForm(request.POST or None)
     if request.method == "POST":
-        if not manage:
-            raise PermissionDenied("只有该区域的整改办可以抽取核查任务")
-        if form.is_valid():
-            try:
-                sample = services.draw_sample(round_, request.user, size=form.cleaned_data["size"], seed=form.cleaned_data["seed"])
-            except Refused as exc:
-                show_refusal(request, exc)
-            else:
-                messages.success(request, f"已随机抽取 {sample.size} 项任务（随机种子 {sample.seed}）")
-                return redirect("dispatch:verification", round_.uuid)
-        else:
-            messages.error(request, form_errors(form))
+
+        def act(data: dict[str, Any]) -> str:
+            sample = services.draw_sample(round_, request.user, size=data["size"], seed=data["seed"])
+            return f"已随机抽取 {sample.size} 项任务（随机种子 {sample.seed}）"
+
+        return post_step(request, form, act, back=reverse("dispatch:verification", args=[round_.uuid]), allowed=manage,
+                         denied="只有该区域的整改办可以抽取核查任务")
     items = (Verification.objects.filter(round=round_).select_related("sample", "task", "checker")
              .order_by("-sample_id", "id"))
     return render(request, "dispatch/verification.html", {
@@ -404,14 +368,9 @@ def finding(request: AuthedRequest, uuid: Any) -> HttpResponse:
     item = get_object_or_404(Verification.objects.visible_to(request.user).select_related("round__region", "task"), uuid=uuid)
     if not services.is_office_for(request.user, item.round.region):
         raise PermissionDenied("只有该区域的整改办可以登记核查情况")
-    form = FindingForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-    else:
-        try:
-            services.record_finding(item, request.user, finding=form.cleaned_data["finding"], result=form.cleaned_data["result"])
-        except Refused as exc:
-            show_refusal(request, exc)
-        else:
-            messages.success(request, "核查情况已登记")
-    return redirect(reverse("dispatch:verification", args=[item.round.uuid]))
+
+    def act(data: dict[str, Any]) -> str:
+        services.record_finding(item, request.user, finding=data["finding"], result=data["result"])
+        return "核查情况已登记"
+
+    return post_step(request, FindingForm(request.POST), act, back=reverse("dispatch:verification", args=[item.round.uuid]))

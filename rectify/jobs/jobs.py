@@ -1,4 +1,4 @@
-"""The jobs app's own periodic check: keep the queue table small."""
+"""The jobs app's own periodic checks: keep the queue table small; seal the audit chains (``core.history.seal``)."""
 from __future__ import annotations
 
 import datetime
@@ -17,3 +17,11 @@ def purge_finished(today: datetime.date | None = None) -> int:
     if today is not None:
         now = datetime.datetime.combine(today, datetime.time(), tzinfo=timezone.get_current_timezone())
     return purge(now)
+
+
+@periodic("core.seal_audit", every_minutes=60, label="封存审计链：把每条变更记录链的链头写入新的根摘要")
+def seal_audit(today: datetime.date | None = None) -> int:
+    """封存审计链：把每条变更记录链的链头写入新的根摘要"""
+    from rectify.core.history import seal
+
+    return 0 if seal() is None else 1

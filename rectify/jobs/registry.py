@@ -126,7 +126,7 @@ def resolve(name: str) -> Callable[..., Any]:
         if module.startswith("rectify."):
             try:
                 import_module(module)
-            except ImportError:
+            except ImportError:  # a stored job's name whose module is gone: answered below as unregistered
                 pass
             found = _periodic[name].func if name in _periodic else _jobs.get(name)
     if found is None:

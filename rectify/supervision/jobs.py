@@ -5,13 +5,13 @@ Each returns how many things it did and is idempotent: running it twice the same
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
+from rectify.jobs.registry import periodic
 from rectify.tasks.models import Task
 from rectify.tasks.states import DONE_STATES
 
@@ -22,21 +22,12 @@ from .schedule import YELLOW, annotate_lights, rules_by_task
 CHUNK = 500
 
 
-def _periodic(name: str, every_minutes: int, label: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register with the jobs app when it is installed; a plain function otherwise."""
-    try:
-        from rectify.jobs.registry import periodic  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return lambda func: func
-    return periodic(name, every_minutes=every_minutes, label=label)
-
-
-@_periodic("supervision.escalate_overdue_steps", every_minutes=60, label="督办超时升级：办理步骤超过时限的督办单提级督办")
+@periodic("supervision.escalate_overdue_steps", every_minutes=60, label="督办超时升级：办理步骤超过时限的督办单提级督办")
 def escalate_overdue_steps(today: datetime.date | None = None) -> int:
     return services.escalate_overdue(today)
 
 
-@_periodic("supervision.issue_for_repeated_yellows", every_minutes=1440, label="预警灯记录：记录每项未完成任务当日的红黄绿灯，连续黄灯自动督办")
+@periodic("supervision.issue_for_repeated_yellows", every_minutes=1440, label="预警灯记录：记录每项未完成任务当日的红黄绿灯，连续黄灯自动督办")
 def issue_for_repeated_yellows(today: datetime.date | None = None) -> int:
     """Record today's light of every open task; issue a notice after ``escalate_after_yellows`` yellows in a row.
 

@@ -180,11 +180,9 @@ def rule_for_region(region: Region) -> LightRule:
 def missing_report_ids(task_paths: dict[int, str], today: datetime.date) -> set[int]:
     """Of the tasks (id → region path), those with a unit that did not report in the latest reporting
     round already due (none without dispatch)."""
-    try:
-        from rectify.dispatch.services import missing_report_task_ids
-    except ImportError:
-        return set()
-    return missing_report_task_ids(task_paths, today)
+    from rectify.tasks.hooks import missing_report_ids as ask
+
+    return ask(task_paths, today)
 
 
 def _prefetched_milestones(task: Task) -> Sequence[Milestone] | None:

@@ -18,14 +18,14 @@ from rectify.accounts.roles import Role
 from rectify.accounts.scope import unit_ids
 from rectify.core.pagination import paginate
 from rectify.core.params import int_param
-from rectify.core.refusals import Refused, form_errors, show_refusal
+from rectify.core.steps import Done, post_step
 from rectify.core.types import AuthedRequest
 from rectify.regions.lookup import LIMIT as LOOKUP_LIMIT
 from rectify.regions.lookup import name_q, visible_regions
 from rectify.regions.models import Region, Unit
+from rectify.tasks import milestones as milestone_services
 from rectify.tasks.models import Task
 
-from . import milestones as milestone_services
 from . import services
 from .forms import (
     CloseForm,
@@ -156,27 +156,17 @@ def notice_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
 @login_required
 def issue(request: AuthedRequest, uuid: Any) -> HttpResponse:
     task = get_object_or_404(Task.objects.visible_to(request.user).select_related("region", "plan"), uuid=uuid)
-    if not services.can_issue(request.user, task):
-        raise PermissionDenied("只有本区域的整改办可以下达督办单")
+    allowed = services.can_issue(request.user, task)
     assigned = Unit.objects.filter(assignments__task=task).distinct().order_by("name")
     form = IssueForm(request.POST or None, units=assigned, initial={"units": [u.pk for u in services.default_units(task)]})
-    error = ""
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                notice = services.issue_notice(task, request.user, units=data["units"], reason=data["reason"], kind=data["kind"])
-            except Refused as exc:
-                error = exc.message
-            else:
-                messages.success(request, f"已下达{notice.number}")
-                return redirect(_detail_url(notice))
-        else:
-            error = form_errors(form)
-    limits = services.limits_for(task.region)
-    lights = annotate_lights([task])
-    return render(request, "supervision/issue.html", {"task": task, "form": form, "error": error, "limits": limits,
-                                                      "light": lights[task.pk]}, status=400 if error else 200)
+
+    def act(data: dict[str, Any]) -> Done:
+        notice = services.issue_notice(task, request.user, units=data["units"], reason=data["reason"], kind=data["kind"])
+        return Done(f"已下达{notice.number}", url=_detail_url(notice))
+
+    context = {"task": task, "limits": services.limits_for(task.region), "light": annotate_lights([task])[task.pk]} if allowed else {}
+    return post_step(request, form, act, back="", allowed=allowed, denied="只有本区域的整改办可以下达督办单",
+                     template="supervision/issue.html", context=context)
 
 
 def _step_view(step: str) -> Any:
@@ -184,19 +174,13 @@ def _step_view(step: str) -> Any:
     @require_POST
     def view(request: AuthedRequest, uuid: Any) -> HttpResponse:
         notice = _notice(request, uuid)
-        if not services.can_act_as_unit(request.user, notice):
-            raise PermissionDenied("只有被督办单位可以办理督办单")
-        form = StepForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, form_errors(form))
-            return redirect(_detail_url(notice))
-        try:
-            services.complete_step(notice, request.user, step, form.cleaned_data["text"], expected_version=form.cleaned_data["version"])
-        except Refused as exc:
-            show_refusal(request, exc)
-        else:
-            messages.success(request, f"已提交{Step(step).label}情况")
-        return redirect(_detail_url(notice))
+
+        def act(data: dict[str, Any]) -> str:
+            services.complete_step(notice, request.user, step, data["text"], expected_version=data["version"])
+            return f"已提交{Step(step).label}情况"
+
+        return post_step(request, StepForm(request.POST), act, back=_detail_url(notice),
+                         allowed=services.can_act_as_unit(request.user, notice), denied="只有被督办单位可以办理督办单")
 
     view.__name__ = f"step_{step}"
     return view
@@ -219,54 +203,37 @@ def _review_notice(request: AuthedRequest, uuid: Any, action: str) -> Supervisio
 @require_POST
 def close(request: AuthedRequest, uuid: Any) -> HttpResponse:
     notice = _review_notice(request, uuid, "审核督办单")
-    form = CloseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect(_detail_url(notice))
-    try:
-        services.close_notice(notice, request.user, form.cleaned_data["grade"], form.cleaned_data["note"],
-                              expected_version=form.cleaned_data["version"])
-    except Refused as exc:
-        show_refusal(request, exc)
-    else:
-        messages.success(request, "督办单已评定销号")
-    return redirect(_detail_url(notice))
+
+    def act(data: dict[str, Any]) -> str:
+        services.close_notice(notice, request.user, data["grade"], data["note"], expected_version=data["version"])
+        return "督办单已评定销号"
+
+    return post_step(request, CloseForm(request.POST), act, back=_detail_url(notice))
 
 
 @login_required
 @require_POST
 def send_back(request: AuthedRequest, uuid: Any) -> HttpResponse:
     notice = _review_notice(request, uuid, "退回督办单")
-    form = SendBackForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect(_detail_url(notice))
-    try:
-        services.send_back(notice, request.user, form.cleaned_data["reason"], expected_version=form.cleaned_data["version"])
-    except Refused as exc:
-        show_refusal(request, exc)
-    else:
-        messages.success(request, "已退回重办，时限自今日起重新计算（已批准的延期时限保留）")
-    return redirect(_detail_url(notice))
+
+    def act(data: dict[str, Any]) -> str:
+        services.send_back(notice, request.user, data["reason"], expected_version=data["version"])
+        return "已退回重办，时限自今日起重新计算（已批准的延期时限保留）"
+
+    return post_step(request, SendBackForm(request.POST), act, back=_detail_url(notice))
 
 
 @login_required
 @require_POST
 def extension(request: AuthedRequest, uuid: Any) -> HttpResponse:
     notice = _notice(request, uuid)
-    if not services.can_act_as_unit(request.user, notice):
-        raise PermissionDenied("只有被督办单位可以申请延期")
-    form = ExtensionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect(_detail_url(notice))
-    try:
-        services.request_extension(notice, request.user, new_date=form.cleaned_data["new_date"], reason=form.cleaned_data["reason"])
-    except Refused as exc:
-        show_refusal(request, exc)
-    else:
-        messages.success(request, "已提交延期申请")
-    return redirect(_detail_url(notice))
+
+    def act(data: dict[str, Any]) -> str:
+        services.request_extension(notice, request.user, new_date=data["new_date"], reason=data["reason"])
+        return "已提交延期申请"
+
+    return post_step(request, ExtensionForm(request.POST), act, back=_detail_url(notice),
+                     allowed=services.can_act_as_unit(request.user, notice), denied="只有被督办单位可以申请延期")
 
 
 def decision_message(item: ExtensionRequest) -> str:
@@ -284,18 +251,13 @@ def decide(request: AuthedRequest, uuid: Any) -> HttpResponse:
     refusal = services.review_refusal(request.user, notice, item.requested_by, "审批延期")
     if refusal:
         raise PermissionDenied(refusal)
-    form = DecideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect(_detail_url(notice))
-    try:
-        decided = services.decide_extension(item, request.user, note=form.cleaned_data["note"],
-                                            approve=form.cleaned_data["decision"] == ExtensionRequest.Decision.APPROVED)
-    except Refused as exc:
-        show_refusal(request, exc)
-    else:
-        messages.success(request, decision_message(decided))
-    return redirect(_detail_url(notice))
+
+    def act(data: dict[str, Any]) -> str:
+        decided = services.decide_extension(item, request.user, note=data["note"],
+                                            approve=data["decision"] == ExtensionRequest.Decision.APPROVED)
+        return decision_message(decided)
+
+    return post_step(request, DecideForm(request.POST), act, back=_detail_url(notice))
 
 
 # ---------------------------------------------------------------- time nodes (时间节点) of a task
@@ -320,22 +282,16 @@ def milestone(request: AuthedRequest, uuid: Any, pk: int) -> HttpResponse:
     item = get_object_or_404(task.milestones.all(), pk=pk)
     if not milestone_services.can_manage(request.user, task):
         raise PermissionDenied("只有本区域的整改办可以标记或调整时间节点")
-    form = MilestoneForm(request.POST, prefix=f"m{item.pk}")
-    target = reverse("supervision:milestones", args=[task.uuid])
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect(target)
-    data = form.cleaned_data
-    try:
+
+    def act(data: dict[str, Any]) -> str:
         changed = milestone_services.set_milestone(item, request.user, done=data["done"], date=data["date"],
                                                    reason=data["reason"], expected_version=data["version"])
-    except Refused as exc:
-        show_refusal(request, exc)
-    else:
         state = "已完成" if changed.done else "未完成"
         when = f"{changed.date:%Y年%m月%d日}" if changed.date else "无日期"
-        messages.success(request, f"时间节点已更新：{when}，{state}")
-    return redirect(target)
+        return f"时间节点已更新：{when}，{state}"
+
+    return post_step(request, MilestoneForm(request.POST, prefix=f"m{item.pk}"), act,
+                     back=reverse("supervision:milestones", args=[task.uuid]))
 
 
 # ---------------------------------------------------------------- rules an office configures for its region

@@ -176,7 +176,7 @@ class Measure(models.Model):
 
 class Milestone(models.Model):
     """A dated step inside a task's measures. A unit ticks it done in its progress report; the office may
-    mark, unmark or move it with a reason (``rectify/supervision/milestones.py``, a history row on the task)."""
+    mark, unmark or move it with a reason (``rectify/tasks/milestones.py``, a history row on the task)."""
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="milestones")
     date = models.DateField("节点日期", null=True, blank=True)

@@ -1,15 +1,47 @@
+"""The change history: append-only rows in per-task chains, sealed by root digests, checked by
+``rectify audit verify`` (``core.history.verify_chain``) against every kind of tampering."""
+from __future__ import annotations
+
+from typing import Any
+
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
-from rectify.core.models import ChangeRecord
+from rectify.core.history import chain_key_for, record_change, seal, verify_chain
+from rectify.core.models import AuditChain, ChangeRecord, RootDigest, RootDigestEntry
 
 pytestmark = pytest.mark.django_db
 
+TABLE = ChangeRecord._meta.db_table
 
-def test_history_rows_cannot_be_changed_or_deleted(make_task):
+
+def sql(statement: str, params: list[Any]) -> None:
+    """Tamper as someone with database access would: plain SQL, past the model's refusals."""
+    with connection.cursor() as cursor:
+        cursor.execute(statement.replace("{table}", TABLE), params)
+
+
+def write(obj: Any, n: int, *, task: Any = None) -> list[ChangeRecord]:
+    rows = []
+    for i in range(n):
+        with transaction.atomic():
+            rows.append(record_change(obj, ChangeRecord.Action.UPDATE, after={"n": i}, reason=f"第{i}次",
+                                      task_uuid=task.uuid if task is not None else None))
+    return rows
+
+
+def audit(capsys: Any) -> str:
+    """Run ``audit verify`` expecting a failure; return what it wrote to stderr."""
+    with pytest.raises(CommandError, match="审计链校验失败"):
+        call_command("audit_verify", "--no-seal")
+    return str(capsys.readouterr().err)
+
+
+def test_history_rows_cannot_be_changed_or_deleted(make_task: Any) -> None:
     make_task()
     row = ChangeRecord.objects.first()
+    assert row is not None
     row.reason = "改写"
     with pytest.raises(PermissionError):
         row.save()
@@ -19,33 +51,178 @@ def test_history_rows_cannot_be_changed_or_deleted(make_task):
         ChangeRecord.objects.all().delete()
     with pytest.raises(PermissionError):
         ChangeRecord.objects.update(reason="x")
+    root = seal()
+    assert root is not None
+    with pytest.raises(PermissionError):
+        root.save()
+    with pytest.raises(PermissionError):
+        RootDigest.objects.all().delete()
 
 
-def test_audit_verify_detects_edited_and_deleted_rows(make_task, capsys):
+def test_each_task_has_its_own_chain_and_other_records_chain_by_type(world: Any, make_task: Any) -> None:
+    first, second = make_task(), make_task()
+    write(first, 3, task=first)
+    write(world.plan, 2)  # a plan belongs to no task: the chain of plans
+    keys = {chain.key: chain.seq for chain in AuditChain.objects.all()}
+    assert keys == {f"task:{first.uuid}": 4, f"task:{second.uuid}": 1, "type:inspections.plan": 2}
+    mine = list(ChangeRecord.objects.filter(chain_key=chain_key_for(first, first.uuid)).order_by("seq"))
+    assert [r.seq for r in mine] == [1, 2, 3, 4]
+    assert [r.previous_digest for r in mine] == ["", *[r.digest for r in mine[:-1]]]
+    assert verify_chain() == (7, [])
+
+
+def test_audit_verify_is_clean_then_seals(make_task: Any, capsys: Any) -> None:
     for _ in range(3):
         make_task()
     call_command("audit_verify")
-    assert "审计链完整：共 3 条记录" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "审计链完整：共 3 条记录，3 条链，1 个根摘要" in out
+    assert f"最新根摘要（本次新封存）：{RootDigest.objects.get().digest}" in out
+    call_command("audit_verify")  # nothing moved since: no second seal
+    assert "1 个根摘要" in capsys.readouterr().out
 
-    table = ChangeRecord._meta.db_table
-    rows = list(ChangeRecord.objects.order_by("id").values_list("id", flat=True))
+
+def test_a_tampered_row_is_found(make_task: Any, capsys: Any) -> None:
+    task = make_task()
+    rows = write(task, 3, task=task)
+    sql("UPDATE {table} SET reason = %s WHERE id = %s", ["篡改", rows[1].id])
+    err = audit(capsys)
+    assert f"任务 {task.uuid} 的审计链：第 {rows[1].id} 条记录的内容被改动（摘要不符）" in err
+
+
+def test_a_deleted_middle_row_is_found(make_task: Any, capsys: Any) -> None:
+    task = make_task()
+    rows = write(task, 3, task=task)
+    sql("DELETE FROM {table} WHERE id = %s", [rows[1].id])
+    err = audit(capsys)
+    assert f"第 {rows[2].id} 条记录之前的记录被删除或改动（链断开）" in err
+
+
+def test_a_deleted_last_row_is_found_even_when_the_head_is_rewound(make_task: Any, capsys: Any) -> None:
+    task = make_task()
+    rows = write(task, 3, task=task)
+    other = make_task()
+    assert seal() is not None
+    sql("DELETE FROM {table} WHERE id = %s", [rows[-1].id])
+    assert "最后的记录被删除（链头摘要不符）" in audit(capsys)
+    # Someone who also rewinds the head leaves a consistent chain: only the seal remembers its length.
+    AuditChain.objects.filter(key=f"task:{task.uuid}").update(seq=3, digest=rows[-2].digest)
+    err = audit(capsys)
+    assert f"任务 {task.uuid} 的审计链：根摘要记录了 4 条，现只有 3 条（链尾的记录被删除）" in err
+    assert str(other.uuid) not in err
+
+
+def test_a_whole_deleted_chain_is_found_by_the_seal(make_task: Any, capsys: Any) -> None:
+    task, other = make_task(), make_task()
+    write(task, 2, task=task)
+    assert seal() is not None
+    sql("DELETE FROM {table} WHERE chain_key = %s", [f"task:{task.uuid}"])
+    AuditChain.objects.filter(key=f"task:{task.uuid}").delete()
+    err = audit(capsys)
+    assert f"任务 {task.uuid} 的审计链：整条链的记录都被删除" in err
+    assert str(other.uuid) not in err
+
+
+def test_reordered_rows_are_found(make_task: Any, capsys: Any) -> None:
+    task = make_task()
+    rows = write(task, 3, task=task)
+    # Swap the positions of two rows (through a free position, the pair is unique).
+    sql("UPDATE {table} SET seq = 99 WHERE id = %s", [rows[0].id])
+    sql("UPDATE {table} SET seq = %s WHERE id = %s", [rows[0].seq, rows[1].id])
+    sql("UPDATE {table} SET seq = %s WHERE id = %s", [rows[1].seq, rows[0].id])
+    err = audit(capsys)
+    assert f"第 {rows[1].id} 条记录之前的记录被删除或改动（链断开）" in err
+    assert f"第 {rows[1].id} 条记录的内容被改动（摘要不符）" in err
+
+
+def test_a_row_moved_within_its_chain_is_found(make_task: Any, capsys: Any) -> None:
+    task = make_task()
+    rows = write(task, 2, task=task)
+    sql("UPDATE {table} SET seq = 9 WHERE id = %s", [rows[-1].id])
+    err = audit(capsys)
+    assert f"第 {rows[-1].id} 条记录的位置不对（链内序号 9，应为 3）" in err
+    assert f"第 {rows[-1].id} 条记录的内容被改动（摘要不符）" in err
+
+
+def test_a_row_moved_to_another_chain_is_found(make_task: Any, capsys: Any) -> None:
+    task, other = make_task(), make_task()
+    rows = write(task, 2, task=task)
+    sql("UPDATE {table} SET chain_key = %s, seq = 2 WHERE id = %s", [f"task:{other.uuid}", rows[-1].id])
+    err = audit(capsys)
+    assert f"任务 {other.uuid} 的审计链：第 {rows[-1].id} 条记录之前的记录被删除或改动（链断开）" in err
+    assert f"任务 {task.uuid} 的审计链：最后的记录被删除（链头摘要不符）" in err
+
+
+def test_a_rewritten_row_with_a_recomputed_chain_is_found_by_the_seal(make_task: Any, capsys: Any) -> None:
+    """Someone who rewrites a row and recomputes every digest after it still differs from the seal."""
+    task = make_task()
+    write(task, 2, task=task)
+    assert seal() is not None
+    previous = ""
+    for row in ChangeRecord.objects.filter(chain_key=f"task:{task.uuid}").order_by("seq"):
+        row.reason = "改写" if row.seq == 2 else row.reason
+        row.previous_digest = previous
+        previous = row.compute_digest()
+        sql("UPDATE {table} SET reason = %s, previous_digest = %s, digest = %s WHERE id = %s",
+            [row.reason, row.previous_digest, previous, row.id])
+    AuditChain.objects.filter(key=f"task:{task.uuid}").update(digest=previous)
+    err = audit(capsys)
+    assert "与根摘要记录的不符（记录被替换）" in err
+    assert "摘要不符）" not in err.replace("与根摘要记录的不符", "")  # every row's own digest is consistent
+
+
+def test_a_tampered_or_removed_seal_is_found(make_task: Any, capsys: Any) -> None:
+    task = make_task()
+    first = seal()
+    write(task, 1, task=task)
+    second = seal()
+    assert first is not None and second is not None
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET reason = %s WHERE id = %s", ["篡改", rows[0]])  # noqa: S608 - table name from _meta, values bound
-    with pytest.raises(CommandError, match="审计链校验失败"):
-        call_command("audit_verify")
-    assert f"第 {rows[0]} 条记录的内容被改动" in capsys.readouterr().err
-
+        cursor.execute(f"UPDATE {RootDigest._meta.db_table} SET records = 7 WHERE id = %s", [first.id])  # noqa: S608 - table name from _meta, values bound
+    assert "第 1 个根摘要的内容被改动（摘要不符）" in audit(capsys)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET reason = %s WHERE id = %s", ["测试数据", rows[0]])  # noqa: S608 - table name from _meta, values bound
-        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [rows[1]])  # noqa: S608 - table name from _meta, values bound
-    with pytest.raises(CommandError):
-        call_command("audit_verify")
-    assert f"第 {rows[2]} 条记录之前的记录被删除" in capsys.readouterr().err
+        cursor.execute(f"DELETE FROM {RootDigestEntry._meta.db_table} WHERE root_id = %s", [first.id])  # noqa: S608 - table name from _meta, values bound
+        cursor.execute(f"DELETE FROM {RootDigest._meta.db_table} WHERE id = %s", [first.id])  # noqa: S608 - table name from _meta, values bound
+    err = audit(capsys)
+    assert "第 1 个根摘要之前的根摘要被删除或改动（根摘要链断开）" in err
 
 
-def test_rectify_audit_verify_command(make_task, capsys):
+def test_rectify_audit_verify_command(make_task: Any, capsys: Any) -> None:
     from rectify.cli import main
 
     make_task()
     assert main(["audit", "verify"]) == 0
     assert "审计链完整：共 1 条记录" in capsys.readouterr().out
+
+
+def test_the_seal_job_is_registered_and_seals_only_when_a_chain_moved(make_task: Any) -> None:
+    from rectify.jobs import registry
+
+    check = registry.get_periodic("core.seal_audit")
+    assert check is not None
+    task = make_task()
+    assert check.func() == 1
+    assert check.func() == 0
+    write(task, 1, task=task)
+    assert check.func() == 1
+    assert list(RootDigest.objects.values_list("chains", "records")) == [(1, 1), (1, 2)]
+    assert verify_chain() == (2, [])
+
+
+def test_bulk_history_chains_like_record_change_and_cannot_fork_a_chain(world: Any, make_task: Any) -> None:
+    from rectify.core.history import BulkHistory
+
+    task = make_task()
+    bulk = BulkHistory(batch_size=2)
+    bulk.start()
+    for i in range(3):
+        bulk.append(task, ChangeRecord.Action.UPDATE, time=task.created_at, after={"i": i}, task_uuid=task.uuid)
+    bulk.append(world.plan, ChangeRecord.Action.UPDATE, time=task.created_at, after={})
+    bulk.finish()
+    assert set(AuditChain.objects.values_list("key", "seq")) == {(f"task:{task.uuid}", 4), ("type:inspections.plan", 1)}
+    write(task, 1, task=task)  # record_change continues the bulk-written chain
+    assert verify_chain() == (6, [])
+
+    bulk.append(task, ChangeRecord.Action.UPDATE, time=task.created_at, after={}, task_uuid=task.uuid)
+    with pytest.raises(IntegrityError), transaction.atomic():  # its position 5 is taken by record_change's row
+        bulk.finish()

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from rectify.core.history import snapshot, verify_chain
-from rectify.core.models import AuditChainHead, ChangeRecord
+from rectify.core.models import AuditChain, ChangeRecord
 from rectify.demo.generate.logins import PASSWORD
 from rectify.dispatch.models import ProgressReport
 from rectify.tasks.models import Task
@@ -38,7 +38,17 @@ def test_generated_ledger_passes_the_audit_and_every_login_sees_its_pages() -> N
     assert ProgressReport.objects.count() == 300 * 3
     count, problems = verify_chain()
     assert problems == [] and count == ChangeRecord.objects.count() > 300 * 3 * 2
-    assert AuditChainHead.objects.get(pk=1).digest == ChangeRecord.objects.order_by("-id").first().digest
+    # Per-task chains, as core.history.record_change writes them: each task's chain holds its own
+    # rows and its reports', and each head is that chain's last row.
+    sample_task = Task.objects.order_by("?").first()
+    chain = ChangeRecord.objects.filter(chain_key=f"task:{sample_task.uuid}").order_by("seq")
+    assert {r.object_type for r in chain} >= {"tasks.task", "dispatch.progressreport"}
+    assert [r.seq for r in chain] == list(range(1, chain.count() + 1))
+    assert all(r.task_uuid == sample_task.uuid for r in chain)
+    for head in AuditChain.objects.order_by("?")[:20]:
+        last = ChangeRecord.objects.filter(chain_key=head.key).order_by("-seq").first()
+        assert (head.seq, head.digest) == (last.seq, last.digest)
+    assert AuditChain.objects.filter(key__startswith="task:").count() == 300
     out = io.StringIO()
     call_command("audit_verify", stdout=out)
     assert "审计链完整" in out.getvalue()
@@ -110,7 +120,8 @@ def test_bulk_writes_keep_the_indexes_and_the_sequences() -> None:
     task = Task.objects.order_by("id").first()
     row = record_change(task, ChangeRecord.Action.UPDATE, before={"x": 1}, after={"x": 2}, reason="测试")
     assert row.pk > ids[-1]
-    assert row.previous_digest == ChangeRecord.objects.filter(pk=ids[-1]).get().digest
+    last = ChangeRecord.objects.filter(chain_key=row.chain_key).exclude(pk=row.pk).order_by("-seq").first()
+    assert last is not None and row.previous_digest == last.digest and row.seq == last.seq + 1
     assert verify_chain()[1] == []
 
 

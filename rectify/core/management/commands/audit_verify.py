@@ -1,17 +1,28 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rectify.core.history import verify_chain
+from rectify.core.history import seal, verify_chain
+from rectify.core.models import AuditChain, RootDigest
 
 
 class Command(BaseCommand):
-    help = "校验变更记录的哈希链，发现被改动或删除的记录"
+    help = "校验变更记录的每条哈希链和根摘要，发现被改动、删除或挪动的记录；校验无误后封存一个新的根摘要"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-seal", action="store_true", help="只校验，不写新的根摘要")
 
     def handle(self, *args: Any, **options: Any) -> None:
         count, problems = verify_chain()
+        chains = AuditChain.objects.count()
         for problem in problems:
             self.stderr.write(problem)
         if problems:
-            raise CommandError(f"审计链校验失败：共 {count} 条记录，发现 {len(problems)} 处问题")
-        self.stdout.write(f"审计链完整：共 {count} 条记录")
+            raise CommandError(f"审计链校验失败：共 {count} 条记录、{chains} 条链，发现 {len(problems)} 处问题")
+        sealed = None if options["no_seal"] else seal()
+        roots = RootDigest.objects.count()
+        self.stdout.write(f"审计链完整：共 {count} 条记录，{chains} 条链，{roots} 个根摘要")
+        latest = RootDigest.objects.order_by("-id").first()
+        if latest is not None:
+            note = "（本次新封存）" if sealed is not None else ""
+            self.stdout.write(f"最新根摘要{note}：{latest.digest}（{latest.time:%Y-%m-%d %H:%M}，{latest.records} 条记录）")

@@ -1,0 +1,42 @@
+"""Dispatch decisions and writes. Views only parse and check; every step runs through
+``rectify.core.actions`` (one transaction, the row locked, one history row per changed record).
+
+By concept: ``permissions`` (who may), ``queries`` (reading and counting), ``rounds``, ``reports``
+(a unit's report and its review), ``reminders`` and ``verification`` (quarterly sampling).
+"""
+from __future__ import annotations
+
+from .permissions import (
+    DispatchRefused,
+    _covers,
+    can_review,
+    is_admin,
+    is_office_for,
+    is_viewer_for,
+    lead_unit_ids,
+    needs_lead_review,
+    office_regions,
+    review_refusal,
+)
+from .queries import (
+    _reported,
+    expected_assignments,
+    expected_pairs,
+    missing_report_task_ids,
+    missing_unit_ids,
+    my_assignments,
+    open_round_for,
+    report_for,
+    reviews_for,
+    round_counts,
+    round_reports,
+    unit_rows,
+    unit_users,
+    visible_rounds,
+)
+from .reminders import _notify_function, notifications_available, send_reminder
+from .reports import MAX_FILES_PER_REPORT, ReportInput, _report_snapshot, review_report, submit_report
+from .rounds import close_round, open_round
+from .verification import MAX_SAMPLE, draw_sample, record_finding, sample_population
+
+__all__ = ["DispatchRefused", "MAX_FILES_PER_REPORT", "MAX_SAMPLE", "ReportInput", "_covers", "_notify_function", "_report_snapshot", "_reported", "can_review", "close_round", "draw_sample", "expected_assignments", "expected_pairs", "is_admin", "is_office_for", "is_viewer_for", "lead_unit_ids", "missing_report_task_ids", "missing_unit_ids", "my_assignments", "needs_lead_review", "notifications_available", "office_regions", "open_round", "open_round_for", "record_finding", "report_for", "review_refusal", "review_report", "reviews_for", "round_counts", "round_reports", "sample_population", "send_reminder", "submit_report", "unit_rows", "unit_users", "visible_rounds"]

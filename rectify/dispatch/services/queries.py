@@ -1,0 +1,125 @@
+"""Reading dispatch: expected assignments, rounds and reports a person sees, counts of a round."""
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from rectify.accounts.roles import UNIT_ROLES
+from rectify.accounts.scope import own_unit_ids, unit_ids
+from rectify.regions.paths import all_path_prefixes
+from rectify.tasks.models import Assignment
+from rectify.tasks.states import OPEN_STATES
+
+from ..models import ProgressReport, ReportingRound
+
+
+def expected_assignments(round_: ReportingRound) -> QuerySet[Assignment]:
+    """Every open assignment in the round's region subtree: its task is open or long-term."""
+    return Assignment.objects.filter(task__region__path__startswith=round_.region.path).filter(
+        Q(task__state__in=list(OPEN_STATES)) | Q(task__long_term=True)
+    )
+
+
+def my_assignments(user: Any) -> QuerySet[Assignment]:
+    """Open assignments of the user's units (牵头单位 / 责任单位 roles)."""
+    return Assignment.objects.filter(unit_id__in=unit_ids(user)).filter(
+        Q(task__state__in=list(OPEN_STATES)) | Q(task__long_term=True)
+    )
+
+
+def visible_rounds(user: Any) -> QuerySet[ReportingRound]:
+    """Rounds over the user's region subtrees, plus rounds in which the user's units must report."""
+    return ReportingRound.objects.visible_to(user)
+
+
+def reviews_for(user: Any) -> QuerySet[ProgressReport]:
+    """Submitted reports waiting for the user's lead unit: other units' reports on tasks it leads."""
+    mine = unit_ids(user)
+    own = own_unit_ids(user)
+    leads_task = Assignment.objects.filter(task=OuterRef("task"), role=Assignment.Role.LEAD)
+    return (ProgressReport.objects.filter(status=ProgressReport.Status.SUBMITTED)
+            .filter(Exists(leads_task.filter(unit_id__in=mine)))
+            .exclude(Exists(leads_task.filter(unit=OuterRef("unit"))))
+            .exclude(unit_id__in=own).exclude(submitted_by=user))
+
+
+def report_for(round_: ReportingRound, assignment: Assignment) -> ProgressReport | None:
+    """The unit's report on the assignment's task for the round's month, whichever round it came through."""
+    return ProgressReport.objects.filter(task_id=assignment.task_id, unit_id=assignment.unit_id,
+                                         period=round_.report_period).first()
+
+
+def round_reports(round_: ReportingRound) -> QuerySet[ProgressReport]:
+    """Every report a round counts: its month, tasks in its region subtree that it expects."""
+    return ProgressReport.objects.filter(period=round_.report_period, task__region__path__startswith=round_.region.path).filter(
+        Q(task__state__in=list(OPEN_STATES)) | Q(task__long_term=True)
+    )
+
+
+def open_round_for(report: ProgressReport, user: Any) -> ReportingRound | None:
+    """An open round through which the user may edit ``report``: its own round, else another level's round
+    of the same month over the task's region."""
+    rounds = visible_rounds(user).filter(status=ReportingRound.Status.OPEN, report_period=report.period)
+    paths = all_path_prefixes([report.task.region.path])
+    return (rounds.filter(pk=report.round_id).first()
+            or rounds.filter(region__path__in=paths).order_by("due_date", "id").first())
+
+
+def _reported(round_: ReportingRound) -> Exists:
+    """For an assignment row: its unit has reported on its task for the round's month."""
+    return Exists(ProgressReport.objects.filter(task=OuterRef("task"), unit=OuterRef("unit"), period=round_.report_period))
+
+
+def expected_pairs(round_: ReportingRound) -> QuerySet[Any]:
+    """(task, unit) pairs the round expects a report from: a unit reports once per task, whatever its roles."""
+    return expected_assignments(round_).values("task_id", "unit_id").distinct()
+
+
+def round_counts(round_: ReportingRound) -> tuple[int, int]:
+    """(expected, reported) reports of the round."""
+    reported = expected_assignments(round_).filter(_reported(round_)).values("task_id", "unit_id").distinct()
+    return expected_pairs(round_).count(), reported.count()
+
+
+def unit_rows(round_: ReportingRound) -> QuerySet[Any]:
+    """Per unit: expected, reported and missing counts of tasks (a query of dicts, ordered by unit name)."""
+    return (expected_assignments(round_).annotate(has_report=_reported(round_)).values("unit_id", "unit__name")
+            .annotate(expected=Count("task_id", distinct=True),
+                      reported=Count("task_id", filter=Q(has_report=True), distinct=True))
+            .order_by("unit__name", "unit_id"))
+
+
+def missing_unit_ids(round_: ReportingRound) -> list[int]:
+    return list(expected_assignments(round_).exclude(_reported(round_)).values_list("unit_id", flat=True).distinct())
+
+
+def missing_report_task_ids(task_paths: dict[int, str], today: datetime.date) -> set[int]:
+    """Of the tasks (id → region path), those with a unit that did not report for the latest round already
+    due over the task's region (one query for the rounds, one per such round).
+
+    Only tasks that existed by the end of that round's period are expected to have reported.
+    """
+    tasks = list(task_paths.items())
+    prefixes = all_path_prefixes(path for _, path in tasks)
+    latest: dict[str, ReportingRound] = {}
+    for round_ in (ReportingRound.objects.filter(due_date__lt=today, region__path__in=prefixes)
+                   .select_related("region").order_by("-due_date", "-id")):
+        latest.setdefault(round_.region.path, round_)
+    missing: set[int] = set()
+    for round_ in latest.values():
+        ids = [pk for pk, path in tasks if path.startswith(round_.region.path)]
+        missing |= set(
+            Assignment.objects.filter(task_id__in=ids, task__created_at__date__lte=round_.period_end)
+            .exclude(_reported(round_)).values_list("task_id", flat=True)
+        )
+    return missing
+
+
+def unit_users(unit_id_list: Iterable[int]) -> QuerySet[Any]:
+    from rectify.accounts.models import User
+
+    return User.objects.filter(is_active=True, role_grants__role__in=list(UNIT_ROLES),
+                               role_grants__unit_id__in=list(unit_id_list)).distinct()
