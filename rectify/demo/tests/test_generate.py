@@ -118,7 +118,7 @@ def test_bulk_writes_keep_the_indexes_and_the_sequences() -> None:
     from rectify.core.history import record_change
 
     task = Task.objects.order_by("id").first()
-    row = record_change(task, ChangeRecord.Action.UPDATE, before={"x": 1}, after={"x": 2}, reason="测试")
+    row = record_change(task, ChangeRecord.Action.UPDATE, before={"x": 1}, after={"x": 2}, reason="测试", task_uuid=task.uuid)
     assert row.pk > ids[-1]
     last = ChangeRecord.objects.filter(chain_key=row.chain_key).exclude(pk=row.pk).order_by("-seq").first()
     assert last is not None and row.previous_digest == last.digest and row.seq == last.seq + 1
