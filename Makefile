@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ADDR   ?= 127.0.0.1:8000
 
-.PHONY: run install test test-postgres lint bench clean
+.PHONY: run install test test-postgres lint bench load clean
 
 $(BIN)/rectify: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_pages.py
+
+# Load test, not in CI (docs/operations.md): 100 users for 5 minutes against rectify serve on PostgreSQL,
+# then a check of every write against the history chain. LOAD_DB=postgres://…/db (filled by rectify generate),
+# LOAD_TIME=2m for a shorter run.
+load: install
+	BIN=$(BIN) sh benchmarks/load.sh
 
 clean:
 	rm -rf $(VENV) data *.egg-info

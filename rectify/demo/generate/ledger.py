@@ -23,11 +23,12 @@ from rectify.dispatch.models import ProgressReport, ReportingRound
 from rectify.dispatch.services import _report_snapshot
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region, Unit
-from rectify.tasks.models import Assignment, Measure, Milestone, Task
+from rectify.tasks.models import Assignment, Measure, Milestone, Task, seq_sort_key
 from rectify.tasks.rollup import STATE_PROGRESS, derived_progress, derived_state
 from rectify.tasks.states import DONE_STATES, TaskState
 
 from . import Context, register
+from .bulk import insert
 
 # The states a generated task passes through to reach the state it is given (history rows, not records:
 # the generator writes no applications, reviews or announcements yet).
@@ -127,7 +128,7 @@ class ProvinceBuilder:
                        stationed_to=self.feedback - datetime.timedelta(days=50), feedback_date=self.feedback)
             for k, city in enumerate(targets, 1)
         ]
-        Inspection.objects.bulk_create([self.central, *self.provincial])
+        insert([self.central, *self.provincial])
         self.ctx.wrote("督察", 1 + len(self.provincial))
 
     def plan(self, inspection: Inspection, region: Region) -> Plan:
@@ -154,7 +155,7 @@ class ProvinceBuilder:
             deadline = up if long_term or not up else min(up, _month_end(up - datetime.timedelta(days=rng.randint(0, 60))))
         deadline_text = "长期坚持" if long_term else (f"{deadline.year}年{deadline.month}月底前" if deadline else "")
         task = Task(
-            plan=plan, inspection=inspection, region=region, region_path=region.path, seq=seq, feedback_no=feedback_no, section=list(topic.section),
+            plan=plan, inspection=inspection, region=region, region_path=region.path, seq=seq, seq_key=seq_sort_key(seq), feedback_no=feedback_no, section=list(topic.section),
             section_title=" / ".join(topic.section)[:200], title=topic.title,
             problem=topic.problem if parent is None else f"{region.name}：{topic.problem}", target=topic.target,
             responsible_person=f"{region.name}分管负责同志", deadline=deadline, deadline_text=deadline_text, long_term=long_term,
@@ -290,23 +291,23 @@ class ProvinceBuilder:
     def write(self, events: list[tuple[Any, ...]], clock: Clock) -> None:
         ctx, chain = self.ctx, self.ctx.chain
         plans = list(self.plans.values())
-        Plan.objects.bulk_create(plans)
+        insert(plans)
         for node in self.nodes:
             node.task.plan = node.task.plan  # refresh plan_id now that the plan has one
         for depth in range(3):
             level = [n.task for n in self.nodes if n.depth == depth]
             for task in level:
                 task.parent = task.parent
-            Task.objects.bulk_create(level, batch_size=2000)
+            insert(level)
         measures = [m for n in self.nodes for m in n.measures]
         milestones = [m for n in self.nodes for m in n.milestones]
         assignments = [a for n in self.nodes for a in n.assignments]
         children: list[Any] = [*measures, *milestones, *assignments]
         for obj in children:  # the tasks have their ids now: copy them into the foreign keys
             obj.task = obj.task
-        Measure.objects.bulk_create(measures, batch_size=2000)
-        Milestone.objects.bulk_create(milestones, batch_size=2000)
-        Assignment.objects.bulk_create(assignments, batch_size=2000)
+        insert(measures)
+        insert(milestones)
+        insert(assignments)
         ctx.wrote("方案", len(plans))
         ctx.wrote("任务", len(self.nodes))
         ctx.wrote("措施、节点和分工", len(measures) + len(milestones) + len(assignments))
@@ -336,7 +337,7 @@ class ProvinceBuilder:
                 period_end=end, due_date=end + datetime.timedelta(days=5), report_period=period,
                 status=ReportingRound.Status.OPEN if last else ReportingRound.Status.CLOSED, version=1 if last else 2,
             ))
-        ReportingRound.objects.bulk_create(rounds)
+        insert(rounds)
         ctx.wrote("调度轮次", len(rounds))
         reports: list[ProgressReport] = []
         for event in events:
@@ -371,11 +372,11 @@ class ProvinceBuilder:
                 _, _, node, before, after, reason = event
                 chain.append(node.task, Action.TRANSITION, time=clock.at(day + datetime.timedelta(days=5)), before=before,
                              after=after, reason=reason, task_uuid=node.task.uuid)
-            if len(reports) >= 5000:
-                ProgressReport.objects.bulk_create(reports)
+            if len(reports) >= 20000:
+                insert(reports)
                 ctx.wrote("进展报送", len(reports))
                 reports = []
-        ProgressReport.objects.bulk_create(reports)
+        insert(reports)
         ctx.wrote("进展报送", len(reports))
 
 
@@ -398,3 +399,6 @@ def fill_ledger(ctx: Context) -> None:
             builder.plan_steps()
         events = builder.play()
         builder.write(events, Clock())
+        ctx.chain.flush()
+        if len(provinces) > 4:
+            ctx.say(f"    {index + 1}/{len(provinces)} 省：已写 {sum(ctx.rows.values()) + ctx.chain.written:,} 行")

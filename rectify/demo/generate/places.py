@@ -4,6 +4,7 @@ from __future__ import annotations
 from rectify.regions.models import Region, Unit
 
 from . import Context, register
+from .bulk import insert
 
 SYLLABLES = "东西南北中青安宁平云海江河山林泉华兴丰永长新清明和福德康嘉瑞昌盛源川湖阳乐泰隆庆武文通远定广吉祥宝金"
 PROVINCE_UNITS = [
@@ -48,14 +49,14 @@ def fill_places(ctx: Context) -> None:
         Region(code=f"{11 + p:02d}0000", name=name, level=Region.Level.PROVINCE, path=f"{11 + p:02d}0000/")
         for p, name in enumerate(_names(ctx, ctx.provinces, "省", used))
     ]
-    Region.objects.bulk_create(provinces)
+    insert(provinces)
     cities: list[Region] = []
     for province in provinces:
         count = ctx.rng.randint(8, 14)
         for c, name in enumerate(_names(ctx, count, "市", used), 1):
             code = f"{province.code[:2]}{c:02d}00"
             cities.append(Region(code=code, name=name, level=Region.Level.CITY, parent=province, path=f"{province.path}{code}/"))
-    Region.objects.bulk_create(cities, batch_size=2000)
+    insert(cities)
     counties: list[Region] = []
     for city in cities:
         count = ctx.rng.randint(5, 11)
@@ -63,14 +64,14 @@ def fill_places(ctx: Context) -> None:
             code = f"{city.code[:4]}{d:02d}"
             counties.append(Region(code=code, name=name + ("区" if d <= 2 else "县"), level=Region.Level.COUNTY, parent=city,
                                    path=f"{city.path}{code}/"))
-    Region.objects.bulk_create(counties, batch_size=2000)
+    insert(counties)
     ctx.wrote("区划", len(provinces) + len(cities) + len(counties))
 
     units: list[Unit] = []
     for region in [*provinces, *cities, *counties]:
         for suffix, kind in UNITS_BY_LEVEL[Region.Level(region.level)]:
             units.append(Unit(name=f"{region.name}{suffix}", kind=kind, region=region))
-    Unit.objects.bulk_create(units, batch_size=2000)
+    insert(units)
     ctx.wrote("单位", len(units))
     by_region: dict[int, dict[str, Unit]] = {}
     for unit in units:

@@ -92,8 +92,36 @@ def test_history_rows_are_what_the_services_write() -> None:
         "plan", "inspection__target_region", "region__parent", "parent")
     for task in tasks:
         assert rows[task.uuid].after == snapshot(task)
+        stored = (task.search_text, task.seq_key, task.section_title)
         task.refresh_search_text()
-        assert Task.objects.get(pk=task.pk).search_text == task.search_text
+        assert stored == (task.search_text, task.seq_key, task.section_title)
+        assert task.region_path == task.region.path
+    assert verify_chain()[1] == []
+
+
+def test_bulk_writes_keep_the_indexes_and_the_sequences() -> None:
+    """The large tables' indexes are dropped for the load and made again; ids come from the tables' own
+    sequences, so the next row the services write gets the next id and extends the chain."""
+    from django.db import connection
+
+    def indexes() -> set[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            tables = [m._meta.db_table for m in (Task, ProgressReport, ChangeRecord)]
+            return {(t, i.name if hasattr(i, "name") else str(i))
+                    for t in tables for i in connection.introspection.get_constraints(cursor, t)}
+
+    before = indexes()
+    generate(tasks=30, reports_per_task=1, provinces=1)
+    assert indexes() == before
+    ids = list(ChangeRecord.objects.order_by("id").values_list("id", flat=True))
+    assert ids == sorted(set(ids))
+    from rectify.core.history import record_change
+
+    task = Task.objects.order_by("id").first()
+    row = record_change(task, ChangeRecord.Action.UPDATE, before={"x": 1}, after={"x": 2}, reason="测试", task_uuid=task.uuid)
+    assert row.pk > ids[-1]
+    last = ChangeRecord.objects.filter(chain_key=row.chain_key).exclude(pk=row.pk).order_by("-seq").first()
+    assert last is not None and row.previous_digest == last.digest and row.seq == last.seq + 1
     assert verify_chain()[1] == []
 
 
