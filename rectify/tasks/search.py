@@ -20,14 +20,17 @@ from django.db.models.lookups import IContains, Lookup
 INDEX_NAME = "task_search_grams"
 
 # The pairs of adjacent characters of a text (upper-cased, none holding whitespace): what the index
-# holds for a task, and the keys looked up for a search word of two or more characters.
+# holds for a task, and the keys looked up for a search word of two or more characters. The text is
+# split into characters once and paired with the next one: ``substr`` at each position re-reads the
+# UTF-8 text from its start, which made rebuilding the index quadratic in the text's length.
 CREATE_SQL = [
     """
     CREATE OR REPLACE FUNCTION rectify_text_grams(t text) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
       SELECT coalesce(array_agg(DISTINCT g), '{}') FROM (
-        SELECT substr(upper(t), i, 2) AS g FROM generate_series(1, char_length(t) - 1) i
-      ) grams WHERE g !~ '\\s'
+        SELECT ch || lead(ch) OVER (ORDER BY n) AS g
+        FROM unnest(regexp_split_to_array(upper(t), '')) WITH ORDINALITY AS chars(ch, n)
+      ) grams WHERE char_length(g) = 2 AND g !~ '\\s'
     $$
     """,
     "CREATE OR REPLACE FUNCTION rectify_word_grams(w text) RETURNS text[]"

@@ -117,3 +117,23 @@ def test_task_search_goes_through_the_pair_lookup() -> None:
 
     assert "search_text__gram_contains" in str(task_search_q("污水 河道"))
     assert Task.objects.filter(task_search_q("污水")).count() == 0
+
+
+def python_pairs(text: str) -> set[str]:
+    """The reference: every pair of adjacent characters, upper-cased, none holding whitespace."""
+    upper = text.upper()
+    return {upper[i:i + 2] for i in range(len(upper) - 1) if not any(ch.isspace() for ch in upper[i:i + 2])}
+
+
+@pytest.mark.parametrize("text", [
+    "", "污", "污水", "加强污水 处理\n设施建设", "Cod 超标 cod", "a  b\tc", "整改😀达标", "长期坚持 " * 200 + "收尾",
+])
+def test_the_pair_function_gives_every_pair_once(text: str) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the pair function and its index exist on PostgreSQL only (SQLite uses a plain LIKE)")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rectify_text_grams(%s)", [text])
+        (pairs,) = cursor.fetchone()
+    assert len(pairs) == len(set(pairs))
+    assert set(pairs) == python_pairs(text)
+
