@@ -242,6 +242,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 LEDGER_PAGE_SIZE = 25
+# Up to this many tasks in a ledger's filter, its page is found by sorting them (cost follows the
+# tasks in scope); above it, by walking the plan-order index (cost follows the page). See
+# rectify.tasks.views.order_for_page and docs/operations.md.
+LEDGER_SORT_IN_SCOPE_ROWS = 50_000
 # Exports of more rows than this are built by a background job (progress page, then a download link).
 RECTIFY_EXPORT_BACKGROUND_ROWS = int(os.environ.get("RECTIFY_EXPORT_BACKGROUND_ROWS", "2000"))
 # A background export's file is kept this long for the person who asked, then removed.

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OrderBy, Prefetch, Q, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -45,6 +45,22 @@ def ledger_queryset(request: AuthedRequest) -> tuple[LedgerFilter, QuerySet[Task
     return ledger_filter, tasks
 
 
+def order_for_page(tasks: QuerySet[Task], total: int | None) -> QuerySet[Task]:
+    """The same order, written so that PostgreSQL finds a page of a narrow filter from the filter's
+    index. Ordered by ``plan_id`` as it is, the planner walks the plan-order index and drops the rows
+    outside the filter; when a province's plans come last it reads nearly the whole national table
+    for one page (915 ms at 300,000 tasks). ``plan_id + 0`` orders the same but no index provides it,
+    so the rows of the filter are read through its own index and sorted (13 ms for 9,677 tasks)."""
+    if total is None or total > settings.LEDGER_SORT_IN_SCOPE_ROWS:
+        return tasks
+    order: list[Any] = []
+    for field in tasks.query.order_by or Task._meta.ordering or ():
+        if field in ("plan_id", "-plan_id"):
+            field = OrderBy(F("plan_id") + 0, descending=field.startswith("-"))
+        order.append(field)
+    return tasks.order_by(*order)
+
+
 def state_counts(tasks: QuerySet[Task], today: Any = None) -> tuple[list[dict[str, Any]], int, int]:
     """The counts above the ledger in ONE grouped query: per state, overdue and to complete
     (an index-only scan of ``task_region_path_counts`` over the tasks in scope on PostgreSQL)."""
@@ -75,7 +91,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         # The page's filters are the counts' filters plus the states chosen: its total is their sum.
         states = set(chosen.get("state") or [])
         total = sum(c["count"] for c in counts if not states or c["value"] in states)
-    page = paginate(request, tasks, settings.LEDGER_PAGE_SIZE, deferred=True, count=total)
+    page = paginate(request, order_for_page(tasks, total), settings.LEDGER_PAGE_SIZE, deferred=True, count=total)
     attach_lights(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)

@@ -1,0 +1,62 @@
+"""A narrow ledger finds its page by sorting the tasks of its filter (``plan_id + 0``), a wide one by
+the plan-order index: the pages are the same either way, in every sort the ledger offers."""
+from __future__ import annotations
+
+import datetime
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from rectify.inspections.models import Plan
+
+ORDERINGS = ["", "seq", "-seq", "deadline", "-deadline", "state", "-updated_at"]
+
+
+def _pages(client: Any, ordering: str, pages: int) -> list[int]:
+    seen: list[int] = []
+    for page in range(1, pages + 1):
+        params = {"page": str(page), **({"ordering": ordering} if ordering else {})}
+        response = client.get(reverse("tasks:ledger"), params)
+        assert response.status_code == 200
+        seen += [t.pk for t in response.context["page"].object_list]
+    return seen
+
+
+@pytest.fixture
+def two_plans(world: SimpleNamespace, make_task: Any) -> None:
+    later = Plan.objects.create(inspection=world.inspection, region=world.city, title="晋城市第二轮整改方案")
+    for n in range(9):
+        make_task(plan=later if n % 2 else world.plan, seq=str(9 - n), deadline=datetime.date(2030, 1 + n % 3, 1))
+
+
+@pytest.mark.parametrize("ordering", ORDERINGS)
+def test_the_pages_are_the_same_sorted_in_scope_or_walked_by_index(
+        ordering: str, world: SimpleNamespace, two_plans: None, login: Any, settings: Any) -> None:
+    settings.LEDGER_PAGE_SIZE = 4
+    client = login(world.city_office)
+    settings.LEDGER_SORT_IN_SCOPE_ROWS = 0  # every filter is "wide": the plan-order index
+    walked = _pages(client, ordering, 3)
+    settings.LEDGER_SORT_IN_SCOPE_ROWS = 50_000
+    sorted_in_scope = _pages(client, ordering, 3)
+    assert sorted_in_scope == walked
+    assert sorted(walked) == sorted(set(walked)) and len(walked) == 9
+
+
+def test_a_narrow_ledger_orders_by_an_expression_a_wide_one_by_the_column(
+        world: SimpleNamespace, two_plans: None, login: Any, settings: Any) -> None:
+    client = login(world.city_office)
+
+    def keys_sql() -> str:
+        with CaptureQueriesContext(connection) as captured:
+            client.get(reverse("tasks:ledger"))
+        return next(q["sql"] for q in captured.captured_queries if "LIMIT" in q["sql"] and '"tasks_task"' in q["sql"]
+                    and "ORDER BY" in q["sql"])
+
+    settings.LEDGER_SORT_IN_SCOPE_ROWS = 50_000
+    assert '("tasks_task"."plan_id" + 0)' in keys_sql()
+    settings.LEDGER_SORT_IN_SCOPE_ROWS = 5
+    assert '("tasks_task"."plan_id" + 0)' not in keys_sql()
