@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from rectify.accounts.roles import UNIT_ROLES
 from rectify.accounts.scope import EVERYTHING, NOTHING, ScopedQuerySet, unit_ids
+from rectify.core.files import CONTENT_TYPES as SERVED_TYPES
 from rectify.core.models import PublicModel, VersionedModel
 from rectify.core.types import AnyUser
 from rectify.regions.models import Region, Unit
@@ -141,13 +142,7 @@ def evidence_path(instance: EvidenceFile, filename: str) -> str:
 
 
 class EvidenceFile(PublicModel):
-    CONTENT_TYPES = {
-        "pdf": "application/pdf",
-        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "jpg": "image/jpeg",
-        "png": "image/png",
-    }
+    CONTENT_TYPES = SERVED_TYPES  # one table of the kinds served, with rectify.core.files
 
     report = models.ForeignKey(ProgressReport, verbose_name="进展报送", on_delete=models.PROTECT, related_name="files")
     file = models.FileField("文件", upload_to=evidence_path, max_length=200)

@@ -7,8 +7,6 @@ gets its first box, and every file input gets a small real file. ``overrides`` s
 """
 from __future__ import annotations
 
-import struct
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,22 +18,11 @@ from django.test import Client
 from django.utils import timezone
 from lxml import html as lxml_html
 
+from conftest import pdf_bytes, png_bytes
+
 TEXT_TYPES = {"", "text", "search", "email", "tel", "url"}
 SKIP_TYPES = {"submit", "button", "reset", "image", "password"}
 
-
-def png_bytes() -> bytes:
-    """A real 1×1 PNG."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
-
-
-def pdf_bytes() -> bytes:
-    return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-            b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 
 def a_file(name: str, accept: str) -> SimpleUploadedFile:

@@ -21,8 +21,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from conftest import pdf_bytes, png_bytes
 from rectify.tests_browser.conftest import needs_chromium
-from rectify.tests_browser.forms import pdf_bytes, png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), needs_chromium]
 

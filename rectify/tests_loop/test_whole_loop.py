@@ -14,9 +14,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import pdf_bytes, png_bytes
 from rectify.acceptance.jobs import announcement_periods_ended
 from rectify.acceptance.models import AcceptanceApplication, Closure, LookBack
-from rectify.acceptance.tests.conftest import pdf_bytes, png_bytes
 from rectify.acceptance.tests.test_flow import elapse
 from rectify.core.models import ChangeRecord
 from rectify.dispatch.models import ProgressReport, ReportingRound

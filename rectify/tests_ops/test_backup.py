@@ -16,12 +16,11 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from conftest import png_bytes
 from rectify import cli
 from rectify.core.backup import MANIFEST, row_counts, verify_files
 from rectify.core.history import verify_chain
 from rectify.dispatch.models import EvidenceFile
-
-from .conftest import png_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,10 +13,9 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.urls import reverse
 
+from conftest import pdf_bytes, png_bytes
 from rectify.dispatch.models import EvidenceFile
 from rectify.settings import _storages
-
-from .conftest import pdf_bytes, png_bytes
 
 BUCKET = "rectify-evidence"
 

@@ -12,12 +12,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from conftest import pdf_bytes, png_bytes
 from rectify.acceptance import services
 from rectify.acceptance.models import AcceptanceApplication, Evidence, LookBack, LookBackEvidence
 from rectify.dispatch.models import EvidenceFile as DispatchEvidence
 from rectify.dispatch.models import ReportingRound
 
-from .conftest import pdf_bytes, png_bytes
 from .test_flow import accepted_task, announce, elapse, fresh
 
 pytestmark = pytest.mark.django_db

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import pdf_bytes, png_bytes
 from rectify.acceptance import services
 from rectify.acceptance.models import AcceptanceApplication, Announcement, Closure, Evidence, Objection
 from rectify.core.models import ChangeRecord
@@ -19,7 +20,7 @@ from rectify.core.workdays import add_working_days
 from rectify.tasks.models import Task
 from rectify.tasks.states import TaskState
 
-from .conftest import exe_bytes, pdf_bytes, png_bytes
+from .conftest import exe_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -16,11 +16,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from conftest import pdf_bytes, png_bytes
 from rectify.acceptance import services
 from rectify.acceptance.models import AcceptanceApplication, Announcement, Closure, LookBack
 from rectify.tasks.states import TaskState
 
-from .conftest import pdf_bytes, png_bytes
 from .test_flow import accepted_task, announce, apply, elapse, fresh, messages_of, url
 
 pytestmark = pytest.mark.django_db

@@ -10,13 +10,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import png_bytes
 from rectify.acceptance import jobs, services
 from rectify.acceptance.models import AcceptanceApplication, Closure, LookBack, Objection
 from rectify.core.models import ChangeRecord
 from rectify.tasks.models import Task
 from rectify.tasks.states import TaskState
 
-from .conftest import exe_bytes, png_bytes
+from .conftest import exe_bytes
 from .test_flow import accepted_task, announce, apply, elapse, fresh, messages_of, review, url
 
 pytestmark = pytest.mark.django_db

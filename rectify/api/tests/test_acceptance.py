@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from conftest import pdf_bytes, png_bytes
 from rectify.acceptance.models import AcceptanceApplication, Closure, LookBack
-from rectify.acceptance.tests.conftest import exe_bytes, pdf_bytes, png_bytes
+from rectify.acceptance.tests.conftest import exe_bytes
 from rectify.acceptance.tests.test_flow import elapse
 from rectify.tasks.models import Task
 from rectify.tasks.states import TaskState

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from rectify.acceptance.tests.conftest import pdf_bytes
+from conftest import pdf_bytes
 from rectify.core.models import ChangeRecord
 from rectify.dispatch.models import ProgressReport, ReportingRound
 from rectify.tasks.models import Assignment, Task

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from conftest import pdf_bytes, png_bytes
 from rectify.core.models import ChangeRecord
 from rectify.dispatch import services
 from rectify.dispatch.jobs import remind_missing_reports
@@ -16,7 +17,7 @@ from rectify.dispatch.models import EvidenceFile, ProgressReport, Reminder, Repo
 from rectify.tasks.models import Assignment, Task
 from rectify.tasks.states import TaskState
 
-from .conftest import exe_bytes, pdf_bytes, png_bytes
+from .conftest import exe_bytes
 
 pytestmark = pytest.mark.django_db
 DUE = datetime.date(2026, 11, 30)

@@ -8,12 +8,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from conftest import pdf_bytes, png_bytes
 from rectify.accounts.models import RoleGrant, User
 from rectify.accounts.roles import Role
 from rectify.core.models import ChangeRecord
 from rectify.dispatch.models import EvidenceFile, ProgressReport, ReportingRound, Verification, VerificationSample
-
-from .conftest import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Rectify-test-2026"

@@ -46,7 +46,7 @@ def other_city_task(world: Any, make_task: Any) -> Task:
 def applied(world: Any, task: Task, user: Any) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from rectify.acceptance.tests.conftest import png_bytes
+    from conftest import png_bytes
 
     photo = SimpleUploadedFile("现场照片.png", png_bytes(), "image/png")
     return acceptance.apply_for_acceptance(task, user, completion_report="已全部整改完成", files=[photo])
