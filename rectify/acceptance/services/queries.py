@@ -58,12 +58,13 @@ def look_back_candidates(user: Any, *, inspection: Any = None, closed_before: da
 
     tasks = Task.objects.visible_to(user, roles={Role.OFFICE})
     pending = LookBack.objects.filter(task=OuterRef("pk"), result=LookBack.Result.PENDING)
-    tasks = tasks.filter(state=TaskState.CLOSED).exclude(Exists(pending)).annotate(last_closed_on=Max("closures__closed_on"))
+    tasks = tasks.filter(state=TaskState.CLOSED).exclude(Exists(pending))
     if inspection is not None:
         tasks = tasks.filter(inspection=inspection)
+    closed = tasks.annotate(last_closed_on=Max("closures__closed_on"))
     if closed_before is not None:
-        tasks = tasks.filter(last_closed_on__lte=closed_before)
-    return tasks.order_by("region__path", "seq", "id")
+        closed = closed.filter(last_closed_on__lte=closed_before)
+    return closed.order_by("region__path", "seq", "id")
 
 
 def filing_region(task: Task) -> Region:
