@@ -234,6 +234,7 @@ def child() -> None:
                 for (line,) in cursor.fetchall()[:14]:
                     print("      " + line)
     out = Path(os.environ.get("BENCH_OUT", tempfile.gettempdir())) / f"rectify-bench-{connection.vendor}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"engine": connection.vendor, "tasks": Task.objects.count(), "rows": rows}, ensure_ascii=False, indent=1))
     print(f"(figures also in {out})")
 

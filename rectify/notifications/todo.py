@@ -22,6 +22,7 @@ from django.utils import timezone
 from rectify.accounts.permissions import can
 from rectify.accounts.roles import Role
 from rectify.accounts.scope import unit_ids
+from rectify.core.ordering import sorted_after_filter
 from rectify.regions.paths import path_prefixes
 from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.states import OPEN_STATES, TaskState
@@ -183,7 +184,7 @@ def tasks_to_redo(user: Any, limit: int) -> Pending:
     applicants = Assignment.objects.filter(unit_id__in=unit_ids(user),
                                            role__in=[Assignment.Role.LEAD, Assignment.Role.RESPONSIBLE]).values("task_id")
     rows = (Task.objects.filter(pk__in=applicants, state__in=[TaskState.SENT_BACK, TaskState.REOPENED])
-            .select_related("region").order_by("deadline", "id"))
+            .select_related("region").order_by(sorted_after_filter("deadline", temporal=True), "id"))
     return _listed("tasks_to_redo", "退回或重新整改的任务", rows,
                    lambda t: TodoEntry(_task_text(t), reverse("tasks:detail", args=[t.uuid]), t.get_state_display()), limit)
 
@@ -195,7 +196,8 @@ def _file_entry(task: Task, note: str = "") -> TodoEntry:
 
 
 def tasks_to_announce(user: Any, limit: int) -> Pending:
-    rows = _tasks(user, Role.OFFICE).filter(state=TaskState.ACCEPTED).select_related("region").order_by("updated_at", "id")
+    rows = (_tasks(user, Role.OFFICE).filter(state=TaskState.ACCEPTED).select_related("region")
+            .order_by(sorted_after_filter("updated_at", temporal=True), "id"))
     return _listed("tasks_to_announce", "已验收待发布公示", rows, lambda t: _file_entry(t, "验收通过"), limit)
 
 
