@@ -34,6 +34,7 @@ from django.db import models, transaction
 
 from .history import record_change, snapshot
 from .models import ChangeRecord, PublicModel
+from .types import AuthedUser
 from .versioning import StaleEdit, save_versioned
 
 M = TypeVar("M", bound=PublicModel)
@@ -53,9 +54,10 @@ def _versioned(obj: models.Model) -> bool:
 
 
 class Step(Generic[M]):
-    """The running step: the locked target, who acts, and how to write and record."""
+    """The running step: the locked target, who acts (None: the system, recorded as 系统), and how to
+    write and record."""
 
-    def __init__(self, obj: M, user: Any, *, reason: str, task_uuid: uuid.UUID | None,
+    def __init__(self, obj: M, user: AuthedUser | None, *, reason: str, task_uuid: uuid.UUID | None,
                  picture: Callable[[M], dict[str, Any]] | None = None) -> None:
         self.obj = obj
         self.user = user
@@ -108,7 +110,7 @@ class Step(Generic[M]):
 
 
 @contextmanager
-def run_action(model: type[M], obj: M | Any, user: Any, *, reason: str, expected_version: int | None = None,
+def run_action(model: type[M], obj: M | Any, user: AuthedUser | None, *, reason: str, expected_version: int | None = None,
                select_related: Sequence[str] = (), picture: Callable[[M], dict[str, Any]] | None = None) -> Iterator[Step[M]]:
     """Open the transaction, lock ``obj``'s row of ``model``, check the version, yield the step."""
     pk = obj.pk if isinstance(obj, models.Model) else obj
@@ -139,7 +141,7 @@ class Action(Generic[M]):
     select_related: tuple[str, ...] = ()
     picture: Callable[[M], dict[str, Any]] | None = None
 
-    def __call__(self, obj: M | Any, user: Any, *, expected_version: int | None = None,
+    def __call__(self, obj: M | Any, user: AuthedUser | None, *, expected_version: int | None = None,
                  reason: str = "") -> AbstractContextManager[Step[M]]:
         return run_action(self.model, obj, user, reason=reason or self.reason, expected_version=expected_version,
                           select_related=self.select_related, picture=self.picture)

@@ -5,15 +5,14 @@ import contextvars
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from rectify.core.types import AnyUser
 
-_actor: contextvars.ContextVar[Any] = contextvars.ContextVar("rectify_actor", default=None)
+_actor: contextvars.ContextVar[AnyUser | None] = contextvars.ContextVar("rectify_actor", default=None)
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("rectify_request_id", default=None)
 
 
-def current_actor() -> Any:
+def current_actor() -> AnyUser | None:
     return _actor.get()
 
 

@@ -21,6 +21,10 @@ from django.utils import timezone
 
 from .context import current_actor, current_request_id
 from .models import LEGACY_CHAIN, AuditChain, ChangeRecord, PublicModel, RootDigest, RootDigestEntry
+from .types import AuthedUser, signed_in
+
+# Who a change row names when no person acted (automatic notices, scheduled jobs, unattended imports).
+SYSTEM_ACTOR = "系统"
 
 
 def plain(value: Any) -> Any:
@@ -92,18 +96,21 @@ def record_change(
     after: dict[str, Any] | None = None,
     reason: str = "",
     task_uuid: uuid.UUID | None = None,
-    user: Any = None,
+    user: AuthedUser | None = None,
 ) -> ChangeRecord:
     """Append a change row for ``obj``; must run inside the transaction that made the change.
 
+    Who acted: ``user``, else the actor of the request, job or command (``core.context``); with
+    neither (an automatic notice, a scheduled job, an import without a user) the row says 系统.
     Only the head of the row's chain is locked (until that transaction ends)."""
-    actor = user if user is not None else current_actor()
+    given = user if user is not None else current_actor()
+    actor = given if signed_in(given) else None
     with transaction.atomic():
         key = chain_key_for(obj, task_uuid)
         head = _locked_head(key)
         row = _chained(ChangeRecord(
-            user=actor if getattr(actor, "pk", None) else None,
-            user_name=(actor.get_full_name() or actor.get_username()) if getattr(actor, "pk", None) else "系统",
+            user=actor,
+            user_name=(actor.get_full_name() or actor.get_username()) if actor is not None else SYSTEM_ACTOR,
             request_id=current_request_id(),
             action=action,
             object_type=obj._meta.label_lower,
@@ -126,7 +133,7 @@ class BulkHistory:
     written at ``finish``, without locks. Had another writer appended to one of the chains in
     between, the unique position ``(chain_key, seq)`` refuses the forked row."""
 
-    def __init__(self, batch_size: int = 5000, user_name: str = "系统") -> None:
+    def __init__(self, batch_size: int = 5000, user_name: str = SYSTEM_ACTOR) -> None:
         self.batch_size = batch_size
         self.user_name = user_name
         self.request_id = uuid.uuid4().hex

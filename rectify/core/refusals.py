@@ -8,7 +8,10 @@ by ``rectify.api.errors``). Each app subclasses it for its own refusals and rais
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 
 class Refused(Exception):
@@ -66,7 +69,7 @@ def refusal_to_form(form: Any, exc: Refused) -> None:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
-def show_refusal(request: Any, exc: Refused) -> None:
+def show_refusal(request: HttpRequest, exc: Refused) -> None:
     """Show a refusal as a message on the next page."""
     from django.contrib import messages
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeAlias
 
 from django.http import HttpRequest
+from typing_extensions import TypeIs
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -23,3 +24,8 @@ class AuthedRequest(HttpRequest):
     """A request behind ``login_required``: its user is a real ``User``."""
 
     user: User
+
+
+def signed_in(user: AnyUser | None) -> TypeIs[AuthedUser]:
+    """Whether ``user`` is a signed-in person (the type checker then knows it is a ``User``)."""
+    return user is not None and user.is_authenticated

@@ -4,9 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 
 from rectify.core.actions import Action
+from rectify.core.context import acting_as
+from rectify.core.history import SYSTEM_ACTOR
 from rectify.core.models import ChangeRecord
 from rectify.core.refusals import Refused
 from rectify.core.versioning import StaleEdit
@@ -91,3 +94,24 @@ def test_notices_leave_only_after_commit(make_task, world, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(NoThanks):
         _rename(task, world.city_office, "再改", expected_version=None, refuse=True, after=send)
     assert callbacks == [] and sent == ["mail"] and mail.outbox == []
+
+
+def test_a_step_of_the_system_is_recorded_as_the_system(make_task, world):
+    """No person acts (user None, no request or command actor): the row names 系统 and no user."""
+    task = make_task(title="旧标题")
+    _rename(task, None, "新标题", expected_version=None)
+    row = ChangeRecord.objects.order_by("-id").first()
+    assert (row.user, row.user_name, row.after) == (None, SYSTEM_ACTOR, {"title": "新标题"})
+    assert SYSTEM_ACTOR == "系统"
+
+
+def test_a_step_without_a_user_names_the_actor_of_its_command(make_task, world):
+    """A command or job run on someone's behalf (``acting_as``) records that person, an anonymous one the system."""
+    task = make_task(title="旧标题")
+    with acting_as(world.city_office):
+        _rename(task, None, "命令改", expected_version=None)
+    assert ChangeRecord.objects.order_by("-id").first().user == world.city_office
+    with acting_as(AnonymousUser()):
+        _rename(task, None, "匿名改", expected_version=None)
+    row = ChangeRecord.objects.order_by("-id").first()
+    assert (row.user, row.user_name) == (None, SYSTEM_ACTOR)
