@@ -6,9 +6,11 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 
+from rectify.core.types import AuthedUser
+
 
 class UserBackend(ModelBackend):
-    def get_user(self, user_id: Any) -> Any:
+    def get_user(self, user_id: Any) -> AuthedUser | None:
         from .models import User
 
         try:

@@ -16,6 +16,8 @@ from typing import Any
 
 from rules.predicates import Predicate
 
+from rectify.core.types import AnyUser
+
 from . import predicates as p
 from .roles import has_office_role, is_admin, is_editor, is_staff, is_superuser
 
@@ -68,7 +70,7 @@ ACTIONS: dict[str, Action] = {
     "system.audit_log": Action(is_admin, "", "查看登录日志和个人信息访问记录"),
 }
 
-def can(user: Any, action: str, obj: Any = None) -> bool:
+def can(user: AnyUser | None, action: str, obj: Any = None) -> bool:
     """Whether ``user`` may do ``action`` (a key of ``ACTIONS``) to ``obj``. An unknown action is an error."""
     if action not in ACTIONS:
         raise KeyError(f"unknown action {action!r}: add it to rectify/accounts/permissions.py ACTIONS")

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.apps import apps
 
+from rectify.core.types import AnyUser
 from rectify.regions.models import Region
 
 from .roles import REGION_ROLES, Role, describe, is_admin, predicate
@@ -22,13 +23,13 @@ APPLICANT_ASSIGNMENTS = ("lead", "responsible")
 LEAD_ASSIGNMENT = "lead"
 
 
-def _task_in_scope(user: Any, task: Any, roles: set[str]) -> bool:
+def _task_in_scope(user: AnyUser, task: Any, roles: set[str]) -> bool:
     if task is None or not getattr(user, "is_authenticated", False):
         return False
     return bool(apps.get_model("tasks", "Task").objects.has_visible(user, task, roles=roles))
 
 
-def _under(user: Any, region: Any, roles: Iterable[str]) -> bool:
+def _under(user: AnyUser, region: Any, roles: Iterable[str]) -> bool:
     return region is not None and any(region.path.startswith(p) for p in region_paths(user, set(roles)))
 
 
@@ -40,7 +41,7 @@ def _region(obj: Any) -> Any:
 # ---------------------------------------------------------------- tasks
 
 @predicate
-def office_of_task(user: Any, task: Any) -> bool:
+def office_of_task(user: AnyUser, task: Any) -> bool:
     """整改办 of the task's region subtree (administrators: every task)."""
     return _task_in_scope(user, task, {Role.OFFICE})
 
@@ -49,7 +50,7 @@ describe(office_of_task, who={Role.ADMIN: "全部", Role.OFFICE: "本辖区（�
 
 
 @predicate
-def reviewer_of_task(user: Any, task: Any) -> bool:
+def reviewer_of_task(user: AnyUser, task: Any) -> bool:
     """验收人员 or 整改办 of the task's region subtree (administrators: every task)."""
     return _task_in_scope(user, task, {Role.REVIEWER, Role.OFFICE})
 
@@ -58,7 +59,7 @@ describe(reviewer_of_task, who={Role.ADMIN: "全部", Role.OFFICE: "本辖区的
 
 
 @predicate
-def applicant_unit_of_task(user: Any, task: Any) -> bool:
+def applicant_unit_of_task(user: AnyUser, task: Any) -> bool:
     """A unit of the user's unit roles is the task's lead or responsible unit (not a cooperating one)."""
     ids = unit_ids(user) if getattr(user, "is_authenticated", False) and task is not None else []
     return bool(ids) and task.assignments.filter(unit_id__in=ids, role__in=APPLICANT_ASSIGNMENTS).exists()
@@ -70,7 +71,7 @@ describe(applicant_unit_of_task, who={Role.LEAD_UNIT: "本单位是任务的牵�
 # ---------------------------------------------------------------- regions
 
 @predicate
-def office_of_region(user: Any, obj: Any) -> bool:
+def office_of_region(user: AnyUser, obj: Any) -> bool:
     """整改办 whose subtree holds the region (of the record): the write scope. Administrators: every region."""
     region = _region(obj)
     return region is not None and (is_admin(user) or _under(user, region, {Role.OFFICE}))
@@ -80,7 +81,7 @@ describe(office_of_region, who={Role.ADMIN: "全部", Role.OFFICE: "本辖区（
 
 
 @predicate
-def reader_of_region(user: Any, obj: Any) -> bool:
+def reader_of_region(user: AnyUser, obj: Any) -> bool:
     """整改办, 验收人员 or 领导 over the region (of the record): they read the whole of it. Administrators: all."""
     region = _region(obj)
     return region is not None and (is_admin(user) or _under(user, region, REGION_ROLES))
@@ -90,7 +91,7 @@ describe(reader_of_region, who={Role.ADMIN: "全部", Role.OFFICE: "本辖区的
 
 
 @predicate
-def office_filed_to(user: Any, filing: Any) -> bool:
+def office_filed_to(user: AnyUser, filing: Any) -> bool:
     """整改办 of the region a closure is filed to, or of a region above it. Administrators: every filing."""
     return filing is not None and (is_admin(user) or _under(user, filing.filed_to_region, {Role.OFFICE}))
 
@@ -101,7 +102,7 @@ describe(office_filed_to, who={Role.ADMIN: "全部", Role.OFFICE: "报送给本�
 # ---------------------------------------------------------------- supervision notices
 
 @predicate
-def unit_of_notice(user: Any, notice: Any) -> bool:
+def unit_of_notice(user: AnyUser, notice: Any) -> bool:
     """One of the supervised units (administrators may act for them)."""
     if notice is None or not getattr(user, "is_authenticated", False):
         return False
@@ -114,7 +115,7 @@ def unit_of_notice(user: Any, notice: Any) -> bool:
 describe(unit_of_notice, who={Role.ADMIN: "全部（代单位办理）", Role.LEAD_UNIT: "本单位是被督办单位", Role.RESPONSIBLE_UNIT: "本单位是被督办单位"})
 
 
-def _separated(user: Any, notice: Any, submitter_id: Any) -> bool:
+def _separated(user: AnyUser, notice: Any, submitter_id: Any) -> bool:
     """Separation of duties: not the submitting user, not a user of one of the supervised units."""
     if submitter_id is not None and submitter_id == user.pk:
         return False
@@ -123,7 +124,7 @@ def _separated(user: Any, notice: Any, submitter_id: Any) -> bool:
 
 
 @predicate
-def reviewer_of_notice(user: Any, notice: Any) -> bool:
+def reviewer_of_notice(user: AnyUser, notice: Any) -> bool:
     """The office of the notice's task judges what the units reported done; never the reporter nor a supervised unit."""
     return notice is not None and office_of_task(user, notice.task) and _separated(user, notice, notice.done_reported_by_id)
 
@@ -132,12 +133,12 @@ describe(reviewer_of_notice, who={Role.ADMIN: "全部，本人报办结或本单
 
 
 @predicate
-def decider_of_extension(user: Any, request: Any) -> bool:
+def decider_of_extension(user: AnyUser, extension: Any) -> bool:
     """The office of the notice's task decides an extension; never the requester nor a supervised unit."""
-    if request is None:
+    if extension is None:
         return False
-    notice = request.notice
-    return office_of_task(user, notice.task) and _separated(user, notice, request.requested_by_id)
+    notice = extension.notice
+    return office_of_task(user, notice.task) and _separated(user, notice, extension.requested_by_id)
 
 
 describe(decider_of_extension, who={Role.ADMIN: "全部，本人申请或本单位被督办的除外", Role.OFFICE: "本辖区任务的延期申请，本人申请或本单位被督办的除外"})
@@ -150,7 +151,7 @@ def lead_unit_ids(task: Any) -> set[int]:
 
 
 @predicate
-def report_needs_lead_review(user: Any, report: Any) -> bool:
+def report_needs_lead_review(user: AnyUser, report: Any) -> bool:
     """A cooperating or responsible unit's report is reviewed by a lead unit; a lead unit's own report is not."""
     return report is not None and report.unit_id not in lead_unit_ids(report.task)
 
@@ -159,7 +160,7 @@ describe(report_needs_lead_review, condition="报送单位不是该任务的牵�
 
 
 @predicate
-def lead_unit_of_report_task(user: Any, report: Any) -> bool:
+def lead_unit_of_report_task(user: AnyUser, report: Any) -> bool:
     """A unit of the user's unit roles leads the report's task (administrators do not review reports)."""
     return report is not None and bool(lead_unit_ids(report.task) & set(unit_ids(user)))
 
@@ -168,7 +169,7 @@ describe(lead_unit_of_report_task, who={Role.LEAD_UNIT: "本单位牵头该任�
 
 
 @predicate
-def submitted_report(user: Any, report: Any) -> bool:
+def submitted_report(user: AnyUser, report: Any) -> bool:
     """The user submitted the report."""
     return report is not None and report.submitted_by_id is not None and report.submitted_by_id == user.pk
 
@@ -177,7 +178,7 @@ describe(submitted_report, condition="本人提交了该报送")
 
 
 @predicate
-def speaks_for_report_unit(user: Any, report: Any) -> bool:
+def speaks_for_report_unit(user: AnyUser, report: Any) -> bool:
     """The reporting unit is one the user speaks for (a unit role or the unit they belong to)."""
     return report is not None and report.unit_id in own_unit_ids(user)
 

@@ -2,7 +2,8 @@
 
 The predicates are `rules <https://github.com/dfunckt/django-rules>`_ predicates: they compose with
 ``&``, ``|`` and ``~`` into the actions of ``rectify/accounts/permissions.py``. This module imports
-nothing of the project, so ``accounts.scope`` may use ``is_admin`` too.
+nothing of the project but ``core.types``, so ``accounts.scope`` may use ``is_admin`` too. A predicate
+receives any user (``AnyUser``: the anonymous one too) and answers a bool.
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any
 
 from django.db import models
 from rules.predicates import Predicate
+
+from rectify.core.types import AnyUser, signed_in
 
 
 class Role(models.TextChoices):
@@ -46,34 +49,30 @@ def describe(leaf: Predicate, *, who: dict[str, str] | None = None, condition: s
     return leaf
 
 
-def _signed_in(user: Any) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False))
-
-
 @predicate
-def is_admin(user: Any) -> bool:
+def is_admin(user: AnyUser) -> bool:
     """系统管理员: a superuser or a holder of the administrator role (the only definition of it)."""
-    return _signed_in(user) and bool(user.is_superuser or any(g.role == Role.ADMIN for g in user.grants))
+    return signed_in(user) and bool(user.is_superuser or any(g.role == Role.ADMIN for g in user.grants))
 
 
 @predicate
-def is_staff(user: Any) -> bool:
+def is_staff(user: AnyUser) -> bool:
     """A staff account (``is_staff``): Django's admin site lets it in."""
-    return _signed_in(user) and bool(user.is_staff)
+    return signed_in(user) and bool(user.is_staff)
 
 
 @predicate
-def is_superuser(user: Any) -> bool:
+def is_superuser(user: AnyUser) -> bool:
     """A superuser account (it also counts as an administrator, ``is_admin``)."""
-    return _signed_in(user) and bool(user.is_superuser)
+    return signed_in(user) and bool(user.is_superuser)
 
 
 def holds(*roles: str) -> Predicate:
     """A predicate: the user holds one of ``roles`` (anywhere; the object predicates narrow it to a region or unit)."""
     wanted = set(roles)
 
-    def check(user: Any) -> bool:
-        return _signed_in(user) and any(g.role in wanted for g in user.grants)
+    def check(user: AnyUser) -> bool:
+        return signed_in(user) and any(g.role in wanted for g in user.grants)
 
     return predicate(check, name="holds_" + "_or_".join(sorted(wanted)))
 

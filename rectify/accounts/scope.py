@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from rectify.core.refusals import Refused
+from rectify.core.types import AnyUser, signed_in
 
 from .roles import REGION_ROLES, UNIT_ROLES, Role, is_admin
 
@@ -23,28 +24,35 @@ NOTHING = Q(pk__in=[])
 EVERYTHING = Q(pk__isnull=False)
 
 
-def region_paths(user: Any, roles: set[str] | None = None) -> list[str]:
+def region_paths(user: AnyUser | None, roles: set[str] | None = None) -> list[str]:
+    """The paths of the regions ``user`` holds one of ``roles`` over (none for the anonymous user)."""
+    if not signed_in(user):
+        return []
     wanted = roles or REGION_ROLES
-    return [g.region.path for g in user.grants if g.role in wanted and g.region_id]
+    return [g.region.path for g in user.grants if g.role in wanted and g.region is not None]
 
 
-def unit_ids(user: Any) -> list[int]:
+def unit_ids(user: AnyUser | None) -> list[int]:
+    if not signed_in(user):
+        return []
     ids = [g.unit_id for g in user.grants if g.role in UNIT_ROLES and g.unit_id]
     return ids
 
 
-def own_unit_ids(user: Any) -> set[int]:
+def own_unit_ids(user: AnyUser | None) -> set[int]:
     """The organisations a user speaks for: units of their unit roles and the unit they belong to.
 
     Separation of duties uses it: nobody reviews a submission of one of these units.
     """
+    if not signed_in(user):
+        return set()
     ids = set(unit_ids(user))
-    if getattr(user, "unit_id", None):
+    if user.unit_id:
         ids.add(user.unit_id)
     return ids
 
 
-def task_scope(user: Any, *, roles: set[str] | None = None) -> Q:
+def task_scope(user: AnyUser | None, *, roles: set[str] | None = None) -> Q:
     """Tasks the user may see: their region subtrees, plus tasks their units are assigned to."""
     if not user or not user.is_authenticated:
         return NOTHING
@@ -61,7 +69,7 @@ def task_scope(user: Any, *, roles: set[str] | None = None) -> Q:
     return q
 
 
-def task_edit_scope(user: Any) -> Q:
+def task_edit_scope(user: AnyUser | None) -> Q:
     """Tasks whose plan fields the user may change: an office's subtree (or everything for admins)."""
     if not user or not user.is_authenticated:
         return NOTHING
@@ -70,7 +78,7 @@ def task_edit_scope(user: Any) -> Q:
     return task_scope(user, roles={Role.OFFICE})
 
 
-def region_scope(user: Any, field: str = "") -> Q:
+def region_scope(user: AnyUser | None, field: str = "") -> Q:
     """Regions (or records with a region ``field``) inside the user's region subtrees."""
     prefix = f"{field}__" if field else ""
     if not user or not user.is_authenticated:
@@ -81,7 +89,7 @@ def region_scope(user: Any, field: str = "") -> Q:
     for path in region_paths(user):
         q |= Q(**{f"{prefix}path__startswith": path})
     for g in user.grants:
-        if g.role in UNIT_ROLES and g.unit_id:
+        if g.role in UNIT_ROLES and g.unit is not None:
             q |= Q(**{f"{prefix}path__startswith": g.unit.region.path})
     return q
 
@@ -101,7 +109,7 @@ class WriteScopeRefused(Refused, PermissionDenied):
     code = "outside_scope"
 
 
-def writable_region_q(user: Any, field: str = "") -> Q:
+def writable_region_q(user: AnyUser | None, field: str = "") -> Q:
     """Regions (or records whose region ``field`` is one) the user may create and move tasks into."""
     prefix = f"{field}__" if field else ""
     if not user or not user.is_authenticated:
@@ -114,13 +122,13 @@ def writable_region_q(user: Any, field: str = "") -> Q:
     return q
 
 
-def writable_regions(user: Any) -> Any:
+def writable_regions(user: AnyUser | None) -> Any:
     """The regions the user may write in (their office subtrees), ordered by path."""
     Region = apps.get_model("regions", "Region")
     return Region.objects.filter(writable_region_q(user)).select_related("parent").order_by("path")
 
 
-def writable_unit_q(user: Any, field: str = "") -> Q:
+def writable_unit_q(user: AnyUser | None, field: str = "") -> Q:
     """Units (or records whose unit ``field`` is one) the user may assign tasks to.
 
     A task of a region may name units of that region or of the regions above it (a county's
@@ -141,13 +149,13 @@ def writable_unit_q(user: Any, field: str = "") -> Q:
     return q
 
 
-def writable_units(user: Any) -> Any:
+def writable_units(user: AnyUser | None) -> Any:
     """The units the user may assign: those of their writable regions and of the regions above them."""
     Unit = apps.get_model("regions", "Unit")
     return Unit.objects.filter(writable_unit_q(user)).select_related("region").order_by("region__path", "name")
 
 
-def check_writable_region(user: Any, region: Any) -> None:
+def check_writable_region(user: AnyUser | None, region: Any) -> None:
     """Refuse (``WriteScopeRefused``, Chinese message) a write into a region outside the user's write scope
     (``can(user, "region.write", region)``, decided from the paths, without a query)."""
     from .permissions import can  # the permission table builds on this module
@@ -157,7 +165,7 @@ def check_writable_region(user: Any, region: Any) -> None:
         raise WriteScopeRefused(f"您没有在“{name}”新建或修改任务的权限（该区划不在您的整改办管辖范围内）")
 
 
-def check_assignable_units(user: Any, units: Any) -> None:
+def check_assignable_units(user: AnyUser | None, units: Any) -> None:
     """Refuse units the user may not assign (``writable_unit_q``), naming them."""
     wanted = {u.pk: u for u in units}
     if not wanted or (user and user.is_authenticated and is_admin(user)):
@@ -179,7 +187,7 @@ def _ancestor_paths(path: str) -> list[str]:
 
 # --- Inspections ---------------------------------------------------------------------------
 
-def inspection_scope(user: Any) -> Q:
+def inspection_scope(user: AnyUser | None) -> Q:
     """Inspections the user may see: those of the user's region subtrees, and those of the tasks the user sees
     (a county unit working on a city inspection's task sees that inspection)."""
     if not user or not user.is_authenticated:
@@ -190,17 +198,17 @@ def inspection_scope(user: Any) -> Q:
     return region_scope(user, "target_region") | Q(pk__in=tasks.values("inspection_id"))
 
 
-def inspection_edit_scope(user: Any) -> Q:
+def inspection_edit_scope(user: AnyUser | None) -> Q:
     """Inspections the user may correct: those targeting a region of the user's write scope."""
     return writable_region_q(user, "target_region")
 
 
-def region_write_scope(user: Any, field: str = "") -> Q:
+def region_write_scope(user: AnyUser | None, field: str = "") -> Q:
     """Regions (or records with a region ``field``) the user may write into (the import's region choices)."""
     return writable_region_q(user, field)
 
 
-def plan_scope(user: Any) -> Q:
+def plan_scope(user: AnyUser | None) -> Q:
     """Plans the user may see: those of their region subtrees, and those holding a task they see.
 
     A unit sees only the plans of the tasks it is assigned to, never every plan of its region.
@@ -242,7 +250,7 @@ def _through(model: Any, q: Q, many: bool) -> Q:
     return Q(pk__in=model._base_manager.filter(q).values("pk")) if many else q
 
 
-def visible_q(model: Any, user: Any, roles: set[str] | None = None) -> Q:
+def visible_q(model: Any, user: AnyUser | None, roles: set[str] | None = None) -> Q:
     """What ``user`` may see of ``model``: any of its ``scope_path`` relations leads into the user's scope.
 
     A path ending at a region is read through the user's region roles (``roles`` or the model's
@@ -273,7 +281,7 @@ def visible_q(model: Any, user: Any, roles: set[str] | None = None) -> Q:
     return q
 
 
-def editable_q(model: Any, user: Any) -> Q:
+def editable_q(model: Any, user: AnyUser | None) -> Q:
     """What ``user`` may change of ``model``: its ``scope_edit_path`` (else ``scope_path``) relations lead
     into the user's write scope (an office's subtrees; administrators everywhere)."""
     if not user or not user.is_authenticated:
@@ -305,21 +313,21 @@ class ScopedQuerySet(models.QuerySet[_M, _M]):
     ``editable_q``; the others declare ``scope_path`` and inherit both.
     """
 
-    def visible_q(self, user: Any, roles: set[str] | None = None) -> Q:
+    def visible_q(self, user: AnyUser, roles: set[str] | None = None) -> Q:
         return visible_q(self.model, user, roles)
 
-    def editable_q(self, user: Any) -> Q:
+    def editable_q(self, user: AnyUser) -> Q:
         return editable_q(self.model, user)
 
-    def visible_to(self, user: Any, roles: set[str] | None = None) -> Self:
+    def visible_to(self, user: AnyUser, roles: set[str] | None = None) -> Self:
         """The rows ``user`` may see (through ``roles`` only, when given)."""
         return self.filter(self.visible_q(user, roles))
 
-    def editable_by(self, user: Any) -> Self:
+    def editable_by(self, user: AnyUser) -> Self:
         """The rows ``user`` may change."""
         return self.filter(self.editable_q(user))
 
-    def has_visible(self, user: Any, obj: Any, roles: set[str] | None = None) -> bool:
+    def has_visible(self, user: AnyUser, obj: Any, roles: set[str] | None = None) -> bool:
         """Whether ``obj`` is among the rows ``user`` may see (one query, none for an administrator)."""
         if user and user.is_authenticated and is_admin(user):
             return True

@@ -11,19 +11,19 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
 from rectify.core.params import BadParam, SearchTooLong, int_param, search_q
-from rectify.core.types import AuthedRequest
+from rectify.core.types import AnyUser, AuthedRequest
 
 from .models import Region, Unit
 
 LIMIT = 20
 
 
-def visible_units(user: object) -> QuerySet[Unit]:
+def visible_units(user: AnyUser) -> QuerySet[Unit]:
     """The units the caller may see (``Unit.objects.visible_to``), without unit groups."""
     return Unit.objects.visible_to(user).exclude(kind=Unit.Kind.GROUP)
 
 
-def visible_regions(user: object) -> QuerySet[Region]:
+def visible_regions(user: AnyUser) -> QuerySet[Region]:
     """The regions the caller may see (``Region.objects.visible_to``) down to counties."""
     return Region.objects.visible_to(user).exclude(level=Region.Level.TOWN)
 

@@ -80,7 +80,7 @@ class LedgerFilter(django_filters.FilterSet):
         model = Task
         fields: list[str] = []
 
-    def __init__(self, *args: Any, user: AnyUser | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from rectify.regions.lookup import visible_regions, visible_units
 
