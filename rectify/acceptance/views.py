@@ -19,7 +19,7 @@ from rectify.accounts.security import log_personal_data_access
 from rectify.core.files import ALLOWED_LABEL, serve_file
 from rectify.core.pagination import paginate
 from rectify.core.steps import Done, post_step
-from rectify.core.types import AnyUser
+from rectify.core.types import AnyUser, AuthedRequest
 from rectify.core.workdays import add_working_days_noting
 from rectify.inspections.models import Inspection
 from rectify.regions.models import Region
@@ -45,7 +45,7 @@ from .models import AcceptanceApplication, Announcement, Evidence, Filing, LookB
 PUBLIC_PAGE_SIZE = 20
 
 
-def _task(request: HttpRequest, uuid: Any) -> Task:
+def _task(request: AuthedRequest, uuid: Any) -> Task:
     return get_object_or_404(Task.objects.visible_to(request.user).select_related("region__parent", "plan"), uuid=uuid)
 
 
@@ -55,7 +55,7 @@ def _file_url(task: Task) -> str:
 
 
 @login_required
-def task_file(request: HttpRequest, uuid: Any) -> HttpResponse:
+def task_file(request: AuthedRequest, uuid: Any) -> HttpResponse:
     """一案一档: everything about the acceptance and closure of one task."""
     task = _task(request, uuid)
     user = request.user
@@ -119,7 +119,7 @@ def _filing_context(user: AnyUser, task: Task) -> dict[str, Any]:
 
 
 @login_required
-def apply(request: HttpRequest, uuid: Any) -> HttpResponse:
+def apply(request: AuthedRequest, uuid: Any) -> HttpResponse:
     task = _task(request, uuid)
     if not can(request.user, "acceptance.apply", task):
         raise PermissionDenied("只有承担该任务的牵头单位、责任单位或整改办可以申请验收")
@@ -136,7 +136,7 @@ def apply(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def review(request: HttpRequest, uuid: Any) -> HttpResponse:
+def review(request: AuthedRequest, uuid: Any) -> HttpResponse:
     application = get_object_or_404(AcceptanceApplication.objects.visible_to(request.user), uuid=uuid)
     task = application.task
     if application.applicant_id == request.user.pk and can(request.user, "acceptance.review", task):
@@ -154,7 +154,7 @@ def review(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def announce(request: HttpRequest, uuid: Any) -> HttpResponse:
+def announce(request: AuthedRequest, uuid: Any) -> HttpResponse:
     task = _task(request, uuid)
 
     def act(data: dict[str, Any]) -> str:
@@ -169,7 +169,7 @@ def announce(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def object_(request: HttpRequest, uuid: Any) -> HttpResponse:
+def object_(request: AuthedRequest, uuid: Any) -> HttpResponse:
     announcement = get_object_or_404(Announcement.objects.visible_to(request.user), uuid=uuid)
 
     def act(data: dict[str, Any]) -> str:
@@ -183,7 +183,7 @@ def object_(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def resolve(request: HttpRequest, uuid: Any) -> HttpResponse:
+def resolve(request: AuthedRequest, uuid: Any) -> HttpResponse:
     objection = get_object_or_404(Objection.objects.visible_to(request.user).select_related("announcement__task"), uuid=uuid)
     task = objection.announcement.task
 
@@ -198,7 +198,7 @@ def resolve(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def close(request: HttpRequest, uuid: Any) -> HttpResponse:
+def close(request: AuthedRequest, uuid: Any) -> HttpResponse:
     task = _task(request, uuid)
 
     def act(data: dict[str, Any]) -> str:
@@ -210,14 +210,14 @@ def close(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @login_required
-def evidence_download(request: HttpRequest, uuid: Any) -> FileResponse:
+def evidence_download(request: AuthedRequest, uuid: Any) -> FileResponse:
     evidence = get_object_or_404(Evidence.objects.visible_to(request.user), uuid=uuid)
     log_personal_data_access(request, "下载验收佐证材料", evidence.application.task)
     return serve_file(evidence.file, evidence.original_name)
 
 
 @login_required
-def review_signature(request: HttpRequest, uuid: Any) -> FileResponse:
+def review_signature(request: AuthedRequest, uuid: Any) -> FileResponse:
     """The signature image kept with a review (shown on the task's file)."""
     from .models import AcceptanceReview
 
@@ -228,7 +228,7 @@ def review_signature(request: HttpRequest, uuid: Any) -> FileResponse:
 
 
 @login_required
-def notice(request: HttpRequest, uuid: Any) -> HttpResponse:
+def notice(request: AuthedRequest, uuid: Any) -> HttpResponse:
     task = _task(request, uuid)
     announcement = services.current_announcement(task)
     if announcement is None:
@@ -240,7 +240,7 @@ def notice(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @login_required
-def dossier(request: HttpRequest, uuid: Any) -> FileResponse:
+def dossier(request: AuthedRequest, uuid: Any) -> FileResponse:
     task = _task(request, uuid)
     log_personal_data_access(request, "下载验收销号档案", task)
     return FileResponse(dossier_zip(task), as_attachment=True, filename=f"验收销号档案_{task.seq}.zip", content_type="application/zip")
@@ -258,12 +258,12 @@ LOOK_BACK_PAGE_SIZE = 30
 LOOK_BACK_FILTERS = {"pending": "待回头看", "consolidated": "巩固", "relapse": "反弹"}
 
 
-def _look_backs(request: HttpRequest) -> Any:
+def _look_backs(request: AuthedRequest) -> Any:
     return LookBack.objects.visible_to(request.user)
 
 
 @login_required
-def look_back_list(request: HttpRequest) -> HttpResponse:
+def look_back_list(request: AuthedRequest) -> HttpResponse:
     items = _look_backs(request).select_related("task__region", "closure", "scheduled_by", "checker").order_by("-scheduled_for", "-id")
     status = request.GET.get("status", "")
     if status == "pending":
@@ -279,7 +279,7 @@ def look_back_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def look_back_schedule(request: HttpRequest) -> HttpResponse:
+def look_back_schedule(request: AuthedRequest) -> HttpResponse:
     """Schedule look-backs for many closed tasks at once (e.g. all closed 6 months ago in one inspection)."""
     user = request.user
     if not can(user, "acceptance.schedule_look_backs"):
@@ -303,7 +303,7 @@ def look_back_schedule(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def look_back_schedule_one(request: HttpRequest, uuid: Any) -> HttpResponse:
+def look_back_schedule_one(request: AuthedRequest, uuid: Any) -> HttpResponse:
     task = _task(request, uuid)
 
     def act(data: dict[str, Any]) -> str:
@@ -317,7 +317,7 @@ def look_back_schedule_one(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @login_required
-def look_back_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
+def look_back_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
     look_back = get_object_or_404(_look_backs(request).select_related("task__region__parent", "task__plan", "closure", "scheduled_by", "checker"),
                                   uuid=uuid)
     task = look_back.task
@@ -339,7 +339,7 @@ def look_back_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @login_required
-def look_back_evidence(request: HttpRequest, uuid: Any) -> FileResponse:
+def look_back_evidence(request: AuthedRequest, uuid: Any) -> FileResponse:
     evidence = get_object_or_404(LookBackEvidence.objects.visible_to(request.user), uuid=uuid)
     log_personal_data_access(request, "下载回头看佐证材料", evidence.look_back.task)
     return serve_file(evidence.file, evidence.original_name)
@@ -375,7 +375,7 @@ FILING_PAGE_SIZE = 20
 
 @login_required
 @require_POST
-def file_closure(request: HttpRequest, uuid: Any) -> HttpResponse:
+def file_closure(request: AuthedRequest, uuid: Any) -> HttpResponse:
     task = _task(request, uuid)
 
     def act(data: dict[str, Any]) -> str:
@@ -391,7 +391,7 @@ def file_closure(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def acknowledge_filing(request: HttpRequest, uuid: Any) -> HttpResponse:
+def acknowledge_filing(request: AuthedRequest, uuid: Any) -> HttpResponse:
     task = _task(request, uuid)
     closure = services.latest_closure(task)
     filing = get_object_or_404(Filing.objects.select_related("filed_to_region"), closure=closure) if closure else None
@@ -408,7 +408,7 @@ def acknowledge_filing(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @login_required
-def filing_list(request: HttpRequest) -> HttpResponse:
+def filing_list(request: AuthedRequest) -> HttpResponse:
     """Filings received by the caller's office subtree, unacknowledged first."""
     if not can(request.user, "acceptance.receive_filings"):
         raise PermissionDenied("只有整改办可以查看销号备案")

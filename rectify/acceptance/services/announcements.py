@@ -11,6 +11,7 @@ from rectify.core.actions import Action
 from rectify.core.history import snapshot
 from rectify.core.models import ChangeRecord
 from rectify.core.numbering import CLOSURE, issuer_name, next_seq
+from rectify.core.types import AuthedUser
 from rectify.core.workdays import add_working_days_noting, estimate_warning
 from rectify.tasks.models import Task
 from rectify.tasks.services import transition_task
@@ -33,7 +34,7 @@ TASK_STEP = Action(Task, reason="销号公示")
 
 
 def start_announcement(
-    task: Task, user: Any, *, starts_on: datetime.date | None = None, expected_version: int | None = None
+    task: Task, user: AuthedUser, *, starts_on: datetime.date | None = None, expected_version: int | None = None
 ) -> Announcement:
     _require(can(user, "acceptance.announce", task), "只有整改办可以发布销号公示")
     with TASK_STEP(task, user, expected_version=expected_version, reason="发布销号公示") as act:
@@ -59,7 +60,7 @@ def start_announcement(
     return announcement
 
 
-def record_objection(announcement: Announcement, user: Any, *, content: str, contact: str = "",
+def record_objection(announcement: Announcement, user: AuthedUser, *, content: str, contact: str = "",
                      today: datetime.date | None = None) -> Objection:
     _require(can(user, "acceptance.object", announcement.task), "只有整改办可以登记公示异议")
     with TASK_STEP(announcement.task, user, reason="登记公示异议") as act:
@@ -79,7 +80,7 @@ def record_objection(announcement: Announcement, user: Any, *, content: str, con
     return objection
 
 
-def resolve_objection(objection: Objection, user: Any, *, resolution: str, note: str,
+def resolve_objection(objection: Objection, user: AuthedUser, *, resolution: str, note: str,
                       expected_version: int | None = None) -> Objection:
     _require(can(user, "acceptance.resolve", objection.announcement.task), "只有整改办可以处理异议")
     with TASK_STEP(objection.announcement.task, user, expected_version=expected_version) as act:
@@ -109,7 +110,7 @@ def resolve_objection(objection: Objection, user: Any, *, resolution: str, note:
     return objection
 
 
-def close_task(task: Task, user: Any, *, today: datetime.date | None = None, expected_version: int | None = None) -> Closure:
+def close_task(task: Task, user: AuthedUser, *, today: datetime.date | None = None, expected_version: int | None = None) -> Closure:
     _require(can(user, "acceptance.close", task), "只有整改办可以销号")
     with TASK_STEP(task, user, expected_version=expected_version, reason="销号") as act:
         task = act.obj

@@ -14,6 +14,7 @@ from rectify.accounts.scope import unit_ids
 from rectify.core.actions import Action
 from rectify.core.files import check_upload
 from rectify.core.models import ChangeRecord
+from rectify.core.types import AuthedUser
 from rectify.tasks.models import Task
 from rectify.tasks.services import transition_task
 from rectify.tasks.states import TaskState
@@ -36,7 +37,7 @@ TASK_STEP = Action(Task, reason="验收")
 
 
 def apply_for_acceptance(
-    task: Task, user: Any, *, completion_report: str, files: Sequence[Any] = (), expected_version: int | None = None
+    task: Task, user: AuthedUser, *, completion_report: str, files: Sequence[Any] = (), expected_version: int | None = None
 ) -> AcceptanceApplication:
     """Create the application with its evidence and move the task to 申请验收.
 
@@ -67,7 +68,7 @@ def apply_for_acceptance(
 
 def review_application(
     application: AcceptanceApplication,
-    user: Any,
+    user: AuthedUser,
     *,
     decision: str,
     site_check: str,
@@ -114,12 +115,12 @@ def review_application(
     return review
 
 
-def signer_name(user: Any) -> str:
+def signer_name(user: AuthedUser) -> str:
     """The name a review is signed with: always the logged-in reviewer's own."""
     return str(user.get_full_name() or user.get_username())[:60]
 
 
-def _copy_signature(review: AcceptanceReview, user: Any) -> None:
+def _copy_signature(review: AcceptanceReview, user: AuthedUser) -> None:
     """Keep a copy of the reviewer's signature image as it was when signing (a later change of
     the profile image does not change a signed review)."""
     image = getattr(user, "signature_image", None)

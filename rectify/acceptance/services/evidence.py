@@ -7,6 +7,7 @@ from typing import Any
 from rectify.core.files import sha256_of
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
+from rectify.core.types import AuthedUser
 from rectify.tasks.models import Task
 
 from ..models import (
@@ -20,7 +21,7 @@ def _delete_files(written: Sequence[EvidenceFile]) -> None:
             evidence.file.storage.delete(evidence.file.name)
 
 
-def _save_evidence(make: Callable[..., EvidenceFile], files: Sequence[Any], kinds: Sequence[str], task: Task, user: Any,
+def _save_evidence(make: Callable[..., EvidenceFile], files: Sequence[Any], kinds: Sequence[str], task: Task, user: AuthedUser,
                    written: list[EvidenceFile]) -> None:
     """Store checked uploads under random names (``written`` lists them for cleanup on failure)."""
     for upload, kind in zip(files, kinds, strict=True):

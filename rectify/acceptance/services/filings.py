@@ -1,14 +1,13 @@
 """Filing (备案) a closure with the level above, and the level above acknowledging it."""
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils import timezone
 
 from rectify.accounts.permissions import can
 from rectify.core.actions import Action
 from rectify.core.history import snapshot
 from rectify.core.models import ChangeRecord
+from rectify.core.types import AuthedUser
 from rectify.tasks.models import Task
 from rectify.tasks.states import TaskState
 
@@ -26,7 +25,7 @@ TASK_STEP = Action(Task, reason="报送销号备案")
 ACKNOWLEDGE = Action(Filing, reason="确认销号备案", select_related=("filed_to_region", "closure__task"))
 
 
-def file_closure(closure: Closure, user: Any, note: str = "") -> Filing:
+def file_closure(closure: Closure, user: AuthedUser, note: str = "") -> Filing:
     _require(can(user, "acceptance.file", closure.task), "只有本区域的整改办可以报送销号备案")
     with TASK_STEP(closure.task, user) as act:
         task = act.obj
@@ -42,7 +41,7 @@ def file_closure(closure: Closure, user: Any, note: str = "") -> Filing:
     return filing
 
 
-def acknowledge_filing(filing: Filing, user: Any) -> Filing:
+def acknowledge_filing(filing: Filing, user: AuthedUser) -> Filing:
     with ACKNOWLEDGE(filing, user) as act:
         filing = act.obj
         _require(can(user, "acceptance.acknowledge", filing), "只有备案机关（上级整改办）可以确认备案")

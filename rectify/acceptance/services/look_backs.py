@@ -13,6 +13,7 @@ from rectify.accounts.permissions import can
 from rectify.core.actions import Action
 from rectify.core.files import check_upload
 from rectify.core.models import ChangeRecord
+from rectify.core.types import AuthedUser
 from rectify.tasks.models import Task
 from rectify.tasks.services import transition_task
 from rectify.tasks.states import TaskState
@@ -33,7 +34,7 @@ TASK_STEP = Action(Task, reason="回头看")
 
 
 @transaction.atomic
-def schedule_look_backs(tasks: Iterable[Task], user: Any, *, scheduled_for: datetime.date) -> list[LookBack]:
+def schedule_look_backs(tasks: Iterable[Task], user: AuthedUser, *, scheduled_for: datetime.date) -> list[LookBack]:
     """Schedule a look-back for each closed task (one or many); tasks that already have a pending
     look-back are skipped, so scheduling twice schedules nothing more."""
     created: list[LookBack] = []
@@ -54,7 +55,7 @@ def schedule_look_backs(tasks: Iterable[Task], user: Any, *, scheduled_for: date
     return created
 
 
-def record_look_back(look_back: LookBack, user: Any, *, result: str, finding: str, files: Sequence[Any] = (),
+def record_look_back(look_back: LookBack, user: AuthedUser, *, result: str, finding: str, files: Sequence[Any] = (),
                      expected_version: int | None = None) -> LookBack:
     """Record the finding; a relapse reopens the task (its closure stays on file)."""
     _require(can(user, "acceptance.record_look_back", look_back.task), "只有本区域的验收人员或整改办可以记录回头看结论")

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 
 from rectify.accounts.roles import Role
+from rectify.core.types import AnyUser
 from rectify.regions.models import Region
 from rectify.regions.paths import path_prefixes
 from rectify.tasks.models import Task
@@ -51,7 +52,7 @@ def closure_history(task: Task) -> list[dict[str, Any]]:
     return [{"closure": c, "look_backs": sorted(c.look_backs.all(), key=lambda lb: (lb.scheduled_for, lb.id))} for c in closures]
 
 
-def look_back_candidates(user: Any, *, inspection: Any = None, closed_before: datetime.date | None = None) -> Any:
+def look_back_candidates(user: AnyUser, *, inspection: Any = None, closed_before: datetime.date | None = None) -> Any:
     """Closed tasks in the user's office subtree without a pending look-back, optionally of one
     inspection and closed (their latest closure) on or before ``closed_before``."""
     from django.db.models import Exists, Max, OuterRef
@@ -72,7 +73,7 @@ def filing_region(task: Task) -> Region:
     return task.region.parent or task.region
 
 
-def received_filings(user: Any) -> Any:
+def received_filings(user: AnyUser) -> Any:
     """Filings sent to the user's office subtree (every filing for an administrator), unacknowledged first."""
     filings = Filing.objects.visible_to(user)
     done = models.ExpressionWrapper(models.Q(acknowledged_at__isnull=False), output_field=models.BooleanField())
