@@ -1,13 +1,12 @@
 """Who may do what in dispatch: offices over a region, lead units reviewing the others' reports."""
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
 from rectify.accounts import predicates as p
 from rectify.accounts.permissions import can
 from rectify.core.refusals import Refused
+from rectify.core.types import AnyUser
 from rectify.regions.models import Region
 
 from ..models import ProgressReport
@@ -17,12 +16,12 @@ class DispatchRefused(Refused, ValueError):
     """A request the rules refuse; the message is shown to the user."""
 
 
-def office_regions(user: Any) -> QuerySet[Region]:
+def office_regions(user: AnyUser) -> QuerySet[Region]:
     """The regions where the user may open rounds: their write scope."""
     return Region.objects.editable_by(user)
 
 
-def review_refusal(user: Any, report: ProgressReport) -> str:
+def review_refusal(user: AnyUser, report: ProgressReport) -> str:
     """Why ``user`` may not review ``report``; '' when they may. Who may is ``can(user, "dispatch.review", report)``;
     this only says why not, in the order the table checks.
 

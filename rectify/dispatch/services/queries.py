@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from rectify.accounts.roles import UNIT_ROLES
 from rectify.accounts.scope import own_unit_ids, unit_ids
+from rectify.core.types import AnyUser, AuthedUser
 from rectify.regions.paths import all_path_prefixes
 from rectify.tasks.models import Assignment
 from rectify.tasks.states import OPEN_STATES
@@ -23,19 +24,19 @@ def expected_assignments(round_: ReportingRound) -> QuerySet[Assignment]:
     )
 
 
-def my_assignments(user: Any) -> QuerySet[Assignment]:
+def my_assignments(user: AnyUser) -> QuerySet[Assignment]:
     """Open assignments of the user's units (牵头单位 / 责任单位 roles)."""
     return Assignment.objects.filter(unit_id__in=unit_ids(user)).filter(
         Q(task__state__in=list(OPEN_STATES)) | Q(task__long_term=True)
     )
 
 
-def visible_rounds(user: Any) -> QuerySet[ReportingRound]:
+def visible_rounds(user: AnyUser) -> QuerySet[ReportingRound]:
     """Rounds over the user's region subtrees, plus rounds in which the user's units must report."""
     return ReportingRound.objects.visible_to(user)
 
 
-def reviews_for(user: Any) -> QuerySet[ProgressReport]:
+def reviews_for(user: AuthedUser) -> QuerySet[ProgressReport]:
     """Submitted reports waiting for the user's lead unit: other units' reports on tasks it leads."""
     mine = unit_ids(user)
     own = own_unit_ids(user)
@@ -59,7 +60,7 @@ def round_reports(round_: ReportingRound) -> QuerySet[ProgressReport]:
     )
 
 
-def open_round_for(report: ProgressReport, user: Any) -> ReportingRound | None:
+def open_round_for(report: ProgressReport, user: AnyUser) -> ReportingRound | None:
     """An open round through which the user may edit ``report``: its own round, else another level's round
     of the same month over the task's region."""
     rounds = visible_rounds(user).filter(status=ReportingRound.Status.OPEN, report_period=report.period)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from rectify.core.history import record_change
 from rectify.core.models import ChangeRecord
+from rectify.core.types import AuthedUser
 
 from ..models import Reminder, ReportingRound
 from .permissions import DispatchRefused
@@ -28,7 +29,7 @@ def notifications_available() -> bool:
     return services._notify_function() is not None
 
 
-def send_reminder(round_: ReportingRound, *, kind: str, user: Any = None, today: datetime.date | None = None) -> Reminder | None:
+def send_reminder(round_: ReportingRound, *, kind: str, user: AuthedUser | None = None, today: datetime.date | None = None) -> Reminder | None:
     """Notify every unit user with a missing report and record it; None when nothing is missing.
 
     Automatic kinds are sent at most once per round (a unique constraint guards against two runs at once).
@@ -47,7 +48,7 @@ def send_reminder(round_: ReportingRound, *, kind: str, user: Any = None, today:
         names = list(Unit.objects.filter(pk__in=missing).order_by("name").values_list("name", flat=True))
         try:
             with transaction.atomic():
-                reminder = Reminder.objects.create(round=round_, kind=kind, sent_by=user if getattr(user, "pk", None) else None,
+                reminder = Reminder.objects.create(round=round_, kind=kind, sent_by=user,
                                                    units=names)
         except IntegrityError:
             return None

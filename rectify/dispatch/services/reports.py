@@ -14,6 +14,7 @@ from rectify.core.actions import Action
 from rectify.core.files import check_upload, sha256_of
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
+from rectify.core.types import AuthedUser
 from rectify.core.versioning import StaleEdit, save_versioned
 from rectify.tasks.milestones import complete_from_report
 from rectify.tasks.models import Assignment, Task
@@ -48,7 +49,7 @@ class ReportInput:
     milestones: list[int]
 
 
-def submit_report(round_: ReportingRound, assignment: Assignment, user: Any, *, text: str, schedule: str,
+def submit_report(round_: ReportingRound, assignment: Assignment, user: AuthedUser, *, text: str, schedule: str,
                   percent: int | None = None, files: Sequence[Any] = (), expected_version: int = 0,
                   milestones: Iterable[int] = ()) -> ProgressReport:
     """Create the unit's report for the round's month, or make a new version of it (whichever level's round it
@@ -105,7 +106,7 @@ def _delete_files(written: Sequence[EvidenceFile]) -> None:
             evidence.file.storage.delete(evidence.file.name)
 
 
-def _check_submission(round_: ReportingRound, assignment: Assignment, user: Any, data: ReportInput,
+def _check_submission(round_: ReportingRound, assignment: Assignment, user: AuthedUser, data: ReportInput,
                       files: Sequence[Any]) -> list[str]:
     if assignment.unit_id not in set(unit_ids(user)):
         raise DispatchRefused("只能报送本单位承担的任务")
@@ -123,7 +124,7 @@ def _check_submission(round_: ReportingRound, assignment: Assignment, user: Any,
 
 
 
-def review_report(report: ProgressReport, user: Any, *, accept: bool, note: str, expected_version: int) -> ProgressReport:
+def review_report(report: ProgressReport, user: AuthedUser, *, accept: bool, note: str, expected_version: int) -> ProgressReport:
     note = note.strip()
     with REVIEW(report, user, expected_version=expected_version) as act:
         report = act.obj
@@ -147,7 +148,7 @@ def _unchanged(report: ProgressReport, text: str, data: ReportInput, files: Sequ
             and (report.text, report.percent, report.schedule) == (text, data.percent, data.schedule))
 
 
-def _store_files(report: ProgressReport, user: Any, files: Sequence[Any], kinds: list[str], written: list[EvidenceFile]) -> None:
+def _store_files(report: ProgressReport, user: AuthedUser, files: Sequence[Any], kinds: list[str], written: list[EvidenceFile]) -> None:
     """Add the uploaded files to the report: a resubmission adds evidence, the earlier files stay and are listed."""
     task_uuid = report.task.uuid
     for upload, kind in zip(files, kinds, strict=True):

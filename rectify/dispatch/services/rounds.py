@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.db import transaction
 
@@ -10,6 +9,7 @@ from rectify.accounts.permissions import can
 from rectify.core.actions import Action
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
+from rectify.core.types import AuthedUser
 from rectify.regions.models import Region
 
 from ..models import ReportingRound
@@ -19,7 +19,7 @@ ROUND_STEP = Action(ReportingRound, reason="结束调度", select_related=("regi
 
 
 @transaction.atomic
-def open_round(user: Any, *, region: Region, title: str, period_start: datetime.date, period_end: datetime.date,
+def open_round(user: AuthedUser, *, region: Region, title: str, period_start: datetime.date, period_end: datetime.date,
                due_date: datetime.date) -> ReportingRound:
     if not can(user, "dispatch.open_round", region):
         raise DispatchRefused("只有该区域的整改办可以发起调度")
@@ -33,7 +33,7 @@ def open_round(user: Any, *, region: Region, title: str, period_start: datetime.
     return round_
 
 
-def close_round(round_: ReportingRound, user: Any, *, expected_version: int) -> ReportingRound:
+def close_round(round_: ReportingRound, user: AuthedUser, *, expected_version: int) -> ReportingRound:
     if not can(user, "dispatch.manage_round", round_):
         raise DispatchRefused("只有该区域的整改办可以结束调度")
     with ROUND_STEP(round_, user, expected_version=expected_version) as act:

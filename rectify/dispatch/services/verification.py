@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import random
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
@@ -12,6 +11,7 @@ from rectify.accounts.scope import own_unit_ids
 from rectify.core.actions import Action
 from rectify.core.history import snapshot
 from rectify.core.models import ChangeRecord
+from rectify.core.types import AuthedUser
 
 from ..models import ReportingRound, Verification, VerificationSample
 from .permissions import DispatchRefused
@@ -27,7 +27,7 @@ def sample_population(round_: ReportingRound) -> list[int]:
     return sorted(set(expected_assignments(round_).values_list("task_id", flat=True)))
 
 
-def draw_sample(round_: ReportingRound, user: Any, *, size: int, seed: int | None = None) -> VerificationSample:
+def draw_sample(round_: ReportingRound, user: AuthedUser, *, size: int, seed: int | None = None) -> VerificationSample:
     if not can(user, "dispatch.manage_round", round_):
         raise DispatchRefused("只有该区域的整改办可以抽取核查任务")
     with DRAW(round_, user) as act:
@@ -48,7 +48,7 @@ def draw_sample(round_: ReportingRound, user: Any, *, size: int, seed: int | Non
     return sample
 
 
-def record_finding(verification: Verification, user: Any, *, finding: str, result: str) -> Verification:
+def record_finding(verification: Verification, user: AuthedUser, *, finding: str, result: str) -> Verification:
     if not can(user, "dispatch.manage_round", verification.round):
         raise DispatchRefused("只有该区域的整改办可以登记核查情况")
     own = own_unit_ids(user)

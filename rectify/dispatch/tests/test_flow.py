@@ -284,6 +284,10 @@ def test_periodic_reminder_3_and_1_days_before_is_idempotent(world: Any, make_ta
     assert remind_missing_reports(today=DUE + datetime.timedelta(days=1)) == 0
     assert [s["users"] for s in sent] == [{"county_unit"}, {"county_unit"}]
     assert sorted(Reminder.objects.values_list("kind", flat=True)) == ["due_1", "due_3"]
+    # Nobody sent them: the reminders name no sender and their history rows say the system did it.
+    assert set(Reminder.objects.values_list("sent_by", flat=True)) == {None}
+    rows = ChangeRecord.objects.filter(object_uuid=round_.uuid, reason__startswith="报送提醒").order_by("id")
+    assert [(r.user, r.user_name) for r in rows] == [(None, "系统"), (None, "系统")]
 
 
 def test_reminder_check_is_registered() -> None:
