@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
 
 from django.utils import timezone
 
@@ -16,6 +15,7 @@ from rectify.core.actions import Action
 from rectify.core.history import snapshot
 from rectify.core.models import ChangeRecord
 from rectify.core.numbering import SUPERVISION, issuer_name, next_seq
+from rectify.core.types import AuthedUser
 from rectify.regions.models import Unit
 from rectify.tasks.models import Task
 from rectify.tasks.states import DONE_STATES
@@ -32,7 +32,7 @@ NOTICE = Action(SupervisionNotice, reason="办理督办单", select_related=("ta
 
 def issue_notice(
     task: Task,
-    user: Any,
+    user: AuthedUser | None,
     *,
     units: Iterable[Unit],
     reason: str,
@@ -82,7 +82,7 @@ STEP_FIELDS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-def complete_step(notice: SupervisionNotice, user: Any, step: str, text: str, *, expected_version: int | None = None) -> SupervisionNotice:
+def complete_step(notice: SupervisionNotice, user: AuthedUser, step: str, text: str, *, expected_version: int | None = None) -> SupervisionNotice:
     """A unit reports a step done: arrangement (部署), first report back (回复) or completion (办结)."""
     _require(can(user, "supervision.act", notice), "只有被督办单位可以办理督办单")
     with NOTICE(notice, user, expected_version=expected_version) as act:
@@ -111,7 +111,7 @@ def complete_step(notice: SupervisionNotice, user: Any, step: str, text: str, *,
 
 # ---------------------------------------------------------------- the office's review
 
-def close_notice(notice: SupervisionNotice, user: Any, grade: str, note: str = "", *, expected_version: int | None = None) -> SupervisionNotice:
+def close_notice(notice: SupervisionNotice, user: AuthedUser, grade: str, note: str = "", *, expected_version: int | None = None) -> SupervisionNotice:
     with NOTICE(notice, user, expected_version=expected_version) as act:
         notice = act.obj
         _require_reviewer(user, notice, notice.done_reported_by, "审核督办单")
@@ -130,7 +130,7 @@ def close_notice(notice: SupervisionNotice, user: Any, grade: str, note: str = "
     return notice
 
 
-def send_back(notice: SupervisionNotice, user: Any, reason: str, *, today: datetime.date | None = None,
+def send_back(notice: SupervisionNotice, user: AuthedUser, reason: str, *, today: datetime.date | None = None,
               expected_version: int | None = None) -> SupervisionNotice:
     """A substandard completion goes back to 已下达 with the reason; the limits run again from today,
     except that an approved extension is kept (``restarted_due_dates``)."""
@@ -159,7 +159,7 @@ def send_back(notice: SupervisionNotice, user: Any, reason: str, *, today: datet
 
 # ---------------------------------------------------------------- extensions
 
-def request_extension(notice: SupervisionNotice, user: Any, *, new_date: datetime.date, reason: str) -> ExtensionRequest:
+def request_extension(notice: SupervisionNotice, user: AuthedUser, *, new_date: datetime.date, reason: str) -> ExtensionRequest:
     _require(can(user, "supervision.act", notice), "只有被督办单位可以申请延期")
     with NOTICE(notice, user, reason="申请延期") as act:
         notice = act.obj
@@ -179,7 +179,7 @@ def request_extension(notice: SupervisionNotice, user: Any, *, new_date: datetim
     return item
 
 
-def decide_extension(item: ExtensionRequest, user: Any, *, approve: bool, note: str = "",
+def decide_extension(item: ExtensionRequest, user: AuthedUser, *, approve: bool, note: str = "",
                      today: datetime.date | None = None) -> ExtensionRequest:
     with NOTICE(item.notice, user) as act:
         notice = act.obj

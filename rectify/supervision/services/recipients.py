@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import reverse
 
 from rectify.accounts.roles import UNIT_ROLES, Role
+from rectify.core.types import AuthedUser
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Assignment, Task
 
@@ -34,9 +35,9 @@ def notice_url(notice: SupervisionNotice) -> str:
 
 # ---------------------------------------------------------------- issue
 
-def issuing_region(user: Any, task: Task) -> Region:
+def issuing_region(user: AuthedUser, task: Task) -> Region:
     """The deepest office region of the user that holds the task; the task's own region for admins and the system."""
-    regions: list[Region] = [g.region for g in getattr(user, "grants", []) if g.role == Role.OFFICE and g.region_id
+    regions: list[Region] = [g.region for g in user.grants if g.role == Role.OFFICE and g.region is not None
                and task.region.path.startswith(g.region.path)]
     if regions:
         return max(regions, key=lambda r: len(r.path))

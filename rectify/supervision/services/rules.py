@@ -7,11 +7,12 @@ from django.db import transaction
 
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
+from rectify.core.types import AuthedUser
 
 # ---------------------------------------------------------------- rules
 
 @transaction.atomic
-def save_rule(rule: Any, user: Any) -> Any:
+def save_rule(rule: Any, user: AuthedUser) -> Any:
     """Save a light or supervision rule an office configured, with its history."""
     created = rule.pk is None
     before = None if created else snapshot(type(rule).objects.get(pk=rule.pk))

@@ -94,6 +94,8 @@ def test_repeated_yellows_issue_a_notice_once(world: Any, make_task: Any) -> Non
     assert jobs.issue_for_repeated_yellows(today=D(2026, 6, 11)) == 3  # two checks + one notice
     notice = SupervisionNotice.objects.get()
     assert notice.task_id == yellow.pk and notice.automatic and notice.issued_by is None
+    row = ChangeRecord.objects.get(object_uuid=notice.uuid)
+    assert (row.user, row.user_name, row.reason) == (None, "系统", "系统自动督办")  # no person issued it
     assert set(notice.units.all()) == {world.unit_city_env, world.unit_county_env}
     assert "连续2次预警黄灯" in notice.reason
     assert LightCheck.objects.get(task=yellow, day=D(2026, 6, 11)).yellow_streak == 2
@@ -133,3 +135,19 @@ def test_jobs_registered_with_the_jobs_app() -> None:
     registry = pytest.importorskip("rectify.jobs.registry")
     names = set(getattr(registry, "_periodic", {}))
     assert {"supervision.escalate_overdue_steps", "supervision.issue_for_repeated_yellows"} <= names
+
+
+def test_escalation_is_recorded_as_the_system(world: Any, make_task: Any) -> None:
+    notice = notice_on(world, make_task(), D(2026, 3, 2))
+    assert jobs.escalate_overdue_steps(today=D(2026, 3, 4)) == 1
+    row = ChangeRecord.objects.filter(object_uuid=notice.uuid).latest("id")
+    assert (row.user, row.user_name, row.after["status"]) == (None, "系统", Status.ESCALATED)
+
+
+def test_only_the_automatic_check_issues_without_a_person(world: Any, make_task: Any) -> None:
+    """A notice with no issuer is the automatic one; asked for by nobody otherwise, it is refused."""
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied, match="只有本区域的整改办可以下达督办单"):
+        services.issue_notice(make_task(), None, units=[world.unit_county_env], reason="督办", today=D(2026, 3, 2))
+    assert not SupervisionNotice.objects.exists()
