@@ -31,6 +31,7 @@ from openpyxl.utils.datetime import from_excel
 from rectify.accounts.permissions import can
 from rectify.core.models import ChangeRecord
 from rectify.core.refusals import Refused
+from rectify.core.types import AuthedUser
 from rectify.core.versioning import StaleEdit
 from rectify.core.xlsx import TRUNCATED, clean_text
 from rectify.inspections.models import Plan
@@ -441,7 +442,7 @@ def _match_key(plan_id: int, section: str | None, seq: str) -> tuple[int, str | 
     return (plan_id, section, seq)
 
 
-def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, user: Any) -> ImportPreview:  # noqa: C901 - split in issue 12 item 3 (rules in tasks/validation.py)
+def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, user: AuthedUser) -> ImportPreview:  # noqa: C901 - split in issue 12 item 3 (rules in tasks/validation.py)
     """Each row compared with the ledger: what importing it would do, or why it cannot be imported.
 
     A row with a 系统编号 changes that task (of whatever plan) if ``user`` may edit it. A row without one

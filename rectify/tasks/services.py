@@ -16,6 +16,7 @@ from rectify.core.context import current_actor
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.core.refusals import Refused
+from rectify.core.types import AuthedUser, signed_in
 from rectify.core.versioning import StaleEdit, save_versioned
 from rectify.inspections.models import Plan
 from rectify.regions.models import Region, Unit
@@ -129,10 +130,10 @@ def _differs(task: Task, data: TaskData) -> bool:
     return _assignment_keys(task) != _wanted_keys(data)
 
 
-def _acting_user() -> Any:
+def _acting_user() -> AuthedUser | None:
     """The person making the change, or None for the system (jobs, demo data, unattended commands)."""
     actor = current_actor()
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    return actor if signed_in(actor) else None
 
 
 def _check_write_scope(task: Task | None, data: TaskData) -> None:

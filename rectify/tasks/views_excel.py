@@ -29,7 +29,7 @@ from rectify.accounts.permissions import can
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.params import IdChoiceField
 from rectify.core.refusals import form_errors
-from rectify.core.types import AuthedRequest
+from rectify.core.types import AuthedRequest, AuthedUser
 from rectify.core.xlsx import xlsx_response
 from rectify.inspections.models import Plan
 from rectify.jobs.exports import needs_background, start_export
@@ -91,7 +91,7 @@ def download_template(request: AuthedRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------------------------
 
 
-def _choices(user: Any) -> tuple[QuerySet[Plan], QuerySet[Region]]:
+def _choices(user: AuthedUser) -> tuple[QuerySet[Plan], QuerySet[Region]]:
     """Plans and regions the caller may import new tasks into: their write scope, not what they may read."""
     regions = Region.objects.editable_by(user).order_by("path")
     plans = Plan.objects.filter(region__in=regions).select_related("region")
@@ -106,7 +106,7 @@ class ImportForm(forms.Form):
     )
     file = forms.FileField(label="Excel 文件", help_text="系统导出的台账或空白模板，.xlsx 格式，不超过 10 MB")
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AuthedUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         plans, regions = _choices(user)
         cast("forms.ModelChoiceField[Plan]", self.fields["plan"]).queryset = plans
