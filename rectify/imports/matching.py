@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
+from rectify.core.types import AuthedUser
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.groups import home_region, umbrella_rule
 from rectify.regions.matching import find_unit, guess_kind, normalise_name
@@ -70,7 +71,7 @@ def resolve_region(name: str | None, within: QuerySet[Region] | None = None) -> 
     raise ImportFailed(f"文档所属区划“{name}”对应多个区划：{names}，请指定要导入到哪个区划。")
 
 
-def check_write_region(user: Any, region: Region | None) -> None:
+def check_write_region(user: AuthedUser | None, region: Region | None) -> None:
     """Refuse an import into a region outside the user's write scope (an office's subtrees).
 
     ``user`` None is the operator at the command line without ``--user``: the whole system.
@@ -81,7 +82,7 @@ def check_write_region(user: Any, region: Region | None) -> None:
         raise ImportFailed(f"您没有向“{region.full_name}”导入方案的权限：只有该区划或上级的整改办可以导入。")
 
 
-def write_regions(user: Any) -> QuerySet[Region]:
+def write_regions(user: AuthedUser | None) -> QuerySet[Region]:
     """The regions ``user`` may import into; every region for the operator (``None``)."""
     if user is None:
         return Region.objects.all()

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
+from rectify.core.types import AuthedUser
 from rectify.core.versioning import StaleEdit, save_versioned
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.matching import normalise_name
@@ -116,7 +117,7 @@ def start_import(
     data: bytes,
     filename: str,
     *,
-    user: Any = None,
+    user: AuthedUser | None = None,
     region: Region | None = None,
     regions: QuerySet[Region] | None = None,
 ) -> ImportBatch:
@@ -284,7 +285,7 @@ def first_errors(preview: Preview) -> str:
     return "以下任务需要先修改或选择不导入" + more + "：" + " ".join(lines)
 
 
-def apply_import(batch: ImportBatch, *, user: Any = None, expected_versions: dict[int, int] | None = None) -> ImportResult:  # noqa: C901 - one transaction from confirm to counts, read top to bottom; what it reads and matches lives in reading.py and matching.py
+def apply_import(batch: ImportBatch, *, user: AuthedUser | None = None, expected_versions: dict[int, int] | None = None) -> ImportResult:  # noqa: C901 - one transaction from confirm to counts, read top to bottom; what it reads and matches lives in reading.py and matching.py
     """Write a previewed batch into the ledger in one transaction; any failure leaves nothing behind."""
     expected_versions = expected_versions or {}
     actor = user if getattr(user, "pk", None) else None

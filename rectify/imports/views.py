@@ -10,11 +10,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from rectify.accounts.permissions import can
+from rectify.core.types import AuthedRequest
 from rectify.inspections.models import Plan
 from rectify.regions.models import Region
 
@@ -23,12 +24,12 @@ from .forms import TaskRowForm, UploadForm
 from .models import ImportBatch
 
 
-def _require_editor(request: HttpRequest) -> None:
+def _require_editor(request: AuthedRequest) -> None:
     if not can(request.user, "ledger.edit"):
         raise PermissionDenied("只有整改办或系统管理员可以导入方案文档")
 
 
-def _regions(request: HttpRequest) -> QuerySet[Region]:
+def _regions(request: AuthedRequest) -> QuerySet[Region]:
     """The regions the user may import into: the write scope (an office's subtrees), never a read-only grant's."""
     return Region.objects.editable_by(request.user).select_related("parent").order_by("path")
 
@@ -40,14 +41,14 @@ def ledger_url(plan: Plan | None) -> str:
     return f"{url}?plan={plan.pk}"
 
 
-def _batches_visible(request: HttpRequest, regions: QuerySet[Region]) -> QuerySet[ImportBatch]:
+def _batches_visible(request: AuthedRequest, regions: QuerySet[Region]) -> QuerySet[ImportBatch]:
     return ImportBatch.objects.visible_to(request.user).select_related(
         "region__parent", "plan", "uploaded_by"
     )
 
 
 @login_required
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: AuthedRequest) -> HttpResponse:
     _require_editor(request)
     regions = _regions(request)
     form = UploadForm(request.POST or None, request.FILES or None, regions=regions)
@@ -76,7 +77,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def preview(request: HttpRequest, uuid: str) -> HttpResponse:
+def preview(request: AuthedRequest, uuid: str) -> HttpResponse:
     _require_editor(request)
     regions = _regions(request)
     batch = get_object_or_404(_batches_visible(request, regions), uuid=uuid)

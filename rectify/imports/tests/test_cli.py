@@ -67,6 +67,9 @@ def test_cli_revision_updates(world: Any, parser: Any, tmp_path: Any) -> None:
     assert "[修改] 1." in out and "[新增] 4." in out and "[无变化] 2." in out
     assert "新增任务 1 项，修改 1 项，无变化 2 项" in out
     assert Task.objects.count() == 4
+    # Without --user nobody signed the import: every row it wrote says the system did it.
+    rows = ChangeRecord.objects.filter(action=ChangeRecord.Action.IMPORT)
+    assert rows.exists() and {(r.user_id, r.user_name) for r in rows} == {(None, "系统")}
 
 
 def test_cli_errors(world: Any, parser: Any, tmp_path: Any) -> None:
