@@ -23,6 +23,7 @@ from rectify.accounts.permissions import can
 from rectify.accounts.roles import Role
 from rectify.accounts.scope import unit_ids
 from rectify.core.ordering import sorted_after_filter
+from rectify.core.types import AnyUser, AuthedUser, signed_in
 from rectify.regions.paths import path_prefixes
 from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.states import OPEN_STATES, TaskState
@@ -66,7 +67,7 @@ class Pending:
         return TodoList(self.key, self.label, count, entries)
 
 
-Source = Callable[[Any, int], "TodoList | Pending"]
+Source = Callable[[AuthedUser, int], "TodoList | Pending"]
 
 
 def _listed(key: str, label: str, rows: QuerySet[Any], entry: Callable[[Any], TodoEntry], limit: int) -> Pending:
@@ -100,13 +101,13 @@ def _task_text(task: Task) -> str:
     return f"第{task.seq}号 {task.display_title}"
 
 
-def _tasks(user: Any, role: str) -> QuerySet[Task]:
+def _tasks(user: AuthedUser, role: str) -> QuerySet[Task]:
     return Task.objects.visible_to(user, roles={role})
 
 
 # ---------------------------------------------------------------- 验收人员
 
-def applications_to_review(user: Any, limit: int) -> Pending:
+def applications_to_review(user: AuthedUser, limit: int) -> Pending:
     from rectify.acceptance.models import AcceptanceApplication
 
     rows = (AcceptanceApplication.objects.filter(status=AcceptanceApplication.Status.PENDING, task__in=_tasks(user, Role.REVIEWER))
@@ -123,7 +124,7 @@ def _report_entry(report: Any) -> TodoEntry:
     return TodoEntry(f"{report.unit.name}·{_task_text(task)}", reverse("dispatch:report", args=[report.uuid]), report.round.title)
 
 
-def reports_to_review(user: Any, limit: int) -> Pending:
+def reports_to_review(user: AuthedUser, limit: int) -> Pending:
     """Other units' reports on tasks the user's units lead (only the lead unit reviews them)."""
     from rectify.dispatch.models import ProgressReport
 
@@ -134,7 +135,7 @@ def reports_to_review(user: Any, limit: int) -> Pending:
     return _listed("reports_to_review", "待审核的配合单位报送", rows, _report_entry, limit)
 
 
-def returned_reports(user: Any, limit: int) -> Pending:
+def returned_reports(user: AuthedUser, limit: int) -> Pending:
     from rectify.dispatch.models import ProgressReport, ReportingRound
 
     rows = (ProgressReport.objects.filter(status=ProgressReport.Status.RETURNED, unit_id__in=unit_ids(user),
@@ -143,7 +144,7 @@ def returned_reports(user: Any, limit: int) -> Pending:
     return _listed("returned_reports", "被退回待重新报送", rows, _report_entry, limit)
 
 
-def reports_due(user: Any, limit: int) -> TodoList:
+def reports_due(user: AuthedUser, limit: int) -> TodoList:
     """(open round, assignment) pairs of the user's units with no report yet: three queries in all."""
     from rectify.dispatch.models import ProgressReport, ReportingRound
 
@@ -167,7 +168,7 @@ def reports_due(user: Any, limit: int) -> TodoList:
     return TodoList("reports_due", "待报送的调度任务", len(pairs), entries)
 
 
-def notices_to_handle(user: Any, limit: int) -> Pending:
+def notices_to_handle(user: AuthedUser, limit: int) -> Pending:
     from rectify.supervision.models import SupervisionNotice
 
     Status = SupervisionNotice.Status
@@ -179,7 +180,7 @@ def notices_to_handle(user: Any, limit: int) -> Pending:
                                        n.get_status_display()), limit)
 
 
-def tasks_to_redo(user: Any, limit: int) -> Pending:
+def tasks_to_redo(user: AuthedUser, limit: int) -> Pending:
     """Tasks sent back by the reviewers or reopened, on which the user's units apply again."""
     applicants = Assignment.objects.filter(unit_id__in=unit_ids(user),
                                            role__in=[Assignment.Role.LEAD, Assignment.Role.RESPONSIBLE]).values("task_id")
@@ -195,13 +196,13 @@ def _file_entry(task: Task, note: str = "") -> TodoEntry:
     return TodoEntry(_task_text(task), reverse("acceptance:file", args=[task.uuid]), note)
 
 
-def tasks_to_announce(user: Any, limit: int) -> Pending:
+def tasks_to_announce(user: AuthedUser, limit: int) -> Pending:
     rows = (_tasks(user, Role.OFFICE).filter(state=TaskState.ACCEPTED).select_related("region")
             .order_by(sorted_after_filter("updated_at", temporal=True), "id"))
     return _listed("tasks_to_announce", "已验收待发布公示", rows, lambda t: _file_entry(t, "验收通过"), limit)
 
 
-def announcements_ended(user: Any, limit: int, today: datetime.date | None = None) -> Pending:
+def announcements_ended(user: AuthedUser, limit: int, today: datetime.date | None = None) -> Pending:
     """Tasks in announcement whose latest period has ended with no objection open or upheld: ready to close."""
     from rectify.acceptance.models import Announcement, Objection
 
@@ -214,7 +215,7 @@ def announcements_ended(user: Any, limit: int, today: datetime.date | None = Non
     return _listed("announcements_ended", "公示期满待销号", rows, lambda t: _file_entry(t, f"{t.latest_end:%Y-%m-%d}期满"), limit)
 
 
-def objections_open(user: Any, limit: int) -> Pending:
+def objections_open(user: AuthedUser, limit: int) -> Pending:
     from rectify.acceptance.models import Objection
 
     rows = (Objection.objects.filter(resolution="", announcement__task__in=_tasks(user, Role.OFFICE))
@@ -223,7 +224,7 @@ def objections_open(user: Any, limit: int) -> Pending:
                    lambda o: _file_entry(o.announcement.task, f"{o.received_on:%Y-%m-%d}收到"), limit)
 
 
-def extensions_to_decide(user: Any, limit: int) -> Pending:
+def extensions_to_decide(user: AuthedUser, limit: int) -> Pending:
     from rectify.supervision.models import ExtensionRequest
 
     rows = (ExtensionRequest.objects.filter(decision="", notice__task__in=_tasks(user, Role.OFFICE))
@@ -233,7 +234,7 @@ def extensions_to_decide(user: Any, limit: int) -> Pending:
                                        f"申请延至{e.new_date:%Y-%m-%d}"), limit)
 
 
-def notices_to_review(user: Any, limit: int) -> Pending:
+def notices_to_review(user: AuthedUser, limit: int) -> Pending:
     from rectify.supervision.models import SupervisionNotice
 
     rows = (SupervisionNotice.objects.filter(status=SupervisionNotice.Status.DONE, task__in=_tasks(user, Role.OFFICE))
@@ -242,7 +243,7 @@ def notices_to_review(user: Any, limit: int) -> Pending:
                    lambda n: TodoEntry(f"{n.number} {_task_text(n.task)}", reverse("supervision:detail", args=[n.uuid])), limit)
 
 
-def filings_to_acknowledge(user: Any, limit: int) -> Pending:
+def filings_to_acknowledge(user: AuthedUser, limit: int) -> Pending:
     from rectify.acceptance.models import Filing
 
     rows = Filing.objects.visible_to(user).filter(acknowledged_at__isnull=True)
@@ -255,7 +256,7 @@ def filings_to_acknowledge(user: Any, limit: int) -> Pending:
 
 # ---------------------------------------------------------------- 领导
 
-def overdue_tasks(user: Any, limit: int) -> Pending:
+def overdue_tasks(user: AuthedUser, limit: int) -> Pending:
     rows = _tasks(user, Role.LEADER).filter(overdue_q()).select_related("region").order_by("deadline", "id")
     return _listed("overdue_tasks", "逾期未完成的任务", rows,
                    lambda t: TodoEntry(_task_text(t), reverse("tasks:detail", args=[t.uuid]),
@@ -286,16 +287,16 @@ def sources_for(roles: Iterable[str]) -> list[Source]:
     return seen
 
 
-def todo_for(user: Any, limit: int = PANEL_LIMIT) -> list[TodoList]:
+def todo_for(user: AnyUser | None, limit: int = PANEL_LIMIT) -> list[TodoList]:
     """Every list of the user's roles, in the table's order (empty ones included: a zero is news too).
     The pending lists are counted together in one query."""
     return todo_and_counts(user, limit)[0]
 
 
-def todo_and_counts(user: Any, limit: int, also: Sequence[QuerySet[Any]] = ()) -> tuple[list[TodoList], list[int]]:
+def todo_and_counts(user: AnyUser | None, limit: int, also: Sequence[QuerySet[Any]] = ()) -> tuple[list[TodoList], list[int]]:
     """``todo_for``, and the counts of ``also`` asked in the same query (the header's unread notifications
     on the page that shows the panel)."""
-    if not getattr(user, "is_authenticated", False):
+    if not signed_in(user):
         return [], [0] * len(also)
     found = [source(user, limit) for source in sources_for(user.roles())]
     pending = [item for item in found if isinstance(item, Pending)]

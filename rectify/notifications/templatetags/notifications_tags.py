@@ -4,6 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.http import HttpRequest
+
+from rectify.core.types import AnyUser, AuthedUser, signed_in
 
 register = template.Library()
 
@@ -14,8 +17,8 @@ def unread_count(context: dict[str, Any]) -> int:
     from rectify.notifications.services import unread_count as count
 
     request = context.get("request")
-    user = context.get("user") or getattr(request, "user", None)
-    if user is None or not getattr(user, "is_authenticated", False):
+    user: AnyUser | None = context.get("user") or getattr(request, "user", None)
+    if not signed_in(user):
         return 0
     if request is not None and context.get("todo_panel"):
         _panel_and_unread(request, user)
@@ -41,7 +44,7 @@ def todo_panel(context: dict[str, Any]) -> dict[str, Any]:
     return {"lists": lists, "full": False, "request": request}
 
 
-def _panel_and_unread(request: Any, user: Any) -> None:
+def _panel_and_unread(request: HttpRequest, user: AuthedUser) -> None:
     """On a page that shows the to-do panel (its view puts ``todo_panel`` in the context), the header's
     unread count is asked in the same query as the panel's counts; both are kept on the request."""
     from rectify.notifications.services import unread
@@ -49,5 +52,5 @@ def _panel_and_unread(request: Any, user: Any) -> None:
 
     if getattr(request, "_rectify_todo_lists", None) is None:
         lists, (count,) = todo_and_counts(user, PANEL_LIMIT, [unread(user)])
-        request._rectify_todo_lists = lists
-        request._rectify_unread_count = count
+        request._rectify_todo_lists = lists  # type: ignore[attr-defined]  # kept on the request for this page
+        request._rectify_unread_count = count  # type: ignore[attr-defined]
