@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 import random
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.utils import timezone
 from rectify.acceptance import services as acceptance
 from rectify.acceptance.models import AcceptanceApplication, AcceptanceReview, Announcement
 from rectify.accounts.permissions import can
+from rectify.core.types import AuthedUser
 from rectify.core.workdays import add_working_days_noting
 from rectify.tasks.models import Task
 from rectify.tasks.services import transition_task
@@ -28,9 +28,9 @@ AFTER_ACCEPTANCE = {TaskState.ACCEPTED, TaskState.ANNOUNCED, TaskState.CLOSED}
 class Workflow:
     """Who acts in the demo: the office announces and closes, the reviewer reviews, a unit (or the office) applies."""
 
-    office: Any
-    reviewer: Any
-    unit_user: Any
+    office: AuthedUser
+    reviewer: AuthedUser
+    unit_user: AuthedUser
 
 
 def evidence_file() -> SimpleUploadedFile:
@@ -40,7 +40,7 @@ def evidence_file() -> SimpleUploadedFile:
     return SimpleUploadedFile("整改佐证材料（示例）.pdf", content, content_type="application/pdf")
 
 
-def _applicant(task: Task, people: Workflow) -> Any:
+def _applicant(task: Task, people: Workflow) -> AuthedUser:
     if can(people.unit_user, "acceptance.apply", task):
         return people.unit_user
     return people.office

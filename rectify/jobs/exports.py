@@ -19,6 +19,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from rectify.core.types import AuthedUser
+
 from . import registry, services
 from .models import ExportFile
 
@@ -31,7 +33,7 @@ def needs_background(rows: int) -> bool:
     return rows > settings.RECTIFY_EXPORT_BACKGROUND_ROWS
 
 
-def start_export(user: Any, kind: str, *, title: str, filename: str, args: dict[str, Any], total: int) -> ExportFile:
+def start_export(user: AuthedUser, kind: str, *, title: str, filename: str, args: dict[str, Any], total: int) -> ExportFile:
     """Record an export for ``user`` and queue the job that builds it (visible to workers on commit)."""
     registry.get_exporter(kind)  # refuse an unknown kind now, not in the worker
     with transaction.atomic():

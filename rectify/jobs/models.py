@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from rectify.accounts.roles import is_admin
+from rectify.core.types import AnyUser
 
 
 class Job(models.Model):
@@ -72,7 +72,7 @@ class PeriodicRun(models.Model):
 
 
 class ExportQuerySet(models.QuerySet["ExportFile"]):
-    def for_user(self, user: Any) -> ExportQuerySet:
+    def for_user(self, user: AnyUser | None) -> ExportQuerySet:
         """The exports ``user`` may follow and download: their own; administrators see every one."""
         if not user or not user.is_authenticated:
             return self.none()
