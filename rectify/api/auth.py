@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -14,6 +13,7 @@ from ninja.utils import check_csrf
 
 from rectify.accounts import security
 from rectify.accounts.middleware import PASSWORD_EXPIRED_API
+from rectify.core.types import AnyUser, AuthedUser, signed_in
 
 from .models import ApiToken, hash_key
 
@@ -27,7 +27,7 @@ class TokenAuth(HttpBearer):
 
     openapi_scheme = "bearer"
 
-    def authenticate(self, request: HttpRequest, token: str) -> Any | None:
+    def authenticate(self, request: HttpRequest, token: str) -> AuthedUser | None:
         token = (token or "").strip()
         if not token:
             return None
@@ -58,9 +58,9 @@ class SessionAuth(APIKeyCookie):
     def _get_key(self, request: HttpRequest) -> str | None:
         return request.COOKIES.get(self.param_name)
 
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any | None:
-        user = getattr(request, "user", None)
-        if not user or not user.is_authenticated:
+    def authenticate(self, request: HttpRequest, key: str | None) -> AuthedUser | None:
+        user: AnyUser | None = getattr(request, "user", None)
+        if not signed_in(user):
             return None
         # A session held back by the login rules authenticates nothing, whatever else the request carries.
         if getattr(request, "_rectify_password_expired", False) or security.password_expired(user):
