@@ -9,6 +9,7 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from rectify.core.types import AuthedUser
 from rectify.jobs.registry import periodic
 from rectify.tasks.states import TaskState
 
@@ -16,10 +17,10 @@ from .models import Announcement, LookBack, Objection
 from .services import office_users
 
 
-def _notify(users: list[object], title: str, body: str, url: str) -> int:
+def _notify(users: list[AuthedUser], title: str, body: str, url: str) -> int:
     from rectify.notifications.services import notify
 
-    return notify(users, title, body, url, email=True)  # type: ignore[arg-type]
+    return notify(users, title, body, url, email=True)
 
 
 @periodic("acceptance.lookbacks_due", every_minutes=1440)
@@ -81,7 +82,7 @@ def holiday_calendar_next_year(today: datetime.date | None = None) -> int:
     try:
         with transaction.atomic():
             HolidayReminder.objects.create(year=next_year, month=today.month)
-            admins: list[object] = list(User.objects.filter(is_active=True).filter(
+            admins = list(User.objects.filter(is_active=True).filter(
                 models.Q(is_superuser=True) | models.Q(role_grants__role=Role.ADMIN)).distinct())
             _notify(admins, f"请录入{next_year}年节假日安排",
                     f"系统尚未录入{next_year}年的法定节假日和调休安排。国务院办公厅通知发布后，请在“节假日日历”页面录入；"

@@ -7,11 +7,12 @@ from typing import Any
 from django.db.models import QuerySet
 
 from rectify.accounts.roles import UNIT_ROLES, Role
+from rectify.core.types import AuthedUser
 from rectify.regions.models import Region
 from rectify.regions.paths import path_prefixes
 
 
-def _users() -> QuerySet[Any]:
+def _users() -> QuerySet[AuthedUser]:
     from rectify.accounts.models import User
 
     return User.objects.filter(is_active=True)
@@ -19,7 +20,7 @@ def _users() -> QuerySet[Any]:
 
 
 
-def unit_users(unit_ids: Iterable[int]) -> list[Any]:
+def unit_users(unit_ids: Iterable[int]) -> list[AuthedUser]:
     """Active users holding a unit role (牵头单位 / 责任单位) for one of the units."""
     ids = [i for i in unit_ids if i]
     if not ids:
@@ -38,12 +39,12 @@ def units_without_users(unit_ids: Iterable[int]) -> list[str]:
     return list(Unit.objects.filter(pk__in=ids - reached).order_by("name").values_list("name", flat=True))
 
 
-def region_role_users(region: Region, role: str) -> list[Any]:
+def region_role_users(region: Region, role: str) -> list[AuthedUser]:
     """Active users whose ``role`` covers ``region`` (a grant on it or on a region above it)."""
     return list(_users().filter(role_grants__role=role, role_grants__region__path__in=path_prefixes(region.path)).distinct())
 
 
-def office_users(region: Region) -> list[Any]:
+def office_users(region: Region) -> list[AuthedUser]:
     """The nearest rectification office up the region path (the office that handles the region's tasks)."""
     from rectify.accounts.models import RoleGrant
 
@@ -55,12 +56,12 @@ def office_users(region: Region) -> list[Any]:
     return [g.user for g in grants if g.region is not None and len(g.region.path) == deepest]
 
 
-def reviewers_of(region: Region) -> list[Any]:
+def reviewers_of(region: Region) -> list[AuthedUser]:
     """验收人员 whose region covers ``region``; without any, the office that may review in their place."""
     return region_role_users(region, Role.REVIEWER) or office_users(region)
 
 
-def task_unit_users(task: Any, roles: Iterable[str] | None = None) -> list[Any]:
+def task_unit_users(task: Any, roles: Iterable[str] | None = None) -> list[AuthedUser]:
     """Users of the units assigned to the task (only those assigned in ``roles``, when given)."""
     assignments = task.assignments.all()
     if roles is not None:

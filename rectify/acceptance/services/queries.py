@@ -7,7 +7,7 @@ from typing import Any
 from django.db import models
 
 from rectify.accounts.roles import Role
-from rectify.core.types import AnyUser
+from rectify.core.types import AnyUser, AuthedUser
 from rectify.regions.models import Region
 from rectify.regions.paths import path_prefixes
 from rectify.tasks.models import Task
@@ -80,7 +80,7 @@ def received_filings(user: AnyUser) -> Any:
     return filings.annotate(done=done).order_by("done", "-filed_at", "-id")
 
 
-def office_users(region: Region) -> list[Any]:
+def office_users(region: Region) -> list[AuthedUser]:
     """The active users of the nearest rectification office up the region path."""
     from rectify.accounts.models import RoleGrant
 

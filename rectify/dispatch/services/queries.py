@@ -119,7 +119,7 @@ def missing_report_task_ids(task_paths: dict[int, str], today: datetime.date) ->
     return missing
 
 
-def unit_users(unit_id_list: Iterable[int]) -> QuerySet[Any]:
+def unit_users(unit_id_list: Iterable[int]) -> QuerySet[AuthedUser]:
     from rectify.accounts.models import User
 
     return User.objects.filter(is_active=True, role_grants__role__in=list(UNIT_ROLES),

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.urls import reverse
 
@@ -15,14 +14,14 @@ from ..models import SupervisionNotice
 
 # ---------------------------------------------------------------- who is told (notifications/handoffs.py tells them)
 
-def unit_users(units: Iterable[Unit]) -> list[Any]:
+def unit_users(units: Iterable[Unit]) -> list[AuthedUser]:
     from rectify.accounts.models import User
 
     ids = [u.pk for u in units]
     return list(User.objects.filter(is_active=True, role_grants__unit_id__in=ids, role_grants__role__in=list(UNIT_ROLES)).distinct())
 
 
-def office_users(regions: Iterable[Region | None]) -> list[Any]:
+def office_users(regions: Iterable[Region | None]) -> list[AuthedUser]:
     from rectify.accounts.models import User
 
     ids = [r.pk for r in regions if r is not None]
