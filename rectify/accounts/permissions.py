@@ -16,7 +16,7 @@ from typing import Any
 
 from rules.predicates import Predicate
 
-from rectify.core.types import AnyUser
+from rectify.core.types import AnyUser, signed_in
 
 from . import predicates as p
 from .roles import has_office_role, is_admin, is_editor, is_staff, is_superuser
@@ -74,7 +74,7 @@ def can(user: AnyUser | None, action: str, obj: Any = None) -> bool:
     """Whether ``user`` may do ``action`` (a key of ``ACTIONS``) to ``obj``. An unknown action is an error."""
     if action not in ACTIONS:
         raise KeyError(f"unknown action {action!r}: add it to rectify/accounts/permissions.py ACTIONS")
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not signed_in(user):
         return False
     return ACTIONS[action].predicate.test(user, obj)
 

@@ -24,7 +24,7 @@ LEAD_ASSIGNMENT = "lead"
 
 
 def _task_in_scope(user: AnyUser, task: Any, roles: set[str]) -> bool:
-    if task is None or not getattr(user, "is_authenticated", False):
+    if task is None or not user.is_authenticated:
         return False
     return bool(apps.get_model("tasks", "Task").objects.has_visible(user, task, roles=roles))
 
@@ -61,7 +61,7 @@ describe(reviewer_of_task, who={Role.ADMIN: "全部", Role.OFFICE: "本辖区的
 @predicate
 def applicant_unit_of_task(user: AnyUser, task: Any) -> bool:
     """A unit of the user's unit roles is the task's lead or responsible unit (not a cooperating one)."""
-    ids = unit_ids(user) if getattr(user, "is_authenticated", False) and task is not None else []
+    ids = unit_ids(user) if user.is_authenticated and task is not None else []
     return bool(ids) and task.assignments.filter(unit_id__in=ids, role__in=APPLICANT_ASSIGNMENTS).exists()
 
 
@@ -104,7 +104,7 @@ describe(office_filed_to, who={Role.ADMIN: "全部", Role.OFFICE: "报送给本�
 @predicate
 def unit_of_notice(user: AnyUser, notice: Any) -> bool:
     """One of the supervised units (administrators may act for them)."""
-    if notice is None or not getattr(user, "is_authenticated", False):
+    if notice is None or not user.is_authenticated:
         return False
     if is_admin(user):
         return True

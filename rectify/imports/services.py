@@ -130,7 +130,7 @@ def start_import(
     """
     filename = PurePath(filename or "").name or "未命名文件"
     digest = content_hash(data) if data else ""
-    actor = user if getattr(user, "pk", None) else None
+    actor = user
     if actor is not None:
         check_write_region(actor, region)
         regions = write_regions(actor) if regions is None else regions.filter(Region.objects.editable_q(actor))
@@ -288,7 +288,7 @@ def first_errors(preview: Preview) -> str:
 def apply_import(batch: ImportBatch, *, user: AuthedUser | None = None, expected_versions: dict[int, int] | None = None) -> ImportResult:  # noqa: C901 - one transaction from confirm to counts, read top to bottom; what it reads and matches lives in reading.py and matching.py
     """Write a previewed batch into the ledger in one transaction; any failure leaves nothing behind."""
     expected_versions = expected_versions or {}
-    actor = user if getattr(user, "pk", None) else None
+    actor = user
     reason = f"导入文档：{batch.filename}"[:500]
     try:
         with transaction.atomic():

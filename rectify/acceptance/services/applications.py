@@ -58,7 +58,7 @@ def apply_for_acceptance(
         ids = set(unit_ids(user))
         unit = next((a.unit for a in task.assignments.select_related("unit") if a.unit_id in ids and a.role in APPLICANT_ROLES), None)
         application = AcceptanceApplication.objects.create(
-            task=task, applicant=user, unit=unit or getattr(user, "unit", None), completion_report=completion_report.strip()
+            task=task, applicant=user, unit=unit or user.unit, completion_report=completion_report.strip()
         )
         act.record(application)
         _save_evidence(partial(Evidence, application=application), files, kinds, task, user, written)
@@ -123,8 +123,8 @@ def signer_name(user: AuthedUser) -> str:
 def _copy_signature(review: AcceptanceReview, user: AuthedUser) -> None:
     """Keep a copy of the reviewer's signature image as it was when signing (a later change of
     the profile image does not change a signed review)."""
-    image = getattr(user, "signature_image", None)
-    if not image:
+    image = user.signature_image
+    if not image.name:  # no image on the profile
         return
     with image.open("rb") as handle:
         review.signature_image.save(f"x{PurePosixPath(image.name).suffix.lower()}", File(handle), save=True)

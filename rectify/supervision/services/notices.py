@@ -100,7 +100,7 @@ def complete_step(notice: SupervisionNotice, user: AuthedUser, step: str, text: 
             raise SupervisionRefused(f"请填写{label}")
         fields = [at_field, text_field, "status", "escalated_step"] + (["done_reported_by"] if step == Step.DONE else [])
         if step == Step.DONE:
-            notice.done_reported_by = user if getattr(user, "pk", None) else None
+            notice.done_reported_by = user
         setattr(notice, at_field, timezone.now())
         setattr(notice, text_field, text.strip())
         notice.status = status
