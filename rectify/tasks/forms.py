@@ -88,6 +88,7 @@ class TaskForm(forms.Form):
     def __init__(self, *args: Any, plans: Any = None, regions: Any = None, editing: bool = False, **kwargs: Any) -> None:
         """``plans`` and ``regions`` are the choices: they must come from the user's write scope."""
         super().__init__(*args, **kwargs)
+        # cast: ``self.fields`` is typed dict[str, Field]; the two fields declared above are ModelChoiceFields.
         plan_field = cast("forms.ModelChoiceField[Plan]", self.fields["plan"])
         plan_field.queryset = plans if plans is not None else Plan.objects.none()
         if editing:  # a task stays in the plan it was created in

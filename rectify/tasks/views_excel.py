@@ -109,6 +109,7 @@ class ImportForm(forms.Form):
     def __init__(self, *args: Any, user: AuthedUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         plans, regions = _choices(user)
+        # cast: ``self.fields`` is typed dict[str, Field]; the two fields declared above are ModelChoiceFields.
         cast("forms.ModelChoiceField[Plan]", self.fields["plan"]).queryset = plans
         region_field = cast("forms.ModelChoiceField[Region]", self.fields["region"])
         region_field.queryset = regions
