@@ -9,9 +9,18 @@ variable named like a user or a request, or a function answering one, may not be
 from __future__ import annotations
 
 import ast
+import inspect
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+from django.urls import URLResolver, get_resolver
+
+from rectify.core.types import AuthedRequest
 
 PROJECT = Path(__file__).resolve().parents[2]
+# Where Django's login_required wrapper is defined (the wrapper keeps its own code object under functools.wraps).
+LOGIN_DECORATORS = ("django/contrib/auth/decorators.py",)
 
 
 def _user_like(name: str) -> bool:
@@ -42,9 +51,9 @@ def untyped_users(source: str, rel: str) -> list[str]:
             args = node.args
             for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
                 if arg is not None and _user_like(arg.arg) and _has_any(arg.annotation):
-                    found.append(f"{rel}:{arg.lineno} {node.name}({arg.arg}: {ast.unparse(arg.annotation)})")  # type: ignore[arg-type]
+                    found.append(f"{rel}:{arg.lineno} {node.name}({arg.arg}: {ast.unparse(arg.annotation)})")
             if _user_like(node.name.removeprefix("get_").removeprefix("current_").removesuffix("_of")) and _has_any(node.returns):
-                found.append(f"{rel}:{node.lineno} {node.name}() -> {ast.unparse(node.returns)}")  # type: ignore[arg-type]
+                found.append(f"{rel}:{node.lineno} {node.name}() -> {ast.unparse(node.returns)}")
         elif isinstance(node, ast.AnnAssign):
             target = node.target
             name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else ""
@@ -77,3 +86,51 @@ def test_the_guard_finds_an_untyped_user() -> None:
         "x.py:2 approve(request: 'Any | None')", "x.py:2 approve(user: Any)", "x.py:3 _acting_user() -> Any",
         "x.py:5 office_user: Any", "x.py:6 users: list[Any]", "x.py:7 get_user() -> 'Any'",
     ]
+
+
+def _views(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _views(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def _layers(view: Any) -> list[Any]:
+    """The view and every function it wraps (decorators keep the wrapped one in ``__wrapped__``)."""
+    layers = [view]
+    while hasattr(layers[-1], "__wrapped__"):
+        layers.append(layers[-1].__wrapped__)
+    return layers
+
+
+def _behind_login(view: Any) -> bool:
+    return any(getattr(getattr(f, "__code__", None), "co_filename", "").endswith(LOGIN_DECORATORS) for f in _layers(view))
+
+
+def test_a_view_takes_an_authed_request_exactly_when_login_is_required() -> None:
+    """``AuthedRequest`` promises a signed-in user: only ``login_required`` keeps that promise (there is no
+    login middleware), and every view behind it says so in its type."""
+    wrong, seen = [], {}
+    for route, view in _views(get_resolver().url_patterns):
+        inner = _layers(view)[-1]
+        if not inspect.isfunction(inner) or not inner.__module__.startswith("rectify."):
+            continue  # Django's own, the admin's and the API's (ninja authenticates; user_of narrows)
+        params = list(inspect.signature(inner).parameters.values())
+        annotation = str(params[0].annotation) if params else ""
+        seen[f"{inner.__module__}.{inner.__name__}"] = annotation
+        if (annotation == "AuthedRequest") != _behind_login(view):
+            wrong.append(f"{route} {inner.__module__}.{inner.__name__}(request: {annotation})")
+    assert not wrong, "AuthedRequest if and only if login_required: " + ", ".join(wrong)
+    # The walk reached the views: a signed-in page and a public one.
+    assert seen["rectify.tasks.views.ledger"] == "AuthedRequest" and seen["rectify.acceptance.views.public_list"] == "HttpRequest"
+
+
+def test_the_login_check_is_seen() -> None:
+    from django.contrib.auth.decorators import login_required
+    from django.views.decorators.http import require_POST
+
+    def view(request: AuthedRequest) -> None: ...
+
+    assert _behind_login(require_POST(login_required(view))) and _behind_login(login_required(require_POST(view)))
+    assert not _behind_login(require_POST(view))
