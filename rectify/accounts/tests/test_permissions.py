@@ -167,3 +167,24 @@ def test_the_refusal_explanations_agree_with_the_table(setting: SimpleNamespace,
     notice = setting.notice
     assert (notice_refusal(user, notice, notice.done_reported_by) == "") == can(user, "supervision.review", notice)
     assert (report_refusal(user, setting.report) == "") == can(user, "dispatch.review", setting.report)
+
+
+def test_every_predicate_asked_of_the_anonymous_user_answers_a_bool(setting: SimpleNamespace) -> None:
+    """A predicate takes ``AnyUser``: asked directly (without ``can``'s sign-in check) of the anonymous user
+    it answers a bool, and False wherever it grants something to a role."""
+    from rules.predicates import Predicate
+
+    from rectify.accounts import predicates, roles
+
+    # The record a predicate is about, by the word its name carries (the first that matches).
+    records = {"report": setting.report, "notice": setting.notice, "extension": None, "filed_to": None,
+               "region": setting.w.county, "task": setting.task}
+    leaves = {name: value for module in (predicates, roles) for name, value in vars(module).items()
+              if isinstance(value, Predicate) and value.name in roles.DESCRIPTIONS}
+    assert {"is_admin", "office_of_task", "reviewer_of_notice", "speaks_for_report_unit"} <= set(leaves)
+    for name, leaf in leaves.items():
+        obj = next((record for word, record in records.items() if word in name), None)
+        answer = leaf.test(AnonymousUser(), obj)
+        assert isinstance(answer, bool), name
+        if roles.DESCRIPTIONS[leaf.name]["who"]:
+            assert answer is False, name
