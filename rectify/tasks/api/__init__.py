@@ -14,27 +14,22 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.params.functions import Query
 
-from rectify.accounts.scope import unit_ids
+from rectify.accounts.scope import unit_ids, writable_region_q
+from rectify.api.access import acting, get_visible, require_editor, user_of
+from rectify.api.errors import ApiValidationError
 from rectify.api.pagination import CappedPageNumberPagination
+from rectify.api.schemas import Message, StaleOut, ValidationErrorOut
+from rectify.api.since import filter_updated_since, updated_since_param
 from rectify.core.models import ChangeRecord
 from rectify.core.params import SearchTooLong
 from rectify.core.types import AnyUser
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
+from rectify.regions.api.access import editable_region
 from rectify.regions.models import Region, Unit
 from rectify.tasks import validation
-from rectify.tasks.filters import task_search_q
-from rectify.tasks.models import Assignment, Task, overdue_q
-from rectify.tasks.services import TaskData, create_task, task_data_from, transition_task, update_task
-from rectify.tasks.states import check_plain_transition
-
-from ...accounts.scope import writable_region_q
-from ..access import acting, editable_region, get_visible, require_editor, user_of, visible_tasks
-from ..errors import ApiValidationError
-from ..schemas import (
+from rectify.tasks.api.schemas import (
     HistoryOut,
-    Message,
-    StaleOut,
     TaskAssignmentOut,
     TaskDetailOut,
     TaskIn,
@@ -43,9 +38,11 @@ from ..schemas import (
     TaskPut,
     TaskStateValue,
     TransitionIn,
-    ValidationErrorOut,
 )
-from ..since import filter_updated_since, updated_since_param
+from rectify.tasks.filters import task_search_q
+from rectify.tasks.models import Assignment, Task, overdue_q
+from rectify.tasks.services import TaskData, create_task, task_data_from, transition_task, update_task
+from rectify.tasks.states import check_plain_transition
 
 router = Router(tags=["整改任务"])
 
@@ -56,7 +53,7 @@ Ordering = Literal["deadline", "-deadline", "seq", "state", "updated_at", "-upda
 
 
 def list_queryset(user: AnyUser) -> QuerySet[Task]:
-    return visible_tasks(user).select_related("region__parent", "plan", "inspection").prefetch_related(
+    return Task.objects.visible_to(user).select_related("region__parent", "plan", "inspection").prefetch_related(
         Prefetch("assignments", queryset=Assignment.objects.select_related("unit"))
     )
 
@@ -66,7 +63,7 @@ def detail_queryset(user: AnyUser) -> QuerySet[Task]:
 
 
 def get_task(user: AnyUser, uuid: UUID) -> Task:
-    return get_visible(visible_tasks(user), NOT_FOUND, uuid=uuid)
+    return get_visible(Task.objects.visible_to(user), NOT_FOUND, uuid=uuid)
 
 
 def detail(user: AnyUser, uuid: UUID) -> Task:
