@@ -7,8 +7,7 @@ from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
-from django.utils import timezone
+from django.http import HttpRequest, QueryDict
 from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -21,7 +20,6 @@ from rectify.api.pagination import CappedPageNumberPagination
 from rectify.api.schemas import Message, StaleOut, ValidationErrorOut
 from rectify.api.since import filter_updated_since, updated_since_param
 from rectify.core.models import ChangeRecord
-from rectify.core.params import SearchTooLong
 from rectify.core.types import AnyUser
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
@@ -39,8 +37,8 @@ from rectify.tasks.api.schemas import (
     TaskStateValue,
     TransitionIn,
 )
-from rectify.tasks.filters import task_search_q
-from rectify.tasks.models import Assignment, Task, overdue_q
+from rectify.tasks.filters import LedgerFilter
+from rectify.tasks.models import Assignment, Task
 from rectify.tasks.services import TaskData, create_task, task_data_from, transition_task, update_task
 from rectify.tasks.states import check_plain_transition
 
@@ -87,7 +85,7 @@ def require_editable(user: AnyUser, task: Task) -> None:
     description="只列出本人数据范围内的任务。可按督察、方案、区划（含下级）、单位、状态、是否逾期、时限区间、关键词筛选；分页返回。",
 )
 @paginate(CappedPageNumberPagination, page_size=25, max_page_size=500)
-def list_tasks(  # noqa: C901 - one flat filter per query parameter; the app's filterset replaces it in issue 12 item 5
+def list_tasks(
     request: HttpRequest,
     inspection: UUID | None = Query(None, description="督察编号"),  # noqa: B008
     plan: UUID | None = Query(None, description="整改方案编号"),  # noqa: B008
@@ -101,7 +99,10 @@ def list_tasks(  # noqa: C901 - one flat filter per query parameter; the app's f
     ordering: Ordering | None = Query(None, description="排序；增量同步用 updated_at"),  # noqa: B008
     updated_since: str | None = updated_since_param(),
 ) -> QuerySet[Task]:
-    tasks = filter_updated_since(list_queryset(user_of(request)), updated_since)
+    user = user_of(request)
+    tasks = filter_updated_since(list_queryset(user), updated_since)
+    # The API names records by uuid and region code (the pages by id): those narrow here; every other
+    # filter, the keyword search and the sort are the ledger page's own (``LedgerFilter``).
     if inspection:
         tasks = tasks.filter(inspection__uuid=inspection)
     if plan:
@@ -113,22 +114,18 @@ def list_tasks(  # noqa: C901 - one flat filter per query parameter; the app's f
         tasks = tasks.filter(found.subtree_q())
     if unit:
         tasks = tasks.filter(pk__in=Assignment.objects.filter(unit__uuid=unit).values("task_id"))
-    if state:
-        tasks = tasks.filter(state__in=state)
-    if overdue:
-        tasks = tasks.filter(overdue_q(timezone.localdate()))
-    if deadline_from:
-        tasks = tasks.filter(deadline__gte=deadline_from)
-    if deadline_to:
-        tasks = tasks.filter(deadline__lte=deadline_to)
-    if q:
-        try:
-            tasks = tasks.filter(task_search_q(q))
-        except SearchTooLong as exc:
-            raise ApiValidationError(q=str(exc)) from None
-    if ordering:
-        tasks = tasks.order_by(ordering, "id")
-    return tasks
+    data = QueryDict(mutable=True)
+    data.setlist("state", list(state or []))
+    for name, value in (("overdue", "true" if overdue else None), ("q", q), ("ordering", ordering),
+                        ("deadline_from", deadline_from and deadline_from.isoformat()),
+                        ("deadline_to", deadline_to and deadline_to.isoformat())):
+        if value:
+            data[name] = value
+    ledger = LedgerFilter(data, queryset=tasks, user=user)
+    if not ledger.is_valid():
+        raise ApiValidationError({name: list(messages) for name, messages in ledger.errors.items()})
+    filtered: QuerySet[Task] = ledger.qs
+    return filtered
 
 
 @router.get(
