@@ -1,7 +1,8 @@
 """The REST API (django-ninja), mounted at /api/ by ``rectify.urls``.
 
 Every operation requires a logged-in session or a bearer token (``manage.py api_token``);
-the schema is at /api/openapi.json and the offline docs at /api/docs.
+the schema is at /api/openapi.json and the offline docs at /api/docs. Each app's router sits beside
+the app (``rectify/<app>/api``); this module alone imports them, to mount them (``MOUNTS``).
 """
 from types import ModuleType
 
