@@ -45,6 +45,8 @@ LIST_PAGES: dict[str, list[str]] = {
     "accounts:security": [],
     "accounts:password_change": [],
     "accounts:mfa_enrol": [],
+    "accounts:recovery_codes": [],
+    "accounts:mfa_reset": [],
     "imports:upload": [],
     "notifications:read_all": [],
     "notifications:todo": [],
