@@ -171,6 +171,20 @@ def test_an_administrator_resets_a_users_second_factor(world: SimpleNamespace, l
     assert post_login(Client(), "city_office", ip="10.3.5.1")["Location"] == reverse("tasks:ledger")
 
 
+def test_the_last_administrator_gets_a_code_from_the_command_line(world: SimpleNamespace) -> None:
+    """Break glass: `rectify manage addstatictoken <user>` (django-otp's) prints one recovery code."""
+    import io
+
+    from django.core.management import call_command
+
+    TOTPDevice.objects.create(user=world.admin, name="验证器", confirmed=True)  # a device whose phone is lost, no codes
+    out = io.StringIO()
+    call_command("addstatictoken", "admin", stdout=out)
+    client = Client()
+    post_login(client, "admin", ip="10.3.6.1")
+    assert client.post(VERIFY, {"recovery_code": out.getvalue().strip()})["Location"] == reverse("tasks:ledger")
+
+
 def test_the_admin_site_shows_no_keys_or_codes(world: SimpleNamespace, login: Any) -> None:
     world.admin.is_superuser = True
     world.admin.save()
