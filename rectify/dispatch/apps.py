@@ -17,3 +17,5 @@ class DispatchConfig(AppConfig):
         answer_missing_reports(missing_report_task_ids)  # the traffic lights ask it (rectify.tasks.hooks)
         register(REPORT_COUNTS)  # kept by triggers; checked and repaired by `rectify manage check_counters`
         register(PAIR_COUNTS)
+
+        from . import todo  # noqa: F401  (registers its 待我处理 lists with rectify.notifications.todo)
