@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,14 +25,13 @@ from rectify.core.steps import Done, post_step
 from rectify.core.types import AuthedRequest, AuthedUser
 from rectify.core.xlsx import xlsx_response
 from rectify.jobs.exports import needs_background, start_export
-from rectify.tasks.models import Assignment, Task, overdue_q
-from rectify.tasks.states import OPEN_STATES
+from rectify.tasks.models import Assignment, Task
 
 from . import services
 from .exports import ROUND_EXPORT, write_round_reports
 from .forms import CloseForm, FindingForm, ReportForm, ReviewForm, RoundForm, SampleForm, month_defaults
 from .labels import PROBLEM_LABELS, ScheduleLabel
-from .models import EvidenceFile, ProgressReport, ReportingRound, Verification
+from .models import EvidenceFile, ProgressReport, ReportCount, ReportingRound, Verification
 
 PAGE_SIZE = 30
 
@@ -82,11 +81,11 @@ def _my_rows(user: AuthedUser, rounds: list[ReportingRound]) -> list[dict[str, A
 
 
 def _report_counts(rounds: Any) -> Any:
-    """Each round's count of reports for its month in its region (made in this round or another level's)."""
-    reports = (ProgressReport.objects.filter(period=OuterRef("report_period"),
-                                             task__region__path__startswith=OuterRef("region__path"))
-               .filter(Q(task__state__in=list(OPEN_STATES)) | Q(task__long_term=True))
-               .order_by().values("period").annotate(n=Count("id")).values("n"))
+    """Each round's count of reports for its month in its region (made in this round or another level's),
+    from the maintained counts (``ReportCount``): the rows of its month in its region's subtree, read as
+    an index range (``region_path__under``)."""
+    reports = (ReportCount.objects.filter(period=OuterRef("report_period"), region_path__under=OuterRef("region__path"))
+               .order_by().values("period").annotate(n=Sum("n")).values("n"))
     return rounds.annotate(report_count=Coalesce(Subquery(reports), 0))
 
 
@@ -137,10 +136,8 @@ def round_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
     if not can(user, "dispatch.read_round", round_):
         rows = _my_rows(user, [round_])
         return render(request, "dispatch/round_unit.html", {"round": round_, "rows": _page(request, rows)})
-    expected = services.expected_assignments(round_)
     total, reported = services.round_counts(round_)
-    reports = services.round_reports(round_)
-    by_label = dict(reports.order_by().values_list("schedule").annotate(n=Count("id")).values_list("schedule", "n"))
+    by_label = services.round_label_counts(round_)
     rows = services.unit_rows(round_).annotate(missing=F("expected") - F("reported"))
     show = request.GET.get("show", "")
     if show == "missing":
@@ -154,7 +151,7 @@ def round_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
     context = {
         "round": round_, "rows": _page(request, rows), "show": show, "q": q,
         "total": total, "reported": reported, "missing": total - reported,
-        "overdue_tasks": Task.objects.filter(pk__in=expected.values("task_id")).filter(overdue_q()).count(),
+        "overdue_tasks": services.overdue_task_count(round_),
         "labels": [(label, by_label.get(label.value, 0), label in PROBLEM_LABELS) for label in ScheduleLabel],
         "reminders": round_.reminders.select_related("sent_by")[:10],
         "can_manage": manage, "close_form": CloseForm(initial={"version": round_.version}),

@@ -24,6 +24,7 @@ from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
 
+from .counts import counted_state_counts
 from .decompose import DecompositionError, decompose
 from .filters import LedgerFilter
 from .forms import TaskForm
@@ -80,9 +81,14 @@ def ledger(request: AuthedRequest) -> HttpResponse:
     without_state = request.GET.copy()
     without_state.pop("state", None)
     without_state.pop("page", None)
-    count_filter = LedgerFilter(without_state or None, queryset=Task.objects.visible_to(request.user), user=request.user)
-    count_base = count_filter.qs if count_filter.is_bound and count_filter.is_valid() else count_filter.queryset
-    counts, overdue_count, incomplete_count = state_counts(count_base)
+    # The landing page (no filter but the state) reads the maintained counts (``counts.counted_state_counts``);
+    # a filtered page, or a scope that is not whole region subtrees, counts its tasks.
+    counted = None if without_state else counted_state_counts(request.user, timezone.localdate())
+    if counted is None:
+        count_filter = LedgerFilter(without_state or None, queryset=Task.objects.visible_to(request.user), user=request.user)
+        count_base = count_filter.qs if count_filter.is_bound and count_filter.is_valid() else count_filter.queryset
+        counted = state_counts(count_base)
+    counts, overdue_count, incomplete_count = counted
     chosen = ledger_filter.form.cleaned_data if ledger_filter.is_bound and ledger_filter.is_valid() else {}
     total = None
     if not ledger_filter.is_bound or ledger_filter.is_valid():
