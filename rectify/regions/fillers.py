@@ -1,10 +1,10 @@
-"""The national region list (generated names in the GB/T 2260 code layout) and the units of every level."""
+"""``rectify generate``'s filler of the national region list (generated names in the GB/T 2260 code layout) and the units of every level."""
 from __future__ import annotations
 
-from rectify.regions.models import Region, Unit
+from rectify.core.bulk import insert
+from rectify.core.fill import Context, register
 
-from . import Context, register
-from .bulk import insert
+from .models import Region, Unit
 
 SYLLABLES = "东西南北中青安宁平云海江河山林泉华兴丰永长新清明和福德康嘉瑞昌盛源川湖阳乐泰隆庆武文通远定广吉祥宝金"
 PROVINCE_UNITS = [
@@ -42,7 +42,7 @@ def _names(ctx: Context, count: int, suffix: str, used: set[str]) -> list[str]:
     return names
 
 
-@register(10, "区划和单位")
+@register(10, "区划和单位", large=["regions.Unit"])
 def fill_places(ctx: Context) -> None:
     used: set[str] = set()
     provinces = [
