@@ -11,7 +11,7 @@ An app declares its filler in ``rectify/<app>/fillers.py``::
 ``discover`` imports the ``fillers`` module of every installed app; ``rectify generate`` (``rectify.demo.generate.run``)
 runs the fillers in their order with one shared ``Context``: the random generator, the scale, what earlier fillers
 made (``ctx.data``), the history writer (``ctx.chain``, chained exactly as ``core.history.record_change`` chains) and
-the row counts. ``large`` names the tables a filler loads in bulk: on PostgreSQL their secondary indexes and foreign
+the row counts, and events one filler announces for others (``Context.on`` / ``Context.emit``). ``large`` names the tables a filler loads in bulk: on PostgreSQL their secondary indexes and foreign
 keys are dropped for the load and made again at the end (``core.bulk.indexes_dropped``). Writes go through
 ``core.bulk`` (COPY on PostgreSQL, ``bulk_create`` elsewhere).
 """
@@ -63,6 +63,17 @@ class Context:
 
     def wrote(self, label: str, count: int) -> None:
         self.rows[label] += count
+
+    hooks: dict[str, list[Callable[..., None]]] = field(default_factory=dict)
+
+    def on(self, event: str, hook: Callable[..., None]) -> None:
+        """Have ``hook`` called at ``event`` (e.g. ``task.transition``: a filler that runs before the ledger's writes
+        its own records at the moment a service would, in the task's chain before the transition row)."""
+        self.hooks.setdefault(event, []).append(hook)
+
+    def emit(self, event: str, *args: Any) -> None:
+        for hook in self.hooks.get(event, []):
+            hook(*args)
 
 
 FillFunction = Callable[[Context], None]

@@ -228,27 +228,30 @@ class BulkHistory:
         self.started = dict(self.heads)
 
     def append(self, obj: Any, action: str, *, time: datetime.datetime, before: dict[str, Any] | JsonText | None = None,
-               after: dict[str, Any] | JsonText | None = None, reason: str = "", task_uuid: uuid.UUID | None = None) -> str:
+               after: dict[str, Any] | JsonText | None = None, reason: str = "", task_uuid: uuid.UUID | None = None,
+               user_id: int | None = None, user_name: str | None = None) -> str:
         """Chain one row about ``obj``; returns its digest."""
         return self.append_row(obj._meta.label_lower, obj.uuid, str(obj), action, time=time, before=before, after=after,
-                               reason=reason, task_uuid=task_uuid)
+                               reason=reason, task_uuid=task_uuid, user_id=user_id, user_name=user_name)
 
     def append_row(self, object_type: str, object_uuid: uuid.UUID | str, object_repr: str, action: str, *,
                    time: datetime.datetime, before: dict[str, Any] | JsonText | None = None,
                    after: dict[str, Any] | JsonText | None = None, reason: str = "",
-                   task_uuid: uuid.UUID | str | None = None) -> str:
+                   task_uuid: uuid.UUID | str | None = None, user_id: int | None = None,
+                   user_name: str | None = None) -> str:
         """``append`` for an object given by its type, public id and text (no model instance needed); a public id
-        may be given as its text (the generator keeps each task's)."""
+        may be given as its text (the generator keeps each task's). The row is the system's (``user_name``) unless
+        a user is given (``user_id`` and the name ``record_change`` writes for them)."""
         key = f"task:{task_uuid}" if task_uuid is not None else f"type:{object_type}"
         seq, previous = self.heads.get(key, (0, ""))
         seq += 1
         before_text = before if before is None or type(before) is JsonText else json_text(before)
         after_text = after if after is None or type(after) is JsonText else json_text(after)
         reason = reason[:500]
-        digest = row_digest(key, seq, previous, time, None, self.request_id, action, object_type, object_uuid, task_uuid,
+        digest = row_digest(key, seq, previous, time, user_id, self.request_id, action, object_type, object_uuid, task_uuid,
                             before_text, after_text, reason)
         self.heads[key] = (seq, digest)
-        self.pending.append((time, None, self.user_name, self.request_id, action, object_type, object_uuid,
+        self.pending.append((time, user_id, user_name or self.user_name, self.request_id, action, object_type, object_uuid,
                              object_repr[:200], task_uuid, before_text, after_text, reason, key, seq, previous, digest))
         if len(self.pending) >= self.batch_size:
             self.flush()

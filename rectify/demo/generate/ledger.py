@@ -30,8 +30,9 @@ from rectify.tasks.models import Assignment, Measure, Milestone, Task, seq_sort_
 from rectify.tasks.rollup import STATE_PROGRESS, derived_progress, derived_state
 from rectify.tasks.states import DONE_STATES, TaskState
 
-# The states a generated task passes through to reach the state it is given (history rows, not records:
-# the generator writes no applications, reviews or announcements yet).
+# The states a generated task passes through to reach the state it is given (each a history row; other parts'
+# fillers write their records at the moves they own through the ``task.transition`` event: acceptance's
+# applications and reviews).
 PATHS: dict[str, list[str]] = {
     TaskState.ASSIGNED: [],
     TaskState.IN_PROGRESS: [TaskState.IN_PROGRESS],
@@ -365,8 +366,9 @@ class ProvinceBuilder:
             elif kind == "transition":
                 _, _, node, before_state, state = event
                 reason = "开始整改" if state == TaskState.IN_PROGRESS else f"生成数据：{TaskState(state).label}"
-                chain.append_row("tasks.task", node.key, node.label, Action.TRANSITION,
-                                 time=clock.at(day + datetime.timedelta(days=5)),
+                at = clock.at(day + datetime.timedelta(days=5))
+                ctx.emit("task.transition", node.task, before_state, state, at)  # e.g. acceptance's records first
+                chain.append_row("tasks.task", node.key, node.label, Action.TRANSITION, time=at,
                                  before={"state": before_state}, after={"state": state}, reason=reason, task_uuid=node.key)
             elif kind == "rollup":
                 _, _, node, before, after, reason = event

@@ -54,6 +54,7 @@ def fill_logins(ctx: Context) -> None:
     for username, name, role, region, unit, superuser, scope in rows:
         if role in {Role.LEAD_UNIT, Role.RESPONSIBLE_UNIT} and unit is None:
             continue
-        _user(username, name, role, region=region, unit=unit, superuser=superuser, hashed=hashed)
+        ctx.data.setdefault("users", {})[username] = _user(username, name, role, region=region, unit=unit,
+                                                            superuser=superuser, hashed=hashed)
         ctx.logins.append((username, Role(role).label, scope))
     ctx.wrote("账号", len(ctx.logins))
