@@ -146,7 +146,7 @@ def test_the_loop_function_returns_what_the_window_function_returned() -> None:
         pytest.skip("the pair function exists on PostgreSQL only")
     import importlib
 
-    before = importlib.import_module("rectify.tasks.migrations.0011_g3_search_grams_plpgsql").LINEAR
+    before = importlib.import_module("rectify.tasks.migrations.0012_g3_search_grams_plpgsql").LINEAR
     texts = [*PROBLEMS, *SEARCHES, "", " ", "\n\t", "整改😀达标 ", "  前后 空白  ", "长期坚持 " * 50, "a\u3000b\u00a0c"]
     with connection.cursor() as cursor, transaction.atomic():
         cursor.execute(before.replace("rectify_text_grams(", "g3_old_text_grams(", 1))

@@ -42,7 +42,7 @@ def _run(sql):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("tasks", "0010_search_grams_linear"),
+        ("tasks", "0011_g2_task_counts"),
     ]
 
     operations = [
