@@ -128,3 +128,24 @@ def test_filter_choices_stay_in_scope(world: Any, make_task: Any, login: Any) ->
         response = client.get("/ledger/", {param: value})
         assert "alert-error" not in response.content.decode(), param
         assert re.findall(r'<td class="seq">([^<]+)</td>', response.content.decode()) == ["1"], param
+
+
+def test_filter_widgets_are_the_forms_own(world: Any, make_task: Any, login: Any) -> None:
+    """The empty form's widgets, drawn once per process, are what the form draws; a filled form is drawn each time."""
+    from rectify.tasks.filters import LedgerFilter
+
+    make_task(seq="1")
+    client = login(world.city_office)
+    names = ("section", "deadline_from", "deadline_to", "ordering", "long_term", "overdue", "needs_completion", "state")
+    empty = LedgerFilter(None, queryset=Task.objects.all(), user=world.city_office).form
+    for _ in range(2):  # the second page comes from the drawings kept
+        page = client.get("/ledger/").content.decode()
+        for name in names:
+            assert str(empty[name]) in page, name
+    query = {"section": "<b>章</b>", "ordering": "-deadline", "long_term": "true", "overdue": "on", "state": ["assigned", "applied"],
+             "deadline_from": "2030-01-01"}
+    filled = LedgerFilter(query, queryset=Task.objects.all(), user=world.city_office).form
+    page = client.get("/ledger/", query).content.decode()
+    for name in names:
+        assert str(filled[name]) in page, name
+    assert 'value="&lt;b&gt;章&lt;/b&gt;"' in page and 'value="-deadline" selected' in page and 'value="applied" id="id_state_2" checked' in page
