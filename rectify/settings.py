@@ -84,6 +84,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Hot fragments only (the ledger's rows: rectify/core/jinja.py); pages are Django templates.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "rectify.core.jinja.environment"},
+    },
 ]
 
 WSGI_APPLICATION = "rectify.wsgi.application"
