@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_filters",
+    "django_tables2",
     "rectify.core",
     "rectify.regions",
     "rectify.accounts",
@@ -42,6 +43,11 @@ INSTALLED_APPS = [
     "rectify.api",
     "rectify.demo",
 ]
+
+# List pages (rectify.core.views.lists.ScopedListView): django-tables2 renders through the project's table
+# template, and the page's permission is asked of the permission table without core importing accounts.
+DJANGO_TABLES2_TEMPLATE = "includes/table.html"
+RECTIFY_PERMISSION_CHECK = "rectify.accounts.permissions.can"
 
 MIDDLEWARE = [
     # Reads of GET/HEAD requests on the replica when one is configured (rectify/core/db_router.py).
