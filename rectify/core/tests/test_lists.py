@@ -113,3 +113,20 @@ def test_the_list_pages_are_scoped_list_views() -> None:
     for name in LIST_VIEWS:
         view = resolve(reverse(name)).func
         assert issubclass(view.view_class, ScopedListView), name  # type: ignore[attr-defined]
+    rounds = resolve(reverse("dispatch:round_reports", args=["00000000-0000-0000-0000-000000000000"])).func
+    assert issubclass(rounds.view_class, ScopedListView)  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db
+def test_a_page_of_one_records_rows_asks_about_that_record(world: SimpleNamespace, make_task: Callable[..., Any],
+                                                           login: Callable[[Any], Client]) -> None:
+    from rectify.dispatch import services as dispatch
+
+    make_task()  # the county unit reports on it, so it sees the round
+
+    round_ = dispatch.open_round(world.city_office, region=world.city, title="2026年11月调度", period_start=datetime.date(2026, 11, 1),
+                                 period_end=datetime.date(2026, 11, 30), due_date=datetime.date(2026, 11, 30))
+    url = reverse("dispatch:round_reports", args=[round_.uuid])
+    assert login(world.city_office).get(url).status_code == 200
+    assert login(world.county_unit).get(url).status_code == 403  # sees the round, may not read all its reports
+    assert login(world.other_unit).get(url).status_code == 404  # outside the round's scope

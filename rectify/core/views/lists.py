@@ -73,9 +73,14 @@ class ScopedListView(ListView):  # type: ignore[type-arg]
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not self.public and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if self.action and not ask(request.user, self.action):
+        if self.action and not ask(request.user, self.action, self.action_object()):
             raise PermissionDenied(self.denied)
         return super().dispatch(request, *args, **kwargs)
+
+    def action_object(self) -> Any:
+        """The record the page's action is asked about (None: the action has no object). A page of one
+        record's rows (a round's reports) finds the record here, within the user's scope (else 404)."""
+        return None
 
     # ---------------------------------------------------------------- the rows
     def base_queryset(self) -> QuerySet[Any]:
