@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+
+    "django_tables2",
     "rectify.core",
     "rectify.regions",
     "rectify.accounts",
@@ -46,6 +48,11 @@ INSTALLED_APPS = [
     "rectify.api",
     "rectify.demo",
 ]
+
+# List pages (rectify.core.views.lists.ScopedListView): django-tables2 renders through the project's table
+# template, and the page's permission is asked of the permission table without core importing accounts.
+DJANGO_TABLES2_TEMPLATE = "includes/table.html"
+RECTIFY_PERMISSION_CHECK = "rectify.accounts.permissions.can"
 
 MIDDLEWARE = [
     # Reads of GET/HEAD requests on the replica when one is configured (rectify/core/db_router.py).

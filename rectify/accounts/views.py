@@ -10,18 +10,21 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from rectify.core.pagination import paginate
 from rectify.core.types import AuthedRequest, AuthedUser
+from rectify.core.views.lists import ScopedListView
 
 from . import security
+from .filters import LoginEventFilter
 from .forms import ChinesePasswordChangeForm, RecoveryCodeForm, ResetSecondFactorForm, TOTPForm
 from .models import LoginEvent, PersonalDataAccess
 from .permissions import can
+from .tables import DataAccessTable, LoginEventTable
 
 SESSION_NEXT = "rectify_mfa_next"
 SESSION_NEW_CODES = "rectify_new_recovery_codes"
@@ -321,30 +324,36 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-def _require_admin(request: AuthedRequest) -> None:
-    if not can(request.user, "system.audit_log"):
-        raise PermissionDenied("只有系统管理员可以查看安全审计日志。")
+class LoginEventList(ScopedListView):
+    model = LoginEvent
+    action = "system.audit_log"
+    denied = "只有系统管理员可以查看安全审计日志。"
+    filterset_class = LoginEventFilter
+    table_class = LoginEventTable
+    paginate_by = PAGE_SIZE
+    template_name = "accounts/login_events.html"
+    title = "登录日志"
+    empty = "没有符合条件的登录记录。"
+
+    def narrow(self, qs: QuerySet[LoginEvent]) -> QuerySet[LoginEvent]:
+        return qs.select_related("user").order_by("-at", "-pk")
 
 
-@login_required
-def login_events(request: AuthedRequest) -> HttpResponse:
-    _require_admin(request)
-    events = LoginEvent.objects.select_related("user").order_by("-at", "-pk")
-    username = (request.GET.get("username") or "").strip()
-    if username:
-        events = events.filter(username__icontains=username)
-    only = request.GET.get("result")
-    if only == "failed":
-        events = events.filter(success=False)
-    page = paginate(request, events, PAGE_SIZE)
-    return render(request, "accounts/login_events.html", {"page": page, "username": username, "result": only or ""})
+class DataAccessList(ScopedListView):
+    model = PersonalDataAccess
+    action = LoginEventList.action
+    denied = LoginEventList.denied
+    table_class = DataAccessTable
+    paginate_by = PAGE_SIZE
+    template_name = "accounts/data_access.html"
+    title = "个人信息访问记录"
+    empty = "暂无个人信息访问记录。"
+
+    def narrow(self, qs: QuerySet[PersonalDataAccess]) -> QuerySet[PersonalDataAccess]:
+        return qs.select_related("user").order_by("-at", "-pk")
 
 
-@login_required
-def data_access_log(request: AuthedRequest) -> HttpResponse:
-    _require_admin(request)
-    records = PersonalDataAccess.objects.select_related("user").order_by("-at", "-pk")
-    page = paginate(request, records, PAGE_SIZE)
-    return render(request, "accounts/data_access.html", {"page": page})
+login_events = LoginEventList.as_view()
+data_access_log = DataAccessList.as_view()
 
 

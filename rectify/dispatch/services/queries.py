@@ -52,9 +52,9 @@ def report_for(round_: ReportingRound, assignment: Assignment) -> ProgressReport
                                          period=round_.report_period).first()
 
 
-def round_reports(round_: ReportingRound) -> QuerySet[ProgressReport]:
-    """Every report a round counts: its month, tasks in its region subtree that it expects."""
-    return ProgressReport.objects.filter(period=round_.report_period, task__region__path__startswith=round_.region.path).filter(
+def round_reports(round_: ReportingRound, reports: QuerySet[ProgressReport] | None = None) -> QuerySet[ProgressReport]:
+    """Every report a round counts (of ``reports``, when given): its month, tasks in its region subtree that it expects."""
+    return (ProgressReport.objects.all() if reports is None else reports).filter(period=round_.report_period, task__region__path__startswith=round_.region.path).filter(
         Q(task__state__in=list(OPEN_STATES)) | Q(task__long_term=True)
     )
 
