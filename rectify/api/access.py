@@ -1,4 +1,5 @@
-"""The caller's reach, built only from ``rectify.accounts.scope`` (the one place scope is defined)."""
+"""The API caller: who they are, on whose behalf changes are recorded, and the 404 of a record outside
+their scope (every app's API reads through its models' ``visible_to``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -12,10 +13,7 @@ from ninja.errors import HttpError
 
 from rectify.accounts.permissions import can
 from rectify.core.context import acting_as
-from rectify.core.types import AnyUser, AuthedUser
-from rectify.inspections.models import Inspection, Plan
-from rectify.regions.models import Region
-from rectify.tasks.models import Task
+from rectify.core.types import AuthedUser
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -36,34 +34,9 @@ def require_editor(user: AuthedUser, what: str = "修改数据") -> None:
         raise HttpError(403, f"只有整改办或管理员可以{what}")
 
 
-def visible_tasks(user: AnyUser) -> QuerySet[Task]:
-    return Task.objects.visible_to(user)
-
-
-def visible_inspections(user: AnyUser) -> QuerySet[Inspection]:
-    return Inspection.objects.visible_to(user)
-
-
-def visible_plans(user: AnyUser) -> QuerySet[Plan]:
-    return Plan.objects.visible_to(user)
-
-
 def get_visible(queryset: QuerySet[_M], message: str, **lookup: Any) -> _M:
     obj = queryset.filter(**lookup).first()
     if obj is None:
         raise Http404(message)
     return obj
 
-
-def region_by_code(code: str) -> Region:
-    region = Region.objects.select_related("parent").filter(code=code).first()
-    if region is None:
-        raise Http404(f"区划代码 {code} 不存在")
-    return region
-
-
-def editable_region(user: AnyUser, code: str | None) -> Region | None:
-    """The region with ``code`` if the user may put records there."""
-    if not code:
-        return None
-    return Region.objects.editable_by(user).select_related("parent").filter(code=code).first()

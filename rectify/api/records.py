@@ -12,24 +12,14 @@ from ninja import Schema, Status
 from ninja.errors import HttpError
 
 from rectify.core.models import PublicModel
-from rectify.core.types import AnyUser
+from rectify.core.writes import create_record, update_record
 
-from .access import acting, editable_region, get_visible, require_editor, user_of
+from .access import acting, get_visible, require_editor, user_of
 from .errors import ApiValidationError
-from .writes import create_record, update_record
 
 M = TypeVar("M", bound=PublicModel)
 
 Checker = Callable[[Any, dict[str, Any], Any], dict[str, Any]]
-
-
-def check_region(user: AnyUser, values: dict[str, Any], result: dict[str, Any], errors: ApiValidationError, field: str = "region") -> None:
-    """Replace the region code under ``field`` by the region, if the user may put records there."""
-    if field in values:
-        region = editable_region(user, values[field])
-        if region is None:
-            errors.add(field, f"区划 {values[field]} 不存在，或不在您的管辖范围内")
-        result[field] = region
 
 
 def check_order(result: dict[str, Any], current: Any, start: str, end: str, errors: ApiValidationError, message: str) -> None:

@@ -13,3 +13,5 @@ class DispatchConfig(AppConfig):
         from .services.queries import missing_report_task_ids
 
         answer_missing_reports(missing_report_task_ids)  # the traffic lights ask it (rectify.tasks.hooks)
+
+        from . import todo  # noqa: F401  (registers its 待我处理 lists with rectify.notifications.todo)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from rectify.api.writes import create_record, update_record
 from rectify.core.admin import HistoryAdmin
+from rectify.core.writes import create_record, update_record
 
 from .models import Inspection, Plan
 

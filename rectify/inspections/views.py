@@ -21,9 +21,9 @@ from rectify.core.pagination import paginate
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
 from rectify.regions.models import Region
-from rectify.tasks.models import Task
 
 from .forms import InspectionForm
+from .hooks import visible_task_ids
 from .models import Inspection
 from .services import create_inspection, update_inspection
 
@@ -64,9 +64,10 @@ def _writable_regions(request: AuthedRequest) -> QuerySet[Region]:
 @login_required
 def inspection_detail(request: AuthedRequest, uuid: str) -> HttpResponse:
     inspection = get_object_or_404(Inspection.objects.visible_to(request.user).select_related("target_region__parent"), uuid=uuid)
-    visible_tasks = Task.objects.visible_to(request.user).values("pk")
-    plans = (inspection.plans.select_related("region__parent")
-             .annotate(task_count=Count("tasks", filter=Q(tasks__in=visible_tasks))).order_by("id"))
+    plans = inspection.plans.select_related("region__parent").order_by("id")
+    visible_tasks = visible_task_ids(request.user)
+    if visible_tasks is not None:
+        plans = plans.annotate(task_count=Count("tasks", filter=Q(tasks__in=visible_tasks)))
     history = ChangeRecord.objects.filter(object_uuid=inspection.uuid).order_by("-id")[:100]
     return render(request, "inspections/detail.html", {
         "inspection": inspection, "plans": plans, "history": history,

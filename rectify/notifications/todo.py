@@ -8,24 +8,20 @@ waiting. A user with several roles gets the union of their roles' lists.
 """
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
-from rectify.accounts.permissions import can
 from rectify.accounts.roles import Role
 from rectify.accounts.scope import unit_ids
 from rectify.core.ordering import sorted_after_filter
-from rectify.regions.paths import path_prefixes
 from rectify.tasks.models import Assignment, Task, overdue_q
-from rectify.tasks.states import OPEN_STATES, TaskState
+from rectify.tasks.states import TaskState
 
 PANEL_LIMIT = 5
 PAGE_LIMIT = 50
@@ -69,7 +65,7 @@ class Pending:
 Source = Callable[[Any, int], "TodoList | Pending"]
 
 
-def _listed(key: str, label: str, rows: QuerySet[Any], entry: Callable[[Any], TodoEntry], limit: int) -> Pending:
+def listed(key: str, label: str, rows: QuerySet[Any], entry: Callable[[Any], TodoEntry], limit: int) -> Pending:
     return Pending(key, label, rows, entry, limit)
 
 
@@ -96,192 +92,94 @@ def count_together(querysets: Sequence[QuerySet[Any]]) -> list[int]:
     return [int(n) for n in row]
 
 
-def _task_text(task: Task) -> str:
+def task_text(task: Task) -> str:
     return f"第{task.seq}号 {task.display_title}"
 
 
-def _tasks(user: Any, role: str) -> QuerySet[Task]:
+def role_tasks(user: Any, role: str) -> QuerySet[Task]:
     return Task.objects.visible_to(user, roles={role})
 
 
-# ---------------------------------------------------------------- 验收人员
+# The lists of the ledger itself are here; each step above it registers its own (``todo_list``) from its
+# ``todo`` module when it starts: ``rectify/acceptance/todo.py``, ``rectify/dispatch/todo.py``,
+# ``rectify/supervision/todo.py``. Notifications imports none of them.
 
-def applications_to_review(user: Any, limit: int) -> Pending:
-    from rectify.acceptance.models import AcceptanceApplication
+_SOURCES: dict[str, Source] = {}
 
-    rows = (AcceptanceApplication.objects.filter(status=AcceptanceApplication.Status.PENDING, task__in=_tasks(user, Role.REVIEWER))
-            .exclude(applicant=user).select_related("task__region", "unit").order_by("created_at", "id"))
-    return _listed("applications_to_review", "待验收的申请", rows,
-                   lambda a: TodoEntry(_task_text(a.task), reverse("acceptance:review", args=[a.uuid]),
-                                       f"{a.unit or ''} {timezone.localtime(a.created_at):%Y-%m-%d}申请"), limit)
+
+def todo_list(key: str) -> Callable[[Source], Source]:
+    """Register a source under ``key``, the name it has in ``TODO_BY_ROLE`` and in the page (data-todo)."""
+
+    def register(func: Source) -> Source:
+        _SOURCES[key] = func
+        return func
+
+    return register
 
 
 # ---------------------------------------------------------------- 牵头单位 / 责任单位
 
-def _report_entry(report: Any) -> TodoEntry:
-    task = report.assignment.task
-    return TodoEntry(f"{report.unit.name}·{_task_text(task)}", reverse("dispatch:report", args=[report.uuid]), report.round.title)
-
-
-def reports_to_review(user: Any, limit: int) -> Pending:
-    """Other units' reports on tasks the user's units lead (only the lead unit reviews them)."""
-    from rectify.dispatch.models import ProgressReport
-
-    led = Assignment.objects.filter(unit_id__in=unit_ids(user), role=Assignment.Role.LEAD).values("task_id")
-    rows = (ProgressReport.objects.filter(status=ProgressReport.Status.SUBMITTED, assignment__task_id__in=led)
-            .exclude(assignment__role=Assignment.Role.LEAD)
-            .select_related("unit", "round", "assignment__task").order_by("submitted_at", "id"))
-    return _listed("reports_to_review", "待审核的配合单位报送", rows, _report_entry, limit)
-
-
-def returned_reports(user: Any, limit: int) -> Pending:
-    from rectify.dispatch.models import ProgressReport, ReportingRound
-
-    rows = (ProgressReport.objects.filter(status=ProgressReport.Status.RETURNED, unit_id__in=unit_ids(user),
-                                          round__status=ReportingRound.Status.OPEN)
-            .select_related("unit", "round", "assignment__task").order_by("reviewed_at", "id"))
-    return _listed("returned_reports", "被退回待重新报送", rows, _report_entry, limit)
-
-
-def reports_due(user: Any, limit: int) -> TodoList:
-    """(open round, assignment) pairs of the user's units with no report yet: three queries in all."""
-    from rectify.dispatch.models import ProgressReport, ReportingRound
-
-    ids = unit_ids(user)
-    if not ids:
-        return TodoList("reports_due", "待报送的调度任务", 0)
-    assignments = list(Assignment.objects.filter(unit_id__in=ids)
-                       .filter(Q(task__state__in=list(OPEN_STATES)) | Q(task__long_term=True))
-                       .select_related("task__region", "unit").order_by("task__seq", "id"))
-    above = {p for a in assignments for p in path_prefixes(a.task.region.path)}
-    rounds = list(ReportingRound.objects.filter(status=ReportingRound.Status.OPEN, region__path__in=above)
-                  .select_related("region").order_by("due_date", "id"))
-    if not rounds:
-        return TodoList("reports_due", "待报送的调度任务", 0)
-    done = set(ProgressReport.objects.filter(round__in=[r.pk for r in rounds], assignment__in=[a.pk for a in assignments])
-               .values_list("round_id", "assignment_id"))
-    pairs = [(r, a) for r in rounds for a in assignments
-             if a.task.region.path.startswith(r.region.path) and (r.pk, a.pk) not in done]
-    entries = [TodoEntry(f"{a.unit.name}·{_task_text(a.task)}", reverse("dispatch:report_form", args=[r.uuid, a.uuid]),
-                         f"{r.title}，{r.due_date:%Y-%m-%d}截止") for r, a in pairs[:limit]]
-    return TodoList("reports_due", "待报送的调度任务", len(pairs), entries)
-
-
-def notices_to_handle(user: Any, limit: int) -> Pending:
-    from rectify.supervision.models import SupervisionNotice
-
-    Status = SupervisionNotice.Status
-    rows = (SupervisionNotice.objects.filter(units__in=unit_ids(user),
-                                             status__in=[Status.ISSUED, Status.ARRANGED, Status.REPORTED, Status.ESCALATED])
-            .distinct().select_related("task").order_by("done_by", "id"))
-    return _listed("notices_to_handle", "待办理的督办单", rows,
-                   lambda n: TodoEntry(f"{n.number} {_task_text(n.task)}", reverse("supervision:detail", args=[n.uuid]),
-                                       n.get_status_display()), limit)
-
-
+@todo_list("tasks_to_redo")
 def tasks_to_redo(user: Any, limit: int) -> Pending:
     """Tasks sent back by the reviewers or reopened, on which the user's units apply again."""
     applicants = Assignment.objects.filter(unit_id__in=unit_ids(user),
                                            role__in=[Assignment.Role.LEAD, Assignment.Role.RESPONSIBLE]).values("task_id")
     rows = (Task.objects.filter(pk__in=applicants, state__in=[TaskState.SENT_BACK, TaskState.REOPENED])
             .select_related("region").order_by(sorted_after_filter("deadline", temporal=True), "id"))
-    return _listed("tasks_to_redo", "退回或重新整改的任务", rows,
-                   lambda t: TodoEntry(_task_text(t), reverse("tasks:detail", args=[t.uuid]), t.get_state_display()), limit)
+    return listed("tasks_to_redo", "退回或重新整改的任务", rows,
+                  lambda t: TodoEntry(task_text(t), reverse("tasks:detail", args=[t.uuid]), t.get_state_display()), limit)
 
 
 # ---------------------------------------------------------------- 整改办
 
-def _file_entry(task: Task, note: str = "") -> TodoEntry:
-    return TodoEntry(_task_text(task), reverse("acceptance:file", args=[task.uuid]), note)
+def file_entry(task: Task, note: str = "") -> TodoEntry:
+    return TodoEntry(task_text(task), reverse("acceptance:file", args=[task.uuid]), note)
 
 
+@todo_list("tasks_to_announce")
 def tasks_to_announce(user: Any, limit: int) -> Pending:
-    rows = (_tasks(user, Role.OFFICE).filter(state=TaskState.ACCEPTED).select_related("region")
+    rows = (role_tasks(user, Role.OFFICE).filter(state=TaskState.ACCEPTED).select_related("region")
             .order_by(sorted_after_filter("updated_at", temporal=True), "id"))
-    return _listed("tasks_to_announce", "已验收待发布公示", rows, lambda t: _file_entry(t, "验收通过"), limit)
-
-
-def announcements_ended(user: Any, limit: int, today: datetime.date | None = None) -> Pending:
-    """Tasks in announcement whose latest period has ended with no objection open or upheld: ready to close."""
-    from rectify.acceptance.models import Announcement, Objection
-
-    today = today or timezone.localdate()
-    latest = Announcement.objects.filter(task=OuterRef("pk")).order_by("-id")
-    blocking = Objection.objects.filter(announcement_id=OuterRef("latest_id")).exclude(resolution=Objection.Resolution.REJECTED)
-    rows = (_tasks(user, Role.OFFICE).filter(state=TaskState.ANNOUNCED)
-            .annotate(latest_id=Subquery(latest.values("pk")[:1]), latest_end=Subquery(latest.values("ends_on")[:1]))
-            .filter(latest_end__lt=today).exclude(Exists(blocking)).select_related("region").order_by("latest_end", "id"))
-    return _listed("announcements_ended", "公示期满待销号", rows, lambda t: _file_entry(t, f"{t.latest_end:%Y-%m-%d}期满"), limit)
-
-
-def objections_open(user: Any, limit: int) -> Pending:
-    from rectify.acceptance.models import Objection
-
-    rows = (Objection.objects.filter(resolution="", announcement__task__in=_tasks(user, Role.OFFICE))
-            .select_related("announcement__task__region").order_by("received_on", "id"))
-    return _listed("objections_open", "待处理的公示异议", rows,
-                   lambda o: _file_entry(o.announcement.task, f"{o.received_on:%Y-%m-%d}收到"), limit)
-
-
-def extensions_to_decide(user: Any, limit: int) -> Pending:
-    from rectify.supervision.models import ExtensionRequest
-
-    rows = (ExtensionRequest.objects.filter(decision="", notice__task__in=_tasks(user, Role.OFFICE))
-            .select_related("notice__task").order_by("created_at", "id"))
-    return _listed("extensions_to_decide", "待审批的延期申请", rows,
-                   lambda e: TodoEntry(f"{e.notice.number} {_task_text(e.notice.task)}", reverse("supervision:detail", args=[e.notice.uuid]),
-                                       f"申请延至{e.new_date:%Y-%m-%d}"), limit)
-
-
-def notices_to_review(user: Any, limit: int) -> Pending:
-    from rectify.supervision.models import SupervisionNotice
-
-    rows = (SupervisionNotice.objects.filter(status=SupervisionNotice.Status.DONE, task__in=_tasks(user, Role.OFFICE))
-            .select_related("task").order_by("done_at", "id"))
-    return _listed("notices_to_review", "已报办结待审核的督办单", rows,
-                   lambda n: TodoEntry(f"{n.number} {_task_text(n.task)}", reverse("supervision:detail", args=[n.uuid])), limit)
-
-
-def filings_to_acknowledge(user: Any, limit: int) -> Pending:
-    from rectify.acceptance.models import Filing
-
-    rows = Filing.objects.visible_to(user).filter(acknowledged_at__isnull=True)
-    if not can(user, "acceptance.acknowledge_own"):
-        rows = rows.exclude(filed_by=user)
-    rows = rows.select_related("closure__task__region").order_by("filed_at", "id")
-    return _listed("filings_to_acknowledge", "待确认的销号备案", rows,
-                   lambda f: TodoEntry(f"{f.closure.number} {_task_text(f.closure.task)}", reverse("acceptance:filings")), limit)
+    return listed("tasks_to_announce", "已验收待发布公示", rows, lambda t: file_entry(t, "验收通过"), limit)
 
 
 # ---------------------------------------------------------------- 领导
 
+@todo_list("overdue_tasks")
 def overdue_tasks(user: Any, limit: int) -> Pending:
-    rows = _tasks(user, Role.LEADER).filter(overdue_q()).select_related("region").order_by("deadline", "id")
-    return _listed("overdue_tasks", "逾期未完成的任务", rows,
-                   lambda t: TodoEntry(_task_text(t), reverse("tasks:detail", args=[t.uuid]),
-                                       f"{t.deadline:%Y-%m-%d}到期" if t.deadline else ""), limit)
+    rows = role_tasks(user, Role.LEADER).filter(overdue_q()).select_related("region").order_by("deadline", "id")
+    return listed("overdue_tasks", "逾期未完成的任务", rows,
+                  lambda t: TodoEntry(task_text(t), reverse("tasks:detail", args=[t.uuid]),
+                                      f"{t.deadline:%Y-%m-%d}到期" if t.deadline else ""), limit)
 
 
-UNIT_SOURCES: list[Source] = [reports_to_review, returned_reports, reports_due, notices_to_handle, tasks_to_redo]
-OFFICE_SOURCES: list[Source] = [tasks_to_announce, announcements_ended, objections_open, extensions_to_decide,
-                                notices_to_review, filings_to_acknowledge]
+# Which lists each role sees, in the order they show; a key names a registered source (``todo_list``).
+UNIT_SOURCES = ["reports_to_review", "returned_reports", "reports_due", "notices_to_handle", "tasks_to_redo"]
+OFFICE_SOURCES = ["tasks_to_announce", "announcements_ended", "objections_open", "extensions_to_decide",
+                  "notices_to_review", "filings_to_acknowledge"]
 
-TODO_BY_ROLE: dict[str, list[Source]] = {
-    Role.REVIEWER: [applications_to_review],
+TODO_BY_ROLE: dict[str, list[str]] = {
+    Role.REVIEWER: ["applications_to_review"],
     Role.LEAD_UNIT: UNIT_SOURCES,
     Role.RESPONSIBLE_UNIT: UNIT_SOURCES,
     Role.OFFICE: OFFICE_SOURCES,
-    Role.LEADER: [overdue_tasks],
+    Role.LEADER: ["overdue_tasks"],
     Role.ADMIN: OFFICE_SOURCES,
 }
 
 
+def registered_sources() -> dict[str, Source]:
+    return dict(_SOURCES)
+
+
 def sources_for(roles: Iterable[str]) -> list[Source]:
+    """The sources of the roles' lists in the table's order; a list whose step is not installed is left out."""
     held = set(roles)
     seen: list[Source] = []
-    for role, sources in TODO_BY_ROLE.items():
-        for source in sources if role in held else []:
-            if source not in seen:
+    for role, keys in TODO_BY_ROLE.items():
+        for key in keys if role in held else []:
+            source = _SOURCES.get(key)
+            if source is not None and source not in seen:
                 seen.append(source)
     return seen
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from rectify.api.writes import create_record, update_record
 from rectify.core.admin import HistoryAdmin
+from rectify.core.writes import create_record, update_record
 
 from .models import Region, Unit
 
@@ -16,7 +16,7 @@ class RegionAdmin(admin.ModelAdmin[Region]):
 
 @admin.register(Unit)
 class UnitAdmin(HistoryAdmin):
-    """Units keep a change history (``api.writes``): admin edits go through it too."""
+    """Units keep a change history (``core.writes``): admin edits go through it too."""
 
     list_display = ["name", "kind", "region", "is_active"]
     list_filter = ["kind", "is_active"]

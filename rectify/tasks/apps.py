@@ -5,3 +5,11 @@ class TasksConfig(AppConfig):
     name = "rectify.tasks"
     label = "tasks"
     verbose_name = "整改任务台账"
+
+    def ready(self) -> None:
+        from rectify.inspections.hooks import answer_visible_task_ids
+
+        from .models import Task
+
+        # An inspection's page counts each plan's tasks the caller sees (rectify.inspections.hooks).
+        answer_visible_task_ids(lambda user: Task.objects.visible_to(user).values("pk"))

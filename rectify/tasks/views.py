@@ -23,11 +23,11 @@ from rectify.core.refusals import Refused, refusal_to_form, show_refusal
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
-from rectify.supervision.schedule import attach_lights
 
 from .decompose import DecompositionError, decompose
 from .filters import LedgerFilter
 from .forms import TaskForm
+from .hooks import prepare_for_display
 from .models import Assignment, Task, overdue_q
 from .services import create_task, transition_task, update_task
 from .states import TASK_TRANSITIONS, TaskState
@@ -90,7 +90,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         states = set(chosen.get("state") or [])
         total = sum(c["count"] for c in counts if not states or c["value"] in states)
     page = paginate(request, order_for_page(tasks, total), settings.LEDGER_PAGE_SIZE, deferred=True, count=total)
-    attach_lights(list(page.object_list))
+    prepare_for_display(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     region, unit = chosen.get("region"), chosen.get("unit")
@@ -125,7 +125,7 @@ def task_detail(request: AuthedRequest, uuid: str) -> HttpResponse:
         .prefetch_related("milestones"),  # shown, and read by the light
         uuid=uuid,
     )
-    attach_lights([task])
+    prepare_for_display([task])
     assignments = list(task.assignments.select_related("unit").order_by("role", "id"))
     own_units = {g.unit_id for g in request.user.grants if g.unit_id}
     history = ChangeRecord.objects.filter(task_uuid=task.uuid).order_by("-id")[:100]

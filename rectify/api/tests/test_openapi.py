@@ -1,5 +1,8 @@
 """The schema lists every route; the docs page works without the internet."""
+import json
+import os
 import re
+from pathlib import Path
 
 from django.test import Client
 from ninja.utils import normalize_path
@@ -90,3 +93,18 @@ def test_docs_page_uses_no_external_assets(db):
 def test_unknown_docs_asset_is_404(db):
     assert Client().get("/api/docs/assets/settings.py").status_code == 404
     assert Client().get("/api/docs/assets/..%2Furls.py").status_code == 404
+
+
+SNAPSHOT = Path(__file__).with_name("openapi.json")
+
+
+def test_schema_matches_the_stored_snapshot(db):
+    """Paths, operation ids, parameters, bodies and responses stay as clients generated them: a change to the
+    API must be made on purpose (regenerate with RECTIFY_UPDATE_OPENAPI=1 and review the diff)."""
+    schema = Client().get("/api/openapi.json").json()
+    if os.environ.get("RECTIFY_UPDATE_OPENAPI"):
+        SNAPSHOT.write_text(json.dumps(schema, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    stored = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    assert schema == stored
+    assert {op["operationId"] for op in schema_operations(schema).values()} >= {
+        "rectify_api_routers_tasks_list_tasks", "rectify_api_routers_units_create_unit", "rectify_api_urls_me"}

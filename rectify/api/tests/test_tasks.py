@@ -121,6 +121,20 @@ def test_filters(api_as, world, make_task):
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"].startswith("state")
 
 
+def test_list_sorts_and_searches_as_the_ledger_page(api_as, world, make_task, login):
+    """The API's filters, search and sort are the ledger page's filterset: 序号 sorts naturally (2 before 10,
+    the API once sorted the text, 10 before 2), and a too-long search is refused with the page's message."""
+    for seq in ("10", "2", "1"):
+        make_task(seq=seq)
+    client = api_as(world.city_office)
+    assert [t["seq"] for t in client.get(TASKS, {"ordering": "seq"}).json()["items"]] == ["1", "2", "10"]
+    assert [t["seq"] for t in client.get(TASKS, {"ordering": "-deadline"}).json()["items"]] == ["10", "2", "1"]  # ties by id
+    bad = client.get(TASKS, {"q": "字" * 200})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "q"
+    page = login(world.city_office).get(reverse("tasks:ledger"), {"q": "字" * 200})
+    assert bad.json()["errors"][0]["message"] in page.content.decode()
+
+
 def test_pagination(api_as, world, make_task):
     for _ in range(7):
         make_task()

@@ -15,7 +15,7 @@ from rectify.core.models import ChangeRecord, VersionedModel
 from rectify.regions.models import Unit
 from rectify.tests_security.test_matrix import records  # noqa: F401  (the matrix's records of every kind)
 
-# Units have no version, but their changes are recorded (``api.writes``): they count as history-bearing.
+# Units have no version, but their changes are recorded (``core.writes``): they count as history-bearing.
 HISTORY_WITHOUT_VERSION = {Unit}
 # The field each editable admin's test changes.
 EDITED = {"inspections.Inspection": "team", "inspections.Plan": "title", "regions.Unit": "name"}

@@ -175,3 +175,16 @@ def test_a_unit_sees_the_inspection_of_a_task_it_works_on_but_cannot_edit_it(wor
     assert world.inspection.team in login(world.county_unit).get(reverse("inspections:list")).content.decode()
     assert login(world.county_unit).get(reverse("inspections:edit", args=[world.inspection.uuid])).status_code == 403
     assert login(world.other_unit).get(detail).status_code == 404
+
+
+def test_plan_counts_only_the_tasks_the_caller_sees(world: Any, login: Any, make_task: Any) -> None:
+    """The counts come from the ledger (registered in ``rectify.inspections.hooks``), through its scope."""
+    from rectify.inspections.hooks import visible_task_ids
+
+    make_task()  # led by the city's environment bureau
+    make_task(region=world.county2, units={"lead": [world.unit_county2_gov]})
+    assert visible_task_ids(world.city_office) is not None
+    url = reverse("inspections:detail", args=[world.inspection.uuid])
+    assert "2 项" in login(world.city_office).get(url).content.decode()
+    unit_page = login(world.lead_unit).get(url)
+    assert unit_page.status_code == 200 and "1 项" in unit_page.content.decode() and "2 项" not in unit_page.content.decode()

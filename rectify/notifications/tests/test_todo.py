@@ -16,7 +16,7 @@ from django.utils import timezone
 from rectify.acceptance import services as acceptance
 from rectify.acceptance.models import Announcement
 from rectify.dispatch import services as dispatch
-from rectify.notifications.todo import TODO_BY_ROLE
+from rectify.notifications.todo import TODO_BY_ROLE, registered_sources
 from rectify.supervision import services as supervision
 from rectify.tasks.models import Assignment, Task
 
@@ -143,6 +143,21 @@ def test_every_role_has_its_lists() -> None:
     from rectify.accounts.roles import Role
 
     assert set(TODO_BY_ROLE) == set(Role.values)
+
+
+def test_every_list_in_the_table_is_registered_by_its_app() -> None:
+    """The steps above the ledger register their lists (notifications imports none of them): every key of the
+    table has a source, every source is in the table, and each lives in the app whose records it lists."""
+    registered = registered_sources()
+    listed_keys = {key for keys in TODO_BY_ROLE.values() for key in keys}
+    assert listed_keys == set(registered)
+    homes = {key: source.__module__ for key, source in registered.items()}
+    assert homes["reports_due"] == "rectify.dispatch.todo"
+    assert homes["extensions_to_decide"] == "rectify.supervision.todo"
+    assert homes["filings_to_acknowledge"] == "rectify.acceptance.todo"
+    assert homes["overdue_tasks"] == "rectify.notifications.todo"
+    assert {m.rsplit(".", 1)[0] for m in homes.values()} == {
+        "rectify.acceptance", "rectify.dispatch", "rectify.supervision", "rectify.notifications"}
 
 
 # ---------------------------------------------------------------- cost

@@ -158,3 +158,17 @@ def test_missing_progress_report_from_dispatch(world: Any, make_task: Any) -> No
     assert light.colour == YELLOW and "未按期报送进展" in light.reasons
     LightRule.objects.create(region=world.county, yellow_when_report_missing=False)
     assert annotate_lights([task], TODAY)[task.pk].colour == GREEN
+
+
+def test_the_ledger_pages_show_the_light_supervision_registers(make_task: Any, world: Any, login: Any) -> None:
+    """The ledger does not import supervision: supervision registers ``attach_lights`` (``tasks.hooks.on_show``)."""
+    from django.urls import reverse
+
+    from rectify.tasks.hooks import prepare_for_display
+
+    task = make_task(deadline=datetime.date(2020, 1, 1))  # long overdue: red
+    prepare_for_display([task])
+    assert task.light.colour == "red"  # type: ignore[attr-defined]
+    client = login(world.city_office)
+    assert 'class="light light-red"' in client.get(reverse("tasks:ledger")).content.decode()
+    assert 'class="light light-red"' in client.get(reverse("tasks:detail", args=[task.uuid])).content.decode()

@@ -1,19 +1,10 @@
-"""Shared bodies: input base, messages and errors, the caller, the choice literals."""
+"""Bodies shared by every app's API: input base, messages and errors, the caller. Each app's own
+bodies (and its choice literals) live in its ``api`` module."""
 
-from typing import Any, Literal
+from typing import Any
 
 from ninja import Field, Schema
 from pydantic import ConfigDict
-
-from rectify.inspections.models import Inspection, Plan
-from rectify.regions.models import Region, Unit
-from rectify.tasks.states import TaskState
-
-TaskStateValue = Literal[tuple(TaskState.values)]  # type: ignore[valid-type]
-UnitKindValue = Literal[tuple(Unit.Kind.values)]  # type: ignore[valid-type]
-InspectionLevelValue = Literal[tuple(Inspection.Level.values)]  # type: ignore[valid-type]
-PlanKindValue = Literal[tuple(Plan.Kind.values)]  # type: ignore[valid-type]
-RegionLevelValue = Literal[tuple(Region.Level.values)]  # type: ignore[valid-type]
 
 
 class InputSchema(Schema):

@@ -10,15 +10,16 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 from ninja.params.functions import Query
 
+from rectify.api.access import user_of
+from rectify.api.errors import ApiValidationError
 from rectify.api.pagination import CappedPageNumberPagination
+from rectify.api.records import RegionalRecords, check_order
+from rectify.api.schemas import Message, StaleOut, ValidationErrorOut
+from rectify.api.since import filter_updated_since, updated_since_param
 from rectify.core.types import AnyUser
-from rectify.inspections.models import Plan
-
-from ..access import region_by_code, user_of, visible_inspections, visible_plans
-from ..errors import ApiValidationError
-from ..records import RegionalRecords, check_order, check_region
-from ..schemas import Message, PlanIn, PlanOut, PlanPatch, StaleOut, ValidationErrorOut
-from ..since import filter_updated_since, updated_since_param
+from rectify.inspections.api.schemas import PlanIn, PlanOut, PlanPatch
+from rectify.inspections.models import Inspection, Plan
+from rectify.regions.api.access import check_region, region_by_code
 
 router = Router(tags=["整改方案"])
 
@@ -26,7 +27,7 @@ WRITE_RESPONSES = {401: Message, 403: Message, 404: Message, 409: StaleOut, 422:
 
 
 def _plans(user: AnyUser) -> QuerySet[Plan]:
-    return visible_plans(user).select_related("region__parent", "inspection__target_region")
+    return Plan.objects.visible_to(user).select_related("region__parent", "inspection__target_region")
 
 
 @router.get("", response=list[PlanOut], summary="整改方案列表", description="本人数据范围内的整改方案。")
@@ -55,7 +56,7 @@ def _check(user: AnyUser, values: dict[str, Any], current: Plan | None = None) -
     result = dict(values)
     check_region(user, values, result, errors)
     if values.get("inspection"):
-        inspection = visible_inspections(user).filter(uuid=values["inspection"]).first()
+        inspection = Inspection.objects.visible_to(user).filter(uuid=values["inspection"]).first()
         if inspection is None:
             errors.add("inspection", "督察不存在，或您无权查看")
         result["inspection"] = inspection

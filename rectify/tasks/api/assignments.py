@@ -8,14 +8,14 @@ from ninja import Router
 from ninja.pagination import paginate
 from ninja.params.functions import Query
 
+from rectify.api.access import get_visible, user_of
+from rectify.api.errors import ApiValidationError
 from rectify.api.pagination import CappedPageNumberPagination
-from rectify.tasks.models import Assignment
+from rectify.api.schemas import Message
+from rectify.api.since import filter_updated_since, updated_since_param
+from rectify.tasks.api.schemas import AssignmentOut
+from rectify.tasks.models import Assignment, Task
 from rectify.tasks.states import AssignmentState
-
-from ..access import get_visible, user_of, visible_tasks
-from ..errors import ApiValidationError
-from ..schemas import AssignmentOut, Message
-from ..since import filter_updated_since, updated_since_param
 
 router = Router(tags=["任务分工"])
 
@@ -41,7 +41,7 @@ def list_assignments(
 ) -> QuerySet[Assignment]:
     assignments = filter_updated_since(_assignments(request), updated_since)
     if task:
-        if not visible_tasks(user_of(request)).filter(uuid=task).exists():
+        if not Task.objects.visible_to(user_of(request)).filter(uuid=task).exists():
             raise ApiValidationError(task="任务不存在，或您无权查看")
         assignments = assignments.filter(task__uuid=task)
     if unit:

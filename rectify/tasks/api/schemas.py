@@ -1,18 +1,19 @@
 """Tasks, their assignments, milestones, transitions and history."""
 
 import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
 
+from rectify.api.schemas import InputSchema
 from rectify.core.changes import describe_for_api, without_internals
+from rectify.inspections.api.schemas import InspectionLinked, Versioned
+from rectify.regions.api.schemas import RegionRef, UnitRef
 from rectify.tasks.models import Assignment, Task
-from rectify.tasks.states import STEP_ENDPOINTS, TRANSITIONS, Step, plain_targets
+from rectify.tasks.states import STEP_ENDPOINTS, TRANSITIONS, Step, TaskState, plain_targets
 
-from .common import InputSchema, TaskStateValue
-from .inspections import InspectionLinked, Versioned
-from .regions import RegionRef, UnitRef
+TaskStateValue = Literal[tuple(TaskState.values)]  # type: ignore[valid-type]
 
 # ---- tasks ------------------------------------------------------------------------------------
 

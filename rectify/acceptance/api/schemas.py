@@ -6,7 +6,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from .common import InputSchema
+from rectify.api.schemas import InputSchema
 
 # ---- acceptance, closure and look-back (验收销号、回头看) -------------------------------------
 

@@ -11,18 +11,18 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.params.functions import Query
 
+from rectify.api.access import acting, require_editor, user_of
+from rectify.api.errors import ApiValidationError
 from rectify.api.pagination import CappedPageNumberPagination
+from rectify.api.schemas import Message, StaleOut, ValidationErrorOut
+from rectify.api.since import filter_updated_since, updated_since_param
 from rectify.core.params import SearchTooLong, search_terms
 from rectify.core.types import AnyUser
+from rectify.core.writes import create_record, update_record
+from rectify.regions.api.access import check_region, region_by_code
+from rectify.regions.api.schemas import UnitIn, UnitOut, UnitPatch
 from rectify.regions.matching import normalise_name
 from rectify.regions.models import Region, Unit
-
-from ..access import acting, region_by_code, require_editor, user_of
-from ..errors import ApiValidationError
-from ..records import check_region
-from ..schemas import Message, StaleOut, UnitIn, UnitOut, UnitPatch, ValidationErrorOut
-from ..since import filter_updated_since, updated_since_param
-from ..writes import create_record, update_record
 
 router = Router(tags=["单位"])
 

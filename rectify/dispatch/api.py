@@ -17,18 +17,18 @@ from ninja.params.functions import Query
 from rectify.accounts.permissions import can
 from rectify.accounts.scope import unit_ids
 from rectify.accounts.security import log_personal_data_access
+from rectify.api.access import acting, get_visible, user_of
+from rectify.api.errors import ApiValidationError
+from rectify.api.pagination import CappedPageNumberPagination
+from rectify.api.schemas import InputSchema, Message, StaleOut, ValidationErrorOut
+from rectify.api.since import filter_updated_since, updated_since_param
 from rectify.core.types import AnyUser
 from rectify.dispatch import services
 from rectify.dispatch.labels import ScheduleLabel
 from rectify.dispatch.models import EvidenceFile, ProgressReport, ReportingRound, Verification, VerificationSample
+from rectify.regions.api.schemas import RegionRef
 from rectify.regions.models import Region
 from rectify.tasks.models import Task
-
-from ..access import acting, get_visible, user_of, visible_tasks
-from ..errors import ApiValidationError
-from ..pagination import CappedPageNumberPagination
-from ..schemas import InputSchema, Message, RegionRef, StaleOut, ValidationErrorOut
-from ..since import filter_updated_since, updated_since_param
 
 router = Router(tags=["调度"])
 
@@ -349,7 +349,7 @@ def download(request: HttpRequest, uuid: UUID) -> FileResponse:
             description="新的调度在前。")
 @paginate(CappedPageNumberPagination, page_size=25, max_page_size=500)
 def task_reports(request: HttpRequest, uuid: UUID) -> QuerySet[ProgressReport]:
-    task: Task = get_visible(visible_tasks(user_of(request)), "任务不存在，或您无权查看", uuid=uuid)
+    task: Task = get_visible(Task.objects.visible_to(user_of(request)), "任务不存在，或您无权查看", uuid=uuid)
     return _reports().filter(assignment__task=task).order_by("-round__period_end", "unit__name", "id")
 
 

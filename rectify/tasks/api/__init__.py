@@ -7,34 +7,27 @@ from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
-from django.utils import timezone
+from django.http import HttpRequest, QueryDict
 from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.params.functions import Query
 
-from rectify.accounts.scope import unit_ids
+from rectify.accounts.scope import unit_ids, writable_region_q
+from rectify.api.access import acting, get_visible, require_editor, user_of
+from rectify.api.errors import ApiValidationError
 from rectify.api.pagination import CappedPageNumberPagination
+from rectify.api.schemas import Message, StaleOut, ValidationErrorOut
+from rectify.api.since import filter_updated_since, updated_since_param
 from rectify.core.models import ChangeRecord
-from rectify.core.params import SearchTooLong
 from rectify.core.types import AnyUser
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
+from rectify.regions.api.access import editable_region
 from rectify.regions.models import Region, Unit
 from rectify.tasks import validation
-from rectify.tasks.filters import task_search_q
-from rectify.tasks.models import Assignment, Task, overdue_q
-from rectify.tasks.services import TaskData, create_task, task_data_from, transition_task, update_task
-from rectify.tasks.states import check_plain_transition
-
-from ...accounts.scope import writable_region_q
-from ..access import acting, editable_region, get_visible, require_editor, user_of, visible_tasks
-from ..errors import ApiValidationError
-from ..schemas import (
+from rectify.tasks.api.schemas import (
     HistoryOut,
-    Message,
-    StaleOut,
     TaskAssignmentOut,
     TaskDetailOut,
     TaskIn,
@@ -43,9 +36,11 @@ from ..schemas import (
     TaskPut,
     TaskStateValue,
     TransitionIn,
-    ValidationErrorOut,
 )
-from ..since import filter_updated_since, updated_since_param
+from rectify.tasks.filters import LedgerFilter
+from rectify.tasks.models import Assignment, Task
+from rectify.tasks.services import TaskData, create_task, task_data_from, transition_task, update_task
+from rectify.tasks.states import check_plain_transition
 
 router = Router(tags=["整改任务"])
 
@@ -56,7 +51,7 @@ Ordering = Literal["deadline", "-deadline", "seq", "state", "updated_at", "-upda
 
 
 def list_queryset(user: AnyUser) -> QuerySet[Task]:
-    return visible_tasks(user).select_related("region__parent", "plan", "inspection").prefetch_related(
+    return Task.objects.visible_to(user).select_related("region__parent", "plan", "inspection").prefetch_related(
         Prefetch("assignments", queryset=Assignment.objects.select_related("unit"))
     )
 
@@ -66,7 +61,7 @@ def detail_queryset(user: AnyUser) -> QuerySet[Task]:
 
 
 def get_task(user: AnyUser, uuid: UUID) -> Task:
-    return get_visible(visible_tasks(user), NOT_FOUND, uuid=uuid)
+    return get_visible(Task.objects.visible_to(user), NOT_FOUND, uuid=uuid)
 
 
 def detail(user: AnyUser, uuid: UUID) -> Task:
@@ -90,7 +85,7 @@ def require_editable(user: AnyUser, task: Task) -> None:
     description="只列出本人数据范围内的任务。可按督察、方案、区划（含下级）、单位、状态、是否逾期、时限区间、关键词筛选；分页返回。",
 )
 @paginate(CappedPageNumberPagination, page_size=25, max_page_size=500)
-def list_tasks(  # noqa: C901 - one flat filter per query parameter; the app's filterset replaces it in issue 12 item 5
+def list_tasks(
     request: HttpRequest,
     inspection: UUID | None = Query(None, description="督察编号"),  # noqa: B008
     plan: UUID | None = Query(None, description="整改方案编号"),  # noqa: B008
@@ -104,7 +99,10 @@ def list_tasks(  # noqa: C901 - one flat filter per query parameter; the app's f
     ordering: Ordering | None = Query(None, description="排序；增量同步用 updated_at"),  # noqa: B008
     updated_since: str | None = updated_since_param(),
 ) -> QuerySet[Task]:
-    tasks = filter_updated_since(list_queryset(user_of(request)), updated_since)
+    user = user_of(request)
+    tasks = filter_updated_since(list_queryset(user), updated_since)
+    # The API names records by uuid and region code (the pages by id): those narrow here; every other
+    # filter, the keyword search and the sort are the ledger page's own (``LedgerFilter``).
     if inspection:
         tasks = tasks.filter(inspection__uuid=inspection)
     if plan:
@@ -116,22 +114,18 @@ def list_tasks(  # noqa: C901 - one flat filter per query parameter; the app's f
         tasks = tasks.filter(found.subtree_q())
     if unit:
         tasks = tasks.filter(pk__in=Assignment.objects.filter(unit__uuid=unit).values("task_id"))
-    if state:
-        tasks = tasks.filter(state__in=state)
-    if overdue:
-        tasks = tasks.filter(overdue_q(timezone.localdate()))
-    if deadline_from:
-        tasks = tasks.filter(deadline__gte=deadline_from)
-    if deadline_to:
-        tasks = tasks.filter(deadline__lte=deadline_to)
-    if q:
-        try:
-            tasks = tasks.filter(task_search_q(q))
-        except SearchTooLong as exc:
-            raise ApiValidationError(q=str(exc)) from None
-    if ordering:
-        tasks = tasks.order_by(ordering, "id")
-    return tasks
+    data = QueryDict(mutable=True)
+    data.setlist("state", list(state or []))
+    for name, value in (("overdue", "true" if overdue else None), ("q", q), ("ordering", ordering),
+                        ("deadline_from", deadline_from and deadline_from.isoformat()),
+                        ("deadline_to", deadline_to and deadline_to.isoformat())):
+        if value:
+            data[name] = value
+    ledger = LedgerFilter(data, queryset=tasks, user=user)
+    if not ledger.is_valid():
+        raise ApiValidationError({name: list(messages) for name, messages in ledger.errors.items()})
+    filtered: QuerySet[Task] = ledger.qs
+    return filtered
 
 
 @router.get(

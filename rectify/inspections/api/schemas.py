@@ -1,15 +1,17 @@
 """Inspections and plans."""
 
 import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
 
+from rectify.api.schemas import InputSchema
 from rectify.inspections.models import Inspection, Plan
+from rectify.regions.api.schemas import RegionRef
 
-from .common import InputSchema, InspectionLevelValue, PlanKindValue
-from .regions import RegionRef
+InspectionLevelValue = Literal[tuple(Inspection.Level.values)]  # type: ignore[valid-type]
+PlanKindValue = Literal[tuple(Plan.Kind.values)]  # type: ignore[valid-type]
 
 # ---- inspections and plans ----------------------------------------------------------------
 

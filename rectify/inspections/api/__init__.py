@@ -10,15 +10,16 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 from ninja.params.functions import Query
 
+from rectify.api.access import user_of
+from rectify.api.errors import ApiValidationError
 from rectify.api.pagination import CappedPageNumberPagination
+from rectify.api.records import RegionalRecords, check_order
+from rectify.api.schemas import Message, StaleOut, ValidationErrorOut
+from rectify.api.since import filter_updated_since, updated_since_param
 from rectify.core.types import AnyUser
+from rectify.inspections.api.schemas import InspectionIn, InspectionLevelValue, InspectionOut, InspectionPatch
 from rectify.inspections.models import Inspection
-
-from ..access import region_by_code, user_of, visible_inspections
-from ..errors import ApiValidationError
-from ..records import RegionalRecords, check_order, check_region
-from ..schemas import InspectionIn, InspectionLevelValue, InspectionOut, InspectionPatch, Message, StaleOut, ValidationErrorOut
-from ..since import filter_updated_since, updated_since_param
+from rectify.regions.api.access import check_region, region_by_code
 
 router = Router(tags=["督察"])
 
@@ -26,7 +27,7 @@ WRITE_RESPONSES = {401: Message, 403: Message, 404: Message, 409: StaleOut, 422:
 
 
 def _inspections(user: AnyUser) -> QuerySet[Inspection]:
-    return visible_inspections(user).select_related("target_region__parent")
+    return Inspection.objects.visible_to(user).select_related("target_region__parent")
 
 
 @router.get("", response=list[InspectionOut], summary="督察列表", description="本人数据范围内的督察。")

@@ -9,12 +9,11 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from ninja.params.functions import Query
 
+from rectify.api.access import get_visible, user_of
+from rectify.api.pagination import CappedPageNumberPagination
+from rectify.api.schemas import Message
 from rectify.notifications import services
 from rectify.notifications.models import Notification
-
-from ..access import get_visible, user_of
-from ..pagination import CappedPageNumberPagination
-from ..schemas import Message
 
 router = Router(tags=["通知"])
 

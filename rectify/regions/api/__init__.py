@@ -8,10 +8,10 @@ from ninja.pagination import paginate
 from ninja.params.functions import Query
 
 from rectify.api.pagination import CappedPageNumberPagination
+from rectify.api.schemas import Message
+from rectify.regions.api.access import region_by_code
+from rectify.regions.api.schemas import RegionLevelValue, RegionOut
 from rectify.regions.models import Region
-
-from ..access import region_by_code
-from ..schemas import Message, RegionLevelValue, RegionOut
 
 router = Router(tags=["行政区划"])
 

@@ -1,12 +1,15 @@
 """Regions and units."""
 
+from typing import Literal
 from uuid import UUID
 
 from ninja import Field, Schema
 
+from rectify.api.schemas import InputSchema
 from rectify.regions.models import Region, Unit
 
-from .common import InputSchema, UnitKindValue
+UnitKindValue = Literal[tuple(Unit.Kind.values)]  # type: ignore[valid-type]
+RegionLevelValue = Literal[tuple(Region.Level.values)]  # type: ignore[valid-type]
 
 # ---- regions and units -------------------------------------------------------------------
 

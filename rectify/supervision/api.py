@@ -16,17 +16,18 @@ from ninja.params.functions import Query
 
 from rectify.accounts.permissions import can
 from rectify.accounts.scope import unit_ids
+from rectify.api.access import acting, get_visible, user_of
+from rectify.api.errors import ApiValidationError
+from rectify.api.pagination import CappedPageNumberPagination
+from rectify.api.schemas import InputSchema, Message, StaleOut, ValidationErrorOut
+from rectify.api.since import filter_updated_since, updated_since_param
 from rectify.core.types import AnyUser
+from rectify.core.writes import version_checked
+from rectify.regions.api.schemas import UnitRef
 from rectify.regions.models import Unit
 from rectify.supervision import services
 from rectify.supervision.models import ExtensionRequest, SupervisionNotice
-
-from ..access import acting, get_visible, user_of, visible_tasks
-from ..errors import ApiValidationError
-from ..pagination import CappedPageNumberPagination
-from ..schemas import InputSchema, Message, StaleOut, UnitRef, ValidationErrorOut
-from ..since import filter_updated_since, updated_since_param
-from ..writes import version_checked
+from rectify.tasks.models import Task
 
 router = Router(tags=["督办"])
 
@@ -239,7 +240,7 @@ def get_notice(request: HttpRequest, uuid: UUID) -> SupervisionNotice:
              description="本区域的整改办对未完成的任务下达；督办单位须是承担该任务的单位；时限按本区域的 13710 规则计算。")
 def issue(request: HttpRequest, uuid: UUID, payload: IssueIn) -> Status[SupervisionNotice]:
     user = user_of(request)
-    task = get_visible(visible_tasks(user).select_related("region"), "任务不存在，或您无权查看", uuid=uuid)
+    task = get_visible(Task.objects.visible_to(user).select_related("region"), "任务不存在，或您无权查看", uuid=uuid)
     if not can(user, "supervision.issue", task):
         raise PermissionDenied("只有本区域的整改办可以下达督办单")
     units = list(Unit.objects.filter(uuid__in=payload.units))

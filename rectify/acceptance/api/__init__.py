@@ -14,33 +14,30 @@ from ninja.pagination import paginate
 from ninja.params.functions import Query
 
 from rectify.acceptance import services
-from rectify.acceptance.models import AcceptanceApplication, Announcement, Filing, LookBack, Objection
-from rectify.accounts.permissions import can
-from rectify.accounts.scope import unit_ids
-from rectify.api.pagination import CappedPageNumberPagination
-from rectify.core.types import AnyUser
-from rectify.tasks.models import Task
-
-from ..access import acting, get_visible, user_of, visible_inspections, visible_tasks
-from ..schemas import (
+from rectify.acceptance.api.schemas import (
     AcceptanceFileOut,
     AnnounceIn,
     AnnouncementOut,
     ApplicationOut,
     CloseIn,
     ClosureOut,
-    InputSchema,
     LookBackOut,
     LookBackScheduleIn,
-    Message,
     ObjectionOut,
     ReviewIn,
     ReviewOut,
-    StaleOut,
-    ValidationErrorOut,
 )
-from ..since import filter_updated_since, updated_since_param
-from ..writes import version_checked
+from rectify.acceptance.models import AcceptanceApplication, Announcement, Filing, LookBack, Objection
+from rectify.accounts.permissions import can
+from rectify.accounts.scope import unit_ids
+from rectify.api.access import acting, get_visible, user_of
+from rectify.api.pagination import CappedPageNumberPagination
+from rectify.api.schemas import InputSchema, Message, StaleOut, ValidationErrorOut
+from rectify.api.since import filter_updated_since, updated_since_param
+from rectify.core.types import AnyUser
+from rectify.core.writes import version_checked
+from rectify.inspections.models import Inspection
+from rectify.tasks.models import Task
 
 router = Router(tags=["验收销号"])
 
@@ -50,7 +47,7 @@ LOOK_BACK_RELATED = ("task", "closure", "scheduled_by", "checker")
 
 
 def _task(request: HttpRequest, uuid: UUID) -> Task:
-    return get_visible(visible_tasks(user_of(request)).select_related("region__parent", "plan"), TASK_NOT_FOUND, uuid=uuid)
+    return get_visible(Task.objects.visible_to(user_of(request)).select_related("region__parent", "plan"), TASK_NOT_FOUND, uuid=uuid)
 
 
 def _applications() -> QuerySet[AcceptanceApplication]:
@@ -336,7 +333,7 @@ def schedule_look_backs(request: HttpRequest, payload: LookBackBatchIn) -> Statu
         raise PermissionDenied("只有整改办可以安排回头看")
     inspection = None
     if payload.inspection is not None:
-        inspection = get_visible(visible_inspections(user), "督察不存在，或您无权查看", uuid=payload.inspection)
+        inspection = get_visible(Inspection.objects.visible_to(user), "督察不存在，或您无权查看", uuid=payload.inspection)
     closed_before = services.months_before(timezone.localdate(), payload.closed_months) if payload.closed_months else None
     tasks = list(services.look_back_candidates(user, inspection=inspection, closed_before=closed_before))
     if not tasks:

@@ -1,0 +1,56 @@
+"""待我处理: the lists of acceptance (验收销号), registered with ``rectify.notifications.todo`` when the app starts
+(``AcceptanceConfig.ready``); the table of which role sees which list stays there."""
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Subquery
+from django.urls import reverse
+from django.utils import timezone
+
+from rectify.accounts.permissions import can
+from rectify.accounts.roles import Role
+from rectify.notifications.todo import Pending, TodoEntry, file_entry, listed, role_tasks, task_text, todo_list
+from rectify.tasks.states import TaskState
+
+from .models import AcceptanceApplication, Announcement, Filing, Objection
+
+
+@todo_list("applications_to_review")
+def applications_to_review(user: Any, limit: int) -> Pending:
+    rows = (AcceptanceApplication.objects.filter(status=AcceptanceApplication.Status.PENDING, task__in=role_tasks(user, Role.REVIEWER))
+            .exclude(applicant=user).select_related("task__region", "unit").order_by("created_at", "id"))
+    return listed("applications_to_review", "待验收的申请", rows,
+                  lambda a: TodoEntry(task_text(a.task), reverse("acceptance:review", args=[a.uuid]),
+                                      f"{a.unit or ''} {timezone.localtime(a.created_at):%Y-%m-%d}申请"), limit)
+
+
+@todo_list("announcements_ended")
+def announcements_ended(user: Any, limit: int, today: datetime.date | None = None) -> Pending:
+    """Tasks in announcement whose latest period has ended with no objection open or upheld: ready to close."""
+    today = today or timezone.localdate()
+    latest = Announcement.objects.filter(task=OuterRef("pk")).order_by("-id")
+    blocking = Objection.objects.filter(announcement_id=OuterRef("latest_id")).exclude(resolution=Objection.Resolution.REJECTED)
+    rows = (role_tasks(user, Role.OFFICE).filter(state=TaskState.ANNOUNCED)
+            .annotate(latest_id=Subquery(latest.values("pk")[:1]), latest_end=Subquery(latest.values("ends_on")[:1]))
+            .filter(latest_end__lt=today).exclude(Exists(blocking)).select_related("region").order_by("latest_end", "id"))
+    return listed("announcements_ended", "公示期满待销号", rows, lambda t: file_entry(t, f"{t.latest_end:%Y-%m-%d}期满"), limit)
+
+
+@todo_list("objections_open")
+def objections_open(user: Any, limit: int) -> Pending:
+    rows = (Objection.objects.filter(resolution="", announcement__task__in=role_tasks(user, Role.OFFICE))
+            .select_related("announcement__task__region").order_by("received_on", "id"))
+    return listed("objections_open", "待处理的公示异议", rows,
+                  lambda o: file_entry(o.announcement.task, f"{o.received_on:%Y-%m-%d}收到"), limit)
+
+
+@todo_list("filings_to_acknowledge")
+def filings_to_acknowledge(user: Any, limit: int) -> Pending:
+    rows = Filing.objects.visible_to(user).filter(acknowledged_at__isnull=True)
+    if not can(user, "acceptance.acknowledge_own"):
+        rows = rows.exclude(filed_by=user)
+    rows = rows.select_related("closure__task__region").order_by("filed_at", "id")
+    return listed("filings_to_acknowledge", "待确认的销号备案", rows,
+                  lambda f: TodoEntry(f"{f.closure.number} {task_text(f.closure.task)}", reverse("acceptance:filings")), limit)
