@@ -200,6 +200,8 @@ MATRIX: dict[str, tuple[str, Expectations]] = {
     "jobs:list": ("GET", Act("system.jobs")),
     "jobs:health": ("GET", plain(EVERYONE)),  # counts and ages only, for a proxy's health check
     "jobs:run": ("POST", Act("system.run_checks")),
+    # 我的导出: every signed-in user's list of their own exports (its rows: rectify/jobs/tests/test_my_exports.py).
+    "jobs:exports": ("GET", plain(AUTH)),
     # A background export: its owner (A: the city office, B: the other office) and administrators only.
     "jobs:export": ("GET", obj(frozenset({"admin", "city_office"}), frozenset({"admin", "other_office"}))),
     "jobs:export_status": ("GET", obj(frozenset({"admin", "city_office"}), frozenset({"admin", "other_office"}))),

@@ -35,6 +35,7 @@ LIST_PAGES: dict[str, list[str]] = {
     "supervision:mine": ["page"],
     "supervision:rules": ["region"],
     "jobs:list": ["page"],
+    "jobs:exports": ["page"],
     "notifications:list": ["page"],
     "acceptance:look_backs": ["page"],
     "acceptance:look_back_schedule": ["page"],
