@@ -44,7 +44,8 @@ def child(args: argparse.Namespace) -> None:
 
     import rectify
 
-    assert Path(rectify.__file__).resolve().is_relative_to(Path(args.code).resolve()), rectify.__file__
+    if not Path(rectify.__file__).resolve().is_relative_to(Path(args.code).resolve()):
+        raise SystemExit(f"measuring the wrong code: {rectify.__file__} is not under {args.code}")
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -73,19 +74,20 @@ def child(args: argparse.Namespace) -> None:
 
 
 def side(args: argparse.Namespace, name: str, code: str) -> dict[str, object]:
+    # The commands below run psql and this script with the operator's own arguments (S603).
     db = f"{args.db_prefix}_{name}"
     psql = ["psql", "-q", "-d", f"{args.server}/postgres", "-c"]
-    subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{db}"'], check=True)
-    subprocess.run([*psql, f'CREATE DATABASE "{db}"'], check=True)
+    subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{db}"'], check=True)  # noqa: S603
+    subprocess.run([*psql, f'CREATE DATABASE "{db}"'], check=True)  # noqa: S603
     command = [sys.executable, __file__, "--child", "--code", code, "--db", db, "--server", args.server,
                "--tasks", str(args.tasks), "--reports", str(args.reports), "--provinces", str(args.provinces)]
     if args.verify:
         command.append("--verify")
-    done = subprocess.run(command, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": code})
+    done = subprocess.run(command, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": code})  # noqa: S603
     line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
     result: dict[str, object] = json.loads(line[len("RESULT "):])
     if not args.keep:
-        subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{db}"'], check=True)
+        subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{db}"'], check=True)  # noqa: S603
     return result
 
 
