@@ -29,7 +29,7 @@ test-postgres: install
 # The gates (.ci/run runs this first): ruff with its security (S) and complexity (C901, McCabe ≤ 12)
 # rules, each exception commented where it stands; mypy with strict = true (pyproject lists what is not yet).
 lint: install
-	$(BIN)/ruff check rectify ingest conftest.py
+	$(BIN)/ruff check rectify ingest conftest.py benchmarks
 	$(BIN)/mypy
 
 # Page timings per role on SQLite and, with DATABASE_URL or BENCH_PG_URL, PostgreSQL (docs/operations.md).

@@ -13,55 +13,32 @@ plans) on a cursor, plus openpyxl's write-only workbook appending the same cell 
 
 Environment: BENCH_TASKS (default 10000), BENCH_EXPORT_ROWS, BENCH_REPEAT (default 5), BENCH_PG_URL
 (default DATABASE_URL; no PostgreSQL run without either), BENCH_ENGINES (default "sqlite,postgres"),
-BENCH_SQLITE_DIR (reuse a SQLite data folder instead of a temporary one).
+BENCH_SQLITE_DIR (reuse a SQLite data folder instead of a temporary one). The per-engine runner is
+``benchmarks/_engines.py``, shared with bench_pages.py.
 """
 from __future__ import annotations
 
 import io
 import os
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name) or default)
+from _engines import ensure_generated, env_int, run_per_engine, run_script, sample, start_django
 
 
 def main() -> int:
-    engines = [e.strip() for e in os.environ.get("BENCH_ENGINES", "sqlite,postgres").split(",") if e.strip()]
-    pg_url = os.environ.get("BENCH_PG_URL") or os.environ.get("DATABASE_URL", "")
-    status = 0
-    for engine in engines:
-        env = dict(os.environ)
-        env.pop("DATABASE_URL", None)
-        if engine == "postgres":
-            if not pg_url.startswith("postgres"):
-                print("PostgreSQL: 未设置 BENCH_PG_URL 或 DATABASE_URL，跳过")
-                continue
-            env["DATABASE_URL"] = pg_url
-        else:
-            env["RECTIFY_DATA_DIR"] = os.environ.get("BENCH_SQLITE_DIR") or tempfile.mkdtemp(prefix="rectify-bench-export-")
-        result = subprocess.run([sys.executable, __file__, "--child"], env=env, cwd=ROOT)
-        status = status or result.returncode
-    return status
+    return run_per_engine(__file__, sqlite_prefix="rectify-bench-export-")
+
+
+def timed(fn: Any, repeat: int) -> tuple[float, int, Any, float]:
+    """Median wall time, queries, the result, and median CPU time of this process (steadier on a busy machine)."""
+    s = sample(fn, repeat)
+    return s.median, len(s.queries), s.result, s.cpu_median
 
 
 def child() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rectify.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    start_django()
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
     from openpyxl import Workbook, load_workbook
 
     from rectify.tasks.excel import write_ledger
@@ -70,25 +47,8 @@ def child() -> None:
     tasks = env_int("BENCH_TASKS", 10000)
     repeat = env_int("BENCH_REPEAT", 5)
     sizes = [int(s) for s in os.environ.get("BENCH_EXPORT_ROWS", "4765,10000").split(",") if s.strip()]
-    call_command("migrate", verbosity=0)
-    if Task.objects.count() < max(sizes):
-        started = time.perf_counter()
-        call_command("generate", tasks=tasks, reports_per_task=1, verbosity=0, stdout=open(os.devnull, "w"))
-        print(f"{connection.vendor}: generated {tasks} tasks in {time.perf_counter() - started:.0f} s")
+    ensure_generated(tasks, 1, enough=lambda: Task.objects.count() >= max(sizes))
     print(f"\nengine: {connection.vendor}; tasks {Task.objects.count():,}; {repeat} runs per measure")
-
-    def timed(fn: Any) -> tuple[float, int, Any, float]:
-        """Median wall time, queries, the result, and median CPU time of this process (steadier on a busy machine)."""
-        result = fn()  # warm up
-        runs, cpu, queries = [], [], 0
-        for _ in range(repeat):
-            with CaptureQueriesContext(connection) as captured:
-                start, start_cpu = time.perf_counter(), time.process_time()
-                result = fn()
-                runs.append(time.perf_counter() - start)
-                cpu.append(time.process_time() - start_cpu)
-            queries = len(captured.captured_queries)
-        return statistics.median(runs), queries, result, statistics.median(cpu)
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times stretch with it; CPU ms are this process's own)")
     print(f"{'rows':>7}  {'export ms':>10}{'queries':>9}{'rows/s':>9}{'floor ms':>10}{'(SQL':>7}{'+ xlsx)':>9}{'× floor':>9}"
@@ -97,11 +57,12 @@ def child() -> None:
         last = Task.objects.order_by("id").values_list("id", flat=True)[size - 1]
         chosen = Task.objects.filter(id__lte=last)
 
-        export_s, queries, content, export_cpu = timed(lambda c=chosen: write_ledger(c))  # type: ignore[misc]
+        export_s, queries, content, export_cpu = timed(lambda c=chosen: write_ledger(c), repeat)
         sheet = load_workbook(io.BytesIO(content), read_only=True)
         values = [list(r) for r in sheet.worksheets[0].iter_rows(min_row=3, values_only=True)]
         sheet.close()
-        assert len(values) == size, (len(values), size)
+        if len(values) != size:
+            sys.exit(f"the export holds {len(values)} rows, not {size}")
 
         def raw_sql(last: int = last) -> None:
             statements = [
@@ -129,16 +90,14 @@ def child() -> None:
             workbook.save(out)
             return out.getvalue()
 
-        sql_s, _, _, sql_cpu = timed(raw_sql)
-        xlsx_s, _, _, xlsx_cpu = timed(bare_xlsx)
+        sql_s, _, _, sql_cpu = timed(raw_sql, repeat)
+        xlsx_s, _, _, xlsx_cpu = timed(bare_xlsx, repeat)
         floor, floor_cpu = sql_s + xlsx_s, sql_cpu + xlsx_cpu
         print(f"{size:>7,}  {export_s * 1000:>10.0f}{queries:>9}{size / export_s:>9,.0f}{floor * 1000:>10.0f}"
               f"{sql_s * 1000:>7.0f}{xlsx_s * 1000:>9.0f}{export_s / floor:>9.2f}{export_cpu * 1000:>8.0f}{floor_cpu * 1000:>10.0f}"
               f"{export_cpu / floor_cpu:>7.2f}{len(content) / 1024:>7.0f}")
 
 
+
 if __name__ == "__main__":
-    if "--child" in sys.argv:
-        child()
-    else:
-        sys.exit(main())
+    run_script(main, child)

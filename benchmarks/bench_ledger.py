@@ -16,6 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,7 +30,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.http import HttpResponse  # noqa: E402
+from django.http import HttpRequest, HttpResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import path  # noqa: E402
 
@@ -40,14 +41,14 @@ from rectify.regions.models import Region, Unit  # noqa: E402
 from rectify.tasks.models import Assignment, Measure, Task  # noqa: E402
 
 
-def bare(request):  # type: ignore[no-untyped-def]
+def bare(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok")
 
 
 rectify.urls.urlpatterns.append(path("bench-bare/", bare))
 
 
-def timed(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
+def timed(fn: Callable[[], object], repeat: int) -> float:
     fn()  # warm up
     runs = []
     for _ in range(repeat):

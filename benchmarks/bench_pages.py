@@ -23,192 +23,157 @@ BENCH_REUSE=1 the database is measured as it is, whatever its size (one filled b
 Environment: BENCH_TASKS (default 3000), BENCH_REPORTS (reports per task, default 3), BENCH_REPEAT
 (runs per measure, default 15), BENCH_PG_URL (default: DATABASE_URL; no PostgreSQL run without either),
 BENCH_ENGINES (default "sqlite,postgres"), BENCH_SQLITE_TASKS (default: BENCH_TASKS, at most 30000),
-BENCH_REUSE (1: measure the database as it is, no generation), BENCH_OUT (folder of the JSON figures).
+BENCH_REUSE (1: measure the database as it is, no generation), BENCH_OUT (folder of the JSON figures),
+BENCH_SQLITE_DIR (reuse a SQLite data folder instead of a temporary one). The per-engine runner is
+``benchmarks/_engines.py``, shared with bench_export.py.
 """
 from __future__ import annotations
 
 import json
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from _engines import ensure_generated, env_int, run_per_engine, run_script, sample, start_django
 
-
-def env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name) or default)
+ROLES = [("administrator", "admin"), ("province office", "sheng_zgb"), ("city office", "shi_zgb"),
+         ("county office", "xian_zgb"), ("unit", "zeren"), ("leader", "lingdao"), ("public", None)]
 
 
 # ---------------------------------------------------------------- the parent: one child process per engine
 
 def main() -> int:
     tasks = env_int("BENCH_TASKS", 3000)
-    engines = [e.strip() for e in os.environ.get("BENCH_ENGINES", "sqlite,postgres").split(",") if e.strip()]
-    pg_url = os.environ.get("BENCH_PG_URL") or os.environ.get("DATABASE_URL", "")
-    status = 0
-    for engine in engines:
-        env = dict(os.environ)
-        env.pop("DATABASE_URL", None)
-        if engine == "postgres":
-            if not pg_url.startswith("postgres"):
-                print("PostgreSQL: 未设置 BENCH_PG_URL 或 DATABASE_URL，跳过")
-                continue
-            env["DATABASE_URL"] = pg_url
-            env["BENCH_CHILD_TASKS"] = str(tasks)
-        else:
-            env["RECTIFY_DATA_DIR"] = tempfile.mkdtemp(prefix="rectify-bench-")
-            env["BENCH_CHILD_TASKS"] = str(env_int("BENCH_SQLITE_TASKS", min(tasks, 30000)))
-        result = subprocess.run([sys.executable, __file__, "--child"], env=env, cwd=ROOT)
-        status = status or result.returncode
-    return status
+    return run_per_engine(__file__, sqlite_prefix="rectify-bench-", extra_env={
+        "postgres": {"BENCH_CHILD_TASKS": str(tasks)},
+        "sqlite": {"BENCH_CHILD_TASKS": str(env_int("BENCH_SQLITE_TASKS", min(tasks, 30000)))},
+    })
 
 
 # ---------------------------------------------------------------- the child: one engine
 
-def child() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rectify.settings")
-    import django
+def measure(fn: Any, repeat: int) -> dict[str, Any]:
+    """Median and p95 wall time, median CPU time (the Python process's own), queries, size and the slowest query."""
+    s = sample(fn, repeat)
+    slowest = max(s.queries, key=lambda q: float(q["time"]), default={"sql": "", "time": "0"})
+    size = len(getattr(s.result, "content", b"") or b"")
+    return {"median": s.median * 1000, "p95": s.p95 * 1000, "cpu": s.cpu_median * 1000,
+            "queries": len(s.queries), "kb": size / 1024,
+            "slowest_ms": float(slowest["time"]) * 1000, "slowest_sql": slowest["sql"]}
 
-    django.setup()
-    from django.conf import settings
-    from django.contrib.auth.decorators import login_required
-    from django.core.management import call_command
+
+def raw(queryset: Any) -> Any:
+    """The SQL Django sends for ``queryset``, run on a cursor: the page's rows with nothing around them.
+    None when Django sends none (a scope it knows to be empty, e.g. a role that sees no notice)."""
+    from django.core.exceptions import EmptyResultSet
     from django.db import connection
-    from django.http import HttpResponse
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-    from django.urls import path
 
-    import rectify.urls
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+
+    def run() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+    return run
+
+
+def prepare_database(tasks: int) -> None:
+    from django.db import connection
+
     from rectify.accounts.models import User
-    from rectify.core.models import ChangeRecord
-    from rectify.demo.generate import NotEmpty
+    from rectify.tasks.models import Task
+
+    reuse = os.environ.get("BENCH_REUSE") == "1"
+
+    def enough() -> bool:
+        generated = User.objects.filter(username="sheng_zgb").exists()
+        if reuse and not generated:
+            print(f"{connection.vendor}: BENCH_REUSE=1 但数据库不是 rectify generate 生成的（没有 sheng_zgb 账号）")
+            sys.exit(1)
+        return reuse or (Task.objects.count() == tasks and generated)
+
+    ensure_generated(tasks, env_int("BENCH_REPORTS", 3), enough=enough)
+    if connection.vendor == "postgresql":
+        # The statistics and visibility map autovacuum keeps in a running database: without them, freshly
+        # generated tables get plans made for empty tables, and no index-only scan.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+
+
+def pages_of(user: Any, in_scope: int, page_size: int) -> list[tuple[str, str, Any]]:
+    """(name, URL, the query set of its rows) of each page measured for ``user``."""
     from rectify.dispatch.models import ProgressReport, ReportingRound
     from rectify.supervision.models import SupervisionNotice
     from rectify.tasks.filters import task_search_q
     from rectify.tasks.models import Task, overdue_q
     from rectify.tasks.states import TaskState
 
-    settings.ALLOWED_HOSTS = ["*"]
+    scoped = Task.objects.visible_to(user)
+    ordered = scoped.order_by("plan_id", "id")
+    detail_task = ordered.first()
+    if detail_task is None:
+        sys.exit(f"{user}: 没有可见的任务，无从测量（数据库不是 rectify generate 生成的？）")
+    last_page = max(1, -(-in_scope // page_size))
+    page50 = min(50, last_page)
 
-    @login_required
-    def bare(request: Any) -> HttpResponse:
-        return HttpResponse("ok")
+    def rows_of(qs: Any, bottom: int) -> Any:
+        """The page's rows as the best single query finds them: keys from the index, then the rows."""
+        return qs.filter(pk__in=qs.values("pk")[bottom:bottom + page_size])
 
-    rectify.urls.urlpatterns.append(path("bench-bare/", bare))
-    tasks = int(os.environ["BENCH_CHILD_TASKS"])
-    repeat = env_int("BENCH_REPEAT", 15)
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    reuse = os.environ.get("BENCH_REUSE") == "1"
-    if reuse and not User.objects.filter(username="sheng_zgb").exists():
-        print(f"{connection.vendor}: BENCH_REUSE=1 但数据库不是 rectify generate 生成的（没有 sheng_zgb 账号）")
-        sys.exit(1)
-    if not reuse and (Task.objects.count() != tasks or not User.objects.filter(username="sheng_zgb").exists()):
-        try:
-            call_command("generate", tasks=tasks, reports_per_task=env_int("BENCH_REPORTS", 3), verbosity=0, stdout=open(os.devnull, "w"))
-        except Exception as error:  # noqa: BLE001  (a database in use by something else)
-            if isinstance(error.__cause__, NotEmpty) or "数据库不是空的" in str(error):
-                print(f"{connection.vendor}: {error}（请给 BENCH_PG_URL 一个空数据库）")
-                sys.exit(1)
-            raise
-        print(f"{connection.vendor}: generated {tasks} tasks in {time.perf_counter() - started:.0f} s")
-    if connection.vendor == "postgresql":
-        # The statistics and visibility map autovacuum keeps in a running database: without them, freshly
-        # generated tables get plans made for empty tables, and no index-only scan.
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-    print(f"\nengine: {connection.vendor}; tasks {Task.objects.count():,}, progress reports {ProgressReport.objects.count():,}, "
-          f"history rows {ChangeRecord.objects.count():,}; {repeat} runs per measure")
+    searched = ordered.filter(task_search_q("污水"))
+    filtered = ordered.filter(state=TaskState.IN_PROGRESS).filter(overdue_q())
+    pages = [
+        ("ledger page 1", "/ledger/", rows_of(ordered, 0)),
+        (f"ledger page {page50}", f"/ledger/?page={page50}", rows_of(ordered, (page50 - 1) * page_size)),
+        ("ledger filter", "/ledger/?state=in_progress&overdue=on", rows_of(filtered, 0)),
+        ("ledger search 污水", "/ledger/?q=污水", rows_of(searched, 0)),
+        ("task detail", f"/ledger/{detail_task.uuid}/", scoped.filter(pk=detail_task.pk)),
+        ("supervision list", "/supervision/", SupervisionNotice.objects.visible_to(user).order_by("-id")[:page_size]),
+        ("dispatch home", "/dispatch/", ReportingRound.objects.visible_to(user).order_by("-period_end", "-id")[:30]),
+    ]
+    # The reporting round page: the caller's latest round (the open one of the month).
+    round_ = ReportingRound.objects.visible_to(user).order_by("-period_start", "id").first()
+    if round_ is not None:
+        pages.append(("reporting round", f"/dispatch/rounds/{round_.uuid}/",
+                      ProgressReport.objects.filter(round=round_).order_by("id")[:page_size]))
+    pages.append(("first page after login", "/", rows_of(ordered, 0)))
+    return pages
 
-    def measure(fn: Any) -> dict[str, Any]:
-        fn()  # warm up
-        runs, cpu, queries, size = [], [], 0, 0
-        for _ in range(repeat):
-            with CaptureQueriesContext(connection) as captured:
-                start, start_cpu = time.perf_counter(), time.process_time()
-                response = fn()
-                runs.append(time.perf_counter() - start)
-                cpu.append(time.process_time() - start_cpu)
-            queries = len(captured.captured_queries)
-            size = len(getattr(response, "content", b"") or b"")
-            slowest = max(captured.captured_queries, key=lambda q: float(q["time"]), default={"sql": "", "time": "0"})
-        runs.sort()
-        p95 = runs[min(len(runs) - 1, int(round(0.95 * (len(runs) - 1))))]
-        # cpu: the Python process's own CPU time (the database's is not in it): on a busy machine the wall
-        # time also holds the waits for a core, at every query's round trip
-        return {"median": statistics.median(runs) * 1000, "p95": p95 * 1000, "cpu": statistics.median(cpu) * 1000,
-                "queries": queries, "kb": size / 1024,
-                "slowest_ms": float(slowest["time"]) * 1000, "slowest_sql": slowest["sql"]}
 
-    def measure_status(client: Any, url: str, follow: bool) -> int:
-        return int(client.get(url, follow=follow).status_code)
+def measure_role(label: str, username: str | None, repeat: int, page_size: int) -> list[dict[str, Any]]:
+    from django.test import Client
 
-    def raw(queryset: Any) -> Any:
-        sql, params = queryset.query.sql_with_params()
+    from rectify.accounts.models import User
+    from rectify.tasks.models import Task
 
-        def run() -> None:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                cursor.fetchall()
-        return run
+    client = Client()
+    if username is None:
+        public = measure(lambda c=client: c.get("/public/closures/"), repeat)
+        return [{"role": label, "page": "public closures list", "scope": "", **public, "bare": None, "sql": None}]
+    user = User.objects.get(username=username)
+    client.force_login(user)
+    in_scope = Task.objects.visible_to(user).count()
+    bare = measure(lambda c=client: c.get("/bench-bare/"), repeat)
+    bare_floor, bare_cpu = bare["median"], bare["cpu"]
+    rows = []
+    for name, url, rows_qs in pages_of(user, in_scope, page_size):
+        follow = url == "/"
+        result = measure(lambda c=client, u=url, f=follow: c.get(u, follow=f), repeat)
+        result["status"] = int(client.get(url, follow=follow).status_code)
+        floor_sql = raw(rows_qs)
+        sql_floor = measure(floor_sql, repeat)["median"] if floor_sql is not None else None
+        rows.append({"role": label, "page": name, "scope": in_scope, **result, "bare": result["median"] / bare_floor,
+                     "sql": result["median"] / sql_floor if sql_floor else None, "bare_ms": bare_floor, "bare_cpu_ms": bare_cpu,
+                     "sql_ms": sql_floor})
+    return rows
 
-    roles = [("administrator", "admin"), ("province office", "sheng_zgb"), ("city office", "shi_zgb"),
-             ("county office", "xian_zgb"), ("unit", "zeren"), ("leader", "lingdao"), ("public", None)]
-    page_size = settings.LEDGER_PAGE_SIZE
-    rows: list[dict[str, Any]] = []
-    for label, username in roles:
-        client = Client()
-        if username is None:
-            public = measure(lambda c=client: c.get("/public/closures/"))
-            rows.append({"role": label, "page": "public closures list", "scope": "", **public, "bare": None, "sql": None})
-            continue
-        user = User.objects.get(username=username)
-        client.force_login(user)
-        scoped = Task.objects.visible_to(user)
-        in_scope = scoped.count()
-        bare = measure(lambda c=client: c.get("/bench-bare/"))
-        bare_floor, bare_cpu = bare["median"], bare["cpu"]
-        ordered = scoped.order_by("plan_id", "id")
-        detail_task = ordered.first()
-        last_page = max(1, -(-in_scope // page_size))
-        page50 = min(50, last_page)
-        def rows_of(qs: Any, bottom: int) -> Any:
-            """The page's rows as the best single query finds them: keys from the index, then the rows."""
-            return qs.filter(pk__in=qs.values("pk")[bottom:bottom + page_size])
 
-        searched = ordered.filter(task_search_q("污水"))
-        filtered = ordered.filter(state=TaskState.IN_PROGRESS).filter(overdue_q())
-        pages = [
-            ("ledger page 1", "/ledger/", rows_of(ordered, 0)),
-            (f"ledger page {page50}", f"/ledger/?page={page50}", rows_of(ordered, (page50 - 1) * page_size)),
-            ("ledger filter", "/ledger/?state=in_progress&overdue=on", rows_of(filtered, 0)),
-            ("ledger search 污水", "/ledger/?q=污水", rows_of(searched, 0)),
-            ("task detail", f"/ledger/{detail_task.uuid}/", scoped.filter(pk=detail_task.pk)),
-            ("supervision list", "/supervision/", SupervisionNotice.objects.visible_to(user).order_by("-id")[:page_size]),
-            ("dispatch home", "/dispatch/", ReportingRound.objects.visible_to(user).order_by("-period_end", "-id")[:30]),
-        ]
-        # The reporting round page: the caller's latest round (the open one of the month).
-        round_ = ReportingRound.objects.visible_to(user).order_by("-period_start", "id").first()
-        if round_ is not None:
-            pages.append(("reporting round", f"/dispatch/rounds/{round_.uuid}/",
-                          ProgressReport.objects.filter(round=round_).order_by("id")[:page_size]))
-        pages.append(("first page after login", "/", rows_of(ordered, 0)))
-        for name, url, rows_qs in pages:
-            follow = url == "/"
-            result = measure(lambda c=client, u=url, f=follow: c.get(u, follow=f))
-            result["status"] = measure_status(client, url, follow)
-            sql_floor = measure(raw(rows_qs))["median"]
-            rows.append({"role": label, "page": name, "scope": in_scope, **result, "bare": result["median"] / bare_floor,
-                         "sql": result["median"] / sql_floor, "bare_ms": bare_floor, "bare_cpu_ms": bare_cpu,
-                         "sql_ms": sql_floor})
-
+def print_table(rows: list[dict[str, Any]]) -> None:
     print(f"{'role':<16}{'tasks in scope':>15}  {'page':<24}{'median ms':>10}{'p95 ms':>9}{'cpu ms':>8}{'× bare':>8}{'× SQL':>8}"
           f"{'queries':>9}{'KB':>8}")
     for r in rows:
@@ -217,8 +182,13 @@ def child() -> None:
         status = "" if r.get("status", 200) == 200 else f"  (HTTP {r['status']})"
         print(f"{r['role']:<16}{str(r['scope']):>15}  {r['page']:<24}{r['median']:>10.1f}{r['p95']:>9.1f}{r['cpu']:>8.1f}{bare_ratio:>8}"
               f"{sql_ratio:>8}{r['queries']:>9}{r['kb']:>8.1f}{status}")
-    # Pages over the targets (p95 ≤ 50 ms and ≤ 3× the bare view for ledger and detail pages): their
-    # slowest query, and with BENCH_EXPLAIN=1 on PostgreSQL its plan.
+
+
+def print_over_target(rows: list[dict[str, Any]]) -> None:
+    """Pages over the targets (p95 ≤ 50 ms and ≤ 3× the bare view for ledger and detail pages): their
+    slowest query, and with BENCH_EXPLAIN=1 on PostgreSQL its plan."""
+    from django.db import connection
+
     over = [r for r in rows if r["bare"] and (r["p95"] > 50 or r["bare"] > 3)]
     if over:
         print("\npages over the target (p95 ≤ 50 ms, ≤ 3× bare view): slowest query of each")
@@ -233,6 +203,37 @@ def child() -> None:
                 cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql)
                 for (line,) in cursor.fetchall()[:14]:
                     print("      " + line)
+
+
+def child() -> None:
+    start_django()
+    from django.conf import settings
+    from django.contrib.auth.decorators import login_required
+    from django.db import connection
+    from django.http import HttpRequest, HttpResponse
+    from django.urls import path
+
+    import rectify.urls
+    from rectify.core.models import ChangeRecord
+    from rectify.dispatch.models import ProgressReport
+    from rectify.tasks.models import Task
+
+    settings.ALLOWED_HOSTS = ["*"]
+
+    @login_required
+    def bare(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("ok")
+
+    rectify.urls.urlpatterns.append(path("bench-bare/", bare))
+    repeat = env_int("BENCH_REPEAT", 15)
+    prepare_database(int(os.environ["BENCH_CHILD_TASKS"]))
+    print(f"\nengine: {connection.vendor}; tasks {Task.objects.count():,}, progress reports {ProgressReport.objects.count():,}, "
+          f"history rows {ChangeRecord.objects.count():,}; {repeat} runs per measure")
+    rows: list[dict[str, Any]] = []
+    for label, username in ROLES:
+        rows += measure_role(label, username, repeat, settings.LEDGER_PAGE_SIZE)
+    print_table(rows)
+    print_over_target(rows)
     out = Path(os.environ.get("BENCH_OUT", tempfile.gettempdir())) / f"rectify-bench-{connection.vendor}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"engine": connection.vendor, "tasks": Task.objects.count(), "rows": rows}, ensure_ascii=False, indent=1))
@@ -240,7 +241,4 @@ def child() -> None:
 
 
 if __name__ == "__main__":
-    if "--child" in sys.argv:
-        child()
-    else:
-        sys.exit(main())
+    run_script(main, child)

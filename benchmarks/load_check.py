@@ -64,7 +64,7 @@ def prepare(plan_path: Path, submitters: int = 30, reviewers: int = 20) -> None:
     waiting = (ProgressReport.objects.filter(round__in=rounds, status=ProgressReport.Status.SUBMITTED)
                .exclude(task_id__in=taken_tasks).order_by("id"))
     leads: dict[int, list[str]] = {}
-    lead_of = {}
+    lead_of: dict[int, int] = {}
     for task_id, unit_id in Assignment.objects.filter(role=Assignment.Role.LEAD, task__in=waiting.values("task_id")).values_list("task_id", "unit_id"):
         lead_of.setdefault(task_id, unit_id)
     for report in waiting.only("uuid", "task_id", "unit_id"):
@@ -90,18 +90,12 @@ def prepare(plan_path: Path, submitters: int = 30, reviewers: int = 20) -> None:
           f"{len(plan['reviewers'])} 个审核账号（{sum(len(r['work']) for r in plan['reviewers'])} 份待审报送）→ {plan_path}")
 
 
-def check(plan_path: Path, prefix: str) -> int:
-    setup()
-    from rectify.core.history import verify_chain
+def check_submissions(rows: Any, writes: dict[str, Any], problems: list[str]) -> Counter[str]:
+    """Each accepted token in exactly one history row, no history row with a token nobody got back, and
+    each report's stored text the last accepted submission. Returns the tokens found in the history."""
     from rectify.core.models import ChangeRecord
     from rectify.dispatch.models import ProgressReport
 
-    plan = json.loads(plan_path.read_text())
-    writes = json.loads(Path(f"{prefix}_writes.json").read_text())
-    problems: list[str] = []
-    rows = ChangeRecord.objects.filter(pk__gt=plan["history_after"], object_type="dispatch.progressreport")
-
-    # Submissions: each accepted token in exactly one history row, and no history row with a token nobody got back.
     submitted = writes["submitted"]  # token → [report uuid or "", assignment uuid]
     tokens: Counter[str] = Counter()
     for after in rows.filter(action__in=[ChangeRecord.Action.CREATE, ChangeRecord.Action.UPDATE]).values_list("after", flat=True):
@@ -121,8 +115,14 @@ def check(plan_path: Path, prefix: str) -> int:
         text = next((t for a, t in stored.items() if str(a) == assignment), "")
         if f"〔压测{token}〕" not in text:
             problems.append(f"分工 {assignment}：库中进展情况不是最后一次报送（{token}）")
+    return tokens
 
-    # Reviews: one history row each, and the report's status is the decision.
+
+def check_reviews(rows: Any, writes: dict[str, Any], problems: list[str]) -> Counter[str]:
+    """One history row per accepted review, and the report's status is the decision. Returns the rows per report."""
+    from rectify.core.models import ChangeRecord
+    from rectify.dispatch.models import ProgressReport
+
     reviewed: dict[str, str] = writes["reviewed"]  # report uuid → accepted / returned
     review_rows = Counter(str(u) for u in rows.filter(action=ChangeRecord.Action.TRANSITION).values_list("object_uuid", flat=True))
     statuses = {str(u): s for u, s in ProgressReport.objects.filter(uuid__in=list(reviewed)).values_list("uuid", "status")}
@@ -134,11 +134,12 @@ def check(plan_path: Path, prefix: str) -> int:
     for report in review_rows:
         if report not in reviewed:
             problems.append(f"审核 {report}：已写入但压测端未得到成功响应")
+    return review_rows
 
-    count, chain_problems = verify_chain()
-    problems += [f"审计链：{p}" for p in chain_problems[:20]]
 
-    stats = list(csv.DictReader(open(f"{prefix}_stats.csv", encoding="utf-8")))
+def print_locust_stats(prefix: str, problems: list[str]) -> None:
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
+        stats = list(csv.DictReader(handle))
     total = next(r for r in stats if r["Name"] == "Aggregated")
     requests, failures = int(total["Request Count"]), int(total["Failure Count"])
     if failures:
@@ -149,7 +150,23 @@ def check(plan_path: Path, prefix: str) -> int:
         if row["Name"] != "Aggregated":
             print(f"  {row['Type']:<5}{row['Name']:<28}{int(row['Request Count']):>7}  失败 {row['Failure Count']:>3}  "
                   f"中位 {row['50%']:>5} ms  p95 {row['95%']:>5} ms")
-    print(f"报送成功 {len(submitted)} 次，历史中 {sum(tokens.values())} 条；审核成功 {len(reviewed)} 次，历史中 "
+
+
+def check(plan_path: Path, prefix: str) -> int:
+    setup()
+    from rectify.core.history import verify_chain
+    from rectify.core.models import ChangeRecord
+
+    plan = json.loads(plan_path.read_text())
+    writes = json.loads(Path(f"{prefix}_writes.json").read_text())
+    problems: list[str] = []
+    rows = ChangeRecord.objects.filter(pk__gt=plan["history_after"], object_type="dispatch.progressreport")
+    tokens = check_submissions(rows, writes, problems)
+    review_rows = check_reviews(rows, writes, problems)
+    count, chain_problems = verify_chain()
+    problems += [f"审计链：{p}" for p in chain_problems[:20]]
+    print_locust_stats(prefix, problems)
+    print(f"报送成功 {len(writes['submitted'])} 次，历史中 {sum(tokens.values())} 条；审核成功 {len(writes['reviewed'])} 次，历史中 "
           f"{sum(review_rows.values())} 条；审计链 {count:,} 条记录{'完整' if not chain_problems else '有问题'}")
     for problem in problems[:50]:
         print("问题：" + problem)

@@ -40,7 +40,7 @@ SHARE = {"submit": float(os.environ.get("LOAD_SUBMITTERS", "0.3")), "review": fl
 COUNTS = {"users": 0}
 
 
-@events.quitting.add_listener
+@events.quitting.add_listener  # type: ignore[untyped-decorator]  # locust's EventHook.add_listener is not annotated
 def save_writes(environment: Any, **kwargs: Any) -> None:
     Path(f"{PREFIX}_writes.json").write_text(json.dumps(WRITES, ensure_ascii=False))
 

@@ -28,6 +28,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_filters",
+    # The second factor: TOTP devices and the single-use recovery codes (rectify/accounts/security.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+
+    "django_tables2",
     "rectify.core",
     "rectify.regions",
     "rectify.accounts",
@@ -42,6 +48,11 @@ INSTALLED_APPS = [
     "rectify.api",
     "rectify.demo",
 ]
+
+# List pages (rectify.core.views.lists.ScopedListView): django-tables2 renders through the project's table
+# template, and the page's permission is asked of the permission table without core importing accounts.
+DJANGO_TABLES2_TEMPLATE = "includes/table.html"
+RECTIFY_PERMISSION_CHECK = "rectify.accounts.permissions.can"
 
 MIDDLEWARE = [
     # Reads of GET/HEAD requests on the replica when one is configured (rectify/core/db_router.py).
@@ -79,6 +90,13 @@ TEMPLATES = [
                 "rectify.core.context_processors.navigation",
             ],
         },
+    },
+    {
+        # Hot fragments only (the ledger's rows: rectify/core/jinja.py); pages are Django templates.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "rectify.core.jinja.environment"},
     },
 ]
 
@@ -142,6 +160,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login security (rectify/accounts/security.py): lockout, password age, idle sessions.
 RECTIFY_LOGIN_MAX_FAILURES = int(os.environ.get("RECTIFY_LOGIN_MAX_FAILURES", "5"))
 RECTIFY_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("RECTIFY_LOGIN_LOCKOUT_MINUTES", "15"))
+# django-otp: the issuer the authenticator app shows; after n wrong codes a device refuses every code
+# for 2^(n-1) seconds (django-otp's throttling, on top of the account lockout above).
+OTP_TOTP_ISSUER = "督察整改闭环管理系统"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 RECTIFY_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("RECTIFY_PASSWORD_MAX_AGE_DAYS", "90"))
 RECTIFY_SESSION_IDLE_MINUTES = int(os.environ.get("RECTIFY_SESSION_IDLE_MINUTES", "30"))
 RECTIFY_CLIENT_IP_HEADER = os.environ.get("RECTIFY_CLIENT_IP_HEADER", "")

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 from rectify.accounts.permissions import can
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.files import ALLOWED_LABEL, serve_file
-from rectify.core.pagination import paginate
 from rectify.core.steps import Done, post_step
 from rectify.core.types import AnyUser, AuthedRequest
+from rectify.core.views.lists import ScopedListView
 from rectify.core.workdays import add_working_days_noting
 from rectify.inspections.models import Inspection
 from rectify.regions.models import Region
@@ -28,6 +28,7 @@ from rectify.tasks.states import TaskState
 
 from . import services
 from .documents import dossier_zip, notice_docx, signing_review
+from .filters import LOOK_BACK_FILTERS, LookBackFilter
 from .forms import (
     AnnounceForm,
     ApplyForm,
@@ -41,8 +42,7 @@ from .forms import (
     ScheduleOneForm,
 )
 from .models import AcceptanceApplication, Announcement, Evidence, Filing, LookBack, LookBackEvidence, Objection
-
-PUBLIC_PAGE_SIZE = 20
+from .tables import FilingTable, LookBackTable
 
 
 def _task(request: AuthedRequest, uuid: Any) -> Task:
@@ -254,28 +254,27 @@ def _disposition(filename: str) -> str:
 
 # ---------------------------------------------------------------- look-back (回头看)
 
-LOOK_BACK_PAGE_SIZE = 30
-LOOK_BACK_FILTERS = {"pending": "待回头看", "consolidated": "巩固", "relapse": "反弹"}
-
-
 def _look_backs(request: AuthedRequest) -> Any:
     return LookBack.objects.visible_to(request.user)
 
 
-@login_required
-def look_back_list(request: AuthedRequest) -> HttpResponse:
-    items = _look_backs(request).select_related("task__region", "closure", "scheduled_by", "checker").order_by("-scheduled_for", "-id")
-    status = request.GET.get("status", "")
-    if status == "pending":
-        items = items.filter(result=LookBack.Result.PENDING)
-    elif status in LOOK_BACK_FILTERS:
-        items = items.filter(result=status)
-    page = paginate(request, items, LOOK_BACK_PAGE_SIZE)
-    return render(request, "acceptance/look_back_list.html", {
-        "page": page, "status": status, "filters": LOOK_BACK_FILTERS,
-        "today": timezone.localdate(),
-        "can_schedule": can(request.user, "acceptance.schedule_look_backs"),
-    })
+class LookBackList(ScopedListView):
+    model = LookBack
+    filterset_class = LookBackFilter
+    table_class = LookBackTable
+    paginate_by = 30
+    template_name = "acceptance/look_back_list.html"
+    title = "回头看"
+
+    def narrow(self, qs: QuerySet[LookBack]) -> QuerySet[LookBack]:
+        return qs.select_related("task__region", "closure", "scheduled_by", "checker").order_by("-scheduled_for", "-id")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "status": self.chosen("status"), "filters": LOOK_BACK_FILTERS,
+                "today": timezone.localdate(), "can_schedule": can(self.request.user, "acceptance.schedule_look_backs")}
+
+
+look_back_list = LookBackList.as_view()
 
 
 @login_required
@@ -347,19 +346,31 @@ def look_back_evidence(request: AuthedRequest, uuid: Any) -> FileResponse:
 
 # ---------------------------------------------------------------- public, no login
 
-def _public_announcements() -> Any:
+def _public_announcements(announcements: QuerySet[Announcement]) -> QuerySet[Announcement]:
     """The latest published announcement of every task ever announced: a public record stays public
     (a reopened task keeps its page, which says so)."""
     latest = Announcement.objects.filter(task=OuterRef("task"), published=True).order_by("-id").values("pk")[:1]
-    return (Announcement.objects.filter(published=True, pk=Subquery(latest))
+    return (announcements.filter(published=True, pk=Subquery(latest))
             .select_related("task__region").order_by("-starts_on", "-id"))
 
 
-def public_list(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, _public_announcements(), PUBLIC_PAGE_SIZE)
-    for item in page:
-        item.public_status = services.public_status(item.task)
-    return render(request, "acceptance/public_list.html", {"page": page})
+class PublicList(ScopedListView):
+    public = "the published record of closures: the latest published announcement of every task announced"
+    model = Announcement
+    paginate_by = 20
+    template_name = "acceptance/public_list.html"
+    title = "验收销号公示"
+    empty = "暂无公示。"
+
+    def narrow(self, qs: QuerySet[Announcement]) -> QuerySet[Announcement]:
+        return _public_announcements(qs)
+
+    def decorate(self, rows: list[Any]) -> None:
+        for item in rows:
+            item.public_status = services.public_status(item.task)
+
+
+public_list = PublicList.as_view()
 
 
 def public_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
@@ -369,9 +380,6 @@ def public_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- filing (备案)
-
-FILING_PAGE_SIZE = 20
-
 
 @login_required
 @require_POST
@@ -407,14 +415,24 @@ def acknowledge_filing(request: AuthedRequest, uuid: Any) -> HttpResponse:
                      denied="只有备案机关（上级整改办）可以确认备案")
 
 
-@login_required
-def filing_list(request: AuthedRequest) -> HttpResponse:
+class FilingList(ScopedListView):
     """Filings received by the caller's office subtree, unacknowledged first."""
-    if not can(request.user, "acceptance.receive_filings"):
-        raise PermissionDenied("只有整改办可以查看销号备案")
-    filings = services.received_filings(request.user).select_related(
-        "closure__task__region", "filed_to_region", "filed_by", "acknowledged_by")
-    page = paginate(request, filings, FILING_PAGE_SIZE)
-    for filing in page:
-        filing.may_acknowledge = not filing.acknowledged and can(request.user, "acceptance.acknowledge", filing)
-    return render(request, "acceptance/filing_list.html", {"page": page})
+
+    model = Filing
+    action = "acceptance.receive_filings"
+    denied = "只有整改办可以查看销号备案"
+    table_class = FilingTable
+    paginate_by = 20
+    template_name = "acceptance/filing_list.html"
+    title = "销号备案"
+    empty = "暂无报送本级的销号备案。"
+
+    def narrow(self, qs: QuerySet[Filing]) -> QuerySet[Filing]:
+        return services.unacknowledged_first(qs).select_related("closure__task__region", "filed_to_region", "filed_by", "acknowledged_by")
+
+    def decorate(self, rows: list[Any]) -> None:
+        for filing in rows:
+            filing.may_acknowledge = not filing.acknowledged and can(self.request.user, "acceptance.acknowledge", filing)
+
+
+filing_list = FilingList.as_view()

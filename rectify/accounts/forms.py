@@ -37,3 +37,24 @@ class TOTPForm(forms.Form):
         if len(code) != 6:
             raise forms.ValidationError("动态口令为 6 位数字。")
         return code
+
+
+class RecoveryCodeForm(forms.Form):
+    recovery_code = forms.CharField(label="恢复码", max_length=40, error_messages={"required": "请输入启用动态口令时保存的恢复码。"})
+
+
+class ResetSecondFactorForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150, error_messages={"required": "请输入要重置的用户名。"})
+
+    def clean(self) -> dict[str, Any]:
+        from .models import User
+
+        cleaned: dict[str, Any] = super().clean() or {}
+        username = (cleaned.get("username") or "").strip()
+        if username:
+            user = User.objects.filter(username__iexact=username).first()
+            if user is None:
+                self.add_error("username", "没有这个用户名。")
+            else:
+                cleaned["user"] = user
+        return cleaned

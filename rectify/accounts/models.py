@@ -39,11 +39,12 @@ class User(AbstractUser):
 
     @property
     def requires_second_factor(self) -> bool:
-        """Administrators must use TOTP; other users once they have enrolled a device."""
+        """Administrators must use TOTP; other users once they have enrolled a device (django-otp's)."""
         if is_admin(self):
             return True
-        device = getattr(self, "totp_device", None)
-        return bool(device and device.confirmed_at)
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        return bool(TOTPDevice.objects.filter(user=self, confirmed=True).exists())
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -105,6 +106,9 @@ class LoginEvent(models.Model):
         LOCKED = "locked", "锁定期内尝试"
         MFA_OK = "mfa_ok", "动态口令验证成功"
         MFA_FAILURE = "mfa_failure", "动态口令错误"
+        RECOVERY_CODE = "recovery_code", "使用恢复码登录"
+        RECOVERY_CODES_NEW = "recovery_codes_new", "重新生成恢复码"
+        MFA_RESET = "mfa_reset", "动态口令被管理员重置"
         LOGOUT = "logout", "退出"
         TIMEOUT = "timeout", "超时退出"
         PASSWORD_CHANGED = "password_changed", "修改密码"
@@ -128,26 +132,6 @@ class LoginEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
-
-
-class TOTPDevice(models.Model):
-    """A user's time-based one-time password (RFC 6238) secret; usable once confirmed."""
-
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
-    secret = models.CharField("密钥", max_length=64)
-    confirmed_at = models.DateTimeField("启用时间", null=True, blank=True)
-    last_counter = models.BigIntegerField("最近使用的时间步", null=True, blank=True, help_text="同一口令不能使用两次")
-    created_at = models.DateTimeField("创建时间", default=timezone.now)
-
-    # No data scope: a user's second factor, read only by its owner
-    scope_exempt = "a user's second factor, read only by its owner"
-
-    class Meta:
-        verbose_name = "动态口令设备"
-        verbose_name_plural = "动态口令设备"
-
-    def __str__(self) -> str:
-        return f"{self.user} 的动态口令"
 
 
 class PersonalDataAccess(models.Model):

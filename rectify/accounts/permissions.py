@@ -68,6 +68,7 @@ ACTIONS: dict[str, Action] = {
     "system.run_checks": Action(is_admin, "", "立即运行定时检查"),
     "system.holidays": Action(is_admin, "", "维护节假日日历"),
     "system.audit_log": Action(is_admin, "", "查看登录日志和个人信息访问记录"),
+    "accounts.reset_second_factor": Action(is_admin, "", "重置他人的动态口令和恢复码（手机丢失时）"),
 }
 
 def can(user: AnyUser | None, action: str, obj: Any = None) -> bool:

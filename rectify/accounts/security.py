@@ -1,4 +1,4 @@
-"""Login security: lockout, password expiry, the second factor (TOTP) and the audit logs.
+"""Login security: lockout, password expiry, the second factor (django-otp) and the audit logs.
 
 Settings (all optional, defaults in brackets):
 ``RECTIFY_LOGIN_MAX_FAILURES`` [5] failures per account and per IP address within
@@ -12,20 +12,23 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+from base64 import b32encode
 from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from rectify.core.types import AuthedUser
 
-from .models import LoginEvent, PersonalDataAccess, TOTPDevice, User
+from .models import LoginEvent, PersonalDataAccess, User
 
 SESSION_MFA_PENDING = "rectify_mfa_pending"
 SESSION_LAST_SEEN = "rectify_last_seen"
-TOTP_ISSUER = "督察整改闭环管理系统"
 
 
 def _setting(name: str, default: int) -> int:
@@ -113,42 +116,116 @@ def password_expired(user: AuthedUser) -> bool:
     return bool(changed and timezone.now() - changed > max_age)
 
 
-# ---- TOTP ---------------------------------------------------------------------------------
+# ---- the second factor: django-otp's TOTP device and static tokens as recovery codes -------------
+
+TOTP_DEVICE_NAME = "验证器"
+RECOVERY_DEVICE_NAME = "恢复码"
+RECOVERY_CODE_COUNT = 10
 
 
-def new_secret() -> str:
-    import pyotp
+def totp_device(user: User, *, confirmed: bool | None = None) -> TOTPDevice | None:
+    devices = TOTPDevice.objects.filter(user=user)
+    if confirmed is not None:
+        devices = devices.filter(confirmed=confirmed)
+    return devices.order_by("pk").first()
 
-    return str(pyotp.random_base32())
+
+def enrolment_device(user: User) -> TOTPDevice:
+    """The user's device, created unconfirmed (a new random key) on the first visit to enrolment."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one device even on a double click
+        device = totp_device(user)
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def secret_base32(device: TOTPDevice) -> str:
+    """The key as authenticator apps take it by hand (RFC 4648 base32, no padding)."""
+    return b32encode(device.bin_key).decode("ascii").rstrip("=")
 
 
 def provisioning_uri(device: TOTPDevice) -> str:
-    import pyotp
-
-    return str(pyotp.TOTP(device.secret).provisioning_uri(name=device.user.username, issuer_name=TOTP_ISSUER))
+    return str(device.config_url)
 
 
-def verify_code(device: TOTPDevice, code: str) -> bool:
-    """Accept the current code (±1 time step for clock drift), each time step only once."""
-    import pyotp
+def _digits(code: str) -> str:
+    return "".join(ch for ch in (code or "") if ch.isdigit())
 
-    code = "".join(ch for ch in (code or "") if ch.isdigit())
+
+def verify_code(device: TOTPDevice, code: str, *, throttle: bool = True) -> bool:
+    """django-otp's check: the current code ±1 time step, each step only once (``last_t``), the device
+    row locked while checked, and after n wrong codes every code refused for 2^(n-1) seconds.
+
+    ``throttle=False`` (enrolment only: the user is reading the key off this very page, guessing gains
+    nothing) forgets a wrong code instead of counting it."""
+    import django_otp
+
+    code = _digits(code)
     if len(code) != 6:
         return False
-    totp = pyotp.TOTP(device.secret)
-    now = timezone.now()
-    step = int(now.timestamp()) // totp.interval
     with transaction.atomic():
-        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
-        for counter in (step - 1, step, step + 1):
-            if locked.last_counter is not None and counter <= locked.last_counter:
-                continue
-            if pyotp.utils.strings_equal(totp.generate_otp(counter), code):
-                locked.last_counter = counter
-                locked.save(update_fields=["last_counter"])
-                device.last_counter = counter
-                return True
-    return False
+        verified = django_otp.verify_token(device.user, device.persistent_id, code)
+        if verified is None and not throttle:
+            TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    if verified is not None:
+        device.refresh_from_db()
+    return verified is not None
+
+
+def throttled_for(device: Device) -> int:
+    """Seconds until the device accepts a code again after wrong ones (0: it does now)."""
+    allowed, info = device.verify_is_allowed()
+    if allowed or not info or not info.get("locked_until"):
+        return 0
+    return max(1, int((info["locked_until"] - timezone.now()).total_seconds()) + 1)
+
+
+def normalize_recovery_code(code: str) -> str:
+    return "".join(ch for ch in (code or "").lower() if ch.isalnum())
+
+
+def recovery_device(user: User) -> StaticDevice | None:
+    return StaticDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def recovery_codes_left(user: User) -> int:
+    return int(StaticToken.objects.filter(device__user=user, device__confirmed=True).count())
+
+
+def verify_recovery_code(user: User, code: str) -> bool:
+    """A recovery code is consumed by its use (django-otp deletes the static token, the row locked)."""
+    import django_otp
+
+    device = recovery_device(user)
+    code = normalize_recovery_code(code)
+    if device is None or not code:
+        return False
+    return django_otp.verify_token(user, device.persistent_id, code) is not None
+
+
+def new_recovery_codes(user: User) -> list[str]:
+    """Replace the user's recovery codes with RECOVERY_CODE_COUNT new ones (the old ones stop working)."""
+    with transaction.atomic():
+        device = recovery_device(user)
+        if device is None:
+            device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+        else:
+            device = StaticDevice.objects.select_for_update().get(pk=device.pk)
+            device.token_set.all().delete()
+            device.throttle_reset()
+        codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+        StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def reset_second_factor(user: User) -> int:
+    """Remove the user's authenticator and recovery codes (an administrator's reset): the user enrols
+    again at the next login if required. Returns the number of devices removed."""
+    with transaction.atomic():
+        removed = int(TOTPDevice.objects.filter(user=user).delete()[1].get(TOTPDevice._meta.label, 0))
+        removed += int(StaticDevice.objects.filter(user=user).delete()[1].get(StaticDevice._meta.label, 0))
+    return removed
 
 
 # ---- personal data ------------------------------------------------------------------------

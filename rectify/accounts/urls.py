@@ -13,6 +13,8 @@ urlpatterns = [
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("mfa/enrol/", views.mfa_enrol, name="mfa_enrol"),
     path("mfa/verify/", views.mfa_verify, name="mfa_verify"),
+    path("mfa/recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path("mfa/reset/", views.mfa_reset, name="mfa_reset"),
     path("audit/logins/", views.login_events, name="login_events"),
     path("audit/personal-data/", views.data_access_log, name="data_access_log"),
 ]

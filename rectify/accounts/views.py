@@ -10,21 +10,24 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from rectify.core.pagination import paginate
 from rectify.core.types import AuthedRequest, AuthedUser
+from rectify.core.views.lists import ScopedListView
 
 from . import security
-from .forms import ChinesePasswordChangeForm, TOTPForm
-from .models import LoginEvent, PersonalDataAccess, TOTPDevice
+from .filters import LoginEventFilter
+from .forms import ChinesePasswordChangeForm, RecoveryCodeForm, ResetSecondFactorForm, TOTPForm
+from .models import LoginEvent, PersonalDataAccess
 from .permissions import can
+from .tables import DataAccessTable, LoginEventTable
 
 SESSION_NEXT = "rectify_mfa_next"
+SESSION_NEW_CODES = "rectify_new_recovery_codes"
 PAGE_SIZE = 50
 
 
@@ -65,7 +68,7 @@ class LoginView(auth_views.LoginView):
         security.record_event(self.request, LoginEvent.Kind.LOGIN, user=user, success=True)
         if self.request.session.get(security.SESSION_MFA_PENDING):
             self.request.session[SESSION_NEXT] = self.get_success_url()
-            device = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
+            device = security.totp_device(user, confirmed=True)
             return redirect("accounts:mfa_verify" if device else "accounts:mfa_enrol")
         return response
 
@@ -84,52 +87,132 @@ def _finish_mfa(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(_safe_next(request, request.session.pop(SESSION_NEXT, None)))
 
 
+def _mfa_failed(request: AuthedRequest) -> HttpResponse | None:
+    """Log a wrong second factor; past the lockout threshold log the session out (the login page says until when)."""
+    security.record_event(request, LoginEvent.Kind.MFA_FAILURE, user=request.user)
+    until = security.locked_until(request.user.username, security.client_ip(request))
+    if until is None:
+        return None
+    logout(request)
+    messages.error(request, security.lockout_message(until))
+    return redirect("accounts:login")
+
+
+def _wait_message(seconds: int) -> str:
+    return f"错误次数较多，请 {seconds} 秒后再输入。"
+
+
 @login_required
 def mfa_verify(request: AuthedRequest) -> HttpResponse:
-    device = TOTPDevice.objects.filter(user=request.user, confirmed_at__isnull=False).first()
+    """The second step of a login: the authenticator's code, or one of the recovery codes."""
+    device = security.totp_device(request.user, confirmed=True)
     if device is None:
         return redirect("accounts:mfa_enrol")
     if not request.session.get(security.SESSION_MFA_PENDING):
         return redirect("accounts:security")
-    form = TOTPForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    use_recovery = request.method == "POST" and "recovery_code" in request.POST
+    form = TOTPForm(request.POST if request.method == "POST" and not use_recovery else None)
+    recovery_form = RecoveryCodeForm(request.POST if use_recovery else None)
+    if use_recovery and recovery_form.is_valid():
+        if security.verify_recovery_code(request.user, recovery_form.cleaned_data["recovery_code"]):
+            security.record_event(request, LoginEvent.Kind.RECOVERY_CODE, user=request.user, success=True)
+            left = security.recovery_codes_left(request.user)
+            messages.warning(request, f"您使用了一个恢复码，还剩 {left} 个；请尽快在“账号安全”页重新生成恢复码。")
+            return _finish_mfa(request)
+        locked = _mfa_failed(request)
+        if locked is not None:
+            return locked
+        recovery = security.recovery_device(request.user)
+        wait = security.throttled_for(recovery) if recovery else 0
+        recovery_form.add_error("recovery_code", "恢复码不正确或已使用过。" + (_wait_message(wait) if wait > 1 else ""))
+    elif request.method == "POST" and not use_recovery and form.is_valid():
         if security.verify_code(device, form.cleaned_data["code"]):
             security.record_event(request, LoginEvent.Kind.MFA_OK, user=request.user, success=True)
             return _finish_mfa(request)
-        security.record_event(request, LoginEvent.Kind.MFA_FAILURE, user=request.user)
-        until = security.locked_until(request.user.username, security.client_ip(request))
-        if until is not None:
-            logout(request)
-            messages.error(request, security.lockout_message(until))
-            return redirect("accounts:login")
-        form.add_error("code", "动态口令不正确或已使用过，请等待验证器刷新后输入新的口令。")
-    return render(request, "accounts/mfa_verify.html", {"form": form}, status=400 if form.errors else 200)
+        locked = _mfa_failed(request)
+        if locked is not None:
+            return locked
+        device.refresh_from_db()
+        wait = security.throttled_for(device)
+        form.add_error("code", "动态口令不正确或已使用过，请等待验证器刷新后输入新的口令。" + (_wait_message(wait) if wait > 1 else ""))
+    has_errors = bool(form.errors or recovery_form.errors)
+    return render(request, "accounts/mfa_verify.html", {"form": form, "recovery_form": recovery_form, "use_recovery": use_recovery},
+                  status=400 if has_errors else 200)
 
 
 @login_required
 def mfa_enrol(request: AuthedRequest) -> HttpResponse:
-    device, _ = TOTPDevice.objects.get_or_create(user=request.user, defaults={"secret": security.new_secret()})
-    if device.confirmed_at:
+    device = security.enrolment_device(request.user)
+    if device.confirmed:
         if request.session.get(security.SESSION_MFA_PENDING):
             return redirect("accounts:mfa_verify")
         messages.info(request, "您已启用动态口令。")
         return redirect("accounts:security")
     form = TOTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if security.verify_code(device, form.cleaned_data["code"]):
-            device.confirmed_at = timezone.now()
-            device.save(update_fields=["confirmed_at"])
+        if security.verify_code(device, form.cleaned_data["code"], throttle=False):
+            with transaction.atomic():
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                codes = security.new_recovery_codes(request.user)
             security.record_event(request, LoginEvent.Kind.MFA_OK, user=request.user, success=True)
             messages.success(request, "动态口令已启用，以后登录时须输入验证器上的口令。")
-            return _finish_mfa(request)
+            # The second factor is done; the page with the new recovery codes links on to SESSION_NEXT.
+            request.session.pop(security.SESSION_MFA_PENDING, None)
+            request.session.cycle_key()
+            request.session[SESSION_NEW_CODES] = codes
+            return redirect("accounts:recovery_codes")
         form.add_error("code", "动态口令不正确，请核对手机时间是否准确后重试。")
-    secret = device.secret
+    secret = security.secret_base32(device)
     context = {
         "form": form, "uri": security.provisioning_uri(device),
         "secret_groups": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
         "required": request.user.requires_second_factor,
     }
     return render(request, "accounts/mfa_enrol.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def recovery_codes(request: AuthedRequest) -> HttpResponse:
+    """New recovery codes are shown once (right after enrolment or regeneration, then forgotten by the
+    session); a POST replaces them, which invalidates the old ones."""
+    if security.totp_device(request.user, confirmed=True) is None:
+        messages.info(request, "请先启用动态口令，恢复码随之生成。")
+        return redirect("accounts:security")
+    if request.method == "POST":
+        codes = security.new_recovery_codes(request.user)
+        security.record_event(request, LoginEvent.Kind.RECOVERY_CODES_NEW, user=request.user, success=True)
+        request.session[SESSION_NEW_CODES] = codes
+        return redirect("accounts:recovery_codes")
+    codes = request.session.pop(SESSION_NEW_CODES, None)
+    next_url = request.session.pop(SESSION_NEXT, None) if codes else None
+    return render(request, "accounts/recovery_codes.html", {
+        "codes": codes, "left": security.recovery_codes_left(request.user),
+        "next_url": _safe_next(request, next_url) if next_url else reverse("accounts:security"),
+    })
+
+
+@login_required
+def mfa_reset(request: AuthedRequest) -> HttpResponse:
+    """An administrator removes a user's authenticator and recovery codes (a lost phone): the user
+    enrols again at the next login when the role requires it."""
+    if not can(request.user, "accounts.reset_second_factor"):
+        raise PermissionDenied("只有系统管理员可以重置他人的动态口令。")
+    form = ResetSecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        target = form.cleaned_data["user"]
+        if target.pk == request.user.pk:
+            form.add_error("username", "不能重置自己的动态口令；如需更换手机，请用恢复码登录后由其他管理员重置。")
+        else:
+            with transaction.atomic():
+                removed = security.reset_second_factor(target)
+                security.record_event(request, LoginEvent.Kind.MFA_RESET, user=target, success=True)
+            if removed:
+                messages.success(request, f"已重置 {target.get_username()} 的动态口令和恢复码，其下次登录时须重新启用。")
+            else:
+                messages.info(request, f"{target.get_username()} 尚未启用动态口令，无需重置。")
+            return redirect("accounts:mfa_reset")
+    return render(request, "accounts/mfa_reset.html", {"form": form}, status=400 if form.errors else 200)
 
 
 SIGNATURE_MAX_BYTES = 1024 * 1024
@@ -210,7 +293,7 @@ def signature_image(request: AuthedRequest) -> FileResponse:
 
 @login_required
 def security_page(request: AuthedRequest) -> HttpResponse:
-    device = TOTPDevice.objects.filter(user=request.user).first()
+    device = security.totp_device(request.user, confirmed=True)
     events = LoginEvent.objects.filter(user=request.user).order_by("-at")[:10]
     expires = None
     max_age = security.password_max_age()
@@ -218,7 +301,7 @@ def security_page(request: AuthedRequest) -> HttpResponse:
     if max_age and changed:
         expires = changed + max_age
     return render(request, "accounts/security.html", {
-        "device": device, "events": events, "password_expires": expires,
+        "device": device, "recovery_codes_left": security.recovery_codes_left(request.user) if device else 0, "events": events, "password_expires": expires,
         "password_expired": security.password_expired(request.user),
     })
 
@@ -241,30 +324,36 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-def _require_admin(request: AuthedRequest) -> None:
-    if not can(request.user, "system.audit_log"):
-        raise PermissionDenied("只有系统管理员可以查看安全审计日志。")
+class LoginEventList(ScopedListView):
+    model = LoginEvent
+    action = "system.audit_log"
+    denied = "只有系统管理员可以查看安全审计日志。"
+    filterset_class = LoginEventFilter
+    table_class = LoginEventTable
+    paginate_by = PAGE_SIZE
+    template_name = "accounts/login_events.html"
+    title = "登录日志"
+    empty = "没有符合条件的登录记录。"
+
+    def narrow(self, qs: QuerySet[LoginEvent]) -> QuerySet[LoginEvent]:
+        return qs.select_related("user").order_by("-at", "-pk")
 
 
-@login_required
-def login_events(request: AuthedRequest) -> HttpResponse:
-    _require_admin(request)
-    events = LoginEvent.objects.select_related("user").order_by("-at", "-pk")
-    username = (request.GET.get("username") or "").strip()
-    if username:
-        events = events.filter(username__icontains=username)
-    only = request.GET.get("result")
-    if only == "failed":
-        events = events.filter(success=False)
-    page = paginate(request, events, PAGE_SIZE)
-    return render(request, "accounts/login_events.html", {"page": page, "username": username, "result": only or ""})
+class DataAccessList(ScopedListView):
+    model = PersonalDataAccess
+    action = LoginEventList.action
+    denied = LoginEventList.denied
+    table_class = DataAccessTable
+    paginate_by = PAGE_SIZE
+    template_name = "accounts/data_access.html"
+    title = "个人信息访问记录"
+    empty = "暂无个人信息访问记录。"
+
+    def narrow(self, qs: QuerySet[PersonalDataAccess]) -> QuerySet[PersonalDataAccess]:
+        return qs.select_related("user").order_by("-at", "-pk")
 
 
-@login_required
-def data_access_log(request: AuthedRequest) -> HttpResponse:
-    _require_admin(request)
-    records = PersonalDataAccess.objects.select_related("user").order_by("-at", "-pk")
-    page = paginate(request, records, PAGE_SIZE)
-    return render(request, "accounts/data_access.html", {"page": page})
+login_events = LoginEventList.as_view()
+data_access_log = DataAccessList.as_view()
 
 

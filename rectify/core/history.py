@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import hashlib
+import json
 import uuid
 from collections.abc import Iterable
+from json.encoder import encode_basestring
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
@@ -126,18 +129,103 @@ def record_change(
     return row
 
 
+class JsonText(str):
+    """A JSON value already encoded as ``ChangeRecord.compute_digest`` encodes it (``json_text``)."""
+
+
+def json_text(value: Any) -> JsonText:
+    """``value`` in JSON exactly as the digest payload holds it: sorted keys, no ASCII escaping, ``str`` for the rest."""
+    return JsonText(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
+
+
+def _scalar(value: Any) -> str:
+    """One value as ``json.dumps(..., ensure_ascii=False, sort_keys=True, default=str)`` writes it, the common
+    types without building an encoder (text already encoded, ``JsonText``, is taken as it is)."""
+    kind = type(value)
+    if kind is JsonText:
+        return value  # type: ignore[no-any-return]
+    if kind is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
+    return json_text(value)
+
+
+class JsonParts:
+    """A dict (a snapshot) encoded once, field by field, for many rows that hold it with a few fields changed:
+    ``text(changes)`` is ``json_text(data | changes)``, byte for byte, encoding only the changed values (the
+    text between them is kept per set of changed keys)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.parts = {key: _scalar(value) for key, value in data.items()}
+        self.order = sorted(self.parts)
+        self.pieces: dict[tuple[str, ...], list[str]] = {}
+
+    def _pieces(self, changed: tuple[str, ...]) -> list[str]:
+        """The literal text around the changed values: ``pieces[0] + v1 + pieces[1] + … + pieces[-1]``."""
+        pieces, literal, slots = [], "{", set(changed)
+        for index, key in enumerate(self.order):
+            literal += ("" if index == 0 else ", ") + encode_basestring(key) + ": "
+            if key in slots:
+                pieces.append(literal)
+                literal = ""
+            else:
+                literal += self.parts[key]
+        pieces.append(literal + "}")
+        self.pieces[changed] = pieces
+        return pieces
+
+    def text(self, changes: dict[str, Any] | None = None) -> JsonText:
+        if not changes:
+            changes = {}
+        changed = tuple(sorted(changes))
+        pieces = self.pieces.get(changed)
+        if pieces is None:
+            if not changes.keys() <= self.parts.keys():
+                return json_text(self.data | changes)
+            pieces = self._pieces(changed)
+        out = [pieces[0]]
+        for key, piece in zip(changed, pieces[1:], strict=True):
+            out.append(_scalar(changes[key]))
+            out.append(piece)
+        return JsonText("".join(out))
+
+
+# The columns of a bulk history row, in this order (``before`` and ``after`` as JSON text or None).
+ROW_FIELDS = ("time", "user_id", "user_name", "request_id", "action", "object_type", "object_uuid", "object_repr",
+              "task_uuid", "before", "after", "reason", "chain_key", "seq", "previous_digest", "digest")
+
+
+def row_digest(chain_key: str, seq: int, previous: str, time: datetime.datetime | None, user_id: int | None,
+               request_id: str, action: str, object_type: str, object_uuid: uuid.UUID | str,
+               task_uuid: uuid.UUID | str | None, before: JsonText | None, after: JsonText | None, reason: str) -> str:
+    """``ChangeRecord.compute_digest`` of a chained row with these values, byte for byte, from JSON already
+    encoded (the same text goes into the row's columns, so each value is encoded once)."""
+    enc = encode_basestring
+    payload = (f"[{enc(chain_key)}, {seq}, {enc(previous)}, {enc(time.isoformat()) if time else 'null'}, "
+               f"{_scalar(user_id)}, {enc(request_id)}, {enc(action)}, {enc(object_type)}, {enc(str(object_uuid))}, "
+               f"{enc(str(task_uuid)) if task_uuid else 'null'}, {_scalar(before)}, {_scalar(after)}, {enc(reason)}]")
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 class BulkHistory:
     """Appends many change rows in bulk, chained exactly as ``record_change`` chains them.
 
     For one writer that owns the database (``rectify generate``): heads are read at ``start`` and
     written at ``finish``, without locks. Had another writer appended to one of the chains in
-    between, the unique position ``(chain_key, seq)`` refuses the forked row."""
+    between, the unique position ``(chain_key, seq)`` refuses the forked row. Rows wait in
+    ``pending`` as tuples in ``ROW_FIELDS`` order (no model instances: the digest is computed by
+    ``row_digest`` from the JSON text that is stored); ``flush`` writes them with ``bulk_create``
+    and may be replaced by a faster writer (the generator's COPY)."""
 
     def __init__(self, batch_size: int = 5000, user_name: str = SYSTEM_ACTOR) -> None:
         self.batch_size = batch_size
         self.user_name = user_name
         self.request_id = uuid.uuid4().hex
-        self.pending: list[ChangeRecord] = []
+        self.pending: list[tuple[Any, ...]] = []
         self.written = 0
         self.heads: dict[str, tuple[int, str]] = {}
         self.started: dict[str, tuple[int, str]] = {}
@@ -146,24 +234,43 @@ class BulkHistory:
         self.heads = {key: (seq, digest) for key, seq, digest in AuditChain.objects.values_list("key", "seq", "digest")}
         self.started = dict(self.heads)
 
-    def append(self, obj: Any, action: str, *, time: datetime.datetime, before: dict[str, Any] | None = None,
-               after: dict[str, Any] | None = None, reason: str = "", task_uuid: uuid.UUID | None = None) -> ChangeRecord:
-        key = chain_key_for(obj, task_uuid)
+    def append(self, obj: Any, action: str, *, time: datetime.datetime, before: dict[str, Any] | JsonText | None = None,
+               after: dict[str, Any] | JsonText | None = None, reason: str = "", task_uuid: uuid.UUID | None = None,
+               user_id: int | None = None, user_name: str | None = None) -> str:
+        """Chain one row about ``obj``; returns its digest."""
+        return self.append_row(obj._meta.label_lower, obj.uuid, str(obj), action, time=time, before=before, after=after,
+                               reason=reason, task_uuid=task_uuid, user_id=user_id, user_name=user_name)
+
+    def append_row(self, object_type: str, object_uuid: uuid.UUID | str, object_repr: str, action: str, *,
+                   time: datetime.datetime, before: dict[str, Any] | JsonText | None = None,
+                   after: dict[str, Any] | JsonText | None = None, reason: str = "",
+                   task_uuid: uuid.UUID | str | None = None, user_id: int | None = None,
+                   user_name: str | None = None) -> str:
+        """``append`` for an object given by its type, public id and text (no model instance needed); a public id
+        may be given as its text (the generator keeps each task's). The row is the system's (``user_name``) unless
+        a user is given (``user_id`` and the name ``record_change`` writes for them)."""
+        key = f"task:{task_uuid}" if task_uuid is not None else f"type:{object_type}"
         seq, previous = self.heads.get(key, (0, ""))
-        row = _chained(ChangeRecord(
-            time=time, user=None, user_name=self.user_name, request_id=self.request_id, action=action,
-            object_type=obj._meta.label_lower, object_uuid=obj.uuid, object_repr=str(obj)[:200], task_uuid=task_uuid,
-            before=before, after=after, reason=reason[:500],
-        ), key, seq + 1, previous)
-        self.heads[key] = (seq + 1, row.digest)
-        self.pending.append(row)
+        seq += 1
+        before_text = before if before is None or type(before) is JsonText else json_text(before)
+        after_text = after if after is None or type(after) is JsonText else json_text(after)
+        reason = reason[:500]
+        digest = row_digest(key, seq, previous, time, user_id, self.request_id, action, object_type, object_uuid, task_uuid,
+                            before_text, after_text, reason)
+        self.heads[key] = (seq, digest)
+        self.pending.append((time, user_id, user_name or self.user_name, self.request_id, action, object_type, object_uuid,
+                             object_repr[:200], task_uuid, before_text, after_text, reason, key, seq, previous, digest))
         if len(self.pending) >= self.batch_size:
             self.flush()
-        return row
+        return digest
 
     def flush(self) -> None:
         if self.pending:
-            ChangeRecord.objects.bulk_create(self.pending, batch_size=self.batch_size)
+            rows = [ChangeRecord(**dict(zip(ROW_FIELDS, row, strict=True))) for row in self.pending]
+            for record in rows:
+                record.before = None if record.before is None else json.loads(record.before)
+                record.after = None if record.after is None else json.loads(record.after)
+            ChangeRecord.objects.bulk_create(rows, batch_size=self.batch_size)
             self.written += len(self.pending)
             self.pending = []
 

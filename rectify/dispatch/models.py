@@ -135,6 +135,41 @@ class ProgressReport(VersionedModel):
         return f"{self.unit.name}·{self.period:%Y年%m月}"
 
 
+class ReportCount(models.Model):
+    """Progress reports of tasks a round expects (open or long-term), per region path of the task, month and
+    序时进度 label: kept by database triggers (``rectify.dispatch.counters``); a round sums the rows of its
+    month under its region's path."""
+
+    region_path = models.CharField(max_length=120)
+    period = models.DateField()
+    schedule = models.CharField(max_length=16, choices=ScheduleLabel.choices)
+    n = models.BigIntegerField(default=0)
+
+    scope_exempt = "counts per region path; read only for a round the caller may see, under the round's path"
+
+    class Meta:
+        verbose_name = "报送计数"
+        verbose_name_plural = "报送计数"
+        constraints = [models.UniqueConstraint(fields=["region_path", "period", "schedule"], name="reportcount_key")]
+        indexes = [models.Index(fields=["period", "region_path"], name="reportcount_period_path",
+                                opclasses=["", "varchar_pattern_ops"])]
+
+
+class PairCount(models.Model):
+    """(Task, unit) pairs a round expects a report from, per region path of the task: kept by database
+    triggers (``rectify.dispatch.counters``); a round sums the rows under its region's path."""
+
+    region_path = models.CharField(max_length=120, unique=True)
+    n = models.BigIntegerField(default=0)
+
+    scope_exempt = "counts per region path; read only for a round the caller may see, under the round's path"
+
+    class Meta:
+        verbose_name = "应报计数"
+        verbose_name_plural = "应报计数"
+        indexes = [models.Index(fields=["region_path"], name="paircount_path", opclasses=["varchar_pattern_ops"])]
+
+
 def evidence_path(instance: EvidenceFile, filename: str) -> str:
     """A random stored name under dispatch/: the uploader's file name never reaches the disk."""
     kind = instance.kind or "bin"

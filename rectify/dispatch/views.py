@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,16 +23,17 @@ from rectify.core.pagination import paginate
 from rectify.core.params import int_param
 from rectify.core.steps import Done, post_step
 from rectify.core.types import AuthedRequest, AuthedUser
+from rectify.core.views.lists import ScopedListView
 from rectify.core.xlsx import xlsx_response
 from rectify.jobs.exports import needs_background, start_export
-from rectify.tasks.models import Assignment, Task, overdue_q
-from rectify.tasks.states import OPEN_STATES
+from rectify.tasks.models import Assignment, Task
 
 from . import services
 from .exports import ROUND_EXPORT, write_round_reports
+from .filters import RoundReportFilter
 from .forms import CloseForm, FindingForm, ReportForm, ReviewForm, RoundForm, SampleForm, month_defaults
 from .labels import PROBLEM_LABELS, ScheduleLabel
-from .models import EvidenceFile, ProgressReport, ReportingRound, Verification
+from .models import EvidenceFile, ProgressReport, ReportCount, ReportingRound, Verification
 
 PAGE_SIZE = 30
 
@@ -82,11 +83,11 @@ def _my_rows(user: AuthedUser, rounds: list[ReportingRound]) -> list[dict[str, A
 
 
 def _report_counts(rounds: Any) -> Any:
-    """Each round's count of reports for its month in its region (made in this round or another level's)."""
-    reports = (ProgressReport.objects.filter(period=OuterRef("report_period"),
-                                             task__region__path__startswith=OuterRef("region__path"))
-               .filter(Q(task__state__in=list(OPEN_STATES)) | Q(task__long_term=True))
-               .order_by().values("period").annotate(n=Count("id")).values("n"))
+    """Each round's count of reports for its month in its region (made in this round or another level's),
+    from the maintained counts (``ReportCount``): the rows of its month in its region's subtree, read as
+    an index range (``region_path__under``)."""
+    reports = (ReportCount.objects.filter(period=OuterRef("report_period"), region_path__under=OuterRef("region__path"))
+               .order_by().values("period").annotate(n=Sum("n")).values("n"))
     return rounds.annotate(report_count=Coalesce(Subquery(reports), 0))
 
 
@@ -137,10 +138,8 @@ def round_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
     if not can(user, "dispatch.read_round", round_):
         rows = _my_rows(user, [round_])
         return render(request, "dispatch/round_unit.html", {"round": round_, "rows": _page(request, rows)})
-    expected = services.expected_assignments(round_)
     total, reported = services.round_counts(round_)
-    reports = services.round_reports(round_)
-    by_label = dict(reports.order_by().values_list("schedule").annotate(n=Count("id")).values_list("schedule", "n"))
+    by_label = services.round_label_counts(round_)
     rows = services.unit_rows(round_).annotate(missing=F("expected") - F("reported"))
     show = request.GET.get("show", "")
     if show == "missing":
@@ -154,7 +153,7 @@ def round_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
     context = {
         "round": round_, "rows": _page(request, rows), "show": show, "q": q,
         "total": total, "reported": reported, "missing": total - reported,
-        "overdue_tasks": Task.objects.filter(pk__in=expected.values("task_id")).filter(overdue_q()).count(),
+        "overdue_tasks": services.overdue_task_count(round_),
         "labels": [(label, by_label.get(label.value, 0), label in PROBLEM_LABELS) for label in ScheduleLabel],
         "reminders": round_.reminders.select_related("sent_by")[:10],
         "can_manage": manage, "close_form": CloseForm(initial={"version": round_.version}),
@@ -173,30 +172,36 @@ def _require_office(request: AuthedRequest, round_: ReportingRound) -> None:
         raise PermissionDenied("只有该区域的整改办可以进行此操作")
 
 
-def _round_reports(round_: ReportingRound, request: AuthedRequest) -> Any:
-    reports = _report_qs(services.round_reports(round_)).order_by("unit__name", "task__seq", "id")
-    schedule = request.GET.get("schedule", "")
-    if schedule in ScheduleLabel.values:
-        reports = reports.filter(schedule=schedule)
-    status = request.GET.get("status", "")
-    if status in ProgressReport.Status.values:
-        reports = reports.filter(status=status)
+def _round_reports(round_: ReportingRound, reports: QuerySet[ProgressReport], request: AuthedRequest) -> QuerySet[ProgressReport]:
+    """The round's reports among ``reports`` (scoped and filtered), for the ``unit`` of the query string."""
+    reports = _report_qs(services.round_reports(round_, reports)).order_by("unit__name", "task__seq", "id")
     unit = int_param(request.GET, "unit", field=ProgressReport._meta.get_field("unit"), label="单位")
-    if unit is not None:
-        reports = reports.filter(unit_id=unit)
-    return reports, schedule, status
+    return reports if unit is None else reports.filter(unit_id=unit)
 
 
-@login_required
-def round_reports(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    round_ = _round(request, uuid)
-    _require_viewer(request, round_)
-    reports, schedule, status = _round_reports(round_, request)
-    return render(request, "dispatch/round_reports.html", {
-        "round": round_, "reports": _page(request, reports), "schedule": schedule, "status": status,
-        "schedules": ScheduleLabel.choices, "statuses": ProgressReport.Status.choices,
-        "export_qs": _querystring(request),
-    })
+class RoundReports(ScopedListView):
+    request: AuthedRequest  # behind the login
+    model = ProgressReport
+    action = "dispatch.read_round"
+    denied = "只有整改办、领导和验收人员可以查看全部报送情况"
+    filterset_class = RoundReportFilter
+    paginate_by = PAGE_SIZE
+    template_name = "dispatch/round_reports.html"
+    empty = "没有符合条件的报送。"
+
+    def action_object(self) -> ReportingRound:
+        self.round = _round(self.request, self.kwargs["uuid"])
+        return self.round
+
+    def narrow(self, qs: QuerySet[ProgressReport]) -> QuerySet[ProgressReport]:
+        return _round_reports(self.round, qs, self.request)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        return {**context, "reports": context["page"], "round": self.round, "export_qs": _querystring(self.request)}
+
+
+round_reports = RoundReports.as_view()
 
 
 @login_required
@@ -236,7 +241,8 @@ def export(request: AuthedRequest, uuid: Any) -> HttpResponse:
     """The round's reports as filtered on its page; a large sheet is built by a background job."""
     round_ = _round(request, uuid)
     _require_viewer(request, round_)
-    reports, _, _ = _round_reports(round_, request)
+    scoped = ProgressReport.objects.visible_to(request.user)
+    reports = _round_reports(round_, RoundReportFilter(request.GET or None, queryset=scoped).qs, request)
     ids = list(reports.values_list("pk", flat=True))
     filename = f"{round_.title}_进展报送.xlsx"
     if needs_background(len(ids)):

@@ -17,41 +17,40 @@ from django.shortcuts import get_object_or_404, redirect, render
 from rectify.accounts.permissions import can
 from rectify.accounts.scope import writable_regions
 from rectify.core.models import ChangeRecord
-from rectify.core.pagination import paginate
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
+from rectify.core.views.lists import ScopedListView
 from rectify.regions.models import Region
 
+from .filters import InspectionFilter
 from .forms import InspectionForm
 from .hooks import visible_task_ids
 from .models import Inspection
 from .services import create_inspection, update_inspection
+from .tables import InspectionTable
 
 PAGE_SIZE = 25
-MAX_QUERY = 100
 
 
-def _filtered(request: AuthedRequest) -> tuple[QuerySet[Inspection], dict[str, str]]:
-    inspections = Inspection.objects.visible_to(request.user).select_related("target_region__parent")
-    q = (request.GET.get("q") or "").strip()[:MAX_QUERY]
-    level = request.GET.get("level") or ""
-    if q:
-        inspections = inspections.filter(Q(team__icontains=q) | Q(batch__icontains=q) | Q(target_region__name__icontains=q))
-    if level in Inspection.Level.values:
-        inspections = inspections.filter(level=level)
-    else:
-        level = ""
-    return inspections.order_by("-feedback_date", "-id"), {"q": q, "level": level}
+class InspectionList(ScopedListView):
+    request: AuthedRequest  # behind the login
+    model = Inspection
+    filterset_class = InspectionFilter
+    table_class = InspectionTable
+    paginate_by = PAGE_SIZE
+    template_name = "inspections/list.html"
+    title = "督察"
+    empty = "还没有登记督察。"
+    empty_filtered = "没有符合条件的督察。"
+
+    def narrow(self, qs: QuerySet[Inspection]) -> QuerySet[Inspection]:
+        return qs.select_related("target_region__parent").order_by("-feedback_date", "-id")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "can_create": _writable_regions(self.request).exists()}
 
 
-@login_required
-def inspection_list(request: AuthedRequest) -> HttpResponse:
-    inspections, chosen = _filtered(request)
-    page = paginate(request, inspections, PAGE_SIZE)
-    return render(request, "inspections/list.html", {
-        "page": page, "chosen": chosen, "levels": Inspection.Level.choices,
-        "can_create": _writable_regions(request).exists(),
-    })
+inspection_list = InspectionList.as_view()
 
 
 def _writable_regions(request: AuthedRequest) -> QuerySet[Region]:

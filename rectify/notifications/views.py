@@ -5,13 +5,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from rectify.core.pagination import paginate
 from rectify.core.types import AuthedRequest
+from rectify.core.views.lists import ScopedListView
 
 from . import services
 from . import todo as todo_lists
@@ -20,15 +20,20 @@ from .models import Notification
 PAGE_SIZE = 20
 
 
-@login_required
-def notification_list(request: AuthedRequest) -> HttpResponse:
-    notes = (
-        Notification.objects.filter(recipient=request.user)
-        .annotate(unread=ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField()))
-        .order_by("-unread", "-created_at", "-id")
-    )
-    page = paginate(request, notes, PAGE_SIZE)
-    return render(request, "notifications/list.html", {"page": page})
+class NotificationList(ScopedListView):
+    model = Notification
+    owner_field = "recipient"  # a notification is read only by its recipient
+    paginate_by = PAGE_SIZE
+    template_name = "notifications/list.html"
+    title = "我的通知"
+    empty = "暂无通知。"
+
+    def narrow(self, qs: QuerySet[Notification]) -> QuerySet[Notification]:
+        unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
+        return qs.annotate(unread=unread).order_by("-unread", "-created_at", "-id")
+
+
+notification_list = NotificationList.as_view()
 
 
 @login_required

@@ -5,7 +5,6 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
-from django.urls import reverse_lazy
 from django.utils import timezone
 
 from rectify.core.forms import DateField
@@ -75,15 +74,8 @@ class DecideForm(forms.Form):
 
 
 class FilterForm(forms.Form):
-    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *SupervisionNotice.Status.choices])
-    late = forms.ChoiceField(label="逾期环节", required=False,
-                             choices=[("", "全部"), ("any", "任一环节逾期"), *SupervisionNotice.Step.choices])
-    # A type-ahead field (``regions.lookup``): the name typed, and the id chosen from the suggestions.
-    region_name = forms.CharField(label="区划", required=False, max_length=60, widget=forms.TextInput(attrs={
-        "data-typeahead": reverse_lazy("regions:lookup_regions"), "data-typeahead-target": "id_region", "autocomplete": "off",
-        "placeholder": "输入区划名称", "role": "combobox", "aria-autocomplete": "list", "aria-expanded": "false"}))
-    region = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
-    task = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    """The base form of the notice list's filter (``rectify.supervision.filters.NoticeFilter`` declares the
+    fields): a long region name is refused, a link with a region id only shows the region's name."""
 
     def __init__(self, *args: Any, regions: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -2,12 +2,12 @@
 and call the services; the services decide and write."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,22 +17,20 @@ from django.views.decorators.http import require_POST
 from rectify.accounts.permissions import can
 from rectify.accounts.roles import Role
 from rectify.accounts.scope import unit_ids
-from rectify.core.pagination import paginate
 from rectify.core.params import int_param
 from rectify.core.steps import Done, post_step
 from rectify.core.types import AuthedRequest
-from rectify.regions.lookup import LIMIT as LOOKUP_LIMIT
-from rectify.regions.lookup import name_q, visible_regions
+from rectify.core.views.lists import ScopedListView
 from rectify.regions.models import Region, Unit
 from rectify.tasks import milestones as milestone_services
 from rectify.tasks.models import Task
 
 from . import services
+from .filters import NoticeFilter
 from .forms import (
     CloseForm,
     DecideForm,
     ExtensionForm,
-    FilterForm,
     IssueForm,
     LightRuleForm,
     MilestoneForm,
@@ -42,66 +40,53 @@ from .forms import (
 )
 from .models import ExtensionRequest, LightRule, SupervisionNotice, SupervisionRule
 from .schedule import annotate_lights, attach_lights, predates_task, rule_for_region
+from .tables import NoticeTable
 
 PAGE_SIZE = 20
 Step = SupervisionNotice.Step
 
 
 
-def _list_queryset(qs: QuerySet[SupervisionNotice]) -> QuerySet[SupervisionNotice]:
-    return qs.select_related("task", "region", "issued_by").prefetch_related(Prefetch("units", queryset=Unit.objects.only("id", "name")))
+class NoticeList(ScopedListView):
+    model = SupervisionNotice
+    filterset_class: ClassVar[Any] = NoticeFilter
+    table_class = NoticeTable
+    paginate_by = PAGE_SIZE
+    template_name = "supervision/list.html"
+    title = "督办单"
+    empty = "没有符合条件的督办单。"
+
+    def narrow(self, qs: QuerySet[SupervisionNotice]) -> QuerySet[SupervisionNotice]:
+        return self.related(qs).order_by("-issued_at", "-id")
+
+    def related(self, qs: QuerySet[SupervisionNotice]) -> QuerySet[SupervisionNotice]:
+        return qs.select_related("task", "region", "issued_by").prefetch_related(Prefetch("units", queryset=Unit.objects.only("id", "name")))
+
+    def decorate(self, rows: list[Any]) -> None:
+        attach_lights([n.task for n in rows])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "today": timezone.localdate(), "can_configure": can(self.request.user, "supervision.rules")}
 
 
-def _page(request: AuthedRequest, qs: QuerySet[SupervisionNotice]) -> Any:
-    page = paginate(request, qs, PAGE_SIZE)
-    attach_lights([n.task for n in page.object_list])
-    return page
-
-
-@login_required
-def notice_list(request: AuthedRequest) -> HttpResponse:
-    user = request.user
-    today = timezone.localdate()
-    regions = visible_regions(user)
-    form = FilterForm(request.GET or None, regions=regions)
-    qs = services.visible_notices(user)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data.get("status"):
-            qs = qs.filter(status=data["status"])
-        late = data.get("late")
-        if late == "any":
-            qs = qs.filter(services.late_q(today))
-        elif late:
-            qs = qs.filter(services.late_step_q(late, today))
-        if data.get("task"):
-            qs = qs.filter(task__uuid=data["task"])
-        if data.get("region"):
-            region = get_object_or_404(regions, pk=data["region"])
-            qs = qs.filter(task__region__path__startswith=region.path)
-        elif data.get("region_name"):
-            paths = list(regions.filter(name_q(data["region_name"])).values_list("path", flat=True)[:LOOKUP_LIMIT])
-            by_name = Q(pk__in=[])
-            for path in paths:
-                by_name |= Q(task__region__path__startswith=path)
-            qs = qs.filter(by_name)
-    page = _page(request, _list_queryset(qs).order_by("-issued_at", "-id"))
-    return render(request, "supervision/list.html", {
-        "page": page, "form": form, "today": today, "title": "督办单",
-        "can_configure": can(user, "supervision.rules"),
-    })
-
-
-@login_required
-def my_notices(request: AuthedRequest) -> HttpResponse:
+class MyNotices(NoticeList):
     """我的督办: notices addressed to the user's units, open ones first."""
-    ids = unit_ids(request.user)
-    qs = SupervisionNotice.objects.filter(units__in=ids).distinct() if ids else SupervisionNotice.objects.none()
-    open_first = _list_queryset(qs).order_by(F("closed_at").asc(nulls_first=True), "-issued_at", "-id")
-    page = _page(request, open_first)
-    return render(request, "supervision/list.html", {
-        "page": page, "form": None, "today": timezone.localdate(), "title": "我的督办", "mine": True,
-    })
+
+    filterset_class = None
+    title = "我的督办"
+    empty = "本单位暂无督办单。"
+
+    def narrow(self, qs: QuerySet[SupervisionNotice]) -> QuerySet[SupervisionNotice]:
+        ids = unit_ids(self.request.user)
+        mine = qs.filter(units__in=ids).distinct() if ids else qs.none()
+        return self.related(mine).order_by(F("closed_at").asc(nulls_first=True), "-issued_at", "-id")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "mine": True, "can_configure": False}
+
+
+notice_list = NoticeList.as_view()
+my_notices = MyNotices.as_view()
 
 
 def _notice(request: AuthedRequest, uuid: Any) -> SupervisionNotice:

@@ -7,9 +7,12 @@ class TasksConfig(AppConfig):
     verbose_name = "整改任务台账"
 
     def ready(self) -> None:
+        from rectify.core.counters import register
         from rectify.inspections.hooks import answer_visible_task_ids
 
+        from .counters import TASK_COUNTS
         from .models import Task
 
+        register(TASK_COUNTS)  # kept by triggers; checked and repaired by `rectify manage check_counters`
         # An inspection's page counts each plan's tasks the caller sees (rectify.inspections.hooks).
         answer_visible_task_ids(lambda user: Task.objects.visible_to(user).values("pk"))

@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from rectify.core.filters import OrderingFilter
 from rectify.core.forms import DateInput
@@ -50,6 +51,29 @@ class LedgerOrdering(OrderingFilter):
         return qs.order_by(*ordering, "id")
 
 
+# The filter form's widgets as an empty form draws them (no value, no error): the same for every user and
+# request, so drawn once per process (8 widgets, about 5 ms of template rendering per ledger page).
+# Keyed by language too (the yes/no menu's labels are translated), should a second language be added.
+_EMPTY_WIDGETS: dict[tuple[str, str], str] = {}
+
+
+class Widgets:
+    """``{{ filter.widgets.state }}``: a field's widget as ``{{ filter.form.state }}`` draws it; for an
+    unbound form (the ledger without a query string) the drawing made once per process."""
+
+    def __init__(self, ledger_filter: LedgerFilter) -> None:
+        self.ledger_filter = ledger_filter
+
+    def __getitem__(self, name: str) -> str:
+        form = self.ledger_filter.form
+        if form.is_bound:
+            return str(form[name])
+        key = (get_language() or "", name)
+        if key not in _EMPTY_WIDGETS:
+            _EMPTY_WIDGETS[key] = str(form[name])  # a SafeString: the widget's own escaped HTML
+        return _EMPTY_WIDGETS[key]
+
+
 class LedgerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="关键词", method="filter_search", validators=[check_search])
     inspection = IdChoiceFilter(label="督察", queryset=Inspection.objects.select_related("target_region"), empty_label="全部督察")
@@ -82,19 +106,49 @@ class LedgerFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from rectify.regions.lookup import visible_regions, visible_units
+        from rectify.regions.lookup import visible_units
 
-        # Region and unit are checked against the caller's scope one id at a time (never listed);
-        # the inspection menu lists the inspections of the caller's regions.
+        # Region, unit and plan are checked against the caller's scope one id at a time (never listed);
+        # the inspection menu lists the inspections of the caller's regions. A scope is built only for
+        # a field the request sends (an absent field is never checked against its choices, and the
+        # default, ``none()``, offers nothing): building the four scoped query sets cost 3 ms per filter.
         self.user = user
-        regions = visible_regions(user)
-        self.filters["region"].queryset = regions.select_related("parent")
-        self.filters["plan"].queryset = Plan.objects.visible_to(user)
-        self.filters["unit"].queryset = visible_units(user)
-        self.filters["inspection"].queryset = Inspection.objects.filter(
-            Q(pk__in=Inspection.objects.filter(target_region__in=regions).values("pk"))
-            | Q(pk__in=Plan.objects.filter(region__in=regions).values("inspection_id"))
-        ).select_related("target_region")
+        sent = set(self.data or ())
+        if "region" in sent:
+            self.filters["region"].queryset = self._regions().select_related("parent")
+        if "plan" in sent:
+            self.filters["plan"].queryset = Plan.objects.visible_to(user)
+        if "unit" in sent:
+            self.filters["unit"].queryset = visible_units(user)
+        self._inspections: QuerySet[Inspection] | None = None
+        if "inspection" in sent:
+            self.filters["inspection"].queryset = self.inspections()
+
+    def _regions(self) -> QuerySet[Region]:
+        from rectify.regions.lookup import visible_regions
+
+        return visible_regions(self.user)
+
+    def inspections(self) -> QuerySet[Inspection]:
+        """The inspections of the caller's regions (targeted at one, or with a plan in one)."""
+        if self._inspections is None:
+            regions = self._regions()
+            self._inspections = Inspection.objects.filter(
+                Q(pk__in=Inspection.objects.filter(target_region__in=regions).values("pk"))
+                | Q(pk__in=Plan.objects.filter(region__in=regions).values("inspection_id"))
+            ).select_related("target_region")
+        return self._inspections
+
+    def inspection_choices(self) -> list[tuple[Any, str]]:
+        """The 督察 menu: the empty choice, then each inspection in scope, as the form field's choices
+        would list them (one plain query; the field's iterator opens a server-side cursor on PostgreSQL)."""
+        field = self.form.fields["inspection"]
+        choices: list[tuple[Any, str]] = [("", str(field.empty_label))] if field.empty_label is not None else []
+        return choices + [(inspection.pk, field.label_from_instance(inspection)) for inspection in self.inspections()]
+
+    @property
+    def widgets(self) -> Widgets:
+        return Widgets(self)
 
     def filter_search(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
         return queryset.filter(task_search_q(value))

@@ -111,6 +111,9 @@ class Task(VersionedModel):
             # administrator's scope is ``id IS NOT NULL`` and the counts count ids).
             models.Index(fields=["region_path", "state", "deadline", "long_term", "needs_completion", "id"],
                          name="task_region_path_counts", opclasses=["varchar_pattern_ops", "", "", "", "", ""]),
+            # The overdue count (``overdue_q``) from the open dated tasks alone: a range on the deadline.
+            models.Index(fields=["deadline", "region_path"], name="task_open_deadline",
+                         condition=Q(long_term=False, state__in=sorted(OPEN_STATES))),
         ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
@@ -227,6 +230,24 @@ class Assignment(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.unit.name}（{self.get_role_display()}）"
+
+
+class TaskCount(models.Model):
+    """How many tasks have this region path, state and "to complete" mark: kept by database triggers
+    (``rectify.tasks.counters``), read by the ledger's landing page instead of counting the tasks."""
+
+    region_path = models.CharField(max_length=120)
+    state = models.CharField(max_length=16, choices=TaskState.choices)
+    needs_completion = models.BooleanField()
+    n = models.BigIntegerField(default=0)
+
+    scope_exempt = "counts of tasks per region path; read only through the caller's scope paths (rectify.tasks.counts)"
+
+    class Meta:
+        verbose_name = "任务计数"
+        verbose_name_plural = "任务计数"
+        constraints = [models.UniqueConstraint(fields=["region_path", "state", "needs_completion"], name="taskcount_key")]
+        indexes = [models.Index(fields=["region_path"], name="taskcount_path", opclasses=["varchar_pattern_ops"])]
 
 
 def _keep_region_paths(sender: Any, instance: Region, **kwargs: Any) -> None:

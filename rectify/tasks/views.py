@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,6 +24,7 @@ from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
 
+from .counts import counted_state_counts
 from .decompose import DecompositionError, decompose
 from .filters import LedgerFilter
 from .forms import TaskForm
@@ -40,10 +41,22 @@ def ledger_queryset(request: AuthedRequest) -> tuple[LedgerFilter, QuerySet[Task
     tasks = ledger_filter.qs if ledger_filter.is_bound and ledger_filter.is_valid() else base
     if tasks.query.order_by:  # a chosen order, ties broken by the ledger's own: pages never overlap or skip
         tasks = tasks.order_by(*tasks.query.order_by, "plan_id", "id")
-    tasks = tasks.select_related("region__parent", "plan", "inspection__target_region").prefetch_related(
-        Prefetch("assignments", queryset=Assignment.objects.select_related("unit"))
-    )
+    tasks = tasks.select_related("region__parent", "plan", "inspection__target_region")
     return ledger_filter, tasks
+
+
+def attach_unit_names(tasks: list[Task]) -> list[Task]:
+    """``task.unit_names``: the names of each task's lead and responsible units (not the cooperating
+    ones), in the assignments' order, as the ledger's 责任单位 column shows them: one query of names
+    (loading the 125 assignments and units of a page as objects cost more than the rest of the rows)."""
+    names: dict[int, list[str]] = {task.pk: [] for task in tasks}
+    rows = (Assignment.objects.filter(task_id__in=list(names)).exclude(role=Assignment.Role.COOPERATING)
+            .order_by("task_id", "role", "id").values_list("task_id", "unit__name"))
+    for task_id, name in rows:
+        names[task_id].append(name)
+    for task in tasks:
+        task.unit_names = names[task.pk]  # type: ignore[attr-defined]
+    return tasks
 
 
 def order_for_page(tasks: QuerySet[Task], total: int | None) -> QuerySet[Task]:
@@ -80,9 +93,14 @@ def ledger(request: AuthedRequest) -> HttpResponse:
     without_state = request.GET.copy()
     without_state.pop("state", None)
     without_state.pop("page", None)
-    count_filter = LedgerFilter(without_state or None, queryset=Task.objects.visible_to(request.user), user=request.user)
-    count_base = count_filter.qs if count_filter.is_bound and count_filter.is_valid() else count_filter.queryset
-    counts, overdue_count, incomplete_count = state_counts(count_base)
+    # The landing page (no filter but the state) reads the maintained counts (``counts.counted_state_counts``);
+    # a filtered page, or a scope that is not whole region subtrees, counts its tasks.
+    counted = None if without_state else counted_state_counts(request.user, timezone.localdate())
+    if counted is None:
+        count_filter = LedgerFilter(without_state or None, queryset=Task.objects.visible_to(request.user), user=request.user)
+        count_base = count_filter.qs if count_filter.is_bound and count_filter.is_valid() else count_filter.queryset
+        counted = state_counts(count_base)
+    counts, overdue_count, incomplete_count = counted
     chosen = ledger_filter.form.cleaned_data if ledger_filter.is_bound and ledger_filter.is_valid() else {}
     total = None
     if not ledger_filter.is_bound or ledger_filter.is_valid():
@@ -91,6 +109,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         total = sum(c["count"] for c in counts if not states or c["value"] in states)
     page = paginate(request, order_for_page(tasks, total), settings.LEDGER_PAGE_SIZE, deferred=True, count=total)
     prepare_for_display(list(page.object_list))
+    attach_unit_names(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     region, unit = chosen.get("region"), chosen.get("unit")
@@ -106,8 +125,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         "count_all": sum(c["count"] for c in counts),
         "overdue_count": overdue_count,
         "incomplete_count": incomplete_count,
-        # iterated once (list() would ask the choices for their length: one COUNT query more)
-        "inspection_choices": [choice for choice in ledger_filter.form.fields["inspection"].choices],
+        "inspection_choices": ledger_filter.inspection_choices(),
         "query": query.urlencode(),
         "query_without_state": without_state.urlencode(),
         "saved_filters": list(SavedFilter.objects.filter(user=request.user)),

@@ -149,7 +149,8 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "": "redirect to the ledger",
     "accounts:login": "login", "accounts:logout": "logout", "accounts:security": "account page, no record form",
     "accounts:password_change": "sets a new password (never shown back)", "accounts:mfa_enrol": "enrols a new device",
-    "accounts:mfa_verify": "one-time code", "accounts:login_events": "log (read only)", "accounts:data_access_log": "log (read only)",
+    "accounts:mfa_verify": "one-time code", "accounts:recovery_codes": "shows new codes once; its form regenerates them (action)",
+    "accounts:mfa_reset": "action (removes a user's devices)", "accounts:login_events": "log (read only)", "accounts:data_access_log": "log (read only)",
     "tasks:ledger": "list (its filter form is a GET query)", "tasks:create": "creates a new record", "tasks:save_filter": "creates or replaces a saved filter by name",
     "tasks:delete_filter": "action", "tasks:export": "download", "tasks:template": "download", "tasks:import": "upload of a file",
     "tasks:detail": "read only; its decompose form creates new tasks", "tasks:decompose": "action (creates tasks)", "tasks:start": "state change action",
@@ -173,7 +174,7 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "supervision:arrange": "step action", "supervision:report": "step action", "supervision:done": "step action", "supervision:close": "action",
     "supervision:milestones": "list of time nodes with an action form each", "supervision:milestone": "action with a required reason (an untouched post changes nothing)",
     "supervision:send_back": "action", "supervision:extension": "creates a request", "supervision:decide": "action",
-    "jobs:list": "list", "jobs:run": "action", "jobs:health": "JSON health check (read only)", "jobs:export": "progress page (read only)", "jobs:export_status": "JSON progress (read only)", "jobs:export_download": "file download", "notifications:list": "list", "notifications:todo": "list", "notifications:read_all": "action", "notifications:open": "action",
+    "jobs:list": "list", "jobs:exports": "list of the user's own exports", "jobs:run": "action", "jobs:health": "JSON health check (read only)", "jobs:export": "progress page (read only)", "jobs:export_status": "JSON progress (read only)", "jobs:export_download": "file download", "notifications:list": "list", "notifications:todo": "list", "notifications:read_all": "action", "notifications:open": "action",
     "api:openapi-json": "API schema", "api:openapi-view": "API docs", "api:docs-asset": "API docs asset", "api:api-root": "API root",
 }
 

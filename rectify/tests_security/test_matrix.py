@@ -110,6 +110,8 @@ MATRIX: dict[str, tuple[str, Expectations]] = {
     "accounts:password_change": ("GET", plain(AUTH)),
     "accounts:mfa_enrol": ("GET", plain(AUTH)),
     "accounts:mfa_verify": ("GET", plain(AUTH)),  # without a pending second factor: redirect to the security page
+    "accounts:recovery_codes": ("GET", plain(AUTH)),  # without a device: redirect to the security page
+    "accounts:mfa_reset": ("GET", Act("accounts.reset_second_factor")),
     "accounts:signature": ("POST", plain(AUTH)),
     # The caller's own signature image: none of the users here has one (404); served content is tested in acceptance/tests/test_downloads.py.
     "accounts:signature_image": ("GET", plain(NONE)),
@@ -198,6 +200,8 @@ MATRIX: dict[str, tuple[str, Expectations]] = {
     "jobs:list": ("GET", Act("system.jobs")),
     "jobs:health": ("GET", plain(EVERYONE)),  # counts and ages only, for a proxy's health check
     "jobs:run": ("POST", Act("system.run_checks")),
+    # 我的导出: every signed-in user's list of their own exports (its rows: rectify/jobs/tests/test_my_exports.py).
+    "jobs:exports": ("GET", plain(AUTH)),
     # A background export: its owner (A: the city office, B: the other office) and administrators only.
     "jobs:export": ("GET", obj(frozenset({"admin", "city_office"}), frozenset({"admin", "other_office"}))),
     "jobs:export_status": ("GET", obj(frozenset({"admin", "city_office"}), frozenset({"admin", "other_office"}))),

@@ -28,6 +28,7 @@ from .queries import (
     months_before,
     office_users,
     received_filings,
+    unacknowledged_first,
 )
 
-__all__ = ["APPLICANT_ROLES", "APPLY_FROM", "AcceptanceRefused", "_copy_signature", "_delete_files", "_require", "_save_evidence", "accepted_application", "acknowledge_filing", "announcement_days", "apply_for_acceptance", "close_task", "closure_history", "current_announcement", "file_closure", "filing_region", "latest_closure", "look_back_candidates", "months_before", "notice_title", "office_users", "public_body", "public_record", "public_status", "received_filings", "record_look_back", "record_objection", "reopenings", "rescrubbed", "resolve_objection", "review_application", "schedule_look_backs", "signer_name", "start_announcement"]
+__all__ = ["APPLICANT_ROLES", "APPLY_FROM", "AcceptanceRefused", "_copy_signature", "_delete_files", "_require", "_save_evidence", "accepted_application", "acknowledge_filing", "announcement_days", "apply_for_acceptance", "close_task", "closure_history", "current_announcement", "file_closure", "filing_region", "latest_closure", "look_back_candidates", "months_before", "notice_title", "office_users", "public_body", "public_record", "public_status", "received_filings", "record_look_back", "record_objection", "reopenings", "rescrubbed", "resolve_objection", "review_application", "schedule_look_backs", "signer_name", "start_announcement", "unacknowledged_first"]

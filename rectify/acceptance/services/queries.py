@@ -75,7 +75,11 @@ def filing_region(task: Task) -> Region:
 
 def received_filings(user: AnyUser) -> Any:
     """Filings sent to the user's office subtree (every filing for an administrator), unacknowledged first."""
-    filings = Filing.objects.visible_to(user)
+    return unacknowledged_first(Filing.objects.visible_to(user))
+
+
+def unacknowledged_first(filings: models.QuerySet[Filing]) -> models.QuerySet[Filing]:
+    """Filings in the order of the filing list: unacknowledged first, then the latest filed."""
     done = models.ExpressionWrapper(models.Q(acknowledged_at__isnull=False), output_field=models.BooleanField())
     return filings.annotate(done=done).order_by("done", "-filed_at", "-id")
 

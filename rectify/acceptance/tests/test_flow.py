@@ -322,13 +322,13 @@ def test_public_list_paginates(world: Any, make_task: Any, login: Any, client: A
         announce(office, task)
     from rectify.acceptance import views
 
-    original = views.PUBLIC_PAGE_SIZE
-    views.PUBLIC_PAGE_SIZE = 2
+    original = views.PublicList.paginate_by
+    views.PublicList.paginate_by = 2
     try:
         first = client.get(reverse("acceptance:public_list"))
         second = client.get(reverse("acceptance:public_list") + "?page=2")
     finally:
-        views.PUBLIC_PAGE_SIZE = original
+        views.PublicList.paginate_by = original
     assert first.content.decode().count("整改任务验收销号公示</a>") == 2
     assert second.content.decode().count("整改任务验收销号公示</a>") == 1
     assert "第 2 / 2 页" in second.content.decode()

@@ -187,11 +187,11 @@ def test_list_paginates_filters_and_keeps_queries_flat(world: Any, make_task: An
     consolidated = office.get(reverse("acceptance:look_backs"), {"status": "consolidated"}).content.decode()
     assert tasks[0].display_title[:10] in consolidated and tasks[1].display_title[:10] not in consolidated
     from rectify.acceptance import views
-    views.LOOK_BACK_PAGE_SIZE, old = 2, views.LOOK_BACK_PAGE_SIZE
+    views.LookBackList.paginate_by, old = 2, views.LookBackList.paginate_by
     try:
         page2 = office.get(reverse("acceptance:look_backs"), {"page": 2}).content.decode()
     finally:
-        views.LOOK_BACK_PAGE_SIZE = old
+        views.LookBackList.paginate_by = old
     assert "第 2 / 2 页" in page2
 
 

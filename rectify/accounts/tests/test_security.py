@@ -13,10 +13,11 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import PASSWORD
 from rectify.accounts import security
-from rectify.accounts.models import LoginEvent, PersonalDataAccess, TOTPDevice
+from rectify.accounts.models import LoginEvent, PersonalDataAccess
 
 LOGIN = "/accounts/login/"
 
@@ -26,8 +27,9 @@ def post_login(client: Client, username: str, password: str, ip: str = "10.0.0.1
 
 
 def enrol(user: Any) -> pyotp.TOTP:
-    device = TOTPDevice.objects.create(user=user, secret=pyotp.random_base32(), confirmed_at=timezone.now())
-    return pyotp.TOTP(device.secret)
+    """A confirmed django-otp device; its codes come from pyotp, an independent RFC 6238 implementation."""
+    device = TOTPDevice.objects.create(user=user, name="验证器", confirmed=True)
+    return pyotp.TOTP(security.secret_base32(device))
 
 
 # ---- login, log, lockout ----------------------------------------------------------------------
@@ -85,6 +87,28 @@ def test_ip_lockout_across_accounts(world: SimpleNamespace) -> None:
     assert post_login(Client(), "city_office", PASSWORD, ip="192.168.9.10").status_code == 302
 
 
+def test_a_valid_login_does_not_reset_the_address_count(world: SimpleNamespace) -> None:
+    # One account the guesser owns must not let the address go on guessing the others' passwords
+    # (django-axes' AXES_RESET_ON_SUCCESS would clear the address's failures here).
+    for name in ["b1", "b2", "b3", "b4"]:
+        post_login(Client(), name, "wrong", ip="192.168.7.7")
+    assert post_login(Client(), "leader", PASSWORD, ip="192.168.7.7").status_code == 302
+    post_login(Client(), "b5", "wrong", ip="192.168.7.7")
+    assert post_login(Client(), "reviewer", PASSWORD, ip="192.168.7.7").status_code == 429
+
+
+def test_a_wrong_code_and_wrong_passwords_share_the_count(world: SimpleNamespace, settings: Any) -> None:
+    # Second-factor failures count with password failures (one threshold for both steps).
+    settings.RECTIFY_LOGIN_MAX_FAILURES = 3
+    enrol(world.city_office)
+    client = Client()
+    post_login(client, "city_office", PASSWORD, ip="10.7.0.2")  # the password step restarts the account's count
+    client.post(reverse("accounts:mfa_verify"), {"code": "999999"}, REMOTE_ADDR="10.7.0.2")
+    post_login(Client(), "city_office", "wrong", ip="10.7.0.1")
+    assert post_login(Client(), "city_office", "wrong", ip="10.7.0.3").status_code == 200
+    assert post_login(Client(), "city_office", PASSWORD, ip="10.7.0.4").status_code == 429
+
+
 def test_success_resets_the_account_count(world: SimpleNamespace) -> None:
     for i in range(4):
         post_login(Client(), "leader", "wrong", ip=f"10.1.0.{i}")
@@ -107,15 +131,19 @@ def test_admin_without_device_is_sent_to_enrolment(world: SimpleNamespace) -> No
     page = client.get(reverse("accounts:mfa_enrol"))
     html = page.content.decode()
     device = TOTPDevice.objects.get(user=world.admin)
-    assert "otpauth://totp/" in html and device.secret[:4] in html
+    secret = security.secret_base32(device)
+    assert "otpauth://totp/" in html and secret[:4] in html
     assert "http" not in html.split("otpauth://")[0].split("<main")[1]  # no external QR service
-    r = client.post(reverse("accounts:mfa_enrol"), {"code": "000000" if pyotp.TOTP(device.secret).now() != "000000" else "111111"})
+    r = client.post(reverse("accounts:mfa_enrol"), {"code": "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"})
     assert r.status_code == 400 and "动态口令不正确" in r.content.decode()
-    r = client.post(reverse("accounts:mfa_enrol"), {"code": pyotp.TOTP(device.secret).now()})
-    assert r.status_code == 302 and r["Location"] == reverse("tasks:ledger")
+    r = client.post(reverse("accounts:mfa_enrol"), {"code": pyotp.TOTP(secret).now()})
+    # Enrolled: the new recovery codes are shown once, then the page goes on to where the login was going.
+    assert r.status_code == 302 and r["Location"] == reverse("accounts:recovery_codes")
     device.refresh_from_db()
-    assert device.confirmed_at is not None
+    assert device.confirmed
     assert client.get("/ledger/").status_code == 200
+    page = client.get(reverse("accounts:recovery_codes")).content.decode()
+    assert "只显示这一次" in page and f'href="{reverse("tasks:ledger")}"' in page
 
 
 def test_enrolled_user_must_verify_and_codes_are_single_use(world: SimpleNamespace) -> None:

@@ -226,3 +226,35 @@ def test_bulk_history_chains_like_record_change_and_cannot_fork_a_chain(world: A
     bulk.append(task, ChangeRecord.Action.UPDATE, time=task.created_at, after={}, task_uuid=task.uuid)
     with pytest.raises(IntegrityError), transaction.atomic():  # its position 5 is taken by record_change's row
         bulk.finish()
+
+
+TRICKY: list[Any] = [
+    "", "整改\n\t\"引号\"\\反斜杠", "😀 emoji", "\u2028 separator", 0, -7, 2**70, 1.5, True, False, None,
+    [1, "二", None, {"b": 1, "a": [2.25]}], {"z": {"y": 1, "x": "甲"}, "a": []}, {},
+]
+
+
+@pytest.mark.parametrize("value", TRICKY)
+def test_bulk_digests_are_byte_identical_to_compute_digest(value: Any) -> None:
+    """``row_digest`` (the bulk writer's, from JSON text encoded once) equals ``ChangeRecord.compute_digest``
+    for the same row, whatever the values; ``JsonParts`` gives the same text as encoding the merged dict."""
+    import datetime
+    import uuid
+
+    from rectify.core.history import JsonParts, json_text, row_digest
+
+    base = {"title": "标题", "state": "assigned", "version": 1, "list": [1, 2], "nested": {"k": "v"}, "value": value}
+    parts = JsonParts(base)
+    for changes in [{}, {"value": value}, {"state": value, "version": 2}, {"new_key": value}, {"title": value, "value": None}]:
+        assert parts.text(changes) == json_text(base | changes)
+        assert parts.text(changes) == json_text(base | changes)  # the second time from the kept pieces
+    when = datetime.datetime(2026, 3, 1, 8, 30, 5, 123456, tzinfo=datetime.UTC)
+    for before, after, task_uuid, user_id in [({"value": value}, base, uuid.uuid4(), None), (None, {"v": [value]}, None, 42),
+                                              (None, None, None, None)]:
+        record = ChangeRecord(time=when, user_id=user_id, request_id="r" * 32, action="update", object_type="tasks.task",
+                              object_uuid=uuid.uuid4(), task_uuid=task_uuid, before=before, after=after,
+                              reason=str(value)[:500], chain_key=f"task:{task_uuid}", seq=3, previous_digest="ab" * 32)
+        encoded = [None if v is None else json_text(v) for v in (before, after)]
+        assert row_digest(record.chain_key, 3, record.previous_digest, when, user_id, record.request_id, "update",
+                          "tasks.task", record.object_uuid, task_uuid, encoded[0], encoded[1], record.reason) \
+            == record.compute_digest()

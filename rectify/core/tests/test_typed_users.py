@@ -123,7 +123,7 @@ def test_a_view_takes_an_authed_request_exactly_when_login_is_required() -> None
             wrong.append(f"{route} {inner.__module__}.{inner.__name__}(request: {annotation})")
     assert not wrong, "AuthedRequest if and only if login_required: " + ", ".join(wrong)
     # The walk reached the views: a signed-in page and a public one.
-    assert seen["rectify.tasks.views.ledger"] == "AuthedRequest" and seen["rectify.acceptance.views.public_list"] == "HttpRequest"
+    assert seen["rectify.tasks.views.ledger"] == "AuthedRequest" and seen["rectify.acceptance.views.public_detail"] == "HttpRequest"
 
 
 def test_the_login_check_is_seen() -> None:

@@ -8,13 +8,16 @@ rows are appended to the chain in the order the services would have written them
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
 
-from rectify.core.history import snapshot
+from rectify.core.bulk import RowTemplate, copy_rows, insert
+from rectify.core.fill import Context, register
+from rectify.core.history import JsonParts, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.demo.build import _deadline, _month_end, _pick_state
 from rectify.demo.topics import TOPICS, Topic
@@ -27,11 +30,9 @@ from rectify.tasks.models import Assignment, Measure, Milestone, Task, seq_sort_
 from rectify.tasks.rollup import STATE_PROGRESS, derived_progress, derived_state
 from rectify.tasks.states import DONE_STATES, TaskState
 
-from . import Context, register
-from .bulk import insert
-
-# The states a generated task passes through to reach the state it is given (history rows, not records:
-# the generator writes no applications, reviews or announcements yet).
+# The states a generated task passes through to reach the state it is given (each a history row; other parts'
+# fillers write their records at the moves they own through the ``task.transition`` event: acceptance's
+# applications and reviews).
 PATHS: dict[str, list[str]] = {
     TaskState.ASSIGNED: [],
     TaskState.IN_PROGRESS: [TaskState.IN_PROGRESS],
@@ -58,7 +59,9 @@ class Node:
     children: list[Node] = field(default_factory=list)
     parent: Node | None = None
     steps: dict[int, list[str]] = field(default_factory=dict)  # month index → transitions of a leaf
-    base: dict[str, Any] | None = None
+    base: JsonParts | None = None  # the task's snapshot after creation, encoded once
+    key: str = ""  # the task's public id as text (its chain: task:<key>)
+    label: str = ""  # str(task), the history rows' object text
 
 
 class Clock:
@@ -256,7 +259,7 @@ class ProvinceBuilder:
                     schedule = self.rng.choices(
                         [ScheduleLabel.ON_SCHEDULE, ScheduleLabel.BEHIND_SCHEDULE, ScheduleLabel.LAGGING], [7, 2, 1])[0]
                 before = self._values(task)
-                events.append(("report", month, node, reporter, text, schedule, task.progress_percent))
+                events.append(("report", month, node, reporter, text, str(schedule.value), task.progress_percent))
                 if task.progress != text:
                     task.progress, task.version = text, task.version + 1
                     events.append(("progress", month, node, before, self._values(task)))
@@ -321,8 +324,9 @@ class ProvinceBuilder:
             task = node.task
             vars(task)["_prefetched_objects_cache"] = {"measures": node.measures, "milestones": node.milestones,
                                               "assignments": node.assignments}
-            node.base = snapshot(task)
-            first = node.base | {"state": TaskState.ASSIGNED, "progress_percent": 0, "progress": "", "version": 1}
+            node.base = JsonParts(snapshot(task))
+            node.key, node.label = str(task.uuid), str(task)
+            first = node.base.text({"state": TaskState.ASSIGNED, "progress_percent": 0, "progress": "", "version": 1})
             chain.append(task, Action.CREATE, time=clock.at(start), after=first, reason="生成数据：整改任务", task_uuid=task.uuid)
         self._write_months(events, clock)
 
@@ -339,7 +343,7 @@ class ProvinceBuilder:
             ))
         insert(rounds)
         ctx.wrote("调度轮次", len(rounds))
-        reports: list[ProgressReport] = []
+        reports = ReportRows(ctx)
         for event in events:
             kind, month = event[0], event[1]
             round_ = rounds[month]
@@ -353,34 +357,67 @@ class ProvinceBuilder:
                                  after={"status": "closed"}, reason="结束调度")
             elif kind == "report":
                 _, _, node, assignment, text, schedule, percent = event
-                at = clock.at(day)
-                report = ProgressReport(round=round_, task=node.task, period=round_.report_period, assignment=assignment,
-                                        unit=assignment.unit, submitted_at=at, text=text, percent=percent, schedule=schedule)
-                reports.append(report)
-                chain.append(report, Action.CREATE, time=at, after=_report_snapshot(report),
-                             reason=f"调度报送：{round_.title}", task_uuid=node.task.uuid)
+                reports.add(round_, node, assignment, clock.at(day), text, schedule, percent)
             elif kind == "progress":
                 _, _, node, before, after = event
-                chain.append(node.task, Action.UPDATE, time=clock.at(day), before=node.base | before, after=node.base | after,
-                             reason=f"调度报送：{round_.title}", task_uuid=node.task.uuid)
+                chain.append_row("tasks.task", node.key, node.label, Action.UPDATE, time=clock.at(day),
+                                 before=node.base.text(before), after=node.base.text(after),
+                                 reason=f"调度报送：{round_.title}", task_uuid=node.key)
             elif kind == "transition":
                 _, _, node, before_state, state = event
                 reason = "开始整改" if state == TaskState.IN_PROGRESS else f"生成数据：{TaskState(state).label}"
-                chain.append(node.task, Action.TRANSITION, time=clock.at(day + datetime.timedelta(days=5)),
-                             before={"state": before_state}, after={"state": state}, reason=reason, task_uuid=node.task.uuid)
+                at = clock.at(day + datetime.timedelta(days=5))
+                ctx.emit("task.transition", node.task, before_state, state, at)  # e.g. acceptance's records first
+                chain.append_row("tasks.task", node.key, node.label, Action.TRANSITION, time=at,
+                                 before={"state": before_state}, after={"state": state}, reason=reason, task_uuid=node.key)
             elif kind == "rollup":
                 _, _, node, before, after, reason = event
-                chain.append(node.task, Action.TRANSITION, time=clock.at(day + datetime.timedelta(days=5)), before=before,
-                             after=after, reason=reason, task_uuid=node.task.uuid)
-            if len(reports) >= 20000:
-                insert(reports)
-                ctx.wrote("进展报送", len(reports))
-                reports = []
-        insert(reports)
-        ctx.wrote("进展报送", len(reports))
+                chain.append_row("tasks.task", node.key, node.label, Action.TRANSITION,
+                                 time=clock.at(day + datetime.timedelta(days=5)), before=before,
+                                 after=after, reason=reason, task_uuid=node.key)
+        reports.flush()
 
 
-@register(20, "督察、方案、任务、调度和进展报送")
+class ReportRows:
+    """Progress reports as ``submit_report`` writes them, without a model instance each: the first report is a
+    real ``ProgressReport`` whose row (``bulk.RowTemplate``) and history picture (``_report_snapshot``, encoded
+    once as ``JsonParts``) the others repeat with their own values."""
+
+    VARYING = ("uuid", "round_id", "task_id", "period", "assignment_id", "unit_id", "submitted_at", "text", "percent", "schedule")
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.rows: list[tuple[Any, ...]] = []
+        self.template: RowTemplate | None = None
+        self.picture: JsonParts | None = None
+
+    def add(self, round_: ReportingRound, node: Node, assignment: Assignment, at: datetime.datetime, text: str,
+            schedule: str, percent: int) -> None:
+        period = round_.report_period
+        if self.template is None or self.picture is None:
+            proto = ProgressReport(round=round_, task=node.task, period=period, assignment=assignment, unit=assignment.unit,
+                                   submitted_at=at, text=text, percent=percent, schedule=schedule)
+            self.template, self.picture = RowTemplate(proto, self.VARYING), JsonParts(_report_snapshot(proto))
+        key = uuid.uuid4()
+        unit = assignment.unit
+        self.rows.append(self.template.row(key, round_.pk, node.task.pk, period, assignment.pk, unit.pk, at, text, percent, schedule))
+        after = self.picture.text({"uuid": str(key), "round": round_.title, "task": node.key, "unit": unit.name,
+                                   "period": f"{period:%Y-%m}", "submitted_at": at.isoformat(), "text": text,
+                                   "percent": percent, "schedule": schedule})
+        self.ctx.chain.append_row("dispatch.progressreport", key, f"{unit.name}·{period:%Y年%m月}", Action.CREATE, time=at,
+                                  after=after, reason=f"调度报送：{round_.title}", task_uuid=node.key)
+        if len(self.rows) >= 20000:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.template is not None and self.rows:
+            copy_rows(ProgressReport, self.template.fields, self.rows)
+            self.ctx.wrote("进展报送", len(self.rows))
+            self.rows = []
+
+
+@register(20, "督察、方案、任务、调度和进展报送",
+          large=["tasks.Task", "tasks.Measure", "tasks.Assignment", "dispatch.ProgressReport", "core.ChangeRecord"])
 def fill_ledger(ctx: Context) -> None:
     today = timezone.localdate()
     periods = [month_back(today.replace(day=1), k) for k in range(ctx.reports_per_task, 0, -1)]

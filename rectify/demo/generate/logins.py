@@ -1,20 +1,23 @@
 """One login per role, over a province, city and county that hold generated tasks."""
 from __future__ import annotations
 
+from django.contrib.auth.hashers import make_password
+
 from rectify.accounts.models import RoleGrant, User
 from rectify.accounts.roles import Role
+from rectify.core.fill import Context, register
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Assignment, Task
-
-from . import Context, register
 
 PASSWORD = "Rectify-2026"
 
 
 def _user(username: str, name: str, role: str, *, region: Region | None = None, unit: Unit | None = None,
-          superuser: bool = False) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, last_name=name[0], first_name=name[1:],
+          superuser: bool = False, hashed: str) -> User:
+    user = User.objects.create_user(username=username, password=None, last_name=name[0], first_name=name[1:],
                                     unit=unit, is_staff=superuser, is_superuser=superuser)
+    user.password = hashed  # hashed once for all: a PBKDF2 hash takes about a second of CPU
+    user.save(update_fields=["password"])
     RoleGrant.objects.create(user=user, role=role, region=region, unit=unit if role in {Role.LEAD_UNIT, Role.RESPONSIBLE_UNIT} else None)
     return user
 
@@ -28,7 +31,7 @@ def _region_with_tasks(level: str, under: Region | None) -> Region | None:
     return Region.objects.filter(pk=region_id).first() if region_id else None
 
 
-@register(90, "各角色账号")
+@register(30, "各角色账号")
 def fill_logins(ctx: Context) -> None:
     province = _region_with_tasks(Region.Level.PROVINCE, None) or ctx.data["provinces"][0]
     city = _region_with_tasks(Region.Level.CITY, province) or Region.objects.filter(parent=province).first()
@@ -47,9 +50,11 @@ def fill_logins(ctx: Context) -> None:
         ("yanshou", "刘验收", Role.REVIEWER, city, None, False, f"{city.name}" if city else ""),
         ("lingdao", "陈领导", Role.LEADER, province, None, False, f"{province.name}（只读）"),
     ]
+    hashed = make_password(PASSWORD)
     for username, name, role, region, unit, superuser, scope in rows:
         if role in {Role.LEAD_UNIT, Role.RESPONSIBLE_UNIT} and unit is None:
             continue
-        _user(username, name, role, region=region, unit=unit, superuser=superuser)
+        ctx.data.setdefault("users", {})[username] = _user(username, name, role, region=region, unit=unit,
+                                                            superuser=superuser, hashed=hashed)
         ctx.logins.append((username, Role(role).label, scope))
     ctx.wrote("账号", len(ctx.logins))

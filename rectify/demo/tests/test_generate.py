@@ -129,3 +129,67 @@ def test_refuses_a_database_in_use(world: Any) -> None:
     with pytest.raises(CommandError, match="数据库不是空的"):
         generate(tasks=10)
     assert Task.objects.count() == 0
+
+
+def test_each_part_registers_its_filler_and_they_run_in_order() -> None:
+    """Fillers live in their apps' ``fillers`` modules and are found by ``core.fill.discover``."""
+    from rectify.core.fill import discover
+
+    fillers = discover()
+    modules = [f.fill.__module__ for f in fillers]
+    assert {"rectify.regions.fillers", "rectify.demo.generate.ledger", "rectify.demo.generate.logins",
+            "rectify.acceptance.fillers", "rectify.supervision.fillers"} <= set(modules)
+    assert [f.order for f in fillers] == sorted(f.order for f in fillers)
+    assert "core.ChangeRecord" in {label for f in fillers for label in f.large}
+    output = generate(tasks=60, reports_per_task=2, provinces=2)
+    for filler in fillers:  # each reported its rows
+        assert f"  {filler.name}：" in output
+
+
+def test_reports_acceptance_and_notices_are_written_as_their_services_write_them() -> None:
+    from rectify.acceptance.models import AcceptanceApplication, AcceptanceReview
+    from rectify.core.models import DocumentCounter
+    from rectify.core.numbering import SUPERVISION
+    from rectify.dispatch.services import _report_snapshot
+    from rectify.supervision.models import SupervisionNotice
+    from rectify.tasks.states import DONE_STATES, TaskState
+
+    generate(tasks=300, reports_per_task=6, provinces=3, seed=7)
+    assert verify_chain()[1] == []
+    rows = {(r.object_type, r.object_uuid, r.action): r for r in ChangeRecord.objects.all()}
+    # Progress reports: the history picture is _report_snapshot of the stored report, the row names it as str().
+    for report in ProgressReport.objects.select_related("round", "unit", "task"):
+        row = rows[("dispatch.progressreport", report.uuid, "create")]
+        assert row.after == _report_snapshot(report) and row.object_repr == str(report)
+    # Acceptance: one application per task that reached 申请验收, a review per decision, rows in the task's chain
+    # right before the transition the service makes.
+    applied = Task.objects.filter(state__in=[TaskState.APPLIED, TaskState.SENT_BACK, TaskState.ACCEPTED,
+                                             TaskState.ANNOUNCED, TaskState.CLOSED], children__isnull=True)
+    assert applied.exists()
+    assert AcceptanceApplication.objects.count() == applied.count()
+    for application in AcceptanceApplication.objects.select_related("task", "applicant", "unit"):
+        task = application.task
+        expected = {TaskState.APPLIED: "pending", TaskState.SENT_BACK: "sent_back"}.get(task.state, "accepted")
+        assert application.status == expected
+        chain = list(ChangeRecord.objects.filter(chain_key=f"task:{task.uuid}").order_by("seq"))
+        create = next(i for i, r in enumerate(chain) if r.object_uuid == application.uuid)
+        assert chain[create + 1].after == {"state": TaskState.APPLIED} and chain[create + 1].object_uuid == task.uuid
+        assert chain[create].user_name == application.applicant.get_full_name()
+        assert chain[create].after == snapshot(application) | {"status": "pending"}
+    for review in AcceptanceReview.objects.select_related("application"):
+        assert review.decision == ("accept" if review.application.status == "accepted" else "send_back")
+        assert rows[("acceptance.acceptancereview", review.uuid, "create")].after == snapshot(review)
+    # Supervision notices: only on overdue unfinished tasks, numbered per issuer, the units of the task.
+    notices = list(SupervisionNotice.objects.select_related("task__region", "region").prefetch_related("units"))
+    assert notices
+    for notice in notices:
+        assert notice.task.deadline < notice.issued_on and notice.task.state not in DONE_STATES
+        units = {a.unit_id for a in notice.task.assignments.filter(role__in=["lead", "responsible"])}
+        assert {u.pk for u in notice.units.all()} == units
+        row = rows[("supervision.supervisionnotice", notice.uuid, "create")]
+        assert row.after == {**snapshot(notice), "units": [u.name for u in notice.units.order_by("name")]} or \
+            sorted(row.after["units"]) == sorted(u.name for u in notice.units.all())
+        assert row.chain_key == f"task:{notice.task.uuid}"
+    for issuer, year, last in DocumentCounter.objects.filter(kind=SUPERVISION).values_list("issuer", "year", "last"):
+        seqs = sorted(n.seq for n in notices if (n.issuer, n.year) == (issuer, year))
+        assert seqs == list(range(1, last + 1))

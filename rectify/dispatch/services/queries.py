@@ -5,16 +5,16 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from rectify.accounts.roles import UNIT_ROLES
 from rectify.accounts.scope import own_unit_ids, unit_ids
 from rectify.core.types import AnyUser, AuthedUser
 from rectify.regions.paths import all_path_prefixes
-from rectify.tasks.models import Assignment
+from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.states import OPEN_STATES
 
-from ..models import ProgressReport, ReportingRound
+from ..models import PairCount, ProgressReport, ReportCount, ReportingRound
 
 
 def expected_assignments(round_: ReportingRound) -> QuerySet[Assignment]:
@@ -53,9 +53,9 @@ def report_for(round_: ReportingRound, assignment: Assignment) -> ProgressReport
                                          period=round_.report_period).first()
 
 
-def round_reports(round_: ReportingRound) -> QuerySet[ProgressReport]:
-    """Every report a round counts: its month, tasks in its region subtree that it expects."""
-    return ProgressReport.objects.filter(period=round_.report_period, task__region__path__startswith=round_.region.path).filter(
+def round_reports(round_: ReportingRound, reports: QuerySet[ProgressReport] | None = None) -> QuerySet[ProgressReport]:
+    """Every report a round counts (of ``reports``, when given): its month, tasks in its region subtree that it expects."""
+    return (ProgressReport.objects.all() if reports is None else reports).filter(period=round_.report_period, task__region__path__startswith=round_.region.path).filter(
         Q(task__state__in=list(OPEN_STATES)) | Q(task__long_term=True)
     )
 
@@ -80,9 +80,31 @@ def expected_pairs(round_: ReportingRound) -> QuerySet[Any]:
 
 
 def round_counts(round_: ReportingRound) -> tuple[int, int]:
-    """(expected, reported) reports of the round."""
+    """(expected, reported) reports of the round, from the maintained counts (``dispatch.counters``): the
+    pairs under the round's path, and its month's reports under it (a report is its unit's on its own
+    assignment, which cannot be removed while the report exists: each counted report is an expected pair
+    reported, as ``fresh_round_counts`` counts them)."""
+    expected = PairCount.objects.filter(region_path__startswith=round_.region.path).aggregate(n=Sum("n"))["n"]
+    return int(expected or 0), sum(round_label_counts(round_).values())
+
+
+def round_label_counts(round_: ReportingRound) -> dict[str, int]:
+    """The round's reports per 序时进度 label, from the maintained counts."""
+    rows = (ReportCount.objects.filter(period=round_.report_period, region_path__startswith=round_.region.path)
+            .values_list("schedule").annotate(total=Sum("n")).order_by())
+    return {schedule: int(total) for schedule, total in rows if total}
+
+
+def fresh_round_counts(round_: ReportingRound) -> tuple[int, int]:
+    """(expected, reported) counted from the assignments and reports (the check of ``round_counts``)."""
     reported = expected_assignments(round_).filter(_reported(round_)).values("task_id", "unit_id").distinct()
     return expected_pairs(round_).count(), reported.count()
+
+
+def overdue_task_count(round_: ReportingRound, today: datetime.date | None = None) -> int:
+    """Overdue tasks the round expects reports on (with an assignment), from the open dated tasks' index."""
+    return (Task.objects.filter(overdue_q(today), region_path__startswith=round_.region.path)
+            .filter(Exists(Assignment.objects.filter(task=OuterRef("pk")))).count())
 
 
 def unit_rows(round_: ReportingRound) -> QuerySet[Any]:

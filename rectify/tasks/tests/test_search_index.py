@@ -137,3 +137,21 @@ def test_the_pair_function_gives_every_pair_once(text: str) -> None:
     assert len(pairs) == len(set(pairs))
     assert set(pairs) == python_pairs(text)
 
+
+
+def test_the_loop_function_returns_what_the_window_function_returned() -> None:
+    """Migration 0011's PL/pgSQL function gives the very arrays (same pairs, same order) of 0010's, so an index
+    built with either stays valid and every search finds the same tasks."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the pair function exists on PostgreSQL only")
+    import importlib
+
+    before = importlib.import_module("rectify.tasks.migrations.0012_g3_search_grams_plpgsql").LINEAR
+    texts = [*PROBLEMS, *SEARCHES, "", " ", "\n\t", "整改😀达标 ", "  前后 空白  ", "长期坚持 " * 50, "a\u3000b\u00a0c"]
+    with connection.cursor() as cursor, transaction.atomic():
+        cursor.execute(before.replace("rectify_text_grams(", "g3_old_text_grams(", 1))
+        for text in texts:
+            cursor.execute("SELECT rectify_text_grams(%s), g3_old_text_grams(%s)", [text, text])
+            new, old = cursor.fetchone()
+            assert new == old, text
+        transaction.set_rollback(True)

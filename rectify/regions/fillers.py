@@ -1,10 +1,12 @@
-"""The national region list (generated names in the GB/T 2260 code layout) and the units of every level."""
+"""``rectify generate``'s filler of the national region list (generated names in the GB/T 2260 code layout) and the units of every level."""
 from __future__ import annotations
 
-from rectify.regions.models import Region, Unit
+import uuid
 
-from . import Context, register
-from .bulk import insert
+from rectify.core.bulk import insert
+from rectify.core.fill import Context, register
+
+from .models import Region, Unit
 
 SYLLABLES = "东西南北中青安宁平云海江河山林泉华兴丰永长新清明和福德康嘉瑞昌盛源川湖阳乐泰隆庆武文通远定广吉祥宝金"
 PROVINCE_UNITS = [
@@ -42,7 +44,7 @@ def _names(ctx: Context, count: int, suffix: str, used: set[str]) -> list[str]:
     return names
 
 
-@register(10, "区划和单位")
+@register(10, "区划和单位", large=["regions.Unit"])
 def fill_places(ctx: Context) -> None:
     used: set[str] = set()
     provinces = [
@@ -67,13 +69,24 @@ def fill_places(ctx: Context) -> None:
     insert(counties)
     ctx.wrote("区划", len(provinces) + len(cities) + len(counties))
 
+    # Units are many (about ten per county): built positionally from a prototype's values (Django's fast
+    # path, the one ``from_db`` takes), not by keyword with a foreign-key descriptor each.
+    proto = Unit(name="", kind=Unit.Kind.GOVERNMENT, region=provinces[0])
+    fields = [field.attname for field in Unit._meta.concrete_fields]
+    base = [getattr(proto, name) for name in fields]
+    at = {name: fields.index(name) for name in ("uuid", "name", "kind", "region_id")}
     units: list[Unit] = []
+    by_region: dict[int, dict[str, Unit]] = {}
     for region in [*provinces, *cities, *counties]:
+        mine = by_region.setdefault(region.pk, {})
         for suffix, kind in UNITS_BY_LEVEL[Region.Level(region.level)]:
-            units.append(Unit(name=f"{region.name}{suffix}", kind=kind, region=region))
+            values = base.copy()
+            values[at["uuid"]], values[at["name"]], values[at["kind"]], values[at["region_id"]] = (
+                uuid.uuid4(), f"{region.name}{suffix}", kind, region.pk)
+            unit = Unit(*values)
+            unit._state.fields_cache["region"] = region
+            units.append(unit)
+            mine[suffix] = unit
     insert(units)
     ctx.wrote("单位", len(units))
-    by_region: dict[int, dict[str, Unit]] = {}
-    for unit in units:
-        by_region.setdefault(unit.region_id, {})[unit.name[len(unit.region.name):]] = unit
     ctx.data.update(provinces=provinces, cities=cities, counties=counties, units=by_region)

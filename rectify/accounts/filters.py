@@ -1,0 +1,21 @@
+"""Filters of the security audit pages (django-filter)."""
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+
+from .models import LoginEvent
+
+
+class LoginEventFilter(django_filters.FilterSet):
+    username = django_filters.CharFilter(label="用户名", lookup_expr="icontains")
+    result = django_filters.ChoiceFilter(label="结果", choices=[("failed", "仅失败")], empty_label="全部", method="only_failed")
+
+    class Meta:
+        model = LoginEvent
+        fields: list[str] = []
+
+    def only_failed(self, queryset: QuerySet[LoginEvent], name: str, value: Any) -> QuerySet[LoginEvent]:
+        return queryset.filter(success=False) if value == "failed" else queryset

@@ -1,0 +1,102 @@
+# ruff: noqa: S608  (SQL built from the code's own table and column names, never from input)
+"""Maintained counters: tables of counts that the database keeps right itself, with triggers.
+
+A page that shows a count over a large table (the ledger's count per state, a reporting round's
+reports) reads a small table of counts instead of counting the rows per request. The counts are kept
+by triggers in the database (statement-level triggers with transition tables on PostgreSQL, row
+triggers on SQLite), in the same transaction as the write: every write path — the services, a
+queryset ``update``, ``bulk_create``, the generator's ``COPY``, raw SQL — moves the counts, so a new
+write path cannot forget them. An increment is an ``INSERT … ON CONFLICT DO UPDATE SET n = n + …``
+and a decrement an ``UPDATE … SET n = n - …``: both take the counter row's lock, so concurrent writers
+never lose a count.
+
+Each app registers its counters here (``register``, from its ``AppConfig.ready``): the table, the query
+that counts from scratch (``fill``) and the triggers per engine. ``differences`` compares a table with a
+fresh count, ``rebuild`` refills it in one ``INSERT … SELECT … GROUP BY`` (the data migrations and
+``rectify manage check_counters --repair``), ``install`` (re)creates the triggers (the migrations).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+
+@dataclass(frozen=True)
+class Counter:
+    """A counter table: ``keys`` columns and a count ``n``; ``fill`` selects the keys and the count from
+    the counted tables (in ``keys`` order); ``triggers`` maps an engine to its trigger statements
+    (each a list of SQL statements) and ``drop`` to the statements that remove them."""
+
+    name: str
+    table: str
+    keys: tuple[str, ...]
+    fill: str
+    triggers: dict[str, list[str]] = field(default_factory=dict)
+    drop: dict[str, list[str]] = field(default_factory=dict)
+
+    def select_counts(self, connection: BaseDatabaseWrapper) -> dict[tuple[Any, ...], int]:
+        with connection.cursor() as cursor:
+            cursor.execute(self.fill)
+            return {tuple(row[:-1]): int(row[-1]) for row in cursor.fetchall() if row[-1]}
+
+    def stored_counts(self, connection: BaseDatabaseWrapper) -> dict[tuple[Any, ...], int]:
+        columns = ", ".join(self.keys)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {columns}, n FROM {self.table} WHERE n <> 0")
+            return {tuple(row[:-1]): int(row[-1]) for row in cursor.fetchall()}
+
+
+COUNTERS: dict[str, Counter] = {}
+
+
+def register(counter: Counter) -> Counter:
+    COUNTERS[counter.name] = counter
+    return counter
+
+
+def _statements(counter: Counter, kind: str, connection: BaseDatabaseWrapper) -> list[str]:
+    table = counter.triggers if kind == "create" else counter.drop
+    if connection.vendor not in table:
+        raise NotImplementedError(f"计数表 {counter.name} 没有 {connection.vendor} 的触发器")
+    return table[connection.vendor]
+
+
+def install(counter: Counter, using: str = "default") -> None:
+    """(Re)create the counter's triggers: drop the old ones first."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        for statement in [*_statements(counter, "drop", connection), *_statements(counter, "create", connection)]:
+            cursor.execute(statement)
+
+
+def uninstall(counter: Counter, using: str = "default") -> None:
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        for statement in _statements(counter, "drop", connection):
+            cursor.execute(statement)
+
+
+def rebuild(counter: Counter, using: str = "default") -> None:
+    """Empty the table and count again from the counted tables, in one statement."""
+    connection = connections[using]
+    columns = ", ".join(counter.keys)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {counter.table}")
+        cursor.execute(f"INSERT INTO {counter.table} ({columns}, n) {counter.fill}")
+
+
+def differences(counter: Counter, using: str = "default") -> list[tuple[tuple[Any, ...], int, int]]:
+    """(key, stored, counted) for every key whose stored count is not the fresh count (zero rows ignored)."""
+    connection = connections[using]
+    counted = counter.select_counts(connection)
+    stored = counter.stored_counts(connection)
+    keys = sorted(set(counted) | set(stored), key=lambda key: tuple(str(part) for part in key))
+    return [(key, stored.get(key, 0), counted.get(key, 0)) for key in keys if stored.get(key, 0) != counted.get(key, 0)]
+
+
+def check_all(using: str = "default") -> dict[str, list[tuple[tuple[Any, ...], int, int]]]:
+    """Every registered counter's differences (an empty list: consistent)."""
+    return {name: differences(counter, using) for name, counter in sorted(COUNTERS.items())}

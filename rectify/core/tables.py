@@ -1,0 +1,39 @@
+"""Tables of the list pages, on django-tables2: the columns of a page declared once, in its app's ``tables.py``.
+
+A column is a heading and the template code of its cell (``record`` is the row), compiled once:
+
+    class LookBackTable(Table):
+        task = Cell("任务", '<a href="{% url \\'acceptance:look_back\\' record.uuid %}">{{ record.task.seq }}</a>')
+
+Tables render through ``templates/includes/table.html`` (``DJANGO_TABLES2_TEMPLATE``), without sorting
+links: ``rectify.core.views.lists.ScopedListView`` gives them the rows of one page.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import django_tables2 as tables
+from django.template import Context, Template
+
+
+class Cell(tables.TemplateColumn):
+    """A column: its heading and its cell's template code, compiled on first use (not once per cell)."""
+
+    def __init__(self, header: str, code: str, **kwargs: Any) -> None:
+        super().__init__(template_code=code, verbose_name=header, orderable=False, **kwargs)
+        self._compiled: Template | None = None
+
+    def render(self, record: Any, table: Any, value: Any, bound_column: Any, **kwargs: Any) -> Any:
+        if self._compiled is None:
+            self._compiled = Template(self.template_code)
+        parent = getattr(table, "context", None) or Context()
+        context = self.get_context_data(record=record, table=table, value=value, bound_column=bound_column, **kwargs)
+        with parent.update(context):
+            return self._compiled.render(parent)
+
+
+class Table(tables.Table):
+    """The base of every list table: no sorting links (the pages keep the order their view gives)."""
+
+    class Meta:
+        orderable = False

@@ -1,0 +1,1 @@
+"""Generic page views shared by the apps: ``lists.ScopedListView`` for every list page."""

@@ -1,0 +1,246 @@
+# ruff: noqa: S608  (SQL built from the code's own table and column names, never from input)
+"""Dispatch's maintained counts (``rectify.core.counters``), per region path of the task:
+
+- ``dispatch_reportcount``: progress reports per region path, reporting month and 序时进度 label, of tasks
+  a round expects (open or long-term) — a round's report count is the sum of the rows of its month under
+  its region's path (the dispatch home, the round page's reported count and labels);
+- ``dispatch_paircount``: (task, unit) pairs a round expects a report from (distinct units assigned to an
+  open or long-term task) per region path — a round's expected count is the sum under its path.
+
+Kept by triggers on the progress reports, the assignments and the tasks (a task that closes, reopens,
+turns long-term or moves region takes its reports and pairs along), in the writing transaction.
+"""
+from __future__ import annotations
+
+from rectify.core.counters import Counter
+from rectify.tasks.counters import expected_sql
+
+REPORTS = "dispatch_reportcount"
+PAIRS = "dispatch_paircount"
+RKEYS = "region_path, period, schedule"
+
+# ---------------------------------------------------------------- reports
+
+_PG_REPORTS = f"""
+CREATE OR REPLACE FUNCTION rectify_count_reports() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO {REPORTS} AS c ({RKEYS}, n)
+      SELECT t.region_path, r.period, r.schedule, count(*) FROM new_rows r JOIN tasks_task t ON t.id = r.task_id
+      WHERE {expected_sql("t")} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+      ON CONFLICT ({RKEYS}) DO UPDATE SET n = c.n + EXCLUDED.n;
+  ELSIF TG_OP = 'DELETE' THEN
+    UPDATE {REPORTS} c SET n = c.n - d.k FROM (
+      SELECT t.region_path, r.period, r.schedule, count(*) AS k FROM old_rows r JOIN tasks_task t ON t.id = r.task_id
+      WHERE {expected_sql("t")} GROUP BY 1, 2, 3) d
+      WHERE c.region_path = d.region_path AND c.period = d.period AND c.schedule = d.schedule;
+  ELSE
+    WITH moves AS (
+      SELECT region_path, period, schedule, sum(k) AS k FROM (
+        SELECT t.region_path, o.period, o.schedule, -1 AS k FROM old_rows o JOIN new_rows w ON w.id = o.id
+          JOIN tasks_task t ON t.id = o.task_id
+          WHERE {expected_sql("t")} AND (o.task_id, o.period, o.schedule) IS DISTINCT FROM (w.task_id, w.period, w.schedule)
+        UNION ALL
+        SELECT t.region_path, w.period, w.schedule, 1 FROM old_rows o JOIN new_rows w ON w.id = o.id
+          JOIN tasks_task t ON t.id = w.task_id
+          WHERE {expected_sql("t")} AND (o.task_id, o.period, o.schedule) IS DISTINCT FROM (w.task_id, w.period, w.schedule)
+      ) m GROUP BY 1, 2, 3 HAVING sum(k) <> 0
+    ), up AS (
+      INSERT INTO {REPORTS} AS c ({RKEYS}, n) SELECT {RKEYS}, k FROM moves WHERE k > 0 ORDER BY 1, 2, 3
+        ON CONFLICT ({RKEYS}) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1
+    )
+    UPDATE {REPORTS} c SET n = c.n + d.k FROM moves d
+      WHERE d.k < 0 AND c.region_path = d.region_path AND c.period = d.period AND c.schedule = d.schedule;
+  END IF;
+  RETURN NULL;
+END $$
+"""
+
+_SQLITE_REPORT_UP = (f"INSERT INTO {REPORTS} ({RKEYS}, n) SELECT t.region_path, NEW.period, NEW.schedule, 1"
+                     f" FROM tasks_task t WHERE t.id = NEW.task_id AND {expected_sql('t')}"
+                     f" ON CONFLICT ({RKEYS}) DO UPDATE SET n = n + 1;")
+_SQLITE_REPORT_DOWN = (f"UPDATE {REPORTS} SET n = n - 1 WHERE period = OLD.period AND schedule = OLD.schedule AND region_path ="
+                       f" (SELECT t.region_path FROM tasks_task t WHERE t.id = OLD.task_id AND {expected_sql('t')});")
+
+# ---------------------------------------------------------------- pairs
+
+# For each (task, unit) pair a statement touched: how many assignment rows it has now (``after``) and had
+# before the statement (``after`` minus the rows added plus the rows removed); a pair counts while it has one.
+_PG_PAIR_MOVES = f"""
+      SELECT t.region_path, sum(p.delta) AS k FROM (
+        SELECT q.task_id, (CASE WHEN q.after > 0 THEN 1 ELSE 0 END) - (CASE WHEN q.after - q.moved > 0 THEN 1 ELSE 0 END) AS delta
+        FROM (SELECT m.task_id, m.unit_id, sum(m.c) AS moved,
+                     (SELECT count(*) FROM tasks_assignment a WHERE a.task_id = m.task_id AND a.unit_id = m.unit_id) AS after
+              FROM ({{rows}}) m GROUP BY m.task_id, m.unit_id) q
+      ) p JOIN tasks_task t ON t.id = p.task_id
+      WHERE p.delta <> 0 AND {expected_sql("t")} GROUP BY t.region_path HAVING sum(p.delta) <> 0
+"""
+
+_PG_PAIRS = f"""
+CREATE OR REPLACE FUNCTION rectify_count_pairs() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    WITH moves AS ({_PG_PAIR_MOVES.replace("{rows}", "SELECT task_id, unit_id, 1 AS c FROM new_rows")}),
+    up AS (INSERT INTO {PAIRS} AS c (region_path, n) SELECT region_path, k FROM moves WHERE k > 0 ORDER BY 1
+           ON CONFLICT (region_path) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1)
+    UPDATE {PAIRS} c SET n = c.n + d.k FROM moves d WHERE d.k < 0 AND c.region_path = d.region_path;
+  ELSIF TG_OP = 'DELETE' THEN
+    WITH moves AS ({_PG_PAIR_MOVES.replace("{rows}", "SELECT task_id, unit_id, -1 AS c FROM old_rows")}),
+    up AS (INSERT INTO {PAIRS} AS c (region_path, n) SELECT region_path, k FROM moves WHERE k > 0 ORDER BY 1
+           ON CONFLICT (region_path) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1)
+    UPDATE {PAIRS} c SET n = c.n + d.k FROM moves d WHERE d.k < 0 AND c.region_path = d.region_path;
+  ELSE
+    WITH moves AS ({_PG_PAIR_MOVES.replace("{rows}", "SELECT o.task_id, o.unit_id, -1 AS c FROM old_rows o JOIN new_rows w ON w.id = o.id WHERE (o.task_id, o.unit_id) IS DISTINCT FROM (w.task_id, w.unit_id) UNION ALL SELECT w.task_id, w.unit_id, 1 FROM old_rows o JOIN new_rows w ON w.id = o.id WHERE (o.task_id, o.unit_id) IS DISTINCT FROM (w.task_id, w.unit_id)")}),
+    up AS (INSERT INTO {PAIRS} AS c (region_path, n) SELECT region_path, k FROM moves WHERE k > 0 ORDER BY 1
+           ON CONFLICT (region_path) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1)
+    UPDATE {PAIRS} c SET n = c.n + d.k FROM moves d WHERE d.k < 0 AND c.region_path = d.region_path;
+  END IF;
+  RETURN NULL;
+END $$
+"""
+
+_SQLITE_PAIR_SAME_NEW = ("EXISTS (SELECT 1 FROM tasks_assignment a WHERE a.task_id = NEW.task_id AND a.unit_id = NEW.unit_id"
+                         " AND a.id <> NEW.id)")
+_SQLITE_PAIR_SAME_OLD = "EXISTS (SELECT 1 FROM tasks_assignment a WHERE a.task_id = OLD.task_id AND a.unit_id = OLD.unit_id)"
+_SQLITE_PAIR_UP = (f"INSERT INTO {PAIRS} (region_path, n) SELECT t.region_path, 1 FROM tasks_task t"
+                   f" WHERE t.id = NEW.task_id AND {expected_sql('t')} AND NOT {_SQLITE_PAIR_SAME_NEW}"
+                   " ON CONFLICT (region_path) DO UPDATE SET n = n + 1;")
+_SQLITE_PAIR_DOWN = (f"UPDATE {PAIRS} SET n = n - 1 WHERE NOT {_SQLITE_PAIR_SAME_OLD} AND region_path ="
+                     f" (SELECT t.region_path FROM tasks_task t WHERE t.id = OLD.task_id AND {expected_sql('t')});")
+
+# ---------------------------------------------------------------- a task that changes region or stops/starts being expected
+
+_PG_MOVED = f"""moved AS (
+    SELECT o.id, o.region_path AS old_path, {expected_sql("o")} AS old_expected, w.region_path AS new_path,
+           {expected_sql("w")} AS new_expected
+    FROM old_rows o JOIN new_rows w ON w.id = o.id
+    WHERE (o.region_path, {expected_sql("o")}) IS DISTINCT FROM (w.region_path, {expected_sql("w")}))"""
+
+_PG_TASKS = f"""
+CREATE OR REPLACE FUNCTION rectify_count_task_moves() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM old_rows o JOIN new_rows w ON w.id = o.id
+                 WHERE (o.region_path, {expected_sql("o")}) IS DISTINCT FROM (w.region_path, {expected_sql("w")})) THEN
+    RETURN NULL;
+  END IF;
+  WITH {_PG_MOVED}, moves AS (
+    SELECT region_path, period, schedule, sum(k) AS k FROM (
+      SELECT m.old_path AS region_path, r.period, r.schedule, -1 AS k FROM moved m
+        JOIN dispatch_progressreport r ON r.task_id = m.id WHERE m.old_expected
+      UNION ALL
+      SELECT m.new_path, r.period, r.schedule, 1 FROM moved m
+        JOIN dispatch_progressreport r ON r.task_id = m.id WHERE m.new_expected
+    ) x GROUP BY 1, 2, 3 HAVING sum(k) <> 0
+  ), up AS (
+    INSERT INTO {REPORTS} AS c ({RKEYS}, n) SELECT {RKEYS}, k FROM moves WHERE k > 0 ORDER BY 1, 2, 3
+      ON CONFLICT ({RKEYS}) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1
+  )
+  UPDATE {REPORTS} c SET n = c.n + d.k FROM moves d
+    WHERE d.k < 0 AND c.region_path = d.region_path AND c.period = d.period AND c.schedule = d.schedule;
+  WITH {_PG_MOVED}, units AS (
+    SELECT m.*, (SELECT count(DISTINCT a.unit_id) FROM tasks_assignment a WHERE a.task_id = m.id) AS k FROM moved m
+  ), moves AS (
+    SELECT region_path, sum(k) AS k FROM (
+      SELECT old_path AS region_path, -k AS k FROM units WHERE old_expected
+      UNION ALL
+      SELECT new_path, k FROM units WHERE new_expected
+    ) x GROUP BY 1 HAVING sum(k) <> 0
+  ), up AS (
+    INSERT INTO {PAIRS} AS c (region_path, n) SELECT region_path, k FROM moves WHERE k > 0 ORDER BY 1
+      ON CONFLICT (region_path) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1
+  )
+  UPDATE {PAIRS} c SET n = c.n + d.k FROM moves d WHERE d.k < 0 AND c.region_path = d.region_path;
+  RETURN NULL;
+END $$
+"""
+
+_SQLITE_TASK_CHANGED = (f"OLD.region_path IS NOT NEW.region_path OR ({expected_sql('OLD')}) IS NOT ({expected_sql('NEW')})")
+_SQLITE_TASK_REPORTS = [
+    f"UPDATE {REPORTS} SET n = n - (SELECT count(*) FROM dispatch_progressreport r WHERE r.task_id = OLD.id"
+    f" AND r.period = {REPORTS}.period AND r.schedule = {REPORTS}.schedule)"
+    f" WHERE region_path = OLD.region_path AND {expected_sql('OLD')}"
+    " AND (period, schedule) IN (SELECT period, schedule FROM dispatch_progressreport WHERE task_id = OLD.id);",
+    f"INSERT INTO {REPORTS} ({RKEYS}, n) SELECT NEW.region_path, period, schedule, count(*) FROM dispatch_progressreport"
+    f" WHERE task_id = NEW.id AND {expected_sql('NEW')} GROUP BY period, schedule"
+    f" ON CONFLICT ({RKEYS}) DO UPDATE SET n = n + excluded.n;",
+]
+_SQLITE_TASK_PAIRS = [
+    f"UPDATE {PAIRS} SET n = n - (SELECT count(DISTINCT unit_id) FROM tasks_assignment WHERE task_id = OLD.id)"
+    f" WHERE region_path = OLD.region_path AND {expected_sql('OLD')};",
+    f"INSERT INTO {PAIRS} (region_path, n) SELECT NEW.region_path, count(DISTINCT unit_id) FROM tasks_assignment"
+    f" WHERE task_id = NEW.id AND {expected_sql('NEW')} GROUP BY task_id"
+    " ON CONFLICT (region_path) DO UPDATE SET n = n + excluded.n;",
+]
+
+_TRIGGERS = {
+    "reports": {
+        "postgresql": [
+            _PG_REPORTS,
+            *[f"CREATE TRIGGER rectify_count_reports_{op.lower()} AFTER {op} ON dispatch_progressreport REFERENCING {refs}"
+              " FOR EACH STATEMENT EXECUTE FUNCTION rectify_count_reports()"
+              for op, refs in (("INSERT", "NEW TABLE AS new_rows"), ("DELETE", "OLD TABLE AS old_rows"),
+                               ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"))],
+            _PG_TASKS,
+            "CREATE TRIGGER rectify_count_task_moves AFTER UPDATE ON tasks_task REFERENCING OLD TABLE AS old_rows"
+            " NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rectify_count_task_moves()",
+        ],
+        "sqlite": [
+            f"CREATE TRIGGER rectify_count_reports_insert AFTER INSERT ON dispatch_progressreport BEGIN {_SQLITE_REPORT_UP} END",
+            f"CREATE TRIGGER rectify_count_reports_delete AFTER DELETE ON dispatch_progressreport BEGIN {_SQLITE_REPORT_DOWN} END",
+            "CREATE TRIGGER rectify_count_reports_update AFTER UPDATE OF task_id, period, schedule ON dispatch_progressreport"
+            " WHEN OLD.task_id IS NOT NEW.task_id OR OLD.period IS NOT NEW.period OR OLD.schedule IS NOT NEW.schedule"
+            f" BEGIN {_SQLITE_REPORT_DOWN} {_SQLITE_REPORT_UP} END",
+            "CREATE TRIGGER rectify_count_task_moves AFTER UPDATE OF region_path, state, long_term ON tasks_task"
+            f" WHEN {_SQLITE_TASK_CHANGED} BEGIN {' '.join(_SQLITE_TASK_REPORTS)} {' '.join(_SQLITE_TASK_PAIRS)} END",
+        ],
+    },
+    "pairs": {
+        "postgresql": [
+            _PG_PAIRS,
+            *[f"CREATE TRIGGER rectify_count_pairs_{op.lower()} AFTER {op} ON tasks_assignment REFERENCING {refs}"
+              " FOR EACH STATEMENT EXECUTE FUNCTION rectify_count_pairs()"
+              for op, refs in (("INSERT", "NEW TABLE AS new_rows"), ("DELETE", "OLD TABLE AS old_rows"),
+                               ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"))],
+        ],
+        "sqlite": [
+            f"CREATE TRIGGER rectify_count_pairs_insert AFTER INSERT ON tasks_assignment BEGIN {_SQLITE_PAIR_UP} END",
+            f"CREATE TRIGGER rectify_count_pairs_delete AFTER DELETE ON tasks_assignment BEGIN {_SQLITE_PAIR_DOWN} END",
+            "CREATE TRIGGER rectify_count_pairs_update AFTER UPDATE OF task_id, unit_id ON tasks_assignment"
+            " WHEN OLD.task_id IS NOT NEW.task_id OR OLD.unit_id IS NOT NEW.unit_id"
+            f" BEGIN {_SQLITE_PAIR_DOWN} {_SQLITE_PAIR_UP} END",
+        ],
+    },
+}
+
+_DROP = {
+    "reports": {
+        "postgresql": [*[f"DROP TRIGGER IF EXISTS rectify_count_reports_{op} ON dispatch_progressreport" for op in ("insert", "delete", "update")],
+                       "DROP TRIGGER IF EXISTS rectify_count_task_moves ON tasks_task"],
+        "sqlite": [*[f"DROP TRIGGER IF EXISTS rectify_count_reports_{op}" for op in ("insert", "delete", "update")],
+                   "DROP TRIGGER IF EXISTS rectify_count_task_moves"],
+    },
+    "pairs": {
+        "postgresql": [f"DROP TRIGGER IF EXISTS rectify_count_pairs_{op} ON tasks_assignment" for op in ("insert", "delete", "update")],
+        "sqlite": [f"DROP TRIGGER IF EXISTS rectify_count_pairs_{op}" for op in ("insert", "delete", "update")],
+    },
+}
+
+REPORT_COUNTS = Counter(
+    name="reports",
+    table=REPORTS,
+    keys=("region_path", "period", "schedule"),
+    fill=(f"SELECT t.region_path, r.period, r.schedule, count(*) FROM dispatch_progressreport r"
+          f" JOIN tasks_task t ON t.id = r.task_id WHERE {expected_sql('t')} GROUP BY t.region_path, r.period, r.schedule"),
+    triggers=_TRIGGERS["reports"],
+    drop=_DROP["reports"],
+)
+
+PAIR_COUNTS = Counter(
+    name="pairs",
+    table=PAIRS,
+    keys=("region_path",),
+    fill=(f"SELECT t.region_path, count(*) FROM (SELECT DISTINCT task_id, unit_id FROM tasks_assignment) a"
+          f" JOIN tasks_task t ON t.id = a.task_id WHERE {expected_sql('t')} GROUP BY t.region_path"),
+    triggers=_TRIGGERS["pairs"],
+    drop=_DROP["pairs"],
+)

@@ -1,0 +1,159 @@
+"""The maintained counts (``rectify.core.counters``: tasks per state, a round's reports and expected pairs)
+equal a fresh count after random writes through the services, the HTTP pages and plain queryset writes;
+the check command finds a tampered count and ``--repair`` fixes it; concurrent writers lose nothing
+(PostgreSQL, threads). Run on both engines (``DATABASE_URL`` set to PostgreSQL for the second)."""
+from __future__ import annotations
+
+import datetime
+import random
+import threading
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from rectify.core import counters
+from rectify.dispatch import services as dispatch
+from rectify.dispatch.models import ProgressReport, ReportingRound
+from rectify.tasks.models import Assignment, Task, TaskCount
+from rectify.tasks.services import TaskData, transition_task, update_task
+from rectify.tasks.states import TASK_TRANSITIONS, TaskState
+from rectify.tasks.views import state_counts
+
+SCHEDULES = ["on_schedule", "behind_schedule", "lagging", "done"]
+
+
+def assert_consistent(world: Any, login: Any, rounds: list[ReportingRound]) -> None:
+    assert counters.check_all() == {"pairs": [], "reports": [], "tasks": []}
+    # The pages' figures: the ledger's landing counts from the counters equal the tasks counted.
+    for user in (world.admin, world.province_office, world.city_office, world.leader):
+        page = login(user).get(reverse("tasks:ledger"))
+        fresh = state_counts(Task.objects.visible_to(user))
+        assert (page.context["counts"], page.context["overdue_count"], page.context["incomplete_count"]) == fresh
+    for round_ in rounds:
+        assert dispatch.round_counts(round_) == dispatch.fresh_round_counts(round_)
+        reports = dispatch.round_reports(round_)
+        assert sum(dispatch.round_label_counts(round_).values()) == reports.count()
+        home = login(world.admin).get(reverse("dispatch:home"))
+        shown = {r.pk: r.report_count for r in home.context["rounds"]}
+        assert shown[round_.pk] == reports.count()
+
+
+def _data(task: Task, **changes: Any) -> TaskData:
+    units: dict[str, list[Any]] = {}
+    for a in task.assignments.select_related("unit"):
+        units.setdefault(a.role, []).append(a.unit)
+    values = {"plan": task.plan, "region": task.region, "seq": task.seq, "problem": task.problem, "target": task.target,
+              "deadline": task.deadline, "long_term": task.long_term, "measures": [m.text for m in task.measures.all()],
+              "units": units, "parent": task.parent}
+    values.update(changes)
+    return TaskData(**values)
+
+
+@pytest.mark.django_db
+def test_counts_follow_random_writes(world: Any, login: Any, make_task: Any) -> None:
+    rng = random.Random(14)
+    today = timezone.localdate()
+    city_round = dispatch.open_round(world.city_office, region=world.city, title="12月市级调度", period_start=datetime.date(2026, 12, 1),
+                                     period_end=datetime.date(2026, 12, 31), due_date=datetime.date(2027, 1, 5))
+    province_round = dispatch.open_round(world.province_office, region=world.province, title="四季度省级调度",
+                                         period_start=datetime.date(2026, 10, 1), period_end=datetime.date(2026, 12, 31),
+                                         due_date=datetime.date(2027, 1, 5))
+    rounds = [city_round, province_round]
+    tasks = [make_task(region=rng.choice([world.county, world.county2, world.city]),
+                       deadline=today + datetime.timedelta(days=rng.choice([-30, -1, 5, 90])),
+                       units={Assignment.Role.LEAD: [world.unit_city_env], Assignment.Role.RESPONSIBLE: [world.unit_county_env]})
+             for _ in range(8)]
+    assert_consistent(world, login, rounds)
+    county = login(world.county_unit)
+    for step in range(40):
+        task = Task.objects.get(pk=rng.choice(tasks).pk)
+        move = rng.randrange(7)
+        if move == 0:  # a report through the page (new, or a new version with another label)
+            assignment = task.assignments.get(unit=world.unit_county_env, role=Assignment.Role.RESPONSIBLE)
+            existing = ProgressReport.objects.filter(task=task, unit=world.unit_county_env).first()
+            county.post(reverse("dispatch:report_form", args=[rng.choice(rounds).uuid, assignment.uuid]),
+                        {"text": f"第{step}次报送：已完成排查。", "schedule": rng.choice(SCHEDULES), "percent": "50",
+                         "version": existing.version if existing else 0})
+        elif move == 1:  # the task starts, or is sent through the states by the service
+            target = rng.choice([TaskState.IN_PROGRESS, TaskState.APPLIED, TaskState.ACCEPTED, TaskState.REOPENED])
+            if target in TASK_TRANSITIONS[task.state]:
+                transition_task(task, target, reason="测试")
+        elif move == 2:  # moved to another county, turned long-term or dated, through the service
+            update_task(task, _data(task, region=rng.choice([world.county, world.county2]), long_term=rng.random() < 0.3),
+                        expected_version=task.version, reason="调整")
+        elif move == 3:  # a second unit assigned, or removed again (no report of its own)
+            units = _data(task).units
+            extra = world.unit_county_gov
+            responsible = units.get(Assignment.Role.RESPONSIBLE, [])
+            units[Assignment.Role.RESPONSIBLE] = ([u for u in responsible if u != extra] if extra in responsible
+                                                  else [*responsible, extra])
+            update_task(task, _data(task, units=units), expected_version=task.version, reason="调整分工")
+        elif move == 4:  # a plain queryset write, outside the services
+            Task.objects.filter(pk=task.pk).update(state=rng.choice(list(TaskState)), needs_completion=rng.random() < 0.5)
+        elif move == 5:  # the same unit in a second role (a pair counted once), then dropped
+            assignment, made = Assignment.objects.get_or_create(task=task, unit=world.unit_county_env, role=Assignment.Role.LEAD)
+            if not made and not assignment.progress_reports.exists():
+                assignment.delete()
+        else:  # a report deleted (the history keeps it; here the row goes)
+            report = ProgressReport.objects.filter(task=task, files__isnull=True).first()
+            if report is not None:
+                report.delete()
+        if step % 8 == 7:
+            assert_consistent(world, login, rounds)
+    assert_consistent(world, login, rounds)
+    assert ProgressReport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_check_finds_a_tampered_count_and_repair_fixes_it(world: Any, make_task: Any, capsys: Any) -> None:
+    for _ in range(3):
+        make_task()
+    call_command("check_counters")
+    row = TaskCount.objects.get(region_path=world.county.path, state=TaskState.ASSIGNED)
+    assert row.n == 3
+    TaskCount.objects.filter(pk=row.pk).update(n=7)
+    TaskCount.objects.create(region_path=world.county2.path, state=TaskState.CLOSED, needs_completion=False, n=2)
+    with pytest.raises(CommandError, match="计数表不一致"):
+        call_command("check_counters")
+    assert "记录 7，实际 3" in capsys.readouterr().err
+    call_command("check_counters", "--repair")
+    assert TaskCount.objects.get(region_path=world.county.path, state=TaskState.ASSIGNED).n == 3
+    assert counters.check_all()["tasks"] == []
+    # The audit check reports the counts too.
+    TaskCount.objects.filter(region_path=world.county.path).update(n=1)
+    with pytest.raises(CommandError, match="计数表校验失败"):
+        call_command("audit_verify", "--no-seal")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks of concurrent writers: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_lose_no_count(world: Any, make_task: Any) -> None:
+    tasks = [make_task(region=world.county) for _ in range(12)]
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def work(chunk: list[Task]) -> None:
+        try:
+            barrier.wait()
+            for task in chunk:
+                with transaction.atomic():  # same counter rows in every thread: (county, assigned) → (county, in_progress)
+                    Task.objects.filter(pk=task.pk).update(state=TaskState.IN_PROGRESS)
+                    Assignment.objects.create(task=task, unit=world.unit_county_gov, role=Assignment.Role.RESPONSIBLE)
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(tasks[i::4],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert TaskCount.objects.get(region_path=world.county.path, state=TaskState.IN_PROGRESS).n == 12
+    assert TaskCount.objects.get(region_path=world.county.path, state=TaskState.ASSIGNED).n == 0
+    assert counters.check_all() == {"pairs": [], "reports": [], "tasks": []}

@@ -1,0 +1,151 @@
+"""The ledger's rows are rendered by Jinja2 (``tasks/jinja2/tasks/_ledger_rows.html``, ``rectify.core.jinja``)
+for speed; they must print exactly what the Django template loop they replaced printed. The loop is kept
+here, verbatim, as the reference: the page's rows are compared with it byte for byte, on tasks that take
+every branch (overdue, long-term, no deadline, priority, to complete, long section, cooperating unit,
+text that must be escaped). The filter's scoped choices, now built only for the fields a request sends,
+are checked for scope."""
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import pytest
+from django.db.models import Prefetch
+from django.template import engines
+from django.utils import timezone
+
+from rectify.inspections.models import Inspection, Plan
+from rectify.supervision.schedule import attach_lights
+from rectify.tasks.models import Assignment, Task
+
+pytestmark = pytest.mark.django_db
+
+# The Django template loop of tasks/_ledger_table.html before the rows moved to Jinja2 (unchanged).
+DJANGO_ROWS = """{% for task in page.object_list %}
+    <tr class="{% if task.is_overdue %}is-overdue{% endif %}">
+      <td class="seq">{{ task.seq }}</td>
+      <td class="title"><a href="{% url 'tasks:detail' task.uuid %}">{{ task.display_title }}</a>
+        {% if task.section_title %}<div class="muted small">{{ task.section_title|truncatechars:40 }}</div>{% endif %}
+        {% if task.priority %}<span class="tag tag-priority">重点</span>{% endif %}
+        {% if task.needs_completion %}<span class="tag tag-incomplete" title="{{ task.incomplete_reason }}">待完善</span>{% endif %}</td>
+      <td>{{ task.region.full_name }}</td>
+      <td class="units">{% for a in task.assignments.all %}{% if a.role != "cooperating" %}<span class="unit">{{ a.unit.name }}</span>{% endif %}{% endfor %}</td>
+      <td class="deadline">{% if task.long_term %}<span class="tag">长期坚持</span>{% elif task.deadline %}{{ task.deadline|date:"Y-m-d" }}{% else %}—{% endif %}
+        {% if task.is_overdue %}<span class="tag tag-overdue">逾期</span>{% endif %}</td>
+      <td><span class="state state-{{ task.state }}">{{ task.get_state_display }}</span></td>
+      <td>{% include "supervision/_light.html" with light=task.light %}</td>
+    </tr>
+  {% endfor %}"""
+
+NASTY = "<script>alert('x')</script> & \"引号\""
+
+
+def tbody(html: str) -> str:
+    match = re.search(r"<tbody>\n  (.*)\n  </tbody>", html, re.S)
+    assert match, "no ledger table on the page"
+    return match.group(1)
+
+
+def django_rows(tasks: list[Task]) -> str:
+    ids = [t.pk for t in tasks]
+    loaded = {t.pk: t for t in Task.objects.filter(pk__in=ids).select_related("region__parent", "plan", "inspection__target_region")
+              .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("unit")))}
+    ordered = [loaded[pk] for pk in ids]
+    attach_lights(ordered)
+    return str(engines["django"].from_string(DJANGO_ROWS).render({"page": {"object_list": ordered}}))
+
+
+@pytest.fixture
+def varied(world: Any, make_task: Any) -> list[Task]:
+    past = timezone.localdate() - datetime.timedelta(days=3)
+    both = {Assignment.Role.LEAD: [world.unit_city_env], Assignment.Role.RESPONSIBLE: [world.unit_county_env, world.unit_county_gov],
+            Assignment.Role.COOPERATING: [world.unit_county2_gov]}
+    tasks = [
+        make_task(seq="1", deadline=past, units=both, priority=True, section=["一、" + "大气污染防治" * 8]),
+        make_task(seq="2", long_term=True, deadline=None, title=NASTY, section=[NASTY]),
+        make_task(seq="3", deadline=None, region=world.county2, units={Assignment.Role.RESPONSIBLE: [world.unit_county2_gov]}),
+        make_task(seq="10", problem="问" * 80, units={Assignment.Role.COOPERATING: [world.unit_county_gov]}),
+    ]
+    Task.objects.filter(pk=tasks[2].pk).update(needs_completion=True, incomplete_reason=NASTY)
+    return tasks
+
+
+def test_the_rows_are_those_the_django_loop_printed(world: Any, varied: list[Task], login: Any) -> None:
+    page = login(world.city_office).get("/ledger/").content.decode()
+    rows = tbody(page)
+    listed = re.findall(r'<td class="seq">([^<]+)</td>', rows)
+    assert listed == ["1", "2", "3", "10"]
+    by_seq = {t.seq: t for t in varied}
+    assert rows == django_rows([by_seq[seq] for seq in listed])
+    # every branch was taken: the comparison covers them
+    assert "大气污染防治" * 8 not in rows and "一、大气污染防治" in rows  # the section cut to 40 characters
+    for piece in ("is-overdue", "tag-priority", "长期坚持", "—", "tag-incomplete", "区生态环境分局</span><span class=\"unit\">城区人民政府",
+                  "晋城市城区", "tag-overdue", "light light-"):
+        assert piece in rows, piece
+    assert rows.count("泽州县人民政府") == 1  # task 3's responsible unit; task 1's cooperating one is not shown
+    assert '<td class="units"></td>' in rows  # task 10 has a cooperating unit only
+
+
+def test_row_text_is_escaped_as_django_escapes(world: Any, varied: list[Task], login: Any) -> None:
+    rows = tbody(login(world.city_office).get("/ledger/").content.decode())
+    assert "<script>" not in rows
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;引号&quot;" in rows  # title, section and tooltip
+
+
+def test_the_fast_filters_match_django(world: Any) -> None:
+    from django.template.defaultfilters import date, truncatechars
+
+    from rectify.core import jinja
+
+    for day in (datetime.date(2030, 12, 31), datetime.date(5, 1, 2)):
+        assert jinja.date(day, "Y-m-d") == date(day, "Y-m-d")
+    moment = timezone.now()
+    assert jinja.date(moment, "Y-m-d H:i") == date(moment, "Y-m-d H:i")
+    for text in ("短", "e\u0301" * 30, "长" * 40, "长" * 41, NASTY * 3):
+        assert jinja.truncatechars(text, 40) == truncatechars(text, 40)
+    env = engines["jinja2"].env  # type: ignore[attr-defined]
+    assert env.from_string("{{ v }}").render(v=NASTY) == str(engines["django"].from_string("{{ v }}").render({"v": NASTY}))
+
+
+def test_filter_choices_stay_in_scope(world: Any, make_task: Any, login: Any) -> None:
+    make_task(seq="1")
+    other_inspection = Inspection.objects.create(team="另一督察组", level="provincial", round=1, target_region=world.other_city,
+                                                 stationed_from=datetime.date(2023, 1, 1), stationed_to=datetime.date(2023, 2, 1),
+                                                 feedback_date=datetime.date(2023, 3, 1))
+    other_plan = Plan.objects.get(pk=world.other_plan.pk)
+    client = login(world.city_office)
+    page = client.get("/ledger/").content.decode()
+    menu = re.search(r'<select name="inspection" id="id_inspection">(.*?)</select>', page, re.S)
+    assert menu
+    assert f'value="{world.inspection.pk}"' in menu.group(1) and f'value="{other_inspection.pk}"' not in menu.group(1)
+    for param, value in (("inspection", other_inspection.pk), ("plan", other_plan.pk), ("region", world.other_city.pk),
+                         ("unit", world.unit_other_env.pk)):
+        response = client.get("/ledger/", {param: value})
+        assert "alert-error" in response.content.decode(), param
+    for param, value in (("inspection", world.inspection.pk), ("plan", world.plan.pk), ("region", world.county.pk),
+                         ("unit", world.unit_county_env.pk)):
+        response = client.get("/ledger/", {param: value})
+        assert "alert-error" not in response.content.decode(), param
+        assert re.findall(r'<td class="seq">([^<]+)</td>', response.content.decode()) == ["1"], param
+
+
+def test_filter_widgets_are_the_forms_own(world: Any, make_task: Any, login: Any) -> None:
+    """The empty form's widgets, drawn once per process, are what the form draws; a filled form is drawn each time."""
+    from rectify.tasks.filters import LedgerFilter
+
+    make_task(seq="1")
+    client = login(world.city_office)
+    names = ("section", "deadline_from", "deadline_to", "ordering", "long_term", "overdue", "needs_completion", "state")
+    empty = LedgerFilter(None, queryset=Task.objects.all(), user=world.city_office).form
+    for _ in range(2):  # the second page comes from the drawings kept
+        page = client.get("/ledger/").content.decode()
+        for name in names:
+            assert str(empty[name]) in page, name
+    query = {"section": "<b>章</b>", "ordering": "-deadline", "long_term": "true", "overdue": "on", "state": ["assigned", "applied"],
+             "deadline_from": "2030-01-01"}
+    filled = LedgerFilter(query, queryset=Task.objects.all(), user=world.city_office).form
+    page = client.get("/ledger/", query).content.decode()
+    for name in names:
+        assert str(filled[name]) in page, name
+    assert 'value="&lt;b&gt;章&lt;/b&gt;"' in page and 'value="-deadline" selected' in page and 'value="applied" id="id_state_2" checked' in page
