@@ -52,6 +52,31 @@ def own_unit_ids(user: AnyUser | None) -> set[int]:
     return ids
 
 
+def subtree_paths(user: AnyUser | None) -> list[str] | None:
+    """The region paths whose whole subtrees make up the user's scope ([""] for everything, none for the
+    anonymous user), or None when the scope is not only subtrees (a unit role also sees its units' tasks
+    wherever they are). Maintained per-path counters answer such a scope by summing the rows under it."""
+    if not signed_in(user):
+        return None
+    if is_admin(user):
+        return [""]
+    if any(g.role in UNIT_ROLES for g in user.grants):
+        return None
+    paths = sorted(set(region_paths(user)))
+    # a path under another one is counted with it
+    return [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+
+
+def under_paths_q(paths: list[str], field: str = "region_path") -> Q:
+    """Rows whose ``field`` (a materialised region path) lies under one of ``paths`` ([""]: every row)."""
+    if paths == [""]:
+        return EVERYTHING
+    q = NOTHING
+    for path in paths:
+        q |= Q(**{f"{field}__startswith": path})
+    return q
+
+
 def task_scope(user: AnyUser | None, *, roles: set[str] | None = None) -> Q:
     """Tasks the user may see: their region subtrees, plus tasks their units are assigned to."""
     if not user or not user.is_authenticated:

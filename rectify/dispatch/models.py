@@ -145,6 +145,7 @@ class ReportCount(models.Model):
     schedule = models.CharField(max_length=16, choices=ScheduleLabel.choices)
     n = models.BigIntegerField(default=0)
 
+    # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
     scope_exempt = "counts per region path; read only for a round the caller may see, under the round's path"
 
     class Meta:
@@ -162,6 +163,7 @@ class PairCount(models.Model):
     region_path = models.CharField(max_length=120, unique=True)
     n = models.BigIntegerField(default=0)
 
+    # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
     scope_exempt = "counts per region path; read only for a round the caller may see, under the round's path"
 
     class Meta:

@@ -13,53 +13,32 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
-from rectify.accounts.roles import UNIT_ROLES, is_admin
-from rectify.accounts.scope import region_paths
+from rectify.accounts.scope import subtree_paths, under_paths_q
 from rectify.core.types import AnyUser
 
 from .models import Task, TaskCount, overdue_q
 from .states import TaskState
 
 
-def counter_paths(user: AnyUser) -> list[str] | None:
-    """The region paths whose counts make up the user's ledger ([""] for everything), or None when the
-    user's scope is not whole subtrees (a unit role)."""
-    if not user or not user.is_authenticated:
-        return None
-    if is_admin(user):
-        return [""]
-    if any(g.role in UNIT_ROLES for g in user.grants):
-        return None
-    paths = sorted(set(region_paths(user)))
-    # a path under another one is counted with it
-    return [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
-
-
-def _under(paths: list[str], field: str = "region_path") -> Q:
-    if paths == [""]:
-        return Q()
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(**{f"{field}__startswith": path})
-    return q
-
-
 def counted_state_counts(user: AnyUser, today: datetime.date) -> tuple[list[dict[str, Any]], int, int] | None:
     """(per state, overdue, to complete) as ``views.state_counts`` gives them, from ``TaskCount``; None when
     the counters cannot answer for this user."""
-    paths = counter_paths(user)
+    paths = subtree_paths(user)
     if paths is None:
         return None
     if not paths:
         return [{"value": s.value, "label": s.label, "count": 0} for s in TaskState], 0, 0
     counts: dict[str, int] = {}
     incomplete = 0
-    rows = TaskCount.objects.filter(_under(paths)).values_list("state", "needs_completion").annotate(total=Sum("n")).order_by()
+    counters, overdue_tasks = TaskCount.objects.all(), Task.objects.filter(overdue_q(today))
+    if paths != [""]:  # everything needs no condition (an always-true one would cost the index-only scan)
+        counters, overdue_tasks = counters.filter(under_paths_q(paths)), overdue_tasks.filter(under_paths_q(paths))
+    rows = counters.values_list("state", "needs_completion").annotate(total=Sum("n")).order_by()
     for state, needs_completion, total in rows:
         counts[state] = counts.get(state, 0) + int(total or 0)
         if needs_completion:
             incomplete += int(total or 0)
-    overdue = Task.objects.filter(overdue_q(today)).filter(_under(paths)).count()
+    overdue = overdue_tasks.count()
     return [{"value": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in TaskState], overdue, incomplete

@@ -241,6 +241,7 @@ class TaskCount(models.Model):
     needs_completion = models.BooleanField()
     n = models.BigIntegerField(default=0)
 
+    # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
     scope_exempt = "counts of tasks per region path; read only through the caller's scope paths (rectify.tasks.counts)"
 
     class Meta:
