@@ -78,8 +78,10 @@ def count_together(querysets: Sequence[QuerySet[Any]]) -> list[int]:
     parts: list[str] = []
     params: list[Any] = []
     for qs in querysets:
+        counted = qs.values_list("pk")  # one clone, private to this function: its ordering is dropped in place
+        counted.query.clear_ordering(force=True)
         try:
-            sql, p = qs.order_by().values("pk").query.sql_with_params()
+            sql, p = counted.query.sql_with_params()
         except EmptyResultSet:  # a filter on an empty list: nothing to count, nothing to ask
             parts.append("0")
             continue
@@ -98,7 +100,15 @@ def task_text(task: Task) -> str:
 
 
 def role_tasks(user: AuthedUser, role: str) -> QuerySet[Task]:
-    return Task.objects.visible_to(user, roles={role})
+    """The tasks ``user`` sees through ``role``; built once per user object (a request's user) and role.
+    A query set is never changed by what is chained on it, so the lists of one panel share it."""
+    built: dict[str, QuerySet[Task]] | None = getattr(user, "_rectify_role_tasks", None)
+    if built is None:
+        built = {}
+        user._rectify_role_tasks = built  # type: ignore[attr-defined]  # per user object, i.e. per request
+    if role not in built:
+        built[role] = Task.objects.visible_to(user, roles={role})
+    return built[role]
 
 
 # The lists of the ledger itself are here; each step above it registers its own (``todo_list``) from its

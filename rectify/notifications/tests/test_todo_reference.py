@@ -1,0 +1,97 @@
+"""待我处理 pinned against a straightforward computation: for every role, the panel (``todo_for``, which counts
+all lists in one query and shares one scoped task query set per role between the lists of a request) shows
+the same lists, counts, entries and order as asking each list on its own (``.count()`` and its first rows),
+for several users in turn, so nothing built for one user's scope reaches another's lists."""
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from rectify.acceptance import services as acceptance
+from rectify.dispatch import services as dispatch
+from rectify.notifications.tests.test_todo import accepted, applied, other_city_task
+from rectify.notifications.todo import PAGE_LIMIT, PANEL_LIMIT, Pending, TodoList, sources_for, todo_for
+from rectify.supervision import services as supervision
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+USERS = ["admin", "province_office", "city_office", "leader", "reviewer", "lead_unit", "county_unit", "other_unit", "nobody"]
+
+
+def fresh(user: Any) -> Any:
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def reference(user: Any, limit: int) -> list[TodoList]:
+    """Each list asked on its own: its rows counted, then its first ``limit`` rows read."""
+    lists = []
+    for source in sources_for(user.roles()):
+        item = source(fresh(user), limit)
+        if isinstance(item, Pending):
+            item = TodoList(item.key, item.label, item.rows.count(), [item.entry(row) for row in item.rows[:limit]])
+        lists.append(item)
+    return lists
+
+
+def shown(lists: list[TodoList]) -> list[tuple[Any, ...]]:
+    return [(t.key, t.label, t.count, [(e.text, e.url, e.note) for e in t.entries]) for t in lists]
+
+
+@pytest.fixture
+def work(world: Any, make_task: Any) -> None:
+    """Something in (nearly) every list, in two cities, more than a panel's worth in some."""
+    round_ = dispatch.open_round(world.city_office, region=world.city, title="2026年11月调度", period_start=TODAY,
+                                 period_end=TODAY + datetime.timedelta(days=30), due_date=TODAY + datetime.timedelta(days=10))
+    for n in range(7):
+        task = make_task(deadline=TODAY - datetime.timedelta(days=n + 1))
+        report = dispatch.submit_report(round_, task.assignments.get(unit=world.unit_county_env), world.county_unit,
+                                        text="进展", schedule="on_schedule")
+        if n % 2:
+            dispatch.review_report(report, world.lead_unit, accept=False, note="退回", expected_version=report.version)
+    for _ in range(6):
+        accepted(world, make_task(), world.county_unit)
+    applied(world, make_task(), world.county_unit)
+    notice = supervision.issue_notice(make_task(), world.city_office, units=[world.unit_county_env], reason="督办")
+    supervision.request_extension(notice, world.county_unit, new_date=TODAY + datetime.timedelta(days=30), reason="汛期")
+    done = supervision.issue_notice(make_task(), world.city_office, units=[world.unit_county_env], reason="督办")
+    for name in ("arrange", "report", "done"):
+        done = supervision.complete_step(done, world.county_unit, name, "已办")
+    objected = accepted(world, make_task(), world.county_unit)
+    announcement = acceptance.start_announcement(objected, world.city_office, starts_on=TODAY)
+    acceptance.record_objection(announcement, world.province_office, content="仍有垃圾", today=TODAY)
+    for _ in range(2):
+        accepted(world, other_city_task(world, make_task), world.other_unit)
+    applied(world, other_city_task(world, make_task), world.other_unit)
+
+
+@pytest.mark.parametrize("limit", [PANEL_LIMIT, PAGE_LIMIT])
+def test_panel_matches_each_list_asked_on_its_own(limit: int, world: Any, work: None) -> None:
+    seen = {}
+    for name in USERS:
+        user = fresh(getattr(world, name))
+        got = shown(todo_for(user, limit))
+        assert got == shown(reference(user, limit)), name
+        assert shown(todo_for(user, limit)) == got, name  # asked again on the same user object: the same
+        seen[name] = got
+    # The figures are the work's, per scope: the lists are not empty and differ where the scopes do.
+    counts = {name: {t[0]: t[2] for t in lists} for name, lists in seen.items()}
+    assert counts["city_office"]["tasks_to_announce"] == 6 and counts["province_office"]["tasks_to_announce"] == 8
+    assert counts["admin"]["tasks_to_announce"] == 8
+    assert len(seen["city_office"][0][3]) == min(limit, 6)  # tasks_to_announce, its first rows
+    assert counts["county_unit"]["returned_reports"] == 3 and counts["other_unit"]["returned_reports"] == 0
+    assert counts["leader"]["overdue_tasks"] >= 7 and counts["reviewer"]["applications_to_review"] == 1
+    assert seen["nobody"] == []
+
+
+def test_one_user_object_per_scope_keeps_its_own_lists(world: Any, work: None) -> None:
+    """Two offices of different scopes asked alternately, each on its own user object: each gets its own lists."""
+    city, province = fresh(world.city_office), fresh(world.province_office)
+    city_first = shown(todo_for(city))
+    province_first = shown(todo_for(province))
+    assert city_first != province_first
+    assert shown(todo_for(city)) == city_first == shown(reference(world.city_office, PANEL_LIMIT))
+    assert shown(todo_for(province)) == province_first == shown(reference(world.province_office, PANEL_LIMIT))
