@@ -11,7 +11,7 @@ from rectify.accounts.scope import unit_ids
 from rectify.core.types import AuthedUser
 from rectify.notifications.todo import Pending, TodoEntry, TodoList, listed, task_text, todo_list
 from rectify.regions.paths import path_prefixes
-from rectify.tasks.models import Assignment
+from rectify.tasks.models import Assignment, shortened_title, title_text
 from rectify.tasks.states import OPEN_STATES
 
 from .models import ProgressReport, ReportingRound
@@ -46,18 +46,21 @@ def reports_due(user: AuthedUser, limit: int) -> TodoList:
     ids = unit_ids(user)
     if not ids:
         return TodoList("reports_due", "待报送的调度任务", 0)
+    # (id, uuid, unit name, task seq, task region path, title text): a unit may hold hundreds of assignments,
+    # read as plain rows with a title's first characters, not as objects with whole tasks
     assignments = list(Assignment.objects.filter(unit_id__in=ids)
                        .filter(Q(task__state__in=list(OPEN_STATES)) | Q(task__long_term=True))
-                       .select_related("task__region", "unit").order_by("task__seq", "id"))
-    above = {p for a in assignments for p in path_prefixes(a.task.region.path)}
+                       .order_by("task__seq", "id")
+                       .values_list("pk", "uuid", "unit__name", "task__seq", "task__region__path", title_text()))
+    above = {p for a in assignments for p in path_prefixes(a[4])}
     rounds = list(ReportingRound.objects.filter(status=ReportingRound.Status.OPEN, region__path__in=above)
                   .select_related("region").order_by("due_date", "id"))
     if not rounds:
         return TodoList("reports_due", "待报送的调度任务", 0)
-    done = set(ProgressReport.objects.filter(round__in=[r.pk for r in rounds], assignment__in=[a.pk for a in assignments])
+    done = set(ProgressReport.objects.filter(round__in=[r.pk for r in rounds], assignment__in=[a[0] for a in assignments])
                .values_list("round_id", "assignment_id"))
     pairs = [(r, a) for r in rounds for a in assignments
-             if a.task.region.path.startswith(r.region.path) and (r.pk, a.pk) not in done]
-    entries = [TodoEntry(f"{a.unit.name}·{task_text(a.task)}", reverse("dispatch:report_form", args=[r.uuid, a.uuid]),
-                         f"{r.title}，{r.due_date:%Y-%m-%d}截止") for r, a in pairs[:limit]]
+             if a[4].startswith(r.region.path) and (r.pk, a[0]) not in done]
+    entries = [TodoEntry(f"{unit}·第{seq}号 {shortened_title(text)}", reverse("dispatch:report_form", args=[r.uuid, uuid]),
+                         f"{r.title}，{r.due_date:%Y-%m-%d}截止") for r, (_, uuid, unit, seq, _, text) in pairs[:limit]]
     return TodoList("reports_due", "待报送的调度任务", len(pairs), entries)

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Func, Q, Value
+from django.db.models.functions import Coalesce, Left, NullIf
 from django.utils import timezone
 
 from rectify.accounts.scope import ScopedQuerySet, task_edit_scope, task_scope
@@ -131,8 +132,7 @@ class Task(VersionedModel):
 
     @property
     def display_title(self) -> str:
-        text = self.title or self.problem or self.target
-        return text[:60] + ("…" if len(text) > 60 else "")
+        return shortened_title(self.title or self.problem or self.target)
 
     @property
     def is_overdue(self) -> bool:
@@ -257,3 +257,19 @@ def _keep_region_paths(sender: Any, instance: Region, **kwargs: Any) -> None:
 
 
 models.signals.post_save.connect(_keep_region_paths, sender=Region, dispatch_uid="task_region_path")
+
+
+TITLE_CHARS = 60
+
+
+def shortened_title(text: str) -> str:
+    """A task's title as lists show it: its first 60 characters, and … when there were more."""
+    return text[:TITLE_CHARS] + ("…" if len(text) > TITLE_CHARS else "")
+
+
+def title_text(task: str = "task") -> Func:
+    """The first 61 characters of ``Task.display_title``'s text, computed by the database (title, else problem,
+    else target), for ``shortened_title``: a list of many tasks reads a few characters instead of whole rows."""
+    text = Coalesce(NullIf(f"{task}__title", Value("")), NullIf(f"{task}__problem", Value("")), f"{task}__target",
+                    output_field=models.TextField())
+    return Left(text, TITLE_CHARS + 1, output_field=models.TextField())

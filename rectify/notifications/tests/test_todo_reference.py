@@ -16,6 +16,7 @@ from rectify.dispatch import services as dispatch
 from rectify.notifications.tests.test_todo import accepted, applied, other_city_task
 from rectify.notifications.todo import PAGE_LIMIT, PANEL_LIMIT, Pending, TodoList, sources_for, todo_for
 from rectify.supervision import services as supervision
+from rectify.tasks.models import Assignment
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -95,3 +96,60 @@ def test_one_user_object_per_scope_keeps_its_own_lists(world: Any, work: None) -
     assert city_first != province_first
     assert shown(todo_for(city)) == city_first == shown(reference(world.city_office, PANEL_LIMIT))
     assert shown(todo_for(province)) == province_first == shown(reference(world.province_office, PANEL_LIMIT))
+
+
+def reports_due_with_objects(user: Any, limit: int) -> TodoList:
+    """待报送的调度任务 as it was computed before it read plain rows (kept verbatim): whole objects."""
+    from django.db.models import Q
+    from django.urls import reverse
+
+    from rectify.accounts.scope import unit_ids
+    from rectify.dispatch.models import ProgressReport, ReportingRound
+    from rectify.notifications.todo import TodoEntry, task_text
+    from rectify.regions.paths import path_prefixes
+    from rectify.tasks.models import Assignment
+    from rectify.tasks.states import OPEN_STATES
+
+    ids = unit_ids(user)
+    if not ids:
+        return TodoList("reports_due", "待报送的调度任务", 0)
+    assignments = list(Assignment.objects.filter(unit_id__in=ids)
+                       .filter(Q(task__state__in=list(OPEN_STATES)) | Q(task__long_term=True))
+                       .select_related("task__region", "unit").order_by("task__seq", "id"))
+    above = {p for a in assignments for p in path_prefixes(a.task.region.path)}
+    rounds = list(ReportingRound.objects.filter(status=ReportingRound.Status.OPEN, region__path__in=above)
+                  .select_related("region").order_by("due_date", "id"))
+    if not rounds:
+        return TodoList("reports_due", "待报送的调度任务", 0)
+    done = set(ProgressReport.objects.filter(round__in=[r.pk for r in rounds], assignment__in=[a.pk for a in assignments])
+               .values_list("round_id", "assignment_id"))
+    pairs = [(r, a) for r in rounds for a in assignments
+             if a.task.region.path.startswith(r.region.path) and (r.pk, a.pk) not in done]
+    entries = [TodoEntry(f"{a.unit.name}·{task_text(a.task)}", reverse("dispatch:report_form", args=[r.uuid, a.uuid]),
+                         f"{r.title}，{r.due_date:%Y-%m-%d}截止") for r, a in pairs[:limit]]
+    return TodoList("reports_due", "待报送的调度任务", len(pairs), entries)
+
+
+def test_reports_due_reads_rows_as_the_objects_read(world: Any, make_task: Any) -> None:
+    """Titles of 59, 60, 61 and 200 characters, none (the problem shows, or the target when it is empty too),
+    in two rounds (city and county) with some reports in: the same entries, count and order as with objects."""
+    long = ("河道两岸存在生活垃圾堆放问题" * 15)[:150]
+    for n, fields in enumerate([{"title": long[:59]}, {"title": long[:60]}, {"title": long[:61]}, {"title": long},
+                                {"title": "", "problem": long}, {"title": "", "problem": "", "target": "垃圾全部清理"},
+                                {"title": "", "problem": "短问题"}, {"region": world.county2, "title": "泽州县的任务"}]):
+        make_task(seq=str(20 - n), **fields)
+    for region in (world.city, world.county):
+        round_ = dispatch.open_round(world.city_office, region=region, title=f"{region.name}调度", period_start=TODAY,
+                                     period_end=TODAY + datetime.timedelta(days=30), due_date=TODAY + datetime.timedelta(days=10))
+    first = Assignment.objects.filter(unit=world.unit_county_env, task__region=world.county).order_by("task__seq").first()
+    assert first is not None
+    dispatch.submit_report(round_, first, world.county_unit, text="进展", schedule="on_schedule")
+    from rectify.dispatch.todo import reports_due
+
+    for name in ("lead_unit", "county_unit", "other_unit", "city_office"):
+        for limit in (PANEL_LIMIT, PAGE_LIMIT):
+            user = fresh(getattr(world, name))
+            assert shown([reports_due(user, limit)]) == shown([reports_due_with_objects(user, limit)]), (name, limit)
+    lead = reports_due(fresh(world.lead_unit), PAGE_LIMIT)
+    assert lead.count == 15 and any(e.text.endswith("…") for e in lead.entries)  # 7 county tasks × 2 rounds + 1 in 泽州县
+    assert any(e.text.endswith(" 垃圾全部清理") for e in lead.entries)
