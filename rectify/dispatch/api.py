@@ -19,11 +19,13 @@ from rectify.accounts.scope import unit_ids
 from rectify.accounts.security import log_personal_data_access
 from rectify.api.access import acting, get_visible, user_of
 from rectify.api.errors import ApiValidationError
+from rectify.api.filters import page_filter
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.api.schemas import InputSchema, Message, StaleOut, ValidationErrorOut
 from rectify.api.since import filter_updated_since, updated_since_param
 from rectify.core.types import AnyUser
 from rectify.dispatch import services
+from rectify.dispatch.filters import RoundReportFilter
 from rectify.dispatch.labels import ScheduleLabel
 from rectify.dispatch.models import EvidenceFile, ProgressReport, ReportingRound, Verification, VerificationSample
 from rectify.regions.api.schemas import RegionRef
@@ -254,12 +256,8 @@ def round_reports(
 ) -> QuerySet[ProgressReport]:
     round_ = _round(request, uuid)
     _require_viewer(request, round_)
-    reports = _reports().filter(round=round_).order_by("unit__name", "assignment__task__seq", "id")
-    if schedule:
-        reports = reports.filter(schedule=schedule)
-    if status:
-        reports = reports.filter(status=status)
-    return reports
+    reports = _reports(user_of(request)).filter(round=round_).order_by("unit__name", "assignment__task__seq", "id")
+    return page_filter(RoundReportFilter, reports, {"schedule": schedule, "status": status})
 
 
 @router.post("/rounds/{uuid}/close", response={200: RoundOut, **WRITE_RESPONSES}, summary="结束调度",

@@ -18,6 +18,7 @@ from rectify.accounts.permissions import can
 from rectify.accounts.scope import unit_ids
 from rectify.api.access import acting, get_visible, user_of
 from rectify.api.errors import ApiValidationError
+from rectify.api.filters import page_filter
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.api.schemas import InputSchema, Message, StaleOut, ValidationErrorOut
 from rectify.api.since import filter_updated_since, updated_since_param
@@ -26,6 +27,7 @@ from rectify.core.writes import version_checked
 from rectify.regions.api.schemas import UnitRef
 from rectify.regions.models import Unit
 from rectify.supervision import services
+from rectify.supervision.filters import NoticeFilter
 from rectify.supervision.models import ExtensionRequest, SupervisionNotice
 from rectify.tasks.models import Task
 
@@ -216,15 +218,10 @@ def list_notices(
 ) -> QuerySet[SupervisionNotice]:
     user = user_of(request)
     notices = filter_updated_since(_notices(user).order_by("-issued_at", "-id"), updated_since)
-    if status:
-        notices = notices.filter(status=status)
-    if task:
-        notices = notices.filter(task__uuid=task)
-    if mine:
+    if mine:  # the 我的督办 page's rows (its own page, no filter of the list's)
         notices = notices.filter(units__in=unit_ids(user)).distinct()
-    if late:
-        notices = notices.filter(services.late_q(timezone.localdate()))
-    return notices
+    # late=true is the page's late=any: the current step is past its limit.
+    return page_filter(NoticeFilter, notices, {"status": status, "task": task, "late": late and "any"}, user=user)
 
 
 @router.get("/notices/{uuid}", response={200: NoticeOut, 401: Message, 404: Message}, summary="督办单详情",

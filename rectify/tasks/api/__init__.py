@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -16,6 +16,7 @@ from ninja.params.functions import Query
 from rectify.accounts.scope import unit_ids, writable_region_q
 from rectify.api.access import acting, get_visible, require_editor, user_of
 from rectify.api.errors import ApiValidationError
+from rectify.api.filters import page_filter
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.api.schemas import Message, StaleOut, ValidationErrorOut
 from rectify.api.since import filter_updated_since, updated_since_param
@@ -114,18 +115,10 @@ def list_tasks(
         tasks = tasks.filter(found.subtree_q())
     if unit:
         tasks = tasks.filter(pk__in=Assignment.objects.filter(unit__uuid=unit).values("task_id"))
-    data = QueryDict(mutable=True)
-    data.setlist("state", list(state or []))
-    for name, value in (("overdue", "true" if overdue else None), ("q", q), ("ordering", ordering),
-                        ("deadline_from", deadline_from and deadline_from.isoformat()),
-                        ("deadline_to", deadline_to and deadline_to.isoformat())):
-        if value:
-            data[name] = value
-    ledger = LedgerFilter(data, queryset=tasks, user=user)
-    if not ledger.is_valid():
-        raise ApiValidationError({name: list(messages) for name, messages in ledger.errors.items()})
-    filtered: QuerySet[Task] = ledger.qs
-    return filtered
+    return page_filter(LedgerFilter, tasks, {
+        "state": list(state or []), "overdue": overdue and "true", "q": q, "ordering": ordering,
+        "deadline_from": deadline_from, "deadline_to": deadline_to,
+    }, user=user)
 
 
 @router.get(
