@@ -442,7 +442,72 @@ def _match_key(plan_id: int, section: str | None, seq: str) -> tuple[int, str | 
     return (plan_id, section, seq)
 
 
-def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, user: AuthedUser) -> ImportPreview:  # noqa: C901 - split in issue 12 item 3 (rules in tasks/validation.py)
+class _Matcher:
+    """Finds the task a sheet row names (by 系统编号, else by 章节 and 序号 in the plan) and what the caller may do to it."""
+
+    def __init__(self, sheet: LedgerSheet, plan: Plan, user: AuthedUser) -> None:
+        self.plan = plan
+        self.by_section = "章节" in sheet.columns
+        uuids = {r.task_uuid for r in sheet.rows if r.task_uuid}
+        seqs = {r.seq for r in sheet.rows if r.seq and not r.task_uuid}
+        self.by_uuid: dict[uuid_lib.UUID, Task] = {}
+        if uuids:
+            self.by_uuid = {t.uuid: t for t in _task_queryset().filter(uuid__in=uuids)}
+        self.by_key: dict[tuple[int, str | None, str], list[Task]] = {}
+        if seqs:
+            for t in _task_queryset().filter(plan=plan, seq__in=seqs):
+                section = format_section(t.section) if self.by_section else None
+                self.by_key.setdefault(_match_key(t.plan_id, section, t.seq), []).append(t)
+        candidate_ids = {t.pk for t in self.by_uuid.values()} | {t.pk for ts in self.by_key.values() for t in ts}
+        self.editable_ids = _ids_in(Task.objects.editable_by(user), candidate_ids)
+        self.readable_ids = _ids_in(Task.objects.visible_to(user), candidate_ids)
+        self.seen_keys: dict[tuple[int, str | None, str], int] = {}
+        self.seen_tasks: dict[int, int] = {}
+
+    def read_only(self, task: Task) -> bool:
+        return task.pk in self.readable_ids and task.pk not in self.editable_ids
+
+    def by_task_uuid(self, row: SheetRow, result: RowResult) -> Task | None:
+        task = self.by_uuid.get(row.task_uuid) if row.task_uuid else None
+        if task is None or task.pk not in self.editable_ids:
+            result.errors.append(f"系统编号 {row.task_uuid} 对应的任务不存在或不在您可修改的范围内")
+            return None
+        return task
+
+    def by_seq(self, row: SheetRow, result: RowResult) -> Task | None:
+        key = _match_key(self.plan.pk, row.section if self.by_section else None, row.seq)
+        found = self.by_key.get(key, [])
+        where = f"章节“{row.section or '（无）'}”中" if self.by_section else ""
+        task: Task | None = None
+        if len(found) > 1:
+            result.errors.append(f"方案“{self.plan.title}”{where}有 {len(found)} 项序号为 {row.seq} 的任务，请填写系统编号以区分")
+        elif found:
+            task = found[0]
+            if task.pk not in self.editable_ids:
+                result.errors.append(f"方案中序号为 {row.seq} 的任务不在您可修改的范围内")
+                task = None
+        elif key in self.seen_keys:
+            result.errors.append(f"序号 {row.seq} 与第 {self.seen_keys[key]} 行重复（{where or '同一方案中'}序号相同的新任务无法区分，请改序号或填写章节）")
+        self.seen_keys.setdefault(key, row.number)
+        return task
+
+    def found(self, row: SheetRow) -> Task | None:
+        """The existing task the row names, before any check (None for a new row)."""
+        if row.task_uuid:
+            return self.by_uuid.get(row.task_uuid)
+        if row.seq:
+            found = self.by_key.get(_match_key(self.plan.pk, row.section if self.by_section else None, row.seq), [])
+            return found[0] if len(found) == 1 else None
+        return None
+
+    def claim(self, task: Task, row: SheetRow, result: RowResult) -> None:
+        """Two rows must not change the same task."""
+        if task.pk in self.seen_tasks:
+            result.errors.append(f"与第 {self.seen_tasks[task.pk]} 行对应同一项任务")
+        self.seen_tasks.setdefault(task.pk, row.number)
+
+
+def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, user: AuthedUser) -> ImportPreview:
     """Each row compared with the ledger: what importing it would do, or why it cannot be imported.
 
     A row with a 系统编号 changes that task (of whatever plan) if ``user`` may edit it. A row without one
@@ -450,68 +515,36 @@ def build_preview(sheet: LedgerSheet, *, plan: Plan, region: Region, user: Authe
     tasks go to ``plan`` and ``region`` (where their unit names are looked up), which must lie inside the
     caller's write scope. Repeated 序号 are legal (numbering restarts in each section).
     """
-    by_section = "章节" in sheet.columns
-    uuids = {r.task_uuid for r in sheet.rows if r.task_uuid}
-    seqs = {r.seq for r in sheet.rows if r.seq and not r.task_uuid}
-    by_uuid: dict[uuid_lib.UUID, Task] = {}
-    if uuids:
-        by_uuid = {t.uuid: t for t in _task_queryset().filter(uuid__in=uuids)}
-    by_key: dict[tuple[int, str | None, str], list[Task]] = {}
-    if seqs:
-        for t in _task_queryset().filter(plan=plan, seq__in=seqs):
-            by_key.setdefault(_match_key(t.plan_id, format_section(t.section) if by_section else None, t.seq), []).append(t)
-    candidate_ids = {t.pk for t in by_uuid.values()} | {t.pk for ts in by_key.values() for t in ts}
-    editable_ids = _ids_in(Task.objects.editable_by(user), candidate_ids)
-    readable_ids = _ids_in(Task.objects.visible_to(user), candidate_ids)
+    matcher = _Matcher(sheet, plan, user)
     creatable = can(user, "region.write", region) and can(user, "region.write", plan.region)
-
     finder = _UnitFinder()
-    results: list[RowResult] = []
-    seen_keys: dict[tuple[int, str | None, str], int] = {}
-    seen_tasks: dict[int, int] = {}
-    for row in sheet.rows:
-        result = RowResult(row=row, errors=list(row.errors))
-        results.append(result)
-        task: Task | None = None
-        key = _match_key(plan.pk, row.section if by_section else None, row.seq)
-        if row.task_uuid:
-            task = by_uuid.get(row.task_uuid)
-            if task is not None and task.pk in readable_ids and task.pk not in editable_ids:
-                _read_only_row(result, task, sheet.columns, finder)
-                continue
-            if task is None or task.pk not in editable_ids:
-                result.errors.append(f"系统编号 {row.task_uuid} 对应的任务不存在或不在您可修改的范围内")
-                task = None
-        elif row.seq:
-            found = by_key.get(key, [])
-            where = f"章节“{row.section or '（无）'}”中" if by_section else ""
-            if len(found) > 1:
-                result.errors.append(f"方案“{plan.title}”{where}有 {len(found)} 项序号为 {row.seq} 的任务，请填写系统编号以区分")
-            elif found:
-                task = found[0]
-                if task.pk in readable_ids and task.pk not in editable_ids:
-                    _read_only_row(result, task, sheet.columns, finder)
-                    continue
-                if task.pk not in editable_ids:
-                    result.errors.append(f"方案中序号为 {row.seq} 的任务不在您可修改的范围内")
-                    task = None
-            elif key in seen_keys:
-                result.errors.append(f"序号 {row.seq} 与第 {seen_keys[key]} 行重复（{where or '同一方案中'}序号相同的新任务无法区分，请改序号或填写章节）")
-            seen_keys.setdefault(key, row.number)
-        if task is not None:
-            if task.pk in seen_tasks:
-                result.errors.append(f"与第 {seen_tasks[task.pk]} 行对应同一项任务")
-            seen_tasks.setdefault(task.pk, row.number)
-        result.task = task
-        if task is not None:
-            _compare(result, task, sheet.columns, finder)
-        elif not row.task_uuid:
-            if not creatable and not result.errors:
-                result.errors.append(f"您没有在“{region.full_name}”新增任务的权限（只读角色不能导入新任务），全部未导入")
-            _new(result, plan, region, sheet.columns, finder)
-        if result.errors:
-            result.status = ERROR
+    results = [_preview_row(row, matcher, finder, sheet.columns, region=region, creatable=creatable) for row in sheet.rows]
     return ImportPreview(rows=results, plan=plan, region=region)
+
+
+def _preview_row(row: SheetRow, matcher: _Matcher, finder: _UnitFinder, columns: set[str], *, region: Region,
+                 creatable: bool) -> RowResult:
+    result = RowResult(row=row, errors=list(row.errors))
+    existing = matcher.found(row)
+    if existing is not None and matcher.read_only(existing):
+        _read_only_row(result, existing, columns, finder)
+        return result
+    task: Task | None = None
+    if row.task_uuid:
+        task = matcher.by_task_uuid(row, result)
+    elif row.seq:
+        task = matcher.by_seq(row, result)
+    if task is not None:
+        matcher.claim(task, row, result)
+        result.task = task
+        _compare(result, task, columns, finder)
+    elif not row.task_uuid:
+        if not creatable and not result.errors:
+            result.errors.append(f"您没有在“{region.full_name}”新增任务的权限（只读角色不能导入新任务），全部未导入")
+        _new(result, matcher.plan, region, columns, finder)
+    if result.errors:
+        result.status = ERROR
+    return result
 
 
 def _ids_in(tasks: QuerySet[Task], ids: set[int]) -> set[int]:
@@ -568,51 +601,84 @@ def _unit_text(units: dict[str, list[Unit]]) -> str:
     return format_units((role, u.name) for role, us in units.items() for u in us)
 
 
-def _compare(result: RowResult, task: Task, columns: set[str], finder: _UnitFinder) -> None:  # noqa: C901 - split in issue 12 item 3 (rules in tasks/validation.py)
-    row = result.row
+def _compare(result: RowResult, task: Task, columns: set[str], finder: _UnitFinder) -> None:
+    """What importing the row would change in ``task``: ``result.data`` (the task as it would be) and ``result.changes``."""
     data = _data_from_task(task)
-    changes: list[FieldChange] = []
-    for label, name in TEXT_FIELDS:
-        if label not in columns:
-            continue
-        old, new = getattr(task, name), getattr(row, name)
-        if clean_text(old) != new and not new.endswith(TRUNCATED):  # a cut cell leaves the field as it is
-            setattr(data, name, new)
-            changes.append(FieldChange(label, _short(clean_text(old)) or "（空）", _short(new) or "（空）"))
-    if "整改措施" in columns:
-        old_measures = [_measure_key(m) for m in data.measures]
-        if old_measures != row.measures and not (row.measures and row.measures[-1].endswith(TRUNCATED)):
-            data.measures = list(row.measures)
-            changes.append(FieldChange("整改措施", _short(format_measures(old_measures)) or "（空）", _short(format_measures(row.measures)) or "（空）"))
-    if "责任单位" in columns:
-        current = [u for us in data.units.values() for u in us]
-        units = _resolve_units(result, task.region, finder, current)
-        old_keys = sorted((u.pk, role) for role, us in data.units.items() for u in us)
-        new_keys = sorted({(u.pk, role) for role, us in units.items() for u in us})
-        if old_keys != new_keys:
-            if not units.get(Assignment.Role.LEAD) and not units.get(Assignment.Role.RESPONSIBLE) and not result.errors:
-                result.errors.append(validation.NEED_UNIT)
-            changes.append(FieldChange("责任单位", _unit_text(data.units) or "（空）", _unit_text(units) or "（空）"))
-            data.units = units
-    if "整改时限" in columns and not any("整改时限" in e for e in row.errors):
-        old_pair = (task.deadline, task.long_term)
-        new_pair = (row.deadline.date, row.deadline.long_term)
-        if old_pair != new_pair:
-            if new_pair == (None, False):
-                result.errors.append(validation.NEED_DEADLINE)
-            data.deadline, data.long_term, data.deadline_text = row.deadline.date, row.deadline.long_term, row.deadline.text
-            changes.append(FieldChange("整改时限", format_deadline(*old_pair) or "（空）", format_deadline(*new_pair) or "（空）"))
-    if "章节" in columns and format_section(task.section) != row.section:
-        data.section = parse_section(row.section)
-        changes.append(FieldChange("章节", _short(format_section(task.section)) or "（空）", _short(row.section) or "（空）"))
-    if "重点" in columns and row.priority is not None and row.priority != task.priority:
-        data.priority = row.priority
-        changes.append(FieldChange("重点", "是" if task.priority else "否", "是" if row.priority else "否"))
+    changes = [change for compare in _COMPARERS for change in compare(result, task, data, columns, finder)]
     if (data.seq, data.section) != (task.seq, task.section) and not result.errors:
         _check_seq_clash(result, task, data)
     result.data = data
     result.changes = changes
     result.status = CHANGED if changes else UNCHANGED
+
+
+def _compare_texts(result: RowResult, task: Task, data: TaskData, columns: set[str], finder: _UnitFinder) -> list[FieldChange]:
+    changes = []
+    for label, name in TEXT_FIELDS:
+        if label not in columns:
+            continue
+        old, new = getattr(task, name), getattr(result.row, name)
+        if clean_text(old) != new and not new.endswith(TRUNCATED):  # a cut cell leaves the field as it is
+            setattr(data, name, new)
+            changes.append(FieldChange(label, _short(clean_text(old)) or "（空）", _short(new) or "（空）"))
+    return changes
+
+
+def _compare_measures(result: RowResult, task: Task, data: TaskData, columns: set[str], finder: _UnitFinder) -> list[FieldChange]:
+    row = result.row
+    if "整改措施" not in columns:
+        return []
+    old_measures = [_measure_key(m) for m in data.measures]
+    if old_measures == row.measures or (row.measures and row.measures[-1].endswith(TRUNCATED)):
+        return []
+    data.measures = list(row.measures)
+    return [FieldChange("整改措施", _short(format_measures(old_measures)) or "（空）", _short(format_measures(row.measures)) or "（空）")]
+
+
+def _compare_units(result: RowResult, task: Task, data: TaskData, columns: set[str], finder: _UnitFinder) -> list[FieldChange]:
+    if "责任单位" not in columns:
+        return []
+    current = [u for us in data.units.values() for u in us]
+    units = _resolve_units(result, task.region, finder, current)
+    old_keys = sorted((u.pk, role) for role, us in data.units.items() for u in us)
+    new_keys = sorted({(u.pk, role) for role, us in units.items() for u in us})
+    if old_keys == new_keys:
+        return []
+    if not units.get(Assignment.Role.LEAD) and not units.get(Assignment.Role.RESPONSIBLE) and not result.errors:
+        result.errors.append(validation.NEED_UNIT)
+    change = FieldChange("责任单位", _unit_text(data.units) or "（空）", _unit_text(units) or "（空）")
+    data.units = units
+    return [change]
+
+
+def _compare_deadline(result: RowResult, task: Task, data: TaskData, columns: set[str], finder: _UnitFinder) -> list[FieldChange]:
+    row = result.row
+    if "整改时限" not in columns or any("整改时限" in e for e in row.errors):
+        return []
+    old_pair = (task.deadline, task.long_term)
+    new_pair = (row.deadline.date, row.deadline.long_term)
+    if old_pair == new_pair:
+        return []
+    if new_pair == (None, False):
+        result.errors.append(validation.NEED_DEADLINE)
+    data.deadline, data.long_term, data.deadline_text = row.deadline.date, row.deadline.long_term, row.deadline.text
+    return [FieldChange("整改时限", format_deadline(*old_pair) or "（空）", format_deadline(*new_pair) or "（空）")]
+
+
+def _compare_section(result: RowResult, task: Task, data: TaskData, columns: set[str], finder: _UnitFinder) -> list[FieldChange]:
+    row = result.row
+    if "章节" not in columns or format_section(task.section) == row.section:
+        return []
+    data.section = parse_section(row.section)
+    return [FieldChange("章节", _short(format_section(task.section)) or "（空）", _short(row.section) or "（空）")]
+
+
+def _compare_priority(result: RowResult, task: Task, data: TaskData, columns: set[str], finder: _UnitFinder) -> list[FieldChange]:
+    row = result.row
+    if "重点" not in columns or row.priority is None or row.priority == task.priority:
+        return []
+    data.priority = row.priority
+    return [FieldChange("重点", "是" if task.priority else "否", "是" if row.priority else "否")]
 
 
 def _check_seq_clash(result: RowResult, task: Task, data: TaskData) -> None:
@@ -623,6 +689,9 @@ def _check_seq_clash(result: RowResult, task: Task, data: TaskData) -> None:
     if others.exists():
         where = f"章节“{section_title}”中" if section_title else ""
         result.errors.append(f"方案{where}已有序号为 {data.seq} 的另一项任务")
+
+
+_COMPARERS = (_compare_texts, _compare_measures, _compare_units, _compare_deadline, _compare_section, _compare_priority)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -668,7 +737,7 @@ def apply_preview(preview: ImportPreview, *, reason: str, expected: dict[str, An
     try:
         with transaction.atomic():
             for r in preview.to_apply:
-                assert r.data is not None  # noqa: S101 - narrowing only: to_apply holds rows with data (issue 12 item 3 rewrites this path)
+                assert r.data is not None  # noqa: S101 - narrowing only: to_apply holds rows with data
                 row = r.row.number
                 if r.task is None:
                     create_task(r.data, reason=reason, action=ChangeRecord.Action.IMPORT)
