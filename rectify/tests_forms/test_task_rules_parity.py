@@ -356,7 +356,8 @@ def test_an_office_below_the_plan_edits_its_task_in_that_plan_alike(world: Any) 
     """A county office edits a county task of the city's plan: the form keeps the task's own plan; the API
     refused the plan it was sent back (not in the office's write scope), now it keeps it too."""
     from conftest import PASSWORD
-    from rectify.accounts.models import Role, RoleGrant, User
+    from rectify.accounts.models import RoleGrant, User
+    from rectify.accounts.roles import Role
 
     office = User.objects.create_user(username="county_office", password=PASSWORD)
     RoleGrant.objects.create(user=office, role=Role.OFFICE, region=world.county)
