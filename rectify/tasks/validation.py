@@ -277,6 +277,8 @@ def _clean_text(value: Any) -> Any:
         return normalise_newlines(value).strip()
     if isinstance(value, list):
         return [_clean_text(v) for v in value]
+    if isinstance(value, tuple):  # a milestone: (date, text)
+        return tuple(_clean_text(v) for v in value)
     return value
 
 
@@ -287,7 +289,7 @@ def check_fields(checked: Checked, values: dict[str, Any], region: Region | None
     surrounding spaces, the deadline settled, the units resolved in ``region``), rule errors in ``checked``.
     Unit fields absent from ``values`` keep ``current_units``; ``need_units=False`` when the task's other
     references are already wrong (the unit rule then says nothing)."""
-    clean = {name: _clean_text(value) for name, value in values.items()}
+    clean = {name: value if name == "completion" else _clean_text(value) for name, value in values.items()}  # completion: not typed here
     check_lengths(checked, clean, labelled=False)
     check_milestones(checked, clean.get("milestones") or [])
     deadline = settle_deadline(checked, clean.get("deadline"), clean.get("deadline_text"), bool(clean.get("long_term")))

@@ -385,3 +385,17 @@ class TaskFormInitial:
 
         values = {name: "" if value is None else value for name, value in TaskForm.initial_from(task).items()}
         return {**values, "long_term": "on" if task.long_term else "", "priority": "on" if task.priority else ""}
+
+
+def test_unticking_long_term_where_the_wording_says_so_reads_alike(world: Any) -> None:
+    """时限原文 “长期坚持” makes a task long-term whatever the box says: the form read it on every save; a PATCH
+    of long_term alone skipped it and refused the task as having no deadline. Now both keep it long-term."""
+    case = Case("长期", "长期坚持", resp="区生态环境分局")
+    form_task, api_task = (through_form(world, case), through_api(world, case))
+    assert isinstance(form_task, Task) and isinstance(api_task, Task)
+    client = _client(world.city_office)
+    form = client.post(f"/ledger/{form_task.uuid}/edit/", {**TaskFormInitial.of(form_task), "long_term": "", "version": form_task.version})
+    assert form.status_code == 302, form.context["form"].errors
+    api = _patch(client, api_task, {"long_term": False})
+    assert api.status_code == 200, api.content
+    assert sorted(Task.objects.values_list("deadline", "long_term", "deadline_text")) == [(None, True, "长期坚持")] * 2
