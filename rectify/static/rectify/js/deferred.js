@@ -6,7 +6,7 @@
   function load(placeholder) {
     fetch(placeholder.getAttribute("data-deferred-src"), {credentials: "same-origin", headers: {"Accept": "text/html"}})
       .then(function (response) {
-        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        if (!response.ok || response.redirected) { throw new Error("HTTP " + response.status); }  // a redirect: the session ended (login page)
         return response.text();
       })
       .then(function (html) {
