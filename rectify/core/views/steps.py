@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.views.generic import View
 
@@ -69,15 +69,15 @@ class StepView(View):
             raise TypeError(f"{cls.__name__}: StepView applies login, scope and permission in {', '.join(replaced)}; "
                             "narrow the record in narrow(), name what is asked in target or target_object()")
         if cls.template and "get" not in cls.http_method_names:
-            cls.http_method_names = ["get", "post"]
+            cls.http_method_names = ["get", "head", "post"]
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponseBase]:
         return login_required(super().as_view(**initkwargs))
 
     # ---------------------------------------------------------------- the request
-    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.method.lower() not in self.http_method_names:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if (request.method or "").lower() not in self.http_method_names:
             return self.http_method_not_allowed(request, *args, **kwargs)
         obj = self.get_object()
         if request.method == "POST" or not self.open_page:
