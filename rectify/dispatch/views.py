@@ -319,7 +319,7 @@ class ReviewReport(StepView):
         return qs.prefetch_related(Prefetch("task__assignments", queryset=Assignment.objects.select_related("unit")))
 
     def denial(self, obj: ProgressReport) -> str:
-        return services.review_refusal(self.request.user, obj)
+        return services.review_refusal(self.request.user, obj) or self.denied
 
     def perform(self, obj: ProgressReport, data: dict[str, Any]) -> str:
         services.review_report(obj, self.request.user, accept=data["decision"] == "accept", note=data["note"],

@@ -194,7 +194,7 @@ class ReviewStep(NoticeStep):
     refusal_label: ClassVar[str] = ""
 
     def denial(self, obj: SupervisionNotice) -> str:
-        return services.review_refusal(self.request.user, obj, obj.done_reported_by, self.refusal_label)
+        return services.review_refusal(self.request.user, obj, obj.done_reported_by, self.refusal_label) or self.denied
 
 
 class CloseNotice(ReviewStep):
@@ -244,7 +244,7 @@ class Decide(StepView):
     form_class = DecideForm
 
     def denial(self, obj: ExtensionRequest) -> str:
-        return services.review_refusal(self.request.user, obj.notice, obj.requested_by, "审批延期")
+        return services.review_refusal(self.request.user, obj.notice, obj.requested_by, "审批延期") or self.denied
 
     def perform(self, obj: ExtensionRequest, data: dict[str, Any]) -> str:
         decided = services.decide_extension(obj, self.request.user, note=data["note"],
