@@ -51,6 +51,7 @@ LIST_PAGES: dict[str, list[str]] = {
     "imports:upload": [],
     "notifications:read_all": [],
     "notifications:todo": [],
+    "notifications:todo_panel": [],
     "inspections:list": ["page"],
     "inspections:create": [],
     "acceptance:holiday_calendar": ["year"],
