@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 
+from rectify.core.params import IdChoiceField
+
 
 class ChinesePasswordChangeForm(PasswordChangeForm):
     error_messages = {
@@ -74,7 +76,7 @@ class ResetSecondFactorForm(forms.Form):
 class ConfirmResetForm(forms.Form):
     """Step two: the user chosen in step one, by id, and the administrator's confirmation."""
 
-    user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+    user = IdChoiceField(
         queryset=None, widget=forms.HiddenInput, error_messages={"required": "请先选择要重置的用户。", "invalid_choice": "没有这个用户。"})
     confirm = forms.BooleanField(widget=forms.HiddenInput, error_messages={"required": "请在确认页上点击“确认重置”。"})
 
