@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 
 from rectify.core.params import IdChoiceField
+from rectify.core.types import AuthedUser
 
 
 class ChinesePasswordChangeForm(PasswordChangeForm):
@@ -53,7 +54,7 @@ class ResetSecondFactorForm(forms.Form):
 
     username = forms.CharField(label="用户名", max_length=150, error_messages={"required": "请输入要重置的用户名。"})
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: AuthedUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.actor = actor
 
@@ -80,15 +81,15 @@ class ConfirmResetForm(forms.Form):
         queryset=None, widget=forms.HiddenInput, error_messages={"required": "请先选择要重置的用户。", "invalid_choice": "没有这个用户。"})
     confirm = forms.BooleanField(widget=forms.HiddenInput, error_messages={"required": "请在确认页上点击“确认重置”。"})
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: AuthedUser, **kwargs: Any) -> None:
         from .models import User
 
         super().__init__(*args, **kwargs)
         self.actor = actor
         self.fields["user"].queryset = User.objects.select_related("unit")  # type: ignore[attr-defined]
 
-    def clean_user(self) -> Any:
-        user = self.cleaned_data["user"]
+    def clean_user(self) -> AuthedUser:
+        user: AuthedUser = self.cleaned_data["user"]
         if user.pk == self.actor.pk:
             raise forms.ValidationError(NOT_YOURSELF)
         return user
