@@ -49,10 +49,8 @@ INSTALLED_APPS = [
     "rectify.demo",
 ]
 
-# List pages (rectify.core.views.lists.ScopedListView): django-tables2 renders through the project's table
-# template, and the page's permission is asked of the permission table without core importing accounts.
+# List pages (rectify.core.views.lists.ScopedListView): django-tables2 renders through the project's table template.
 DJANGO_TABLES2_TEMPLATE = "includes/table.html"
-RECTIFY_PERMISSION_CHECK = "rectify.accounts.permissions.can"
 
 MIDDLEWARE = [
     # Reads of GET/HEAD requests on the replica when one is configured (rectify/core/db_router.py).

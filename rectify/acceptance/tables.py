@@ -1,11 +1,11 @@
 """The tables of the look-back and filing lists (django-tables2 through ``rectify.core.tables``)."""
 from __future__ import annotations
 
-from rectify.core.tables import Cell, Table
+from rectify.core.tables import DATE, MINUTE, Cell, Table, TimeCell, TitleLinkCell
 
 
 class LookBackTable(Table):
-    task = Cell("任务", "<a href=\"{% url 'acceptance:look_back' record.uuid %}\">{{ record.task.seq }}. {{ record.task.display_title|truncatechars:40 }}</a>")
+    task = TitleLinkCell("任务", "acceptance:look_back", truncate=40)
     region = Cell("区划", "{{ record.task.region.name }}")
     closure = Cell("所查销号", "{{ record.closure.number }}")
     scheduled_for = Cell("计划日期", '{{ record.scheduled_for|date:"Y-m-d" }}{% if not record.result and record.scheduled_for <= today %} <span class="tag">已到期</span>{% endif %}')
@@ -16,13 +16,12 @@ class LookBackTable(Table):
 
 
 class FilingTable(Table):
-    task = Cell("任务", "<a href=\"{% url 'acceptance:file' record.closure.task.uuid %}\">{{ record.closure.task.seq }}. "
-                        "{{ record.closure.task.display_title|truncatechars:40 }}</a>")
+    task = TitleLinkCell("任务", "acceptance:file", arg="closure.task.uuid", task="closure.task", truncate=40)
     region = Cell("区划", "{{ record.closure.task.region.name }}")
     number = Cell("销号编号", "{{ record.closure.number }}")
-    closed_on = Cell("销号日期", '{{ record.closure.closed_on|date:"Y-m-d" }}')
+    closed_on = TimeCell("销号日期", "closure.closed_on", DATE)
     filed_by = Cell("报送人", "{{ record.filed_by }}")
-    filed_at = Cell("报送时间", '{{ record.filed_at|date:"Y-m-d H:i" }}')
+    filed_at = TimeCell("报送时间", "filed_at", MINUTE)
     note = Cell("报送说明", "{{ record.note|truncatechars:60 }}")
     status = Cell("状态", '{% if record.acknowledged %}<span class="tag">已确认</span> {{ record.acknowledged_by }} '
                           '{{ record.acknowledged_at|date:"Y-m-d" }}{% else %}<span class="muted">待确认</span>{% endif %}')

@@ -1,11 +1,11 @@
 """The tables of the security audit pages (django-tables2 through ``rectify.core.tables``)."""
 from __future__ import annotations
 
-from rectify.core.tables import Cell, Table
+from rectify.core.tables import Cell, Table, TimeCell
 
 
 class LoginEventTable(Table):
-    at = Cell("时间", '{{ record.at|date:"Y-m-d H:i:s" }}')
+    at = TimeCell("时间", "at")
     username = Cell("用户名", "{{ record.username }}")
     user = Cell("姓名", '{{ record.user|default:"—" }}')
     kind = Cell("事件", "{{ record.get_kind_display }}")
@@ -15,7 +15,7 @@ class LoginEventTable(Table):
 
 
 class DataAccessTable(Table):
-    at = Cell("时间", '{{ record.at|date:"Y-m-d H:i:s" }}')
+    at = TimeCell("时间", "at")
     user = Cell("用户", '{{ record.user|default:"—" }}')
     what = Cell("内容", "{{ record.what }}")
     object_repr = Cell("对象", '{{ record.object_repr|default:"—" }}')

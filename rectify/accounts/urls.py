@@ -15,6 +15,7 @@ urlpatterns = [
     path("mfa/verify/", views.mfa_verify, name="mfa_verify"),
     path("mfa/recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("mfa/reset/", views.mfa_reset, name="mfa_reset"),
+    path("mfa/reset/confirm/", views.mfa_reset_confirm, name="mfa_reset_confirm"),
     path("audit/logins/", views.login_events, name="login_events"),
     path("audit/personal-data/", views.data_access_log, name="data_access_log"),
 ]

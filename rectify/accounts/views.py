@@ -15,13 +15,14 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from rectify.core.types import AuthedRequest, AuthedUser
 from rectify.core.views.lists import ScopedListView
 
 from . import security
 from .filters import LoginEventFilter
-from .forms import ChinesePasswordChangeForm, RecoveryCodeForm, ResetSecondFactorForm, TOTPForm
+from .forms import ChinesePasswordChangeForm, ConfirmResetForm, RecoveryCodeForm, ResetSecondFactorForm, TOTPForm
 from .models import LoginEvent, PersonalDataAccess
 from .permissions import can
 from .tables import DataAccessTable, LoginEventTable
@@ -192,27 +193,47 @@ def recovery_codes(request: AuthedRequest) -> HttpResponse:
     })
 
 
+def _refuse_unless_allowed(request: AuthedRequest) -> None:
+    if not can(request.user, "accounts.reset_second_factor"):
+        raise PermissionDenied("只有系统管理员可以重置他人的动态口令。")
+
+
 @login_required
 def mfa_reset(request: AuthedRequest) -> HttpResponse:
     """An administrator removes a user's authenticator and recovery codes (a lost phone): the user
-    enrols again at the next login when the role requires it."""
-    if not can(request.user, "accounts.reset_second_factor"):
-        raise PermissionDenied("只有系统管理员可以重置他人的动态口令。")
-    form = ResetSecondFactorForm(request.POST or None)
+    enrols again at the next login when the role requires it. Step one: choose the user; a valid
+    choice shows who it is, with the button of step two (``mfa_reset_confirm``)."""
+    _refuse_unless_allowed(request)
+    form = ResetSecondFactorForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["user"]
-        if target.pk == request.user.pk:
-            form.add_error("username", "不能重置自己的动态口令；如需更换手机，请用恢复码登录后由其他管理员重置。")
-        else:
-            with transaction.atomic():
-                removed = security.reset_second_factor(target)
-                security.record_event(request, LoginEvent.Kind.MFA_RESET, user=target, success=True)
-            if removed:
-                messages.success(request, f"已重置 {target.get_username()} 的动态口令和恢复码，其下次登录时须重新启用。")
-            else:
-                messages.info(request, f"{target.get_username()} 尚未启用动态口令，无需重置。")
-            return redirect("accounts:mfa_reset")
+        confirm = ConfirmResetForm(initial={"user": target.pk, "confirm": True}, actor=request.user)
+        return render(request, "accounts/mfa_reset_confirm.html", {
+            "form": confirm, "target": target, "codes_left": security.recovery_codes_left(target),
+            "has_device": security.totp_device(target, confirmed=True) is not None,
+        })
     return render(request, "accounts/mfa_reset.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def mfa_reset_confirm(request: AuthedRequest) -> HttpResponse:
+    """Step two: the reset itself, only with the chosen user's id and the confirmation."""
+    _refuse_unless_allowed(request)
+    form = ConfirmResetForm(request.POST, actor=request.user)
+    if not form.is_valid():
+        errors = [e for field in form for e in field.errors]
+        return render(request, "accounts/mfa_reset.html", {"form": ResetSecondFactorForm(actor=request.user), "errors": errors},
+                      status=400)
+    target = form.cleaned_data["user"]
+    with transaction.atomic():
+        removed = security.reset_second_factor(target)
+        security.record_event(request, LoginEvent.Kind.MFA_RESET, user=target, success=True)
+    if removed:
+        messages.success(request, f"已重置 {target.get_username()} 的动态口令和恢复码，其下次登录时须重新启用。")
+    else:
+        messages.info(request, f"{target.get_username()} 尚未启用动态口令，无需重置。")
+    return redirect("accounts:mfa_reset")
 
 
 SIGNATURE_MAX_BYTES = 1024 * 1024

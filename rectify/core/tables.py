@@ -5,6 +5,10 @@ A column is a heading and the template code of its cell (``record`` is the row),
     class LookBackTable(Table):
         task = Cell("任务", '<a href="{% url \\'acceptance:look_back\\' record.uuid %}">{{ record.task.seq }}</a>')
 
+Two columns recur and are declared by what they show, not by their code: ``TitleLinkCell`` (a link to a
+record's page, by default reading "number. title" of its task) and ``TimeCell`` (a date or time in one of
+the formats below).
+
 Tables render through ``templates/includes/table.html`` (``DJANGO_TABLES2_TEMPLATE``), without sorting
 links: ``rectify.core.views.lists.ScopedListView`` gives them the rows of one page.
 """
@@ -37,3 +41,30 @@ class Table(tables.Table):
 
     class Meta:
         orderable = False
+
+
+DATE = "Y-m-d"
+MINUTE = "Y-m-d H:i"
+SECOND = "Y-m-d H:i:s"
+
+
+class TimeCell(Cell):
+    """``{{ record.<path>|date:<format> }}``; ``blank`` is shown when the value is empty."""
+
+    def __init__(self, header: str, path: str, format: str = SECOND, *, blank: str = "", **kwargs: Any) -> None:
+        default = f'|default:"{blank}"' if blank else ""
+        super().__init__(header, f'{{{{ record.{path}|date:"{format}"{default} }}}}', **kwargs)
+
+
+class TitleLinkCell(Cell):
+    """A link to ``route`` with ``record.<arg>``, reading ``text`` (template code; by default the task at
+    ``record.<task>``: "seq. title", the title cut to ``truncate`` characters when given), with template
+    code ``before`` and ``after`` the link."""
+
+    def __init__(self, header: str, route: str, *, arg: str = "uuid", text: str = "", task: str = "task",
+                 truncate: int | None = None, before: str = "", after: str = "", **kwargs: Any) -> None:
+        if not text:
+            cut = f"|truncatechars:{truncate}" if truncate else ""
+            text = f"{{{{ record.{task}.seq }}}}. {{{{ record.{task}.display_title{cut} }}}}"
+        link = f"<a href=\"{{% url '{route}' record.{arg} %}}\">{text}</a>"
+        super().__init__(header, before + link + after, **kwargs)

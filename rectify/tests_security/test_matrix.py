@@ -112,6 +112,7 @@ MATRIX: dict[str, tuple[str, Expectations]] = {
     "accounts:mfa_verify": ("GET", plain(AUTH)),  # without a pending second factor: redirect to the security page
     "accounts:recovery_codes": ("GET", plain(AUTH)),  # without a device: redirect to the security page
     "accounts:mfa_reset": ("GET", Act("accounts.reset_second_factor")),
+    "accounts:mfa_reset_confirm": ("POST", Act("accounts.reset_second_factor")),
     "accounts:signature": ("POST", plain(AUTH)),
     # The caller's own signature image: none of the users here has one (404); served content is tested in acceptance/tests/test_downloads.py.
     "accounts:signature_image": ("GET", plain(NONE)),

@@ -61,7 +61,7 @@ LIST_PAGES: dict[str, list[str]] = {
     "regions:lookup_regions": ["limit"],
 }
 # Routes without arguments that are not pages showing data (sign-in, sign-out, POST-only actions).
-NOT_LIST_PAGES = {"accounts:login", "accounts:logout", "accounts:mfa_verify", "tasks:save_filter", "jobs:health",
+NOT_LIST_PAGES = {"accounts:login", "accounts:logout", "accounts:mfa_verify", "accounts:mfa_reset_confirm", "tasks:save_filter", "jobs:health",
                    "jobs:export", "jobs:export_status", "jobs:export_download"}
 ROUND_ROUTES = {"dispatch:round", "dispatch:round_reports", "dispatch:export"}
 

@@ -155,20 +155,76 @@ def test_wrong_codes_throttle_the_device(world: SimpleNamespace, settings: Any) 
     assert device.throttling_failure_count == 0
 
 
-def test_an_administrator_resets_a_users_second_factor(world: SimpleNamespace, login: Any) -> None:
-    TOTPDevice.objects.create(user=world.city_office, name="验证器", confirmed=True)
-    security.new_recovery_codes(world.city_office)
-    assert login(world.leader).post(reverse("accounts:mfa_reset"), {"username": "city_office"}).status_code == 403
+RESET = "/accounts/mfa/reset/"
+RESET_CONFIRM = "/accounts/mfa/reset/confirm/"
+
+
+def confirmation_fields(html: str) -> dict[str, str]:
+    """The hidden fields of the confirmation page's form, as a browser would send them."""
+    form = re.search(rf'<form method="post" action="{RESET_CONFIRM}">(.*?)</form>', html, re.S)
+    assert form is not None, "no confirmation form"
+    return dict(re.findall(r'<input type="hidden" name="(user|confirm)" value="([^"]*)"', form.group(1)))
+
+
+def test_an_administrator_resets_a_users_second_factor_after_confirming(world: SimpleNamespace, login: Any) -> None:
+    target = world.city_office
+    target.last_name, target.first_name = "王", "晓燕"
+    target.save()
+    TOTPDevice.objects.create(user=target, name="验证器", confirmed=True)
+    security.new_recovery_codes(target)
+    security.verify_recovery_code(target, StaticDevice.objects.get(user=target).token_set.first().token)  # one used: 9 left
+
+    def untouched() -> bool:
+        return TOTPDevice.objects.filter(user=target).exists() and security.recovery_codes_left(target) == 9 \
+            and not LoginEvent.objects.filter(kind="mfa_reset").exists()
+
+    leader = login(world.leader)
+    assert leader.get(RESET).status_code == 403
+    assert leader.post(RESET, {"username": "city_office"}).status_code == 403
+    assert leader.post(RESET_CONFIRM, {"user": target.pk, "confirm": "1"}).status_code == 403
+    assert untouched()
+
     admin = login(world.admin)
-    assert admin.post(reverse("accounts:mfa_reset"), {"username": "admin"}).status_code == 400
-    r = admin.post(reverse("accounts:mfa_reset"), {"username": "no-such"})
-    assert r.status_code == 400 and "没有这个用户名" in r.content.decode()
-    r = admin.post(reverse("accounts:mfa_reset"), {"username": "CITY_office"})
-    assert r["Location"] == reverse("accounts:mfa_reset")
-    assert not TOTPDevice.objects.filter(user=world.city_office).exists() and security.recovery_codes_left(world.city_office) == 0
-    assert LoginEvent.objects.filter(kind="mfa_reset", user=world.city_office).exists()
+    r = admin.post(RESET, {"username": "admin"})
+    assert r.status_code == 400 and "不能重置自己的动态口令" in r.content.decode()
+    r = admin.post(RESET, {"username": "no-such"})
+    html = r.content.decode()
+    assert r.status_code == 400 and "没有这个用户名" in html
+    assert 'aria-invalid="true"' in html and 'aria-describedby="id_username_error"' in html and 'id="id_username_error"' in html
+
+    # Step one shows who would be reset, and resets nothing.
+    r = admin.post(RESET, {"username": "CITY_office"})
+    html = r.content.decode()
+    assert r.status_code == 200 and "确认重置" in html
+    for shown in ("<dd>city_office</dd>", "<dd>王晓燕</dd>", "<dd>市整改办</dd>", "<dd>已启用</dd>", "<dd>9 个</dd>"):
+        assert shown in html, shown
+    fields = confirmation_fields(html)
+    assert fields == {"user": str(target.pk), "confirm": "True"}
+    assert untouched()
+
+    # Step two refuses without the confirmation, for oneself, for no such user, and on GET.
+    assert admin.post(RESET_CONFIRM, {"user": target.pk}).status_code == 400
+    r = admin.post(RESET_CONFIRM, {"user": world.admin.pk, "confirm": "1"})
+    assert r.status_code == 400 and "不能重置自己的动态口令" in r.content.decode()
+    assert admin.post(RESET_CONFIRM, {"user": 987654, "confirm": "1"}).status_code == 400
+    assert admin.get(RESET_CONFIRM, {"user": target.pk, "confirm": "1"}).status_code == 405
+    assert untouched()
+
+    r = admin.post(RESET_CONFIRM, fields)
+    assert r["Location"] == RESET
+    assert not TOTPDevice.objects.filter(user=target).exists() and security.recovery_codes_left(target) == 0
+    assert LoginEvent.objects.filter(kind="mfa_reset", user=target, success=True).count() == 1
     # Not an administrator: after the reset the password alone logs in again.
     assert post_login(Client(), "city_office", ip="10.3.5.1")["Location"] == reverse("tasks:ledger")
+
+
+def test_the_confirmation_of_a_user_without_a_second_factor(world: SimpleNamespace, login: Any) -> None:
+    admin = login(world.admin)
+    html = admin.post(RESET, {"username": "leader"}).content.decode()
+    assert "<dd>未启用</dd>" in html and "<dd>0 个</dd>" in html
+    r = admin.post(RESET_CONFIRM, confirmation_fields(html), follow=True)
+    assert "leader 尚未启用动态口令，无需重置。" in r.content.decode()
+    assert LoginEvent.objects.filter(kind="mfa_reset", user=world.leader).exists()
 
 
 def test_the_last_administrator_gets_a_code_from_the_command_line(world: SimpleNamespace) -> None:

@@ -90,6 +90,25 @@ def test_the_action_is_asked_and_anonymous_visitors_sign_in(world: SimpleNamespa
 
 
 @pytest.mark.django_db
+def test_without_a_registered_permission_check_a_page_with_an_action_is_refused(world: SimpleNamespace,
+                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """accounts registers its ``can`` at startup (``AccountsConfig.ready``); were it missing, core fails closed."""
+    from rectify.accounts.permissions import can
+    from rectify.core import hooks
+
+    class Audit(ScopedListView):
+        model = LoginEvent
+        action = "system.audit_log"
+
+    assert hooks._permission_check == [can]
+    assert Audit.as_view()(view_of(Audit, world.admin).request).status_code == 200
+    monkeypatch.setattr(hooks, "_permission_check", [])
+    with pytest.raises(PermissionDenied):
+        Audit.as_view()(view_of(Audit, world.admin).request)
+    assert BareInspections.as_view()(view_of(BareInspections, world.admin).request).status_code == 200  # no action: not asked
+
+
+@pytest.mark.django_db
 def test_filters_and_the_empty_text(world: SimpleNamespace, login: Callable[[Any], Client]) -> None:
     client = login(world.admin)
     LoginEvent.objects.create(username="zhangsan", kind=LoginEvent.Kind.LOGIN, success=False)

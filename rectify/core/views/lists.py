@@ -19,34 +19,21 @@ answers a page) and render ``templates/core/list.html``: the filter form (fields
 ``includes/field.html``), the table (``includes/table.html``), the paginator include. A page that
 shows more (the job list's periodic checks) extends that template and fills its blocks.
 
-Permissions are asked through ``settings.RECTIFY_PERMISSION_CHECK`` (``rectify.accounts.permissions.can``),
-so that ``core`` does not import ``accounts``.
+Permissions are asked through ``rectify.core.hooks.ask``, where ``accounts`` registers its ``can`` when it
+starts, so that ``core`` does not import ``accounts``; with nothing registered a page with an action is refused.
 """
 from __future__ import annotations
 
-from functools import cache
 from typing import Any, ClassVar
 
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponseBase
-from django.utils.module_loading import import_string
 from django.views.generic import ListView
 
+from rectify.core.hooks import ask
 from rectify.core.pagination import paginate
-from rectify.core.types import AnyUser
-
-
-@cache
-def _permission_check() -> Any:
-    return import_string(settings.RECTIFY_PERMISSION_CHECK)
-
-
-def ask(user: AnyUser | None, action: str, obj: Any = None) -> bool:
-    """``can(user, action, obj)`` of the project's permission table (``settings.RECTIFY_PERMISSION_CHECK``)."""
-    return bool(_permission_check()(user, action, obj))
 
 
 class ScopedListView(ListView):  # type: ignore[type-arg]
