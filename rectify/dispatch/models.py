@@ -188,8 +188,8 @@ class UnitPairCount(models.Model):
         verbose_name = "单位应报计数"
         verbose_name_plural = "单位应报计数"
         constraints = [models.UniqueConstraint(fields=["region_path", "unit"], name="unitpaircount_key")]
-        indexes = [models.Index(fields=["region_path"], name="unitpaircount_path", opclasses=["varchar_pattern_ops"],
-                                include=["unit", "n"])]
+        indexes = [models.Index(fields=["region_path", "unit", "n"], name="unitpaircount_path",
+                                opclasses=["varchar_pattern_ops", "", ""])]
 
 
 class UnitReportCount(models.Model):

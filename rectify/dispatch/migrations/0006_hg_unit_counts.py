@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '单位应报计数',
                 'verbose_name_plural': '单位应报计数',
-                'indexes': [models.Index(fields=['region_path'], include=('unit', 'n'), name='unitpaircount_path', opclasses=['varchar_pattern_ops'])],
+                'indexes': [models.Index(fields=['region_path', 'unit', 'n'], name='unitpaircount_path', opclasses=['varchar_pattern_ops', '', ''])],
                 'constraints': [models.UniqueConstraint(fields=('region_path', 'unit'), name='unitpaircount_key')],
             },
         ),
