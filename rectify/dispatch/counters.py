@@ -5,7 +5,9 @@
   a round expects (open or long-term) — a round's report count is the sum of the rows of its month under
   its region's path (the dispatch home, the round page's reported count and labels);
 - ``dispatch_paircount``: (task, unit) pairs a round expects a report from (distinct units assigned to an
-  open or long-term task) per region path — a round's expected count is the sum under its path.
+  open or long-term task) per region path — a round's expected count is the sum under its path;
+- ``dispatch_unitpaircount`` and ``dispatch_unitreportcount``: the same pairs and reports per unit (pairs per
+  region path and unit, reports per unit, month and region path) — the round page's list of units.
 
 Kept by triggers on the progress reports, the assignments and the tasks (a task that closes, reopens,
 turns long-term or moves region takes its reports and pairs along), in the writing transaction.
