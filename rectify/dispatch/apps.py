@@ -11,11 +11,13 @@ class DispatchConfig(AppConfig):
         from rectify.core.counters import register
         from rectify.tasks.hooks import answer_missing_reports
 
-        from .counters import PAIR_COUNTS, REPORT_COUNTS
+        from .counters import PAIR_COUNTS, REPORT_COUNTS, UNIT_PAIR_COUNTS, UNIT_REPORT_COUNTS
         from .services.queries import missing_report_task_ids
 
         answer_missing_reports(missing_report_task_ids)  # the traffic lights ask it (rectify.tasks.hooks)
         register(REPORT_COUNTS)  # kept by triggers; checked and repaired by `rectify manage check_counters`
         register(PAIR_COUNTS)
+        register(UNIT_PAIR_COUNTS)  # the round page's list of units
+        register(UNIT_REPORT_COUNTS)
 
         from . import todo  # noqa: F401  (registers its 待我处理 lists with rectify.notifications.todo)

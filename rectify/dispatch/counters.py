@@ -5,7 +5,9 @@
   a round expects (open or long-term) — a round's report count is the sum of the rows of its month under
   its region's path (the dispatch home, the round page's reported count and labels);
 - ``dispatch_paircount``: (task, unit) pairs a round expects a report from (distinct units assigned to an
-  open or long-term task) per region path — a round's expected count is the sum under its path.
+  open or long-term task) per region path — a round's expected count is the sum under its path;
+- ``dispatch_unitpaircount`` and ``dispatch_unitreportcount``: the same pairs and reports per unit (pairs per
+  region path and unit, reports per unit, month and region path) — the round page's list of units.
 
 Kept by triggers on the progress reports, the assignments and the tasks (a task that closes, reopens,
 turns long-term or moves region takes its reports and pairs along), in the writing transaction.
@@ -243,4 +245,219 @@ PAIR_COUNTS = Counter(
           f" JOIN tasks_task t ON t.id = a.task_id WHERE {expected_sql('t')} GROUP BY t.region_path"),
     triggers=_TRIGGERS["pairs"],
     drop=_DROP["pairs"],
+)
+
+# ---------------------------------------------------------------- per unit: the round page's list of units
+#
+# ``dispatch_unitpaircount`` (region path, unit): the (task, unit) pairs of ``dispatch_paircount`` per unit;
+# ``dispatch_unitreportcount`` (unit, month, region path): the reports of ``dispatch_reportcount`` per unit.
+
+UNIT_PAIRS = "dispatch_unitpaircount"
+UNIT_REPORTS = "dispatch_unitreportcount"
+UPKEYS = "region_path, unit_id"
+URKEYS = "unit_id, period, region_path"
+
+_PG_UNIT_PAIR_MOVES = f"""
+      SELECT t.region_path, p.unit_id, sum(p.delta) AS k FROM (
+        SELECT q.task_id, q.unit_id, (CASE WHEN q.after > 0 THEN 1 ELSE 0 END) - (CASE WHEN q.after - q.moved > 0 THEN 1 ELSE 0 END) AS delta
+        FROM (SELECT m.task_id, m.unit_id, sum(m.c) AS moved,
+                     (SELECT count(*) FROM tasks_assignment a WHERE a.task_id = m.task_id AND a.unit_id = m.unit_id) AS after
+              FROM ({{rows}}) m GROUP BY m.task_id, m.unit_id) q
+      ) p JOIN tasks_task t ON t.id = p.task_id
+      WHERE p.delta <> 0 AND {expected_sql("t")} GROUP BY t.region_path, p.unit_id HAVING sum(p.delta) <> 0
+"""
+
+_UNIT_PAIR_APPLY = f"""
+    up AS (INSERT INTO {UNIT_PAIRS} AS c ({UPKEYS}, n) SELECT {UPKEYS}, k FROM moves WHERE k > 0 ORDER BY 1, 2
+           ON CONFLICT ({UPKEYS}) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1)
+    UPDATE {UNIT_PAIRS} c SET n = c.n + d.k FROM moves d
+      WHERE d.k < 0 AND c.region_path = d.region_path AND c.unit_id = d.unit_id;"""
+
+_UNIT_PAIR_ROWS = {
+    "INSERT": "SELECT task_id, unit_id, 1 AS c FROM new_rows",
+    "DELETE": "SELECT task_id, unit_id, -1 AS c FROM old_rows",
+    "UPDATE": ("SELECT o.task_id, o.unit_id, -1 AS c FROM old_rows o JOIN new_rows w ON w.id = o.id"
+               " WHERE (o.task_id, o.unit_id) IS DISTINCT FROM (w.task_id, w.unit_id) UNION ALL"
+               " SELECT w.task_id, w.unit_id, 1 FROM old_rows o JOIN new_rows w ON w.id = o.id"
+               " WHERE (o.task_id, o.unit_id) IS DISTINCT FROM (w.task_id, w.unit_id)"),
+}
+
+_PG_UNIT_PAIRS = f"""
+CREATE OR REPLACE FUNCTION rectify_count_unit_pairs() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    WITH moves AS ({_PG_UNIT_PAIR_MOVES.replace("{rows}", _UNIT_PAIR_ROWS["INSERT"])}),{_UNIT_PAIR_APPLY}
+  ELSIF TG_OP = 'DELETE' THEN
+    WITH moves AS ({_PG_UNIT_PAIR_MOVES.replace("{rows}", _UNIT_PAIR_ROWS["DELETE"])}),{_UNIT_PAIR_APPLY}
+  ELSE
+    WITH moves AS ({_PG_UNIT_PAIR_MOVES.replace("{rows}", _UNIT_PAIR_ROWS["UPDATE"])}),{_UNIT_PAIR_APPLY}
+  END IF;
+  RETURN NULL;
+END $$
+"""
+
+_UNIT_REPORT_APPLY = f"""
+    up AS (INSERT INTO {UNIT_REPORTS} AS c ({URKEYS}, n) SELECT {URKEYS}, k FROM moves WHERE k > 0 ORDER BY 1, 2, 3
+           ON CONFLICT ({URKEYS}) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1)
+    UPDATE {UNIT_REPORTS} c SET n = c.n + d.k FROM moves d
+      WHERE d.k < 0 AND c.unit_id = d.unit_id AND c.period = d.period AND c.region_path = d.region_path;"""
+
+_UNIT_REPORT_ROWS = {
+    "INSERT": "SELECT task_id, unit_id, period, 1 AS k FROM new_rows",
+    "DELETE": "SELECT task_id, unit_id, period, -1 AS k FROM old_rows",
+    "UPDATE": ("SELECT o.task_id, o.unit_id, o.period, -1 AS k FROM old_rows o JOIN new_rows w ON w.id = o.id"
+               " WHERE (o.task_id, o.unit_id, o.period) IS DISTINCT FROM (w.task_id, w.unit_id, w.period) UNION ALL"
+               " SELECT w.task_id, w.unit_id, w.period, 1 FROM old_rows o JOIN new_rows w ON w.id = o.id"
+               " WHERE (o.task_id, o.unit_id, o.period) IS DISTINCT FROM (w.task_id, w.unit_id, w.period)"),
+}
+
+
+def _pg_unit_report_moves(rows: str) -> str:
+    return (f"SELECT r.unit_id, r.period, t.region_path, sum(r.k) AS k FROM ({rows}) r JOIN tasks_task t ON t.id = r.task_id"
+            f" WHERE {expected_sql('t')} GROUP BY 1, 2, 3 HAVING sum(r.k) <> 0")
+
+
+_PG_UNIT_REPORTS = f"""
+CREATE OR REPLACE FUNCTION rectify_count_unit_reports() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    WITH moves AS ({_pg_unit_report_moves(_UNIT_REPORT_ROWS["INSERT"])}),{_UNIT_REPORT_APPLY}
+  ELSIF TG_OP = 'DELETE' THEN
+    WITH moves AS ({_pg_unit_report_moves(_UNIT_REPORT_ROWS["DELETE"])}),{_UNIT_REPORT_APPLY}
+  ELSE
+    WITH moves AS ({_pg_unit_report_moves(_UNIT_REPORT_ROWS["UPDATE"])}),{_UNIT_REPORT_APPLY}
+  END IF;
+  RETURN NULL;
+END $$
+"""
+
+# A task that changes region or stops/starts being expected takes its units' reports and pairs along.
+_PG_TASK_CHANGED = f"""
+  IF NOT EXISTS (SELECT 1 FROM old_rows o JOIN new_rows w ON w.id = o.id
+                 WHERE (o.region_path, {expected_sql("o")}) IS DISTINCT FROM (w.region_path, {expected_sql("w")})) THEN
+    RETURN NULL;
+  END IF;"""
+
+_PG_UNIT_TASK_REPORTS = f"""
+CREATE OR REPLACE FUNCTION rectify_count_unit_task_reports() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN{_PG_TASK_CHANGED}
+  WITH {_PG_MOVED}, moves AS (
+    SELECT unit_id, period, region_path, sum(k) AS k FROM (
+      SELECT r.unit_id, r.period, m.old_path AS region_path, -1 AS k FROM moved m
+        JOIN dispatch_progressreport r ON r.task_id = m.id WHERE m.old_expected
+      UNION ALL
+      SELECT r.unit_id, r.period, m.new_path, 1 FROM moved m
+        JOIN dispatch_progressreport r ON r.task_id = m.id WHERE m.new_expected
+    ) x GROUP BY 1, 2, 3 HAVING sum(k) <> 0
+  ),{_UNIT_REPORT_APPLY}
+  RETURN NULL;
+END $$
+"""
+
+_PG_UNIT_TASK_PAIRS = f"""
+CREATE OR REPLACE FUNCTION rectify_count_unit_task_pairs() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN{_PG_TASK_CHANGED}
+  WITH {_PG_MOVED}, units AS (
+    SELECT DISTINCT m.id, m.old_path, m.old_expected, m.new_path, m.new_expected, a.unit_id
+    FROM moved m JOIN tasks_assignment a ON a.task_id = m.id
+  ), moves AS (
+    SELECT region_path, unit_id, sum(k) AS k FROM (
+      SELECT old_path AS region_path, unit_id, -1 AS k FROM units WHERE old_expected
+      UNION ALL
+      SELECT new_path, unit_id, 1 FROM units WHERE new_expected
+    ) x GROUP BY 1, 2 HAVING sum(k) <> 0
+  ),{_UNIT_PAIR_APPLY}
+  RETURN NULL;
+END $$
+"""
+
+_SQLITE_UNIT_PAIR_UP = (f"INSERT INTO {UNIT_PAIRS} ({UPKEYS}, n) SELECT t.region_path, NEW.unit_id, 1 FROM tasks_task t"
+                        f" WHERE t.id = NEW.task_id AND {expected_sql('t')} AND NOT {_SQLITE_PAIR_SAME_NEW}"
+                        f" ON CONFLICT ({UPKEYS}) DO UPDATE SET n = n + 1;")
+_SQLITE_UNIT_PAIR_DOWN = (f"UPDATE {UNIT_PAIRS} SET n = n - 1 WHERE NOT {_SQLITE_PAIR_SAME_OLD} AND unit_id = OLD.unit_id"
+                          f" AND region_path = (SELECT t.region_path FROM tasks_task t WHERE t.id = OLD.task_id AND {expected_sql('t')});")
+_SQLITE_UNIT_REPORT_UP = (f"INSERT INTO {UNIT_REPORTS} ({URKEYS}, n) SELECT NEW.unit_id, NEW.period, t.region_path, 1"
+                          f" FROM tasks_task t WHERE t.id = NEW.task_id AND {expected_sql('t')}"
+                          f" ON CONFLICT ({URKEYS}) DO UPDATE SET n = n + 1;")
+_SQLITE_UNIT_REPORT_DOWN = (f"UPDATE {UNIT_REPORTS} SET n = n - 1 WHERE unit_id = OLD.unit_id AND period = OLD.period AND region_path ="
+                            f" (SELECT t.region_path FROM tasks_task t WHERE t.id = OLD.task_id AND {expected_sql('t')});")
+_SQLITE_UNIT_TASK_REPORTS = [
+    f"UPDATE {UNIT_REPORTS} SET n = n - (SELECT count(*) FROM dispatch_progressreport r WHERE r.task_id = OLD.id"
+    f" AND r.unit_id = {UNIT_REPORTS}.unit_id AND r.period = {UNIT_REPORTS}.period)"
+    f" WHERE region_path = OLD.region_path AND {expected_sql('OLD')}"
+    " AND (unit_id, period) IN (SELECT unit_id, period FROM dispatch_progressreport WHERE task_id = OLD.id);",
+    f"INSERT INTO {UNIT_REPORTS} ({URKEYS}, n) SELECT unit_id, period, NEW.region_path, count(*) FROM dispatch_progressreport"
+    f" WHERE task_id = NEW.id AND {expected_sql('NEW')} GROUP BY unit_id, period"
+    f" ON CONFLICT ({URKEYS}) DO UPDATE SET n = n + excluded.n;",
+]
+_SQLITE_UNIT_TASK_PAIRS = [
+    f"UPDATE {UNIT_PAIRS} SET n = n - 1 WHERE region_path = OLD.region_path AND {expected_sql('OLD')}"
+    " AND unit_id IN (SELECT unit_id FROM tasks_assignment WHERE task_id = OLD.id);",
+    f"INSERT INTO {UNIT_PAIRS} ({UPKEYS}, n) SELECT NEW.region_path, unit_id, 1 FROM tasks_assignment"
+    f" WHERE task_id = NEW.id AND {expected_sql('NEW')} GROUP BY unit_id"
+    f" ON CONFLICT ({UPKEYS}) DO UPDATE SET n = n + excluded.n;",
+]
+
+
+def _pg_statement_triggers(prefix: str, table: str) -> list[str]:
+    return [f"CREATE TRIGGER {prefix}_{op.lower()} AFTER {op} ON {table} REFERENCING {refs}"
+            f" FOR EACH STATEMENT EXECUTE FUNCTION {prefix}()"
+            for op, refs in (("INSERT", "NEW TABLE AS new_rows"), ("DELETE", "OLD TABLE AS old_rows"),
+                             ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"))]
+
+
+def _pg_task_trigger(name: str) -> str:
+    return (f"CREATE TRIGGER {name} AFTER UPDATE ON tasks_task REFERENCING OLD TABLE AS old_rows"
+            f" NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {name}()")
+
+
+def _sqlite_row_triggers(prefix: str, table: str, columns: tuple[str, ...], up: str, down: str) -> list[str]:
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
+    return [f"CREATE TRIGGER {prefix}_insert AFTER INSERT ON {table} BEGIN {up} END",
+            f"CREATE TRIGGER {prefix}_delete AFTER DELETE ON {table} BEGIN {down} END",
+            f"CREATE TRIGGER {prefix}_update AFTER UPDATE OF {', '.join(columns)} ON {table} WHEN {changed} BEGIN {down} {up} END"]
+
+
+def _sqlite_task_trigger(name: str, statements: list[str]) -> str:
+    return (f"CREATE TRIGGER {name} AFTER UPDATE OF region_path, state, long_term ON tasks_task"
+            f" WHEN {_SQLITE_TASK_CHANGED} BEGIN {' '.join(statements)} END")
+
+
+def _drop(prefix: str, table: str, task_trigger: str) -> dict[str, list[str]]:
+    ops = ("insert", "delete", "update")
+    return {"postgresql": [*[f"DROP TRIGGER IF EXISTS {prefix}_{op} ON {table}" for op in ops],
+                           f"DROP TRIGGER IF EXISTS {task_trigger} ON tasks_task"],
+            "sqlite": [*[f"DROP TRIGGER IF EXISTS {prefix}_{op}" for op in ops], f"DROP TRIGGER IF EXISTS {task_trigger}"]}
+
+
+UNIT_PAIR_COUNTS = Counter(
+    name="unit_pairs",
+    table=UNIT_PAIRS,
+    keys=("region_path", "unit_id"),
+    fill=(f"SELECT t.region_path, a.unit_id, count(*) FROM (SELECT DISTINCT task_id, unit_id FROM tasks_assignment) a"
+          f" JOIN tasks_task t ON t.id = a.task_id WHERE {expected_sql('t')} GROUP BY t.region_path, a.unit_id"),
+    triggers={
+        "postgresql": [_PG_UNIT_PAIRS, *_pg_statement_triggers("rectify_count_unit_pairs", "tasks_assignment"),
+                       _PG_UNIT_TASK_PAIRS, _pg_task_trigger("rectify_count_unit_task_pairs")],
+        "sqlite": [*_sqlite_row_triggers("rectify_count_unit_pairs", "tasks_assignment", ("task_id", "unit_id"),
+                                         _SQLITE_UNIT_PAIR_UP, _SQLITE_UNIT_PAIR_DOWN),
+                   _sqlite_task_trigger("rectify_count_unit_task_pairs", _SQLITE_UNIT_TASK_PAIRS)],
+    },
+    drop=_drop("rectify_count_unit_pairs", "tasks_assignment", "rectify_count_unit_task_pairs"),
+)
+
+UNIT_REPORT_COUNTS = Counter(
+    name="unit_reports",
+    table=UNIT_REPORTS,
+    keys=("unit_id", "period", "region_path"),
+    fill=(f"SELECT r.unit_id, r.period, t.region_path, count(*) FROM dispatch_progressreport r"
+          f" JOIN tasks_task t ON t.id = r.task_id WHERE {expected_sql('t')} GROUP BY r.unit_id, r.period, t.region_path"),
+    triggers={
+        "postgresql": [_PG_UNIT_REPORTS, *_pg_statement_triggers("rectify_count_unit_reports", "dispatch_progressreport"),
+                       _PG_UNIT_TASK_REPORTS, _pg_task_trigger("rectify_count_unit_task_reports")],
+        "sqlite": [*_sqlite_row_triggers("rectify_count_unit_reports", "dispatch_progressreport", ("task_id", "unit_id", "period"),
+                                         _SQLITE_UNIT_REPORT_UP, _SQLITE_UNIT_REPORT_DOWN),
+                   _sqlite_task_trigger("rectify_count_unit_task_reports", _SQLITE_UNIT_TASK_REPORTS)],
+    },
+    drop=_drop("rectify_count_unit_reports", "dispatch_progressreport", "rectify_count_unit_task_reports"),
 )

@@ -172,6 +172,46 @@ class PairCount(models.Model):
         indexes = [models.Index(fields=["region_path"], name="paircount_path", opclasses=["varchar_pattern_ops"])]
 
 
+class UnitPairCount(models.Model):
+    """(Task, unit) pairs a round expects a report from, per region path of the task and unit: kept by
+    database triggers (``rectify.dispatch.counters``); a round's page sums each unit's rows under its path."""
+
+    region_path = models.CharField(max_length=120)
+    # No database constraint: a unit removed after its assignments leaves its zero rows behind.
+    unit = models.ForeignKey(Unit, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
+    n = models.BigIntegerField(default=0)
+
+    # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
+    scope_exempt = "counts per region path and unit; read only for a round the caller may see, under the round's path"
+
+    class Meta:
+        verbose_name = "单位应报计数"
+        verbose_name_plural = "单位应报计数"
+        constraints = [models.UniqueConstraint(fields=["region_path", "unit"], name="unitpaircount_key")]
+        indexes = [models.Index(fields=["region_path", "unit", "n"], name="unitpaircount_path",
+                                opclasses=["varchar_pattern_ops", "", ""])]
+
+
+class UnitReportCount(models.Model):
+    """Progress reports of tasks a round expects (open or long-term), per region path of the task, unit and
+    month: kept by database triggers (``rectify.dispatch.counters``); a round's page sums each unit's rows of
+    its month under its path."""
+
+    region_path = models.CharField(max_length=120)
+    unit = models.ForeignKey(Unit, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
+    period = models.DateField()
+    n = models.BigIntegerField(default=0)
+
+    # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
+    scope_exempt = "counts per region path, unit and month; read only for a round the caller may see, under the round's path"
+
+    class Meta:
+        verbose_name = "单位报送计数"
+        verbose_name_plural = "单位报送计数"
+        # The key also serves the page: one unit's rows of one month, then their paths under the round's.
+        constraints = [models.UniqueConstraint(fields=["unit", "period", "region_path"], name="unitreportcount_key")]
+
+
 def evidence_path(instance: EvidenceFile, filename: str) -> str:
     """A random stored name under dispatch/: the uploader's file name never reaches the disk."""
     kind = instance.kind or "bin"

@@ -6,7 +6,8 @@ the tasks ``Task.objects.visible_to(user)`` and the filters give — then either
 once (small) or calls ``start_export`` (large, ``needs_background``). The job writes the file to the
 default storage under ``exports/`` and records its progress after each chunk; only the user who
 asked (and administrators) may follow or download it (``ExportFile.objects.for_user``); files expire
-after ``RECTIFY_EXPORT_KEEP_HOURS`` (``purge_expired``, a periodic check).
+after ``RECTIFY_EXPORT_KEEP_HOURS``, when ``purge_expired`` (the periodic check ``jobs.purge_exports``)
+deletes them, file and row.
 """
 from __future__ import annotations
 
@@ -70,18 +71,25 @@ def run_export(export: int) -> str:
 
 
 def purge_expired(now: datetime.datetime | None = None) -> int:
-    """Remove the files of exports past their expiry (and of unfinished ones older than that); returns how many."""
+    """Delete the exports whose time is up — finished ones past their ``expires_at``, unfinished or failed
+    ones asked longer ago than that (their worker is gone) and any left marked expired by earlier versions —
+    each file from the default storage first, then the row (我的导出 no longer lists it). Idempotent: a row
+    whose file cannot be removed stays for the next run. Returns how many were deleted."""
     now = now or timezone.now()
     keep = datetime.timedelta(hours=settings.RECTIFY_EXPORT_KEEP_HOURS)
-    expired = ExportFile.objects.filter(status=ExportFile.Status.DONE, expires_at__lt=now) | ExportFile.objects.filter(
-        status__in=[ExportFile.Status.QUEUED, ExportFile.Status.RUNNING, ExportFile.Status.FAILED], created_at__lt=now - keep - services.STALE_AFTER,
-    )
-    count = 0
-    for export in expired:
-        if export.file:
-            export.file.delete(save=False)
-        ExportFile.objects.filter(pk=export.pk).update(status=ExportFile.Status.EXPIRED, file="", args={}, size=0)
-        count += 1
-    if count:
-        logger.info("清理了 %d 个过期的导出文件", count)
-    return count
+    expired = (ExportFile.objects.filter(status=ExportFile.Status.DONE, expires_at__lt=now)
+               | ExportFile.objects.filter(status=ExportFile.Status.EXPIRED)
+               | ExportFile.objects.filter(status__in=[ExportFile.Status.QUEUED, ExportFile.Status.RUNNING, ExportFile.Status.FAILED],
+                                           created_at__lt=now - keep - services.STALE_AFTER))
+    deleted = 0
+    for export in expired.only("pk", "file").order_by("pk"):
+        try:
+            if export.file:
+                export.file.delete(save=False)
+        except OSError:
+            logger.warning("导出文件 %s 删除失败，下次清理时重试", export.file.name, exc_info=True)
+            continue
+        deleted += ExportFile.objects.filter(pk=export.pk).delete()[0]
+    if deleted:
+        logger.info("清理了 %d 个过期的导出（文件及记录）", deleted)
+    return deleted

@@ -29,9 +29,9 @@ def seal_audit(today: datetime.date | None = None) -> int:
     return 0 if seal() is None else 1
 
 
-@periodic("jobs.purge_exports", every_minutes=60, label="清理过期的导出文件")
+@periodic("jobs.purge_exports", every_minutes=60, label="清理过期的导出：删除文件及其记录")
 def purge_exports(today: datetime.date | None = None) -> int:
-    """清理过期的导出文件"""
+    """清理过期的导出：删除文件及其记录"""
     from django.utils import timezone
 
     from .exports import purge_expired

@@ -5,7 +5,8 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from rectify.accounts.roles import UNIT_ROLES
 from rectify.accounts.scope import own_unit_ids, unit_ids
@@ -14,7 +15,7 @@ from rectify.regions.paths import all_path_prefixes
 from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.states import OPEN_STATES
 
-from ..models import PairCount, ProgressReport, ReportCount, ReportingRound
+from ..models import PairCount, ProgressReport, ReportCount, ReportingRound, UnitPairCount, UnitReportCount
 
 
 def expected_assignments(round_: ReportingRound) -> QuerySet[Assignment]:
@@ -112,7 +113,19 @@ def overdue_task_count(round_: ReportingRound, today: datetime.date | None = Non
 
 
 def unit_rows(round_: ReportingRound) -> QuerySet[Any]:
-    """Per unit: expected, reported and missing counts of tasks (a query of dicts, ordered by unit name)."""
+    """Per unit: expected and reported counts of tasks (a query of dicts, ordered by unit name), from the
+    maintained counts (``dispatch.counters``): each unit's pairs under the round's path, and its reports of
+    the round's month under it (one index range per unit listed); ``fresh_unit_rows`` counts the same."""
+    path = round_.region.path
+    reported = (UnitReportCount.objects.filter(unit_id=OuterRef("unit_id"), period=round_.report_period, region_path__startswith=path)
+                .order_by().values("unit_id").annotate(total=Sum("n")).values("total"))
+    return (UnitPairCount.objects.filter(region_path__startswith=path).values("unit_id", "unit__name")
+            .annotate(expected=Sum("n"), reported=Coalesce(Subquery(reported), 0)).filter(expected__gt=0)
+            .order_by("unit__name", "unit_id"))
+
+
+def fresh_unit_rows(round_: ReportingRound) -> QuerySet[Any]:
+    """``unit_rows`` counted from the assignments and reports (the check of the counts)."""
     return (expected_assignments(round_).annotate(has_report=_reported(round_)).values("unit_id", "unit__name")
             .annotate(expected=Count("task_id", distinct=True),
                       reported=Count("task_id", filter=Q(has_report=True), distinct=True))

@@ -114,7 +114,7 @@ def test_nobody_sees_another_users_exports_not_even_an_administrator_in_the_list
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
 
 
-def test_expired_and_failed_exports_say_so(world: SimpleNamespace, make_task: Any, login: Any) -> None:
+def test_expired_exports_are_gone_and_failed_ones_say_so(world: SimpleNamespace, make_task: Any, login: Any) -> None:
     for i in range(3):
         make_task(problem=f"问题{i}")
     client = login(world.city_office)
@@ -128,9 +128,9 @@ def test_expired_and_failed_exports_say_so(world: SimpleNamespace, make_task: An
     worker_once()
     html = client.get(reverse("jobs:exports")).content.decode()
     rows = rows_of(html)
-    assert len(rows) == 2
+    assert len(rows) == 1  # the expired one is gone, row and file
     assert "失败" in rows[0] and "生成文件时出错" in rows[0]
-    assert "已过期" in rows[1] and "已过期删除" in rows[1]
+    assert str(expired.uuid) not in html
     assert "export_download" not in html and "/download/" not in html and "data-export-status" not in html
 
 
@@ -153,3 +153,41 @@ def test_the_list_is_paginated_with_the_shared_paginator(world: SimpleNamespace,
     assert re.findall(r"(整改台账导出\d\d)</a>", last) == [f"整改台账导出{i:02d}" for i in range(40, 45)]
     assert "别人的导出" not in first + last
     assert client.get(reverse("jobs:exports"), {"page": "abc"}).status_code == 200
+
+
+def test_the_periodic_purge_deletes_an_expired_export_row_and_file_and_keeps_a_live_one(
+        world: SimpleNamespace, make_task: Any, login: Any, caplog: Any) -> None:
+    """On a fixed clock, through the worker's periodic check: the export asked at 09:00 expires at 09:00
+    the next day and goes (row and file); the one asked at 20:00 stays, listed and downloadable."""
+    import time_machine
+    from django.core.files.storage import default_storage
+
+    for i in range(3):
+        make_task(problem=f"问题{i}")
+    start = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(start, tick=False):
+        old = ask(login(world.city_office))
+        worker_once()
+    with time_machine.travel(start + datetime.timedelta(hours=11), tick=False):
+        live = ask(login(world.city_office), "?q=问题")  # a new session: the first one has gone idle
+        worker_once()
+    old.refresh_from_db()
+    live.refresh_from_db()
+    assert old.expires_at == start + datetime.timedelta(hours=24) and default_storage.exists(old.file.name)
+    assert live.status == ExportFile.Status.DONE and default_storage.exists(live.file.name)
+
+    with time_machine.travel(start + datetime.timedelta(hours=24, minutes=30), tick=False), caplog.at_level("INFO", "rectify.jobs"):
+        worker_once()  # the hourly check is due: it runs jobs.purge_exports
+        assert "清理了 1 个过期的导出（文件及记录）" in caplog.text
+        assert not ExportFile.objects.filter(pk=old.pk).exists() and not default_storage.exists(old.file.name)
+        assert ExportFile.objects.filter(pk=live.pk, status=ExportFile.Status.DONE).exists()
+        assert default_storage.exists(live.file.name)
+        client = login(world.city_office)
+        html = client.get(reverse("jobs:exports")).content.decode()
+        assert str(old.uuid) not in html and len(rows_of(html)) == 1
+        assert f'href="{reverse("jobs:export_download", args=[live.uuid])}"' in html
+        assert client.get(reverse("jobs:export", args=[old.uuid])).status_code == 404
+        assert purge_expired() == 0  # idempotent: nothing more to do at the same time
+    with time_machine.travel(start + datetime.timedelta(hours=35, minutes=30), tick=False):
+        worker_once()
+        assert not ExportFile.objects.exists() and not default_storage.exists(live.file.name)

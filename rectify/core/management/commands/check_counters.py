@@ -7,7 +7,7 @@ from rectify.core import counters
 
 
 class Command(BaseCommand):
-    help = "核对由数据库触发器维护的计数表（任务数、报送数、应报数）与重新统计的结果；--repair 重新统计并写回"
+    help = "核对由数据库触发器维护的计数表（任务数、报送数、应报数，及各单位的报送数、应报数）与重新统计的结果；--repair 重新统计并写回"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--repair", action="store_true", help="不一致时按台账重新统计，写回计数表")
