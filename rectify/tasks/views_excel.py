@@ -35,17 +35,9 @@ from rectify.inspections.models import Plan
 from rectify.jobs.exports import needs_background, start_export
 from rectify.regions.models import Region
 
-from .excel import (
-    MAX_UPLOAD_BYTES,
-    ExcelError,
-    ImportPreview,
-    ImportRefused,
-    apply_preview,
-    build_preview,
-    read_ledger,
-    write_template,
-)
+from .excel import MAX_UPLOAD_BYTES, ExcelError, read_ledger, write_template
 from .excel_export import ledger_ids, ledger_rows, write_rows
+from .excel_import import ImportPreview, ImportRefused, apply_preview, build_preview
 from .jobs import LEDGER_EXPORT
 from .views import ledger_queryset
 

@@ -20,14 +20,12 @@ from rectify.core.models import ChangeRecord
 from rectify.tasks.excel import (
     HEADERS,
     ExcelError,
-    ImportRefused,
-    apply_preview,
-    build_preview,
     parse_deadline,
     parse_measures,
     parse_units,
     read_ledger,
 )
+from rectify.tasks.excel_import import ImportRefused, apply_preview, build_preview
 from rectify.tasks.models import Assignment, Task
 from rectify.tasks.services import task_data_from, update_task
 

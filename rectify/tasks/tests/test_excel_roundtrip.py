@@ -19,14 +19,12 @@ from rectify.inspections.models import Plan
 from rectify.tasks.excel import (
     HEADERS,
     READ_ONLY_COLUMNS,
-    ImportRefused,
-    apply_preview,
-    build_preview,
     deadline_from_text,
     natural_key,
     parse_deadline,
     read_ledger,
 )
+from rectify.tasks.excel_import import ImportRefused, apply_preview, build_preview
 from rectify.tasks.models import Assignment, Milestone, Task
 
 from .test_excel import confirm, data_dicts, edit_sheet, export, make_sheet, media, statuses, upload  # noqa: F401
