@@ -76,6 +76,6 @@ def test_the_administrators_ledger_walks_the_plan_order_unless_a_place_is_chosen
                     and "ORDER BY" in q["sql"])
 
     assert '("tasks_task"."plan_id" + 0)' not in keys_sql({})
-    assert '("tasks_task"."plan_id" + 0)' not in keys_sql({"state": "assigned", "overdue": "on"})
+    assert '("tasks_task"."plan_id" + 0)' not in keys_sql({"state": "assigned"})
     assert '("tasks_task"."plan_id" + 0)' in keys_sql({"region": str(world.county.pk)})
     assert '("tasks_task"."plan_id" + 0)' in keys_sql({"q": "垃圾"})
