@@ -19,11 +19,13 @@ from rectify.accounts.scope import unit_ids
 from rectify.accounts.security import log_personal_data_access
 from rectify.api.access import acting, get_visible, user_of
 from rectify.api.errors import ApiValidationError
+from rectify.api.filters import page_filter
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.api.schemas import InputSchema, Message, StaleOut, ValidationErrorOut
 from rectify.api.since import filter_updated_since, updated_since_param
 from rectify.core.types import AnyUser
 from rectify.dispatch import services
+from rectify.dispatch.filters import RoundReportFilter
 from rectify.dispatch.labels import ScheduleLabel
 from rectify.dispatch.models import EvidenceFile, ProgressReport, ReportingRound, Verification, VerificationSample
 from rectify.regions.api.schemas import RegionRef
@@ -50,14 +52,10 @@ class RoundOut(Schema):
     period_end: datetime.date = Field(..., description="调度期止")
     due_date: datetime.date = Field(..., description="报送截止日期")
     status: str = Field(..., description="open 报送中 / closed 已结束")
-    status_label: str
+    status_label: str = Field(..., alias="get_status_display")
     quarter: str = Field(..., description="所属季度")
     version: int = Field(..., description="版本：结束调度时原样带回")
     created_at: datetime.datetime
-
-    @staticmethod
-    def resolve_status_label(obj: ReportingRound) -> str:
-        return str(obj.get_status_display())
 
 
 class RoundIn(InputSchema):
@@ -73,14 +71,10 @@ class VersionIn(InputSchema):
 
 
 class UnitRowOut(Schema):
-    unit: str = Field(..., description="单位")
+    unit: str = Field(..., alias="unit__name", description="单位")
     expected: int = Field(..., description="应报任务数")
     reported: int = Field(..., description="已报任务数")
     missing: int = Field(..., description="未报任务数")
-
-    @staticmethod
-    def resolve_unit(obj: dict[str, Any]) -> str:
-        return str(obj["unit__name"])
 
 
 class ReminderOut(Schema):
@@ -105,59 +99,23 @@ class EvidenceFileOut(Schema):
 
 class ReportOut(Schema):
     uuid: UUID
-    round: UUID = Field(..., description="调度轮次编号")
-    round_title: str
-    task: UUID = Field(..., description="任务编号")
-    assignment: UUID = Field(..., description="任务分工编号")
-    role: str = Field(..., description="报送单位在任务中的分工：lead / cooperating / responsible")
-    unit: str = Field(..., description="报送单位")
+    round: UUID = Field(..., alias="round.uuid", description="调度轮次编号")
+    round_title: str = Field(..., alias="round.title")
+    task: UUID = Field(..., alias="assignment.task.uuid", description="任务编号")
+    assignment: UUID = Field(..., alias="assignment.uuid", description="任务分工编号")
+    role: str = Field(..., alias="assignment.role", description="报送单位在任务中的分工：lead / cooperating / responsible")
+    unit: str = Field(..., alias="unit.name", description="报送单位")
     text: str = Field(..., description="进展情况")
     percent: int | None = Field(None, description="完成比例（%）")
     schedule: str = Field(..., description="序时进度")
-    schedule_label: str
+    schedule_label: str = Field(..., alias="get_schedule_display")
     status: str = Field(..., description="submitted 已报送 / accepted 牵头单位已认可 / returned 牵头单位已退回")
-    status_label: str
+    status_label: str = Field(..., alias="get_status_display")
     reviewer_note: str = Field(..., description="审核意见")
     submitted_at: datetime.datetime
     reviewed_at: datetime.datetime | None = None
     version: int = Field(..., description="版本：重新报送、审核时原样带回")
     files: list[EvidenceFileOut] = Field(..., description="佐证材料（含已被替换的旧版本）")
-
-    @staticmethod
-    def resolve_round(obj: ProgressReport) -> UUID:
-        return obj.round.uuid
-
-    @staticmethod
-    def resolve_round_title(obj: ProgressReport) -> str:
-        return obj.round.title
-
-    @staticmethod
-    def resolve_task(obj: ProgressReport) -> UUID:
-        return obj.assignment.task.uuid
-
-    @staticmethod
-    def resolve_assignment(obj: ProgressReport) -> UUID:
-        return obj.assignment.uuid
-
-    @staticmethod
-    def resolve_role(obj: ProgressReport) -> str:
-        return str(obj.assignment.role)
-
-    @staticmethod
-    def resolve_unit(obj: ProgressReport) -> str:
-        return obj.unit.name
-
-    @staticmethod
-    def resolve_schedule_label(obj: ProgressReport) -> str:
-        return str(obj.get_schedule_display())
-
-    @staticmethod
-    def resolve_status_label(obj: ProgressReport) -> str:
-        return str(obj.get_status_display())
-
-    @staticmethod
-    def resolve_files(obj: ProgressReport) -> list[Any]:
-        return list(obj.files.all())
 
 
 class ReviewReportIn(InputSchema):
@@ -254,12 +212,8 @@ def round_reports(
 ) -> QuerySet[ProgressReport]:
     round_ = _round(request, uuid)
     _require_viewer(request, round_)
-    reports = _reports().filter(round=round_).order_by("unit__name", "assignment__task__seq", "id")
-    if schedule:
-        reports = reports.filter(schedule=schedule)
-    if status:
-        reports = reports.filter(status=status)
-    return reports
+    reports = _reports(user_of(request)).filter(round=round_).order_by("unit__name", "assignment__task__seq", "id")
+    return page_filter(RoundReportFilter, reports, {"schedule": schedule, "status": status})
 
 
 @router.post("/rounds/{uuid}/close", response={200: RoundOut, **WRITE_RESPONSES}, summary="结束调度",
@@ -353,40 +307,19 @@ def task_reports(request: HttpRequest, uuid: UUID) -> QuerySet[ProgressReport]:
     return _reports().filter(assignment__task=task).order_by("-round__period_end", "unit__name", "id")
 
 
-
 # ---- quarterly verification (季度核查) ------------------------------------------------------------
 
 
 class VerificationOut(Schema):
     uuid: UUID
-    sample: UUID = Field(..., description="抽样编号")
-    quarter: str = Field(..., description="季度")
-    task: UUID = Field(..., description="被抽查任务编号")
-    task_title: str
+    sample: UUID = Field(..., alias="sample.uuid", description="抽样编号")
+    quarter: str = Field(..., alias="sample.quarter", description="季度")
+    task: UUID = Field(..., alias="task.uuid", description="被抽查任务编号")
+    task_title: str = Field(..., alias="task.display_title")
     finding: str = Field(..., description="核查情况")
     result: str = Field(..., description="空为未核查；substantiated 属实 / partly 部分属实 / not 不属实")
-    result_label: str
+    result_label: str = Field(..., alias="get_result_display")
     checked_at: datetime.datetime | None = None
-
-    @staticmethod
-    def resolve_sample(obj: Verification) -> UUID:
-        return obj.sample.uuid
-
-    @staticmethod
-    def resolve_quarter(obj: Verification) -> str:
-        return obj.sample.quarter
-
-    @staticmethod
-    def resolve_task(obj: Verification) -> UUID:
-        return obj.task.uuid
-
-    @staticmethod
-    def resolve_task_title(obj: Verification) -> str:
-        return str(obj.task.display_title)
-
-    @staticmethod
-    def resolve_result_label(obj: Verification) -> str:
-        return str(obj.get_result_display())
 
 
 class SampleIn(InputSchema):

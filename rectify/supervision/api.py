@@ -3,7 +3,7 @@ extensions. The same scope and services as the pages: a notice outside ``visible
 404, a role that may not act 403; every write is ``rectify.supervision.services``."""
 
 import datetime
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
@@ -18,6 +18,7 @@ from rectify.accounts.permissions import can
 from rectify.accounts.scope import unit_ids
 from rectify.api.access import acting, get_visible, user_of
 from rectify.api.errors import ApiValidationError
+from rectify.api.filters import page_filter
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.api.schemas import InputSchema, Message, StaleOut, ValidationErrorOut
 from rectify.api.since import filter_updated_since, updated_since_param
@@ -26,6 +27,7 @@ from rectify.core.writes import version_checked
 from rectify.regions.api.schemas import UnitRef
 from rectify.regions.models import Unit
 from rectify.supervision import services
+from rectify.supervision.filters import NoticeFilter
 from rectify.supervision.models import ExtensionRequest, SupervisionNotice
 from rectify.tasks.models import Task
 
@@ -44,43 +46,35 @@ StepValue = Literal[tuple(Step.values)]  # type: ignore[valid-type]
 class ExtensionOut(Schema):
     uuid: UUID
     step: str = Field(..., description="延期环节：arrange 部署 / report 首次回复 / done 办结")
-    step_label: str
+    step_label: str = Field(..., alias="get_step_display")
     reason: str = Field(..., description="延期理由")
     old_date: datetime.date = Field(..., description="原时限")
     new_date: datetime.date = Field(..., description="申请延至")
     requested_by: str = Field(..., description="申请人")
     decision: str = Field(..., description="空为待审批；approved 同意延期 / refused 不同意延期")
-    decision_label: str
+    decision_label: str = Field(..., alias="get_decision_display")
     decision_note: str
     decided_at: datetime.datetime | None = None
     created_at: datetime.datetime
 
     @staticmethod
-    def resolve_step_label(obj: ExtensionRequest) -> str:
-        return str(obj.get_step_display())
-
-    @staticmethod
     def resolve_requested_by(obj: ExtensionRequest) -> str:
         return str(obj.requested_by)
-
-    @staticmethod
-    def resolve_decision_label(obj: ExtensionRequest) -> str:
-        return str(obj.get_decision_display())
 
 
 class NoticeOut(Schema):
     uuid: UUID
     number: str = Field(..., description="督办单编号，如“督办〔2026〕3号”")
-    task: UUID = Field(..., description="任务编号")
-    task_title: str
-    region: str = Field(..., description="督办区划代码")
+    task: UUID = Field(..., alias="task.uuid", description="任务编号")
+    task_title: str = Field(..., alias="task.display_title")
+    region: str = Field(..., alias="region.code", description="督办区划代码")
     units: list[UnitRef] = Field(..., description="督办单位")
     kind: str = Field(..., description="ordinary 一般事项 / major 重大复杂事项")
-    kind_label: str
+    kind_label: str = Field(..., alias="get_kind_display")
     reason: str = Field(..., description="督办事由")
     automatic: bool = Field(..., description="系统自动督办")
     status: str = Field(..., description="issued 已下达 / arranged 已部署 / reported 已回复 / done 已办结待审核 / escalated 逾期升级 / closed 已销号")
-    status_label: str
+    status_label: str = Field(..., alias="get_status_display")
     current_step: str = Field(..., description="单位下一步应办理的环节；空为等待整改办审核或已销号")
     current_due: datetime.date | None = Field(None, description="当前环节的时限")
     late: bool = Field(..., description="当前环节已超过时限")
@@ -101,40 +95,8 @@ class NoticeOut(Schema):
     extensions: list[ExtensionOut]
 
     @staticmethod
-    def resolve_task(obj: SupervisionNotice) -> UUID:
-        return obj.task.uuid
-
-    @staticmethod
-    def resolve_task_title(obj: SupervisionNotice) -> str:
-        return str(obj.task.display_title)
-
-    @staticmethod
-    def resolve_region(obj: SupervisionNotice) -> str:
-        return obj.region.code
-
-    @staticmethod
-    def resolve_units(obj: SupervisionNotice) -> list[Any]:
-        return list(obj.units.all())
-
-    @staticmethod
-    def resolve_kind_label(obj: SupervisionNotice) -> str:
-        return str(obj.get_kind_display())
-
-    @staticmethod
-    def resolve_status_label(obj: SupervisionNotice) -> str:
-        return str(obj.get_status_display())
-
-    @staticmethod
-    def resolve_current_due(obj: SupervisionNotice) -> datetime.date | None:
-        return obj.current_due()
-
-    @staticmethod
     def resolve_late(obj: SupervisionNotice) -> bool:
         return obj.is_late(timezone.localdate())
-
-    @staticmethod
-    def resolve_extensions(obj: SupervisionNotice) -> list[Any]:
-        return list(obj.extensions.all())
 
 
 class IssueIn(InputSchema):
@@ -216,15 +178,10 @@ def list_notices(
 ) -> QuerySet[SupervisionNotice]:
     user = user_of(request)
     notices = filter_updated_since(_notices(user).order_by("-issued_at", "-id"), updated_since)
-    if status:
-        notices = notices.filter(status=status)
-    if task:
-        notices = notices.filter(task__uuid=task)
-    if mine:
+    if mine:  # the 我的督办 page's rows (its own page, no filter of the list's)
         notices = notices.filter(units__in=unit_ids(user)).distinct()
-    if late:
-        notices = notices.filter(services.late_q(timezone.localdate()))
-    return notices
+    # late=true is the page's late=any: the current step is past its limit.
+    return page_filter(NoticeFilter, notices, {"status": status, "task": task, "late": late and "any"}, user=user)
 
 
 @router.get("/notices/{uuid}", response={200: NoticeOut, 401: Message, 404: Message}, summary="督办单详情",

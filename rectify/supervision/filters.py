@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
 from django.utils import timezone
 
-from rectify.core.types import AuthedRequest
+from rectify.core.types import AuthedRequest, AuthedUser
 from rectify.regions.lookup import LIMIT as LOOKUP_LIMIT
 from rectify.regions.lookup import name_q, visible_regions
 
@@ -39,9 +39,13 @@ class NoticeFilter(django_filters.FilterSet):
         fields: list[str] = []
         form = FilterForm
 
-    def __init__(self, *args: Any, request: AuthedRequest, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, request: AuthedRequest | None = None, user: AuthedUser | None = None, **kwargs: Any) -> None:
+        """The page passes its request; the API, which has no session user, passes the caller as ``user``."""
         super().__init__(*args, request=request, **kwargs)
-        self.regions = visible_regions(request.user)
+        caller = user if user is not None else request.user if request is not None else None
+        if caller is None:
+            raise TypeError("NoticeFilter needs the request or the user")
+        self.regions = visible_regions(caller)
         self.today = timezone.localdate()
 
     @property

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from rectify.core.refusals import Refused
-from rectify.regions.groups import expand_group, split_names
+from rectify.regions.groups import expand_group
 from rectify.regions.matching import find_unit, normalise_name
 from rectify.regions.models import Region, Unit
 
+from . import validation
 from .models import Assignment, Task
 from .services import TaskData, create_task
 
@@ -73,8 +74,8 @@ def _line_units(number: int, region: Region, names: str, errors: list[str]) -> t
     """The units one line names in ``region`` (a group stands for its members) and the names not found."""
     units: list[Unit] = []
     missing: list[str] = []
-    for name in split_names(names):
-        unit = find_unit(name, region)
+    for name, completed in validation.unit_names(names):  # split and completed as every unit list
+        unit = find_unit(completed, region) or (find_unit(name, region) if name != completed else None)
         if unit is not None and unit.is_group:
             members = expand_group(unit, region)
             if not members:

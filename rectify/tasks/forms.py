@@ -55,9 +55,7 @@ def join_section(section: list[str]) -> str:
 split_section = validation.split_section
 
 
-def normalise_newlines(text: str) -> str:
-    """Browsers send a textarea's line breaks as CRLF; the ledger stores LF."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+normalise_newlines = validation.normalise_newlines
 
 
 class TaskForm(forms.Form):
@@ -135,27 +133,15 @@ class TaskForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for name, value in list(data.items()):
-            if isinstance(value, str):
-                data[name] = normalise_newlines(value)
         checked = validation.Checked()
-        if "deadline" not in self.errors:
-            deadline = validation.settle_deadline(checked, data.get("deadline"), data.get("deadline_text"), bool(data.get("long_term")))
-            data["deadline"], data["long_term"] = deadline.date, deadline.long_term
-        region = data.get("region")
-        units = validation.check_units(checked, {name: data.get(name) or "" for name in self.UNIT_FIELDS}, region)
-        check_units_needed = region is not None and not self.errors and not checked.errors
-        validation.check_task(
-            checked, title=data.get("title") or "", problem=data.get("problem") or "", target=data.get("target") or "",
-            deadline=data.get("deadline"), long_term=bool(data.get("long_term")),
-            units=units if check_units_needed else None, need_deadline="deadline" not in self.errors,
+        data = validation.check_fields(
+            checked, data, data.get("region"), current_units={}, need_units=not self.errors, need_deadline="deadline" not in self.errors,
         )
         for name, messages in checked.errors.items():
             for message in messages:
-                if name == "deadline" and "deadline" in self.errors:
+                if name in self.errors and name in {"deadline", *validation.LIMITS}:
                     continue
                 self.add_error(name, message)
-        data["units"] = units
         return data
 
     def task_data(self, parent: Task | None = None) -> TaskData:

@@ -1,8 +1,8 @@
 """The task's rules, once: raw values (as typed, sent, written in a cell or read from a document) into
 clean values or field errors with one Chinese wording per rule.
 
-The task form, the API (``build_task_data``), the Excel import and the document import all call these
-functions; unit lists and deadlines are read by ``ingest``'s public API (``unit_names``,
+The task form and the API check a whole task with ``check_fields`` (an API update merged over the task
+first); the Excel import and the document import call the same rules cell by cell; unit lists and deadlines are read by ``ingest``'s public API (``unit_names``,
 ``parse_deadline``), so the same text gives the same units and the same date in every path.
 
 What differs by path is only what happens to a unit the system does not know: the form, the API and the
@@ -263,3 +263,42 @@ def check_task(checked: Checked, *, title: str = "", problem: str = "", target: 
     if need_units and units is not None and checked.ok:
         if not units.get(Role.LEAD) and not units.get(Role.RESPONSIBLE):
             checked.add("responsible_units", NEED_UNIT)
+
+
+# ---- a whole task as typed in the form or sent to the API ---------------------------------------------
+
+def normalise_newlines(text: str) -> str:
+    """Browsers send a textarea's line breaks as CRLF, API callers either; the ledger stores LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _clean_text(value: Any) -> Any:
+    if isinstance(value, str):
+        return normalise_newlines(value).strip()
+    if isinstance(value, list):
+        return [_clean_text(v) for v in value]
+    if isinstance(value, tuple):  # a milestone: (date, text)
+        return tuple(_clean_text(v) for v in value)
+    return value
+
+
+def check_fields(checked: Checked, values: dict[str, Any], region: Region | None, *,
+                 current_units: dict[str, list[Unit]] | None = None, need_units: bool = True,
+                 need_deadline: bool = True) -> dict[str, Any]:
+    """The clean values of a task as the form or the API gives it (texts with LF line ends and no
+    surrounding spaces, the deadline settled, the units resolved in ``region``), rule errors in ``checked``.
+    Unit fields absent from ``values`` keep ``current_units``; ``need_units=False`` when the task's other
+    references are already wrong (the unit rule then says nothing)."""
+    clean = {name: value if name == "completion" else _clean_text(value) for name, value in values.items()}  # completion: not typed here
+    check_lengths(checked, clean, labelled=False)
+    check_milestones(checked, clean.get("milestones") or [])
+    deadline = settle_deadline(checked, clean.get("deadline"), clean.get("deadline_text"), bool(clean.get("long_term")))
+    clean["deadline"], clean["long_term"] = deadline.date, deadline.long_term
+    units = check_units(checked, clean, region, current=current_units)
+    check_task(
+        checked, title=clean.get("title") or "", problem=clean.get("problem") or "", target=clean.get("target") or "",
+        deadline=deadline.date, long_term=deadline.long_term, units=units if region is not None and need_units else None,
+        need_deadline=need_deadline,
+    )
+    clean["units"] = units
+    return clean

@@ -27,10 +27,12 @@ from rectify.acceptance.api.schemas import (
     ReviewIn,
     ReviewOut,
 )
+from rectify.acceptance.filters import LookBackFilter
 from rectify.acceptance.models import AcceptanceApplication, Announcement, Filing, LookBack, Objection
 from rectify.accounts.permissions import can
 from rectify.accounts.scope import unit_ids
 from rectify.api.access import acting, get_visible, user_of
+from rectify.api.filters import page_filter
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.api.schemas import InputSchema, Message, StaleOut, ValidationErrorOut
 from rectify.api.since import filter_updated_since, updated_since_param
@@ -168,9 +170,7 @@ def look_back_list(
     updated_since: str | None = updated_since_param(),
 ) -> QuerySet[LookBack]:
     items = filter_updated_since(_visible_look_backs(request).order_by("-scheduled_for", "-id"), updated_since)
-    if status:
-        items = items.filter(result=LookBack.Result.PENDING if status == "pending" else status)
-    return items
+    return page_filter(LookBackFilter, items, {"status": status})
 
 
 @router.get("/look-backs/{uuid}", response={200: LookBackOut, 401: Message, 404: Message}, summary="回头看详情")

@@ -12,12 +12,14 @@ from ninja.params.functions import Query
 
 from rectify.api.access import user_of
 from rectify.api.errors import ApiValidationError
+from rectify.api.filters import page_filter
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.api.records import RegionalRecords, check_order
 from rectify.api.schemas import Message, StaleOut, ValidationErrorOut
 from rectify.api.since import filter_updated_since, updated_since_param
 from rectify.core.types import AnyUser
 from rectify.inspections.api.schemas import InspectionIn, InspectionLevelValue, InspectionOut, InspectionPatch
+from rectify.inspections.filters import InspectionFilter
 from rectify.inspections.models import Inspection
 from rectify.regions.api.access import check_region, region_by_code
 
@@ -36,14 +38,13 @@ def list_inspections(
     request: HttpRequest,
     region: str | None = Query(None, description="被督察区划代码（含下级）"),
     level: InspectionLevelValue | None = Query(None, description="层级"),  # type: ignore[valid-type]  # noqa: B008
+    q: str | None = Query(None, description="关键词：督察组、批次或被督察区划名称"),
     updated_since: str | None = updated_since_param(),
 ) -> QuerySet[Inspection]:
     inspections = filter_updated_since(_inspections(user_of(request)), updated_since)
-    if region:
+    if region:  # the API names regions by code (the page has no region filter)
         inspections = inspections.filter(region_by_code(region).subtree_q("target_region"))
-    if level:
-        inspections = inspections.filter(level=level)
-    return inspections
+    return page_filter(InspectionFilter, inspections, {"level": level, "q": q})
 
 
 @router.get("/{uuid}", response={200: InspectionOut, 404: Message}, summary="督察详情")

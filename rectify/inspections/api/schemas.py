@@ -35,7 +35,7 @@ class InspectionOut(Versioned):
     short_name: str
     team: str = Field(..., description="督察组")
     level: str
-    level_label: str
+    level_label: str = Field(..., alias="get_level_display")
     round: int | None = None
     batch: str
     target_region: RegionRef
@@ -46,10 +46,6 @@ class InspectionOut(Versioned):
     @staticmethod
     def resolve_name(obj: Inspection) -> str:
         return str(obj)
-
-    @staticmethod
-    def resolve_level_label(obj: Inspection) -> str:
-        return obj.get_level_display()
 
 
 class InspectionIn(InputSchema):
@@ -81,16 +77,12 @@ class PlanOut(InspectionLinked, Versioned):
     uuid: UUID
     title: str = Field(..., description="方案名称")
     kind: str
-    kind_label: str
+    kind_label: str = Field(..., alias="get_kind_display")
     inspection_name: str | None = None
     region: RegionRef
     source_document: str
     period_start: int | None = None
     period_end: int | None = None
-
-    @staticmethod
-    def resolve_kind_label(obj: Plan) -> str:
-        return obj.get_kind_display()
 
     @staticmethod
     def resolve_inspection_name(obj: Plan) -> str | None:

@@ -2,20 +2,22 @@
 ``editable_by`` and go through ``rectify.tasks.services`` (atomic, version-checked, recorded)."""
 
 import datetime
+from dataclasses import fields
 from typing import Any, Literal
 from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.params.functions import Query
 
-from rectify.accounts.scope import unit_ids, writable_region_q
+from rectify.accounts.scope import unit_ids
 from rectify.api.access import acting, get_visible, require_editor, user_of
 from rectify.api.errors import ApiValidationError
+from rectify.api.filters import page_filter
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.api.schemas import Message, StaleOut, ValidationErrorOut
 from rectify.api.since import filter_updated_since, updated_since_param
@@ -23,8 +25,8 @@ from rectify.core.models import ChangeRecord
 from rectify.core.types import AnyUser
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
-from rectify.regions.api.access import editable_region
-from rectify.regions.models import Region, Unit
+from rectify.regions.api.access import check_region
+from rectify.regions.models import Region
 from rectify.tasks import validation
 from rectify.tasks.api.schemas import (
     HistoryOut,
@@ -114,18 +116,10 @@ def list_tasks(
         tasks = tasks.filter(found.subtree_q())
     if unit:
         tasks = tasks.filter(pk__in=Assignment.objects.filter(unit__uuid=unit).values("task_id"))
-    data = QueryDict(mutable=True)
-    data.setlist("state", list(state or []))
-    for name, value in (("overdue", "true" if overdue else None), ("q", q), ("ordering", ordering),
-                        ("deadline_from", deadline_from and deadline_from.isoformat()),
-                        ("deadline_to", deadline_to and deadline_to.isoformat())):
-        if value:
-            data[name] = value
-    ledger = LedgerFilter(data, queryset=tasks, user=user)
-    if not ledger.is_valid():
-        raise ApiValidationError({name: list(messages) for name, messages in ledger.errors.items()})
-    filtered: QuerySet[Task] = ledger.qs
-    return filtered
+    return page_filter(LedgerFilter, tasks, {
+        "state": list(state or []), "overdue": overdue and "true", "q": q, "ordering": ordering,
+        "deadline_from": deadline_from, "deadline_to": deadline_to,
+    }, user=user)
 
 
 @router.get(
@@ -151,80 +145,75 @@ def task_assignments(request: HttpRequest, uuid: UUID) -> list[Assignment]:
     return list(task.assignments.select_related("unit").order_by("role", "id"))
 
 
-# ---- validation: the task form's rules ---------------------------------------------------------
+# ---- validation: the task rules (tasks/validation.py), as the form applies them ----------------
+
+PLAN_NOT_FOUND = "整改方案不存在，或不在您的管辖范围内"
 
 
-def build_task_data(user: AnyUser, values: dict[str, Any], task: Task | None = None) -> TaskData:  # noqa: C901 - the fourth copy of the task rules: replaced by tasks/validation.py in issue 12 item 3
-    """TaskData from a request body (for an update, merged over the task), or ApiValidationError."""
-    errors = ApiValidationError()
-    data = task_data_from(task) if task is not None else None
-    merged: dict[str, Any] = {}
+def _plan(user: AnyUser, uuid: UUID, task: Task | None, errors: ApiValidationError) -> Plan | None:
+    """The plan, in the user's write scope; a task keeps its own plan (as the form's fixed plan field)."""
+    if task is not None and uuid == task.plan.uuid:
+        return task.plan
+    plan = Plan.objects.writable_by(user).filter(uuid=uuid).select_related("inspection").first()
+    if plan is None:
+        errors.add("plan", PLAN_NOT_FOUND)
+    elif task is not None:
+        errors.add("plan", "任务创建后不能更换所属整改方案")
+    return plan
 
-    if "plan" in values and values["plan"] is not None:
-        plan = Plan.objects.filter(writable_region_q(user, "region"), uuid=values["plan"]).select_related("inspection").first()
-        if plan is None:
-            errors.add("plan", "整改方案不存在，或不在您的管辖范围内")
-        elif task is not None and plan.pk != task.plan_id:
-            errors.add("plan", "任务创建后不能更换所属整改方案")
-        merged["plan"] = plan
-    if "region" in values and values["region"] is not None:
-        region = editable_region(user, values["region"])
-        if region is None:
-            errors.add("region", f"区划 {values['region']} 不存在，或不在您的管辖范围内")
-        merged["region"] = region
+
+def _parent(user: AnyUser, uuid: UUID, task: Task | None, errors: ApiValidationError) -> Task | None:
+    parent = Task.objects.editable_by(user).filter(uuid=uuid).first()
+    if parent is None:
+        errors.add("parent", "上级任务不存在，或您无权修改")
+    elif task is not None and parent.pk == task.pk:
+        errors.add("parent", "上级任务不能是本任务")
+    return parent
+
+
+def _references(user: AnyUser, values: dict[str, Any], task: Task | None, errors: ApiValidationError) -> dict[str, Any]:
+    """The plan, region and parent a body names, each looked up in the user's write scope."""
+    found: dict[str, Any] = {}
+    if values.get("plan") is not None:
+        found["plan"] = _plan(user, values["plan"], task, errors)
+    if values.get("region") is not None:
+        check_region(user, values, found, errors)
     if "parent" in values:
-        parent = None
-        if values["parent"] is not None:
-            parent = Task.objects.editable_by(user).filter(uuid=values["parent"]).first()
-            if parent is None:
-                errors.add("parent", "上级任务不存在，或您无权修改")
-            elif task is not None and parent.pk == task.pk:
-                errors.add("parent", "上级任务不能是本任务")
-        merged["parent"] = parent
+        found["parent"] = _parent(user, values["parent"], task, errors) if values["parent"] is not None else None
+    return found
 
-    plain = ["seq", "feedback_no", "title", "problem", "target", "responsible_person", "deadline", "deadline_text", "long_term", "priority", "progress"]
-    for name in plain:
-        if name in values and (values[name] is not None or name == "deadline"):
-            merged[name] = values[name]
-    if values.get("section") is not None:
-        merged["section"] = [s.strip() for s in values["section"] if s and s.strip()]
-    if values.get("measures") is not None:
-        merged["measures"] = [m.strip() for m in values["measures"] if m and m.strip()]
-    if values.get("milestones") is not None:
-        merged["milestones"] = [(m["date"], m["text"].strip()) for m in values["milestones"]]
 
-    def current(name: str, default: Any = None) -> Any:
-        if name in merged:
-            return merged[name]
-        return getattr(data, name) if data is not None else default
+def _body(values: dict[str, Any]) -> dict[str, Any]:
+    """The body's fields in the form's shapes; a field sent as null keeps its value (the deadline is cleared)."""
+    body = {name: value for name, value in values.items()
+            if name not in {"plan", "region", "parent"} and (value is not None or name == "deadline")}
+    for name in ("section", "measures"):
+        if name in body:
+            body[name] = [s for s in body[name] if s and s.strip()]
+    if "milestones" in body:
+        body["milestones"] = [(m["date"], m["text"]) for m in body["milestones"]]
+    return body
 
+
+def build_task_data(user: AnyUser, values: dict[str, Any], task: Task | None = None) -> TaskData:
+    """TaskData from a request body (for an update, merged over the task) checked by the task rules
+    like the form, or ApiValidationError with the rules' field errors."""
+    errors = ApiValidationError()
+    current = vars(task_data_from(task)) if task is not None else {}
+    merged = {**current, **_body(values), **_references(user, values, task, errors)}
+    region = merged.get("region")
+    if task is not None and region is not None and region.pk != task.region_id:
+        # a task moved to another region: its units are found by name there, as the form finds them
+        for name, role in validation.UNIT_FIELDS.items():
+            merged.setdefault(name, [(u.name, u.name) for u in current["units"].get(role, [])])
     checked = validation.Checked()
-    validation.check_lengths(checked, {name: merged.get(name) for name in validation.LIMITS}, labelled=False)
-    validation.check_milestones(checked, merged.get("milestones") or [])
-    if "deadline" in merged or "deadline_text" in merged:
-        deadline = validation.settle_deadline(checked, current("deadline"), current("deadline_text", ""), current("long_term", False))
-        merged["deadline"], merged["long_term"] = deadline.date, deadline.long_term
-    region = current("region")
-    units: dict[str, list[Unit]] = {}
-    if region is not None:
-        units = validation.check_units(checked, values, region, current=data.units if data is not None else {})
-    validation.check_task(
-        checked, title=current("title", ""), problem=current("problem", ""), target=current("target", ""),
-        deadline=current("deadline"), long_term=current("long_term", False),
-        units=units if region is not None and not errors.errors else None,
-    )
+    clean = validation.check_fields(checked, merged, region, current_units=current.get("units"), need_units=not errors.errors)
     for name, messages in checked.errors.items():
         for message in messages:
             errors.add(name, message)
     if errors.errors:
         raise errors
-
-    if data is None:
-        return TaskData(units=units, **merged)
-    for name, value in merged.items():
-        setattr(data, name, value)
-    data.units = units
-    return data
+    return TaskData(**{f.name: clean[f.name] for f in fields(TaskData) if f.name in clean})
 
 
 # ---- writes --------------------------------------------------------------------------------------

@@ -31,26 +31,14 @@ class TaskAssignmentOut(Schema):
     uuid: UUID
     unit: UnitRef
     role: str = Field(..., description="lead 牵头 / cooperating 配合 / responsible 责任")
-    role_label: str
+    role_label: str = Field(..., alias="get_role_display")
     state: str
-    state_label: str
-
-    @staticmethod
-    def resolve_role_label(obj: Assignment) -> str:
-        return obj.get_role_display()
-
-    @staticmethod
-    def resolve_state_label(obj: Assignment) -> str:
-        return obj.get_state_display()
+    state_label: str = Field(..., alias="get_state_display")
 
 
 class AssignmentOut(TaskAssignmentOut):
-    task: UUID = Field(..., description="任务编号")
+    task: UUID = Field(..., alias="task.uuid", description="任务编号")
     version: int
-
-    @staticmethod
-    def resolve_task(obj: Assignment) -> UUID:
-        return obj.task.uuid
 
 
 class TaskListOut(InspectionLinked, Versioned):

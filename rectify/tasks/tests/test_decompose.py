@@ -63,3 +63,14 @@ def test_assigned_unit_starts_work_and_a_stranger_cannot(world, make_task, login
     assert task.state == TaskState.IN_PROGRESS and task.progress_percent == 30
     again = login(world.county_unit).post(f"/ledger/{task.uuid}/start/", {"version": 1}, follow=True)
     assert "该记录已被他人修改" in again.content.decode()
+
+
+def test_a_line_lists_units_as_every_unit_list_does(world, make_task, login):
+    """The decomposition split a line's units itself (no 及, no shared prefix completed); it now reads them as
+    the form, the API and the imports do (``tasks.validation.unit_names``)."""
+    parent = make_task(seq="8", region=world.city)
+    client = login(world.city_office)
+    response = client.post(f"/ledger/{parent.uuid}/decompose/", {"lines": "城区：区生态环境分局及城区人民政府", "reason": "按属地分解"})
+    assert response.status_code == 302
+    (child,) = Task.objects.filter(parent=parent)
+    assert {a.unit.name for a in child.assignments.all()} == {"区生态环境分局", "城区人民政府"}
