@@ -5,7 +5,7 @@
     BENCH_TASKS=30000 BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/bench make bench
 
 For each role (administrator, province / city / county office, unit, leader, public) and page
-(ledger page 1 and 50, the common filter — open tasks past their deadline —, a search, a task
+(ledger page 1 and 50, the 待我处理 panel the ledger loads after itself, the common filter — open tasks past their deadline —, a search, a task
 detail, the reporting round page, the first page after login, the supervision list, the dispatch
 home): median and p95
 server time through the Django test client, query count, response size, and the ratio to two
@@ -129,6 +129,7 @@ def pages_of(user: Any, in_scope: int, page_size: int) -> list[tuple[str, str, A
     filtered = ordered.filter(state=TaskState.IN_PROGRESS).filter(overdue_q())
     pages = [
         ("ledger page 1", "/ledger/", rows_of(ordered, 0)),
+        ("todo panel", "/notifications/todo/panel/", None),  # 待我处理, loaded by the ledger after itself
         (f"ledger page {page50}", f"/ledger/?page={page50}", rows_of(ordered, (page50 - 1) * page_size)),
         ("ledger filter", "/ledger/?state=in_progress&overdue=on", rows_of(filtered, 0)),
         ("ledger search 污水", "/ledger/?q=污水", rows_of(searched, 0)),
@@ -165,7 +166,7 @@ def measure_role(label: str, username: str | None, repeat: int, page_size: int) 
         follow = url == "/"
         result = measure(lambda c=client, u=url, f=follow: c.get(u, follow=f), repeat)
         result["status"] = int(client.get(url, follow=follow).status_code)
-        floor_sql = raw(rows_qs)
+        floor_sql = raw(rows_qs) if rows_qs is not None else None
         sql_floor = measure(floor_sql, repeat)["median"] if floor_sql is not None else None
         rows.append({"role": label, "page": name, "scope": in_scope, **result, "bare": result["median"] / bare_floor,
                      "sql": result["median"] / sql_floor if sql_floor else None, "bare_ms": bare_floor, "bare_cpu_ms": bare_cpu,

@@ -2,24 +2,23 @@
 (else 403) and call the services; the services decide and write."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from rectify.accounts.permissions import can
 from rectify.accounts.security import log_personal_data_access
 from rectify.core.files import ALLOWED_LABEL, serve_file
-from rectify.core.steps import Done, post_step
+from rectify.core.steps import Done
 from rectify.core.types import AnyUser, AuthedRequest
 from rectify.core.views.lists import ScopedListView
+from rectify.core.views.steps import StepView
 from rectify.core.workdays import add_working_days_noting
 from rectify.inspections.models import Inspection
 from rectify.regions.models import Region
@@ -118,95 +117,118 @@ def _filing_context(user: AnyUser, task: Task) -> dict[str, Any]:
     }
 
 
-@login_required
-def apply(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    task = _task(request, uuid)
-    if not can(request.user, "acceptance.apply", task):
-        raise PermissionDenied("只有承担该任务的牵头单位、责任单位或整改办可以申请验收")
-    form = ApplyForm(request.POST or None, initial={"version": task.version, "completion_report": task.completion})
+class OnTaskFile:
+    """A step on a task (or a record of it), posted from the task's file (一案一档) and going back there."""
 
-    def act(data: dict[str, Any]) -> str:
-        services.apply_for_acceptance(task, request.user, completion_report=data["completion_report"],
-                                      files=request.FILES.getlist("evidence"), expected_version=data["version"])
+    model: ClassVar[type[Model] | None] = Task
+    select_related: ClassVar[tuple[str, ...]] = ("region__parent", "plan")
+
+    def back_url(self, obj: Any) -> str:
+        return _file_url(self.task_of(obj))
+
+    def task_of(self, obj: Any) -> Task:
+        return obj  # type: ignore[no-any-return]
+
+
+class Apply(OnTaskFile, StepView):
+    action = "acceptance.apply"
+    denied = "只有承担该任务的牵头单位、责任单位或整改办可以申请验收"
+    form_class = ApplyForm
+    template = "acceptance/apply.html"
+
+    def get_form_kwargs(self, obj: Task) -> dict[str, Any]:
+        return {"initial": {"version": obj.version, "completion_report": obj.completion}}
+
+    def get_context(self, obj: Task) -> dict[str, Any]:
+        return {"task": obj, "allowed": ALLOWED_LABEL}
+
+    def perform(self, obj: Task, data: dict[str, Any]) -> str:
+        services.apply_for_acceptance(obj, self.request.user, completion_report=data["completion_report"],
+                                      files=self.request.FILES.getlist("evidence"), expected_version=data["version"])
         return "已提交验收申请"
 
-    return post_step(request, form, act, back=_file_url(task), template="acceptance/apply.html",
-                     context={"task": task, "allowed": ALLOWED_LABEL})
 
+class Review(OnTaskFile, StepView):
+    model = AcceptanceApplication
+    select_related = ()
+    action = "acceptance.review"
+    target = "task"
+    denied = "只有本区域的验收人员或整改办可以验收"
+    form_class = ReviewForm
 
-@login_required
-@require_POST
-def review(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    application = get_object_or_404(AcceptanceApplication.objects.visible_to(request.user), uuid=uuid)
-    task = application.task
-    if application.applicant_id == request.user.pk and can(request.user, "acceptance.review", task):
-        raise PermissionDenied("申请人不能验收自己提交的申请")
+    def task_of(self, obj: AcceptanceApplication) -> Task:
+        return obj.task
 
-    def act(data: dict[str, Any]) -> str:
-        services.review_application(application, request.user, decision=data["decision"], site_check=data["site_check"],
-                                    implemented=data["implemented"], reasons=data["reasons"],
-                                    expected_version=data["version"])
+    def refusal(self, obj: AcceptanceApplication) -> str:
+        return "申请人不能验收自己提交的申请" if obj.applicant_id == self.request.user.pk else ""
+
+    def perform(self, obj: AcceptanceApplication, data: dict[str, Any]) -> str:
+        services.review_application(obj, self.request.user, decision=data["decision"], site_check=data["site_check"],
+                                    implemented=data["implemented"], reasons=data["reasons"], expected_version=data["version"])
         return "验收意见已保存"
 
-    return post_step(request, ReviewForm(request.POST), act, back=_file_url(task), allowed=can(request.user, "acceptance.review", task),
-                denied="只有本区域的验收人员或整改办可以验收")
 
+class Announce(OnTaskFile, StepView):
+    action = "acceptance.announce"
+    denied = "只有整改办可以发布销号公示"
+    form_class = AnnounceForm
 
-@login_required
-@require_POST
-def announce(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    task = _task(request, uuid)
-
-    def act(data: dict[str, Any]) -> str:
-        item = services.start_announcement(task, request.user, starts_on=data["starts_on"], expected_version=data["version"])
+    def perform(self, obj: Task, data: dict[str, Any]) -> str:
+        item = services.start_announcement(obj, self.request.user, starts_on=data["starts_on"], expected_version=data["version"])
         if item.calendar_note:
-            messages.warning(request, item.calendar_note)
+            messages.warning(self.request, item.calendar_note)
         return f"已发布销号公示，公示期至{item.ends_on:%Y年%m月%d日}"
 
-    return post_step(request, AnnounceForm(request.POST), act, back=_file_url(task), allowed=can(request.user, "acceptance.announce", task),
-                denied="只有整改办可以发布销号公示")
 
+class RecordObjection(OnTaskFile, StepView):
+    model = Announcement
+    select_related = ()
+    action = "acceptance.object"
+    target = "task"
+    denied = "只有整改办可以登记公示异议（群众、单位的异议请交整改办登记）"
+    form_class = ObjectionForm
 
-@login_required
-@require_POST
-def object_(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    announcement = get_object_or_404(Announcement.objects.visible_to(request.user), uuid=uuid)
+    def task_of(self, obj: Announcement) -> Task:
+        return obj.task
 
-    def act(data: dict[str, Any]) -> str:
-        services.record_objection(announcement, request.user, content=data["content"], contact=data["contact"])
+    def perform(self, obj: Announcement, data: dict[str, Any]) -> str:
+        services.record_objection(obj, self.request.user, content=data["content"], contact=data["contact"])
         return "异议已登记"
 
-    return post_step(request, ObjectionForm(request.POST), act, back=_file_url(announcement.task),
-                allowed=can(request.user, "acceptance.object", announcement.task),
-                denied="只有整改办可以登记公示异议（群众、单位的异议请交整改办登记）")
 
+class Resolve(OnTaskFile, StepView):
+    model = Objection
+    select_related = ("announcement__task",)
+    action = "acceptance.resolve"
+    target = "announcement.task"
+    denied = "只有整改办可以处理异议"
+    form_class = ResolveForm
 
-@login_required
-@require_POST
-def resolve(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    objection = get_object_or_404(Objection.objects.visible_to(request.user).select_related("announcement__task"), uuid=uuid)
-    task = objection.announcement.task
+    def task_of(self, obj: Objection) -> Task:
+        return obj.announcement.task
 
-    def act(data: dict[str, Any]) -> str:
-        services.resolve_objection(objection, request.user, resolution=data["resolution"], note=data["note"],
+    def perform(self, obj: Objection, data: dict[str, Any]) -> str:
+        services.resolve_objection(obj, self.request.user, resolution=data["resolution"], note=data["note"],
                                    expected_version=data["version"])
         return "异议已处理"
 
-    return post_step(request, ResolveForm(request.POST), act, back=_file_url(task), allowed=can(request.user, "acceptance.resolve", task),
-                denied="只有整改办可以处理异议")
 
+class Close(OnTaskFile, StepView):
+    action = "acceptance.close"
+    denied = "只有整改办可以销号"
+    form_class = CloseForm
 
-@login_required
-@require_POST
-def close(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    task = _task(request, uuid)
-
-    def act(data: dict[str, Any]) -> str:
-        closure = services.close_task(task, request.user, expected_version=data["version"])
+    def perform(self, obj: Task, data: dict[str, Any]) -> str:
+        closure = services.close_task(obj, self.request.user, expected_version=data["version"])
         return f"已销号：{closure.number}"
 
-    return post_step(request, CloseForm(request.POST), act, back=_file_url(task), allowed=can(request.user, "acceptance.close", task),
-                denied="只有整改办可以销号")
+
+apply = Apply.as_view()
+review = Review.as_view()
+announce = Announce.as_view()
+object_ = RecordObjection.as_view()
+resolve = Resolve.as_view()
+close = Close.as_view()
 
 
 @login_required
@@ -254,10 +276,6 @@ def _disposition(filename: str) -> str:
 
 # ---------------------------------------------------------------- look-back (回头看)
 
-def _look_backs(request: AuthedRequest) -> Any:
-    return LookBack.objects.visible_to(request.user)
-
-
 class LookBackList(ScopedListView):
     model = LookBack
     filterset_class = LookBackFilter
@@ -277,17 +295,20 @@ class LookBackList(ScopedListView):
 look_back_list = LookBackList.as_view()
 
 
-@login_required
-def look_back_schedule(request: AuthedRequest) -> HttpResponse:
+class ScheduleLookBacks(StepView):
     """Schedule look-backs for many closed tasks at once (e.g. all closed 6 months ago in one inspection)."""
-    user = request.user
-    if not can(user, "acceptance.schedule_look_backs"):
-        raise PermissionDenied("只有整改办可以安排回头看")
-    inspections = Inspection.objects.filter(target_region__in=Region.objects.visible_to(user)).order_by("-id")
-    form = ScheduleForm(request.POST or None, inspections=inspections,
-                        initial={"closed_months": 6, "scheduled_for": timezone.localdate()})
 
-    def act(data: dict[str, Any]) -> str:
+    action = "acceptance.schedule_look_backs"
+    denied = "只有整改办可以安排回头看"
+    form_class = ScheduleForm
+    template = "acceptance/look_back_schedule.html"
+
+    def get_form_kwargs(self, obj: None) -> dict[str, Any]:
+        inspections = Inspection.objects.filter(target_region__in=Region.objects.visible_to(self.request.user)).order_by("-id")
+        return {"inspections": inspections, "initial": {"closed_months": 6, "scheduled_for": timezone.localdate()}}
+
+    def perform(self, obj: None, data: dict[str, Any]) -> str:
+        user = self.request.user
         months = data["closed_months"]
         closed_before = services.months_before(timezone.localdate(), months) if months else None
         tasks = list(services.look_back_candidates(user, inspection=data["inspection"], closed_before=closed_before))
@@ -296,45 +317,56 @@ def look_back_schedule(request: AuthedRequest) -> HttpResponse:
         created = services.schedule_look_backs(tasks, user, scheduled_for=data["scheduled_for"])
         return f"已安排 {len(created)} 项回头看，计划于{data['scheduled_for']:%Y年%m月%d日}"
 
-    return post_step(request, form, act, back=reverse("acceptance:look_backs") + "?status=pending",
-                     template="acceptance/look_back_schedule.html")
+    def back_url(self, obj: None) -> str:
+        return reverse("acceptance:look_backs") + "?status=pending"
 
 
-@login_required
-@require_POST
-def look_back_schedule_one(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    task = _task(request, uuid)
+class ScheduleLookBack(OnTaskFile, StepView):
+    action = "acceptance.schedule_look_back"
+    denied = "只有本区域的整改办可以安排回头看"
+    form_class = ScheduleOneForm
 
-    def act(data: dict[str, Any]) -> str:
-        created = services.schedule_look_backs([task], request.user, scheduled_for=data["scheduled_for"])
+    def perform(self, obj: Task, data: dict[str, Any]) -> str:
+        created = services.schedule_look_backs([obj], self.request.user, scheduled_for=data["scheduled_for"])
         if not created:
             raise services.AcceptanceRefused("该任务已安排回头看，尚未记录结论")
         return f"已安排回头看，计划于{data['scheduled_for']:%Y年%m月%d日}"
 
-    return post_step(request, ScheduleOneForm(request.POST), act, back=_file_url(task), allowed=can(request.user, "acceptance.schedule_look_back", task),
-                denied="只有本区域的整改办可以安排回头看")
 
+class LookBackDetail(OnTaskFile, StepView):
+    """A look-back's page, for everyone in scope; the reviewer records its finding there."""
 
-@login_required
-def look_back_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    look_back = get_object_or_404(_look_backs(request).select_related("task__region__parent", "task__plan", "closure", "scheduled_by", "checker"),
-                                  uuid=uuid)
-    task = look_back.task
-    can_record = not look_back.result and task.state == TaskState.CLOSED and can(request.user, "acceptance.record_look_back", task)
-    form = LookBackForm(request.POST or None, initial={"version": task.version})
+    model = LookBack
+    select_related = ("task__region__parent", "task__plan", "closure", "scheduled_by", "checker")
+    action = "acceptance.record_look_back"
+    target = "task"
+    denied = "只有本区域的验收人员或整改办可以记录回头看结论"
+    form_class = LookBackForm
+    template = "acceptance/look_back_detail.html"
+    open_page = True
 
-    def act(data: dict[str, Any]) -> Done:
-        done = services.record_look_back(look_back, request.user, result=data["result"], finding=data["finding"],
-                                         files=request.FILES.getlist("evidence"), expected_version=data["version"])
+    def task_of(self, obj: LookBack) -> Task:
+        return obj.task
+
+    def get_form_kwargs(self, obj: LookBack) -> dict[str, Any]:
+        return {"initial": {"version": obj.task.version}}
+
+    def get_context(self, obj: LookBack) -> dict[str, Any]:
+        task = obj.task
+        can_record = not obj.result and task.state == TaskState.CLOSED and can(self.request.user, "acceptance.record_look_back", task)
+        return {"lb": obj, "task": task, "can_record": can_record, "evidence": obj.evidence.all(), "allowed": ALLOWED_LABEL}
+
+    def perform(self, obj: LookBack, data: dict[str, Any]) -> Done:
+        done = services.record_look_back(obj, self.request.user, result=data["result"], finding=data["finding"],
+                                         files=self.request.FILES.getlist("evidence"), expected_version=data["version"])
         if done.result == LookBack.Result.RELAPSE:
             return Done("回头看发现反弹，任务已重新整改", level=messages.WARNING)
         return Done("回头看结论已记录：整改成效巩固")
 
-    return post_step(request, form, act, back=_file_url(task), template="acceptance/look_back_detail.html",
-                     allowed=request.method != "POST" or can(request.user, "acceptance.record_look_back", task),
-                     denied="只有本区域的验收人员或整改办可以记录回头看结论",
-                     context={"lb": look_back, "task": task, "can_record": can_record,
-                              "evidence": look_back.evidence.all(), "allowed": ALLOWED_LABEL})
+
+look_back_schedule = ScheduleLookBacks.as_view()
+look_back_schedule_one = ScheduleLookBack.as_view()
+look_back_detail = LookBackDetail.as_view()
 
 
 @login_required
@@ -381,38 +413,43 @@ def public_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 # ---------------------------------------------------------------- filing (备案)
 
-@login_required
-@require_POST
-def file_closure(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    task = _task(request, uuid)
+class FileClosure(OnTaskFile, StepView):
+    action = "acceptance.file"
+    denied = "只有本区域的整改办可以报送销号备案"
+    form_class = FilingForm
 
-    def act(data: dict[str, Any]) -> str:
-        closure = services.latest_closure(task)
+    def perform(self, obj: Task, data: dict[str, Any]) -> str:
+        closure = services.latest_closure(obj)
         if closure is None:
-            raise services.AcceptanceRefused(f"任务当前状态为“{task.get_state_display()}”，销号后才能报送备案")
-        filing = services.file_closure(closure, request.user, data["note"])
+            raise services.AcceptanceRefused(f"任务当前状态为“{obj.get_state_display()}”，销号后才能报送备案")
+        filing = services.file_closure(closure, self.request.user, data["note"])
         return f"已报送备案：{closure.number}，报{filing.filed_to_region.full_name}整改办"
 
-    return post_step(request, FilingForm(request.POST), act, back=_file_url(task), allowed=can(request.user, "acceptance.file", task),
-                denied="只有本区域的整改办可以报送销号备案")
+
+class AcknowledgeFiling(OnTaskFile, StepView):
+    """The office filed to confirms the filing of the task's latest closure (from the task's file or the filing list)."""
+
+    action = "acceptance.acknowledge"
+    denied = "只有备案机关（上级整改办）可以确认备案"
+
+    def target_object(self, obj: Task) -> Filing:
+        closure = services.latest_closure(obj)
+        if closure is None:
+            raise Http404("该任务没有销号备案")
+        self.filing = get_object_or_404(Filing.objects.select_related("filed_to_region"), closure=closure)
+        self.filing.closure = closure  # the row just read, not read again for the message
+        return self.filing
+
+    def perform(self, obj: Task, data: dict[str, Any]) -> str:
+        services.acknowledge_filing(self.filing, self.request.user)
+        return f"已确认备案：{self.filing.closure.number}"
+
+    def back_url(self, obj: Task) -> str:
+        return reverse("acceptance:filings") if self.request.POST.get("next", "") == "filings" else _file_url(obj)
 
 
-@login_required
-@require_POST
-def acknowledge_filing(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    task = _task(request, uuid)
-    closure = services.latest_closure(task)
-    filing = get_object_or_404(Filing.objects.select_related("filed_to_region"), closure=closure) if closure else None
-    if filing is None:
-        raise Http404("该任务没有销号备案")
-
-    def act(data: dict[str, Any]) -> str:
-        services.acknowledge_filing(filing, request.user)
-        return f"已确认备案：{closure.number if closure else ''}"
-
-    back = reverse("acceptance:filings") if request.POST.get("next", "") == "filings" else _file_url(task)
-    return post_step(request, None, act, back=back, allowed=can(request.user, "acceptance.acknowledge", filing),
-                     denied="只有备案机关（上级整改办）可以确认备案")
+file_closure = FileClosure.as_view()
+acknowledge_filing = AcknowledgeFiling.as_view()
 
 
 class FilingList(ScopedListView):

@@ -9,10 +9,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from rectify.accounts.permissions import can
 from rectify.accounts.scope import unit_ids
@@ -24,6 +23,7 @@ from rectify.core.params import int_param
 from rectify.core.steps import Done, post_step
 from rectify.core.types import AuthedRequest, AuthedUser
 from rectify.core.views.lists import ScopedListView
+from rectify.core.views.steps import StepView
 from rectify.core.xlsx import xlsx_response
 from rectify.jobs.exports import needs_background, start_export
 from rectify.tasks.models import Assignment, Task
@@ -167,11 +167,6 @@ def _require_viewer(request: AuthedRequest, round_: ReportingRound) -> None:
         raise PermissionDenied("只有整改办、领导和验收人员可以查看全部报送情况")
 
 
-def _require_office(request: AuthedRequest, round_: ReportingRound) -> None:
-    if not can(request.user, "dispatch.manage_round", round_):
-        raise PermissionDenied("只有该区域的整改办可以进行此操作")
-
-
 def _round_reports(round_: ReportingRound, reports: QuerySet[ProgressReport], request: AuthedRequest) -> QuerySet[ProgressReport]:
     """The round's reports among ``reports`` (scoped and filtered), for the ``unit`` of the query string."""
     reports = _report_qs(services.round_reports(round_, reports)).order_by("unit__name", "task__seq", "id")
@@ -204,36 +199,42 @@ class RoundReports(ScopedListView):
 round_reports = RoundReports.as_view()
 
 
-@login_required
-@require_POST
-def remind(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    round_ = _round(request, uuid)
-    _require_office(request, round_)
+class RoundStep(StepView):
+    """A step the region's office takes on a reporting round, from the round's page."""
 
-    def act(data: dict[str, Any]) -> str:
-        reminder = services.send_reminder(round_, kind="manual", user=request.user)
+    model = ReportingRound
+    select_related = ("region__parent", "opened_by")
+    action = "dispatch.manage_round"
+    denied = "只有该区域的整改办可以进行此操作"
+
+    def back_url(self, obj: ReportingRound) -> str:
+        return reverse("dispatch:round", args=[obj.uuid])
+
+
+class Remind(RoundStep):
+    def precondition(self, obj: ReportingRound) -> str:
+        return "" if obj.is_open else "该调度已经结束，不能再提醒"
+
+    def perform(self, obj: ReportingRound, data: dict[str, Any]) -> str:
+        reminder = services.send_reminder(obj, kind="manual", user=self.request.user)
         if reminder is None:
             return "所有单位均已报送，无需提醒"
         if no_account := getattr(reminder, "no_account", None):
-            messages.warning(request, f"以下单位没有可接收通知的有效账号，提醒未能送达，请另行通知：{'、'.join(no_account)}")
+            messages.warning(self.request, f"以下单位没有可接收通知的有效账号，提醒未能送达，请另行通知：{'、'.join(no_account)}")
         return f"已提醒 {len(reminder.units)} 个未报送单位（{reminder.recipients} 人）"
 
-    return post_step(request, None, act, back=reverse("dispatch:round", args=[round_.uuid]),
-                     refused="" if round_.is_open else "该调度已经结束，不能再提醒")
+
+class CloseRound(RoundStep):
+    form_class = CloseForm
+    invalid = "请求无效，请刷新页面后重试"
+
+    def perform(self, obj: ReportingRound, data: dict[str, Any]) -> str:
+        services.close_round(obj, self.request.user, expected_version=data["version"])
+        return f"“{obj.title}”已结束"
 
 
-@login_required
-@require_POST
-def close(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    round_ = _round(request, uuid)
-    _require_office(request, round_)
-
-    def act(data: dict[str, Any]) -> str:
-        services.close_round(round_, request.user, expected_version=data["version"])
-        return f"“{round_.title}”已结束"
-
-    return post_step(request, CloseForm(request.POST), act, back=reverse("dispatch:round", args=[round_.uuid]),
-                     invalid="请求无效，请刷新页面后重试")
+remind = Remind.as_view()
+close = CloseRound.as_view()
 
 
 @login_required
@@ -308,20 +309,28 @@ def report_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
     })
 
 
-@login_required
-@require_POST
-def review(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    report = _visible_report(request, uuid)
-    refusal = services.review_refusal(request.user, report)
-    if refusal:
-        raise PermissionDenied(refusal)
+class ReviewReport(StepView):
+    model = ProgressReport
+    select_related = ("round__region", "unit", "task", "assignment__task", "submitted_by", "reviewed_by")
+    action = "dispatch.review"
+    form_class = ReviewForm
 
-    def act(data: dict[str, Any]) -> str:
-        services.review_report(report, request.user, accept=data["decision"] == "accept", note=data["note"],
+    def narrow(self, qs: QuerySet[ProgressReport]) -> QuerySet[ProgressReport]:
+        return qs.prefetch_related(Prefetch("task__assignments", queryset=Assignment.objects.select_related("unit")))
+
+    def denial(self, obj: ProgressReport) -> str:
+        return services.review_refusal(self.request.user, obj) or self.denied
+
+    def perform(self, obj: ProgressReport, data: dict[str, Any]) -> str:
+        services.review_report(obj, self.request.user, accept=data["decision"] == "accept", note=data["note"],
                                expected_version=data["version"])
         return "已认可该报送" if data["decision"] == "accept" else "已退回该报送，单位可修改后重新报送"
 
-    return post_step(request, ReviewForm(request.POST), act, back=reverse("dispatch:report", args=[report.uuid]))
+    def back_url(self, obj: ProgressReport) -> str:
+        return reverse("dispatch:report", args=[obj.uuid])
+
+
+review = ReviewReport.as_view()
 
 
 @login_required
@@ -343,38 +352,57 @@ def task_reports(request: AuthedRequest, uuid: Any) -> HttpResponse:
 
 # ---------------------------------------------------------------- quarterly verification
 
+class DrawSample(RoundStep):
+    """The office draws tasks to verify (posted on the verification page, which hands its POST here)."""
+
+    denied = "只有该区域的整改办可以抽取核查任务"
+    form_class = SampleForm
+
+    def denial(self, obj: ReportingRound) -> str:
+        if not can(self.request.user, "dispatch.read_round", obj):
+            return "只有整改办、领导和验收人员可以查看全部报送情况"
+        return self.denied
+
+    def perform(self, obj: ReportingRound, data: dict[str, Any]) -> str:
+        sample = services.draw_sample(obj, self.request.user, size=data["size"], seed=data["seed"])
+        return f"已随机抽取 {sample.size} 项任务（随机种子 {sample.seed}）"
+
+    def back_url(self, obj: ReportingRound) -> str:
+        return reverse("dispatch:verification", args=[obj.uuid])
+
+
+class RecordFinding(StepView):
+    model = Verification
+    select_related = ("round__region", "task")
+    action = "dispatch.manage_round"
+    target = "round"
+    denied = "只有该区域的整改办可以登记核查情况"
+    form_class = FindingForm
+
+    def perform(self, obj: Verification, data: dict[str, Any]) -> str:
+        services.record_finding(obj, self.request.user, finding=data["finding"], result=data["result"])
+        return "核查情况已登记"
+
+    def back_url(self, obj: Verification) -> str:
+        return reverse("dispatch:verification", args=[obj.round.uuid])
+
+
+draw_sample = DrawSample.as_view()
+finding = RecordFinding.as_view()
+
+
 @login_required
-def verification(request: AuthedRequest, uuid: Any) -> HttpResponse:
+def verification(request: AuthedRequest, uuid: Any) -> HttpResponseBase:
+    """The round's verification page; drawing a sample is posted to the same address (``DrawSample``)."""
+    if request.method == "POST":
+        return draw_sample(request, uuid=uuid)
     round_ = _round(request, uuid)
     _require_viewer(request, round_)
     manage = can(request.user, "dispatch.manage_round", round_)
-    form = SampleForm(request.POST or None)
-    if request.method == "POST":
-
-        def act(data: dict[str, Any]) -> str:
-            sample = services.draw_sample(round_, request.user, size=data["size"], seed=data["seed"])
-            return f"已随机抽取 {sample.size} 项任务（随机种子 {sample.seed}）"
-
-        return post_step(request, form, act, back=reverse("dispatch:verification", args=[round_.uuid]), allowed=manage,
-                         denied="只有该区域的整改办可以抽取核查任务")
     items = (Verification.objects.filter(round=round_).select_related("sample", "task", "checker")
              .order_by("-sample_id", "id"))
     return render(request, "dispatch/verification.html", {
-        "round": round_, "items": _page(request, items), "form": form, "can_manage": manage,
+        "round": round_, "items": _page(request, items), "form": SampleForm(), "can_manage": manage,
         "samples": round_.samples.select_related("drawn_by")[:20], "finding_form": FindingForm(),
         "results": Verification.Result.choices,
     })
-
-
-@login_required
-@require_POST
-def finding(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    item = get_object_or_404(Verification.objects.visible_to(request.user).select_related("round__region", "task"), uuid=uuid)
-    if not can(request.user, "dispatch.manage_round", item.round):
-        raise PermissionDenied("只有该区域的整改办可以登记核查情况")
-
-    def act(data: dict[str, Any]) -> str:
-        services.record_finding(item, request.user, finding=data["finding"], result=data["result"])
-        return "核查情况已登记"
-
-    return post_step(request, FindingForm(request.POST), act, back=reverse("dispatch:verification", args=[item.round.uuid]))

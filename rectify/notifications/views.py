@@ -58,3 +58,11 @@ def read_all(request: AuthedRequest) -> HttpResponse:
 def todo(request: AuthedRequest) -> HttpResponse:
     """待我处理: every list of the user's roles, scoped, with up to PAGE_LIMIT entries each."""
     return render(request, "notifications/todo.html", {"lists": todo_lists.todo_for(request.user, todo_lists.PAGE_LIMIT)})
+
+
+@login_required
+def todo_panel(request: AuthedRequest) -> HttpResponse:
+    """待我处理 as the ledger shows it (counts and the first PANEL_LIMIT of each list): a fragment the ledger
+    loads after itself (``static/rectify/js/deferred.js``), so that the page does not wait for the lists."""
+    lists = todo_lists.todo_for(request.user, todo_lists.PANEL_LIMIT)
+    return render(request, "notifications/_todo_panel.html", {"lists": lists, "full": False})

@@ -159,11 +159,12 @@ def light_for(
 
 
 
-def nearest_rule(path: str, rules: dict[str, LightRule]) -> LightRule:
+def nearest_rule(path: str, rules: dict[str, LightRule], default: LightRule | None = None) -> LightRule:
+    """The rule of the nearest region above ``path`` that has one, else ``default`` (a new default rule)."""
     for prefix in reversed(path_prefixes(path)):
         if prefix in rules:
             return rules[prefix]
-    return default_rule()
+    return default if default is not None else default_rule()
 
 
 def rules_for_paths(paths: Iterable[str]) -> dict[str, LightRule]:
@@ -219,9 +220,10 @@ def annotate_lights(tasks: Sequence[Task], today: datetime.date | None = None) -
     open_paths = {t.pk: region_paths.get(t.region_id, "") for t in tasks if t.state not in DONE_STATES}
     missing = missing_report_ids(open_paths, today) if open_paths else set()
     lights: dict[int, Light] = {}
+    fallback = default_rule()  # one for every task without a rule above it (a model instance each is 0.1 ms)
     for task in tasks:
         own = _prefetched_milestones(task)
-        rule = nearest_rule(region_paths.get(task.region_id, ""), rules)
+        rule = nearest_rule(region_paths.get(task.region_id, ""), rules, fallback)
         lights[task.pk] = light_for(task, today, rule, milestones=own if own is not None else milestones.get(task.pk, []),
                                     report_missing=task.pk in missing)
     return lights

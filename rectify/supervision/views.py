@@ -12,18 +12,18 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from rectify.accounts.permissions import can
 from rectify.accounts.roles import Role
 from rectify.accounts.scope import unit_ids
 from rectify.core.params import int_param
-from rectify.core.steps import Done, post_step
+from rectify.core.steps import Done
 from rectify.core.types import AuthedRequest
 from rectify.core.views.lists import ScopedListView
+from rectify.core.views.steps import StepView
 from rectify.regions.models import Region, Unit
 from rectify.tasks import milestones as milestone_services
-from rectify.tasks.models import Task
+from rectify.tasks.models import Milestone, Task
 
 from . import services
 from .filters import NoticeFilter
@@ -139,87 +139,95 @@ def notice_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
     return render(request, "supervision/detail.html", context)
 
 
-@login_required
-def issue(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    task = get_object_or_404(Task.objects.visible_to(request.user).select_related("region", "plan"), uuid=uuid)
-    allowed = can(request.user, "supervision.issue", task)
-    assigned = Unit.objects.filter(assignments__task=task).distinct().order_by("name")
-    form = IssueForm(request.POST or None, units=assigned, initial={"units": [u.pk for u in services.default_units(task)]})
+class Issue(StepView):
+    model = Task
+    select_related = ("region", "plan")
+    action = "supervision.issue"
+    denied = "只有本区域的整改办可以下达督办单"
+    form_class = IssueForm
+    template = "supervision/issue.html"
 
-    def act(data: dict[str, Any]) -> Done:
-        notice = services.issue_notice(task, request.user, units=data["units"], reason=data["reason"], kind=data["kind"])
+    def get_form_kwargs(self, obj: Task) -> dict[str, Any]:
+        assigned = Unit.objects.filter(assignments__task=obj).distinct().order_by("name")
+        return {"units": assigned, "initial": {"units": [u.pk for u in services.default_units(obj)]}}
+
+    def get_context(self, obj: Task) -> dict[str, Any]:
+        return {"task": obj, "limits": services.limits_for(obj.region), "light": annotate_lights([obj])[obj.pk]}
+
+    def perform(self, obj: Task, data: dict[str, Any]) -> Done:
+        notice = services.issue_notice(obj, self.request.user, units=data["units"], reason=data["reason"], kind=data["kind"])
         return Done(f"已下达{notice.number}", url=_detail_url(notice))
 
-    context = {"task": task, "limits": services.limits_for(task.region), "light": annotate_lights([task])[task.pk]} if allowed else {}
-    return post_step(request, form, act, back="", allowed=allowed, denied="只有本区域的整改办可以下达督办单",
-                     template="supervision/issue.html", context=context)
+
+class NoticeStep(StepView):
+    """A step on a supervision notice, posted from its page and going back there."""
+
+    model = SupervisionNotice
+    select_related = ("task__region", "task__plan", "region__parent", "issued_by", "closed_by")
+    action = "supervision.act"
+
+    def back_url(self, obj: SupervisionNotice) -> str:
+        return _detail_url(obj)
 
 
-def _step_view(step: str) -> Any:
-    @login_required
-    @require_POST
-    def view(request: AuthedRequest, uuid: Any) -> HttpResponse:
-        notice = _notice(request, uuid)
+class CompleteStep(NoticeStep):
+    """安排, 报告 or 办结: the supervised unit reports the notice's current step (``step``, from urls)."""
 
-        def act(data: dict[str, Any]) -> str:
-            services.complete_step(notice, request.user, step, data["text"], expected_version=data["version"])
-            return f"已提交{Step(step).label}情况"
+    denied = "只有被督办单位可以办理督办单"
+    form_class = StepForm
+    step: ClassVar[str] = ""
 
-        return post_step(request, StepForm(request.POST), act, back=_detail_url(notice),
-                         allowed=can(request.user, "supervision.act", notice), denied="只有被督办单位可以办理督办单")
-
-    view.__name__ = f"step_{step}"
-    return view
+    def perform(self, obj: SupervisionNotice, data: dict[str, Any]) -> str:
+        services.complete_step(obj, self.request.user, self.step, data["text"], expected_version=data["version"])
+        return f"已提交{Step(self.step).label}情况"
 
 
-arrange = _step_view(Step.ARRANGE)
-report = _step_view(Step.REPORT)
-done = _step_view(Step.DONE)
+arrange = CompleteStep.as_view(step=Step.ARRANGE)
+report = CompleteStep.as_view(step=Step.REPORT)
+done = CompleteStep.as_view(step=Step.DONE)
 
 
-def _review_notice(request: AuthedRequest, uuid: Any, action: str) -> SupervisionNotice:
-    notice = _notice(request, uuid)
-    refusal = services.review_refusal(request.user, notice, notice.done_reported_by, action)
-    if refusal:
-        raise PermissionDenied(refusal)
-    return notice
+class ReviewStep(NoticeStep):
+    """The office reviews what the units reported done; nobody reviews their own."""
+
+    action = "supervision.review"
+    refusal_label: ClassVar[str] = ""
+
+    def denial(self, obj: SupervisionNotice) -> str:
+        return services.review_refusal(self.request.user, obj, obj.done_reported_by, self.refusal_label) or self.denied
 
 
-@login_required
-@require_POST
-def close(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    notice = _review_notice(request, uuid, "审核督办单")
+class CloseNotice(ReviewStep):
+    refusal_label = "审核督办单"
+    form_class = CloseForm
 
-    def act(data: dict[str, Any]) -> str:
-        services.close_notice(notice, request.user, data["grade"], data["note"], expected_version=data["version"])
+    def perform(self, obj: SupervisionNotice, data: dict[str, Any]) -> str:
+        services.close_notice(obj, self.request.user, data["grade"], data["note"], expected_version=data["version"])
         return "督办单已评定销号"
 
-    return post_step(request, CloseForm(request.POST), act, back=_detail_url(notice))
 
+class SendBack(ReviewStep):
+    refusal_label = "退回督办单"
+    form_class = SendBackForm
 
-@login_required
-@require_POST
-def send_back(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    notice = _review_notice(request, uuid, "退回督办单")
-
-    def act(data: dict[str, Any]) -> str:
-        services.send_back(notice, request.user, data["reason"], expected_version=data["version"])
+    def perform(self, obj: SupervisionNotice, data: dict[str, Any]) -> str:
+        services.send_back(obj, self.request.user, data["reason"], expected_version=data["version"])
         return "已退回重办，时限自今日起重新计算（已批准的延期时限保留）"
 
-    return post_step(request, SendBackForm(request.POST), act, back=_detail_url(notice))
 
+class RequestExtension(NoticeStep):
+    denied = "只有被督办单位可以申请延期"
+    form_class = ExtensionForm
 
-@login_required
-@require_POST
-def extension(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    notice = _notice(request, uuid)
-
-    def act(data: dict[str, Any]) -> str:
-        services.request_extension(notice, request.user, new_date=data["new_date"], reason=data["reason"])
+    def perform(self, obj: SupervisionNotice, data: dict[str, Any]) -> str:
+        services.request_extension(obj, self.request.user, new_date=data["new_date"], reason=data["reason"])
         return "已提交延期申请"
 
-    return post_step(request, ExtensionForm(request.POST), act, back=_detail_url(notice),
-                     allowed=can(request.user, "supervision.act", notice), denied="只有被督办单位可以申请延期")
+
+issue = Issue.as_view()
+close = CloseNotice.as_view()
+send_back = SendBack.as_view()
+extension = RequestExtension.as_view()
 
 
 def decision_message(item: ExtensionRequest) -> str:
@@ -229,21 +237,25 @@ def decision_message(item: ExtensionRequest) -> str:
     return f"已审批延期申请：{item.get_decision_display()}"
 
 
-@login_required
-@require_POST
-def decide(request: AuthedRequest, uuid: Any) -> HttpResponse:
-    item = get_object_or_404(ExtensionRequest.objects.visible_to(request.user).select_related("notice"), uuid=uuid)
-    notice = item.notice
-    refusal = services.review_refusal(request.user, notice, item.requested_by, "审批延期")
-    if refusal:
-        raise PermissionDenied(refusal)
+class Decide(StepView):
+    model = ExtensionRequest
+    select_related = ("notice",)
+    action = "supervision.decide"
+    form_class = DecideForm
 
-    def act(data: dict[str, Any]) -> str:
-        decided = services.decide_extension(item, request.user, note=data["note"],
+    def denial(self, obj: ExtensionRequest) -> str:
+        return services.review_refusal(self.request.user, obj.notice, obj.requested_by, "审批延期") or self.denied
+
+    def perform(self, obj: ExtensionRequest, data: dict[str, Any]) -> str:
+        decided = services.decide_extension(obj, self.request.user, note=data["note"],
                                             approve=data["decision"] == ExtensionRequest.Decision.APPROVED)
         return decision_message(decided)
 
-    return post_step(request, DecideForm(request.POST), act, back=_detail_url(notice))
+    def back_url(self, obj: ExtensionRequest) -> str:
+        return _detail_url(obj.notice)
+
+
+decide = Decide.as_view()
 
 
 # ---------------------------------------------------------------- time nodes (时间节点) of a task
@@ -261,23 +273,35 @@ def milestones(request: AuthedRequest, uuid: Any) -> HttpResponse:
     return render(request, "supervision/milestones.html", {"task": task, "rows": rows, "can_manage": manage, "light": light})
 
 
-@login_required
-@require_POST
-def milestone(request: AuthedRequest, uuid: Any, pk: int) -> HttpResponse:
-    task = get_object_or_404(Task.objects.visible_to(request.user), uuid=uuid)
-    item = get_object_or_404(task.milestones.all(), pk=pk)
-    if not can(request.user, "milestone.set", task):
-        raise PermissionDenied("只有本区域的整改办可以标记或调整时间节点")
+class SetMilestone(StepView):
+    """The office marks, unmarks or moves one time node of a task (its form is one of many on the page: prefix)."""
 
-    def act(data: dict[str, Any]) -> str:
-        changed = milestone_services.set_milestone(item, request.user, done=data["done"], date=data["date"],
+    model = Milestone
+    select_related = ("task",)
+    lookup_field = lookup_kwarg = "pk"
+    action = "milestone.set"
+    target = "task"
+    denied = "只有本区域的整改办可以标记或调整时间节点"
+    form_class = MilestoneForm
+
+    def narrow(self, qs: QuerySet[Milestone]) -> QuerySet[Milestone]:
+        return qs.filter(task__uuid=self.kwargs["uuid"])
+
+    def get_form_kwargs(self, obj: Milestone) -> dict[str, Any]:
+        return {"prefix": f"m{obj.pk}"}
+
+    def perform(self, obj: Milestone, data: dict[str, Any]) -> str:
+        changed = milestone_services.set_milestone(obj, self.request.user, done=data["done"], date=data["date"],
                                                    reason=data["reason"], expected_version=data["version"])
         state = "已完成" if changed.done else "未完成"
         when = f"{changed.date:%Y年%m月%d日}" if changed.date else "无日期"
         return f"时间节点已更新：{when}，{state}"
 
-    return post_step(request, MilestoneForm(request.POST, prefix=f"m{item.pk}"), act,
-                     back=reverse("supervision:milestones", args=[task.uuid]))
+    def back_url(self, obj: Milestone) -> str:
+        return reverse("supervision:milestones", args=[obj.task.uuid])
+
+
+milestone = SetMilestone.as_view()
 
 
 # ---------------------------------------------------------------- rules an office configures for its region

@@ -125,6 +125,8 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         "chosen_region": region,
         "region_text": region.full_name if region else request.GET.get("region_name", ""),
         "chosen_unit": unit,
+        "chosen_plan": chosen.get("plan"),
+        "filter_errors": ledger_filter.form.errors if ledger_filter.is_bound else None,  # an unbound page builds no form
         "unit_text": unit.name if unit else request.GET.get("unit_name", ""),
         "filter": ledger_filter,
         "page": page,
@@ -139,7 +141,6 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         "saved_filters": list(SavedFilter.objects.filter(user=request.user)),
         "can_edit": can(request.user, "ledger.edit"),
         "today": timezone.localdate(),
-        "todo_panel": True,  # the header's unread count is asked with the panel's counts
     }
     return render(request, "tasks/ledger.html", context)
 

@@ -208,6 +208,7 @@ MATRIX: dict[str, tuple[str, Expectations]] = {
     "jobs:export_download": ("GET", obj(frozenset({"admin", "city_office"}), frozenset({"admin", "other_office"}))),
     "notifications:list": ("GET", plain(AUTH)),
     "notifications:todo": ("GET", plain(AUTH)),
+    "notifications:todo_panel": ("GET", plain(AUTH)),
     "notifications:read_all": ("POST", plain(AUTH)),
     "notifications:open": ("POST", obj(RECIPIENT_A, RECIPIENT_B)),
     # the API's own Django routes

@@ -17,6 +17,7 @@ from typing import Any
 from django.urls import URLResolver, get_resolver
 
 from rectify.core.types import AuthedRequest
+from rectify.core.views.steps import StepView
 
 PROJECT = Path(__file__).resolve().parents[2]
 # Where Django's login_required wrapper is defined (the wrapper keeps its own code object under functools.wraps).
@@ -108,11 +109,21 @@ def _behind_login(view: Any) -> bool:
     return any(getattr(getattr(f, "__code__", None), "co_filename", "").endswith(LOGIN_DECORATORS) for f in _layers(view))
 
 
+def _class_request(view_class: type) -> str:
+    return next((str(c.__annotations__["request"]) for c in view_class.__mro__ if "request" in c.__dict__.get("__annotations__", {})), "")
+
+
 def test_a_view_takes_an_authed_request_exactly_when_login_is_required() -> None:
     """``AuthedRequest`` promises a signed-in user: only ``login_required`` keeps that promise (there is no
     login middleware), and every view behind it says so in its type."""
     wrong, seen = [], {}
     for route, view in _views(get_resolver().url_patterns):
+        view_class = getattr(view, "view_class", None)
+        if view_class is not None and issubclass(view_class, StepView):
+            # A step view is behind login_required (StepView.as_view) and its request is typed on the class.
+            if not (_behind_login(view) and _class_request(view_class) == "AuthedRequest"):
+                wrong.append(f"{route} {view_class.__module__}.{view_class.__name__}")
+            continue
         inner = _layers(view)[-1]
         if not inspect.isfunction(inner) or not inner.__module__.startswith("rectify."):
             continue  # Django's own, the admin's and the API's (ninja authenticates; user_of narrows)

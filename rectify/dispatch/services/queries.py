@@ -71,7 +71,11 @@ def open_round_for(report: ProgressReport, user: AnyUser) -> ReportingRound | No
 
 def _reported(round_: ReportingRound) -> Exists:
     """For an assignment row: its unit has reported on its task for the round's month."""
-    return Exists(ProgressReport.objects.filter(task=OuterRef("task"), unit=OuterRef("unit"), period=round_.report_period))
+    return _reported_for(round_.report_period)
+
+
+def _reported_for(period: Any) -> Exists:
+    return Exists(ProgressReport.objects.filter(task=OuterRef("task"), unit=OuterRef("unit"), period=period))
 
 
 def expected_pairs(round_: ReportingRound) -> QuerySet[Any]:
@@ -127,16 +131,16 @@ def missing_report_task_ids(task_paths: dict[int, str], today: datetime.date) ->
     """
     tasks = list(task_paths.items())
     prefixes = all_path_prefixes(path for _, path in tasks)
-    latest: dict[str, ReportingRound] = {}
-    for round_ in (ReportingRound.objects.filter(due_date__lt=today, region__path__in=prefixes)
-                   .select_related("region").order_by("-due_date", "-id")):
-        latest.setdefault(round_.region.path, round_)
+    latest: dict[str, tuple[Any, Any]] = {}  # region path → (period end, report period) of its latest due round
+    for path, period_end, period in (ReportingRound.objects.filter(due_date__lt=today, region__path__in=prefixes)
+                                     .order_by("-due_date", "-id").values_list("region__path", "period_end", "report_period")):
+        latest.setdefault(path, (period_end, period))
     missing: set[int] = set()
-    for round_ in latest.values():
-        ids = [pk for pk, path in tasks if path.startswith(round_.region.path)]
+    for round_path, (period_end, period) in latest.items():
+        ids = [pk for pk, path in tasks if path.startswith(round_path)]
         missing |= set(
-            Assignment.objects.filter(task_id__in=ids, task__created_at__date__lte=round_.period_end)
-            .exclude(_reported(round_)).values_list("task_id", flat=True)
+            Assignment.objects.filter(task_id__in=ids, task__created_at__date__lte=period_end)
+            .exclude(_reported_for(period)).values_list("task_id", flat=True)
         )
     return missing
 

@@ -1,4 +1,5 @@
-"""待我处理 on the first page after login (the ledger) and at /notifications/todo/: every role's lists,
+"""待我处理 on the first page after login (the ledger loads it after itself from /notifications/todo/panel/)
+and at /notifications/todo/: every role's lists,
 scoped (another city's work is not counted), linked, and at a query count that does not grow with the data."""
 from __future__ import annotations
 
@@ -33,10 +34,26 @@ def counts(html: str) -> dict[str, int]:
     return {k: int(v) for k, v in re.findall(r'data-todo="(\w+)">(\d+)<', html)}
 
 
-def page(client: Any, name: str = "tasks:ledger") -> str:
+def page(client: Any, name: str = "notifications:todo_panel") -> str:
     response = client.get(reverse(name))
     assert response.status_code == 200
     return response.content.decode()
+
+
+def test_the_ledger_loads_the_panel_after_itself(world: Any, login: Any) -> None:
+    """The ledger draws a placeholder linking to the full lists (all a page without JavaScript shows) and the
+    script that replaces it with the panel; the panel is the ledger's former section, lists and counts."""
+    client = login(world.city_office)
+    ledger = page(client, "tasks:ledger")
+    placeholder = re.search(r'<section class="card todo-panel"[^>]*data-deferred-src="([^"]+)">(.*?)</section>', ledger, re.S)
+    assert placeholder and placeholder.group(1) == reverse("notifications:todo_panel")
+    assert f'href="{reverse("notifications:todo")}"' in placeholder.group(2)
+    assert "rectify/js/deferred.js" in ledger and "data-todo=" not in ledger
+    panel = page(client)
+    assert panel.count('<section class="card todo-panel"') == 1 and 'id="todo"' in panel
+    assert set(counts(panel)) == set(TODO_BY_ROLE["office"])
+    client.logout()
+    assert client.get(reverse("notifications:todo_panel")).status_code == 302
 
 
 def other_city_task(world: Any, make_task: Any) -> Task:
@@ -188,9 +205,10 @@ def test_query_count_does_not_grow_with_the_work(role: str, world: Any, make_tas
 
     client = login(getattr(world, role))
     add_work()
-    for name in ("tasks:ledger", "notifications:todo"):
+    names = ("tasks:ledger", "notifications:todo_panel", "notifications:todo")
+    for name in names:
         queries(client, name)  # warm the session
-    small = {name: queries(client, name) for name in ("tasks:ledger", "notifications:todo")}
+    small = {name: queries(client, name) for name in names}
     for _ in range(4):
         add_work()
     for name, n in small.items():

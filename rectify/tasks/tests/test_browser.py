@@ -81,6 +81,25 @@ def test_log_in_filter_the_ledger_and_open_a_task(browser, live_server, world, m
     assert outside == [], f"页面请求了外部地址：{outside}"
 
 
+def test_the_ledger_loads_its_to_do_panel_after_itself(browser, live_server, world, make_task):
+    """待我处理 arrives after the page (deferred.js, allowed by the page's CSP); without JavaScript the
+    placeholder's link to the full lists stays."""
+    make_task(seq="1")
+    page, outside = open_page(browser, live_server)
+    log_in(page, live_server, "city_office")
+    page.wait_for_selector("#todo .todo-lists")
+    assert page.locator("#todo").count() == 1 and page.locator("[data-deferred-src]").count() == 0
+    assert page.locator('#todo [data-todo="tasks_to_announce"]').inner_text() == "0"
+    assert outside == []
+
+    no_script, _ = open_page(browser, live_server, java_script_enabled=False)
+    log_in(no_script, live_server, "city_office")
+    assert no_script.locator("#todo[data-deferred-src]").count() == 1
+    no_script.locator("#todo a").click()
+    no_script.wait_for_url(f"{live_server.url}/notifications/todo/")
+    assert no_script.locator('#todo [data-todo="tasks_to_announce"]').inner_text() == "0"
+
+
 def test_wrong_password_shows_chinese_error(browser, live_server, world):
     page, _ = open_page(browser, live_server)
     page.goto(f"{live_server.url}/accounts/login/")

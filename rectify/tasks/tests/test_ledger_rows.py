@@ -149,3 +149,28 @@ def test_filter_widgets_are_the_forms_own(world: Any, make_task: Any, login: Any
     for name in names:
         assert str(filled[name]) in page, name
     assert 'value="&lt;b&gt;章&lt;/b&gt;"' in page and 'value="-deadline" selected' in page and 'value="applied" id="id_state_2" checked' in page
+
+
+def test_each_filter_set_has_its_own_filters(world: Any, make_task: Any) -> None:
+    """The declared filters are copied per filter set without a deep copy: each copy has its own query set
+    and ``extra`` (a user's scoped choices never reach another's), and a filter with a method calls its own set."""
+    from rectify.accounts.models import RoleGrant, User
+    from rectify.tasks.filters import LedgerFilter
+
+    other_office = User.objects.create_user(username="other_office", password="x")
+    RoleGrant.objects.create(user=other_office, role="office", region=world.other_city)
+    city = make_task(seq="1")
+    other = make_task(plan=world.other_plan, region=world.other_city)
+    base = LedgerFilter.base_filters
+    mine, theirs = (LedgerFilter({"region": str(world.city.pk)}, queryset=Task.objects.visible_to(user), user=user)
+                    for user in (world.city_office, other_office))
+    assert list(mine.qs) == [city] and list(theirs.qs) == [other]  # the other office may not choose the city: ignored
+    assert "region" in theirs.form.errors and "region" not in mine.form.errors
+    for name in base:
+        assert mine.filters[name] is not base[name] and mine.filters[name].extra is not base[name].extra
+        assert mine.filters[name].extra is not theirs.filters[name].extra
+    assert base["region"].extra["queryset"].query.is_empty()  # the declared filter still offers nothing
+    assert mine.filters["region"].filter.f is mine.filters["region"]  # the method is bound to the set's own copy
+    assert mine.filters["region"].parent is mine and theirs.filters["region"].parent is theirs
+    assert list(LedgerFilter({"region_name": world.other_city.name}, queryset=Task.objects.visible_to(other_office),
+                             user=other_office).qs) == [other]
