@@ -28,13 +28,16 @@ def applications_to_review(user: AuthedUser, limit: int) -> Pending:
 
 @todo_list("announcements_ended")
 def announcements_ended(user: AuthedUser, limit: int, today: datetime.date | None = None) -> Pending:
-    """Tasks in announcement whose latest period has ended with no objection open or upheld: ready to close."""
+    """Tasks in announcement whose latest period has ended with no objection open or upheld: ready to close.
+    Found from the ended announcements (the latest of their task, none blocking), not by asking each task in
+    announcement for its latest one (every announced task of the country for the administrator)."""
     today = today or timezone.localdate()
+    later = Announcement.objects.filter(task_id=OuterRef("task_id"), pk__gt=OuterRef("pk"))
+    blocking = Objection.objects.filter(announcement_id=OuterRef("pk")).exclude(resolution=Objection.Resolution.REJECTED)
+    ended = Announcement.objects.filter(ends_on__lt=today).exclude(Exists(later)).exclude(Exists(blocking)).values("task_id")
     latest = Announcement.objects.filter(task=OuterRef("pk")).order_by("-id")
-    blocking = Objection.objects.filter(announcement_id=OuterRef("latest_id")).exclude(resolution=Objection.Resolution.REJECTED)
-    rows = (role_tasks(user, Role.OFFICE).filter(state=TaskState.ANNOUNCED)
-            .annotate(latest_id=Subquery(latest.values("pk")[:1]), latest_end=Subquery(latest.values("ends_on")[:1]))
-            .filter(latest_end__lt=today).exclude(Exists(blocking)).select_related("region").order_by("latest_end", "id"))
+    rows = (role_tasks(user, Role.OFFICE).filter(state=TaskState.ANNOUNCED, pk__in=ended)
+            .annotate(latest_end=Subquery(latest.values("ends_on")[:1])).select_related("region").order_by("latest_end", "id"))
     return listed("announcements_ended", "公示期满待销号", rows, lambda t: file_entry(t, f"{t.latest_end:%Y-%m-%d}期满"), limit)
 
 

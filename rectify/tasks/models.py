@@ -107,14 +107,22 @@ class Task(VersionedModel):
             # The ledger of a region subtree: a prefix range on the path, then the page order.
             models.Index(fields=["region_path", "plan", "id"], name="task_region_path_order",
                          opclasses=["varchar_pattern_ops", "", ""]),
+            # The same order over the whole table (the administrator's ledger): a page is its 25 index entries.
+            models.Index(fields=["plan", "id"], name="task_plan_order"),
             # The counts above the ledger (per state, overdue, to complete: one grouped query) from the index
             # alone: a prefix range for an office, the whole index for the administrator (the id too: the
             # administrator's scope is ``id IS NOT NULL`` and the counts count ids).
             models.Index(fields=["region_path", "state", "deadline", "long_term", "needs_completion", "id"],
                          name="task_region_path_counts", opclasses=["varchar_pattern_ops", "", "", "", "", ""]),
-            # The overdue count (``overdue_q``) from the open dated tasks alone: a range on the deadline.
+            # The overdue count (``overdue_q``) from the open dated tasks alone: a range on the deadline. The
+            # columns a ledger filtered on overdue tasks counts (per state, to complete) and orders by are
+            # carried along: its counts and its page's keys are read from this index alone.
             models.Index(fields=["deadline", "region_path"], name="task_open_deadline",
+                         include=["state", "long_term", "needs_completion", "plan", "id"],
                          condition=Q(long_term=False, state__in=sorted(OPEN_STATES))),
+            # 待我处理 "已验收待发布公示" over every task (the administrator): the first rows in the list's order.
+            models.Index(fields=["updated_at", "id"], name="task_accepted_updated",
+                         condition=Q(state=TaskState.ACCEPTED)),
         ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:

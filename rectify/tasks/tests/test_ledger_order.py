@@ -60,3 +60,22 @@ def test_a_narrow_ledger_orders_by_an_expression_a_wide_one_by_the_column(
     assert '("tasks_task"."plan_id" + 0)' in keys_sql()
     settings.LEDGER_SORT_IN_SCOPE_ROWS = 5
     assert '("tasks_task"."plan_id" + 0)' not in keys_sql()
+
+
+def test_the_administrators_ledger_walks_the_plan_order_unless_a_place_is_chosen(
+        world: SimpleNamespace, two_plans: None, login: Any, settings: Any) -> None:
+    """Every region's rows are spread over the plan order: the index is walked however few they are; a region
+    (or unit, plan, section, words) chosen may gather them at one end of it: sorted within the filter."""
+    settings.LEDGER_SORT_IN_SCOPE_ROWS = 50_000
+    client = login(world.admin)
+
+    def keys_sql(params: dict[str, str]) -> str:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("tasks:ledger"), params).status_code == 200
+        return next(q["sql"] for q in captured.captured_queries if "LIMIT" in q["sql"] and '"tasks_task"' in q["sql"]
+                    and "ORDER BY" in q["sql"])
+
+    assert '("tasks_task"."plan_id" + 0)' not in keys_sql({})
+    assert '("tasks_task"."plan_id" + 0)' not in keys_sql({"state": "assigned"})
+    assert '("tasks_task"."plan_id" + 0)' in keys_sql({"region": str(world.county.pk)})
+    assert '("tasks_task"."plan_id" + 0)' in keys_sql({"q": "垃圾"})

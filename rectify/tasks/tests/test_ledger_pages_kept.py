@@ -1,0 +1,99 @@
+"""The ledger's pages hold the rows of the plain query, in its order, whatever SQL finds them: every role,
+the common filters (state, open tasks past their deadline, a search, a region), the first, a middle and
+the last page, the plan-order index walked or the scope sorted. And the administrator's 待我处理 list
+"已验收待发布公示", read from its own index, is the list of the plain order."""
+from __future__ import annotations
+
+import datetime
+import re
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from rectify.inspections.models import Plan
+from rectify.tasks.filters import task_search_q
+from rectify.tasks.models import Assignment, Task, overdue_q
+from rectify.tasks.states import TaskState
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+PAGE = 4
+
+
+@pytest.fixture
+def ledger(world: SimpleNamespace, make_task: Any) -> None:
+    """30 tasks over two cities and three plans, in every open state and some closed, past and future
+    deadlines, long-term ones, some with 污水 in the title; created out of plan order."""
+    later = Plan.objects.create(inspection=world.inspection, region=world.city, title="晋城市第二轮整改方案")
+    states = [TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.APPLIED, TaskState.ACCEPTED, TaskState.SENT_BACK]
+    for n in range(30):
+        other = n % 5 == 4
+        plan = world.other_plan if other else (later if n % 3 == 0 else world.plan)
+        region = world.other_city if other else (world.county if n % 2 else world.county2)
+        units = {Assignment.Role.RESPONSIBLE: [world.unit_other_env if other else world.unit_county_env]}
+        task = make_task(plan=plan, region=region, seq=str(30 - n), units=units,
+                         title=("城区污水处理厂提标" if n % 4 == 0 else "扬尘治理") + str(n),
+                         deadline=TODAY + datetime.timedelta(days=(n % 7) * 20 - 60), long_term=n % 11 == 0)
+        Task.objects.filter(pk=task.pk).update(state=states[n % 5])  # a state of the loop without its steps
+
+
+def page_ids(client: Any, query: dict[str, str], page: int) -> list[int]:
+    response = client.get(reverse("tasks:ledger"), {**query, "page": str(page)})
+    assert response.status_code == 200
+    return [t.pk for t in response.context["page"].object_list]
+
+
+FILTERS: list[tuple[dict[str, str], Any]] = [
+    ({}, lambda qs, w: qs),
+    ({"state": TaskState.IN_PROGRESS}, lambda qs, w: qs.filter(state=TaskState.IN_PROGRESS)),
+    ({"state": TaskState.IN_PROGRESS, "overdue": "on"}, lambda qs, w: qs.filter(overdue_q(TODAY), state=TaskState.IN_PROGRESS)),
+    ({"overdue": "on"}, lambda qs, w: qs.filter(overdue_q(TODAY))),
+    ({"q": "污水"}, lambda qs, w: qs.filter(task_search_q("污水"))),
+    ({"region": "county"}, lambda qs, w: qs.filter(region_path__startswith=w.county.path)),
+]
+
+
+@pytest.mark.parametrize("who", ["admin", "province_office", "city_office", "leader", "county_unit"])
+@pytest.mark.parametrize("sort_in_scope", [0, 50_000])
+@pytest.mark.parametrize("index", range(len(FILTERS)))
+def test_every_page_holds_the_plain_querys_rows(who: str, sort_in_scope: int, index: int, world: SimpleNamespace,
+                                                ledger: None, login: Any, settings: Any) -> None:
+    settings.LEDGER_PAGE_SIZE = PAGE
+    settings.LEDGER_SORT_IN_SCOPE_ROWS = sort_in_scope  # 0: every ledger walks the plan-order index
+    query, narrow = FILTERS[index]
+    if query.get("region") == "county":
+        query = {"region": str(world.county.pk)}
+    user = getattr(world, who)
+    expected: QuerySet[Task] = narrow(Task.objects.visible_to(user), world).order_by("plan_id", "id")
+    ids = list(expected.values_list("pk", flat=True))
+    assert ids, "a filter with no rows proves nothing"
+    last = -(-len(ids) // PAGE)
+    client = login(user)
+    for page in sorted({1, (last + 1) // 2, last}):
+        assert page_ids(client, query, page) == ids[(page - 1) * PAGE:page * PAGE], (who, query, page)
+
+
+def test_the_administrators_list_to_announce_is_the_plain_order(world: SimpleNamespace, make_task: Any, login: Any) -> None:
+    """Accepted tasks with equal and different update times, in both cities: the administrator sees them all
+    in (updated_at, id) order, the city office its own in the same order."""
+    base = timezone.now() - datetime.timedelta(days=3)
+    for n in range(9):
+        task = make_task(plan=world.other_plan if n % 3 == 0 else world.plan,
+                         region=world.other_city if n % 3 == 0 else world.county, seq=str(n + 1))
+        Task.objects.filter(pk=task.pk).update(state=TaskState.ACCEPTED, updated_at=base + datetime.timedelta(hours=(7 * n) % 4))
+    make_task(seq="99")  # not accepted: not listed
+
+    def listed(user: Any) -> list[str]:
+        html = login(user).get(reverse("notifications:todo")).content.decode()
+        return re.findall(r"/acceptance/tasks/([0-9a-f-]{36})/\"", html)
+
+    accepted = Task.objects.filter(state=TaskState.ACCEPTED).order_by("updated_at", "id")
+    everything = [str(t.uuid) for t in accepted]
+    city = [str(t.uuid) for t in accepted.filter(region_path__startswith=world.city.path)]
+    assert len(everything) == 9 and len(city) == 6
+    assert listed(world.admin) == everything
+    assert listed(world.city_office) == city
