@@ -22,8 +22,8 @@ service's refusal (a message and back, or the step's ``template`` again with the
 success. A step with a page of its own (``template``) shows it on GET, to those the action allows, or
 to everyone in scope when ``open_page`` says the page is also the record's page.
 
-Permissions are asked through ``settings.RECTIFY_PERMISSION_CHECK`` (``rectify.accounts.permissions.can``),
-so that ``core`` does not import ``accounts``.
+Permissions are asked through ``rectify.core.hooks.ask``, where ``accounts`` registers its ``can`` at
+start-up, so that ``core`` does not import ``accounts``; with nothing registered every step is refused.
 """
 from __future__ import annotations
 
@@ -37,9 +37,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.views.generic import View
 
+from rectify.core.hooks import ask
 from rectify.core.steps import Done, post_step
 from rectify.core.types import AuthedRequest
-from rectify.core.views.lists import ask
 
 # What a subclass may not replace: the login, the scope and the permission are the base's.
 FINAL = ("as_view", "dispatch", "get_object", "setup", "get", "post", "run")
