@@ -31,6 +31,7 @@ NOT_STEPS = {
     "rectify.accounts.views.mfa_verify": "the second factor at login: the session is not complete yet",
     "rectify.accounts.views.recovery_codes": "the user's own recovery codes",
     "rectify.accounts.views.mfa_reset": "an administrator's page over another user (a user is no scoped record)",
+    "rectify.accounts.views.mfa_reset_confirm": "the confirmed reset of that page (a user is no scoped record; the action is asked by the view)",
     "rectify.tasks.views.task_create": "the ledger's edit form (tasks/validation.py), no action: the rule is the region's write scope",
     "rectify.tasks.views.task_edit": "the ledger's edit form: the rule is editable_by, not an action of the table",
     "rectify.tasks.views.save_filter": "the user's own saved filter",
