@@ -175,7 +175,7 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "supervision:arrange": "step action", "supervision:report": "step action", "supervision:done": "step action", "supervision:close": "action",
     "supervision:milestones": "list of time nodes with an action form each", "supervision:milestone": "action with a required reason (an untouched post changes nothing)",
     "supervision:send_back": "action", "supervision:extension": "creates a request", "supervision:decide": "action",
-    "jobs:list": "list", "jobs:exports": "list of the user's own exports", "jobs:run": "action", "jobs:health": "JSON health check (read only)", "jobs:export": "progress page (read only)", "jobs:export_status": "JSON progress (read only)", "jobs:export_download": "file download", "notifications:list": "list", "notifications:todo": "list", "notifications:read_all": "action", "notifications:open": "action",
+    "jobs:list": "list", "jobs:exports": "list of the user's own exports", "jobs:run": "action", "jobs:health": "JSON health check (read only)", "jobs:export": "progress page (read only)", "jobs:export_status": "JSON progress (read only)", "jobs:export_download": "file download", "notifications:list": "list", "notifications:todo": "list", "notifications:todo_panel": "part of the ledger page, loaded after it (read only)", "notifications:read_all": "action", "notifications:open": "action",
     "api:openapi-json": "API schema", "api:openapi-view": "API docs", "api:docs-asset": "API docs asset", "api:api-root": "API root",
 }
 
