@@ -9,10 +9,24 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
 from django.test import Client
+from django.test.testcases import LiveServerThread
 
 PASSWORD = "Rectify-test-2026"
 
+
+
+class _SerialWSGIServer(WSGIServer):
+    """The browser tests' server answers one request at a time (each with Connection: close): on SQLite its
+    threads share the test database's one in-memory connection, and a page's part loaded after it (the
+    待我处理 panel) fetched while the next page loaded left the suite waiting on that connection."""
+
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # the server thread itself holds connections_override
+
+
+setattr(LiveServerThread, "server_class", _SerialWSGIServer)  # noqa: B010 - Django types it as the threaded server
 
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings: Any) -> None:
