@@ -20,8 +20,10 @@ from rectify.core.types import AnyUser, signed_in
 from .roles import REGION_ROLES, UNIT_ROLES, Role, is_admin
 
 NOTHING = Q(pk__in=[])
-# An explicit always-true filter: an empty Q() would vanish when OR-ed with another condition.
-EVERYTHING = Q(pk__isnull=False)
+# An explicit always-true filter: an empty Q() would vanish when OR-ed with another condition. Django
+# compiles "not in nothing" to no condition at all (and an OR with it to none), where ``pk IS NOT NULL``
+# reached the SQL and let PostgreSQL answer a search by walking a whole index that holds ``id``.
+EVERYTHING = ~Q(pk__in=[])
 
 
 def region_paths(user: AnyUser | None, roles: set[str] | None = None) -> list[str]:

@@ -134,3 +134,14 @@ def test_notice_scope_keeps_unit_addressees_apart(world: SimpleNamespace, make_t
     assert SupervisionNotice.objects.visible_to(world.county_unit).count() == 1  # no row repeated through the units
     assert set(SupervisionNotice.objects.editable_by(world.city_office)) == {notice}
     assert not SupervisionNotice.objects.editable_by(world.county_unit).exists()
+
+
+def test_the_whole_scope_adds_no_condition(world: SimpleNamespace) -> None:
+    """The administrator's scope is no filter at all in the SQL: an always-true condition such as
+    ``id IS NOT NULL`` let PostgreSQL answer a ledger search by walking a whole index that holds ``id``
+    instead of the search index."""
+    scoped = [m for m in project_models() if isinstance(m._default_manager.all(), ScopedQuerySet)]
+    assert scoped
+    for model in scoped:
+        sql = str(model._default_manager.visible_to(world.admin).query)
+        assert " WHERE " not in sql, f"{model.__name__}: {sql}"
