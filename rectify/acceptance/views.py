@@ -118,16 +118,14 @@ def _filing_context(user: AnyUser, task: Task) -> dict[str, Any]:
 
 
 class OnTaskFile:
-    """A step on a task (or a record of it), posted from the task's file (一案一档) and going back there."""
+    """A step on a task (or a record of it: its ``target`` path leads to the task), posted from the task's
+    file (一案一档) and going back there."""
 
     model: ClassVar[type[Model] | None] = Task
     select_related: ClassVar[tuple[str, ...]] = ("region__parent", "plan")
 
     def back_url(self, obj: Any) -> str:
-        return _file_url(self.task_of(obj))
-
-    def task_of(self, obj: Any) -> Task:
-        return obj  # type: ignore[no-any-return]
+        return _file_url(self.target_object(obj))  # type: ignore[attr-defined]
 
 
 class Apply(OnTaskFile, StepView):
@@ -155,9 +153,6 @@ class Review(OnTaskFile, StepView):
     target = "task"
     denied = "只有本区域的验收人员或整改办可以验收"
     form_class = ReviewForm
-
-    def task_of(self, obj: AcceptanceApplication) -> Task:
-        return obj.task
 
     def refusal(self, obj: AcceptanceApplication) -> str:
         return "申请人不能验收自己提交的申请" if obj.applicant_id == self.request.user.pk else ""
@@ -188,9 +183,6 @@ class RecordObjection(OnTaskFile, StepView):
     denied = "只有整改办可以登记公示异议（群众、单位的异议请交整改办登记）"
     form_class = ObjectionForm
 
-    def task_of(self, obj: Announcement) -> Task:
-        return obj.task
-
     def perform(self, obj: Announcement, data: dict[str, Any]) -> str:
         services.record_objection(obj, self.request.user, content=data["content"], contact=data["contact"])
         return "异议已登记"
@@ -203,9 +195,6 @@ class Resolve(OnTaskFile, StepView):
     target = "announcement.task"
     denied = "只有整改办可以处理异议"
     form_class = ResolveForm
-
-    def task_of(self, obj: Objection) -> Task:
-        return obj.announcement.task
 
     def perform(self, obj: Objection, data: dict[str, Any]) -> str:
         services.resolve_objection(obj, self.request.user, resolution=data["resolution"], note=data["note"],
@@ -344,9 +333,6 @@ class LookBackDetail(OnTaskFile, StepView):
     form_class = LookBackForm
     template = "acceptance/look_back_detail.html"
     open_page = True
-
-    def task_of(self, obj: LookBack) -> Task:
-        return obj.task
 
     def get_form_kwargs(self, obj: LookBack) -> dict[str, Any]:
         return {"initial": {"version": obj.task.version}}
