@@ -4,6 +4,8 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import F
+from django.utils.crypto import salted_hmac
 from django.utils import timezone
 
 from rectify.regions.models import Region, Unit
@@ -25,6 +27,8 @@ class User(AbstractUser):
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True, help_text="超过有效期后登录须先修改密码")
     signature_image = models.FileField("签名图片", upload_to=signature_image_path, max_length=200, blank=True,
                                        help_text="验收签字时附在验收意见和销号公示文书上（PNG 或 JPG）")
+    session_epoch = models.PositiveIntegerField("会话代次", default=0, editable=False,
+                                                help_text="每次强制退出加一：此前登录的会话全部失效")
 
     # No data scope: people: the account and admin pages decide who manages whom
     scope_exempt = "people: the account and admin pages decide who manages whom"
@@ -36,6 +40,19 @@ class User(AbstractUser):
     def set_password(self, raw_password: str | None) -> None:
         super().set_password(raw_password)
         self.password_changed_at = timezone.now()
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's hash of the password that every session carries, with the session epoch once it has
+        been raised: raising it (``end_sessions``) ends every session of the user on every app server,
+        whatever the session engine, as a password change does (the epoch 0 leaves Django's own hash)."""
+        stamp = self.password if not self.session_epoch else f"{self.password}\x00{self.session_epoch}"
+        return salted_hmac("django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash", stamp,
+                           secret=secret, algorithm="sha256").hexdigest()
+
+    def end_sessions(self) -> None:
+        """End every open session of the user (they sign in again); atomic with the caller's transaction."""
+        User.objects.filter(pk=self.pk).update(session_epoch=F("session_epoch") + 1)
+        self.refresh_from_db(fields=["session_epoch"])
 
     @property
     def requires_second_factor(self) -> bool:

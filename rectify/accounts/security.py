@@ -220,11 +220,13 @@ def new_recovery_codes(user: User) -> list[str]:
 
 
 def reset_second_factor(user: User) -> int:
-    """Remove the user's authenticator and recovery codes (an administrator's reset): the user enrols
-    again at the next login if required. Returns the number of devices removed."""
+    """Remove the user's authenticator and recovery codes (an administrator's reset) and end the user's open
+    sessions (whoever holds the lost phone may be signed in): the user signs in again and enrols again if
+    required. Returns the number of devices removed."""
     with transaction.atomic():
         removed = int(TOTPDevice.objects.filter(user=user).delete()[1].get(TOTPDevice._meta.label, 0))
         removed += int(StaticDevice.objects.filter(user=user).delete()[1].get(StaticDevice._meta.label, 0))
+        user.end_sessions()
     return removed
 
 

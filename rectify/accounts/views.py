@@ -230,7 +230,7 @@ def mfa_reset_confirm(request: AuthedRequest) -> HttpResponse:
         removed = security.reset_second_factor(target)
         security.record_event(request, LoginEvent.Kind.MFA_RESET, user=target, success=True)
     if removed:
-        messages.success(request, f"已重置 {target.get_username()} 的动态口令和恢复码，其下次登录时须重新启用。")
+        messages.success(request, f"已重置 {target.get_username()} 的动态口令和恢复码，其已登录的会话全部退出；下次登录时须重新启用。")
     else:
         messages.info(request, f"{target.get_username()} 尚未启用动态口令，无需重置。")
     return redirect("accounts:mfa_reset")

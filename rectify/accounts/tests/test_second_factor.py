@@ -218,6 +218,23 @@ def test_an_administrator_resets_a_users_second_factor_after_confirming(world: S
     assert post_login(Client(), "city_office", ip="10.3.5.1")["Location"] == reverse("tasks:ledger")
 
 
+def test_a_reset_ends_the_users_open_sessions_and_no_one_elses(world: SimpleNamespace, login: Any) -> None:
+    """Whoever holds the lost phone may be signed in as the user: the reset signs every session of the user
+    out (on every app server: the sessions' hash changes, not a row of one session store)."""
+    target = world.city_office
+    on_the_lost_phone, on_the_desk = login(target), login(target)  # signed in, second factor done
+    TOTPDevice.objects.create(user=target, name="验证器", confirmed=True)
+    leader, admin = login(world.leader), login(world.admin)
+    assert on_the_lost_phone.get("/ledger/").status_code == 200
+
+    admin.post(RESET_CONFIRM, confirmation_fields(admin.post(RESET, {"username": "city_office"}).content.decode()))
+    for client in (on_the_lost_phone, on_the_desk):
+        r = client.get("/ledger/")
+        assert r.status_code == 302 and r["Location"].startswith(LOGIN)
+    assert leader.get("/ledger/").status_code == 200 and admin.get(RESET).status_code == 200
+    assert post_login(Client(), "city_office", ip="10.3.5.2")["Location"] == reverse("tasks:ledger")
+
+
 def test_the_confirmation_of_a_user_without_a_second_factor(world: SimpleNamespace, login: Any) -> None:
     admin = login(world.admin)
     html = admin.post(RESET, {"username": "leader"}).content.decode()
@@ -259,6 +276,12 @@ BEFORE = ("accounts", "0003_user_signature_image")
 AFTER = ("accounts", "0004_g8_django_otp")
 
 
+def latest_accounts_migration() -> tuple[str, str]:
+    """Where the suite's database goes back to: the last migration of ``accounts``, whichever it is."""
+    graph = MigrationExecutor(connection).loader.graph
+    return next(node for node in graph.leaf_nodes() if node[0] == "accounts")
+
+
 def migrate(target: tuple[str, str]) -> Any:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
@@ -279,7 +302,7 @@ def test_existing_secrets_keep_their_codes_after_the_move() -> None:
         OldDevice.objects.create(user=half, secret=pending)
     finally:
         migrate(AFTER)
-        migrate(("accounts", "0005_g8_login_event_kinds"))
+        migrate(latest_accounts_migration())
     device = TOTPDevice.objects.get(user__username="enrolled_before")
     assert device.confirmed and device.last_t == used_step and security.secret_base32(device) == secret
     # A code the old code already accepted stays used; the current one, from pyotp, is accepted once.
