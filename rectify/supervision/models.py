@@ -167,7 +167,11 @@ class SupervisionNotice(VersionedModel):
             models.UniqueConstraint(fields=["region", "year", "seq"], name="supervision_number_unique"),
             models.UniqueConstraint(fields=["issuer", "year", "seq"], name="supervision_number_unique_per_issuer"),
         ]
-        indexes = [models.Index(fields=["status", "done_by"], name="supervision_status_due")]
+        indexes = [
+            models.Index(fields=["status", "done_by"], name="supervision_status_due"),
+            # the lists' order: their first page read from it instead of sorting every notice in scope
+            models.Index(fields=["-issued_at", "-id"], name="supervision_issued_order"),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -60,7 +60,7 @@ class NoticeList(ScopedListView):
         return self.related(qs).order_by("-issued_at", "-id")
 
     def related(self, qs: QuerySet[SupervisionNotice]) -> QuerySet[SupervisionNotice]:
-        return qs.select_related("task", "region", "issued_by").prefetch_related(Prefetch("units", queryset=Unit.objects.only("id", "name")))
+        return qs.select_related("task", "region__parent", "issued_by").prefetch_related(Prefetch("units", queryset=Unit.objects.only("id", "name")))
 
     def decorate(self, rows: list[Any]) -> None:
         attach_lights([n.task for n in rows])

@@ -18,6 +18,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from conftest import PASSWORD
+from rectify.accounts.models import RoleGrant, User
+from rectify.accounts.roles import Role
 from rectify.dispatch import services as dispatch
 from rectify.notifications.todo import count_together, sources_for
 from rectify.supervision import services as supervision
@@ -80,8 +83,12 @@ def test_fixed_cost_does_not_grow_with_the_tasks(world: SimpleNamespace, make_ta
              for role in ROLES for name, url in pages(world, first[0]).items()}
 
     more = grow(world, make_task, 30, 5)
-    for task in [t for t in more if t.region_id == world.county.pk][:5]:
-        supervision.issue_notice(task, world.city_office, units=[world.unit_county_env], reason="督办")
+    # Issued by the county's own office too: a county notice's 下达 column names its region with the city's
+    # name before it (城区 → 晋城市城区), read from the region's parent.
+    county_office = User.objects.create_user(username="county_office", password=PASSWORD)
+    RoleGrant.objects.create(user=county_office, role=Role.OFFICE, region=world.county)
+    for i, task in enumerate([t for t in more if t.region_id == world.county.pk][:6]):
+        supervision.issue_notice(task, county_office if i % 2 else world.city_office, units=[world.unit_county_env], reason="督办")
     large = {(role, name): queries(clients[role], url)
              for role in ROLES for name, url in pages(world, first[0]).items()}
 
