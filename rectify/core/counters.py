@@ -49,6 +49,16 @@ class Counter:
             return {tuple(row[:-1]): int(row[-1]) for row in cursor.fetchall()}
 
 
+def pg_add(table: str, keys: str, source: str) -> str:
+    """The one statement a PostgreSQL trigger moves counts with: add each row's ``k`` of ``source`` (a table
+    expression with the ``keys`` columns and ``k``, increments and decrements alike) to its key's count, in key
+    order. Every writer takes the counter rows' locks in the same order, so two writers that move counts
+    between the same keys in opposite directions (a task sent on and another sent back, one moved to a
+    county and another away from it) wait for each other instead of deadlocking."""
+    return (f"INSERT INTO {table} AS c ({keys}, n) SELECT {keys}, k FROM {source} WHERE k <> 0 ORDER BY {keys}"
+            f" ON CONFLICT ({keys}) DO UPDATE SET n = c.n + EXCLUDED.n")
+
+
 COUNTERS: dict[str, Counter] = {}
 
 
