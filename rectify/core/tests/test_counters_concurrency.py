@@ -1,7 +1,7 @@
-"""The maintained counters (``rectify.core.counters``) under concurrent writers on PostgreSQL: many users
+"""The maintained counters (``rectify.core.counters``) under concurrent writers on PostgreSQL: ten users
 submitting reports, moving tasks through their states, between regions and changing their units at the
-same moment, on the same counter rows — no deadlock, no write lost, every count equal to a fresh count;
-and the pruning of zero rows running among them loses no count."""
+same moment, on the same counter rows, with the daily prune of zero rows (``core.prune_counters``)
+running among them — no deadlock, no write lost, every count equal to a fresh count."""
 from __future__ import annotations
 
 import datetime
@@ -18,6 +18,7 @@ from rectify.accounts.roles import Role
 from rectify.core import counters
 from rectify.dispatch import services as dispatch
 from rectify.dispatch.models import ProgressReport, ReportingRound
+from rectify.jobs.jobs import prune_counters
 from rectify.tasks.models import Assignment, Task
 from rectify.tasks.services import task_data_from, transition_task, update_task
 from rectify.tasks.states import TaskState
@@ -51,29 +52,46 @@ def open_december_round(world: Any, region: Any, title: str) -> ReportingRound:
                                due_date=datetime.date(2027, 1, 5))
 
 
-def run_together(workers: list[Callable[[], int]]) -> tuple[list[BaseException], int, float]:
-    """Start every worker in its own thread (its own connection), released together by a barrier;
-    the errors raised, the writes done and the seconds taken."""
-    barrier = threading.Barrier(len(workers))
+def run_together(workers: list[Callable[[], int]],
+                 alongside: Callable[[threading.Event], int]) -> tuple[list[BaseException], list[int], int, float]:
+    """Start every worker in its own thread (its own connection), released together by a barrier, and
+    ``alongside`` in one more thread until the workers are done; the errors raised, each worker's writes,
+    what ``alongside`` returned and the seconds the workers took."""
+    barrier = threading.Barrier(len(workers) + 1)
+    stop = threading.Event()
     errors: list[BaseException] = []
-    done: list[int] = []
+    results: dict[int, int] = {}
 
-    def run(work: Callable[[], int]) -> None:
+    def run(index: int, work: Callable[[], int]) -> None:
         try:
             barrier.wait()
-            done.append(work())
+            results[index] = work()
         except BaseException as error:  # noqa: BLE001  (a deadlock, a lost update: reported by the test)
             errors.append(error)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
+    threads = [threading.Thread(target=run, args=(i, work)) for i, work in enumerate(workers)]
+    beside = threading.Thread(target=run, args=(-1, lambda: alongside(stop)))
+    beside.start()
     started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    return errors, sum(done), time.monotonic() - started
+    seconds = time.monotonic() - started
+    stop.set()
+    beside.join(timeout=60)
+    return errors, [results.get(i, 0) for i in range(len(workers))], results.get(-1, 0), seconds
+
+
+def pruner(stop: threading.Event) -> int:
+    """The daily prune, run again and again among the writers; the rows it deleted."""
+    deleted = 0
+    while not stop.is_set():
+        deleted += prune_counters()
+        time.sleep(0.02)
+    return deleted
 
 
 class Scene:
@@ -175,11 +193,13 @@ def test_concurrent_service_writes_keep_every_count_exact(world: Any, make_task:
     assert all(rows == [] for rows in counters.check_all().values())
     reports_before = ProgressReport.objects.count()
 
-    errors, writes, seconds = run_together(scene.workers())
+    workers = scene.workers()
+    errors, writes, pruned, seconds = run_together(workers, pruner)
 
     assert errors == [], "\n\n".join(str(e) for e in errors)
-    assert writes == 3 * 20 + 3 * 12 + 24 + 2 * 12 + 16
-    print(f"{writes} writes in {len(scene.workers())} threads: {seconds:.1f} s")  # noqa: T201
+    assert writes == [20, 20, 20, 12, 12, 12, 24, 12, 12, 16]
+    assert pruned > 0  # rows went to 0 and were pruned while the writers ran
+    print(f"{sum(writes)} service writes in {len(workers)} threads, {pruned} zero rows pruned: {seconds:.1f} s")  # noqa: T201
     # Every write landed: 3 units × 10 reports, each in a second version with the other label.
     assert ProgressReport.objects.count() == reports_before + 30
     for unit, last in ((world.unit_county_env, "lagging"), (world.unit_city_env, "on_schedule"), (world.unit_county_gov, "lagging")):
