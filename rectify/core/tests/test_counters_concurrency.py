@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from rectify.accounts.models import RoleGrant, User
 from rectify.accounts.roles import Role
@@ -19,7 +19,7 @@ from rectify.core import counters
 from rectify.dispatch import services as dispatch
 from rectify.dispatch.models import ProgressReport, ReportingRound
 from rectify.jobs.jobs import prune_counters
-from rectify.tasks.models import Assignment, Task
+from rectify.tasks.models import Assignment, Task, TaskCount
 from rectify.tasks.services import task_data_from, transition_task, update_task
 from rectify.tasks.states import TaskState
 
@@ -212,3 +212,66 @@ def test_concurrent_service_writes_keep_every_count_exact(world: Any, make_task:
     assert set(Task.objects.filter(pk__in=[t.pk for t in scene.moving[0]]).values_list("region", flat=True)) == {world.county.pk}
     assert not Assignment.objects.filter(task__in=scene.toggled, unit=world.unit_county2_gov).exists()
     assert counters.check_all() == {name: [] for name in counters.COUNTERS}
+
+
+def in_thread(work: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
+    """``work`` started in a thread of its own (its own connection); its result or error lands in the list."""
+    out: list[Any] = []
+
+    def run() -> None:
+        try:
+            out.append(work())
+        except BaseException as error:  # noqa: BLE001
+            out.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, out
+
+
+def test_prune_and_a_writer_on_the_same_zero_row_lose_nothing(world: Any, make_task: Any) -> None:
+    """Both orders on one key: a writer holding a count it just raised from 0 while the prune runs, and
+    the prune holding a row it deleted while a writer raises the same count."""
+    tasks = [make_task(region=world.county) for _ in range(3)]
+    for task in tasks:
+        transition_task(task, TaskState.IN_PROGRESS, reason="开始整改")
+    transition_task(tasks[0], TaskState.APPLIED, reason="申请销号")
+    transition_task(tasks[0], TaskState.SENT_BACK, reason="退回")  # (county, applied) is at 0 now
+    applied = {"region_path": world.county.path, "state": TaskState.APPLIED, "needs_completion": False}
+    assert TaskCount.objects.get(**applied).n == 0
+    everything_right = {name: [] for name in counters.COUNTERS}
+
+    # The writer first: its transaction holds (county, applied) at 1 while the prune runs beside it.
+    with transaction.atomic():
+        transition_task(tasks[1], TaskState.APPLIED, reason="申请销号")
+        pruning, out = in_thread(prune_counters)
+        pruning.join(timeout=10)
+        assert not pruning.is_alive()  # the prune skips the row the writer holds: it never waits for a writer
+    assert not isinstance(out[0], BaseException), out
+    assert TaskCount.objects.get(**applied).n == 1
+    assert counters.check_all() == everything_right
+
+    # The prune first: it deleted (county, applied), back at 0, and holds it while a writer raises it.
+    transition_task(tasks[1], TaskState.SENT_BACK, reason="退回")
+    deleted, go_on = threading.Event(), threading.Event()
+
+    def prune_and_hold() -> int:
+        with transaction.atomic():
+            n = counters.prune(counters.COUNTERS["tasks"])
+            deleted.set()
+            go_on.wait(timeout=30)
+        return n
+
+    pruning, pruned = in_thread(prune_and_hold)
+    assert deleted.wait(timeout=30)
+    writing, written = in_thread(lambda: transition_task(tasks[2], TaskState.APPLIED, reason="申请销号"))
+    writing.join(timeout=1)
+    assert writing.is_alive()  # the writer waits for the prune's transaction
+    go_on.set()
+    for thread in (pruning, writing):
+        thread.join(timeout=30)
+    assert pruned[0] >= 1 and not isinstance(written[0], BaseException), (pruned, written)
+    assert TaskCount.objects.get(**applied).n == 1
+    assert counters.check_all() == everything_right
