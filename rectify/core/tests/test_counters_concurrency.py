@@ -151,26 +151,33 @@ class Scene:
             return steps * len(tasks)
         return work
 
+    @staticmethod
+    def toggled_units(task: Task, unit: Any) -> dict[str, list[Any]]:
+        """The task's units with ``unit`` added as a second lead unit, or taken off again."""
+        units = task_data_from(task).units
+        leads = units.get(Assignment.Role.LEAD, [])
+        units[Assignment.Role.LEAD] = [u for u in leads if u != unit] if unit in leads else [*leads, unit]
+        return units
+
     def mover(self, tasks: list[Task], there: Any, back: Any, steps: int) -> Callable[[], int]:
+        """Moves each task to ``there`` and ``back`` in turn, and in the same edit assigns a unit or takes it off."""
         def work() -> int:
             for step in range(steps):
                 for task in tasks:
                     task = Task.objects.get(pk=task.pk)
-                    region = there if step % 2 == 0 else back
-                    update_task(task, task_data_from(task, region=region), expected_version=task.version, reason="调整区域")
+                    data = task_data_from(task, region=there if step % 2 == 0 else back,
+                                          units=self.toggled_units(task, self.world.unit_county2_gov))
+                    update_task(task, data, expected_version=task.version, reason="调整区域和分工")
             return steps * len(tasks)
         return work
 
     def toggler(self, tasks: list[Task], unit: Any, steps: int) -> Callable[[], int]:
-        """Assigns ``unit`` to each task as a second lead unit, then takes it off again."""
         def work() -> int:
             for _ in range(steps):
                 for task in tasks:
                     task = Task.objects.get(pk=task.pk)
-                    units = task_data_from(task).units
-                    leads = units.get(Assignment.Role.LEAD, [])
-                    units[Assignment.Role.LEAD] = [u for u in leads if u != unit] if unit in leads else [*leads, unit]
-                    update_task(task, task_data_from(task, units=units), expected_version=task.version, reason="调整分工")
+                    data = task_data_from(task, units=self.toggled_units(task, unit))
+                    update_task(task, data, expected_version=task.version, reason="调整分工")
             return steps * len(tasks)
         return work
 
@@ -210,7 +217,8 @@ def test_concurrent_service_writes_keep_every_count_exact(world: Any, make_task:
             [TaskState.IN_PROGRESS, TaskState.APPLIED, TaskState.SENT_BACK][phase]}
     assert set(Task.objects.filter(pk__in=[t.pk for t in scene.long]).values_list("state", flat=True)) == {TaskState.IN_PROGRESS}
     assert set(Task.objects.filter(pk__in=[t.pk for t in scene.moving[0]]).values_list("region", flat=True)) == {world.county.pk}
-    assert not Assignment.objects.filter(task__in=scene.toggled, unit=world.unit_county2_gov).exists()
+    assert not Assignment.objects.filter(task__in=[*scene.toggled, *scene.moving[0], *scene.moving[1]],
+                                         unit=world.unit_county2_gov).exists()
     assert counters.check_all() == {name: [] for name in counters.COUNTERS}
 
 
