@@ -201,13 +201,16 @@ def create_task(data: TaskData, *, reason: str = "", action: str = ChangeRecord.
 COUNTED_FIELDS = ["region", "region_path", "long_term", "needs_completion"]
 
 
-def _move_first(task: Task) -> None:
+def _counted(task: Task) -> list[Any]:
+    return [getattr(task, "region_id" if name == "region" else name) for name in COUNTED_FIELDS]
+
+
+def _move_first(task: Task, counted_before: list[Any]) -> None:
     """Write the counted columns before the units: the task's counts then move in one statement, which locks
     every count it touches in key order, and the units written after it only touch counts already held
     (or one unit's pair count at the new path). Written after the units, a task moved to the neighbouring
     county while another moved the other way would lock the same counts in opposite orders: a deadlock."""
-    stored = Task.objects.filter(pk=task.pk).values(*[f"{name}_id" if name == "region" else name for name in COUNTED_FIELDS]).get()
-    if any(stored[key] != getattr(task, key) for key in stored):
+    if _counted(task) != counted_before:
         Task.objects.filter(pk=task.pk).update(**{name: getattr(task, name) for name in COUNTED_FIELDS})
 
 
@@ -223,14 +226,14 @@ def update_task(task: Task, data: TaskData, *, expected_version: int, reason: st
     if task.parent_id != (data.parent.pk if data.parent else None):
         _check_parent(task, data.parent)
     old_parent_id = task.parent_id
-    before = snapshot(task)
+    before, counted_before = snapshot(task), _counted(task)
     for name in PLAIN_FIELDS:
         setattr(task, name, getattr(data, name))
     task.region = data.region
     task.region_path = data.region.path
     task.parent = data.parent
     apply_completeness(task, data)
-    _move_first(task)
+    _move_first(task, counted_before)
     _write_children(task, data)
     task.refresh_search_text()
     save_versioned(
