@@ -12,9 +12,14 @@ import pytest
 from django.core.servers.basehttp import WSGIServer
 from django.test import Client
 from django.test.testcases import LiveServerThread
+from hypothesis import settings as hypothesis_settings
 
 PASSWORD = "Rectify-test-2026"
 
+# Property tests judge results, not speed: Hypothesis's 200 ms deadline per example failed a pure function
+# on a loaded CI machine (two suites and a data generation on two cores).
+hypothesis_settings.register_profile("rectify", deadline=None)
+hypothesis_settings.load_profile("rectify")
 
 
 class _SerialWSGIServer(WSGIServer):

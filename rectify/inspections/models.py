@@ -20,6 +20,12 @@ class InspectionQuerySet(ScopedQuerySet["Inspection"]):
         return inspection_edit_scope(user)
 
 
+def inspection_label(level: str, round_: int | None, region_name: str, team: str) -> str:
+    """How an inspection is named in lists and menus: 省级第3轮督察（晋城市，省第三生态环境保护督察组）."""
+    round_text = f"第{round_}轮" if round_ else ""
+    return f"{Inspection.Level(level).label}{round_text}督察（{region_name}，{team}）"
+
+
 class Inspection(VersionedModel):
     class Level(models.TextChoices):
         CENTRAL = "central", "中央"
@@ -47,8 +53,7 @@ class Inspection(VersionedModel):
         indexes = [models.Index(fields=["updated_at"], name="inspection_updated_at")]  # API updated_since
 
     def __str__(self) -> str:
-        round_text = f"第{self.round}轮" if self.round else ""
-        return f"{self.get_level_display()}{round_text}督察（{self.target_region.name}，{self.team}）"
+        return inspection_label(self.level, self.round, self.target_region.name, self.team)
 
     @property
     def short_name(self) -> str:

@@ -32,9 +32,8 @@ def counted_state_counts(user: AnyUser, today: datetime.date) -> tuple[list[dict
         return [{"value": s.value, "label": s.label, "count": 0} for s in TaskState], 0, 0
     counts: dict[str, int] = {}
     incomplete = 0
-    counters, overdue_tasks = TaskCount.objects.all(), Task.objects.filter(overdue_q(today))
-    if paths != [""]:  # everything needs no condition (an always-true one would cost the index-only scan)
-        counters, overdue_tasks = counters.filter(under_paths_q(paths)), overdue_tasks.filter(under_paths_q(paths))
+    under = under_paths_q(paths)  # everything ([""]) is no condition at all
+    counters, overdue_tasks = TaskCount.objects.filter(under), Task.objects.filter(overdue_q(today), under)
     rows = counters.values_list("state", "needs_completion").annotate(total=Sum("n")).order_by()
     for state, needs_completion, total in rows:
         counts[state] = counts.get(state, 0) + int(total or 0)

@@ -14,7 +14,7 @@ from rectify.core.filters import OrderingFilter
 from rectify.core.forms import DateInput
 from rectify.core.params import IdChoiceFilter, SearchTooLong, search_q, search_terms
 from rectify.core.types import AnyUser
-from rectify.inspections.models import Inspection, Plan
+from rectify.inspections.models import Inspection, Plan, inspection_label
 from rectify.regions.models import Region, Unit
 
 from . import search as _search  # noqa: F401  (registers the gram_contains lookup)
@@ -156,12 +156,15 @@ class LedgerFilter(django_filters.FilterSet):
             ).select_related("target_region")
         return self._inspections
 
-    def inspection_choices(self) -> list[tuple[Any, str]]:
-        """The 督察 menu: the empty choice, then each inspection in scope, as the form field's choices
-        would list them (one plain query; the field's iterator opens a server-side cursor on PostgreSQL)."""
+    def inspection_options(self, chosen: str = "") -> list[tuple[str, str, bool]]:
+        """The 督察 menu as (value, label, selected): the empty choice, then each inspection in scope in the
+        model's order, named as ``str(inspection)`` names it — from one query of the five values a label
+        needs (building the instances cost 45 µs an inspection: 7 ms of the administrator's page)."""
         field = self.filters["inspection"].field  # the field alone: an unbound page builds no form
-        choices: list[tuple[Any, str]] = [("", str(field.empty_label))] if field.empty_label is not None else []
-        return choices + [(inspection.pk, field.label_from_instance(inspection)) for inspection in self.inspections()]
+        options = [("", str(field.empty_label), not chosen)] if field.empty_label is not None else []
+        rows = self.inspections().values_list("pk", "level", "round", "target_region__name", "team")
+        return options + [(str(pk), inspection_label(level, round_, region, team), str(pk) == chosen)
+                          for pk, level, round_, region, team in rows]
 
     @property
     def widgets(self) -> Widgets:

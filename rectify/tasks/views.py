@@ -135,7 +135,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         "count_all": sum(c["count"] for c in counts),
         "overdue_count": overdue_count,
         "incomplete_count": incomplete_count,
-        "inspection_choices": ledger_filter.inspection_choices(),
+        "inspection_options": ledger_filter.inspection_options(request.GET.get("inspection", "")),
         "query": query.urlencode(),
         "query_without_state": without_state.urlencode(),
         "saved_filters": list(SavedFilter.objects.filter(user=request.user)),

@@ -193,3 +193,27 @@ def test_reports_acceptance_and_notices_are_written_as_their_services_write_them
     for issuer, year, last in DocumentCounter.objects.filter(kind=SUPERVISION).values_list("issuer", "year", "last"):
         seqs = sorted(n.seq for n in notices if (n.issuer, n.year) == (issuer, year))
         assert seqs == list(range(1, last + 1))
+
+
+def test_the_counters_are_counted_after_the_load_and_kept_after_it() -> None:
+    """The generator loads with the counters' triggers off and counts every counter table at the end;
+    the triggers are back for the writes that follow."""
+    from django.db.models import Sum
+
+    from rectify.core.counters import check_all
+    from rectify.tasks.models import TaskCount
+    from rectify.tasks.states import TaskState
+
+    output = generate(tasks=60, reports_per_task=2, provinces=2)
+    assert "计数表" in output
+    assert TaskCount.objects.aggregate(n=Sum("n"))["n"] == 60
+    assert all(not problems for problems in check_all().values()), check_all()
+
+    def closed() -> int:
+        return int(TaskCount.objects.filter(state=TaskState.CLOSED).aggregate(n=Sum("n"))["n"] or 0)
+
+    before = closed()
+    Task.objects.filter(pk__in=Task.objects.exclude(state=TaskState.CLOSED).order_by("id").values("pk")[:5]) \
+        .update(state=TaskState.CLOSED)
+    assert closed() == before + 5
+    assert all(not problems for problems in check_all().values()), check_all()

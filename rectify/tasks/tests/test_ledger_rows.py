@@ -119,6 +119,9 @@ def test_filter_choices_stay_in_scope(world: Any, make_task: Any, login: Any) ->
     menu = re.search(r'<select name="inspection" id="id_inspection">(.*?)</select>', page, re.S)
     assert menu
     assert f'value="{world.inspection.pk}"' in menu.group(1) and f'value="{other_inspection.pk}"' not in menu.group(1)
+    assert f'<option value="{world.inspection.pk}">{world.inspection}</option>' in menu.group(1)  # named as str() names it
+    chosen = client.get("/ledger/", {"inspection": world.inspection.pk}).content.decode()
+    assert f'<option value="{world.inspection.pk}" selected>{world.inspection}</option>' in chosen
     for param, value in (("inspection", other_inspection.pk), ("plan", other_plan.pk), ("region", world.other_city.pk),
                          ("unit", world.unit_other_env.pk)):
         response = client.get("/ledger/", {param: value})
