@@ -6,9 +6,11 @@ reports) reads a small table of counts instead of counting the rows per request.
 by triggers in the database (statement-level triggers with transition tables on PostgreSQL, row
 triggers on SQLite), in the same transaction as the write: every write path — the services, a
 queryset ``update``, ``bulk_create``, the generator's ``COPY``, raw SQL — moves the counts, so a new
-write path cannot forget them. An increment is an ``INSERT … ON CONFLICT DO UPDATE SET n = n + …``
-and a decrement an ``UPDATE … SET n = n - …``: both take the counter row's lock, so concurrent writers
-never lose a count.
+write path cannot forget them. On PostgreSQL a statement moves its counts in one
+``INSERT … ON CONFLICT DO UPDATE SET n = n + k`` in key order (``pg_add``; on SQLite increments upsert and
+decrements ``UPDATE … SET n = n - 1``): it takes the counter rows' locks, so concurrent writers never lose a
+count, and takes them in key order, so they do not deadlock either. ``prune`` deletes the rows at 0 (a
+daily job, ``core.prune_counters``).
 
 Each app registers its counters here (``register``, from its ``AppConfig.ready``): the table, the query
 that counts from scratch (``fill``) and the triggers per engine. ``differences`` compares a table with a
@@ -22,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 
@@ -49,6 +51,16 @@ class Counter:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {columns}, n FROM {self.table} WHERE n <> 0")
             return {tuple(row[:-1]): int(row[-1]) for row in cursor.fetchall()}
+
+
+def pg_add(table: str, keys: str, source: str) -> str:
+    """The one statement a PostgreSQL trigger moves counts with: add each row's ``k`` of ``source`` (a table
+    expression with the ``keys`` columns and ``k``, increments and decrements alike) to its key's count, in key
+    order. Every writer takes the counter rows' locks in the same order, so two writers that move counts
+    between the same keys in opposite directions (a task sent on and another sent back, one moved to a
+    county and another away from it) wait for each other instead of deadlocking."""
+    return (f"INSERT INTO {table} AS c ({keys}, n) SELECT {keys}, k FROM {source} WHERE k <> 0 ORDER BY {keys}"
+            f" ON CONFLICT ({keys}) DO UPDATE SET n = c.n + EXCLUDED.n")
 
 
 COUNTERS: dict[str, Counter] = {}
@@ -88,6 +100,35 @@ def rebuild(counter: Counter, using: str = "default") -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {counter.table}")
         cursor.execute(f"INSERT INTO {counter.table} ({columns}, n) {counter.fill}")
+
+
+def prune(counter: Counter, using: str = "default") -> int:
+    """Delete the counter's rows whose count is 0 (a region path whose tasks all moved away, a month no task
+    reports in any more); the number deleted. A later write to such a key inserts its row again.
+
+    Safe among concurrent writers on PostgreSQL: the rows are locked first, skipping any row a writer holds
+    (it is pruned next time), and deleted while locked. A writer's upsert on a key being deleted waits for
+    the prune to commit, then inserts the row afresh; a writer that changed a row to a count other than 0
+    before the prune locked it keeps it (the lock re-checks ``n = 0`` on the newest version). The prune never
+    waits for a writer, so it cannot deadlock with one. A decrement only reaches a row that counts at least
+    what it takes away (else the counts were wrong already), so no decrement meets a pruned row."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DELETE FROM {counter.table} WHERE ctid = ANY(ARRAY("
+                           f"SELECT ctid FROM {counter.table} WHERE n = 0 FOR UPDATE SKIP LOCKED)) AND n = 0")
+        else:  # SQLite: one writer at a time
+            cursor.execute(f"DELETE FROM {counter.table} WHERE n = 0")
+        return int(cursor.rowcount)
+
+
+def prune_all(using: str = "default") -> int:
+    """Prune every registered counter, each in its own short transaction; the rows deleted."""
+    deleted = 0
+    for _, counter in sorted(COUNTERS.items()):
+        with transaction.atomic(using=using):
+            deleted += prune(counter, using)
+    return deleted
 
 
 @contextmanager

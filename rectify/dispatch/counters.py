@@ -14,7 +14,7 @@ turns long-term or moves region takes its reports and pairs along), in the writi
 """
 from __future__ import annotations
 
-from rectify.core.counters import Counter
+from rectify.core.counters import Counter, pg_add
 from rectify.tasks.counters import expected_sql
 
 REPORTS = "dispatch_reportcount"
@@ -23,19 +23,18 @@ RKEYS = "region_path, period, schedule"
 
 # ---------------------------------------------------------------- reports
 
+def _report_rows(rows: str, k: str) -> str:
+    return (f"(SELECT t.region_path, r.period, r.schedule, {k} AS k FROM {rows} r JOIN tasks_task t ON t.id = r.task_id"
+            f" WHERE {expected_sql('t')} GROUP BY 1, 2, 3) d")
+
+
 _PG_REPORTS = f"""
 CREATE OR REPLACE FUNCTION rectify_count_reports() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    INSERT INTO {REPORTS} AS c ({RKEYS}, n)
-      SELECT t.region_path, r.period, r.schedule, count(*) FROM new_rows r JOIN tasks_task t ON t.id = r.task_id
-      WHERE {expected_sql("t")} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-      ON CONFLICT ({RKEYS}) DO UPDATE SET n = c.n + EXCLUDED.n;
+    {pg_add(REPORTS, RKEYS, _report_rows("new_rows", "count(*)"))};
   ELSIF TG_OP = 'DELETE' THEN
-    UPDATE {REPORTS} c SET n = c.n - d.k FROM (
-      SELECT t.region_path, r.period, r.schedule, count(*) AS k FROM old_rows r JOIN tasks_task t ON t.id = r.task_id
-      WHERE {expected_sql("t")} GROUP BY 1, 2, 3) d
-      WHERE c.region_path = d.region_path AND c.period = d.period AND c.schedule = d.schedule;
+    {pg_add(REPORTS, RKEYS, _report_rows("old_rows", "-count(*)"))};
   ELSE
     WITH moves AS (
       SELECT region_path, period, schedule, sum(k) AS k FROM (
@@ -47,12 +46,8 @@ BEGIN
           JOIN tasks_task t ON t.id = w.task_id
           WHERE {expected_sql("t")} AND (o.task_id, o.period, o.schedule) IS DISTINCT FROM (w.task_id, w.period, w.schedule)
       ) m GROUP BY 1, 2, 3 HAVING sum(k) <> 0
-    ), up AS (
-      INSERT INTO {REPORTS} AS c ({RKEYS}, n) SELECT {RKEYS}, k FROM moves WHERE k > 0 ORDER BY 1, 2, 3
-        ON CONFLICT ({RKEYS}) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1
     )
-    UPDATE {REPORTS} c SET n = c.n + d.k FROM moves d
-      WHERE d.k < 0 AND c.region_path = d.region_path AND c.period = d.period AND c.schedule = d.schedule;
+    {pg_add(REPORTS, RKEYS, "moves")};
   END IF;
   RETURN NULL;
 END $$
@@ -82,20 +77,14 @@ _PG_PAIRS = f"""
 CREATE OR REPLACE FUNCTION rectify_count_pairs() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    WITH moves AS ({_PG_PAIR_MOVES.replace("{rows}", "SELECT task_id, unit_id, 1 AS c FROM new_rows")}),
-    up AS (INSERT INTO {PAIRS} AS c (region_path, n) SELECT region_path, k FROM moves WHERE k > 0 ORDER BY 1
-           ON CONFLICT (region_path) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1)
-    UPDATE {PAIRS} c SET n = c.n + d.k FROM moves d WHERE d.k < 0 AND c.region_path = d.region_path;
+    WITH moves AS ({_PG_PAIR_MOVES.replace("{rows}", "SELECT task_id, unit_id, 1 AS c FROM new_rows")})
+    {pg_add(PAIRS, "region_path", "moves")};
   ELSIF TG_OP = 'DELETE' THEN
-    WITH moves AS ({_PG_PAIR_MOVES.replace("{rows}", "SELECT task_id, unit_id, -1 AS c FROM old_rows")}),
-    up AS (INSERT INTO {PAIRS} AS c (region_path, n) SELECT region_path, k FROM moves WHERE k > 0 ORDER BY 1
-           ON CONFLICT (region_path) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1)
-    UPDATE {PAIRS} c SET n = c.n + d.k FROM moves d WHERE d.k < 0 AND c.region_path = d.region_path;
+    WITH moves AS ({_PG_PAIR_MOVES.replace("{rows}", "SELECT task_id, unit_id, -1 AS c FROM old_rows")})
+    {pg_add(PAIRS, "region_path", "moves")};
   ELSE
-    WITH moves AS ({_PG_PAIR_MOVES.replace("{rows}", "SELECT o.task_id, o.unit_id, -1 AS c FROM old_rows o JOIN new_rows w ON w.id = o.id WHERE (o.task_id, o.unit_id) IS DISTINCT FROM (w.task_id, w.unit_id) UNION ALL SELECT w.task_id, w.unit_id, 1 FROM old_rows o JOIN new_rows w ON w.id = o.id WHERE (o.task_id, o.unit_id) IS DISTINCT FROM (w.task_id, w.unit_id)")}),
-    up AS (INSERT INTO {PAIRS} AS c (region_path, n) SELECT region_path, k FROM moves WHERE k > 0 ORDER BY 1
-           ON CONFLICT (region_path) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1)
-    UPDATE {PAIRS} c SET n = c.n + d.k FROM moves d WHERE d.k < 0 AND c.region_path = d.region_path;
+    WITH moves AS ({_PG_PAIR_MOVES.replace("{rows}", "SELECT o.task_id, o.unit_id, -1 AS c FROM old_rows o JOIN new_rows w ON w.id = o.id WHERE (o.task_id, o.unit_id) IS DISTINCT FROM (w.task_id, w.unit_id) UNION ALL SELECT w.task_id, w.unit_id, 1 FROM old_rows o JOIN new_rows w ON w.id = o.id WHERE (o.task_id, o.unit_id) IS DISTINCT FROM (w.task_id, w.unit_id)")})
+    {pg_add(PAIRS, "region_path", "moves")};
   END IF;
   RETURN NULL;
 END $$
@@ -133,12 +122,8 @@ BEGIN
       SELECT m.new_path, r.period, r.schedule, 1 FROM moved m
         JOIN dispatch_progressreport r ON r.task_id = m.id WHERE m.new_expected
     ) x GROUP BY 1, 2, 3 HAVING sum(k) <> 0
-  ), up AS (
-    INSERT INTO {REPORTS} AS c ({RKEYS}, n) SELECT {RKEYS}, k FROM moves WHERE k > 0 ORDER BY 1, 2, 3
-      ON CONFLICT ({RKEYS}) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1
   )
-  UPDATE {REPORTS} c SET n = c.n + d.k FROM moves d
-    WHERE d.k < 0 AND c.region_path = d.region_path AND c.period = d.period AND c.schedule = d.schedule;
+  {pg_add(REPORTS, RKEYS, "moves")};
   WITH {_PG_MOVED}, units AS (
     SELECT m.*, (SELECT count(DISTINCT a.unit_id) FROM tasks_assignment a WHERE a.task_id = m.id) AS k FROM moved m
   ), moves AS (
@@ -147,11 +132,8 @@ BEGIN
       UNION ALL
       SELECT new_path, k FROM units WHERE new_expected
     ) x GROUP BY 1 HAVING sum(k) <> 0
-  ), up AS (
-    INSERT INTO {PAIRS} AS c (region_path, n) SELECT region_path, k FROM moves WHERE k > 0 ORDER BY 1
-      ON CONFLICT (region_path) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1
   )
-  UPDATE {PAIRS} c SET n = c.n + d.k FROM moves d WHERE d.k < 0 AND c.region_path = d.region_path;
+  {pg_add(PAIRS, "region_path", "moves")};
   RETURN NULL;
 END $$
 """
@@ -268,10 +250,7 @@ _PG_UNIT_PAIR_MOVES = f"""
 """
 
 _UNIT_PAIR_APPLY = f"""
-    up AS (INSERT INTO {UNIT_PAIRS} AS c ({UPKEYS}, n) SELECT {UPKEYS}, k FROM moves WHERE k > 0 ORDER BY 1, 2
-           ON CONFLICT ({UPKEYS}) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1)
-    UPDATE {UNIT_PAIRS} c SET n = c.n + d.k FROM moves d
-      WHERE d.k < 0 AND c.region_path = d.region_path AND c.unit_id = d.unit_id;"""
+    {pg_add(UNIT_PAIRS, UPKEYS, "moves")};"""
 
 _UNIT_PAIR_ROWS = {
     "INSERT": "SELECT task_id, unit_id, 1 AS c FROM new_rows",
@@ -286,21 +265,21 @@ _PG_UNIT_PAIRS = f"""
 CREATE OR REPLACE FUNCTION rectify_count_unit_pairs() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    WITH moves AS ({_PG_UNIT_PAIR_MOVES.replace("{rows}", _UNIT_PAIR_ROWS["INSERT"])}),{_UNIT_PAIR_APPLY}
+    WITH moves AS ({_PG_UNIT_PAIR_MOVES.replace("{rows}", _UNIT_PAIR_ROWS["INSERT"])})
+{_UNIT_PAIR_APPLY}
   ELSIF TG_OP = 'DELETE' THEN
-    WITH moves AS ({_PG_UNIT_PAIR_MOVES.replace("{rows}", _UNIT_PAIR_ROWS["DELETE"])}),{_UNIT_PAIR_APPLY}
+    WITH moves AS ({_PG_UNIT_PAIR_MOVES.replace("{rows}", _UNIT_PAIR_ROWS["DELETE"])})
+{_UNIT_PAIR_APPLY}
   ELSE
-    WITH moves AS ({_PG_UNIT_PAIR_MOVES.replace("{rows}", _UNIT_PAIR_ROWS["UPDATE"])}),{_UNIT_PAIR_APPLY}
+    WITH moves AS ({_PG_UNIT_PAIR_MOVES.replace("{rows}", _UNIT_PAIR_ROWS["UPDATE"])})
+{_UNIT_PAIR_APPLY}
   END IF;
   RETURN NULL;
 END $$
 """
 
 _UNIT_REPORT_APPLY = f"""
-    up AS (INSERT INTO {UNIT_REPORTS} AS c ({URKEYS}, n) SELECT {URKEYS}, k FROM moves WHERE k > 0 ORDER BY 1, 2, 3
-           ON CONFLICT ({URKEYS}) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1)
-    UPDATE {UNIT_REPORTS} c SET n = c.n + d.k FROM moves d
-      WHERE d.k < 0 AND c.unit_id = d.unit_id AND c.period = d.period AND c.region_path = d.region_path;"""
+    {pg_add(UNIT_REPORTS, URKEYS, "moves")};"""
 
 _UNIT_REPORT_ROWS = {
     "INSERT": "SELECT task_id, unit_id, period, 1 AS k FROM new_rows",
@@ -321,11 +300,14 @@ _PG_UNIT_REPORTS = f"""
 CREATE OR REPLACE FUNCTION rectify_count_unit_reports() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    WITH moves AS ({_pg_unit_report_moves(_UNIT_REPORT_ROWS["INSERT"])}),{_UNIT_REPORT_APPLY}
+    WITH moves AS ({_pg_unit_report_moves(_UNIT_REPORT_ROWS["INSERT"])})
+{_UNIT_REPORT_APPLY}
   ELSIF TG_OP = 'DELETE' THEN
-    WITH moves AS ({_pg_unit_report_moves(_UNIT_REPORT_ROWS["DELETE"])}),{_UNIT_REPORT_APPLY}
+    WITH moves AS ({_pg_unit_report_moves(_UNIT_REPORT_ROWS["DELETE"])})
+{_UNIT_REPORT_APPLY}
   ELSE
-    WITH moves AS ({_pg_unit_report_moves(_UNIT_REPORT_ROWS["UPDATE"])}),{_UNIT_REPORT_APPLY}
+    WITH moves AS ({_pg_unit_report_moves(_UNIT_REPORT_ROWS["UPDATE"])})
+{_UNIT_REPORT_APPLY}
   END IF;
   RETURN NULL;
 END $$
@@ -349,7 +331,8 @@ BEGIN{_PG_TASK_CHANGED}
       SELECT r.unit_id, r.period, m.new_path, 1 FROM moved m
         JOIN dispatch_progressreport r ON r.task_id = m.id WHERE m.new_expected
     ) x GROUP BY 1, 2, 3 HAVING sum(k) <> 0
-  ),{_UNIT_REPORT_APPLY}
+  )
+{_UNIT_REPORT_APPLY}
   RETURN NULL;
 END $$
 """
@@ -366,7 +349,8 @@ BEGIN{_PG_TASK_CHANGED}
       UNION ALL
       SELECT new_path, unit_id, 1 FROM units WHERE new_expected
     ) x GROUP BY 1, 2 HAVING sum(k) <> 0
-  ),{_UNIT_PAIR_APPLY}
+  )
+{_UNIT_PAIR_APPLY}
   RETURN NULL;
 END $$
 """

@@ -1,5 +1,5 @@
 """The jobs app's own periodic checks: keep the queue table small, remove expired export files, seal the
-audit chains (``core.history.seal``)."""
+audit chains (``core.history.seal``), prune the maintained counters' rows at 0 (``core.counters.prune``)."""
 from __future__ import annotations
 
 import datetime
@@ -27,6 +27,14 @@ def seal_audit(today: datetime.date | None = None) -> int:
     from rectify.core.history import seal
 
     return 0 if seal() is None else 1
+
+
+@periodic("core.prune_counters", every_minutes=24 * 60, label="清理计数表中计数为 0 的行（任务已迁出的区域、已无报送的月份）")
+def prune_counters(today: datetime.date | None = None) -> int:
+    """清理计数表中计数为 0 的行"""
+    from rectify.core.counters import prune_all
+
+    return prune_all()
 
 
 @periodic("jobs.purge_exports", every_minutes=60, label="清理过期的导出：删除文件及其记录")

@@ -8,7 +8,7 @@ below keep it in the writing transaction on every insert, delete and update of `
 """
 from __future__ import annotations
 
-from rectify.core.counters import Counter
+from rectify.core.counters import Counter, pg_add
 
 from .states import OPEN_STATES
 
@@ -26,13 +26,9 @@ _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION rectify_count_tasks() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    INSERT INTO {TABLE} AS c ({KEYS}, n)
-      SELECT {KEYS}, count(*) FROM new_rows GROUP BY {KEYS} ORDER BY {KEYS}
-      ON CONFLICT ({KEYS}) DO UPDATE SET n = c.n + EXCLUDED.n;
+    {pg_add(TABLE, KEYS, f"(SELECT {KEYS}, count(*) AS k FROM new_rows GROUP BY {KEYS}) d")};
   ELSIF TG_OP = 'DELETE' THEN
-    UPDATE {TABLE} c SET n = c.n - d.k
-      FROM (SELECT {KEYS}, count(*) AS k FROM old_rows GROUP BY {KEYS}) d
-      WHERE c.region_path = d.region_path AND c.state = d.state AND c.needs_completion = d.needs_completion;
+    {pg_add(TABLE, KEYS, f"(SELECT {KEYS}, -count(*) AS k FROM old_rows GROUP BY {KEYS}) d")};
   ELSE
     WITH moves AS (
       SELECT region_path, state, needs_completion, sum(k) AS k FROM (
@@ -41,14 +37,9 @@ BEGIN
         UNION ALL
         SELECT w.region_path, w.state, w.needs_completion, 1 FROM old_rows o JOIN new_rows w ON w.id = o.id
           WHERE (o.region_path, o.state, o.needs_completion) IS DISTINCT FROM (w.region_path, w.state, w.needs_completion)
-      ) m GROUP BY {KEYS} HAVING sum(k) <> 0
-    ), up AS (
-      INSERT INTO {TABLE} AS c ({KEYS}, n)
-        SELECT {KEYS}, k FROM moves WHERE k > 0 ORDER BY {KEYS}
-        ON CONFLICT ({KEYS}) DO UPDATE SET n = c.n + EXCLUDED.n RETURNING 1
+      ) m GROUP BY {KEYS}
     )
-    UPDATE {TABLE} c SET n = c.n + d.k FROM moves d
-      WHERE d.k < 0 AND c.region_path = d.region_path AND c.state = d.state AND c.needs_completion = d.needs_completion;
+    {pg_add(TABLE, KEYS, "moves")};
   END IF;
   RETURN NULL;
 END $$

@@ -89,10 +89,13 @@ def _write_children(task: Task, data: TaskData) -> None:
     reported = sorted({a.unit.name for a in removed if a.progress_reports.exists()})
     if reported:
         raise TaskRefused(f"{'、'.join(reported)}已有进展报送，不能从本任务中移除（报送记录须保留）")
-    for assignment in removed:
-        assignment.delete()
-    for unit_id, role in sorted(wanted - set(existing)):
-        Assignment.objects.create(task=task, unit_id=unit_id, role=role)
+    # Removals and additions in unit order, not all removals first: each moves the unit's pair count
+    # (rectify.dispatch.counters), so two edits swapping units between tasks lock those counts in one order.
+    for unit_id, role in sorted({*(key for key in existing if key not in wanted), *(wanted - set(existing))}):
+        if (unit_id, role) in existing:
+            existing[unit_id, role].delete()
+        else:
+            Assignment.objects.create(task=task, unit_id=unit_id, role=role)
     # Drop prefetched relations so that the snapshot below sees what was written.
     if hasattr(task, "_prefetched_objects_cache"):
         task._prefetched_objects_cache.clear()
@@ -194,6 +197,23 @@ def create_task(data: TaskData, *, reason: str = "", action: str = ChangeRecord.
     return task
 
 
+# The columns the maintained counters follow (rectify.tasks.counters, rectify.dispatch.counters).
+COUNTED_FIELDS = ["region", "region_path", "long_term", "needs_completion"]
+
+
+def _counted(task: Task) -> list[Any]:
+    return [getattr(task, "region_id" if name == "region" else name) for name in COUNTED_FIELDS]
+
+
+def _move_first(task: Task, counted_before: list[Any]) -> None:
+    """Write the counted columns before the units: the task's counts then move in one statement, which locks
+    every count it touches in key order, and the units written after it only touch counts already held
+    (or one unit's pair count at the new path). Written after the units, a task moved to the neighbouring
+    county while another moved the other way would lock the same counts in opposite orders: a deadlock."""
+    if _counted(task) != counted_before:
+        Task.objects.filter(pk=task.pk).update(**{name: getattr(task, name) for name in COUNTED_FIELDS})
+
+
 @transaction.atomic
 def update_task(task: Task, data: TaskData, *, expected_version: int, reason: str = "", action: str = ChangeRecord.Action.UPDATE) -> bool:
     """Apply ``data``; returns False (and writes nothing) when nothing differs."""
@@ -206,13 +226,14 @@ def update_task(task: Task, data: TaskData, *, expected_version: int, reason: st
     if task.parent_id != (data.parent.pk if data.parent else None):
         _check_parent(task, data.parent)
     old_parent_id = task.parent_id
-    before = snapshot(task)
+    before, counted_before = snapshot(task), _counted(task)
     for name in PLAIN_FIELDS:
         setattr(task, name, getattr(data, name))
     task.region = data.region
     task.region_path = data.region.path
     task.parent = data.parent
     apply_completeness(task, data)
+    _move_first(task, counted_before)
     _write_children(task, data)
     task.refresh_search_text()
     save_versioned(
