@@ -129,3 +129,30 @@ def test_worker_exits_by_itself_when_the_server_is_killed(server: tuple[subproce
     left = [(pid, _ppid(pid)) for pid in workers if _alive(pid)]
     log = (data_dir / f"serve-{port}.log").read_text(errors="replace")[-2000:]
     assert gone, (f"服务进程被强制结束 {time.monotonic() - started:.0f} 秒后，后台任务进程仍在运行（成了孤儿进程）：{left}\n{log}")
+
+
+def _open_keep_alive(port: int) -> socket.socket:
+    """A browser's kept-alive connection: one page asked for and answered, the connection left open."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(b"GET /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n")
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = sock.recv(65536)
+        assert chunk, "连接在应答前被关闭"
+        received += chunk
+    assert received.startswith(b"HTTP/1.1 200"), received[:100]
+    return sock
+
+
+def test_many_open_connections_do_not_shut_out_the_next_person(server: tuple[subprocess.Popen[bytes], int]) -> None:
+    """Browsers keep several connections open each: 150 of them (waitress's default limit is 100) and a
+    new person's page still answers at once, not when one of them times out."""
+    _, port = server
+    held = [_open_keep_alive(port) for _ in range(150)]
+    try:
+        started = time.monotonic()
+        assert _answers(f"http://127.0.0.1:{port}/accounts/login/"), "连接数达到上限后，新的访问得不到应答"
+        assert time.monotonic() - started < 2
+    finally:
+        for sock in held:
+            sock.close()

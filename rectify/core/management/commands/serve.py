@@ -36,6 +36,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000", help="监听地址与端口，默认 127.0.0.1:8000")
         parser.add_argument("--threads", type=int, default=8)
+        # waitress's own default (100 open connections) is ~20 people's browsers, which keep several
+        # connections open each: the next person's page waited until one timed out (293 s in make load).
+        parser.add_argument("--connection-limit", type=int, default=500, help="同时保持的连接数上限（默认 500）")
         parser.add_argument("--no-worker", action="store_true", help="不启动后台任务进程（另行运行 rectify manage worker 时使用）")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -56,7 +59,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"后台任务进程已启动（pid {worker.pid}）")
             self.stdout.write(f"督察整改闭环管理系统已启动：http://{host}:{port}/  （Ctrl+C 停止）")
             self.stdout.flush()
-            serve(application, host=host, port=int(port), threads=options["threads"], ident="rectify")
+            serve(application, host=host, port=int(port), threads=options["threads"], ident="rectify",
+                  connection_limit=options["connection_limit"])
         finally:
             if worker is not None:
                 _stop_worker(worker)
