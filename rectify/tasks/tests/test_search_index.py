@@ -27,6 +27,8 @@ PROBLEMS = [
 SEARCHES = [
     "污水", "水", "污水处理", "水处", "污水 河道", "河道 污水", "cod", "Cod 超标", "锅炉未淘汰", "炉，水",
     "100%", "%_达", "_", "臭\n监", "不存在的词", "排", "水 污水",
+    # two letters: the pair index alone answers (exact_by_pair) — across a space, in any case, or not at all
+    "co", "Co", "D排", "达标", "0%", "，水", "理厂", "厂出", "黑臭", "臭监",
 ]
 
 
