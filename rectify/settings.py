@@ -267,6 +267,9 @@ LEDGER_PAGE_SIZE = 25
 # tasks in scope); above it, by walking the plan-order index (cost follows the page). See
 # rectify.tasks.views.order_for_page and docs/operations.md.
 LEDGER_SORT_IN_SCOPE_ROWS = 50_000
+# A search over the whole ledger walks the plan order when the rows walked to the page's end (about
+# its last row × tasks / matches) stay under this many (rectify.tasks.views.walks_for_words).
+LEDGER_WALK_SEARCH_ROWS = 5_000
 # Exports of more rows than this are built by a background job (progress page, then a download link).
 RECTIFY_EXPORT_BACKGROUND_ROWS = int(os.environ.get("RECTIFY_EXPORT_BACKGROUND_ROWS", "2000"))
 # A background export's file is kept this long for the person who asked, then removed.

@@ -22,11 +22,12 @@ from .models import Task, overdue_q
 from .states import TaskState
 
 
-def task_search_q(text: str | None) -> Q:
+def task_search_q(text: str | None, *, scan: bool = False) -> Q:
     """Tasks containing every word of ``text``: the one search of the ledger, its export and the API.
     Raises ``SearchTooLong`` (capped number and length of words). On PostgreSQL each word goes through
-    the character-pair index (``rectify.tasks.search``)."""
-    return search_q(text, "search_text", "gram_contains")
+    the character-pair index (``rectify.tasks.search``); ``scan``: each row's text is checked as it is
+    read (the ledger's page of a common word, read in the ledger's order: ``views.walks_for_words``)."""
+    return search_q(text, "search_text", "icontains" if scan else "gram_contains")
 
 
 def check_search(value: str) -> None:
@@ -121,8 +122,9 @@ class LedgerFilter(django_filters.FilterSet):
         model = Task
         fields: list[str] = []
 
-    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, scan_words: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.scan_words = scan_words
         from rectify.regions.lookup import visible_units
 
         # Region, unit and plan are checked against the caller's scope one id at a time (never listed);
@@ -171,7 +173,7 @@ class LedgerFilter(django_filters.FilterSet):
         return Widgets(self)
 
     def filter_search(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
-        return queryset.filter(task_search_q(value))
+        return queryset.filter(task_search_q(value, scan=self.scan_words))
 
     def filter_region(self, queryset: QuerySet[Task], name: str, value: Region | None) -> QuerySet[Task]:
         return queryset.filter(region_path__startswith=value.path) if value else queryset

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +19,7 @@ from rectify.accounts.permissions import can
 from rectify.accounts.scope import subtree_paths, writable_regions
 from rectify.core.models import ChangeRecord, SavedFilter
 from rectify.core.ordering import sorted_after_filter
-from rectify.core.pagination import paginate
+from rectify.core.pagination import page_number, paginate
 from rectify.core.refusals import Refused, refusal_to_form, show_refusal
 from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
@@ -34,10 +35,10 @@ from .services import create_task, transition_task, update_task
 from .states import TASK_TRANSITIONS, TaskState
 
 
-def ledger_queryset(request: AuthedRequest) -> tuple[LedgerFilter, QuerySet[Task]]:
+def ledger_queryset(request: AuthedRequest, *, scan_words: bool = False) -> tuple[LedgerFilter, QuerySet[Task]]:
     """The caller's tasks narrowed by the request's filters: shared by the page and the export."""
     base = Task.objects.visible_to(request.user)
-    ledger_filter = LedgerFilter(request.GET or None, queryset=base, user=request.user)
+    ledger_filter = LedgerFilter(request.GET or None, queryset=base, user=request.user, scan_words=scan_words)
     tasks = ledger_filter.qs if ledger_filter.is_bound and ledger_filter.is_valid() else base
     if tasks.query.order_by:  # a chosen order, ties broken by the ledger's own: pages never overlap or skip
         tasks = tasks.order_by(*tasks.query.order_by, "plan_id", "id")
@@ -93,6 +94,24 @@ def state_counts(tasks: QuerySet[Task], today: Any = None) -> tuple[list[dict[st
 PLACE_FILTERS = ("region", "region_name", "unit", "unit_name", "plan", "inspection", "section", "q")
 
 
+def walks_for_words(request: AuthedRequest, total: int | None) -> bool:
+    """Whether the page of a search over the whole ledger is found sooner by walking the ledger's order
+    (``task_plan_order``) and checking each row's text with ``LIKE`` (~11 µs a row) than by finding every
+    match through the pair index and sorting them (148 ms for the 37,126 tasks of 300,000 holding 污水):
+    when the rows walked to the page's end — about its last row × tasks / matches, the words being spread
+    over the plan order as places are not — stay under ``LEDGER_WALK_SEARCH_ROWS``. PostgreSQL only (the
+    estimate of the table's rows is its statistics'; SQLite has no pair index to weigh against)."""
+    if connection.vendor != "postgresql" or not total:
+        return False
+    page_end = page_number(request, -(-total // settings.LEDGER_PAGE_SIZE)) * settings.LEDGER_PAGE_SIZE
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Task._meta.db_table])
+        row = cursor.fetchone()
+    if row is None or float(row[0]) < 0:  # never analysed: no estimate to trust
+        return False
+    return page_end * max(float(row[0]), float(total)) <= settings.LEDGER_WALK_SEARCH_ROWS * total
+
+
 @login_required
 def ledger(request: AuthedRequest) -> HttpResponse:
     ledger_filter, tasks = ledger_queryset(request)
@@ -113,7 +132,13 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         # The page's filters are the counts' filters plus the states chosen: its total is their sum.
         states = set(chosen.get("state") or [])
         total = sum(c["count"] for c in counts if not states or c["value"] in states)
-    all_regions = subtree_paths(request.user) == [""] and not any(chosen.get(name) for name in PLACE_FILTERS)
+    # Rows of every region, no place chosen: spread over the plan order, which is walked (``order_for_page``);
+    # with words chosen too when they are common enough (``walks_for_words``).
+    all_regions = subtree_paths(request.user) == [""] and not any(chosen.get(name) for name in PLACE_FILTERS if name != "q")
+    if all_regions and chosen.get("q"):
+        all_regions = walks_for_words(request, total)
+        if all_regions:
+            ledger_filter, tasks = ledger_queryset(request, scan_words=True)
     page = paginate(request, order_for_page(tasks, total, all_regions=all_regions), settings.LEDGER_PAGE_SIZE,
                     deferred=True, count=total)
     prepare_for_display(list(page.object_list))

@@ -97,3 +97,31 @@ def test_the_administrators_list_to_announce_is_the_plain_order(world: SimpleNam
     assert len(everything) == 9 and len(city) == 6
     assert listed(world.admin) == everything
     assert listed(world.city_office) == city
+
+
+@pytest.mark.parametrize("walk_rows", [0, 10**9])
+@pytest.mark.parametrize("words", ["污水", "污水 城区", "扬尘"])
+def test_a_search_of_the_whole_ledger_walked_or_sorted_holds_the_plain_rows(walk_rows: int, words: str, world: SimpleNamespace,
+                                                                         ledger: None, login: Any, settings: Any) -> None:
+    """The administrator's search: its page found by walking the plan order and checking each row's text
+    (``views.walks_for_words``: common words) or through the pair index and a sort — the same rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.LEDGER_PAGE_SIZE = PAGE
+    settings.LEDGER_WALK_SEARCH_ROWS = walk_rows  # 0: never walked; 10**9: always, on PostgreSQL
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE tasks_task")  # the estimate of the table's rows the choice reads
+    ids = list(Task.objects.filter(task_search_q(words)).order_by("plan_id", "id").values_list("pk", flat=True))
+    assert ids
+    last = -(-len(ids) // PAGE)
+    client = login(world.admin)
+    for page in sorted({1, (last + 1) // 2, last}):
+        with CaptureQueriesContext(connection) as ctx:
+            assert page_ids(client, {"q": words}, page) == ids[(page - 1) * PAGE:page * PAGE], (words, page)
+        rows_sql = [q["sql"] for q in ctx.captured_queries if "ORDER BY" in q["sql"] and '"tasks_task"."search_text"' in q["sql"]
+                    and "LIMIT" in q["sql"]]
+        assert rows_sql
+        if connection.vendor == "postgresql":  # SQLite has no pair index: its search is the scan either way
+            assert all(("rectify_text_grams" not in sql) == (walk_rows > 0) for sql in rows_sql), rows_sql
