@@ -67,6 +67,7 @@ def test_the_administrators_ledger_walks_the_plan_order_unless_a_place_is_chosen
     """Every region's rows are spread over the plan order: the index is walked however few they are; a region
     (or unit, plan, section, words) chosen may gather them at one end of it: sorted within the filter."""
     settings.LEDGER_SORT_IN_SCOPE_ROWS = 50_000
+    settings.LEDGER_WALK_SEARCH_ROWS = 0  # words never common enough to walk for (see the test below)
     client = login(world.admin)
 
     def keys_sql(params: dict[str, str]) -> str:
@@ -79,3 +80,26 @@ def test_the_administrators_ledger_walks_the_plan_order_unless_a_place_is_chosen
     assert '("tasks_task"."plan_id" + 0)' not in keys_sql({"state": "assigned"})
     assert '("tasks_task"."plan_id" + 0)' in keys_sql({"region": str(world.county.pk)})
     assert '("tasks_task"."plan_id" + 0)' in keys_sql({"q": "垃圾"})
+
+
+def test_the_administrators_search_of_common_words_walks_the_plan_order(
+        world: SimpleNamespace, two_plans: None, login: Any, settings: Any) -> None:
+    """Words spread over the whole ledger: when the rows to walk to the page's end (its last row × the table's
+    rows / the matches) stay under LEDGER_WALK_SEARCH_ROWS, the plan order is walked and each row's text
+    checked; a region chosen with them is still sorted (its rows lie together)."""
+    settings.LEDGER_SORT_IN_SCOPE_ROWS = 50_000
+    settings.LEDGER_WALK_SEARCH_ROWS = 10**9
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE tasks_task")  # the estimate of the table's rows the choice reads
+    client = login(world.admin)
+
+    def keys_sql(params: dict[str, str]) -> str:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("tasks:ledger"), params).status_code == 200
+        return next(q["sql"] for q in captured.captured_queries if "LIMIT" in q["sql"] and '"tasks_task"' in q["sql"]
+                    and "ORDER BY" in q["sql"])
+
+    walked = connection.vendor == "postgresql"  # SQLite: no pair index to weigh the walk against
+    assert ('("tasks_task"."plan_id" + 0)' not in keys_sql({"q": "垃圾"})) == walked
+    assert '("tasks_task"."plan_id" + 0)' in keys_sql({"q": "垃圾", "region": str(world.county.pk)})
