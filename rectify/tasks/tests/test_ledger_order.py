@@ -46,20 +46,21 @@ def test_the_pages_are_the_same_sorted_in_scope_or_walked_by_index(
     assert sorted(walked) == sorted(set(walked)) and len(walked) == 9
 
 
+def page_keys_sql(client: Any, params: dict[str, str]) -> str:
+    """The SQL that found the ledger page's rows (its ORDER BY … LIMIT) for ``params``."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("tasks:ledger"), params).status_code == 200
+    return next(q["sql"] for q in captured.captured_queries if "LIMIT" in q["sql"] and '"tasks_task"' in q["sql"]
+                and "ORDER BY" in q["sql"])
+
+
 def test_a_narrow_ledger_orders_by_an_expression_a_wide_one_by_the_column(
         world: SimpleNamespace, two_plans: None, login: Any, settings: Any) -> None:
     client = login(world.city_office)
-
-    def keys_sql() -> str:
-        with CaptureQueriesContext(connection) as captured:
-            client.get(reverse("tasks:ledger"))
-        return next(q["sql"] for q in captured.captured_queries if "LIMIT" in q["sql"] and '"tasks_task"' in q["sql"]
-                    and "ORDER BY" in q["sql"])
-
     settings.LEDGER_SORT_IN_SCOPE_ROWS = 50_000
-    assert '("tasks_task"."plan_id" + 0)' in keys_sql()
+    assert '("tasks_task"."plan_id" + 0)' in page_keys_sql(client, {})
     settings.LEDGER_SORT_IN_SCOPE_ROWS = 5
-    assert '("tasks_task"."plan_id" + 0)' not in keys_sql()
+    assert '("tasks_task"."plan_id" + 0)' not in page_keys_sql(client, {})
 
 
 def test_the_administrators_ledger_walks_the_plan_order_unless_a_place_is_chosen(
@@ -70,16 +71,10 @@ def test_the_administrators_ledger_walks_the_plan_order_unless_a_place_is_chosen
     settings.LEDGER_WALK_SEARCH_ROWS = 0  # words never common enough to walk for (see the test below)
     client = login(world.admin)
 
-    def keys_sql(params: dict[str, str]) -> str:
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(reverse("tasks:ledger"), params).status_code == 200
-        return next(q["sql"] for q in captured.captured_queries if "LIMIT" in q["sql"] and '"tasks_task"' in q["sql"]
-                    and "ORDER BY" in q["sql"])
-
-    assert '("tasks_task"."plan_id" + 0)' not in keys_sql({})
-    assert '("tasks_task"."plan_id" + 0)' not in keys_sql({"state": "assigned"})
-    assert '("tasks_task"."plan_id" + 0)' in keys_sql({"region": str(world.county.pk)})
-    assert '("tasks_task"."plan_id" + 0)' in keys_sql({"q": "垃圾"})
+    assert '("tasks_task"."plan_id" + 0)' not in page_keys_sql(client, {})
+    assert '("tasks_task"."plan_id" + 0)' not in page_keys_sql(client, {"state": "assigned"})
+    assert '("tasks_task"."plan_id" + 0)' in page_keys_sql(client, {"region": str(world.county.pk)})
+    assert '("tasks_task"."plan_id" + 0)' in page_keys_sql(client, {"q": "垃圾"})
 
 
 def test_the_administrators_search_of_common_words_walks_the_plan_order(
@@ -94,12 +89,6 @@ def test_the_administrators_search_of_common_words_walks_the_plan_order(
             cursor.execute("ANALYZE tasks_task")  # the estimate of the table's rows the choice reads
     client = login(world.admin)
 
-    def keys_sql(params: dict[str, str]) -> str:
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(reverse("tasks:ledger"), params).status_code == 200
-        return next(q["sql"] for q in captured.captured_queries if "LIMIT" in q["sql"] and '"tasks_task"' in q["sql"]
-                    and "ORDER BY" in q["sql"])
-
     walked = connection.vendor == "postgresql"  # SQLite: no pair index to weigh the walk against
-    assert ('("tasks_task"."plan_id" + 0)' not in keys_sql({"q": "垃圾"})) == walked
-    assert '("tasks_task"."plan_id" + 0)' in keys_sql({"q": "垃圾", "region": str(world.county.pk)})
+    assert ('("tasks_task"."plan_id" + 0)' not in page_keys_sql(client, {"q": "垃圾"})) == walked
+    assert '("tasks_task"."plan_id" + 0)' in page_keys_sql(client, {"q": "垃圾", "region": str(world.county.pk)})
