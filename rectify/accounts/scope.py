@@ -108,17 +108,26 @@ def task_edit_scope(user: AnyUser | None) -> Q:
 def region_scope(user: AnyUser | None, field: str = "") -> Q:
     """Regions (or records with a region ``field``) inside the user's region subtrees."""
     prefix = f"{field}__" if field else ""
-    if not user or not user.is_authenticated:
-        return NOTHING
-    if is_admin(user):
+    key = region_scope_key(user)
+    if key == ("*",):
         return EVERYTHING
     q = NOTHING
-    for path in region_paths(user):
+    for path in key:
         q |= Q(**{f"{prefix}path__startswith": path})
-    for g in user.grants:
-        if g.role in UNIT_ROLES and g.unit is not None:
-            q |= Q(**{f"{prefix}path__startswith": g.unit.region.path})
     return q
+
+
+def region_scope_key(user: AnyUser | None) -> tuple[str, ...]:
+    """What ``region_scope`` depends on: ("*",) for everything, else the region paths whose subtrees the
+    user sees (their region roles' regions and their units' regions), sorted; () for nothing. Equal keys,
+    equal scopes: an answer computed for one user's region scope may be kept for another's (``core.generations``)."""
+    if not user or not user.is_authenticated:
+        return ()
+    if is_admin(user):
+        return ("*",)
+    paths = set(region_paths(user))
+    paths.update(g.unit.region.path for g in user.grants if g.role in UNIT_ROLES and g.unit is not None)
+    return tuple(sorted(paths))
 
 
 # --- Write scope -------------------------------------------------------------------------

@@ -2,14 +2,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
+from . import generations
 from .context import acting_as
 
 
 class RequestContextMiddleware:
-    """Give each request an id and make its user the actor of every change it records."""
+    """Give each request an id and make its user the actor of every change it records; a GET or HEAD
+    request (which writes none of the tables ``core.generations`` follows) reads their tokens once."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -18,7 +21,7 @@ class RequestContextMiddleware:
         request_id = uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
-        with acting_as(user, request_id):
+        with acting_as(user, request_id), (generations.memo() if request.method in ("GET", "HEAD") else nullcontext()):
             response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response

@@ -332,3 +332,17 @@ class DocumentCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer}{self.kind}〔{self.year}〕{self.last}号"
+
+
+class Generation(models.Model):
+    """A followed table's token, renewed by a trigger on every write to it (``rectify.core.generations``)."""
+
+    name = models.CharField(max_length=63, primary_key=True)
+    token = models.CharField(max_length=64)
+
+    # No person reads a row: random tokens of whole tables, no record's content
+    scope_exempt = "tokens of table versions, read only by rectify.core.generations"
+
+    class Meta:
+        verbose_name = "数据版本"
+        verbose_name_plural = "数据版本"

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from rectify.core import generations
 from rectify.regions.models import Region
 from rectify.regions.paths import all_path_prefixes, path_prefixes
 from rectify.tasks.models import Milestone, Task
@@ -167,11 +168,16 @@ def nearest_rule(path: str, rules: dict[str, LightRule], default: LightRule | No
     return default if default is not None else default_rule()
 
 
+def all_rules() -> dict[str, LightRule]:
+    """Every region's own rule by region path, kept until a rule or a region changes (``core.generations``):
+    a few rows read on every ledger page. The rules are shared: read them, never change them."""
+    return generations.cached([LightRule, Region], "light rules", lambda: {
+        r.region.path: r for r in LightRule.objects.select_related("region")})
+
+
 def rules_for_paths(paths: Iterable[str]) -> dict[str, LightRule]:
-    prefixes = all_path_prefixes(paths)
-    if not prefixes:
-        return {}
-    return {r.region.path: r for r in LightRule.objects.filter(region__path__in=prefixes).select_related("region")}
+    rules = all_rules()
+    return {prefix: rules[prefix] for prefix in all_path_prefixes(paths) if prefix in rules}
 
 
 def rule_for_region(region: Region) -> LightRule:
@@ -210,6 +216,11 @@ def annotate_lights(tasks: Sequence[Task], today: datetime.date | None = None) -
     tasks = list(tasks)
     if not tasks:
         return {}
+    with generations.memo():  # the rules and the rounds: their tokens read once
+        return _annotate_lights(tasks, today)
+
+
+def _annotate_lights(tasks: list[Task], today: datetime.date) -> dict[int, Light]:
     region_paths = _region_paths(tasks)
     rules = rules_for_paths(region_paths.values())
     milestones: dict[int, list[Milestone]] = {}

@@ -10,6 +10,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from rectify.accounts.scope import region_scope_key
+from rectify.core import generations
 from rectify.core.filters import OrderingFilter
 from rectify.core.forms import DateInput
 from rectify.core.params import IdChoiceFilter, SearchTooLong, search_q, search_terms
@@ -164,9 +166,16 @@ class LedgerFilter(django_filters.FilterSet):
         needs (building the instances cost 45 µs an inspection: 7 ms of the administrator's page)."""
         field = self.filters["inspection"].field  # the field alone: an unbound page builds no form
         options = [("", str(field.empty_label), not chosen)] if field.empty_label is not None else []
-        rows = self.inspections().values_list("pk", "level", "round", "target_region__name", "team")
-        return options + [(str(pk), inspection_label(level, round_, region, team), str(pk) == chosen)
-                          for pk, level, round_, region, team in rows]
+        return options + [(value, label, value == chosen) for value, label in self._inspection_menu()]
+
+    def _inspection_menu(self) -> list[tuple[str, str]]:
+        """(value, label) of each inspection in scope: kept per region scope until an inspection, a plan or
+        a region changes (``core.generations``)."""
+        def menu() -> list[tuple[str, str]]:
+            rows = self.inspections().values_list("pk", "level", "round", "target_region__name", "team")
+            return [(str(pk), inspection_label(level, round_, region, team)) for pk, level, round_, region, team in rows]
+
+        return generations.cached([Inspection, Plan, Region], ("inspection menu", region_scope_key(self.user)), menu)
 
     @property
     def widgets(self) -> Widgets:

@@ -10,7 +10,9 @@ from django.db.models.functions import Coalesce
 
 from rectify.accounts.roles import UNIT_ROLES
 from rectify.accounts.scope import own_unit_ids, unit_ids
+from rectify.core import generations
 from rectify.core.types import AnyUser, AuthedUser
+from rectify.regions.models import Region
 from rectify.regions.paths import all_path_prefixes
 from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.states import OPEN_STATES
@@ -136,6 +138,21 @@ def missing_unit_ids(round_: ReportingRound) -> list[int]:
     return list(expected_assignments(round_).exclude(_reported(round_)).values_list("unit_id", flat=True).distinct())
 
 
+def latest_due_rounds(prefixes: Iterable[str], today: datetime.date) -> dict[str, tuple[Any, Any]]:
+    """Region path → (period end, report period) of the latest round already due over each of ``prefixes``
+    that has one: kept until a round or a region changes, or the day does (``core.generations``)."""
+    wanted = sorted(set(prefixes))
+
+    def latest() -> dict[str, tuple[Any, Any]]:
+        found: dict[str, tuple[Any, Any]] = {}
+        for path, period_end, period in (ReportingRound.objects.filter(due_date__lt=today, region__path__in=wanted)
+                                         .order_by("-due_date", "-id").values_list("region__path", "period_end", "report_period")):
+            found.setdefault(path, (period_end, period))
+        return found
+
+    return generations.cached([ReportingRound, Region], ("latest due rounds", today, tuple(wanted)), latest)
+
+
 def missing_report_task_ids(task_paths: dict[int, str], today: datetime.date) -> set[int]:
     """Of the tasks (id → region path), those with a unit that did not report for the latest round already
     due over the task's region (one query for the rounds, one per such round).
@@ -143,11 +160,7 @@ def missing_report_task_ids(task_paths: dict[int, str], today: datetime.date) ->
     Only tasks that existed by the end of that round's period are expected to have reported.
     """
     tasks = list(task_paths.items())
-    prefixes = all_path_prefixes(path for _, path in tasks)
-    latest: dict[str, tuple[Any, Any]] = {}  # region path → (period end, report period) of its latest due round
-    for path, period_end, period in (ReportingRound.objects.filter(due_date__lt=today, region__path__in=prefixes)
-                                     .order_by("-due_date", "-id").values_list("region__path", "period_end", "report_period")):
-        latest.setdefault(path, (period_end, period))
+    latest = latest_due_rounds(all_path_prefixes(path for _, path in tasks), today)
     missing: set[int] = set()
     for round_path, (period_end, period) in latest.items():
         ids = [pk for pk, path in tasks if path.startswith(round_path)]
