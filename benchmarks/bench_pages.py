@@ -226,6 +226,9 @@ def child() -> None:
         return HttpResponse("ok")
 
     rectify.urls.urlpatterns.append(path("bench-bare/", bare))
+    from rectify.core.startup import freeze_startup_objects
+
+    freeze_startup_objects()  # as the server process does (rectify/wsgi.py)
     repeat = env_int("BENCH_REPEAT", 15)
     prepare_database(int(os.environ["BENCH_CHILD_TASKS"]))
     print(f"\nengine: {connection.vendor}; tasks {Task.objects.count():,}, progress reports {ProgressReport.objects.count():,}, "

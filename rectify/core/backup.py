@@ -99,9 +99,11 @@ def row_counts(alias: str = "default") -> dict[str, int]:
 
 
 def holds_data(alias: str = "default") -> list[str]:
-    """The project's tables that hold rows (Django's own bookkeeping — content types, permissions — left out)."""
+    """The project's tables that hold rows (Django's own bookkeeping — content types, permissions — left out,
+    and the project's, which the migrations fill in every new database: ``bookkeeping = True``)."""
     counts = row_counts(alias)
-    return [label for label, n in counts.items() if n and apps.get_model(label).__module__.startswith("rectify.")]
+    return [label for label, n in counts.items() if n and apps.get_model(label).__module__.startswith("rectify.")
+            and not getattr(apps.get_model(label), "bookkeeping", False)]
 
 
 def applied_migrations(alias: str = "default") -> list[str]:

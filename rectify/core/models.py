@@ -342,6 +342,7 @@ class Generation(models.Model):
 
     # No person reads a row: random tokens of whole tables, no record's content
     scope_exempt = "tokens of table versions, read only by rectify.core.generations"
+    bookkeeping = True  # made by the migrations in every new database: a restore may overwrite them
 
     class Meta:
         verbose_name = "数据版本"
