@@ -265,7 +265,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 LEDGER_PAGE_SIZE = 25
 # Up to this many tasks in a ledger's filter, its page is found by sorting them (cost follows the
 # tasks in scope); above it, by walking the plan-order index (cost follows the page). See
-# rectify.tasks.views.order_for_page and docs/operations.md.
+# rectify.tasks.paging.order_for_page and docs/operations.md.
 LEDGER_SORT_IN_SCOPE_ROWS = 50_000
 # A search over the whole ledger walks the plan order when the rows walked to the page's end (about
 # its last row × tasks / matches) stay under this many (rectify.tasks.views.walk_window).

@@ -21,7 +21,6 @@ from rectify.accounts.permissions import can
 from rectify.accounts.scope import subtree_paths, writable_regions
 from rectify.core.estimates import planned_rows
 from rectify.core.models import ChangeRecord, SavedFilter
-from rectify.core.ordering import sorted_after_filter
 from rectify.core.pagination import page_number, paginate
 from rectify.core.refusals import Refused, refusal_to_form, show_refusal
 from rectify.core.types import AuthedRequest
@@ -34,6 +33,7 @@ from .filters import LedgerFilter
 from .forms import TaskForm
 from .hooks import prepare_for_display
 from .models import Assignment, Task, overdue_q
+from .paging import PLACE_FILTERS, order_for_page
 from .services import create_task, transition_task, update_task
 from .states import TASK_TRANSITIONS, TaskState
 
@@ -71,21 +71,6 @@ def attach_unit_names(tasks: list[Task]) -> list[Task]:
     return tasks
 
 
-def order_for_page(tasks: QuerySet[Task], total: int | None, *, all_regions: bool = False) -> QuerySet[Task]:
-    """The same order, written so that PostgreSQL finds a page of a narrow filter from the filter's
-    index. Ordered by ``plan_id`` as it is, the planner walks the plan-order index and drops the rows
-    outside the filter; when a province's plans come last it reads nearly the whole national table
-    for one page (915 ms at 300,000 tasks). ``plan_id + 0`` orders the same but no index provides it,
-    so the rows of the filter are read through its own index and sorted (13 ms for 9,677 tasks).
-    Rows of every region (``all_regions``: the administrator, none of ``PLACE_FILTERS`` chosen) are spread
-    over the plan order: its index (``task_plan_order``) is walked whatever their number."""
-    if all_regions or total is None or total > settings.LEDGER_SORT_IN_SCOPE_ROWS:
-        return tasks
-    order = [sorted_after_filter(field) if field in ("plan_id", "-plan_id") else field
-             for field in tasks.query.order_by or Task._meta.ordering or ()]
-    return tasks.order_by(*order)
-
-
 def state_counts(tasks: QuerySet[Task], today: Any = None) -> tuple[list[dict[str, Any]], int, int]:
     """The counts above the ledger in ONE grouped query: per state, overdue and to complete
     (an index-only scan of ``task_region_path_counts`` over the tasks in scope on PostgreSQL)."""
@@ -99,10 +84,6 @@ def state_counts(tasks: QuerySet[Task], today: Any = None) -> tuple[list[dict[st
         overdue += state_overdue
         incomplete += state_incomplete
     return [{"value": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in TaskState], overdue, incomplete
-
-
-# The filters whose rows may lie together in the plan order (some regions, units, plans, sections or words).
-PLACE_FILTERS = ("region", "region_name", "unit", "unit_name", "plan", "inspection", "section", "q")
 
 
 def walk_window(request: AuthedRequest, total: int | None) -> int | None:

@@ -28,6 +28,7 @@ from rectify.inspections.models import Plan
 from rectify.regions.api.access import check_region
 from rectify.regions.models import Region
 from rectify.tasks import validation
+from rectify.tasks.api.pagination import LedgerPagination
 from rectify.tasks.api.schemas import (
     HistoryOut,
     TaskAssignmentOut,
@@ -86,7 +87,7 @@ def require_editable(user: AnyUser, task: Task) -> None:
     summary="整改任务列表（台账）",
     description="只列出本人数据范围内的任务。可按督察、方案、区划（含下级）、单位、状态、是否逾期、时限区间、关键词筛选；分页返回。",
 )
-@paginate(CappedPageNumberPagination, page_size=25, max_page_size=500)
+@paginate(LedgerPagination, page_size=25, max_page_size=500)
 def list_tasks(
     request: HttpRequest,
     inspection: UUID | None = Query(None, description="督察编号"),  # noqa: B008

@@ -92,3 +92,29 @@ def test_the_administrators_search_of_common_words_walks_the_plan_order(
     walked = connection.vendor == "postgresql"  # SQLite: no pair index to weigh the walk against
     assert ('("tasks_task"."plan_id" + 0)' not in page_keys_sql(client, {"q": "垃圾"})) == walked
     assert '("tasks_task"."plan_id" + 0)' in page_keys_sql(client, {"q": "垃圾", "region": str(world.county.pk)})
+
+
+def _api_pages(client: Any, pages: int, size: int) -> list[str]:
+    seen: list[str] = []
+    for page in range(1, pages + 1):
+        response = client.get("/api/v1/tasks", {"page": str(page), "page_size": str(size)})
+        assert response.status_code == 200
+        seen += [item["uuid"] for item in response.json()["items"]]
+    return seen
+
+
+def test_the_apis_pages_are_the_ledgers_found_the_same_way(world: SimpleNamespace, two_plans: None, login: Any,
+                                                           settings: Any) -> None:
+    """The API's task list finds its pages as the ledger does (``tasks.api.pagination.LedgerPagination``): sorted
+    within a narrow scope (``plan_id + 0``), by the plan-order index in a wide one — the same tasks either way."""
+    from rectify.tasks.models import Task
+
+    client = login(world.city_office)
+    plain = [str(u) for u in Task.objects.order_by("plan_id", "id").values_list("uuid", flat=True)]
+    for rows in (50_000, 0):
+        settings.LEDGER_SORT_IN_SCOPE_ROWS = rows
+        assert _api_pages(client, 3, 4) == plain
+        with CaptureQueriesContext(connection) as captured:
+            client.get("/api/v1/tasks", {"page_size": "4"})
+        keys = next(q["sql"] for q in captured.captured_queries if "LIMIT" in q["sql"] and "ORDER BY" in q["sql"])
+        assert ('("tasks_task"."plan_id" + 0)' in keys) == (rows > 0)
