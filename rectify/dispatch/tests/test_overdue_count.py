@@ -1,0 +1,61 @@
+"""The round page's overdue count: what it counts (overdue tasks of the round's subtree with an assignment),
+and on PostgreSQL that it is planned in one process (``core.planner``) without leaving that setting behind."""
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import CharField
+from django.db.models.expressions import RawSQL
+from django.test import Client
+
+from rectify.core.planner import count_in_one_process
+from rectify.dispatch.models import ReportingRound
+from rectify.tasks.models import Assignment, Task
+from rectify.tasks.states import TaskState
+
+from .test_flow import open_round, url
+
+pytestmark = pytest.mark.django_db
+PAST = datetime.date(2020, 1, 1)
+
+
+def round_page(client: Client, round_: ReportingRound) -> Any:
+    response = client.get(url("round", round_))
+    assert response.status_code == 200
+    return response
+
+
+def test_the_round_page_counts_overdue_tasks_with_an_assignment_under_its_region(world: Any, login: Any, make_task: Any) -> None:
+    office = login(world.city_office)
+    assert open_round(office, world.city).status_code == 302
+    round_ = ReportingRound.objects.get()
+    make_task(deadline=PAST)
+    make_task(deadline=PAST, region=world.county2)
+    make_task(deadline=PAST, long_term=True)
+    make_task()  # not yet due
+    Assignment.objects.filter(task=make_task(deadline=PAST)).delete()  # nobody to report on it
+    Task.objects.filter(pk=make_task(deadline=PAST).pk).update(state=TaskState.ACCEPTED)
+    make_task(deadline=PAST, plan=world.other_plan, region=world.other_city, units={Assignment.Role.LEAD: [world.unit_other_env]})
+    assert round_page(office, round_).context["overdue_tasks"] == 2
+
+
+def parallel_workers() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        return str(cursor.fetchone()[0])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel workers are PostgreSQL's")
+def test_a_count_in_one_process_is_planned_without_parallel_workers_and_leaves_the_setting(world: Any, make_task: Any) -> None:
+    make_task()
+    make_task()
+    before = parallel_workers()
+    assert before != "0", "the server already plans without parallel workers: nothing to show"
+    setting = RawSQL("current_setting('max_parallel_workers_per_gather')", [], output_field=CharField())
+    planned_serially = Task.objects.alias(workers=setting).filter(workers="0")
+    assert planned_serially.count() == 0
+    assert count_in_one_process(planned_serially) == 2
+    assert parallel_workers() == before  # inside the test's own transaction too
