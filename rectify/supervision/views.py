@@ -44,6 +44,13 @@ from .tables import NoticeTable
 
 PAGE_SIZE = 20
 Step = SupervisionNotice.Step
+# What a row of the lists reads: its columns (``tables.NoticeTable``), and the task's state, dates and
+# region path for its light (``schedule.annotate_lights``).
+LIST_FIELDS = (
+    "uuid", "issuer", "year", "seq", "automatic", "kind", "status", "arranged_by", "first_report_by", "done_by", "issued_on",
+    "task__uuid", "task__seq", "task__title", "task__problem", "task__target", "task__state", "task__deadline", "task__long_term", "task__created_at", "task__region__path",
+    "region__name", "region__level", "region__parent__name", "region__parent__level",
+)
 
 
 
@@ -60,7 +67,9 @@ class NoticeList(ScopedListView):
         return self.related(qs).order_by("-issued_at", "-id")
 
     def related(self, qs: QuerySet[SupervisionNotice]) -> QuerySet[SupervisionNotice]:
-        return qs.select_related("task", "region__parent", "issued_by").prefetch_related(Prefetch("units", queryset=Unit.objects.only("id", "name")))
+        """The columns the table shows and the lights need (``LIST_FIELDS``): not the notices' reports."""
+        return (qs.select_related("task__region", "region__parent").only(*LIST_FIELDS)
+                .prefetch_related(Prefetch("units", queryset=Unit.objects.only("id", "name"))))
 
     def decorate(self, rows: list[Any]) -> None:
         attach_lights([n.task for n in rows])
