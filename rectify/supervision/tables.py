@@ -13,7 +13,7 @@ class NoticeTable(Table):
     number = TitleLinkCell("编号", "supervision:detail", text="{{ record.number }}",
                            after='{% if record.automatic %} <span class="tag">自动</span>{% endif %}')
     task = TitleLinkCell("整改任务", "tasks:detail", arg="task.uuid", before=LIGHT + " ")
-    units = Cell("督办单位", "{% for u in record.units.all %}{{ u.name }}{% if not forloop.last %}、{% endif %}{% endfor %}")
+    units = Cell("督办单位", "{{ record.unit_names }}")  # "、" between the names (``views.unit_names``)
     kind = Cell("类别", "{{ record.get_kind_display }}")
     status = Cell("状态", '<span class="sv-status sv-status-{{ record.status }}">{{ record.get_status_display }}</span>')
     arranged_by = TimeCell("部署时限", "arranged_by", DATE)

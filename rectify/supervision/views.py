@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -54,6 +54,17 @@ LIST_FIELDS = (
 
 
 
+def unit_names(notice_ids: list[int]) -> dict[int, list[str]]:
+    """The names of each notice's units in the units' order: read as values (a prefetch of the units made
+    a manager and the instances of each row, half of what reading the page's notices cost)."""
+    names: dict[int, list[str]] = {}
+    order = [f"unit__{field}" for field in Unit._meta.ordering]
+    for notice_id, name in (SupervisionNotice.units.through.objects.filter(supervisionnotice_id__in=notice_ids)
+                            .order_by(*order).values_list("supervisionnotice_id", "unit__name")):
+        names.setdefault(notice_id, []).append(name)
+    return names
+
+
 class NoticeList(ScopedListView):
     model = SupervisionNotice
     filterset_class: ClassVar[Any] = NoticeFilter
@@ -68,10 +79,12 @@ class NoticeList(ScopedListView):
 
     def related(self, qs: QuerySet[SupervisionNotice]) -> QuerySet[SupervisionNotice]:
         """The columns the table shows and the lights need (``LIST_FIELDS``): not the notices' reports."""
-        return (qs.select_related("task__region", "region__parent").only(*LIST_FIELDS)
-                .prefetch_related(Prefetch("units", queryset=Unit.objects.only("id", "name"))))
+        return qs.select_related("task__region", "region__parent").only(*LIST_FIELDS)
 
     def decorate(self, rows: list[Any]) -> None:
+        names = unit_names([n.pk for n in rows])
+        for notice in rows:
+            notice.unit_names = "、".join(names.get(notice.pk, ()))
         attach_lights([n.task for n in rows])
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

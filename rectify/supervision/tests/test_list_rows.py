@@ -31,6 +31,6 @@ def test_the_list_reads_its_columns_and_shows_each_row(world: Any, make_task: An
     assert REPORT not in html and f'<a href="{reverse("supervision:detail", args=[notice.uuid])}">{notice.number}</a>' in html
     assert f'<a href="{reverse("tasks:detail", args=[task.uuid])}">{task.seq}. 河道两岸存在生活垃圾堆放问题</a>' in html
     assert '<span class="light light-red" title="已超过整改时限（2020年01月01日）' in html
-    assert "区生态环境分局" in html and "市生态环境局" in html
+    assert "<td>市生态环境局、区生态环境分局</td>" in html  # in the units' order (their region's code, their name)
     assert f"<td>{notice.region.full_name} · 2026-01-05</td>" in html
     assert f"<td>{notice.done_by:%Y-%m-%d}</td>" in html
