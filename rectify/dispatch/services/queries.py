@@ -128,6 +128,13 @@ def unit_rows(round_: ReportingRound) -> QuerySet[Any]:
             .order_by("unit__name", "unit_id"))
 
 
+def unit_row_count(round_: ReportingRound) -> int:
+    """How many rows ``unit_rows`` has: its units counted from the pair counts alone. The count of
+    ``unit_rows`` itself joined every unit (a scan of the units table) and summed each unit's reports."""
+    return (UnitPairCount.objects.filter(region_path__startswith=round_.region.path).values("unit_id")
+            .annotate(expected=Sum("n")).filter(expected__gt=0).order_by().count())
+
+
 def fresh_unit_rows(round_: ReportingRound) -> QuerySet[Any]:
     """``unit_rows`` counted from the assignments and reports (the check of the counts)."""
     return (expected_assignments(round_).annotate(has_report=_reported(round_)).values("unit_id", "unit__name")

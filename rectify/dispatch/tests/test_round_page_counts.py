@@ -1,5 +1,6 @@
-"""The round page's overdue count: what it counts (overdue tasks of the round's subtree with an assignment),
-and on PostgreSQL that it is planned in one process (``core.planner``) without leaving that setting behind."""
+"""The round page's counts: its overdue tasks (overdue tasks of the round's subtree with an assignment),
+on PostgreSQL planned in one process (``core.planner``) without leaving that setting behind; its units
+(the paginator's count) from the pair counts alone, the same as the rows it pages."""
 from __future__ import annotations
 
 import datetime
@@ -10,6 +11,7 @@ from django.db import connection
 from django.db.models import CharField
 from django.db.models.expressions import RawSQL
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from rectify.core.planner import count_in_one_process
 from rectify.dispatch.models import ReportingRound
@@ -59,3 +61,20 @@ def test_a_count_in_one_process_is_planned_without_parallel_workers_and_leaves_t
     assert planned_serially.count() == 0
     assert count_in_one_process(planned_serially) == 2
     assert parallel_workers() == before  # inside the test's own transaction too
+
+
+def test_the_round_page_counts_its_units_from_the_pair_counts(world: Any, login: Any, make_task: Any) -> None:
+    office = login(world.city_office)
+    assert open_round(office, world.city).status_code == 302
+    round_ = ReportingRound.objects.get()
+    make_task()
+    make_task(region=world.county2, units={Assignment.Role.RESPONSIBLE: [world.unit_county2_gov]})
+    with CaptureQueriesContext(connection) as queries:
+        rows = round_page(office, round_).context["rows"]
+    assert rows.paginator.count == len(rows.object_list) == 3
+    counts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)") and "dispatch_unitpaircount" in q["sql"]]
+    assert len(counts) == 1 and "regions_unit" not in counts[0] and "dispatch_unitreportcount" not in counts[0]
+    filtered = office.get(url("round", round_), {"q": "政府"}).context["rows"]
+    assert filtered.paginator.count == len(filtered.object_list) == 1
+    missing = office.get(url("round", round_), {"show": "missing"}).context["rows"]
+    assert missing.paginator.count == len(missing.object_list) == 3
