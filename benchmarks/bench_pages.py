@@ -5,7 +5,7 @@
     BENCH_TASKS=30000 BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/bench make bench
 
 For each role (administrator, province / city / county office, unit, leader, public) and page
-(ledger page 1 and 50, the 待我处理 panel the ledger loads after itself, the common filter — open tasks past their deadline —, a search, a task
+(ledger page 1 and 50, the 待我处理 panel the ledger loads after itself, the common filter — open tasks past their deadline —, a search and its counts (in the page, or loaded after it over a large scope), a task
 detail, the reporting round page, the first page after login, the supervision list, the dispatch
 home): median and p95
 server time through the Django test client, query count, response size, and the ratio to two
@@ -133,6 +133,8 @@ def pages_of(user: Any, in_scope: int, page_size: int) -> list[tuple[str, str, A
         (f"ledger page {page50}", f"/ledger/?page={page50}", rows_of(ordered, (page50 - 1) * page_size)),
         ("ledger filter", "/ledger/?state=in_progress&overdue=on", rows_of(filtered, 0)),
         ("ledger search 污水", "/ledger/?q=污水", rows_of(searched, 0)),
+        # its counts: in the page for a scope of up to LEDGER_COUNT_LATER_ROWS tasks, else loaded after it from here
+        ("search counts 污水", "/ledger/counts/?q=污水", None),
         ("task detail", f"/ledger/{detail_task.uuid}/", scoped.filter(pk=detail_task.pk)),
         ("supervision list", "/supervision/", SupervisionNotice.objects.visible_to(user).order_by("-id")[:page_size]),
         ("dispatch home", "/dispatch/", ReportingRound.objects.visible_to(user).order_by("-period_end", "-id")[:30]),

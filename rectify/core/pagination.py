@@ -16,8 +16,10 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
-from .paginator import DeferredPaginator
+from .paginator import CountlessPaginator, DeferredPaginator
 from .params import parse_int
+
+MAX_PAGE = 10_000  # a list not counted: as far as anyone pages
 
 
 def page_number(request: HttpRequest, num_pages: int, param: str = "page") -> int:
@@ -30,14 +32,20 @@ def page_number(request: HttpRequest, num_pages: int, param: str = "page") -> in
 
 
 def paginate(request: HttpRequest, queryset: Any, per_page: int, *, param: str = "page",
-             deferred: bool = False, count: int | None = None) -> Page[Any]:
+             deferred: bool = False, count: int | None = None, countless: bool = False) -> Page[Any]:
     """One page of ``queryset`` for the request, with the query string its paginator links keep
     (``deferred=True`` for large scoped tables: the page's keys first, see ``core/paginator.py``;
-    ``count``: the number of rows when the caller already knows it, which saves the count query)."""
+    ``count``: the number of rows when the caller already knows it, which saves the count query;
+    ``countless=True``: no count at all, the links go one page on or back)."""
+    if countless:
+        return _with_links(request, CountlessPaginator(queryset, per_page).page(page_number(request, MAX_PAGE, param)), param)
     paginator = (DeferredPaginator if deferred else Paginator)(queryset, per_page)
     if count is not None:
         paginator.__dict__["count"] = count  # Paginator.count is a cached_property
-    page = paginator.page(page_number(request, paginator.num_pages, param))
+    return _with_links(request, paginator.page(page_number(request, paginator.num_pages, param)), param)
+
+
+def _with_links(request: HttpRequest, page: Page[Any], param: str) -> Page[Any]:
     others = request.GET.copy()
     others.pop(param, None)
     page.param = param  # type: ignore[attr-defined]

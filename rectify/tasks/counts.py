@@ -41,3 +41,14 @@ def counted_state_counts(user: AnyUser, today: datetime.date) -> tuple[list[dict
             incomplete += int(total or 0)
     overdue = overdue_tasks.count()
     return [{"value": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in TaskState], overdue, incomplete
+
+
+def tasks_in_scope(user: AnyUser) -> int | None:
+    """How many tasks the user's scope holds, from ``TaskCount``; None when the counters cannot answer (a unit
+    role's scope is not whole region subtrees: it is small)."""
+    paths = subtree_paths(user)
+    if paths is None:
+        return None
+    if not paths:
+        return 0
+    return int(TaskCount.objects.filter(under_paths_q(paths)).aggregate(total=Sum("n"))["total"] or 0)

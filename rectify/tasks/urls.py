@@ -6,6 +6,7 @@ app_name = "tasks"
 
 urlpatterns = [
     path("", views.ledger, name="ledger"),
+    path("counts/", views.ledger_counts, name="counts"),
     path("new/", views.task_create, name="create"),
     path("filters/save/", views.save_filter, name="save_filter"),
     path("filters/<int:pk>/delete/", views.delete_filter, name="delete_filter"),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from rectify.accounts.permissions import can
 from rectify.accounts.scope import subtree_paths, writable_regions
+from rectify.core.estimates import planned_rows
 from rectify.core.models import ChangeRecord, SavedFilter
 from rectify.core.ordering import sorted_after_filter
 from rectify.core.pagination import page_number, paginate
@@ -27,7 +28,7 @@ from rectify.core.types import AuthedRequest
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
 
-from .counts import counted_state_counts
+from .counts import counted_state_counts, tasks_in_scope
 from .decompose import DecompositionError, decompose
 from .filters import LedgerFilter
 from .forms import TaskForm
@@ -44,7 +45,7 @@ def ledger_queryset(request: AuthedRequest, *, scan_words: bool = False) -> tupl
     tasks = ledger_filter.qs if ledger_filter.is_bound and ledger_filter.is_valid() else base
     if tasks.query.order_by:  # a chosen order, ties broken by the ledger's own: pages never overlap or skip
         tasks = tasks.order_by(*tasks.query.order_by, "plan_id", "id")
-    tasks = tasks.select_related("region__parent", "plan", "inspection__target_region")
+    tasks = tasks.select_related("region__parent")  # what a row shows (the plan and inspection joined too: 4.8 → 2.6 ms a page)
     return ledger_filter, tasks
 
 
@@ -122,39 +123,76 @@ def walks_for_words(request: AuthedRequest, total: int | None) -> bool:
     return page_end * max(float(row[0]), float(total)) <= settings.LEDGER_WALK_SEARCH_ROWS * total
 
 
-@login_required
-def ledger(request: AuthedRequest) -> HttpResponse:
-    ledger_filter, tasks = ledger_queryset(request)
+# Parameters of the page itself, not filters: the page number and the ask to count now (``counts=1``).
+PAGE_PARAMS = ("page", "counts")
+
+
+def filters_without_state(request: AuthedRequest) -> Any:
+    """The request's filters but the state chosen: what the counts above the ledger count."""
     without_state = request.GET.copy()
-    without_state.pop("state", None)
-    without_state.pop("page", None)
-    # The landing page (no filter but the state) reads the maintained counts (``counts.counted_state_counts``);
-    # a filtered page, or a scope that is not whole region subtrees, counts its tasks.
+    for name in ("state", *PAGE_PARAMS):
+        without_state.pop(name, None)
+    return without_state
+
+
+def ledger_counts_of(request: AuthedRequest, without_state: Any) -> tuple[list[dict[str, Any]], int, int]:
+    """(per state, overdue, to complete) above the ledger. The landing page (no filter but the state) reads
+    the maintained counts (``counts.counted_state_counts``); a filtered page, or a scope that is not whole
+    region subtrees, counts its tasks."""
     counted = None if without_state else counted_state_counts(request.user, timezone.localdate())
     if counted is None:
         count_filter = LedgerFilter(without_state or None, queryset=Task.objects.visible_to(request.user), user=request.user)
         count_base = count_filter.qs if count_filter.is_bound and count_filter.is_valid() else count_filter.queryset
         counted = state_counts(count_base)
+    return counted
+
+
+def counts_later(request: AuthedRequest, without_state: Any) -> bool:
+    """Whether the counts of a filtered page are loaded after the page (``ledger_counts``): when the caller's
+    scope holds more than ``LEDGER_COUNT_LATER_ROWS`` tasks (the maintained counts say how many), counting the
+    matches of a filter or a search reads each of them (the administrator's 污水: 37,000 rows, 46 ms at
+    300,000 tasks), while the page itself needs only its own rows. ``counts=1`` counts in the page (the
+    placeholder's link without JavaScript)."""
+    if not without_state or request.GET.get("counts") == "1":
+        return False
+    size = tasks_in_scope(request.user)
+    return size is not None and size > settings.LEDGER_COUNT_LATER_ROWS
+
+
+def counts_context(request: AuthedRequest, without_state: Any, counted: tuple[list[dict[str, Any]], int, int]) -> dict[str, Any]:
     counts, overdue_count, incomplete_count = counted
+    return {"counts": counts, "count_all": sum(c["count"] for c in counts), "overdue_count": overdue_count,
+            "incomplete_count": incomplete_count, "query_without_state": without_state.urlencode(),
+            "state_chosen": bool(request.GET.get("state"))}
+
+
+@login_required
+def ledger(request: AuthedRequest) -> HttpResponse:
+    ledger_filter, tasks = ledger_queryset(request)
+    without_state = filters_without_state(request)
+    later = counts_later(request, without_state)
+    counted = None if later else ledger_counts_of(request, without_state)
     chosen = ledger_filter.form.cleaned_data if ledger_filter.is_bound and ledger_filter.is_valid() else {}
     total = None
-    if not ledger_filter.is_bound or ledger_filter.is_valid():
+    if counted is not None and (not ledger_filter.is_bound or ledger_filter.is_valid()):
         # The page's filters are the counts' filters plus the states chosen: its total is their sum.
         states = set(chosen.get("state") or [])
-        total = sum(c["count"] for c in counts if not states or c["value"] in states)
+        total = sum(c["count"] for c in counted[0] if not states or c["value"] in states)
+    rows = total if total is not None or not later else planned_rows(tasks)
     # Rows of every region, no place chosen: spread over the plan order, which is walked (``order_for_page``);
     # with words chosen too when they are common enough (``walks_for_words``).
     all_regions = subtree_paths(request.user) == [""] and not any(chosen.get(name) for name in PLACE_FILTERS if name != "q")
     if all_regions and chosen.get("q"):
-        all_regions = walks_for_words(request, total)
+        all_regions = walks_for_words(request, rows)
         if all_regions:
             ledger_filter, tasks = ledger_queryset(request, scan_words=True)
-    page = paginate(request, order_for_page(tasks, total, all_regions=all_regions), settings.LEDGER_PAGE_SIZE,
-                    deferred=True, count=total)
+    page = paginate(request, order_for_page(tasks, rows, all_regions=all_regions), settings.LEDGER_PAGE_SIZE,
+                    deferred=True, count=total, countless=later)
     prepare_for_display(list(page.object_list))
     attach_unit_names(list(page.object_list))
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in PAGE_PARAMS:
+        query.pop(name, None)
     region, unit = chosen.get("region"), chosen.get("unit")
     context = {
         "chosen_region": region,
@@ -165,19 +203,25 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         "unit_text": unit.name if unit else request.GET.get("unit_name", ""),
         "filter": ledger_filter,
         "page": page,
-        "total": page.paginator.count,
-        "counts": counts,
-        "count_all": sum(c["count"] for c in counts),
-        "overdue_count": overdue_count,
-        "incomplete_count": incomplete_count,
+        "total": page.paginator.count,  # None when the counts come later
+        "counts_later": later,
         "inspection_options": options_html(ledger_filter.inspection_options(request.GET.get("inspection", ""))),
         "query": query.urlencode(),
-        "query_without_state": without_state.urlencode(),
         "saved_filters": list(SavedFilter.objects.filter(user=request.user)),
         "can_edit": can(request.user, "ledger.edit"),
         "today": timezone.localdate(),
+        **(counts_context(request, without_state, counted) if counted is not None
+           else {"query_without_state": without_state.urlencode()}),
     }
     return render(request, "tasks/ledger.html", context)
+
+
+@login_required
+def ledger_counts(request: AuthedRequest) -> HttpResponse:
+    """The counts above a ledger page loaded after it (``counts_later``): the same filters, the same section."""
+    without_state = filters_without_state(request)
+    return render(request, "tasks/_ledger_counts.html",
+                  counts_context(request, without_state, ledger_counts_of(request, without_state)))
 
 
 @login_required

@@ -152,7 +152,7 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "accounts:mfa_verify": "one-time code", "accounts:recovery_codes": "shows new codes once; its form regenerates them (action)",
     "accounts:mfa_reset": "chooses whose second factor to reset (shows the confirmation)",
     "accounts:mfa_reset_confirm": "action (removes a user's devices)", "accounts:login_events": "log (read only)", "accounts:data_access_log": "log (read only)",
-    "tasks:ledger": "list (its filter form is a GET query)", "tasks:create": "creates a new record", "tasks:save_filter": "creates or replaces a saved filter by name",
+    "tasks:ledger": "list (its filter form is a GET query)", "tasks:counts": "part of the ledger page, loaded after it (read only)", "tasks:create": "creates a new record", "tasks:save_filter": "creates or replaces a saved filter by name",
     "tasks:delete_filter": "action", "tasks:export": "download", "tasks:template": "download", "tasks:import": "upload of a file",
     "tasks:detail": "read only; its decompose form creates new tasks", "tasks:decompose": "action (creates tasks)", "tasks:start": "state change action",
     "imports:upload": "upload of a file",

@@ -120,6 +120,7 @@ MATRIX: dict[str, tuple[str, Expectations]] = {
     "accounts:data_access_log": ("GET", Act("system.audit_log")),
     # ledger
     "tasks:ledger": ("GET", plain(AUTH)),
+    "tasks:counts": ("GET", plain(AUTH)),
     "tasks:create": ("GET", Act("ledger.edit")),
     "tasks:save_filter": ("POST", plain(AUTH)),
     "tasks:delete_filter": ("POST", obj(frozenset({"city_office"}), frozenset({"other_office"}))),

@@ -22,6 +22,7 @@ ALL_PARAMS = sorted({"page", "unit", "region", "plan", "inspection", "task", "mi
 # and the forms bound to GET). A page that is not listed here fails test_every_list_page_is_listed.
 LIST_PAGES: dict[str, list[str]] = {
     "tasks:ledger": ["inspection", "plan", "region", "unit", "page"],
+    "tasks:counts": ["inspection", "plan", "region", "unit"],
     "tasks:export": ["inspection", "plan", "region", "unit"],
     "tasks:template": [],
     "tasks:import": [],

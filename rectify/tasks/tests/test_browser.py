@@ -100,6 +100,25 @@ def test_the_ledger_loads_its_to_do_panel_after_itself(browser, live_server, wor
     assert no_script.locator('#todo [data-todo="tasks_to_announce"]').inner_text() == "0"
 
 
+def test_a_large_scopes_search_fills_in_its_counts_after_the_page(browser, live_server, world, make_task, settings):
+    """Over a scope counted as large, a search shows its rows and then its counts (deferred.js); the cards link
+    to the states of the same search."""
+    settings.LEDGER_COUNT_LATER_ROWS = 1
+    for i in range(3):
+        make_task(seq=str(i + 1), problem=f"河道垃圾问题{i + 1}")
+    make_task(seq="9", problem="扬尘问题")
+    page, outside = open_page(browser, live_server)
+    log_in(page, live_server, "city_office")
+    page.goto(f"{live_server.url}/ledger/?q=河道")
+    page.wait_for_selector("#count-all")
+    assert page.locator("#count-all").inner_text() == "3" and page.locator("table.ledger tbody tr").count() == 3
+    assert page.locator("[data-deferred-src]").count() == 0
+    page.locator("a.count-card.state-assigned").click()
+    page.wait_for_selector("#count-all")
+    assert "state=assigned" in page.url and page.locator("table.ledger tbody tr").count() == 3
+    assert outside == []
+
+
 def test_wrong_password_shows_chinese_error(browser, live_server, world):
     page, _ = open_page(browser, live_server)
     page.goto(f"{live_server.url}/accounts/login/")

@@ -1,0 +1,25 @@
+"""The database planner's estimate of a query's rows, where counting them would cost as much as reading them."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+
+
+def planned_rows(queryset: Any) -> int | None:
+    """PostgreSQL's estimate of the rows ``queryset`` returns (from its statistics, without running it: a
+    fraction of a millisecond); None on SQLite, which gives no estimate, and for a query that returns nothing."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        sql, params = queryset.order_by().query.sql_with_params()
+    except EmptyResultSet:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
