@@ -58,7 +58,7 @@ def unit_names(notice_ids: list[int]) -> dict[int, list[str]]:
     """The names of each notice's units in the units' order: read as values (a prefetch of the units made
     a manager and the instances of each row, half of what reading the page's notices cost)."""
     names: dict[int, list[str]] = {}
-    order = [f"unit__{field}" for field in Unit._meta.ordering]
+    order = [f"unit__{field}" for field in Unit._meta.ordering or ()]
     for notice_id, name in (SupervisionNotice.units.through.objects.filter(supervisionnotice_id__in=notice_ids)
                             .order_by(*order).values_list("supervisionnotice_id", "unit__name")):
         names.setdefault(notice_id, []).append(name)

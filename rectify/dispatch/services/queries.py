@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from rectify.accounts.roles import UNIT_ROLES
 from rectify.accounts.scope import own_unit_ids, unit_ids
 from rectify.core import generations
-from rectify.core.planner import count_in_one_process
+from rectify.core.planner import SubplanExists
 from rectify.core.types import AnyUser, AuthedUser
 from rectify.regions.models import Region
 from rectify.regions.paths import all_path_prefixes
@@ -109,11 +109,15 @@ def fresh_round_counts(round_: ReportingRound) -> tuple[int, int]:
     return expected_pairs(round_).count(), reported.count()
 
 
+def overdue_tasks(round_: ReportingRound, today: datetime.date | None = None) -> QuerySet[Task]:
+    """Overdue tasks the round expects reports on (with an assignment): the subtree's range of an index of
+    the tasks, each probed in the assignments' task index, index only and in one process (``core.planner``)."""
+    return (Task.objects.filter(overdue_q(today), region_path__startswith=round_.region.path)
+            .filter(SubplanExists(Assignment.objects.filter(task=OuterRef("pk")))))
+
+
 def overdue_task_count(round_: ReportingRound, today: datetime.date | None = None) -> int:
-    """Overdue tasks the round expects reports on (with an assignment): the subtree's range of an index
-    of the tasks, each probed in the assignments' task index (index only, in one process: ``core.planner``)."""
-    return count_in_one_process(Task.objects.filter(overdue_q(today), region_path__startswith=round_.region.path)
-                                .filter(Exists(Assignment.objects.filter(task=OuterRef("pk")))))
+    return overdue_tasks(round_, today).count()
 
 
 def unit_rows(round_: ReportingRound) -> QuerySet[Any]:
