@@ -1,5 +1,5 @@
-"""Stored query counts: every page and every API read, as an office and as a unit, over the records of
-the authorization matrix, against ``query_counts.json`` beside this file.
+"""Stored query counts and response sizes: every page and every API read, as an office and as a unit, over
+the records of the authorization matrix, against ``query_counts.json`` and ``page_sizes.json`` beside this file.
 
 A page that needs one query more than its baseline fails — a constant regression, not only an N+1 (the
 N+1 tests elsewhere grow the data). A page that needs fewer fails too, so the file stays exact: after a
@@ -9,6 +9,10 @@ deliberate change, regenerate it and commit the diff with the change:
 
 Each request is made twice and the second one counted, so caches warmed by the first (content types,
 the calendar) do not make the figure depend on test order.
+
+A response more than a quarter (and 2 KB) larger than its stored size fails, as one much smaller says the file
+is out of date: sizes move a little with ids and dates, a menu of every unit or a page without pagination
+moves them a lot.
 """
 from __future__ import annotations
 
@@ -26,16 +30,18 @@ from conftest import PASSWORD
 from rectify.tests_security.test_matrix import API_MATRIX, MATRIX, api_operations, api_url, expectations_of, route_url, url_routes
 
 BASELINE = Path(__file__).with_name("query_counts.json")
+SIZES = Path(__file__).with_name("page_sizes.json")
 ROLES = ("city_office", "county_unit")
 UPDATE = os.environ.get("RECTIFY_UPDATE_QUERY_COUNTS") == "1"
 
 
-def count_queries(client: Client, url: str) -> tuple[int, int]:
-    """(status, queries) of the second GET of ``url``."""
+def count_queries(client: Client, url: str) -> tuple[int, int, int]:
+    """(status, queries, bytes) of the second GET of ``url``."""
     client.get(url)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
-    return response.status_code, len(captured)
+    size = len(response.content) if not getattr(response, "streaming", False) else 0
+    return response.status_code, len(captured), size
 
 
 def endpoints(records: dict[str, dict[str, Any]], schema: dict[str, Any]) -> list[tuple[str, str, frozenset[str]]]:
@@ -55,7 +61,9 @@ def endpoints(records: dict[str, dict[str, Any]], schema: dict[str, Any]) -> lis
     return sorted(out)
 
 
-def measure(world: SimpleNamespace, records: dict[str, dict[str, Any]], only: set[str] | None = None) -> dict[str, int]:
+def measure(world: SimpleNamespace, records: dict[str, dict[str, Any]], only: set[str] | None = None,
+            sizes: dict[str, int] | None = None) -> dict[str, int]:
+    """Queries per page and role; with ``sizes``, each response's bytes put in it too."""
     import logging
 
     logging.getLogger("django.request").setLevel(logging.CRITICAL)
@@ -71,20 +79,41 @@ def measure(world: SimpleNamespace, records: dict[str, dict[str, Any]], only: se
         for role in ROLES:
             if role not in allowed:
                 continue
-            status, queries = count_queries(clients[role], url)
+            status, queries, size = count_queries(clients[role], url)
             if status < 400:
                 counts[f"{role} {name}"] = queries
+                if sizes is not None:
+                    sizes[f"{role} {name}"] = size
     return counts
 
 
 def test_query_counts_match_the_baseline(world: SimpleNamespace, records: dict[str, dict[str, Any]]) -> None:
-    measured = measure(world, records)
+    sizes: dict[str, int] = {}
+    measured = measure(world, records, sizes=sizes)
     assert len(measured) > 100, "too few pages measured: the matrix records no longer reach the pages"
     if UPDATE:
         BASELINE.write_text(json.dumps(measured, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        SIZES.write_text(json.dumps(sizes, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         return
     problems = compare(json.loads(BASELINE.read_text(encoding="utf-8")), measured)
+    problems += compare_sizes(json.loads(SIZES.read_text(encoding="utf-8")), sizes)
     assert not problems, "\n".join(problems)
+
+
+def compare_sizes(stored: dict[str, int], measured: dict[str, int], partial: bool = False) -> list[str]:
+    """Responses grown past the tolerance first, then an out-of-date file (much smaller, new or gone)."""
+    def near(old: int) -> tuple[float, float]:
+        return old * 0.75 - 2048, old * 1.25 + 2048
+
+    larger = {k: f"{stored[k]} → {v}" for k, v in measured.items() if k in stored and v > near(stored[k])[1]}
+    smaller = {k: f"{stored[k]} → {v}" for k, v in measured.items() if k in stored and v < near(stored[k])[0]}
+    new = sorted(set(measured) - set(stored))
+    gone = [] if partial else sorted(set(stored) - set(measured))
+    problems = [f"responses larger than the baseline (bytes): {larger}"] if larger else []
+    if smaller or new or gone:
+        hint = "regenerate with RECTIFY_UPDATE_QUERY_COUNTS=1 (see this module's docstring)"
+        problems.append(f"page sizes out of date ({hint}): smaller {smaller}, new {new}, gone {gone}")
+    return problems
 
 
 def compare(stored: dict[str, int], measured: dict[str, int], partial: bool = False) -> list[str]:
@@ -121,3 +150,29 @@ def test_one_constant_query_more_fails(world: SimpleNamespace, records: dict[str
     problems = compare(stored, measure(world, records, pages), partial=True)
     assert len(problems) == 1 and problems[0].startswith("more queries than the baseline")
     assert "city_office tasks:ledger" in problems[0] and "county_unit GET /api/v1/tasks" in problems[0]
+
+
+class TenKilobytesMore:
+    """A middleware adding 10 KB to every page: what a menu of every unit does to a small office's page."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        response = self.get_response(request)
+        if not getattr(response, "streaming", False):
+            response.content = response.content + b" " * 10240
+        return response
+
+
+def test_a_page_grown_fails(world: SimpleNamespace, records: dict[str, dict[str, Any]], settings: Any) -> None:
+    pages = {"tasks:ledger", "tasks:detail"}
+    stored = json.loads(SIZES.read_text(encoding="utf-8"))
+    sizes: dict[str, int] = {}
+    measure(world, records, pages, sizes=sizes)
+    assert compare_sizes(stored, sizes, partial=True) == []
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, f"{__name__}.TenKilobytesMore"]
+    measure(world, records, pages, sizes=sizes)
+    problems = compare_sizes(stored, sizes, partial=True)
+    assert len(problems) == 1 and problems[0].startswith("responses larger than the baseline")
+    assert "city_office tasks:ledger" in problems[0] and "county_unit tasks:detail" in problems[0]

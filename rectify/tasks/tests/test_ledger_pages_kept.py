@@ -104,7 +104,7 @@ def test_the_administrators_list_to_announce_is_the_plain_order(world: SimpleNam
 def test_a_search_of_the_whole_ledger_walked_or_sorted_holds_the_plain_rows(walk_rows: int, words: str, world: SimpleNamespace,
                                                                          ledger: None, login: Any, settings: Any) -> None:
     """The administrator's search: its page found by walking the plan order and checking each row's text
-    (``views.walks_for_words``: common words) or through the pair index and a sort — the same rows."""
+    (``views.walk_window``: common words) or through the pair index and a sort — the same rows."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -125,3 +125,30 @@ def test_a_search_of_the_whole_ledger_walked_or_sorted_holds_the_plain_rows(walk
         assert rows_sql
         if connection.vendor == "postgresql":  # SQLite has no pair index: its search is the scan either way
             assert all(("rectify_text_grams" not in sql) == (walk_rows > 0) for sql in rows_sql), rows_sql
+
+
+def test_a_walk_that_finds_too_few_matches_gives_way_to_the_sort(world: SimpleNamespace, make_task: Any, login: Any,
+                                                                settings: Any) -> None:
+    """Words that all lie at the end of the plan order, where a walk expects them spread: the window walked for
+    the first pages (twice the rows expected to hold them) holds none, and the page is found by the sort — the
+    same rows as the plain query, page after page (``views.walked_page``)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.LEDGER_PAGE_SIZE = PAGE
+    settings.LEDGER_WALK_SEARCH_ROWS = 10**9
+    last_plan = Plan.objects.create(inspection=world.inspection, region=world.city, title="晋城市第三轮整改方案")
+    for n in range(72):  # page 1 expected within 4 × 72 / 12 = 24 rows: the window of 52 holds none of the 12
+        make_task(seq=str(n + 1), title="扬尘治理" if n < 60 else "城区污水管网", plan=world.plan if n < 60 else last_plan)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE tasks_task")
+    ids = list(Task.objects.filter(task_search_q("污水")).order_by("plan_id", "id").values_list("pk", flat=True))
+    assert len(ids) == 12
+    client = login(world.admin)
+    for page in (1, 2, 3):
+        with CaptureQueriesContext(connection) as ctx:
+            assert page_ids(client, {"q": "污水"}, page) == ids[(page - 1) * PAGE:page * PAGE]
+        if connection.vendor == "postgresql" and page == 1:  # walked (LIKE) first, then sorted (the pair index)
+            searched = [q["sql"] for q in ctx.captured_queries if '"tasks_task"."search_text"' in q["sql"] and "LIMIT" in q["sql"]]
+            assert any("rectify_text_grams" not in sql for sql in searched) and any("rectify_text_grams" in sql for sql in searched)
