@@ -150,8 +150,9 @@ def round_detail(request: AuthedRequest, uuid: Any) -> HttpResponse:
     if q:
         rows = rows.filter(unit__name__icontains=q)
     manage = can(user, "dispatch.manage_round", round_)
+    unfiltered = services.unit_row_count(round_) if not show and not q else None
     context = {
-        "round": round_, "rows": _page(request, rows), "show": show, "q": q,
+        "round": round_, "rows": paginate(request, rows, PAGE_SIZE, count=unfiltered), "show": show, "q": q,
         "total": total, "reported": reported, "missing": total - reported,
         "overdue_tasks": services.overdue_task_count(round_),
         "labels": [(label, by_label.get(label.value, 0), label in PROBLEM_LABELS) for label in ScheduleLabel],

@@ -22,11 +22,13 @@ from .queries import (
     my_assignments,
     open_round_for,
     overdue_task_count,
+    overdue_tasks,
     report_for,
     reviews_for,
     round_counts,
     round_label_counts,
     round_reports,
+    unit_row_count,
     unit_rows,
     unit_users,
     visible_rounds,
@@ -36,4 +38,4 @@ from .reports import MAX_FILES_PER_REPORT, ReportInput, _report_snapshot, review
 from .rounds import close_round, open_round
 from .verification import MAX_SAMPLE, draw_sample, record_finding, sample_population
 
-__all__ = ["DispatchRefused", "MAX_FILES_PER_REPORT", "MAX_SAMPLE", "ReportInput", "_notify_function", "_report_snapshot", "_reported", "close_round", "draw_sample", "expected_assignments", "expected_pairs", "fresh_round_counts", "fresh_unit_rows", "missing_report_task_ids", "missing_unit_ids", "my_assignments", "notifications_available", "office_regions", "open_round", "open_round_for", "overdue_task_count", "record_finding", "report_for", "review_refusal", "review_report", "reviews_for", "round_counts", "round_label_counts", "round_reports", "sample_population", "send_reminder", "submit_report", "unit_rows", "unit_users", "visible_rounds"]
+__all__ = ["DispatchRefused", "MAX_FILES_PER_REPORT", "MAX_SAMPLE", "ReportInput", "_notify_function", "_report_snapshot", "_reported", "close_round", "draw_sample", "expected_assignments", "expected_pairs", "fresh_round_counts", "fresh_unit_rows", "missing_report_task_ids", "missing_unit_ids", "my_assignments", "notifications_available", "office_regions", "open_round", "open_round_for", "overdue_task_count", "overdue_tasks", "record_finding", "report_for", "review_refusal", "review_report", "reviews_for", "round_counts", "round_label_counts", "round_reports", "sample_population", "send_reminder", "submit_report", "unit_row_count", "unit_rows", "unit_users", "visible_rounds"]

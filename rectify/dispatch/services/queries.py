@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from rectify.accounts.roles import UNIT_ROLES
 from rectify.accounts.scope import own_unit_ids, unit_ids
 from rectify.core import generations
+from rectify.core.planner import SubplanExists
 from rectify.core.types import AnyUser, AuthedUser
 from rectify.regions.models import Region
 from rectify.regions.paths import all_path_prefixes
@@ -108,10 +109,15 @@ def fresh_round_counts(round_: ReportingRound) -> tuple[int, int]:
     return expected_pairs(round_).count(), reported.count()
 
 
-def overdue_task_count(round_: ReportingRound, today: datetime.date | None = None) -> int:
-    """Overdue tasks the round expects reports on (with an assignment), from the open dated tasks' index."""
+def overdue_tasks(round_: ReportingRound, today: datetime.date | None = None) -> QuerySet[Task]:
+    """Overdue tasks the round expects reports on (with an assignment): the subtree's range of an index of
+    the tasks, each probed in the assignments' task index, index only and in one process (``core.planner``)."""
     return (Task.objects.filter(overdue_q(today), region_path__startswith=round_.region.path)
-            .filter(Exists(Assignment.objects.filter(task=OuterRef("pk")))).count())
+            .filter(SubplanExists(Assignment.objects.filter(task=OuterRef("pk")))))
+
+
+def overdue_task_count(round_: ReportingRound, today: datetime.date | None = None) -> int:
+    return overdue_tasks(round_, today).count()
 
 
 def unit_rows(round_: ReportingRound) -> QuerySet[Any]:
@@ -124,6 +130,13 @@ def unit_rows(round_: ReportingRound) -> QuerySet[Any]:
     return (UnitPairCount.objects.filter(region_path__startswith=path).values("unit_id", "unit__name")
             .annotate(expected=Sum("n"), reported=Coalesce(Subquery(reported), 0)).filter(expected__gt=0)
             .order_by("unit__name", "unit_id"))
+
+
+def unit_row_count(round_: ReportingRound) -> int:
+    """How many rows ``unit_rows`` has: its units counted from the pair counts alone. The count of
+    ``unit_rows`` itself joined every unit (a scan of the units table) and summed each unit's reports."""
+    return (UnitPairCount.objects.filter(region_path__startswith=round_.region.path).values("unit_id")
+            .annotate(expected=Sum("n")).filter(expected__gt=0).order_by().count())
 
 
 def fresh_unit_rows(round_: ReportingRound) -> QuerySet[Any]:
