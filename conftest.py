@@ -142,3 +142,14 @@ def pdf_bytes() -> bytes:
     """A minimal real PDF."""
     return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
             b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def migrate_to_latest() -> None:
+    """Every app's last migration: where a test that migrated back (a data migration's test) leaves the suite's
+    database. Migrating one app back also takes back the other apps' migrations that depend on it."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

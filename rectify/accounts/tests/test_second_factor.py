@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from conftest import PASSWORD
+from conftest import PASSWORD, migrate_to_latest
 from rectify.accounts import security
 from rectify.accounts.models import LoginEvent, User
 
@@ -276,12 +276,6 @@ BEFORE = ("accounts", "0003_user_signature_image")
 AFTER = ("accounts", "0004_g8_django_otp")
 
 
-def latest_accounts_migration() -> tuple[str, str]:
-    """Where the suite's database goes back to: the last migration of ``accounts``, whichever it is."""
-    graph = MigrationExecutor(connection).loader.graph
-    return next(node for node in graph.leaf_nodes() if node[0] == "accounts")
-
-
 def migrate(target: tuple[str, str]) -> Any:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
@@ -302,7 +296,7 @@ def test_existing_secrets_keep_their_codes_after_the_move() -> None:
         OldDevice.objects.create(user=half, secret=pending)
     finally:
         migrate(AFTER)
-        migrate(latest_accounts_migration())
+        migrate_to_latest()
     device = TOTPDevice.objects.get(user__username="enrolled_before")
     assert device.confirmed and device.last_t == used_step and security.secret_base32(device) == secret
     # A code the old code already accepted stays used; the current one, from pyotp, is accepted once.

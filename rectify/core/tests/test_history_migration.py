@@ -12,6 +12,7 @@ import pytest
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from conftest import migrate_to_latest
 from rectify.core.history import record_change, verify_chain
 from rectify.core.models import AuditChain, ChangeRecord
 
@@ -70,5 +71,6 @@ def test_the_old_global_chain_survives_the_upgrade_and_new_rows_chain_per_task(m
         count, problems = verify_chain()
         assert problems == [f"旧的全局审计链：第 {legacy.id} 条记录的内容被改动（摘要不符）"]
     finally:
+        migrate_to_latest()
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {ChangeRecord._meta.db_table}")  # noqa: S608 - table name from _meta, values bound
