@@ -1,7 +1,11 @@
-"""Used by the migrations that give stored documents their issuer (numbers that name who issued them)."""
+"""Used by the migrations: stored documents given their issuer (numbers that name who issued them); tables
+followed by ``core.generations``."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
+
+from django.db import migrations
 
 from .numbering import issuer_name
 
@@ -24,3 +28,21 @@ def fill_issuers(apps: Any, app_label: str, model_name: str, kind: str) -> None:
         highest[(issuer, year)] = max(seq, highest.get((issuer, year), 0))
     for (issuer, year), last in highest.items():
         counter.objects.update_or_create(kind=kind, issuer=issuer, year=year, defaults={"last": last})
+
+
+def _follow(tables: list[str], apps: Any, schema_editor: Any) -> None:
+    from . import generations
+
+    generations.follow(tables, schema_editor.connection.alias)
+
+
+def _unfollow(tables: list[str], apps: Any, schema_editor: Any) -> None:
+    from . import generations
+
+    generations.unfollow(tables, schema_editor.connection.alias)
+
+
+def follow_generations(tables: list[str]) -> migrations.RunPython:
+    """The operation that gives each of ``tables`` a token renewed by a trigger on every write (pages keep what
+    they read from the table until it changes: ``rectify.core.generations``), and takes them away backwards."""
+    return migrations.RunPython(partial(_follow, tables), partial(_unfollow, tables))

@@ -101,31 +101,28 @@ def test_query_counts_match_the_baseline(world: SimpleNamespace, records: dict[s
 
 
 def compare_sizes(stored: dict[str, int], measured: dict[str, int], partial: bool = False) -> list[str]:
-    """Responses grown past the tolerance first, then an out-of-date file (much smaller, new or gone)."""
-    def near(old: int) -> tuple[float, float]:
-        return old * 0.75 - 2048, old * 1.25 + 2048
-
-    larger = {k: f"{stored[k]} → {v}" for k, v in measured.items() if k in stored and v > near(stored[k])[1]}
-    smaller = {k: f"{stored[k]} → {v}" for k, v in measured.items() if k in stored and v < near(stored[k])[0]}
-    new = sorted(set(measured) - set(stored))
-    gone = [] if partial else sorted(set(stored) - set(measured))
-    problems = [f"responses larger than the baseline (bytes): {larger}"] if larger else []
-    if smaller or new or gone:
-        hint = "regenerate with RECTIFY_UPDATE_QUERY_COUNTS=1 (see this module's docstring)"
-        problems.append(f"page sizes out of date ({hint}): smaller {smaller}, new {new}, gone {gone}")
-    return problems
+    """Responses grown past a quarter and 2 KB first, then an out-of-date file (much smaller, new or gone)."""
+    return differences(stored, measured, lambda old: (old * 0.75 - 2048, old * 1.25 + 2048),
+                       "responses larger than the baseline (bytes)", "page sizes", partial)
 
 
 def compare(stored: dict[str, int], measured: dict[str, int], partial: bool = False) -> list[str]:
-    """What differs from the baseline: more queries first, then an out-of-date file."""
-    more = {k: f"{stored[k]} → {v}" for k, v in measured.items() if k in stored and v > stored[k]}
-    fewer = {k: f"{stored[k]} → {v}" for k, v in measured.items() if k in stored and v < stored[k]}
+    """What differs from the query baseline: more queries first, then an out-of-date file."""
+    return differences(stored, measured, lambda old: (old, old), "more queries than the baseline", "baseline", partial)
+
+
+def differences(stored: dict[str, int], measured: dict[str, int], bounds: Any, over: str, name: str,
+                partial: bool) -> list[str]:
+    """Figures over their stored one's upper bound (``bounds(stored) → (low, high)``) first, then an out-of-date
+    file: figures under the lower bound, pages new or gone (``partial``: a subset was measured, none is gone)."""
+    more = {k: f"{stored[k]} → {v}" for k, v in measured.items() if k in stored and v > bounds(stored[k])[1]}
+    fewer = {k: f"{stored[k]} → {v}" for k, v in measured.items() if k in stored and v < bounds(stored[k])[0]}
     new = sorted(set(measured) - set(stored))
     gone = [] if partial else sorted(set(stored) - set(measured))
-    problems = [f"more queries than the baseline: {more}"] if more else []
+    problems = [f"{over}: {more}"] if more else []
     if fewer or new or gone:
         hint = "regenerate with RECTIFY_UPDATE_QUERY_COUNTS=1 (see this module's docstring)"
-        problems.append(f"baseline out of date ({hint}): fewer {fewer}, new {new}, gone {gone}")
+        problems.append(f"{name} out of date ({hint}): fewer {fewer}, new {new}, gone {gone}")
     return problems
 
 

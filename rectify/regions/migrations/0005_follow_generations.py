@@ -1,20 +1,6 @@
 from django.db import migrations
 
-TABLES = ['regions_region']
-
-
-def follow(apps, schema_editor):
-    """A token per table, renewed by a trigger on every write: pages keep what they read from it until it
-    changes (rectify.core.generations)."""
-    from rectify.core import generations
-
-    generations.follow(TABLES, schema_editor.connection.alias)
-
-
-def unfollow(apps, schema_editor):
-    from rectify.core import generations
-
-    generations.unfollow(TABLES, schema_editor.connection.alias)
+from rectify.core.migration_helpers import follow_generations
 
 
 class Migration(migrations.Migration):
@@ -25,5 +11,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(follow, unfollow),
+        follow_generations(['regions_region']),
     ]
