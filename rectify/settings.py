@@ -268,7 +268,7 @@ LEDGER_PAGE_SIZE = 25
 # rectify.tasks.paging.order_for_page and docs/operations.md.
 LEDGER_SORT_IN_SCOPE_ROWS = 50_000
 # A search over the whole ledger walks the plan order when the rows walked to the page's end (about
-# its last row × tasks / matches) stay under this many (rectify.tasks.views.walk_window).
+# its last row × tasks / matches) stay under this many (rectify.tasks.paging.walk_window).
 LEDGER_WALK_SEARCH_ROWS = 5_000
 # A filtered ledger page over a scope of more tasks than this shows its rows first and loads its counts
 # after itself (rectify.tasks.views.counts_later): counting a common word's matches reads every one.

@@ -28,7 +28,7 @@ def task_search_q(text: str | None, *, scan: bool = False) -> Q:
     """Tasks containing every word of ``text``: the one search of the ledger, its export and the API.
     Raises ``SearchTooLong`` (capped number and length of words). On PostgreSQL each word goes through
     the character-pair index (``rectify.tasks.search``); ``scan``: each row's text is checked as it is
-    read (the ledger's page of a common word, read in the ledger's order: ``views.walk_window``)."""
+    read (the ledger's page of a common word, read in the ledger's order: ``paging.walk_window``)."""
     return search_q(text, "search_text", "icontains" if scan else "gram_contains")
 
 

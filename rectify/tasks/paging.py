@@ -1,10 +1,16 @@
-"""How a page of tasks is found in the ledger's order: shared by the ledger page and the API's task list."""
+"""How a page of tasks is found in the ledger's order: shared by the ledger page and the API's task list;
+the page of a search over the whole ledger walked in a window of that order."""
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.db import connection
 from django.db.models import QuerySet
 
 from rectify.core.ordering import sorted_after_filter
+from rectify.core.pagination import page_number, paginate
+from rectify.core.types import AuthedRequest
 
 from .models import Task
 
@@ -25,3 +31,38 @@ def order_for_page(tasks: QuerySet[Task], total: int | None, *, all_regions: boo
     order = [sorted_after_filter(field) if field in ("plan_id", "-plan_id") else field
              for field in tasks.query.order_by or Task._meta.ordering or ()]
     return tasks.order_by(*order)
+
+
+def walk_window(request: AuthedRequest, total: int | None) -> int | None:
+    """How many rows of the ledger's order to walk for the page of a search over the whole ledger, checking
+    each row's text with ``LIKE`` (~11 µs a row), rather than finding every match through the pair index and
+    sorting them (148 ms for the 37,126 tasks of 300,000 holding 污水): twice the rows expected to hold the
+    page's end — its last row × tasks / matches, the words being spread over the plan order as places are
+    not — when that stays under ``LEDGER_WALK_SEARCH_ROWS``; None to sort. PostgreSQL only (the estimate of
+    the table's rows is its statistics'; SQLite has no pair index to weigh against)."""
+    if connection.vendor != "postgresql" or not total:
+        return None
+    page_end = page_number(request, -(-total // settings.LEDGER_PAGE_SIZE)) * settings.LEDGER_PAGE_SIZE
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Task._meta.db_table])
+        row = cursor.fetchone()
+    if row is None or float(row[0]) < 0:  # never analysed: no estimate to trust
+        return None
+    expected = page_end * max(float(row[0]), float(total)) / total
+    return int(2 * expected) + settings.LEDGER_PAGE_SIZE if expected <= settings.LEDGER_WALK_SEARCH_ROWS else None
+
+
+def walked_page(request: AuthedRequest, tasks: QuerySet[Task], window: int, total: int | None, countless: bool) -> Any:
+    """The page of ``tasks`` (a search, its words checked row by row) among the first ``window`` tasks in the
+    ledger's order, which the database walks through the order's index (``task_plan_order``) however few
+    matches its statistics expect; None when the window holds too few of them for a whole page (sort instead).
+    Asked for the order with the words as the only condition, PostgreSQL expected 10 matches of a word held by
+    3,532 of 30,000 tasks, read them all and sorted (90 ms)."""
+    walked = Task.objects.visible_to(request.user).order_by("plan_id", "id").values("pk")[:window]
+    page = paginate(request, tasks.filter(pk__in=walked), settings.LEDGER_PAGE_SIZE, deferred=True, count=total,
+                    countless=countless)
+    shown = len(page.object_list)
+    if countless:
+        return page if page.has_next() and shown == settings.LEDGER_PAGE_SIZE else None
+    bottom = (page.number - 1) * settings.LEDGER_PAGE_SIZE
+    return page if shown == min(settings.LEDGER_PAGE_SIZE, (total or 0) - bottom) else None

@@ -104,7 +104,7 @@ def test_the_administrators_list_to_announce_is_the_plain_order(world: SimpleNam
 def test_a_search_of_the_whole_ledger_walked_or_sorted_holds_the_plain_rows(walk_rows: int, words: str, world: SimpleNamespace,
                                                                          ledger: None, login: Any, settings: Any) -> None:
     """The administrator's search: its page found by walking the plan order and checking each row's text
-    (``views.walk_window``: common words) or through the pair index and a sort — the same rows."""
+    (``paging.walk_window``: common words) or through the pair index and a sort — the same rows."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -131,7 +131,7 @@ def test_a_walk_that_finds_too_few_matches_gives_way_to_the_sort(world: SimpleNa
                                                                 settings: Any) -> None:
     """Words that all lie at the end of the plan order, where a walk expects them spread: the window walked for
     the first pages (twice the rows expected to hold them) holds none, and the page is found by the sort — the
-    same rows as the plain query, page after page (``views.walked_page``)."""
+    same rows as the plain query, page after page (``paging.walked_page``)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
