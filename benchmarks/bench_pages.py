@@ -23,7 +23,7 @@ BENCH_REUSE=1 the database is measured as it is, whatever its size (one filled b
 Environment: BENCH_TASKS (default 3000), BENCH_REPORTS (reports per task, default 3), BENCH_REPEAT
 (runs per measure, default 15), BENCH_PG_URL (default: DATABASE_URL; no PostgreSQL run without either),
 BENCH_ENGINES (default "sqlite,postgres"), BENCH_SQLITE_TASKS (default: BENCH_TASKS, at most 30000),
-BENCH_REUSE (1: measure the database as it is, no generation), BENCH_OUT (folder of the JSON figures),
+BENCH_REUSE (1: measure the database as it is — no generation, no migration: refused when its migrations are behind the code), BENCH_OUT (folder of the JSON figures),
 BENCH_SQLITE_DIR (reuse a SQLite data folder instead of a temporary one). The per-engine runner is
 ``benchmarks/_engines.py``, shared with bench_export.py.
 """
@@ -82,6 +82,21 @@ def raw(queryset: Any) -> Any:
     return run
 
 
+def refuse_unmigrated() -> None:
+    """A database measured as it is (BENCH_REUSE=1) is never migrated by the benchmark: a branch with a migration
+    would change a database others measure too. Its migrations must be the code's already."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        names = ", ".join(f"{migration.app_label}.{migration.name}" for migration, _ in pending[:5])
+        print(f"{connection.vendor}: BENCH_REUSE=1 的数据库还有 {len(pending)} 个迁移未执行（{names} …）："
+              "基准测试不改动它；请先对它执行 rectify manage migrate，或换一个数据库")
+        sys.exit(1)
+
+
 def prepare_database(tasks: int) -> None:
     from django.db import connection
 
@@ -97,7 +112,11 @@ def prepare_database(tasks: int) -> None:
             sys.exit(1)
         return reuse or (Task.objects.count() == tasks and generated)
 
-    ensure_generated(tasks, env_int("BENCH_REPORTS", 3), enough=enough)
+    if reuse:
+        refuse_unmigrated()
+        enough()
+    else:
+        ensure_generated(tasks, env_int("BENCH_REPORTS", 3), enough=enough)
     if connection.vendor == "postgresql":
         # The statistics and visibility map autovacuum keeps in a running database: without them, freshly
         # generated tables get plans made for empty tables, and no index-only scan.
