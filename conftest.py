@@ -153,3 +153,17 @@ def migrate_to_latest() -> None:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+# A morning of a working day well inside the holiday calendar's years: tests that count days from "today"
+# run on it (``fixed_clock``), so a suite running across midnight in China (16:00 UTC) cannot find data
+# made on one day and pages asked on the next.
+FIXED_NOW = datetime.datetime(2026, 6, 15, 10, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+
+
+@pytest.fixture
+def fixed_clock() -> Any:
+    import time_machine
+
+    with time_machine.travel(FIXED_NOW, tick=True):
+        yield FIXED_NOW

@@ -16,9 +16,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from conftest import PASSWORD
+from conftest import FIXED_NOW, PASSWORD
 from rectify.accounts.models import RoleGrant, User
 from rectify.accounts.roles import Role
 from rectify.dispatch import services as dispatch
@@ -28,10 +27,10 @@ from rectify.tasks.models import Assignment, Milestone, Task
 from rectify.tasks.services import transition_task
 from rectify.tasks.states import TaskState
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock")]
 
 MAX_HTML = 200 * 1024
-TODAY = timezone.localdate()
+TODAY = FIXED_NOW.date()  # the clock of every test here (conftest.fixed_clock)
 
 
 def queries(client: Client, url: str) -> tuple[int, int, int]:

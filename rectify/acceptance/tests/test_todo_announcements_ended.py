@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
-from django.utils import timezone
 
+from conftest import FIXED_NOW
 from rectify.acceptance.models import Announcement, Objection
 from rectify.acceptance.todo import announcements_ended
 from rectify.accounts.roles import Role
@@ -17,8 +17,8 @@ from rectify.notifications.todo import role_tasks
 from rectify.tasks.models import Task
 from rectify.tasks.states import TaskState
 
-pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock")]
+TODAY = FIXED_NOW.date()  # the clock of every test here (conftest.fixed_clock)
 R = Objection.Resolution
 
 

@@ -12,8 +12,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
+from conftest import FIXED_NOW
 from rectify.acceptance import services as acceptance
 from rectify.acceptance.models import Announcement
 from rectify.dispatch import services as dispatch
@@ -21,8 +21,8 @@ from rectify.notifications.todo import TODO_BY_ROLE, registered_sources
 from rectify.supervision import services as supervision
 from rectify.tasks.models import Assignment, Task
 
-pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock")]
+TODAY = FIXED_NOW.date()  # the clock of every test here (conftest.fixed_clock)
 
 
 @pytest.fixture(autouse=True)

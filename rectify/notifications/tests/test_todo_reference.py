@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
+from conftest import FIXED_NOW
 from rectify.acceptance import services as acceptance
 from rectify.dispatch import services as dispatch
 from rectify.notifications.tests.test_todo import accepted, applied, other_city_task
@@ -18,8 +18,8 @@ from rectify.notifications.todo import PAGE_LIMIT, PANEL_LIMIT, Pending, TodoLis
 from rectify.supervision import services as supervision
 from rectify.tasks.models import Assignment
 
-pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock")]
+TODAY = FIXED_NOW.date()  # the clock of every test here (conftest.fixed_clock)
 USERS = ["admin", "province_office", "city_office", "leader", "reviewer", "lead_unit", "county_unit", "other_unit", "nobody"]
 
 

@@ -14,13 +14,14 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import FIXED_NOW
 from rectify.inspections.models import Plan
 from rectify.tasks.filters import task_search_q
 from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.states import TaskState
 
-pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock")]
+TODAY = FIXED_NOW.date()  # the clock of every test here (conftest.fixed_clock)
 PAGE = 4
 
 
