@@ -1,4 +1,5 @@
-"""The database planner's estimate of a query's rows, where counting them would cost as much as reading them."""
+"""The database planner's estimates of a query's or a table's rows, where counting them would cost as much as
+reading them."""
 from __future__ import annotations
 
 import json
@@ -23,3 +24,15 @@ def planned_rows(queryset: Any) -> int | None:
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def estimated_table_rows(model: Any) -> float | None:
+    """PostgreSQL's estimate of ``model``'s table rows (its statistics); None on SQLite and for a table never
+    analysed (no estimate to trust)."""
+    connection = connections[model.objects.db]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
+        row = cursor.fetchone()
+    return None if row is None or float(row[0]) < 0 else float(row[0])

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
+from rectify.core.estimates import estimated_table_rows
 from rectify.core.ordering import sorted_after_filter
 from rectify.core.pagination import page_number, paginate
 from rectify.core.types import AuthedRequest
@@ -40,15 +41,11 @@ def walk_window(request: AuthedRequest, total: int | None) -> int | None:
     page's end — its last row × tasks / matches, the words being spread over the plan order as places are
     not — when that stays under ``LEDGER_WALK_SEARCH_ROWS``; None to sort. PostgreSQL only (the estimate of
     the table's rows is its statistics'; SQLite has no pair index to weigh against)."""
-    if connection.vendor != "postgresql" or not total:
+    table_rows = estimated_table_rows(Task) if connection.vendor == "postgresql" and total else None
+    if not total or table_rows is None:
         return None
     page_end = page_number(request, -(-total // settings.LEDGER_PAGE_SIZE)) * settings.LEDGER_PAGE_SIZE
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Task._meta.db_table])
-        row = cursor.fetchone()
-    if row is None or float(row[0]) < 0:  # never analysed: no estimate to trust
-        return None
-    expected = page_end * max(float(row[0]), float(total)) / total
+    expected = page_end * max(float(table_rows), float(total)) / total
     return int(2 * expected) + settings.LEDGER_PAGE_SIZE if expected <= settings.LEDGER_WALK_SEARCH_ROWS else None
 
 

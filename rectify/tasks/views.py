@@ -175,8 +175,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         "saved_filters": list(SavedFilter.objects.filter(user=request.user)),
         "can_edit": can(request.user, "ledger.edit"),
         "today": timezone.localdate(),
-        **(counts_context(request, without_state, counted) if counted is not None
-           else {"query_without_state": without_state.urlencode()}),
+        **(counts_context(request, without_state, counted) if counted is not None else {}),
     }
     return render(request, "tasks/ledger.html", context)
 
