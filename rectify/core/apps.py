@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
         # django.contrib.admin comes first in INSTALLED_APPS: every ModelAdmin is registered by now.
         from django.contrib import admin
 
-        from . import lookups  # noqa: F401  (registers the ``under`` lookup)
+        from . import lookups  # noqa: F401  (registers the ``under`` and ``in_array`` lookups)
         from .admin_choices import use_id_choices
 
         use_id_choices(admin.site)

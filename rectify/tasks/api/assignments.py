@@ -15,13 +15,15 @@ from rectify.api.schemas import Message
 from rectify.api.since import filter_updated_since, updated_since_param
 from rectify.tasks.api.schemas import AssignmentOut
 from rectify.tasks.models import Assignment, Task
+from rectify.tasks.paging import through_visible_tasks
 from rectify.tasks.states import AssignmentState
 
 router = Router(tags=["任务分工"])
 
 
 def _assignments(request: HttpRequest) -> QuerySet[Assignment]:
-    return Assignment.objects.visible_to(user_of(request)).select_related("unit", "task").order_by("task_id", "role", "id")
+    visible = Assignment.objects.filter(through_visible_tasks(user_of(request), "task_id"))
+    return visible.select_related("unit", "task").order_by("task_id", "role", "id")
 
 
 @router.get(
