@@ -7,7 +7,7 @@
 For each role (administrator, province / city / county office, unit, leader, public) and page
 (ledger page 1 and 50, the 待我处理 panel the ledger loads after itself, the common filter — open tasks past their deadline —, a search and its counts (in the page, or loaded after it over a large scope), a task
 detail, the reporting round page, the first page after login, the supervision list, the dispatch
-home): median and p95
+home, the API's task, task assignment, supervision notice and round report lists): median and p95
 server time through the Django test client, query count, response size, and the ratio to two
 floors: a bare Django view behind the same middleware and login, and the raw SQL of the page's
 rows (the SQL Django sends for them, run on a cursor).
@@ -126,10 +126,11 @@ def prepare_database(tasks: int) -> None:
 
 def pages_of(user: Any, in_scope: int, page_size: int) -> list[tuple[str, str, Any]]:
     """(name, URL, the query set of its rows) of each page measured for ``user``."""
+    from rectify.accounts.permissions import can
     from rectify.dispatch.models import ProgressReport, ReportingRound
     from rectify.supervision.models import SupervisionNotice
     from rectify.tasks.filters import task_search_q
-    from rectify.tasks.models import Task, overdue_q
+    from rectify.tasks.models import Assignment, Task, overdue_q
     from rectify.tasks.states import TaskState
 
     scoped = Task.objects.visible_to(user)
@@ -157,12 +158,22 @@ def pages_of(user: Any, in_scope: int, page_size: int) -> list[tuple[str, str, A
         ("task detail", f"/ledger/{detail_task.uuid}/", scoped.filter(pk=detail_task.pk)),
         ("supervision list", "/supervision/", SupervisionNotice.objects.visible_to(user).order_by("-id")[:page_size]),
         ("dispatch home", "/dispatch/", ReportingRound.objects.visible_to(user).order_by("-period_end", "-id")[:30]),
+        # The JSON API's lists (session login, as a browser calls them): their first pages.
+        ("api tasks", "/api/v1/tasks", rows_of(ordered, 0)),
+        ("api assignments", "/api/v1/assignments",
+         Assignment.objects.visible_to(user).order_by("task_id", "role", "id")[:50]),
+        ("api notices", "/api/v1/supervision/notices",
+         SupervisionNotice.objects.visible_to(user).order_by("-issued_at", "-id")[:25]),
     ]
     # The reporting round page: the caller's latest round (the open one of the month).
     round_ = ReportingRound.objects.visible_to(user).order_by("-period_start", "id").first()
     if round_ is not None:
         pages.append(("reporting round", f"/dispatch/rounds/{round_.uuid}/",
                       ProgressReport.objects.filter(round=round_).order_by("id")[:page_size]))
+        if can(user, "dispatch.read_round", round_):
+            pages.append(("api round reports", f"/api/v1/dispatch/rounds/{round_.uuid}/reports",
+                          ProgressReport.objects.visible_to(user).filter(round=round_)
+                          .order_by("unit__name", "assignment__task__seq", "id")[:25]))
     pages.append(("first page after login", "/", rows_of(ordered, 0)))
     return pages
 
