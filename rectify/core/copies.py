@@ -31,17 +31,20 @@ class Copy:
     source: str
     source_column: str
 
-    def source_value(self, row: str) -> str:
+    def source_value(self, row: str, lock: str = "") -> str:
         """The SQL of the value a row (the alias or table name ``row``) of the copying table should hold."""
-        return f"COALESCE((SELECT s.{self.source_column} FROM {self.source} s WHERE s.id = {row}.{self.key}), '')"
+        return f"COALESCE((SELECT s.{self.source_column} FROM {self.source} s WHERE s.id = {row}.{self.key}{lock}), '')"
 
     def triggers(self, vendor: str) -> list[str]:
         prefix = f"rectify_copy_{self.name}"
-        fill = f"UPDATE {self.table} SET {self.column} = {self.source_value('NEW')} WHERE id = NEW.id;"
+        value = self.source_value("NEW")
+        fill = f"UPDATE {self.table} SET {self.column} = {value} WHERE id = NEW.id AND {self.column} IS NOT {value};"
         if vendor == "postgresql":
+            # The source row is share-locked until the writer commits: a concurrent change of the source waits
+            # for the new row and then carries its value to it too (a change committed first is read here).
             return [
                 f"""CREATE OR REPLACE FUNCTION {prefix}_fill() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN NEW.{self.column} := {self.source_value('NEW')}; RETURN NEW; END $$""",
+                BEGIN NEW.{self.column} := {self.source_value('NEW', ' FOR SHARE')}; RETURN NEW; END $$""",
                 f"""CREATE OR REPLACE FUNCTION {prefix}_carry() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
                   UPDATE {self.table} SET {self.column} = NEW.{self.source_column}

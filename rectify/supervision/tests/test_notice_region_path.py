@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime
 import re
+import threading
+import time
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -191,3 +194,41 @@ def test_units_of_other_regions_still_see_what_is_addressed_to_them(world: Any, 
     person = User.objects.create_user(username="shuili", password="x", unit=unit)
     RoleGrant.objects.create(user=person, role=Role.LEAD_UNIT, unit=unit)
     assert list(SupervisionNotice.objects.visible_to(person)) == [notice] == list(by_task(SupervisionNotice, person))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks of concurrent writers: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first", ["notice", "move"])
+def test_a_notice_written_while_its_task_moves_ends_with_the_new_path(world: Any, make_task: Any, first: str) -> None:
+    """Written around the services (which lock the task): whichever writer goes first, the other waits for it."""
+    task = make_task(region=world.county)
+    started = threading.Event()
+    errors: list[BaseException] = []
+    fields = {"region": world.city, "year": 2026, "reason": "请加快整改", "issued_at": datetime.datetime(2026, 1, 5, tzinfo=datetime.UTC),
+              "issued_on": TODAY, "arranged_by": TODAY, "first_report_by": TODAY, "done_by": TODAY}
+
+    def write(what: str) -> None:
+        try:
+            if what != first:
+                started.wait(5)
+            with transaction.atomic():
+                if what == "notice":
+                    SupervisionNotice.objects.create(task=Task.objects.get(pk=task.pk), seq=1, **fields)
+                else:
+                    Task.objects.filter(pk=task.pk).update(region=world.county2, region_path=world.county2.path)
+                if what == first:
+                    started.set()
+                    time.sleep(0.5)  # the other writer starts while this one is open
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(what,)) for what in ("notice", "move")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert list(SupervisionNotice.objects.values_list("region_path", flat=True)) == [world.county2.path]
+    assert copies.check_all()["notice_region_path"] == []
