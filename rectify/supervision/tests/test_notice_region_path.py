@@ -13,14 +13,19 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from django.test import Client
 from django.urls import reverse
 
 from rectify.accounts.roles import Role
 from rectify.accounts.scope import visible_q
 from rectify.core import copies
+from rectify.regions.lookup import LIMIT as LOOKUP_LIMIT
+from rectify.regions.lookup import name_q
 from rectify.regions.models import Region, Unit
 from rectify.supervision import services, views
+from rectify.supervision.filters import NoticeFilter
 from rectify.supervision.models import NoticeQuerySet, SupervisionNotice
 from rectify.tasks.models import Task
 from rectify.tasks.services import task_data_from, update_task
@@ -95,6 +100,21 @@ def test_the_extensions_follow_the_same_notices(world: Any, notices: list[Superv
                 == list(by_task(ExtensionRequest, user).values_list("pk", flat=True)))
 
 
+def old_by_region(self: NoticeFilter, queryset: Any, name: str, value: Any) -> Any:
+    """The region filters as they were: on the task's region."""
+    region = get_object_or_404(self.regions, pk=value)
+    return queryset.filter(task__region__path__startswith=region.path)
+
+
+def old_by_region_name(self: NoticeFilter, queryset: Any, name: str, value: str) -> Any:
+    if self.form.cleaned_data.get("region"):
+        return queryset
+    by_name = Q(pk__in=[])
+    for path in self.regions.filter(name_q(value)).values_list("path", flat=True)[:LOOKUP_LIMIT]:
+        by_name |= Q(task__region__path__startswith=path)
+    return queryset.filter(by_name)
+
+
 def test_the_list_pages_counts_and_refusals_are_those_of_the_task_scope(world: Any, notices: list[SupervisionNotice],
                                                                        monkeypatch: Any) -> None:
     monkeypatch.setattr(views.NoticeList, "paginate_by", 3)
@@ -112,7 +132,11 @@ def test_the_list_pages_counts_and_refusals_are_those_of_the_task_scope(world: A
         return {(name, url): page_of(client, url) for name, client in clients.items() for url in urls}
 
     now = every_page()
+    # as it was: the scope and the region filters through the task, the page's rows read whole
     monkeypatch.setattr(NoticeQuerySet, "visible_q", lambda self, user, roles=None: visible_q(self.model, user, roles))
+    monkeypatch.setattr(NoticeFilter, "by_region", old_by_region)
+    monkeypatch.setattr(NoticeFilter, "by_region_name", old_by_region_name)
+    monkeypatch.setattr(views.NoticeList, "deferred", False)
     assert now == every_page()
     assert now[("city_office", "/supervision/")][2] == ["第 1 / 4 页，共 11 条"]
     assert now[("city_office", reverse("supervision:detail", args=[outside.uuid]))][0] == 404
