@@ -148,6 +148,7 @@ def test_each_part_registers_its_filler_and_they_run_in_order() -> None:
 
 def test_reports_acceptance_and_notices_are_written_as_their_services_write_them() -> None:
     from rectify.acceptance.models import AcceptanceApplication, AcceptanceReview
+    from rectify.core import copies
     from rectify.core.models import DocumentCounter
     from rectify.core.numbering import SUPERVISION
     from rectify.dispatch.services import _report_snapshot
@@ -199,6 +200,8 @@ def test_reports_acceptance_and_notices_are_written_as_their_services_write_them
         assert row.after == {**snapshot(notice), "units": [u.name for u in notice.units.order_by("name")]} or \
             sorted(row.after["units"]) == sorted(u.name for u in notice.units.all())
         assert row.chain_key == f"task:{notice.task.uuid}"
+        assert notice.region_path == notice.task.region_path != ""  # the copy the lists' scope reads
+    assert copies.check_all()["notice_region_path"] == []
     for issuer, year, last in DocumentCounter.objects.filter(kind=SUPERVISION).values_list("issuer", "year", "last"):
         seqs = sorted(n.seq for n in notices if (n.issuer, n.year) == (issuer, year))
         assert seqs == list(range(1, last + 1))
