@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +203,7 @@ def child() -> None:
             sys.exit(f"{name}: 确认导入没有写入任务（{check['confirm'].status_code}）\n" + check["confirm"].content.decode()[:3000])
         if check["duplicated"]:
             sys.exit(f"{name}: 重复导入又写入了 {check['duplicated']} 项任务")
-        parse_ms = sample(lambda d=data, n=name: ingest.parse(d, n), repeat).median * 1000
+        parse_ms = sample(partial(ingest.parse, data, name), repeat).median * 1000
         figures = {step: measure_step(run, step, repeat) for step in ("upload", "preview", "confirm", "again")}
         kb = len(check["preview"].content) / 1024
         print(f"{Path(name).name[:27]:<28}{check['tasks']:>6}{parse_ms:>9.1f}  {figures['upload'][0]:>8.1f}{figures['upload'][1]:>4}"

@@ -23,7 +23,7 @@ from rectify.core.estimates import planned_rows
 from rectify.core.models import ChangeRecord, SavedFilter
 from rectify.core.pagination import paginate
 from rectify.core.refusals import Refused, refusal_to_form, show_refusal
-from rectify.core.types import AuthedRequest
+from rectify.core.types import AuthedRequest, AuthedUser
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
 
@@ -71,7 +71,7 @@ def attach_unit_names(tasks: list[Task]) -> list[Task]:
     return tasks
 
 
-def saved_filters_of(user: Any) -> list[SavedFilter]:
+def saved_filters_of(user: AuthedUser) -> list[SavedFilter]:
     """The user's saved filters (常用筛选), kept per process until one is saved or deleted (``core.generations``)."""
     return generations.cached_copies([SavedFilter], ("saved filters", user.pk),
                                      lambda: list(SavedFilter.objects.filter(user=user)))
