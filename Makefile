@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_pages.py
 	$(BIN)/python benchmarks/bench_export.py
+	$(BIN)/python benchmarks/bench_import.py
 
 # Load test, not in CI (docs/operations.md): 100 users for 5 minutes against rectify serve on PostgreSQL,
 # then a check of every write against the history chain. LOAD_DB=postgres://…/db (filled by rectify generate),

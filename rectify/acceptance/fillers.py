@@ -1,8 +1,10 @@
 """``rectify generate``'s filler of acceptance records: for every generated task that the ledger moves to 申请验收,
 the application (``services.apply_for_acceptance``), and for each move on to 验收通过 or 退回整改 the review and the
-application's new status (``services.review_application``), written at the moment of the move, in the task's
-chain before the transition row, as the services write them (the application by a generated applicant of the
-task's responsible unit, the review by a generated reviewer). Evidence files are not generated."""
+application's new status (``services.review_application``), for 公示中 the announcement (``start_announcement``) and for
+已销号 the numbered closure (``close_task``), written at the moment of the move, in the task's chain before the
+transition row, as the services write them (the application by a generated applicant of the task's responsible
+unit, the review by a generated reviewer, announcement and closure by a generated office user); the transition
+row's reason is the service's. Evidence files are not generated."""
 from __future__ import annotations
 
 import datetime
@@ -14,26 +16,50 @@ from rectify.accounts.models import User
 from rectify.core.bulk import insert
 from rectify.core.fill import Context, register
 from rectify.core.history import snapshot
-from rectify.core.models import ChangeRecord
+from rectify.core.models import ChangeRecord, DocumentCounter
+from rectify.core.numbering import CLOSURE, issuer_name
+from rectify.core.workdays import Calendar, add_working_days, estimate_warning
+from rectify.regions.models import Region
 from rectify.tasks.models import Task
 from rectify.tasks.states import TaskState
 
-from .models import AcceptanceApplication, AcceptanceReview
+from .models import AcceptanceApplication, AcceptanceReview, Announcement, Closure
+from .services.announcements import public_body
 from .services.applications import signer_name
 from .services.permissions import APPLICANT_ROLES
+from .services.queries import announcement_days
 
 Action = ChangeRecord.Action
 Decision = AcceptanceReview.Decision
 
 
+class Reviewed:
+    """What ``public_body`` reads of an accepted application not saved yet: its applicant, report and reviews."""
+
+    def __init__(self, application: AcceptanceApplication, review: AcceptanceReview) -> None:
+        self.applicant, self.completion_report = application.applicant, application.completion_report
+        self.reviews = self
+        self.review = review
+
+    def all(self) -> list[AcceptanceReview]:
+        return [self.review]
+
+
 class Acceptance:
     """Collects the records while the ledger plays its months; ``write`` inserts them afterwards."""
 
-    def __init__(self, ctx: Context, applicant: User, reviewer: User) -> None:
-        self.ctx, self.applicant, self.reviewer = ctx, applicant, reviewer
+    def __init__(self, ctx: Context, applicant: User, reviewer: User, office: User) -> None:
+        self.ctx, self.applicant, self.reviewer, self.office = ctx, applicant, reviewer, office
         self.open: dict[int, AcceptanceApplication] = {}
+        self.accepted: dict[int, Reviewed] = {}
+        self.announced: dict[int, Announcement] = {}
         self.applications: list[AcceptanceApplication] = []
         self.reviews: list[AcceptanceReview] = []
+        self.announcements: list[Announcement] = []
+        self.closures: list[Closure] = []
+        self.calendar = Calendar()
+        self.days: dict[int, int] = {}
+        self.numbers: dict[tuple[str, int], int] = {}
 
     def _record(self, obj: Any, action: str, task: Task, user: User, at: datetime.datetime, reason: str,
                 before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
@@ -41,30 +67,75 @@ class Acceptance:
                               reason=reason, task_uuid=task.uuid, user_id=user.pk,
                               user_name=user.get_full_name() or user.get_username())
 
-    def moved(self, task: Task, before: str, state: str, at: datetime.datetime) -> None:
+    def moved(self, task: Task, before: str, state: str, at: datetime.datetime) -> str | None:
+        """Write the records of the move's service; returns the reason of its transition row."""
         if state == TaskState.APPLIED:
-            unit = next((a.unit for a in task.assignments.all() if a.role in APPLICANT_ROLES), None)
-            application = AcceptanceApplication(
-                task=task, applicant=self.applicant, unit=unit,
-                completion_report=f"{task.title}：各项整改措施已按方案完成，问题已整改到位，申请验收。")
-            application.created_at = timezone.now()  # as saving it does (its text, read by the review's row, shows the day)
-            self.applications.append(application)
-            self.open[id(task)] = application
-            self._record(application, Action.CREATE, task, self.applicant, at, "申请验收")
-        elif before == TaskState.APPLIED and state in (TaskState.ACCEPTED, TaskState.SENT_BACK):
-            application = self.open.pop(id(task))
-            accepted = state == TaskState.ACCEPTED
-            review = AcceptanceReview(
-                application=application, reviewer=self.reviewer, decision=Decision.ACCEPT if accepted else Decision.SEND_BACK,
-                site_check="经现场核查，整改措施落实情况与申请材料一致。" if accepted else "经现场核查，部分整改措施尚未落实到位。",
-                reasons="" if accepted else "整改措施未全部落实，请继续整改后重新申请。", implemented=accepted,
-                signed_by=signer_name(self.reviewer), signed_at=at)
-            self.reviews.append(review)
-            self._record(review, Action.CREATE, task, self.reviewer, at, "验收意见")
-            status_before = {"status": application.status}
-            application.status = AcceptanceApplication.Status.ACCEPTED if accepted else AcceptanceApplication.Status.SENT_BACK
-            self._record(application, Action.UPDATE, task, self.reviewer, at, review.get_decision_display(),
-                         before=status_before, after={"status": application.status})
+            return self._apply(task, at)
+        if before == TaskState.APPLIED and state in (TaskState.ACCEPTED, TaskState.SENT_BACK):
+            return self._review(task, state, at)
+        if state == TaskState.ANNOUNCED:
+            return self._announce(task, at)
+        if state == TaskState.CLOSED:
+            return self._close(task, at)
+        return None
+
+    def _apply(self, task: Task, at: datetime.datetime) -> str:
+        unit = next((a.unit for a in task.assignments.all() if a.role in APPLICANT_ROLES), None)
+        application = AcceptanceApplication(
+            task=task, applicant=self.applicant, unit=unit,
+            completion_report=f"{task.title}：各项整改措施已按方案完成，问题已整改到位，申请验收。")
+        application.created_at = timezone.now()  # as saving it does (its text, read by the review's row, shows the day)
+        self.applications.append(application)
+        self.open[id(task)] = application
+        self._record(application, Action.CREATE, task, self.applicant, at, "申请验收")
+        return "申请验收"
+
+    def _review(self, task: Task, state: str, at: datetime.datetime) -> str:
+        application = self.open.pop(id(task))
+        accepted = state == TaskState.ACCEPTED
+        review = AcceptanceReview(
+            application=application, reviewer=self.reviewer, decision=Decision.ACCEPT if accepted else Decision.SEND_BACK,
+            site_check="经现场核查，整改措施落实情况与申请材料一致。" if accepted else "经现场核查，部分整改措施尚未落实到位。",
+            reasons="" if accepted else "整改措施未全部落实，请继续整改后重新申请。", implemented=accepted,
+            signed_by=signer_name(self.reviewer), signed_at=at)
+        self.reviews.append(review)
+        self._record(review, Action.CREATE, task, self.reviewer, at, "验收意见")
+        status_before = {"status": application.status}
+        application.status = AcceptanceApplication.Status.ACCEPTED if accepted else AcceptanceApplication.Status.SENT_BACK
+        self._record(application, Action.UPDATE, task, self.reviewer, at, review.get_decision_display(),
+                     before=status_before, after={"status": application.status})
+        if not accepted:
+            return f"退回整改：{review.reasons}"
+        self.accepted[id(task)] = Reviewed(application, review)
+        return f"验收通过（{review.signed_by}）"
+
+    def _announce(self, task: Task, at: datetime.datetime) -> str:
+        """``start_announcement`` on the day of the move (``add_working_days_noting`` with one calendar for the run)."""
+        region: Region = task.region
+        days = self.days.get(region.pk) or self.days.setdefault(region.pk, announcement_days(region))
+        starts_on = timezone.localdate(at)
+        ends_on = add_working_days(starts_on, days, self.calendar)
+        estimated = [y for y in self.calendar.estimated_years() if starts_on.year <= y <= ends_on.year]
+        announcement = Announcement(task=task, starts_on=starts_on, ends_on=ends_on, working_days=days, published=True,
+                                    body=public_body(task, self.accepted.get(id(task))),  # type: ignore[arg-type]
+                                    calendar_note=estimate_warning(estimated))
+        self.announcements.append(announcement)
+        self.announced[id(task)] = announcement
+        self._record(announcement, Action.CREATE, task, self.office, at, "发布销号公示")
+        return f"销号公示 {starts_on:%Y年%m月%d日}至{ends_on:%Y年%m月%d日}（{days}个工作日）"
+
+    def _close(self, task: Task, at: datetime.datetime) -> str:
+        """``close_task`` on the day of the move (the ledger moves a task on only after its announcement has ended)."""
+        announcement = self.announced.pop(id(task))
+        closed_on = timezone.localdate(at)
+        issuer = issuer_name(task.region)
+        key = (issuer, closed_on.year)
+        self.numbers[key] = self.numbers.get(key, 0) + 1
+        closure = Closure(task=task, announcement=announcement, region=task.region, issuer=issuer, year=closed_on.year,
+                          seq=self.numbers[key], closed_on=closed_on)
+        self.closures.append(closure)
+        self._record(closure, Action.CREATE, task, self.office, at, "销号", after={**snapshot(closure), "number": closure.number})
+        return f"销号（{closure.number}）"
 
     def write(self) -> None:
         for application in self.applications:
@@ -73,7 +144,16 @@ class Acceptance:
         for review in self.reviews:
             review.application = review.application
         insert(self.reviews)
+        for announcement in self.announcements:
+            announcement.task = announcement.task
+        insert(self.announcements)
+        for closure in self.closures:
+            closure.task, closure.announcement = closure.task, closure.announcement
+        insert(self.closures)
+        DocumentCounter.objects.bulk_create([DocumentCounter(kind=CLOSURE, issuer=issuer, year=year, last=last)
+                                             for (issuer, year), last in self.numbers.items()], batch_size=1000)
         self.ctx.wrote("验收申请和验收意见", len(self.applications) + len(self.reviews))
+        self.ctx.wrote("销号公示和销号", len(self.announcements) + len(self.closures))
 
 
 def _generated_user(username: str, name: str) -> User:
@@ -85,12 +165,13 @@ def _generated_user(username: str, name: str) -> User:
 @register(15, "验收人员（生成数据）")
 def prepare_acceptance(ctx: Context) -> None:
     acceptance = Acceptance(ctx, _generated_user("gen_applicant", "申请人（生成数据）"),
-                            _generated_user("gen_reviewer", "验收人（生成数据）"))
+                            _generated_user("gen_reviewer", "验收人（生成数据）"), _generated_user("gen_office", "整改办（生成数据）"))
     ctx.on("task.transition", acceptance.moved)
     ctx.data["acceptance"] = acceptance
-    ctx.wrote("账号", 2)
+    ctx.wrote("账号", 3)
 
 
-@register(25, "验收申请和验收意见", large=["acceptance.AcceptanceApplication", "acceptance.AcceptanceReview"])
+@register(25, "验收申请、验收意见、销号公示和销号",
+          large=["acceptance.AcceptanceApplication", "acceptance.AcceptanceReview", "acceptance.Announcement", "acceptance.Closure"])
 def fill_acceptance(ctx: Context) -> None:
     ctx.data["acceptance"].write()

@@ -71,7 +71,12 @@ class User(AbstractUser):
 
     @cached_property
     def grants(self) -> list[RoleGrant]:
-        return list(self.role_grants.select_related("region", "unit__region"))
+        """The user's grants with their regions and units: read on every page, kept per process until a grant,
+        a region or a unit changes (``core.generations``)."""
+        from rectify.core import generations
+
+        return generations.cached_copies([RoleGrant, Region, Unit], ("grants", self.pk),
+                                         lambda: list(self.role_grants.select_related("region", "unit__region")))
 
     def roles(self) -> set[str]:
         roles = {g.role for g in self.grants}

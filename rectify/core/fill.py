@@ -64,16 +64,16 @@ class Context:
     def wrote(self, label: str, count: int) -> None:
         self.rows[label] += count
 
-    hooks: dict[str, list[Callable[..., None]]] = field(default_factory=dict)
+    hooks: dict[str, list[Callable[..., Any]]] = field(default_factory=dict)
 
-    def on(self, event: str, hook: Callable[..., None]) -> None:
+    def on(self, event: str, hook: Callable[..., Any]) -> None:
         """Have ``hook`` called at ``event`` (e.g. ``task.transition``: a filler that runs before the ledger's writes
         its own records at the moment a service would, in the task's chain before the transition row)."""
         self.hooks.setdefault(event, []).append(hook)
 
-    def emit(self, event: str, *args: Any) -> None:
-        for hook in self.hooks.get(event, []):
-            hook(*args)
+    def emit(self, event: str, *args: Any) -> list[Any]:
+        """Call the event's hooks in order; their answers (e.g. the reason a service gives a transition)."""
+        return [hook(*args) for hook in self.hooks.get(event, [])]
 
 
 FillFunction = Callable[[Context], None]

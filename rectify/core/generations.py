@@ -15,11 +15,12 @@ itself; a token is random, so a write rolled back (a test's, a failed import's) 
 come back. A page reads all tokens in one query (``memo``: once per GET request).
 
 The price: a writer of a followed table holds its token row until it commits, so two transactions writing
-the same followed table take turns (they are rare: rules, rounds, inspections, plans, regions).
+the same followed table take turns (they are rare: rules, rounds, inspections, plans, regions, units, role grants, saved filters).
 """
 from __future__ import annotations
 
 import contextvars
+import pickle  # noqa: S403  (bytes this process pickled itself, never from outside)
 import secrets
 import threading
 from collections import OrderedDict
@@ -31,6 +32,7 @@ from django.db import connections, router
 from django.db.models import Model
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 TABLE = "core_generation"
 # Answers kept per process (the ledger keeps one per scope and page of rounds): least recently used go first.
 MAX_ENTRIES = 4096
@@ -147,6 +149,13 @@ def cached(models: Sequence[type[Model]], key: Hashable, compute: Callable[[], T
         while len(_answers) > MAX_ENTRIES:
             _answers.popitem(last=False)
     return answer
+
+
+def cached_copies(models: Sequence[type[Model]], key: Hashable, compute: Callable[[], list[M]]) -> list[M]:
+    """``cached`` for model instances a caller may change or add to (a user's grants, with their regions and
+    units): the answer is kept pickled and each caller gets copies of its own."""
+    kept = cached(models, key, lambda: pickle.dumps(compute(), protocol=pickle.HIGHEST_PROTOCOL))
+    return pickle.loads(kept)  # type: ignore[no-any-return]  # noqa: S301  (pickled by this process above)
 
 
 def forget() -> None:

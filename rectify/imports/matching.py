@@ -12,8 +12,8 @@ from rectify.core.history import record_change, snapshot
 from rectify.core.models import ChangeRecord
 from rectify.core.types import AuthedUser
 from rectify.inspections.models import Inspection, Plan
-from rectify.regions.groups import home_region, umbrella_rule
-from rectify.regions.matching import find_unit, guess_kind, normalise_name
+from rectify.regions.groups import home_region, regions_below, umbrella_rule
+from rectify.regions.matching import UnitNames, guess_kind, normalise_name
 from rectify.regions.models import Region, Unit
 
 from .models import ImportBatch
@@ -136,7 +136,7 @@ class UnitMatch:
 
 
 class UnitMatcher:
-    """find_unit with a cache, so a preview looks each name up once.
+    """The units a document names, each name looked up once, the regions below and each home region's units read once.
 
     A name that starts with a lower region's name (泽州县人民政府 in a city's plan) is looked up
     and created in that region; an umbrella phrase (各县（市、区）政府, 相关部门) is a unit group.
@@ -145,13 +145,25 @@ class UnitMatcher:
     def __init__(self, region: Region) -> None:
         self.region = region
         self._cache: dict[str, UnitMatch] = {}
+        self._below: list[Region] | None = None
+        self._names: dict[int, UnitNames] = {}  # per home region: one query each, not one per name
+
+    def _home(self, name: str) -> Region:
+        if self._below is None:
+            self._below = regions_below(self.region)
+        return home_region(name, self.region, self._below)
+
+    def _find(self, name: str, home: Region) -> Unit | None:
+        if home.pk not in self._names:
+            self._names[home.pk] = UnitNames(home)
+        return self._names[home.pk].find(name)
 
     def match(self, name: str) -> UnitMatch:
         key = normalise_name(name)
         if key not in self._cache:
             rule = umbrella_rule(name)
-            home = self.region if rule else home_region(name, self.region)
-            unit = find_unit(name, home)
+            home = self.region if rule else self._home(name)
+            unit = self._find(name, home)
             if rule and unit is not None and unit.region_id != home.pk:
                 unit = None  # 相关部门 of a county is not 相关部门 of its city
             self._cache[key] = UnitMatch(name, unit, home, rule)

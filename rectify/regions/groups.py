@@ -10,6 +10,8 @@ of its own county (``home_region``), not of the city.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import Q
 
 from .matching import normalise_name
@@ -96,24 +98,27 @@ def expand_group(group: Unit, region: Region) -> list[Unit]:
     return members
 
 
-def home_region(name: str, region: Region) -> Region:
+def regions_below(region: Region) -> list[Region]:
+    """The regions strictly below ``region``, with their parents (what ``home_region`` matches names against)."""
+    return list(Region.objects.filter(path__startswith=region.path).exclude(pk=region.pk).select_related("parent"))
+
+
+def home_region(name: str, region: Region, below: Sequence[Region] | None = None) -> Region:
     """The region a unit named in ``region``'s document belongs to.
 
     A name that starts with the name of a region strictly below ``region`` (泽州县人民政府 in a
     city's plan) belongs to that region; every other name to ``region`` itself. Only a unique,
-    longest match counts.
+    longest match counts. ``below``: ``regions_below(region)`` read once for many names.
     """
     text = normalise_name(name)
-    below = Region.objects.filter(path__startswith=region.path).exclude(pk=region.pk).select_related("parent")
+    below = regions_below(region) if below is None else below
     best: Region | None = None
     best_len = 0
     tie = False
     prefixes = {text[:n] for n in range(2, min(len(text), 40) + 1)}
-    candidates = below.filter(name__in=prefixes)
-    found = list(candidates)
     # 城区 is written 晋城市城区 in documents: full names are matched too.
-    found += [r for r in below.filter(name__in=[p[len(region.name):] for p in prefixes if p.startswith(region.name)]) if r not in found]
-    for candidate in found:
+    short = {p[len(region.name):] for p in prefixes if p.startswith(region.name)}
+    for candidate in (r for r in below if r.name in prefixes or r.name in short):
         for written in {candidate.name, candidate.full_name}:
             if text.startswith(written) and len(text) > len(written):
                 if len(written) > best_len:

@@ -27,19 +27,28 @@ def normalise_name(name: str) -> str:
     return re.sub(r"\s+", "", text).replace("(", "（").replace(")", "）")
 
 
+class UnitNames:
+    """The units of a region and its ancestors by name and alias, read in one query: looking up the many names
+    of a document costs one query per region, not one per name. Where two units answer to a name, the one
+    closest to the region (deepest path) is kept."""
+
+    def __init__(self, region: Region) -> None:
+        codes = [c for c in region.path.strip("/").split("/") if c]
+        self._units: dict[str, Unit] = {}
+        for unit in Unit.objects.filter(region__code__in=codes).select_related("region").order_by("id"):
+            for written in {unit.name, *unit.aliases}:
+                key = normalise_name(written)
+                kept = self._units.get(key)
+                if kept is None or len(unit.region.path) > len(kept.region.path):
+                    self._units[key] = unit
+
+    def find(self, name: str) -> Unit | None:
+        return self._units.get(normalise_name(name))
+
+
 def find_unit(name: str, region: Region) -> Unit | None:
-    """A unit of ``region`` or its ancestors whose name or alias is ``name``."""
-    wanted = normalise_name(name)
-    codes = [c for c in region.path.strip("/").split("/") if c]
-    candidates = Unit.objects.filter(region__code__in=codes).select_related("region")
-    best: Unit | None = None
-    for unit in candidates:
-        names = [unit.name, *unit.aliases]
-        if any(normalise_name(n) == wanted for n in names):
-            # Prefer the unit closest to the region named (deepest path).
-            if best is None or len(unit.region.path) > len(best.region.path):
-                best = unit
-    return best
+    """A unit of ``region`` or its ancestors whose name or alias is ``name`` (many names: ``UnitNames``)."""
+    return UnitNames(region).find(name)
 
 
 @transaction.atomic

@@ -6,7 +6,12 @@ class SupervisionConfig(AppConfig):
     label = "supervision"
 
     def ready(self) -> None:
+        from rectify.core.copies import register
         from rectify.tasks.hooks import on_show
+
+        from .models import NOTICE_REGION_PATH
+
+        register(NOTICE_REGION_PATH)  # kept by triggers; checked and repaired by `rectify manage check_counters`
 
         from .schedule import attach_lights
 

@@ -53,7 +53,7 @@ def fill_notices(ctx: Context) -> None:
         issuer = issuers[task.pk]
         last[issuer] = last.get(issuer, 0) + 1
         notices.append(SupervisionNotice(
-            task=task, region=task.region, issuer=issuer, year=today.year, seq=last[issuer], issued_by=admin,
+            task=task, region_path=task.region_path, region=task.region, issuer=issuer, year=today.year, seq=last[issuer], issued_by=admin,
             kind=SupervisionNotice.Kind.ORDINARY, reason=f"该任务整改时限为{task.deadline:%Y年%m月%d日}，已逾期未完成，请按时限办理",
             automatic=False, issued_at=now, issued_on=today, working_days=rule.working_days, **due_dates(today, SupervisionNotice.Kind.ORDINARY, rule),
         ))

@@ -59,7 +59,7 @@ class NoticeFilter(django_filters.FilterSet):
 
     def by_region(self, queryset: QuerySet[SupervisionNotice], name: str, value: Any) -> QuerySet[SupervisionNotice]:
         region = get_object_or_404(self.regions, pk=value)
-        return queryset.filter(task__region__path__startswith=region.path)
+        return queryset.filter(region_path__startswith=region.path)
 
     def by_region_name(self, queryset: QuerySet[SupervisionNotice], name: str, value: str) -> QuerySet[SupervisionNotice]:
         if self.form.cleaned_data.get("region"):
@@ -67,5 +67,5 @@ class NoticeFilter(django_filters.FilterSet):
         paths = list(self.regions.filter(name_q(value)).values_list("path", flat=True)[:LOOKUP_LIMIT])
         by_name = Q(pk__in=[])
         for path in paths:
-            by_name |= Q(task__region__path__startswith=path)
+            by_name |= Q(region_path__startswith=path)
         return queryset.filter(by_name)

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from rectify.accounts.roles import REGION_ROLES
-from rectify.accounts.scope import ScopedQuerySet
+from rectify.accounts.roles import REGION_ROLES, UNIT_ROLES, is_admin
+from rectify.accounts.scope import NOTHING, ScopedQuerySet, region_paths, unit_ids
+from rectify.core.copies import Copy
 from rectify.core.models import PublicModel, VersionedModel
 from rectify.core.numbering import SUPERVISION, format_number
+from rectify.core.types import AnyUser, signed_in
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Task
 
@@ -90,6 +93,22 @@ class SupervisionRule(PublicModel):
         return f"{self.region}{self.get_level_display() or '所有级别'}督办时限"
 
 
+class NoticeQuerySet(ScopedQuerySet["SupervisionNotice"]):
+    """The scope of ``scope_path`` ("task", "units"), the task's region read from the notice's own copy of its
+    path (``region_path``): a region subtree is a range of ``supervision_scope_order``, without the tasks."""
+
+    def visible_q(self, user: AnyUser, roles: set[str] | None = None) -> Q:
+        if not signed_in(user) or is_admin(user) or (roles and roles & UNIT_ROLES):
+            return super().visible_q(user, roles)  # nothing, everything, or a task reached through its units
+        q = NOTHING
+        for path in region_paths(user, roles):  # no roles asked: the region roles
+            q |= Q(region_path__startswith=path)
+        ids = unit_ids(user) if roles is None else []
+        if ids:
+            q |= Q(pk__in=SupervisionNotice._base_manager.filter(units__in=ids).values("pk"))
+        return q
+
+
 class SupervisionNotice(VersionedModel):
     """A supervision notice (督办单) with a hard time limit for each step."""
 
@@ -150,6 +169,9 @@ class SupervisionNotice(VersionedModel):
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     send_backs = models.PositiveSmallIntegerField("退回次数", default=0)
+    # A copy of the task's ``region_path`` (``NOTICE_REGION_PATH``, kept by triggers): the scope filter of the
+    # lists and the leading key of their index.
+    region_path = models.CharField("任务区划路径", max_length=120, editable=False, blank=True)
 
     # Seen by the region roles over its task and by the units it is addressed to (not by every unit
     # of the task); changed by the office over its task.
@@ -157,7 +179,7 @@ class SupervisionNotice(VersionedModel):
     scope_roles = REGION_ROLES
     scope_edit_path = "task"
 
-    objects = ScopedQuerySet.as_manager()
+    objects = NoticeQuerySet.as_manager()
 
     class Meta:
         verbose_name = "督办单"
@@ -171,7 +193,15 @@ class SupervisionNotice(VersionedModel):
             models.Index(fields=["status", "done_by"], name="supervision_status_due"),
             # the lists' order: their first page read from it instead of sorting every notice in scope
             models.Index(fields=["-issued_at", "-id"], name="supervision_issued_order"),
+            # a region subtree's notices (the region roles' scope, the region filter): a prefix range, then the order
+            models.Index(fields=["region_path", "-issued_at", "-id"], name="supervision_scope_order",
+                         opclasses=["varchar_pattern_ops", "", ""]),
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and self.task_id is not None:
+            self.region_path = self.task.region_path  # what the insert trigger writes, known before the query
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.number
@@ -204,6 +234,10 @@ class SupervisionNotice(VersionedModel):
     def is_late(self, today: datetime.date) -> bool:
         due = self.current_due()
         return due is not None and due < today
+
+
+NOTICE_REGION_PATH = Copy(name="notice_region_path", table="supervision_supervisionnotice", column="region_path",
+                          key="task_id", source="tasks_task", source_column="region_path")
 
 
 class NoticeCounter(models.Model):

@@ -73,6 +73,9 @@ class NoticeList(ScopedListView):
     template_name = "supervision/list.html"
     title = "督办单"
     empty = "没有符合条件的督办单。"
+    # A region subtree's page found in ``supervision_scope_order`` alone, then its rows joined to their tasks
+    # and regions (joined first, every notice in scope was read with its task before the sort).
+    deferred = True
 
     def narrow(self, qs: QuerySet[SupervisionNotice]) -> QuerySet[SupervisionNotice]:
         return self.related(qs).order_by("-issued_at", "-id")
@@ -95,6 +98,7 @@ class MyNotices(NoticeList):
     """我的督办: notices addressed to the user's units, open ones first."""
 
     filterset_class = None
+    deferred = False  # distinct over the units: the keys would carry the order's columns
     title = "我的督办"
     empty = "本单位暂无督办单。"
 

@@ -158,7 +158,7 @@ class Task(VersionedModel):
         self.seq_key = seq_sort_key(self.seq)
         parts = [self.seq, self.title, self.problem, self.target, self.responsible_person, self.section_title, self.deadline_text]
         parts += [m.text for m in self.measures.all()] if self.pk else []
-        parts += [a.unit.name for a in self.assignments.all()] if self.pk else []
+        parts += [a.unit.name for a in self.assignments_with_units()] if self.pk else []
         self.search_text = "\n".join(p for p in parts if p)
 
     def units_by_role(self, role: str) -> list[Unit]:
@@ -168,8 +168,15 @@ class Task(VersionedModel):
         return {
             "measures": [m.text for m in self.measures.all()],
             "milestones": [{"date": m.date.isoformat() if m.date else None, "text": m.text} for m in self.milestones.all()],
-            "assignments": [f"{a.get_role_display()}：{a.unit.name}" for a in self.assignments.all()],
+            "assignments": [f"{a.get_role_display()}：{a.unit.name}" for a in self.assignments_with_units()],
         }
+
+    def assignments_with_units(self) -> list[Assignment]:
+        """The assignments with their units: those prefetched, else one query (not one more per unit)."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("assignments")
+        if prefetched is not None:
+            return list(prefetched)
+        return list(self.assignments.select_related("unit"))
 
 
 class Measure(models.Model):

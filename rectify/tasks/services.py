@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 
 from rectify.accounts.scope import check_assignable_units, check_writable_region
 from rectify.core.context import current_actor
@@ -101,6 +104,18 @@ def _write_children(task: Task, data: TaskData) -> None:
         task._prefetched_objects_cache.clear()
 
 
+@contextmanager
+def children_loaded(task: Task) -> Iterator[None]:
+    """Within the block, the task's measures, milestones and assignments (with their units) just written are read
+    once, for its search text and its history row alike (not once for each, and once more per unit); dropped after."""
+    prefetch_related_objects([task], "measures", "milestones", Prefetch("assignments", queryset=Assignment.objects.select_related("unit")))
+    try:
+        yield
+    finally:
+        if hasattr(task, "_prefetched_objects_cache"):
+            task._prefetched_objects_cache.clear()
+
+
 def _write_milestones(task: Task, wanted: list[tuple[datetime.date | None, str]]) -> None:
     """Keep the rows whose (date, text) are still wanted, with their done marks; delete the removed, add the new."""
     pool: dict[tuple[datetime.date | None, str], list[Milestone]] = {}
@@ -189,9 +204,10 @@ def create_task(data: TaskData, *, reason: str = "", action: str = ChangeRecord.
     apply_completeness(task, data)
     task.save()
     _write_children(task, data)
-    task.refresh_search_text()
-    task.save(update_fields=["search_text", "section_title", "seq_key"])
-    record_change(task, action, after=snapshot(task), reason=reason, task_uuid=task.uuid)
+    with children_loaded(task):
+        task.refresh_search_text()
+        task.save(update_fields=["search_text", "section_title", "seq_key"])
+        record_change(task, action, after=snapshot(task), reason=reason, task_uuid=task.uuid)
     if task.parent_id:
         roll_up(task.parent_id)
     return task
@@ -235,12 +251,13 @@ def update_task(task: Task, data: TaskData, *, expected_version: int, reason: st
     apply_completeness(task, data)
     _move_first(task, counted_before)
     _write_children(task, data)
-    task.refresh_search_text()
-    save_versioned(
-        task, expected_version,
-        PLAIN_FIELDS + ["region", "region_path", "parent", "search_text", "section_title", "seq_key", "needs_completion", "incomplete_reason"],
-    )
-    record_change(task, action, before=before, after=snapshot(task), reason=reason, task_uuid=task.uuid)
+    with children_loaded(task):
+        task.refresh_search_text()
+        save_versioned(
+            task, expected_version,
+            PLAIN_FIELDS + ["region", "region_path", "parent", "search_text", "section_title", "seq_key", "needs_completion", "incomplete_reason"],
+        )
+        record_change(task, action, before=before, after=snapshot(task), reason=reason, task_uuid=task.uuid)
     if old_parent_id != task.parent_id:  # the new parent's roll-up changes, and the old one's if it keeps children
         if task.parent_id:
             roll_up(task.parent_id)

@@ -18,11 +18,12 @@ from django.views.decorators.http import require_POST
 
 from rectify.accounts.permissions import can
 from rectify.accounts.scope import subtree_paths, writable_regions
+from rectify.core import generations
 from rectify.core.estimates import planned_rows
 from rectify.core.models import ChangeRecord, SavedFilter
 from rectify.core.pagination import paginate
 from rectify.core.refusals import Refused, refusal_to_form, show_refusal
-from rectify.core.types import AuthedRequest
+from rectify.core.types import AuthedRequest, AuthedUser
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
 
@@ -68,6 +69,12 @@ def attach_unit_names(tasks: list[Task]) -> list[Task]:
     for task in tasks:
         task.unit_names = names[task.pk]  # type: ignore[attr-defined]
     return tasks
+
+
+def saved_filters_of(user: AuthedUser) -> list[SavedFilter]:
+    """The user's saved filters (常用筛选), kept per process until one is saved or deleted (``core.generations``)."""
+    return generations.cached_copies([SavedFilter], ("saved filters", user.pk),
+                                     lambda: list(SavedFilter.objects.filter(user=user)))
 
 
 def state_counts(tasks: QuerySet[Task], today: Any = None) -> tuple[list[dict[str, Any]], int, int]:
@@ -172,7 +179,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         "counts_later": later,
         "inspection_options": options_html(ledger_filter.inspection_options(request.GET.get("inspection", ""))),
         "query": query.urlencode(),
-        "saved_filters": list(SavedFilter.objects.filter(user=request.user)),
+        "saved_filters": saved_filters_of(request.user),
         "can_edit": can(request.user, "ledger.edit"),
         "today": timezone.localdate(),
         **(counts_context(request, without_state, counted) if counted is not None else {}),

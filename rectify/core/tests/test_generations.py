@@ -136,3 +136,54 @@ def test_the_ledger_shows_a_light_rule_changed_on_its_next_load(world: SimpleNam
         assert "light-yellow" in client.get("/ledger/").content.decode()
         LightRule.objects.filter(region=world.city).update(yellow_days_before_deadline=10)
         assert "light-green" in client.get("/ledger/").content.decode()
+
+
+def test_a_grant_given_or_taken_changes_the_scope_on_the_next_request(world: SimpleNamespace, make_task: Any, login: Any) -> None:
+    """The grants are kept per process (``User.grants``): a grant written by the admin site, a queryset or raw
+    SQL is the scope of the very next request, on every app server."""
+    from rectify.accounts.models import RoleGrant
+    from rectify.accounts.roles import Role
+
+    task = make_task(region=world.county2)
+    client = login(world.other_unit)
+    assert client.get(f"/ledger/{task.uuid}/").status_code == 404
+    grant = RoleGrant.objects.create(user=world.other_unit, role=Role.OFFICE, region=world.county2)
+    assert client.get(f"/ledger/{task.uuid}/").status_code == 200
+    RoleGrant.objects.filter(pk=grant.pk).delete()
+    assert client.get(f"/ledger/{task.uuid}/").status_code == 404
+
+
+def test_a_unit_renamed_is_the_grants_unit_on_the_next_request(world: SimpleNamespace, login: Any) -> None:
+    from rectify.regions.models import Unit
+
+    client = login(world.county_unit)
+    client.get("/ledger/")
+    Unit.objects.filter(pk=world.unit_county_env.pk).update(name="城区生态环境保护分局")
+    user = client.get("/ledger/").wsgi_request.user
+    assert [g.unit.name for g in user.grants] == ["城区生态环境保护分局"]
+
+
+def test_each_request_gets_grants_of_its_own(world: SimpleNamespace) -> None:
+    """Kept pickled: a request that changes its grant objects changes no other request's."""
+    from rectify.accounts.models import User
+
+    first = User.objects.get(pk=world.city_office.pk).grants
+    first[0].region.name = "改过的名称"
+    first.append(first[0])
+    second = User.objects.get(pk=world.city_office.pk).grants
+    assert len(second) == 1 and second[0].region.name == world.city.name
+
+
+def test_a_saved_filter_shows_and_goes_on_the_next_load(world: SimpleNamespace, login: Any) -> None:
+    client = login(world.city_office)
+    assert "近期督办" not in client.get("/ledger/").content.decode()
+    client.post("/ledger/filters/save/", {"name": "近期督办", "query": "overdue=on"})
+    page = client.get("/ledger/").content.decode()
+    assert "近期督办" in page
+    from rectify.core.models import SavedFilter
+
+    SavedFilter.objects.filter(user=world.city_office).update(name="逾期任务")  # no signal sent
+    page = client.get("/ledger/").content.decode()
+    assert "逾期任务" in page and "近期督办" not in page
+    SavedFilter.objects.filter(user=world.city_office).delete()
+    assert "逾期任务" not in client.get("/ledger/").content.decode()

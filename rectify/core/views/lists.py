@@ -47,6 +47,7 @@ class ScopedListView(ListView):  # type: ignore[type-arg]
     table_class: ClassVar[Any] = None
     paginate_by = 20
     page_param: ClassVar[str] = "page"
+    deferred: ClassVar[bool] = False  # the page's keys first (``core.paginator.DeferredPaginator``)
     template_name = "core/list.html"
     title: ClassVar[str] = ""
     empty: ClassVar[str] = "暂无记录。"
@@ -109,7 +110,7 @@ class ScopedListView(ListView):  # type: ignore[type-arg]
         """Add to the rows of the page what the table shows beside the columns (labels, lights …)."""
 
     def paginate_queryset(self, queryset: Any, page_size: int) -> tuple[Any, Any, list[Any], bool]:
-        page = paginate(self.request, queryset, page_size, param=self.page_param)
+        page = paginate(self.request, queryset, page_size, param=self.page_param, deferred=self.deferred)
         page.object_list = rows = list(page.object_list)
         self.decorate(rows)
         return page.paginator, page, rows, page.has_other_pages()

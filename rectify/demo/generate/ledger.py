@@ -1,8 +1,9 @@
 """Inspections, plans, tasks decomposed province → city → county, monthly rounds and progress reports.
 
 Per province: the tasks are built in memory, their life is played month by month as the services play
-it (a report is written and its text copied into the task's 进展情况; a leaf task moves along the loop;
-every ancestor is rolled up with ``tasks.rollup``), then everything is bulk-inserted and the history
+it (a report is written and its text copied into the task's 进展情况; once a month's round is over, the
+task's lead unit has reviewed it, as ``dispatch.services.review_report`` does; a leaf task moves along the
+loop; every ancestor is rolled up with ``tasks.rollup``), then everything is bulk-inserted and the history
 rows are appended to the chain in the order the services would have written them.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from rectify.accounts.models import User
 from rectify.core.bulk import RowTemplate, copy_rows, insert
 from rectify.core.fill import Context, register
 from rectify.core.history import JsonParts, snapshot
@@ -236,6 +238,12 @@ class ProvinceBuilder:
                 continue
             steps = PATHS[_pick_state(self.rng, node.task.deadline, self.today)]
             when = sorted(self.rng.randrange(months) for _ in steps) if months else [0] * len(steps)
+            if steps[-1:] == [TaskState.CLOSED] and when[-1] == when[-2]:
+                # 销号 only after the announcement period (a week or so from the move to 公示中): a month later
+                if when[-1] + 1 < months:
+                    when[-1] += 1
+                else:
+                    steps, when = steps[:-1], when[:-1]
             for month, step in zip(when, steps, strict=True):
                 node.steps.setdefault(month, []).append(step)
 
@@ -263,6 +271,8 @@ class ProvinceBuilder:
                 if task.progress != text:
                     task.progress, task.version = text, task.version + 1
                     events.append(("progress", month, node, before, self._values(task)))
+            if month < len(self.periods) - 1:  # the round closes: its reports have been reviewed by the lead units
+                events.extend(("review", month, node) for node in self.nodes)
             for node in self.nodes:
                 for step in node.steps.get(month, []):
                     before_state = node.task.state
@@ -343,7 +353,7 @@ class ProvinceBuilder:
             ))
         insert(rounds)
         ctx.wrote("调度轮次", len(rounds))
-        reports = ReportRows(ctx)
+        reports = ReportRows(ctx, ctx.data["report_reviewer"])
         for event in events:
             kind, month = event[0], event[1]
             round_ = rounds[month]
@@ -352,12 +362,15 @@ class ProvinceBuilder:
                 first = snapshot(round_) | {"status": ReportingRound.Status.OPEN, "version": 1}
                 chain.append(round_, Action.CREATE, time=clock.at(self.periods[month]), after=first, reason="发起调度")
             elif kind == "close":
+                reports.flush()
                 if round_.status == ReportingRound.Status.CLOSED:
                     chain.append(round_, Action.TRANSITION, time=clock.at(round_.due_date), before={"status": "open"},
                                  after={"status": "closed"}, reason="结束调度")
             elif kind == "report":
                 _, _, node, assignment, text, schedule, percent = event
                 reports.add(round_, node, assignment, clock.at(day), text, schedule, percent)
+            elif kind == "review":
+                reports.review(event[2], clock.at(day + datetime.timedelta(days=2)))
             elif kind == "progress":
                 _, _, node, before, after = event
                 chain.append_row("tasks.task", node.key, node.label, Action.UPDATE, time=clock.at(day),
@@ -365,9 +378,10 @@ class ProvinceBuilder:
                                  reason=f"调度报送：{round_.title}", task_uuid=node.key)
             elif kind == "transition":
                 _, _, node, before_state, state = event
-                reason = "开始整改" if state == TaskState.IN_PROGRESS else f"生成数据：{TaskState(state).label}"
                 at = clock.at(day + datetime.timedelta(days=5))
-                ctx.emit("task.transition", node.task, before_state, state, at)  # e.g. acceptance's records first
+                answers = ctx.emit("task.transition", node.task, before_state, state, at)  # e.g. acceptance's records first
+                given = next((reason for reason in answers if reason), None)  # the reason the step's service gives
+                reason = given or ("开始整改" if state == TaskState.IN_PROGRESS else f"生成数据：{TaskState(state).label}")
                 chain.append_row("tasks.task", node.key, node.label, Action.TRANSITION, time=at,
                                  before={"state": before_state}, after={"state": state}, reason=reason, task_uuid=node.key)
             elif kind == "rollup":
@@ -379,17 +393,20 @@ class ProvinceBuilder:
 
 
 class ReportRows:
-    """Progress reports as ``submit_report`` writes them, without a model instance each: the first report is a
-    real ``ProgressReport`` whose row (``bulk.RowTemplate``) and history picture (``_report_snapshot``, encoded
-    once as ``JsonParts``) the others repeat with their own values."""
+    """Progress reports as ``submit_report`` writes them, and their review as ``review_report`` writes it, without a
+    model instance each: the first report is a real ``ProgressReport`` whose row (``bulk.RowTemplate``) and history
+    picture (``_report_snapshot``, encoded once as ``JsonParts``) the others repeat with their own values. A month's
+    rows wait for its reviews (the row is stored as reviewed) and are written when its round closes."""
 
-    VARYING = ("uuid", "round_id", "task_id", "period", "assignment_id", "unit_id", "submitted_at", "text", "percent", "schedule")
+    VARYING = ("uuid", "round_id", "task_id", "period", "assignment_id", "unit_id", "submitted_at", "text", "percent", "schedule",
+               "version", "status", "reviewed_by_id", "reviewed_at")
 
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.rows: list[tuple[Any, ...]] = []
+    def __init__(self, ctx: Context, reviewer: User) -> None:
+        self.ctx, self.reviewer = ctx, reviewer
+        self.rows: list[list[Any]] = []
         self.template: RowTemplate | None = None
         self.picture: JsonParts | None = None
+        self.waiting: dict[int, tuple[list[Any], str, str, dict[str, Any]]] = {}  # id(node) → its report's row, key, text, picture
 
     def add(self, round_: ReportingRound, node: Node, assignment: Assignment, at: datetime.datetime, text: str,
             schedule: str, percent: int) -> None:
@@ -400,20 +417,36 @@ class ReportRows:
             self.template, self.picture = RowTemplate(proto, self.VARYING), JsonParts(_report_snapshot(proto))
         key = uuid.uuid4()
         unit = assignment.unit
-        self.rows.append(self.template.row(key, round_.pk, node.task.pk, period, assignment.pk, unit.pk, at, text, percent, schedule))
-        after = self.picture.text({"uuid": str(key), "round": round_.title, "task": node.key, "unit": unit.name,
-                                   "period": f"{period:%Y-%m}", "submitted_at": at.isoformat(), "text": text,
-                                   "percent": percent, "schedule": schedule})
-        self.ctx.chain.append_row("dispatch.progressreport", key, f"{unit.name}·{period:%Y年%m月}", Action.CREATE, time=at,
-                                  after=after, reason=f"调度报送：{round_.title}", task_uuid=node.key)
-        if len(self.rows) >= 20000:
-            self.flush()
+        row = list(self.template.row(key, round_.pk, node.task.pk, period, assignment.pk, unit.pk, at, text, percent, schedule,
+                                     1, ProgressReport.Status.SUBMITTED.value, None, None))
+        self.rows.append(row)
+        values = {"uuid": str(key), "round": round_.title, "task": node.key, "unit": unit.name, "period": f"{period:%Y-%m}",
+                  "submitted_at": at.isoformat(), "text": text, "percent": percent, "schedule": schedule}
+        label = f"{unit.name}·{period:%Y年%m月}"
+        self.waiting[id(node)] = (row, str(key), label, values)
+        self.ctx.chain.append_row("dispatch.progressreport", key, label, Action.CREATE, time=at,
+                                  after=self.picture.text(values), reason=f"调度报送：{round_.title}", task_uuid=node.key)
+
+    def review(self, node: Node, at: datetime.datetime) -> None:
+        """The lead unit accepts the node's latest report (``review_report``: one transition row, the whole picture
+        before and after)."""
+        row, key, label, values = self.waiting.pop(id(node))  # a report was added first: template and picture are set
+        if self.template is None or self.picture is None:
+            return
+        status = ProgressReport.Status.ACCEPTED.value
+        version, state, by, when = self.template.positions[-4:]  # VARYING's last four
+        row[version], row[state], row[by], row[when] = 2, status, self.reviewer.pk, at
+        reviewed = values | {"version": 2, "status": status, "reviewed_by": str(self.reviewer), "reviewed_at": at.isoformat()}
+        self.ctx.chain.append_row("dispatch.progressreport", key, label, Action.TRANSITION, time=at,
+                                  before=self.picture.text(values), after=self.picture.text(reviewed), reason="牵头单位认可报送",
+                                  task_uuid=node.key, user_id=self.reviewer.pk, user_name=self.reviewer.get_full_name() or self.reviewer.get_username())
 
     def flush(self) -> None:
         if self.template is not None and self.rows:
-            copy_rows(ProgressReport, self.template.fields, self.rows)
+            copy_rows(ProgressReport, self.template.fields, [tuple(row) for row in self.rows])
             self.ctx.wrote("进展报送", len(self.rows))
             self.rows = []
+            self.waiting = {}
 
 
 @register(20, "督察、方案、任务、调度和进展报送",
@@ -424,6 +457,9 @@ def fill_ledger(ctx: Context) -> None:
     if not periods:
         periods = []
     provinces: list[Region] = ctx.data["provinces"]
+    ctx.data["report_reviewer"] = User.objects.create_user(
+        username="gen_lead", password=None, last_name="牵", first_name="头单位审核人（生成数据）")  # no role: cannot log in
+    ctx.wrote("账号", 1)
     share, extra = divmod(ctx.tasks, len(provinces))
     for index, province in enumerate(provinces):
         budget = share + (1 if index < extra else 0)

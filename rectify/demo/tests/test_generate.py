@@ -148,6 +148,7 @@ def test_each_part_registers_its_filler_and_they_run_in_order() -> None:
 
 def test_reports_acceptance_and_notices_are_written_as_their_services_write_them() -> None:
     from rectify.acceptance.models import AcceptanceApplication, AcceptanceReview
+    from rectify.core import copies
     from rectify.core.models import DocumentCounter
     from rectify.core.numbering import SUPERVISION
     from rectify.dispatch.services import _report_snapshot
@@ -157,10 +158,19 @@ def test_reports_acceptance_and_notices_are_written_as_their_services_write_them
     generate(tasks=300, reports_per_task=6, provinces=3, seed=7)
     assert verify_chain()[1] == []
     rows = {(r.object_type, r.object_uuid, r.action): r for r in ChangeRecord.objects.all()}
-    # Progress reports: the history picture is _report_snapshot of the stored report, the row names it as str().
-    for report in ProgressReport.objects.select_related("round", "unit", "task"):
-        row = rows[("dispatch.progressreport", report.uuid, "create")]
-        assert row.after == _report_snapshot(report) and row.object_repr == str(report)
+    # Progress reports: the history picture is _report_snapshot of the stored report, the row names it as str();
+    # a report of a closed round was reviewed after it was submitted (review_report's row holds the stored picture).
+    unreviewed = {"version": 1, "status": "submitted", "reviewed_by": None, "reviewed_at": None}
+    for report in ProgressReport.objects.select_related("round", "unit", "task", "reviewed_by"):
+        created = rows[("dispatch.progressreport", report.uuid, "create")]
+        reviewed = rows.get(("dispatch.progressreport", report.uuid, "transition"))
+        assert created.object_repr == str(report)
+        if report.round.status == "closed":
+            assert reviewed is not None and reviewed.after == _report_snapshot(report) and report.status == "accepted"
+            assert reviewed.before == created.after == reviewed.after | unreviewed
+            assert reviewed.user_id == report.reviewed_by_id and reviewed.time == report.reviewed_at > created.time
+        else:
+            assert reviewed is None and created.after == _report_snapshot(report) and report.status == "submitted"
     # Acceptance: one application per task that reached 申请验收, a review per decision, rows in the task's chain
     # right before the transition the service makes.
     applied = Task.objects.filter(state__in=[TaskState.APPLIED, TaskState.SENT_BACK, TaskState.ACCEPTED,
@@ -190,6 +200,8 @@ def test_reports_acceptance_and_notices_are_written_as_their_services_write_them
         assert row.after == {**snapshot(notice), "units": [u.name for u in notice.units.order_by("name")]} or \
             sorted(row.after["units"]) == sorted(u.name for u in notice.units.all())
         assert row.chain_key == f"task:{notice.task.uuid}"
+        assert notice.region_path == notice.task.region_path != ""  # the copy the lists' scope reads
+    assert copies.check_all()["notice_region_path"] == []
     for issuer, year, last in DocumentCounter.objects.filter(kind=SUPERVISION).values_list("issuer", "year", "last"):
         seqs = sorted(n.seq for n in notices if (n.issuer, n.year) == (issuer, year))
         assert seqs == list(range(1, last + 1))

@@ -36,7 +36,7 @@ def batch_from(response: Any) -> ImportBatch:
     return ImportBatch.objects.get(uuid=uuid)
 
 
-def form_data(batch: ImportBatch, action: str = "confirm", **edits: dict[str, Any]) -> dict[str, Any]:
+def form_data(batch: ImportBatch, action: str = "confirm", **edits: Any) -> dict[str, Any]:
     """What the preview page posts when nothing is changed, with ``edits`` per task: t0={...}."""
     batch.refresh_from_db()
     assert batch.region is not None
@@ -54,5 +54,5 @@ def form_data(batch: ImportBatch, action: str = "confirm", **edits: dict[str, An
     return data
 
 
-def confirm(client: Client, batch: ImportBatch, **edits: dict[str, Any]) -> Any:
+def confirm(client: Client, batch: ImportBatch, **edits: Any) -> Any:
     return client.post(reverse("imports:preview", args=[batch.uuid]), form_data(batch, **edits))

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rectify.core import counters
+from rectify.core import copies, counters
 from rectify.core.history import seal, verify_chain
 from rectify.core.models import AuditChain, RootDigest
 
@@ -15,13 +15,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         count, problems = verify_chain()
-        what = "审计链校验失败" if problems else "计数表校验失败"
-        # The maintained counts (rectify.core.counters) are checked with the chain: a mismatch is reported here
-        # and repaired with `rectify manage check_counters --repair`.
+        chain_broken = bool(problems)
+        # The maintained counts (rectify.core.counters) and copies (rectify.core.copies) are checked with the
+        # chain: a mismatch is reported here and repaired with `rectify manage check_counters --repair`.
         for name, rows in counters.check_all().items():
             for key, stored, counted in rows[:20]:
                 problems.append(f"计数表 {name} {key}：记录 {stored}，实际 {counted}（可用 rectify manage check_counters --repair 重新统计）")
+        for name, copy_rows in copies.check_all().items():
+            for row_id, stored_value, expected in copy_rows[:20]:
+                problems.append(f"副本 {name} 第 {row_id} 行：记录“{stored_value}”，应为“{expected}”（可用 rectify manage check_counters --repair 改正）")
         chains = AuditChain.objects.count()
+        what = "审计链校验失败" if chain_broken else "计数表校验失败" if any(p.startswith("计数表") for p in problems) else "副本校验失败"
         for problem in problems:
             self.stderr.write(problem)
         if problems:
