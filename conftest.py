@@ -1,10 +1,12 @@
 """Shared fixtures: a small real region tree, units, one user per role, a plan with tasks."""
 from __future__ import annotations
 
+import contextlib
 import datetime
+import os
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -155,15 +157,67 @@ def migrate_to_latest() -> None:
     executor.migrate(executor.loader.graph.leaf_nodes())
 
 
-# A morning of a working day well inside the holiday calendar's years: tests that count days from "today"
-# run on it (``fixed_clock``), so a suite running across midnight in China (16:00 UTC) cannot find data
-# made on one day and pages asked on the next.
+# A morning of a working day well inside the holiday calendar's years. The whole run (collection too) starts
+# on it and ticks on (``pytest_configure``), so no test reads the date of the machine: a run crossing midnight
+# in China (16:00 UTC) once made data on one day and asked the pages on the next, and a test could pass or
+# fail by the month, the year or the holiday it ran on. RECTIFY_TEST_CLOCK moves the start, e.g.
+# "2026-12-31T23:59:50+08:00" (the run crosses the year); "real" keeps the machine's clock.
 FIXED_NOW = datetime.datetime(2026, 6, 15, 10, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+
+
+def suite_clock() -> datetime.datetime | None:
+    raw = os.environ.get("RECTIFY_TEST_CLOCK", "").strip()
+    if not raw:
+        return FIXED_NOW
+    if raw == "real":
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise pytest.UsageError(f"RECTIFY_TEST_CLOCK={raw}：请写成带时区的时刻，如 2026-12-31T23:59:50+08:00，或 real")
+    return moment
+
+
+_SUITE_CLOCK = pytest.StashKey[Any]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    moment = suite_clock()
+    if moment is not None:
+        import time_machine
+
+        traveller = time_machine.travel(moment, tick=True)
+        traveller.start()
+        config.stash[_SUITE_CLOCK] = traveller
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    traveller = config.stash.get(_SUITE_CLOCK, None)
+    if traveller is not None:
+        traveller.stop()
 
 
 @pytest.fixture
 def fixed_clock() -> Any:
+    """FIXED_NOW for a module whose expectations are written for that day, whatever RECTIFY_TEST_CLOCK says."""
     import time_machine
 
     with time_machine.travel(FIXED_NOW, tick=True):
         yield FIXED_NOW
+
+
+@contextlib.contextmanager
+def travel_with_fresh_passwords(moment: datetime.datetime) -> Iterator[Any]:
+    """``time_machine.travel(moment, tick=False)`` for a test whose accounts were made before, on the suite's
+    clock: their passwords are renewed at ``moment``, else a login more than 90 days later is sent to change
+    the password (the test passed only while the machine's date was near ``moment``)."""
+    import time_machine
+    from django.utils import timezone
+
+    from rectify.accounts.models import User
+
+    with time_machine.travel(moment, tick=False) as traveller:
+        User.objects.update(password_changed_at=timezone.now())
+        yield traveller

@@ -7,9 +7,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
+from conftest import travel_with_fresh_passwords
 from rectify.acceptance import jobs
 from rectify.acceptance.models import Announcement
 from rectify.core.holidays import load_package_years
@@ -66,7 +66,7 @@ def test_statutory_holidays_of_years_nobody_entered() -> None:
 ])
 def test_announcements_published_in_december_2026(today: datetime.date, ends_on: datetime.date, warned: bool,
                                                  world: Any, make_task: Any, login: Any) -> None:
-    with time_machine.travel(at(today), tick=False):
+    with travel_with_fresh_passwords(at(today)):
         office = login(world.city_office)
         task = accepted_task(world, make_task, login)
         response = office.post(url("announce", task), {"version": fresh(task).version}, follow=True)
@@ -84,7 +84,7 @@ def _enter(client: Any, **extra: Any) -> Any:
     return client.post(CALENDAR, {**data, **extra})
 
 
-@time_machine.travel(at(D(2026, 12, 3)), tick=False)
+@travel_with_fresh_passwords(at(D(2026, 12, 3)))
 def test_an_administrator_enters_2027_from_the_notice(world: Any, login: Any) -> None:
     admin = login(world.admin)
     page = admin.get(CALENDAR)
@@ -141,13 +141,8 @@ def test_administrators_are_reminded_from_november(world: Any) -> None:
     assert notes.count() == 2
 
 
-@time_machine.travel(at(D(2030, 9, 27)), tick=False)
+@travel_with_fresh_passwords(at(D(2030, 9, 27)))
 def test_2030_before_anyone_entered_it_then_after(world: Any, make_task: Any, login: Any) -> None:
-    from django.utils import timezone
-
-    from rectify.accounts.models import User
-
-    User.objects.update(password_changed_at=timezone.now())  # the accounts were made in 2026: passwords renewed
     office = login(world.city_office)
     task = accepted_task(world, make_task, login)
     response = office.post(url("announce", task), {"version": fresh(task).version}, follow=True)
@@ -165,7 +160,7 @@ def test_2030_before_anyone_entered_it_then_after(world: Any, make_task: Any, lo
     assert "按录入的日历公示期应至2030年10月10日" in page  # 29, 30 September, 8, 9, 10 October
 
 
-@time_machine.travel(at(D(2026, 12, 28)), tick=False)
+@travel_with_fresh_passwords(at(D(2026, 12, 28)))
 def test_the_api_says_the_period_was_estimated(world: Any, make_task: Any, login: Any) -> None:
     task = accepted_task(world, make_task, login)
     response = login(world.city_office).post(f"/api/v1/acceptance/tasks/{task.uuid}/announce", {"version": fresh(task).version},

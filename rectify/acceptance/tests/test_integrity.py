@@ -11,12 +11,11 @@ from zoneinfo import ZoneInfo
 
 import docx
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from conftest import pdf_bytes, png_bytes
+from conftest import pdf_bytes, png_bytes, travel_with_fresh_passwords
 from rectify.acceptance import services
 from rectify.acceptance.models import AcceptanceApplication, Announcement, Closure, LookBack
 from rectify.tasks.states import TaskState
@@ -29,7 +28,7 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 
 # ---------------------------------------------------------------- 1. no back-dated announcement
 
-@time_machine.travel(datetime.datetime(2026, 12, 1, 9, tzinfo=BEIJING), tick=False)
+@travel_with_fresh_passwords(datetime.datetime(2026, 12, 1, 9, tzinfo=BEIJING))
 def test_an_announcement_cannot_start_before_it_is_published(world: Any, make_task: Any, login: Any) -> None:
     office = login(world.city_office)
     task = accepted_task(world, make_task, login)
@@ -46,7 +45,7 @@ def test_an_announcement_cannot_start_before_it_is_published(world: Any, make_ta
         services.close_task(fresh(task), world.city_office)
 
 
-@time_machine.travel(datetime.datetime(2026, 12, 1, 9, tzinfo=BEIJING), tick=False)
+@travel_with_fresh_passwords(datetime.datetime(2026, 12, 1, 9, tzinfo=BEIJING))
 def test_the_api_refuses_a_back_dated_announcement(world: Any, make_task: Any, login: Any) -> None:
     task = accepted_task(world, make_task, login)
     response = login(world.city_office).post(f"/api/v1/acceptance/tasks/{task.uuid}/announce",
@@ -158,7 +157,7 @@ def test_a_relapse_keeps_the_public_record_and_shows_the_next_closure(world: Any
 
 # ---------------------------------------------------------------- 5. local times in the documents
 
-@time_machine.travel(datetime.datetime(2026, 12, 3, 23, 30, tzinfo=datetime.UTC), tick=False)  # 07:30 on 4 December in Beijing
+@travel_with_fresh_passwords(datetime.datetime(2026, 12, 3, 23, 30, tzinfo=datetime.UTC))  # 07:30 on 4 December in Beijing
 def test_times_in_the_dossier_are_local(world: Any, make_task: Any, login: Any) -> None:
     office = login(world.city_office)
     task = accepted_task(world, make_task, login)

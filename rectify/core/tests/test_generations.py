@@ -9,10 +9,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from conftest import travel_with_fresh_passwords
 from rectify.core import generations
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region
@@ -128,7 +128,7 @@ def test_the_ledger_shows_an_inspection_renamed_and_one_added_on_its_next_load(w
 
 def test_the_ledger_shows_a_light_rule_changed_on_its_next_load(world: SimpleNamespace, make_task: Any, login: Any) -> None:
     today = datetime.date(2026, 6, 1)
-    with time_machine.travel(datetime.datetime(2026, 6, 1, 9, tzinfo=datetime.UTC), tick=False):
+    with travel_with_fresh_passwords(datetime.datetime(2026, 6, 1, 9, tzinfo=datetime.UTC)):
         make_task(deadline=today + datetime.timedelta(days=30))
         client = login(world.city_office)
         assert "light-green" in client.get("/ledger/").content.decode()

@@ -8,10 +8,10 @@ import datetime
 from typing import Any
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
+from conftest import travel_with_fresh_passwords
 from rectify.supervision.models import ExtensionRequest, SupervisionNotice
 from rectify.supervision.services import DUE_FIELD
 
@@ -22,7 +22,7 @@ SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 
 
 def at(month: int, day: int) -> Any:
-    return time_machine.travel(datetime.datetime(2026, month, day, 9, tzinfo=SHANGHAI), tick=False)
+    return travel_with_fresh_passwords(datetime.datetime(2026, month, day, 9, tzinfo=SHANGHAI))
 
 
 def url(name: str, obj: Any) -> str:

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
+from conftest import travel_with_fresh_passwords
 from rectify.core.models import ChangeRecord
 from rectify.dispatch.models import ProgressReport, ReportingRound
 from rectify.supervision import services
@@ -27,7 +27,7 @@ D = datetime.date
 
 
 def at(day: datetime.date) -> Any:
-    return time_machine.travel(datetime.datetime(day.year, day.month, day.day, 9, tzinfo=SHANGHAI), tick=False)
+    return travel_with_fresh_passwords(datetime.datetime(day.year, day.month, day.day, 9, tzinfo=SHANGHAI))
 
 
 def run_worker(day: datetime.date) -> None:

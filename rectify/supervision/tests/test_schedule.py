@@ -154,7 +154,8 @@ def test_attach_lights_for_templates(make_task: Any) -> None:
 
 def test_missing_progress_report_from_dispatch(world: Any, make_task: Any) -> None:
     dispatch = pytest.importorskip("rectify.dispatch.models")
-    task = make_task()
+    with time_machine.travel(ENTERED, tick=False):  # before the round is due (made later, it owes no report)
+        task = make_task()
     assert annotate_lights([task], TODAY)[task.pk].colour == GREEN
     dispatch.ReportingRound.objects.create(region=world.city, title="2026年5月调度", period_start=datetime.date(2026, 5, 1),
                                            period_end=datetime.date(2026, 12, 31), due_date=datetime.date(2026, 6, 5))
