@@ -152,6 +152,12 @@ class Announcement(TaskRecord):
     class Meta(TaskRecord.Meta):
         verbose_name = "销号公示"
         verbose_name_plural = "销号公示"
+        indexes = [
+            # the public list's order, walked until a page of latest announcements is found (not every one sorted)
+            models.Index(fields=["-starts_on", "-id"], condition=models.Q(published=True), name="announcement_public_order"),
+            # a task's latest published announcement, asked once per row of that walk
+            models.Index(fields=["task", "-id"], condition=models.Q(published=True), name="announcement_task_latest"),
+        ]
 
     def __str__(self) -> str:
         return f"销号公示（{self.starts_on:%Y-%m-%d}至{self.ends_on:%Y-%m-%d}）"

@@ -380,8 +380,20 @@ class PublicList(ScopedListView):
     title = "验收销号公示"
     empty = "暂无公示。"
 
+    # The page's keys walked in ``announcement_public_order`` (each row's "latest of its task" asked in
+    # ``announcement_task_latest``), then its rows with their tasks: joined first, every announcement of the
+    # country was read with its task and sorted (450 ms at 300,000 tasks).
+    deferred = True
+
     def narrow(self, qs: QuerySet[Announcement]) -> QuerySet[Announcement]:
         return _public_announcements(qs)
+
+    def count(self, queryset: QuerySet[Announcement]) -> int | None:
+        """Every task announced has one latest published announcement: the tasks counted, not each
+        announcement checked against its task's latest."""
+        if self.filterset is not None:
+            return None
+        return Announcement.objects.filter(published=True).values("task_id").distinct().count()
 
     def decorate(self, rows: list[Any]) -> None:
         for item in rows:

@@ -381,3 +381,33 @@ def test_failed_application_leaves_no_files(world: Any, make_task: Any, login: A
     assert response.status_code == 400 and "已被他人修改" in response.content.decode()
     assert not Evidence.objects.exists()
     assert not [p for p in media_root.rglob("*") if p.is_file()]
+
+
+def test_public_list_shows_each_tasks_latest_published_announcement_in_order(world: Any, make_task: Any, client: Any) -> None:
+    """The page's keys walked in the public order and counted per task (``PublicList.count``): the same rows,
+    order and count as every announcement sorted and checked against its task's latest."""
+    from rectify.acceptance import views
+
+    day = datetime.date(2026, 3, 2)
+    for n in range(7):
+        task = make_task()
+        starts = [day + datetime.timedelta(days=(n * 5) % 11 + k * 13) for k in range(1 + n % 3)]  # same days for some tasks
+        for k, start in enumerate(starts):
+            Announcement.objects.create(task=task, starts_on=start, ends_on=start + datetime.timedelta(days=7), working_days=5,
+                                        published=not (n == 4 and k == len(starts) - 1))  # a withdrawn latest one
+    make_task()  # never announced
+    latest: dict[int, Announcement] = {}
+    for a in Announcement.objects.filter(published=True).order_by("id"):
+        latest[a.task_id] = a
+    expected = [str(a.task.uuid) for a in sorted(latest.values(), key=lambda a: (a.starts_on, a.id), reverse=True)]
+    assert len(expected) == 7
+    original = views.PublicList.paginate_by
+    views.PublicList.paginate_by = 3
+    try:
+        pages = [client.get(reverse("acceptance:public_list"), {"page": n}).content.decode() for n in (1, 2, 3)]
+    finally:
+        views.PublicList.paginate_by = original
+    for n, page in enumerate(pages):
+        on_page = sorted((page.index(uuid), uuid) for uuid in expected if uuid in page)
+        assert [uuid for _, uuid in on_page] == expected[n * 3:n * 3 + 3]
+        assert f"第 {n + 1} / 3 页，共 7 条" in page
