@@ -8,16 +8,17 @@ seals (``rectify audit verify``).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
@@ -389,15 +390,57 @@ class _ChainWalk:
             self.problems.append(f"{self.label}：根摘要记录了 {longest} 条，现只有 {self.position} 条（链尾的记录被删除）")
 
 
-def verify_chain() -> tuple[int, list[str]]:
+CHAINS_PER_READ = 2000
+"""How many chains ``verify_chain`` reads per query on PostgreSQL (about 70,000 rows of generated data)."""
+
+
+@contextlib.contextmanager
+def _one_snapshot() -> Iterator[None]:
+    """On PostgreSQL, one read-only snapshot for the whole walk: the heads, the seals and every range of
+    rows read as of one moment, so a row appended meanwhile is not mistaken for a broken chain. (SQLite
+    reads the rows in one statement, one snapshot, and its transactions would block the writers.)"""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def _rows_in_chain_order(chains_per_read: int) -> Iterator[ChangeRecord]:
+    """Every history row by chain, position and id. On PostgreSQL a range of chains at a time: one cursor
+    over the whole table made it copy 10 million rows before returning the first (Django declares a
+    ``WITH HOLD`` cursor outside a transaction), and a pooled connection without server-side cursors
+    would fetch them all into memory."""
+    rows = ChangeRecord.objects.order_by("chain_key", "seq", "id")
+    if connection.vendor != "postgresql":
+        yield from rows.iterator(chunk_size=2000)
+        return
+    keys = ChangeRecord.objects.order_by("chain_key").values_list("chain_key", flat=True).distinct()
+    last: str | None = None
+    while True:
+        chains = list((keys if last is None else keys.filter(chain_key__gt=last))[:chains_per_read])
+        if not chains:
+            return
+        yield from rows.filter(chain_key__gte=chains[0], chain_key__lte=chains[-1]).iterator(chunk_size=2000)
+        last = chains[-1]
+
+
+def verify_chain(chains_per_read: int = CHAINS_PER_READ) -> tuple[int, list[str]]:
     """Walk every chain in order and the seals; return the rows checked and a description of each break."""
+    with _one_snapshot():
+        return _verify_chain(chains_per_read)
+
+
+def _verify_chain(chains_per_read: int) -> tuple[int, list[str]]:
     problems: list[str] = []
     sealed = _verify_seals(problems)
     heads = {key: (seq, digest) for key, seq, digest in AuditChain.objects.values_list("key", "seq", "digest")}
     seen: set[str] = set()
     count = 0
     walk: _ChainWalk | None = None
-    for row in ChangeRecord.objects.order_by("chain_key", "seq", "id").iterator(chunk_size=2000):
+    for row in _rows_in_chain_order(chains_per_read):
         count += 1
         if walk is None or row.chain_key != walk.key:
             if walk is not None:
