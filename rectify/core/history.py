@@ -24,7 +24,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from .context import current_actor, current_request_id
-from .models import LEGACY_CHAIN, AuditChain, ChangeRecord, PublicModel, RootDigest, RootDigestEntry
+from .models import LEGACY_CHAIN, AuditChain, ChangeRecord, PublicModel, RootDigest, RootDigestEntry, change_digest
 from .types import AuthedUser, signed_in
 
 # Who a change row names when no person acted (automatic notices, scheduled jobs, unattended imports).
@@ -364,14 +364,14 @@ class _ChainWalk:
         self.label = chain_label(key)
         self.position, self.previous = 0, ""
 
-    def check(self, row: ChangeRecord) -> None:
+    def check(self, row: Any) -> None:
         label = self.label
         self.position += 1
         if row.previous_digest != self.previous:
             self.problems.append(f"{label}：第 {row.id} 条记录之前的记录被删除或改动（链断开）")
         elif self.key != LEGACY_CHAIN and row.seq != self.position:
             self.problems.append(f"{label}：第 {row.id} 条记录的位置不对（链内序号 {row.seq}，应为 {self.position}）")
-        if row.compute_digest() != row.digest:
+        if change_digest(row) != row.digest:
             self.problems.append(f"{label}：第 {row.id} 条记录的内容被改动（摘要不符）")
         if row.seq is not None:
             self.position = row.seq
@@ -408,23 +408,38 @@ def _one_snapshot() -> Iterator[None]:
         yield
 
 
-def _rows_in_chain_order(chains_per_read: int) -> Iterator[ChangeRecord]:
-    """Every history row by chain, position and id. On PostgreSQL a range of chains at a time: one cursor
-    over the whole table made it copy 10 million rows before returning the first (Django declares a
-    ``WITH HOLD`` cursor outside a transaction), and a pooled connection without server-side cursors
-    would fetch them all into memory."""
-    rows = ChangeRecord.objects.order_by("chain_key", "seq", "id")
+WALKED_FIELDS = ("id", "chain_key", "seq", "previous_digest", "digest", "time", "user_id", "request_id", "action",
+                 "object_type", "object_uuid", "task_uuid", "before", "after", "reason")
+
+
+def _chain_ranges(chains_per_read: int) -> Iterator[models.Q]:
+    """Ranges of chain keys of about ``chains_per_read`` chains each, bounded by the heads' keys (an index
+    walk of the small heads table) and covering every key between and beyond them, so a row whose chain
+    lost its head is still read."""
+    heads = AuditChain.objects.order_by("key").values_list("key", flat=True)
+    last: str | None = None
+    while True:
+        bounds = heads if last is None else heads.filter(key__gt=last)
+        bound = bounds[chains_per_read - 1:chains_per_read].first()
+        below = models.Q() if last is None else models.Q(chain_key__gt=last)
+        if bound is None:
+            yield below
+            return
+        yield below & models.Q(chain_key__lte=bound)
+        last = bound
+
+
+def _rows_in_chain_order(chains_per_read: int) -> Iterator[Any]:
+    """Every history row by chain, position and id, as plain rows (``change_digest`` reads them). On
+    PostgreSQL a range of chains at a time: one cursor over the whole table made it copy 10 million rows
+    before returning the first (Django declares a ``WITH HOLD`` cursor outside a transaction), and a
+    pooled connection without server-side cursors would fetch them all into memory."""
+    rows = ChangeRecord.objects.order_by("chain_key", "seq", "id").values_list(*WALKED_FIELDS, named=True)
     if connection.vendor != "postgresql":
         yield from rows.iterator(chunk_size=2000)
         return
-    keys = ChangeRecord.objects.order_by("chain_key").values_list("chain_key", flat=True).distinct()
-    last: str | None = None
-    while True:
-        chains = list((keys if last is None else keys.filter(chain_key__gt=last))[:chains_per_read])
-        if not chains:
-            return
-        yield from rows.filter(chain_key__gte=chains[0], chain_key__lte=chains[-1]).iterator(chunk_size=2000)
-        last = chains[-1]
+    for keys in _chain_ranges(chains_per_read):
+        yield from rows.filter(keys).iterator(chunk_size=2000)
 
 
 def verify_chain(chains_per_read: int = CHAINS_PER_READ) -> tuple[int, list[str]]:

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
-from rectify.core.history import chain_key_for, record_change, seal, verify_chain
+from rectify.core.history import chain_key_for, chain_label, record_change, seal, verify_chain
 from rectify.core.models import AuditChain, ChangeRecord, RootDigest, RootDigestEntry
 
 pytestmark = pytest.mark.django_db
@@ -269,9 +269,17 @@ def test_the_walk_read_a_few_chains_at_a_time_finds_the_same_rows_and_breaks(wor
     assert verify_chain(chains_per_read=1) == verify_chain() == (ChangeRecord.objects.count(), [])
     broken = tasks[2]
     sql("UPDATE {table} SET reason = %s WHERE id = %s", ["篡改", rows[broken.pk][0].id])
+    # Chains that lost their heads, first, last and between, bound no range: their rows are read all the same.
+    keys = sorted(AuditChain.objects.values_list("key", flat=True))
+    headless = [keys[0], keys[len(keys) // 2], keys[-1]]
+    AuditChain.objects.filter(key__in=headless).delete()
     count, problems = verify_chain(chains_per_read=1)
-    assert (count, problems) == verify_chain(chains_per_read=3) == verify_chain()
-    assert problems == [f"任务 {broken.uuid} 的审计链：第 {rows[broken.pk][0].id} 条记录的内容被改动（摘要不符）"]
+    assert (count, problems) == verify_chain(chains_per_read=2) == verify_chain()
+    assert count == ChangeRecord.objects.count()
+    assert f"任务 {broken.uuid} 的审计链：第 {rows[broken.pk][0].id} 条记录的内容被改动（摘要不符）" in problems
+    assert sorted(p for p in problems if p.endswith("链头缺失（链头被删除）")) == sorted(
+        f"{chain_label(key)}：链头缺失（链头被删除）" for key in headless)
+    assert len(problems) == 4
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL walks the chains in one read-only snapshot")
