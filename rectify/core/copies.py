@@ -165,13 +165,32 @@ class LatestFlag:
             END $$""")
             statements.append(f"CREATE TRIGGER {prefix}_{kind} AFTER {kind.upper()} ON {self.table} REFERENCING {tables[kind]}"
                               f" FOR EACH STATEMENT EXECUTE FUNCTION {prefix}_{kind}()")
-        return statements
+        return [*self._pg_claims(), *statements]
+
+    def _pg_claims(self) -> list[str]:
+        """Each row's owner locked as the row is written, before a copy's trigger share-locks it (a relation's
+        BEFORE row triggers fire in name order: ``rectify_claim_`` sorts before ``rectify_copy_``). Locked only
+        at the end of the statement, two writers could each hold the share and wait for the other's."""
+        claim = f"rectify_claim_{self.name}"
+        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in self._watched())
+        owners = f"CASE WHEN TG_OP = 'UPDATE' THEN ARRAY[OLD.{self.group}, NEW.{self.group}] ELSE ARRAY[NEW.{self.group}] END"
+        return [
+            f"""CREATE OR REPLACE FUNCTION {claim}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              PERFORM 1 FROM {self.owner} o WHERE o.id = ANY({owners}) ORDER BY o.id FOR NO KEY UPDATE;
+              RETURN NEW;
+            END $$""",
+            f"CREATE TRIGGER {claim}_insert BEFORE INSERT ON {self.table} FOR EACH ROW EXECUTE FUNCTION {claim}()",
+            f"CREATE TRIGGER {claim}_update BEFORE UPDATE OF {', '.join(self._watched())} ON {self.table} FOR EACH ROW"
+            f" WHEN ({changed}) EXECUTE FUNCTION {claim}()",
+        ]
 
     def drop(self, vendor: str) -> list[str]:
         prefix = f"rectify_latest_{self.name}"
         kinds = ["insert", "delete", "update"]
         if vendor == "postgresql":
-            return [f"DROP TRIGGER IF EXISTS {prefix}_{kind} ON {self.table}" for kind in kinds]
+            claims = [f"DROP TRIGGER IF EXISTS rectify_claim_{self.name}_{kind} ON {self.table}" for kind in ("insert", "update")]
+            return [*claims, *(f"DROP TRIGGER IF EXISTS {prefix}_{kind} ON {self.table}" for kind in kinds)]
         if vendor == "sqlite":
             return [f"DROP TRIGGER IF EXISTS {prefix}_{kind}" for kind in kinds]
         raise NotImplementedError(f"最新标记 {self.name} 没有 {vendor} 的触发器")
