@@ -117,6 +117,7 @@ class Acceptance:
         ends_on = add_working_days(starts_on, days, self.calendar)
         estimated = [y for y in self.calendar.estimated_years() if starts_on.year <= y <= ends_on.year]
         announcement = Announcement(task=task, starts_on=starts_on, ends_on=ends_on, working_days=days, published=True,
+                                    is_latest=True, is_latest_published=True,  # as Announcement.save: the newest is the latest
                                     body=public_body(task, self.accepted.get(id(task))),  # type: ignore[arg-type]
                                     calendar_note=estimate_warning(estimated))
         self.announcements.append(announcement)
@@ -144,8 +145,12 @@ class Acceptance:
         for review in self.reviews:
             review.application = review.application
         insert(self.reviews)
+        latest: dict[int, Announcement] = {}
         for announcement in self.announcements:
             announcement.task = announcement.task
+            latest[announcement.task_id] = announcement  # ids are given in list order: the last of its task is its latest
+        for announcement in self.announcements:  # what the triggers would set, written with the rows
+            announcement.is_latest = announcement.is_latest_published = latest[announcement.task_id] is announcement
         insert(self.announcements)
         for closure in self.closures:
             closure.task, closure.announcement = closure.task, closure.announcement

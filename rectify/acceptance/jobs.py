@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 from django.db import models, transaction
-from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -48,8 +47,7 @@ def announcement_periods_ended(today: datetime.date | None = None) -> int:
     """公示期满提醒：公示期已过且无未处理或成立的异议的，通知整改办可以销号。"""
     today = today or timezone.localdate()
     done = 0
-    latest = Announcement.objects.filter(task=OuterRef("task")).order_by("-id").values("pk")[:1]
-    ended = (Announcement.objects.filter(task__state=TaskState.ANNOUNCED, ended_notified=False, ends_on__lt=today, pk=Subquery(latest))
+    ended = (Announcement.objects.filter(task__state=TaskState.ANNOUNCED, ended_notified=False, ends_on__lt=today, is_latest=True)
              .select_related("task__region").prefetch_related("objections").order_by("id"))
     for announcement in ended:
         task = announcement.task

@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import uuid as uuid_lib
 from pathlib import PurePosixPath
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 
 from rectify.accounts.roles import Role
 from rectify.accounts.scope import ScopedQuerySet
+from rectify.core.copies import Copy, LatestFlag
 from rectify.core.models import PublicModel
 from rectify.core.numbering import CLOSURE, format_number
 from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Task
+from rectify.tasks.states import TaskState
 
 DEFAULT_ANNOUNCEMENT_DAYS = 5
 
@@ -148,19 +151,45 @@ class Announcement(TaskRecord):
     ended_notified = models.BooleanField("已提醒公示期满", default=False)
     calendar_note = models.CharField("节假日日历提示", max_length=300, blank=True,
                                      help_text="公示期跨越尚未录入节假日安排的年度时，截止日为推算结果")
+    # Kept by triggers (ANNOUNCEMENT_LATEST, ANNOUNCEMENT_LATEST_PUBLISHED): true on the task's announcement of
+    # highest id, and on its published one of highest id. The lists that ask for "the latest of its task"
+    # read a partial index of these rows instead of comparing each announcement with its task's others.
+    is_latest = models.BooleanField("本任务最新的公示", default=False, editable=False)
+    is_latest_published = models.BooleanField("本任务最新的已发布公示", default=False, editable=False)
+    # A copy of the task's state (ANNOUNCEMENT_TASK_STATE, kept by triggers): the tasks still in announcement
+    # have their latest announcements in one small partial index.
+    task_state = models.CharField("任务状态", max_length=16, editable=False, blank=True)
 
     class Meta(TaskRecord.Meta):
         verbose_name = "销号公示"
         verbose_name_plural = "销号公示"
         indexes = [
-            # the public list's order, walked until a page of latest announcements is found (not every one sorted)
-            models.Index(fields=["-starts_on", "-id"], condition=models.Q(published=True), name="announcement_public_order"),
-            # a task's latest published announcement, asked once per row of that walk
-            models.Index(fields=["task", "-id"], condition=models.Q(published=True), name="announcement_task_latest"),
+            # the public list: each task's latest published announcement, in the list's order (a page is a range)
+            models.Index(fields=["-starts_on", "-id"], condition=models.Q(is_latest_published=True),
+                         name="announcement_public_latest"),
+            # 公示期满待销号: the latest announcement of each task in announcement, by the day it ends (the list's
+            # order); with its id (the objections' key) it is counted without reading the announcements
+            models.Index(fields=["ends_on", "task"], include=["id"], condition=models.Q(is_latest=True, task_state=TaskState.ANNOUNCED),
+                         name="announcement_announced_end"),
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding:  # what the insert triggers write, known before the query: a new row is its task's latest
+            self.is_latest, self.is_latest_published = True, self.published
+            if self.task_id is not None:
+                self.task_state = self.task.state
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"销号公示（{self.starts_on:%Y-%m-%d}至{self.ends_on:%Y-%m-%d}）"
+
+
+ANNOUNCEMENT_TASK_STATE = Copy(name="announcement_task_state", table="acceptance_announcement", column="task_state",
+                               key="task_id", source="tasks_task", source_column="state")
+ANNOUNCEMENT_LATEST = LatestFlag(name="announcement_latest", table="acceptance_announcement", column="is_latest",
+                                 group="task_id", owner="tasks_task")
+ANNOUNCEMENT_LATEST_PUBLISHED = LatestFlag(name="announcement_latest_published", table="acceptance_announcement",
+                                           column="is_latest_published", group="task_id", owner="tasks_task", among="published")
 
 
 class Objection(PublicModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,16 +29,16 @@ def applications_to_review(user: AuthedUser, limit: int) -> Pending:
 @todo_list("announcements_ended")
 def announcements_ended(user: AuthedUser, limit: int, today: datetime.date | None = None) -> Pending:
     """Tasks in announcement whose latest period has ended with no objection open or upheld: ready to close.
-    Found from the ended announcements (the latest of their task, none blocking), not by asking each task in
-    announcement for its latest one (every announced task of the country for the administrator)."""
+    Read in ``announcement_announced_end``: the latest announcement (``is_latest``) of each task in announcement
+    (``task_state``, both kept by triggers), by the day it ends — a few rows, already in the list's order —
+    not every ended announcement of the country compared with its task's others. A row is the announcement,
+    its task's end date as ``latest_end``."""
     today = today or timezone.localdate()
-    later = Announcement.objects.filter(task_id=OuterRef("task_id"), pk__gt=OuterRef("pk"))
     blocking = Objection.objects.filter(announcement_id=OuterRef("pk")).exclude(resolution=Objection.Resolution.REJECTED)
-    ended = Announcement.objects.filter(ends_on__lt=today).exclude(Exists(later)).exclude(Exists(blocking)).values("task_id")
-    latest = Announcement.objects.filter(task=OuterRef("pk")).order_by("-id")
-    rows = (role_tasks(user, Role.OFFICE).filter(state=TaskState.ANNOUNCED, pk__in=ended)
-            .annotate(latest_end=Subquery(latest.values("ends_on")[:1])).select_related("region").order_by("latest_end", "id"))
-    return listed("announcements_ended", "公示期满待销号", rows, lambda t: file_entry(t, f"{t.latest_end:%Y-%m-%d}期满"), limit)
+    rows = (Announcement.objects.filter(is_latest=True, task_state=TaskState.ANNOUNCED, ends_on__lt=today,
+                                        task__in=role_tasks(user, Role.OFFICE))
+            .exclude(Exists(blocking)).annotate(latest_end=F("ends_on")).select_related("task__region").order_by("ends_on", "task_id"))
+    return listed("announcements_ended", "公示期满待销号", rows, lambda a: file_entry(a.task, f"{a.latest_end:%Y-%m-%d}期满"), limit)
 
 
 @todo_list("objections_open")

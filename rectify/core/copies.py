@@ -9,13 +9,19 @@ it when a row is inserted or its key changes, one on the source table carries a 
 that copy it — every write path (the services, a queryset ``update``, the generator's ``COPY``, raw SQL)
 keeps it, so a new write path cannot forget it.
 
-Each app registers its copies here (``register``, from its ``AppConfig.ready``); ``differences`` lists the
-rows whose copy is not the source's value and ``repair`` sets them (``rectify manage check_counters``
-checks and repairs the copies with the counters), ``install`` (re)creates the triggers (the migrations).
+A latest flag (``LatestFlag``) is kept the same way: a boolean column true on the row of highest id of each
+group (a task's latest announcement), optionally among the rows a boolean column admits (its latest
+published one), so that a partial index holds only the latest rows.
+
+Each app registers its copies and flags here (``register``, from its ``AppConfig.ready``); ``differences``
+lists the rows whose value is not what it should be and ``repair`` sets them (``rectify manage
+check_counters`` checks and repairs them with the counters), ``install`` (re)creates the triggers (the
+migrations).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.db import connections
 
@@ -77,46 +83,185 @@ class Copy:
             return [f"DROP TRIGGER IF EXISTS {prefix}_{kind}" for kind in on]
         raise NotImplementedError(f"副本 {self.name} 没有 {vendor} 的触发器")
 
+    def wrong_rows(self, vendor: str) -> str:
+        value = self.source_value("c")
+        return f"SELECT c.id, c.{self.column}, {value} FROM {self.table} c WHERE c.{self.column} <> {value} ORDER BY c.id"
 
-COPIES: dict[str, Copy] = {}
+    def repair_sql(self, vendor: str) -> str:
+        value = self.source_value(self.table)
+        return f"UPDATE {self.table} SET {self.column} = {value} WHERE {self.column} <> {value}"
 
 
-def register(copy: Copy) -> Copy:
+@dataclass(frozen=True)
+class LatestFlag:
+    """``table.column`` is true on the row of highest id among the rows of the same ``group`` (and, when
+    ``among`` names a boolean column, among those whose ``among`` is true), false on every other row.
+    ``owner`` is the table ``group`` points to: on PostgreSQL a writer locks the owner rows of the groups it
+    changes, so two writers of one group take turns and the second sees the first's rows."""
+
+    name: str
+    table: str
+    column: str
+    group: str
+    owner: str
+    among: str = ""
+
+    def _top(self, groups: str = "") -> str:
+        """The latest id of each group (NULL: no row admitted): of every group, or of those the condition
+        ``groups`` admits (its ``{g}`` is the group column)."""
+        admitted = f"CASE WHEN s.{self.among} THEN s.id END" if self.among else "s.id"
+        where = f" WHERE {groups.format(g=f's.{self.group}')}" if groups else ""
+        return f"SELECT s.{self.group} AS grp, MAX({admitted}) AS top FROM {self.table} s{where} GROUP BY s.{self.group}"
+
+    def _expected(self, row: str) -> str:
+        return f"COALESCE({row}.id = top.top, FALSE)"
+
+    def _recompute(self, groups: str = "") -> str:
+        """Set the flag where it is wrong, in every group or in those the condition ``groups`` admits."""
+        t = self.table
+        mine = f" AND {groups.format(g=f'{t}.{self.group}')}" if groups else ""
+        return (f"UPDATE {t} SET {self.column} = {self._expected(t)} FROM ({self._top(groups)}) top"
+                f" WHERE {t}.{self.group} = top.grp{mine} AND {t}.{self.column} <> {self._expected(t)}")
+
+    def _watched(self) -> list[str]:
+        return [self.group, *([self.among] if self.among else [])]
+
+    def triggers(self, vendor: str) -> list[str]:
+        if vendor == "postgresql":
+            return self._pg_triggers()
+        if vendor == "sqlite":
+            prefix = f"rectify_latest_{self.name}"
+            watched = ", ".join(self._watched())
+            changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in self._watched())
+            return [
+                f"CREATE TRIGGER {prefix}_insert AFTER INSERT ON {self.table} BEGIN {self._recompute(f'{{g}} = NEW.{self.group}')}; END",
+                f"CREATE TRIGGER {prefix}_delete AFTER DELETE ON {self.table} BEGIN {self._recompute(f'{{g}} = OLD.{self.group}')}; END",
+                f"CREATE TRIGGER {prefix}_update AFTER UPDATE OF {watched} ON {self.table} WHEN {changed} BEGIN"
+                f" {self._recompute(f'{{g}} IN (OLD.{self.group}, NEW.{self.group})')}; END",
+            ]
+        raise NotImplementedError(f"最新标记 {self.name} 没有 {vendor} 的触发器")
+
+    def _pg_triggers(self) -> list[str]:
+        """Statement triggers with transition tables: a bulk load (the generator's ``COPY``) recounts its groups
+        once per statement, not once per row."""
+        prefix = f"rectify_latest_{self.name}"
+        changed = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in self._watched())
+        pairs = "new_rows n JOIN old_rows o ON o.id = n.id"
+        sources = {"insert": f"SELECT {self.group} FROM new_rows", "delete": f"SELECT {self.group} FROM old_rows",
+                   "update": f"SELECT n.{self.group} FROM {pairs} WHERE {changed} UNION SELECT o.{self.group} FROM {pairs} WHERE {changed}"}
+        tables = {"insert": "NEW TABLE AS new_rows", "delete": "OLD TABLE AS old_rows", "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}
+        statements = []
+        for kind, source in sources.items():
+            # The owners are locked first and the groups recounted in a later statement, which sees what a writer
+            # that held them has committed meanwhile (READ COMMITTED: a snapshot per statement).
+            statements.append(f"""CREATE OR REPLACE FUNCTION {prefix}_{kind}() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE groups bigint[] := ARRAY(SELECT DISTINCT g FROM ({source}) changed(g) WHERE g IS NOT NULL ORDER BY g);
+            BEGIN
+              IF cardinality(groups) > 0 THEN
+                PERFORM 1 FROM {self.owner} o WHERE o.id = ANY(groups) ORDER BY o.id FOR NO KEY UPDATE;
+                {self._recompute('{g} = ANY(groups)')};
+              END IF;
+              RETURN NULL;
+            END $$""")
+            statements.append(f"CREATE TRIGGER {prefix}_{kind} AFTER {kind.upper()} ON {self.table} REFERENCING {tables[kind]}"
+                              f" FOR EACH STATEMENT EXECUTE FUNCTION {prefix}_{kind}()")
+        return [*self._pg_claims(), *statements]
+
+    def _pg_claims(self) -> list[str]:
+        """Each row's owner locked as the row is written, before a copy's trigger share-locks it (a relation's
+        BEFORE row triggers fire in name order: ``rectify_claim_`` sorts before ``rectify_copy_``). Locked only
+        at the end of the statement, two writers could each hold the share and wait for the other's."""
+        claim = f"rectify_claim_{self.name}"
+        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in self._watched())
+        owners = f"CASE WHEN TG_OP = 'UPDATE' THEN ARRAY[OLD.{self.group}, NEW.{self.group}] ELSE ARRAY[NEW.{self.group}] END"
+        return [
+            f"""CREATE OR REPLACE FUNCTION {claim}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              PERFORM 1 FROM {self.owner} o WHERE o.id = ANY({owners}) ORDER BY o.id FOR NO KEY UPDATE;
+              RETURN NEW;
+            END $$""",
+            f"CREATE TRIGGER {claim}_insert BEFORE INSERT ON {self.table} FOR EACH ROW EXECUTE FUNCTION {claim}()",
+            f"CREATE TRIGGER {claim}_update BEFORE UPDATE OF {', '.join(self._watched())} ON {self.table} FOR EACH ROW"
+            f" WHEN ({changed}) EXECUTE FUNCTION {claim}()",
+        ]
+
+    def drop(self, vendor: str) -> list[str]:
+        prefix = f"rectify_latest_{self.name}"
+        kinds = ["insert", "delete", "update"]
+        if vendor == "postgresql":
+            claims = [f"DROP TRIGGER IF EXISTS rectify_claim_{self.name}_{kind} ON {self.table}" for kind in ("insert", "update")]
+            return [*claims, *(f"DROP TRIGGER IF EXISTS {prefix}_{kind} ON {self.table}" for kind in kinds)]
+        if vendor == "sqlite":
+            return [f"DROP TRIGGER IF EXISTS {prefix}_{kind}" for kind in kinds]
+        raise NotImplementedError(f"最新标记 {self.name} 没有 {vendor} 的触发器")
+
+    def wrong_rows(self, vendor: str) -> str:
+        t = self.table
+        return (f"SELECT {t}.id, {t}.{self.column}, {self._expected(t)} FROM {t} JOIN ({self._top()}) top"
+                f" ON {t}.{self.group} = top.grp WHERE {t}.{self.column} <> {self._expected(t)} ORDER BY {t}.id")
+
+    def repair_sql(self, vendor: str) -> str:
+        return self._recompute()
+
+
+class Maintained(Protocol):
+    """A column the database keeps (a copy, a latest flag): its triggers and how to find and fix wrong rows."""
+
+    @property
+    def name(self) -> str: ...
+
+    def triggers(self, vendor: str) -> list[str]: ...
+
+    def drop(self, vendor: str) -> list[str]: ...
+
+    def wrong_rows(self, vendor: str) -> str: ...
+
+    def repair_sql(self, vendor: str) -> str: ...
+
+
+COPIES: dict[str, Maintained] = {}
+
+
+def register(copy: Maintained) -> Maintained:
     COPIES[copy.name] = copy
     return copy
 
 
-def install(copy: Copy, using: str = "default") -> None:
-    """(Re)create the copy's triggers: drop the old ones first."""
+def install(copy: Maintained, using: str = "default") -> None:
+    """(Re)create the triggers: drop the old ones first."""
     connection = connections[using]
     with connection.cursor() as cursor:
         for statement in [*copy.drop(connection.vendor), *copy.triggers(connection.vendor)]:
             cursor.execute(statement)
 
 
-def uninstall(copy: Copy, using: str = "default") -> None:
+def uninstall(copy: Maintained, using: str = "default") -> None:
     connection = connections[using]
     with connection.cursor() as cursor:
         for statement in copy.drop(connection.vendor):
             cursor.execute(statement)
 
 
-def differences(copy: Copy, using: str = "default") -> list[tuple[int, str, str]]:
-    """(id, stored, expected) for every row whose copy is not its source's value, by id."""
-    with connections[using].cursor() as cursor:
-        value = copy.source_value("c")
-        cursor.execute(f"SELECT c.id, c.{copy.column}, {value} FROM {copy.table} c WHERE c.{copy.column} <> {value} ORDER BY c.id")
-        return [(int(row[0]), row[1], row[2]) for row in cursor.fetchall()]
+def _shown(value: object) -> str:
+    return ("是" if value else "否") if isinstance(value, bool | int) else str(value)
 
 
-def repair(copy: Copy, using: str = "default") -> int:
-    """Set every wrong copy to its source's value, in one statement; the rows changed."""
-    value = copy.source_value(copy.table)
-    with connections[using].cursor() as cursor:
-        cursor.execute(f"UPDATE {copy.table} SET {copy.column} = {value} WHERE {copy.column} <> {value}")
+def differences(copy: Maintained, using: str = "default") -> list[tuple[int, str, str]]:
+    """(id, stored, expected) for every row whose value is not what its source says, by id (a flag as 是/否)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(copy.wrong_rows(connection.vendor))
+        return [(int(row[0]), _shown(row[1]), _shown(row[2])) for row in cursor.fetchall()]
+
+
+def repair(copy: Maintained, using: str = "default") -> int:
+    """Set every wrong row to what its source says, in one statement; the rows changed."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(copy.repair_sql(connection.vendor))
         return int(cursor.rowcount)
 
 
 def check_all(using: str = "default") -> dict[str, list[tuple[int, str, str]]]:
-    """Every registered copy's differences (an empty list: consistent)."""
+    """Every registered copy's and flag's differences (an empty list: consistent)."""
     return {name: differences(copy, using) for name, copy in sorted(COPIES.items())}

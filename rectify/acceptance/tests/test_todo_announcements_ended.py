@@ -61,6 +61,6 @@ def test_the_ended_list_is_the_reference(world: SimpleNamespace, make_task: Any)
     for user in (world.admin, world.city_office, world.province_office):
         expected = [(t.pk, t.latest_end) for t in reference(user, TODAY)]
         pending = announcements_ended(user, 50, today=TODAY)
-        found = [(t.pk, t.latest_end) for t in pending.rows]
+        found = [(a.task_id, a.latest_end) for a in pending.rows]  # a row is the task's latest announcement
         assert found == expected and pending.rows.count() == len(expected)
     assert len([(t.pk) for t in reference(world.admin, TODAY)]) == 5

@@ -202,6 +202,12 @@ def test_reports_acceptance_and_notices_are_written_as_their_services_write_them
         assert row.chain_key == f"task:{notice.task.uuid}"
         assert notice.region_path == notice.task.region_path != ""  # the copy the lists' scope reads
     assert copies.check_all()["notice_region_path"] == []
+    # Announcements: each announced task's latest flagged, as the triggers keep it (the load writes the flags itself).
+    from rectify.acceptance.models import Announcement
+
+    announced = Announcement.objects.values("task_id").distinct().count()
+    assert announced and Announcement.objects.filter(is_latest=True, is_latest_published=True).count() == announced
+    assert copies.check_all()["announcement_latest"] == copies.check_all()["announcement_latest_published"] == []
     for issuer, year, last in DocumentCounter.objects.filter(kind=SUPERVISION).values_list("issuer", "year", "last"):
         seqs = sorted(n.seq for n in notices if (n.issuer, n.year) == (issuer, year))
         assert seqs == list(range(1, last + 1))
