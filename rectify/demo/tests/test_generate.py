@@ -165,6 +165,7 @@ def test_reports_acceptance_and_notices_are_written_as_their_services_write_them
         created = rows[("dispatch.progressreport", report.uuid, "create")]
         reviewed = rows.get(("dispatch.progressreport", report.uuid, "transition"))
         assert created.object_repr == str(report)
+        assert (report.unit_name, report.task_seq) == (report.unit.name, report.task.seq)  # the copies the round's list sorts by
         if report.round.status == "closed":
             assert reviewed is not None and reviewed.after == _report_snapshot(report) and report.status == "accepted"
             assert reviewed.before == created.after == reviewed.after | unreviewed
@@ -201,7 +202,7 @@ def test_reports_acceptance_and_notices_are_written_as_their_services_write_them
             sorted(row.after["units"]) == sorted(u.name for u in notice.units.all())
         assert row.chain_key == f"task:{notice.task.uuid}"
         assert notice.region_path == notice.task.region_path != ""  # the copy the lists' scope reads
-    assert copies.check_all()["notice_region_path"] == []
+    assert copies.check_all() == {name: [] for name in copies.COPIES}
     for issuer, year, last in DocumentCounter.objects.filter(kind=SUPERVISION).values_list("issuer", "year", "last"):
         seqs = sorted(n.seq for n in notices if (n.issuer, n.year) == (issuer, year))
         assert seqs == list(range(1, last + 1))
