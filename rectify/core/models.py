@@ -50,6 +50,30 @@ LEGACY_CHAIN = ""
 """The chain key of rows written before per-task chains: one global chain, hashed as before."""
 
 
+def change_digest(row: Any) -> str:
+    """The digest of a history row, from a ``ChangeRecord`` or any row with its fields as attributes (the
+    audit walk reads plain rows: building 10 million model objects cost it a quarter of its time)."""
+    content: list[Any] = [
+        row.previous_digest,
+        row.time.isoformat() if row.time else None,
+        row.user_id,
+        row.request_id,
+        row.action,
+        row.object_type,
+        str(row.object_uuid),
+        str(row.task_uuid) if row.task_uuid else None,
+        row.before,
+        row.after,
+        row.reason,
+    ]
+    if row.chain_key != LEGACY_CHAIN:
+        # A chained row also covers which chain it belongs to and where: a row moved to another
+        # chain or position no longer matches. Legacy rows keep the payload they were hashed with.
+        content = [row.chain_key, row.seq, *content]
+    payload = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 class ChangeRecord(models.Model):
     """One change of one object: before and after as JSON, who, when, which request and why.
 
@@ -109,25 +133,7 @@ class ChangeRecord(models.Model):
         raise PermissionError("变更记录只能追加，不能删除")
 
     def compute_digest(self) -> str:
-        content: list[Any] = [
-            self.previous_digest,
-            self.time.isoformat() if self.time else None,
-            self.user_id,
-            self.request_id,
-            self.action,
-            self.object_type,
-            str(self.object_uuid),
-            str(self.task_uuid) if self.task_uuid else None,
-            self.before,
-            self.after,
-            self.reason,
-        ]
-        if self.chain_key != LEGACY_CHAIN:
-            # A chained row also covers which chain it belongs to and where: a row moved to another
-            # chain or position no longer matches. Legacy rows keep the payload they were hashed with.
-            content = [self.chain_key, self.seq, *content]
-        payload = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return change_digest(self)
 
     def display_changes(self) -> list[Any]:
         """The changed fields as a person reads them (``core.changes``): labels, values, no internals."""

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
-from rectify.core.history import chain_key_for, record_change, seal, verify_chain
+from rectify.core.history import chain_key_for, chain_label, record_change, seal, verify_chain
 from rectify.core.models import AuditChain, ChangeRecord, RootDigest, RootDigestEntry
 
 pytestmark = pytest.mark.django_db
@@ -258,3 +258,66 @@ def test_bulk_digests_are_byte_identical_to_compute_digest(value: Any) -> None:
         assert row_digest(record.chain_key, 3, record.previous_digest, when, user_id, record.request_id, "update",
                           "tasks.task", record.object_uuid, task_uuid, encoded[0], encoded[1], record.reason) \
             == record.compute_digest()
+
+
+def test_the_walk_read_a_few_chains_at_a_time_finds_the_same_rows_and_breaks(world: Any, make_task: Any) -> None:
+    """On PostgreSQL the chains are read a range at a time (``CHAINS_PER_READ``); a range of one chain
+    walks the same rows and reports the same breaks, a broken chain among whole ones included."""
+    tasks = [make_task() for _ in range(4)]
+    rows = {task.pk: write(task, 2, task=task) for task in tasks}
+    write(world.plan, 3)
+    assert verify_chain(chains_per_read=1) == verify_chain() == (ChangeRecord.objects.count(), [])
+    broken = tasks[2]
+    sql("UPDATE {table} SET reason = %s WHERE id = %s", ["篡改", rows[broken.pk][0].id])
+    # Chains that lost their heads, first, last and between, bound no range: their rows are read all the same.
+    keys = sorted(AuditChain.objects.values_list("key", flat=True))
+    headless = [keys[0], keys[len(keys) // 2], keys[-1]]
+    AuditChain.objects.filter(key__in=headless).delete()
+    count, problems = verify_chain(chains_per_read=1)
+    assert (count, problems) == verify_chain(chains_per_read=2) == verify_chain()
+    assert count == ChangeRecord.objects.count()
+    assert f"任务 {broken.uuid} 的审计链：第 {rows[broken.pk][0].id} 条记录的内容被改动（摘要不符）" in problems
+    assert sorted(p for p in problems if p.endswith("链头缺失（链头被删除）")) == sorted(
+        f"{chain_label(key)}：链头缺失（链头被删除）" for key in headless)
+    assert len(problems) == 4
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL walks the chains in one read-only snapshot")
+@pytest.mark.django_db(transaction=True)
+def test_rows_written_during_the_walk_are_not_mistaken_for_breaks(world: Any, make_task: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the walk reads a chain, another connection appends to a chain it has not read yet: the walk
+    sees neither that row nor its new head (one snapshot), so nothing is reported."""
+    import threading
+
+    from rectify.core import history
+    from rectify.tasks.models import Task
+
+    tasks = [make_task() for _ in range(3)]
+    for task in tasks:
+        write(task, 1, task=task)
+    last = max(tasks, key=lambda task: f"task:{task.uuid}")
+    written: list[int] = []
+
+    def append_elsewhere() -> None:
+        try:
+            fresh = Task.objects.get(pk=last.pk)
+            written.append(write(fresh, 1, task=fresh)[0].id)
+        finally:
+            connection.close()
+
+    original = history._ChainWalk.end
+
+    def end_then_write(walk: Any, head: Any) -> None:
+        if not written:
+            thread = threading.Thread(target=append_elsewhere)
+            thread.start()
+            thread.join()
+        original(walk, head)
+
+    monkeypatch.setattr(history._ChainWalk, "end", end_then_write)
+    before = ChangeRecord.objects.count()
+    assert verify_chain(chains_per_read=1) == (before, [])
+    assert written and ChangeRecord.objects.count() == before + 1
+    monkeypatch.undo()
+    assert verify_chain() == (before + 1, [])
