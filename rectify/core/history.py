@@ -16,15 +16,16 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max
 from django.db.models.fields.files import FieldFile
+from django.db.models.options import Options
 from django.utils import timezone
 
 from .context import current_actor, current_request_id
-from .models import LEGACY_CHAIN, AuditChain, ChangeRecord, PublicModel, RootDigest, RootDigestEntry, change_digest
+from .models import LEGACY_CHAIN, AuditChain, ChangeRecord, RootDigest, RootDigestEntry, change_digest
 from .types import AuthedUser, signed_in
 
 # Who a change row names when no person acted (automatic notices, scheduled jobs, unattended imports).
@@ -66,7 +67,17 @@ def snapshot(obj: models.Model, exclude: Iterable[str] = ("id", "created_at", "u
     return data
 
 
-def chain_key_for(obj: models.Model, task_uuid: uuid.UUID | None) -> str:
+class Recorded(Protocol):
+    """What a change row is about: a model with a public id (``PublicModel``'s, or one derived from a natural key
+    that never changes, as a region's from its code)."""
+
+    _meta: ClassVar[Options[Any]]
+
+    @property
+    def uuid(self) -> uuid.UUID: ...
+
+
+def chain_key_for(obj: Recorded, task_uuid: uuid.UUID | None) -> str:
     """The chain a change joins: its task's (``task:<uuid>``), else its object type's (``type:<app.model>``)."""
     if task_uuid is not None:
         return f"task:{task_uuid}"
@@ -93,7 +104,7 @@ def _locked_head(key: str) -> AuditChain:
 
 
 def record_change(
-    obj: PublicModel,
+    obj: Recorded,
     action: str,
     *,
     before: dict[str, Any] | None = None,

@@ -22,6 +22,7 @@ from uuid import UUID
 
 from django.template import defaultfilters
 from django.urls import reverse
+from django.utils import timezone
 from jinja2 import Environment, Undefined
 from markupsafe import Markup
 
@@ -34,9 +35,15 @@ def escaped(value: Any) -> Any:
 
 
 def date(value: Any, fmt: str) -> str:
-    """Django's ``date`` filter; a plain date as ``Y-m-d`` is its ISO form (``%04d-%02d-%02d``)."""
+    """Django's ``date`` filter, on the local time as Django's templates give it to the filter (an aware
+    moment in the current time zone); a plain date as ``Y-m-d`` is its ISO form (``%04d-%02d-%02d``)."""
     if fmt == "Y-m-d" and type(value) is datetime.date:
         return value.isoformat()
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):  # as the template engine gives it to the filter (template_localtime)
+            value = timezone.localtime(value)
+        if fmt == "Y-m-d H:i":
+            return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
     return str(defaultfilters.date(value, fmt))
 
 

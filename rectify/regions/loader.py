@@ -13,6 +13,7 @@ from pathlib import Path
 from django.db import transaction
 
 from .models import Region
+from .services import move_region
 
 
 def adcodes_path() -> Path:
@@ -47,23 +48,30 @@ def parent_code(code: str, known: set[str]) -> str | None:
     return code[:2] + "0000"
 
 
+RELOAD_REASON = "重新载入国家区划数据：上级区划变更"
+
+
 @transaction.atomic
 def load_regions(path: Path | None = None) -> int:
-    """Create or update every region; returns the number of regions now present."""
+    """Create or update every region; returns the number of regions now present. A region whose parent changed
+    in the list is moved with everything below it (``services.move_region``), never re-pathed alone."""
     names = dict(read_divisions(path))
     known = set(names)
-    existing = {r.code: r for r in Region.objects.all()}
     ordered = sorted(names, key=lambda c: (["province", "city", "county"].index(level_of(c)), c))
+    existing = {r.code: r for r in Region.objects.all()}
     for code in ordered:
         parent = existing.get(parent_code(code, known) or "")
-        path_prefix = parent.path if parent else ""
         region = existing.get(code)
         if region is None:
-            region = Region(code=code)
-        region.name = names[code]
-        region.level = level_of(code)
-        region.parent = parent
-        region.path = f"{path_prefix}{code}/"
-        region.save()
-        existing[code] = region
+            region = Region(code=code, name=names[code], level=level_of(code), parent=parent,
+                            path=f"{parent.path if parent else ''}{code}/")
+            region.save()
+            existing[code] = region
+            continue
+        if region.parent_id != (parent.pk if parent else None):
+            move_region(region, parent, reason=RELOAD_REASON)
+            existing = {r.code: r for r in Region.objects.all()}  # the paths below it changed too
+        if region.name != names[code]:
+            region.name = names[code]
+            region.save(update_fields=["name"])
     return Region.objects.count()

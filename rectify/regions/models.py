@@ -1,6 +1,8 @@
 """Regions (GB/T 2260) and the units (organisations) that work in them."""
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 
 from rectify.accounts.scope import ScopedQuerySet, region_scope, writable_region_q, writable_unit_q
@@ -28,6 +30,10 @@ class UnitQuerySet(ScopedQuerySet["Unit"]):
         return writable_unit_q(user)
 
 
+# Regions' public ids are derived from their codes (``Region.uuid``): the code names a region for good.
+REGION_NAMESPACE = uuid.UUID("0b5c6f0e-7a1d-5c3e-9f4a-2d8e6b1c4a70")
+
+
 class Region(models.Model):
     class Level(models.TextChoices):
         PROVINCE = "province", "省级"
@@ -46,6 +52,8 @@ class Region(models.Model):
     # No scope path: the region tree is the scope itself (RegionQuerySet: subtrees of the user's grants).
     scope_exempt = "the region tree is the scope itself; RegionQuerySet reads it from the user's grants"
     objects = RegionQuerySet.as_manager()
+    # A move's history row counts the regions that moved with it (``regions.services.move_region``).
+    history_labels = {"regions_below": "随之移动的下级区划数"}
 
     class Meta:
         verbose_name = "行政区划"
@@ -62,6 +70,11 @@ class Region(models.Model):
             if self.name in {"城区", "郊区", "市辖区", "矿区"}:
                 return f"{self.parent.name}{self.name}"
         return self.name
+
+    @property
+    def uuid(self) -> uuid.UUID:
+        """The public id its change history is kept under (``core.history``): derived from the code."""
+        return uuid.uuid5(REGION_NAMESPACE, self.code)
 
     def subtree_q(self, field: str = "region") -> models.Q:
         """A filter for records whose ``field`` region lies in this region's subtree."""

@@ -16,6 +16,7 @@ from rectify.core.models import VersionedModel
 from rectify.core.types import AnyUser
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region, Unit
+from rectify.regions.services import repath, subtree_moved
 
 from .states import DONE_STATES, OPEN_STATES, AssignmentState, TaskState
 
@@ -272,6 +273,15 @@ def _keep_region_paths(sender: Any, instance: Region, **kwargs: Any) -> None:
 
 
 models.signals.post_save.connect(_keep_region_paths, sender=Region, dispatch_uid="task_region_path")
+
+
+def _carry_moved_paths(sender: Any, old_path: str, new_path: str, **kwargs: Any) -> None:
+    """A region subtree moved (``regions.services.move_region``): its tasks' copies follow, in one statement
+    (the notices' copies and the counters follow them by trigger)."""
+    Task.objects.filter(region_path__startswith=old_path).update(region_path=repath("region_path", old_path, new_path))
+
+
+subtree_moved.connect(_carry_moved_paths, dispatch_uid="task_region_paths_moved")
 
 
 TITLE_CHARS = 60

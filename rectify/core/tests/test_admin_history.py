@@ -12,13 +12,15 @@ from django.urls import reverse
 
 from rectify.core.admin import ADMIN_REASON, HistoryAdmin, ReadOnlyAdmin
 from rectify.core.models import ChangeRecord, VersionedModel
-from rectify.regions.models import Unit
+from rectify.regions.models import Region, Unit
 from rectify.tests_security.test_matrix import records  # noqa: F401  (the matrix's records of every kind)
 
-# Units have no version, but their changes are recorded (``core.writes``): they count as history-bearing.
-HISTORY_WITHOUT_VERSION = {Unit}
+# Units and regions have no version, but their changes are recorded (``core.writes``, ``regions.services``):
+# they count as history-bearing.
+HISTORY_WITHOUT_VERSION = {Unit, Region}
 # The field each editable admin's test changes.
-EDITED = {"inspections.Inspection": "team", "inspections.Plan": "title", "regions.Unit": "name"}
+EDITED = {"inspections.Inspection": "team", "inspections.Plan": "title", "regions.Unit": "name",
+          "regions.Region": "name"}
 
 
 def history_bearing() -> list[tuple[Any, Any]]:

@@ -100,8 +100,11 @@ def test_the_fast_filters_match_django(world: Any) -> None:
 
     for day in (datetime.date(2030, 12, 31), datetime.date(5, 1, 2)):
         assert jinja.date(day, "Y-m-d") == date(day, "Y-m-d")
-    moment = timezone.now()
-    assert jinja.date(moment, "Y-m-d H:i") == date(moment, "Y-m-d H:i")
+    # A moment as Django's templates print it: in local time (the filter expects it), at the turn of a day too.
+    for moment in (timezone.now(), datetime.datetime(2026, 12, 31, 16, 5, tzinfo=datetime.UTC)):
+        for fmt in ("Y-m-d H:i", "Y年n月j日 H:i"):
+            django = engines["django"].from_string("{{ m|date:f }}").render({"m": moment, "f": fmt})
+            assert jinja.date(moment, fmt) == django
     for text in ("短", "e\u0301" * 30, "长" * 40, "长" * 41, NASTY * 3):
         assert jinja.truncatechars(text, 40) == truncatechars(text, 40)
     env = engines["jinja2"].env  # type: ignore[attr-defined]
