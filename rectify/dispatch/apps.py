@@ -8,6 +8,7 @@ class DispatchConfig(AppConfig):
     # The periodic checks in jobs.py are registered by the jobs app's autodiscover().
 
     def ready(self) -> None:
+        from rectify.core import copies
         from rectify.core.counters import register
         from rectify.tasks.hooks import answer_missing_reports
 
@@ -19,5 +20,10 @@ class DispatchConfig(AppConfig):
         register(PAIR_COUNTS)
         register(UNIT_PAIR_COUNTS)  # the round page's list of units
         register(UNIT_REPORT_COUNTS)
+
+        from .models import REPORT_TASK_SEQ, REPORT_UNIT_NAME
+
+        copies.register(REPORT_UNIT_NAME)  # the order of a round's reports; checked with the counters
+        copies.register(REPORT_TASK_SEQ)
 
         from . import todo  # noqa: F401  (registers its 待我处理 lists with rectify.notifications.todo)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from rectify.accounts.roles import UNIT_ROLES
 from rectify.accounts.scope import EVERYTHING, NOTHING, ScopedQuerySet, unit_ids
+from rectify.core.copies import Copy
 from rectify.core.files import CONTENT_TYPES as SERVED_TYPES
 from rectify.core.models import PublicModel, VersionedModel
 from rectify.core.types import AnyUser
@@ -119,6 +120,10 @@ class ProgressReport(VersionedModel):
     reviewer_note = models.TextField("审核意见", blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    # Copies of the unit's name and the task's 序号 (``REPORT_UNIT_NAME``, ``REPORT_TASK_SEQ``, kept by triggers):
+    # a round's reports are listed by unit name, task 序号 and id, which one index of this table then gives.
+    unit_name = models.CharField("单位名称", max_length=120, editable=False, blank=True)
+    task_seq = models.CharField("任务序号", max_length=20, editable=False, blank=True)
 
     scope_path = 'assignment__task'
 
@@ -129,10 +134,30 @@ class ProgressReport(VersionedModel):
         verbose_name_plural = "进展报送"
         ordering = ["-period", "id"]
         constraints = [models.UniqueConstraint(fields=["task", "unit", "period"], name="progress_report_once_per_month")]
-        indexes = [models.Index(fields=["period", "unit"], name="progress_report_period_unit")]
+        indexes = [
+            models.Index(fields=["period", "unit"], name="progress_report_period_unit"),
+            # a round's reports in the lists' order (``ROUND_ORDER``): a page walks the round's range and stops
+            models.Index(fields=["round", "unit_name", "task_seq", "id"], name="progress_report_round_order"),
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding:  # what the insert trigger writes, known before the query
+            self.unit_name = self.unit.name if self.unit_id is not None else ""
+            self.task_seq = self.task.seq if self.task_id is not None else ""
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.unit.name}·{self.period:%Y年%m月}"
+
+
+# The order of a round's reports (the API's and the round page's): by unit name, the task's 序号, id — read from the
+# copies, as the join to the unit and the task gave it (the report's task is its assignment's task).
+ROUND_ORDER = ("unit_name", "task_seq", "id")
+
+REPORT_UNIT_NAME = Copy(name="report_unit_name", table="dispatch_progressreport", column="unit_name",
+                        key="unit_id", source="regions_unit", source_column="name")
+REPORT_TASK_SEQ = Copy(name="report_task_seq", table="dispatch_progressreport", column="task_seq",
+                       key="task_id", source="tasks_task", source_column="seq")
 
 
 class ReportCount(models.Model):

@@ -33,7 +33,7 @@ from .exports import ROUND_EXPORT, write_round_reports
 from .filters import RoundReportFilter
 from .forms import CloseForm, FindingForm, ReportForm, ReviewForm, RoundForm, SampleForm, month_defaults
 from .labels import PROBLEM_LABELS, ScheduleLabel
-from .models import EvidenceFile, ProgressReport, ReportCount, ReportingRound, Verification
+from .models import ROUND_ORDER, EvidenceFile, ProgressReport, ReportCount, ReportingRound, Verification
 
 PAGE_SIZE = 30
 
@@ -170,7 +170,7 @@ def _require_viewer(request: AuthedRequest, round_: ReportingRound) -> None:
 
 def _round_reports(round_: ReportingRound, reports: QuerySet[ProgressReport], request: AuthedRequest) -> QuerySet[ProgressReport]:
     """The round's reports among ``reports`` (scoped and filtered), for the ``unit`` of the query string."""
-    reports = _report_qs(services.round_reports(round_, reports)).order_by("unit__name", "task__seq", "id")
+    reports = _report_qs(services.round_reports(round_, reports)).order_by(*ROUND_ORDER)
     unit = int_param(request.GET, "unit", field=ProgressReport._meta.get_field("unit"), label="单位")
     return reports if unit is None else reports.filter(unit_id=unit)
 

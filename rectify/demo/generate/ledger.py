@@ -399,7 +399,7 @@ class ReportRows:
     rows wait for its reviews (the row is stored as reviewed) and are written when its round closes."""
 
     VARYING = ("uuid", "round_id", "task_id", "period", "assignment_id", "unit_id", "submitted_at", "text", "percent", "schedule",
-               "version", "status", "reviewed_by_id", "reviewed_at")
+               "unit_name", "task_seq", "version", "status", "reviewed_by_id", "reviewed_at")
 
     def __init__(self, ctx: Context, reviewer: User) -> None:
         self.ctx, self.reviewer = ctx, reviewer
@@ -418,7 +418,7 @@ class ReportRows:
         key = uuid.uuid4()
         unit = assignment.unit
         row = list(self.template.row(key, round_.pk, node.task.pk, period, assignment.pk, unit.pk, at, text, percent, schedule,
-                                     1, ProgressReport.Status.SUBMITTED.value, None, None))
+                                     unit.name, node.task.seq, 1, ProgressReport.Status.SUBMITTED.value, None, None))
         self.rows.append(row)
         values = {"uuid": str(key), "round": round_.title, "task": node.key, "unit": unit.name, "period": f"{period:%Y-%m}",
                   "submitted_at": at.isoformat(), "text": text, "percent": percent, "schedule": schedule}

@@ -29,7 +29,8 @@ MAX_FILES_PER_REPORT = 10
 
 
 def _report_snapshot(report: ProgressReport) -> dict[str, Any]:
-    return snapshot(report, exclude=("id", "created_at", "updated_at", "round", "task", "assignment", "unit", "period")) | {
+    return snapshot(report, exclude=("id", "created_at", "updated_at", "round", "task", "assignment", "unit", "period",
+                                      "unit_name", "task_seq")) | {
         "round": report.round.title, "unit": report.unit.name, "task": str(report.task.uuid),
         "period": f"{report.period:%Y-%m}",
     }
