@@ -155,6 +155,14 @@ def test_filter_widgets_are_the_forms_own(world: Any, make_task: Any, login: Any
     for name in names:
         assert str(filled[name]) in page, name
     assert 'value="&lt;b&gt;章&lt;/b&gt;"' in page and 'value="-deadline" selected' in page and 'value="applied" id="id_state_2" checked' in page
+    # A query that sends a few fields (a search, one filter, a wrong date): every widget, sent or not, is the one
+    # the bound form draws (those not sent come from the empty form's drawings).
+    for partial in ({"q": "污水"}, {"overdue": "on"}, {"deadline_to": "不是日期", "q": "章"}, {"state": ["assigned"], "long_term": "false"}):
+        bound = LedgerFilter(partial, queryset=Task.objects.all(), user=world.city_office).form
+        page = client.get("/ledger/", partial).content.decode()
+        for name in names:
+            assert str(bound[name]) in page, (partial, name)
+    assert 'aria-invalid="true"' in client.get("/ledger/", {"deadline_to": "不是日期"}).content.decode()
 
 
 def test_each_filter_set_has_its_own_filters(world: Any, make_task: Any) -> None:
