@@ -37,7 +37,10 @@ class RegionForm(VersionCheckedForm):
         try:
             if saved is None:
                 check_code(data.get("code") or "")
-            check_parent(data.get("level") or self.instance.level, data.get("parent"), saved)
+            # The parent is checked when it is chosen: a region placed before the rule (or by the national
+            # list's loader) keeps its place through an edit of its name.
+            if saved is None or "parent" in self.changed_data:
+                check_parent(data.get("level") or self.instance.level, data.get("parent"), saved)
         except ValidationError as error:
             self.add_error("parent" if "parent" in self.fields else None, error)
         if saved is not None:

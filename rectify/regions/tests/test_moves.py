@@ -257,3 +257,16 @@ def test_a_move_inside_a_subtree_being_moved_waits_for_it(scene: SimpleNamespace
     assert paths()["140525"] == "140000/140100/140525/" and paths()["140502"] == "410000/140500/140502/"
     assert_tree_consistent()
     assert_copies_and_counts_consistent()
+
+
+def test_a_region_placed_before_the_rule_keeps_its_place_through_a_rename(world: SimpleNamespace, root: Client) -> None:
+    """A town the data put directly under a province (before the parent rule, or an odd line of a list) is
+    renamed through the admin: its parent, not chosen in this edit, is not checked; choosing one is."""
+    town = Region.objects.create(code="140000901", name="旧镇", level=Region.Level.TOWN, parent=world.province,
+                                 path=f"{world.province.path}140000901/")
+    response = root.post(change_url(town), change_form(town, name="新镇", reason="更名"))
+    assert response.status_code == 302, response.content.decode()[:500]
+    town.refresh_from_db()
+    assert (town.name, town.parent_id, town.path) == ("新镇", world.province.pk, "140000/140000901/")
+    refused = root.post(change_url(town), change_form(town, parent=world.city.pk, reason="调整"))
+    assert refused.status_code == 200 and "乡镇级区划的上级必须是县级区划" in refused.content.decode()
