@@ -65,6 +65,10 @@ def submit_report(round_: ReportingRound, assignment: Assignment, user: AuthedUs
         text = data.text.strip()
         task = assignment.task
         act.task_uuid = task.uuid
+        # The task's row is locked first, as ``_copy_progress`` locks it last: a new report's copy of its 序号
+        # share-locks the row (core.copies), and two units reporting on one task, each holding that share and
+        # then one wanting the row and the other its history chain, deadlocked. Locked up front, they take turns.
+        Task.objects.select_for_update().filter(pk=task.pk).values_list("pk", flat=True).first()
         report = (ProgressReport.objects.select_for_update()
                   .filter(task_id=assignment.task_id, unit_id=assignment.unit_id, period=round_.report_period).first())
         now = timezone.now()
