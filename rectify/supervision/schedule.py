@@ -11,9 +11,9 @@ import datetime
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
-from django.db import models
+from django.db import connections, models, router
 from django.utils import timezone
 
 from rectify.core import generations
@@ -57,11 +57,32 @@ class Light:
         return "；".join(self.reasons) or self.label
 
 
+class MilestoneLike(Protocol):
+    """What the light reads of a milestone: a ``Milestone`` or a ``MilestoneRow``."""
+
+    @property
+    def date(self) -> datetime.date | None: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def done(self) -> bool: ...
+
+
+class MilestoneRow(NamedTuple):
+    """A milestone read as a row for the lights of many tasks (``milestone_rows``), not as a model instance."""
+
+    date: datetime.date | None
+    text: str
+    done: bool
+
+
 def default_rule() -> LightRule:
     return LightRule()
 
 
-def _milestones(task: Task, milestones: Sequence[Milestone] | None) -> Sequence[Milestone]:
+def _milestones(task: Task, milestones: Sequence[MilestoneLike] | None) -> Sequence[MilestoneLike]:
     if milestones is not None:
         return milestones
     return list(task.milestones.all())
@@ -72,7 +93,7 @@ def _created_on(task: Task) -> datetime.date | None:
     return timezone.localtime(created).date() if created else None
 
 
-def predates_task(task: Task, m: Milestone) -> bool:
+def predates_task(task: Task, m: MilestoneLike) -> bool:
     """A milestone whose date had already passed when the task was entered (a plan imported late).
 
     Rule: it is a warning for the office to review (mark it done or move it), never "behind": it does
@@ -82,23 +103,23 @@ def predates_task(task: Task, m: Milestone) -> bool:
     return m.date is not None and created is not None and m.date < created
 
 
-def missed_milestones(task: Task, today: datetime.date, milestones: Sequence[Milestone] | None = None) -> list[Milestone]:
+def missed_milestones(task: Task, today: datetime.date, milestones: Sequence[MilestoneLike] | None = None) -> list[MilestoneLike]:
     """Milestones past and not done that were still ahead when the task was entered: the task is behind."""
     return [m for m in _milestones(task, milestones)
             if m.date is not None and m.date < today and not m.done and not predates_task(task, m)]
 
 
-def milestones_to_review(task: Task, milestones: Sequence[Milestone] | None = None) -> list[Milestone]:
+def milestones_to_review(task: Task, milestones: Sequence[MilestoneLike] | None = None) -> list[MilestoneLike]:
     """Milestones not done whose date was already past when the task was entered (see ``predates_task``)."""
     return [m for m in _milestones(task, milestones) if not m.done and predates_task(task, m)]
 
 
-def milestone_cause(m: Milestone) -> str:
+def milestone_cause(m: MilestoneLike) -> str:
     digest = hashlib.sha256(m.text.encode()).hexdigest()[:12]
     return f"milestone:{m.date.isoformat() if m.date else ''}:{digest}"
 
 
-def schedule_status(task: Task, today: datetime.date, milestones: Sequence[Milestone] | None = None) -> str:
+def schedule_status(task: Task, today: datetime.date, milestones: Sequence[MilestoneLike] | None = None) -> str:
     if task.state in DONE_STATES:
         return ScheduleStatus.DONE
     if task.deadline and not task.long_term and task.state in OPEN_STATES and task.deadline < today:
@@ -115,7 +136,7 @@ def light_for(
     today: datetime.date,
     rule: LightRule | None = None,
     *,
-    milestones: Sequence[Milestone] | None = None,
+    milestones: Sequence[MilestoneLike] | None = None,
     report_missing: bool = False,
 ) -> Light:
     """The light of ``task`` on ``today`` under ``rule`` (the defaults when None)."""
@@ -192,11 +213,28 @@ def missing_report_ids(task_paths: dict[int, str], today: datetime.date) -> set[
     return ask(task_paths, today)
 
 
-def _prefetched_milestones(task: Task) -> Sequence[Milestone] | None:
+def _prefetched_milestones(task: Task) -> Sequence[MilestoneLike] | None:
     cache: dict[str, Any] = getattr(task, "_prefetched_objects_cache", {})
     if "milestones" in cache:
         return list(cache["milestones"])
     return None
+
+
+def milestone_rows(task_ids: Sequence[int]) -> dict[int, list[MilestoneRow]]:
+    """The tasks' milestones as rows, by task id, each task's in its order (date, id), in one statement
+    written here: built by the ORM, with a model instance per milestone, it cost ~1.2 ms of CPU per ledger
+    page (most of it compiling the query), the statement alone ~0.2 ms."""
+    found: dict[int, list[MilestoneRow]] = {}
+    if not task_ids:
+        return found
+    marks = ", ".join(["%s"] * len(task_ids))
+    sql = (f'SELECT task_id, "date", "text", done FROM {Milestone._meta.db_table} '  # noqa: S608
+           f'WHERE task_id IN ({marks}) ORDER BY task_id, "date", id')
+    with connections[router.db_for_read(Milestone)].cursor() as cursor:
+        cursor.execute(sql, list(task_ids))
+        for task_id, date, text, done in cursor.fetchall():
+            found.setdefault(task_id, []).append(MilestoneRow(date, text, bool(done)))
+    return found
 
 
 def _region_paths(tasks: Sequence[Task]) -> dict[int, str]:
@@ -223,21 +261,18 @@ def annotate_lights(tasks: Sequence[Task], today: datetime.date | None = None) -
 def _annotate_lights(tasks: list[Task], today: datetime.date) -> dict[int, Light]:
     region_paths = _region_paths(tasks)
     rules = rules_for_paths(region_paths.values())
-    milestones: dict[int, list[Milestone]] = {}
-    need = [t.pk for t in tasks if _prefetched_milestones(t) is None]
-    if need:
-        for m in Milestone.objects.filter(task_id__in=need).order_by("task_id", "date", "id"):
-            milestones.setdefault(m.task_id, []).append(m)
-    open_paths = {t.pk: region_paths.get(t.region_id, "") for t in tasks if t.state not in DONE_STATES}
-    missing = missing_report_ids(open_paths, today) if open_paths else set()
-    lights: dict[int, Light] = {}
     fallback = default_rule()  # one for every task without a rule above it (a model instance each is 0.1 ms)
-    for task in tasks:
-        own = _prefetched_milestones(task)
-        rule = nearest_rule(region_paths.get(task.region_id, ""), rules, fallback)
-        lights[task.pk] = light_for(task, today, rule, milestones=own if own is not None else milestones.get(task.pk, []),
-                                    report_missing=task.pk in missing)
-    return lights
+    region_rules = {pk: nearest_rule(path, rules, fallback) for pk, path in region_paths.items()}
+    open_tasks = [t for t in tasks if t.state not in DONE_STATES]  # a done task's light is green whatever else
+    own = {t.pk: found for t in open_tasks if (found := _prefetched_milestones(t)) is not None}
+    milestones: dict[int, Sequence[MilestoneLike]] = {
+        **milestone_rows([t.pk for t in open_tasks if t.pk not in own]), **own}
+    open_paths = {t.pk: region_paths.get(t.region_id, "") for t in open_tasks}
+    missing = missing_report_ids(open_paths, today) if open_paths else set()
+    no_milestones: list[MilestoneLike] = []
+    return {task.pk: light_for(task, today, region_rules.get(task.region_id, fallback),
+                               milestones=milestones.get(task.pk, no_milestones), report_missing=task.pk in missing)
+            for task in tasks}
 
 
 def rules_by_task(tasks: Sequence[Task]) -> dict[int, LightRule]:

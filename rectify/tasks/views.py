@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import connections, router
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +27,7 @@ from rectify.core.refusals import Refused, refusal_to_form, show_refusal
 from rectify.core.types import AuthedRequest, AuthedUser
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
+from rectify.regions.models import Unit
 
 from .counts import counted_state_counts, tasks_in_scope
 from .decompose import DecompositionError, decompose
@@ -60,12 +62,17 @@ def options_html(options: list[tuple[str, str, bool]]) -> str:
 def attach_unit_names(tasks: list[Task]) -> list[Task]:
     """``task.unit_names``: the names of each task's lead and responsible units (not the cooperating
     ones), in the assignments' order, as the ledger's 责任单位 column shows them: one query of names
-    (loading the 125 assignments and units of a page as objects cost more than the rest of the rows)."""
+    (loading the 125 assignments and units of a page as objects cost more than the rest of the rows),
+    written here: the ORM's compilation of it cost ~1 ms of CPU per page, the statement alone ~0.2 ms."""
     names: dict[int, list[str]] = {task.pk: [] for task in tasks}
-    rows = (Assignment.objects.filter(task_id__in=list(names)).exclude(role=Assignment.Role.COOPERATING)
-            .order_by("task_id", "role", "id").values_list("task_id", "unit__name"))
-    for task_id, name in rows:
-        names[task_id].append(name)
+    if names:
+        marks = ", ".join(["%s"] * len(names))
+        sql = (f"SELECT a.task_id, u.name FROM {Assignment._meta.db_table} a JOIN {Unit._meta.db_table} u ON u.id = a.unit_id "  # noqa: S608
+               f"WHERE a.task_id IN ({marks}) AND NOT (a.role = %s) ORDER BY a.task_id, a.role, a.id")
+        with connections[router.db_for_read(Assignment)].cursor() as cursor:
+            cursor.execute(sql, [*names, Assignment.Role.COOPERATING.value])
+            for task_id, name in cursor.fetchall():
+                names[task_id].append(name)
     for task in tasks:
         task.unit_names = names[task.pk]  # type: ignore[attr-defined]
     return tasks

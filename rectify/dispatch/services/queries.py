@@ -5,8 +5,10 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connections, router
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from rectify.accounts.roles import UNIT_ROLES
 from rectify.accounts.scope import own_unit_ids, unit_ids
@@ -168,20 +170,41 @@ def latest_due_rounds(prefixes: Iterable[str], today: datetime.date) -> dict[str
 
 def missing_report_task_ids(task_paths: dict[int, str], today: datetime.date) -> set[int]:
     """Of the tasks (id → region path), those with a unit that did not report for the latest round already
-    due over the task's region (one query for the rounds, one per such round).
+    due over the task's region (one query for the rounds, kept, and one for the reports of them all).
 
-    Only tasks that existed by the end of that round's period are expected to have reported.
+    Only tasks that existed by the end of that round's period (its last day, local time) are expected to
+    have reported.
     """
     tasks = list(task_paths.items())
     latest = latest_due_rounds(all_path_prefixes(path for _, path in tasks), today)
-    missing: set[int] = set()
-    for round_path, (period_end, period) in latest.items():
-        ids = [pk for pk, path in tasks if path.startswith(round_path)]
-        missing |= set(
-            Assignment.objects.filter(task_id__in=ids, task__created_at__date__lte=period_end)
-            .exclude(_reported_for(period)).values_list("task_id", flat=True)
-        )
-    return missing
+    rounds = [(ids, period_end, period) for round_path, (period_end, period) in sorted(latest.items())
+              if (ids := [pk for pk, path in tasks if path.startswith(round_path)])]
+    if not rounds:
+        return set()
+    sql, params = _missing_reports_sql(rounds)
+    with connections[router.db_for_read(Assignment)].cursor() as cursor:
+        cursor.execute(sql, params)
+        return {task_id for (task_id,) in cursor.fetchall()}
+
+
+def _missing_reports_sql(rounds: list[tuple[list[int], datetime.date, datetime.date]]) -> tuple[str, list[Any]]:
+    """One statement for every round: the assignments of each round's tasks entered by the end of its
+    period whose unit has no report on the task for its month. Written here rather than by the ORM, whose
+    compilation of the query per round (its ``NOT EXISTS`` most) cost ~2 ms of CPU per ledger page, the
+    statement alone ~0.2 ms. The day's end is an instant, so the task's creation time is compared as stored
+    (``created_at__date__lte`` cast each row's to a date in the current time zone: the same tasks)."""
+    connection = connections[router.db_for_read(Assignment)]
+    conditions: list[str] = []
+    params: list[Any] = []
+    for ids, period_end, period in rounds:
+        day_after = timezone.make_aware(datetime.datetime.combine(period_end + datetime.timedelta(days=1), datetime.time.min))
+        conditions.append(f"(a.task_id IN ({', '.join(['%s'] * len(ids))}) AND t.created_at < %s AND NOT EXISTS ("  # noqa: S608
+                          f"SELECT 1 FROM {ProgressReport._meta.db_table} r "
+                          "WHERE r.task_id = a.task_id AND r.unit_id = a.unit_id AND r.period = %s))")
+        params += [*ids, connection.ops.adapt_datetimefield_value(day_after), connection.ops.adapt_datefield_value(period)]
+    sql = (f"SELECT a.task_id FROM {Assignment._meta.db_table} a JOIN {Task._meta.db_table} t ON t.id = a.task_id "  # noqa: S608
+           f"WHERE {' OR '.join(conditions)}")
+    return sql, params
 
 
 def unit_users(unit_id_list: Iterable[int]) -> QuerySet[AuthedUser]:
