@@ -21,7 +21,7 @@ migrations).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from django.db import connections
 
@@ -30,6 +30,7 @@ from django.db import connections
 class Copy:
     """``table.column`` copies ``source.source_column`` of the ``source`` row whose id is ``table.key``."""
 
+    is_flag: ClassVar[bool] = False  # its values are shown as they are (a 序号, a name, a number)
     name: str
     table: str
     column: str
@@ -99,6 +100,7 @@ class LatestFlag:
     ``owner`` is the table ``group`` points to: on PostgreSQL a writer locks the owner rows of the groups it
     changes, so two writers of one group take turns and the second sees the first's rows."""
 
+    is_flag: ClassVar[bool] = True  # shown as 是/否 (SQLite gives the booleans as 0 and 1)
     name: str
     table: str
     column: str
@@ -210,6 +212,9 @@ class Maintained(Protocol):
     @property
     def name(self) -> str: ...
 
+    @property
+    def is_flag(self) -> bool: ...
+
     def triggers(self, vendor: str) -> list[str]: ...
 
     def drop(self, vendor: str) -> list[str]: ...
@@ -242,8 +247,8 @@ def uninstall(copy: Maintained, using: str = "default") -> None:
             cursor.execute(statement)
 
 
-def _shown(value: object) -> str:
-    return ("是" if value else "否") if isinstance(value, bool | int) else str(value)
+def _shown(value: object, is_flag: bool) -> str:
+    return ("是" if value else "否") if is_flag and value is not None else str(value)
 
 
 def differences(copy: Maintained, using: str = "default") -> list[tuple[int, str, str]]:
@@ -251,7 +256,7 @@ def differences(copy: Maintained, using: str = "default") -> list[tuple[int, str
     connection = connections[using]
     with connection.cursor() as cursor:
         cursor.execute(copy.wrong_rows(connection.vendor))
-        return [(int(row[0]), _shown(row[1]), _shown(row[2])) for row in cursor.fetchall()]
+        return [(int(row[0]), _shown(row[1], copy.is_flag), _shown(row[2], copy.is_flag)) for row in cursor.fetchall()]
 
 
 def repair(copy: Maintained, using: str = "default") -> int:
