@@ -87,6 +87,33 @@ def make_round(region: Region, period_end: datetime.date, due: datetime.date) ->
                                                   period_start=period_end.replace(day=1), period_end=period_end, due_date=due)
 
 
+def rounds_and_reports(w: Any, tasks: list[Task]) -> None:
+    """Rounds: the city's May (the latest due over the city), an older one, the county's June round (latest
+    over the county), the province's not yet due, and the other city's; reports in some of them."""
+    day = datetime.timedelta(days=1)
+    old_city = make_round(w.city, datetime.date(2026, 4, 30), datetime.date(2026, 5, 5))
+    may = make_round(w.city, datetime.date(2026, 5, 31), datetime.date(2026, 6, 5))
+    june = make_round(w.county, datetime.date(2026, 6, 10), datetime.date(2026, 6, 12))
+    make_round(w.province, datetime.date(2026, 6, 30), datetime.date(2026, 7, 5))
+    other = make_round(w.other_city, datetime.date(2026, 5, 20), datetime.date(2026, 6, 1))
+    for i, t in enumerate(tasks):
+        units = [a.unit for a in Assignment.objects.filter(task=t).select_related("unit").order_by("id")]
+        if timezone.localtime(t.created_at).date() in (may.period_end, may.period_end + day):
+            continue  # entered around midnight after May's last day: owes May's report or not, has none
+        if i % 3 == 0:  # every unit reported in May (one also in April)
+            for unit in units:
+                report(t, unit, may)
+                report(t, unit, old_city)
+        elif i % 3 == 1:  # the first unit only: the other did not
+            report(t, units[0], may)
+        if i % 4 == 0 and t.region.path.startswith(w.county.path):
+            for unit in units:
+                report(t, unit, june)
+        if t.region == w.other_city and i % 2 == 0:
+            for unit in units:
+                report(t, unit, other)
+
+
 @pytest.fixture
 def varied(world: Any, make_task: Any) -> SimpleNamespace:
     today = timezone.localdate()
@@ -138,29 +165,7 @@ def varied(world: Any, make_task: Any) -> SimpleNamespace:
         Task.objects.filter(pk=t.pk).update(state=state)
     Task.objects.filter(pk=tasks[1].pk).update(state=TaskState.APPLIED)
 
-    # Rounds: the city's May (the latest due over the city), an older one, the county's June round (latest
-    # over the county), the province's not yet due, and the other city's.
-    old_city = make_round(w.city, datetime.date(2026, 4, 30), datetime.date(2026, 5, 5))
-    may = make_round(w.city, datetime.date(2026, 5, 31), datetime.date(2026, 6, 5))
-    june = make_round(w.county, datetime.date(2026, 6, 10), datetime.date(2026, 6, 12))
-    make_round(w.province, datetime.date(2026, 6, 30), datetime.date(2026, 7, 5))
-    other = make_round(w.other_city, datetime.date(2026, 5, 20), datetime.date(2026, 6, 1))
-    for i, t in enumerate(tasks):
-        units = [a.unit for a in Assignment.objects.filter(task=t).select_related("unit").order_by("id")]
-        if timezone.localtime(t.created_at).date() in (may.period_end, may.period_end + day):
-            continue  # entered around midnight after May's last day: owes May's report or not, has none
-        if i % 3 == 0:  # every unit reported in May (one also in April)
-            for unit in units:
-                report(t, unit, may)
-                report(t, unit, old_city)
-        elif i % 3 == 1:  # the first unit only: the other did not
-            report(t, units[0], may)
-        if i % 4 == 0 and t.region.path.startswith(w.county.path):
-            for unit in units:
-                report(t, unit, june)
-        if t.region == w.other_city and i % 2 == 0:
-            for unit in units:
-                report(t, unit, other)
+    rounds_and_reports(w, tasks)
     return SimpleNamespace(today=today, tasks=tasks, town=town)
 
 
