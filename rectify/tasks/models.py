@@ -121,6 +121,12 @@ class Task(VersionedModel):
             models.Index(fields=["deadline", "region_path"], name="task_open_deadline",
                          include=["state", "long_term", "needs_completion", "plan", "id"],
                          condition=Q(long_term=False, state__in=sorted(OPEN_STATES))),
+            # The same open dated tasks by region path first: an office's overdue count and its page filtered on
+            # overdue tasks read its subtree's range alone (a province at 300,000 tasks: 2,128 entries, 1 ms), where
+            # ``task_open_deadline`` walks every overdue task of the country (63,000, 13 ms) for its own.
+            models.Index(fields=["region_path", "deadline"], name="task_open_path_deadline", opclasses=["varchar_pattern_ops", ""],
+                         include=["state", "needs_completion", "plan", "id"],
+                         condition=Q(long_term=False, state__in=sorted(OPEN_STATES))),
             # 待我处理 "已验收待发布公示" over every task (the administrator): the first rows in the list's order.
             models.Index(fields=["updated_at", "id"], name="task_accepted_updated",
                          condition=Q(state=TaskState.ACCEPTED)),
