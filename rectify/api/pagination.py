@@ -8,6 +8,8 @@ from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
 
+from rectify.core.paginator import rows_of_keys
+
 MAX_PAGE = 1_000_000
 
 
@@ -25,4 +27,4 @@ class DeferredPageNumberPagination(CappedPageNumberPagination):
         page_size = self._get_page_size(pagination.page_size)
         offset = (pagination.page - 1) * page_size
         keys = queryset.values("pk")[offset:offset + page_size]
-        return {self.items_attribute: queryset.filter(pk__in=keys), "count": self._items_count(queryset)}
+        return {self.items_attribute: rows_of_keys(queryset, keys), "count": self._items_count(queryset)}

@@ -7,9 +7,32 @@ every row of the table instead.
 """
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+
+
+def rows_of_keys(queryset: QuerySet[Any], keys: Any) -> QuerySet[Any]:
+    """The rows of ``keys`` (a query of ``queryset``'s own keys) as ``queryset`` loads them (its related rows, its
+    deferred fields, its prefetches, its order), its filters not repeated: the keys passed them already. Repeated,
+    a search's condition was evaluated again on each row of the page — the character pairs of each task's whole
+    text, ~0.35 ms a row, 9 ms a page at 300,000 tasks. A new query, not the old one without its conditions: a
+    filter across a multi-valued relation leaves its join behind. A query set with annotations, extra columns,
+    DISTINCT, a combination or values keeps its filters: what it computes may depend on them."""
+    query = queryset.query
+    if (query.annotations or query.extra or query.distinct or query.combinator or query.extra_order_by
+            or queryset._fields is not None):  # type: ignore[attr-defined]
+        return queryset.filter(pk__in=keys)
+    rows: QuerySet[Any] = queryset.model._default_manager.db_manager(queryset.db).filter(pk__in=keys)
+    rows.query.select_related = copy.deepcopy(query.select_related)
+    rows.query.deferred_loading = (frozenset(query.deferred_loading[0]), query.deferred_loading[1])
+    rows.query.default_ordering = query.default_ordering
+    if query.order_by:
+        rows = rows.order_by(*query.order_by)
+    rows._prefetch_related_lookups = queryset._prefetch_related_lookups  # type: ignore[attr-defined]
+    return rows
 
 
 class DeferredPaginator(Paginator[Any]):
@@ -21,7 +44,7 @@ class DeferredPaginator(Paginator[Any]):
             top = self.count
         queryset: Any = self.object_list
         keys = queryset.values("pk")[bottom:top]
-        return Page(list(queryset.filter(pk__in=keys)), number, self)
+        return Page(list(rows_of_keys(queryset, keys)), number, self)
 
 
 class CountlessPage(Page[Any]):
@@ -53,5 +76,5 @@ class CountlessPaginator(DeferredPaginator):
         number = max(int(number), 1)
         bottom = (number - 1) * self.per_page
         queryset: Any = self.object_list
-        rows = list(queryset.filter(pk__in=queryset.values("pk")[bottom:bottom + self.per_page + 1]))
+        rows = list(rows_of_keys(queryset, queryset.values("pk")[bottom:bottom + self.per_page + 1]))
         return CountlessPage(rows[:self.per_page], number, self, more=len(rows) > self.per_page)

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from rectify.accounts.scope import subtree_paths
 from rectify.api.access import user_of
 from rectify.api.pagination import CappedPageNumberPagination
+from rectify.core.paginator import rows_of_keys
 
 from ..counts import tasks_in_scope
 from ..models import Task
@@ -35,7 +36,7 @@ class LedgerPagination(CappedPageNumberPagination):
             count = self._items_count(queryset)
         every_region = subtree_paths(user_of(request)) == [""] and not any(request.GET.get(name) for name in PLACE_FILTERS)
         ordered = order_for_page(queryset, count, all_regions=every_region)
-        return {self.items_attribute: ordered.filter(pk__in=ordered.values("pk")[offset:offset + page_size]), "count": count}
+        return {self.items_attribute: rows_of_keys(ordered, ordered.values("pk")[offset:offset + page_size]), "count": count}
 
     @staticmethod
     def _scope_count(request: HttpRequest) -> int | None:
