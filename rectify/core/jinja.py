@@ -1,9 +1,11 @@
-"""The second template engine (Jinja2) for the few hot fragments rendered many times per page.
+"""The second template engine (Jinja2): the hot fragments, the ledger page and the pages' chrome.
 
 Django's template language costs about half a millisecond per ledger row (a variable lookup walks
 dicts, attributes and calls for each ``{{ }}``; each ``{% include %}`` and ``{% url %}`` is a node
-rendered with its own context); Jinja2 compiles the same fragment to Python. Pages stay Django
-templates; a fragment is rendered by a template tag (``rectify/tasks/templatetags/ledger_rows.py``).
+rendered with its own context); Jinja2 compiles the same template to Python. The ledger (``tasks.views.ledger``,
+the most visited page) is a Jinja2 page over ``layout.html``; the other pages stay Django templates, whose
+``base.html`` draws the same chrome (``chrome/*.html``: top bar, messages, footer) and paginator with
+``{% load jinja_fragments %}``, and fragments by template tags (``rectify/tasks/templatetags/ledger_rows.py``).
 
 The output is Django's, byte for byte: every ``{{ value }}`` goes through ``finalize``, which escapes
 as Django's ``conditional_escape`` does (``html.escape``: ``&quot;``, ``&#x27;``; text already marked
@@ -16,11 +18,15 @@ from __future__ import annotations
 import datetime
 import html
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
+import jinja2
+import jinja2.runtime
 from django.template import defaultfilters
+from django.templatetags.static import static
+from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import timezone
 from jinja2 import Environment, Undefined
@@ -28,10 +34,55 @@ from markupsafe import Markup
 
 
 def escaped(value: Any) -> Any:
-    """Django's ``conditional_escape``: safe text as it is, anything else ``html.escape(str(value))``."""
+    """What Django prints for ``{{ value }}``: ``str(value)`` (a message, a form's errors), then its
+    ``conditional_escape``: safe text as it is, anything else ``html.escape``."""
+    if not isinstance(value, str):
+        value = str(value)
     if hasattr(value, "__html__"):
         return value
-    return Markup(html.escape(str(value)))  # noqa: S704  (escaped here, by Django's rules)
+    return Markup(html.escape(value))  # noqa: S704  (escaped here, by Django's rules)
+
+
+def join(values: Iterable[Any], separator: str) -> Markup:
+    """Django's ``join`` filter: each item and the separator escaped (Jinja2's escapes by markupsafe's rules)."""
+    return Markup(escaped(separator).join(escaped(value) for value in values))  # noqa: S704  (escaped)
+
+
+def url(name: str, *args: Any) -> str:
+    """``{% url name args %}``."""
+    return reverse(name, args=args)
+
+
+def now(fmt: str) -> str:
+    """``{% now fmt %}``: the current time in the current time zone, formatted by Django's ``date``."""
+    return str(defaultfilters.date(datetime.datetime.now(tz=timezone.get_current_timezone()), fmt))
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """``{% can action obj %}``: the permission table's question (``rectify.accounts.permissions.can``)."""
+    from rectify.accounts.permissions import can as ask
+
+    return ask(user, action, obj)
+
+
+def unread_count(request: Any, user: Any) -> int:
+    """``{% unread_count %}``: the user's unread notifications, counted once per request."""
+    from rectify.notifications.templatetags.notifications_tags import unread_of
+
+    return unread_of(request, user)
+
+
+class Template(jinja2.Template):
+    """Tells Django's test client what it rendered (``response.context``, ``response.templates``), as Django's
+    own templates do in tests: the signal is sent when someone listens (the test client), for a page and
+    each template it includes. Without receivers this is one attribute test."""
+
+    def new_context(self, vars: dict[str, Any] | None = None, shared: bool = False,
+                    locals: Mapping[str, Any] | None = None) -> jinja2.runtime.Context:
+        context = super().new_context(vars, shared, locals)
+        if template_rendered.receivers:
+            template_rendered.send(sender=self, template=self, context=context.get_all())
+        return context
 
 
 def date(value: Any, fmt: str) -> str:
@@ -70,7 +121,9 @@ def environment(**options: Any) -> Environment:
     options["finalize"] = escaped
     options["undefined"] = Undefined  # a missing value prints nothing, as in Django (also with DEBUG)
     env = Environment(autoescape=True, **options)
-    env.globals["uuid_url"] = uuid_url
+    env.template_class = Template
+    env.globals.update(uuid_url=uuid_url, url=url, static=static, now=now, can=can, unread_count=unread_count)
     env.filters["date"] = date
     env.filters["truncatechars"] = truncatechars
+    env.filters["join"] = join
     return env

@@ -12,11 +12,14 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def unread_count(context: dict[str, Any]) -> int:
-    """Counted once per request, however many times the page asks."""
+    request = context.get("request")
+    return unread_of(request, context.get("user") or getattr(request, "user", None))
+
+
+def unread_of(request: Any, user: AnyUser | None) -> int:
+    """Counted once per request, however many times the page asks (also Jinja2's ``unread_count``: the chrome)."""
     from rectify.notifications.services import unread_count as count
 
-    request = context.get("request")
-    user: AnyUser | None = context.get("user") or getattr(request, "user", None)
     if not signed_in(user):
         return 0
     if request is not None:
