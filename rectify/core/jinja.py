@@ -12,7 +12,7 @@ goes through ``finalize``, which escapes as Django's ``conditional_escape`` does
 ``&#x27;``; text already marked safe, ``__html__``, is kept) and marks the result safe, so that Jinja2's
 autoescape (on) leaves it as it is rather than escaping with markupsafe's rules (``&#34;``, ``&#39;``). The
 filters are Django's, with fast paths that return what Django's return; the globals are Django's tags
-(``url``, ``static``, ``now``, ``can``, ``unread_count``; ``csrf_input`` comes with the request).
+(``url``, ``static``, ``now``, ``can``; the apps' ``template_global``; ``csrf_input`` comes with the request).
 """
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from jinja2 import Environment, Undefined
 from markupsafe import Markup
+
+from rectify.core import hooks
+from rectify.core.types import AnyUser
 
 
 def escaped(value: Any) -> Any:
@@ -71,18 +74,20 @@ def now(fmt: str) -> str:
     return date(datetime.datetime.now(tz=timezone.get_current_timezone()), fmt)
 
 
-def can(user: Any, action: str, obj: Any = None) -> bool:
-    """``{% can action obj %}``: the permission table's question (``rectify.accounts.permissions.can``)."""
-    from rectify.accounts.permissions import can as ask
+def can(user: AnyUser | None, action: str, obj: Any = None) -> bool:
+    """``{% can action obj %}``: the permission table's question (``rectify.accounts.permissions.can``, which
+    accounts registers with ``core.hooks``; core imports no app)."""
+    return hooks.ask(user, action, obj)
 
-    return ask(user, action, obj)
+
+# Functions the apps above core give the Jinja2 templates (``template_global``, from their ``AppConfig.ready``,
+# which runs before the engine is built): the chrome's ``unread_count`` (notifications).
+_APP_GLOBALS: dict[str, Callable[..., Any]] = {}
 
 
-def unread_count(request: Any, user: Any) -> int:
-    """``{% unread_count %}``: the user's unread notifications, counted once per request."""
-    from rectify.notifications.templatetags.notifications_tags import unread_of
-
-    return unread_of(request, user)
+def template_global(name: str, func: Callable[..., Any]) -> None:
+    """Register ``func`` as the Jinja2 global ``name``."""
+    _APP_GLOBALS[name] = func
 
 
 class Template(jinja2.Template):
@@ -137,7 +142,7 @@ def environment(**options: Any) -> Environment:
     options["undefined"] = Undefined  # a missing value prints nothing, as in Django (also with DEBUG)
     env = Environment(autoescape=True, **options)
     env.template_class = Template
-    env.globals.update(uuid_url=uuid_url, url=url, static=static, now=now, can=can, unread_count=unread_count)
+    env.globals.update(uuid_url=uuid_url, url=url, static=static, now=now, can=can, **_APP_GLOBALS)
     env.filters["date"] = date
     env.filters["truncatechars"] = truncatechars
     env.filters["join"] = join

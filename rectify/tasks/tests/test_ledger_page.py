@@ -107,10 +107,11 @@ def test_the_links_of_the_nav_depend_on_the_role(world: SimpleNamespace, login: 
 
 
 def test_the_nav_asks_the_permission_table(world: SimpleNamespace, login: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rectify.accounts import permissions
+    """The table's ``can`` as accounts registered it with core.hooks (``AccountsConfig.ready``), here refusing one action."""
+    from rectify.accounts.permissions import can
+    from rectify.core import hooks
 
-    real = permissions.can
-    monkeypatch.setattr(permissions, "can", lambda user, action, obj=None: action != "system.holidays" and real(user, action, obj))
+    monkeypatch.setattr(hooks, "_permission_check", [lambda user, action, obj=None: action != "system.holidays" and can(user, action, obj)])
     for url in (reverse("tasks:ledger"), reverse("inspections:list")):
         shown = header(login(world.admin).get(url).content.decode())
         assert ">后台任务</a>" in shown and ">节假日日历</a>" not in shown, url
