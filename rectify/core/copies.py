@@ -13,6 +13,9 @@ A latest flag (``LatestFlag``) is kept the same way: a boolean column true on th
 group (a task's latest announcement), optionally among the rows a boolean column admits (its latest
 published one), so that a partial index holds only the latest rows.
 
+An agreement (``Agreement``) is a rule between two such columns that the database enforces rather than
+fills: a write breaking it is refused.
+
 Each app registers its copies and flags here (``register``, from its ``AppConfig.ready``); ``differences``
 lists the rows whose value is not what it should be and ``repair`` sets them (``rectify manage
 check_counters`` checks and repairs them with the counters), ``install`` (re)creates the triggers (the
@@ -21,7 +24,7 @@ migrations).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from django.db import connections
 
@@ -30,6 +33,7 @@ from django.db import connections
 class Copy:
     """``table.column`` copies ``source.source_column`` of the ``source`` row whose id is ``table.key``."""
 
+    is_flag: ClassVar[bool] = False  # its values are shown as they are (a 序号, a name, a number)
     name: str
     table: str
     column: str
@@ -99,6 +103,7 @@ class LatestFlag:
     ``owner`` is the table ``group`` points to: on PostgreSQL a writer locks the owner rows of the groups it
     changes, so two writers of one group take turns and the second sees the first's rows."""
 
+    is_flag: ClassVar[bool] = True  # shown as 是/否 (SQLite gives the booleans as 0 and 1)
     name: str
     table: str
     column: str
@@ -204,11 +209,83 @@ class LatestFlag:
         return self._recompute()
 
 
+@dataclass(frozen=True)
+class Agreement:
+    """``table.column`` equals ``source.source_column`` of the ``source`` row whose id is ``table.key`` (a progress
+    report's task is its assignment's task): not a copy the database fills, a rule it enforces. A write that would
+    break it, on either table, is refused with ``message`` (an ``IntegrityError``); rows that break it (written
+    before the rule) are listed, never repaired: which of the two is wrong is for a person to say."""
+
+    is_flag: ClassVar[bool] = False
+    name: str
+    table: str
+    column: str
+    key: str
+    source: str
+    source_column: str
+    message: str
+
+    def _differs(self, row: str, vendor: str) -> str:
+        distinct = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
+        return f"{row}.{self.column} {distinct} (SELECT s.{self.source_column} FROM {self.source} s WHERE s.id = {row}.{self.key})"
+
+    def _source_used(self, vendor: str) -> str:
+        distinct = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
+        return (f"OLD.{self.source_column} {distinct} NEW.{self.source_column}"
+                f" AND EXISTS (SELECT 1 FROM {self.table} c WHERE c.{self.key} = NEW.id)")
+
+    def triggers(self, vendor: str) -> list[str]:
+        prefix = f"rectify_agree_{self.name}"
+        message = self.message.replace("'", "''")
+        if vendor == "postgresql":
+            refuse = f"RAISE EXCEPTION '{message}' USING ERRCODE = 'check_violation'"
+            return [
+                f"""CREATE OR REPLACE FUNCTION {prefix}_row() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN IF {self._differs('NEW', vendor)} THEN {refuse}; END IF; RETURN NEW; END $$""",
+                f"""CREATE OR REPLACE FUNCTION {prefix}_source() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN IF {self._source_used(vendor)} THEN {refuse}; END IF; RETURN NEW; END $$""",
+                f"CREATE TRIGGER {prefix}_row BEFORE INSERT OR UPDATE OF {self.column}, {self.key} ON {self.table}"
+                f" FOR EACH ROW EXECUTE FUNCTION {prefix}_row()",
+                f"CREATE TRIGGER {prefix}_source BEFORE UPDATE OF {self.source_column} ON {self.source}"
+                f" FOR EACH ROW EXECUTE FUNCTION {prefix}_source()",
+            ]
+        if vendor == "sqlite":
+            refuse = f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            return [
+                f"CREATE TRIGGER {prefix}_insert BEFORE INSERT ON {self.table} WHEN {self._differs('NEW', vendor)} {refuse}",
+                f"CREATE TRIGGER {prefix}_update BEFORE UPDATE OF {self.column}, {self.key} ON {self.table}"
+                f" WHEN {self._differs('NEW', vendor)} {refuse}",
+                f"CREATE TRIGGER {prefix}_source BEFORE UPDATE OF {self.source_column} ON {self.source}"
+                f" WHEN {self._source_used(vendor)} {refuse}",
+            ]
+        raise NotImplementedError(f"规则 {self.name} 没有 {vendor} 的触发器")
+
+    def drop(self, vendor: str) -> list[str]:
+        prefix = f"rectify_agree_{self.name}"
+        if vendor == "postgresql":
+            return [f"DROP TRIGGER IF EXISTS {prefix}_row ON {self.table}", f"DROP TRIGGER IF EXISTS {prefix}_source ON {self.source}",
+                    f"DROP FUNCTION IF EXISTS {prefix}_row()", f"DROP FUNCTION IF EXISTS {prefix}_source()"]
+        if vendor == "sqlite":
+            return [f"DROP TRIGGER IF EXISTS {prefix}_{kind}" for kind in ("insert", "update", "source")]
+        raise NotImplementedError(f"规则 {self.name} 没有 {vendor} 的触发器")
+
+    def wrong_rows(self, vendor: str) -> str:
+        distinct = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
+        return (f"SELECT c.id, c.{self.column}, s.{self.source_column} FROM {self.table} c JOIN {self.source} s"
+                f" ON s.id = c.{self.key} WHERE c.{self.column} {distinct} s.{self.source_column} ORDER BY c.id")
+
+    def repair_sql(self, vendor: str) -> str:
+        return ""  # never repaired: listed for a person
+
+
 class Maintained(Protocol):
     """A column the database keeps (a copy, a latest flag): its triggers and how to find and fix wrong rows."""
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def is_flag(self) -> bool: ...
 
     def triggers(self, vendor: str) -> list[str]: ...
 
@@ -216,7 +293,9 @@ class Maintained(Protocol):
 
     def wrong_rows(self, vendor: str) -> str: ...
 
-    def repair_sql(self, vendor: str) -> str: ...
+    def repair_sql(self, vendor: str) -> str:
+        """The statement that sets every wrong row right; empty for a rule that is never repaired."""
+        ...
 
 
 COPIES: dict[str, Maintained] = {}
@@ -242,8 +321,8 @@ def uninstall(copy: Maintained, using: str = "default") -> None:
             cursor.execute(statement)
 
 
-def _shown(value: object) -> str:
-    return ("是" if value else "否") if isinstance(value, bool | int) else str(value)
+def _shown(value: object, is_flag: bool) -> str:
+    return ("是" if value else "否") if is_flag and value is not None else str(value)
 
 
 def differences(copy: Maintained, using: str = "default") -> list[tuple[int, str, str]]:
@@ -251,14 +330,17 @@ def differences(copy: Maintained, using: str = "default") -> list[tuple[int, str
     connection = connections[using]
     with connection.cursor() as cursor:
         cursor.execute(copy.wrong_rows(connection.vendor))
-        return [(int(row[0]), _shown(row[1]), _shown(row[2])) for row in cursor.fetchall()]
+        return [(int(row[0]), _shown(row[1], copy.is_flag), _shown(row[2], copy.is_flag)) for row in cursor.fetchall()]
 
 
 def repair(copy: Maintained, using: str = "default") -> int:
     """Set every wrong row to what its source says, in one statement; the rows changed."""
     connection = connections[using]
+    sql = copy.repair_sql(connection.vendor)
+    if not sql:  # a rule (``Agreement``): not repaired
+        return 0
     with connection.cursor() as cursor:
-        cursor.execute(copy.repair_sql(connection.vendor))
+        cursor.execute(sql)
         return int(cursor.rowcount)
 
 

@@ -21,9 +21,10 @@ class DispatchConfig(AppConfig):
         register(UNIT_PAIR_COUNTS)  # the round page's list of units
         register(UNIT_REPORT_COUNTS)
 
-        from .models import REPORT_TASK_SEQ, REPORT_UNIT_NAME
+        from .models import REPORT_TASK, REPORT_TASK_SEQ, REPORT_UNIT_NAME
 
         copies.register(REPORT_UNIT_NAME)  # the order of a round's reports; checked with the counters
         copies.register(REPORT_TASK_SEQ)
+        copies.register(REPORT_TASK)  # a rule, not a copy: refused when broken, listed by check_counters
 
         from . import todo  # noqa: F401  (registers its 待我处理 lists with rectify.notifications.todo)

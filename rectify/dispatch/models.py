@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from rectify.accounts.roles import UNIT_ROLES
 from rectify.accounts.scope import EVERYTHING, NOTHING, ScopedQuerySet, unit_ids
-from rectify.core.copies import Copy
+from rectify.core.copies import Agreement, Copy
 from rectify.core.files import CONTENT_TYPES as SERVED_TYPES
 from rectify.core.models import PublicModel, VersionedModel
 from rectify.core.types import AnyUser
@@ -158,6 +158,10 @@ REPORT_UNIT_NAME = Copy(name="report_unit_name", table="dispatch_progressreport"
                         key="unit_id", source="regions_unit", source_column="name")
 REPORT_TASK_SEQ = Copy(name="report_task_seq", table="dispatch_progressreport", column="task_seq",
                        key="task_id", source="tasks_task", source_column="seq")
+# A report's task is its assignment's task: the round order, the scope (``scope_path``) and the counters read the
+# report's own task, the unit's page its assignment. The services always write both; the database refuses a write that would not.
+REPORT_TASK = Agreement(name="report_task", table="dispatch_progressreport", column="task_id", key="assignment_id",
+                        source="tasks_assignment", source_column="task_id", message="进展报送的任务必须是其任务分工所属的任务")
 
 
 class ReportCount(models.Model):

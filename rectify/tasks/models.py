@@ -267,14 +267,6 @@ class TaskCount(models.Model):
         indexes = [models.Index(fields=["region_path"], name="taskcount_path", opclasses=["varchar_pattern_ops"])]
 
 
-def _keep_region_paths(sender: Any, instance: Region, **kwargs: Any) -> None:
-    """A region whose path changed (moved under another parent) takes its tasks' copies along."""
-    Task.objects.filter(region=instance).exclude(region_path=instance.path).update(region_path=instance.path)
-
-
-models.signals.post_save.connect(_keep_region_paths, sender=Region, dispatch_uid="task_region_path")
-
-
 def _carry_moved_paths(sender: Any, old_path: str, new_path: str, **kwargs: Any) -> None:
     """A region subtree moved (``regions.services.move_region``): its tasks' copies follow, in one statement
     (the notices' copies and the counters follow them by trigger)."""

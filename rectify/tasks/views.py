@@ -12,8 +12,6 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from rectify.accounts.permissions import can
@@ -47,14 +45,6 @@ def ledger_queryset(request: AuthedRequest, *, scan_words: bool = False) -> tupl
         tasks = tasks.order_by(*tasks.query.order_by, "plan_id", "id")
     tasks = tasks.select_related("region__parent")  # what a row shows (the plan and inspection joined too: 4.8 → 2.6 ms a page)
     return ledger_filter, tasks
-
-
-def options_html(options: list[tuple[str, str, bool]]) -> str:
-    """A menu's ``<option>`` elements, escaped as the template would (a template loop over the administrator's
-    hundreds of inspections cost 2 ms)."""
-    selected = mark_safe(" selected")  # noqa: S308  (a constant)
-    return format_html_join("", '<option value="{}"{}>{}</option>', ((value, selected if chosen else "", label)
-                                                                     for value, label, chosen in options))
 
 
 def attach_unit_names(tasks: list[Task]) -> list[Task]:
@@ -177,7 +167,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         "page": page,
         "total": page.paginator.count,  # None when the counts come later
         "counts_later": later,
-        "inspection_options": options_html(ledger_filter.inspection_options(request.GET.get("inspection", ""))),
+        "inspection_options": ledger_filter.inspection_options(request.GET.get("inspection", "")),
         "query": query.urlencode(),
         "saved_filters": saved_filters_of(request.user),
         "can_edit": can(request.user, "ledger.edit"),

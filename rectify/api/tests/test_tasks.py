@@ -145,6 +145,33 @@ def test_pagination(api_as, world, make_task):
     assert not {t["uuid"] for t in first["items"]} & {t["uuid"] for t in second["items"]}
 
 
+def test_count_of_an_unfiltered_list_is_the_scope_s_exact_count(api_as, world, tasks, make_task):
+    """An unfiltered list counts the caller's scope from the maintained counts (no COUNT over the tasks), a
+    filtered one its matches; both equal the tasks the caller may see, before and after tasks change."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    users = (world.admin, world.province_office, world.city_office, world.leader, world.county_unit, world.other_unit,
+             world.nobody)
+
+    def check() -> None:
+        for user in users:
+            client = api_as(user)
+            visible = Task.objects.visible_to(user)
+            with CaptureQueriesContext(connection) as queries:
+                count = client.get(TASKS, {"page_size": 1}).json()["count"]
+            assert count == visible.count(), user
+            counted = [q["sql"] for q in queries.captured_queries if 'COUNT(*)' in q["sql"] and '"tasks_task"' in q["sql"]]
+            assert bool(counted) == (user in (world.county_unit, world.other_unit)), (user, counted)  # a unit's scope is counted
+            assert client.get(TASKS, {"state": "in_progress"}).json()["count"] == visible.filter(state="in_progress").count()
+
+    check()
+    make_task(region=world.county2, units={"responsible": [world.unit_county2_gov]})
+    Task.objects.filter(pk=tasks["county"].pk).update(state="in_progress")
+    Task.objects.filter(pk=tasks["other"].pk).delete()
+    check()
+
+
 def test_task_list_has_no_n_plus_one(api_as, world, make_task, django_assert_max_num_queries):
     for _ in range(3):
         make_task()

@@ -24,6 +24,7 @@ from rectify.core import copies
 from rectify.regions.lookup import LIMIT as LOOKUP_LIMIT
 from rectify.regions.lookup import name_q
 from rectify.regions.models import Region, Unit
+from rectify.regions.services import move_region
 from rectify.supervision import services, views
 from rectify.supervision.filters import NoticeFilter
 from rectify.supervision.models import NoticeQuerySet, SupervisionNotice
@@ -186,8 +187,7 @@ def test_a_region_moved_under_another_parent_takes_its_notices_along(world: Any,
     task = make_task(region=world.county)
     notice = services.issue_notice(task, world.city_office, units=[world.unit_county_env], reason="请加快整改", today=TODAY)
     county = Region.objects.get(pk=world.county.pk)
-    county.parent, county.path = world.other_city, f"{world.other_city.path}{county.code}/"
-    county.save()
+    move_region(county, world.other_city, reason="区划调整")
     assert path_of(notice) == county.path == Task.objects.get(pk=task.pk).region_path
     assert SupervisionNotice.objects.visible_to(world.city_office).filter(pk=notice.pk).exists() is False
 

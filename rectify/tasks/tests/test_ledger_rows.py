@@ -188,3 +188,29 @@ def test_each_filter_set_has_its_own_filters(world: Any, make_task: Any) -> None
     assert mine.filters["region"].parent is mine and theirs.filters["region"].parent is theirs
     assert list(LedgerFilter({"region_name": world.other_city.name}, queryset=Task.objects.visible_to(other_office),
                              user=other_office).qs) == [other]
+
+
+def test_inspection_menu_escaped_selected_and_renamed(world: Any, make_task: Any, login: Any) -> None:
+    """The 督察 menu's options are escaped once and kept (``LedgerFilter._inspection_menu``): a team's name
+    with markup shows as text, the chosen one is selected (the empty one when none is), a rename shows at once."""
+    from django.utils.html import escape
+
+    make_task(seq="1")
+    nasty = Inspection.objects.create(team=NASTY, level="provincial", round=2, target_region=world.city,
+                                      stationed_from=datetime.date(2023, 1, 1), stationed_to=datetime.date(2023, 2, 1),
+                                      feedback_date=datetime.date(2023, 3, 1))
+    client = login(world.city_office)
+
+    def menu(**params: Any) -> str:
+        page = client.get("/ledger/", params).content.decode()
+        found = re.search(r'<select name="inspection" id="id_inspection">(.*?)</select>', page, re.S)
+        assert found
+        return found.group(1)
+
+    assert "<script>" not in menu() and f'<option value="{nasty.pk}">{escape(str(nasty))}</option>' in menu()
+    assert menu().startswith('<option value="" selected>')
+    chosen = menu(inspection=nasty.pk)
+    assert f'<option value="{nasty.pk}" selected>{escape(str(nasty))}</option>' in chosen
+    assert '<option value="" selected>' not in chosen and chosen.count(" selected") == 1
+    Inspection.objects.filter(pk=nasty.pk).update(team="改名督察组")
+    assert f'<option value="{nasty.pk}">{Inspection.objects.get(pk=nasty.pk)}</option>' in menu()

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from rectify.regions.models import Region
+from rectify.regions.services import move_region
 from rectify.tasks.models import Task
 from rectify.tasks.services import task_data_from, update_task
 
@@ -21,10 +22,8 @@ def test_region_path_follows_every_write(world: Any, make_task: Any, login: Any)
     # The office of the old county's city still sees it; the other city's unit does not.
     assert Task.objects.visible_to(world.city_office).filter(pk=task.pk).exists()
     assert not Task.objects.visible_to(world.other_unit).filter(pk=task.pk).exists()
-    # A region moved under another parent takes its tasks along.
-    world.county2.parent = world.other_city
-    world.county2.path = f"{world.other_city.path}{world.county2.code}/"
-    world.county2.save()
+    # A region moved under another parent (``move_region``, the one way to move one) takes its tasks along.
+    move_region(world.county2, world.other_city, reason="区划调整")
     assert Task.objects.get(pk=task.pk).region_path == world.county2.path
     assert not Task.objects.visible_to(world.city_office).filter(pk=task.pk).exists()
     assert world.county2.path.startswith(Region.objects.get(pk=world.other_city.pk).path)
