@@ -75,26 +75,32 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "rectify.urls"
 
+# What every page's chrome shows (the user, their roles, the messages): given to pages of both engines.
+_CONTEXT_PROCESSORS = [
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "rectify.core.context_processors.navigation",
+]
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "rectify.core.context_processors.navigation",
-            ],
+            "context_processors": ["django.template.context_processors.request", *_CONTEXT_PROCESSORS],
         },
     },
     {
-        # Hot fragments only (the ledger's rows: rectify/core/jinja.py); pages are Django templates.
+        # Jinja2 (rectify/core/jinja.py), where Django's template language cost the most CPU: the hot fragments
+        # (the ledger's rows, a history timeline), the ledger page and its counts (render(..., using="jinja2"):
+        # several ms of a ledger page's ~25 were Django template rendering), and the chrome every page shares
+        # (core/jinja2/chrome/: top bar, messages, footer; Django's base.html draws it with {% chrome %}) and the
+        # paginator (core/jinja2/includes/), so that each exists once. The other pages are Django templates.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,
-        "OPTIONS": {"environment": "rectify.core.jinja.environment"},
+        "OPTIONS": {"environment": "rectify.core.jinja.environment", "context_processors": _CONTEXT_PROCESSORS},
     },
 ]
 

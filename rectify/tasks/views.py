@@ -181,7 +181,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         "today": timezone.localdate(),
         **(counts_context(request, without_state, counted) if counted is not None else {}),
     }
-    return render(request, "tasks/ledger.html", context)
+    return render(request, "tasks/ledger.html", context, using="jinja2")
 
 
 @login_required
@@ -189,7 +189,7 @@ def ledger_counts(request: AuthedRequest) -> HttpResponse:
     """The counts above a ledger page loaded after it (``counts_later``): the same filters, the same section."""
     without_state = filters_without_state(request)
     return render(request, "tasks/_ledger_counts.html",
-                  counts_context(request, without_state, ledger_counts_of(request, without_state)))
+                  counts_context(request, without_state, ledger_counts_of(request, without_state)), using="jinja2")
 
 
 @login_required
