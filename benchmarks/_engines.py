@@ -20,6 +20,7 @@ does not hold what the benchmark needs, and ``sample`` times a callable the same
 """
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import subprocess
@@ -114,8 +115,14 @@ class Samples:
 
     wall: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
+    full_gc: list[float] = field(default_factory=list)  # seconds of full (generation 2) collections in each run
     queries: list[dict[str, Any]] = field(default_factory=list)
     result: Any = None
+
+    @property
+    def full_gc_in_slowest(self) -> float:
+        """Seconds the slowest run spent in full garbage collections (a p95 of a few runs is their slowest)."""
+        return self.full_gc[self.wall.index(max(self.wall))] if self.wall else 0.0
 
     @property
     def median(self) -> float:
@@ -139,11 +146,35 @@ def sample(fn: Callable[[], Any], repeat: int) -> Samples:
     from django.test.utils import CaptureQueriesContext
 
     samples = Samples(result=fn())
-    for _ in range(repeat):
-        with CaptureQueriesContext(connection) as captured:
-            start, start_cpu = time.perf_counter(), time.process_time()
-            samples.result = fn()
-            samples.wall.append(time.perf_counter() - start)
-            samples.cpu.append(time.process_time() - start_cpu)
-        samples.queries = list(captured.captured_queries)
+    collecting = FullCollections()
+    gc.callbacks.append(collecting)
+    try:
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as captured:
+                collecting.seconds = 0.0
+                start, start_cpu = time.perf_counter(), time.process_time()
+                samples.result = fn()
+                samples.wall.append(time.perf_counter() - start)
+                samples.cpu.append(time.process_time() - start_cpu)
+                samples.full_gc.append(collecting.seconds)
+            samples.queries = list(captured.captured_queries)
+    finally:
+        gc.callbacks.remove(collecting)
     return samples
+
+
+class FullCollections:
+    """A ``gc.callbacks`` entry adding up the seconds of full (generation 2) collections: a page's slowest run
+    that held one was slow for the collector, not for the page's code or its queries."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started

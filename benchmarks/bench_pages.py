@@ -60,7 +60,7 @@ def measure(fn: Any, repeat: int) -> dict[str, Any]:
     slowest = max(s.queries, key=lambda q: float(q["time"]), default={"sql": "", "time": "0"})
     size = len(getattr(s.result, "content", b"") or b"")
     return {"median": s.median * 1000, "p95": s.p95 * 1000, "cpu": s.cpu_median * 1000,
-            "queries": len(s.queries), "kb": size / 1024,
+            "queries": len(s.queries), "kb": size / 1024, "full_gc_slowest_ms": s.full_gc_in_slowest * 1000,
             "slowest_ms": float(slowest["time"]) * 1000, "slowest_sql": slowest["sql"]}
 
 
@@ -227,7 +227,8 @@ def print_over_target(rows: list[dict[str, Any]]) -> None:
         print("\npages over the target (p95 ≤ 50 ms, ≤ 3× bare view): slowest query of each")
     explained: set[str] = set()
     for r in over:
-        print(f"  {r['role']} / {r['page']}: p95 {r['p95']:.0f} ms, slowest query {r['slowest_ms']:.1f} ms: {r['slowest_sql'][:160]}")
+        collected = f", full garbage collection in the slowest run {r['full_gc_slowest_ms']:.0f} ms" if r.get("full_gc_slowest_ms") else ""
+        print(f"  {r['role']} / {r['page']}: p95 {r['p95']:.0f} ms{collected}, slowest query {r['slowest_ms']:.1f} ms: {r['slowest_sql'][:160]}")
         sql = r["slowest_sql"]
         if os.environ.get("BENCH_EXPLAIN") == "1" and connection.vendor == "postgresql" and sql.startswith("SELECT") \
                 and r["slowest_ms"] > 5 and sql not in explained:

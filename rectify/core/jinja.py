@@ -5,7 +5,7 @@ dicts, attributes and calls for each ``{{ }}``; each ``{% include %}`` and ``{% 
 rendered with its own context); Jinja2 compiles the same template to Python. The ledger (``tasks.views.ledger``,
 the most visited page) is a Jinja2 page over ``layout.html``; the other pages stay Django templates, whose
 ``base.html`` draws the same chrome (``chrome/*.html``: top bar, messages, footer) and paginator with
-``{% load jinja_fragments %}``, and fragments by template tags (``rectify/tasks/templatetags/ledger_rows.py``).
+``{% load jinja_fragments %}``.
 
 The output is Django's (the fragments byte for byte, the pages but for blank lines): every ``{{ value }}``
 goes through ``finalize``, which escapes as Django's ``conditional_escape`` does (``html.escape``: ``&quot;``,
