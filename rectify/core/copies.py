@@ -209,6 +209,11 @@ class LatestFlag:
         return self._recompute()
 
 
+def _distinct(vendor: str) -> str:
+    """SQL's null-safe "differs": PostgreSQL's spelling, or SQLite's."""
+    return "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
+
+
 @dataclass(frozen=True)
 class Agreement:
     """``table.column`` equals ``source.source_column`` of the ``source`` row whose id is ``table.key`` (a progress
@@ -226,12 +231,10 @@ class Agreement:
     message: str
 
     def _differs(self, row: str, vendor: str) -> str:
-        distinct = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
-        return f"{row}.{self.column} {distinct} (SELECT s.{self.source_column} FROM {self.source} s WHERE s.id = {row}.{self.key})"
+        return f"{row}.{self.column} {_distinct(vendor)} (SELECT s.{self.source_column} FROM {self.source} s WHERE s.id = {row}.{self.key})"
 
     def _source_used(self, vendor: str) -> str:
-        distinct = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
-        return (f"OLD.{self.source_column} {distinct} NEW.{self.source_column}"
+        return (f"OLD.{self.source_column} {_distinct(vendor)} NEW.{self.source_column}"
                 f" AND EXISTS (SELECT 1 FROM {self.table} c WHERE c.{self.key} = NEW.id)")
 
     def triggers(self, vendor: str) -> list[str]:
@@ -270,9 +273,8 @@ class Agreement:
         raise NotImplementedError(f"规则 {self.name} 没有 {vendor} 的触发器")
 
     def wrong_rows(self, vendor: str) -> str:
-        distinct = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
         return (f"SELECT c.id, c.{self.column}, s.{self.source_column} FROM {self.table} c JOIN {self.source} s"
-                f" ON s.id = c.{self.key} WHERE c.{self.column} {distinct} s.{self.source_column} ORDER BY c.id")
+                f" ON s.id = c.{self.key} WHERE c.{self.column} {_distinct(vendor)} s.{self.source_column} ORDER BY c.id")
 
     def repair_sql(self, vendor: str) -> str:
         return ""  # never repaired: listed for a person
