@@ -4,7 +4,8 @@ A benchmark script runs in two roles. Started plainly it is the parent: ``run_pe
 same script again with ``--child`` once per engine of BENCH_ENGINES (default "sqlite,postgres"), each
 with its own database — PostgreSQL at BENCH_PG_URL (else DATABASE_URL; skipped, saying so, without
 either), SQLite in a temporary data folder (or BENCH_SQLITE_DIR, to reuse one) — so one engine's
-settings, connections and caches never reach the other's figures. In the child, ``start_django``
+settings, connections and caches never reach the other's figures. Children run with DEBUG off, as the server
+does (BENCH_DEBUG=1 turns it on). In the child, ``start_django``
 sets Django up, ``ensure_generated`` migrates and fills the database with ``rectify generate`` when it
 does not hold what the benchmark needs, and ``sample`` times a callable the same way everywhere.
 
@@ -53,6 +54,10 @@ def run_per_engine(script: str, *, sqlite_prefix: str, extra_env: Mapping[str, M
     for engine in engines():
         env = dict(os.environ)
         env.pop("DATABASE_URL", None)
+        # As the server runs (settings_production, make load): with DEBUG on, each request of Django's test
+        # client leaves its templates' contexts in an lru_cache of 512 entries (``func_accepts_kwargs`` on the
+        # receiver it connects), 200,000 objects every full garbage collection walks (100 ms, not the page's).
+        env["RECTIFY_DEBUG"] = os.environ.get("BENCH_DEBUG", "0")
         if engine == "postgres":
             if not pg_url.startswith("postgres"):
                 print("PostgreSQL: 未设置 BENCH_PG_URL 或 DATABASE_URL，跳过")
