@@ -93,10 +93,11 @@ TEMPLATES = [
     },
     {
         # Jinja2 (rectify/core/jinja.py), where Django's template language cost the most CPU: the hot fragments
-        # (the ledger's rows, a history timeline), the ledger page and its counts (render(..., using="jinja2"):
-        # several ms of a ledger page's ~25 were Django template rendering), and the chrome every page shares
-        # (core/jinja2/chrome/: top bar, messages, footer; Django's base.html draws it with {% chrome %}) and the
-        # paginator (core/jinja2/includes/), so that each exists once. The other pages are Django templates.
+        # (the ledger's rows, a history timeline, a task's light), the ledger page, its counts and a task's page
+        # (render(..., using="jinja2"): several ms of a ledger page's ~25 were Django template rendering), and the
+        # chrome every page shares (core/jinja2/chrome/: top bar, messages, footer; Django's base.html draws it with
+        # {% chrome %}) and the paginator (core/jinja2/includes/), so that each exists once. The other pages are
+        # Django templates.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,

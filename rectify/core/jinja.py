@@ -1,11 +1,11 @@
-"""The second template engine (Jinja2): the hot fragments, the ledger page and the pages' chrome.
+"""The second template engine (Jinja2): the hot fragments, the ledger and task pages and the pages' chrome.
 
 Django's template language costs about half a millisecond per ledger row (a variable lookup walks
 dicts, attributes and calls for each ``{{ }}``; each ``{% include %}`` and ``{% url %}`` is a node
 rendered with its own context); Jinja2 compiles the same template to Python. The ledger (``tasks.views.ledger``,
-the most visited page) is a Jinja2 page over ``layout.html``; the other pages stay Django templates, whose
-``base.html`` draws the same chrome (``chrome/*.html``: top bar, messages, footer) and paginator with
-``{% load jinja_fragments %}``.
+the most visited page) and a task's page (``tasks.views.task_detail``) are Jinja2 pages over ``layout.html``;
+the other pages stay Django templates, whose ``base.html`` draws the same chrome (``chrome/*.html``: top bar,
+messages, footer) and paginator with ``{% load jinja_fragments %}``.
 
 The output is Django's (the fragments byte for byte, the pages but for blank lines): every ``{{ value }}``
 goes through ``finalize``, which escapes as Django's ``conditional_escape`` does (``html.escape``: ``&quot;``,
@@ -115,7 +115,14 @@ def date(value: Any, fmt: str) -> str:
             return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
         if fmt == "Y年n月j日 H:i":  # the footer's (90 µs through Django's formatter)
             return f"{value.year}年{value.month}月{value.day}日 {value.hour:02d}:{value.minute:02d}"
+    elif fmt == "Y年n月j日" and type(value) is datetime.date:  # a task's deadline on its page
+        return f"{value.year:04d}年{value.month}月{value.day}日"
     return str(defaultfilters.date(value, fmt))
+
+
+def linebreaksbr(value: Any) -> Markup:
+    """Django's ``linebreaksbr`` as its templates call it (autoescape on): the text escaped, each line break a ``<br>``."""
+    return Markup(defaultfilters.linebreaksbr(value, autoescape=True))  # noqa: S704  (escaped by Django)
 
 
 def truncatechars(value: Any, length: int) -> str:
@@ -146,4 +153,5 @@ def environment(**options: Any) -> Environment:
     env.filters["date"] = date
     env.filters["truncatechars"] = truncatechars
     env.filters["join"] = join
+    env.filters["linebreaksbr"] = linebreaksbr
     return env

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -194,17 +194,20 @@ def ledger_counts(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def task_detail(request: AuthedRequest, uuid: str) -> HttpResponse:
+    """A task's page (Jinja2, ``tasks/task_detail.html``): everything it shows is loaded here, nothing by the template."""
     task = get_object_or_404(
         Task.objects.visible_to(request.user).select_related("region__parent", "plan", "inspection__target_region", "parent")
-        .prefetch_related("milestones"),  # shown, and read by the light
+        .prefetch_related("milestones", "measures")  # shown; the milestones are read by the light too
+        # may the user edit it: asked with the task (editable_by's condition on the same row), not in a query of its own
+        .annotate(editable=ExpressionWrapper(Task.objects.editable_q(request.user), output_field=BooleanField())),
         uuid=uuid,
     )
     prepare_for_display([task])
     assignments = list(task.assignments.select_related("unit").order_by("role", "id"))
     own_units = {g.unit_id for g in request.user.grants if g.unit_id}
-    history = ChangeRecord.objects.filter(task_uuid=task.uuid).order_by("-id")[:100]
-    children = Task.objects.visible_to(request.user).filter(parent=task).select_related("region__parent")
-    can_edit = Task.objects.editable_by(request.user).filter(pk=task.pk).exists()
+    history = list(ChangeRecord.objects.filter(task_uuid=task.uuid).order_by("-id")[:100])
+    children = list(Task.objects.visible_to(request.user).filter(parent=task).select_related("region__parent"))
+    can_edit = bool(task.editable)  # type: ignore[attr-defined]
     return render(
         request,
         "tasks/task_detail.html",
@@ -217,6 +220,7 @@ def task_detail(request: AuthedRequest, uuid: str) -> HttpResponse:
             "can_start": TaskState.IN_PROGRESS in TASK_TRANSITIONS[task.state]
             and (can_edit or any(a.unit_id in own_units for a in assignments)),
         },
+        using="jinja2",
     )
 
 

@@ -1,5 +1,6 @@
 """``{% load history_timeline %}{% history_timeline history "update transition" %}``: the items of a page's
-change history, rendered by Jinja2 (``core/jinja2/history/_timeline.html``).
+change history, rendered by Jinja2 (``core/jinja2/history/_timeline.html``), for the Django pages (an
+inspection's; the task's page, a Jinja2 page, includes the template itself).
 
 A task's detail page lists up to 100 changes, each with its changed fields; in Django's template
 language (a loop with an include per change) that was about two thirds of the page's CPU time.
