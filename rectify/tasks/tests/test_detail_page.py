@@ -234,3 +234,17 @@ def test_the_filters_match_django() -> None:
         assert jinja.date(day, "Y年n月j日") == date(day, "Y年n月j日")
     for text in ("一\n二\r\n三\r四", NASTY, "", mark_safe("<b>已安全</b>\n")):
         assert jinja.linebreaksbr(text) == linebreaksbr(text, autoescape=True)
+
+
+def test_a_url_with_a_uuid_is_djangos(settings: Any) -> None:
+    """``url(name, uuid)`` puts the uuid in the path kept around it, per URL configuration and script prefix."""
+    from uuid import uuid4
+
+    from rectify.core import jinja
+
+    uuid = uuid4()
+    for name in ("tasks:detail", "tasks:edit", "tasks:start", "tasks:decompose", "acceptance:file", "supervision:issue",
+                 "dispatch:task_reports"):
+        assert jinja.url(name, uuid) == jinja.uuid_url(name)(str(uuid)) == reverse(name, args=[uuid]), name
+    settings.ROOT_URLCONF = "rectify.tasks.tests.test_ledger_page"  # the site under /moved/
+    assert jinja.url("tasks:edit", uuid) == reverse("tasks:edit", args=[uuid]) == f"/moved/ledger/{uuid}/edit/"
