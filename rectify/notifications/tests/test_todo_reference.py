@@ -98,6 +98,23 @@ def test_one_user_object_per_scope_keeps_its_own_lists(world: Any, work: None) -
     assert shown(todo_for(province)) == province_first == shown(reference(world.province_office, PANEL_LIMIT))
 
 
+def test_the_administrators_lists_read_no_list_of_every_task(world: Any, work: None) -> None:
+    """Every task of the work lies in the province: the administrator's lists are the province office's, with
+    every kind of row (announcements, objections, extension requests, notices) in them, and counting them joins
+    no list of every task (``among_role_tasks``: ``task_id IN (SELECT id FROM tasks_task)`` hashed them all)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin, office = fresh(world.admin), fresh(world.province_office)
+    with CaptureQueriesContext(connection) as captured:
+        admin_lists = shown(todo_for(admin, PAGE_LIMIT))
+    assert admin_lists == shown(todo_for(office, PAGE_LIMIT))
+    counts = {key: count for key, _, count, _ in admin_lists}
+    assert counts["tasks_to_announce"] and counts["objections_open"] and counts["extensions_to_decide"]
+    assert counts["notices_to_review"]
+    assert not [q["sql"] for q in captured.captured_queries if 'FROM "tasks_task" U0' in q["sql"]]
+
+
 def reports_due_with_objects(user: Any, limit: int) -> TodoList:
     """待报送的调度任务 as it was computed before it read plain rows (kept verbatim): whole objects."""
     from django.db.models import Q
