@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.db import connections, router
 from django.db.models import Sum
 
 from rectify.accounts.scope import subtree_paths, under_paths_q
@@ -31,16 +32,47 @@ def counted_state_counts(user: AnyUser, today: datetime.date) -> tuple[list[dict
     if not paths:
         return [{"value": s.value, "label": s.label, "count": 0} for s in TaskState], 0, 0
     counts: dict[str, int] = {}
-    incomplete = 0
-    under = under_paths_q(paths)  # everything ([""]) is no condition at all
-    counters, overdue_tasks = TaskCount.objects.filter(under), Task.objects.filter(overdue_q(today), under)
-    rows = counters.values_list("state", "needs_completion").annotate(total=Sum("n")).order_by()
+    incomplete = overdue = 0
+    alias = router.db_for_read(TaskCount)
+    sql, params = _counts_statement(alias, tuple(paths), today)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     for state, needs_completion, total in rows:
+        if state is None:  # the overdue tasks' row
+            overdue = int(total or 0)
+            continue
         counts[state] = counts.get(state, 0) + int(total or 0)
         if needs_completion:
             incomplete += int(total or 0)
-    overdue = overdue_tasks.count()
     return [{"value": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in TaskState], overdue, incomplete
+
+
+# The statement of the counts above a landing page by (database, region paths, day): the ORM's two queries
+# joined into one, compiled once. Compiling them cost ~2 ms of CPU per ledger page, the statement ~0.2 ms.
+_COUNTS_STATEMENTS: dict[tuple[str, tuple[str, ...], datetime.date], tuple[str, tuple[Any, ...]]] = {}
+_COUNTS_STATEMENTS_KEPT = 2000
+
+
+def _counts_statement(alias: str, paths: tuple[str, ...], today: datetime.date) -> tuple[str, tuple[Any, ...]]:
+    """One statement: a row (state, to complete, tasks) per maintained counter group under ``paths``, then
+    (NULL, NULL, the open tasks past their deadline on ``today``), counted from the partial index
+    ``task_open_deadline`` as ``Task.objects.filter(overdue_q(today)).count()`` counts them."""
+    key = (alias, paths, today)
+    found = _COUNTS_STATEMENTS.get(key)
+    if found is None:
+        under = under_paths_q(list(paths))  # everything ([""]) is no condition at all
+        counters = (TaskCount.objects.using(alias).filter(under).values_list("state", "needs_completion")
+                    .annotate(total=Sum("n")).order_by())
+        overdue_tasks = Task.objects.using(alias).filter(overdue_q(today), under).order_by().values("pk")
+        counters_sql, counters_params = counters.query.sql_with_params()
+        overdue_sql, overdue_params = overdue_tasks.query.sql_with_params()
+        sql = (f"SELECT * FROM ({counters_sql}) counters "  # noqa: S608  (the ORM's own statements)
+               f"UNION ALL SELECT NULL, NULL, COUNT(*) FROM ({overdue_sql}) overdue")
+        if len(_COUNTS_STATEMENTS) >= _COUNTS_STATEMENTS_KEPT:
+            _COUNTS_STATEMENTS.clear()
+        found = _COUNTS_STATEMENTS[key] = (sql, (*counters_params, *overdue_params))
+    return found
 
 
 def tasks_in_scope(user: AnyUser) -> int | None:
