@@ -1,14 +1,14 @@
 """Ledger pages: list, detail, create and edit. Views parse and check; services change state."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,9 +19,10 @@ from rectify.accounts.permissions import can
 from rectify.accounts.scope import subtree_paths, writable_regions
 from rectify.core import generations
 from rectify.core.estimates import planned_rows
-from rectify.core.models import ChangeRecord, SavedFilter
+from rectify.core.models import SavedFilter
 from rectify.core.pagination import paginate
 from rectify.core.refusals import Refused, refusal_to_form, show_refusal
+from rectify.core.timeline import task_timeline
 from rectify.core.types import AuthedRequest, AuthedUser
 from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan
@@ -35,7 +36,7 @@ from .hooks import prepare_for_display
 from .models import Assignment, Task, overdue_q
 from .paging import PLACE_FILTERS, order_for_page, walk_window, walked_page
 from .services import create_task, transition_task, update_task
-from .states import TASK_TRANSITIONS, TaskState
+from .states import TASK_TRANSITIONS, AssignmentState, TaskState
 
 
 def ledger_queryset(request: AuthedRequest, *, scan_words: bool = False) -> tuple[LedgerFilter, QuerySet[Task]]:
@@ -192,6 +193,31 @@ def ledger_counts(request: AuthedRequest) -> HttpResponse:
                   counts_context(request, without_state, ledger_counts_of(request, without_state)), using="jinja2")
 
 
+class AssignmentRow(NamedTuple):
+    """An assignment as a task's page lists it (责任分工)."""
+
+    unit_id: int
+    unit_name: str
+    role_label: str
+    state_label: str
+
+
+ROLE_LABELS = {value: str(label) for value, label in Assignment.Role.choices}
+ASSIGNMENT_STATE_LABELS = {value: str(label) for value, label in AssignmentState.choices}
+
+
+def assignment_rows(task: Task) -> list[AssignmentRow]:
+    """The task's assignments in their order (role, id), each with its unit's name, from one statement written
+    here: as instances with their units (a query set compiled and two model instances a row) they cost ~0.6 ms
+    of CPU on a task's page, the statement ~0.1 ms."""
+    sql = (f"SELECT a.unit_id, u.name, a.role, a.state FROM {Assignment._meta.db_table} a "  # noqa: S608
+           f"JOIN {Unit._meta.db_table} u ON u.id = a.unit_id WHERE a.task_id = %s ORDER BY a.role, a.id")
+    with connections[router.db_for_read(Assignment)].cursor() as cursor:
+        cursor.execute(sql, [task.pk])
+        return [AssignmentRow(unit_id, name, ROLE_LABELS.get(role, role), ASSIGNMENT_STATE_LABELS.get(state, state))
+                for unit_id, name, role, state in cursor.fetchall()]
+
+
 @login_required
 def task_detail(request: AuthedRequest, uuid: str) -> HttpResponse:
     """A task's page (Jinja2, ``tasks/task_detail.html``): everything it shows is loaded here, nothing by the template."""
@@ -199,14 +225,17 @@ def task_detail(request: AuthedRequest, uuid: str) -> HttpResponse:
         Task.objects.visible_to(request.user).select_related("region__parent", "plan", "inspection__target_region", "parent")
         .prefetch_related("milestones", "measures")  # shown; the milestones are read by the light too
         # may the user edit it: asked with the task (editable_by's condition on the same row), not in a query of its own
-        .annotate(editable=ExpressionWrapper(Task.objects.editable_q(request.user), output_field=BooleanField())),
+        .annotate(editable=ExpressionWrapper(Task.objects.editable_q(request.user), output_field=BooleanField()),
+                  # whether to look for the children in scope: most tasks have none (a query of ~0.9 ms of CPU saved)
+                  has_children=Exists(Task.objects.filter(parent_id=OuterRef("pk")))),
         uuid=uuid,
     )
     prepare_for_display([task])
-    assignments = list(task.assignments.select_related("unit").order_by("role", "id"))
+    assignments = assignment_rows(task)
     own_units = {g.unit_id for g in request.user.grants if g.unit_id}
-    history = list(ChangeRecord.objects.filter(task_uuid=task.uuid).order_by("-id")[:100])
-    children = list(Task.objects.visible_to(request.user).filter(parent=task).select_related("region__parent"))
+    history = task_timeline(task.uuid, 100)
+    children = (list(Task.objects.visible_to(request.user).filter(parent=task).select_related("region__parent"))
+                if task.has_children else [])  # type: ignore[attr-defined]
     can_edit = bool(task.editable)  # type: ignore[attr-defined]
     return render(
         request,

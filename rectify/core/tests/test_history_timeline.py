@@ -71,3 +71,25 @@ def test_the_task_page_lists_its_changes_with_their_fields(world: Any, make_task
     timeline = page[page.index('<ol class="timeline">'):]
     assert "改标题" in timeline and "旧标题" in timeline and "&lt;script&gt;" in timeline
     assert '<ul class="diff">' in timeline
+
+
+def test_the_entries_read_for_a_task_page_print_what_its_records_print() -> None:
+    """``core.timeline.task_timeline`` reads a task's changes without model instances: the same items, newest
+    first, from the stored rows (moments, snapshots decoded only for the fields listed)."""
+    from rectify.core.timeline import task_timeline
+
+    history = changes()
+    for record in history:
+        ChangeRecord.objects.bulk_create([record])
+    other = changes()[0]
+    other.task_uuid = uuid.uuid4()
+    ChangeRecord.objects.bulk_create([other])
+    stored = list(ChangeRecord.objects.filter(task_uuid=history[0].task_uuid).order_by("-id"))
+    entries = task_timeline(history[0].task_uuid)
+    assert len(entries) == len(stored) == 6 and len(task_timeline(history[0].task_uuid, 2)) == 2
+    items = engines["jinja2"].get_template("history/_timeline.html")
+    diff_actions = ["update", "transition", "import"]
+    assert items.render({"history": entries, "diff_actions": diff_actions}) == items.render(
+        {"history": stored, "diff_actions": diff_actions})
+    assert [e.time for e in entries] == [r.time for r in stored] and entries[0].time.tzinfo is not None
+    assert [(e.before, e.after) for e in entries] == [(r.before, r.after) for r in stored]
