@@ -17,7 +17,7 @@ from django.db import connections, models, router
 from django.utils import timezone
 
 from rectify.core import generations
-from rectify.regions.models import Region
+from rectify.regions.models import Region, region_facts
 from rectify.regions.paths import all_path_prefixes, path_prefixes
 from rectify.tasks.models import Milestone, Task
 from rectify.tasks.states import DONE_STATES, OPEN_STATES
@@ -214,6 +214,11 @@ def missing_report_ids(task_paths: dict[int, str], today: datetime.date) -> set[
 
 
 def _prefetched_milestones(task: Task) -> Sequence[MilestoneLike] | None:
+    """The task's milestones already loaded: by a page that shows them (``task.shown_milestones``, all of them in
+    their order, e.g. a task's page) or prefetched (``prefetch_related("milestones")``); None when not loaded."""
+    shown: Sequence[MilestoneLike] | None = getattr(task, "shown_milestones", None)
+    if shown is not None:
+        return shown
     cache: dict[str, Any] = getattr(task, "_prefetched_objects_cache", {})
     if "milestones" in cache:
         return list(cache["milestones"])
@@ -239,9 +244,14 @@ def milestone_rows(task_ids: Sequence[int]) -> dict[int, list[MilestoneRow]]:
 
 def _region_paths(tasks: Sequence[Task]) -> dict[int, str]:
     """Region id → path of the tasks' regions: from the regions already loaded with the tasks
-    (``select_related("region")``), one query for the others."""
+    (``select_related("region")``), else from those kept in the process (``region_facts``), one query for
+    any other (a region newer than them)."""
     paths = {t.region_id: t.region.path for t in tasks if Task.region.is_cached(t)}
     missing = {t.region_id for t in tasks} - set(paths)
+    if missing:
+        facts = region_facts()
+        paths.update((pk, facts[pk].path) for pk in missing if pk in facts)
+        missing -= set(paths)
     if missing:
         paths.update(Region.objects.filter(pk__in=missing).values_list("pk", "path"))
     return paths

@@ -143,7 +143,7 @@ class Task(VersionedModel):
         super().save(*args, **kwargs)
 
     def __str__(self) -> str:
-        return f"{self.seq}. {self.display_title}"
+        return task_label(self.seq, self.title, self.problem, self.target)
 
     @property
     def display_title(self) -> str:
@@ -283,6 +283,11 @@ subtree_moved.connect(_carry_moved_paths, dispatch_uid="task_region_paths_moved"
 
 
 TITLE_CHARS = 60
+
+
+def task_label(seq: str, title: str, problem: str, target: str) -> str:
+    """How a task is named in lists and links (``str(task)``): 序号, then its title (else its problem, else its target) shortened."""
+    return f"{seq}. {shortened_title(title or problem or target)}"
 
 
 def shortened_title(text: str) -> str:
