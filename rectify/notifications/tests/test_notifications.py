@@ -159,6 +159,10 @@ def test_unread_count_tag(world: Any, django_assert_max_num_queries: Any) -> Non
     anon = RequestFactory().get("/")
     anon.user = AnonymousUser()
     assert Template("{% load notifications_tags %}{% unread_count %}").render(Context({"request": anon})) == "0"
+    from rectify.notifications.services import mark_read, unread_count
+
+    mark_read(Notification.objects.filter(recipient=world.county_unit).first())
+    assert unread_count(world.county_unit) == 1 and unread_count(world.lead_unit) == 1  # a read one is not counted
 
 
 def test_purge_old_read_notifications(world: Any) -> None:
