@@ -8,6 +8,7 @@ field with choices shows its label, a yes/no field 是/否, a list its items.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,9 @@ class Change:
     after: str
 
 
+# The models, fields and choices a history names, looked up once per process (a task's page describes up to
+# 100 changes, each field of each through these: a third of the time its timeline took).
+@functools.lru_cache(maxsize=256)
 def _model(object_type: str) -> type[models.Model] | None:
     try:
         return apps.get_model(object_type)
@@ -46,6 +50,7 @@ def _model(object_type: str) -> type[models.Model] | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _field(model: type[models.Model] | None, name: str) -> Any:
     if model is None:
         return None
@@ -53,6 +58,12 @@ def _field(model: type[models.Model] | None, name: str) -> Any:
         return model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _choices(field: Any) -> dict[Any, Any]:
+    """A field's choices, value → label (the label as declared: a lazy translation is read when shown)."""
+    return dict(field.flatchoices)
 
 
 def is_hidden(model: type[models.Model] | None, name: str) -> bool:
@@ -83,7 +94,7 @@ def display(model: type[models.Model] | None, name: str, value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     field = _field(model, name)
-    choices = dict(field.flatchoices) if field is not None and getattr(field, "choices", None) else {}
+    choices = _choices(field) if field is not None and getattr(field, "choices", None) else {}
     if choices and not isinstance(value, (list, dict)):
         return str(choices.get(value, value))
     if isinstance(value, list):

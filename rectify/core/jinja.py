@@ -161,7 +161,10 @@ def environment(**options: Any) -> Environment:
     options["undefined"] = Undefined  # a missing value prints nothing, as in Django (also with DEBUG)
     env = Environment(autoescape=True, **options)
     env.template_class = Template
-    env.globals.update(uuid_url=uuid_url, url=url, static=static, now=now, can=can, **_APP_GLOBALS)
+    from .timeline import timeline_items  # it draws with this module's filters
+
+    env.globals.update(uuid_url=uuid_url, url=url, static=static, now=now, can=can, timeline_items=timeline_items,
+                       **_APP_GLOBALS)
     env.filters["date"] = date
     env.filters["truncatechars"] = truncatechars
     env.filters["join"] = join

@@ -1,20 +1,29 @@
-"""A task's change history as its page lists it (``history/_timeline.html``), read without model instances.
+"""A task's change history as its page lists it (``history/_timeline.html``), read without model instances
+and drawn without a template loop.
 
 The page lists up to 100 changes. As ``ChangeRecord`` instances each decoded its two JSON snapshots while it
 was built, also for the records whose changed fields the page does not list (creations): ~1 ms of CPU for the
 34 changes of an average task at 30,000 tasks, the statement alone ~0.2 ms. A ``TimelineEntry`` carries what
 the template reads (the time, who, the action, the reason) and decodes the snapshots when its changed fields
 are asked for (``display_changes``, as ``ChangeRecord.display_changes`` gives them).
+
+``timeline_items`` draws the items (``history/_timeline.html`` calls it, for the task's page and Django's
+``{% history_timeline %}``): Jinja2's loop cost ~16 µs an item beyond the changes' own description (0.6 ms of
+a task's page with 38 changes), this ~3 µs. Every value is escaped as the templates escape it (``jinja.escaped``: ``_escaped``).
 """
 from __future__ import annotations
 
 import datetime
+import html
+from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
 from django.db import connections, router
+from markupsafe import Markup
 
 from .changes import Change, describe
+from .jinja import date, truncatechars
 from .models import ChangeRecord
 
 ACTION_LABELS: dict[str, str] = {value: str(label) for value, label in ChangeRecord.Action.choices}
@@ -73,3 +82,28 @@ def task_timeline(task_uuid: UUID, limit: int = 100) -> list[TimelineEntry]:
             time = converter(time, time_column, connection)
         entries.append(TimelineEntry(time, user_name, action, reason, object_type, before, after, connection))
     return entries
+
+
+def _escaped(value: Any) -> str:
+    """``jinja.escaped``'s text (Django's ``conditional_escape``) without its ``Markup``: safe text as it is."""
+    text = value if isinstance(value, str) else str(value)
+    return text if hasattr(text, "__html__") else html.escape(text)
+
+
+def timeline_items(history: Iterable[Any], diff_actions: Sequence[str]) -> Markup:
+    """The ``<li>`` items of ``history`` (change records or ``TimelineEntry``s), newest first as given; the changed
+    fields listed for the actions in ``diff_actions``. The HTML of the Django loop the timeline replaced
+    (rectify/core/tests/test_history_timeline.py keeps it and compares)."""
+    items = []
+    for h in history:
+        reason = f"：{_escaped(h.reason)}" if h.reason else ""
+        listed = ""
+        if h.action in diff_actions:
+            changes = h.display_changes()
+            if changes:
+                listed = '<ul class="diff">' + "".join(
+                    f"<li><b>{_escaped(c.label)}</b>：{_escaped(truncatechars(c.before, 80))} → {_escaped(truncatechars(c.after, 80))}</li>"
+                    for c in changes) + "</ul>"
+        items.append(f"\n    <li><time>{_escaped(date(h.time, 'Y-m-d H:i'))}</time> <b>{_escaped(h.user_name)}</b> "
+                     f"{_escaped(h.get_action_display())}{reason}\n      {listed}\n    </li>\n  ")
+    return Markup("".join(items))  # noqa: S704  (every value escaped above)
