@@ -45,7 +45,7 @@ class TimelineEntry:
 
     def _decoded(self) -> list[Any]:
         if isinstance(self._snapshots, tuple):
-            self._snapshots = [_SNAPSHOT.from_db_value(value, None, self._connection) for value in self._snapshots]
+            self._snapshots = [_SNAPSHOT.from_db_value(value, _SNAPSHOT_COLUMN, self._connection) for value in self._snapshots]
         return self._snapshots
 
     @property
@@ -61,6 +61,7 @@ class TimelineEntry:
 
 
 _SNAPSHOT = ChangeRecord._meta.get_field("before")
+_SNAPSHOT_COLUMN = _SNAPSHOT.get_col(ChangeRecord._meta.db_table)
 
 
 def task_timeline(task_uuid: UUID, limit: int = 100) -> list[TimelineEntry]:
