@@ -63,6 +63,26 @@ def pg_add(table: str, keys: str, source: str) -> str:
             f" ON CONFLICT ({keys}) DO UPDATE SET n = c.n + EXCLUDED.n")
 
 
+def pg_net(columns: str, op: str) -> str:
+    """The rows a statement (``op``: INSERT, DELETE or UPDATE) added and removed, counted per value of ``columns``
+    (a table expression with ``columns`` and ``k``, without the values whose count did not change). An UPDATE
+    counts its new rows up and its old rows down, so a row whose ``columns`` kept their values cancels out: no
+    join of ``old_rows`` with ``new_rows``. Such a join was planned once per session for the transition tables
+    of the trigger's first call, a nested loop for one row, and scanned one table once per row of the other
+    afterwards: a 3,000-row ``QuerySet.update`` took seconds per trigger, 30,000 rows minutes."""
+    sides = {"INSERT": [f"SELECT {columns}, 1 AS k FROM new_rows"], "DELETE": [f"SELECT {columns}, -1 AS k FROM old_rows"]}
+    sides["UPDATE"] = [*sides["DELETE"], *sides["INSERT"]]
+    return f"SELECT {columns}, sum(k) AS k FROM ({' UNION ALL '.join(sides[op])}) x GROUP BY {columns} HAVING sum(k) <> 0"
+
+
+def pg_planned_per_call(statement: str) -> str:
+    """A trigger's statement run with ``EXECUTE``: planned on every call for the rows of the statement at hand.
+    PL/pgSQL plans a static statement once per session and keeps the plan: one made for a single row (an index
+    probe per row of a joined table) suits any size, but one made for a bulk write first (a hash join that reads
+    the whole joined table) would then read the whole table again on every single-row write of the session."""
+    return f"EXECUTE $sql${statement}$sql$"
+
+
 COUNTERS: dict[str, Counter] = {}
 
 
