@@ -46,8 +46,8 @@ END $$
 
 _SQLITE_REPORT_UP = (f"INSERT INTO {REPORTS} ({RKEYS}, n) SELECT t.region_path, NEW.period, NEW.schedule, 1"
                      f" FROM tasks_task t WHERE t.id = NEW.task_id AND {expected_sql('t')}"
-                     f" ON CONFLICT ({RKEYS}) DO UPDATE SET n = n + 1;")
-_SQLITE_REPORT_DOWN = (f"UPDATE {REPORTS} SET n = n - 1 WHERE period = OLD.period AND schedule = OLD.schedule AND region_path ="
+                     f" ON CONFLICT ({RKEYS}, shard) DO UPDATE SET n = n + 1;")
+_SQLITE_REPORT_DOWN = (f"UPDATE {REPORTS} SET n = n - 1 WHERE shard = 0 AND period = OLD.period AND schedule = OLD.schedule AND region_path ="
                        f" (SELECT t.region_path FROM tasks_task t WHERE t.id = OLD.task_id AND {expected_sql('t')});")
 
 # ---------------------------------------------------------------- pairs
@@ -89,8 +89,8 @@ _SQLITE_PAIR_SAME_NEW = ("EXISTS (SELECT 1 FROM tasks_assignment a WHERE a.task_
 _SQLITE_PAIR_SAME_OLD = "EXISTS (SELECT 1 FROM tasks_assignment a WHERE a.task_id = OLD.task_id AND a.unit_id = OLD.unit_id)"
 _SQLITE_PAIR_UP = (f"INSERT INTO {PAIRS} (region_path, n) SELECT t.region_path, 1 FROM tasks_task t"
                    f" WHERE t.id = NEW.task_id AND {expected_sql('t')} AND NOT {_SQLITE_PAIR_SAME_NEW}"
-                   " ON CONFLICT (region_path) DO UPDATE SET n = n + 1;")
-_SQLITE_PAIR_DOWN = (f"UPDATE {PAIRS} SET n = n - 1 WHERE NOT {_SQLITE_PAIR_SAME_OLD} AND region_path ="
+                   " ON CONFLICT (region_path, shard) DO UPDATE SET n = n + 1;")
+_SQLITE_PAIR_DOWN = (f"UPDATE {PAIRS} SET n = n - 1 WHERE shard = 0 AND NOT {_SQLITE_PAIR_SAME_OLD} AND region_path ="
                      f" (SELECT t.region_path FROM tasks_task t WHERE t.id = OLD.task_id AND {expected_sql('t')});")
 
 # ---------------------------------------------------------------- a task that changes region or stops/starts being expected
@@ -142,18 +142,18 @@ _SQLITE_TASK_CHANGED = (f"OLD.region_path IS NOT NEW.region_path OR ({expected_s
 _SQLITE_TASK_REPORTS = [
     f"UPDATE {REPORTS} SET n = n - (SELECT count(*) FROM dispatch_progressreport r WHERE r.task_id = OLD.id"
     f" AND r.period = {REPORTS}.period AND r.schedule = {REPORTS}.schedule)"
-    f" WHERE region_path = OLD.region_path AND {expected_sql('OLD')}"
+    f" WHERE shard = 0 AND region_path = OLD.region_path AND {expected_sql('OLD')}"
     " AND (period, schedule) IN (SELECT period, schedule FROM dispatch_progressreport WHERE task_id = OLD.id);",
     f"INSERT INTO {REPORTS} ({RKEYS}, n) SELECT NEW.region_path, period, schedule, count(*) FROM dispatch_progressreport"
     f" WHERE task_id = NEW.id AND {expected_sql('NEW')} GROUP BY period, schedule"
-    f" ON CONFLICT ({RKEYS}) DO UPDATE SET n = n + excluded.n;",
+    f" ON CONFLICT ({RKEYS}, shard) DO UPDATE SET n = n + excluded.n;",
 ]
 _SQLITE_TASK_PAIRS = [
     f"UPDATE {PAIRS} SET n = n - (SELECT count(DISTINCT unit_id) FROM tasks_assignment WHERE task_id = OLD.id)"
-    f" WHERE region_path = OLD.region_path AND {expected_sql('OLD')};",
+    f" WHERE shard = 0 AND region_path = OLD.region_path AND {expected_sql('OLD')};",
     f"INSERT INTO {PAIRS} (region_path, n) SELECT NEW.region_path, count(DISTINCT unit_id) FROM tasks_assignment"
     f" WHERE task_id = NEW.id AND {expected_sql('NEW')} GROUP BY task_id"
-    " ON CONFLICT (region_path) DO UPDATE SET n = n + excluded.n;",
+    " ON CONFLICT (region_path, shard) DO UPDATE SET n = n + excluded.n;",
 ]
 
 _TRIGGERS = {
@@ -329,29 +329,29 @@ END $$
 
 _SQLITE_UNIT_PAIR_UP = (f"INSERT INTO {UNIT_PAIRS} ({UPKEYS}, n) SELECT t.region_path, NEW.unit_id, 1 FROM tasks_task t"
                         f" WHERE t.id = NEW.task_id AND {expected_sql('t')} AND NOT {_SQLITE_PAIR_SAME_NEW}"
-                        f" ON CONFLICT ({UPKEYS}) DO UPDATE SET n = n + 1;")
-_SQLITE_UNIT_PAIR_DOWN = (f"UPDATE {UNIT_PAIRS} SET n = n - 1 WHERE NOT {_SQLITE_PAIR_SAME_OLD} AND unit_id = OLD.unit_id"
+                        f" ON CONFLICT ({UPKEYS}, shard) DO UPDATE SET n = n + 1;")
+_SQLITE_UNIT_PAIR_DOWN = (f"UPDATE {UNIT_PAIRS} SET n = n - 1 WHERE shard = 0 AND NOT {_SQLITE_PAIR_SAME_OLD} AND unit_id = OLD.unit_id"
                           f" AND region_path = (SELECT t.region_path FROM tasks_task t WHERE t.id = OLD.task_id AND {expected_sql('t')});")
 _SQLITE_UNIT_REPORT_UP = (f"INSERT INTO {UNIT_REPORTS} ({URKEYS}, n) SELECT NEW.unit_id, NEW.period, t.region_path, 1"
                           f" FROM tasks_task t WHERE t.id = NEW.task_id AND {expected_sql('t')}"
-                          f" ON CONFLICT ({URKEYS}) DO UPDATE SET n = n + 1;")
-_SQLITE_UNIT_REPORT_DOWN = (f"UPDATE {UNIT_REPORTS} SET n = n - 1 WHERE unit_id = OLD.unit_id AND period = OLD.period AND region_path ="
+                          f" ON CONFLICT ({URKEYS}, shard) DO UPDATE SET n = n + 1;")
+_SQLITE_UNIT_REPORT_DOWN = (f"UPDATE {UNIT_REPORTS} SET n = n - 1 WHERE shard = 0 AND unit_id = OLD.unit_id AND period = OLD.period AND region_path ="
                             f" (SELECT t.region_path FROM tasks_task t WHERE t.id = OLD.task_id AND {expected_sql('t')});")
 _SQLITE_UNIT_TASK_REPORTS = [
     f"UPDATE {UNIT_REPORTS} SET n = n - (SELECT count(*) FROM dispatch_progressreport r WHERE r.task_id = OLD.id"
     f" AND r.unit_id = {UNIT_REPORTS}.unit_id AND r.period = {UNIT_REPORTS}.period)"
-    f" WHERE region_path = OLD.region_path AND {expected_sql('OLD')}"
+    f" WHERE shard = 0 AND region_path = OLD.region_path AND {expected_sql('OLD')}"
     " AND (unit_id, period) IN (SELECT unit_id, period FROM dispatch_progressreport WHERE task_id = OLD.id);",
     f"INSERT INTO {UNIT_REPORTS} ({URKEYS}, n) SELECT unit_id, period, NEW.region_path, count(*) FROM dispatch_progressreport"
     f" WHERE task_id = NEW.id AND {expected_sql('NEW')} GROUP BY unit_id, period"
-    f" ON CONFLICT ({URKEYS}) DO UPDATE SET n = n + excluded.n;",
+    f" ON CONFLICT ({URKEYS}, shard) DO UPDATE SET n = n + excluded.n;",
 ]
 _SQLITE_UNIT_TASK_PAIRS = [
-    f"UPDATE {UNIT_PAIRS} SET n = n - 1 WHERE region_path = OLD.region_path AND {expected_sql('OLD')}"
+    f"UPDATE {UNIT_PAIRS} SET n = n - 1 WHERE shard = 0 AND region_path = OLD.region_path AND {expected_sql('OLD')}"
     " AND unit_id IN (SELECT unit_id FROM tasks_assignment WHERE task_id = OLD.id);",
     f"INSERT INTO {UNIT_PAIRS} ({UPKEYS}, n) SELECT NEW.region_path, unit_id, 1 FROM tasks_assignment"
     f" WHERE task_id = NEW.id AND {expected_sql('NEW')} GROUP BY unit_id"
-    f" ON CONFLICT ({UPKEYS}) DO UPDATE SET n = n + excluded.n;",
+    f" ON CONFLICT ({UPKEYS}, shard) DO UPDATE SET n = n + excluded.n;",
 ]
 
 

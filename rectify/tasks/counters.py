@@ -53,8 +53,8 @@ _PG_CREATE = [
 ]
 
 _SQLITE_UP = (f"INSERT INTO {TABLE} ({KEYS}, n) VALUES (NEW.region_path, NEW.state, NEW.needs_completion, 1)"
-              f" ON CONFLICT ({KEYS}) DO UPDATE SET n = n + 1;")
-_SQLITE_DOWN = (f"UPDATE {TABLE} SET n = n - 1 WHERE region_path = OLD.region_path AND state = OLD.state"
+              f" ON CONFLICT ({KEYS}, shard) DO UPDATE SET n = n + 1;")
+_SQLITE_DOWN = (f"UPDATE {TABLE} SET n = n - 1 WHERE shard = 0 AND region_path = OLD.region_path AND state = OLD.state"
                 " AND needs_completion = OLD.needs_completion;")
 
 _SQLITE_DROP = [
