@@ -12,6 +12,10 @@ unchanged. "With" first updates one row the same way in the same connection, so 
 is the plan made for one row (what a server's connection holds after a service's single-row write); "without"
 drops every counter's and copy's triggers inside the transaction first (the baseline: the update's own cost).
 The figure that matters is the ratio, not the milliseconds (the machine is shared).
+
+On PostgreSQL, then: BENCH_WRITERS threads (default 8) moving tasks of one region path between two states,
+BENCH_EACH transactions each, every writer on one shard of the counters against each on its own connection's
+(``core.counters.PG_SHARD``). These writes are committed; each task ends in the state it started in.
 """
 from __future__ import annotations
 
@@ -92,6 +96,73 @@ def child() -> None:
             without.append(_timed(update, ids, triggers=False))
         a, b = statistics.median(with_triggers), statistics.median(without)
         print(f"{name:<16} {a * 1000:>12.0f} {b * 1000:>12.0f} {a / b:>8.1f}")
+    if connection.vendor == "postgresql":
+        _contention()
+
+
+WRITERS = env_int("BENCH_WRITERS", 8)
+EACH = env_int("BENCH_EACH", 40)
+
+
+def _writers_per_second(ids: list[int], shard: int | None) -> float:
+    """Transactions per second of WRITERS threads, each moving its own task between two states (an even number of
+    times: it ends where it started) and holding the transaction 2 ms longer (the rest of a service's write); every
+    writer adds to one shard (``shard``) or each to its connection's (None)."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from rectify.tasks.models import Task
+
+    barrier = threading.Barrier(WRITERS + 1)
+    errors: list[BaseException] = []
+
+    def work(task_id: int) -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('rectify.counter_shard', %s, false)", ["" if shard is None else str(shard)])
+            barrier.wait()
+            for i in range(EACH):
+                with transaction.atomic():
+                    Task.objects.filter(pk=task_id).update(state="applied" if i % 2 == 0 else "in_progress")
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_sleep(0.002)")
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(task_id,)) for task_id in ids[:WRITERS]]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - start
+    if errors:
+        raise errors[0]
+    return WRITERS * EACH / seconds
+
+
+def _contention() -> None:
+    """Writers of one counter key (tasks of one region path, in progress → applied → in progress), on one shard
+    against each on its connection's shard (PostgreSQL; SQLite lets one writer in at a time)."""
+    from django.db.models import Count
+
+    from rectify.tasks.models import Task
+
+    path = (Task.objects.filter(state="in_progress", long_term=False).values("region_path").annotate(n=Count("id"))
+            .filter(n__gte=WRITERS).order_by("-n").values_list("region_path", flat=True).first())
+    if path is None:
+        return
+    ids = list(Task.objects.filter(state="in_progress", long_term=False, region_path=path).values_list("id", flat=True)[:WRITERS])
+    one, own = [], []
+    for _ in range(REPEAT):  # interleaved: the machine is shared
+        one.append(_writers_per_second(ids, 0))
+        own.append(_writers_per_second(ids, None))
+    a, b = statistics.median(one), statistics.median(own)
+    print(f"{WRITERS} 个写入者同一计数键（同一区域路径的任务），每个 {EACH} 个事务：一个分片 {a:.0f} 事务/秒，各自分片 {b:.0f} 事务/秒（{b / a:.1f} 倍）")
 
 
 def main() -> int:
