@@ -11,15 +11,16 @@ from django.utils import timezone
 from rectify.accounts.permissions import can
 from rectify.accounts.roles import Role
 from rectify.core.types import AuthedUser
-from rectify.notifications.todo import Pending, TodoEntry, among_role_tasks, file_entry, listed, task_text, todo_list
+from rectify.notifications.todo import Pending, TodoEntry, file_entry, listed, role_tasks, task_text, todo_list
 from rectify.tasks.states import TaskState
+from rectify.tasks.through import through_tasks
 
 from .models import AcceptanceApplication, Announcement, Filing, Objection
 
 
 @todo_list("applications_to_review")
 def applications_to_review(user: AuthedUser, limit: int) -> Pending:
-    rows = (AcceptanceApplication.objects.filter(among_role_tasks(user, Role.REVIEWER), status=AcceptanceApplication.Status.PENDING)
+    rows = (AcceptanceApplication.objects.filter(through_tasks(user, "task", role_tasks(user, Role.REVIEWER)), status=AcceptanceApplication.Status.PENDING)
             .exclude(applicant=user).select_related("task__region", "unit").order_by("created_at", "id"))
     return listed("applications_to_review", "待验收的申请", rows,
                   lambda a: TodoEntry(task_text(a.task), reverse("acceptance:review", args=[a.uuid]),
@@ -35,7 +36,7 @@ def announcements_ended(user: AuthedUser, limit: int, today: datetime.date | Non
     its task's end date as ``latest_end``."""
     today = today or timezone.localdate()
     blocking = Objection.objects.filter(announcement_id=OuterRef("pk")).exclude(resolution=Objection.Resolution.REJECTED)
-    rows = (Announcement.objects.filter(among_role_tasks(user, Role.OFFICE), is_latest=True, task_state=TaskState.ANNOUNCED,
+    rows = (Announcement.objects.filter(through_tasks(user, "task", role_tasks(user, Role.OFFICE)), is_latest=True, task_state=TaskState.ANNOUNCED,
                                         ends_on__lt=today)
             .exclude(Exists(blocking)).annotate(latest_end=F("ends_on")).select_related("task__region").order_by("ends_on", "task_id"))
     return listed("announcements_ended", "公示期满待销号", rows, lambda a: file_entry(a.task, f"{a.latest_end:%Y-%m-%d}期满"), limit)
@@ -43,7 +44,7 @@ def announcements_ended(user: AuthedUser, limit: int, today: datetime.date | Non
 
 @todo_list("objections_open")
 def objections_open(user: AuthedUser, limit: int) -> Pending:
-    rows = (Objection.objects.filter(among_role_tasks(user, Role.OFFICE, "announcement__task"), resolution="")
+    rows = (Objection.objects.filter(through_tasks(user, "announcement__task", role_tasks(user, Role.OFFICE)), resolution="")
             .select_related("announcement__task__region").order_by("received_on", "id"))
     return listed("objections_open", "待处理的公示异议", rows,
                   lambda o: file_entry(o.announcement.task, f"{o.received_on:%Y-%m-%d}收到"), limit)

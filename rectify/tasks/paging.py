@@ -6,14 +6,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from rectify.accounts.roles import is_admin
-from rectify.accounts.scope import EVERYTHING
 from rectify.core.estimates import estimated_table_rows
 from rectify.core.ordering import sorted_after_filter
 from rectify.core.pagination import page_number, paginate
-from rectify.core.types import AnyUser, AuthedRequest
+from rectify.core.types import AuthedRequest
 
 from .models import Task
 
@@ -65,14 +63,3 @@ def walked_page(request: AuthedRequest, tasks: QuerySet[Task], window: int, tota
         return page if page.has_next() and shown == settings.LEDGER_PAGE_SIZE else None
     bottom = (page.number - 1) * settings.LEDGER_PAGE_SIZE
     return page if shown == min(settings.LEDGER_PAGE_SIZE, (total or 0) - bottom) else None
-
-
-def through_visible_tasks(user: AnyUser, key: str) -> Q:
-    """What ``visible_to(user)`` lets a model scoped through its task see (``scope_path`` ``task`` or
-    ``assignment__task``: ``key`` is ``task_id`` or ``assignment__task_id``), with the task ids of the scope
-    gathered first (``in_array``) so that a list reads its rows from the key's index. As ``task__in=<the
-    visible tasks>`` the planner expected few tasks and walked the list's order or the whole table: 184 ms
-    for a province office's first page of task assignments at 300,000 tasks."""
-    if is_admin(user):
-        return EVERYTHING
-    return Q(**{f"{key}__in_array": Task.objects.visible_to(user).order_by().values("pk")})

@@ -1,5 +1,5 @@
 """The API lists that find their rows in their own shape (the scope's task ids gathered first,
-``tasks.paging.through_visible_tasks``) show the rows of the plain scoped, ordered query set: the same
+``tasks.through.through_tasks``) show the rows of the plain scoped, ordered query set: the same
 rows, in the same order, cut into the same pages, with the same count, for every role — and a role the
 scope leaves out still sees nothing."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from rectify.dispatch.models import ProgressReport, ReportingRound
 from rectify.dispatch.services import open_round, submit_report
 from rectify.tasks.models import Assignment, Task
-from rectify.tasks.paging import through_visible_tasks
+from rectify.tasks.through import through_tasks
 
 ROLES = ["admin", "province_office", "city_office", "leader", "reviewer", "lead_unit", "county_unit", "other_unit", "nobody"]
 
@@ -49,20 +49,21 @@ def _pages(api: Any, url: str, size: int, **params: str) -> tuple[list[str], set
         page += 1
 
 
+@pytest.mark.parametrize("gathered", [True, False])
 @pytest.mark.parametrize("model, key", [(Assignment, "task_id"), (ProgressReport, "assignment__task_id")])
-def test_the_task_ids_gathered_first_are_the_scope_visible_to_gives(world: Any, spread: list[Task], model: Any, key: str,
-                                                                     reports: ReportingRound) -> None:
+def test_the_rows_through_the_tasks_are_the_scope_visible_to_gives(world: Any, spread: list[Task], model: Any, key: str,
+                                                                   reports: ReportingRound, gathered: bool) -> None:
     for name in ROLES:
         user = getattr(world, name)
-        gathered = set(model.objects.filter(through_visible_tasks(user, key)).values_list("pk", flat=True))
-        assert gathered == set(model.objects.visible_to(user).values_list("pk", flat=True)), name
-    assert model.objects.filter(through_visible_tasks(world.other_unit, key)).exists()
-    assert not model.objects.filter(through_visible_tasks(world.nobody, key)).exists()
+        through = set(model.objects.filter(through_tasks(user, key, gathered=gathered)).values_list("pk", flat=True))
+        assert through == set(model.objects.visible_to(user).values_list("pk", flat=True)), name
+    assert model.objects.filter(through_tasks(world.other_unit, key, gathered=gathered)).exists()
+    assert not model.objects.filter(through_tasks(world.nobody, key, gathered=gathered)).exists()
 
 
 def test_the_key_is_looked_up_among_the_gathered_ids(world: Any, spread: list[Task]) -> None:
     with CaptureQueriesContext(connection) as captured:
-        list(Assignment.objects.filter(through_visible_tasks(world.city_office, "task_id")).order_by())
+        list(Assignment.objects.filter(through_tasks(world.city_office, "task_id", gathered=True)).order_by())
     sql = captured.captured_queries[-1]["sql"]
     expected = '"tasks_assignment"."task_id" = ANY(ARRAY(SELECT' if connection.vendor == "postgresql" else \
         '"tasks_assignment"."task_id" IN (SELECT'

@@ -20,7 +20,7 @@ from rectify.dispatch import api, services, views
 from rectify.dispatch.models import ProgressReport, ReportingRound
 from rectify.regions.models import Unit
 from rectify.tasks.models import Assignment, Task
-from rectify.tasks.paging import through_visible_tasks
+from rectify.tasks.through import through_tasks
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/dispatch"
@@ -106,7 +106,7 @@ def test_the_pages_and_counts_are_those_of_the_joined_order_for_every_role(world
     now = every_page(world, rounds)
     # as it was: ordered through the joins, the scope asked of the assignment's task
     monkeypatch.setattr(api, "ROUND_ORDER", JOINED)
-    monkeypatch.setattr(api, "_in_task_scope", lambda user: through_visible_tasks(user, "assignment__task_id"))
+    monkeypatch.setattr(api, "through_tasks", lambda user, key: through_tasks(user, "assignment__task_id", gathered=True))
     assert now == every_page(world, rounds)
     whole = now[("admin", "province")][4][1]
     assert whole["count"] == 7 and now[("province_office", "province")][4][1] == whole

@@ -101,7 +101,7 @@ def test_one_user_object_per_scope_keeps_its_own_lists(world: Any, work: None) -
 def test_the_administrators_lists_read_no_list_of_every_task(world: Any, work: None) -> None:
     """Every task of the work lies in the province: the administrator's lists are the province office's, with
     every kind of row (announcements, objections, extension requests, notices) in them, and counting them joins
-    no list of every task (``among_role_tasks``: ``task_id IN (SELECT id FROM tasks_task)`` hashed them all)."""
+    no list of every task (``tasks.through.through_tasks``: ``task_id IN (SELECT id FROM tasks_task)`` hashed them all)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -15,14 +15,14 @@ from rectify.api.schemas import Message
 from rectify.api.since import filter_updated_since, updated_since_param
 from rectify.tasks.api.schemas import AssignmentOut
 from rectify.tasks.models import Assignment, Task
-from rectify.tasks.paging import through_visible_tasks
 from rectify.tasks.states import AssignmentState
+from rectify.tasks.through import through_tasks
 
 router = Router(tags=["任务分工"])
 
 
 def _assignments(request: HttpRequest) -> QuerySet[Assignment]:
-    visible = Assignment.objects.filter(through_visible_tasks(user_of(request), "task_id"))
+    visible = Assignment.objects.filter(through_tasks(user_of(request), "task_id", gathered=True))
     return visible.select_related("unit", "task").order_by("task_id", "role", "id")
 
 
