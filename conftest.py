@@ -200,6 +200,24 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
+def counter_shard() -> Iterator[Callable[[int], None]]:
+    """Choose the counters' shard this connection writes on PostgreSQL (else its process id decides,
+    ``core.counters.PG_SHARD``; SQLite's is always 0); back to the process id after the test."""
+    from django.db import connection
+
+    def choose(shard: int) -> None:
+        if connection.vendor != "postgresql":
+            return  # SQLite's triggers write shard 0
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('rectify.counter_shard', %s, false)", [str(shard)])
+
+    yield choose
+    if connection.vendor == "postgresql" and connection.connection is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET rectify.counter_shard")
+
+
+@pytest.fixture
 def fixed_clock() -> Any:
     """FIXED_NOW for a module whose expectations are written for that day, whatever RECTIFY_TEST_CLOCK says."""
     import time_machine

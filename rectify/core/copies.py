@@ -150,10 +150,13 @@ class LatestFlag:
         """Statement triggers with transition tables: a bulk load (the generator's ``COPY``) recounts its groups
         once per statement, not once per row."""
         prefix = f"rectify_latest_{self.name}"
-        changed = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in self._watched())
-        pairs = "new_rows n JOIN old_rows o ON o.id = n.id"
+        watched = ", ".join(["id", *self._watched()])
+        # An update's changed rows as a set difference of its old and new rows, both ways: no join of the transition
+        # tables (planned once per session for the first call's rows, a nested loop over both for one row).
+        changed = (f"SELECT {self.group} FROM (SELECT {watched} FROM new_rows EXCEPT SELECT {watched} FROM old_rows) n"
+                   f" UNION SELECT {self.group} FROM (SELECT {watched} FROM old_rows EXCEPT SELECT {watched} FROM new_rows) o")
         sources = {"insert": f"SELECT {self.group} FROM new_rows", "delete": f"SELECT {self.group} FROM old_rows",
-                   "update": f"SELECT n.{self.group} FROM {pairs} WHERE {changed} UNION SELECT o.{self.group} FROM {pairs} WHERE {changed}"}
+                   "update": changed}
         tables = {"insert": "NEW TABLE AS new_rows", "delete": "OLD TABLE AS old_rows", "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}
         statements = []
         for kind, source in sources.items():

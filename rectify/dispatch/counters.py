@@ -14,7 +14,7 @@ turns long-term or moves region takes its reports and pairs along), in the writi
 """
 from __future__ import annotations
 
-from rectify.core.counters import Counter, pg_add
+from rectify.core.counters import Counter, pg_add, pg_net, pg_planned_per_call
 from rectify.tasks.counters import expected_sql
 
 REPORTS = "dispatch_reportcount"
@@ -23,31 +23,22 @@ RKEYS = "region_path, period, schedule"
 
 # ---------------------------------------------------------------- reports
 
-def _report_rows(rows: str, k: str) -> str:
-    return (f"(SELECT t.region_path, r.period, r.schedule, {k} AS k FROM {rows} r JOIN tasks_task t ON t.id = r.task_id"
-            f" WHERE {expected_sql('t')} GROUP BY 1, 2, 3) d")
+def _report_moves(op: str) -> str:
+    """The statement moving a statement's reports (netted per task, month and label) to their task's region path."""
+    moves = (f"SELECT t.region_path, r.period, r.schedule, sum(r.k) AS k FROM ({pg_net('task_id, period, schedule', op)}) r"
+             f" JOIN tasks_task t ON t.id = r.task_id WHERE {expected_sql('t')} GROUP BY 1, 2, 3")
+    return pg_planned_per_call(pg_add(REPORTS, RKEYS, f"({moves}) d"))
 
 
 _PG_REPORTS = f"""
 CREATE OR REPLACE FUNCTION rectify_count_reports() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    {pg_add(REPORTS, RKEYS, _report_rows("new_rows", "count(*)"))};
+    {_report_moves("INSERT")};
   ELSIF TG_OP = 'DELETE' THEN
-    {pg_add(REPORTS, RKEYS, _report_rows("old_rows", "-count(*)"))};
+    {_report_moves("DELETE")};
   ELSE
-    WITH moves AS (
-      SELECT region_path, period, schedule, sum(k) AS k FROM (
-        SELECT t.region_path, o.period, o.schedule, -1 AS k FROM old_rows o JOIN new_rows w ON w.id = o.id
-          JOIN tasks_task t ON t.id = o.task_id
-          WHERE {expected_sql("t")} AND (o.task_id, o.period, o.schedule) IS DISTINCT FROM (w.task_id, w.period, w.schedule)
-        UNION ALL
-        SELECT t.region_path, w.period, w.schedule, 1 FROM old_rows o JOIN new_rows w ON w.id = o.id
-          JOIN tasks_task t ON t.id = w.task_id
-          WHERE {expected_sql("t")} AND (o.task_id, o.period, o.schedule) IS DISTINCT FROM (w.task_id, w.period, w.schedule)
-      ) m GROUP BY 1, 2, 3 HAVING sum(k) <> 0
-    )
-    {pg_add(REPORTS, RKEYS, "moves")};
+    {_report_moves("UPDATE")};
   END IF;
   RETURN NULL;
 END $$
@@ -55,36 +46,39 @@ END $$
 
 _SQLITE_REPORT_UP = (f"INSERT INTO {REPORTS} ({RKEYS}, n) SELECT t.region_path, NEW.period, NEW.schedule, 1"
                      f" FROM tasks_task t WHERE t.id = NEW.task_id AND {expected_sql('t')}"
-                     f" ON CONFLICT ({RKEYS}) DO UPDATE SET n = n + 1;")
-_SQLITE_REPORT_DOWN = (f"UPDATE {REPORTS} SET n = n - 1 WHERE period = OLD.period AND schedule = OLD.schedule AND region_path ="
+                     f" ON CONFLICT ({RKEYS}, shard) DO UPDATE SET n = n + 1;")
+_SQLITE_REPORT_DOWN = (f"UPDATE {REPORTS} SET n = n - 1 WHERE shard = 0 AND period = OLD.period AND schedule = OLD.schedule AND region_path ="
                        f" (SELECT t.region_path FROM tasks_task t WHERE t.id = OLD.task_id AND {expected_sql('t')});")
 
 # ---------------------------------------------------------------- pairs
 
-# For each (task, unit) pair a statement touched: how many assignment rows it has now (``after``) and had
-# before the statement (``after`` minus the rows added plus the rows removed); a pair counts while it has one.
+# For each (task, unit) pair a statement changed: how many assignment rows it has now (``after``) and had
+# before the statement (``after`` minus the rows added plus the rows removed, ``moved``); a pair counts while it has one.
 _PG_PAIR_MOVES = f"""
       SELECT t.region_path, sum(p.delta) AS k FROM (
         SELECT q.task_id, (CASE WHEN q.after > 0 THEN 1 ELSE 0 END) - (CASE WHEN q.after - q.moved > 0 THEN 1 ELSE 0 END) AS delta
-        FROM (SELECT m.task_id, m.unit_id, sum(m.c) AS moved,
+        FROM (SELECT m.task_id, m.unit_id, m.k AS moved,
                      (SELECT count(*) FROM tasks_assignment a WHERE a.task_id = m.task_id AND a.unit_id = m.unit_id) AS after
-              FROM ({{rows}}) m GROUP BY m.task_id, m.unit_id) q
+              FROM ({{rows}}) m) q
       ) p JOIN tasks_task t ON t.id = p.task_id
       WHERE p.delta <> 0 AND {expected_sql("t")} GROUP BY t.region_path HAVING sum(p.delta) <> 0
 """
+
+
+def _pair_moves(op: str) -> str:
+    moves = _PG_PAIR_MOVES.replace("{rows}", pg_net("task_id, unit_id", op))
+    return pg_planned_per_call(f"WITH moves AS ({moves}) {pg_add(PAIRS, 'region_path', 'moves')}")
+
 
 _PG_PAIRS = f"""
 CREATE OR REPLACE FUNCTION rectify_count_pairs() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    WITH moves AS ({_PG_PAIR_MOVES.replace("{rows}", "SELECT task_id, unit_id, 1 AS c FROM new_rows")})
-    {pg_add(PAIRS, "region_path", "moves")};
+    {_pair_moves("INSERT")};
   ELSIF TG_OP = 'DELETE' THEN
-    WITH moves AS ({_PG_PAIR_MOVES.replace("{rows}", "SELECT task_id, unit_id, -1 AS c FROM old_rows")})
-    {pg_add(PAIRS, "region_path", "moves")};
+    {_pair_moves("DELETE")};
   ELSE
-    WITH moves AS ({_PG_PAIR_MOVES.replace("{rows}", "SELECT o.task_id, o.unit_id, -1 AS c FROM old_rows o JOIN new_rows w ON w.id = o.id WHERE (o.task_id, o.unit_id) IS DISTINCT FROM (w.task_id, w.unit_id) UNION ALL SELECT w.task_id, w.unit_id, 1 FROM old_rows o JOIN new_rows w ON w.id = o.id WHERE (o.task_id, o.unit_id) IS DISTINCT FROM (w.task_id, w.unit_id)")})
-    {pg_add(PAIRS, "region_path", "moves")};
+    {_pair_moves("UPDATE")};
   END IF;
   RETURN NULL;
 END $$
@@ -95,45 +89,51 @@ _SQLITE_PAIR_SAME_NEW = ("EXISTS (SELECT 1 FROM tasks_assignment a WHERE a.task_
 _SQLITE_PAIR_SAME_OLD = "EXISTS (SELECT 1 FROM tasks_assignment a WHERE a.task_id = OLD.task_id AND a.unit_id = OLD.unit_id)"
 _SQLITE_PAIR_UP = (f"INSERT INTO {PAIRS} (region_path, n) SELECT t.region_path, 1 FROM tasks_task t"
                    f" WHERE t.id = NEW.task_id AND {expected_sql('t')} AND NOT {_SQLITE_PAIR_SAME_NEW}"
-                   " ON CONFLICT (region_path) DO UPDATE SET n = n + 1;")
-_SQLITE_PAIR_DOWN = (f"UPDATE {PAIRS} SET n = n - 1 WHERE NOT {_SQLITE_PAIR_SAME_OLD} AND region_path ="
+                   " ON CONFLICT (region_path, shard) DO UPDATE SET n = n + 1;")
+_SQLITE_PAIR_DOWN = (f"UPDATE {PAIRS} SET n = n - 1 WHERE shard = 0 AND NOT {_SQLITE_PAIR_SAME_OLD} AND region_path ="
                      f" (SELECT t.region_path FROM tasks_task t WHERE t.id = OLD.task_id AND {expected_sql('t')});")
 
 # ---------------------------------------------------------------- a task that changes region or stops/starts being expected
 
-_PG_MOVED = f"""moved AS (
-    SELECT o.id, o.region_path AS old_path, {expected_sql("o")} AS old_expected, w.region_path AS new_path,
-           {expected_sql("w")} AS new_expected
-    FROM old_rows o JOIN new_rows w ON w.id = o.id
-    WHERE (o.region_path, {expected_sql("o")}) IS DISTINCT FROM (w.region_path, {expected_sql("w")}))"""
+def _pg_task_side(rows: str) -> str:
+    return f"SELECT x.id, x.region_path, {expected_sql('x')} AS expected FROM {rows} x"
+
+
+# The tasks of an UPDATE whose region path or "expected" changed, as they were (``gone``) and as they are (``came``):
+# a set difference of the old and new rows (hashed or sorted, never a nested loop over the transition tables).
+_PG_MOVED = (f"gone AS ({_pg_task_side('old_rows')} EXCEPT {_pg_task_side('new_rows')}),"
+             f" came AS ({_pg_task_side('new_rows')} EXCEPT {_pg_task_side('old_rows')})")
+
+_PG_TASK_CHANGED = f"""
+  IF NOT EXISTS ({_pg_task_side('old_rows')} EXCEPT {_pg_task_side('new_rows')}) THEN
+    RETURN NULL;
+  END IF;"""
+
+_PG_TASK_REPORT_MOVES = pg_planned_per_call(f"""WITH {_PG_MOVED}, moves AS (
+    SELECT region_path, period, schedule, sum(k) AS k FROM (
+      SELECT m.region_path, r.period, r.schedule, -1 AS k FROM gone m
+        JOIN dispatch_progressreport r ON r.task_id = m.id WHERE m.expected
+      UNION ALL
+      SELECT m.region_path, r.period, r.schedule, 1 FROM came m
+        JOIN dispatch_progressreport r ON r.task_id = m.id WHERE m.expected
+    ) x GROUP BY 1, 2, 3 HAVING sum(k) <> 0
+  )
+  {pg_add(REPORTS, RKEYS, "moves")}""")
+
+_PG_TASK_PAIR_MOVES = pg_planned_per_call(f"""WITH {_PG_MOVED}, units AS (
+    SELECT m.region_path, -(SELECT count(DISTINCT a.unit_id) FROM tasks_assignment a WHERE a.task_id = m.id) AS k
+      FROM gone m WHERE m.expected
+    UNION ALL
+    SELECT m.region_path, (SELECT count(DISTINCT a.unit_id) FROM tasks_assignment a WHERE a.task_id = m.id)
+      FROM came m WHERE m.expected
+  ), moves AS (SELECT region_path, sum(k) AS k FROM units GROUP BY 1 HAVING sum(k) <> 0)
+  {pg_add(PAIRS, "region_path", "moves")}""")
 
 _PG_TASKS = f"""
 CREATE OR REPLACE FUNCTION rectify_count_task_moves() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM old_rows o JOIN new_rows w ON w.id = o.id
-                 WHERE (o.region_path, {expected_sql("o")}) IS DISTINCT FROM (w.region_path, {expected_sql("w")})) THEN
-    RETURN NULL;
-  END IF;
-  WITH {_PG_MOVED}, moves AS (
-    SELECT region_path, period, schedule, sum(k) AS k FROM (
-      SELECT m.old_path AS region_path, r.period, r.schedule, -1 AS k FROM moved m
-        JOIN dispatch_progressreport r ON r.task_id = m.id WHERE m.old_expected
-      UNION ALL
-      SELECT m.new_path, r.period, r.schedule, 1 FROM moved m
-        JOIN dispatch_progressreport r ON r.task_id = m.id WHERE m.new_expected
-    ) x GROUP BY 1, 2, 3 HAVING sum(k) <> 0
-  )
-  {pg_add(REPORTS, RKEYS, "moves")};
-  WITH {_PG_MOVED}, units AS (
-    SELECT m.*, (SELECT count(DISTINCT a.unit_id) FROM tasks_assignment a WHERE a.task_id = m.id) AS k FROM moved m
-  ), moves AS (
-    SELECT region_path, sum(k) AS k FROM (
-      SELECT old_path AS region_path, -k AS k FROM units WHERE old_expected
-      UNION ALL
-      SELECT new_path, k FROM units WHERE new_expected
-    ) x GROUP BY 1 HAVING sum(k) <> 0
-  )
-  {pg_add(PAIRS, "region_path", "moves")};
+BEGIN{_PG_TASK_CHANGED}
+  {_PG_TASK_REPORT_MOVES};
+  {_PG_TASK_PAIR_MOVES};
   RETURN NULL;
 END $$
 """
@@ -142,18 +142,18 @@ _SQLITE_TASK_CHANGED = (f"OLD.region_path IS NOT NEW.region_path OR ({expected_s
 _SQLITE_TASK_REPORTS = [
     f"UPDATE {REPORTS} SET n = n - (SELECT count(*) FROM dispatch_progressreport r WHERE r.task_id = OLD.id"
     f" AND r.period = {REPORTS}.period AND r.schedule = {REPORTS}.schedule)"
-    f" WHERE region_path = OLD.region_path AND {expected_sql('OLD')}"
+    f" WHERE shard = 0 AND region_path = OLD.region_path AND {expected_sql('OLD')}"
     " AND (period, schedule) IN (SELECT period, schedule FROM dispatch_progressreport WHERE task_id = OLD.id);",
     f"INSERT INTO {REPORTS} ({RKEYS}, n) SELECT NEW.region_path, period, schedule, count(*) FROM dispatch_progressreport"
     f" WHERE task_id = NEW.id AND {expected_sql('NEW')} GROUP BY period, schedule"
-    f" ON CONFLICT ({RKEYS}) DO UPDATE SET n = n + excluded.n;",
+    f" ON CONFLICT ({RKEYS}, shard) DO UPDATE SET n = n + excluded.n;",
 ]
 _SQLITE_TASK_PAIRS = [
     f"UPDATE {PAIRS} SET n = n - (SELECT count(DISTINCT unit_id) FROM tasks_assignment WHERE task_id = OLD.id)"
-    f" WHERE region_path = OLD.region_path AND {expected_sql('OLD')};",
+    f" WHERE shard = 0 AND region_path = OLD.region_path AND {expected_sql('OLD')};",
     f"INSERT INTO {PAIRS} (region_path, n) SELECT NEW.region_path, count(DISTINCT unit_id) FROM tasks_assignment"
     f" WHERE task_id = NEW.id AND {expected_sql('NEW')} GROUP BY task_id"
-    " ON CONFLICT (region_path) DO UPDATE SET n = n + excluded.n;",
+    " ON CONFLICT (region_path, shard) DO UPDATE SET n = n + excluded.n;",
 ]
 
 _TRIGGERS = {
@@ -242,144 +242,116 @@ URKEYS = "unit_id, period, region_path"
 _PG_UNIT_PAIR_MOVES = f"""
       SELECT t.region_path, p.unit_id, sum(p.delta) AS k FROM (
         SELECT q.task_id, q.unit_id, (CASE WHEN q.after > 0 THEN 1 ELSE 0 END) - (CASE WHEN q.after - q.moved > 0 THEN 1 ELSE 0 END) AS delta
-        FROM (SELECT m.task_id, m.unit_id, sum(m.c) AS moved,
+        FROM (SELECT m.task_id, m.unit_id, m.k AS moved,
                      (SELECT count(*) FROM tasks_assignment a WHERE a.task_id = m.task_id AND a.unit_id = m.unit_id) AS after
-              FROM ({{rows}}) m GROUP BY m.task_id, m.unit_id) q
+              FROM ({{rows}}) m) q
       ) p JOIN tasks_task t ON t.id = p.task_id
       WHERE p.delta <> 0 AND {expected_sql("t")} GROUP BY t.region_path, p.unit_id HAVING sum(p.delta) <> 0
 """
 
-_UNIT_PAIR_APPLY = f"""
-    {pg_add(UNIT_PAIRS, UPKEYS, "moves")};"""
 
-_UNIT_PAIR_ROWS = {
-    "INSERT": "SELECT task_id, unit_id, 1 AS c FROM new_rows",
-    "DELETE": "SELECT task_id, unit_id, -1 AS c FROM old_rows",
-    "UPDATE": ("SELECT o.task_id, o.unit_id, -1 AS c FROM old_rows o JOIN new_rows w ON w.id = o.id"
-               " WHERE (o.task_id, o.unit_id) IS DISTINCT FROM (w.task_id, w.unit_id) UNION ALL"
-               " SELECT w.task_id, w.unit_id, 1 FROM old_rows o JOIN new_rows w ON w.id = o.id"
-               " WHERE (o.task_id, o.unit_id) IS DISTINCT FROM (w.task_id, w.unit_id)"),
-}
+def _unit_pair_moves(op: str) -> str:
+    moves = _PG_UNIT_PAIR_MOVES.replace("{rows}", pg_net("task_id, unit_id", op))
+    return pg_planned_per_call(f"WITH moves AS ({moves}) {pg_add(UNIT_PAIRS, UPKEYS, 'moves')}")
+
 
 _PG_UNIT_PAIRS = f"""
 CREATE OR REPLACE FUNCTION rectify_count_unit_pairs() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    WITH moves AS ({_PG_UNIT_PAIR_MOVES.replace("{rows}", _UNIT_PAIR_ROWS["INSERT"])})
-{_UNIT_PAIR_APPLY}
+    {_unit_pair_moves("INSERT")};
   ELSIF TG_OP = 'DELETE' THEN
-    WITH moves AS ({_PG_UNIT_PAIR_MOVES.replace("{rows}", _UNIT_PAIR_ROWS["DELETE"])})
-{_UNIT_PAIR_APPLY}
+    {_unit_pair_moves("DELETE")};
   ELSE
-    WITH moves AS ({_PG_UNIT_PAIR_MOVES.replace("{rows}", _UNIT_PAIR_ROWS["UPDATE"])})
-{_UNIT_PAIR_APPLY}
+    {_unit_pair_moves("UPDATE")};
   END IF;
   RETURN NULL;
 END $$
 """
 
-_UNIT_REPORT_APPLY = f"""
-    {pg_add(UNIT_REPORTS, URKEYS, "moves")};"""
 
-_UNIT_REPORT_ROWS = {
-    "INSERT": "SELECT task_id, unit_id, period, 1 AS k FROM new_rows",
-    "DELETE": "SELECT task_id, unit_id, period, -1 AS k FROM old_rows",
-    "UPDATE": ("SELECT o.task_id, o.unit_id, o.period, -1 AS k FROM old_rows o JOIN new_rows w ON w.id = o.id"
-               " WHERE (o.task_id, o.unit_id, o.period) IS DISTINCT FROM (w.task_id, w.unit_id, w.period) UNION ALL"
-               " SELECT w.task_id, w.unit_id, w.period, 1 FROM old_rows o JOIN new_rows w ON w.id = o.id"
-               " WHERE (o.task_id, o.unit_id, o.period) IS DISTINCT FROM (w.task_id, w.unit_id, w.period)"),
-}
-
-
-def _pg_unit_report_moves(rows: str) -> str:
-    return (f"SELECT r.unit_id, r.period, t.region_path, sum(r.k) AS k FROM ({rows}) r JOIN tasks_task t ON t.id = r.task_id"
-            f" WHERE {expected_sql('t')} GROUP BY 1, 2, 3 HAVING sum(r.k) <> 0")
+def _unit_report_moves(op: str) -> str:
+    moves = (f"SELECT r.unit_id, r.period, t.region_path, sum(r.k) AS k FROM ({pg_net('task_id, unit_id, period', op)}) r"
+             f" JOIN tasks_task t ON t.id = r.task_id WHERE {expected_sql('t')} GROUP BY 1, 2, 3")
+    return pg_planned_per_call(f"WITH moves AS ({moves}) {pg_add(UNIT_REPORTS, URKEYS, 'moves')}")
 
 
 _PG_UNIT_REPORTS = f"""
 CREATE OR REPLACE FUNCTION rectify_count_unit_reports() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    WITH moves AS ({_pg_unit_report_moves(_UNIT_REPORT_ROWS["INSERT"])})
-{_UNIT_REPORT_APPLY}
+    {_unit_report_moves("INSERT")};
   ELSIF TG_OP = 'DELETE' THEN
-    WITH moves AS ({_pg_unit_report_moves(_UNIT_REPORT_ROWS["DELETE"])})
-{_UNIT_REPORT_APPLY}
+    {_unit_report_moves("DELETE")};
   ELSE
-    WITH moves AS ({_pg_unit_report_moves(_UNIT_REPORT_ROWS["UPDATE"])})
-{_UNIT_REPORT_APPLY}
+    {_unit_report_moves("UPDATE")};
   END IF;
   RETURN NULL;
 END $$
 """
 
 # A task that changes region or stops/starts being expected takes its units' reports and pairs along.
-_PG_TASK_CHANGED = f"""
-  IF NOT EXISTS (SELECT 1 FROM old_rows o JOIN new_rows w ON w.id = o.id
-                 WHERE (o.region_path, {expected_sql("o")}) IS DISTINCT FROM (w.region_path, {expected_sql("w")})) THEN
-    RETURN NULL;
-  END IF;"""
+_PG_UNIT_TASK_REPORT_MOVES = pg_planned_per_call(f"""WITH {_PG_MOVED}, moves AS (
+    SELECT unit_id, period, region_path, sum(k) AS k FROM (
+      SELECT r.unit_id, r.period, m.region_path, -1 AS k FROM gone m
+        JOIN dispatch_progressreport r ON r.task_id = m.id WHERE m.expected
+      UNION ALL
+      SELECT r.unit_id, r.period, m.region_path, 1 FROM came m
+        JOIN dispatch_progressreport r ON r.task_id = m.id WHERE m.expected
+    ) x GROUP BY 1, 2, 3 HAVING sum(k) <> 0
+  )
+  {pg_add(UNIT_REPORTS, URKEYS, "moves")}""")
 
 _PG_UNIT_TASK_REPORTS = f"""
 CREATE OR REPLACE FUNCTION rectify_count_unit_task_reports() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN{_PG_TASK_CHANGED}
-  WITH {_PG_MOVED}, moves AS (
-    SELECT unit_id, period, region_path, sum(k) AS k FROM (
-      SELECT r.unit_id, r.period, m.old_path AS region_path, -1 AS k FROM moved m
-        JOIN dispatch_progressreport r ON r.task_id = m.id WHERE m.old_expected
-      UNION ALL
-      SELECT r.unit_id, r.period, m.new_path, 1 FROM moved m
-        JOIN dispatch_progressreport r ON r.task_id = m.id WHERE m.new_expected
-    ) x GROUP BY 1, 2, 3 HAVING sum(k) <> 0
-  )
-{_UNIT_REPORT_APPLY}
+  {_PG_UNIT_TASK_REPORT_MOVES};
   RETURN NULL;
 END $$
 """
 
+_PG_UNIT_TASK_PAIR_MOVES = pg_planned_per_call(f"""WITH {_PG_MOVED}, moves AS (
+    SELECT region_path, unit_id, sum(k) AS k FROM (
+      SELECT DISTINCT m.id, m.region_path, a.unit_id, -1 AS k FROM gone m JOIN tasks_assignment a ON a.task_id = m.id WHERE m.expected
+      UNION ALL
+      SELECT DISTINCT m.id, m.region_path, a.unit_id, 1 FROM came m JOIN tasks_assignment a ON a.task_id = m.id WHERE m.expected
+    ) x GROUP BY 1, 2 HAVING sum(k) <> 0
+  )
+  {pg_add(UNIT_PAIRS, UPKEYS, "moves")}""")
+
 _PG_UNIT_TASK_PAIRS = f"""
 CREATE OR REPLACE FUNCTION rectify_count_unit_task_pairs() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN{_PG_TASK_CHANGED}
-  WITH {_PG_MOVED}, units AS (
-    SELECT DISTINCT m.id, m.old_path, m.old_expected, m.new_path, m.new_expected, a.unit_id
-    FROM moved m JOIN tasks_assignment a ON a.task_id = m.id
-  ), moves AS (
-    SELECT region_path, unit_id, sum(k) AS k FROM (
-      SELECT old_path AS region_path, unit_id, -1 AS k FROM units WHERE old_expected
-      UNION ALL
-      SELECT new_path, unit_id, 1 FROM units WHERE new_expected
-    ) x GROUP BY 1, 2 HAVING sum(k) <> 0
-  )
-{_UNIT_PAIR_APPLY}
+  {_PG_UNIT_TASK_PAIR_MOVES};
   RETURN NULL;
 END $$
 """
 
 _SQLITE_UNIT_PAIR_UP = (f"INSERT INTO {UNIT_PAIRS} ({UPKEYS}, n) SELECT t.region_path, NEW.unit_id, 1 FROM tasks_task t"
                         f" WHERE t.id = NEW.task_id AND {expected_sql('t')} AND NOT {_SQLITE_PAIR_SAME_NEW}"
-                        f" ON CONFLICT ({UPKEYS}) DO UPDATE SET n = n + 1;")
-_SQLITE_UNIT_PAIR_DOWN = (f"UPDATE {UNIT_PAIRS} SET n = n - 1 WHERE NOT {_SQLITE_PAIR_SAME_OLD} AND unit_id = OLD.unit_id"
+                        f" ON CONFLICT ({UPKEYS}, shard) DO UPDATE SET n = n + 1;")
+_SQLITE_UNIT_PAIR_DOWN = (f"UPDATE {UNIT_PAIRS} SET n = n - 1 WHERE shard = 0 AND NOT {_SQLITE_PAIR_SAME_OLD} AND unit_id = OLD.unit_id"
                           f" AND region_path = (SELECT t.region_path FROM tasks_task t WHERE t.id = OLD.task_id AND {expected_sql('t')});")
 _SQLITE_UNIT_REPORT_UP = (f"INSERT INTO {UNIT_REPORTS} ({URKEYS}, n) SELECT NEW.unit_id, NEW.period, t.region_path, 1"
                           f" FROM tasks_task t WHERE t.id = NEW.task_id AND {expected_sql('t')}"
-                          f" ON CONFLICT ({URKEYS}) DO UPDATE SET n = n + 1;")
-_SQLITE_UNIT_REPORT_DOWN = (f"UPDATE {UNIT_REPORTS} SET n = n - 1 WHERE unit_id = OLD.unit_id AND period = OLD.period AND region_path ="
+                          f" ON CONFLICT ({URKEYS}, shard) DO UPDATE SET n = n + 1;")
+_SQLITE_UNIT_REPORT_DOWN = (f"UPDATE {UNIT_REPORTS} SET n = n - 1 WHERE shard = 0 AND unit_id = OLD.unit_id AND period = OLD.period AND region_path ="
                             f" (SELECT t.region_path FROM tasks_task t WHERE t.id = OLD.task_id AND {expected_sql('t')});")
 _SQLITE_UNIT_TASK_REPORTS = [
     f"UPDATE {UNIT_REPORTS} SET n = n - (SELECT count(*) FROM dispatch_progressreport r WHERE r.task_id = OLD.id"
     f" AND r.unit_id = {UNIT_REPORTS}.unit_id AND r.period = {UNIT_REPORTS}.period)"
-    f" WHERE region_path = OLD.region_path AND {expected_sql('OLD')}"
+    f" WHERE shard = 0 AND region_path = OLD.region_path AND {expected_sql('OLD')}"
     " AND (unit_id, period) IN (SELECT unit_id, period FROM dispatch_progressreport WHERE task_id = OLD.id);",
     f"INSERT INTO {UNIT_REPORTS} ({URKEYS}, n) SELECT unit_id, period, NEW.region_path, count(*) FROM dispatch_progressreport"
     f" WHERE task_id = NEW.id AND {expected_sql('NEW')} GROUP BY unit_id, period"
-    f" ON CONFLICT ({URKEYS}) DO UPDATE SET n = n + excluded.n;",
+    f" ON CONFLICT ({URKEYS}, shard) DO UPDATE SET n = n + excluded.n;",
 ]
 _SQLITE_UNIT_TASK_PAIRS = [
-    f"UPDATE {UNIT_PAIRS} SET n = n - 1 WHERE region_path = OLD.region_path AND {expected_sql('OLD')}"
+    f"UPDATE {UNIT_PAIRS} SET n = n - 1 WHERE shard = 0 AND region_path = OLD.region_path AND {expected_sql('OLD')}"
     " AND unit_id IN (SELECT unit_id FROM tasks_assignment WHERE task_id = OLD.id);",
     f"INSERT INTO {UNIT_PAIRS} ({UPKEYS}, n) SELECT NEW.region_path, unit_id, 1 FROM tasks_assignment"
     f" WHERE task_id = NEW.id AND {expected_sql('NEW')} GROUP BY unit_id"
-    f" ON CONFLICT ({UPKEYS}) DO UPDATE SET n = n + excluded.n;",
+    f" ON CONFLICT ({UPKEYS}, shard) DO UPDATE SET n = n + excluded.n;",
 ]
 
 

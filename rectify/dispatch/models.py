@@ -173,6 +173,8 @@ class ReportCount(models.Model):
     period = models.DateField()
     schedule = models.CharField(max_length=16, choices=ScheduleLabel.choices)
     n = models.BigIntegerField(default=0)
+    # Concurrent writers add to their own connection's row of a key (``core.counters.SHARDS``); readers sum them.
+    shard = models.SmallIntegerField(default=0, db_default=0)
 
     # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
     scope_exempt = "counts per region path; read only for a round the caller may see, under the round's path"
@@ -180,7 +182,7 @@ class ReportCount(models.Model):
     class Meta:
         verbose_name = "报送计数"
         verbose_name_plural = "报送计数"
-        constraints = [models.UniqueConstraint(fields=["region_path", "period", "schedule"], name="reportcount_key")]
+        constraints = [models.UniqueConstraint(fields=["region_path", "period", "schedule", "shard"], name="reportcount_key_shard")]
         indexes = [models.Index(fields=["period", "region_path"], name="reportcount_period_path",
                                 opclasses=["", "varchar_pattern_ops"])]
 
@@ -189,8 +191,10 @@ class PairCount(models.Model):
     """(Task, unit) pairs a round expects a report from, per region path of the task: kept by database
     triggers (``rectify.dispatch.counters``); a round sums the rows under its region's path."""
 
-    region_path = models.CharField(max_length=120, unique=True)
+    region_path = models.CharField(max_length=120)
     n = models.BigIntegerField(default=0)
+    # Concurrent writers add to their own connection's row of a key (``core.counters.SHARDS``); readers sum them.
+    shard = models.SmallIntegerField(default=0, db_default=0)
 
     # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
     scope_exempt = "counts per region path; read only for a round the caller may see, under the round's path"
@@ -198,6 +202,7 @@ class PairCount(models.Model):
     class Meta:
         verbose_name = "应报计数"
         verbose_name_plural = "应报计数"
+        constraints = [models.UniqueConstraint(fields=["region_path", "shard"], name="paircount_key_shard")]
         indexes = [models.Index(fields=["region_path"], name="paircount_path", opclasses=["varchar_pattern_ops"])]
 
 
@@ -209,6 +214,8 @@ class UnitPairCount(models.Model):
     # No database constraint: a unit removed after its assignments leaves its zero rows behind.
     unit = models.ForeignKey(Unit, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
     n = models.BigIntegerField(default=0)
+    # Concurrent writers add to their own connection's row of a key (``core.counters.SHARDS``); readers sum them.
+    shard = models.SmallIntegerField(default=0, db_default=0)
 
     # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
     scope_exempt = "counts per region path and unit; read only for a round the caller may see, under the round's path"
@@ -216,7 +223,7 @@ class UnitPairCount(models.Model):
     class Meta:
         verbose_name = "单位应报计数"
         verbose_name_plural = "单位应报计数"
-        constraints = [models.UniqueConstraint(fields=["region_path", "unit"], name="unitpaircount_key")]
+        constraints = [models.UniqueConstraint(fields=["region_path", "unit", "shard"], name="unitpaircount_key_shard")]
         indexes = [models.Index(fields=["region_path", "unit", "n"], name="unitpaircount_path",
                                 opclasses=["varchar_pattern_ops", "", ""])]
 
@@ -230,6 +237,8 @@ class UnitReportCount(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
     period = models.DateField()
     n = models.BigIntegerField(default=0)
+    # Concurrent writers add to their own connection's row of a key (``core.counters.SHARDS``); readers sum them.
+    shard = models.SmallIntegerField(default=0, db_default=0)
 
     # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
     scope_exempt = "counts per region path, unit and month; read only for a round the caller may see, under the round's path"
@@ -238,7 +247,7 @@ class UnitReportCount(models.Model):
         verbose_name = "单位报送计数"
         verbose_name_plural = "单位报送计数"
         # The key also serves the page: one unit's rows of one month, then their paths under the round's.
-        constraints = [models.UniqueConstraint(fields=["unit", "period", "region_path"], name="unitreportcount_key")]
+        constraints = [models.UniqueConstraint(fields=["unit", "period", "region_path", "shard"], name="unitreportcount_key_shard")]
 
 
 def evidence_path(instance: EvidenceFile, filename: str) -> str:

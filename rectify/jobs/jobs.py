@@ -29,9 +29,9 @@ def seal_audit(today: datetime.date | None = None) -> int:
     return 0 if seal() is None else 1
 
 
-@periodic("core.prune_counters", every_minutes=24 * 60, label="清理计数表中计数为 0 的行（任务已迁出的区域、已无报送的月份）")
+@periodic("core.prune_counters", every_minutes=24 * 60, label="合并计数表各分片的行，清理计数为 0 的行（任务已迁出的区域、已无报送的月份）")
 def prune_counters(today: datetime.date | None = None) -> int:
-    """清理计数表中计数为 0 的行"""
+    """合并计数表各分片的行，清理计数为 0 的行"""
     from rectify.core.counters import prune_all
 
     return prune_all()

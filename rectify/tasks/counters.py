@@ -8,7 +8,7 @@ below keep it in the writing transaction on every insert, delete and update of `
 """
 from __future__ import annotations
 
-from rectify.core.counters import Counter, pg_add
+from rectify.core.counters import Counter, pg_add, pg_net
 
 from .states import OPEN_STATES
 
@@ -26,20 +26,11 @@ _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION rectify_count_tasks() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    {pg_add(TABLE, KEYS, f"(SELECT {KEYS}, count(*) AS k FROM new_rows GROUP BY {KEYS}) d")};
+    {pg_add(TABLE, KEYS, f"({pg_net(KEYS, 'INSERT')}) d")};
   ELSIF TG_OP = 'DELETE' THEN
-    {pg_add(TABLE, KEYS, f"(SELECT {KEYS}, -count(*) AS k FROM old_rows GROUP BY {KEYS}) d")};
+    {pg_add(TABLE, KEYS, f"({pg_net(KEYS, 'DELETE')}) d")};
   ELSE
-    WITH moves AS (
-      SELECT region_path, state, needs_completion, sum(k) AS k FROM (
-        SELECT o.region_path, o.state, o.needs_completion, -1 AS k FROM old_rows o JOIN new_rows w ON w.id = o.id
-          WHERE (o.region_path, o.state, o.needs_completion) IS DISTINCT FROM (w.region_path, w.state, w.needs_completion)
-        UNION ALL
-        SELECT w.region_path, w.state, w.needs_completion, 1 FROM old_rows o JOIN new_rows w ON w.id = o.id
-          WHERE (o.region_path, o.state, o.needs_completion) IS DISTINCT FROM (w.region_path, w.state, w.needs_completion)
-      ) m GROUP BY {KEYS}
-    )
-    {pg_add(TABLE, KEYS, "moves")};
+    {pg_add(TABLE, KEYS, f"({pg_net(KEYS, 'UPDATE')}) d")};
   END IF;
   RETURN NULL;
 END $$
@@ -62,8 +53,8 @@ _PG_CREATE = [
 ]
 
 _SQLITE_UP = (f"INSERT INTO {TABLE} ({KEYS}, n) VALUES (NEW.region_path, NEW.state, NEW.needs_completion, 1)"
-              f" ON CONFLICT ({KEYS}) DO UPDATE SET n = n + 1;")
-_SQLITE_DOWN = (f"UPDATE {TABLE} SET n = n - 1 WHERE region_path = OLD.region_path AND state = OLD.state"
+              f" ON CONFLICT ({KEYS}, shard) DO UPDATE SET n = n + 1;")
+_SQLITE_DOWN = (f"UPDATE {TABLE} SET n = n - 1 WHERE shard = 0 AND region_path = OLD.region_path AND state = OLD.state"
                 " AND needs_completion = OLD.needs_completion;")
 
 _SQLITE_DROP = [

@@ -262,6 +262,8 @@ class TaskCount(models.Model):
     state = models.CharField(max_length=16, choices=TaskState.choices)
     needs_completion = models.BooleanField()
     n = models.BigIntegerField(default=0)
+    # Concurrent writers add to their own connection's row of a key (``core.counters.SHARDS``); readers sum them.
+    shard = models.SmallIntegerField(default=0, db_default=0)
 
     # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
     scope_exempt = "counts of tasks per region path; read only through the caller's scope paths (rectify.tasks.counts)"
@@ -269,7 +271,7 @@ class TaskCount(models.Model):
     class Meta:
         verbose_name = "任务计数"
         verbose_name_plural = "任务计数"
-        constraints = [models.UniqueConstraint(fields=["region_path", "state", "needs_completion"], name="taskcount_key")]
+        constraints = [models.UniqueConstraint(fields=["region_path", "state", "needs_completion", "shard"], name="taskcount_key_shard")]
         indexes = [models.Index(fields=["region_path"], name="taskcount_path", opclasses=["varchar_pattern_ops"])]
 
 

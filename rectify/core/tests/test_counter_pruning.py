@@ -15,7 +15,7 @@ from rectify.dispatch import services as dispatch
 from rectify.dispatch.models import ProgressReport
 from rectify.jobs import services as jobs
 from rectify.jobs.models import Job
-from rectify.tasks.models import Assignment
+from rectify.tasks.models import Assignment, TaskCount
 from rectify.tasks.services import task_data_from, transition_task, update_task
 from rectify.tasks.states import TaskState
 
@@ -75,3 +75,32 @@ def test_the_job_prunes_rows_at_zero_and_every_count_stays(world: Any, make_task
     update_task(task, task_data_from(task, region=world.county), expected_version=task.version, reason="调整区域")
     assert counters.check_all() == {name: [] for name in counters.COUNTERS}
     assert dispatch.round_counts(round_) == dispatch.fresh_round_counts(round_)
+
+
+def test_the_prune_folds_a_keys_shards_negative_rows_included(world: Any, make_task: Any, login: Any, counter_shard: Any) -> None:
+    """A key's rows in several shards (concurrent writers on PostgreSQL), one negative (a task counted in one shard
+    and moved away in another's): every reader sums them; the prune folds them into one row and deletes the keys
+    whose rows sum to 0, and the counts stay what they were."""
+    counter_shard(0)
+    tasks = [make_task(region=world.county) for _ in range(2)]
+    assigned = {"region_path": world.county.path, "state": TaskState.ASSIGNED, "needs_completion": False}
+    row = TaskCount.objects.get(**assigned)
+    assert (row.shard, row.n) == (0, 2)
+    TaskCount.objects.filter(**assigned).delete()
+    TaskCount.objects.bulk_create([TaskCount(shard=0, n=3, **assigned), TaskCount(shard=5, n=-2, **assigned),
+                                   TaskCount(shard=9, n=1, **assigned),
+                                   TaskCount(region_path=world.county2.path, state=TaskState.CLOSED, needs_completion=False, shard=2, n=4),
+                                   TaskCount(region_path=world.county2.path, state=TaskState.CLOSED, needs_completion=False, shard=7, n=-4)])
+    assert counters.check_all() == {name: [] for name in counters.COUNTERS}
+    office = login(world.city_office)
+    before = office.get(reverse("tasks:ledger")).context["counts"]
+    assert {c["value"]: c["count"] for c in before}[TaskState.ASSIGNED] == 2
+
+    assert counters.prune(counters.COUNTERS["tasks"]) == 4  # two of the county's three rows, both of the neighbour's
+    assert list(TaskCount.objects.filter(region_path__in=[world.county.path, world.county2.path]).values_list("state", "n")) == [
+        (TaskState.ASSIGNED, 2)]
+    assert counters.check_all() == {name: [] for name in counters.COUNTERS}
+    assert office.get(reverse("tasks:ledger")).context["counts"] == before
+    transition_task(tasks[0], TaskState.IN_PROGRESS, reason="开始整改")  # the folded row counts on
+    assert counters.check_all() == {name: [] for name in counters.COUNTERS}
+    assert counters.prune(counters.COUNTERS["tasks"]) == 0

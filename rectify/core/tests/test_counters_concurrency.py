@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Sum
 
 from rectify.accounts.models import RoleGrant, User
 from rectify.accounts.roles import Role
@@ -64,6 +65,8 @@ def run_together(workers: list[Callable[[], int]],
 
     def run(index: int, work: Callable[[], int]) -> None:
         try:
+            if index >= 0:  # three shards of the counters for ten writers: rows shared by several, and rows apart
+                use_shard(index % 3)
             barrier.wait()
             results[index] = work()
         except BaseException as error:  # noqa: BLE001  (a deadlock, a lost update: reported by the test)
@@ -83,6 +86,17 @@ def run_together(workers: list[Callable[[], int]],
     stop.set()
     beside.join(timeout=60)
     return errors, [results.get(i, 0) for i in range(len(workers))], results.get(-1, 0), seconds
+
+
+def use_shard(shard: int) -> None:
+    """This thread's connection writes the counters' shard ``shard`` (``core.counters.PG_SHARD``)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('rectify.counter_shard', %s, false)", [str(shard)])
+
+
+def counted(**key: Any) -> int:
+    """A key's task count: the sum of its shards' rows."""
+    return int(TaskCount.objects.filter(**key).aggregate(n=Sum("n"))["n"] or 0)
 
 
 def pruner(stop: threading.Event) -> int:
@@ -239,16 +253,18 @@ def in_thread(work: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
     return thread, out
 
 
-def test_prune_and_a_writer_on_the_same_zero_row_lose_nothing(world: Any, make_task: Any) -> None:
+def test_prune_and_a_writer_on_the_same_zero_row_lose_nothing(world: Any, make_task: Any, counter_shard: Any) -> None:
     """Both orders on one key: a writer holding a count it just raised from 0 while the prune runs, and
-    the prune holding a row it deleted while a writer raises the same count."""
-    tasks = [make_task(region=world.county) for _ in range(3)]
+    the prune holding a row it deleted while a writer of the same shard raises the same count; a writer of
+    another shard does not wait for the prune at all."""
+    counter_shard(1)
+    tasks = [make_task(region=world.county) for _ in range(4)]
     for task in tasks:
         transition_task(task, TaskState.IN_PROGRESS, reason="开始整改")
     transition_task(tasks[0], TaskState.APPLIED, reason="申请销号")
     transition_task(tasks[0], TaskState.SENT_BACK, reason="退回")  # (county, applied) is at 0 now
     applied = {"region_path": world.county.path, "state": TaskState.APPLIED, "needs_completion": False}
-    assert TaskCount.objects.get(**applied).n == 0
+    assert counted(**applied) == 0
     everything_right = {name: [] for name in counters.COUNTERS}
 
     # The writer first: its transaction holds (county, applied) at 1 while the prune runs beside it.
@@ -258,7 +274,7 @@ def test_prune_and_a_writer_on_the_same_zero_row_lose_nothing(world: Any, make_t
         pruning.join(timeout=10)
         assert not pruning.is_alive()  # the prune skips the row the writer holds: it never waits for a writer
     assert not isinstance(out[0], BaseException), out
-    assert TaskCount.objects.get(**applied).n == 1
+    assert counted(**applied) == 1
     assert counters.check_all() == everything_right
 
     # The prune first: it deleted (county, applied), back at 0, and holds it while a writer raises it.
@@ -274,12 +290,26 @@ def test_prune_and_a_writer_on_the_same_zero_row_lose_nothing(world: Any, make_t
 
     pruning, pruned = in_thread(prune_and_hold)
     assert deleted.wait(timeout=30)
-    writing, written = in_thread(lambda: transition_task(tasks[2], TaskState.APPLIED, reason="申请销号"))
+    writing, written = in_thread(lambda: (use_shard(1), transition_task(tasks[2], TaskState.APPLIED, reason="申请销号")))
     writing.join(timeout=1)
-    assert writing.is_alive()  # the writer waits for the prune's transaction
+    assert writing.is_alive()  # the writer of the same shard waits for the prune's transaction
     go_on.set()
     for thread in (pruning, writing):
         thread.join(timeout=30)
     assert pruned[0] >= 1 and not isinstance(written[0], BaseException), (pruned, written)
-    assert TaskCount.objects.get(**applied).n == 1
+    assert counted(**applied) == 1
+    assert counters.check_all() == everything_right
+
+    # The prune holds the key's rows again; a writer of another shard adds a row of its own without waiting.
+    transition_task(tasks[2], TaskState.SENT_BACK, reason="退回")
+    deleted.clear()
+    go_on.clear()
+    pruning, pruned = in_thread(prune_and_hold)
+    assert deleted.wait(timeout=30)
+    writing, written = in_thread(lambda: (use_shard(2), transition_task(tasks[3], TaskState.APPLIED, reason="申请销号")))
+    writing.join(timeout=10)
+    assert not writing.is_alive() and not isinstance(written[0], BaseException), written
+    go_on.set()
+    pruning.join(timeout=30)
+    assert counted(**applied) == 1
     assert counters.check_all() == everything_right

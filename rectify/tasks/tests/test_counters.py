@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -204,18 +205,26 @@ def test_check_finds_tampered_unit_counts_and_repair_fixes_them(world: Any, make
     assert unit_list(office, round_) == before == fresh_unit_list(round_)
 
 
+def counted(model: Any, **key: Any) -> int:
+    """A key's count: the sum of its shards' rows."""
+    return int(model.objects.filter(**key).aggregate(n=Sum("n"))["n"] or 0)
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks of concurrent writers: PostgreSQL")
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_lose_no_count(world: Any, make_task: Any) -> None:
+def test_concurrent_writers_lose_no_count(world: Any, make_task: Any, counter_shard: Any) -> None:
+    counter_shard(1)
     tasks = [make_task(region=world.county) for _ in range(12)]
     barrier = threading.Barrier(4)
     errors: list[BaseException] = []
 
-    def work(chunk: list[Task]) -> None:
+    def work(shard: int, chunk: list[Task]) -> None:
         try:
+            with connection.cursor() as cursor:  # two threads per shard: rows shared, and rows apart
+                cursor.execute("SELECT set_config('rectify.counter_shard', %s, false)", [str(shard)])
             barrier.wait()
             for task in chunk:
-                with transaction.atomic():  # same counter rows in every thread: (county, assigned) → (county, in_progress)
+                with transaction.atomic():  # same counter keys in every thread: (county, assigned) → (county, in_progress)
                     Task.objects.filter(pk=task.pk).update(state=TaskState.IN_PROGRESS)
                     Assignment.objects.create(task=task, unit=world.unit_county_gov, role=Assignment.Role.RESPONSIBLE)
         except BaseException as error:  # noqa: BLE001
@@ -223,13 +232,23 @@ def test_concurrent_writers_lose_no_count(world: Any, make_task: Any) -> None:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=work, args=(tasks[i::4],)) for i in range(4)]
+    threads = [threading.Thread(target=work, args=(3 + i // 2, tasks[i::4])) for i in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert errors == []
-    assert TaskCount.objects.get(region_path=world.county.path, state=TaskState.IN_PROGRESS).n == 12
-    assert TaskCount.objects.get(region_path=world.county.path, state=TaskState.ASSIGNED).n == 0
-    assert UnitPairCount.objects.get(region_path=world.county.path, unit=world.unit_county_gov).n == 12
+    in_progress = {"region_path": world.county.path, "state": TaskState.IN_PROGRESS}
+    assert counted(TaskCount, **in_progress) == 12
+    assert counted(TaskCount, region_path=world.county.path, state=TaskState.ASSIGNED) == 0
+    assert counted(UnitPairCount, region_path=world.county.path, unit=world.unit_county_gov) == 12
+    assert set(TaskCount.objects.filter(**in_progress).values_list("shard", "n")) == {(3, 6), (4, 6)}
+    # A decrement in a shard the increment did not land in: the key's rows sum right, one of them negative.
+    assert set(TaskCount.objects.filter(region_path=world.county.path, state=TaskState.ASSIGNED).values_list("shard", "n")) == {
+        (1, 12), (3, -6), (4, -6)}
     assert counters.check_all() == ALL_CONSISTENT
+    # The prune folds each key's shards into one row and deletes the keys at 0.
+    counters.prune_all()
+    assert set(TaskCount.objects.filter(region_path=world.county.path).values_list("state", "n")) == {(TaskState.IN_PROGRESS, 12)}
+    assert counters.check_all() == ALL_CONSISTENT
+
