@@ -148,6 +148,12 @@ _SQLITE_TASK_ASSIGNMENTS = [
     " WHERE task_id = NEW.id GROUP BY task_id ON CONFLICT (region_path, shard) DO UPDATE SET n = n + excluded.n;",
 ]
 
+# The triggers are named to fire after every other counter's on their table (PostgreSQL fires a table's triggers in
+# name order): a statement on the assignments locks the pair counts, then the units' pair counts, then these; one on
+# the tasks the reports', pairs', tasks' and units' counts, then these. ``update_task`` moves a task (locking the
+# pair counts when the task stops or starts being expected) before it changes its units: were these locked first on
+# the assignments, a writer adding a unit to a task of the same path would hold this count and wait for the pair count
+# (``test_a_unit_added_beside_a_task_made_expected_again_waits_instead_of_deadlocking``).
 ASSIGNMENT_COUNTS = Counter(
     name="assignments",
     table=ASSIGNMENTS,
@@ -156,27 +162,27 @@ ASSIGNMENT_COUNTS = Counter(
     triggers={
         "postgresql": [
             _PG_ASSIGNMENTS,
-            *[f"CREATE TRIGGER rectify_count_assignments_{op.lower()} AFTER {op} ON tasks_assignment REFERENCING {refs}"
+            *[f"CREATE TRIGGER rectify_count_z_assignments_{op.lower()} AFTER {op} ON tasks_assignment REFERENCING {refs}"
               " FOR EACH STATEMENT EXECUTE FUNCTION rectify_count_assignments()"
               for op, refs in (("INSERT", "NEW TABLE AS new_rows"), ("DELETE", "OLD TABLE AS old_rows"),
                                ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"))],
             _PG_TASK_ASSIGNMENTS,
-            "CREATE TRIGGER rectify_count_task_assignments AFTER UPDATE ON tasks_task REFERENCING OLD TABLE AS old_rows"
+            "CREATE TRIGGER rectify_count_z_task_assignments AFTER UPDATE ON tasks_task REFERENCING OLD TABLE AS old_rows"
             " NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rectify_count_task_assignments()",
         ],
         "sqlite": [
-            f"CREATE TRIGGER rectify_count_assignments_insert AFTER INSERT ON tasks_assignment BEGIN {_SQLITE_ASSIGNMENT_UP} END",
-            f"CREATE TRIGGER rectify_count_assignments_delete AFTER DELETE ON tasks_assignment BEGIN {_SQLITE_ASSIGNMENT_DOWN} END",
-            "CREATE TRIGGER rectify_count_assignments_update AFTER UPDATE OF task_id ON tasks_assignment"
+            f"CREATE TRIGGER rectify_count_z_assignments_insert AFTER INSERT ON tasks_assignment BEGIN {_SQLITE_ASSIGNMENT_UP} END",
+            f"CREATE TRIGGER rectify_count_z_assignments_delete AFTER DELETE ON tasks_assignment BEGIN {_SQLITE_ASSIGNMENT_DOWN} END",
+            "CREATE TRIGGER rectify_count_z_assignments_update AFTER UPDATE OF task_id ON tasks_assignment"
             f" WHEN OLD.task_id IS NOT NEW.task_id BEGIN {_SQLITE_ASSIGNMENT_DOWN} {_SQLITE_ASSIGNMENT_UP} END",
-            "CREATE TRIGGER rectify_count_task_assignments AFTER UPDATE OF region_path ON tasks_task"
+            "CREATE TRIGGER rectify_count_z_task_assignments AFTER UPDATE OF region_path ON tasks_task"
             f" WHEN OLD.region_path IS NOT NEW.region_path BEGIN {' '.join(_SQLITE_TASK_ASSIGNMENTS)} END",
         ],
     },
     drop={
-        "postgresql": [*[f"DROP TRIGGER IF EXISTS rectify_count_assignments_{op} ON tasks_assignment" for op in ("insert", "delete", "update")],
-                       "DROP TRIGGER IF EXISTS rectify_count_task_assignments ON tasks_task"],
-        "sqlite": [*[f"DROP TRIGGER IF EXISTS rectify_count_assignments_{op}" for op in ("insert", "delete", "update")],
-                   "DROP TRIGGER IF EXISTS rectify_count_task_assignments"],
+        "postgresql": [*[f"DROP TRIGGER IF EXISTS rectify_count_z_assignments_{op} ON tasks_assignment" for op in ("insert", "delete", "update")],
+                       "DROP TRIGGER IF EXISTS rectify_count_z_task_assignments ON tasks_task"],
+        "sqlite": [*[f"DROP TRIGGER IF EXISTS rectify_count_z_assignments_{op}" for op in ("insert", "delete", "update")],
+                   "DROP TRIGGER IF EXISTS rectify_count_z_task_assignments"],
     },
 )
