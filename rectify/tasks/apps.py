@@ -10,9 +10,10 @@ class TasksConfig(AppConfig):
         from rectify.core.counters import register
         from rectify.inspections.hooks import answer_visible_task_ids
 
-        from .counters import TASK_COUNTS
+        from .counters import ASSIGNMENT_COUNTS, TASK_COUNTS
         from .models import Task
 
         register(TASK_COUNTS)  # kept by triggers; checked and repaired by `rectify manage check_counters`
+        register(ASSIGNMENT_COUNTS)
         # An inspection's page counts each plan's tasks the caller sees (rectify.inspections.hooks).
         answer_visible_task_ids(lambda user: Task.objects.visible_to(user).values("pk"))

@@ -1,4 +1,5 @@
-"""The ledger's counts above the list from the maintained counts (``TaskCount``) when they can answer.
+"""The ledger's counts above the list from the maintained counts (``TaskCount``) when they can answer, and the
+API's count of the caller's task assignments (``AssignmentCount``).
 
 They answer the landing page (no filter other than the state) of a user whose scope is whole region
 subtrees: the administrator (every row of the table) and a user whose every grant is over a region
@@ -19,7 +20,7 @@ from django.db.models import Sum
 from rectify.accounts.scope import subtree_paths, under_paths_q
 from rectify.core.types import AnyUser
 
-from .models import Task, TaskCount, overdue_q
+from .models import AssignmentCount, Task, TaskCount, overdue_q
 from .states import TaskState
 
 
@@ -84,3 +85,14 @@ def tasks_in_scope(user: AnyUser) -> int | None:
     if not paths:
         return 0
     return int(TaskCount.objects.filter(under_paths_q(paths)).aggregate(total=Sum("n"))["total"] or 0)
+
+
+def assignments_in_scope(user: AnyUser) -> int | None:
+    """How many task assignments the tasks of the user's scope hold, from ``AssignmentCount``; None when the counters
+    cannot answer (as ``tasks_in_scope``)."""
+    paths = subtree_paths(user)
+    if paths is None:
+        return None
+    if not paths:
+        return 0
+    return int(AssignmentCount.objects.filter(under_paths_q(paths)).aggregate(total=Sum("n"))["total"] or 0)

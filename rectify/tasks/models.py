@@ -275,6 +275,25 @@ class TaskCount(models.Model):
         indexes = [models.Index(fields=["region_path"], name="taskcount_path", opclasses=["varchar_pattern_ops"])]
 
 
+class AssignmentCount(models.Model):
+    """How many task assignments the tasks of this region path have: kept by database triggers
+    (``rectify.tasks.counters``), read by the API's unfiltered list of task assignments instead of counting them."""
+
+    region_path = models.CharField(max_length=120)
+    n = models.BigIntegerField(default=0)
+    # Concurrent writers add to their own connection's row of a key (``core.counters.SHARDS``); readers sum them.
+    shard = models.SmallIntegerField(default=0, db_default=0)
+
+    # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
+    scope_exempt = "counts of task assignments per region path; read only through the caller's scope paths (rectify.tasks.counts)"
+
+    class Meta:
+        verbose_name = "任务分工计数"
+        verbose_name_plural = "任务分工计数"
+        constraints = [models.UniqueConstraint(fields=["region_path", "shard"], name="assignmentcount_key_shard")]
+        indexes = [models.Index(fields=["region_path"], name="assignmentcount_path", opclasses=["varchar_pattern_ops"])]
+
+
 def _carry_moved_paths(sender: Any, old_path: str, new_path: str, **kwargs: Any) -> None:
     """A region subtree moved (``regions.services.move_region``): its tasks' copies follow, in one statement
     (the notices' copies and the counters follow them by trigger)."""

@@ -313,3 +313,43 @@ def test_prune_and_a_writer_on_the_same_zero_row_lose_nothing(world: Any, make_t
     pruning.join(timeout=30)
     assert counted(**applied) == 1
     assert counters.check_all() == everything_right
+
+
+def test_a_unit_added_beside_a_task_made_expected_again_waits_instead_of_deadlocking(world: Any, make_task: Any,
+                                                                                     counter_shard: Any) -> None:
+    """``update_task``'s order on one shard and one path: a closed task made long-term (its pairs counted again: the
+    pair count locked) then given a unit, while another writer adds a unit to another task of the path. The
+    assignment count is taken after the pair count on every statement (``tasks.counters.ASSIGNMENT_COUNTS``), so
+    the second writer waits for the pair count holding nothing the first needs: both commit. Taken first, the
+    second writer held it while waiting, the first then waited for it: ``deadlock detected``."""
+    counter_shard(1)
+    closed, other = make_task(region=world.county), make_task(region=world.county)
+    Task.objects.filter(pk=closed.pk).update(state=TaskState.CLOSED)
+    holding, go_on = threading.Event(), threading.Event()
+
+    def long_term_then_unit() -> int:
+        use_shard(1)
+        with transaction.atomic():
+            Task.objects.filter(pk=closed.pk).update(long_term=True)
+            holding.set()
+            go_on.wait(timeout=30)
+            Assignment.objects.create(task_id=closed.pk, unit=world.unit_county_gov, role=Assignment.Role.COOPERATING)
+        return 1
+
+    first, first_out = in_thread(long_term_then_unit)
+    assert holding.wait(timeout=30)
+    second, second_out = in_thread(lambda: (use_shard(1), Assignment.objects.create(
+        task=other, unit=world.unit_county_gov, role=Assignment.Role.COOPERATING)))
+    deadline = time.monotonic() + 20
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:  # the second writer waits on a counter row
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
+    go_on.set()
+    for thread in (first, second):
+        thread.join(timeout=30)
+    assert not any(isinstance(out, BaseException) for out in (*first_out, *second_out)), (first_out, second_out)
+    assert Assignment.objects.filter(unit=world.unit_county_gov).count() == 2
+    assert counters.check_all() == {name: [] for name in counters.COUNTERS}

@@ -42,7 +42,8 @@ def test_no_trigger_joins_one_transition_table_with_another() -> None:
         functions = dict(cursor.fetchall())
     assert {"rectify_count_tasks", "rectify_count_reports", "rectify_count_pairs", "rectify_count_task_moves",
             "rectify_count_unit_pairs", "rectify_count_unit_reports", "rectify_count_unit_task_pairs",
-            "rectify_count_unit_task_reports", "rectify_latest_announcement_latest_update"} <= set(functions)
+            "rectify_count_unit_task_reports", "rectify_count_assignments", "rectify_count_task_assignments",
+            "rectify_latest_announcement_latest_update"} <= set(functions)
     for name, source in functions.items():
         assert not re.search(rf"JOIN\s+{TRANSITION}\b", source, re.I), name
         assert not re.search(rf"\b{TRANSITION}(?:\s+(?:AS\s+)?\w+)?\s*,\s*{TRANSITION}\b", source, re.I), name

@@ -220,12 +220,13 @@ def test_the_counters_are_counted_after_the_load_and_kept_after_it() -> None:
     from django.db.models import Sum
 
     from rectify.core.counters import check_all
-    from rectify.tasks.models import TaskCount
+    from rectify.tasks.models import Assignment, AssignmentCount, TaskCount
     from rectify.tasks.states import TaskState
 
     output = generate(tasks=60, reports_per_task=2, provinces=2)
     assert "计数表" in output
     assert TaskCount.objects.aggregate(n=Sum("n"))["n"] == 60
+    assert AssignmentCount.objects.aggregate(n=Sum("n"))["n"] == Assignment.objects.count() > 60
     assert all(not problems for problems in check_all().values()), check_all()
 
     def closed() -> int:

@@ -10,9 +10,9 @@ from ninja.params.functions import Query
 
 from rectify.api.access import get_visible, user_of
 from rectify.api.errors import ApiValidationError
-from rectify.api.pagination import CappedPageNumberPagination
 from rectify.api.schemas import Message
 from rectify.api.since import filter_updated_since, updated_since_param
+from rectify.tasks.api.pagination import AssignmentPagination
 from rectify.tasks.api.schemas import AssignmentOut
 from rectify.tasks.models import Assignment, Task
 from rectify.tasks.states import AssignmentState
@@ -32,7 +32,7 @@ def _assignments(request: HttpRequest) -> QuerySet[Assignment]:
     summary="任务分工列表",
     description="本人可见任务的分工；按任务（task）、单位（unit）、角色、状态筛选。",
 )
-@paginate(CappedPageNumberPagination, page_size=50, max_page_size=500)
+@paginate(AssignmentPagination, page_size=50, max_page_size=500)
 def list_assignments(
     request: HttpRequest,
     task: UUID | None = Query(None, description="任务编号"),  # noqa: B008

@@ -22,13 +22,13 @@ from rectify.accounts.roles import Role
 from rectify.core import counters
 from rectify.dispatch import services as dispatch
 from rectify.dispatch.models import ProgressReport, ReportingRound, UnitPairCount, UnitReportCount
-from rectify.tasks.models import Assignment, Task, TaskCount
+from rectify.tasks.models import Assignment, AssignmentCount, Task, TaskCount
 from rectify.tasks.services import TaskData, TaskRefused, transition_task, update_task
 from rectify.tasks.states import TASK_TRANSITIONS, TaskState
 from rectify.tasks.views import state_counts
 
 SCHEDULES = ["on_schedule", "behind_schedule", "lagging", "done"]
-ALL_CONSISTENT: dict[str, list[Any]] = {"pairs": [], "reports": [], "tasks": [], "unit_pairs": [], "unit_reports": []}
+ALL_CONSISTENT: dict[str, list[Any]] = {"assignments": [], "pairs": [], "reports": [], "tasks": [], "unit_pairs": [], "unit_reports": []}
 
 
 def unit_list(client: Any, round_: ReportingRound, query: str = "") -> list[tuple[int, str, int, int, int]]:
@@ -174,6 +174,13 @@ def test_check_finds_a_tampered_count_and_repair_fixes_it(world: Any, make_task:
     call_command("check_counters", "--repair")
     assert TaskCount.objects.get(region_path=world.county.path, state=TaskState.ASSIGNED).n == 3
     assert counters.check_all()["tasks"] == []
+    # The task assignments' counts likewise (two per task).
+    AssignmentCount.objects.filter(region_path=world.county.path).update(n=2)
+    with pytest.raises(CommandError, match="计数表不一致"):
+        call_command("check_counters")
+    assert "assignments" in capsys.readouterr().err
+    call_command("check_counters", "--repair")
+    assert AssignmentCount.objects.get(region_path=world.county.path).n == 6
     # The audit check reports the counts too.
     TaskCount.objects.filter(region_path=world.county.path).update(n=1)
     with pytest.raises(CommandError, match="计数表校验失败"):
