@@ -73,6 +73,16 @@ def pg_add(table: str, keys: str, source: str) -> str:
             f" ORDER BY {keys} ON CONFLICT ({keys}, shard) DO UPDATE SET n = c.n + EXCLUDED.n")
 
 
+def pg_statement_triggers(name: str, table: str, function: str | None = None) -> list[str]:
+    """The three statement-level triggers of a PostgreSQL counter on ``table`` (``{name}_insert``, ``_delete``,
+    ``_update``), each running ``function`` (default: ``name``) with the statement's transition tables. PostgreSQL
+    fires a table's triggers in name order: the name places a counter's rows among the others' locks."""
+    return [f"CREATE TRIGGER {name}_{op.lower()} AFTER {op} ON {table} REFERENCING {refs}"
+            f" FOR EACH STATEMENT EXECUTE FUNCTION {function or name}()"
+            for op, refs in (("INSERT", "NEW TABLE AS new_rows"), ("DELETE", "OLD TABLE AS old_rows"),
+                             ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"))]
+
+
 def pg_net(columns: str, op: str) -> str:
     """The rows a statement (``op``: INSERT, DELETE or UPDATE) added and removed, counted per value of ``columns``
     (a table expression with ``columns`` and ``k``, without the values whose count did not change). An UPDATE

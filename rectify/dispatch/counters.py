@@ -14,7 +14,7 @@ turns long-term or moves region takes its reports and pairs along), in the writi
 """
 from __future__ import annotations
 
-from rectify.core.counters import Counter, pg_add, pg_net, pg_planned_per_call
+from rectify.core.counters import Counter, pg_add, pg_net, pg_planned_per_call, pg_statement_triggers
 from rectify.tasks.counters import expected_sql
 
 REPORTS = "dispatch_reportcount"
@@ -160,10 +160,7 @@ _TRIGGERS = {
     "reports": {
         "postgresql": [
             _PG_REPORTS,
-            *[f"CREATE TRIGGER rectify_count_reports_{op.lower()} AFTER {op} ON dispatch_progressreport REFERENCING {refs}"
-              " FOR EACH STATEMENT EXECUTE FUNCTION rectify_count_reports()"
-              for op, refs in (("INSERT", "NEW TABLE AS new_rows"), ("DELETE", "OLD TABLE AS old_rows"),
-                               ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"))],
+            *pg_statement_triggers("rectify_count_reports", "dispatch_progressreport"),
             _PG_TASKS,
             "CREATE TRIGGER rectify_count_task_moves AFTER UPDATE ON tasks_task REFERENCING OLD TABLE AS old_rows"
             " NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rectify_count_task_moves()",
@@ -181,10 +178,7 @@ _TRIGGERS = {
     "pairs": {
         "postgresql": [
             _PG_PAIRS,
-            *[f"CREATE TRIGGER rectify_count_pairs_{op.lower()} AFTER {op} ON tasks_assignment REFERENCING {refs}"
-              " FOR EACH STATEMENT EXECUTE FUNCTION rectify_count_pairs()"
-              for op, refs in (("INSERT", "NEW TABLE AS new_rows"), ("DELETE", "OLD TABLE AS old_rows"),
-                               ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"))],
+            *pg_statement_triggers("rectify_count_pairs", "tasks_assignment"),
         ],
         "sqlite": [
             f"CREATE TRIGGER rectify_count_pairs_insert AFTER INSERT ON tasks_assignment BEGIN {_SQLITE_PAIR_UP} END",
@@ -355,13 +349,6 @@ _SQLITE_UNIT_TASK_PAIRS = [
 ]
 
 
-def _pg_statement_triggers(prefix: str, table: str) -> list[str]:
-    return [f"CREATE TRIGGER {prefix}_{op.lower()} AFTER {op} ON {table} REFERENCING {refs}"
-            f" FOR EACH STATEMENT EXECUTE FUNCTION {prefix}()"
-            for op, refs in (("INSERT", "NEW TABLE AS new_rows"), ("DELETE", "OLD TABLE AS old_rows"),
-                             ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"))]
-
-
 def _pg_task_trigger(name: str) -> str:
     return (f"CREATE TRIGGER {name} AFTER UPDATE ON tasks_task REFERENCING OLD TABLE AS old_rows"
             f" NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {name}()")
@@ -393,7 +380,7 @@ UNIT_PAIR_COUNTS = Counter(
     fill=(f"SELECT t.region_path, a.unit_id, count(*) FROM (SELECT DISTINCT task_id, unit_id FROM tasks_assignment) a"
           f" JOIN tasks_task t ON t.id = a.task_id WHERE {expected_sql('t')} GROUP BY t.region_path, a.unit_id"),
     triggers={
-        "postgresql": [_PG_UNIT_PAIRS, *_pg_statement_triggers("rectify_count_unit_pairs", "tasks_assignment"),
+        "postgresql": [_PG_UNIT_PAIRS, *pg_statement_triggers("rectify_count_unit_pairs", "tasks_assignment"),
                        _PG_UNIT_TASK_PAIRS, _pg_task_trigger("rectify_count_unit_task_pairs")],
         "sqlite": [*_sqlite_row_triggers("rectify_count_unit_pairs", "tasks_assignment", ("task_id", "unit_id"),
                                          _SQLITE_UNIT_PAIR_UP, _SQLITE_UNIT_PAIR_DOWN),
@@ -409,7 +396,7 @@ UNIT_REPORT_COUNTS = Counter(
     fill=(f"SELECT r.unit_id, r.period, t.region_path, count(*) FROM dispatch_progressreport r"
           f" JOIN tasks_task t ON t.id = r.task_id WHERE {expected_sql('t')} GROUP BY r.unit_id, r.period, t.region_path"),
     triggers={
-        "postgresql": [_PG_UNIT_REPORTS, *_pg_statement_triggers("rectify_count_unit_reports", "dispatch_progressreport"),
+        "postgresql": [_PG_UNIT_REPORTS, *pg_statement_triggers("rectify_count_unit_reports", "dispatch_progressreport"),
                        _PG_UNIT_TASK_REPORTS, _pg_task_trigger("rectify_count_unit_task_reports")],
         "sqlite": [*_sqlite_row_triggers("rectify_count_unit_reports", "dispatch_progressreport", ("task_id", "unit_id", "period"),
                                          _SQLITE_UNIT_REPORT_UP, _SQLITE_UNIT_REPORT_DOWN),

@@ -14,7 +14,7 @@ takes its assignments along).
 """
 from __future__ import annotations
 
-from rectify.core.counters import Counter, pg_add, pg_net, pg_planned_per_call
+from rectify.core.counters import Counter, pg_add, pg_net, pg_planned_per_call, pg_statement_triggers
 
 from .states import OPEN_STATES
 
@@ -50,12 +50,7 @@ _PG_DROP = [
 
 _PG_CREATE = [
     _PG_FUNCTION,
-    "CREATE TRIGGER rectify_count_tasks_insert AFTER INSERT ON tasks_task REFERENCING NEW TABLE AS new_rows"
-    " FOR EACH STATEMENT EXECUTE FUNCTION rectify_count_tasks()",
-    "CREATE TRIGGER rectify_count_tasks_delete AFTER DELETE ON tasks_task REFERENCING OLD TABLE AS old_rows"
-    " FOR EACH STATEMENT EXECUTE FUNCTION rectify_count_tasks()",
-    "CREATE TRIGGER rectify_count_tasks_update AFTER UPDATE ON tasks_task REFERENCING OLD TABLE AS old_rows"
-    " NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rectify_count_tasks()",
+    *pg_statement_triggers("rectify_count_tasks", "tasks_task"),
 ]
 
 _SQLITE_UP = (f"INSERT INTO {TABLE} ({KEYS}, n) VALUES (NEW.region_path, NEW.state, NEW.needs_completion, 1)"
@@ -162,10 +157,7 @@ ASSIGNMENT_COUNTS = Counter(
     triggers={
         "postgresql": [
             _PG_ASSIGNMENTS,
-            *[f"CREATE TRIGGER rectify_count_z_assignments_{op.lower()} AFTER {op} ON tasks_assignment REFERENCING {refs}"
-              " FOR EACH STATEMENT EXECUTE FUNCTION rectify_count_assignments()"
-              for op, refs in (("INSERT", "NEW TABLE AS new_rows"), ("DELETE", "OLD TABLE AS old_rows"),
-                               ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"))],
+            *pg_statement_triggers("rectify_count_z_assignments", "tasks_assignment", "rectify_count_assignments"),
             _PG_TASK_ASSIGNMENTS,
             "CREATE TRIGGER rectify_count_z_task_assignments AFTER UPDATE ON tasks_task REFERENCING OLD TABLE AS old_rows"
             " NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rectify_count_task_assignments()",
