@@ -21,7 +21,7 @@ fresh count, ``rebuild`` refills it in one ``INSERT … SELECT … GROUP BY`` (t
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +71,24 @@ def pg_add(table: str, keys: str, source: str) -> str:
     instead of deadlocking. A decrement in a shard that has no row for its key leaves a negative row there."""
     return (f"INSERT INTO {table} AS c ({keys}, shard, n) SELECT {keys}, {PG_SHARD}, k FROM {source} WHERE k <> 0"
             f" ORDER BY {keys} ON CONFLICT ({keys}, shard) DO UPDATE SET n = c.n + EXCLUDED.n")
+
+
+def pg_counting_function(name: str, moves: Callable[[str], str]) -> str:
+    """A PostgreSQL counter's trigger function ``name()``: the statement ``moves(op)`` gives for the statement's
+    operation (INSERT, DELETE or UPDATE), run with its transition tables."""
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    {moves("INSERT")};
+  ELSIF TG_OP = 'DELETE' THEN
+    {moves("DELETE")};
+  ELSE
+    {moves("UPDATE")};
+  END IF;
+  RETURN NULL;
+END $$
+"""
 
 
 def pg_statement_triggers(name: str, table: str, function: str | None = None) -> list[str]:

@@ -14,7 +14,7 @@ turns long-term or moves region takes its reports and pairs along), in the writi
 """
 from __future__ import annotations
 
-from rectify.core.counters import Counter, pg_add, pg_net, pg_planned_per_call, pg_statement_triggers
+from rectify.core.counters import Counter, pg_add, pg_counting_function, pg_net, pg_planned_per_call, pg_statement_triggers
 from rectify.tasks.counters import expected_sql
 
 REPORTS = "dispatch_reportcount"
@@ -30,19 +30,7 @@ def _report_moves(op: str) -> str:
     return pg_planned_per_call(pg_add(REPORTS, RKEYS, f"({moves}) d"))
 
 
-_PG_REPORTS = f"""
-CREATE OR REPLACE FUNCTION rectify_count_reports() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    {_report_moves("INSERT")};
-  ELSIF TG_OP = 'DELETE' THEN
-    {_report_moves("DELETE")};
-  ELSE
-    {_report_moves("UPDATE")};
-  END IF;
-  RETURN NULL;
-END $$
-"""
+_PG_REPORTS = pg_counting_function("rectify_count_reports", _report_moves)
 
 _SQLITE_REPORT_UP = (f"INSERT INTO {REPORTS} ({RKEYS}, n) SELECT t.region_path, NEW.period, NEW.schedule, 1"
                      f" FROM tasks_task t WHERE t.id = NEW.task_id AND {expected_sql('t')}"
@@ -70,19 +58,7 @@ def _pair_moves(op: str) -> str:
     return pg_planned_per_call(f"WITH moves AS ({moves}) {pg_add(PAIRS, 'region_path', 'moves')}")
 
 
-_PG_PAIRS = f"""
-CREATE OR REPLACE FUNCTION rectify_count_pairs() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    {_pair_moves("INSERT")};
-  ELSIF TG_OP = 'DELETE' THEN
-    {_pair_moves("DELETE")};
-  ELSE
-    {_pair_moves("UPDATE")};
-  END IF;
-  RETURN NULL;
-END $$
-"""
+_PG_PAIRS = pg_counting_function("rectify_count_pairs", _pair_moves)
 
 _SQLITE_PAIR_SAME_NEW = ("EXISTS (SELECT 1 FROM tasks_assignment a WHERE a.task_id = NEW.task_id AND a.unit_id = NEW.unit_id"
                          " AND a.id <> NEW.id)")
@@ -249,19 +225,7 @@ def _unit_pair_moves(op: str) -> str:
     return pg_planned_per_call(f"WITH moves AS ({moves}) {pg_add(UNIT_PAIRS, UPKEYS, 'moves')}")
 
 
-_PG_UNIT_PAIRS = f"""
-CREATE OR REPLACE FUNCTION rectify_count_unit_pairs() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    {_unit_pair_moves("INSERT")};
-  ELSIF TG_OP = 'DELETE' THEN
-    {_unit_pair_moves("DELETE")};
-  ELSE
-    {_unit_pair_moves("UPDATE")};
-  END IF;
-  RETURN NULL;
-END $$
-"""
+_PG_UNIT_PAIRS = pg_counting_function("rectify_count_unit_pairs", _unit_pair_moves)
 
 
 def _unit_report_moves(op: str) -> str:
@@ -270,19 +234,7 @@ def _unit_report_moves(op: str) -> str:
     return pg_planned_per_call(f"WITH moves AS ({moves}) {pg_add(UNIT_REPORTS, URKEYS, 'moves')}")
 
 
-_PG_UNIT_REPORTS = f"""
-CREATE OR REPLACE FUNCTION rectify_count_unit_reports() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    {_unit_report_moves("INSERT")};
-  ELSIF TG_OP = 'DELETE' THEN
-    {_unit_report_moves("DELETE")};
-  ELSE
-    {_unit_report_moves("UPDATE")};
-  END IF;
-  RETURN NULL;
-END $$
-"""
+_PG_UNIT_REPORTS = pg_counting_function("rectify_count_unit_reports", _unit_report_moves)
 
 # A task that changes region or stops/starts being expected takes its units' reports and pairs along.
 _PG_UNIT_TASK_REPORT_MOVES = pg_planned_per_call(f"""WITH {_PG_MOVED}, moves AS (

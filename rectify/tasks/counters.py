@@ -14,7 +14,7 @@ takes its assignments along).
 """
 from __future__ import annotations
 
-from rectify.core.counters import Counter, pg_add, pg_net, pg_planned_per_call, pg_statement_triggers
+from rectify.core.counters import Counter, pg_add, pg_counting_function, pg_net, pg_planned_per_call, pg_statement_triggers
 
 from .states import OPEN_STATES
 
@@ -28,19 +28,7 @@ def expected_sql(alias: str) -> str:
     return f"({alias}.state IN {OPEN_SQL} OR {alias}.long_term)"
 
 
-_PG_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION rectify_count_tasks() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    {pg_add(TABLE, KEYS, f"({pg_net(KEYS, 'INSERT')}) d")};
-  ELSIF TG_OP = 'DELETE' THEN
-    {pg_add(TABLE, KEYS, f"({pg_net(KEYS, 'DELETE')}) d")};
-  ELSE
-    {pg_add(TABLE, KEYS, f"({pg_net(KEYS, 'UPDATE')}) d")};
-  END IF;
-  RETURN NULL;
-END $$
-"""
+_PG_FUNCTION = pg_counting_function("rectify_count_tasks", lambda op: pg_add(TABLE, KEYS, f"({pg_net(KEYS, op)}) d"))
 
 _PG_DROP = [
     "DROP TRIGGER IF EXISTS rectify_count_tasks_insert ON tasks_task",
@@ -93,19 +81,7 @@ def _assignment_moves(op: str) -> str:
     return pg_planned_per_call(pg_add(ASSIGNMENTS, "region_path", f"({moves}) d"))
 
 
-_PG_ASSIGNMENTS = f"""
-CREATE OR REPLACE FUNCTION rectify_count_assignments() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    {_assignment_moves("INSERT")};
-  ELSIF TG_OP = 'DELETE' THEN
-    {_assignment_moves("DELETE")};
-  ELSE
-    {_assignment_moves("UPDATE")};
-  END IF;
-  RETURN NULL;
-END $$
-"""
+_PG_ASSIGNMENTS = pg_counting_function("rectify_count_assignments", _assignment_moves)
 
 # The tasks of an UPDATE whose region path changed, as they were (``gone``) and as they are (``came``): a set
 # difference of the old and new rows (never a join of the transition tables).
