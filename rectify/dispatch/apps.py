@@ -13,9 +13,9 @@ class DispatchConfig(AppConfig):
         from rectify.tasks.hooks import answer_missing_reports
 
         from .counters import PAIR_COUNTS, REPORT_COUNTS, UNIT_PAIR_COUNTS, UNIT_REPORT_COUNTS
-        from .services.queries import missing_report_task_ids
+        from .services.queries import missing_reports_read
 
-        answer_missing_reports(missing_report_task_ids)  # the traffic lights ask it (rectify.tasks.hooks)
+        answer_missing_reports(missing_reports_read)  # the traffic lights ask it (rectify.tasks.hooks)
         register(REPORT_COUNTS)  # kept by triggers; checked and repaired by `rectify manage check_counters`
         register(PAIR_COUNTS)
         register(UNIT_PAIR_COUNTS)  # the round page's list of units

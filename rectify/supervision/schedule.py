@@ -3,20 +3,22 @@
 ``schedule_status`` and ``light_for`` are pure: they look at a task, its milestones and a rule.
 ``annotate_lights`` computes the light of many tasks with a fixed number of queries, whatever
 their number: one for the regions, one for the rules, one for milestones (unless prefetched)
-and, when the dispatch app offers it, one for missing progress reports.
+and, when the dispatch app offers it, one for missing progress reports; a page's lights
+(``attach_lights`` with the page's ``core.reads.Reads``) ask the last two with the page's other reads.
 """
 from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
-from django.db import connections, models, router
+from django.db import models
 from django.utils import timezone
 
 from rectify.core import generations
+from rectify.core.reads import Read, Reads, reading
 from rectify.regions.models import Region, region_facts
 from rectify.regions.paths import all_path_prefixes, path_prefixes
 from rectify.tasks.models import Milestone, Task
@@ -213,6 +215,13 @@ def missing_report_ids(task_paths: dict[int, str], today: datetime.date) -> set[
     return ask(task_paths, today)
 
 
+def missing_report_reads(task_paths: dict[int, str], today: datetime.date) -> list[Read]:
+    """``missing_report_ids`` as reads to ask with a page's others (rows: a task id)."""
+    from rectify.tasks.hooks import missing_report_reads as reads
+
+    return reads(task_paths, today)
+
+
 def _prefetched_milestones(task: Task) -> Sequence[MilestoneLike] | None:
     """The task's milestones already loaded: by a page that shows them (``task.shown_milestones``, all of them in
     their order, e.g. a task's page) or prefetched (``prefetch_related("milestones")``); None when not loaded."""
@@ -226,19 +235,24 @@ def _prefetched_milestones(task: Task) -> Sequence[MilestoneLike] | None:
 
 
 def milestone_rows(task_ids: Sequence[int]) -> dict[int, list[MilestoneRow]]:
-    """The tasks' milestones as rows, by task id, each task's in its order (date, id), in one statement
+    """The tasks' milestones as rows, by task id, each task's in its order (date, id): ``milestones_read`` alone."""
+    return milestones_by_task(milestones_read(task_ids).run()) if task_ids else {}
+
+
+def milestones_read(task_ids: Sequence[int]) -> Read:
+    """The read of the tasks' milestones (rows: task id, date, text, done; each task's in its order: date, id),
     written here: built by the ORM, with a model instance per milestone, it cost ~1.2 ms of CPU per ledger
     page (most of it compiling the query), the statement alone ~0.2 ms."""
-    found: dict[int, list[MilestoneRow]] = {}
-    if not task_ids:
-        return found
     marks = ", ".join(["%s"] * len(task_ids))
-    sql = (f'SELECT task_id, "date", "text", done FROM {Milestone._meta.db_table} '  # noqa: S608
-           f'WHERE task_id IN ({marks}) ORDER BY task_id, "date", id')
-    with connections[router.db_for_read(Milestone)].cursor() as cursor:
-        cursor.execute(sql, list(task_ids))
-        for task_id, date, text, done in cursor.fetchall():
-            found.setdefault(task_id, []).append(MilestoneRow(date, text, bool(done)))
+    return Read(Milestone, (("task_id", "integer"), ('"date"', "date"), ('"text"', "text"), ("done", "boolean")),
+                f"FROM {Milestone._meta.db_table} WHERE task_id IN ({marks})",  # noqa: S608
+                tuple(task_ids), order=(("task_id", "integer"), ('"date"', "date"), ("id", "integer")))
+
+
+def milestones_by_task(rows: list[tuple[Any, ...]]) -> dict[int, list[MilestoneRow]]:
+    found: dict[int, list[MilestoneRow]] = {}
+    for task_id, date, text, done in rows:
+        found.setdefault(task_id, []).append(MilestoneRow(date, text, done))
     return found
 
 
@@ -259,30 +273,42 @@ def _region_paths(tasks: Sequence[Task]) -> dict[int, str]:
 
 def annotate_lights(tasks: Sequence[Task], today: datetime.date | None = None) -> dict[int, Light]:
     """The light of each task, by task id, in a fixed number of queries."""
+    lights: dict[int, Light] = {}
+    with reading() as reads:
+        lights_when_read(tasks, today or timezone.localdate(), reads, lights.update)
+    return lights
 
-    today = today or timezone.localdate()
+
+def lights_when_read(tasks: Sequence[Task], today: datetime.date, reads: Reads,
+                     use: Callable[[dict[int, Light]], object]) -> None:
+    """Add to ``reads`` what the tasks' lights read (their milestones, unless loaded; their missing reports),
+    and ``use(lights by task id)`` once they are answered."""
     tasks = list(tasks)
     if not tasks:
-        return {}
+        use({})
+        return
     with generations.memo():  # the rules and the rounds: their tokens read once
-        return _annotate_lights(tasks, today)
+        region_paths = _region_paths(tasks)
+        rules = rules_for_paths(region_paths.values())
+        open_tasks = [t for t in tasks if t.state not in DONE_STATES]  # a done task's light is green whatever else
+        open_paths = {t.pk: region_paths.get(t.region_id, "") for t in open_tasks}
+        missing_reads = [reads.add(read) for read in missing_report_reads(open_paths, today)] if open_paths else []
+    to_read = [t.pk for t in open_tasks if _prefetched_milestones(t) is None]
+    milestone_reads = reads.add(milestones_read(to_read)) if to_read else None
 
+    def light_up() -> None:
+        fallback = default_rule()  # one for every task without a rule above it (a model instance each is 0.1 ms)
+        region_rules = {pk: nearest_rule(path, rules, fallback) for pk, path in region_paths.items()}
+        milestones: dict[int, Sequence[MilestoneLike]] = {
+            **(milestones_by_task(milestone_reads.rows) if milestone_reads is not None else {}),
+            **{t.pk: found for t in open_tasks if (found := _prefetched_milestones(t)) is not None}}
+        missing = {task_id for found in missing_reads for (task_id,) in found.rows}
+        no_milestones: list[MilestoneLike] = []
+        use({task.pk: light_for(task, today, region_rules.get(task.region_id, fallback),
+                                milestones=milestones.get(task.pk, no_milestones), report_missing=task.pk in missing)
+             for task in tasks})
 
-def _annotate_lights(tasks: list[Task], today: datetime.date) -> dict[int, Light]:
-    region_paths = _region_paths(tasks)
-    rules = rules_for_paths(region_paths.values())
-    fallback = default_rule()  # one for every task without a rule above it (a model instance each is 0.1 ms)
-    region_rules = {pk: nearest_rule(path, rules, fallback) for pk, path in region_paths.items()}
-    open_tasks = [t for t in tasks if t.state not in DONE_STATES]  # a done task's light is green whatever else
-    own = {t.pk: found for t in open_tasks if (found := _prefetched_milestones(t)) is not None}
-    milestones: dict[int, Sequence[MilestoneLike]] = {
-        **milestone_rows([t.pk for t in open_tasks if t.pk not in own]), **own}
-    open_paths = {t.pk: region_paths.get(t.region_id, "") for t in open_tasks}
-    missing = missing_report_ids(open_paths, today) if open_paths else set()
-    no_milestones: list[MilestoneLike] = []
-    return {task.pk: light_for(task, today, region_rules.get(task.region_id, fallback),
-                               milestones=milestones.get(task.pk, no_milestones), report_missing=task.pk in missing)
-            for task in tasks}
+    reads.then(light_up)
 
 
 def rules_by_task(tasks: Sequence[Task]) -> dict[int, LightRule]:
@@ -291,9 +317,15 @@ def rules_by_task(tasks: Sequence[Task]) -> dict[int, LightRule]:
     return {t.pk: nearest_rule(region_paths.get(t.region_id, ""), rules) for t in tasks}
 
 
-def attach_lights(tasks: Sequence[Task], today: datetime.date | None = None) -> Sequence[Task]:
-    """Set ``task.light`` on each task (for templates: ``{{ task.light.colour }}``); returns the tasks."""
-    lights = annotate_lights(tasks, today)
-    for task in tasks:
-        task.light = lights[task.pk]  # type: ignore[attr-defined]
+def attach_lights(tasks: Sequence[Task], today: datetime.date | None = None, *,
+                  reads: Reads | None = None) -> Sequence[Task]:
+    """Set ``task.light`` on each task (for templates: ``{{ task.light.colour }}``); returns the tasks. With a
+    page's ``reads``, what the lights read is asked with the page's other reads and set when they run."""
+
+    def attach(lights: dict[int, Light]) -> None:
+        for task in tasks:
+            task.light = lights[task.pk]  # type: ignore[attr-defined]
+
+    with reading(reads) as page_reads:
+        lights_when_read(tasks, today or timezone.localdate(), page_reads, attach)
     return tasks

@@ -14,6 +14,7 @@ from rectify.accounts.roles import UNIT_ROLES
 from rectify.accounts.scope import own_unit_ids, unit_ids
 from rectify.core import generations
 from rectify.core.planner import SubplanExists
+from rectify.core.reads import Read
 from rectify.core.types import AnyUser, AuthedUser
 from rectify.regions.models import Region
 from rectify.regions.paths import all_path_prefixes
@@ -170,7 +171,16 @@ def latest_due_rounds(prefixes: Iterable[str], today: datetime.date) -> dict[str
 
 def missing_report_task_ids(task_paths: dict[int, str], today: datetime.date) -> set[int]:
     """Of the tasks (id → region path), those with a unit that did not report for the latest round already
-    due over the task's region (one query for the rounds, kept, and one for the reports of them all).
+    due over the task's region (one query for the rounds, kept, and one for the reports of them all:
+    ``missing_reports_read`` alone)."""
+    read = missing_reports_read(task_paths, today)
+    return {task_id for (task_id,) in read.run()} if read is not None else set()
+
+
+def missing_reports_read(task_paths: dict[int, str], today: datetime.date) -> Read | None:
+    """The read of the tasks (id → region path) with a unit that did not report for the latest round already
+    due over the task's region (rows: a task id, once per such unit), None when no round is due over them:
+    run alone by ``missing_report_task_ids``, with a page's other reads by its lights (``supervision.schedule``).
 
     Only tasks that existed by the end of that round's period (its last day, local time) are expected to
     have reported.
@@ -180,19 +190,17 @@ def missing_report_task_ids(task_paths: dict[int, str], today: datetime.date) ->
     rounds = [(ids, period_end, period) for round_path, (period_end, period) in sorted(latest.items())
               if (ids := [pk for pk, path in tasks if path.startswith(round_path)])]
     if not rounds:
-        return set()
-    sql, params = _missing_reports_sql(rounds)
-    with connections[router.db_for_read(Assignment)].cursor() as cursor:
-        cursor.execute(sql, params)
-        return {task_id for (task_id,) in cursor.fetchall()}
+        return None
+    body, params = _missing_reports_sql(rounds)
+    return Read(Assignment, (("a.task_id", "integer"),), body, tuple(params))
 
 
 def _missing_reports_sql(rounds: list[tuple[list[int], datetime.date, datetime.date]]) -> tuple[str, list[Any]]:
-    """One statement for every round: the assignments of each round's tasks entered by the end of its
-    period whose unit has no report on the task for its month. Written here rather than by the ORM, whose
-    compilation of the query per round (its ``NOT EXISTS`` most) cost ~2 ms of CPU per ledger page, the
-    statement alone ~0.2 ms. The day's end is an instant, so the task's creation time is compared as stored
-    (``created_at__date__lte`` cast each row's to a date in the current time zone: the same tasks)."""
+    """The FROM and WHERE of one statement for every round: the assignments of each round's tasks entered by
+    the end of its period whose unit has no report on the task for its month. Written here rather than by the
+    ORM, whose compilation of the query per round (its ``NOT EXISTS`` most) cost ~2 ms of CPU per ledger
+    page, the statement alone ~0.2 ms. The day's end is an instant, so the task's creation time is compared as
+    stored (``created_at__date__lte`` cast each row's to a date in the current time zone: the same tasks)."""
     connection = connections[router.db_for_read(Assignment)]
     conditions: list[str] = []
     params: list[Any] = []
@@ -202,9 +210,9 @@ def _missing_reports_sql(rounds: list[tuple[list[int], datetime.date, datetime.d
                           f"SELECT 1 FROM {ProgressReport._meta.db_table} r "
                           "WHERE r.task_id = a.task_id AND r.unit_id = a.unit_id AND r.period = %s))")
         params += [*ids, connection.ops.adapt_datetimefield_value(day_after), connection.ops.adapt_datefield_value(period)]
-    sql = (f"SELECT a.task_id FROM {Assignment._meta.db_table} a JOIN {Task._meta.db_table} t ON t.id = a.task_id "  # noqa: S608
-           f"WHERE {' OR '.join(conditions)}")
-    return sql, params
+    body = (f"FROM {Assignment._meta.db_table} a JOIN {Task._meta.db_table} t ON t.id = a.task_id "  # noqa: S608
+            f"WHERE {' OR '.join(conditions)}")
+    return body, params
 
 
 def unit_users(unit_id_list: Iterable[int]) -> QuerySet[AuthedUser]:

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -231,3 +233,62 @@ def test_the_ledger_page_shows_the_reference_lights(varied: SimpleNamespace, wor
     assert len(shown) == 25
     check(shown, varied.today)
 
+
+
+def test_a_page_reads_in_one_statement_what_each_read_alone_does(varied: SimpleNamespace, world: Any, make_task: Any,
+                                                                   django_assert_num_queries: Any) -> None:
+    """The milestones, the missing reports and the unit names of a page asked together (``core.reads``, as the
+    ledger asks them) are the rows each read gives alone, in the same order, for tasks with none, one and several
+    of each (a milestone without a date among them: NULL sorts where the engine sorts it alone)."""
+    from rectify.core.reads import Reads
+    from rectify.dispatch.services.queries import missing_report_task_ids
+    from rectify.supervision.schedule import milestone_rows, milestones_by_task, milestones_read, missing_report_reads
+    from rectify.tasks.views import unit_names_read
+
+    bare = make_task(region=world.county, units={}, measures=[])  # no unit, no milestone
+    tasks = [*Task.objects.select_related("region").order_by("id")]
+    assert bare.pk in {t.pk for t in tasks}
+    ids = [t.pk for t in tasks]
+    open_paths = {t.pk: t.region.path for t in tasks if t.state not in DONE_STATES}
+    reads = Reads()
+    milestones = reads.add(milestones_read(ids))
+    missing = [reads.add(read) for read in missing_report_reads(open_paths, varied.today)]
+    names = reads.add(unit_names_read(ids))
+    with django_assert_num_queries(1):
+        reads.run()
+    assert len(missing) == 1
+    assert milestones.rows == milestones_read(ids).run()
+    assert milestones_by_task(milestones.rows) == milestone_rows(ids)
+    assert sorted(missing[0].rows) == sorted(missing_report_reads(open_paths, varied.today)[0].run())  # no order asked
+    assert {task_id for (task_id,) in missing[0].rows} == missing_report_task_ids(open_paths, varied.today)
+    assert names.rows == unit_names_read(ids).run()
+    by_task = {t.pk: [name for task_id, name in names.rows if task_id == t.pk] for t in tasks}
+    assert by_task == {t.pk: reference_unit_names(t) for t in tasks}
+
+    def spread(counts: list[int]) -> set[int]:
+        return {min(n, 2) for n in counts}
+
+    assert spread([len(milestone_rows(ids).get(pk, [])) for pk in ids]) == {0, 1, 2}
+    assert any(date is None for _, date, _, _ in milestones.rows)
+    assert spread([len(by_task[pk]) for pk in ids]) == {0, 1, 2}
+    missing_units = [sum(1 for (task_id,) in missing[0].rows if task_id == pk) for pk in open_paths]
+    assert spread(missing_units) == {0, 1, 2}
+
+
+def test_a_task_page_reads_its_rows_and_light_in_one_statement(varied: SimpleNamespace) -> None:
+    """A task's page: its milestones, measures, assignments and light (its missing reports) in one statement,
+    the light as the reference's."""
+    from rectify.tasks.views import task_page_rows
+
+    tables = ("tasks_milestone", "tasks_measure", "tasks_assignment", "dispatch_progressreport")
+    for task in varied.tasks:
+        shown = Task.objects.get(pk=task.pk)
+        with CaptureQueriesContext(connection) as queries:
+            rows = task_page_rows(shown)
+        assert len([q for q in queries.captured_queries if any(table in q["sql"] for table in tables)]) == 1
+        assert [(m.date, m.text, m.done) for m in rows.milestones] == [
+            (m.date, m.text, m.done) for m in Milestone.objects.filter(task=task).order_by("date", "id")]
+        assert rows.measures == [m.text for m in task.measures.order_by("order", "id")]
+        assert [a.unit_name for a in rows.assignments] == [
+            a.unit.name for a in Assignment.objects.filter(task=task).order_by("role", "id")]
+        assert as_tuple(shown.light) == as_tuple(reference_light(shown, varied.today))  # type: ignore[attr-defined]
