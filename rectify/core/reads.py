@@ -27,12 +27,12 @@ from django.db.models import Model
 # A column of a read: (its SQL expression, its type: one of ``TYPES``).
 Column = tuple[str, str]
 
-# The types a read's columns may have: their SQL name (the typed NULL of the other branches) and what makes
-# a value the same Python value on either engine and either way (alone, SQLite converts a table's date
-# column by its declared type; in the union the column is an expression's and comes back as text).
-TYPES: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "integer": ("bigint", lambda value: value),
-    "text": ("text", lambda value: value),
+# The types a read's columns may have: their SQL name (the typed NULL of the other branches) and, on SQLite,
+# what makes a value the Python value PostgreSQL's driver gives (alone, SQLite converts a table's date column
+# by its declared type; in the union the column is an expression's and comes back as text; booleans are 0/1).
+TYPES: dict[str, tuple[str, Callable[[Any], Any] | None]] = {
+    "integer": ("bigint", None),
+    "text": ("text", None),
     "date": ("date", lambda value: datetime.date.fromisoformat(value) if isinstance(value, str) else value),
     "boolean": ("boolean", bool),
 }
@@ -63,16 +63,26 @@ class Read:
         order = f" ORDER BY {', '.join(expression for expression, _ in self.order)}" if self.order else ""
         return f"SELECT {select} {self.body}{order}"
 
-    def converted(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        converters = [TYPES[kind][1] for _, kind in self.columns]
-        return [tuple(None if value is None else convert(value) for convert, value in zip(converters, row, strict=True))
-                for row in rows]
+    def converted(self, rows: list[tuple[Any, ...]], vendor: str) -> list[tuple[Any, ...]]:
+        """``rows`` of the read's columns as tuples of the same Python values on either engine."""
+        converters = [(i, convert) for i, (_, kind) in enumerate(self.columns) if (convert := TYPES[kind][1]) is not None]
+        if vendor != "sqlite" or not converters:
+            return rows
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, convert in converters:
+                if values[i] is not None:
+                    values[i] = convert(values[i])
+            converted.append(tuple(values))
+        return converted
 
     def run(self) -> list[tuple[Any, ...]]:
         """The read alone: its own statement."""
-        with connections[self.using].cursor() as cursor:
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
             cursor.execute(self.sql(), list(self.params))
-            return self.converted(cursor.fetchall())
+            return self.converted(cursor.fetchall(), connection.vendor)
 
 
 class Rows:
@@ -134,12 +144,13 @@ def _run_together(using: str, reads: list[tuple[Read, Rows]]) -> None:
         return
     sql, params, slots = union_of([read for read, _ in reads])
     found: list[list[tuple[Any, ...]]] = [[] for _ in reads]
-    with connections[using].cursor() as cursor:
+    connection = connections[using]
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
             found[row[0]].append(row)
     for (read, rows), start, own in zip(reads, slots, found, strict=True):
-        rows._rows = read.converted([row[start:start + len(read.columns)] for row in own])
+        rows._rows = read.converted([row[start:start + len(read.columns)] for row in own], connection.vendor)
 
 
 def union_of(reads: list[Read]) -> tuple[str, list[Any], list[int]]:
