@@ -170,7 +170,7 @@ def tasks_to_redo(user: AuthedUser, limit: int) -> Pending:
     applicants = Assignment.objects.filter(unit_id__in=unit_ids(user),
                                            role__in=[Assignment.Role.LEAD, Assignment.Role.RESPONSIBLE]).values("task_id")
     rows = (Task.objects.filter(pk__in=applicants, state__in=[TaskState.SENT_BACK, TaskState.REOPENED])
-            .select_related("region").order_by(sorted_after_filter("deadline", temporal=True), "id"))
+            .order_by(sorted_after_filter("deadline", temporal=True), "id"))
     return listed("tasks_to_redo", "退回或重新整改的任务", rows,
                   lambda t: TodoEntry(task_text(t), reverse("tasks:detail", args=[t.uuid]), t.get_state_display()), limit)
 
@@ -190,7 +190,7 @@ def scope_order(user: AuthedUser, field: str) -> str | OrderBy:
 
 @todo_list("tasks_to_announce")
 def tasks_to_announce(user: AuthedUser, limit: int) -> Pending:
-    rows = (role_tasks(user, Role.OFFICE).filter(state=TaskState.ACCEPTED).select_related("region")
+    rows = (role_tasks(user, Role.OFFICE).filter(state=TaskState.ACCEPTED)
             .order_by(scope_order(user, "updated_at"), "id"))  # index ``task_accepted_updated``
     return listed("tasks_to_announce", "已验收待发布公示", rows, lambda t: file_entry(t, "验收通过"), limit)
 
@@ -199,7 +199,7 @@ def tasks_to_announce(user: AuthedUser, limit: int) -> Pending:
 
 @todo_list("overdue_tasks")
 def overdue_tasks(user: AuthedUser, limit: int) -> Pending:
-    rows = role_tasks(user, Role.LEADER).filter(overdue_q()).select_related("region").order_by("deadline", "id")
+    rows = role_tasks(user, Role.LEADER).filter(overdue_q()).order_by("deadline", "id")
     return listed("overdue_tasks", "逾期未完成的任务", rows,
                   lambda t: TodoEntry(task_text(t), reverse("tasks:detail", args=[t.uuid]),
                                       f"{t.deadline:%Y-%m-%d}到期" if t.deadline else ""), limit)
