@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -44,7 +45,8 @@ COMPILED_KEPT = 2048  # statements kept per process; all forgotten when more (a 
 def compiled_rows(queryset: QuerySet[Any], key: tuple[Any, ...]) -> list[Any]:
     """The rows of ``queryset`` (its own columns only, no related rows, annotations or prefetches), from its
     statement compiled once per ``key``: the caller's promise that equal keys build the same statement with the
-    same parameters (the ledger's page: ``tasks.views.ledger_rows_key``). Compiling the ledger's page (its scope,
+    same parameters (the ledger's page: ``tasks.views.ledger_rows_key``; with ``settings.RECTIFY_VERIFY_KEPT``, the
+    test suite, every use compiles it again and compares). Compiling the ledger's page (its scope,
     its order, its keys' subquery) cost ~0.5 ms of CPU; its rows are built as the query set builds them
     (``Model.from_db`` with the database's converters: ``raw``)."""
     query = queryset.query
@@ -53,11 +55,16 @@ def compiled_rows(queryset: QuerySet[Any], key: tuple[Any, ...]) -> list[Any]:
         return list(queryset)
     full_key = (queryset.db, *key)
     found = _COMPILED.get(full_key)
-    if found is None:
+    if found is None or getattr(settings, "RECTIFY_VERIFY_KEPT", False):
         try:
-            sql, params = query.get_compiler(queryset.db).as_sql()
+            fresh: tuple[str, tuple[Any, ...]] | None = query.get_compiler(queryset.db).as_sql()
         except EmptyResultSet:  # no rows: no statement
+            fresh = None
+        if found is not None and (fresh is None or found != (fresh[0], tuple(fresh[1]))):
+            raise AssertionError(f"the statement kept for {key} differs from a fresh one: it is built from more than the key")
+        if fresh is None:
             return list(queryset)
+        sql, params = fresh
         found = (sql, tuple(params))
         if len(_COMPILED) >= COMPILED_KEPT:
             _COMPILED.clear()

@@ -114,3 +114,14 @@ def test_a_page_read_from_the_kept_statement_shows_what_the_query_set_shows(worl
 def test_a_filtered_page_is_compiled_as_before(world: Any, many: None, compiled: list[Any]) -> None:
     pages_of(world.city_office, "?state=assigned", "?q=垃圾", "?ordering=deadline&page=2")
     assert compiled == []
+
+
+def test_a_key_that_misses_an_input_is_caught_by_the_suite(world: Any, many: None) -> None:
+    """The suite compiles every kept statement again (``settings.RECTIFY_VERIFY_KEPT``): two query sets kept under
+    one key are refused."""
+    paginator._COMPILED.clear()
+    rows = Task.objects.only("uuid").order_by("id")
+    paginator.compiled_rows(rows.filter(region_path__startswith=world.city.path), ("a key", 0, 4))
+    with pytest.raises(AssertionError, match="differs from a fresh one"):
+        paginator.compiled_rows(rows.filter(region_path__startswith=world.other_city.path), ("a key", 0, 4))
+    paginator._COMPILED.clear()
