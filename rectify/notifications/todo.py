@@ -300,8 +300,9 @@ def prepare(user: AuthedUser, limit: int) -> PreparedLists:
 
 def prepared(user: AuthedUser, limit: int) -> PreparedLists:
     """``prepare``, kept per user, day and limit while no grant, region or unit changes. The lists read the user's
-    grants (with their regions and units), id, unit and superuser flag, and the day (``timezone.localdate``)."""
-    key = ("todo lists", user.pk, user.unit_id, user.is_superuser, timezone.localdate(), limit)
+    grants (with their regions and units), id, unit and roles (a superuser's among them), and the day
+    (``timezone.localdate``)."""
+    key = ("todo lists", user.pk, user.unit_id, frozenset(user.roles()), timezone.localdate(), limit)
     kept = generations.cached([RoleGrant, Region, Unit], key, lambda: prepare(user, limit))
     if getattr(settings, "RECTIFY_VERIFY_KEPT", False):
         fresh = prepare(user, limit)
