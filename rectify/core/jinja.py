@@ -25,15 +25,14 @@ from uuid import UUID
 
 import jinja2
 import jinja2.runtime
-from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
 from django.conf import settings
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.test.signals import template_rendered
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
-from jinja2 import Environment, Undefined
+from jinja2 import Environment, Undefined, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from markupsafe import Markup
 
 from rectify.core import hooks
