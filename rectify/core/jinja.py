@@ -184,15 +184,35 @@ def date(value: Any, fmt: str) -> str:
     moment in the current time zone); a plain date as ``Y-m-d`` is its ISO form (``%04d-%02d-%02d``)."""
     if fmt == "Y-m-d" and type(value) is datetime.date:
         return value.isoformat()
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)  # as the template engine gives it to the filter (template_localtime)
+    return _local_date(value, fmt)
+
+
+def dates_in_current_zone(fmt: str) -> Callable[[Any], str]:
+    """``date(value, fmt)`` for the many moments of one page (a timeline's): the current time zone asked once
+    (~3 µs a moment through ``timezone.localtime``)."""
+    zone = timezone.get_current_timezone()
+
+    def formatted(value: Any) -> str:
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            value = value.astimezone(zone)
+        return _local_date(value, fmt)
+
+    return formatted
+
+
+def _local_date(value: Any, fmt: str) -> str:
+    """``date``'s text of a value already in the current time zone."""
     if isinstance(value, datetime.datetime):
-        if timezone.is_aware(value):  # as the template engine gives it to the filter (template_localtime)
-            value = timezone.localtime(value)
         if fmt == "Y-m-d H:i":
             return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
         if fmt == "Y年n月j日 H:i":  # the footer's (90 µs through Django's formatter)
             return f"{value.year}年{value.month}月{value.day}日 {value.hour:02d}:{value.minute:02d}"
     elif fmt == "Y年n月j日" and type(value) is datetime.date:  # a task's deadline on its page
         return f"{value.year:04d}年{value.month}月{value.day}日"
+    elif fmt == "Y-m-d" and type(value) is datetime.date:
+        return value.isoformat()
     return str(defaultfilters.date(value, fmt))
 
 

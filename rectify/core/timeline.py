@@ -23,7 +23,7 @@ from django.db import connections, router
 from markupsafe import Markup
 
 from .changes import Change, describe
-from .jinja import date, truncatechars
+from .jinja import dates_in_current_zone, truncatechars
 from .models import ChangeRecord
 
 ACTION_LABELS: dict[str, str] = {value: str(label) for value, label in ChangeRecord.Action.choices}
@@ -96,6 +96,7 @@ def timeline_items(history: Iterable[Any], diff_actions: Sequence[str]) -> Marku
     fields listed for the actions in ``diff_actions``. The HTML of the Django loop the timeline replaced
     (rectify/core/tests/test_history_timeline.py keeps it and compares)."""
     items = []
+    minute = dates_in_current_zone("Y-m-d H:i")
     for h in history:
         reason = f"：{_escaped(h.reason)}" if h.reason else ""
         listed = ""
@@ -105,6 +106,6 @@ def timeline_items(history: Iterable[Any], diff_actions: Sequence[str]) -> Marku
                 listed = '<ul class="diff">' + "".join(
                     f"<li><b>{_escaped(c.label)}</b>：{_escaped(truncatechars(c.before, 80))} → {_escaped(truncatechars(c.after, 80))}</li>"
                     for c in changes) + "</ul>"
-        items.append(f"\n    <li><time>{_escaped(date(h.time, 'Y-m-d H:i'))}</time> <b>{_escaped(h.user_name)}</b> "
+        items.append(f"\n    <li><time>{_escaped(minute(h.time))}</time> <b>{_escaped(h.user_name)}</b> "
                      f"{_escaped(h.get_action_display())}{reason}\n      {listed}\n    </li>\n  ")
     return Markup("".join(items))  # noqa: S704  (every value escaped above)
