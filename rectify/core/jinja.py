@@ -232,7 +232,7 @@ def truncatechars(value: Any, length: int) -> str:
 def uuid_url(name: str) -> Callable[[Any], str]:
     """``reverse(name, args=[uuid])`` for many uuids (a uuid or its text): the uuid put in its place (``_around_uuid``)."""
     head, tail = _around_uuid(name)
-    return lambda uuid: f"{head}{UUID(str(uuid))}{tail}"
+    return lambda uuid: f"{head}{uuid if type(uuid) is UUID else UUID(str(uuid))}{tail}"
 
 
 def environment(**options: Any) -> Environment:
