@@ -56,11 +56,10 @@ def printed(value: Any) -> str:
     (``PrintingCodeGenerator`` puts nothing around it)."""
     if type(value) is str:
         return html.escape(value)
-    if not isinstance(value, str):
-        value = str(value)
-    if hasattr(value, "__html__"):
-        return value
-    return html.escape(value)
+    text: str = value if isinstance(value, str) else str(value)
+    if hasattr(text, "__html__"):
+        return text
+    return html.escape(text)
 
 
 class PrintingCodeGenerator(CodeGenerator):
