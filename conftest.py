@@ -48,6 +48,12 @@ def no_slow_query_log(settings: Any) -> None:
     settings.RECTIFY_SLOW_QUERY_MS = 0
 
 
+@pytest.fixture(autouse=True)
+def verify_kept_statements(settings: Any) -> None:
+    """Every kept statement (``settings.RECTIFY_VERIFY_KEPT``) is built again and compared on each use."""
+    settings.RECTIFY_VERIFY_KEPT = True
+
+
 @pytest.fixture
 def world(db: Any) -> SimpleNamespace:
     from rectify.accounts.models import RoleGrant, User

@@ -21,7 +21,7 @@ from .models import AcceptanceApplication, Announcement, Filing, Objection
 @todo_list("applications_to_review")
 def applications_to_review(user: AuthedUser, limit: int) -> Pending:
     rows = (AcceptanceApplication.objects.filter(through_tasks(user, "task", role_tasks(user, Role.REVIEWER)), status=AcceptanceApplication.Status.PENDING)
-            .exclude(applicant=user).select_related("task__region", "unit").order_by("created_at", "id"))
+            .exclude(applicant=user).select_related("task", "unit").order_by("created_at", "id"))
     return listed("applications_to_review", "待验收的申请", rows,
                   lambda a: TodoEntry(task_text(a.task), reverse("acceptance:review", args=[a.uuid]),
                                       f"{a.unit or ''} {timezone.localtime(a.created_at):%Y-%m-%d}申请"), limit)
@@ -38,14 +38,14 @@ def announcements_ended(user: AuthedUser, limit: int, today: datetime.date | Non
     blocking = Objection.objects.filter(announcement_id=OuterRef("pk")).exclude(resolution=Objection.Resolution.REJECTED)
     rows = (Announcement.objects.filter(through_tasks(user, "task", role_tasks(user, Role.OFFICE)), is_latest=True, task_state=TaskState.ANNOUNCED,
                                         ends_on__lt=today)
-            .exclude(Exists(blocking)).annotate(latest_end=F("ends_on")).select_related("task__region").order_by("ends_on", "task_id"))
+            .exclude(Exists(blocking)).annotate(latest_end=F("ends_on")).select_related("task").order_by("ends_on", "task_id"))
     return listed("announcements_ended", "公示期满待销号", rows, lambda a: file_entry(a.task, f"{a.latest_end:%Y-%m-%d}期满"), limit)
 
 
 @todo_list("objections_open")
 def objections_open(user: AuthedUser, limit: int) -> Pending:
     rows = (Objection.objects.filter(through_tasks(user, "announcement__task", role_tasks(user, Role.OFFICE)), resolution="")
-            .select_related("announcement__task__region").order_by("received_on", "id"))
+            .select_related("announcement__task").order_by("received_on", "id"))
     return listed("objections_open", "待处理的公示异议", rows,
                   lambda o: file_entry(o.announcement.task, f"{o.received_on:%Y-%m-%d}收到"), limit)
 
@@ -55,6 +55,6 @@ def filings_to_acknowledge(user: AuthedUser, limit: int) -> Pending:
     rows = Filing.objects.visible_to(user).filter(acknowledged_at__isnull=True)
     if not can(user, "acceptance.acknowledge_own"):
         rows = rows.exclude(filed_by=user)
-    rows = rows.select_related("closure__task__region").order_by("filed_at", "id")
+    rows = rows.select_related("closure__task").order_by("filed_at", "id")
     return listed("filings_to_acknowledge", "待确认的销号备案", rows,
                   lambda f: TodoEntry(f"{f.closure.number} {task_text(f.closure.task)}", reverse("acceptance:filings")), limit)

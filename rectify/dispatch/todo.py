@@ -40,7 +40,7 @@ def returned_reports(user: AuthedUser, limit: int) -> Pending:
     return listed("returned_reports", "被退回待重新报送", rows, _report_entry, limit)
 
 
-@todo_list("reports_due")
+@todo_list("reports_due", counts_when_called=True)
 def reports_due(user: AuthedUser, limit: int) -> TodoList:
     """(open round, assignment) pairs of the user's units with no report yet: three queries in all."""
     ids = unit_ids(user)

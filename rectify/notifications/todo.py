@@ -5,6 +5,12 @@ Each source is a function ``(user, limit) -> TodoList | Pending`` that narrows t
 list of the page in ONE query (a scalar subquery each) and then loads the first ``limit`` rows of the
 lists that are not empty, so the panel costs one query plus one per non-empty list however much is
 waiting. A user with several roles gets the union of their roles' lists.
+
+The lists' query sets and their count statement are built once per user and day (``prepared``) and kept in
+the process until a grant, region or unit changes (``core.generations``): building and compiling them was
+about half of the panel's CPU, and the panel loads after every ledger page. They read only the user (their
+grants, id, unit) and the day; with ``settings.RECTIFY_VERIFY_KEPT`` (the test suite) every kept answer is
+built again and compared, so a list that starts to read something else fails the tests that use it.
 """
 from __future__ import annotations
 
@@ -12,15 +18,20 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import OrderBy, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
+from rectify.accounts.models import RoleGrant
 from rectify.accounts.roles import Role, is_admin
 from rectify.accounts.scope import unit_ids
+from rectify.core import generations
 from rectify.core.ordering import sorted_after_filter
 from rectify.core.types import AnyUser, AuthedUser, signed_in
+from rectify.regions.models import Region, Unit
 from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.states import TaskState
 
@@ -70,8 +81,12 @@ def listed(key: str, label: str, rows: QuerySet[Any], entry: Callable[[Any], Tod
     return Pending(key, label, rows, entry, limit)
 
 
-def count_together(querysets: Sequence[QuerySet[Any]]) -> list[int]:
-    """The row count of each query set, in one query: ``SELECT (SELECT COUNT(*) FROM (…)), …``.
+Statement = tuple[str, tuple[Any, ...]]
+
+
+def count_statement(querysets: Sequence[QuerySet[Any]]) -> Statement | None:
+    """One statement giving the row count of each query set: ``SELECT (SELECT COUNT(*) FROM (…)), …``, or None
+    when every one is known to be empty (a filter on an empty list).
 
     Each count is the query set's own (its filters, joins and DISTINCT), planned by the database as
     ``.count()`` would be; the query sets must share a database."""
@@ -88,11 +103,24 @@ def count_together(querysets: Sequence[QuerySet[Any]]) -> list[int]:
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) counted_{len(parts)})")  # noqa: S608 - SQL compiled by the ORM, values bound
         params.extend(p)
     if all(part == "0" for part in parts):
-        return [0] * len(parts)
-    with connections[querysets[0].db].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
+        return None
+    return "SELECT " + ", ".join(parts), tuple(params)
+
+
+def run_count_statement(statement: Statement | None, how_many: int, using: str) -> list[int]:
+    if statement is None:
+        return [0] * how_many
+    with connections[using].cursor() as cursor:
+        cursor.execute(*statement)
         row = cursor.fetchone()
     return [int(n) for n in row]
+
+
+def count_together(querysets: Sequence[QuerySet[Any]]) -> list[int]:
+    """The row count of each query set, in one query (``count_statement``)."""
+    if not querysets:
+        return []
+    return run_count_statement(count_statement(querysets), len(querysets), querysets[0].db)
 
 
 def task_text(task: Task) -> str:
@@ -116,13 +144,19 @@ def role_tasks(user: AuthedUser, role: str) -> QuerySet[Task]:
 # ``rectify/supervision/todo.py``. Notifications imports none of them.
 
 _SOURCES: dict[str, Source] = {}
+# Sources that read and count their rows when called (a ``TodoList``), not a ``Pending`` to count: called on
+# every request, never kept.
+_COUNTING_SOURCES: set[Source] = set()
 
 
-def todo_list(key: str) -> Callable[[Source], Source]:
-    """Register a source under ``key``, the name it has in ``TODO_BY_ROLE`` and in the page (data-todo)."""
+def todo_list(key: str, *, counts_when_called: bool = False) -> Callable[[Source], Source]:
+    """Register a source under ``key``, the name it has in ``TODO_BY_ROLE`` and in the page (data-todo).
+    A source returns a ``Pending`` list (its rows, counted with the others) unless ``counts_when_called``."""
 
     def register(func: Source) -> Source:
         _SOURCES[key] = func
+        if counts_when_called:
+            _COUNTING_SOURCES.add(func)
         return func
 
     return register
@@ -136,7 +170,7 @@ def tasks_to_redo(user: AuthedUser, limit: int) -> Pending:
     applicants = Assignment.objects.filter(unit_id__in=unit_ids(user),
                                            role__in=[Assignment.Role.LEAD, Assignment.Role.RESPONSIBLE]).values("task_id")
     rows = (Task.objects.filter(pk__in=applicants, state__in=[TaskState.SENT_BACK, TaskState.REOPENED])
-            .select_related("region").order_by(sorted_after_filter("deadline", temporal=True), "id"))
+            .order_by(sorted_after_filter("deadline", temporal=True), "id"))
     return listed("tasks_to_redo", "退回或重新整改的任务", rows,
                   lambda t: TodoEntry(task_text(t), reverse("tasks:detail", args=[t.uuid]), t.get_state_display()), limit)
 
@@ -156,7 +190,7 @@ def scope_order(user: AuthedUser, field: str) -> str | OrderBy:
 
 @todo_list("tasks_to_announce")
 def tasks_to_announce(user: AuthedUser, limit: int) -> Pending:
-    rows = (role_tasks(user, Role.OFFICE).filter(state=TaskState.ACCEPTED).select_related("region")
+    rows = (role_tasks(user, Role.OFFICE).filter(state=TaskState.ACCEPTED)
             .order_by(scope_order(user, "updated_at"), "id"))  # index ``task_accepted_updated``
     return listed("tasks_to_announce", "已验收待发布公示", rows, lambda t: file_entry(t, "验收通过"), limit)
 
@@ -165,7 +199,7 @@ def tasks_to_announce(user: AuthedUser, limit: int) -> Pending:
 
 @todo_list("overdue_tasks")
 def overdue_tasks(user: AuthedUser, limit: int) -> Pending:
-    rows = role_tasks(user, Role.LEADER).filter(overdue_q()).select_related("region").order_by("deadline", "id")
+    rows = role_tasks(user, Role.LEADER).filter(overdue_q()).order_by("deadline", "id")
     return listed("overdue_tasks", "逾期未完成的任务", rows,
                   lambda t: TodoEntry(task_text(t), reverse("tasks:detail", args=[t.uuid]),
                                       f"{t.deadline:%Y-%m-%d}到期" if t.deadline else ""), limit)
@@ -205,17 +239,65 @@ def sources_for(roles: Iterable[str]) -> list[Source]:
 def todo_for(user: AnyUser | None, limit: int = PANEL_LIMIT) -> list[TodoList]:
     """Every list of the user's roles, in the table's order (empty ones included: a zero is news too).
     The pending lists are counted together in one query."""
-    return todo_and_counts(user, limit)[0]
-
-
-def todo_and_counts(user: AnyUser | None, limit: int, also: Sequence[QuerySet[Any]] = ()) -> tuple[list[TodoList], list[int]]:
-    """``todo_for``, and the counts of ``also`` asked in the same query (the header's unread notifications
-    on the page that shows the panel)."""
     if not signed_in(user):
-        return [], [0] * len(also)
-    found = [source(user, limit) for source in sources_for(user.roles())]
-    pending = [item for item in found if isinstance(item, Pending)]
-    counted = count_together([*(p.rows for p in pending), *also])
-    counts = dict(zip((id(p) for p in pending), counted, strict=False))
-    lists = [item.resolve(counts[id(item)]) if isinstance(item, Pending) else item for item in found]
-    return lists, counted[len(pending):]
+        return []
+    lists = prepared(user, limit)
+    pending = lists.pending
+    counted = iter(run_count_statement(lists.count, len(pending), pending[0].rows.db) if pending else [])
+    return [item.resolve(next(counted)) if isinstance(item, Pending) else counted_when_called(item, user, limit)
+            for item in lists.items]
+
+
+def counted_when_called(source: Source, user: AuthedUser, limit: int) -> TodoList:
+    found = source(user, limit)
+    if not isinstance(found, TodoList):
+        raise TypeError("a source registered with counts_when_called=True returns a TodoList")
+    return found
+
+
+@dataclass(frozen=True)
+class PreparedLists:
+    """A user's lists as built for a day: each ``Pending`` list, or the source itself where it counts when called;
+    and the statement counting the pending ones."""
+
+    items: tuple[Pending | Source, ...]
+    count: Statement | None
+
+    @property
+    def pending(self) -> list[Pending]:
+        return [item for item in self.items if isinstance(item, Pending)]
+
+    def statements(self) -> list[Any]:
+        """What the lists send to the database, to compare two builds."""
+        return [self.count, *(statement_of(p.rows[:p.limit]) for p in self.pending),
+                *(item for item in self.items if not isinstance(item, Pending))]
+
+
+def statement_of(rows: QuerySet[Any]) -> Statement | None:
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return sql, tuple(params)
+
+
+def prepare(user: AuthedUser, limit: int) -> PreparedLists:
+    items: list[Pending | Source] = []
+    for source in sources_for(user.roles()):
+        item = source if source in _COUNTING_SOURCES else source(user, limit)
+        if isinstance(item, TodoList):  # its counts would be kept with the lists
+            raise TypeError("a 待我处理 source that counts its rows itself is registered with counts_when_called=True")
+        items.append(item)
+    return PreparedLists(tuple(items), count_statement([item.rows for item in items if isinstance(item, Pending)]))
+
+
+def prepared(user: AuthedUser, limit: int) -> PreparedLists:
+    """``prepare``, kept per user, day and limit while no grant, region or unit changes. The lists read the user's
+    grants (with their regions and units), id, unit and superuser flag, and the day (``timezone.localdate``)."""
+    key = ("todo lists", user.pk, user.unit_id, user.is_superuser, timezone.localdate(), limit)
+    kept = generations.cached([RoleGrant, Region, Unit], key, lambda: prepare(user, limit))
+    if getattr(settings, "RECTIFY_VERIFY_KEPT", False):
+        fresh = prepare(user, limit)
+        if fresh.statements() != kept.statements():
+            raise AssertionError(f"待我处理 kept for {key} differs from a fresh build: a list reads more than the key holds")
+    return kept
