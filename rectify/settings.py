@@ -101,7 +101,9 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,
-        "OPTIONS": {"environment": "rectify.core.jinja.environment", "context_processors": _CONTEXT_PROCESSORS},
+        # Its pages' CSRF field is masked once per page (core.context_processors.csrf_input_once).
+        "OPTIONS": {"environment": "rectify.core.jinja.environment",
+                    "context_processors": [*_CONTEXT_PROCESSORS, "rectify.core.context_processors.csrf_input_once"]},
     },
 ]
 

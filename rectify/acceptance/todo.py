@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,13 +33,24 @@ def announcements_ended(user: AuthedUser, limit: int, today: datetime.date | Non
     Read in ``announcement_announced_end``: the latest announcement (``is_latest``) of each task in announcement
     (``task_state``, both kept by triggers), by the day it ends — a few rows, already in the list's order —
     not every ended announcement of the country compared with its task's others. A row is the announcement,
-    its task's end date as ``latest_end``."""
+    its task's end date as ``latest_end``.
+
+    Counted from the scope's tasks in announcement (the index on region path and state: a province office's ~400
+    at 300,000 tasks, not its ~10,000 hashed against the country's ended announcements: 7.1 → 1.9 ms a count, planning included); its first
+    rows are read in the order of the ends (joining ~400 tasks before sorting them took longer)."""
     today = today or timezone.localdate()
-    blocking = Objection.objects.filter(announcement_id=OuterRef("pk")).exclude(resolution=Objection.Resolution.REJECTED)
-    rows = (Announcement.objects.filter(through_tasks(user, "task", role_tasks(user, Role.OFFICE)), is_latest=True, task_state=TaskState.ANNOUNCED,
-                                        ends_on__lt=today)
-            .exclude(Exists(blocking)).annotate(latest_end=F("ends_on")).select_related("task").order_by("ends_on", "task_id"))
-    return listed("announcements_ended", "公示期满待销号", rows, lambda a: file_entry(a.task, f"{a.latest_end:%Y-%m-%d}期满"), limit)
+
+    def ended(scope: Q) -> QuerySet[Announcement]:
+        blocking = Objection.objects.filter(announcement_id=OuterRef("pk")).exclude(resolution=Objection.Resolution.REJECTED)
+        return (Announcement.objects.filter(scope, is_latest=True, task_state=TaskState.ANNOUNCED, ends_on__lt=today)
+                .exclude(Exists(blocking)))
+
+    office_tasks = role_tasks(user, Role.OFFICE)
+    rows = (ended(through_tasks(user, "task", office_tasks)).annotate(latest_end=F("ends_on"))
+            .select_related("task").order_by("ends_on", "task_id"))
+    counted = ended(through_tasks(user, "task", office_tasks.filter(state=TaskState.ANNOUNCED)))  # as task_state says
+    return listed("announcements_ended", "公示期满待销号", rows, lambda a: file_entry(a.task, f"{a.latest_end:%Y-%m-%d}期满"),
+                  limit, counted)
 
 
 @todo_list("objections_open")

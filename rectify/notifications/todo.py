@@ -60,13 +60,19 @@ class TodoList:
 
 @dataclass
 class Pending:
-    """A list not counted yet: its rows (already select_related and ordered) and how one row reads."""
+    """A list not counted yet: its rows (already select_related and ordered) and how one row reads; ``counted``,
+    the same rows as the database counts them sooner, if the list says how."""
 
     key: str
     label: str
     rows: QuerySet[Any]
     entry: Callable[[Any], TodoEntry]
     limit: int
+    counted: QuerySet[Any] | None = None
+
+    @property
+    def to_count(self) -> QuerySet[Any]:
+        return self.rows if self.counted is None else self.counted
 
     def resolve(self, count: int) -> TodoList:
         """The list, given its count: the first ``limit`` rows are loaded only when there are any."""
@@ -77,8 +83,9 @@ class Pending:
 Source = Callable[[AuthedUser, int], "TodoList | Pending"]
 
 
-def listed(key: str, label: str, rows: QuerySet[Any], entry: Callable[[Any], TodoEntry], limit: int) -> Pending:
-    return Pending(key, label, rows, entry, limit)
+def listed(key: str, label: str, rows: QuerySet[Any], entry: Callable[[Any], TodoEntry], limit: int,
+           counted: QuerySet[Any] | None = None) -> Pending:
+    return Pending(key, label, rows, entry, limit, counted)
 
 
 Statement = tuple[str, tuple[Any, ...]]
@@ -243,7 +250,7 @@ def todo_for(user: AnyUser | None, limit: int = PANEL_LIMIT) -> list[TodoList]:
         return []
     lists = prepared(user, limit)
     pending = lists.pending
-    counted = iter(run_count_statement(lists.count, len(pending), pending[0].rows.db) if pending else [])
+    counted = iter(run_count_statement(lists.count, len(pending), pending[0].to_count.db) if pending else [])
     return [item.resolve(next(counted)) if isinstance(item, Pending) else counted_when_called(item, user, limit)
             for item in lists.items]
 
@@ -288,13 +295,14 @@ def prepare(user: AuthedUser, limit: int) -> PreparedLists:
         if isinstance(item, TodoList):  # its counts would be kept with the lists
             raise TypeError("a 待我处理 source that counts its rows itself is registered with counts_when_called=True")
         items.append(item)
-    return PreparedLists(tuple(items), count_statement([item.rows for item in items if isinstance(item, Pending)]))
+    return PreparedLists(tuple(items), count_statement([item.to_count for item in items if isinstance(item, Pending)]))
 
 
 def prepared(user: AuthedUser, limit: int) -> PreparedLists:
     """``prepare``, kept per user, day and limit while no grant, region or unit changes. The lists read the user's
-    grants (with their regions and units), id, unit and superuser flag, and the day (``timezone.localdate``)."""
-    key = ("todo lists", user.pk, user.unit_id, user.is_superuser, timezone.localdate(), limit)
+    grants (with their regions and units), id, unit and roles (a superuser's among them), and the day
+    (``timezone.localdate``)."""
+    key = ("todo lists", user.pk, user.unit_id, frozenset(user.roles()), timezone.localdate(), limit)
     kept = generations.cached([RoleGrant, Region, Unit], key, lambda: prepare(user, limit))
     if getattr(settings, "RECTIFY_VERIFY_KEPT", False):
         fresh = prepare(user, limit)

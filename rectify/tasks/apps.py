@@ -17,3 +17,10 @@ class TasksConfig(AppConfig):
         register(ASSIGNMENT_COUNTS)
         # An inspection's page counts each plan's tasks the caller sees (rectify.inspections.hooks).
         answer_visible_task_ids(lambda user: Task.objects.visible_to(user).values("pk"))
+
+        # The ledger's rows (jinja2/tasks/_ledger_rows.html): core's Jinja2 environment imports no app.
+        from rectify.core.jinja import template_global
+
+        from .ledger_rows import ledger_rows
+
+        template_global("ledger_rows", ledger_rows)

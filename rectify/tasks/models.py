@@ -151,9 +151,11 @@ class Task(VersionedModel):
 
     @property
     def is_overdue(self) -> bool:
-        return bool(
-            self.deadline and not self.long_term and self.state in OPEN_STATES and self.deadline < timezone.localdate()
-        )
+        return self.overdue_on(timezone.localdate())
+
+    def overdue_on(self, today: datetime.date) -> bool:
+        """Whether the task is open past its deadline on ``today`` (a page of rows asks the date once)."""
+        return bool(self.deadline and not self.long_term and self.state in OPEN_STATES and self.deadline < today)
 
     @property
     def is_done(self) -> bool:

@@ -93,3 +93,31 @@ def test_the_entries_read_for_a_task_page_print_what_its_records_print() -> None
         {"history": stored, "diff_actions": diff_actions})
     assert [e.time for e in entries] == [r.time for r in stored] and entries[0].time.tzinfo is not None
     assert [(e.before, e.after) for e in entries] == [(r.before, r.after) for r in stored]
+
+
+def test_a_chained_changes_item_is_kept_and_prints_what_drawing_it_prints(world: Any, make_task: Any) -> None:
+    """``timeline_items`` keeps the item of a change with a digest (written once, never changed) by digest, who
+    and time zone: drawn again from the kept text, a page prints what drawing the changes anew prints."""
+    from django.utils import timezone
+
+    from rectify.core import timeline
+
+    task = make_task()
+    record_change(task, ChangeRecord.Action.UPDATE, before={"title": "旧标题"}, after={"title": NASTY}, reason=NASTY,
+                  task_uuid=task.uuid)
+    record_change(task, ChangeRecord.Action.TRANSITION, before={"state": "assigned"}, after={"state": "in_progress"},
+                  task_uuid=task.uuid)
+    entries = timeline.task_timeline(task.uuid)
+    assert entries and all(e.digest for e in entries)
+    timeline._ITEMS.clear()
+    diff_actions = ["update", "transition", "import"]
+    first = timeline.timeline_items(entries, diff_actions)
+    assert {key[0] for key in timeline._ITEMS} >= {e.digest for e in entries}
+    again = timeline.timeline_items(timeline.task_timeline(task.uuid), diff_actions)
+    for entry in entries:
+        entry.digest = ""  # not kept: drawn anew
+    assert again == first == timeline.timeline_items(entries, diff_actions)
+    with timezone.override(datetime.UTC):  # another time zone: drawn for it, not taken from the kept items
+        utc = timeline.timeline_items(timeline.task_timeline(task.uuid), diff_actions)
+        for entry in entries:
+            assert entry.time.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M") in utc

@@ -136,6 +136,11 @@ def test_the_save_filter_form_carries_a_csrf_token_that_is_accepted(world: Simpl
     html = ledger(client)
     assert re.search(r'class="inline"><input type="hidden" name="csrfmiddlewaretoken" value="[^"]+"><button class="chip-x"', html)
     assert re.search(r'action="/accounts/logout/" class="inline"><input type="hidden" name="csrfmiddlewaretoken" value="[^"]+">', html)
+    # One token masked for the page (core.context_processors.csrf_input_once), as Django's templates do.
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert len(tokens) == 3 and len(set(tokens)) == 1
+    logout = client.post(reverse("accounts:logout"), {"csrfmiddlewaretoken": tokens[-1]})
+    assert logout.status_code == 302
 
 
 def test_the_paginator_in_both_modes(world: SimpleNamespace, make_task: Any, login: Any, settings: Any) -> None:
