@@ -207,16 +207,9 @@ def rule_for_region(region: Region) -> LightRule:
     return nearest_rule(region.path, rules_for_paths([region.path]))
 
 
-def missing_report_ids(task_paths: dict[int, str], today: datetime.date) -> set[int]:
-    """Of the tasks (id → region path), those with a unit that did not report in the latest reporting
-    round already due (none without dispatch)."""
-    from rectify.tasks.hooks import missing_report_ids as ask
-
-    return ask(task_paths, today)
-
-
 def missing_report_reads(task_paths: dict[int, str], today: datetime.date) -> list[Read]:
-    """``missing_report_ids`` as reads to ask with a page's others (rows: a task id)."""
+    """The reads of the tasks (id → region path) with a unit that did not report in the latest reporting round
+    already due (rows: a task id; none without dispatch), to ask with a page's others."""
     from rectify.tasks.hooks import missing_report_reads as reads
 
     return reads(task_paths, today)
