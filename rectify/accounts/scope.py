@@ -80,39 +80,19 @@ def under_paths_q(paths: list[str], field: str = "region_path") -> Q:
 
 
 def task_scope(user: AnyUser | None, *, roles: set[str] | None = None) -> Q:
-    """Tasks the user may see: their region subtrees, plus tasks their units are assigned to. Built from
-    ``task_scope_key`` alone: equal keys, the same condition (what a compiled statement may be kept by)."""
-    return task_scope_of(task_scope_key(user, roles=roles))
-
-
-# What ``task_scope`` reads of a user: nobody, everything, or (region paths, unit ids) in the grants' order.
-TaskScopeKey = tuple[str] | tuple[str, tuple[str, ...], tuple[int, ...]]
-
-
-def task_scope_key(user: AnyUser | None, *, roles: set[str] | None = None) -> TaskScopeKey:
-    """Everything ``task_scope`` depends on: whether the user is signed in and an administrator, the paths of
-    the regions of their region roles (of ``roles``) and the units of their unit roles (when ``roles`` has one)."""
+    """Tasks the user may see: their region subtrees, plus tasks their units are assigned to."""
     if not user or not user.is_authenticated:
-        return ("nothing",)
-    if is_admin(user):
-        return ("everything",)
-    ids = unit_ids(user) if roles is None or roles & UNIT_ROLES else []
-    return ("grants", tuple(region_paths(user, roles)), tuple(ids))
-
-
-def task_scope_of(key: TaskScopeKey) -> Q:
-    """The tasks of a scope key (``task_scope_key``)."""
-    if key == ("nothing",):
         return NOTHING
-    if key == ("everything",):
+    if is_admin(user):
         return EVERYTHING
-    _, paths, ids = key  # type: ignore[misc]
     q = NOTHING
-    for path in paths:
+    for path in region_paths(user, roles):
         q |= Q(region_path__startswith=path)  # the task's copy of its region's path (indexed with the ledger order)
-    if ids:
-        assignments = apps.get_model("tasks", "Assignment").objects.filter(unit_id__in=list(ids))
-        q |= Q(pk__in=assignments.values("task_id"))
+    if roles is None or roles & UNIT_ROLES:
+        ids = unit_ids(user)
+        if ids:
+            assignments = apps.get_model("tasks", "Assignment").objects.filter(unit_id__in=ids)
+            q |= Q(pk__in=assignments.values("task_id"))
     return q
 
 

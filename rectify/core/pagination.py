@@ -32,20 +32,14 @@ def page_number(request: HttpRequest, num_pages: int, param: str = "page") -> in
 
 
 def paginate(request: HttpRequest, queryset: Any, per_page: int, *, param: str = "page",
-             deferred: bool = False, count: int | None = None, countless: bool = False,
-             compiled_as: tuple[Any, ...] | None = None) -> Page[Any]:
+             deferred: bool = False, count: int | None = None, countless: bool = False) -> Page[Any]:
     """One page of ``queryset`` for the request, with the query string its paginator links keep
     (``deferred=True`` for large scoped tables: the page's keys first, see ``core/paginator.py``;
     ``count``: the number of rows when the caller already knows it, which saves the count query;
-    ``countless=True``: no count at all, the links go one page on or back; ``compiled_as``: with ``deferred``, a
-    key of the page's statement, compiled once per key: ``core.paginator.compiled_rows``)."""
+    ``countless=True``: no count at all, the links go one page on or back)."""
     if countless:
-        countless_pages = CountlessPaginator(queryset, per_page)
-        countless_pages.compiled_as = compiled_as
-        return _with_links(request, countless_pages.page(page_number(request, MAX_PAGE, param)), param)
+        return _with_links(request, CountlessPaginator(queryset, per_page).page(page_number(request, MAX_PAGE, param)), param)
     paginator = (DeferredPaginator if deferred else Paginator)(queryset, per_page)
-    if deferred:
-        paginator.compiled_as = compiled_as  # type: ignore[attr-defined]
     if count is not None:
         paginator.__dict__["count"] = count  # Paginator.count is a cached_property
     return _with_links(request, paginator.page(page_number(request, paginator.num_pages, param)), param)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
@@ -37,57 +35,16 @@ def rows_of_keys(queryset: QuerySet[Any], keys: Any) -> QuerySet[Any]:
     return rows
 
 
-# Statements of pages compiled once (``compiled_rows``): (database, key, first row, end) → (SQL, parameters).
-_COMPILED: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
-COMPILED_KEPT = 2048  # statements kept per process; all forgotten when more (a few hundred bytes each)
-
-
-def compiled_rows(queryset: QuerySet[Any], key: tuple[Any, ...]) -> list[Any]:
-    """The rows of ``queryset`` (its own columns only, no related rows, annotations or prefetches), from its
-    statement compiled once per ``key``: the caller's promise that equal keys build the same statement with the
-    same parameters (the ledger's page: ``tasks.views.ledger_rows_key``; with ``settings.RECTIFY_VERIFY_KEPT``, the
-    test suite, every use compiles it again and compares). Compiling the ledger's page (its scope,
-    its order, its keys' subquery) cost ~0.5 ms of CPU; its rows are built as the query set builds them
-    (``Model.from_db`` with the database's converters: ``raw``)."""
-    query = queryset.query
-    if (query.select_related or query.annotations or query.extra or queryset._fields is not None  # type: ignore[attr-defined]
-            or queryset._prefetch_related_lookups):  # type: ignore[attr-defined]
-        return list(queryset)
-    full_key = (queryset.db, *key)
-    found = _COMPILED.get(full_key)
-    if found is None or getattr(settings, "RECTIFY_VERIFY_KEPT", False):
-        try:
-            fresh: tuple[str, tuple[Any, ...]] | None = query.get_compiler(queryset.db).as_sql()
-        except EmptyResultSet:  # no rows: no statement
-            fresh = None
-        if found is not None and (fresh is None or found != (fresh[0], tuple(fresh[1]))):
-            raise AssertionError(f"the statement kept for {key} differs from a fresh one: it is built from more than the key")
-        if fresh is None:
-            return list(queryset)
-        sql, params = fresh
-        found = (sql, tuple(params))
-        if len(_COMPILED) >= COMPILED_KEPT:
-            _COMPILED.clear()
-        _COMPILED[full_key] = found
-    return list(queryset.model._default_manager.db_manager(queryset.db).raw(found[0], found[1]))
-
-
 class DeferredPaginator(Paginator[Any]):
-    # A key of the page's statement without its bounds, when the caller can promise one (``compiled_rows``).
-    compiled_as: tuple[Any, ...] | None = None
-
-    def rows(self, bottom: int, top: int) -> list[Any]:
-        queryset: Any = self.object_list
-        rows = rows_of_keys(queryset, queryset.values("pk")[bottom:top])
-        return list(rows) if self.compiled_as is None else compiled_rows(rows, (*self.compiled_as, bottom, top))
-
     def page(self, number: Any) -> Page[Any]:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        return Page(self.rows(bottom, top), number, self)
+        queryset: Any = self.object_list
+        keys = queryset.values("pk")[bottom:top]
+        return Page(list(rows_of_keys(queryset, keys)), number, self)
 
 
 class CountlessPage(Page[Any]):
@@ -118,5 +75,6 @@ class CountlessPaginator(DeferredPaginator):
     def page(self, number: Any) -> Page[Any]:
         number = max(int(number), 1)
         bottom = (number - 1) * self.per_page
-        rows = self.rows(bottom, bottom + self.per_page + 1)
+        queryset: Any = self.object_list
+        rows = list(rows_of_keys(queryset, queryset.values("pk")[bottom:bottom + self.per_page + 1]))
         return CountlessPage(rows[:self.per_page], number, self, more=len(rows) > self.per_page)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rectify.accounts.permissions import can
-from rectify.accounts.scope import subtree_paths, task_scope_key, writable_regions
+from rectify.accounts.scope import subtree_paths, writable_regions
 from rectify.core import generations
 from rectify.core.estimates import planned_rows
 from rectify.core.models import SavedFilter
@@ -34,7 +34,7 @@ from .filters import LedgerFilter
 from .forms import TaskForm
 from .hooks import prepare_for_display
 from .models import Assignment, Measure, Milestone, Task, overdue_q, task_label
-from .paging import PLACE_FILTERS, order_for_page, sorts_in_scope, walk_window, walked_page
+from .paging import PLACE_FILTERS, order_for_page, walk_window, walked_page
 from .services import create_task, transition_task, update_task
 from .states import TASK_TRANSITIONS, AssignmentState, TaskState
 
@@ -169,17 +169,6 @@ def counts_context(request: AuthedRequest, without_state: Any, counted: tuple[li
             "state_chosen": bool(request.GET.get("state"))}
 
 
-def ledger_rows_key(request: AuthedRequest, rows: int | None, all_regions: bool) -> tuple[Any, ...] | None:
-    """A key of the statement of a ledger page's rows but its bounds (``core.paginator.compiled_rows``), when the
-    request chose no filter (None else): the statement is then built from the caller's scope (``task_scope``, a
-    function of ``task_scope_key`` alone), the filter set bound or not (bound to page parameters only, which no
-    filter reads: it leaves the tasks as they are), the order of ``order_for_page`` (``sorts_in_scope``) and the
-    page's bounds (the paginator adds them); the rest (the row fields, the ledger's order) is the code's own."""
-    if not set(request.GET) <= set(PAGE_PARAMS):
-        return None
-    return ("ledger rows", task_scope_key(request.user), bool(request.GET), sorts_in_scope(rows, all_regions=all_regions))
-
-
 @login_required
 def ledger(request: AuthedRequest) -> HttpResponse:
     ledger_filter, tasks = ledger_queryset(request)
@@ -205,7 +194,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         all_regions = False
     if page is None:
         page = paginate(request, order_for_page(tasks, rows, all_regions=all_regions), settings.LEDGER_PAGE_SIZE,
-                        deferred=True, count=total, countless=later, compiled_as=ledger_rows_key(request, rows, all_regions))
+                        deferred=True, count=total, countless=later)
     shown = list(page.object_list)
     attach_region_names(shown)
     with reading() as reads:  # the rows' lights and unit names: one statement
