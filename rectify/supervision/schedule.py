@@ -12,7 +12,7 @@ import datetime
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from django.db import models
 from django.utils import timezone
@@ -21,7 +21,8 @@ from rectify.core import generations
 from rectify.core.reads import Read, Reads, reading
 from rectify.regions.models import Region, region_facts
 from rectify.regions.paths import all_path_prefixes, path_prefixes
-from rectify.tasks.models import Milestone, Task
+from rectify.tasks.milestones import MilestoneRow, milestones_by_task, milestones_read
+from rectify.tasks.models import Task
 from rectify.tasks.states import DONE_STATES, OPEN_STATES
 
 from .models import LightRule
@@ -70,14 +71,6 @@ class MilestoneLike(Protocol):
 
     @property
     def done(self) -> bool: ...
-
-
-class MilestoneRow(NamedTuple):
-    """A milestone read as a row for the lights of many tasks (``milestone_rows``), not as a model instance."""
-
-    date: datetime.date | None
-    text: str
-    done: bool
 
 
 def default_rule() -> LightRule:
@@ -230,23 +223,6 @@ def _prefetched_milestones(task: Task) -> Sequence[MilestoneLike] | None:
 def milestone_rows(task_ids: Sequence[int]) -> dict[int, list[MilestoneRow]]:
     """The tasks' milestones as rows, by task id, each task's in its order (date, id): ``milestones_read`` alone."""
     return milestones_by_task(milestones_read(task_ids).run()) if task_ids else {}
-
-
-def milestones_read(task_ids: Sequence[int]) -> Read:
-    """The read of the tasks' milestones (rows: task id, date, text, done; each task's in its order: date, id),
-    written here: built by the ORM, with a model instance per milestone, it cost ~1.2 ms of CPU per ledger
-    page (most of it compiling the query), the statement alone ~0.2 ms."""
-    marks = ", ".join(["%s"] * len(task_ids))
-    return Read(Milestone, (("task_id", "integer"), ('"date"', "date"), ('"text"', "text"), ("done", "boolean")),
-                f"FROM {Milestone._meta.db_table} WHERE task_id IN ({marks})",  # noqa: S608
-                tuple(task_ids), order=(("task_id", "integer"), ('"date"', "date"), ("id", "integer")))
-
-
-def milestones_by_task(rows: list[tuple[Any, ...]]) -> dict[int, list[MilestoneRow]]:
-    found: dict[int, list[MilestoneRow]] = {}
-    for task_id, date, text, done in rows:
-        found.setdefault(task_id, []).append(MilestoneRow(date, text, done))
-    return found
 
 
 def _region_paths(tasks: Sequence[Task]) -> dict[int, str]:

@@ -33,7 +33,8 @@ from .decompose import DecompositionError, decompose
 from .filters import LedgerFilter
 from .forms import TaskForm
 from .hooks import prepare_for_display
-from .models import Assignment, Measure, Milestone, Task, overdue_q, task_label
+from .milestones import MilestoneRow, milestones_by_task, milestones_read
+from .models import Assignment, Measure, Task, overdue_q, task_label
 from .paging import PLACE_FILTERS, order_for_page, walk_window, walked_page
 from .services import create_task, transition_task, update_task
 from .states import TASK_TRANSITIONS, AssignmentState, TaskState
@@ -261,22 +262,6 @@ def assignment_rows(rows: list[tuple[Any, ...]]) -> list[AssignmentRow]:
             for unit_id, name, role, state in rows]
 
 
-class ShownMilestone(NamedTuple):
-    """A milestone as a task's page lists it and its light reads it (``supervision.schedule.MilestoneLike``)."""
-
-    date: Any
-    text: str
-    done: bool
-
-
-def milestones_read(task: Task) -> Read:
-    """The read of the task's milestones in their order (date, id; rows: date, text, done), written here: as a
-    prefetch of model instances they cost ~0.3 ms of CPU on a task's page."""
-    return Read(Milestone, (('"date"', "date"), ('"text"', "text"), ("done", "boolean")),
-                f"FROM {Milestone._meta.db_table} WHERE task_id = %s", (task.pk,),  # noqa: S608
-                order=(('"date"', "date"), ("id", "integer")))
-
-
 def measures_read(task: Task) -> Read:
     """The read of the texts of the task's measures in their order (order, id), written here as ``milestones_read``."""
     return Read(Measure, (('"text"', "text"),), f"FROM {Measure._meta.db_table} WHERE task_id = %s",  # noqa: S608
@@ -286,7 +271,7 @@ def measures_read(task: Task) -> Read:
 class TaskPageRows(NamedTuple):
     """What a task's page lists of the task's own rows (``task_page_rows``)."""
 
-    milestones: list[ShownMilestone]
+    milestones: list[MilestoneRow]
     measures: list[str]
     assignments: list[AssignmentRow]
 
@@ -298,11 +283,11 @@ def task_page_rows(task: Task) -> TaskPageRows:
     shown = TaskPageRows([], [], [])
     task.shown_milestones = shown.milestones  # type: ignore[attr-defined]  # what the light reads (supervision.schedule)
     with reading() as reads:
-        milestones, measures, assignments = (reads.add(milestones_read(task)), reads.add(measures_read(task)),
+        milestones, measures, assignments = (reads.add(milestones_read([task.pk])), reads.add(measures_read(task)),
                                              reads.add(assignments_read(task)))
 
         def fill() -> None:
-            shown.milestones.extend(ShownMilestone(*row) for row in milestones.rows)
+            shown.milestones.extend(milestones_by_task(milestones.rows).get(task.pk, []))
             shown.measures.extend(text for (text,) in measures.rows)
             shown.assignments.extend(assignment_rows(assignments.rows))
 
