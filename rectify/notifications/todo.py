@@ -123,13 +123,6 @@ def run_count_statement(statement: Statement | None, how_many: int, using: str) 
     return [int(n) for n in row]
 
 
-def count_together(querysets: Sequence[QuerySet[Any]]) -> list[int]:
-    """The row count of each query set, in one query (``count_statement``)."""
-    if not querysets:
-        return []
-    return run_count_statement(count_statement(querysets), len(querysets), querysets[0].db)
-
-
 def task_text(task: Task) -> str:
     return f"第{task.seq}号 {task.display_title}"
 

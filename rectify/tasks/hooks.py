@@ -28,11 +28,6 @@ def answer_missing_reports(func: MissingReports) -> MissingReports:
     return func
 
 
-def missing_report_ids(task_paths: dict[int, str], today: datetime.date) -> set[int]:
-    """Of the tasks, those with a unit that did not report when due (none when no step answers)."""
-    return {task_id for read in missing_report_reads(task_paths, today) for (task_id,) in read.run()}
-
-
 def missing_report_reads(task_paths: dict[int, str], today: datetime.date) -> list[Read]:
     """The reads of the tasks with a unit that did not report when due (rows: a task id), to ask with others."""
     return [read for func in _missing_reports if (read := func(task_paths, today)) is not None]

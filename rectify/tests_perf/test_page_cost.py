@@ -21,7 +21,7 @@ from conftest import FIXED_NOW, PASSWORD
 from rectify.accounts.models import RoleGrant, User
 from rectify.accounts.roles import Role
 from rectify.dispatch import services as dispatch
-from rectify.notifications.todo import count_together, sources_for
+from rectify.notifications.todo import count_statement, run_count_statement, sources_for
 from rectify.supervision import services as supervision
 from rectify.tasks.models import Assignment, Milestone, Task
 from rectify.tasks.services import transition_task
@@ -145,6 +145,11 @@ def test_the_ledger_total_is_the_sum_of_its_counts(world: SimpleNamespace, make_
     assert incomplete and re.search(rf'<b>待完善</b><span class="num">{incomplete}</span>', page)
 
 
+def counted(querysets: list[Any]) -> list[int]:
+    """The counts the to-do panel reads: the lists' one statement, run as the panel runs it."""
+    return run_count_statement(count_statement(querysets), len(querysets), "default")
+
+
 def test_counting_together_equals_counting_one_by_one(world: SimpleNamespace, make_task: Any, tmp_path: Any, settings: Any) -> None:
     """The to-do counts asked in one query are each list's own count, for every role's lists."""
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -154,12 +159,12 @@ def test_counting_together_equals_counting_one_by_one(world: SimpleNamespace, ma
         supervision.issue_notice(task, world.city_office, units=units, reason="督办")
     querysets = [Task.objects.all(), Task.objects.filter(state=TaskState.IN_PROGRESS), Task.objects.filter(pk__in=[]),
                  Task.objects.filter(assignments__unit__in=[world.unit_county_env, world.unit_city_env]).distinct()]
-    assert count_together(querysets) == [qs.count() for qs in querysets]
-    assert count_together([]) == []
+    assert counted(querysets) == [qs.count() for qs in querysets]
+    assert counted([Task.objects.filter(pk__in=[])]) == [0]
     for role in ROLES:
         user = getattr(world, role)
         pending = [item for item in (source(user, 5) for source in sources_for(user.roles())) if hasattr(item, "rows")]
-        assert count_together([p.rows for p in pending]) == [p.rows.count() for p in pending], role
+        assert counted([p.rows for p in pending]) == [p.rows.count() for p in pending], role
 
 
 def test_the_ledger_shows_the_unread_badge_without_the_panel(world: SimpleNamespace, make_task: Any, login: Any) -> None:
@@ -186,7 +191,7 @@ def test_the_ledger_shows_the_unread_badge_without_the_panel(world: SimpleNamesp
     assert badge() is None
     with CaptureQueriesContext(connection) as captured:
         client.get("/ledger/")
-    assert not any(q["sql"].startswith("SELECT (SELECT COUNT(*)") for q in captured.captured_queries)  # count_together's
+    assert not any(q["sql"].startswith("SELECT (SELECT COUNT(*)") for q in captured.captured_queries)  # the to-do counts' statement
     with CaptureQueriesContext(connection) as captured:
         client.get("/notifications/todo/panel/")
     assert any(q["sql"].startswith("SELECT (SELECT COUNT(*)") for q in captured.captured_queries)
