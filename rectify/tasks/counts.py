@@ -12,7 +12,7 @@ a range on the deadline).
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connections, router
 from django.db.models import Sum
@@ -24,14 +24,24 @@ from .models import AssignmentCount, Task, TaskCount, overdue_q
 from .states import TaskState
 
 
-def counted_state_counts(user: AnyUser, today: datetime.date) -> tuple[list[dict[str, Any]], int, int] | None:
+class LedgerCounts(NamedTuple):
+    """The counts above the ledger: per state (``value``, ``label``, ``count``), overdue, to complete; ``more_than``:
+    the matches were read up to that many and there were more, so none is counted (the counts are None)."""
+
+    states: list[dict[str, Any]]
+    overdue: int | None
+    incomplete: int | None
+    more_than: int | None = None
+
+
+def counted_state_counts(user: AnyUser, today: datetime.date) -> LedgerCounts | None:
     """(per state, overdue, to complete) as ``views.state_counts`` gives them, from ``TaskCount``; None when
     the counters cannot answer for this user."""
     paths = subtree_paths(user)
     if paths is None:
         return None
     if not paths:
-        return [{"value": s.value, "label": s.label, "count": 0} for s in TaskState], 0, 0
+        return LedgerCounts([{"value": s.value, "label": s.label, "count": 0} for s in TaskState], 0, 0)
     counts: dict[str, int] = {}
     incomplete = overdue = 0
     alias = router.db_for_read(TaskCount)
@@ -46,7 +56,7 @@ def counted_state_counts(user: AnyUser, today: datetime.date) -> tuple[list[dict
         counts[state] = counts.get(state, 0) + int(total or 0)
         if needs_completion:
             incomplete += int(total or 0)
-    return [{"value": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in TaskState], overdue, incomplete
+    return LedgerCounts([{"value": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in TaskState], overdue, incomplete)
 
 
 # The statement of the counts above a landing page by (database, region paths, day): the ORM's two queries

@@ -25,13 +25,17 @@ from . import search as _search  # noqa: F401  (registers the gram_contains look
 from .models import Task, overdue_q
 from .states import TaskState
 
+# How a search's words are looked up (``task_search_q``).
+WORD_LOOKUPS = {"index": "gram_contains", "scan": "icontains", "pairs": "gram_pairs"}
 
-def task_search_q(text: str | None, *, scan: bool = False) -> Q:
+
+def task_search_q(text: str | None, *, words: str = "index") -> Q:
     """Tasks containing every word of ``text``: the one search of the ledger, its export and the API.
-    Raises ``SearchTooLong`` (capped number and length of words). On PostgreSQL each word goes through
-    the character-pair index (``rectify.tasks.search``); ``scan``: each row's text is checked as it is
-    read (the ledger's page of a common word, read in the ledger's order: ``paging.walk_window``)."""
-    return search_q(text, "search_text", "icontains" if scan else "gram_contains")
+    Raises ``SearchTooLong`` (capped number and length of words). ``words``: ``index``, on PostgreSQL through
+    the character-pair index (``rectify.tasks.search``); ``scan``, each row's text checked as it is read (the
+    ledger's page or counts of a common word: ``paging.walk_window``, ``search_counts``); ``pairs``, the
+    index's condition alone, a superset of the matches for PostgreSQL to estimate (``planned_matches``)."""
+    return search_q(text, "search_text", WORD_LOOKUPS[words])
 
 
 def check_search(value: str) -> None:
@@ -128,9 +132,9 @@ class LedgerFilter(django_filters.FilterSet):
         model = Task
         fields: list[str] = []
 
-    def __init__(self, *args: Any, user: AnyUser, scan_words: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: AnyUser, words: str = "index", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.scan_words = scan_words
+        self.words = words
         from rectify.regions.lookup import visible_units
 
         # Region, unit and plan are checked against the caller's scope one id at a time (never listed);
@@ -191,7 +195,7 @@ class LedgerFilter(django_filters.FilterSet):
         return Widgets(self)
 
     def filter_search(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
-        return queryset.filter(task_search_q(value, scan=self.scan_words))
+        return queryset.filter(task_search_q(value, words=self.words))
 
     def filter_region(self, queryset: QuerySet[Task], name: str, value: Region | None) -> QuerySet[Task]:
         return queryset.filter(region_path__startswith=value.path) if value else queryset

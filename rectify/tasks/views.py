@@ -28,7 +28,7 @@ from rectify.core.versioning import StaleEdit
 from rectify.inspections.models import Plan, inspection_label
 from rectify.regions.models import Region, Unit, region_facts
 
-from .counts import counted_state_counts, tasks_in_scope
+from .counts import LedgerCounts, counted_state_counts
 from .decompose import DecompositionError, decompose
 from .filters import LedgerFilter
 from .forms import TaskForm
@@ -36,14 +36,16 @@ from .hooks import prepare_for_display
 from .milestones import MilestoneRow, milestones_by_task, milestones_read
 from .models import Assignment, Measure, Task, overdue_q, task_label
 from .paging import PLACE_FILTERS, order_for_page, walk_window, walked_page
+from .search_plans import limited_search_counts, scope_size, search_words
 from .services import create_task, transition_task, update_task
 from .states import TASK_TRANSITIONS, AssignmentState, TaskState
 
 
-def ledger_queryset(request: AuthedRequest, *, scan_words: bool = False) -> tuple[LedgerFilter, QuerySet[Task]]:
-    """The caller's tasks narrowed by the request's filters: shared by the page and the export."""
+def ledger_queryset(request: AuthedRequest, *, words: str = "index") -> tuple[LedgerFilter, QuerySet[Task]]:
+    """The caller's tasks narrowed by the request's filters: shared by the page and the export (``words``: how
+    a search's words are looked up, ``filters.task_search_q``)."""
     base = Task.objects.visible_to(request.user)
-    ledger_filter = LedgerFilter(request.GET or None, queryset=base, user=request.user, scan_words=scan_words)
+    ledger_filter = LedgerFilter(request.GET or None, queryset=base, user=request.user, words=words)
     tasks = ledger_filter.qs if ledger_filter.is_bound and ledger_filter.is_valid() else base
     if tasks.query.order_by:  # a chosen order, ties broken by the ledger's own: pages never overlap or skip
         tasks = tasks.order_by(*tasks.query.order_by, "plan_id", "id")
@@ -112,7 +114,7 @@ def saved_filters_of(user: AuthedUser) -> list[SavedFilter]:
                                      lambda: list(SavedFilter.objects.filter(user=user)))
 
 
-def state_counts(tasks: QuerySet[Task], today: Any = None) -> tuple[list[dict[str, Any]], int, int]:
+def state_counts(tasks: QuerySet[Task], today: Any = None) -> LedgerCounts:
     """The counts above the ledger in ONE grouped query: per state, overdue and to complete
     (an index-only scan of ``task_region_path_counts`` over the tasks in scope on PostgreSQL)."""
     rows = (tasks.order_by().values_list("state")
@@ -124,7 +126,7 @@ def state_counts(tasks: QuerySet[Task], today: Any = None) -> tuple[list[dict[st
         counts[state] = n
         overdue += state_overdue
         incomplete += state_incomplete
-    return [{"value": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in TaskState], overdue, incomplete
+    return LedgerCounts([{"value": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in TaskState], overdue, incomplete)
 
 
 # Parameters of the page itself, not filters: the page number and the ask to count now (``counts=1``).
@@ -139,16 +141,27 @@ def filters_without_state(request: AuthedRequest) -> Any:
     return without_state
 
 
-def ledger_counts_of(request: AuthedRequest, without_state: Any) -> tuple[list[dict[str, Any]], int, int]:
+def counted_tasks(request: AuthedRequest, without_state: Any, words: str = "index") -> QuerySet[Task]:
+    """The tasks the counts above the ledger count: the caller's, narrowed by the filters but the state."""
+    count_filter = LedgerFilter(without_state or None, queryset=Task.objects.visible_to(request.user), user=request.user, words=words)
+    tasks: QuerySet[Task] = count_filter.qs if count_filter.is_bound and count_filter.is_valid() else count_filter.queryset
+    return tasks
+
+
+def ledger_counts_of(request: AuthedRequest, without_state: Any) -> LedgerCounts:
     """(per state, overdue, to complete) above the ledger. The landing page (no filter but the state) reads
-    the maintained counts (``counts.counted_state_counts``); a filtered page, or a scope that is not whole
-    region subtrees, counts its tasks."""
+    the maintained counts (``counts.counted_state_counts``); a search over a scope of more than
+    ``LEDGER_COUNT_LATER_ROWS`` tasks reads a limited number of its matches (``limited_search_counts``); another
+    filtered page, or a scope that is not whole region subtrees, counts its tasks."""
     counted = None if without_state else counted_state_counts(request.user, timezone.localdate())
-    if counted is None:
-        count_filter = LedgerFilter(without_state or None, queryset=Task.objects.visible_to(request.user), user=request.user)
-        count_base = count_filter.qs if count_filter.is_bound and count_filter.is_valid() else count_filter.queryset
-        counted = state_counts(count_base)
-    return counted
+    if counted is not None:
+        return counted
+    in_scope = scope_size(request) if without_state.get("q", "").strip() else None
+    if in_scope is not None and in_scope > settings.LEDGER_COUNT_LATER_ROWS:
+        expected = planned_rows(counted_tasks(request, without_state, "pairs"))
+        return limited_search_counts(counted_tasks(request, without_state), counted_tasks(request, without_state, "scan"),
+                                     without_state["q"], expected, in_scope)
+    return state_counts(counted_tasks(request, without_state, search_words(request)))
 
 
 def counts_later(request: AuthedRequest, without_state: Any) -> bool:
@@ -159,31 +172,35 @@ def counts_later(request: AuthedRequest, without_state: Any) -> bool:
     placeholder's link without JavaScript)."""
     if not without_state or request.GET.get("counts") == "1":
         return False
-    size = tasks_in_scope(request.user)
+    size = scope_size(request)
     return size is not None and size > settings.LEDGER_COUNT_LATER_ROWS
 
 
-def counts_context(request: AuthedRequest, without_state: Any, counted: tuple[list[dict[str, Any]], int, int]) -> dict[str, Any]:
-    counts, overdue_count, incomplete_count = counted
-    return {"counts": counts, "count_all": sum(c["count"] for c in counts), "overdue_count": overdue_count,
+def counts_context(request: AuthedRequest, without_state: Any, counted: LedgerCounts) -> dict[str, Any]:
+    counts, overdue_count, incomplete_count, more_than = counted
+    count_all = f"{more_than}+" if more_than is not None else sum(c["count"] for c in counts)
+    return {"counts": counts, "count_all": count_all, "counted_up_to": more_than, "overdue_count": overdue_count,
             "incomplete_count": incomplete_count, "query_without_state": without_state.urlencode(),
             "state_chosen": bool(request.GET.get("state"))}
 
 
 @login_required
 def ledger(request: AuthedRequest) -> HttpResponse:
-    ledger_filter, tasks = ledger_queryset(request)
+    ledger_filter, tasks = ledger_queryset(request, words=search_words(request))
     tasks = ledger_rows_only(tasks)
     without_state = filters_without_state(request)
     later = counts_later(request, without_state)
     counted = None if later else ledger_counts_of(request, without_state)
     chosen = ledger_filter.form.cleaned_data if ledger_filter.is_bound and ledger_filter.is_valid() else {}
     total = None
-    if counted is not None and (not ledger_filter.is_bound or ledger_filter.is_valid()):
+    if counted is not None and counted.more_than is None and (not ledger_filter.is_bound or ledger_filter.is_valid()):
         # The page's filters are the counts' filters plus the states chosen: its total is their sum.
         states = set(chosen.get("state") or [])
         total = sum(c["count"] for c in counted[0] if not states or c["value"] in states)
-    rows = total if total is not None or not later else planned_rows(tasks)
+    countless = later or (counted is not None and counted.more_than is not None)  # too many matches to count
+    # Not counted: PostgreSQL's estimate; of a search, from its character pairs (``search_plans.expected_matches``).
+    estimate = ledger_queryset(request, words="pairs")[1] if request.GET.get("q", "").strip() else tasks
+    rows = total if total is not None or not countless else planned_rows(estimate)
     # Rows of every region, no place chosen: spread over the plan order, which is walked (``order_for_page``);
     # with words chosen too, a window of it when they are common enough (``walk_window``), else the matches sorted.
     all_regions = subtree_paths(request.user) == [""] and not any(chosen.get(name) for name in PLACE_FILTERS if name != "q")
@@ -191,11 +208,11 @@ def ledger(request: AuthedRequest) -> HttpResponse:
     if all_regions and chosen.get("q"):
         window = None if chosen.get("ordering") else walk_window(request, rows)
         if window:
-            page = walked_page(request, ledger_rows_only(ledger_queryset(request, scan_words=True)[1]), window, total, later)
+            page = walked_page(request, ledger_rows_only(ledger_queryset(request, words="scan")[1]), window, total, countless)
         all_regions = False
     if page is None:
         page = paginate(request, order_for_page(tasks, rows, all_regions=all_regions), settings.LEDGER_PAGE_SIZE,
-                        deferred=True, count=total, countless=later)
+                        deferred=True, count=total, countless=countless)
     shown = list(page.object_list)
     attach_region_names(shown)
     with reading() as reads:  # the rows' lights and unit names: one statement
