@@ -5,7 +5,7 @@
     BENCH_REUSE=1 BENCH_ENGINES=postgres BENCH_PG_URL=postgres://…/g30 python benchmarks/bench_memory.py
 
 (Not in ``make bench``: at the default size, 3,000 tasks generated on SQLite and up to 18,000 requests, it takes
-minutes; 2.5 on the 30,000 tasks of a PostgreSQL set.)
+minutes; about 3 on the 30,000 tasks of a PostgreSQL set.)
 
 Per engine, a first child fills the database as ``bench_pages.py`` does (``rectify generate``; BENCH_REUSE=1: the
 database as it is), logs the roles in and writes down what they will visit; then a fresh process is set up as the
@@ -36,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,7 +48,7 @@ from typing import Any, cast
 
 from _engines import env_int, run_per_engine, run_script
 
-THREE = 3  # checkpoints without a new entry after which a cache's keys are taken as exhausted
+STEADY = 3  # checkpoints without a new entry after which a cache's keys are taken as exhausted (and plateau shown)
 EMPTY_SCOPE = ["/ledger/", "/notifications/todo/panel/", "/supervision/", "/dispatch/", "/api/v1/tasks", "/"]
 
 
@@ -66,8 +67,11 @@ def child() -> None:
     plan = Path(tempfile.mkdtemp(prefix="rectify-bench-memory-plan-")) / "plan.json"
     write_plan(plan)
     # The measured process starts fresh: nothing of the generation, the migration or the logins in its memory.
-    result = subprocess.run([sys.executable, __file__, "--child"],  # noqa: S603  (this interpreter, this file)
-                            env={**os.environ, "BENCH_MEMORY_PLAN": str(plan)})
+    try:
+        result = subprocess.run([sys.executable, __file__, "--child"],  # noqa: S603  (this interpreter, this file)
+                                env={**os.environ, "BENCH_MEMORY_PLAN": str(plan)})
+    finally:
+        shutil.rmtree(plan.parent, ignore_errors=True)
     sys.exit(result.returncode)
 
 
@@ -316,7 +320,7 @@ def serve_and_measure(plan_file: Path) -> None:
             seen = min(plan["details"], seen + sum(1 for v in batch if v[2]))
             rows.append(row("phase 1" if served <= phase1 else "phase 2", served, seen, memory(), start, kept))
             settled_at = first_settled(rows, kept)
-            if served >= phase1 and settled_at is not None and served - settled_at >= THREE * every:
+            if served >= phase1 and settled_at is not None and served - settled_at >= STEADY * every:
                 break  # the plateau shown: three checkpoints after every cache was full or steady
     seconds = time.perf_counter() - started
     plateau = plateau_of(rows, kept)
@@ -348,7 +352,7 @@ def full_or_steady(rows: list[dict[str, Any]], name: str, cap: int | None) -> bo
     sizes = [r["caches"][name] for r in rows if r["requests"]]
     if cap is not None and any(size >= cap or (size < before) for before, size in zip(sizes, sizes[1:], strict=False)):
         return True
-    return len(sizes) > THREE and len(set(sizes[-THREE - 1:])) == 1
+    return len(sizes) > STEADY and len(set(sizes[-STEADY - 1:])) == 1
 
 
 def settled(rows: list[dict[str, Any]], kept: dict[str, tuple[Callable[[], int], int | None]]) -> bool:
