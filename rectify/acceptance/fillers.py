@@ -4,7 +4,10 @@ application's new status (``services.review_application``), for 公示中 the an
 已销号 the numbered closure (``close_task``), written at the moment of the move, in the task's chain before the
 transition row, as the services write them (the application by a generated applicant of the task's responsible
 unit, the review by a generated reviewer, announcement and closure by a generated office user); the transition
-row's reason is the service's. Evidence files are not generated."""
+row's reason is the service's. A share of the announcements receive an objection from the public (``record_objection``,
+on a day of the period), resolved as 异议不成立 a few days later (``resolve_objection``) — always before a closure,
+which the service refuses while one is pending — or, on a task still in 公示中, some left pending; none is upheld
+(that would reopen the task). Evidence files and notifications are not generated."""
 from __future__ import annotations
 
 import datetime
@@ -23,7 +26,7 @@ from rectify.regions.models import Region
 from rectify.tasks.models import Task
 from rectify.tasks.states import TaskState
 
-from .models import AcceptanceApplication, AcceptanceReview, Announcement, Closure
+from .models import AcceptanceApplication, AcceptanceReview, Announcement, Closure, Objection
 from .services.announcements import public_body
 from .services.applications import signer_name
 from .services.permissions import APPLICANT_ROLES
@@ -31,6 +34,20 @@ from .services.queries import announcement_days
 
 Action = ChangeRecord.Action
 Decision = AcceptanceReview.Decision
+
+OBJECTION_SHARE = 0.04  # of the announcements
+PENDING_SHARE = 0.5     # of the objections to a task still in 公示中
+OBJECTIONS = [
+    "本人住在{region}，公示称问题已整改到位，但近期仍发现类似情况，请核实整改是否真正到位。",
+    "公示材料中的整改措施与现场情况不一致，部分措施没有看到落实，请复查后再销号。",
+    "整改完成时间较短，担心问题反弹，建议延长观察期后再销号。",
+    "{region}整改期间施工留下的现场尚未恢复，周边群众仍有意见，请核实。",
+]
+REJECTIONS = [
+    "经现场复核，整改措施已按方案落实，未发现异议所述情况，异议不成立。",
+    "经核实，异议所述情况与本任务整改内容无关，已转有关部门处理，异议不成立。",
+    "经组织回访和现场检查，问题已整改到位，已向异议人反馈核实情况，异议不成立。",
+]
 
 
 class Reviewed:
@@ -57,6 +74,8 @@ class Acceptance:
         self.reviews: list[AcceptanceReview] = []
         self.announcements: list[Announcement] = []
         self.closures: list[Closure] = []
+        self.objections: list[Objection] = []
+        self.now = timezone.now()
         self.calendar = Calendar()
         self.days: dict[int, int] = {}
         self.numbers: dict[tuple[str, int], int] = {}
@@ -125,6 +144,36 @@ class Acceptance:
         self._record(announcement, Action.CREATE, task, self.office, at, "发布销号公示")
         return f"销号公示 {starts_on:%Y年%m月%d日}至{ends_on:%Y年%m月%d日}（{days}个工作日）"
 
+    def transitioned(self, task: Task, state: str, at: datetime.datetime) -> None:
+        """After the move to 公示中, for a share of the announcements: an objection during the period and its resolution."""
+        if state == TaskState.ANNOUNCED and self.ctx.rng.random() < OBJECTION_SHARE:
+            self._object(task, self.announced[id(task)], at)
+
+    def _object(self, task: Task, announcement: Announcement, at: datetime.datetime) -> None:
+        """``record_objection`` by the office on a past day of the period, and ``resolve_objection`` (异议不成立) one to
+        three days later: before the closure (a month or more after the announcement) and before the task's next
+        report. On a task that ends in 公示中 (``task.state`` is its final state) some are left pending, and any not due yet."""
+        rng = self.ctx.rng
+        last = min(announcement.ends_on, timezone.localdate(self.now) - datetime.timedelta(days=1))
+        received = at + datetime.timedelta(days=rng.randint(0, max((last - announcement.starts_on).days, 0)),
+                                           hours=rng.randint(1, 6), minutes=rng.randint(0, 59))
+        contact = "匿名" if rng.random() < 0.3 else f"1{rng.randint(30, 99)}-0000-{rng.randint(0, 9999):04d}"
+        objection = Objection(announcement=announcement, received_on=timezone.localdate(received),
+                              content=rng.choice(OBJECTIONS).format(region=task.region.name), contact=contact,
+                              recorded_by=self.office)
+        self.objections.append(objection)
+        self._record(objection, Action.CREATE, task, self.office, received, "登记公示异议",
+                     after=snapshot(objection, exclude=("id", "created_at", "updated_at", "contact")))
+        resolved = received + datetime.timedelta(days=rng.randint(1, 3), hours=rng.randint(0, 3))
+        pending = rng.random() < PENDING_SHARE or resolved >= self.now
+        if task.state != TaskState.CLOSED and pending:
+            return
+        objection.resolution, objection.resolution_note = Objection.Resolution.REJECTED, rng.choice(REJECTIONS)
+        objection.resolved_at = resolved
+        self._record(objection, Action.UPDATE, task, self.office, resolved, objection.get_resolution_display(),
+                     before={"resolution": ""},
+                     after={"resolution": objection.resolution, "resolution_note": objection.resolution_note})
+
     def _close(self, task: Task, at: datetime.datetime) -> str:
         """``close_task`` on the day of the move (the ledger moves a task on only after its announcement has ended)."""
         announcement = self.announced.pop(id(task))
@@ -155,10 +204,14 @@ class Acceptance:
         for closure in self.closures:
             closure.task, closure.announcement = closure.task, closure.announcement
         insert(self.closures)
+        for objection in self.objections:
+            objection.announcement = objection.announcement
+        insert(self.objections)
         DocumentCounter.objects.bulk_create([DocumentCounter(kind=CLOSURE, issuer=issuer, year=year, last=last)
                                              for (issuer, year), last in self.numbers.items()], batch_size=1000)
         self.ctx.wrote("验收申请和验收意见", len(self.applications) + len(self.reviews))
         self.ctx.wrote("销号公示和销号", len(self.announcements) + len(self.closures))
+        self.ctx.wrote("公示异议", len(self.objections))
 
 
 def _generated_user(username: str, name: str) -> User:
@@ -172,11 +225,12 @@ def prepare_acceptance(ctx: Context) -> None:
     acceptance = Acceptance(ctx, _generated_user("gen_applicant", "申请人（生成数据）"),
                             _generated_user("gen_reviewer", "验收人（生成数据）"), _generated_user("gen_office", "整改办（生成数据）"))
     ctx.on("task.transition", acceptance.moved)
+    ctx.on("task.transitioned", acceptance.transitioned)
     ctx.data["acceptance"] = acceptance
     ctx.wrote("账号", 3)
 
 
-@register(25, "验收申请、验收意见、销号公示和销号",
+@register(25, "验收申请、验收意见、销号公示、公示异议和销号",
           large=["acceptance.AcceptanceApplication", "acceptance.AcceptanceReview", "acceptance.Announcement", "acceptance.Closure"])
 def fill_acceptance(ctx: Context) -> None:
     ctx.data["acceptance"].write()

@@ -68,7 +68,9 @@ class Context:
 
     def on(self, event: str, hook: Callable[..., Any]) -> None:
         """Have ``hook`` called at ``event`` (e.g. ``task.transition``: a filler that runs before the ledger's writes
-        its own records at the moment a service would, in the task's chain before the transition row)."""
+        its own records at the moment a service would, in the task's chain before the transition row;
+        ``task.transitioned``: after it, for the steps a task takes in its new state, as objections in 公示中).
+        When the ledger writes, its tasks already hold their final values (``task.state``: where the task ends)."""
         self.hooks.setdefault(event, []).append(hook)
 
     def emit(self, event: str, *args: Any) -> list[Any]:

@@ -34,7 +34,7 @@ from rectify.tasks.states import DONE_STATES, TaskState
 
 # The states a generated task passes through to reach the state it is given (each a history row; other parts'
 # fillers write their records at the moves they own through the ``task.transition`` event: acceptance's
-# applications and reviews).
+# applications and reviews; and after the move through ``task.transitioned``: objections to an announcement).
 PATHS: dict[str, list[str]] = {
     TaskState.ASSIGNED: [],
     TaskState.IN_PROGRESS: [TaskState.IN_PROGRESS],
@@ -384,6 +384,7 @@ class ProvinceBuilder:
                 reason = given or ("开始整改" if state == TaskState.IN_PROGRESS else f"生成数据：{TaskState(state).label}")
                 chain.append_row("tasks.task", node.key, node.label, Action.TRANSITION, time=at,
                                  before={"state": before_state}, after={"state": state}, reason=reason, task_uuid=node.key)
+                ctx.emit("task.transitioned", node.task, state, at)  # e.g. acceptance's objections to the announcement
             elif kind == "rollup":
                 _, _, node, before, after, reason = event
                 chain.append_row("tasks.task", node.key, node.label, Action.TRANSITION,

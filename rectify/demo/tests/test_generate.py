@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from django.utils import timezone
 
 from rectify.core.history import snapshot, verify_chain
 from rectify.core.models import AuditChain, ChangeRecord
@@ -237,3 +238,78 @@ def test_the_counters_are_counted_after_the_load_and_kept_after_it() -> None:
         .update(state=TaskState.CLOSED)
     assert closed() == before + 5
     assert all(not problems for problems in check_all().values()), check_all()
+
+
+def test_objections_are_received_in_their_period_and_resolved_before_the_closure() -> None:
+    """A share of the announcements receive an objection, recorded and resolved as ``record_objection`` and
+    ``resolve_objection`` write them: in the period, rejected before any closure (none upheld), some still pending on
+    tasks in 公示中; the history in time order, the counters and the 公示期满待销号 count agree; the contact stays
+    internal."""
+    from rectify.acceptance.fillers import OBJECTION_SHARE
+    from rectify.acceptance.models import Announcement, Closure, Objection
+    from rectify.acceptance.todo import announcements_ended
+    from rectify.accounts.models import User
+    from rectify.tasks.states import TaskState
+
+    output = generate(tasks=600, reports_per_task=6, provinces=3, seed=5)
+    objections = list(Objection.objects.select_related("announcement__task", "recorded_by"))
+    announcements = Announcement.objects.count()
+    assert f"公示异议：{len(objections)}" in output
+    assert 0 < len(objections) <= 3 * OBJECTION_SHARE * announcements, (len(objections), announcements)
+    assert len({o.announcement_id for o in objections}) == len(objections)  # one objection per announcement at most
+    rows = {(r.object_uuid, r.action): r for r in ChangeRecord.objects.filter(object_type="acceptance.objection")}
+    assert len(rows) == len(objections) + sum(1 for o in objections if o.resolution)
+    closures = {c.task_id: c for c in Closure.objects.all()}
+    closed_rows = {r.task_uuid: r for r in ChangeRecord.objects.filter(object_type="acceptance.closure")}
+    pending_announced = 0
+    for objection in objections:
+        announcement, task = objection.announcement, objection.announcement.task
+        assert announcement.starts_on <= objection.received_on <= announcement.ends_on
+        assert objection.recorded_by.username == "gen_office" and objection.contact and objection.content
+        assert objection.resolution != Objection.Resolution.UPHELD and not objection.reopened_task
+        created = rows[(objection.uuid, ChangeRecord.Action.CREATE)]
+        assert (created.reason, created.user_id, created.chain_key) == ("登记公示异议", objection.recorded_by_id, f"task:{task.uuid}")
+        assert created.after == snapshot(objection, exclude=("id", "created_at", "updated_at", "contact")) | {
+            "resolution": "", "resolution_note": "", "resolved_at": None}
+        assert objection.contact not in str(created.after) and created.before is None
+        assert timezone.localdate(created.time) == objection.received_on
+        resolved = rows.get((objection.uuid, ChangeRecord.Action.UPDATE))
+        if task.state == TaskState.CLOSED:
+            assert objection.resolution == Objection.Resolution.REJECTED and objection.resolution_note
+            assert task.pk in closures and objection.resolved_at < closed_rows[task.uuid].time
+            assert closures[task.pk].closed_on >= timezone.localdate(objection.resolved_at)
+        else:
+            assert task.state == TaskState.ANNOUNCED
+            pending_announced += not objection.resolution
+        if objection.resolution:
+            assert resolved is not None and resolved.time == objection.resolved_at > created.time
+            assert (resolved.reason, resolved.before, resolved.after) == (
+                "异议不成立", {"resolution": ""}, {"resolution": "rejected", "resolution_note": objection.resolution_note})
+        else:
+            assert resolved is None
+        chain = list(ChangeRecord.objects.filter(chain_key=f"task:{task.uuid}").order_by("seq"))
+        assert [r.time for r in chain] == sorted(r.time for r in chain), task  # in time order within the task's chain
+        announced_at = next(r.time for r in chain if r.object_type == "tasks.task" and (r.after or {}).get("state") == "announced")
+        assert announced_at < created.time
+    assert pending_announced and any(o.resolution for o in objections if o.announcement.task.state == TaskState.CLOSED)
+    assert verify_chain()[1] == []
+    out = io.StringIO()
+    call_command("check_counters", stdout=out)
+    assert "计数表一致" in out.getvalue()
+
+    # 公示期满待销号: the ended announcements of tasks in announcement, less those with an objection pending.
+    admin = User.objects.get(username="admin")
+    today = timezone.localdate()
+    ended = Announcement.objects.filter(is_latest=True, task__state=TaskState.ANNOUNCED, ends_on__lt=today)
+    blocked = {o.announcement_id for o in objections if not o.resolution}
+    assert blocked & set(ended.values_list("id", flat=True))
+    assert announcements_ended(admin, 10).to_count.count() == ended.exclude(id__in=blocked).count()
+
+    # The public pages never show who objected.
+    client = Client()
+    pages = [client.get("/public/closures/")] + [client.get(f"/public/closures/{o.announcement.task.uuid}/") for o in objections]
+    for page in pages:
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert not any(o.contact in text for o in objections if o.contact != "匿名")
+        assert not any(o.content in text for o in objections)

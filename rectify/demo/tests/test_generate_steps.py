@@ -17,7 +17,7 @@ from django.db import transaction
 
 from conftest import pdf_bytes
 from rectify.acceptance import services as acceptance
-from rectify.acceptance.models import AcceptanceApplication, AcceptanceReview, Announcement, Closure
+from rectify.acceptance.models import AcceptanceApplication, AcceptanceReview, Announcement, Closure, Objection
 from rectify.core.models import ChangeRecord
 from rectify.dispatch import services as dispatch
 from rectify.dispatch.models import ProgressReport, ReportingRound
@@ -89,7 +89,8 @@ EVIDENCE = "上传佐证材料"  # the one row of a step the generator leaves ou
 
 def acceptance_steps(world: Any, make_task: Callable[..., Task]) -> dict[str, Counter[Signature]]:
     """The rows of each move along the loop, through the services: 开始整改, 申请验收 (with the one evidence file
-    the service requires), 验收通过 and 退回整改, 销号公示, 销号 once the announcement period has ended."""
+    the service requires), 验收通过 and 退回整改, 销号公示, an objection during it and its rejection, 销号 once the
+    announcement period has ended."""
     from rectify.acceptance.tests.test_flow import elapse
 
     task, other = make_task(), make_task()
@@ -114,6 +115,11 @@ def acceptance_steps(world: Any, make_task: Callable[..., Task]) -> dict[str, Co
     made["other"] = apply(other)
     steps["send_back"] = step(lambda: decide(made["other"], AcceptanceReview.Decision.SEND_BACK))
     steps["announce"] = step(lambda: acceptance.start_announcement(task, world.city_office, expected_version=version(task)))
+    announcement = Announcement.objects.get(task=task)
+    steps["object"] = step(lambda: made.setdefault("objection", acceptance.record_objection(
+        announcement, world.city_office, content="怀疑未整改到位。", contact="130-0000-0001")))
+    steps["reject"] = step(lambda: acceptance.resolve_objection(made["objection"], world.city_office,
+                                                                resolution=Objection.Resolution.REJECTED, note="经复核已整改到位。"))
     elapse(task)
     steps["closure"] = step(lambda: acceptance.close_task(task, world.city_office, expected_version=version(task)))
     return steps
@@ -165,12 +171,15 @@ def test_each_generated_step_writes_the_rows_its_service_writes(request: pytest.
         assert signatures(written) == expected, report
 
     # The moves along the loop, task by task: each task's rows of these steps are its moves' rows, no more, no fewer.
-    moves = ("start", "apply", "accept", "send_back", "announce", "closure")
+    moves = ("start", "apply", "accept", "send_back", "announce", "object", "reject", "closure")
     known = {sig for name in moves for sig in service[name]}
     reviews = Counter((r.application.task_id, r.decision) for r in AcceptanceReview.objects.select_related("application"))
     applications = Counter(AcceptanceApplication.objects.values_list("task_id", flat=True))
     announcements = Counter(Announcement.objects.values_list("task_id", flat=True))
     closures = Counter(Closure.objects.values_list("task_id", flat=True))
+    objections = Counter(Objection.objects.values_list("announcement__task_id", flat=True))
+    rejected = Counter(Objection.objects.filter(resolution="rejected").values_list("announcement__task_id", flat=True))
+    assert objections and rejected and not Objection.objects.filter(resolution="upheld").exists()
     assert closures and announcements and reviews
     by_task: dict[Any, list[ChangeRecord]] = defaultdict(list)
     for row in rows:
@@ -178,7 +187,8 @@ def test_each_generated_step_writes_the_rows_its_service_writes(request: pytest.
     for task in Task.objects.filter(children__isnull=True):
         started = sum(1 for r in by_task[task.uuid] if r.reason == "开始整改")
         count = {"start": started, "apply": applications[task.pk], "accept": reviews[task.pk, "accept"],
-                 "send_back": reviews[task.pk, "send_back"], "announce": announcements[task.pk], "closure": closures[task.pk]}
+                 "send_back": reviews[task.pk, "send_back"], "announce": announcements[task.pk], "object": objections[task.pk],
+                 "reject": rejected[task.pk], "closure": closures[task.pk]}
         expected = Counter[Signature]()
         for name in moves:
             for _ in range(count[name]):
