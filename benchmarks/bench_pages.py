@@ -155,6 +155,11 @@ def pages_of(user: Any, in_scope: int, page_size: int) -> list[tuple[str, str, A
         ("ledger search 污水", "/ledger/?q=污水", rows_of(searched, 0)),
         # its counts: in the page for a scope of up to LEDGER_COUNT_LATER_ROWS tasks, else loaded after it from here
         ("search counts 污水", "/ledger/counts/?q=污水", None),
+        # a common word (in about half the generated tasks) and a common phrase of four characters, and their counts
+        ("ledger search 整改", "/ledger/?q=整改", rows_of(ordered.filter(task_search_q("整改")), 0)),
+        ("search counts 整改", "/ledger/counts/?q=整改", None),
+        ("ledger search 生态环境", "/ledger/?q=生态环境", rows_of(ordered.filter(task_search_q("生态环境")), 0)),
+        ("search counts 生态环境", "/ledger/counts/?q=生态环境", None),
         ("task detail", f"/ledger/{detail_task.uuid}/", scoped.filter(pk=detail_task.pk)),
         ("supervision list", "/supervision/", SupervisionNotice.objects.visible_to(user).order_by("-id")[:page_size]),
         ("dispatch home", "/dispatch/", ReportingRound.objects.visible_to(user).order_by("-period_end", "-id")[:30]),

@@ -144,10 +144,23 @@ def _replica(env: Mapping[str, str]) -> dict[str, Any] | None:
 
 def _pooled(database: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
     """Behind PgBouncer in transaction pooling (RECTIFY_PGBOUNCER=1) a server connection changes between
-    transactions: no server-side cursors (they outlive the transaction), no persistent Django connections."""
-    if env.get("RECTIFY_PGBOUNCER") == "1" and "postgresql" in database["ENGINE"]:
+    transactions: no server-side cursors (they outlive the transaction), no persistent Django connections.
+
+    PostgreSQL's parallel workers per statement (``max_parallel_workers_per_gather``): RECTIFY_PG_PARALLEL_WORKERS,
+    0 unless set (empty: the server's own setting). A page's statement reads a few thousand rows at most; on the
+    2-core machine starting a worker cost more than it saved (a province's search page: 25 ms with one, 7 without,
+    at 300,000 tasks), and under load each request's workers take the cores of the others. Set on each connection
+    (libpq's ``options``); PgBouncer does not pass them on: there, set it on the database role
+    (``ALTER ROLE … SET max_parallel_workers_per_gather = 0``, docs/operations.md)."""
+    if "postgresql" not in database["ENGINE"]:
+        return database
+    if env.get("RECTIFY_PGBOUNCER") == "1":
         database["DISABLE_SERVER_SIDE_CURSORS"] = True
         database["CONN_MAX_AGE"] = 0
+        return database
+    workers = env.get("RECTIFY_PG_PARALLEL_WORKERS", "0").strip()
+    if workers:
+        database.setdefault("OPTIONS", {})["options"] = f"-c max_parallel_workers_per_gather={int(workers)}"
     return database
 
 

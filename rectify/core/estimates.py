@@ -3,12 +3,10 @@ reading them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, transaction
+from django.db import connections
 
 
 def planned_rows(queryset: Any) -> int | None:
@@ -47,22 +45,3 @@ def estimated_table_rows(model: Any) -> float | None:
         row = cursor.fetchone()
     return None if row is None or float(row[0]) < 0 else float(row[0])
 
-
-@contextmanager
-def serial_plans(using: str) -> Iterator[None]:
-    """The block's statements planned without parallel workers (PostgreSQL; in a transaction, or a savepoint of the
-    one around it, which keeps its setting after the block): for a read of a few rows whose per-row cost the planner
-    weighs high (the keyword search's pair function), it planned two workers, whose start cost more than the read on
-    a 2-core machine (70 ms against 9 ms for 1,001 rows of 300,000 tasks)."""
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(using=using):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('max_parallel_workers_per_gather'),"
-                           " set_config('max_parallel_workers_per_gather', '0', true)")
-            before = cursor.fetchone()[0]
-        yield  # an error rolls the savepoint or transaction back, and the setting with it
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('max_parallel_workers_per_gather', %s, true)", [before])

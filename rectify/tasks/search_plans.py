@@ -2,9 +2,10 @@
 (``rectify.tasks.search``) or by checking the text of each task of the scope as it is read (``scan``), and how many
 of them its counts read over a large scope.
 
-The index reads, for each pair of the words, its whole list of tasks in the country (~0.13 µs an entry), then
-checks the tasks holding them all; the scan checks each row's text (~5 µs a row at 300,000 tasks):
-``SCAN_ROW_COST_IN_ENTRIES`` is that ratio. A city's search for 生态环境 read 230,000 entries of the index to keep its
+The index reads, for each pair of the words, its whole list of tasks in the country (~0.1 µs an entry), then reads
+the scope's tasks holding them all and checks their text (unless each word is its own pair: ``search.exact_by_pair``);
+the scan reads and checks each task of the scope (~4 µs a task at 300,000 tasks): ``SCAN_ROW_COST_IN_ENTRIES`` is that
+ratio, ``READ_ROW_COST_IN_ENTRIES`` that of reading a row without checking its text. A city's search for 生态环境 read 230,000 entries of the index to keep its
 few hundred tasks, where checking its 1,000 tasks' text costs 5 ms; a county's for 黑臭水体 read 18,000 candidates
 that PostgreSQL expected to be 73 (it multiplies the pairs' frequencies as if they were independent).
 """
@@ -16,15 +17,28 @@ from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 from django.utils import timezone
 
 from rectify.accounts.scope import subtree_paths
-from rectify.core.estimates import planned_rows, planned_statement_rows, serial_plans
+from rectify.core.estimates import estimated_table_rows, planned_rows, planned_statement_rows
 from rectify.core.params import SearchTooLong, search_terms
 from rectify.core.types import AuthedRequest
 
 from .counts import LedgerCounts, tasks_in_scope
+from .filters import task_search_q
 from .models import Task, overdue_q
+from .search import exact_by_pair
 from .states import TaskState
 
 SCAN_ROW_COST_IN_ENTRIES = 40
+READ_ROW_COST_IN_ENTRIES = 10
+
+
+def expected_matches(text: str, tasks: QuerySet[Task]) -> int | None:
+    """PostgreSQL's estimate of the tasks of ``tasks`` holding every word of ``text``, from their character pairs
+    alone (a superset of the matches: the index's statistics know each common pair's frequency, where a ``LIKE``'s
+    is a guess of a handful — it expected 14 of the 230,613 tasks of 300,000 holding 生态环境); None on SQLite."""
+    try:
+        return planned_rows(tasks.filter(task_search_q(text, words="pairs")))
+    except SearchTooLong:  # the filter form says so
+        return None
 
 
 def index_entries(text: str) -> int | None:
@@ -41,9 +55,21 @@ def index_entries(text: str) -> int | None:
     return planned_statement_rows(Task.objects.db, sql, words)
 
 
-def scan_is_cheaper(rows_scanned: float, entries: int | None) -> bool:
-    """Whether checking ``rows_scanned`` rows' text costs less than reading ``entries`` entries of the index."""
-    return entries is not None and rows_scanned * SCAN_ROW_COST_IN_ENTRIES < entries
+def scan_is_cheaper(rows_scanned: float, entries: int | None, candidates: float = 0, checked: bool = False) -> bool:
+    """Whether checking ``rows_scanned`` rows' text costs less than reading ``entries`` entries of the index and then
+    the ``candidates`` rows they give (each one's text ``checked`` too, when a word is not its own pair)."""
+    if entries is None:
+        return False
+    index_cost = entries + candidates * (SCAN_ROW_COST_IN_ENTRIES if checked else READ_ROW_COST_IN_ENTRIES)
+    return rows_scanned * SCAN_ROW_COST_IN_ENTRIES < index_cost
+
+
+def checks_text(text: str) -> bool:
+    """Whether the index path checks each candidate's text (a word that is not its own pair)."""
+    try:
+        return any(len(word) >= 2 and not exact_by_pair(word) for word in search_terms(text))
+    except SearchTooLong:
+        return False
 
 
 def scope_size(request: AuthedRequest) -> int | None:
@@ -68,7 +94,11 @@ def search_words(request: AuthedRequest) -> str:
         return "index"
     # A small scope is scanned whatever the estimate: a pair outside the statistics' most common ones is estimated
     # at a fraction of its tasks (黑臭水体's pairs: 4,478 expected, 18,233 read).
-    return "scan" if in_scope <= settings.LEDGER_SEARCH_SCAN_ROWS or scan_is_cheaper(in_scope, index_entries(text)) else "index"
+    if in_scope <= settings.LEDGER_SEARCH_SCAN_ROWS:
+        return "scan"
+    table_rows = estimated_table_rows(Task) or in_scope
+    candidates = (expected_matches(text, Task.objects.all()) or 0) * min(in_scope / max(table_rows, 1), 1)
+    return "scan" if scan_is_cheaper(in_scope, index_entries(text), candidates, checks_text(text)) else "index"
 
 
 def limited_search_counts(tasks: QuerySet[Task], scan: QuerySet[Task], text: str, expected: int | None,
@@ -80,10 +110,10 @@ def limited_search_counts(tasks: QuerySet[Task], scan: QuerySet[Task], text: str
     ``expected`` rows to find them) when that costs less: 24 → 11 ms for 整改; 9 ms for 污水 through the index."""
     limit = settings.LEDGER_SEARCH_COUNT_LIMIT
     rows_scanned = (limit + 1) * in_scope / max(expected, 1) if expected is not None else float(in_scope)
-    matches = scan if scan_is_cheaper(min(rows_scanned, in_scope), index_entries(text)) else tasks
+    matches = scan if scan_is_cheaper(min(rows_scanned, in_scope), index_entries(text), min(expected or 0, limit + 1),
+                                      checks_text(text)) else tasks
     late = ExpressionWrapper(overdue_q(timezone.localdate()), output_field=BooleanField())
-    with serial_plans(matches.db):
-        rows = list(matches.order_by().annotate(late=late).values_list("state", "late", "needs_completion")[:limit + 1])
+    rows = list(matches.order_by().annotate(late=late).values_list("state", "late", "needs_completion")[:limit + 1])
     if len(rows) > limit:
         return LedgerCounts([{"value": s.value, "label": s.label, "count": None} for s in TaskState], None, None, limit)
     counts: dict[str, int] = {}

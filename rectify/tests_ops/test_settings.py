@@ -19,6 +19,16 @@ def test_pgbouncer_turns_off_server_side_cursors_and_persistent_connections() ->
     assert _replica({}) is None
 
 
+def test_parallel_workers_are_off_unless_set() -> None:
+    """RECTIFY_PG_PARALLEL_WORKERS: 0 unless set, empty leaves the server's setting; not through PgBouncer, which
+    does not pass a connection's options on (the role's setting, docs/operations.md); nothing on SQLite."""
+    assert _pooled(dict(PG), {})["OPTIONS"] == {"options": "-c max_parallel_workers_per_gather=0"}
+    assert _pooled(dict(PG), {"RECTIFY_PG_PARALLEL_WORKERS": "2"})["OPTIONS"]["options"].endswith("=2")
+    assert "OPTIONS" not in _pooled(dict(PG), {"RECTIFY_PG_PARALLEL_WORKERS": ""})
+    assert "OPTIONS" not in _pooled(dict(PG), {"RECTIFY_PGBOUNCER": "1"})
+    assert "options" not in _pooled({"ENGINE": "django.db.backends.sqlite3", "OPTIONS": {}}, {})["OPTIONS"]
+
+
 def test_environment_switches_the_pieces_on_in_a_fresh_process(tmp_path: object) -> None:
     """settings.py read by a new interpreter with the variables set, as a server would start."""
     env = {**os.environ, "RECTIFY_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgres://app@10.0.0.1:6432/rectify",
