@@ -198,9 +198,9 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         states = set(chosen.get("state") or [])
         total = sum(c["count"] for c in counted[0] if not states or c["value"] in states)
     countless = later or (counted is not None and counted.more_than is not None)  # too many matches to count
-    # Not counted: PostgreSQL's estimate; of a search, from its character pairs (``search_plans.expected_matches``).
-    estimate = ledger_queryset(request, words="pairs")[1] if request.GET.get("q", "").strip() else tasks
-    rows = total if total is not None or not countless else planned_rows(estimate)
+    rows = total
+    if rows is None and countless:  # PostgreSQL's estimate; of a search, from its pairs (``search_plans.expected_matches``)
+        rows = planned_rows(ledger_queryset(request, words="pairs")[1] if request.GET.get("q", "").strip() else tasks)
     # Rows of every region, no place chosen: spread over the plan order, which is walked (``order_for_page``);
     # with words chosen too, a window of it when they are common enough (``walk_window``), else the matches sorted.
     all_regions = subtree_paths(request.user) == [""] and not any(chosen.get(name) for name in PLACE_FILTERS if name != "q")
