@@ -14,12 +14,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connections
 from django.db.models import BooleanField, ExpressionWrapper, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from rectify.accounts.scope import subtree_paths
 from rectify.core.estimates import estimated_table_rows, planned_rows, planned_statement_rows
 from rectify.core.params import SearchTooLong, search_terms
-from rectify.core.types import AuthedRequest
+from rectify.core.types import AnyUser, AuthedRequest
 
 from .counts import LedgerCounts, tasks_in_scope
 from .filters import task_search_q
@@ -72,24 +73,30 @@ def checks_text(text: str) -> bool:
         return False
 
 
-def scope_size(request: AuthedRequest) -> int | None:
-    """How many tasks the caller sees, from the maintained counts (``counts.tasks_in_scope``: None for a scope that
-    is not whole region subtrees), once per request."""
+def scope_size(request: HttpRequest, user: AnyUser | None = None) -> int | None:
+    """How many tasks the caller (``user``, else the request's) sees, from the maintained counts
+    (``counts.tasks_in_scope``: None for a scope that is not whole region subtrees), once per request."""
     if not hasattr(request, "_rectify_scope_size"):
-        request._rectify_scope_size = tasks_in_scope(request.user)  # type: ignore[attr-defined]
+        request._rectify_scope_size = tasks_in_scope(user or request.user)  # type: ignore[attr-defined]
     return request._rectify_scope_size  # type: ignore[attr-defined,no-any-return]
 
 
 def search_words(request: AuthedRequest) -> str:
-    """How the request's search words are looked up (``filters.task_search_q``): ``scan`` when checking every task
-    of the caller's scope costs less than the index's entries for the words, else ``index``. The whole ledger (the
-    administrator) is never scanned for a page: ``paging.walk_window`` walks a window of it for a common word."""
-    text = request.GET.get("q", "").strip()
-    if not text or subtree_paths(request.user) == [""] or connections[Task.objects.db].vendor != "postgresql":
+    """How a ledger page's search words are looked up (``words_for``)."""
+    return words_for(request.user, request.GET.get("q", ""), request)
+
+
+def words_for(user: AnyUser, text: str | None, request: HttpRequest) -> str:
+    """How ``user``'s search for ``text`` looks its words up (``filters.task_search_q``): ``scan`` when checking
+    every task of the caller's scope costs less than the index's entries and candidates for the words, else
+    ``index``. The whole ledger (the administrator) is never scanned for a page: ``paging.walk_window`` walks a
+    window of it for a common word."""
+    text = (text or "").strip()
+    if not text or subtree_paths(user) == [""] or connections[Task.objects.db].vendor != "postgresql":
         return "index"
-    in_scope = scope_size(request)
+    in_scope = scope_size(request, user)
     if in_scope is None:  # a unit role's tasks: PostgreSQL's estimate
-        in_scope = planned_rows(Task.objects.visible_to(request.user))
+        in_scope = planned_rows(Task.objects.visible_to(user))
     if in_scope is None:
         return "index"
     # A small scope is scanned whatever the estimate: a pair outside the statistics' most common ones is estimated

@@ -42,6 +42,7 @@ from rectify.tasks.api.schemas import (
 )
 from rectify.tasks.filters import LedgerFilter
 from rectify.tasks.models import Assignment, Task
+from rectify.tasks.search_plans import words_for
 from rectify.tasks.services import TaskData, create_task, task_data_from, transition_task, update_task
 from rectify.tasks.states import check_plain_transition
 
@@ -120,7 +121,7 @@ def list_tasks(
     return page_filter(LedgerFilter, tasks, {
         "state": list(state or []), "overdue": overdue and "true", "q": q, "ordering": ordering,
         "deadline_from": deadline_from, "deadline_to": deadline_to,
-    }, user=user)
+    }, user=user, words=words_for(user, q, request))
 
 
 @router.get(

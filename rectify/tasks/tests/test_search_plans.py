@@ -62,6 +62,32 @@ def test_every_path_finds_what_a_plain_scan_finds(texts: SimpleNamespace, login:
         assert rows and all(("rectify_text_grams" in sql) == (scan_rows == 0) for sql in rows), rows
 
 
+@pytest.mark.parametrize("scan_rows", [0, 10**6])
+@pytest.mark.parametrize("text", ["污水", "生态环境", "黑臭 水体"])
+def test_the_api_and_the_export_search_as_the_page_does(texts: SimpleNamespace, login: Any, settings: Any, text: str,
+                                                         scan_rows: int) -> None:
+    settings.LEDGER_SEARCH_SCAN_ROWS = scan_rows
+    words = [w.upper() for w in search_terms(text)]
+    expected = {t.seq for t in Task.objects.visible_to(texts.city_office) if all(w in t.search_text.upper() for w in words)}
+    client = login(texts.city_office)
+    with CaptureQueriesContext(connection) as ctx:
+        listed = client.get("/api/v1/tasks", {"q": text}).json()["items"]
+    assert {t["seq"] for t in listed} == expected
+    if connection.vendor == "postgresql":
+        searched = [q["sql"] for q in ctx.captured_queries if '"search_text"' in q["sql"] and "LIMIT" in q["sql"]]
+        assert searched and all(("rectify_text_grams" in sql) == (scan_rows == 0) for sql in searched), searched
+    exported = client.get("/ledger/export.xlsx", {"q": text})
+    assert exported.status_code == 200 and exported["Content-Type"].startswith("application/vnd.openxmlformats")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(exported.content), read_only=True).worksheets[0]
+    cells = {str(cell) for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None}
+    assert all(f"C{i}" not in cells or f"C{i}" in expected for i in range(1, 6))
+    assert expected <= cells
+
+
 @pytest.fixture
 def many(world: SimpleNamespace, make_task: Any, settings: Any) -> SimpleNamespace:
     """15 tasks holding 河道 in the city office's scope of 17, counted after the page (the scope is "large")."""
