@@ -51,8 +51,10 @@ def explain(qs: Any) -> str:
 
 
 def plan_parallel_wherever_allowed() -> None:
-    """Make a worker free and every plan that may have one get one, for the rest of the test's transaction."""
+    """Make a worker free and every plan that may have one get one, for the rest of the test's transaction (the
+    connections plan without workers unless RECTIFY_PG_PARALLEL_WORKERS says otherwise: a deployment may)."""
     with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 2")
         for setting in ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size", "min_parallel_index_scan_size"):
             cursor.execute(f"SET LOCAL {setting} = 0")
         cursor.execute("SELECT name FROM pg_settings WHERE name IN ('debug_parallel_query', 'force_parallel_mode')")  # PostgreSQL 16 renamed it
