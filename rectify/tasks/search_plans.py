@@ -66,7 +66,8 @@ def scan_is_cheaper(rows_scanned: float, entries: int | None, candidates: float 
 
 
 def checks_text(text: str) -> bool:
-    """Whether the index path checks each candidate's text (a word that is not its own pair)."""
+    """Whether the index path checks each candidate's text (a word that is not its own pair): only then does its
+    statement hold a ``LIKE``, whose selectivity PostgreSQL guesses."""
     try:
         return any(len(word) >= 2 and not exact_by_pair(word) for word in search_terms(text))
     except SearchTooLong:

@@ -36,7 +36,7 @@ from .hooks import prepare_for_display
 from .milestones import MilestoneRow, milestones_by_task, milestones_read
 from .models import Assignment, Measure, Task, overdue_q, task_label
 from .paging import PLACE_FILTERS, order_for_page, walk_window, walked_page
-from .search_plans import limited_search_counts, scope_size, search_words
+from .search_plans import checks_text, limited_search_counts, scope_size, search_words
 from .services import create_task, transition_task, update_task
 from .states import TASK_TRANSITIONS, AssignmentState, TaskState
 
@@ -199,8 +199,8 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         total = sum(c["count"] for c in counted[0] if not states or c["value"] in states)
     countless = later or (counted is not None and counted.more_than is not None)  # too many matches to count
     rows = total
-    if rows is None and countless:  # PostgreSQL's estimate; of a search, from its pairs (``search_plans.expected_matches``)
-        rows = planned_rows(ledger_queryset(request, words="pairs")[1] if request.GET.get("q", "").strip() else tasks)
+    if rows is None and countless:  # PostgreSQL's estimate; of a search whose text is checked, from its pairs alone
+        rows = planned_rows(ledger_queryset(request, words="pairs")[1] if checks_text(request.GET.get("q", "")) else tasks)
     # Rows of every region, no place chosen: spread over the plan order, which is walked (``order_for_page``);
     # with words chosen too, a window of it when they are common enough (``walk_window``), else the matches sorted.
     all_regions = subtree_paths(request.user) == [""] and not any(chosen.get(name) for name in PLACE_FILTERS if name != "q")
