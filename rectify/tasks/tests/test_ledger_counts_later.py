@@ -10,8 +10,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from rectify.tasks.models import Assignment
-
 pytestmark = pytest.mark.django_db
 
 
@@ -28,20 +26,6 @@ def seqs(html: str) -> list[str]:
 def grouped_count(queries: Any) -> bool:
     return any('GROUP BY "tasks_task"."state"' in q["sql"] or "GROUP BY 1" in q["sql"] and "tasks_task" in q["sql"]
                for q in queries)
-
-
-@pytest.fixture
-def many(world: SimpleNamespace, make_task: Any, settings: Any) -> SimpleNamespace:
-    """12 tasks of the county holding 河道 (5 a page), 3 of the other county, 2 without the word."""
-    settings.LEDGER_PAGE_SIZE = 5
-    for i in range(12):
-        make_task(seq=str(i + 1), problem=f"河道垃圾问题{i + 1}")
-    for i in range(3):
-        make_task(seq=f"2-{i + 1}", problem=f"河道淤积问题{i + 1}", region=world.county2,
-                  units={Assignment.Role.LEAD: [world.unit_county2_gov]})
-    make_task(seq="90", problem="扬尘问题")
-    make_task(seq="91", problem="噪声问题")
-    return world
 
 
 def test_a_large_scopes_search_loads_its_counts_later_with_the_same_rows(many: SimpleNamespace, login: Any, settings: Any) -> None:

@@ -4,7 +4,6 @@ it; on PostgreSQL the pair function is never computed row by row, statements are
 and a common word of several characters is expected as common (the administrator's page is walked)."""
 from __future__ import annotations
 
-import datetime
 import json
 import re
 from types import SimpleNamespace
@@ -88,26 +87,11 @@ def test_the_api_and_the_export_search_as_the_page_does(texts: SimpleNamespace, 
     assert expected <= cells
 
 
-@pytest.fixture
-def many(world: SimpleNamespace, make_task: Any, settings: Any) -> SimpleNamespace:
-    """15 tasks holding 河道 in the city office's scope of 17, counted after the page (the scope is "large")."""
-    settings.LEDGER_PAGE_SIZE = 5
-    settings.LEDGER_COUNT_LATER_ROWS = 10
-    for i in range(12):
-        make_task(seq=str(i + 1), problem=f"河道垃圾问题{i + 1}",
-                  deadline=datetime.date(2020, 1, 1) if i % 4 == 0 else datetime.date(2030, 12, 31))
-    for i in range(3):
-        make_task(seq=f"2-{i + 1}", problem=f"河道淤积问题{i + 1}", region=world.county2,
-                  units={Assignment.Role.LEAD: [world.unit_county2_gov]})
-    make_task(seq="90", problem="扬尘问题")
-    make_task(seq="91", problem="噪声问题")
-    return world
-
-
 @pytest.mark.parametrize("scan_cost", [0, 10**9])  # 0: the limited read scans the table; 10**9: through the index
 def test_a_large_scopes_search_counts_up_to_the_limit(many: SimpleNamespace, login: Any, settings: Any, monkeypatch: Any,
                                                       scan_cost: int) -> None:
     monkeypatch.setattr(search_plans, "SCAN_ROW_COST_IN_ENTRIES", scan_cost)
+    settings.LEDGER_COUNT_LATER_ROWS = 10  # the city's 17 tasks are "many"
     client = login(many.city_office)
     settings.LEDGER_SEARCH_COUNT_LIMIT = 10**6
     exact = counts_section(client.get("/ledger/counts/", {"q": "河道"}).content.decode())
