@@ -8,8 +8,11 @@ pg_bigm does (not packaged here): a word of two or more characters is looked up 
 ``LIKE`` stays as the exact check — except for a word of two letters, which is its own pair
 (``exact_by_pair``). A one-character word is the plain ``LIKE``: a common character
 matches a large share of the ledger, where reading the ledger in page order finds a page sooner than
-an index would (measured: 0.4 ms against 96 ms at 30,000 tasks). On SQLite the lookup is the plain
-``icontains`` (a ``LIKE`` scan of every task in scope).
+an index would (measured: 0.4 ms against 96 ms at 30,000 tasks) — but a rare one is in few tasks, and the plain
+``LIKE`` read all 300,000 to find them (~700 ms for a character in none): a second index holds each task's single
+characters (``task_search_chars``, migration tasks/0020), through which a one-character word is looked up exactly,
+and whose statistics tell a common character from a rare one (``paging.walk_window`` walks for the common). On
+SQLite the lookup is the plain ``icontains`` (a ``LIKE`` scan of every task in scope).
 
 The pair function is declared costly (``COST``, migration tasks/0019: ~170 µs a call on a task's text): with the
 default cost PostgreSQL took it for cheap and, for a word in half the tasks and a few rows wanted (a ``LIMIT``), read
@@ -23,6 +26,21 @@ from django.db import models
 from django.db.models.lookups import IContains, Lookup
 
 INDEX_NAME = "task_search_grams"
+CHARS_INDEX_NAME = "task_search_chars"
+
+# The single characters of a text (upper-cased, no whitespace), once each, sorted: what the second index holds,
+# and the key of a one-character word. PostgreSQL's ``upper`` maps one character to one, so a text holds the
+# character exactly when its set holds the word's: no ``LIKE`` to check (``%`` and ``_`` are plain characters here).
+CHARS_SQL = [
+    """
+    CREATE OR REPLACE FUNCTION rectify_text_chars(t text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
+      SELECT ARRAY(SELECT DISTINCT c FROM unnest(string_to_array(upper(t), NULL)) c WHERE c !~ '\\s' ORDER BY 1)
+    $$
+    """,
+    f"CREATE INDEX IF NOT EXISTS {CHARS_INDEX_NAME} ON tasks_task USING gin (rectify_text_chars(search_text))",
+]
+CHARS_DROP_SQL = [f"DROP INDEX IF EXISTS {CHARS_INDEX_NAME}", "DROP FUNCTION IF EXISTS rectify_text_chars(text)"]
 
 # The pairs of adjacent characters of a text (upper-cased, none holding whitespace): what the index
 # holds for a task, and the keys looked up for a search word of two or more characters, once each, sorted.
@@ -68,6 +86,8 @@ class GramContains(Lookup):
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         like_sql, like_params = self.as_sql(compiler, connection)
+        if len(self.rhs) == 1:
+            return char_condition(compiler, self.lhs, self.rhs)
         if len(self.rhs) < 2:
             return like_sql, like_params
         lhs_sql, lhs_params = compiler.compile(self.lhs)
@@ -82,7 +102,7 @@ class GramPairs(Lookup):
     """The character-pair condition of ``gram_contains`` alone, for estimates: a text holding the word holds its
     pairs, so these matches include the word's, and PostgreSQL estimates them from the index's statistics (the
     most common pairs' own frequencies), where it guesses a ``LIKE``'s: it expected 14 of the 230,613 tasks of
-    300,000 holding 生态环境. ``icontains`` elsewhere, and for a one-character word."""
+    300,000 holding 生态环境. A one-character word: its character's condition; ``icontains`` elsewhere."""
 
     lookup_name = "gram_pairs"
 
@@ -91,10 +111,18 @@ class GramPairs(Lookup):
         return sql, list(params)
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        if len(self.rhs) == 1:
+            return char_condition(compiler, self.lhs, self.rhs)
         if len(self.rhs) < 2:
             return self.as_sql(compiler, connection)  # type: ignore[no-any-return]
         lhs_sql, lhs_params = compiler.compile(self.lhs)
         return f"rectify_text_grams({lhs_sql}) @> rectify_word_grams(%s)", [*lhs_params, self.rhs]
+
+
+def char_condition(compiler: Any, lhs: Any, char: str) -> tuple[str, list[Any]]:
+    """A text holding the one character ``char`` (any case), through the single-character index."""
+    lhs_sql, lhs_params = compiler.compile(lhs)
+    return f"(rectify_text_chars({lhs_sql}) @> rectify_text_chars(%s))", [*lhs_params, char]
 
 
 def exact_by_pair(word: str) -> bool:

@@ -43,17 +43,22 @@ def expected_matches(text: str, tasks: QuerySet[Task]) -> int | None:
 
 
 def index_entries(text: str) -> int | None:
-    """PostgreSQL's estimate of the tasks holding any character pair of ``text``'s words: the entries the index
-    reads for them (None on SQLite, for no word of two characters or more, and for a search refused as too long)."""
+    """PostgreSQL's estimate of the tasks holding any character pair of ``text``'s words (a one-character word: its
+    character): the entries the indexes read for them (None on SQLite, and for a search refused as too long)."""
     try:
-        words = [word for word in search_terms(text) if len(word) >= 2]
+        words = search_terms(text)
     except SearchTooLong:  # the filter form says so
         return None
     if not words or connections[Task.objects.db].vendor != "postgresql":
         return None
-    pairs = " || ".join(["rectify_word_grams(%s)"] * len(words))
-    sql = f"SELECT 1 FROM {Task._meta.db_table} WHERE rectify_text_grams(search_text) && ({pairs})"  # noqa: S608 - the code's own names, values bound
-    return planned_statement_rows(Task.objects.db, sql, words)
+    pairs, chars = [w for w in words if len(w) >= 2], [w for w in words if len(w) == 1]
+    held = []
+    if pairs:
+        held.append("rectify_text_grams(search_text) && (" + " || ".join(["rectify_word_grams(%s)"] * len(pairs)) + ")")
+    if chars:
+        held.append("rectify_text_chars(search_text) && (" + " || ".join(["rectify_text_chars(%s)"] * len(chars)) + ")")
+    sql = f"SELECT 1 FROM {Task._meta.db_table} WHERE " + " OR ".join(held)  # noqa: S608 - the code's own names, values bound
+    return planned_statement_rows(Task.objects.db, sql, [*pairs, *chars])
 
 
 def scan_is_cheaper(rows_scanned: float, entries: int | None, candidates: float = 0, checked: bool = False) -> bool:
