@@ -1,13 +1,14 @@
-"""How a ledger search reads its matches, chosen from PostgreSQL's estimates: through the character-pair index
-(``rectify.tasks.search``) or by checking the text of each task of the scope as it is read (``scan``), and how many
-of them its counts read over a large scope.
+"""How a ledger search reads its matches, chosen from PostgreSQL's estimates: through the keyword indexes
+(``rectify.tasks.search``: character pairs, single characters) or by checking the text of each task of the scope as
+it is read (``scan``), and how many of them its counts read over a large scope.
 
 The index reads, for each pair of the words, its whole list of tasks in the country (~0.1 µs an entry), then reads
 the scope's tasks holding them all and checks their text (unless each word is its own pair: ``search.exact_by_pair``);
-the scan reads and checks each task of the scope (~4 µs a task at 300,000 tasks): ``SCAN_ROW_COST_IN_ENTRIES`` is that
-ratio, ``READ_ROW_COST_IN_ENTRIES`` that of reading a row without checking its text. A city's search for 生态环境 read 230,000 entries of the index to keep its
-few hundred tasks, where checking its 1,000 tasks' text costs 5 ms; a county's for 黑臭水体 read 18,000 candidates
-that PostgreSQL expected to be 73 (it multiplies the pairs' frequencies as if they were independent).
+the scan reads and checks each task of the scope (~4 µs a task at 300,000 tasks): ``SCAN_ROW_COST_IN_ENTRIES`` is
+that ratio, ``READ_ROW_COST_IN_ENTRIES`` that of reading a row without checking its text. A city's search for
+生态环境 read 230,000 entries of the index to keep its few hundred tasks, where checking its 1,000 tasks' text costs
+5 ms; a county's for 黑臭水体 read 18,000 candidates that PostgreSQL expected to be 73 (it multiplies the pairs'
+frequencies as if they were independent).
 """
 from __future__ import annotations
 
