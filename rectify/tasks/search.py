@@ -28,19 +28,10 @@ from django.db.models.lookups import IContains, Lookup
 INDEX_NAME = "task_search_grams"
 CHARS_INDEX_NAME = "task_search_chars"
 
-# The single characters of a text (upper-cased, no whitespace), once each, sorted: what the second index holds,
-# and the key of a one-character word. PostgreSQL's ``upper`` maps one character to one, so a text holds the
-# character exactly when its set holds the word's: no ``LIKE`` to check (``%`` and ``_`` are plain characters here).
-CHARS_SQL = [
-    """
-    CREATE OR REPLACE FUNCTION rectify_text_chars(t text) RETURNS text[]
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
-      SELECT ARRAY(SELECT DISTINCT c FROM unnest(string_to_array(upper(t), NULL)) c WHERE c !~ '\\s' ORDER BY 1)
-    $$
-    """,
-    f"CREATE INDEX IF NOT EXISTS {CHARS_INDEX_NAME} ON tasks_task USING gin (rectify_text_chars(search_text))",
-]
-CHARS_DROP_SQL = [f"DROP INDEX IF EXISTS {CHARS_INDEX_NAME}", "DROP FUNCTION IF EXISTS rectify_text_chars(text)"]
+# The second index holds each task's single characters (upper-cased, no whitespace), once each, sorted: function
+# ``rectify_text_chars`` and index ``task_search_chars``, created by migration tasks/0020. PostgreSQL's ``upper`` maps one
+# character to one, so a text holds a character exactly when its set holds the word's: no ``LIKE`` to check (``%`` and
+# ``_`` are plain characters here).
 
 # The pairs of adjacent characters of a text (upper-cased, none holding whitespace): what the index
 # holds for a task, and the keys looked up for a search word of two or more characters, once each, sorted.

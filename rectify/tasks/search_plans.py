@@ -12,6 +12,8 @@ frequencies as if they were independent).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import connections
 from django.db.models import BooleanField, ExpressionWrapper, QuerySet
@@ -115,17 +117,18 @@ def words_for(user: AnyUser, text: str | None, request: HttpRequest) -> str:
     return "scan" if scan_is_cheaper(in_scope, index_entries(text), candidates, checks_text(text)) else "index"
 
 
-def limited_search_counts(tasks: QuerySet[Task], scan: QuerySet[Task], text: str, expected: int | None,
-                          in_scope: int) -> LedgerCounts:
+def limited_search_counts(matches_by: Callable[[str], QuerySet[Task]], text: str, in_scope: int) -> LedgerCounts:
     """The counts of a search over a large scope from at most ``LEDGER_SEARCH_COUNT_LIMIT`` matches and one more: exact
     when there are no more, else each left uncounted (``LedgerCounts.more_than``). Counting every match of a common
-    word reads each one (整改: 145,012 of 300,000 tasks, 370 ms). The matches are read through the pair index
-    (``tasks``) or by checking each row's text as the table is read (``scan``: about limit × ``in_scope`` /
-    ``expected`` rows to find them) when that costs less: 24 → 11 ms for 整改; 9 ms for 污水 through the index."""
+    word reads each one (整改: 145,012 of 300,000 tasks, 370 ms). The matches (``matches_by(words)``, the lookup of
+    ``filters.task_search_q``) are read through the pair index or by checking each row's text as the table is read
+    (about limit × ``in_scope`` / the matches expected rows to find them), whichever costs less: 24 → 11 ms for 整改;
+    9 ms for 污水 through the index."""
+    expected = planned_rows(matches_by("pairs"))
     limit = settings.LEDGER_SEARCH_COUNT_LIMIT
     rows_scanned = (limit + 1) * in_scope / max(expected, 1) if expected is not None else float(in_scope)
-    matches = scan if scan_is_cheaper(min(rows_scanned, in_scope), index_entries(text), min(expected or 0, limit + 1),
-                                      checks_text(text)) else tasks
+    scanned = scan_is_cheaper(min(rows_scanned, in_scope), index_entries(text), min(expected or 0, limit + 1), checks_text(text))
+    matches = matches_by("scan" if scanned else "index")
     late = ExpressionWrapper(overdue_q(timezone.localdate()), output_field=BooleanField())
     rows = list(matches.order_by().annotate(late=late).values_list("state", "late", "needs_completion")[:limit + 1])
     if len(rows) > limit:

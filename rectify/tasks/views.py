@@ -158,9 +158,7 @@ def ledger_counts_of(request: AuthedRequest, without_state: Any) -> LedgerCounts
         return counted
     in_scope = scope_size(request) if without_state.get("q", "").strip() else None
     if in_scope is not None and in_scope > settings.LEDGER_COUNT_LATER_ROWS:
-        expected = planned_rows(counted_tasks(request, without_state, "pairs"))
-        return limited_search_counts(counted_tasks(request, without_state), counted_tasks(request, without_state, "scan"),
-                                     without_state["q"], expected, in_scope)
+        return limited_search_counts(lambda words: counted_tasks(request, without_state, words), without_state["q"], in_scope)
     return state_counts(counted_tasks(request, without_state, search_words(request)))
 
 
