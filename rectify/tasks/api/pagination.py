@@ -7,7 +7,6 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from rectify.accounts.scope import subtree_paths
 from rectify.api.access import user_of
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.core.paginator import rows_of_keys
@@ -15,7 +14,7 @@ from rectify.core.types import AnyUser
 
 from ..counts import assignments_in_scope, tasks_in_scope
 from ..models import Task
-from ..paging import PLACE_FILTERS, order_for_page
+from ..paging import PLACE_FILTERS, order_for_page, walkable_order
 
 # Parameters that choose a page, not rows: a request with no other counts every row in the caller's scope.
 PAGE_PARAMS = frozenset({"page", "page_size"})
@@ -54,8 +53,8 @@ class LedgerPagination(ScopeCountedPagination):
         page_size = self._get_page_size(pagination.page_size)
         offset = (pagination.page - 1) * page_size
         count = self._count(queryset, request)
-        every_region = subtree_paths(user_of(request)) == [""] and not any(request.GET.get(name) for name in PLACE_FILTERS)
-        ordered = order_for_page(queryset, count, all_regions=every_region)
+        walk = None if any(request.GET.get(name) for name in PLACE_FILTERS) else walkable_order(user_of(request))
+        ordered = order_for_page(queryset, count, walk=walk)
         return {self.items_attribute: rows_of_keys(ordered, ordered.values("pk")[offset:offset + page_size]), "count": count}
 
 

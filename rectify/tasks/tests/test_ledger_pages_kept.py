@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from conftest import FIXED_NOW
 from rectify.inspections.models import Plan
+from rectify.regions.models import Region, Unit
 from rectify.tasks.filters import task_search_q
 from rectify.tasks.models import Assignment, Task, overdue_q
 from rectify.tasks.states import TaskState
@@ -28,8 +29,16 @@ PAGE = 4
 @pytest.fixture
 def ledger(world: SimpleNamespace, make_task: Any) -> None:
     """30 tasks over two cities and three plans, in every open state and some closed, past and future
-    deadlines, long-term ones, some with 污水 in the title; created out of plan order."""
+    deadlines, long-term ones, some with 污水 in the title; created out of plan order. And 6 of another province,
+    in a plan between theirs (a province's order is its own: ``paging.walkable_order``)."""
     later = Plan.objects.create(inspection=world.inspection, region=world.city, title="晋城市第二轮整改方案")
+    other_province = Region.objects.create(code="130000", name="河北省", level="province", path="130000/")
+    other_city = Region.objects.create(code="130100", name="石家庄市", level="city", parent=other_province, path="130000/130100/")
+    elsewhere = Plan.objects.create(region=other_city, title="石家庄市整改方案")
+    elsewhere_unit = Unit.objects.create(name="石家庄市生态环境局", region=other_city)
+    for n in range(6):
+        make_task(plan=elsewhere, region=other_city, seq=str(n + 1), units={Assignment.Role.RESPONSIBLE: [elsewhere_unit]},
+                  title="城区污水管网" if n % 2 else "扬尘治理", deadline=TODAY + datetime.timedelta(days=(n % 3) * 40 - 50))
     states = [TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.APPLIED, TaskState.ACCEPTED, TaskState.SENT_BACK]
     for n in range(30):
         other = n % 5 == 4
@@ -55,6 +64,8 @@ FILTERS: list[tuple[dict[str, str], Any]] = [
     ({"overdue": "on"}, lambda qs, w: qs.filter(overdue_q(TODAY))),
     ({"q": "污水"}, lambda qs, w: qs.filter(task_search_q("污水"))),
     ({"region": "county"}, lambda qs, w: qs.filter(region_path__startswith=w.county.path)),
+    ({"region": "province"}, lambda qs, w: qs.filter(region_path__startswith=w.province.path)),
+    ({"region": "province", "q": "污水"}, lambda qs, w: qs.filter(task_search_q("污水"), region_path__startswith=w.province.path)),
 ]
 
 
@@ -66,8 +77,10 @@ def test_every_page_holds_the_plain_querys_rows(who: str, sort_in_scope: int, in
     settings.LEDGER_PAGE_SIZE = PAGE
     settings.LEDGER_SORT_IN_SCOPE_ROWS = sort_in_scope  # 0: every ledger walks the plan-order index
     query, narrow = FILTERS[index]
-    if query.get("region") == "county":
-        query = {"region": str(world.county.pk)}
+    if query.get("region") == "province" and who not in ("admin", "province_office"):
+        pytest.skip("the province is not among this user's regions to choose")
+    if query.get("region") in ("county", "province"):
+        query = {**query, "region": str(getattr(world, query["region"]).pk)}
     user = getattr(world, who)
     expected: QuerySet[Task] = narrow(Task.objects.visible_to(user), world).order_by("plan_id", "id")
     ids = list(expected.values_list("pk", flat=True))
@@ -124,7 +137,8 @@ def test_a_search_of_the_whole_ledger_walked_or_sorted_holds_the_plain_rows(walk
         rows_sql = [q["sql"] for q in ctx.captured_queries if "ORDER BY" in q["sql"] and '"search_text"' in q["sql"]
                     and "LIMIT" in q["sql"]]
         assert rows_sql
-        if connection.vendor == "postgresql":  # SQLite has no pair index: its search is the scan either way
+        if connection.vendor == "postgresql" and (page == 1 or not walk_rows):  # SQLite: the scan either way
+            # the first page walked; a later one, its window grown past twice its matches, may be sorted (``walk_window``)
             assert all(("rectify_text_grams" not in sql) == (walk_rows > 0) for sql in rows_sql), rows_sql
 
 
@@ -153,3 +167,65 @@ def test_a_walk_that_finds_too_few_matches_gives_way_to_the_sort(world: SimpleNa
         if connection.vendor == "postgresql" and page == 1:  # walked (LIKE) first, then sorted (the pair index)
             searched = [q["sql"] for q in ctx.captured_queries if '"search_text"' in q["sql"] and "LIMIT" in q["sql"]]
             assert any("rectify_text_grams" not in sql for sql in searched) and any("rectify_text_grams" in sql for sql in searched)
+
+
+@pytest.mark.parametrize("walk_rows", [0, 10**9])
+@pytest.mark.parametrize("words", ["污水", "扬尘"])
+@pytest.mark.parametrize("who", ["province_office", "admin_in_province"])
+def test_a_search_of_a_whole_province_walked_or_sorted_holds_the_plain_rows(who: str, walk_rows: int, words: str,
+                                                                           world: SimpleNamespace, ledger: None, login: Any,
+                                                                           settings: Any) -> None:
+    """A province office's search, or the administrator's with the province chosen: its page found by walking the
+    province's own plan order (``paging.walkable_order``, PostgreSQL) or by the sort — the rows of the plain query, and
+    none of the other province's between them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.LEDGER_PAGE_SIZE = PAGE
+    settings.LEDGER_WALK_SEARCH_ROWS = walk_rows
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE tasks_task")
+    user, query = (world.province_office, {"q": words}) if who == "province_office" else \
+        (world.admin, {"q": words, "region": str(world.province.pk)})
+    ids = list(Task.objects.filter(task_search_q(words), region_path__startswith=world.province.path)
+               .order_by("plan_id", "id").values_list("pk", flat=True))
+    assert ids and Task.objects.filter(task_search_q(words)).exclude(pk__in=ids).exists()
+    last = -(-len(ids) // PAGE)
+    client = login(user)
+    walked_pages = set()
+    for page in sorted({1, (last + 1) // 2, last}):
+        with CaptureQueriesContext(connection) as ctx:
+            assert page_ids(client, query, page) == ids[(page - 1) * PAGE:page * PAGE], (who, words, page)
+        if any("split_part" in q["sql"] and "LIMIT" in q["sql"] for q in ctx.captured_queries):
+            walked_pages.add(page)
+    assert (1 in walked_pages) == (connection.vendor == "postgresql" and walk_rows > 0), walked_pages
+    assert walk_rows > 0 or not walked_pages
+
+
+def test_a_province_office_walks_its_own_plan_order(world: SimpleNamespace, ledger: None, login: Any, settings: Any) -> None:
+    """The page of a province office's ledger (on PostgreSQL) is read through ``task_province_order`` (migration
+    ``tasks 0021``): the statement's province condition is the index's expression, so the page's keys are its first
+    entries, with no sort of the province's tasks. A city office's ledger is not (its tasks are sorted: ``paging.order_for_page``)."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the province order index is PostgreSQL's (SQLite sorts a province's tasks)")
+    settings.LEDGER_PAGE_SIZE = PAGE
+    for user, walks in ((world.province_office, True), (world.city_office, False)):
+        with CaptureQueriesContext(connection) as ctx:
+            assert login(user).get(reverse("tasks:ledger")).status_code == 200
+        keys = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "tasks_task"."id"')
+                and "ORDER BY" in q["sql"] and "LIMIT" in q["sql"]]
+        assert keys
+        assert any("split_part" in sql for sql in keys) == walks, keys
+        if walks:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_sort = off")  # a few rows: a sort would be cheaper
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute("EXPLAIN " + next(sql for sql in keys if "split_part" in sql))
+                plan = [row[0] for row in cursor.fetchall()]
+            walked = [n for n, line in enumerate(plan) if "task_province_order" in line]
+            # the page's keys: the first rows of the index, no sort between (the 25 rows read are then ordered)
+            assert walked and "Limit" in plan[walked[0] - 1], "\n".join(plan)
