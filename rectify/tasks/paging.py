@@ -16,6 +16,7 @@ from rectify.core.pagination import page_number, paginate
 from rectify.core.types import AnyUser, AuthedRequest
 
 from .models import Task
+from .search_plans import scope_size
 
 # The filters whose rows may lie together in the plan order (some regions, units, plans, sections or words).
 PLACE_FILTERS = ("region", "region_name", "unit", "unit_name", "plan", "inspection", "section", "q")
@@ -98,7 +99,7 @@ def walk_window(request: AuthedRequest, total: int | None, walk: str = EVERY_REG
     least common of them (1,500 of 300,000 tasks), so the administrator's page of a character held by no task walked
     10,000 rows before its sort found none (~50 ms). PostgreSQL only (the estimate of the table's rows is its
     statistics'; SQLite has no keyword index to weigh against)."""
-    table_rows = walked_rows(walk) if connection.vendor == "postgresql" and total else None
+    table_rows = walked_rows(request, walk) if connection.vendor == "postgresql" and total else None
     if not total or table_rows is None:
         return None
     page_end = min(page_number(request, -(-total // settings.LEDGER_PAGE_SIZE)) * settings.LEDGER_PAGE_SIZE, total)
@@ -108,12 +109,14 @@ def walk_window(request: AuthedRequest, total: int | None, walk: str = EVERY_REG
     return int(2 * expected) + settings.LEDGER_PAGE_SIZE
 
 
-def walked_rows(walk: str) -> float | None:
-    """PostgreSQL's estimate of the tasks of ``walk``'s order: the table's, or the province's (the statistics of
+def walked_rows(request: AuthedRequest, walk: str) -> float | None:
+    """How many tasks ``walk``'s order holds: PostgreSQL's estimate of the table's rows; the caller's own province's
+    maintained count (``search_plans.scope_size``); another province's estimate (the statistics of
     ``task_province_order``'s expression)."""
     if walk == EVERY_REGION:
         return estimated_table_rows(Task)
-    rows = planned_rows(walked_order(Task.objects.all(), walk))
+    in_scope = scope_size(request) if subtree_paths(request.user) == [f"{walk}/"] else None
+    rows = planned_rows(walked_order(Task.objects.all(), walk)) if in_scope is None else in_scope
     return None if rows is None else float(rows)
 
 

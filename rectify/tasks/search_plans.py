@@ -99,8 +99,16 @@ def words_for(user: AnyUser, text: str | None, request: HttpRequest) -> str:
     """How ``user``'s search for ``text`` looks its words up (``filters.task_search_q``): ``scan`` when checking
     every task of the caller's scope costs less than the index's entries and candidates for the words, else
     ``index``. The whole ledger (the administrator) is never scanned for a page: ``paging.walk_window`` walks a
-    window of it for a common word."""
+    window of it for a common word. Chosen once per request (the page and its counts ask alike)."""
     text = (text or "").strip()
+    chosen: dict[tuple[int | None, str], str] = request.__dict__.setdefault("_rectify_search_words", {})
+    key = (user.pk, text)
+    if key not in chosen:
+        chosen[key] = _words_for(user, text, request)
+    return chosen[key]
+
+
+def _words_for(user: AnyUser, text: str, request: HttpRequest) -> str:
     if not text or subtree_paths(user) == [""] or connections[Task.objects.db].vendor != "postgresql":
         return "index"
     in_scope = scope_size(request, user)

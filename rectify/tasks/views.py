@@ -202,12 +202,11 @@ def counts_context(request: AuthedRequest, without_state: Any, counted: LedgerCo
 
 @login_required
 def ledger(request: AuthedRequest) -> HttpResponse:
-    ledger_filter, tasks = ledger_queryset(request, words=search_words(request))
-    tasks = ledger_rows_only(tasks)
+    ledger_filter = ledger_filter_of(request)
     without_state = filters_without_state(request)
     later = counts_later(request, without_state)
     counted = None if later else ledger_counts_of(request, without_state)
-    chosen = ledger_filter.form.cleaned_data if ledger_filter.is_bound and ledger_filter.is_valid() else {}
+    chosen = ledger_filter.form.cleaned_data if chosen_filters(ledger_filter) else {}
     total = None
     if counted is not None and counted.more_than is None and (not ledger_filter.is_bound or ledger_filter.is_valid()):
         # The page's filters are the counts' filters plus the states chosen: its total is their sum.
@@ -216,10 +215,10 @@ def ledger(request: AuthedRequest) -> HttpResponse:
     countless = later or (counted is not None and counted.more_than is not None)  # too many matches to count
     rows = total
     if rows is None and countless:  # PostgreSQL's estimate; of a search whose text is checked, from its pairs alone
-        rows = planned_rows(ledger_queryset(request, words="pairs")[1] if checks_text(request.GET.get("q", "")) else tasks)
+        rows = planned_rows(ledger_queryset(request, words="pairs" if checks_text(request.GET.get("q", "")) else "index")[1])
     # Rows of every region or of a whole province, no other place chosen: spread over the plan order, which is walked
     # (``order_for_page``); with words chosen too, a window of it when they are common enough (``walk_window``), else
-    # the matches sorted.
+    # the matches sorted, their words looked up as ``search_words`` chooses.
     walk = ledger_walk(request.user, chosen)
     page = None
     if walk is not None and chosen.get("q"):
@@ -228,6 +227,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
             page = walked_page(request, ledger_rows_only(ledger_queryset(request, words="scan")[1]), window, total, countless, walk)
         walk = None
     if page is None:
+        tasks = ledger_rows_only(ledger_queryset(request, words=search_words(request))[1])
         page = paginate(request, order_for_page(tasks, rows, walk=walk), settings.LEDGER_PAGE_SIZE,
                         deferred=True, count=total, countless=countless)
     shown = list(page.object_list)

@@ -94,6 +94,22 @@ def test_the_administrators_search_of_common_words_walks_the_plan_order(
     assert '("tasks_task"."plan_id" + 0)' in page_keys_sql(client, {"q": "垃圾", "region": str(world.county.pk)})
 
 
+def test_the_administrators_search_of_a_rare_word_is_sorted(world: SimpleNamespace, two_plans: None, make_task: Any,
+                                                             login: Any, settings: Any) -> None:
+    """A word in one task of ten: the rows walked to the page's end (its one match × 10) exceed twice the matches, so
+    its few matches are found through the keyword index and sorted (``paging.walk_window``), however large the walk
+    allowed; the common word of the other nine is still walked."""
+    settings.LEDGER_SORT_IN_SCOPE_ROWS = 50_000
+    settings.LEDGER_WALK_SEARCH_ROWS = 10**9
+    make_task(seq="10", problem="湿地鳄鱼栖息地保护")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE tasks_task")
+    client = login(world.admin)
+    assert '("tasks_task"."plan_id" + 0)' in page_keys_sql(client, {"q": "鳄鱼"})
+    assert ('("tasks_task"."plan_id" + 0)' not in page_keys_sql(client, {"q": "垃圾"})) == (connection.vendor == "postgresql")
+
+
 def _api_pages(client: Any, pages: int, size: int) -> list[str]:
     seen: list[str] = []
     for page in range(1, pages + 1):
