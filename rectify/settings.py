@@ -307,6 +307,9 @@ LEDGER_SEARCH_SCAN_ROWS = 2_000
 # more, else shown as "this many or more" (rectify.tasks.views.limited_search_counts): counting every match of a
 # common word read each one (整改, in 145,012 of 300,000 tasks: 370 ms).
 LEDGER_SEARCH_COUNT_LIMIT = 1_000
+# The keyword indexes' statistics, from which a search's matches are estimated (rectify.tasks.search_plans.word_share),
+# are read again after this many seconds in each process (they change when the table is analysed).
+RECTIFY_SEARCH_STATISTICS_SECONDS = float(os.environ.get("RECTIFY_SEARCH_STATISTICS_SECONDS", "300"))
 # Exports of more rows than this are built by a background job (progress page, then a download link).
 RECTIFY_EXPORT_BACKGROUND_ROWS = int(os.environ.get("RECTIFY_EXPORT_BACKGROUND_ROWS", "2000"))
 # A background export's file is kept this long for the person who asked, then removed.

@@ -36,7 +36,7 @@ from .hooks import prepare_for_display
 from .milestones import MilestoneRow, milestones_by_task, milestones_read
 from .models import Assignment, Measure, Task, overdue_q, task_label
 from .paging import ledger_walk, order_for_page, walk_window, walked_page
-from .search_plans import checks_text, limited_search_counts, scope_size, search_words
+from .search_plans import expected_matches, limited_search_counts, scope_size, search_words
 from .services import create_task, transition_task, update_task
 from .states import TASK_TRANSITIONS, AssignmentState, TaskState
 
@@ -56,11 +56,12 @@ def chosen_filters(ledger_filter: LedgerFilter) -> bool:
     return bool(ledger_filter.is_bound and ledger_filter.is_valid())
 
 
-def ledger_queryset(request: AuthedRequest, *, words: str = "index") -> tuple[LedgerFilter, QuerySet[Task]]:
+def ledger_queryset(request: AuthedRequest, *, words: str | None = "index") -> tuple[LedgerFilter, QuerySet[Task]]:
     """The caller's tasks narrowed by the request's filters: shared by the page and the export (``words``: how
-    a search's words are looked up, ``filters.task_search_q``)."""
+    a search's words are looked up, ``filters.task_search_q``; None: every filter but the search)."""
     ledger_filter = ledger_filter_of(request)
-    tasks = ledger_filter.narrowed(words=words) if chosen_filters(ledger_filter) else ledger_filter.queryset
+    without = ("q",) if words is None else ()
+    tasks = ledger_filter.narrowed(words=words, without=without) if chosen_filters(ledger_filter) else ledger_filter.queryset
     if tasks.query.order_by:  # a chosen order, ties broken by the ledger's own: pages never overlap or skip
         tasks = tasks.order_by(*tasks.query.order_by, "plan_id", "id")
     tasks = tasks.select_related("region__parent")  # what a row shows (the plan and inspection joined too: 4.8 → 2.6 ms a page)
@@ -155,13 +156,17 @@ def filters_without_state(request: AuthedRequest) -> Any:
     return without_state
 
 
-def counted_tasks(request: AuthedRequest, without_state: Any, words: str = "index") -> QuerySet[Task]:
+def counted_tasks(request: AuthedRequest, without_state: Any, words: str | None = "index") -> QuerySet[Task]:
     """The tasks the counts above the ledger count: the caller's, narrowed by the filters but the state (those of the
-    page's own form when it is valid; else their own, which may be)."""
+    page's own form when it is valid; else their own, which may be) and, ``words`` None, but the search."""
     page_filter = ledger_filter_of(request)
     if chosen_filters(page_filter):
-        return page_filter.narrowed(words=words, without=("state",))
-    count_filter = LedgerFilter(without_state or None, queryset=Task.objects.visible_to(request.user), user=request.user, words=words)
+        return page_filter.narrowed(words=words, without=("state",) if words else ("state", "q"))
+    if words is None:
+        without_state = without_state.copy()
+        without_state.pop("q", None)
+    count_filter = LedgerFilter(without_state or None, queryset=Task.objects.visible_to(request.user), user=request.user,
+                                words=words or "index")
     tasks: QuerySet[Task] = count_filter.qs if count_filter.is_bound and count_filter.is_valid() else count_filter.queryset
     return tasks
 
@@ -214,8 +219,10 @@ def ledger(request: AuthedRequest) -> HttpResponse:
         total = sum(c["count"] for c in counted[0] if not states or c["value"] in states)
     countless = later or (counted is not None and counted.more_than is not None)  # too many matches to count
     rows = total
-    if rows is None and countless:  # PostgreSQL's estimate; of a search whose text is checked, from its pairs alone
-        rows = planned_rows(ledger_queryset(request, words="pairs" if checks_text(request.GET.get("q", "")) else "index")[1])
+    if rows is None and countless:  # PostgreSQL's estimate; of a search, its tasks' × its words' share
+        text = chosen.get("q")
+        unsearched = ledger_queryset(request, words=None)[1].select_related(None).values("pk")  # the rows alone, no join
+        rows = expected_matches(text, unsearched) if text else planned_rows(unsearched)
     # Rows of every region or of a whole province, no other place chosen: spread over the plan order, which is walked
     # (``order_for_page``); with words chosen too, a window of it when they are common enough (``walk_window``), else
     # the matches sorted, their words looked up as ``search_words`` chooses.

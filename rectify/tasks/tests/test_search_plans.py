@@ -178,3 +178,48 @@ def test_a_common_word_of_several_characters_is_expected_common(world: SimpleNam
                        " AND UPPER(search_text) LIKE '%生态环境%'")
         guessed = int(re.search(r"rows=(\d+)", cursor.fetchone()[0]).group(1))
     assert 5 * 120 / guessed > settings.LEDGER_WALK_SEARCH_ROWS, guessed
+
+
+@postgres_only
+def test_a_words_share_is_its_rarest_pairs(world: SimpleNamespace, make_task: Any) -> None:
+    """黑臭水体 in 10 of 40 tasks, 扬尘 in the other 30: its three pairs lie together, so its share is theirs (¼), where
+    PostgreSQL, multiplying them, expects a handful; a word held by no task is taken at most ``UNCOMMON_ELEMENT_SHARE``;
+    two words multiply; a one-character word's share is its character's."""
+    for i in range(40):
+        make_task(seq=str(i + 1), problem="城区黑臭水体整治" if i % 4 == 0 else "工地扬尘管控")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tasks_task")
+        cursor.execute("EXPLAIN SELECT 1 FROM tasks_task WHERE rectify_text_grams(search_text) @> rectify_word_grams('黑臭水体')")
+        multiplied = int(re.search(r"rows=(\d+)", cursor.fetchone()[0]).group(1))
+    assert multiplied <= 2
+    assert search_plans.word_share("黑臭水体") == pytest.approx(0.25)
+    assert search_plans.expected_matches("黑臭水体", Task.objects.all()) == 10
+    assert search_plans.word_share("鳄鱼") <= search_plans.UNCOMMON_ELEMENT_SHARE
+    assert search_plans.word_share("黑臭 扬尘") == pytest.approx(0.25 * 0.75)
+    assert search_plans.word_share("尘") == pytest.approx(0.75)
+
+
+@postgres_only
+def test_the_statistics_are_read_once_while_kept(world: SimpleNamespace, make_task: Any, settings: Any) -> None:
+    """Read from ``pg_stats`` once per ``RECTIFY_SEARCH_STATISTICS_SECONDS`` per process (0, as the tests run: each use)."""
+    make_task(problem="工地扬尘管控")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tasks_task")
+    for seconds, reads in ((0, 2), (300, 0)):
+        settings.RECTIFY_SEARCH_STATISTICS_SECONDS = 0
+        search_plans.keyword_statistics()  # read and kept
+        settings.RECTIFY_SEARCH_STATISTICS_SECONDS = seconds
+        with CaptureQueriesContext(connection) as ctx:
+            search_plans.word_share("扬尘")
+            search_plans.word_share("扬尘")
+        assert sum("pg_stats" in q["sql"] for q in ctx.captured_queries) == reads
+
+
+def test_no_share_without_statistics(world: SimpleNamespace) -> None:
+    """SQLite has no keyword index; a table never analysed has no statistics: no share (PostgreSQL's own estimate)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'task_search_grams'")
+            if cursor.fetchone()[0]:
+                pytest.skip("an earlier test analysed the table in this database")
+    assert search_plans.word_share("扬尘") is None
