@@ -95,11 +95,10 @@ def word_share(text: str) -> float | None:
     """The share of tasks holding every word of ``text``, from the keyword indexes' statistics (``keyword_statistics``):
     a word's share is its rarest pair's (a one-character word: its character's), a pair outside the most common ones
     taken at half the least common's, at most ``UNCOMMON_ELEMENT_SHARE``, as PostgreSQL takes it; the words' shares
-    multiplied. A word's pairs lie
-    together in the tasks that hold it, where PostgreSQL, multiplying their shares as if they were independent,
-    expected 71 of the 18,608 tasks of 300,000 holding 黑臭水体 and sorted them all for the administrator's page
-    (~100 ms) instead of walking the plan order. None on SQLite, for a search refused as too long, and before the
-    statistics are gathered."""
+    multiplied. A word's pairs lie together in the tasks that hold it, where PostgreSQL, multiplying their shares as if
+    they were independent, expected 71 of the 18,608 tasks of 300,000 holding 黑臭水体 and sorted them all for the
+    administrator's page (~100 ms) instead of walking the plan order. None on SQLite, for a search refused as too long,
+    and before the statistics are gathered."""
     try:
         words = search_terms(text)
     except SearchTooLong:
