@@ -46,3 +46,15 @@ def follow_generations(tables: list[str]) -> migrations.RunPython:
     """The operation that gives each of ``tables`` a token renewed by a trigger on every write (pages keep what
     they read from the table until it changes: ``rectify.core.generations``), and takes them away backwards."""
     return migrations.RunPython(partial(_follow, tables), partial(_unfollow, tables))
+
+
+def _execute_on_postgresql(statements: list[str], apps: Any, schema_editor: Any) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in statements:
+            schema_editor.execute(statement)
+
+
+def on_postgresql(forwards: list[str], backwards: list[str]) -> migrations.RunPython:
+    """The operation that runs ``forwards`` (and ``backwards`` to undo it) on PostgreSQL, nothing on SQLite: the
+    indexes and statistics that only PostgreSQL's planner reads."""
+    return migrations.RunPython(partial(_execute_on_postgresql, forwards), partial(_execute_on_postgresql, backwards))

@@ -3,6 +3,8 @@ one-character word is looked up instead of a ``LIKE`` over every task in scope. 
 written; the build reads every task's text once (about a minute at 300,000 tasks)."""
 from django.db import migrations
 
+from rectify.core.migration_helpers import on_postgresql
+
 CREATE = [
     """
     CREATE OR REPLACE FUNCTION rectify_text_chars(t text) RETURNS text[]
@@ -16,14 +18,6 @@ CREATE = [
 DROP = ["DROP INDEX IF EXISTS task_search_chars", "DROP FUNCTION IF EXISTS rectify_text_chars(text)"]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-    return run
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -31,5 +25,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_run(CREATE), _run(DROP)),
+        on_postgresql(CREATE, DROP),
     ]

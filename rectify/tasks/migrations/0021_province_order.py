@@ -4,6 +4,8 @@ instead of sorting every task of the province. Nothing on SQLite (its province p
 Then ``ANALYZE``: the expression's statistics tell the planner how many tasks each province holds."""
 from django.db import migrations
 
+from rectify.core.migration_helpers import on_postgresql
+
 CREATE = [
     # The path itself carried along: the page's statement keeps the scope's own condition on it (a prefix ``LIKE``), which
     # PostgreSQL, taking the two for independent, expects to keep a few rows of the province; checked in the index
@@ -14,14 +16,6 @@ CREATE = [
 DROP = ["DROP INDEX IF EXISTS task_province_order"]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-    return run
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -29,5 +23,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_run(CREATE), _run(DROP)),
+        on_postgresql(CREATE, DROP),
     ]

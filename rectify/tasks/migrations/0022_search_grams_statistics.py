@@ -4,19 +4,13 @@ tasks, so a word in 18,608 of them was "rare" and its page sorted every match. N
 reads 120,000 sampled tasks instead of 30,000 (about 35 s at 300,000 tasks; autovacuum's later ones alike)."""
 from django.db import migrations
 
+from rectify.core.migration_helpers import on_postgresql
+
 CREATE = [
     "ALTER INDEX task_search_grams ALTER COLUMN 1 SET STATISTICS 400",
     "ANALYZE tasks_task",
 ]
 DROP = ["ALTER INDEX task_search_grams ALTER COLUMN 1 SET STATISTICS -1"]
-
-
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-    return run
 
 
 class Migration(migrations.Migration):
@@ -26,5 +20,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_run(CREATE), _run(DROP)),
+        on_postgresql(CREATE, DROP),
     ]
