@@ -35,13 +35,18 @@ def planned_statement_rows(using: str, sql: str, params: Any) -> int | None:
 
 
 def estimated_table_rows(model: Any) -> float | None:
-    """PostgreSQL's estimate of ``model``'s table rows (its statistics); None on SQLite and for a table never
-    analysed (no estimate to trust)."""
+    """PostgreSQL's estimate of ``model``'s table rows, as its planner makes it: the rows per page its statistics
+    counted (``reltuples`` / ``relpages``) times the pages the table has now. None on SQLite and for a table never
+    analysed or analysed empty (no density to trust): a table analysed when it held nothing kept an estimate of 0
+    rows while it filled, until autovacuum analysed it again."""
     connection = connections[model.objects.db]
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
+        cursor.execute("SELECT reltuples, relpages, pg_relation_size(oid) / current_setting('block_size')::int "
+                       "FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
         row = cursor.fetchone()
-    return None if row is None or float(row[0]) < 0 else float(row[0])
+    if row is None or float(row[0]) < 0 or not row[1]:
+        return None
+    return float(row[0]) / float(row[1]) * float(row[2])
 

@@ -16,7 +16,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
-from .paginator import CountlessPaginator, DeferredPaginator
+from .paginator import CountlessPaginator, DeferredPaginator, KeysOf
 from .params import parse_int
 
 MAX_PAGE = 10_000  # a list not counted: as far as anyone pages
@@ -32,14 +32,16 @@ def page_number(request: HttpRequest, num_pages: int, param: str = "page") -> in
 
 
 def paginate(request: HttpRequest, queryset: Any, per_page: int, *, param: str = "page",
-             deferred: bool = False, count: int | None = None, countless: bool = False) -> Page[Any]:
+             deferred: bool = False, count: int | None = None, countless: bool = False, keys: KeysOf | None = None) -> Page[Any]:
     """One page of ``queryset`` for the request, with the query string its paginator links keep
     (``deferred=True`` for large scoped tables: the page's keys first, see ``core/paginator.py``;
     ``count``: the number of rows when the caller already knows it, which saves the count query;
-    ``countless=True``: no count at all, the links go one page on or back)."""
+    ``countless=True``: no count at all, the links go one page on or back; ``keys``: how a deferred page's keys
+    are found, ``paginator.KeysOf``)."""
     if countless:
-        return _with_links(request, CountlessPaginator(queryset, per_page).page(page_number(request, MAX_PAGE, param)), param)
-    paginator = (DeferredPaginator if deferred else Paginator)(queryset, per_page)
+        countless_pages = CountlessPaginator(queryset, per_page, keys=keys)
+        return _with_links(request, countless_pages.page(page_number(request, MAX_PAGE, param)), param)
+    paginator = DeferredPaginator(queryset, per_page, keys=keys) if deferred else Paginator(queryset, per_page)
     if count is not None:
         paginator.__dict__["count"] = count  # Paginator.count is a cached_property
     return _with_links(request, paginator.page(page_number(request, paginator.num_pages, param)), param)

@@ -8,6 +8,7 @@ every row of the table instead.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -35,16 +36,28 @@ def rows_of_keys(queryset: QuerySet[Any], keys: Any) -> QuerySet[Any]:
     return rows
 
 
+# The keys of a list's rows ``bottom`` to ``top`` (a query of its keys, or an expression answering them).
+KeysOf = Callable[[int, int], Any]
+
+
 class DeferredPaginator(Paginator[Any]):
+    """``keys``: how the keys of a page are found, when not as ``values("pk")[bottom:top]`` of the list."""
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, keys: KeysOf | None = None) -> None:
+        super().__init__(object_list, per_page)
+        self.rows: QuerySet[Any] = object_list
+        self.keys_of = keys
+
+    def keys(self, bottom: int, top: int) -> Any:
+        return self.keys_of(bottom, top) if self.keys_of else self.rows.values("pk")[bottom:top]
+
     def page(self, number: Any) -> Page[Any]:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        queryset: Any = self.object_list
-        keys = queryset.values("pk")[bottom:top]
-        return Page(list(rows_of_keys(queryset, keys)), number, self)
+        return Page(list(rows_of_keys(self.rows, self.keys(bottom, top))), number, self)
 
 
 class CountlessPage(Page[Any]):
@@ -75,6 +88,5 @@ class CountlessPaginator(DeferredPaginator):
     def page(self, number: Any) -> Page[Any]:
         number = max(int(number), 1)
         bottom = (number - 1) * self.per_page
-        queryset: Any = self.object_list
-        rows = list(rows_of_keys(queryset, queryset.values("pk")[bottom:bottom + self.per_page + 1]))
+        rows = list(rows_of_keys(self.rows, self.keys(bottom, bottom + self.per_page + 1)))
         return CountlessPage(rows[:self.per_page], number, self, more=len(rows) > self.per_page)

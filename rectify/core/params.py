@@ -137,9 +137,18 @@ def search_terms(text: str | None) -> list[str]:
     return words
 
 
+def caseless(word: str) -> bool:
+    """Whether ``word`` has no letter with a case (Chinese characters, digits, punctuation): a text holds it
+    upper-cased exactly when it holds it as it is, so finding it needs no upper-casing of each text checked
+    (``UPPER(text) LIKE`` cost three times a plain ``LIKE`` on PostgreSQL)."""
+    return word.upper() == word == word.lower()
+
+
 def search_q(text: str | None, field: str, lookup: str = "icontains") -> models.Q:
-    """All the words of ``text`` in ``field`` (case-insensitive); raises ``SearchTooLong``."""
+    """All the words of ``text`` in ``field`` (case-insensitive: a ``caseless`` word's ``icontains`` is a plain
+    ``contains``); raises ``SearchTooLong``."""
     q = models.Q()
     for word in search_terms(text):
-        q &= models.Q(**{f"{field}__{lookup}": word})
+        word_lookup = "contains" if lookup == "icontains" and caseless(word) else lookup
+        q &= models.Q(**{f"{field}__{word_lookup}": word})
     return q

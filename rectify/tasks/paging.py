@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import CharField, Func, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import Exact
 
 from rectify.accounts.scope import subtree_paths
 from rectify.core.estimates import estimated_table_rows, planned_rows
 from rectify.core.ordering import sorted_after_filter
 from rectify.core.pagination import page_number, paginate
+from rectify.core.paginator import KeysOf
 from rectify.core.types import AnyUser, AuthedRequest
 
 from .models import Task
@@ -123,15 +126,47 @@ def walked_rows(request: AuthedRequest, walk: str) -> float | None:
 def walked_page(request: AuthedRequest, tasks: QuerySet[Task], window: int, total: int | None, countless: bool,
                 walk: str = EVERY_REGION) -> Any:
     """The page of ``tasks`` (a search, its words checked row by row) among the first ``window`` tasks in the
-    ledger's order (of ``walk``), which the database walks through the order's index however few
-    matches its statistics expect; None when the window holds too few of them for a whole page (sort instead).
+    ledger's order (of ``walk``), which the database walks through the order's index however few matches its
+    statistics expect (``window_keys``); None when the window holds too few of them for a whole page (sort instead).
     Asked for the order with the words as the only condition, PostgreSQL expected 10 matches of a word held by
     3,532 of 30,000 tasks, read them all and sorted (90 ms)."""
-    walked = walked_order(Task.objects.visible_to(request.user), walk).order_by("plan_id", "id").values("pk")[:window]
-    page = paginate(request, tasks.filter(pk__in=walked), settings.LEDGER_PAGE_SIZE, deferred=True, count=total,
-                    countless=countless)
+    # The window is the order's own rows, the caller's scope checked outside it with the other conditions: with the
+    # scope's prefix ``LIKE`` in it, PostgreSQL multiplied the two conditions' shares, expected 301 of a province's
+    # 9,677 tasks, and sorted them all (whole rows, on disk: 31 ms) rather than walk its index (4 ms).
+    walked = walked_order(Task.objects.all(), walk).order_by("plan_id", "id")[:window]
+    keys = window_keys(tasks, walked)
+    if keys is None:
+        return None
+    page = paginate(request, tasks, settings.LEDGER_PAGE_SIZE, deferred=True, count=total, countless=countless, keys=keys)
     shown = len(page.object_list)
     if countless:
         return page if page.has_next() and shown == settings.LEDGER_PAGE_SIZE else None
     bottom = (page.number - 1) * settings.LEDGER_PAGE_SIZE
     return page if shown == min(settings.LEDGER_PAGE_SIZE, (total or 0) - bottom) else None
+
+
+def window_keys(tasks: QuerySet[Task], window: QuerySet[Task]) -> KeysOf | None:
+    """The keys of ``tasks``' rows ``bottom`` to ``top`` among the rows of ``window`` (the first tasks of a plan
+    order, ``walked_page``), ``tasks``' conditions checked on each row of the window as it is read, in its order:
+    ``SELECT id FROM (window) tasks_task WHERE conditions ORDER BY plan_id, id LIMIT … OFFSET …``. The window is read
+    no further than the page's last match, through its index whatever PostgreSQL expects of the conditions. Written
+    as the window's keys joined to the matches (``id IN (window) AND conditions``), PostgreSQL read the whole table
+    with the conditions when it expected few matches (a ``LIKE``'s guess) and hashed the window against them: the
+    administrator's page 20 of 污水, 150 ms at 30,000 tasks. None for conditions on other tables (a join) or none
+    to meet."""
+    table = Task._meta.db_table
+    if set(tasks.query.alias_map) - {table}:
+        return None
+    try:
+        where_sql, where_params = tasks.query.get_compiler(using=tasks.db).compile(tasks.query.where)
+    except EmptyResultSet:
+        return None
+    window_sql, window_params = window.query.sql_with_params()
+    quoted = connection.ops.quote_name(table)
+    condition = f" WHERE {where_sql}" if where_sql else ""
+
+    def keys(bottom: int, top: int) -> RawSQL:
+        return RawSQL(f"SELECT {quoted}.id FROM ({window_sql}) {quoted}{condition} "  # noqa: S608,S611 (compiled by Django)
+                      f"ORDER BY {quoted}.plan_id, {quoted}.id LIMIT {top - bottom:d} OFFSET {bottom:d}",
+                      (*window_params, *where_params))
+    return keys

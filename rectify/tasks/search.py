@@ -23,7 +23,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models.lookups import IContains, Lookup
+from django.db.models.lookups import Contains, IContains, Lookup
+
+from rectify.core.params import caseless
 
 INDEX_NAME = "task_search_grams"
 CHARS_INDEX_NAME = "task_search_chars"
@@ -72,7 +74,7 @@ class GramContains(Lookup):
     lookup_name = "gram_contains"
 
     def as_sql(self, compiler: Any, connection: Any) -> Any:  # (sql, params), as every lookup
-        sql, params = compiler.compile(IContains(self.lhs, self.rhs))
+        sql, params = compiler.compile(any_case_contains(self.lhs, self.rhs))
         return sql, list(params)
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
@@ -98,7 +100,7 @@ class GramPairs(Lookup):
     lookup_name = "gram_pairs"
 
     def as_sql(self, compiler: Any, connection: Any) -> Any:  # (sql, params), as every lookup
-        sql, params = compiler.compile(IContains(self.lhs, self.rhs))
+        sql, params = compiler.compile(any_case_contains(self.lhs, self.rhs))
         return sql, list(params)
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
@@ -108,6 +110,11 @@ class GramPairs(Lookup):
             return self.as_sql(compiler, connection)  # type: ignore[no-any-return]
         lhs_sql, lhs_params = compiler.compile(self.lhs)
         return f"rectify_text_grams({lhs_sql}) @> rectify_word_grams(%s)", [*lhs_params, self.rhs]
+
+
+def any_case_contains(lhs: Any, word: str) -> Lookup:
+    """``icontains``, or ``contains`` for a ``caseless`` word (the same rows, no text upper-cased)."""
+    return Contains(lhs, word) if caseless(word) else IContains(lhs, word)
 
 
 def char_condition(compiler: Any, lhs: Any, char: str) -> tuple[str, list[Any]]:

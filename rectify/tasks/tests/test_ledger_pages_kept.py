@@ -142,6 +142,51 @@ def test_a_search_of_the_whole_ledger_walked_or_sorted_holds_the_plain_rows(walk
             assert all(("rectify_text_grams" not in sql) == (walk_rows > 0) for sql in rows_sql), rows_sql
 
 
+WALKED_FILTERS: list[tuple[dict[str, str], Any]] = [
+    ({"q": "扬尘", "state": TaskState.IN_PROGRESS}, lambda qs: qs.filter(task_search_q("扬尘"), state=TaskState.IN_PROGRESS)),
+    ({"q": "扬尘", "overdue": "on"}, lambda qs: qs.filter(task_search_q("扬尘"), overdue_q(TODAY))),
+    ({"q": "污水", "long_term": "false"}, lambda qs: qs.filter(task_search_q("污水"), long_term=False)),
+]
+
+
+@pytest.mark.parametrize("walk_rows", [0, 10**9])
+@pytest.mark.parametrize("index", range(len(WALKED_FILTERS)))
+@pytest.mark.parametrize("who", ["admin", "province_office"])
+def test_a_walked_search_with_more_filters_checks_them_on_each_row_of_the_window(
+        who: str, index: int, walk_rows: int, world: SimpleNamespace, ledger: None, login: Any, settings: Any,
+        monkeypatch: Any) -> None:
+    """A search with a state, past its deadline or not long-term, walked or sorted: the rows of the plain query. Walked
+    (PostgreSQL), the page's keys are read from the window of the plan order as a subquery, every condition checked
+    outside it (``paging.window_keys``), so that the database walks the window's index and stops at the page's last
+    match: written as ``id IN (window) AND conditions``, PostgreSQL read the whole table with the conditions when it
+    expected few matches and hashed the window against them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rectify.tasks import paging
+
+    settings.LEDGER_PAGE_SIZE = 2
+    settings.LEDGER_WALK_SEARCH_ROWS = walk_rows
+    monkeypatch.setattr(paging, "WALKED_ROWS_PER_MATCH", 10**9)  # walked however few the matches of so small a ledger
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE tasks_task")
+    query, narrow = WALKED_FILTERS[index]
+    user = getattr(world, who)
+    ids = list(narrow(Task.objects.visible_to(user)).order_by("plan_id", "id").values_list("pk", flat=True))
+    assert len(ids) > 2, "one page proves no order"
+    last = -(-len(ids) // 2)
+    client = login(user)
+    walked = 0
+    for page in sorted({1, (last + 1) // 2, last}):
+        with CaptureQueriesContext(connection) as ctx:
+            assert page_ids(client, query, page) == ids[(page - 1) * 2:page * 2], (who, query, page)
+        windows = [q["sql"] for q in ctx.captured_queries
+                   if re.search(r'FROM \(SELECT .+ ORDER BY .+ LIMIT \d+\) "tasks_task" WHERE .*"search_text"', q["sql"])]
+        walked += bool(windows)
+    assert (walked > 0) == (connection.vendor == "postgresql" and walk_rows > 0)
+
+
 def test_a_walk_that_finds_too_few_matches_gives_way_to_the_sort(world: SimpleNamespace, make_task: Any, login: Any,
                                                                 settings: Any) -> None:
     """Words that all lie at the end of the plan order, where a walk expects them spread: the window walked for

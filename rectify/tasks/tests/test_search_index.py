@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from rectify.core.params import search_q, search_terms
+from rectify.core.params import caseless, search_q, search_terms
 from rectify.tasks.models import Task
 from rectify.tasks.search import INDEX_NAME
 
@@ -50,6 +50,31 @@ def test_search_finds_what_a_plain_scan_finds(world: Any, make_task: Any, login:
     assert found == expected_seqs(text)
     plain = Task.objects.filter(search_q(text, "search_text"))  # the search before the index
     assert found == set(plain.values_list("seq", flat=True))
+
+
+@pytest.mark.parametrize("text", SEARCHES)
+def test_a_walked_search_finds_what_a_plain_scan_finds(world: Any, make_task: Any, login: Any, settings: Any,
+                                                       monkeypatch: Any, text: str) -> None:
+    """The page found by walking the plan order and checking each row's text (``paging.walk_window``, PostgreSQL; SQLite
+    always scans): a ``caseless`` word by a plain ``LIKE``, a word with letters upper-cased on both sides."""
+    from rectify.tasks import paging
+
+    settings.LEDGER_WALK_SEARCH_ROWS = 10**9
+    monkeypatch.setattr(paging, "WALKED_ROWS_PER_MATCH", 10**9)
+    for i, problem in enumerate(PROBLEMS, 1):
+        make_task(seq=f"S{i}", problem=problem, target="达标排放")
+    assert listed_seqs(login(world.admin).get("/ledger/", {"q": text})) == expected_seqs(text)
+
+
+def test_only_a_word_with_letters_of_a_case_is_upper_cased() -> None:
+    """``UPPER(text) LIKE`` cost three times a plain ``LIKE`` on PostgreSQL: a word with no letter of a case (Chinese,
+    digits, punctuation) is found as it is, one with such a letter upper-cased on both sides."""
+    assert all(caseless(w) for w in ("污水", "100%", "，水", "2.5"))
+    assert not any(caseless(w) for w in ("cod", "Co", "PM2.5", "ǰ", "ß", "Ⅻ号"))
+    sql = str(Task.objects.filter(search_q("污水 Cod", "search_text")).query)
+    if connection.vendor == "postgresql":
+        assert re.search(r'(?<!UPPER\()"tasks_task"\."search_text"::text LIKE %污水%', sql), sql
+        assert 'UPPER("tasks_task"."search_text"::text) LIKE UPPER(%Cod%)' in sql, sql
 
 
 def test_a_unit_name_is_searchable(world: Any, make_task: Any, login: Any) -> None:
