@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 import django_filters
@@ -16,7 +17,7 @@ from rectify.accounts.scope import region_scope_key
 from rectify.core import generations
 from rectify.core.filters import OrderingFilter
 from rectify.core.forms import DateInput
-from rectify.core.params import IdChoiceFilter, SearchTooLong, search_q, search_terms
+from rectify.core.params import MAX_SEARCH_TERM_CHARS, MAX_SEARCH_TERMS, IdChoiceFilter, SearchTooLong, caseless, search_q, search_terms
 from rectify.core.types import AnyUser
 from rectify.inspections.models import Inspection, Plan, inspection_label
 from rectify.regions.models import Region, Unit
@@ -36,6 +37,17 @@ def task_search_q(text: str | None, *, words: str = "index") -> Q:
     ledger's page or counts of a common word: ``paging.walk_window``, ``search_counts``); ``pairs``, the
     index's condition alone, a superset of the matches for PostgreSQL to estimate (``planned_matches``)."""
     return search_q(text, "search_text", WORD_LOOKUPS[words])
+
+
+# The filters looked up as words (``LedgerFilter.words``): the search, and the section title, which the search text holds.
+WORD_FILTERS = ("q", "section")
+
+
+def searched_text(values: Mapping[str, Any]) -> str:
+    """The words a ledger page looks up (``WORD_FILTERS``: its search's and its section's), as far as the search's
+    limits allow: what ``search_plans`` estimates their matches from and chooses how to find them by."""
+    words = dict.fromkeys(w[:MAX_SEARCH_TERM_CHARS] for name in WORD_FILTERS for w in str(values.get(name) or "").split())
+    return " ".join(list(words)[:MAX_SEARCH_TERMS])
 
 
 def check_search(value: str) -> None:
@@ -115,7 +127,7 @@ class LedgerFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(label="状态", choices=TaskState.choices, widget=forms.CheckboxSelectMultiple)
     deadline_from = django_filters.DateFilter(label="时限起", field_name="deadline", lookup_expr="gte", widget=DateInput)
     deadline_to = django_filters.DateFilter(label="时限止", field_name="deadline", lookup_expr="lte", widget=DateInput)
-    section = django_filters.CharFilter(label="章节", field_name="section_title", lookup_expr="icontains")
+    section = django_filters.CharFilter(label="章节", method="filter_section")
     overdue = django_filters.BooleanFilter(label="仅看逾期", method="filter_overdue", widget=forms.CheckboxInput)
     needs_completion = django_filters.BooleanFilter(
         label="仅看待完善", method="filter_needs_completion", widget=forms.CheckboxInput,
@@ -210,6 +222,16 @@ class LedgerFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
         return queryset.filter(task_search_q(value, words=self.words))
+
+    def filter_section(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
+        """Tasks whose section title holds ``value`` (any case), looked up as the search's words are (``words``): each
+        row's title checked (``scan``: a walked page), or the tasks first narrowed through the keyword index, whose
+        search text holds the section title. A title held by few tasks was a ``LIKE`` over every task in scope: 250 ms
+        for the administrator at 300,000 tasks."""
+        held = Q(section_title__contains=value) if caseless(value) else Q(section_title__icontains=value)
+        if self.words == "scan":
+            return queryset.filter(held)
+        return queryset.filter(Q(search_text__gram_contains=value), held)
 
     def filter_region(self, queryset: QuerySet[Task], name: str, value: Region | None) -> QuerySet[Task]:
         return queryset.filter(region_path__startswith=value.path) if value else queryset

@@ -28,7 +28,7 @@ from rectify.core.params import SearchTooLong, search_terms
 from rectify.core.types import AnyUser, AuthedRequest
 
 from .counts import LedgerCounts, tasks_in_scope
-from .filters import task_search_q
+from .filters import searched_text, task_search_q
 from .models import Task, overdue_q
 from .search import CHARS_INDEX_NAME as CHARS_INDEX
 from .search import INDEX_NAME as GRAMS_INDEX
@@ -165,28 +165,34 @@ def scope_size(request: HttpRequest, user: AnyUser | None = None) -> int | None:
     return request._rectify_scope_size  # type: ignore[attr-defined,no-any-return]
 
 
-def search_words(request: AuthedRequest) -> str:
-    """How a ledger page's search words are looked up (``words_for``)."""
-    return words_for(request.user, request.GET.get("q", ""), request)
+def search_words(request: AuthedRequest, narrowed: Callable[[], int | None] | None = None) -> str:
+    """How a ledger page's search words are looked up (``words_for``); ``narrowed``: the tasks its other filters leave
+    (PostgreSQL's estimate), when it has any."""
+    return words_for(request.user, searched_text(request.GET), request, narrowed)
 
 
-def words_for(user: AnyUser, text: str | None, request: HttpRequest) -> str:
+def words_for(user: AnyUser, text: str | None, request: HttpRequest, narrowed: Callable[[], int | None] | None = None) -> str:
     """How ``user``'s search for ``text`` looks its words up (``filters.task_search_q``): ``scan`` when checking
-    every task of the caller's scope costs less than the index's entries and candidates for the words, else
-    ``index``. The whole ledger (the administrator) is never scanned for a page: ``paging.walk_window`` walks a
-    window of it for a common word. Chosen once per request (the page and its counts ask alike)."""
+    every task of the caller's scope — or of the tasks other filters leave (``narrowed``) — costs less than the index's
+    entries and candidates for the words, else ``index``. The whole ledger (the administrator) is never scanned for a
+    page: ``paging.walk_window`` walks a window of it for a common word. Chosen once per request (the page and its
+    counts ask alike)."""
     text = (text or "").strip()
     chosen: dict[tuple[int | None, str], str] = request.__dict__.setdefault("_rectify_search_words", {})
     key = (user.pk, text)
     if key not in chosen:
-        chosen[key] = _words_for(user, text, request)
+        chosen[key] = _words_for(user, text, request, narrowed)
     return chosen[key]
 
 
-def _words_for(user: AnyUser, text: str, request: HttpRequest) -> str:
-    if not text or subtree_paths(user) == [""] or connections[Task.objects.db].vendor != "postgresql":
+def _words_for(user: AnyUser, text: str, request: HttpRequest, narrowed: Callable[[], int | None] | None) -> str:
+    if not text or connections[Task.objects.db].vendor != "postgresql":
         return "index"
-    in_scope = scope_size(request, user)
+    in_scope = narrowed() if narrowed is not None else None
+    if in_scope is None:
+        if subtree_paths(user) == [""]:
+            return "index"
+        in_scope = scope_size(request, user)
     if in_scope is None:  # a unit role's tasks: PostgreSQL's estimate
         in_scope = planned_rows(Task.objects.visible_to(user))
     if in_scope is None:

@@ -39,8 +39,7 @@ from .excel import MAX_UPLOAD_BYTES, ExcelError, read_ledger, write_template
 from .excel_export import ledger_ids, ledger_rows, write_rows
 from .excel_import import ImportPreview, ImportRefused, apply_preview, build_preview
 from .jobs import LEDGER_EXPORT
-from .search_plans import search_words
-from .views import ledger_queryset
+from .views import ledger_queryset, page_words
 
 TOKEN_SALT = "rectify.tasks.excel-import"  # noqa: S105 - a signing namespace, not a secret (the key is SECRET_KEY)
 TOKEN_MAX_AGE = 6 * 3600
@@ -55,7 +54,7 @@ def export_ledger(request: AuthedRequest) -> HttpResponse:
     ``RECTIFY_EXPORT_BACKGROUND_ROWS`` rows is then built by a background job (progress page and
     download link), a smaller one at once.
     """
-    ledger_filter, tasks = ledger_queryset(request, words=search_words(request))
+    ledger_filter, tasks = ledger_queryset(request, words=page_words(request))
     if ledger_filter.is_bound and not ledger_filter.is_valid():
         # Never export everything when the filters asked for less: say what is wrong instead.
         errors = form_errors(ledger_filter.form)
