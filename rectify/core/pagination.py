@@ -38,10 +38,11 @@ def paginate(request: HttpRequest, queryset: Any, per_page: int, *, param: str =
     ``count``: the number of rows when the caller already knows it, which saves the count query;
     ``countless=True``: no count at all, the links go one page on or back; ``keys``: how a deferred page's keys
     are found, ``paginator.KeysOf``)."""
+    found_by = {"keys": keys} if keys is not None else {}
     if countless:
-        countless_pages = CountlessPaginator(queryset, per_page, keys=keys)
+        countless_pages = CountlessPaginator(queryset, per_page, **found_by)
         return _with_links(request, countless_pages.page(page_number(request, MAX_PAGE, param)), param)
-    paginator = DeferredPaginator(queryset, per_page, keys=keys) if deferred else Paginator(queryset, per_page)
+    paginator = DeferredPaginator(queryset, per_page, **found_by) if deferred else Paginator(queryset, per_page)
     if count is not None:
         paginator.__dict__["count"] = count  # Paginator.count is a cached_property
     return _with_links(request, paginator.page(page_number(request, paginator.num_pages, param)), param)

@@ -59,7 +59,7 @@ def check_search(value: str) -> None:
 
 class LedgerOrdering(OrderingFilter):
     """序号 sorts by plan, then naturally (1, 2, … 10, 11: ``Task.seq_key``) as in the Excel export; every
-    sort ends with the id, so that pages neither repeat nor skip a task."""
+    sort ends with the id, so that pages neither repeat nor skip a task (each order has its index, ``Task.Meta.indexes``)."""
 
     def filter(self, qs: QuerySet[Task], value: Any) -> QuerySet[Task]:
         if not value:
@@ -124,7 +124,8 @@ class LedgerFilter(django_filters.FilterSet):
     region_name = django_filters.CharFilter(label="区划（含下级）", method="filter_region_name", validators=[check_search])
     unit = IdChoiceFilter(label="单位", queryset=Unit.objects.none(), method="filter_unit", widget=forms.HiddenInput)
     unit_name = django_filters.CharFilter(label="单位", method="filter_unit_name", validators=[check_search])
-    state = django_filters.MultipleChoiceFilter(label="状态", choices=TaskState.choices, widget=forms.CheckboxSelectMultiple)
+    state = django_filters.MultipleChoiceFilter(label="状态", choices=TaskState.choices, widget=forms.CheckboxSelectMultiple,
+                                               distinct=False)  # a column of the task: no join to repeat a row
     deadline_from = django_filters.DateFilter(label="时限起", field_name="deadline", lookup_expr="gte", widget=DateInput)
     deadline_to = django_filters.DateFilter(label="时限止", field_name="deadline", lookup_expr="lte", widget=DateInput)
     section = django_filters.CharFilter(label="章节", method="filter_section")

@@ -104,7 +104,14 @@ class Task(VersionedModel):
             models.Index(fields=["plan", "seq"], name="task_plan_seq"),
             models.Index(fields=["plan", "seq_key", "id"], name="task_plan_seq_key"),  # the ledger's 序号 sort
             models.Index(fields=["state", "deadline"], name="task_state_deadline"),
-            models.Index(fields=["updated_at"], name="task_updated_at"),  # API updated_since, "最近更新"
+            models.Index(fields=["updated_at", "id"], name="task_updated_order"),  # API updated_since, "最近更新"
+            # The ledger's other chosen orders, either way, ties broken by the id (``filters.LedgerOrdering``): the
+            # administrator's page of a search in one of them is found by walking its index (``paging.window_order``).
+            # The update time's ties are few: read backwards, its index is re-sorted within each.
+            models.Index(fields=["deadline", "id"], name="task_deadline_order"),
+            models.Index(fields=["-deadline", "id"], name="task_deadline_desc_order"),
+            models.Index(fields=["state", "id"], name="task_state_order"),
+            models.Index(fields=["-state", "id"], name="task_state_desc_order"),
             # The ledger of a region subtree: a prefix range on the path, then the page order.
             models.Index(fields=["region_path", "plan", "id"], name="task_region_path_order",
                          opclasses=["varchar_pattern_ops", "", ""]),

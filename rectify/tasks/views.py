@@ -35,7 +35,7 @@ from .forms import TaskForm
 from .hooks import prepare_for_display
 from .milestones import MilestoneRow, milestones_by_task, milestones_read
 from .models import Assignment, Measure, Task, overdue_q, task_label
-from .paging import ledger_walk, order_for_page, walk_window, walked_in_window, walked_page
+from .paging import ledger_walk, order_for_page, walk_window, walked_in_window, walked_page, window_order
 from .search_plans import expected_matches, limited_search_counts, scope_size, search_words
 from .services import create_task, transition_task, update_task
 from .states import TASK_TRANSITIONS, AssignmentState, TaskState
@@ -62,8 +62,8 @@ def ledger_queryset(request: AuthedRequest, *, words: str | None = "index") -> t
     ledger_filter = ledger_filter_of(request)
     without = WORD_FILTERS if words is None else ()
     tasks = ledger_filter.narrowed(words=words, without=without) if chosen_filters(ledger_filter) else ledger_filter.queryset
-    if tasks.query.order_by:  # a chosen order, ties broken by the ledger's own: pages never overlap or skip
-        tasks = tasks.order_by(*tasks.query.order_by, "plan_id", "id")
+    if tasks.query.order_by and tasks.query.order_by[-1] not in ("id", "-id"):  # a chosen order, ties broken by the
+        tasks = tasks.order_by(*tasks.query.order_by, "plan_id", "id")  # ledger's own: pages never overlap or skip
     tasks = tasks.select_related("region__parent")  # what a row shows (the plan and inspection joined too: 4.8 → 2.6 ms a page)
     return ledger_filter, tasks
 
@@ -244,7 +244,7 @@ def ledger(request: AuthedRequest) -> HttpResponse:
     walk = ledger_walk(request.user, chosen)
     page = None
     if walk is not None and walked_in_window(chosen, text):
-        window = None if chosen.get("ordering") else walk_window(request, rows, walk)
+        window = walk_window(request, rows, walk) if window_order(chosen, walk) else None
         if window:
             page = walked_page(request, ledger_rows_only(ledger_queryset(request, words="scan")[1]), window, total, countless, walk)
         walk = None

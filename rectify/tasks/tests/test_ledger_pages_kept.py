@@ -339,3 +339,42 @@ def test_a_search_within_a_units_tasks_checks_their_text_rather_than_the_index(w
         assert searched, query
         if connection.vendor == "postgresql":
             assert any("rectify_text_grams" in sql for sql in searched) == indexed, (query, searched)
+
+
+@pytest.mark.parametrize("walk_rows", [0, 10**9])
+@pytest.mark.parametrize("ordering", ["deadline", "-deadline", "state", "-state", "-updated_at", "seq", "-seq"])
+def test_a_search_in_a_chosen_order_walked_or_sorted_holds_the_plain_rows(ordering: str, walk_rows: int, world: SimpleNamespace,
+                                                                          ledger: None, login: Any, settings: Any,
+                                                                          monkeypatch: Any) -> None:
+    """The administrator's search in an order chosen (整改时限, 状态, 更新时间, 序号, either way): its page found by
+    walking a window of that order's index (``paging.window_order``; migration ``tasks 0023``) or by the sort — the
+    rows of the plain query, ties broken by the id (``filters.LedgerOrdering``). Sorted, the
+    administrator's 生态环境 by state read 230,000 matches: 1.4 s at 300,000 tasks."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rectify.tasks import paging
+
+    settings.LEDGER_PAGE_SIZE = 2
+    settings.LEDGER_WALK_SEARCH_ROWS = walk_rows
+    monkeypatch.setattr(paging, "WALKED_ROWS_PER_MATCH", 10**9)
+    base = timezone.now()
+    for n, task in enumerate(Task.objects.order_by("id")):  # equal update times in pairs: ties broken by the id
+        Task.objects.filter(pk=task.pk).update(updated_at=base - datetime.timedelta(minutes=n // 2))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE tasks_task")
+    field = ordering.lstrip("-")
+    fields = ["plan_id", "seq_key"] if field == "seq" else [field]
+    direction = "-" if ordering.startswith("-") else ""
+    ids = list(Task.objects.filter(task_search_q("扬尘")).order_by(*[direction + f for f in fields], "id")
+               .values_list("pk", flat=True))
+    assert len(ids) > 4
+    last = -(-len(ids) // 2)
+    client = login(world.admin)
+    walked = 0
+    for page in sorted({1, (last + 1) // 2, last}):
+        with CaptureQueriesContext(connection) as ctx:
+            assert page_ids(client, {"q": "扬尘", "ordering": ordering}, page) == ids[(page - 1) * 2:page * 2], (ordering, page)
+        walked += any(re.search(r'FROM \(SELECT .+ LIMIT \d+\) "tasks_task" WHERE', q["sql"]) for q in ctx.captured_queries)
+    assert (walked > 0) == (connection.vendor == "postgresql" and walk_rows > 0)

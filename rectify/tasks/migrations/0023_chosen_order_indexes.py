@@ -1,0 +1,42 @@
+"""The ledger's chosen orders (整改时限 and 状态, either way; 更新时间), each with its ties broken by the id: the
+administrator's page of a search in one of them walks a window of its index (``tasks.paging.window_order``) instead
+of sorting every match (生态环境 by state: 1.4 s at 300,000 tasks). ``task_updated_at`` (the update time alone)
+becomes ``task_updated_order``. Five indexes built under a lock that holds writes to the tasks: ~5 s at 300,000 tasks."""
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('inspections', '0003_follow_generations'),
+        ('regions', '0006_follow_units'),
+        ('tasks', '0022_search_grams_statistics'),
+    ]
+
+    operations = [
+        migrations.RemoveIndex(
+            model_name='task',
+            name='task_updated_at',
+        ),
+        migrations.AddIndex(
+            model_name='task',
+            index=models.Index(fields=['updated_at', 'id'], name='task_updated_order'),
+        ),
+        migrations.AddIndex(
+            model_name='task',
+            index=models.Index(fields=['deadline', 'id'], name='task_deadline_order'),
+        ),
+        migrations.AddIndex(
+            model_name='task',
+            index=models.Index(fields=['-deadline', 'id'], name='task_deadline_desc_order'),
+        ),
+        migrations.AddIndex(
+            model_name='task',
+            index=models.Index(fields=['state', 'id'], name='task_state_order'),
+        ),
+        migrations.AddIndex(
+            model_name='task',
+            index=models.Index(fields=['-state', 'id'], name='task_state_desc_order'),
+        ),
+    ]
