@@ -135,6 +135,27 @@ def test_list_sorts_and_searches_as_the_ledger_page(api_as, world, make_task, lo
     assert bad.json()["errors"][0]["message"] in page.content.decode()
 
 
+def test_a_search_within_a_units_tasks_checks_their_text(api_as, world, make_task):
+    """The API's search with a unit chosen: its words looked up as weighed against the unit's tasks (PostgreSQL's
+    estimate), each one's text checked, not through the keyword index whose lists hold the whole country's tasks
+    (``views.page_words``, shared by the list); without the unit, the administrator's search goes through the index."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(6):
+        make_task(seq=str(n + 1), problem="城区污水直排" if n % 2 else "扬尘治理")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE tasks_task")
+    client = api_as(world.admin)
+    for query, indexed in (({"q": "污水", "unit": str(world.unit_county_env.uuid)}, False), ({"q": "污水"}, True)):
+        with CaptureQueriesContext(connection) as ctx:
+            listed = client.get(TASKS, query).json()["items"]
+        assert sorted(t["seq"] for t in listed) == ["2", "4", "6"]
+        if connection.vendor == "postgresql":
+            assert any("rectify_text_grams" in q["sql"] for q in ctx.captured_queries) == indexed, query
+
+
 def test_pagination(api_as, world, make_task):
     for _ in range(7):
         make_task()

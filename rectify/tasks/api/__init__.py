@@ -21,6 +21,7 @@ from rectify.api.filters import page_filter
 from rectify.api.pagination import CappedPageNumberPagination
 from rectify.api.schemas import Message, StaleOut, ValidationErrorOut
 from rectify.api.since import filter_updated_since, updated_since_param
+from rectify.core.estimates import planned_rows
 from rectify.core.models import ChangeRecord
 from rectify.core.types import AnyUser
 from rectify.core.versioning import StaleEdit
@@ -118,10 +119,13 @@ def list_tasks(
         tasks = tasks.filter(found.subtree_q())
     if unit:
         tasks = tasks.filter(pk__in=Assignment.objects.filter(unit__uuid=unit).values("task_id"))
+    # A search's words looked up as weighed against the tasks the other filters leave (``views.page_words``).
+    narrowing = any([inspection, plan, region, unit, state, overdue, deadline_from, deadline_to])
+    narrowed = (lambda: planned_rows(tasks.values("pk"))) if narrowing else None
     return page_filter(LedgerFilter, tasks, {
         "state": list(state or []), "overdue": overdue and "true", "q": q, "ordering": ordering,
         "deadline_from": deadline_from, "deadline_to": deadline_to,
-    }, user=user, words=words_for(user, q, request))
+    }, user=user, words=words_for(user, q, request, narrowed))
 
 
 @router.get(
