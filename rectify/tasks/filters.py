@@ -207,13 +207,15 @@ class LedgerFilter(django_filters.FilterSet):
     def widgets(self) -> Widgets:
         return Widgets(self)
 
-    def narrowed(self, *, words: str | None = None, without: tuple[str, ...] = ()) -> QuerySet[Task]:
+    def narrowed(self, *, words: str | None = None, without: tuple[str, ...] = (),
+                 base: QuerySet[Task] | None = None) -> QuerySet[Task]:
         """The query set of the validated choices (``qs``) built again without validating the form again: the words
-        looked up by ``words`` (``task_search_q``), the filters ``without`` left out. A ledger page reads its rows,
-        its counts and its estimates from several such query sets: a form validated for each cost ~0.5 ms of CPU."""
+        looked up by ``words`` (``task_search_q``), the filters ``without`` left out, over ``base`` (default: the
+        caller's tasks). A ledger page reads its rows, its counts and its estimates from several such query sets: a
+        form validated for each cost ~0.5 ms of CPU."""
         kept, self.words = self.words, words or self.words
         try:
-            queryset: QuerySet[Task] = self.queryset.all()
+            queryset: QuerySet[Task] = (self.queryset if base is None else base).all()
             for name, value in self.form.cleaned_data.items():
                 if name not in without:
                     queryset = self.filters[name].filter(queryset, value)

@@ -378,3 +378,22 @@ def test_a_search_in_a_chosen_order_walked_or_sorted_holds_the_plain_rows(orderi
             assert page_ids(client, {"q": "扬尘", "ordering": ordering}, page) == ids[(page - 1) * 2:page * 2], (ordering, page)
         walked += any(re.search(r'FROM \(SELECT .+ LIMIT \d+\) "tasks_task" WHERE', q["sql"]) for q in ctx.captured_queries)
     assert (walked > 0) == (connection.vendor == "postgresql" and walk_rows > 0)
+
+
+@pytest.mark.parametrize(("query", "scoped"), [({"unit_name": "生态环境", "q": "扬尘"}, False), ({"region_name": "县"}, False),
+                                               ({"state": TaskState.IN_PROGRESS, "q": "扬尘"}, True)])
+def test_the_estimate_of_a_place_chosen_leaves_out_the_scope(query: dict[str, str], scoped: bool, world: SimpleNamespace,
+                                                             ledger: None, rf: Any) -> None:
+    """A province office's typed unit or region name: the tasks PostgreSQL is asked to estimate (``views.unsearched_tasks``,
+    for the walk and the lookup of the words) are the place's of every province, not also its own scope's — the two
+    conditions, taken for independent, multiplied their shares (its units named 生态环境 and 整改: 25 tasks expected of
+    4,482 at 300,000, and their page sorted). A state is no place: the scope stays. The rows found are the page's own
+    (``test_every_page_holds_the_plain_querys_rows``)."""
+    from rectify.tasks.views import unsearched_tasks
+
+    request = rf.get("/ledger/", query)
+    request.user = world.province_office
+    sql = str(unsearched_tasks(request).query)
+    in_scope = re.search(r'"tasks_task"\."region_path"(::text)? LIKE ' + re.escape(world.province.path) + r"%(?!\d)", sql)
+    assert bool(in_scope) == scoped, sql
+    assert "search_text" not in sql, sql  # the words are estimated apart (``search_plans.expected_matches``)
