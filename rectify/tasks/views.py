@@ -200,14 +200,15 @@ def page_words(request: AuthedRequest) -> str:
     return search_words(request, lambda: planned_rows(unsearched_tasks(request)))
 
 
-def unsearched_tasks(request: AuthedRequest) -> QuerySet[Task]:
+def unsearched_tasks(request: AuthedRequest) -> QuerySet[Task, Any]:
     """The keys of the tasks the page's filters but its words leave, for PostgreSQL to estimate (``planned_rows``,
     ``expected_matches``): of every task when a place is chosen. A region's, a unit's or a plan's tasks lie within the
     caller's scope, and PostgreSQL, taking the two conditions for independent, multiplied their shares: a province
     office's tasks of its units named 生态环境 and 整改 were expected 25 (of 4,482), and their page was sorted."""
     ledger_filter = ledger_filter_of(request)
     if not chosen_filters(ledger_filter):
-        return ledger_filter.queryset.values("pk")
+        every: QuerySet[Task] = ledger_filter.queryset
+        return every.values("pk")
     place = any(ledger_filter.form.cleaned_data.get(name) for name in PLACE_FILTERS)
     return ledger_filter.narrowed(without=WORD_FILTERS, base=Task.objects.all() if place else None).values("pk")
 
