@@ -26,9 +26,9 @@ from .search_plans import scope_size
 # a section) is walked in a window of the order (``walk_window``) when they are common enough.
 PLACE_FILTERS = ("region", "region_name", "unit", "unit_name", "plan", "inspection")
 
-# The places whose rows are walked in a window of the order all the same, when common enough: checked on each row as
-# cheaply as a word (a prefix of the region path). A region name typed, not chosen, names up to 20 regions (市: 20
-# cities), whose tasks the database sorted (20,000 at 300,000 tasks, 140 ms) for a page found in the first hundreds.
+# The places whose rows are walked in a window of the order all the same, when common enough (a window holding too few
+# gives way to the sort). A region or unit name typed, not chosen, names many places (市: 20 cities; 生态环境: a bureau in
+# every county), whose tasks the database sorted (20,000 at 300,000 tasks, 140 ms) for a page found in the first hundreds.
 WINDOWED_PLACES = ("region_name", "unit_name")
 
 # Rows of the order walked for a page of a search that cost about as much as finding and sorting one match through the
@@ -84,7 +84,7 @@ def walked_in_window(chosen: dict[str, Any], text: str) -> bool:
 def window_order(chosen: dict[str, Any], walk: str) -> bool:
     """Whether a window of ``walk``'s order can be walked in the page's order: the plan order (any walk), or an order
     chosen (整改时限, 状态, 更新时间, 序号) over every region, whose index the table has (``Task.Meta.indexes``, its ties
-    broken by the id in its direction: ``filters.LedgerOrdering``). A province's tasks in a chosen order are sorted."""
+    broken by the id: ``filters.LedgerOrdering``). A province's tasks in a chosen order are sorted."""
     return not chosen.get("ordering") or walk == EVERY_REGION
 
 
