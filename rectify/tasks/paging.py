@@ -179,7 +179,7 @@ def window_keys(tasks: QuerySet[Task], window: QuerySet[Task]) -> KeysOf | None:
     to meet."""
     table = Task._meta.db_table
     order = page_order(tasks)
-    columns = {f.name: f.column for f in Task._meta.concrete_fields} | {"plan_id": "plan_id"}
+    columns = {f.attname: f.column for f in Task._meta.concrete_fields}  # the order's names: plan_id, deadline, …
     if set(tasks.query.alias_map) - {table} or not all(isinstance(name, str) and name.lstrip("-") in columns
                                                           for name in order):
         return None
