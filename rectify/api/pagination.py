@@ -27,4 +27,9 @@ class DeferredPageNumberPagination(CappedPageNumberPagination):
         page_size = self._get_page_size(pagination.page_size)
         offset = (pagination.page - 1) * page_size
         keys = queryset.values("pk")[offset:offset + page_size]
-        return {self.items_attribute: rows_of_keys(queryset, keys), "count": self._items_count(queryset)}
+        return {self.items_attribute: rows_of_keys(queryset, keys), "count": self.items_count(queryset, request, **params)}
+
+    def items_count(self, queryset: QuerySet[Any], request: HttpRequest, **params: Any) -> int:
+        """The list's total: a subclass that knows a maintained count of it reads that instead (one instance serves
+        every request: what it needs comes from ``request`` and the view's ``params``)."""
+        return int(self._items_count(queryset))

@@ -1,19 +1,21 @@
 """The caller's own notifications (通知): anyone else's answers 404, as on the page."""
 
 import datetime
+from typing import Any
 from uuid import UUID
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from ninja.params.functions import Query
 
 from rectify.api.access import get_visible, user_of
-from rectify.api.pagination import CappedPageNumberPagination
+from rectify.api.pagination import DeferredPageNumberPagination
 from rectify.api.schemas import Message
 from rectify.notifications import services
 from rectify.notifications.models import Notification
+from rectify.notifications.views import inbox_order
 
 router = Router(tags=["通知"])
 
@@ -39,14 +41,22 @@ def _mine(request: HttpRequest) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user_of(request))
 
 
+class InboxPagination(DeferredPageNumberPagination):
+    """The page's keys from the inbox's index, its count from the caller's maintained counts (``services.counted``)."""
+
+    def items_count(self, queryset: QuerySet[Any], request: HttpRequest, **params: Any) -> int:
+        unread, every = services.counted(user_of(request))
+        return unread if params.get("unread") else every
+
+
 @router.get("", response={200: list[NotificationOut], 401: Message}, summary="我的通知",
             description="只列出调用者本人的通知，未读的在前；unread=true 只看未读。")
-@paginate(CappedPageNumberPagination, page_size=20, max_page_size=500)
+@paginate(InboxPagination, page_size=20, max_page_size=500)
 def list_notifications(request: HttpRequest, unread: bool | None = Query(None, description="true：只看未读")) -> QuerySet[Notification]:
-    notes = _mine(request).annotate(unread=ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField()))
+    notes = _mine(request)
     if unread:
         notes = notes.filter(read_at__isnull=True)
-    return notes.order_by("-unread", "-created_at", "-id")
+    return inbox_order(notes)
 
 
 @router.get("/unread-count", response={200: UnreadOut, 401: Message}, summary="未读通知数")

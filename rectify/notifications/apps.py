@@ -11,9 +11,13 @@ class NotificationsConfig(AppConfig):
         unread count is a Jinja2 global."""
         from django.db.models.signals import post_save
 
+        from rectify.core.counters import register
         from rectify.core.models import ChangeRecord
 
+        from .counters import NOTIFICATION_COUNTS
         from .handoffs import on_change_recorded
+
+        register(NOTIFICATION_COUNTS)  # kept by triggers; checked and repaired by `rectify manage check_counters`
 
         post_save.connect(on_change_recorded, sender=ChangeRecord, dispatch_uid="rectify.notifications.handoffs")
 

@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import ExpressionWrapper, F, Q
 from django.utils import timezone
 
 
@@ -25,7 +26,13 @@ class Notification(models.Model):
         verbose_name = "通知"
         verbose_name_plural = "通知"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_recipient_read")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_recipient_read"),
+            # The list's order (unread first, newest first): a page is its entries of the index, not a sort of
+            # every notification the user ever had.
+            models.Index(F("recipient"), ExpressionWrapper(Q(read_at__isnull=True), output_field=models.BooleanField()).desc(),
+                         F("created_at").desc(), F("id").desc(), name="notification_inbox_order"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -33,3 +40,21 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+class NotificationCount(models.Model):
+    """How many notifications a user has, read or unread: kept by database triggers (``rectify.notifications.counters``),
+    read by the top bar's badge and the list's total instead of counting the user's notifications."""
+
+    recipient_id = models.BigIntegerField()  # no foreign key: the deletion of a user's notifications moves its counts
+    unread = models.BooleanField()
+    n = models.BigIntegerField(default=0)
+    # Concurrent writers add to their own connection's row of a key (``core.counters.SHARDS``); readers sum them.
+    shard = models.SmallIntegerField(default=0, db_default=0)
+
+    scope_exempt = "counts of a user's own notifications; read only for the signed-in user (rectify.notifications.services)"
+
+    class Meta:
+        verbose_name = "通知计数"
+        verbose_name_plural = "通知计数"
+        constraints = [models.UniqueConstraint(fields=["recipient_id", "unread", "shard"], name="notificationcount_key_shard")]

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from rectify.core.types import AnyUser, AuthedUser
 
-from .models import Notification
+from .models import Notification, NotificationCount
 
 if TYPE_CHECKING:
     from rectify.accounts.models import User
@@ -92,14 +92,21 @@ def unread(user: AuthedUser) -> QuerySet[Notification]:
 
 
 def unread_count(user: AnyUser) -> int:
-    """How many of ``unread(user)`` there are: the top bar of every page asks, so the statement is written here
-    (the ORM's count cost ~0.25 ms of CPU to build and compile, the statement ~0.04 ms)."""
+    """How many of ``unread(user)`` there are: the top bar of every page asks. From the maintained counts (a few rows
+    whatever the user's backlog, ``counters``); the statement is written here (the ORM's cost ~0.25 ms of CPU to
+    build and compile, the statement ~0.04 ms)."""
     if not user.is_authenticated:
         return 0
-    sql = f"SELECT COUNT(*) FROM {Notification._meta.db_table} WHERE recipient_id = %s AND read_at IS NULL"  # noqa: S608
-    with connections[router.db_for_read(Notification)].cursor() as cursor:
+    return counted(user)[0]
+
+
+def counted(user: AuthedUser) -> tuple[int, int]:
+    """(unread, all) of the user's notifications, from ``NotificationCount``."""
+    sql = f"SELECT unread, SUM(n) FROM {NotificationCount._meta.db_table} WHERE recipient_id = %s GROUP BY unread"  # noqa: S608
+    with connections[router.db_for_read(NotificationCount)].cursor() as cursor:
         cursor.execute(sql, [user.pk])
-        return int(cursor.fetchone()[0])
+        by_state = {bool(unread): int(n) for unread, n in cursor.fetchall()}
+    return by_state.get(True, 0), by_state.get(True, 0) + by_state.get(False, 0)
 
 
 def mark_read(notification: Notification) -> None:

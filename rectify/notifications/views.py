@@ -27,10 +27,22 @@ class NotificationList(ScopedListView):
     template_name = "notifications/list.html"
     title = "我的通知"
     empty = "暂无通知。"
+    deferred = True  # the page's keys from the index of the order (``notification_inbox_order``), then its rows
 
     def narrow(self, qs: QuerySet[Notification]) -> QuerySet[Notification]:
-        unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
-        return qs.annotate(unread=unread).order_by("-unread", "-created_at", "-id")
+        return inbox_order(qs)
+
+    def count(self, queryset: QuerySet[Notification]) -> int | None:
+        # an anonymous caller was sent to the login page (``ScopedListView.dispatch``)
+        unread, every = services.counted(self.request.user)  # type: ignore[arg-type]
+        self.request._rectify_unread_count = unread  # type: ignore[attr-defined]  # the top bar's badge (``unread_of``)
+        return every
+
+
+def inbox_order(notes: QuerySet[Notification]) -> QuerySet[Notification]:
+    """Unread first, newest first: the order of the index ``notification_inbox_order``."""
+    unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
+    return notes.annotate(unread=unread).order_by("-unread", "-created_at", "-id")
 
 
 notification_list = NotificationList.as_view()

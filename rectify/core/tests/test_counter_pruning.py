@@ -15,6 +15,7 @@ from rectify.dispatch import services as dispatch
 from rectify.dispatch.models import ProgressReport
 from rectify.jobs import services as jobs
 from rectify.jobs.models import Job
+from rectify.notifications.services import mark_all_read, notify
 from rectify.tasks.models import Assignment, TaskCount
 from rectify.tasks.services import task_data_from, transition_task, update_task
 from rectify.tasks.states import TaskState
@@ -53,6 +54,8 @@ def test_the_job_prunes_rows_at_zero_and_every_count_stays(world: Any, make_task
     for task in tasks:
         task.refresh_from_db()
         update_task(task, task_data_from(task, region=world.county2), expected_version=task.version, reason="调整区域")
+    notify([world.county_unit], "调度提醒")  # read: its recipient's unread count goes to 0
+    mark_all_read(world.county_unit)
     zeros = zero_rows()
     assert all(zeros.values()), zeros  # (county, assigned), (county, in progress), the county's reports and pairs …
     assert counters.check_all() == {name: [] for name in counters.COUNTERS}
