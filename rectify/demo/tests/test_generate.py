@@ -139,7 +139,7 @@ def test_each_part_registers_its_filler_and_they_run_in_order() -> None:
     fillers = discover()
     modules = [f.fill.__module__ for f in fillers]
     assert {"rectify.regions.fillers", "rectify.demo.generate.ledger", "rectify.demo.generate.logins",
-            "rectify.acceptance.fillers", "rectify.supervision.fillers"} <= set(modules)
+            "rectify.acceptance.fillers", "rectify.supervision.fillers", "rectify.notifications.fillers"} <= set(modules)
     assert [f.order for f in fillers] == sorted(f.order for f in fillers)
     assert "core.ChangeRecord" in {label for f in fillers for label in f.large}
     output = generate(tasks=60, reports_per_task=2, provinces=2)
@@ -238,6 +238,37 @@ def test_the_counters_are_counted_after_the_load_and_kept_after_it() -> None:
         .update(state=TaskState.CLOSED)
     assert closed() == before + 5
     assert all(not problems for problems in check_all().values()), check_all()
+
+
+def test_each_login_is_told_of_the_tasks_in_its_scope_and_their_counts_are_kept() -> None:
+    """``notifications.fillers``: about ``PER_TASK`` notifications per task in each login's scope, linking to one of
+    them, read but for a backlog (more of the last month's unread); the badge and the list's total are counted."""
+    import datetime
+
+    from rectify.accounts.models import User
+    from rectify.core.counters import check_all
+    from rectify.notifications.fillers import PER_TASK
+    from rectify.notifications.models import Notification
+    from rectify.notifications.services import counted
+
+    generate(tasks=60, reports_per_task=2, provinces=2)
+    assert not check_all()["notifications"]
+    now = timezone.now()
+    for user in User.objects.filter(username__in=["admin", "sheng_zgb", "xian_zgb", "zeren"]):
+        notes = Notification.objects.filter(recipient=user)
+        visible = {str(uuid) for uuid in Task.objects.visible_to(user).values_list("uuid", flat=True)}
+        assert notes.count() == round(len(visible) * PER_TASK) > 0
+        assert {note.url.split("/")[-2] for note in notes} <= visible  # /ledger/<uuid>/: a task the user may see
+        unread, every = counted(user)
+        assert every == notes.count() and unread == notes.filter(read_at__isnull=True).count()
+        assert all(note.read_at is None or note.created_at < note.read_at <= now for note in notes)
+    admin_notes = Notification.objects.filter(recipient__username="admin")
+    recent = admin_notes.filter(created_at__gte=now - datetime.timedelta(days=30))
+    older = admin_notes.exclude(pk__in=recent.values("pk"))
+    assert recent.filter(read_at__isnull=True).count() / recent.count() > older.filter(read_at__isnull=True).count() / older.count()
+    client = Client()
+    client.force_login(User.objects.get(username="sheng_zgb"))
+    assert f"共 {counted(User.objects.get(username='sheng_zgb'))[1]} 条" in client.get("/notifications/").content.decode()
 
 
 def test_objections_are_received_in_their_period_and_resolved_before_the_closure() -> None:
