@@ -7,7 +7,8 @@
 For each role (administrator, province / city / county office, unit, leader, public) and page
 (ledger page 1 and 50, the 待我处理 panel the ledger loads after itself, the common filter — open tasks past their deadline —, a search and its counts (in the page, or loaded after it over a large scope), a task
 detail, the reporting round page, the first page after login, the supervision list, the dispatch
-home, the API's task, task assignment, supervision notice and round report lists): median and p95
+home, the API's task, task assignment, supervision notice and round report lists, the user's notifications (page 1
+and 50, and the API's)): median and p95
 server time through the Django test client, query count, response size, and the ratio to two
 floors: a bare Django view behind the same middleware and login, and the raw SQL of the page's
 rows (the SQL Django sends for them, run on a cursor).
@@ -128,6 +129,8 @@ def pages_of(user: Any, in_scope: int, page_size: int) -> list[tuple[str, str, A
     """(name, URL, the query set of its rows) of each page measured for ``user``."""
     from rectify.accounts.permissions import can
     from rectify.dispatch.models import ProgressReport, ReportingRound
+    from rectify.notifications.models import Notification
+    from rectify.notifications.views import inbox_order
     from rectify.supervision.models import SupervisionNotice
     from rectify.tasks.filters import task_search_q
     from rectify.tasks.models import Assignment, Task, overdue_q
@@ -179,6 +182,11 @@ def pages_of(user: Any, in_scope: int, page_size: int) -> list[tuple[str, str, A
             pages.append(("api round reports", f"/api/v1/dispatch/rounds/{round_.uuid}/reports",
                           ProgressReport.objects.visible_to(user).filter(round=round_)
                           .order_by("unit__name", "assignment__task__seq", "id")[:25]))
+    # The user's notifications (``rectify generate`` tells each login of the tasks in its scope): the list and the API's.
+    notes = inbox_order(Notification.objects.filter(recipient=user))
+    pages += [("notifications", "/notifications/", rows_of(notes, 0)),
+              ("notifications page 50", "/notifications/?page=50", rows_of(notes, 49 * 20)),
+              ("api notifications", "/api/v1/notifications", rows_of(notes, 0))]
     pages.append(("first page after login", "/", rows_of(ordered, 0)))
     return pages
 
