@@ -347,6 +347,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class LoginEventList(ScopedListView):
     model = LoginEvent
+    countless = True  # a log: newest first, never counted whole
+    deferred = True  # the page's keys from the index of its order
     action = "system.audit_log"
     denied = "只有系统管理员可以查看安全审计日志。"
     filterset_class = LoginEventFilter
@@ -362,6 +364,8 @@ class LoginEventList(ScopedListView):
 
 class DataAccessList(ScopedListView):
     model = PersonalDataAccess
+    countless = True  # a log: newest first, never counted whole
+    deferred = True  # the page's keys from the index of its order
     action = LoginEventList.action
     denied = LoginEventList.denied
     table_class = DataAccessTable

@@ -52,6 +52,7 @@ class NotificationCount(models.Model):
     # Concurrent writers add to their own connection's row of a key (``core.counters.SHARDS``); readers sum them.
     shard = models.SmallIntegerField(default=0, db_default=0)
 
+    # Maintained counters: no person reads a row directly; the badge and the list read the signed-in user's own.
     scope_exempt = "counts of a user's own notifications; read only for the signed-in user (rectify.notifications.services)"
 
     class Meta:

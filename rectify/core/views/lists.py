@@ -48,6 +48,9 @@ class ScopedListView(ListView):  # type: ignore[type-arg]
     paginate_by = 20
     page_param: ClassVar[str] = "page"
     deferred: ClassVar[bool] = False  # the page's keys first (``core.paginator.DeferredPaginator``)
+    # No total: the links go one page on or back (``core.paginator.CountlessPaginator``). For a log that only grows
+    # (sign-ins, personal data read): its count read every row of it on every page (2,000,000 sign-ins: 180 ms).
+    countless: ClassVar[bool] = False
     template_name = "core/list.html"
     title: ClassVar[str] = ""
     empty: ClassVar[str] = "暂无记录。"
@@ -115,7 +118,7 @@ class ScopedListView(ListView):  # type: ignore[type-arg]
 
     def paginate_queryset(self, queryset: Any, page_size: int) -> tuple[Any, Any, list[Any], bool]:
         page = paginate(self.request, queryset, page_size, param=self.page_param, deferred=self.deferred,
-                        count=self.count(queryset))
+                        count=None if self.countless else self.count(queryset), countless=self.countless)
         page.object_list = rows = list(page.object_list)
         self.decorate(rows)
         return page.paginator, page, rows, page.has_other_pages()
