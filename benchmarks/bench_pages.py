@@ -8,7 +8,7 @@ For each role (administrator, province / city / county office, unit, leader, pub
 (ledger page 1 and 50, the 待我处理 panel the ledger loads after itself, the common filter — open tasks past their deadline —, a search and its counts (in the page, or loaded after it over a large scope), a task
 detail, the reporting round page, the first page after login, the supervision list, the dispatch
 home, the API's task, task assignment, supervision notice and round report lists, the user's notifications (page 1
-and 50, and the API's)): median and p95
+and 50, and the API's), the administrator's security logs): median and p95
 server time through the Django test client, query count, response size, and the ratio to two
 floors: a bare Django view behind the same middleware and login, and the raw SQL of the page's
 rows (the SQL Django sends for them, run on a cursor).
@@ -127,6 +127,7 @@ def prepare_database(tasks: int) -> None:
 
 def pages_of(user: Any, in_scope: int, page_size: int) -> list[tuple[str, str, Any]]:
     """(name, URL, the query set of its rows) of each page measured for ``user``."""
+    from rectify.accounts.models import LoginEvent, PersonalDataAccess
     from rectify.accounts.permissions import can
     from rectify.dispatch.models import ProgressReport, ReportingRound
     from rectify.notifications.models import Notification
@@ -187,6 +188,15 @@ def pages_of(user: Any, in_scope: int, page_size: int) -> list[tuple[str, str, A
     pages += [("notifications", "/notifications/", rows_of(notes, 0)),
               ("notifications page 50", "/notifications/?page=50", rows_of(notes, 49 * 20)),
               ("api notifications", "/api/v1/notifications", rows_of(notes, 0))]
+    if can(user, "system.audit_log"):  # the security logs (``accounts.fillers``: a year of them), newest first
+        events = LoginEvent.objects.order_by("-at", "-pk")
+        pages += [("sign-in log", "/accounts/audit/logins/", rows_of(events, 0)),
+                  ("sign-in log page 50", "/accounts/audit/logins/?page=50", rows_of(events, 49 * 50)),
+                  ("sign-in log, a username", "/accounts/audit/logins/?username=unit1",
+                   rows_of(events.filter(username__startswith="unit1"), 0)),
+                  ("sign-in log, failed", "/accounts/audit/logins/?result=failed", rows_of(events.filter(success=False), 0)),
+                  ("personal data log", "/accounts/audit/personal-data/",
+                   rows_of(PersonalDataAccess.objects.order_by("-at", "-pk"), 0))]
     pages.append(("first page after login", "/", rows_of(ordered, 0)))
     return pages
 

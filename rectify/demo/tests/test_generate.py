@@ -139,7 +139,8 @@ def test_each_part_registers_its_filler_and_they_run_in_order() -> None:
     fillers = discover()
     modules = [f.fill.__module__ for f in fillers]
     assert {"rectify.regions.fillers", "rectify.demo.generate.ledger", "rectify.demo.generate.logins",
-            "rectify.acceptance.fillers", "rectify.supervision.fillers", "rectify.notifications.fillers"} <= set(modules)
+            "rectify.acceptance.fillers", "rectify.supervision.fillers", "rectify.notifications.fillers",
+            "rectify.accounts.fillers"} <= set(modules)
     assert [f.order for f in fillers] == sorted(f.order for f in fillers)
     assert "core.ChangeRecord" in {label for f in fillers for label in f.large}
     output = generate(tasks=60, reports_per_task=2, provinces=2)
@@ -269,6 +270,30 @@ def test_each_login_is_told_of_the_tasks_in_its_scope_and_their_counts_are_kept(
     client = Client()
     client.force_login(User.objects.get(username="sheng_zgb"))
     assert f"共 {counted(User.objects.get(username='sheng_zgb'))[1]} 条" in client.get("/notifications/").content.decode()
+
+
+def test_a_year_of_sign_ins_and_reads_of_personal_data_is_logged() -> None:
+    """``accounts.fillers``: the logs that only grow, as the security module writes them, paged by the audit pages."""
+    import datetime
+
+    from rectify.accounts.fillers import DAYS, READS_PER_TASK, SIGN_INS_PER_TASK
+    from rectify.accounts.models import LoginEvent, PersonalDataAccess, User
+    from rectify.accounts.roles import Role
+
+    generate(tasks=60, reports_per_task=2, provinces=2)
+    assert LoginEvent.objects.count() == 60 * SIGN_INS_PER_TASK and PersonalDataAccess.objects.count() == 60 * READS_PER_TASK
+    oldest = timezone.now() - datetime.timedelta(days=DAYS, minutes=5)
+    assert not LoginEvent.objects.filter(at__lt=oldest).exists() and not LoginEvent.objects.filter(at__gt=timezone.now()).exists()
+    assert set(LoginEvent.objects.filter(success=False).values_list("kind", flat=True)) <= {LoginEvent.Kind.FAILURE}
+    assert all(event.user is None or event.username == event.user.username for event in LoginEvent.objects.select_related("user"))
+    tasks = {str(uuid) for uuid in Task.objects.values_list("uuid", flat=True)}
+    assert set(PersonalDataAccess.objects.values_list("object_id", flat=True)) == tasks
+    readers = User.objects.filter(personal_data_accesses__isnull=False).distinct()
+    assert readers and all(any(grant.role == Role.OFFICE for grant in user.grants) for user in readers)
+    client = Client()
+    client.force_login(User.objects.get(username="admin"))
+    page = client.get("/accounts/audit/logins/").context["page"]
+    assert [e.pk for e in page.object_list] == list(LoginEvent.objects.order_by("-at", "-pk").values_list("pk", flat=True)[:50])
 
 
 def test_objections_are_received_in_their_period_and_resolved_before_the_closure() -> None:
