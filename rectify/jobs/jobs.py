@@ -1,5 +1,6 @@
 """The jobs app's own periodic checks: keep the queue table small, remove expired export files, seal the
-audit chains (``core.history.seal``), prune the maintained counters' rows at 0 (``core.counters.prune``)."""
+audit chains (``core.history.seal``), prune the maintained counters' rows at 0 (``core.counters.prune``), delete the
+sessions that have expired."""
 from __future__ import annotations
 
 import datetime
@@ -48,3 +49,23 @@ def purge_exports(today: datetime.date | None = None) -> int:
     if today is not None:
         now = datetime.datetime.combine(today, datetime.time(), tzinfo=timezone.get_current_timezone())
     return purge_expired(now)
+
+
+@periodic("jobs.clear_expired_sessions", every_minutes=24 * 60, label="清理已过期的登录会话")
+def clear_expired_sessions(today: datetime.date | None = None) -> int:
+    """清理已过期的登录会话
+
+    Django leaves a session's row when it expires (``manage.py clearsessions`` is to be run from cron): every sign-in
+    added one for good, each holding its user's id. Sessions kept in the database (``db``, ``cached_db``) are deleted
+    here, counted; another engine's store is asked to clear itself (a cache's entries expire on their own)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    if settings.SESSION_ENGINE in ("django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"):
+        deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+        return deleted
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+    return 0

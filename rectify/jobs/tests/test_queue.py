@@ -226,4 +226,20 @@ def test_apps_register_their_checks_through_autodiscover(monkeypatch: Any) -> No
     importlib.reload(rectify.jobs.jobs)
     importlib.reload(rectify.notifications.jobs)
     names = {c.name for c in registry.periodic_checks()}
-    assert {"jobs.purge_finished", "notifications.purge_old"} <= names
+    assert {"jobs.purge_finished", "jobs.clear_expired_sessions", "notifications.purge_old"} <= names
+
+
+def test_expired_sessions_are_deleted_and_live_ones_kept(world: Any, login: Any) -> None:
+    from django.contrib.sessions.models import Session
+
+    from rectify.jobs.jobs import clear_expired_sessions
+
+    live = login(world.city_office).session.session_key
+    gone = login(world.county_unit).session.session_key
+    Session.objects.filter(session_key=gone).update(expire_date=timezone.now() - datetime.timedelta(minutes=1))
+    registry.periodic("jobs.clear_expired_sessions", every_minutes=24 * 60)(clear_expired_sessions)  # this module's registry
+    worker_once()  # the daily check is due on a new queue: the worker runs it
+    job = Job.objects.get(name="jobs.clear_expired_sessions")
+    assert (job.status, job.result) == (Job.Status.DONE, 1)
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live]
+    assert clear_expired_sessions() == 0
