@@ -247,3 +247,21 @@ def travel_with_fresh_passwords(moment: datetime.datetime) -> Iterator[Any]:
     with time_machine.travel(moment, tick=False) as traveller:
         User.objects.update(password_changed_at=timezone.now())
         yield traveller
+
+
+def plan_with_only(table: str, keep: tuple[str, ...], sql: str, params: Any, *, no_bitmap: bool = False) -> str:
+    """PostgreSQL's plan of ``sql`` with only the ``keep`` indexes of ``table`` (and its primary and unique keys) left
+    and no sequential scan, in the test's transaction: what an index can give, whatever the statistics other tests
+    left (``ANALYZE`` is not rolled back) make of a test table's few rows."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexname <> ALL(%s)"
+                       " AND indexname NOT LIKE '%%_pkey' AND indexname NOT LIKE '%%_uuid_key'", [table, list(keep)])
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        if no_bitmap:
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())

@@ -188,7 +188,7 @@ def pages_of(user: Any, in_scope: int, page_size: int) -> list[tuple[str, str, A
     pages += [("notifications", "/notifications/", rows_of(notes, 0)),
               ("notifications page 50", "/notifications/?page=50", rows_of(notes, 49 * 20)),
               ("api notifications", "/api/v1/notifications", rows_of(notes, 0))]
-    if can(user, "system.audit_log"):  # the security logs (``accounts.fillers``: a year of them), newest first
+    if can(user, "system.audit_log"):  # the security logs (``demo.generate.security_logs``: a year of them), newest first
         events = LoginEvent.objects.order_by("-at", "-pk")
         pages += [("sign-in log", "/accounts/audit/logins/", rows_of(events, 0)),
                   ("sign-in log page 50", "/accounts/audit/logins/?page=50", rows_of(events, 49 * 50)),

@@ -14,7 +14,8 @@ to its connection's shard, so concurrent writers of one key meet on a row only w
 shard; readers and ``differences`` sum a key's shards. ``prune`` folds a key's shards into one row and deletes the
 rows at 0 (a daily job, ``core.prune_counters``).
 
-Each app registers its counters here (``register``, from its ``AppConfig.ready``): the table, the query
+Each app registers its counters here (``register``, from its ``AppConfig.ready``): the table (its model a
+``core.models.CounterRow``: the key columns, then ``n`` and ``shard``), the query
 that counts from scratch (``fill``) and the triggers per engine. ``differences`` compares a table with a
 fresh count, ``rebuild`` refills it in one ``INSERT … SELECT … GROUP BY`` (the data migrations and
 ``rectify manage check_counters --repair``), ``install`` (re)creates the triggers (the migrations).

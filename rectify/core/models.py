@@ -353,3 +353,15 @@ class Generation(models.Model):
     class Meta:
         verbose_name = "数据版本"
         verbose_name_plural = "数据版本"
+
+
+class CounterRow(models.Model):
+    """A row of a maintained counter table (``core.counters``): its key columns are the subclass's, then how many
+    (``n``) in the writer's ``shard``. Concurrent writers add to their own connection's row of a key
+    (``core.counters.SHARDS``); readers sum a key's rows."""
+
+    n = models.BigIntegerField(default=0)
+    shard = models.SmallIntegerField(default=0, db_default=0)
+
+    class Meta:
+        abstract = True

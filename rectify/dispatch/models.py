@@ -15,7 +15,7 @@ from rectify.accounts.roles import UNIT_ROLES
 from rectify.accounts.scope import EVERYTHING, NOTHING, ScopedQuerySet, unit_ids
 from rectify.core.copies import Agreement, Copy
 from rectify.core.files import CONTENT_TYPES as SERVED_TYPES
-from rectify.core.models import PublicModel, VersionedModel
+from rectify.core.models import CounterRow, PublicModel, VersionedModel
 from rectify.core.types import AnyUser
 from rectify.regions.models import Region, Unit
 from rectify.regions.paths import all_path_prefixes
@@ -164,7 +164,7 @@ REPORT_TASK = Agreement(name="report_task", table="dispatch_progressreport", col
                         source="tasks_assignment", source_column="task_id", message="进展报送的任务必须是其任务分工所属的任务")
 
 
-class ReportCount(models.Model):
+class ReportCount(CounterRow):
     """Progress reports of tasks a round expects (open or long-term), per region path of the task, month and
     序时进度 label: kept by database triggers (``rectify.dispatch.counters``); a round sums the rows of its
     month under its region's path."""
@@ -172,9 +172,6 @@ class ReportCount(models.Model):
     region_path = models.CharField(max_length=120)
     period = models.DateField()
     schedule = models.CharField(max_length=16, choices=ScheduleLabel.choices)
-    n = models.BigIntegerField(default=0)
-    # Concurrent writers add to their own connection's row of a key (``core.counters.SHARDS``); readers sum them.
-    shard = models.SmallIntegerField(default=0, db_default=0)
 
     # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
     scope_exempt = "counts per region path; read only for a round the caller may see, under the round's path"
@@ -187,14 +184,11 @@ class ReportCount(models.Model):
                                 opclasses=["", "varchar_pattern_ops"])]
 
 
-class PairCount(models.Model):
+class PairCount(CounterRow):
     """(Task, unit) pairs a round expects a report from, per region path of the task: kept by database
     triggers (``rectify.dispatch.counters``); a round sums the rows under its region's path."""
 
     region_path = models.CharField(max_length=120)
-    n = models.BigIntegerField(default=0)
-    # Concurrent writers add to their own connection's row of a key (``core.counters.SHARDS``); readers sum them.
-    shard = models.SmallIntegerField(default=0, db_default=0)
 
     # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
     scope_exempt = "counts per region path; read only for a round the caller may see, under the round's path"
@@ -206,16 +200,13 @@ class PairCount(models.Model):
         indexes = [models.Index(fields=["region_path"], name="paircount_path", opclasses=["varchar_pattern_ops"])]
 
 
-class UnitPairCount(models.Model):
+class UnitPairCount(CounterRow):
     """(Task, unit) pairs a round expects a report from, per region path of the task and unit: kept by
     database triggers (``rectify.dispatch.counters``); a round's page sums each unit's rows under its path."""
 
     region_path = models.CharField(max_length=120)
     # No database constraint: a unit removed after its assignments leaves its zero rows behind.
     unit = models.ForeignKey(Unit, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
-    n = models.BigIntegerField(default=0)
-    # Concurrent writers add to their own connection's row of a key (``core.counters.SHARDS``); readers sum them.
-    shard = models.SmallIntegerField(default=0, db_default=0)
 
     # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
     scope_exempt = "counts per region path and unit; read only for a round the caller may see, under the round's path"
@@ -228,7 +219,7 @@ class UnitPairCount(models.Model):
                                 opclasses=["varchar_pattern_ops", "", ""])]
 
 
-class UnitReportCount(models.Model):
+class UnitReportCount(CounterRow):
     """Progress reports of tasks a round expects (open or long-term), per region path of the task, unit and
     month: kept by database triggers (``rectify.dispatch.counters``); a round's page sums each unit's rows of
     its month under its path."""
@@ -236,9 +227,6 @@ class UnitReportCount(models.Model):
     region_path = models.CharField(max_length=120)
     unit = models.ForeignKey(Unit, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
     period = models.DateField()
-    n = models.BigIntegerField(default=0)
-    # Concurrent writers add to their own connection's row of a key (``core.counters.SHARDS``); readers sum them.
-    shard = models.SmallIntegerField(default=0, db_default=0)
 
     # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
     scope_exempt = "counts per region path, unit and month; read only for a round the caller may see, under the round's path"

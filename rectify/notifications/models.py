@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import ExpressionWrapper, F, Q
 from django.utils import timezone
 
+from rectify.core.models import CounterRow
+
 
 class Notification(models.Model):
     uuid = models.UUIDField("编号", default=uuid.uuid4, unique=True, editable=False)
@@ -42,15 +44,12 @@ class Notification(models.Model):
         return self.read_at is None
 
 
-class NotificationCount(models.Model):
+class NotificationCount(CounterRow):
     """How many notifications a user has, read or unread: kept by database triggers (``rectify.notifications.counters``),
     read by the top bar's badge and the list's total instead of counting the user's notifications."""
 
     recipient_id = models.BigIntegerField()  # no foreign key: the deletion of a user's notifications moves its counts
     unread = models.BooleanField()
-    n = models.BigIntegerField(default=0)
-    # Concurrent writers add to their own connection's row of a key (``core.counters.SHARDS``); readers sum them.
-    shard = models.SmallIntegerField(default=0, db_default=0)
 
     # Maintained counters: no person reads a row directly; the badge and the list read the signed-in user's own.
     scope_exempt = "counts of a user's own notifications; read only for the signed-in user (rectify.notifications.services)"

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce, Left, NullIf
 from django.utils import timezone
 
 from rectify.accounts.scope import ScopedQuerySet, task_edit_scope, task_scope
-from rectify.core.models import VersionedModel
+from rectify.core.models import CounterRow, VersionedModel
 from rectify.core.types import AnyUser
 from rectify.inspections.models import Inspection, Plan
 from rectify.regions.models import Region, Unit
@@ -263,16 +263,13 @@ class Assignment(VersionedModel):
         return f"{self.unit.name}（{self.get_role_display()}）"
 
 
-class TaskCount(models.Model):
+class TaskCount(CounterRow):
     """How many tasks have this region path, state and "to complete" mark: kept by database triggers
     (``rectify.tasks.counters``), read by the ledger's landing page instead of counting the tasks."""
 
     region_path = models.CharField(max_length=120)
     state = models.CharField(max_length=16, choices=TaskState.choices)
     needs_completion = models.BooleanField()
-    n = models.BigIntegerField(default=0)
-    # Concurrent writers add to their own connection's row of a key (``core.counters.SHARDS``); readers sum them.
-    shard = models.SmallIntegerField(default=0, db_default=0)
 
     # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
     scope_exempt = "counts of tasks per region path; read only through the caller's scope paths (rectify.tasks.counts)"
@@ -284,14 +281,11 @@ class TaskCount(models.Model):
         indexes = [models.Index(fields=["region_path"], name="taskcount_path", opclasses=["varchar_pattern_ops"])]
 
 
-class AssignmentCount(models.Model):
+class AssignmentCount(CounterRow):
     """How many task assignments the tasks of this region path have: kept by database triggers
     (``rectify.tasks.counters``), read by the API's unfiltered list of task assignments instead of counting them."""
 
     region_path = models.CharField(max_length=120)
-    n = models.BigIntegerField(default=0)
-    # Concurrent writers add to their own connection's row of a key (``core.counters.SHARDS``); readers sum them.
-    shard = models.SmallIntegerField(default=0, db_default=0)
 
     # Maintained counters: no person reads a row directly; the counting code sums them under the caller's own scope paths.
     scope_exempt = "counts of task assignments per region path; read only through the caller's scope paths (rectify.tasks.counts)"

@@ -140,7 +140,7 @@ def test_each_part_registers_its_filler_and_they_run_in_order() -> None:
     modules = [f.fill.__module__ for f in fillers]
     assert {"rectify.regions.fillers", "rectify.demo.generate.ledger", "rectify.demo.generate.logins",
             "rectify.acceptance.fillers", "rectify.supervision.fillers", "rectify.notifications.fillers",
-            "rectify.accounts.fillers"} <= set(modules)
+            "rectify.demo.generate.security_logs"} <= set(modules)
     assert [f.order for f in fillers] == sorted(f.order for f in fillers)
     assert "core.ChangeRecord" in {label for f in fillers for label in f.large}
     output = generate(tasks=60, reports_per_task=2, provinces=2)
@@ -273,12 +273,12 @@ def test_each_login_is_told_of_the_tasks_in_its_scope_and_their_counts_are_kept(
 
 
 def test_a_year_of_sign_ins_and_reads_of_personal_data_is_logged() -> None:
-    """``accounts.fillers``: the logs that only grow, as the security module writes them, paged by the audit pages."""
+    """``demo.generate.security_logs``: the logs that only grow, as the security module writes them, paged by the audit pages."""
     import datetime
 
-    from rectify.accounts.fillers import DAYS, READS_PER_TASK, SIGN_INS_PER_TASK
     from rectify.accounts.models import LoginEvent, PersonalDataAccess, User
     from rectify.accounts.roles import Role
+    from rectify.demo.generate.security_logs import DAYS, READS_PER_TASK, SIGN_INS_PER_TASK
 
     generate(tasks=60, reports_per_task=2, provinces=2)
     assert LoginEvent.objects.count() == 60 * SIGN_INS_PER_TASK and PersonalDataAccess.objects.count() == 60 * READS_PER_TASK

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import plan_with_only
 from rectify.core.counters import differences
 from rectify.notifications.counters import NOTIFICATION_COUNTS
 from rectify.notifications.models import Notification
@@ -117,15 +118,6 @@ def test_a_page_of_the_list_is_read_from_the_inbox_index(world: Any) -> None:
         notify([world.county_unit], "通知")
     keys = inbox_order(Notification.objects.filter(recipient=world.county_unit)).values("pk")[40:60]
     sql, params = keys.query.sql_with_params()
-    with connection.cursor() as cursor:
-        # With a few rows (the statistics other tests leave) sorting them is cheaper than any index: the others are
-        # dropped, in the test's transaction, to show this one gives the page in its order.
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'notifications_notification' AND indexname"
-                       " NOT IN ('notification_inbox_order', 'notifications_notification_pkey', 'notifications_notification_uuid_key')")
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP INDEX "{name}"')
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # with a few rows (the statistics other tests leave) sorting them is cheaper than any index
+    plan = plan_with_only("notifications_notification", ("notification_inbox_order",), sql, params, no_bitmap=True)
     assert "Index Scan using notification_inbox_order" in plan and "Sort" not in plan, plan

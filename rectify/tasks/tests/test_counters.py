@@ -28,7 +28,7 @@ from rectify.tasks.states import TASK_TRANSITIONS, TaskState
 from rectify.tasks.views import state_counts
 
 SCHEDULES = ["on_schedule", "behind_schedule", "lagging", "done"]
-ALL_CONSISTENT: dict[str, list[Any]] = {"assignments": [], "pairs": [], "reports": [], "tasks": [], "unit_pairs": [], "unit_reports": []}
+ALL_CONSISTENT: dict[str, list[Any]] = {"assignments": [], "notifications": [], "pairs": [], "reports": [], "tasks": [], "unit_pairs": [], "unit_reports": []}
 
 
 def unit_list(client: Any, round_: ReportingRound, query: str = "") -> list[tuple[int, str, int, int, int]]:

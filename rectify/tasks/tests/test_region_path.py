@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from conftest import plan_with_only
 from rectify.regions.models import Region
 from rectify.regions.services import move_region
 from rectify.tasks.models import Task
@@ -35,16 +36,8 @@ def test_scoped_ledger_query_can_use_the_path_index(world: Any, make_task: Any) 
         make_task()
     tasks = Task.objects.visible_to(world.city_office).order_by("plan_id", "id")[:25]
     sql, params = tasks.query.sql_with_params()
-    with connection.cursor() as cursor:
-        # The ledger's order indexes compete with it, and which wins depends on the table's statistics, which other
-        # tests leave behind (ANALYZE is not rolled back): they are dropped in the test's transaction.
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'tasks_task' AND indexname NOT IN"
-                       " ('task_region_path_order', 'tasks_task_pkey', 'tasks_task_uuid_key')")
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP INDEX "{name}"')
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # The ledger's order indexes compete with it, and which wins depends on the statistics other tests leave.
+    plan = plan_with_only("tasks_task", ("task_region_path_order",), sql, params)
     assert "task_region_path_order" in plan and "region_path)::text ~>=~" in plan, plan
     assert "regions_region" not in plan, plan  # no join to the regions to find the scope
 
@@ -85,13 +78,7 @@ def test_an_office_s_overdue_tasks_are_read_from_its_own_range(world: Any, make_
         make_task(deadline=datetime.date(2026, 6, 15) + datetime.timedelta(days=days))
     counted = Task.objects.filter(overdue_q(datetime.date(2026, 6, 15))).filter(region_path__startswith=world.city.path)
     sql, params = counted.order_by().values("id").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'tasks_task' AND indexname NOT IN"
-                       " ('task_open_path_deadline', 'tasks_task_pkey', 'tasks_task_uuid_key')")
-        for (name,) in cursor.fetchall():  # every other index (in the test's transaction): the plan is its to choose
-            cursor.execute(f'DROP INDEX "{name}"')
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute("EXPLAIN SELECT count(*) FROM (" + sql + ") found", params)  # noqa: S608  (the ORM's own SQL)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # every other index gone (in the test's transaction): the plan is its to choose
+    counting = "SELECT count(*) FROM (" + sql + ") found"  # noqa: S608  (the ORM's own SQL)
+    plan = plan_with_only("tasks_task", ("task_open_path_deadline",), counting, params, no_bitmap=True)
     assert "Index Only Scan using task_open_path_deadline" in plan and "Index Cond: ((region_path ~>=~" in plan, plan

@@ -13,13 +13,12 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
+from rectify.accounts.models import LoginEvent, PersonalDataAccess
+from rectify.accounts.roles import Role
 from rectify.core.bulk import insert
 from rectify.core.fill import Context, register
 from rectify.regions.models import Unit
 from rectify.tasks.models import Task
-
-from .models import LoginEvent, PersonalDataAccess
-from .roles import Role
 
 SIGN_INS_PER_TASK = 5
 READS_PER_TASK = 1
