@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='notification',
-            index=models.Index(models.F('recipient'), models.OrderBy(models.ExpressionWrapper(models.Q(('read_at__isnull', True)), output_field=models.BooleanField()), descending=True), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='notification_inbox_order'),
+            index=models.Index(models.F('recipient'), models.OrderBy(models.ExpressionWrapper(models.Q(('read_at__isnull', True)), output_field=models.BooleanField()), descending=True), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), include=('read_at',), name='notification_inbox_order'),
         ),
         migrations.AddConstraint(
             model_name='notificationcount',

@@ -120,4 +120,4 @@ def test_a_page_of_the_list_is_read_from_the_inbox_index(world: Any) -> None:
     sql, params = keys.query.sql_with_params()
     # with a few rows (the statistics other tests leave) sorting them is cheaper than any index
     plan = plan_with_only("notifications_notification", ("notification_inbox_order",), sql, params, no_bitmap=True)
-    assert "Index Scan using notification_inbox_order" in plan and "Sort" not in plan, plan
+    assert "Scan using notification_inbox_order" in plan and "Sort" not in plan, plan
