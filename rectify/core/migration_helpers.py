@@ -1,5 +1,5 @@
 """Used by the migrations: stored documents given their issuer (numbers that name who issued them); tables
-followed by ``core.generations``."""
+followed by ``core.generations``; maintained counters installed and counted (``core.counters``)."""
 from __future__ import annotations
 
 from functools import partial
@@ -58,3 +58,31 @@ def on_postgresql(forwards: list[str], backwards: list[str]) -> migrations.RunPy
     """The operation that runs ``forwards`` (and ``backwards`` to undo it) on PostgreSQL, nothing on SQLite: the
     indexes and statistics that only PostgreSQL's planner reads."""
     return migrations.RunPython(partial(_execute_on_postgresql, forwards), partial(_execute_on_postgresql, backwards))
+
+
+def _counter(path: str) -> Any:
+    from importlib import import_module
+
+    module, name = path.rsplit(".", 1)
+    return getattr(import_module(module), name)
+
+
+def _install_and_fill(path: str, apps: Any, schema_editor: Any) -> None:
+    from . import counters
+
+    counters.install(_counter(path), schema_editor.connection.alias)
+    counters.rebuild(_counter(path), schema_editor.connection.alias)
+
+
+def _uninstall(path: str, apps: Any, schema_editor: Any) -> None:
+    from . import counters
+
+    counters.uninstall(_counter(path), schema_editor.connection.alias)
+
+
+def count_with(path: str) -> migrations.RunPython:
+    """The operation that installs the triggers of the counter at ``path`` (``"rectify.<app>.counters.NAME"``, a
+    ``core.counters.Counter``), then counts the rows already there (one ``INSERT … SELECT … GROUP BY``); backwards, it
+    takes the triggers away. Creating the triggers locks the counted tables against writes until the migration
+    commits: no write goes uncounted between the two."""
+    return migrations.RunPython(partial(_install_and_fill, path), partial(_uninstall, path))

@@ -3,23 +3,7 @@
 from django.conf import settings
 from django.db import migrations, models
 
-
-def install_and_fill(apps, schema_editor):
-    """The triggers that keep the counts, then the counts of the notifications already there (one INSERT … SELECT …
-    GROUP BY). Creating the triggers locks the table against writes until the migration commits: no notification
-    goes uncounted between the two."""
-    from rectify.core import counters
-    from rectify.notifications.counters import NOTIFICATION_COUNTS
-
-    counters.install(NOTIFICATION_COUNTS, schema_editor.connection.alias)
-    counters.rebuild(NOTIFICATION_COUNTS, schema_editor.connection.alias)
-
-
-def uninstall(apps, schema_editor):
-    from rectify.core import counters
-    from rectify.notifications.counters import NOTIFICATION_COUNTS
-
-    counters.uninstall(NOTIFICATION_COUNTS, schema_editor.connection.alias)
+from rectify.core.migration_helpers import count_with
 
 
 class Migration(migrations.Migration):
@@ -52,5 +36,5 @@ class Migration(migrations.Migration):
             model_name='notificationcount',
             constraint=models.UniqueConstraint(fields=('recipient_id', 'unread', 'shard'), name='notificationcount_key_shard'),
         ),
-        migrations.RunPython(install_and_fill, uninstall),
+        count_with("rectify.notifications.counters.NOTIFICATION_COUNTS"),
     ]
