@@ -131,7 +131,7 @@ def pages_of(user: Any, in_scope: int, page_size: int) -> list[tuple[str, str, A
     from rectify.accounts.permissions import can
     from rectify.dispatch.models import ProgressReport, ReportingRound
     from rectify.notifications.models import Notification
-    from rectify.notifications.views import inbox_order
+    from rectify.notifications.services import inbox_order
     from rectify.supervision.models import SupervisionNotice
     from rectify.tasks.filters import task_search_q
     from rectify.tasks.models import Assignment, Task, overdue_q

@@ -15,7 +15,6 @@ from rectify.api.pagination import DeferredPageNumberPagination
 from rectify.api.schemas import Message
 from rectify.notifications import services
 from rectify.notifications.models import Notification
-from rectify.notifications.views import inbox_order
 
 router = Router(tags=["通知"])
 
@@ -56,7 +55,7 @@ def list_notifications(request: HttpRequest, unread: bool | None = Query(None, d
     notes = _mine(request)
     if unread:
         notes = notes.filter(read_at__isnull=True)
-    return inbox_order(notes)
+    return services.inbox_order(notes)
 
 
 @router.get("/unread-count", response={200: UnreadOut, 401: Message}, summary="未读通知数")

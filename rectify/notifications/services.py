@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connections, router, transaction
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -89,6 +89,12 @@ def _send_mail(mails: list[tuple[Any, str]], title: str, body: str, url: str) ->
 def unread(user: AuthedUser) -> QuerySet[Notification]:
     """The user's unread notifications (index ``notification_recipient_read``)."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+
+def inbox_order(notes: QuerySet[Notification]) -> QuerySet[Notification]:
+    """Unread first, newest first (the list and the API's): the order of the index ``notification_inbox_order``."""
+    unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
+    return notes.annotate(unread=unread).order_by("-unread", "-created_at", "-id")
 
 
 def unread_count(user: AnyUser) -> int:

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -30,19 +30,13 @@ class NotificationList(ScopedListView):
     deferred = True  # the page's keys from the index of the order (``notification_inbox_order``), then its rows
 
     def narrow(self, qs: QuerySet[Notification]) -> QuerySet[Notification]:
-        return inbox_order(qs)
+        return services.inbox_order(qs)
 
     def count(self, queryset: QuerySet[Notification]) -> int | None:
         # an anonymous caller was sent to the login page (``ScopedListView.dispatch``)
         unread, every = services.counted(self.request.user)  # type: ignore[arg-type]
         self.request._rectify_unread_count = unread  # type: ignore[attr-defined]  # the top bar's badge (``unread_of``)
         return every
-
-
-def inbox_order(notes: QuerySet[Notification]) -> QuerySet[Notification]:
-    """Unread first, newest first: the order of the index ``notification_inbox_order``."""
-    unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
-    return notes.annotate(unread=unread).order_by("-unread", "-created_at", "-id")
 
 
 notification_list = NotificationList.as_view()

@@ -112,7 +112,7 @@ def test_the_api_list_counts_from_the_counts(world: Any, login: Any) -> None:
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's")
 def test_a_page_of_the_list_is_read_from_the_inbox_index(world: Any) -> None:
-    from rectify.notifications.views import inbox_order
+    from rectify.notifications.services import inbox_order
 
     for _ in range(3):
         notify([world.county_unit], "通知")
