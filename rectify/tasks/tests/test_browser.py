@@ -112,8 +112,8 @@ def test_a_large_scopes_search_fills_in_its_counts_after_the_page(browser, live_
     page.goto(f"{live_server.url}/ledger/?q=河道")
     page.wait_for_selector("#count-all")
     assert page.locator("#count-all").inner_text() == "3" and page.locator("table.ledger tbody tr").count() == 3
-    # every part loaded after the page (the counts, and 待我处理, which may arrive after them) replaced its placeholder
-    page.wait_for_function("document.querySelectorAll('[data-deferred-src]').length === 0")
+    page.wait_for_selector("#todo .todo-lists")  # 待我处理, loaded after the page too, may arrive after the counts
+    assert page.locator("[data-deferred-src]").count() == 0  # every part loaded after the page replaced its placeholder
     page.locator("a.count-card.state-assigned").click()
     page.wait_for_selector("#count-all")
     assert "state=assigned" in page.url and page.locator("table.ledger tbody tr").count() == 3
