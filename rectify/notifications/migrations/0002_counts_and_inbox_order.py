@@ -28,10 +28,6 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': '通知计数',
             },
         ),
-        migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(models.F('recipient'), models.OrderBy(models.ExpressionWrapper(models.Q(('read_at__isnull', True)), output_field=models.BooleanField()), descending=True), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), include=('read_at',), name='notification_inbox_order'),
-        ),
         migrations.AddConstraint(
             model_name='notificationcount',
             constraint=models.UniqueConstraint(fields=('recipient_id', 'unread', 'shard'), name='notificationcount_key_shard'),
