@@ -108,6 +108,16 @@ def _index_state(schema_editor: Any, table: str, name: str) -> str:
     return "absent" if row is None else ("valid" if row[0] else "invalid")
 
 
+def _drop_online(operation: migrations.operations.base.Operation, schema_editor: Any, model: Any, index: Any) -> None:
+    """Drop ``index`` without holding the table's writes and without failing when it is already gone: on PostgreSQL
+    ``DROP INDEX CONCURRENTLY IF EXISTS``, elsewhere a plain drop of an index that is there."""
+    if schema_editor.connection.vendor == "postgresql":
+        _ensure_not_in_transaction(operation, schema_editor)
+        schema_editor.remove_index(model, index, concurrently=True)
+    elif schema_editor.collect_sql or _index_state(schema_editor, model._meta.db_table, index.name) != "absent":
+        schema_editor.remove_index(model, index)
+
+
 class AddIndexOnline(migrations.AddIndex):
     """``AddIndex`` that leaves the table writable while the index is built: on PostgreSQL ``CREATE INDEX
     CONCURRENTLY`` (a plain ``CREATE INDEX`` holds every write to the table until it ends: minutes for a log of tens
@@ -137,11 +147,7 @@ class AddIndexOnline(migrations.AddIndex):
         model = from_state.apps.get_model(app_label, self.model_name)
         if not self.allow_migrate_model(schema_editor.connection.alias, model):
             return
-        if schema_editor.connection.vendor == "postgresql":
-            _ensure_not_in_transaction(self, schema_editor)
-            schema_editor.remove_index(model, self.index, concurrently=True)
-        elif schema_editor.collect_sql or _index_state(schema_editor, model._meta.db_table, self.index.name) != "absent":
-            schema_editor.remove_index(model, self.index)
+        _drop_online(self, schema_editor, model, self.index)
 
     def describe(self) -> str:
         return f"{super().describe()} (online)"
@@ -157,12 +163,7 @@ class RemoveIndexOnline(migrations.RemoveIndex):
         model = from_state.apps.get_model(app_label, self.model_name)
         if not self.allow_migrate_model(schema_editor.connection.alias, model):
             return
-        index = from_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
-        if schema_editor.connection.vendor == "postgresql":
-            _ensure_not_in_transaction(self, schema_editor)
-            schema_editor.remove_index(model, index, concurrently=True)
-        elif schema_editor.collect_sql or _index_state(schema_editor, model._meta.db_table, self.name) != "absent":
-            schema_editor.remove_index(model, index)
+        _drop_online(self, schema_editor, model, from_state.models[app_label, self.model_name_lower].get_index_by_name(self.name))
 
     def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
         index = to_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
